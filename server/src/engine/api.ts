@@ -1,0 +1,29 @@
+// The engine's public surface: what the CLI and the language server call. Nothing here does I/O:
+// the caller passes a WorkspaceHost that reads files (from disk, or from open editor buffers).
+import type { Finding } from "./types.ts";
+
+export type { Finding, Fix, RelatedInfo, Severity, SourceRef, TextEdit } from "./types.ts";
+
+/** Read access to one workspace. Paths are workspace-relative with forward slashes. */
+export interface WorkspaceHost {
+  /** Every file path the audit may consider (already filtered of node_modules, .git, ignored paths). */
+  list(): string[];
+  /** The text of a file, or undefined if it is gone, unreadable, binary or too large. */
+  read(path: string): string | undefined;
+}
+
+export interface RuleInfo {
+  id: string;
+  summary: string;
+  severity: "error" | "warning" | "info" | "hint";
+  docsUrl: string;
+}
+
+export interface AuditResult {
+  /** Rule findings and file problems (rule `parse/error`), sorted by file, then position. */
+  findings: Finding[];
+  /** Every file the audit read, so a caller can clear diagnostics of files that no longer have any. */
+  filesRead: string[];
+  /** Groups of files that feed one deployment: a change in any re-checks all of them. */
+  deployments: Array<{ id: string; name: string; files: string[] }>;
+}

@@ -1,0 +1,54 @@
+// The one entry point every front end calls: files → model → rules → findings.
+import type { AuditResult, RuleInfo, WorkspaceHost } from "./api.ts";
+import { buildModel, fileKind } from "./model/build.ts";
+import { loadNginxConfig } from "./parse/nginx.ts";
+import { docsUrl, type Report } from "./rules/define.ts";
+import { ALL_RULES } from "./rules/index.ts";
+import type { Finding, ParseProblem, Severity } from "./types.ts";
+
+export interface AuditConfig {
+  /** Per-rule severity override, or "off". */
+  rules?: Record<string, Severity | "off">;
+}
+
+export const RULES: RuleInfo[] = ALL_RULES.map((r) => ({ id: r.meta.id, summary: r.meta.summary, severity: r.meta.severity, docsUrl: docsUrl(r.meta.id) }));
+
+export const PARSE_ERROR_RULE = "parse/error";
+
+export function isDeploymentFile(path: string): boolean {
+  return fileKind(path) !== undefined;
+}
+
+export function audit(host: WorkspaceHost, config: AuditConfig = {}): AuditResult {
+  const paths = host.list().filter(isDeploymentFile).sort();
+  const problems: ParseProblem[] = [];
+  const model = buildModel(host, paths, problems);
+  for (const root of paths.filter((p) => p.endsWith("nginx.conf"))) problems.push(...loadNginxConfig(root, host).problems);
+
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const add = (finding: Finding) => {
+    const key = `${finding.rule}|${finding.at.file}|${finding.at.start}|${finding.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    findings.push(finding);
+  };
+  for (const problem of problems) add({ rule: PARSE_ERROR_RULE, severity: problem.severity, message: problem.message, at: problem.at, related: [], fixes: [] });
+  for (const rule of ALL_RULES) {
+    const setting = config.rules?.[rule.meta.id];
+    if (setting === "off") continue;
+    const severity = setting ?? rule.meta.severity;
+    rule.check({
+      model,
+      text: (file) => host.read(file),
+      report: (r: Report) => add({ rule: rule.meta.id, severity, message: r.message, at: r.at, related: r.related ?? [], fixes: r.fixes ?? [] }),
+    });
+  }
+  findings.sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule)));
+  const filesRead = paths.filter((p) => host.read(p) !== undefined);
+  return {
+    findings,
+    filesRead,
+    deployments: model.deployments.map((d) => ({ id: d.id, name: d.name, files: [...d.files].sort() })),
+  };
+}

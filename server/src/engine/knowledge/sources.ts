@@ -1,0 +1,535 @@
+// Where every number a rule uses comes from. Each entry names a primary source (official docs,
+// the project's own repository, or a maintainer's own words), its address, and a short quote or
+// close paraphrase that contains the number. docs/sources.md lists the same keys with a
+// confirmed yes/no column and notes.
+//
+// Conventions for `says`:
+// - Text in double quotes is verbatim from the source (whitespace normalised).
+// - Text outside quotes is a close paraphrase.
+// - A `says` that starts with "UNCONFIRMED" or "SECONDARY" was not confirmed at a primary
+//   source; a rule must not present it as a documented fact (make it a configurable assumption).
+//
+// Versions matter: several defaults changed recently (nginx 1.29.7, Puma 7, Rails 7.2,
+// Sidekiq 7, uvicorn 0.30). The notes say which version a fact belongs to.
+
+export interface Source {
+  title: string;
+  url: string;
+  /** short verbatim quote or close paraphrase of the fact, with the number */
+  says: string;
+}
+
+export const SOURCES = {
+  // ---------------------------------------------------------------- gunicorn
+  gunicornWorkerFormula: {
+    title: "Gunicorn: Design - How Many Workers?",
+    url: "https://docs.gunicorn.org/en/stable/design.html#how-many-workers",
+    says: "\"Generally we recommend (2 x $num_cores) + 1 as the number of workers to start off with.\"",
+  },
+  gunicornWorkerRange: {
+    title: "Gunicorn: Design - How Many Workers?",
+    url: "https://docs.gunicorn.org/en/stable/design.html#how-many-workers",
+    says: "\"DO NOT scale the number of workers to the number of clients you expect to have. Gunicorn should only need 4-12 worker processes to handle hundreds or thousands of requests per second.\"",
+  },
+  gunicornTooManyWorkers: {
+    title: "Gunicorn: Design - How Many Workers?",
+    url: "https://docs.gunicorn.org/en/stable/design.html#how-many-workers",
+    says: "\"Always remember, there is such a thing as too many workers. After a point your worker processes will start thrashing system resources decreasing the throughput of the entire system.\"",
+  },
+  gunicornWorkersDefault: {
+    title: "Gunicorn settings: workers",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#workers",
+    says: "-w/--workers default 1. \"By default, the value of the WEB_CONCURRENCY environment variable. If it is not defined, the default is 1.\" Also: \"A positive integer generally in the 2-4 x $(NUM_CORES) range.\"",
+  },
+  gunicornWorkerClassDefault: {
+    title: "Gunicorn settings: worker_class",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#worker-class",
+    says: "-k/--worker-class default \"sync\"; the sync worker \"handles a single request at a time\" (design docs).",
+  },
+  gunicornThreads: {
+    title: "Gunicorn settings: threads",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#threads",
+    says: "--threads default 1. \"This setting only affects the Gthread worker type.\" \"If you try to use the sync worker type and set the threads setting to more than 1, the gthread worker type will be used instead.\"",
+  },
+  gunicornWorkerConnections: {
+    title: "Gunicorn settings: worker_connections",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#worker-connections",
+    says: "--worker-connections default 1000. \"The maximum number of simultaneous clients. This setting only affects the Eventlet and Gevent worker types.\"",
+  },
+  gunicornTimeout: {
+    title: "Gunicorn settings: timeout",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#timeout",
+    says: "-t/--timeout default 30. \"Workers silent for more than this many seconds are killed and restarted. Generally set to thirty seconds.\"",
+  },
+  gunicornGracefulTimeout: {
+    title: "Gunicorn settings: graceful_timeout",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout",
+    says: "--graceful-timeout default 30. \"After receiving a restart signal, workers have this much time to finish serving requests.\"",
+  },
+  gunicornKeepalive: {
+    title: "Gunicorn settings: keepalive",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#keepalive",
+    says: "--keep-alive default 2. \"Generally set in the 1-5 seconds range for servers with direct connection to the client ... When Gunicorn is deployed behind a load balancer, it often makes sense to set this to a higher value.\"",
+  },
+  gunicornSyncNoKeepalive: {
+    title: "Gunicorn settings: keepalive (note)",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#keepalive",
+    says: "\"sync worker does not support persistent connections and will ignore this option.\"",
+  },
+  gunicornMaxRequests: {
+    title: "Gunicorn settings: max_requests",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#max-requests",
+    says: "--max-requests default 0. \"Any value greater than zero will limit the number of requests a worker will process before automatically restarting ... If this is set to zero (the default) then the automatic worker restarts are disabled.\"",
+  },
+  gunicornMaxRequestsJitter: {
+    title: "Gunicorn settings: max_requests_jitter",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#max-requests-jitter",
+    says: "--max-requests-jitter default 0. \"The jitter causes the restart per worker to be randomized by randint(0, max_requests_jitter). This is intended to stagger worker restarts to avoid all workers restarting at the same time.\"",
+  },
+  gunicornReload: {
+    title: "Gunicorn settings: reload",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#reload",
+    says: "--reload default False. \"This setting is intended for development.\" \"The reloader is incompatible with application preloading.\"",
+  },
+  gunicornBind: {
+    title: "Gunicorn settings: bind",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#bind",
+    says: "-b/--bind default ['127.0.0.1:8000'].",
+  },
+  gunicornBacklog: {
+    title: "Gunicorn settings: backlog",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#backlog",
+    says: "--backlog default 2048. \"Must be a positive integer. Generally set in the 64-2048 range.\"",
+  },
+  gunicornCmdArgs: {
+    title: "Gunicorn settings (introduction)",
+    url: "https://docs.gunicorn.org/en/stable/settings.html",
+    says: "\"Settings can be specified by using environment variable GUNICORN_CMD_ARGS. All available command line arguments can be used.\" (added in 19.7)",
+  },
+  gunicornConfigPrecedence: {
+    title: "Gunicorn: Configuration Overview",
+    url: "https://docs.gunicorn.org/en/stable/configure.html",
+    says: "Order of least to most authoritative: \"1. Framework Settings 2. Configuration File 3. Command Line\".",
+  },
+  gunicornConfigIsPython: {
+    title: "Gunicorn: Configuration Overview - Configuration File",
+    url: "https://docs.gunicorn.org/en/stable/configure.html#configuration-file",
+    says: "\"The configuration file should be a valid Python source file ... Any Python is valid. Just consider that this will be run every time you start Gunicorn (including when you signal Gunicorn to reload).\" Reading it statically is therefore a best-effort choice.",
+  },
+  gunicornBufferingProxy: {
+    title: "Gunicorn: Design - Choosing a Worker Type",
+    url: "https://docs.gunicorn.org/en/stable/design.html#choosing-a-worker-type",
+    says: "\"This resource bound assumption is why we require a buffering proxy in front of a default configuration Gunicorn.\"",
+  },
+
+  // ---------------------------------------------------------------- uvicorn
+  uvicornWorkersDefault: {
+    title: "Uvicorn: Settings - Production",
+    url: "https://www.uvicorn.org/settings/#production",
+    says: "\"--workers <int> - Use multiple worker processes. Defaults to the $WEB_CONCURRENCY environment variable if available, or 1.\"",
+  },
+  uvicornReloadWorkersExclusive: {
+    title: "Uvicorn: Deployment",
+    url: "https://www.uvicorn.org/deployment/",
+    says: "\"The --reload and --workers arguments are mutually exclusive.\" (the --help text says of --workers: \"Not valid with --reload.\")",
+  },
+  uvicornReloadIsDev: {
+    title: "Uvicorn: Deployment",
+    url: "https://www.uvicorn.org/deployment/",
+    says: "\"Run uvicorn --reload from the command line for local development.\" Settings lists --reload under \"Development\".",
+  },
+  uvicornTimeoutKeepAlive: {
+    title: "Uvicorn: Settings - Timeouts",
+    url: "https://www.uvicorn.org/settings/#timeouts",
+    says: "\"--timeout-keep-alive <int> - Close Keep-Alive connections if no new data is received within this timeout. Default: 5.\"",
+  },
+  uvicornHostDefault: {
+    title: "Uvicorn: Settings - Socket Binding",
+    url: "https://www.uvicorn.org/settings/#socket-binding",
+    says: "\"--host <str> - Bind socket to this host. Use --host 0.0.0.0 to make the application available on your local network ... Default: '127.0.0.1'.\" --port default 8000.",
+  },
+  uvicornLimitConcurrency: {
+    title: "Uvicorn: Settings - Resource Limits",
+    url: "https://www.uvicorn.org/settings/#resource-limits",
+    says: "\"--limit-concurrency <int> - Maximum number of concurrent connections or tasks to allow, before issuing HTTP 503 responses.\" (no default). --backlog default 2048.",
+  },
+  uvicornLimitConcurrencyGunicorn: {
+    title: "Uvicorn: Deployment - Gunicorn",
+    url: "https://www.uvicorn.org/deployment/#gunicorn",
+    says: "\"Gunicorn provides a different set of configuration options to Uvicorn, so some options such as --limit-concurrency are not yet supported when running with Gunicorn.\"",
+  },
+  uvicornWorkersModuleDeprecated: {
+    title: "Uvicorn release notes 0.30.0 (May 28, 2024)",
+    url: "https://www.uvicorn.org/release-notes/#0300-2024-05-28",
+    says: "\"Deprecate the uvicorn.workers module (#2302)\". Deployment docs: \"The uvicorn.workers module is deprecated and will be removed in a future release. You should use the uvicorn-worker package instead.\"",
+  },
+  uvicornBuiltinProcessManager: {
+    title: "Uvicorn: Deployment - Using a process manager (Built-in)",
+    url: "https://www.uvicorn.org/deployment/#built-in",
+    says: "\"Uvicorn includes a --workers option that allows you to run multiple worker processes.\" \"Unlike gunicorn, uvicorn does not use pre-fork, but uses spawn\"; the manager restarts child processes that die. (New multiprocess manager since 0.30.0.)",
+  },
+
+  // ---------------------------------------------------------------- hypercorn / daphne
+  hypercornWorkersDefault: {
+    title: "Hypercorn: Configuring",
+    url: "https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html",
+    says: "workers (-w, --workers): \"The number of workers to spawn and use.\" Default 1.",
+  },
+  hypercornKeepAlive: {
+    title: "Hypercorn: Configuring",
+    url: "https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html",
+    says: "keep_alive_timeout (--keep-alive): \"Seconds to keep inactive connections alive before closing.\" Default 5s. (backlog default 100; graceful_timeout default 3s.)",
+  },
+  daphneSingleProcess: {
+    title: "Django Channels: Deploying",
+    url: "https://channels.readthedocs.io/en/latest/deploying.html",
+    says: "Daphne has no workers option: \"You should run Daphne inside either a process supervisor ... or a container orchestration system ... to allow you to scale the number of processes.\" Maintainer (issue #960): \"Scaling beyond a single daphne process should be done the same way you scale beyond a single process/machine for any other Python webserver\".",
+  },
+
+  // ---------------------------------------------------------------- FastAPI
+  fastapiOneProcessPerContainer: {
+    title: "FastAPI: FastAPI in Containers - Docker (One Process per Container)",
+    url: "https://fastapi.tiangolo.com/deployment/docker/#one-process-per-container",
+    says: "\"you probably would want to have a single (Uvicorn) process per container, as you would already be handling replication at the cluster level.\" \"you would not want to have multiple workers in the container, for example with the --workers command line option.\"",
+  },
+  fastapiComposeMultipleWorkers: {
+    title: "FastAPI: FastAPI in Containers - Docker (Docker Compose)",
+    url: "https://fastapi.tiangolo.com/deployment/docker/#docker-compose",
+    says: "With Docker Compose on a single server \"you could want to have a single container with a process manager starting several worker processes inside.\"",
+  },
+  fastapiServerWorkers: {
+    title: "FastAPI: Server Workers - Uvicorn with Workers",
+    url: "https://fastapi.tiangolo.com/deployment/server-workers/",
+    says: "\"when running on Kubernetes you will probably not want to use workers and instead run a single Uvicorn process per container\"; otherwise use --workers (e.g. fastapi run --workers 4).",
+  },
+  fastapiMemoryPerProcess: {
+    title: "FastAPI: FastAPI in Containers - Docker (Memory)",
+    url: "https://fastapi.tiangolo.com/deployment/docker/#memory",
+    says: "\"If you run multiple processes per container you will have to make sure that the number of processes started doesn't consume more memory than what is available.\"",
+  },
+
+  // ---------------------------------------------------------------- Puma / Rails / Heroku
+  pumaThreadsDefault: {
+    title: "Puma README: Thread Pool",
+    url: "https://github.com/puma/puma/blob/main/README.md#thread-pool",
+    says: "\"The current default is 0:16 and on MRI is 0:5.\" \"the -t thread flag setting is per worker, so -w 2 -t 16:16 will spawn 32 threads in total\".",
+  },
+  pumaWorkersDefault: {
+    title: "Puma DSL: workers",
+    url: "https://puma.io/puma/Puma/DSL.html#workers-instance_method",
+    says: "\"The default is the value of the environment variable WEB_CONCURRENCY if set, otherwise 0.\" (0 = single mode; WEB_CONCURRENCY=auto or `workers :auto` uses available processors when concurrent-ruby is present).",
+  },
+  pumaSingleWorkerOverhead: {
+    title: "Puma DSL: silence_single_worker_warning",
+    url: "https://puma.io/puma/Puma/DSL.html#silence_single_worker_warning-instance_method",
+    says: "\"Moving from workers = 1 to workers = 0 will save 10-30% of memory use.\"",
+  },
+  pumaDeploymentSizing: {
+    title: "Puma: Deployment engineering",
+    url: "https://github.com/puma/puma/blob/main/docs/deployment.md",
+    says: "\"80% of Puma apps will end up deploying 'pods' of 4 workers, 5 threads each, 4 vCPU and 8GB of RAM.\" \"CPU-core-to-worker ratios should be around 1\". \"Low worker counts (<4) have exceptionally poor throughput.\"",
+  },
+  pumaMemoryPerWorker: {
+    title: "Puma: Deployment engineering - Container/VPS sizing",
+    url: "https://github.com/puma/puma/blob/main/docs/deployment.md#containervps-sizing",
+    says: "\"Most Puma processes will use about ~512MB-1GB per worker, and about 1GB for the master process.\"",
+  },
+  puma7Defaults: {
+    title: "Puma 7.0 upgrade notes",
+    url: "https://github.com/puma/puma/blob/main/docs/7.0-Upgrade.md",
+    says: "\"The default max_keep_alive is now 999.\" \"The default persistent_timeout is now 65 seconds.\" \"preload_app! is now the default in cluster mode.\"",
+  },
+  railsPumaTemplateThreads: {
+    title: "Rails app generator: config/puma.rb template",
+    url: "https://github.com/rails/rails/blob/main/railties/lib/rails/generators/rails/app/templates/config/puma.rb.tt",
+    says: "threads_count = ENV.fetch(\"RAILS_MAX_THREADS\", 3). \"The default is set to 3 threads\". \"Any libraries that use a connection pool ... should be configured to provide at least as many connections as the number of threads. This includes Active Record's pool parameter in database.yml.\"",
+  },
+  railsPumaTemplateWorkers: {
+    title: "Rails app generator: config/puma.rb template",
+    url: "https://github.com/rails/rails/blob/main/railties/lib/rails/generators/rails/app/templates/config/puma.rb.tt",
+    says: "In production: workers from Integer(ENV.fetch(\"WEB_CONCURRENCY\", 1)) (or Concurrent.available_processor_count when WEB_CONCURRENCY=auto); `workers workers_count if workers_count > 1`. \"If you are running more than 1 thread per process, the workers count should be equal to the number of processors (CPU cores) in production.\"",
+  },
+  railsThreadsChange72: {
+    title: "rails/rails PR #50669: Update the default Puma configuration (Rails 7.2)",
+    url: "https://github.com/rails/rails/pull/50669",
+    says: "\"The main change is the default number of threads is reduced from 5 to 3\".",
+  },
+  railsDatabaseYmlPool: {
+    title: "Rails app generator: config/databases/postgresql.yml template",
+    url: "https://github.com/rails/rails/blob/main/railties/lib/rails/generators/rails/app/templates/config/databases/postgresql.yml.tt",
+    says: "pool: <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %> (note: 5, while the generated puma.rb defaults RAILS_MAX_THREADS to 3).",
+  },
+  railsPoolDefault: {
+    title: "Rails Guides: Configuring - Database Pooling",
+    url: "https://guides.rubyonrails.org/configuring.html#database-pooling",
+    says: "\"This limit defaults to 5 and can be configured in database.yml.\" A request that cannot get a connection raises ActiveRecord::ConnectionTimeoutError \"could not obtain a database connection within 5.000 seconds\".",
+  },
+  herokuPumaConfig: {
+    title: "Heroku Dev Center: Deploying Rails Applications with the Puma Web Server",
+    url: "https://devcenter.heroku.com/articles/deploying-rails-applications-with-the-puma-web-server",
+    says: "Recommended config (updated 2025): workers(ENV.fetch('WEB_CONCURRENCY') { 2 }); threads_count = ENV.fetch('RAILS_MAX_THREADS') { 3 }; preload_app!. \"Heroku strongly recommends Puma 7+ for compatibility with keepalive requests with router 2.0.\" (older revisions used 5 threads)",
+  },
+  herokuConnectionFormula: {
+    title: "Heroku Dev Center: Deploying Rails Applications with the Puma Web Server - Database Connections",
+    url: "https://devcenter.heroku.com/articles/deploying-rails-applications-with-the-puma-web-server#database-connections",
+    says: "SECONDARY (quoted from a mirror of this page): \"A good formula for determining the number of connections each application will require is to multiply the RAILS_MAX_THREADS by the WEB_CONCURRENCY. This will determine the number of connections each dyno will consume.\" \"Rails maintains its own database connection pool, with a new pool created for each worker process.\"",
+  },
+
+  // ---------------------------------------------------------------- Sidekiq / Celery
+  sidekiqConcurrencyDefault: {
+    title: "Sidekiq 7.0 upgrade notes",
+    url: "https://github.com/sidekiq/sidekiq/blob/main/docs/7.0-Upgrade.md",
+    says: "\"Sidekiq's default concurrency has been reduced from 10 to 5. This matches the Rails default concurrency and database pool size. Use RAILS_MAX_THREADS=10 bundle exec sidekiq to adjust Sidekiq's concurrency and the Rails DB pool size\". \"The default capsule spins up 5 Threads\".",
+  },
+  celeryConcurrencyDefault: {
+    title: "Celery configuration: worker_concurrency",
+    url: "https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-concurrency",
+    says: "\"Default: Number of CPU cores.\" \"If not set, the number of CPUs/cores on the host will be used.\"",
+  },
+  celeryPoolDefault: {
+    title: "Celery configuration: worker_pool",
+    url: "https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-pool",
+    says: "\"Default: 'prefork' (celery.concurrency.prefork:TaskPool).\" Workers guide: \"By default multiprocessing is used to perform concurrent execution of tasks\".",
+  },
+  celeryPrefetchMultiplier: {
+    title: "Celery configuration: worker_prefetch_multiplier",
+    url: "https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-prefetch-multiplier",
+    says: "\"Default: 4.\" \"How many messages to prefetch at a time multiplied by the number of concurrent processes.\"",
+  },
+
+  // ---------------------------------------------------------------- SQLAlchemy / Django
+  sqlalchemyPoolSize: {
+    title: "SQLAlchemy: create_engine() pool_size",
+    url: "https://docs.sqlalchemy.org/en/20/core/engines.html#sqlalchemy.create_engine.params.pool_size",
+    says: "pool_size=5: \"the number of connections to keep open inside the connection pool.\" Pooling docs: create_engine() uses a QueuePool \"of size five\" by default.",
+  },
+  sqlalchemyMaxOverflow: {
+    title: "SQLAlchemy: create_engine() max_overflow",
+    url: "https://docs.sqlalchemy.org/en/20/core/engines.html#sqlalchemy.create_engine.params.max_overflow",
+    says: "\"max_overflow=10 - the number of connections to allow in connection pool 'overflow', that is connections that can be opened above and beyond the pool_size setting, which defaults to five. this is only used with QueuePool.\"",
+  },
+  sqlalchemyForkSafety: {
+    title: "SQLAlchemy: Using Connection Pools with Multiprocessing or os.fork()",
+    url: "https://docs.sqlalchemy.org/en/20/core/pooling.html#using-connection-pools-with-multiprocessing-or-os-fork",
+    says: "\"It's critical that when using a connection pool ... the pooled connections are not shared to a forked process. TCP connections are represented as file descriptors, which usually work across process boundaries\".",
+  },
+  djangoConnMaxAge: {
+    title: "Django: Databases - Persistent connections",
+    url: "https://docs.djangoproject.com/en/stable/ref/databases/#persistent-connections",
+    says: "\"The default value is 0, preserving the historical behavior of closing the database connection at the end of each request.\" Caveats: \"Since each thread maintains its own connection, your database must support at least as many simultaneous connections as you have worker threads.\" Under ASGI \"persistent connections should be disabled\".",
+  },
+
+  // ---------------------------------------------------------------- PostgreSQL / RDS / Heroku Postgres
+  postgresMaxConnections: {
+    title: "PostgreSQL: Connection Settings - max_connections",
+    url: "https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-MAX-CONNECTIONS",
+    says: "\"Determines the maximum number of concurrent connections to the database server. The default is typically 100 connections, but might be less if your kernel settings will not support it (as determined during initdb).\"",
+  },
+  postgresSuperuserReserved: {
+    title: "PostgreSQL: Connection Settings - superuser_reserved_connections",
+    url: "https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-SUPERUSER-RESERVED-CONNECTIONS",
+    says: "\"Determines the number of connection 'slots' that are reserved for connections by PostgreSQL superusers.\" \"The default value is three connections.\"",
+  },
+  postgresReservedConnections: {
+    title: "PostgreSQL: Connection Settings - reserved_connections",
+    url: "https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-RESERVED-CONNECTIONS",
+    says: "Slots reserved for roles with pg_use_reserved_connections. \"The default value is zero connections.\" (parameter added in PostgreSQL 16)",
+  },
+  postgresProcessPerConnection: {
+    title: "PostgreSQL tutorial: Architectural Fundamentals",
+    url: "https://www.postgresql.org/docs/current/tutorial-arch.html",
+    says: "\"The PostgreSQL server can handle multiple concurrent connections from clients. To achieve this it starts ('forks') a new process for each connection.\" Config docs: \"PostgreSQL sizes certain resources based directly on the value of max_connections.\"",
+  },
+  rdsPostgresMaxConnections: {
+    title: "AWS Prescriptive Guidance: Tuning PostgreSQL parameters - max_connections",
+    url: "https://docs.aws.amazon.com/prescriptive-guidance/latest/tuning-postgresql-parameters/max-connections.html",
+    says: "\"Default value: LEAST(DBInstanceClassMemory/9531392,5000) connections\". RDS quotas page: DBInstanceClassMemory \"is in bytes\" and is smaller than the instance RAM because of memory reserved for the OS and RDS processes.",
+  },
+  herokuPostgresLimits: {
+    title: "Heroku Dev Center: Choosing the Right Heroku Postgres Plan",
+    url: "https://devcenter.heroku.com/articles/heroku-postgres-plans",
+    says: "SECONDARY (third-party summaries, not the Heroku page itself): Essential-0/1 20 connections, Essential-2 40, Standard-0 120, Standard-2 400.",
+  },
+
+  // ---------------------------------------------------------------- nginx
+  nginxWorkerProcesses: {
+    title: "nginx core module: worker_processes",
+    url: "https://nginx.org/en/docs/ngx_core_module.html#worker_processes",
+    says: "Default: worker_processes 1. \"setting it to the number of available CPU cores would be a good start (the value 'auto' will try to autodetect it).\"",
+  },
+  nginxWorkerConnections: {
+    title: "nginx core module: worker_connections",
+    url: "https://nginx.org/en/docs/ngx_core_module.html#worker_connections",
+    says: "Default: worker_connections 512. \"this number includes all connections (e.g. connections with proxied servers, among others), not only connections with clients. Another consideration is that the actual number of simultaneous connections cannot exceed the current limit on the maximum number of open files, which can be changed by worker_rlimit_nofile.\"",
+  },
+  nginxMaxClientsFormula: {
+    title: "nginx (legacy wiki, EventsModule) - max_clients",
+    url: "https://nginx.org/en/docs/ngx_core_module.html#worker_connections",
+    says: "UNCONFIRMED at a primary source: \"max_clients = worker_processes * worker_connections\" (divided further when reverse proxying) comes from the old nginx wiki, widely copied. The official doc only says worker_connections counts proxied connections too, so a proxied request holds 2 (client + upstream).",
+  },
+  nginxWorkerRlimitNofile: {
+    title: "nginx core module: worker_rlimit_nofile",
+    url: "https://nginx.org/en/docs/ngx_core_module.html#worker_rlimit_nofile",
+    says: "No default. \"Changes the limit on the maximum number of open files (RLIMIT_NOFILE) for worker processes.\"",
+  },
+  nginxPackagedConfNginxOrg: {
+    title: "nginx.org packages (pkg-oss): shipped nginx.conf",
+    url: "https://github.com/nginx/pkg-oss",
+    says: "The nginx.org package config sets worker_processes auto; worker_connections 1024; keepalive_timeout 65. (Checked in pkg-oss rpm/SOURCES/nginx-quic.nginx.conf; the standard one is assumed identical.)",
+  },
+  nginxPackagedConfDebian: {
+    title: "Debian/Ubuntu nginx package: /etc/nginx/nginx.conf",
+    url: "https://salsa.debian.org/nginx-team/nginx/-/blob/main/debian/conf/nginx.conf",
+    says: "SECONDARY (many verbatim copies, primary file not fetched): worker_processes auto; events { worker_connections 768; }.",
+  },
+  nginxKeepaliveTimeout: {
+    title: "nginx http core module: keepalive_timeout",
+    url: "https://nginx.org/en/docs/http/ngx_http_core_module.html#keepalive_timeout",
+    says: "Default: keepalive_timeout 75s.",
+  },
+  nginxClientMaxBodySize: {
+    title: "nginx http core module: client_max_body_size",
+    url: "https://nginx.org/en/docs/http/ngx_http_core_module.html#client_max_body_size",
+    says: "Default: client_max_body_size 1m. \"If the size in a request exceeds the configured value, the 413 (Request Entity Too Large) error is returned to the client.\" \"Setting size to 0 disables checking\".",
+  },
+  nginxProxyTimeouts: {
+    title: "nginx proxy module: proxy_connect_timeout / proxy_send_timeout / proxy_read_timeout",
+    url: "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout",
+    says: "Defaults: proxy_connect_timeout 60s (\"this timeout cannot usually exceed 75 seconds\"), proxy_send_timeout 60s, proxy_read_timeout 60s; send/read timeouts apply \"only between two successive\" operations, \"not for the transmission of the whole response\".",
+  },
+  nginxUpstreamKeepalive: {
+    title: "nginx upstream module: keepalive",
+    url: "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive",
+    says: "\"sets the maximum number of idle keepalive connections to upstream servers that are preserved in the cache of each worker process.\" \"the keepalive directive does not limit the total number of connections to upstream servers\". Before 1.29.7: \"For HTTP, the proxy_http_version directive should be set to '1.1' and the 'Connection' header field should be cleared\".",
+  },
+  nginxUpstreamKeepaliveDefault1297: {
+    title: "NGINX blog: Keep-alive to upstreams is now default in NGINX 1.29.7",
+    url: "https://nginxblog.azurewebsites.net/blog/keep-alive-to-upstreams-is-now-default-in-nginx-1-29-7",
+    says: "\"Before version 1.29.7, NGINX used HTTP/1.0 by default for connecting to HTTP upstream servers.\" \"With version 1.29.7, released in March 2026, we changed the default behavior of HTTP proxying to use HTTP/1.1 with keep-alive.\" Upstream doc (quoted secondhand): \"Since 1.29.7, keepalive connections are enabled by default, with a default limit of 32 connections per each worker process.\" Stable 1.30.0 (April 2026) carries it.",
+  },
+  nginxUpstreamKeepaliveTimeout: {
+    title: "nginx upstream module: keepalive_timeout",
+    url: "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive_timeout",
+    says: "Default: keepalive_timeout 60s (upstream context); keepalive_requests 1000; keepalive_time 1h.",
+  },
+  nginxUpstreamMaxFails: {
+    title: "nginx upstream module: server max_fails / fail_timeout",
+    url: "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server",
+    says: "max_fails: \"By default, the number of unsuccessful attempts is set to 1.\" fail_timeout: \"By default, the parameter is set to 10 seconds.\" \"If there is only a single server in a group, max_fails, fail_timeout and slow_start parameters are ignored\".",
+  },
+
+  // ---------------------------------------------------------------- AWS App Runner / ALB
+  appRunnerAvailability: {
+    title: "AWS App Runner availability change",
+    url: "https://docs.aws.amazon.com/apprunner/latest/dg/apprunner-availability-change.html",
+    says: "\"AWS App Runner will no longer be open to new customers starting April 30, 2026.\" \"Existing customers can continue to use the service as normal.\"",
+  },
+  appRunnerCpuPattern: {
+    title: "App Runner API: InstanceConfiguration - Cpu",
+    url: "https://docs.aws.amazon.com/apprunner/latest/api/API_InstanceConfiguration.html",
+    says: "\"Default: 1 vCPU\". \"Pattern: 256|512|1024|2048|4096|(0.25|0.5|1|2|4) vCPU\" (length 3-9).",
+  },
+  appRunnerMemoryPattern: {
+    title: "App Runner API: InstanceConfiguration - Memory",
+    url: "https://docs.aws.amazon.com/apprunner/latest/api/API_InstanceConfiguration.html",
+    says: "\"Default: 2 GB\". \"Pattern: 512|1024|2048|3072|4096|6144|8192|10240|12288|(0.5|1|2|3|4|6|8|10|12) GB\" (length 3-6).",
+  },
+  appRunnerCpuMemoryCombos: {
+    title: "AWS CDK: @aws-cdk/aws-apprunner-alpha Memory",
+    url: "https://docs.aws.amazon.com/cdk/api/v2/docs/@aws-cdk_aws-apprunner-alpha.Memory.html",
+    says: "HALF_GB \"0.5 GB(for 0.25 vCPU)\"; ONE_GB \"1 GB(for 0.25 or 0.5 vCPU)\"; FOUR_GB \"4 GB(for 1 or 2 vCPU)\"; SIX_GB \"6 GB(for 2 vCPU)\"; EIGHT_GB \"8 GB(for 4 vCPU)\"; TEN_GB \"10 GB(for 4 vCPU)\"; 2 GB and 3 GB go with 1 vCPU, 12 GB with 4 vCPU (those three lines were truncated in the lookup).",
+  },
+  appRunnerPortDefault: {
+    title: "App Runner API: ImageConfiguration - Port",
+    url: "https://docs.aws.amazon.com/apprunner/latest/api/API_ImageConfiguration.html",
+    says: "\"The port that your application listens to in the container. Default: 8080\".",
+  },
+  appRunnerAutoScalingDefaults: {
+    title: "App Runner API: CreateAutoScalingConfiguration",
+    url: "https://docs.aws.amazon.com/apprunner/latest/api/API_CreateAutoScalingConfiguration.html",
+    says: "MaxConcurrency \"Default: 100\"; MinSize \"Default: 1\"; MaxSize \"Default: 25\". \"If the number of concurrent requests exceeds this limit, App Runner scales up your service.\"",
+  },
+  appRunnerRequestTimeout: {
+    title: "App Runner: Developing application code - Runtime information",
+    url: "https://docs.aws.amazon.com/apprunner/latest/dg/develop.html",
+    says: "\"There is a total of 120 seconds request timeout limit on the HTTP requests.\" \"such as the HTTP server for Python, Gunicorn, has a 30 second default timeout limit. In such cases, the application's timeout limit overrides the App Runner 120 second timeout limit.\"",
+  },
+  appRunnerConfigFile: {
+    title: "App Runner: Configuration file reference (apprunner.yaml)",
+    url: "https://docs.aws.amazon.com/apprunner/latest/dg/config-file-ref.html",
+    says: "\"Name it apprunner.yaml, and place it in the source directory\". Top keys version (e.g. 1.0) and runtime; build and run sections; run has command, network (port), env. \"Configuration files are applicable only to services that are based on source code.\"",
+  },
+  albIdleTimeout: {
+    title: "ELB: Edit attributes for your Application Load Balancer - Connection idle timeout",
+    url: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout",
+    says: "\"By default, ELB sets the idle timeout value for your load balancer to 60 seconds.\" \"We also recommend that you configure the idle timeout of your application to be larger than the idle timeout configured for the load balancer. Otherwise ... the load balancer sends an HTTP 502 Bad Gateway error to the client.\"",
+  },
+
+  // ---------------------------------------------------------------- Docker Compose
+  composeDefaultFiles: {
+    title: "Docker docs: Merge Compose files",
+    url: "https://docs.docker.com/compose/how-tos/multiple-compose-files/merge/",
+    says: "\"By default, Compose reads two files, a compose.yaml and an optional compose.override.yaml file.\" (docker-compose.yml / docker-compose.override.yml are the older names, still read.)",
+  },
+  composeMergeCommandReplaced: {
+    title: "Compose file reference: Merge - Shell commands",
+    url: "https://docs.docker.com/reference/compose-file/merge/#shell-commands",
+    says: "\"When merging Compose files that use the services attributes command, entrypoint and healthcheck: test, the value is overridden by the latest Compose file, and not appended.\"",
+  },
+  composeMergeEnvironment: {
+    title: "Docker docs: Merge Compose files - Merging rules",
+    url: "https://docs.docker.com/compose/how-tos/multiple-compose-files/merge/#merging-rules",
+    says: "\"In the case of environment, labels, volumes, and devices, Compose 'merges' entries together with locally defined values taking precedence. For environment and labels, the environment variable or label name determines which value is used\".",
+  },
+  composeDeployCpus: {
+    title: "Compose Deploy Specification: resources - cpus",
+    url: "https://docs.docker.com/reference/compose-file/deploy/#cpus",
+    says: "\"cpus configures a limit or reservation for how much of the available CPU resources, as number of cores, a container can use.\" limits: \"The platform must prevent the container from allocating more resources.\"",
+  },
+  composeScaleReplicas: {
+    title: "Compose file reference: services - scale",
+    url: "https://docs.docker.com/reference/compose-file/services/#scale",
+    says: "\"scale specifies the default number of containers to deploy for this service. When both are set, scale must be consistent with the replicas attribute in the Deploy Specification.\"",
+  },
+  composeDotEnvInterpolation: {
+    title: "Docker docs: Set environment variables within your container's environment",
+    url: "https://docs.docker.com/compose/how-tos/environment-variables/set-environment-variables/",
+    says: "\"A container's environment is not set until there's an explicit entry in the service configuration to make this happen.\" The .env file feeds interpolation of the Compose file (the $VAR and braced forms); it reaches a container only via environment or env_file.",
+  },
+
+  // ---------------------------------------------------------------- Python / Linux
+  pythonCpuCount: {
+    title: "Python docs: os.cpu_count()",
+    url: "https://docs.python.org/3/library/os.html#os.cpu_count",
+    says: "\"Return the number of logical CPUs in the system. Returns None if undetermined.\" (multiprocessing.cpu_count() is the same number.) 3.13: -X cpu_count / PYTHON_CPU_COUNT override it.",
+  },
+  pythonProcessCpuCount: {
+    title: "Python docs: os.process_cpu_count() (3.13+)",
+    url: "https://docs.python.org/3/library/os.html#os.process_cpu_count",
+    says: "\"Get the number of logical CPUs usable by the calling thread of the current process. Returns None if undetermined. It can be less than cpu_count() depending on the CPU affinity.\" (affinity only, not CFS quota)",
+  },
+  pythonCpuCountCgroups: {
+    title: "CPython issue #80235: os.cpu_count() should return a count assigned to a container",
+    url: "https://github.com/python/cpython/issues/80235",
+    says: "Closed without reading cgroup quotas; a 2026 follow-up (#149452, open) asks for os.process_cpu_count() to take cgroups CPU limits into account, citing the maintainer view that \"Linux cgroups CPU limits are not directly related to a whole number of CPU\".",
+  },
+  linuxNofileDefault: {
+    title: "Lennart Poettering: File Descriptor Limits (systemd)",
+    url: "http://0pointer.net/blog/file-descriptor-limits.html",
+    says: "SECONDARY summary (golang/go#46279 and systemd commit): systemd sets the RLIMIT_NOFILE soft limit to 1024 \"for compatibility reasons, to not break select users\" and the hard limit to 512K (524288, systemd 240+); the kernel default is \"1024 fds\".",
+  },
+  linuxConnectionIsFd: {
+    title: "SQLAlchemy: Using Connection Pools with Multiprocessing or os.fork()",
+    url: "https://docs.sqlalchemy.org/en/20/core/pooling.html#using-connection-pools-with-multiprocessing-or-os-fork",
+    says: "\"TCP connections are represented as file descriptors\". nginx: the number of connections \"cannot exceed the current limit on the maximum number of open files\".",
+  },
+
+  // ---------------------------------------------------------------- memory per worker
+  pythonWorkerMemory: {
+    title: "No authoritative figure for gunicorn/uvicorn worker memory",
+    url: "https://fastapi.tiangolo.com/deployment/docker/#memory",
+    says: "UNCONFIRMED: no gunicorn, uvicorn or FastAPI document gives a per-worker memory figure; FastAPI only says each process has its own memory. Treat MB-per-worker as a configurable assumption. (Puma, by contrast, documents ~512MB-1GB per worker: see pumaMemoryPerWorker.)",
+  },
+} as const satisfies Record<string, Source>;
+
+export type SourceKey = keyof typeof SOURCES;

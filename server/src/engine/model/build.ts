@@ -1,0 +1,419 @@
+// From files to deployments. Each deployment is linked explicitly, and says why:
+//   compose service → build context → Dockerfile → entrypoint script
+//   App Runner service.json / apprunner.yaml → StartCommand, or a Dockerfile / start script in its folder
+//   Procfile line, or a start script nothing else links → a deployment of its own (CPUs unknown)
+// Compose files merge as `docker compose` does by default: `compose.yaml`/`docker-compose.yml`
+// with its `.override` file; command and entrypoint are replaced, environment is merged.
+import type { WorkspaceHost } from "../api.ts";
+import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
+import { type ComposeCommand, type ComposeService, parseComposeFile } from "../parse/compose.ts";
+import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
+import { parseDotenv } from "../parse/dotenv.ts";
+import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
+import { parseProcfile } from "../parse/procfile.ts";
+import { type CommandWord, optionValue, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
+import type { SettingExpr } from "../parse/setting-expr.ts";
+import { type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
+import type { Fact, ParseProblem, SourceRef } from "../types.ts";
+import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
+
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres";
+
+export function fileKind(path: string): FileKind | undefined {
+  const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
+  if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return "compose";
+  if (name === "dockerfile" || name.startsWith("dockerfile.") || name.endsWith(".dockerfile")) return "dockerfile";
+  if (name === "service.json" || /^apprunner.*\.json$/.test(name)) return "service.json";
+  if (/^apprunner\.ya?ml$/.test(name)) return "apprunner.yaml";
+  if (name === "procfile" || name.startsWith("procfile.")) return "procfile";
+  if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
+  if (name.endsWith(".sh") || /^(start|entrypoint|docker-entrypoint|run|boot|serve)$/.test(name)) return "shell";
+  if (name === "nginx.conf" || (name.endsWith(".conf") && /(^|\/)(nginx|conf\.d|sites-(available|enabled))\//.test(path.toLowerCase()))) return "nginx";
+  if (/^gunicorn[\w.-]*\.py$/.test(name)) return "gunicorn-conf";
+  if (name === "puma.rb") return "puma";
+  if (name === "postgresql.conf") return "postgres";
+  return undefined;
+}
+
+interface Context {
+  host: WorkspaceHost;
+  paths: string[];
+  problems: ParseProblem[];
+  /** Files that some deployment already consumed, so they do not also stand alone. */
+  claimed: Set<string>;
+  /** Parsed files, so a file shared by several deployments is read once per audit. */
+  cache: Map<string, unknown>;
+}
+
+export function buildModel(host: WorkspaceHost, paths: string[], problems: ParseProblem[]): DeploymentModel {
+  const ctx: Context = { host, paths, problems, claimed: new Set(), cache: new Map() };
+  const deployments: Deployment[] = [];
+  for (const path of paths) {
+    const kind = fileKind(path);
+    if (kind === "service.json" || kind === "apprunner.yaml") {
+      const deployment = appRunnerDeployment(ctx, path, kind);
+      if (deployment) deployments.push(deployment);
+    }
+  }
+  for (const base of paths.filter((p) => fileKind(p) === "compose" && !isOverride(p))) {
+    deployments.push(...composeDeployments(ctx, base));
+  }
+  for (const path of paths.filter((p) => fileKind(p) === "procfile")) {
+    deployments.push(...procfileDeployments(ctx, path));
+  }
+  for (const path of paths.filter((p) => fileKind(p) === "shell" && !ctx.claimed.has(p))) {
+    const deployment = newDeployment(`script:${path}`, path, [path]);
+    addScriptProcesses(ctx, deployment, path, () => undefined, [], 0);
+    if (deployment.processes.length > 0) deployments.push(deployment);
+  }
+  return { deployments };
+}
+
+function newDeployment(id: string, name: string, files: string[]): Deployment {
+  return { id, name, files: new Set(files), links: [], instances: { value: 1, origin: "assumed", by: "Headroom" }, env: new Map(), processes: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// App Runner
+
+function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | "apprunner.yaml"): Deployment | undefined {
+  const text = ctx.host.read(path);
+  if (text === undefined) return undefined;
+  const service: AppRunnerService = kind === "service.json" ? parseServiceJson(text, path) : parseAppRunnerYaml(text, path);
+  ctx.problems.push(...service.problems);
+  if (!service.recognised) return undefined;
+  const deployment = newDeployment(`apprunner:${path}`, path, [path]);
+  deployment.env = service.env;
+  // App Runner's default instance size is 1 vCPU / 2 GB when the input does not set one.
+  deployment.cpus = service.cpu ?? { value: 1, origin: "default", by: "AWS App Runner", at: { file: path, start: 0, end: 0 } };
+  deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
+  const env = lookupIn(deployment.env);
+  if (service.startCommand) {
+    const command = service.startCommand;
+    const script = parseCommandLine(command.text, path, command.starts[0] ?? command.at.start, env, { starts: command.starts, ends: command.ends });
+    addCommandProcesses(ctx, deployment, script, dirOf(path), env, [], 0);
+  } else {
+    const dir = dirOf(path);
+    const dockerfile = ctx.paths.find((p) => p === join(dir, "Dockerfile"));
+    if (dockerfile) {
+      deployment.links.push({ from: path, to: dockerfile, why: "the Dockerfile in the same folder builds the image App Runner runs" });
+      addDockerfileProcesses(ctx, deployment, dockerfile, undefined, undefined, dir, env);
+    } else {
+      for (const name of ["start.sh", "entrypoint.sh", "docker-entrypoint.sh", "run.sh", "Procfile"]) {
+        const script = ctx.paths.find((p) => p === join(dir, name));
+        if (!script) continue;
+        deployment.links.push({ from: path, to: script, why: `${name} in the same folder starts the service` });
+        if (fileKind(script) === "procfile") addProcfileWeb(ctx, deployment, script, env);
+        else addScriptProcesses(ctx, deployment, script, env, [], 0);
+        break;
+      }
+    }
+  }
+  return deployment;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compose
+
+function isOverride(path: string): boolean {
+  return /\.override\.ya?ml$/i.test(path);
+}
+
+function composeDeployments(ctx: Context, base: string): Deployment[] {
+  const dir = dirOf(base);
+  const stem = base.replace(/\.ya?ml$/i, "");
+  const override = ctx.paths.find((p) => p === `${stem}.override.yml` || p === `${stem}.override.yaml`);
+  const files = override ? [base, override] : [base];
+  const merged = new Map<string, ComposeService[]>();
+  for (const file of files) {
+    const text = ctx.host.read(file);
+    if (text === undefined) continue;
+    const compose = parseComposeFile(text, file);
+    ctx.problems.push(...compose.problems);
+    for (const [name, service] of compose.services) merged.set(name, [...(merged.get(name) ?? []), service]);
+  }
+  const projectEnv = readDotenv(ctx, join(dir, ".env"));
+  const deployments: Deployment[] = [];
+  for (const [name, layers] of merged) {
+    const deployment = newDeployment(`compose:${base}#${name}`, `${name} (${base})`, files);
+    if (override && layers.length > 1) deployment.links.push({ from: override, to: base, why: "docker compose merges the override file over the base file by default" });
+    const last = <K extends keyof ComposeService>(key: K): ComposeService[K] | undefined => {
+      for (let i = layers.length - 1; i >= 0; i--) if (layers[i][key] !== undefined) return layers[i][key];
+      return undefined;
+    };
+    for (const layer of layers) {
+      for (const envFile of layer.envFiles) {
+        const path = join(dirOf(layer.file), envFile.path);
+        for (const [key, fact] of readDotenv(ctx, path)) deployment.env.set(key, fact);
+        if (ctx.paths.includes(path)) deployment.files.add(path);
+      }
+      for (const [key, fact] of layer.environment) deployment.env.set(key, interpolate(fact, projectEnv));
+    }
+    if (projectEnv.size > 0) deployment.files.add(join(dir, ".env"));
+    deployment.instances = last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
+    const cpus = last("cpus");
+    if (cpus) deployment.cpus = cpus;
+    const memory = last("memoryMiB");
+    if (memory) deployment.memoryMiB = memory;
+    const env = lookupIn(deployment.env);
+    const context = last("buildContext");
+    const dockerfileName = last("dockerfile");
+    const contextDir = context ? join(dir, context.value) : dir;
+    const dockerfile = context ? ctx.paths.find((p) => p === join(contextDir, dockerfileName?.value ?? "Dockerfile")) : undefined;
+    const command = last("command");
+    const entrypoint = last("entrypoint");
+    const projectLookup = lookupIn(projectEnv);
+    if (dockerfile) {
+      deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
+      addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(command, projectLookup), entrypoint && composeWords(entrypoint, projectLookup), contextDir, env);
+    } else if (command || entrypoint) {
+      const words = [...(entrypoint ? composeWords(entrypoint, projectLookup) : []), ...(command ? composeWords(command, projectLookup) : [])];
+      addWordsProcesses(ctx, deployment, words, commandRef(layers, command ?? entrypoint), contextDir, env, 0);
+    }
+    deployments.push(deployment);
+  }
+  return deployments;
+}
+
+function commandRef(layers: ComposeService[], command: ComposeCommand | undefined): SourceRef {
+  return { file: command?.file ?? layers[0].file, start: command?.span.start ?? 0, end: command?.span.end ?? 0 };
+}
+
+/** Compose interpolates `${VAR:-default}` in its own values from the project's .env, before the container starts. */
+function interpolate(fact: Fact<string>, projectEnv: Map<string, Fact<string>>): Fact<string> {
+  const m = /^\$\{(\w+)(:?-)([^}]*)\}$/.exec(fact.value) ?? /^\$(\w+)()()$/.exec(fact.value);
+  if (!m) return fact;
+  const fromEnv = projectEnv.get(m[1]);
+  if (fromEnv && (m[2] !== ":-" || fromEnv.value !== "")) return { ...fromEnv, via: [...(fromEnv.via ?? []), ...(fact.at ? [{ at: fact.at, note: `\${${m[1]}} in compose` }] : [])] };
+  if (!m[2]) return fact;
+  const defaultStart = (fact.at?.start ?? 0) + fact.value.indexOf(m[2]) + m[2].length;
+  return { value: m[3], origin: "stated", at: fact.at ? { file: fact.at.file, start: defaultStart, end: defaultStart + m[3].length } : undefined };
+}
+
+/** Words of a compose `command:`/`entrypoint:` value. The string form is split like a shell would (compose uses shlex). */
+function composeWords(command: ComposeCommand, env: EnvLookup): CommandWord[] {
+  const file = command.file;
+  if (command.form === "string") {
+    const item = command.items[0];
+    return parseCommandLine(item.value, file, item.start + (item.quoted ? 1 : 0), env).commands.flatMap((c, i) => (i === 0 ? c.words : []));
+  }
+  return command.items.map((item) => literalWord(file, item.value, item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dockerfile, scripts, Procfile
+
+function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: string, command: CommandWord[] | undefined, entrypoint: CommandWord[] | undefined, contextDir: string, env: EnvLookup): void {
+  const text = ctx.host.read(path);
+  if (text === undefined) return;
+  const dockerfile = parseDockerfile(text, path);
+  ctx.problems.push(...dockerfile.problems);
+  deployment.files.add(path);
+  ctx.claimed.add(path);
+  for (const [key, fact] of dockerfile.env) if (!deployment.env.has(key)) deployment.env.set(key, fact);
+  const fullEnv = lookupIn(deployment.env, env);
+  const entryWords = entrypoint ?? (dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, fullEnv) : []);
+  const cmdWords = command ?? (dockerfile.cmd ? dockerWords(dockerfile.cmd, path, fullEnv) : []);
+  const words = [...entryWords, ...cmdWords];
+  if (words.length === 0) return;
+  const source = command ?? entrypoint;
+  const at: SourceRef = source?.[0]?.fact.at ?? { file: path, start: dockerfile.cmd?.start ?? dockerfile.entrypoint?.start ?? 0, end: dockerfile.cmd?.end ?? dockerfile.entrypoint?.end ?? 0 };
+  addWordsProcesses(ctx, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+}
+
+function dockerWords(command: DockerCommand, file: string, env: EnvLookup): CommandWord[] {
+  if (command.form === "exec") return command.items.map((item) => literalWord(file, item.value, item.start, item.end));
+  const item = command.items[0];
+  return item ? parseCommandLine(item.value, file, item.start, env).commands.flatMap((c, i) => (i === 0 ? c.words : [])) : [];
+}
+
+/**
+ * A command's words: a server directly, or a script (or `sh -c` string) that starts one.
+ * `passedArgs` are the words a script receives as "$@" (the CMD after an ENTRYPOINT script).
+ */
+function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandWord[], at: SourceRef, dir: string, env: EnvLookup, depth: number, passedArgs: CommandWord[] = []): void {
+  if (words.length === 0 || depth > 4) return;
+  const invocation = recogniseServer(words);
+  if (invocation) {
+    deployment.processes.push(serverProcess(ctx, deployment, invocation, words, at, dir, env));
+    return;
+  }
+  const program = words[0].value;
+  const shells = ["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env"];
+  if (shells.includes(program) && words[1] && words[1].value !== "-c") {
+    addWordsProcesses(ctx, deployment, words.slice(1), at, dir, env, depth + 1, passedArgs);
+    return;
+  }
+  const script = findScript(ctx, program, dir);
+  if (script) {
+    deployment.links.push({ from: at.file, to: script, why: `${program} runs ${script}` });
+    addScriptProcesses(ctx, deployment, script, env, [...words.slice(1), ...passedArgs], depth + 1);
+    return;
+  }
+  if (passedArgs.length > 0) addWordsProcesses(ctx, deployment, passedArgs, passedArgs[0].fact.at ?? at, dir, env, depth + 1);
+}
+
+function addScriptProcesses(ctx: Context, deployment: Deployment, path: string, env: EnvLookup, args: CommandWord[], depth: number): void {
+  const text = ctx.host.read(path);
+  if (text === undefined) return;
+  const script = cached(ctx, `shell:${path}:${deployment.id}`, () => parseShellScript(text, path, env)) as ShellScript;
+  ctx.problems.push(...script.problems);
+  deployment.files.add(path);
+  ctx.claimed.add(path);
+  addCommandProcesses(ctx, deployment, script, dirOf(path), env, args, depth);
+}
+
+function addCommandProcesses(ctx: Context, deployment: Deployment, script: ShellScript, dir: string, env: EnvLookup, args: CommandWord[], depth: number): void {
+  for (const command of script.commands) {
+    const at = { file: script.file, start: command.start, end: command.end };
+    // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
+    if (command.words[0]?.value === "$@" || command.words[0]?.value === "$*") {
+      addWordsProcesses(ctx, deployment, args, args[0]?.fact.at ?? at, dir, env, depth + 1);
+      continue;
+    }
+    if (recogniseServer(command.words) || findScript(ctx, command.words[0]?.value ?? "", dir)) addWordsProcesses(ctx, deployment, command.words, at, dir, env, depth);
+  }
+}
+
+function procfileDeployments(ctx: Context, path: string): Deployment[] {
+  const text = ctx.host.read(path);
+  if (text === undefined) return [];
+  const procfile = parseProcfile(text, path);
+  ctx.problems.push(...procfile.problems);
+  return procfile.processes.map((process) => {
+    const deployment = newDeployment(`procfile:${path}#${process.name}`, `${process.name} (${path})`, [path]);
+    addCommandProcesses(ctx, deployment, process.script, dirOf(path), () => undefined, [], 0);
+    return deployment;
+  });
+}
+
+function addProcfileWeb(ctx: Context, deployment: Deployment, path: string, env: EnvLookup): void {
+  const text = ctx.host.read(path);
+  if (text === undefined) return;
+  const web = parseProcfile(text, path, env).processes.find((p) => p.name === "web");
+  deployment.files.add(path);
+  if (web) addCommandProcesses(ctx, deployment, web.script, dirOf(path), env, [], 0);
+}
+
+function findScript(ctx: Context, program: string, dir: string): string | undefined {
+  if (!program || program.startsWith("-")) return undefined;
+  const name = program.slice(program.lastIndexOf("/") + 1);
+  if (!name || fileKind(name) !== "shell") return undefined;
+  const relative = program.replace(/^\.\//, "");
+  const exact = ctx.paths.find((p) => p === join(dir, relative));
+  if (exact) return exact;
+  // Scripts are often copied to an absolute path in the image (/start.sh, /app/docker/entrypoint.sh):
+  // take the file of that name closest to the folder that builds or runs it.
+  const prefix = dir ? `${dir}/` : "";
+  const candidates = ctx.paths.filter((p) => p.startsWith(prefix) && p.endsWith(`/${name}`) || p === prefix + name);
+  return candidates.sort((a, b) => a.length - b.length)[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server settings
+
+function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerInvocation, words: CommandWord[], at: SourceRef, dir: string, env: EnvLookup): ServerProcess {
+  const process: ServerProcess = { invocation, words: words as ServerProcess["words"], commandAt: at, workers: defaultWorkers(invocation) };
+  const programAt = invocation.program.fact.at ?? at;
+  process.workers.at = { file: at.file, start: invocation.program.start, end: invocation.program.end };
+  if (programAt.file !== at.file) process.workers.at = at;
+  const reload = optionValue(invocation, "reload");
+  if (reload) process.reload = { file: at.file, start: reload.flag.start, end: reload.flag.end };
+
+  const flag = optionValue(invocation, invocation.server === "celery" || invocation.server === "sidekiq" ? "concurrency" : invocation.server === "uwsgi" ? "processes" : "workers");
+  if (flag?.value) {
+    const n = Number(flag.value.fact.value);
+    if (Number.isFinite(n)) {
+      process.workers = { ...flag.value.fact, value: n };
+      return process;
+    }
+  }
+  if (invocation.server === "gunicorn") {
+    const conf = gunicornConfig(ctx, deployment, invocation, dir);
+    const setting = conf?.settings.get("workers");
+    if (conf && setting) {
+      const resolved = settingValue(setting, conf.path, env);
+      if (resolved) {
+        process.workers = resolved;
+        return process;
+      }
+      if (setting.kind === "cpu-count") process.workersFromCpuCount = { at: { file: conf.path, ...setting.span }, formula: conf.text.slice(setting.span.start, setting.span.end) };
+    }
+  }
+  const concurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) ? env("WEB_CONCURRENCY") : undefined;
+  if (concurrency && Number.isFinite(Number(concurrency.value))) process.workers = { ...concurrency, value: Number(concurrency.value) };
+  return process;
+}
+
+function defaultWorkers(invocation: ServerInvocation): Fact<number> {
+  return { value: 1, origin: "default", by: invocation.server };
+}
+
+function gunicornConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): { path: string; text: string; settings: Map<string, SettingExpr> } | undefined {
+  const option = optionValue(invocation, "config");
+  const name = option?.value?.value.replace(/^python:/, "") ?? "gunicorn.conf.py";
+  const base = name.slice(name.lastIndexOf("/") + 1);
+  const path = ctx.paths.find((p) => p === join(dir, name.replace(/^\.\//, ""))) ?? ctx.paths.filter((p) => p.startsWith(dir ? `${dir}/` : "") && p.endsWith(base)).sort((a, b) => a.length - b.length)[0];
+  if (!path) return undefined;
+  const text = ctx.host.read(path);
+  if (text === undefined) return undefined;
+  const conf = cached(ctx, `gunicorn:${path}`, () => parseGunicornConf(text, path)) as ReturnType<typeof parseGunicornConf>;
+  deployment.files.add(path);
+  deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: "gunicorn reads its settings from this config file" });
+  return { path, text, settings: conf.settings };
+}
+
+/** A config setting as a number, when it is a literal or an environment variable with a literal default. */
+function settingValue(setting: SettingExpr, file: string, env: EnvLookup): Fact<number> | undefined {
+  if (setting.kind === "number" && typeof setting.value === "number") return { value: setting.value, origin: "stated", at: { file, ...setting.span } };
+  if (setting.kind === "env" && setting.envName) {
+    const fromEnv = env(setting.envName);
+    if (fromEnv && Number.isFinite(Number(fromEnv.value))) return { ...fromEnv, value: Number(fromEnv.value) };
+    if (setting.envDefault && Number.isFinite(Number(setting.envDefault.value))) return { value: Number(setting.envDefault.value), origin: "stated", at: { file, ...setting.envDefault.span } };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function readDotenv(ctx: Context, path: string): Map<string, Fact<string>> {
+  if (!ctx.paths.includes(path)) return new Map();
+  const text = ctx.host.read(path);
+  if (text === undefined) return new Map();
+  const dotenv = cached(ctx, `dotenv:${path}`, () => parseDotenv(text, path)) as ReturnType<typeof parseDotenv>;
+  if (!ctx.cache.has(`dotenv-problems:${path}`)) {
+    ctx.cache.set(`dotenv-problems:${path}`, true);
+    ctx.problems.push(...dotenv.problems);
+  }
+  return dotenv.vars;
+}
+
+function lookupIn(env: Map<string, Fact<string>>, fallback?: EnvLookup): EnvLookup {
+  return (name) => env.get(name) ?? fallback?.(name);
+}
+
+function literalWord(file: string, value: string, start: number, end: number): CommandWord {
+  return { value, start, end, fact: { value, origin: "stated", at: { file, start, end } } };
+}
+
+function cached<T>(ctx: Context, key: string, make: () => T): T {
+  if (!ctx.cache.has(key)) ctx.cache.set(key, make());
+  return ctx.cache.get(key) as T;
+}
+
+export function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}
+
+/** Join workspace-relative paths, resolving `.` and `..`; never escapes the workspace. */
+export function join(dir: string, relative: string): string {
+  const parts = relative.startsWith("/") ? [] : dir.split("/").filter(Boolean);
+  for (const part of relative.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return parts.join("/");
+}

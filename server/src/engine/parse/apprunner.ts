@@ -1,0 +1,148 @@
+// AWS App Runner service definitions: the CreateService/UpdateService JSON input (service.json)
+// read with jsonc-parser, which keeps offsets, and apprunner.yaml (the source-code runtime config).
+import { findNodeAtLocation, type Node, parseTree, type ParseError, printParseErrorCode } from "jsonc-parser";
+import { isMap, isSeq, parseDocument } from "yaml";
+import type { Fact, ParseProblem, SourceRef } from "../types.ts";
+import { mapGet, scalar } from "./compose.ts";
+
+export interface AppRunnerCommand {
+  text: string;
+  /** File span of each character of `text` (JSON strings may hold escapes). */
+  starts: number[];
+  ends: number[];
+  at: SourceRef;
+}
+
+export interface AppRunnerService {
+  file: string;
+  kind: "service.json" | "apprunner.yaml";
+  /** True when the file is recognisably an App Runner definition. */
+  recognised: boolean;
+  cpu?: Fact<number>;
+  /** The Cpu value as written, for messages. */
+  cpuText?: string;
+  memoryMiB?: Fact<number>;
+  env: Map<string, Fact<string>>;
+  startCommand?: AppRunnerCommand;
+  port?: Fact<number>;
+  problems: ParseProblem[];
+}
+
+export function parseServiceJson(text: string, file: string): AppRunnerService {
+  const result: AppRunnerService = { file, kind: "service.json", recognised: false, env: new Map(), problems: [] };
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  for (const e of errors.slice(0, 20)) {
+    result.problems.push({ message: `JSON: ${printParseErrorCode(e.error)}`, at: { file, start: e.offset, end: e.offset + e.length }, severity: "error" });
+  }
+  if (!root || errors.length > 0) return result;
+  const instance = findNodeAtLocation(root, ["InstanceConfiguration"]);
+  const source = findNodeAtLocation(root, ["SourceConfiguration"]);
+  result.recognised = instance !== undefined || source !== undefined || findNodeAtLocation(root, ["ServiceName"]) !== undefined;
+
+  const cpu = findNodeAtLocation(root, ["InstanceConfiguration", "Cpu"]);
+  if (cpu && (cpu.type === "string" || cpu.type === "number")) {
+    const value = parseCpu(String(cpu.value));
+    result.cpuText = String(cpu.value);
+    if (value !== undefined) result.cpu = { value, origin: "stated", at: valueRef(file, cpu) };
+  }
+  const memory = findNodeAtLocation(root, ["InstanceConfiguration", "Memory"]);
+  if (memory && (memory.type === "string" || memory.type === "number")) {
+    const value = parseAppRunnerMemoryMiB(String(memory.value));
+    if (value !== undefined) result.memoryMiB = { value, origin: "stated", at: valueRef(file, memory) };
+  }
+  // Image and code repositories keep the same settings under different parents.
+  for (const base of [
+    ["SourceConfiguration", "ImageRepository", "ImageConfiguration"],
+    ["SourceConfiguration", "CodeRepository", "CodeConfiguration", "CodeConfigurationValues"],
+  ]) {
+    const vars = findNodeAtLocation(root, [...base, "RuntimeEnvironmentVariables"]);
+    for (const property of vars?.type === "object" ? (vars.children ?? []) : []) {
+      const [key, value] = property.children ?? [];
+      if (key && value && (value.type === "string" || value.type === "number" || value.type === "boolean")) {
+        result.env.set(String(key.value), { value: String(value.value), origin: "stated", at: valueRef(file, value) });
+      }
+    }
+    const start = findNodeAtLocation(root, [...base, "StartCommand"]);
+    if (start?.type === "string") result.startCommand = jsonStringCommand(text, file, start);
+    const port = findNodeAtLocation(root, [...base, "Port"]);
+    if (port && Number.isFinite(Number(port.value))) result.port = { value: Number(port.value), origin: "stated", at: valueRef(file, port) };
+  }
+  return result;
+}
+
+export function parseAppRunnerYaml(text: string, file: string): AppRunnerService {
+  const result: AppRunnerService = { file, kind: "apprunner.yaml", recognised: false, env: new Map(), problems: [] };
+  const doc = parseDocument(text, { uniqueKeys: false });
+  for (const e of doc.errors) result.problems.push({ message: `YAML: ${e.message.split("\n")[0]}`, at: { file, start: e.pos[0], end: e.pos[1] }, severity: "error" });
+  if (doc.errors.length > 0) return result;
+  const run = mapGet(doc, doc.contents, "run");
+  result.recognised = scalar(mapGet(doc, doc.contents, "runtime")) !== undefined || isMap(run);
+  const command = scalar(mapGet(doc, run, "command"));
+  if (command) {
+    const first = command.start + (command.quoted ? 1 : 0);
+    const starts = Array.from(command.value, (_, i) => first + i);
+    result.startCommand = { text: command.value, starts, ends: starts.map((s) => s + 1), at: { file, start: command.start, end: command.end } };
+  }
+  const port = scalar(mapGet(doc, mapGet(doc, run, "network"), "port"));
+  if (port && Number.isFinite(Number(port.value))) result.port = { value: Number(port.value), origin: "stated", at: { file, start: port.start, end: port.end } };
+  const env = mapGet(doc, run, "env");
+  for (const item of isSeq(env) ? env.items : []) {
+    const name = scalar(mapGet(doc, item, "name"));
+    const value = scalar(mapGet(doc, item, "value"));
+    if (name && value) result.env.set(name.value, { value: value.value, origin: "stated", at: { file, start: value.start, end: value.end } });
+  }
+  return result;
+}
+
+/** "1 vCPU", "0.25 vCPU", "1024" (CPU units) → vCPUs. */
+export function parseCpu(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2] ? n : n / 1024;
+}
+
+/** "2 GB", "0.5 GB", "2048" (MiB) → MiB. */
+export function parseAppRunnerMemoryMiB(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(gb)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2] ? n * 1024 : n;
+}
+
+function valueRef(file: string, node: Node): SourceRef {
+  // Point inside the quotes of a string, so a fix replaces only the value.
+  return node.type === "string" ? { file, start: node.offset + 1, end: node.offset + node.length - 1 } : { file, start: node.offset, end: node.offset + node.length };
+}
+
+/** Map each character of a JSON string's value to its span in the file, escapes included. */
+function jsonStringCommand(text: string, file: string, node: Node): AppRunnerCommand {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let value = "";
+  const end = node.offset + node.length - 1;
+  for (let i = node.offset + 1; i < end; ) {
+    if (text[i] === "\\") {
+      const escapeLength = text[i + 1] === "u" ? 6 : 2;
+      value += node.value !== undefined ? decodeEscape(text.slice(i, i + escapeLength)) : "";
+      starts.push(i);
+      ends.push(i + escapeLength);
+      i += escapeLength;
+    } else {
+      value += text[i];
+      starts.push(i);
+      ends.push(i + 1);
+      i++;
+    }
+  }
+  return { text: value, starts, ends, at: { file, start: node.offset, end: node.offset + node.length } };
+}
+
+function decodeEscape(escape: string): string {
+  try {
+    return JSON.parse(`"${escape}"`) as string;
+  } catch {
+    return escape;
+  }
+}

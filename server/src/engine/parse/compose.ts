@@ -1,0 +1,210 @@
+// Docker Compose files read with the `yaml` library's node tree, so every value keeps its span.
+// Merge keys (`<<: *anchor`) are followed one alias at a time while reading, never expanded as a
+// whole, so an alias bomb costs no more than the keys actually looked up.
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from "yaml";
+import type { Fact, ParseProblem, SourceRef, Span } from "../types.ts";
+
+/** A scalar with its span (the value as written, quotes included). */
+export interface YamlScalar {
+  value: string;
+  start: number;
+  end: number;
+  quoted: boolean;
+}
+
+export interface ComposeCommand {
+  file: string;
+  /** The string form (`command: gunicorn -w 4 app:app`) or each item of the list form. */
+  form: "string" | "list";
+  items: YamlScalar[];
+  /** The whole `command:` value. */
+  span: Span;
+  /** The `command` key, for messages. */
+  keySpan: Span;
+}
+
+export interface ComposeService {
+  name: string;
+  file: string;
+  nameSpan: Span;
+  command?: ComposeCommand;
+  entrypoint?: ComposeCommand;
+  environment: Map<string, Fact<string>>;
+  envFiles: Array<{ path: string; at: SourceRef }>;
+  image?: YamlScalar;
+  buildContext?: YamlScalar;
+  dockerfile?: YamlScalar;
+  replicas?: Fact<number>;
+  cpus?: Fact<number>;
+  memoryMiB?: Fact<number>;
+}
+
+export interface ComposeFile {
+  file: string;
+  services: Map<string, ComposeService>;
+  problems: ParseProblem[];
+}
+
+/** Limits that keep a hostile file cheap: the library counts alias expansions itself too. */
+const MAX_ALIAS_HOPS = 20;
+
+export function parseComposeFile(text: string, file: string): ComposeFile {
+  const result: ComposeFile = { file, services: new Map(), problems: [] };
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { merge: true, uniqueKeys: false, prettyErrors: false });
+  } catch (err) {
+    result.problems.push({ message: `cannot read YAML: ${String(err)}`, at: { file, start: 0, end: 0 }, severity: "error" });
+    return result;
+  }
+  for (const e of doc.errors) {
+    result.problems.push({ message: `YAML: ${firstLine(e.message)}`, at: { file, start: e.pos[0], end: e.pos[1] }, severity: "error" });
+  }
+  if (doc.errors.length > 0) return result;
+  const services = mapGet(doc, doc.contents, "services");
+  if (!isMap(services)) return result;
+  for (const pair of services.items) {
+    const key = pair.key;
+    const node = deref(doc, pair.value as Node | null);
+    if (!isScalar(key) || !isMap(node)) continue;
+    const name = String(key.value);
+    const [ks, ke] = key.range ?? [0, 0];
+    result.services.set(name, readService(doc, file, name, { start: ks, end: ke }, node));
+  }
+  return result;
+}
+
+function readService(doc: Document.Parsed, file: string, name: string, nameSpan: Span, node: YAMLMap): ComposeService {
+  const service: ComposeService = { name, file, nameSpan, environment: new Map(), envFiles: [] };
+  service.command = readCommand(doc, file, node, "command");
+  service.entrypoint = readCommand(doc, file, node, "entrypoint");
+  const image = scalar(mapGet(doc, node, "image"));
+  if (image) service.image = image;
+
+  const build = mapGet(doc, node, "build");
+  const buildString = scalar(build);
+  if (buildString) service.buildContext = buildString;
+  else if (isMap(build)) {
+    const context = scalar(mapGet(doc, build, "context"));
+    if (context) service.buildContext = context;
+    const dockerfile = scalar(mapGet(doc, build, "dockerfile"));
+    if (dockerfile) service.dockerfile = dockerfile;
+  }
+
+  const environment = mapGet(doc, node, "environment");
+  if (isMap(environment)) {
+    for (const pair of environment.items) {
+      const key = scalar(pair.key as Node);
+      const value = scalar(deref(doc, pair.value as Node | null));
+      if (key && value) service.environment.set(key.value, stated(file, value));
+    }
+  } else if (isSeq(environment)) {
+    for (const item of environment.items) {
+      const entry = scalar(item as Node);
+      if (!entry) continue;
+      const eq = entry.value.indexOf("=");
+      if (eq <= 0) continue;
+      // In the list form the value starts right after `=`; quotes around the whole item shift it by one.
+      const valueStart = entry.start + (entry.quoted ? 1 : 0) + eq + 1;
+      service.environment.set(entry.value.slice(0, eq), {
+        value: entry.value.slice(eq + 1),
+        origin: "stated",
+        at: { file, start: valueStart, end: valueStart + entry.value.length - eq - 1 },
+      });
+    }
+  }
+
+  const envFile = mapGet(doc, node, "env_file");
+  for (const item of isSeq(envFile) ? envFile.items : [envFile]) {
+    const entryNode = deref(doc, item as Node | null);
+    const path = scalar(entryNode) ?? (isMap(entryNode) ? scalar(mapGet(doc, entryNode, "path")) : undefined);
+    if (path) service.envFiles.push({ path: path.value, at: { file, start: path.start, end: path.end } });
+  }
+
+  const deploy = mapGet(doc, node, "deploy");
+  const replicas = numberFact(file, scalar(isMap(deploy) ? mapGet(doc, deploy, "replicas") : undefined) ?? scalar(mapGet(doc, node, "scale")));
+  if (replicas) service.replicas = replicas;
+  const resourceLimits = isMap(deploy) ? mapGet(doc, mapGet(doc, deploy, "resources"), "limits") : undefined;
+  const cpus = numberFact(file, scalar(mapGet(doc, resourceLimits, "cpus")) ?? scalar(mapGet(doc, node, "cpus")));
+  if (cpus) service.cpus = cpus;
+  const memory = scalar(mapGet(doc, resourceLimits, "memory")) ?? scalar(mapGet(doc, node, "mem_limit"));
+  const mib = memory ? parseMemoryMiB(memory.value) : undefined;
+  if (memory && mib !== undefined) service.memoryMiB = { value: mib, origin: "stated", at: { file, start: memory.start, end: memory.end } };
+  return service;
+}
+
+function readCommand(doc: Document.Parsed, file: string, node: YAMLMap, key: string): ComposeCommand | undefined {
+  const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+  if (!pair || !isScalar(pair.key)) return undefined;
+  const value = deref(doc, pair.value as Node | null);
+  const keyRange = pair.key.range ?? [0, 0, 0];
+  const keySpan = { start: keyRange[0], end: keyRange[1] };
+  const text = scalar(value);
+  if (text && value) return { file, form: "string", items: [text], span: { start: text.start, end: text.end }, keySpan };
+  if (isSeq(value)) {
+    const items = value.items.map((i) => scalar(deref(doc, i as Node | null))).filter((i): i is YamlScalar => i !== undefined);
+    const [start, end] = value.range ?? [0, 0];
+    return { file, form: "list", items, span: { start, end }, keySpan };
+  }
+  return undefined;
+}
+
+/** Look a key up in a map, following `<<` merge keys (explicit keys win over merged ones). */
+export function mapGet(doc: Document.Parsed, node: unknown, key: string, hops = 0): Node | undefined {
+  const map = deref(doc, node as Node | null);
+  if (!isMap(map) || hops > MAX_ALIAS_HOPS) return undefined;
+  for (const pair of map.items) {
+    if (isScalar(pair.key) && pair.key.value === key) return deref(doc, pair.value as Node | null) ?? undefined;
+  }
+  for (const pair of map.items) {
+    const k = isScalar(pair.key) ? pair.key.value : pair.key;
+    if (k !== "<<" && !(typeof k === "symbol" && k.description === "<<")) continue;
+    const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+    for (const source of sources) {
+      const found = mapGet(doc, source, key, hops + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function deref(doc: Document.Parsed, node: Node | null | undefined): Node | undefined {
+  let current = node ?? undefined;
+  for (let hops = 0; current && isAlias(current) && hops < MAX_ALIAS_HOPS; hops++) {
+    current = (current.resolve(doc) as Node | undefined) ?? undefined;
+  }
+  return current && !isAlias(current) ? current : undefined;
+}
+
+export function scalar(node: unknown): YamlScalar | undefined {
+  if (!isScalar(node) || node.value === null || typeof node.value === "object") return undefined;
+  const [start, end] = node.range ?? [0, 0];
+  const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+  return { value: String(node.value), start, end, quoted };
+}
+
+function stated(file: string, value: YamlScalar): Fact<string> {
+  const inner = value.quoted ? { start: value.start + 1, end: value.end - 1 } : { start: value.start, end: value.end };
+  return { value: value.value, origin: "stated", at: { file, ...inner } };
+}
+
+function numberFact(file: string, value: YamlScalar | undefined): Fact<number> | undefined {
+  if (!value) return undefined;
+  const n = Number(value.value);
+  if (!Number.isFinite(n) || value.value.trim() === "") return undefined;
+  return { value: n, origin: "stated", at: { file, ...(value.quoted ? { start: value.start + 1, end: value.end - 1 } : value) } };
+}
+
+/** Compose memory strings ("512m", "1G", "1.5gb", bytes as a number) in MiB. */
+export function parseMemoryMiB(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2].toLowerCase();
+  const factor = unit === "" ? 1 / (1024 * 1024) : unit === "k" ? 1 / 1024 : unit === "m" ? 1 : unit === "g" ? 1024 : 1024 * 1024;
+  return n * factor;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0];
+}

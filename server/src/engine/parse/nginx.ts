@@ -1,0 +1,664 @@
+// nginx configuration parser. The tokenizer follows nginx's own rules (ngx_conf_read_token):
+// a word ends at whitespace, ";" or "{"; "}" ends nothing inside a word; a quote opens a string
+// only at the start of a word and must be followed by a separator; "#" starts a comment only
+// at the start of a word; "$" lets an immediately following "{" stay in the word ("${var}").
+// Values are unescaped the way nginx copies them: \" \' \\ \t \r \n are resolved, any other
+// backslash stays. *_by_lua_block bodies are skipped the way lua-nginx-module does (Lua
+// strings, long brackets and comments do not count braces) and kept as a raw span.
+//
+// Everything is offsets into the original text; nothing here throws, and every loop advances.
+
+import { posix } from "node:path";
+import picomatch from "picomatch";
+import type { ParseProblem, Severity, Span } from "../types.ts";
+
+export interface NginxArg {
+  /** as nginx sees it: quotes removed, escapes resolved */
+  value: string;
+  /** raw token span, quotes included */
+  start: number;
+  end: number;
+  quoted: boolean;
+}
+
+export interface NginxDirective {
+  name: string;
+  nameSpan: Span;
+  args: NginxArg[];
+  /** the whole statement, through ";" or the closing "}" */
+  start: number;
+  end: number;
+  block?: NginxDirective[];
+  /** "{" .. "}" inclusive */
+  blockSpan?: Span;
+  /** workspace-relative path of the file it is written in */
+  file: string;
+  /** for *_by_lua_block: the body between the braces, not tokenised */
+  rawBody?: Span;
+}
+
+export interface NginxComment {
+  /** the comment without its leading "#" */
+  text: string;
+  /** from "#" to the end of the line (line break excluded) */
+  start: number;
+  end: number;
+}
+
+export interface NginxFile {
+  file: string;
+  directives: NginxDirective[];
+  problems: ParseProblem[];
+  comments: NginxComment[];
+}
+
+export interface NginxInclude {
+  directive: NginxDirective;
+  /** workspace-relative paths of the files it brought in, in nginx's order */
+  resolved: string[];
+}
+
+export interface NginxConfig {
+  /** the main file */
+  root: string;
+  /** every file read (root + includes) */
+  files: Map<string, NginxFile>;
+  /** the tree with include directives replaced by the included files' directives (each keeps its own `file`) */
+  directives: NginxDirective[];
+  includes: NginxInclude[];
+  /** parse errors of all files, plus include problems (missing file, loop, too many files) */
+  problems: ParseProblem[];
+}
+
+export interface NginxLoadHost {
+  /** workspace-relative path -> text, undefined if absent/unreadable */
+  read(path: string): string | undefined;
+  /** all workspace-relative paths (forward slashes) */
+  list(): string[];
+}
+
+export interface NginxLoadLimits {
+  /** distinct files read, root included */
+  maxFiles?: number;
+  /** include nesting */
+  maxDepth?: number;
+  /** file inclusions in total; bounds the expanded tree when the same files are included many times */
+  maxInclusions?: number;
+}
+
+const DEFAULT_MAX_FILES = 256;
+const DEFAULT_MAX_DEPTH = 16;
+const DEFAULT_MAX_INCLUSIONS = 2048;
+/** Deeper blocks are parsed for balance but dropped, so consumers can recurse over the tree safely. */
+const MAX_BLOCK_DEPTH = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizer
+
+type Token =
+  | { kind: "word"; arg: NginxArg }
+  | { kind: ";" | "{" | "}"; start: number }
+  /** ends the statement without a ";", after a reported error */
+  | { kind: "cut" }
+  | { kind: "eof" };
+
+const SPACE = 32;
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const BACKSLASH = 92;
+const DOLLAR = 36;
+const SEMICOLON = 59;
+const LBRACE = 123;
+const RBRACE = 125;
+const HASH = 35;
+const DQUOTE = 34;
+const SQUOTE = 39;
+const RPAREN = 41;
+const BOM = 0xfeff;
+
+function isSpace(c: number): boolean {
+  return c === SPACE || c === TAB || c === LF || c === CR;
+}
+
+function describeChar(text: string, at: number): string {
+  return String.fromCodePoint(text.codePointAt(at) ?? 0);
+}
+
+class Lexer {
+  pos: number;
+  readonly comments: NginxComment[] = [];
+  private cutNext = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly report: (message: string, start: number, end: number) => void,
+  ) {
+    // nginx would read a BOM as part of the first word; editors add one silently.
+    this.pos = text.charCodeAt(0) === BOM ? 1 : 0;
+  }
+
+  next(): Token {
+    if (this.cutNext) {
+      this.cutNext = false;
+      return { kind: "cut" };
+    }
+    const text = this.text;
+    const len = text.length;
+    for (;;) {
+      while (this.pos < len && isSpace(text.charCodeAt(this.pos))) this.pos++;
+      if (this.pos >= len) return { kind: "eof" };
+      const start = this.pos;
+      const c = text.charCodeAt(start);
+      if (c === HASH) {
+        // nginx ends comments at LF only; ending at CR too keeps CR-only files readable.
+        const end = this.lineEnd(start);
+        this.comments.push({ text: text.slice(start + 1, end), start, end });
+        this.pos = end;
+        continue;
+      }
+      if (c === SEMICOLON || c === LBRACE || c === RBRACE) {
+        this.pos++;
+        return { kind: text[start] as ";" | "{" | "}", start };
+      }
+      if (c === DQUOTE || c === SQUOTE) return this.quoted(start, c);
+      return this.bare(start);
+    }
+  }
+
+  private lineEnd(from: number): number {
+    const text = this.text;
+    let i = from;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === LF || c === CR) break;
+      i++;
+    }
+    return i;
+  }
+
+  private bare(start: number): Token {
+    const text = this.text;
+    const len = text.length;
+    let i = start;
+    let afterDollar = false;
+    let escaped = false;
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      // nginx keeps the variable flag across "{", so "${" (and "${{") stay in the word.
+      if (c === LBRACE && afterDollar) {
+        i++;
+        continue;
+      }
+      afterDollar = false;
+      if (c === BACKSLASH) {
+        escaped = true;
+        i += 2;
+        continue;
+      }
+      if (c === DOLLAR) {
+        afterDollar = true;
+        i++;
+        continue;
+      }
+      if (isSpace(c) || c === SEMICOLON || c === LBRACE) break;
+      i++;
+    }
+    const end = Math.min(i, len);
+    this.pos = end;
+    const value = escaped ? tokenValue(text, start, end) : text.slice(start, end);
+    return { kind: "word", arg: { value, start, end, quoted: false } };
+  }
+
+  private quoted(start: number, quote: number): Token {
+    const text = this.text;
+    const len = text.length;
+    let i = start + 1;
+    let escaped = false;
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH) {
+        escaped = true;
+        i += 2;
+        continue;
+      }
+      if (c === quote) break;
+      i++;
+    }
+    if (i >= len) {
+      // Recover at the end of the quote's line, as if the statement ended there. This rescans
+      // at most twice: a later opening quote of the same kind would have closed this one.
+      const end = this.lineEnd(start);
+      this.report("unterminated quoted string (unexpected end of file)", start, end);
+      this.pos = end;
+      this.cutNext = true;
+      const value = escaped ? tokenValue(text, start + 1, end) : text.slice(start + 1, end);
+      return { kind: "word", arg: { value, start, end, quoted: true } };
+    }
+    const end = i + 1;
+    this.pos = end;
+    if (end < len) {
+      const c = text.charCodeAt(end);
+      // nginx wants a separator after a closing quote; ")" may follow (if conditions) and
+      // "}" is left to the parser, which reports the missing ";".
+      if (!isSpace(c) && c !== SEMICOLON && c !== LBRACE && c !== RPAREN && c !== RBRACE) {
+        const width = c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+        this.report(`unexpected "${describeChar(text, end)}" after a quoted string`, end, end + width);
+      }
+    }
+    const value = escaped ? tokenValue(text, start + 1, i) : text.slice(start + 1, i);
+    return { kind: "word", arg: { value, start, end, quoted: true } };
+  }
+
+  /** Skips a Lua block body starting after its "{"; returns the offset of the closing "}". */
+  luaBody(from: number): number | undefined {
+    const text = this.text;
+    const len = text.length;
+    let depth = 1;
+    let i = from;
+    while (i < len) {
+      const c = text.charCodeAt(i);
+      if (c === 45 /* - */ && text.charCodeAt(i + 1) === 45) {
+        const level = longBracketLevel(text, i + 2);
+        i = level < 0 ? this.lineEnd(i) : skipLongBracket(text, i + 2, level);
+        continue;
+      }
+      if (c === 91 /* [ */) {
+        const level = longBracketLevel(text, i);
+        if (level >= 0) {
+          i = skipLongBracket(text, i, level);
+          continue;
+        }
+      }
+      if (c === DQUOTE || c === SQUOTE) {
+        i = skipLuaString(text, i, c);
+        continue;
+      }
+      if (c === LBRACE) depth++;
+      else if (c === RBRACE && --depth === 0) {
+        this.pos = i + 1;
+        return i;
+      }
+      i++;
+    }
+    this.pos = len;
+    return undefined;
+  }
+}
+
+/** nginx's copy rules: \" \' \\ drop the backslash, \t \r \n become control characters, others stay. */
+function tokenValue(text: string, from: number, to: number): string {
+  let out = "";
+  let chunk = from;
+  let i = from;
+  while (i < to) {
+    if (text.charCodeAt(i) !== BACKSLASH || i + 1 >= to) {
+      i++;
+      continue;
+    }
+    const next = text[i + 1];
+    let replacement: string | undefined;
+    if (next === '"' || next === "'" || next === "\\") replacement = next;
+    else if (next === "t") replacement = "\t";
+    else if (next === "r") replacement = "\r";
+    else if (next === "n") replacement = "\n";
+    if (replacement === undefined) {
+      i++;
+      continue;
+    }
+    out += text.slice(chunk, i) + replacement;
+    i += 2;
+    chunk = i;
+  }
+  return out + text.slice(chunk, to);
+}
+
+/** For "[", "[=", "[==" ... followed by "[": the number of "="; otherwise -1. */
+function longBracketLevel(text: string, at: number): number {
+  if (text.charCodeAt(at) !== 91) return -1;
+  let i = at + 1;
+  while (text.charCodeAt(i) === 61 /* = */) i++;
+  return text.charCodeAt(i) === 91 ? i - at - 1 : -1;
+}
+
+function skipLongBracket(text: string, at: number, level: number): number {
+  const close = `]${"=".repeat(level)}]`;
+  const end = text.indexOf(close, at + level + 2);
+  return end < 0 ? text.length : end + close.length;
+}
+
+/** A Lua short string; one cut by a raw line break ends there (Lua rejects it, braces keep counting). */
+function skipLuaString(text: string, at: number, quote: number): number {
+  let i = at + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i += 2;
+    else if (c === quote) return i + 1;
+    else if (c === LF || c === CR) return i;
+    else i++;
+  }
+  return text.length;
+}
+
+function isLuaBlockDirective(name: string): boolean {
+  return name.endsWith("_by_lua_block");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+
+interface Frame {
+  /** where the block's directives go; a throwaway list for blocks that are parsed but dropped */
+  directives: NginxDirective[];
+  /** the directive whose block this is; undefined for a block with no directive name */
+  owner?: NginxDirective;
+  brace: number;
+}
+
+export function parseNginx(text: string, file: string): NginxFile {
+  const problems: ParseProblem[] = [];
+  const report = (message: string, start: number, end: number) => {
+    problems.push({ message, severity: "error", at: { file, start, end } });
+  };
+  const lexer = new Lexer(text, report);
+  const top: Frame = { directives: [], brace: -1 };
+  const stack: Frame[] = [top];
+  let pending: NginxArg[] = [];
+  let reportedTooDeep = false;
+
+  const statement = (end: number): NginxDirective => {
+    const name = pending[0];
+    const args = pending.slice(1);
+    pending = [];
+    const directive: NginxDirective = {
+      name: name.value,
+      nameSpan: { start: name.start, end: name.end },
+      args,
+      start: name.start,
+      end,
+      file,
+    };
+    stack[stack.length - 1].directives.push(directive);
+    return directive;
+  };
+  const pendingEnd = () => pending[pending.length - 1].end;
+
+  for (;;) {
+    const token = lexer.next();
+    if (token.kind === "eof") break;
+    if (token.kind === "word") {
+      pending.push(token.arg);
+      continue;
+    }
+    if (token.kind === "cut") {
+      if (pending.length > 0) statement(pendingEnd());
+      continue;
+    }
+    const at = token.start;
+    if (token.kind === ";") {
+      if (pending.length === 0) report('unexpected ";" (statement has no directive name)', at, at + 1);
+      else statement(at + 1);
+      continue;
+    }
+    if (token.kind === "{") {
+      if (pending.length === 0) {
+        report('unexpected "{" (block has no directive name)', at, at + 1);
+        stack.push({ directives: [], brace: at });
+        continue;
+      }
+      const directive = statement(at + 1);
+      directive.blockSpan = { start: at, end: at + 1 };
+      if (isLuaBlockDirective(directive.name)) {
+        const close = lexer.luaBody(at + 1);
+        const end = close === undefined ? text.length : close + 1;
+        directive.rawBody = { start: at + 1, end: close ?? text.length };
+        directive.blockSpan.end = end;
+        directive.end = end;
+        if (close === undefined) {
+          report(
+            `unexpected end of file, expecting "}" to end the Lua code of "${directive.name}"`,
+            at,
+            at + 1,
+          );
+        }
+        continue;
+      }
+      directive.block = [];
+      if (stack.length > MAX_BLOCK_DEPTH) {
+        if (!reportedTooDeep) report(`blocks nested more than ${MAX_BLOCK_DEPTH} deep`, at, at + 1);
+        reportedTooDeep = true;
+        stack.push({ directives: [], owner: directive, brace: at });
+      } else {
+        stack.push({ directives: directive.block, owner: directive, brace: at });
+      }
+      continue;
+    }
+    // "}"
+    if (pending.length > 0) {
+      const start = pending[0].start;
+      const end = pendingEnd();
+      const name = pending[0].value;
+      statement(end);
+      report(`directive "${name}" is not terminated by ";"`, start, end);
+    }
+    if (stack.length === 1) {
+      report('unexpected "}" (no block is open here)', at, at + 1);
+      continue;
+    }
+    const frame = stack.pop() as Frame;
+    if (frame.owner?.blockSpan) {
+      frame.owner.blockSpan.end = at + 1;
+      frame.owner.end = at + 1;
+    }
+  }
+
+  if (pending.length > 0) {
+    const start = pending[0].start;
+    const end = pendingEnd();
+    const name = pending[0].value;
+    statement(end);
+    report(`unexpected end of file, expecting ";" or "}": directive "${name}" is not terminated`, start, end);
+  }
+  for (let i = stack.length - 1; i > 0; i--) {
+    const frame = stack[i];
+    const what = frame.owner ? `the "${frame.owner.name}" block` : "the block";
+    report(`unexpected end of file, expecting "}": ${what} opened here is not closed`, frame.brace, frame.brace + 1);
+    if (frame.owner?.blockSpan) {
+      frame.owner.blockSpan.end = text.length;
+      frame.owner.end = text.length;
+    }
+  }
+
+  problems.sort((a, b) => a.at.start - b.at.start);
+  return { file, directives: top.directives, problems, comments: lexer.comments };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Includes
+
+/** Where nginx.conf usually lives in an image; a repo copies or mounts its root file there. */
+const CONF_PREFIXES = ["/etc/nginx/", "/usr/local/nginx/conf/", "/usr/local/openresty/nginx/conf/"];
+
+/** Files nginx or the distribution packages ship: absent from a repo, present at run time. */
+const SHIPPED_FILES = new Set([
+  "mime.types",
+  "fastcgi_params",
+  "fastcgi.conf",
+  "scgi_params",
+  "uwsgi_params",
+  "proxy_params",
+  "koi-utf",
+  "koi-win",
+  "win-utf",
+  "fastcgi-php.conf",
+  "snakeoil.conf",
+]);
+
+const GLOB_CHARS = /[*?[]/;
+
+/** push(...items) overflows the call stack for very large arrays. */
+function append<T>(target: T[], items: T[]): void {
+  for (const item of items) target.push(item);
+}
+
+function isInsideWorkspace(path: string): boolean {
+  return path !== ".." && !path.startsWith("../") && !path.startsWith("/");
+}
+
+export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: NginxLoadLimits = {}): NginxConfig {
+  const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxInclusions = limits.maxInclusions ?? DEFAULT_MAX_INCLUSIONS;
+  const root = posix.normalize(rootFile);
+  const rootDir = posix.dirname(root);
+  const files = new Map<string, NginxFile>();
+  const problems: ParseProblem[] = [];
+  const problemKeys = new Set<string>();
+  const includeRecords = new Map<NginxDirective, NginxInclude>();
+  const readCache = new Map<string, string | undefined>();
+  let listing: string[] | undefined;
+  let inclusions = 0;
+
+  const addProblem = (message: string, severity: Severity, at: NginxDirective | NginxArg, file: string) => {
+    const key = `${file}:${at.start}:${at.end}:${message}`;
+    if (problemKeys.has(key)) return;
+    problemKeys.add(key);
+    problems.push({ message, severity, at: { file, start: at.start, end: at.end } });
+  };
+
+  const read = (path: string): string | undefined => {
+    if (!readCache.has(path)) readCache.set(path, host.read(path));
+    return readCache.get(path);
+  };
+
+  const load = (path: string): NginxFile | undefined => {
+    const known = files.get(path);
+    if (known) return known;
+    const text = read(path);
+    if (text === undefined) return undefined;
+    const parsed = parseNginx(text, path);
+    files.set(path, parsed);
+    append(problems, parsed.problems);
+    return parsed;
+  };
+
+  const globMatches = (pattern: string): string[] => {
+    listing ??= host.list();
+    const literalDir = pattern.slice(0, pattern.search(GLOB_CHARS)).replace(/[^/]*$/, "");
+    const isMatch = picomatch(pattern, {
+      windows: false,
+      dot: false,
+      nobrace: true,
+      noextglob: true,
+      noglobstar: true,
+      nonegate: true,
+    });
+    // nginx reads glob results in sorted order.
+    return listing.filter((p) => p.startsWith(literalDir) && isMatch(p)).sort();
+  };
+
+  /** Candidate locations, best first: against the root's directory (nginx's conf prefix), then the including file's. */
+  const candidates = (value: string, includingFile: string): string[] | undefined => {
+    let relative = value;
+    if (value.startsWith("/")) {
+      const prefix = CONF_PREFIXES.find((p) => value.startsWith(p));
+      if (!prefix) return undefined;
+      relative = value.slice(prefix.length);
+    }
+    const paths = [posix.join(rootDir, relative), posix.join(posix.dirname(includingFile), relative)];
+    return [...new Set(paths)].filter(isInsideWorkspace);
+  };
+
+  const resolve = (directive: NginxDirective, arg: NginxArg): string[] => {
+    const value = arg.value;
+    const isGlob = GLOB_CHARS.test(value);
+    const tried = candidates(value, directive.file);
+    if (tried === undefined || tried.length === 0) {
+      if (!SHIPPED_FILES.has(posix.basename(value)) && !isGlob) {
+        const where = tried === undefined ? "is a path on the server, outside the workspace" : "points outside the workspace";
+        addProblem(`included file "${value}" ${where}; it is not checked`, "info", arg, directive.file);
+      }
+      return [];
+    }
+    for (const candidate of tried) {
+      if (isGlob) {
+        const matches = globMatches(candidate);
+        if (matches.length > 0) return matches;
+      } else if (read(candidate) !== undefined) {
+        return [candidate];
+      }
+    }
+    // nginx accepts a glob that matches nothing; a missing file it would reject.
+    if (!isGlob && !SHIPPED_FILES.has(posix.basename(value))) {
+      addProblem(
+        `included file "${value}" was not found in the workspace (looked for ${tried.map((p) => `"${p}"`).join(", ")})`,
+        "info",
+        arg,
+        directive.file,
+      );
+    }
+    return [];
+  };
+
+  const include = (directive: NginxDirective, chain: string[]): NginxDirective[] => {
+    let record = includeRecords.get(directive);
+    if (!record) {
+      record = { directive, resolved: [] };
+      includeRecords.set(directive, record);
+    }
+    if (directive.args.length !== 1) {
+      addProblem('invalid number of arguments in "include" directive', "error", directive, directive.file);
+      return [];
+    }
+    const arg = directive.args[0];
+    const paths = resolve(directive, arg);
+    const out: NginxDirective[] = [];
+    for (const [index, path] of paths.entries()) {
+      if (chain.includes(path)) {
+        addProblem(`include loop: ${[...chain, path].map((p) => `"${p}"`).join(" includes ")}`, "error", arg, directive.file);
+        continue;
+      }
+      if (chain.length > maxDepth) {
+        addProblem(`includes are nested more than ${maxDepth} deep; "${path}" is not read`, "warning", arg, directive.file);
+        continue;
+      }
+      if (inclusions >= maxInclusions || (!files.has(path) && files.size >= maxFiles)) {
+        const skipped = paths.length - index;
+        addProblem(
+          `too many included files (limit ${inclusions >= maxInclusions ? maxInclusions : maxFiles}); ${skipped} of the ${paths.length} matched by "${arg.value}" are not read`,
+          "warning",
+          arg,
+          directive.file,
+        );
+        break;
+      }
+      const included = load(path);
+      if (!included) {
+        addProblem(`included file "${path}" could not be read`, "info", arg, directive.file);
+        continue;
+      }
+      inclusions++;
+      if (!record.resolved.includes(path)) record.resolved.push(path);
+      append(out, expand(included.directives, [...chain, path]));
+    }
+    return out;
+  };
+
+  const expand = (directives: NginxDirective[], chain: string[]): NginxDirective[] => {
+    const out: NginxDirective[] = [];
+    for (const directive of directives) {
+      if (directive.name === "include" && !directive.blockSpan) append(out, include(directive, chain));
+      else if (directive.block) out.push({ ...directive, block: expand(directive.block, chain) });
+      else out.push(directive);
+    }
+    return out;
+  };
+
+  const rootParsed = load(root);
+  if (!rootParsed) {
+    problems.push({ message: `cannot read "${root}"`, severity: "error", at: { file: root, start: 0, end: 0 } });
+    return { root, files, directives: [], includes: [], problems };
+  }
+  const directives = expand(rootParsed.directives, [root]);
+  return { root, files, directives, includes: [...includeRecords.values()], problems };
+}

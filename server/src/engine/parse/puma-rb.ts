@@ -1,0 +1,543 @@
+// config/puma.rb read as text. The file is Ruby that Puma evaluates with its configuration
+// DSL; Headroom never runs it. It reads the top-level DSL calls (`workers 2`, `threads 5, 5`,
+// `port ENV.fetch("PORT") { 3000 }`, `preload_app!`, …) and describes their arguments, following
+// local variables (`max_threads_count = ENV.fetch("RAILS_MAX_THREADS") { 5 }`).
+//
+// DSL names follow Puma 6.x's Puma::DSL (lib/puma/dsl.rb). `threads min, max` is reported as
+// two settings, `min_threads` and `max_threads` (with one argument, both are that argument).
+// A call inside a top-level `if`/`unless`, or with a trailing `if`/`unless` modifier, is marked
+// `conditional`. Calls inside blocks (`on_worker_boot do … end`), methods and classes are
+// ignored. A local assignment such as `workers = ENV.fetch(…)` is NOT the DSL call: it lands in
+// `locals`, not `settings` (nickjj/docker-rails-example has exactly this slip).
+
+import type { ParseProblem, Span } from "../types.ts";
+import { type SettingExpr, type SymVal, symToExpr } from "./setting-expr.ts";
+
+/** Puma 6.x DSL methods that take a value (Puma::DSL). */
+export const PUMA_DSL: ReadonlySet<string> = new Set([
+  "workers", "threads", "port", "bind", "environment", "worker_timeout", "worker_boot_timeout",
+  "worker_shutdown_timeout", "worker_culling_strategy", "worker_check_interval", "preload_app!",
+  "persistent_timeout", "first_data_timeout", "max_fast_inline", "queue_requests",
+  "wait_for_less_busy_worker", "fork_worker", "pidfile", "state_path", "state_permission", "rackup",
+  "directory", "tag", "plugin", "silence_single_worker_warning", "silence_fork_callback_warning",
+  "activate_control_app", "stdout_redirect", "log_requests", "quiet", "debug", "ssl_bind",
+  "nakayoshi_fork", "extra_runtime_dependencies", "prune_bundler", "drain_on_shutdown",
+  "force_shutdown_after", "shutdown_debug", "max_keep_alive", "idle_timeout",
+  "raise_exception_on_sigterm", "supported_http_methods", "http_content_length_limit",
+  "enable_keep_alives", "io_selector_backend", "early_hints", "set_remote_address",
+  "mutate_stdout_and_stderr_to_sync_on_write", "custom_logger", "log_formatter", "clean_thread_locals",
+  "lowlevel_error_handler", "control_url", "restart_command", "app", "load", "environment",
+]);
+
+export interface PumaRb {
+  settings: Map<string, SettingExpr>;
+  locals: Map<string, SettingExpr>;
+  problems: ParseProblem[];
+}
+
+interface Tok {
+  t: "id" | "const" | "num" | "str" | "sym" | "op" | "nl";
+  v: string;
+  start: number;
+  end: number;
+  /** For str: the text, undefined when interpolated. */
+  s?: string;
+}
+
+const OPS = ["||=", "&&=", "**", "||", "&&", "==", "!=", "<=", ">=", "=~", "::", "=>", "..", "+=", "-=", "*=", "<<", "&."];
+
+function tokenize(text: string, file: string, problems: ParseProblem[]): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  const n = text.length;
+  let lineStart = true;
+  while (i < n) {
+    const c = text[i];
+    if (lineStart && text.startsWith("=begin", i)) {
+      const stop = text.indexOf("\n=end", i);
+      i = stop < 0 ? n : stop + 5;
+      while (i < n && text[i] !== "\n") i++;
+      continue;
+    }
+    if (lineStart && text.startsWith("__END__", i) && /^__END__\s*$/m.test(text.slice(i, i + 9))) break;
+    lineStart = false;
+    if (c === "\n" || c === "\r") {
+      toks.push({ t: "nl", v: "\n", start: i, end: i + 1 });
+      i += c === "\r" && text[i + 1] === "\n" ? 2 : 1;
+      lineStart = true;
+      continue;
+    }
+    if (c === " " || c === "\t") {
+      i++;
+      continue;
+    }
+    if (c === "\\" && (text[i + 1] === "\n" || text[i + 1] === "\r")) {
+      i += text[i + 1] === "\r" && text[i + 2] === "\n" ? 3 : 2;
+      continue;
+    }
+    if (c === "#") {
+      while (i < n && text[i] !== "\n" && text[i] !== "\r") i++;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === "`") {
+      let j = i + 1;
+      let interp = false;
+      let s = "";
+      let braces = 0;
+      while (j < n && (text[j] !== c || braces > 0)) {
+        if (text[j] === "\\" && j + 1 < n) {
+          const e = text[j + 1];
+          s += c === "'" ? (e === "'" || e === "\\" ? e : `\\${e}`) : e === "n" ? "\n" : e === "t" ? "\t" : e;
+          j += 2;
+          continue;
+        }
+        if (c !== "'" && text[j] === "#" && text[j + 1] === "{") {
+          interp = true;
+          braces++;
+          j += 2;
+          continue;
+        }
+        if (braces > 0 && text[j] === "{") braces++;
+        if (braces > 0 && text[j] === "}") braces--;
+        s += text[j];
+        j++;
+      }
+      if (j >= n) problems.push({ message: "Unterminated string", at: { file, start: i, end: n }, severity: "warning" });
+      const end = Math.min(j + 1, n);
+      const tok: Tok = { t: "str", v: text.slice(i, end), start: i, end };
+      if (!interp && c !== "`") tok.s = s;
+      toks.push(tok);
+      i = end;
+      continue;
+    }
+    if (c === ":" && /[A-Za-z_]/.test(text[i + 1] ?? "") && text[i - 1] !== ":") {
+      const m = /^:[A-Za-z_][A-Za-z0-9_]*[?!]?/.exec(text.slice(i, i + 100)) as RegExpExecArray;
+      toks.push({ t: "sym", v: m[0], start: i, end: i + m[0].length });
+      i += m[0].length;
+      continue;
+    }
+    const id = /^[A-Za-z_][A-Za-z0-9_]*[?!]?/.exec(text.slice(i, i + 200));
+    if (id) {
+      let v = id[0];
+      // `a!=b`: the `!` belongs to the operator
+      if (v.endsWith("!") && text[i + v.length] === "=") v = v.slice(0, -1);
+      if (v.endsWith("?") && /[A-Za-z0-9_]/.test(text[i + v.length] ?? "")) v = v.slice(0, -1);
+      toks.push({ t: /^[A-Z]/.test(v) ? "const" : "id", v, start: i, end: i + v.length });
+      i += v.length;
+      continue;
+    }
+    const num = /^\d[\d_]*(\.\d[\d_]*)?/.exec(text.slice(i, i + 100));
+    if (num) {
+      toks.push({ t: "num", v: num[0], start: i, end: i + num[0].length });
+      i += num[0].length;
+      continue;
+    }
+    const op = OPS.find((o) => text.startsWith(o, i)) ?? c;
+    toks.push({ t: "op", v: op, start: i, end: i + op.length });
+    i += op.length;
+  }
+  return toks;
+}
+
+interface Stmt {
+  toks: Tok[];
+  /** Inside a top-level if/unless/else. */
+  conditional: boolean;
+}
+
+const OPENERS = new Set(["if", "unless", "while", "until", "case", "begin", "def", "class", "module", "for"]);
+const CONTINUES = new Set([",", "||", "&&", "+", "-", "*", "/", "=", "(", "[", "{", ".", "&.", "=>", "||=", "&&="]);
+
+/** Splits tokens into top-level statements, skipping blocks other than top-level if/unless. */
+function statements(toks: Tok[]): Stmt[] {
+  const out: Stmt[] = [];
+  // logical lines: join when brackets are open or the line ends with an operator
+  const lines: Tok[][] = [];
+  let cur: Tok[] = [];
+  let depth = 0;
+  for (const t of toks) {
+    if (t.t === "nl") {
+      const last = cur[cur.length - 1];
+      if (depth > 0 || (last && last.t === "op" && CONTINUES.has(last.v) && last.v !== "{")) continue;
+      if (cur.length) lines.push(cur);
+      cur = [];
+      continue;
+    }
+    if (t.t === "op" && (t.v === "(" || t.v === "[" || t.v === "{")) depth++;
+    if (t.t === "op" && (t.v === ")" || t.v === "]" || t.v === "}")) depth = Math.max(0, depth - 1);
+    if (t.t === "op" && t.v === ";" && depth === 0) {
+      if (cur.length) lines.push(cur);
+      cur = [];
+      continue;
+    }
+    cur.push(t);
+  }
+  if (cur.length) lines.push(cur);
+
+  // block structure: a stack of open blocks; statements count only at the top level or
+  // directly in a top-level if/unless/else
+  const stack: Array<"cond" | "skip"> = [];
+  for (const line of lines) {
+    const head = line[0];
+    const opensDo = line.some((t, k) => t.t === "id" && t.v === "do" && k > 0);
+    if (head.t === "id" && head.v === "end") {
+      stack.pop();
+      continue;
+    }
+    if (head.t === "id" && (head.v === "else" || head.v === "elsif" || head.v === "when" || head.v === "rescue" || head.v === "ensure")) {
+      continue;
+    }
+    const inSkip = stack.includes("skip");
+    const condDepth = stack.filter((s) => s === "cond").length;
+    if (head.t === "id" && OPENERS.has(head.v)) {
+      // `x = if …` is not handled: it is an opener too
+      stack.push((head.v === "if" || head.v === "unless") && !inSkip && condDepth === 0 ? "cond" : "skip");
+      if (line.some((t) => t.t === "id" && t.v === "end")) stack.pop(); // one-line `if x then y end`
+      continue;
+    }
+    if (!inSkip && !opensDo) out.push({ toks: line, conditional: condDepth > 0 });
+    if (opensDo) {
+      const ends = line.filter((t) => t.t === "id" && t.v === "end").length;
+      const dos = line.filter((t) => t.t === "id" && t.v === "do").length;
+      for (let k = 0; k < dos - ends; k++) stack.push("skip");
+      if (!inSkip && dos === ends) out.push({ toks: line, conditional: condDepth > 0 });
+    } else if (line.some((t) => t.t === "id" && OPENERS.has(t.v) && t.v !== "if" && t.v !== "unless" && t.v !== "while" && t.v !== "until")) {
+      // `x = begin` / `x = case …` spanning lines
+      if (!line.some((t) => t.t === "id" && t.v === "end")) stack.push("skip");
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions (a small subset of Ruby)
+
+type Scope = Map<string, { val: SymVal; nameSpan: Span; span: Span; via: Array<{ span: Span; note: string }> }>;
+
+const UNKNOWN: SymVal = { k: "unknown" };
+const CPU_CALLS = new Set(["Etc.nprocessors", "Concurrent.processor_count", "Concurrent.available_processor_count"]);
+
+class RubyExpr {
+  private p = 0;
+  constructor(
+    private readonly toks: Tok[],
+    private readonly scope: Scope,
+    readonly via: Array<{ span: Span; note: string }>,
+  ) {}
+
+  /** Parses the whole token list as one expression; unknown when anything is left over. */
+  all(): SymVal {
+    if (!this.toks.length) return UNKNOWN;
+    try {
+      const v = this.or();
+      return this.p === this.toks.length ? v : UNKNOWN;
+    } catch {
+      return UNKNOWN;
+    }
+  }
+
+  private peek(): Tok | undefined {
+    return this.toks[this.p];
+  }
+  private is(v: string): boolean {
+    const t = this.peek();
+    return !!t && (t.t === "op" || t.t === "id") && t.v === v;
+  }
+  private expect(v: string): Tok {
+    const t = this.peek();
+    if (!t || t.v !== v) throw new Error(`expected ${v}`);
+    this.p++;
+    return t;
+  }
+
+  private or(): SymVal {
+    let a = this.arith();
+    while (this.is("||") || this.is("or")) {
+      this.p++;
+      const b = this.arith();
+      if (a.k === "env" && a.def === undefined && !a.required) a = { k: "env", name: a.name, def: b };
+      else if (a.k === "num" || a.k === "str") {
+        // a literal is always truthy in Ruby
+      } else a = UNKNOWN;
+    }
+    if (this.peek() && this.peek()?.t === "op" && ["==", "!=", "<", ">", "<=", ">=", "&&", "?"].includes(this.peek()?.v ?? "")) {
+      throw new Error("unsupported");
+    }
+    return a;
+  }
+  private arith(): SymVal {
+    let a = this.term();
+    while (this.is("+") || this.is("-")) {
+      const op = (this.peek() as Tok).v;
+      this.p++;
+      const b = this.term();
+      a = combine(op, a, b);
+    }
+    return a;
+  }
+  private term(): SymVal {
+    let a = this.postfix();
+    while (this.is("*") || this.is("/")) {
+      const op = (this.peek() as Tok).v;
+      this.p++;
+      const b = this.postfix();
+      a = combine(op, a, b);
+    }
+    return a;
+  }
+  private postfix(): SymVal {
+    let a = this.primary();
+    while (this.is(".") || this.is("&.")) {
+      this.p++;
+      const m = this.peek();
+      if (!m || (m.t !== "id" && m.t !== "const")) throw new Error("method");
+      this.p++;
+      if (this.is("(")) this.args();
+      if (m.v === "to_i" || m.v === "to_f" || m.v === "to_s" || m.v === "to_int" || m.v === "freeze") {
+        if ((m.v === "to_i" || m.v === "to_f") && a.k === "str") {
+          const num = Number(a.s);
+          a = a.s.trim() !== "" && Number.isFinite(num) ? { k: "num", n: num, text: a.s, span: a.span } : UNKNOWN;
+        }
+        continue;
+      }
+      a = UNKNOWN;
+    }
+    return a;
+  }
+  private args(): Tok[][] {
+    this.expect("(");
+    const out: Tok[][] = [];
+    let depth = 0;
+    let cur: Tok[] = [];
+    while (this.p < this.toks.length) {
+      const t = this.toks[this.p++];
+      if (t.t === "op" && (t.v === "(" || t.v === "[" || t.v === "{")) depth++;
+      if (t.t === "op" && (t.v === ")" || t.v === "]" || t.v === "}")) {
+        if (depth === 0) {
+          if (cur.length) out.push(cur);
+          return out;
+        }
+        depth--;
+      }
+      if (t.t === "op" && t.v === "," && depth === 0) {
+        out.push(cur);
+        cur = [];
+        continue;
+      }
+      cur.push(t);
+    }
+    throw new Error("unclosed");
+  }
+  private sub(toks: Tok[]): SymVal {
+    return new RubyExpr(toks, this.scope, this.via).all();
+  }
+  private primary(): SymVal {
+    const t = this.peek();
+    if (!t) throw new Error("eof");
+    this.p++;
+    if (t.t === "num") {
+      const n = Number(t.v.replace(/_/g, ""));
+      return { k: "num", n, text: t.v, span: { start: t.start, end: t.end } };
+    }
+    if (t.t === "str") return t.s === undefined ? UNKNOWN : { k: "str", s: t.s, span: { start: t.start, end: t.end } };
+    if (t.t === "sym") return UNKNOWN;
+    if (t.t === "op" && t.v === "(") {
+      const start = this.p - 1;
+      this.p = start;
+      const inner = this.args();
+      return inner.length === 1 ? this.sub(inner[0]) : UNKNOWN;
+    }
+    if (t.t === "id") {
+      if (t.v === "true" || t.v === "false") return { k: "bool", b: t.v === "true" };
+      if (t.v === "nil") return { k: "none" };
+      const b = this.scope.get(t.v);
+      if (b && !this.is("(")) {
+        this.via.push(...b.via, { span: b.nameSpan, note: `local variable ${t.v}` });
+        return b.val;
+      }
+      return UNKNOWN;
+    }
+    if (t.t === "const") {
+      if ((t.v === "Integer" || t.v === "Float" || t.v === "String") && this.is("(")) {
+        const a = this.args();
+        if (!a.length) return UNKNOWN;
+        const v = this.sub(a[0]);
+        if (v.k === "str" && t.v !== "String") {
+          const num = Number(v.s);
+          return v.s.trim() !== "" && Number.isFinite(num) ? { k: "num", n: num, text: v.s, span: v.span } : UNKNOWN;
+        }
+        return v;
+      }
+      if (t.v === "ENV") return this.env();
+      // Etc.nprocessors, Concurrent.processor_count
+      if (this.is(".")) {
+        const m = this.toks[this.p + 1];
+        if (m && CPU_CALLS.has(`${t.v}.${m.v}`)) {
+          this.p += 2;
+          if (this.is("(")) {
+            if (this.args().length) return UNKNOWN;
+          }
+          return { k: "cpu", f: { multiplier: 1, add: 0 } };
+        }
+      }
+      return UNKNOWN;
+    }
+    throw new Error(`unexpected ${t.v}`);
+  }
+  /** After `ENV`: `ENV["X"]`, `ENV.fetch("X")`, `ENV.fetch("X", d)`, `ENV.fetch("X") { d }`. */
+  private env(): SymVal {
+    if (this.is("[")) {
+      this.p++;
+      const key = this.peek();
+      this.p++;
+      this.expect("]");
+      return key?.t === "str" && key.s !== undefined ? { k: "env", name: key.s } : UNKNOWN;
+    }
+    if (this.is(".") && this.toks[this.p + 1]?.v === "fetch") {
+      this.p += 2;
+      let args: Tok[][];
+      if (this.is("(")) args = this.args();
+      else {
+        // `ENV.fetch "X"` without parentheses
+        const k = this.peek();
+        if (k?.t !== "str") throw new Error("fetch");
+        this.p++;
+        args = [[k]];
+      }
+      const key = args[0]?.length === 1 ? args[0][0] : undefined;
+      if (key?.t !== "str" || key.s === undefined) return UNKNOWN;
+      let def: SymVal | undefined = args[1] ? this.sub(args[1]) : undefined;
+      if (this.is("{")) {
+        // block default
+        const open = this.p;
+        let depth = 0;
+        let close = -1;
+        for (let j = open; j < this.toks.length; j++) {
+          const v = this.toks[j];
+          if (v.t === "op" && v.v === "{") depth++;
+          if (v.t === "op" && v.v === "}" && --depth === 0) {
+            close = j;
+            break;
+          }
+        }
+        if (close < 0) throw new Error("block");
+        let body = this.toks.slice(open + 1, close);
+        if (body[0]?.v === "|") body = body.slice(body.findIndex((x, k) => k > 0 && x.v === "|") + 1);
+        def = this.sub(body);
+        this.p = close + 1;
+      }
+      return def ? { k: "env", name: key.s, def } : { k: "env", name: key.s, required: true };
+    }
+    return UNKNOWN;
+  }
+}
+
+function combine(op: string, a: SymVal, b: SymVal): SymVal {
+  if (a.k === "num" && b.k === "num") {
+    const n = op === "+" ? a.n + b.n : op === "-" ? a.n - b.n : op === "*" ? a.n * b.n : Math.floor(a.n / b.n);
+    return Number.isFinite(n) ? { k: "num", n, text: String(n), span: a.span } : UNKNOWN;
+  }
+  const cpu = a.k === "cpu" ? a : b.k === "cpu" ? b : undefined;
+  const other = cpu === a ? b : a;
+  if (!cpu || other.k !== "num" || cpu.f.min !== undefined || cpu.f.max !== undefined) return UNKNOWN;
+  if (op === "*") return { k: "cpu", f: { ...cpu.f, multiplier: cpu.f.multiplier * other.n, add: cpu.f.add * other.n } };
+  if (op === "+") return { k: "cpu", f: { ...cpu.f, add: cpu.f.add + other.n } };
+  if (op === "-" && cpu === a) return { k: "cpu", f: { ...cpu.f, add: cpu.f.add - other.n } };
+  return UNKNOWN;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function splitArgs(toks: Tok[]): Tok[][] {
+  const out: Tok[][] = [];
+  let cur: Tok[] = [];
+  let depth = 0;
+  for (const t of toks) {
+    if (t.t === "op" && (t.v === "(" || t.v === "[" || t.v === "{")) depth++;
+    if (t.t === "op" && (t.v === ")" || t.v === "]" || t.v === "}")) depth--;
+    if (t.t === "op" && t.v === "," && depth === 0) {
+      out.push(cur);
+      cur = [];
+      continue;
+    }
+    cur.push(t);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+function span(toks: Tok[]): Span {
+  return { start: toks[0].start, end: toks[toks.length - 1].end };
+}
+
+/** Reads a Puma config file (Ruby) as text. Never throws. */
+export function parsePumaRb(text: string, file: string): PumaRb {
+  const problems: ParseProblem[] = [];
+  const settings = new Map<string, SettingExpr>();
+  const locals = new Map<string, SettingExpr>();
+  let stmts: Stmt[];
+  try {
+    stmts = statements(tokenize(text, file, problems));
+  } catch (err) {
+    problems.push({ message: `Could not read ${file}: ${(err as Error).message}`, at: { file, start: 0, end: 0 }, severity: "warning" });
+    return { settings, locals, problems };
+  }
+  const scope: Scope = new Map();
+  for (const st of stmts) {
+    let toks = st.toks;
+    let conditional = st.conditional;
+    // trailing `if`/`unless` modifier
+    const mod = toks.findIndex((t, k) => k > 0 && t.t === "id" && (t.v === "if" || t.v === "unless"));
+    if (mod > 0) {
+      toks = toks.slice(0, mod);
+      conditional = true;
+    }
+    const head = toks[0];
+    if (head.t !== "id") continue;
+    // local assignment
+    if (toks[1]?.t === "op" && (toks[1].v === "=" || toks[1].v === "||=")) {
+      const rhs = toks.slice(2);
+      if (!rhs.length) continue;
+      const via: Array<{ span: Span; note: string }> = [];
+      const val = conditional || toks[1].v === "||=" ? UNKNOWN : new RubyExpr(rhs, scope, via).all();
+      const b = { val, nameSpan: { start: head.start, end: head.end }, span: span(rhs), via };
+      scope.set(head.v, b);
+      locals.set(head.v, symToExpr(val, b, conditional));
+      continue;
+    }
+    if (!PUMA_DSL.has(head.v)) continue;
+    let argToks = toks.slice(1);
+    if (argToks[0]?.t === "op" && argToks[0].v === "(" && argToks[argToks.length - 1]?.v === ")" && head.end === argToks[0].start) {
+      argToks = argToks.slice(1, -1);
+    }
+    const args = splitArgs(argToks).filter((a) => a.length > 0);
+    const nameSpan = { start: head.start, end: head.end };
+    const read = (a: Tok[]): SettingExpr => {
+      const via: Array<{ span: Span; note: string }> = [];
+      const val = new RubyExpr(a, scope, via).all();
+      return symToExpr(val, { span: span(a), nameSpan, via }, conditional);
+    };
+    if (head.v === "preload_app!") {
+      const expr: SettingExpr = args.length
+        ? read(args[0])
+        : { kind: "bool", value: true, span: nameSpan, nameSpan };
+      if (conditional) expr.conditional = true;
+      settings.set("preload_app", expr);
+      continue;
+    }
+    if (!args.length) {
+      // `quiet`, `prune_bundler`, `fork_worker` … with no argument: switched on
+      settings.set(head.v, { kind: "bool", value: true, span: nameSpan, nameSpan, ...(conditional ? { conditional } : {}) });
+      continue;
+    }
+    if (head.v === "threads") {
+      const min = read(args[0]);
+      const max = args[1] ? read(args[1]) : read(args[0]);
+      settings.set("min_threads", min);
+      settings.set("max_threads", max);
+      continue;
+    }
+    settings.set(head.v, read(args[0]));
+  }
+  return { settings, locals, problems };
+}

@@ -1,0 +1,133 @@
+// The value of a setting read from a config file as text (gunicorn.conf.py, puma.rb,
+// postgresql.conf), described rather than computed: a literal, an environment variable with
+// its default, or a CPU-count formula. Nothing is ever evaluated; what cannot be described
+// with certainty is kind "unknown".
+
+import type { Span } from "../types.ts";
+
+export interface CpuFormula {
+  /** workers = cpu_count() * multiplier + add */
+  multiplier: number;
+  add: number;
+  /** A floor applied with max(…, n) */
+  min?: number;
+  /** A cap applied with min(…, n) */
+  max?: number;
+  /** The multiplier is read from an environment variable; `multiplier` is its default. */
+  multiplierEnv?: string;
+}
+
+export interface SettingExpr {
+  kind: "number" | "string" | "bool" | "env" | "cpu-count" | "unknown";
+  /** For number, string and bool. */
+  value?: number | string | boolean;
+  /** For env: the variable read. */
+  envName?: string;
+  /** For env: the literal default used when the variable is unset, where it is written. */
+  envDefault?: { value: string; span: Span };
+  /** For env: a default that is not a literal (e.g. a CPU formula, another variable). */
+  fallback?: SettingExpr;
+  /** For cpu-count. */
+  cpuFormula?: CpuFormula;
+  /** For list and tuple literals (gunicorn's `bind = [...]`). */
+  items?: SettingExpr[];
+  /** True when a conditional statement may change or set the value (the value shown is one branch). */
+  conditional?: boolean;
+  /** Places the value travelled through: local variables, other environment variables. */
+  via?: Array<{ span: Span; note: string }>;
+  /** The right-hand side (or the argument of a DSL call) as written. */
+  span: Span;
+  /** The setting's name as written. */
+  nameSpan: Span;
+}
+
+/** A short human description of a setting's value, for messages and tests. */
+export function describeSetting(e: Omit<SettingExpr, "span" | "nameSpan">): string {
+  switch (e.kind) {
+    case "number":
+    case "bool":
+      return String(e.value);
+    case "string":
+      return JSON.stringify(e.value);
+    case "env": {
+      const def = e.envDefault
+        ? JSON.stringify(e.envDefault.value)
+        : e.fallback
+          ? describeSetting(e.fallback)
+          : "unset";
+      return `$${e.envName} (default ${def})`;
+    }
+    case "cpu-count": {
+      const f = e.cpuFormula;
+      if (!f) return "cpu_count";
+      let s = f.multiplierEnv
+        ? `cpu_count * $${f.multiplierEnv} (default ${f.multiplier})`
+        : f.multiplier === 1
+          ? "cpu_count"
+          : `cpu_count * ${f.multiplier}`;
+      if (f.add) s += f.add > 0 ? ` + ${f.add}` : ` - ${-f.add}`;
+      if (f.min !== undefined) s = `max(${s}, ${f.min})`;
+      if (f.max !== undefined) s = `min(${s}, ${f.max})`;
+      return s;
+    }
+    default:
+      return e.items ? `[${e.items.map(describeSetting).join(", ")}]` : "unknown";
+  }
+}
+
+/** A symbolic value while reading a file (internal to the parsers). */
+export type SymVal =
+  | { k: "num"; n: number; text: string; span: Span }
+  | { k: "str"; s: string; span: Span }
+  | { k: "bool"; b: boolean }
+  | { k: "none" }
+  | { k: "env"; name: string; def?: SymVal; required?: boolean; defConditional?: boolean }
+  | { k: "cpu"; f: CpuFormula }
+  | { k: "list"; items: SymVal[] }
+  | { k: "unknown" };
+
+
+/** Turns a symbolic value into the SettingExpr of a setting written at `b`. */
+export function symToExpr(val: SymVal, b: { span: Span; nameSpan: Span; via: Array<{ span: Span; note: string }> }, conditional = false): SettingExpr {
+  const base = { span: b.span, nameSpan: b.nameSpan } as SettingExpr;
+  if (b.via.length) base.via = dedupeVia(b.via);
+  if (conditional) base.conditional = true;
+  switch (val.k) {
+    case "num":
+      return { ...base, kind: "number", value: val.n };
+    case "str":
+      return { ...base, kind: "string", value: val.s };
+    case "bool":
+      return { ...base, kind: "bool", value: val.b };
+    case "cpu":
+      return { ...base, kind: "cpu-count", cpuFormula: val.f };
+    case "env": {
+      const out: SettingExpr = { ...base, kind: "env", envName: val.name };
+      const def = val.def;
+      if (def && (def.k === "num" || def.k === "str")) {
+        out.envDefault = { value: def.k === "num" ? def.text : def.s, span: def.span };
+      } else if (def && def.k === "bool") {
+        out.fallback = { kind: "bool", value: def.b, span: b.span, nameSpan: b.nameSpan };
+      } else if (def && def.k !== "none") {
+        out.fallback = symToExpr(def, { span: b.span, nameSpan: b.nameSpan, via: [] });
+      }
+      if (val.defConditional && out.fallback) out.fallback.conditional = true;
+      return out;
+    }
+    case "list":
+      return { ...base, kind: "unknown", items: val.items.map((x) => symToExpr(x, { span: b.span, nameSpan: b.nameSpan, via: [] })) };
+    default:
+      return { ...base, kind: "unknown" };
+  }
+}
+
+function dedupeVia(via: Array<{ span: Span; note: string }>): Array<{ span: Span; note: string }> {
+  const seen = new Set<string>();
+  return via.filter((x) => {
+    const key = `${x.span.start}:${x.span.end}:${x.note}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+

@@ -1,0 +1,795 @@
+// Static reader for sh/bash start scripts and command lines. It never runs anything: it finds
+// the simple commands a script would run and works out the values of their arguments, each
+// with the place in the workspace that decides it.
+//
+// Best-effort semantics, chosen for reading entrypoints rather than for exactness:
+// - The script is read top to bottom once. A variable's value at a command is the last
+//   assignment written above it, whatever branch it sits in (`if`, `case`, a function body
+//   defined earlier); subshells and pipelines do not get scopes of their own.
+// - Variables not assigned in the script come from `env` (the service's environment).
+// - Unset positional and special parameters (`$1`, `"$@"`, `$?`) stay as written and are
+//   listed in `unresolved`; so do variables with neither a value nor a default.
+// - Unquoted expansions are split on blanks like the shell does (`$OPTS` holding `-w 4`
+//   gives two words), and an unquoted expansion that is empty gives no word at all.
+// - `$(...)`, backticks, `$((...))` and the `${...}` forms that edit a value (`${X%.*}`,
+//   `${X,,}`) are kept as written and mark the word `opaque`.
+// - `sh -c '...'` strings are read as nested scripts that see the outer variables; the
+//   arguments after the string (`$0`, `$1`...) are not passed in.
+// - `unset`, `read`, `shift`, `set --`, `set -a`, `source` and loops are not followed.
+// - Reading stops, with a problem, after MAX_WORDS words: no start script is that long, and it
+//   bounds time and memory on huge or hostile input.
+
+import type { Fact, ParseProblem, SourceRef } from "../types.ts";
+import { Lexer, type LexMode, SourceText, type Token, type WordPart } from "./shell-lexer.ts";
+
+/** Looks up a variable in the environment the script runs in (service env from compose/App Runner/Dockerfile ENV). */
+export type EnvLookup = (name: string) => Fact<string> | undefined;
+
+export interface ShellWord {
+  /** The word as written. For a script nested in `sh -c "..."` it is the text after the outer quotes were removed. */
+  raw: string;
+  file: string;
+  /** Exact span in the file, also for words of a nested `sh -c` script. */
+  start: number;
+  end: number;
+  /** After quote removal and expansion; unresolved variables keep their `$NAME` text. */
+  value: string;
+  /**
+   * Where the value comes from. For a word that is exactly one expansion (`$W`, `"${W}"`,
+   * `${W:-5}`), `at` is the origin of the value: the env fact's `at`, the default inside
+   * `${W:-5}`, or what an earlier `W=...` assigned (followed recursively), with `via` listing the
+   * hops from the use to the origin. For any other word, `at` is the word itself.
+   */
+  fact: Fact<string>;
+  /** The value piece by piece, each with its own origin: `-w${W:-4}` gives "-w" (in the script) and "4" (the default). See factForSlice. */
+  pieces: Fact<string>[];
+  /** Variables referenced that had no value and no default. */
+  unresolved: string[];
+  /** The value holds text this reader does not evaluate (`$(...)`, backticks, `$((...))`, `${X%.*}`), kept as written. */
+  opaque: boolean;
+  /** Some of the word was quoted or escaped. */
+  quoted: boolean;
+}
+
+export interface ShellAssignment {
+  name: string;
+  value: ShellWord;
+  start: number;
+  end: number;
+}
+
+export interface ShellCommand {
+  /** After removing prefix assignments and wrappers like `exec`: `words[0]` is the program. */
+  words: ShellWord[];
+  /** `VAR=x cmd` prefix assignments, and those given to `env VAR=x cmd`. */
+  assignments: ShellAssignment[];
+  /** Started with `exec`. */
+  exec: boolean;
+  /** Wrapper words removed from the front: `exec`, `command`, `time`, `nohup`, `env`, `nice`, `gosu USER`, `su-exec USER`, `tini --`, `dumb-init`, with their options. */
+  wrappers: ShellWord[];
+  /** Span of the whole simple command, continuation lines and redirections included. */
+  start: number;
+  end: number;
+  /** For a command nested in `sh -c "..."`/`bash -c '...'`: the outer command. */
+  parent?: ShellCommand;
+}
+
+export interface ShellVariable {
+  value: ShellWord;
+  /** Span of the assignment (`W=5`, `${W:=5}`). */
+  start: number;
+  end: number;
+  exported: boolean;
+}
+
+export interface ShellScript {
+  file: string;
+  /** Every simple command with a program, in order, inside `if`/`&&`/`||`/`;`/pipelines/functions/subshells and `sh -c` strings too. Pure assignments are in `variables` instead. */
+  commands: ShellCommand[];
+  /** Assignments seen (`X=1`, `export X=1`, `: ${X:=1}`), in order. */
+  variables: Map<string, ShellVariable[]>;
+  /** Unterminated quotes and the like, all warnings. Reading never throws. */
+  problems: ParseProblem[];
+}
+
+/** File spans of each character of a command line taken from a quoted string (a JSON or YAML value with escapes). */
+export interface CharSpans {
+  starts: ArrayLike<number>;
+  ends: ArrayLike<number>;
+}
+
+export function parseShellScript(text: string, file: string, env?: EnvLookup): ShellScript {
+  return readScript(new SourceText(text, file, 0), env);
+}
+
+/**
+ * Split one command line (a compose `command:` string, a Dockerfile shell-form CMD, a Procfile
+ * command, an App Runner StartCommand) that starts at `baseOffset` in `file`. When the text was
+ * decoded from a quoted string, `charSpans` gives each character's span in the file instead.
+ */
+export function parseCommandLine(text: string, file: string, baseOffset: number, env?: EnvLookup, charSpans?: CharSpans): ShellScript {
+  return readScript(new SourceText(text, file, baseOffset, charSpans?.starts, charSpans?.ends), env);
+}
+
+/**
+ * The fact for part of a word's value, such as the `4` of `-w4` or the port of `0.0.0.0:${PORT:-8000}`:
+ * the piece it lies in when it lies in one (narrowed to the characters when they map one to one
+ * onto the file), else the word.
+ */
+export function factForSlice(word: ShellWord, from: number, to: number = word.value.length): Fact<string> {
+  if (from <= 0 && to >= word.value.length) return word.fact;
+  let offset = 0;
+  for (const piece of word.pieces) {
+    const pieceEnd = offset + piece.value.length;
+    if (from >= offset && to <= pieceEnd) return sliceFact(piece, from - offset, to - offset);
+    offset = pieceEnd;
+  }
+  return { value: word.value.slice(from, to), origin: "stated", at: { file: word.file, start: word.start, end: word.end } };
+}
+
+function sliceFact(fact: Fact<string>, from: number, to: number): Fact<string> {
+  if (from === 0 && to === fact.value.length) return fact;
+  const at = fact.at;
+  const mapsOneToOne = at !== undefined && at.end - at.start === fact.value.length;
+  return {
+    ...fact,
+    value: fact.value.slice(from, to),
+    at: mapsOneToOne ? { file: at.file, start: at.start + from, end: at.start + to } : at,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Piece {
+  fact: Fact<string>;
+  /** came from an unquoted expansion, so blanks in it separate words */
+  splittable: boolean;
+}
+
+interface Expansion {
+  pieces: Piece[];
+  unresolved: string[];
+  opaque: boolean;
+  /** set when the parts are a single expansion: the fact of its value */
+  fact?: Fact<string>;
+}
+
+interface Shared {
+  file: string;
+  env: EnvLookup | undefined;
+  commands: ShellCommand[];
+  variables: Map<string, ShellVariable[]>;
+  problems: ParseProblem[];
+  /** facts standing for values not known (unresolved `$X`, `$(...)`), kept whole when a variable holding them is split */
+  placeholders: WeakSet<Fact<string>>;
+  /** words left to read before giving up on a huge input */
+  wordBudget: number;
+}
+
+/** Variables visible to a script; a `sh -c` script sees its parent's but its own assignments stay inside. */
+class Scope {
+  private readonly latest = new Map<string, ShellVariable>();
+  constructor(private readonly parent?: Scope) {}
+  get(name: string): ShellVariable | undefined {
+    return this.latest.get(name) ?? this.parent?.get(name);
+  }
+  set(name: string, variable: ShellVariable): void {
+    this.latest.set(name, variable);
+  }
+}
+
+interface WrapperSpec {
+  optionsWithValue: string[];
+  /** arguments before the program, such as gosu's user */
+  operands?: number;
+  /** `env` takes NAME=value arguments before the program */
+  assignments?: boolean;
+  /** options that make it something other than a wrapper (`command -v`) */
+  notWrapperWith?: string[];
+}
+
+const WRAPPERS: Record<string, WrapperSpec> = {
+  exec: { optionsWithValue: ["-a"] },
+  command: { optionsWithValue: [], notWrapperWith: ["-v", "-V"] },
+  time: { optionsWithValue: [] },
+  nohup: { optionsWithValue: [] },
+  env: { optionsWithValue: ["-u", "--unset", "-C", "--chdir"], assignments: true },
+  nice: { optionsWithValue: ["-n", "--adjustment"] },
+  gosu: { optionsWithValue: [], operands: 1 },
+  "su-exec": { optionsWithValue: [], operands: 1 },
+  tini: { optionsWithValue: ["-e", "-p"] },
+  "dumb-init": { optionsWithValue: ["-r", "--rewrite"] },
+};
+
+const DECLARATION_COMMANDS = new Set(["export", "readonly", "local", "declare", "typeset"]);
+const SHELLS = new Set(["sh", "bash", "dash", "ash", "zsh", "ksh"]);
+const MAX_NESTED_SCRIPTS = 8;
+/** Real start scripts have a few thousand words; past this the input is not one, and reading stops to bound memory. */
+const MAX_WORDS = 100_000;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
+const FIELD_SEPARATORS = " \t\n";
+
+function readScript(src: SourceText, env: EnvLookup | undefined): ShellScript {
+  const shared: Shared = { file: src.file, env, commands: [], variables: new Map(), problems: [], placeholders: new WeakSet(), wordBudget: MAX_WORDS };
+  new SourceReader(shared, src, new Scope(), undefined, 0).run();
+  return { file: src.file, commands: shared.commands, variables: shared.variables, problems: shared.problems };
+}
+
+const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+
+/** The text of a word made of one unquoted literal: how reserved words must be written. */
+function plainText(token: Token): string | undefined {
+  if (token.kind !== "word" || token.parts.length !== 1) return undefined;
+  const part = token.parts[0];
+  return part.kind === "literal" && !part.quoted ? part.text : undefined;
+}
+
+/** The text of a word without expansions (quotes removed). */
+function literalText(token: Token | undefined): string | undefined {
+  if (token?.kind !== "word") return undefined;
+  let text = "";
+  for (const part of token.parts) {
+    if (part.kind !== "literal") return undefined;
+    text += part.text;
+  }
+  return text;
+}
+
+function isAssignment(token: Token | undefined): boolean {
+  const first = token?.kind === "word" ? token.parts[0] : undefined;
+  return first?.kind === "literal" && !first.quoted && ASSIGNMENT.test(first.text);
+}
+
+type WordToken = Extract<Token, { kind: "word" }>;
+
+class SourceReader {
+  private readonly lexer: Lexer;
+  private peeked: Token | undefined;
+  private words: WordToken[] = [];
+  private assignmentTokens: WordToken[] = [];
+  private spanStart = -1;
+  private spanEnd = -1;
+
+  constructor(
+    private readonly shared: Shared,
+    private readonly src: SourceText,
+    private readonly scope: Scope,
+    private readonly parent: ShellCommand | undefined,
+    private readonly depth: number,
+  ) {
+    this.lexer = new Lexer(src, shared.problems);
+  }
+
+  run(): void {
+    const caseStates: Array<"pattern" | "body"> = [];
+    let inDoubleBracket = false;
+    for (;;) {
+      const atCommandStart = this.words.length === 0 && this.assignmentTokens.length === 0;
+      const token = this.next({ arith: atCommandStart, doubleBracket: inDoubleBracket });
+      if (token.kind === "eof" || this.overBudget(token)) break;
+      if (inDoubleBracket) {
+        // newlines and operators inside [[ ]] belong to the test
+        if (token.kind === "word") {
+          this.addWord(token);
+          if (plainText(token) === "]]") inDoubleBracket = false;
+        }
+        continue;
+      }
+      if (token.kind === "redirect") {
+        this.extendSpan(token);
+        continue;
+      }
+      if (token.kind === "arith") {
+        this.finish();
+        continue;
+      }
+      if (token.kind === "op") {
+        this.onOperator(token, caseStates);
+        continue;
+      }
+      if (atCommandStart) {
+        const top = caseStates.length - 1;
+        const keyword = plainText(token);
+        if (caseStates[top] === "pattern") {
+          if (keyword === "esac") caseStates.pop();
+          else {
+            this.skipCasePattern();
+            caseStates[top] = "body";
+          }
+          continue;
+        }
+        switch (keyword) {
+          case "if":
+          case "then":
+          case "else":
+          case "elif":
+          case "fi":
+          case "do":
+          case "done":
+          case "while":
+          case "until":
+          case "{":
+          case "}":
+          case "!":
+          case "coproc":
+            continue;
+          case "esac":
+            caseStates.pop();
+            continue;
+          case "case":
+            this.skipCaseHead();
+            caseStates.push("pattern");
+            continue;
+          case "for":
+          case "select":
+            this.skipLoopHead();
+            continue;
+          case "function":
+            this.skipFunctionName();
+            continue;
+          case "[[":
+            inDoubleBracket = true;
+            break;
+        }
+      }
+      if (this.words.length === 0 && isAssignment(token)) {
+        this.assignmentTokens.push(token);
+        this.extendSpan(token);
+      } else {
+        this.addWord(token);
+      }
+    }
+    this.finish();
+  }
+
+  /** Counts words against the budget; reports once when it runs out. */
+  private overBudget(token: Token): boolean {
+    if (token.kind !== "word") return this.shared.wordBudget < 0;
+    this.shared.wordBudget--;
+    if (this.shared.wordBudget === -1) {
+      this.shared.problems.push({
+        message: `Stopped reading here: more than ${MAX_WORDS} words is not a start script this reader can follow`,
+        severity: "warning",
+        at: this.ref(token.start, token.end),
+      });
+    }
+    return this.shared.wordBudget < 0;
+  }
+
+  private next(mode: LexMode = {}): Token {
+    const token = this.peeked ?? this.lexer.next(mode);
+    this.peeked = undefined;
+    return token;
+  }
+
+  private addWord(token: WordToken): void {
+    this.words.push(token);
+    this.extendSpan(token);
+  }
+
+  private extendSpan(token: Token): void {
+    if (this.spanStart < 0) this.spanStart = token.start;
+    this.spanEnd = token.end;
+  }
+
+  private onOperator(token: Extract<Token, { kind: "op" }>, caseStates: Array<"pattern" | "body">): void {
+    if (token.op === "(") {
+      if (this.words.length === 1 && this.assignmentTokens.length === 0) {
+        const close = this.next();
+        if (close.kind === "op" && close.op === ")") {
+          // `name() { ... }`: a function definition, its body is read as ordinary commands
+          this.words = [];
+          this.spanStart = -1;
+          return;
+        }
+        this.peeked = close;
+      }
+      if (this.words.length === 0) return; // a subshell
+    }
+    this.finish();
+    const top = caseStates.length - 1;
+    if ((token.op === ";;" || token.op === ";&" || token.op === ";;&") && caseStates[top] === "body") caseStates[top] = "pattern";
+  }
+
+  /** `case WORD in` */
+  private skipCaseHead(): void {
+    this.next();
+    let token = this.next();
+    while (token.kind === "op" && token.op === "\n") token = this.next();
+    if (plainText(token) !== "in") this.peeked = token;
+  }
+
+  /** A case pattern up to its `)`. */
+  private skipCasePattern(): void {
+    for (;;) {
+      const token = this.next();
+      if (token.kind === "eof") {
+        this.peeked = token;
+        return;
+      }
+      if (token.kind === "op" && token.op === ")") return;
+    }
+  }
+
+  /** `for NAME in WORDS;` or `for ((...));` up to `do` or the end of the line. */
+  private skipLoopHead(): void {
+    let token = this.next({ arith: true });
+    while (token.kind !== "eof" && !(token.kind === "op" && (token.op === ";" || token.op === "\n")) && plainText(token) !== "do") {
+      token = this.next();
+    }
+    if (token.kind === "eof") this.peeked = token;
+  }
+
+  /** `function NAME`, `function NAME()` */
+  private skipFunctionName(): void {
+    this.next();
+    const open = this.next();
+    if (open.kind === "op" && open.op === "(") {
+      const close = this.next();
+      if (!(close.kind === "op" && close.op === ")")) this.peeked = close;
+    } else {
+      this.peeked = open;
+    }
+  }
+
+  private finish(): void {
+    const tokens = this.words;
+    const assignmentTokens = this.assignmentTokens;
+    const span = this.spanStart < 0 ? undefined : this.src.span(this.spanStart, this.spanEnd);
+    this.words = [];
+    this.assignmentTokens = [];
+    this.spanStart = -1;
+    if (tokens.length === 0 || !span) {
+      for (const token of assignmentTokens) this.assignVariable(token, false);
+      return;
+    }
+    const assignments = assignmentTokens.map((token) => this.assignment(token).assignment);
+    const wrappers: ShellWord[] = [];
+    const exec = literalText(tokens[0]) === "exec";
+    let index = 0;
+    for (;;) {
+      const name = literalText(tokens[index]);
+      const spec = name === undefined ? undefined : WRAPPERS[basename(name)];
+      if (!spec || spec.notWrapperWith?.includes(literalText(tokens[index + 1]) ?? "")) break;
+      let next = index + 1;
+      while (next < tokens.length) {
+        const option = literalText(tokens[next]);
+        if (option === "--") {
+          next++;
+          break;
+        }
+        // a lone `-` is an operand, except for env where it means -i
+        if (option === undefined || !option.startsWith("-") || (option === "-" && !spec.assignments)) break;
+        next += spec.optionsWithValue.includes(option) ? 2 : 1;
+      }
+      next += spec.operands ?? 0;
+      const wrapperEnd = next;
+      while (spec.assignments && isAssignment(tokens[next])) next++;
+      // with nothing to run, the wrapper is the program itself (`exec >log 2>&1`, `env`)
+      if (next >= tokens.length) break;
+      for (const token of tokens.slice(index, wrapperEnd)) wrappers.push(...this.expandWord(token, false));
+      for (const token of tokens.slice(wrapperEnd, next)) assignments.push(this.assignment(token).assignment);
+      index = next;
+    }
+    const words: ShellWord[] = [];
+    const wordTokens: WordToken[] = [];
+    const program = literalText(tokens[index]);
+    const declares = program !== undefined && DECLARATION_COMMANDS.has(program);
+    const exports = program === "export" || (declares && tokens.some((token) => /^-[a-zA-Z]*x/.test(literalText(token) ?? "")));
+    for (let i = index; i < tokens.length; i++) {
+      const token = tokens[i];
+      let expanded: ShellWord[];
+      if (declares && i > index && isAssignment(token)) {
+        expanded = [this.assignVariable(token, exports)];
+      } else {
+        expanded = this.expandWord(token, true);
+        const name = literalText(token);
+        if (declares && exports && i > index && name !== undefined && NAME.test(name)) this.markExported(name);
+      }
+      for (const word of expanded) {
+        words.push(word);
+        wordTokens.push(token);
+      }
+    }
+    const command: ShellCommand = { words, assignments, exec, wrappers, start: span.start, end: span.end };
+    if (this.parent) command.parent = this.parent;
+    this.shared.commands.push(command);
+    this.readNestedScript(command, wordTokens);
+  }
+
+  private markExported(name: string): void {
+    const variable = this.scope.get(name);
+    if (variable) variable.exported = true;
+  }
+
+  /** Splits `NAME=value` (or `NAME+=value`) into its name and value word. */
+  private assignment(token: WordToken): { assignment: ShellAssignment; append: boolean; valueStart: number } {
+    const first = token.parts[0] as Extract<WordPart, { kind: "literal" }>;
+    const match = ASSIGNMENT.exec(first.text) as RegExpExecArray;
+    const valueStart = first.start + match[0].length;
+    const rest = first.text.slice(match[0].length);
+    const parts: WordPart[] = rest ? [{ ...first, text: rest, start: valueStart }, ...token.parts.slice(1)] : token.parts.slice(1);
+    const value = this.wordFrom(this.expandParts(parts, false), parts, valueStart, token.end, false)[0];
+    const span = this.src.span(token.start, token.end);
+    return { assignment: { name: match[1], value, start: span.start, end: span.end }, append: match[2] === "+", valueStart };
+  }
+
+  /** A persistent assignment (`X=1`, `export X=1`); returns the whole `X=1` word. */
+  private assignVariable(token: WordToken, exported: boolean): ShellWord {
+    const { assignment, append, valueStart } = this.assignment(token);
+    const previous = this.scope.get(assignment.name);
+    const value = append && previous ? this.concat(previous.value, assignment.value) : assignment.value;
+    this.setVariable(assignment.name, { value, start: assignment.start, end: assignment.end, exported: exported || (previous?.exported ?? false) });
+    return this.withPrefix(this.src.text.slice(token.start, valueStart), token, assignment.value);
+  }
+
+  private setVariable(name: string, variable: ShellVariable): void {
+    this.scope.set(name, variable);
+    const seen = this.shared.variables.get(name);
+    if (seen) seen.push(variable);
+    else this.shared.variables.set(name, [variable]);
+  }
+
+  /** `NAME=` followed by the value word, as the single word a declaration command receives. */
+  private withPrefix(prefix: string, token: WordToken, value: ShellWord): ShellWord {
+    const span = this.src.span(token.start, token.end);
+    const prefixFact: Fact<string> = { value: prefix, origin: "stated", at: this.ref(token.start, token.start + prefix.length) };
+    return {
+      ...value,
+      raw: this.src.text.slice(token.start, token.end),
+      start: span.start,
+      end: span.end,
+      value: prefix + value.value,
+      fact: { value: prefix + value.value, origin: "stated", at: { file: this.shared.file, ...span } },
+      pieces: [prefixFact, ...value.pieces],
+    };
+  }
+
+  /** `X+=more`: the earlier value followed by the new one. */
+  private concat(before: ShellWord, after: ShellWord): ShellWord {
+    const value = before.value + after.value;
+    return {
+      ...after,
+      value,
+      fact: { value, origin: "stated", at: { file: after.file, start: after.start, end: after.end } },
+      pieces: [...before.pieces, ...after.pieces],
+      unresolved: [...new Set([...before.unresolved, ...after.unresolved])],
+      opaque: before.opaque || after.opaque,
+    };
+  }
+
+  private expandWord(token: WordToken, split: boolean): ShellWord[] {
+    return this.wordFrom(this.expandParts(token.parts, false), token.parts, token.start, token.end, split);
+  }
+
+  /** The word(s) that expanded parts between two indexes give: several when unquoted expansions split. */
+  private wordFrom(expansion: Expansion, parts: WordPart[], from: number, to: number, split: boolean): ShellWord[] {
+    const at = this.ref(from, to);
+    const shape: WordShape = {
+      raw: this.src.text.slice(from, to),
+      file: this.shared.file,
+      start: at.start,
+      end: at.end,
+      unresolved: expansion.unresolved.length > 1 ? [...new Set(expansion.unresolved)] : expansion.unresolved,
+      opaque: expansion.opaque,
+      quoted: parts.some((part) => part.quoted),
+    };
+    const needsSplitting = split && expansion.pieces.some((piece) => piece.splittable && /[ \t\n]/.test(piece.fact.value));
+    if (!needsSplitting) {
+      const vanishes = split && expansion.pieces.every((piece) => piece.splittable && piece.fact.value === "");
+      return vanishes ? [] : [makeWord(shape, at, expansion.pieces, expansion.fact)];
+    }
+    return splitFields(expansion.pieces).map((field) => makeWord(shape, at, field, field.length === 1 ? field[0].fact : undefined));
+  }
+
+  private expandParts(parts: WordPart[], inArgument: boolean): Expansion {
+    const pieces: Piece[] = [];
+    const unresolved: string[] = [];
+    let opaque = false;
+    let fact: Fact<string> | undefined;
+    let meaningful = 0;
+    for (const part of parts) if (!(part.kind === "literal" && part.text === "")) meaningful++;
+    for (const part of parts) {
+      const at = this.ref(part.start, part.end);
+      if (part.kind === "literal") {
+        // literal text inside an unquoted `${X:-a b}` splits like the expansion it is part of
+        pieces.push({ fact: { value: part.text, origin: "stated", at }, splittable: inArgument && !part.quoted });
+      } else if (part.kind === "opaque") {
+        pieces.push({ fact: this.placeholder(this.src.text.slice(part.start, part.end), at), splittable: false });
+        opaque = true;
+      } else {
+        const result = this.expandParam(part);
+        pieces.push(...result.pieces);
+        if (part.quoted && result.pieces.length === 0) pieces.push({ fact: { value: "", origin: "stated", at }, splittable: false });
+        unresolved.push(...result.unresolved);
+        opaque ||= result.opaque;
+        if (meaningful === 1) fact = result.fact;
+      }
+    }
+    return { pieces, unresolved, opaque, fact };
+  }
+
+  private expandParam(part: Extract<WordPart, { kind: "param" }>): Expansion & { fact: Fact<string> } {
+    const at = this.ref(part.start, part.end);
+    const raw = this.src.text.slice(part.start, part.end);
+    const hop = { at, note: raw };
+    const variable = this.scope.get(part.name);
+    const envFact = variable || !NAME.test(part.name) ? undefined : this.shared.env?.(part.name);
+    const value = variable ? variable.value.value : envFact?.value;
+    const isSet = value !== undefined;
+    switch (part.op) {
+      case "#": {
+        const fact: Fact<string> = { value: String(value?.length ?? 0), origin: "stated", at };
+        return { pieces: [{ fact, splittable: false }], fact, unresolved: [], opaque: false };
+      }
+      case ":-":
+      case "-":
+      case ":=":
+      case "=":
+        if (isSet && (value !== "" || !part.op.startsWith(":"))) return this.currentValue(part, variable, envFact, hop);
+        return this.fromArgument(part, hop, part.op.endsWith("="));
+      case ":+":
+      case "+":
+        if (isSet && (value !== "" || part.op === "+")) return this.fromArgument(part, hop, false);
+        return { pieces: [], fact: { value: "", origin: "stated", at }, unresolved: [], opaque: false };
+      default:
+        // plain `$X`, and `${X:?message}` which stops the script when X is missing
+        return this.currentValue(part, variable, envFact, hop);
+    }
+  }
+
+  /** The parameter's own value: from the script, else the environment, else left as written. */
+  private currentValue(
+    part: Extract<WordPart, { kind: "param" }>,
+    variable: ShellVariable | undefined,
+    envFact: Fact<string> | undefined,
+    hop: { at: SourceRef; note: string },
+  ): Expansion & { fact: Fact<string> } {
+    if (variable) return this.fromVariable(part, variable, hop);
+    if (envFact) {
+      const fact = { ...envFact, via: [hop, ...(envFact.via ?? [])] };
+      return { pieces: [{ fact, splittable: !part.quoted }], fact, unresolved: [], opaque: false };
+    }
+    const fact = this.placeholder(hop.note, hop.at);
+    return { pieces: [{ fact, splittable: false }], fact, unresolved: [part.name], opaque: false };
+  }
+
+  private fromVariable(
+    part: Extract<WordPart, { kind: "param" }>,
+    variable: ShellVariable,
+    hop: { at: SourceRef; note: string },
+  ): Expansion & { fact: Fact<string> } {
+    const word = variable.value;
+    const note = `${part.name}=${word.raw}`;
+    const prefix = [hop, { at: { file: this.shared.file, start: variable.start, end: variable.end }, note: note.length > 80 ? `${note.slice(0, 79)}…` : note }];
+    const pieces = word.pieces.map((fact) => ({
+      fact: this.withVia(fact, prefix),
+      splittable: !part.quoted && !this.shared.placeholders.has(fact),
+    }));
+    return { pieces, fact: this.withVia(word.fact, prefix), unresolved: word.unresolved, opaque: word.opaque };
+  }
+
+  /** The word after `:-`, `:=`, `:+`; with `:=` it is also assigned. */
+  private fromArgument(
+    part: Extract<WordPart, { kind: "param" }>,
+    hop: { at: SourceRef; note: string },
+    assigns: boolean,
+  ): Expansion & { fact: Fact<string> } {
+    const expansion = this.expandParts(part.arg, true);
+    if (assigns && NAME.test(part.name)) {
+      const word = this.wordFrom(expansion, part.arg, part.argStart, part.argEnd, false)[0];
+      const span = this.src.span(part.start, part.end);
+      this.setVariable(part.name, { value: word, start: span.start, end: span.end, exported: this.scope.get(part.name)?.exported ?? false });
+    }
+    const value = expansion.pieces.map((piece) => piece.fact.value).join("");
+    const inner = expansion.fact ?? { value, origin: "stated", at: this.ref(part.argStart, part.argEnd) };
+    return {
+      pieces: expansion.pieces.map((piece) => ({ ...piece, fact: this.withVia(piece.fact, [hop]) })),
+      fact: this.withVia(inner, [hop]),
+      unresolved: expansion.unresolved,
+      opaque: expansion.opaque,
+    };
+  }
+
+  /** `sh -c 'script'`: the script is read too, with spans mapped back into the file. */
+  private readNestedScript(command: ShellCommand, wordTokens: WordToken[]): void {
+    const words = command.words;
+    if (words.length < 3 || !SHELLS.has(basename(words[0].value)) || this.depth >= MAX_NESTED_SCRIPTS) return;
+    let index = 1;
+    let hasC = false;
+    while (index < words.length) {
+      const option = words[index].value;
+      if (option === "--" || option === "-") {
+        index++;
+        break;
+      }
+      if (/^[-+][oO]$/.test(option)) index += 2;
+      else if (option.startsWith("--")) index++;
+      else if (/^[-+][A-Za-z]+$/.test(option)) {
+        if (option.startsWith("-") && option.includes("c")) hasC = true;
+        index++;
+      } else break;
+    }
+    const token = wordTokens[index];
+    if (!hasC || !token) return;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let text = "";
+    for (const part of token.parts) {
+      // expansions go into the nested script as written and are resolved there
+      const partText = part.kind === "literal" ? part.text : this.src.text.slice(part.start, part.end);
+      const oneToOne = part.end - part.start === partText.length;
+      for (let k = 0; k < partText.length; k++) {
+        starts.push(this.src.start(oneToOne ? part.start + k : part.start));
+        ends.push(this.src.end(oneToOne ? part.start + k + 1 : part.end));
+      }
+      text += partText;
+    }
+    const nested = new SourceText(text, this.shared.file, 0, starts, ends);
+    new SourceReader(this.shared, nested, new Scope(this.scope), command, this.depth + 1).run();
+  }
+
+  /** A fact standing for a value this reader does not know, kept as written. */
+  private placeholder(raw: string, at: SourceRef): Fact<string> {
+    const fact: Fact<string> = { value: raw, origin: "stated", at };
+    this.shared.placeholders.add(fact);
+    return fact;
+  }
+
+  /** The fact reached through more hops (placeholders stay placeholders). */
+  private withVia(fact: Fact<string>, hops: Array<{ at: SourceRef; note: string }>): Fact<string> {
+    const moved = { ...fact, via: [...hops, ...(fact.via ?? [])] };
+    if (this.shared.placeholders.has(fact)) this.shared.placeholders.add(moved);
+    return moved;
+  }
+
+  /** File reference for the text between two indexes of the source. */
+  private ref(from: number, to: number): SourceRef {
+    const span = this.src.span(from, to);
+    return { file: this.shared.file, start: span.start, end: span.end };
+  }
+}
+
+type WordShape = Omit<ShellWord, "value" | "fact" | "pieces">;
+
+function makeWord(shape: WordShape, at: SourceRef, pieces: Piece[], fact: Fact<string> | undefined): ShellWord {
+  const value = pieces.length === 1 ? pieces[0].fact.value : pieces.map((piece) => piece.fact.value).join("");
+  return { ...shape, value, fact: fact ?? { value, origin: "stated", at }, pieces: visibleFacts(pieces) };
+}
+
+function visibleFacts(pieces: Piece[]): Fact<string>[] {
+  return pieces.filter((piece) => piece.fact.value !== "").map((piece) => piece.fact);
+}
+
+/** Field splitting with the default IFS: blanks in unquoted expansions separate words. */
+function splitFields(pieces: Piece[]): Piece[][] {
+  const fields: Piece[][] = [];
+  let current: Piece[] = [];
+  let hasContent = false;
+  for (const piece of pieces) {
+    if (!piece.splittable) {
+      current.push(piece);
+      hasContent = true;
+      continue;
+    }
+    const text = piece.fact.value;
+    let segmentStart = 0;
+    for (let i = 0; i <= text.length; i++) {
+      const atEnd = i === text.length;
+      if (!atEnd && !FIELD_SEPARATORS.includes(text[i])) continue;
+      if (i > segmentStart) {
+        current.push({ ...piece, fact: sliceFact(piece.fact, segmentStart, i) });
+        hasContent = true;
+      }
+      if (!atEnd && hasContent) {
+        fields.push(current);
+        current = [];
+        hasContent = false;
+      }
+      segmentStart = i + 1;
+    }
+  }
+  if (hasContent) fields.push(current);
+  return fields;
+}

@@ -1,0 +1,30 @@
+// The JSON contract (version 1): tools read it, so fields are only ever added, never changed.
+import type { AuditResult } from "../api.ts";
+import { LineIndex, type SourceRef } from "../types.ts";
+
+export function renderJson(result: AuditResult, read: (file: string) => string | undefined): string {
+  const indexes = new Map<string, LineIndex>();
+  const range = (ref: SourceRef) => {
+    let index = indexes.get(ref.file);
+    if (!index) {
+      index = new LineIndex(read(ref.file) ?? "");
+      indexes.set(ref.file, index);
+    }
+    return { start: index.position(ref.start), end: index.position(ref.end) };
+  };
+  const findings = result.findings.map((f) => ({
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    file: f.at.file,
+    range: range(f.at),
+    related: f.related.map((r) => ({ file: r.at.file, range: range(r.at), message: r.message })),
+    fixes: f.fixes.map((fix) => ({ title: fix.title, safe: fix.safe, edits: fix.edits.map((e) => ({ file: e.file, range: range(e), newText: e.newText })) })),
+  }));
+  return `${JSON.stringify({ version: 1, findings, summary: summarize(result) }, null, 2)}\n`;
+}
+
+export function summarize(result: AuditResult): { files: number; deployments: number; error: number; warning: number; info: number; hint: number } {
+  const count = (s: string) => result.findings.filter((f) => f.severity === s).length;
+  return { files: result.filesRead.length, deployments: result.deployments.length, error: count("error"), warning: count("warning"), info: count("info"), hint: count("hint") };
+}

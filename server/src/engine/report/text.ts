@@ -1,0 +1,52 @@
+// The human report: file:line:col, severity, rule, message, the source line with a caret,
+// related locations and fixes. Fixture snapshots are rendered with it, without colour.
+import type { AuditResult } from "../api.ts";
+import { LineIndex, type SourceRef } from "../types.ts";
+import { summarize } from "./json.ts";
+
+export interface TextOptions {
+  color?: boolean;
+}
+
+const COLORS = { error: "\x1b[31m", warning: "\x1b[33m", info: "\x1b[36m", hint: "\x1b[2m", reset: "\x1b[0m", dim: "\x1b[2m" };
+
+export function renderText(result: AuditResult, read: (file: string) => string | undefined, options: TextOptions = {}): string {
+  const indexes = new Map<string, LineIndex>();
+  const index = (file: string) => {
+    let i = indexes.get(file);
+    if (!i) {
+      i = new LineIndex(read(file) ?? "");
+      indexes.set(file, i);
+    }
+    return i;
+  };
+  const where = (ref: SourceRef) => {
+    const p = index(ref.file).position(ref.start);
+    return `${ref.file}:${p.line + 1}:${p.character + 1}`;
+  };
+  const paint = (color: string, s: string) => (options.color ? `${color}${s}${COLORS.reset}` : s);
+  const lines: string[] = [];
+  for (const f of result.findings) {
+    const lineIndex = index(f.at.file);
+    const start = lineIndex.position(f.at.start);
+    const end = lineIndex.position(f.at.end);
+    lines.push(`${where(f.at)}  ${paint(COLORS[f.severity], f.severity)}  ${f.rule}  ${f.message}${f.fixes.length ? `  [${f.fixes.some((x) => x.safe) ? "safe" : "unsafe"} fix]` : ""}`);
+    const source = lineIndex.lineText(start.line);
+    const gutter = String(start.line + 1).padStart(4);
+    lines.push(`${gutter} | ${source}`);
+    const width = Math.max(1, (end.line === start.line ? end.character : source.length) - start.character);
+    lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(start.character)}${paint(COLORS[f.severity], "^".repeat(width))}`);
+    for (const r of f.related) lines.push(`  related: ${where(r.at)}  ${r.message}`);
+    for (const fix of f.fixes) {
+      lines.push(`  fix${fix.safe ? "" : " (unsafe)"}: ${fix.title}`);
+      for (const e of fix.edits) {
+        const before = read(e.file)?.slice(e.start, e.end) ?? "";
+        lines.push(`    ${where(e)}  ${JSON.stringify(before)} → ${JSON.stringify(e.newText)}`);
+      }
+    }
+    lines.push("");
+  }
+  const s = summarize(result);
+  lines.push(`${s.error} error(s), ${s.warning} warning(s), ${s.info} info in ${s.files} file(s), ${s.deployments} deployment(s)`);
+  return `${lines.join("\n")}\n`;
+}

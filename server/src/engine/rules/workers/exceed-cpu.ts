@@ -1,0 +1,50 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import { defineRule } from "../define.ts";
+import { formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
+
+export default defineRule({
+  meta: {
+    id: "workers/exceed-cpu",
+    summary: "More worker processes than the instance's CPUs can run",
+    severity: "warning",
+    fix: "safe",
+    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers],
+    docs: {
+      why:
+        "Each worker is a process that competes for the instance's CPUs. gunicorn advises (2 x num_cores) + 1 workers; " +
+        "beyond that, workers thrash the CPU and each holds its own memory and database pool, so adding them lowers throughput " +
+        "and multiplies connections. The count is compared with the CPUs the deployment gives one instance " +
+        "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus`).",
+      bad: {
+        "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers 5 -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
+        "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "1 vCPU", "Memory": "2 GB" }\n}\n',
+      },
+      good: {
+        "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers 3 -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
+        "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "1 vCPU", "Memory": "2 GB" }\n}\n',
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      const cpus = deployment.cpus;
+      if (!cpus) continue;
+      for (const process of deployment.processes) {
+        if (!PROCESS_SERVERS.has(process.invocation.server)) continue;
+        const workers = process.workers;
+        const max = maxWorkers(cpus.value);
+        if (workers.origin === "default" || workers.value <= max || !workers.at) continue;
+        const written = text(workers.at.file)?.slice(workers.at.start, workers.at.end);
+        report({
+          at: workers.at,
+          deployment,
+          message:
+            `${workers.value} ${process.invocation.server} workers for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
+            "processes can share these CPUs usefully; more only add context switches, memory and database connections.",
+          related: cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
+          fixes: written === String(workers.value) ? [{ title: `Lower the workers to ${max}`, safe: true, edits: [{ ...workers.at, newText: String(max) }] }] : [],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,88 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import type { ServerProcess } from "../../model/types.ts";
+import type { Fix } from "../../types.ts";
+import { defineRule } from "../define.ts";
+import { formatCpus, maxWorkers } from "./recommended.ts";
+
+// Options that translate one to one from uvicorn to gunicorn; a command with others is not rewritten.
+const PORTABLE_UVICORN_OPTIONS = new Set(["host", "port", "log_level"]);
+
+export default defineRule({
+  meta: {
+    id: "workers/single-process",
+    summary: "A single server process on an instance with more than one CPU",
+    severity: "warning",
+    fix: "unsafe",
+    sources: [SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers],
+    docs: {
+      why:
+        "uvicorn, hypercorn and gunicorn start one worker process unless told otherwise, and one Python process runs on one CPU " +
+        "at a time. On an instance with 2 or more vCPUs the others stay idle while requests queue. Run several workers " +
+        "(gunicorn advises (2 x num_cores) + 1), or one process per container with more replicas.",
+      bad: {
+        "start.sh": "#!/bin/sh\nexec uvicorn main:app --host 0.0.0.0 --port ${PORT:-10000}\n",
+        "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
+      },
+      good: {
+        "start.sh": "#!/bin/sh\nexec gunicorn main:app -k uvicorn.workers.UvicornWorker --workers 5 --bind 0.0.0.0:${PORT:-10000}\n",
+        "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      const cpus = deployment.cpus;
+      if (!cpus || cpus.value < 2) continue;
+      for (const process of deployment.processes) {
+        const server = process.invocation.server;
+        if (!["gunicorn", "uvicorn", "hypercorn", "granian"].includes(server) || process.workers.value !== 1 || process.workersFromCpuCount) continue;
+        const recommended = maxWorkers(cpus.value);
+        const program = process.invocation.program;
+        const stated = process.workers.origin !== "default" && process.workers.at;
+        report({
+          at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
+          deployment,
+          message:
+            `One ${server} worker process on ${formatCpus(cpus.value)}: ${stated ? "the workers are set to 1" : `${server} starts a single worker by default`}, ` +
+            `so only one CPU serves requests. Run ${recommended} workers ((2 x ${cpus.value}) + 1).`,
+          related: cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPUs per instance set here: ${formatCpus(cpus.value)}` }] : [],
+          fixes: fixes(process, recommended, text),
+        });
+      }
+    }
+  },
+});
+
+function fixes(process: ServerProcess, workers: number, text: (file: string) => string | undefined): Fix[] {
+  const file = process.commandAt.file;
+  const source = text(file);
+  const invocation = process.invocation;
+  if (source === undefined || !invocation.end || invocation.options.some((o) => o.name === "reload")) return [];
+  const result: Fix[] = [];
+  if (process.workers.origin !== "default" && process.workers.at && text(process.workers.at.file)?.slice(process.workers.at.start, process.workers.at.end) === "1") {
+    return [{ title: `Run ${workers} workers`, safe: false, edits: [{ ...process.workers.at, newText: String(workers) }] }];
+  }
+  // Words must be written in this file for an edit to land on them (not only expanded from a variable).
+  const inFile = (w: { start: number; end: number }) => w.end <= source.length && w.start < w.end;
+  if (!inFile(invocation.end) || !inFile(invocation.program)) return [];
+  result.push({ title: `Add --workers ${workers}`, safe: false, edits: [{ file, start: invocation.end.end, end: invocation.end.end, newText: ` --workers ${workers}` }] });
+  if (invocation.server === "uvicorn" && invocation.positionals.length === 1 && invocation.options.every((o) => PORTABLE_UVICORN_OPTIONS.has(o.name) && o.value)) {
+    const raw = (name: string) => {
+      const option = invocation.options.filter((o) => o.name === name).pop();
+      return option?.value ? source.slice(option.value.start, option.value.end) : undefined;
+    };
+    const start = invocation.runner.find((w) => w.value === "python" || w.value.startsWith("python"))?.start ?? invocation.program.start;
+    const app = invocation.positionals[0];
+    const logLevel = raw("log_level");
+    const command = [
+      "gunicorn",
+      source.slice(app.start, app.end),
+      "--worker-class uvicorn.workers.UvicornWorker",
+      `--workers ${workers}`,
+      `--bind ${raw("host") ?? "127.0.0.1"}:${raw("port") ?? "8000"}`,
+      ...(logLevel ? [`--log-level ${logLevel}`] : []),
+    ].join(" ");
+    result.unshift({ title: `Run gunicorn with ${workers} uvicorn workers`, safe: false, edits: [{ file, start, end: invocation.end.end, newText: command }] });
+  }
+  return result;
+}

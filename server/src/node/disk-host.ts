@@ -1,0 +1,81 @@
+// Reads a workspace from disk for the engine (CLI and language server). The engine itself does no I/O.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import type { WorkspaceHost } from "../engine/api.ts";
+
+const SKIPPED_DIRS = new Set(["node_modules", ".git", "dist", ".venv", "venv", "__pycache__", "vendor", ".tox", ".mypy_cache", "target", "build"]);
+/** Deployment files are small; anything larger is skipped rather than read into memory. */
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+export const MAX_FILES = 20_000;
+
+export interface DiskHostOptions {
+  /** Keep only paths this returns true for (the engine's file kinds). */
+  filter?: (path: string) => boolean;
+  log?: (message: string) => void;
+}
+
+export function listWorkspace(root: string, options: DiskHostOptions = {}): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    if (found.length >= MAX_FILES) return;
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) walk(full);
+      } else if (entry.isFile()) {
+        const path = relative(root, full).split(sep).join("/");
+        if (!options.filter || options.filter(path)) found.push(path);
+        if (found.length >= MAX_FILES) {
+          options.log?.(`stopped listing at ${MAX_FILES} files`);
+          return;
+        }
+      }
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
+/** Decode a file's bytes, or say why it is not text we read. */
+export function decodeFile(bytes: Buffer): { text: string } | { skip: string } {
+  if (bytes.length > MAX_FILE_BYTES) return { skip: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` };
+  if (bytes.subarray(0, 8192).includes(0)) return { skip: "binary (NUL bytes)" };
+  let text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { text };
+}
+
+export function diskHost(root: string, options: DiskHostOptions = {}): WorkspaceHost {
+  const texts = new Map<string, string | undefined>();
+  let paths: string[] | undefined;
+  return {
+    list: () => {
+      paths ??= listWorkspace(root, options);
+      return paths;
+    },
+    read: (path) => {
+      if (!texts.has(path)) {
+        let text: string | undefined;
+        try {
+          const full = join(root, path);
+          if (statSync(full).size > MAX_FILE_BYTES) options.log?.(`skipped ${path}: larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+          else {
+            const decoded = decodeFile(readFileSync(full));
+            if ("skip" in decoded) options.log?.(`skipped ${path}: ${decoded.skip}`);
+            else text = decoded.text;
+          }
+        } catch (err) {
+          options.log?.(`skipped ${path}: ${(err as Error).message}`);
+        }
+        texts.set(path, text);
+      }
+      return texts.get(path);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parsePumaRb } from "../../server/src/engine/parse/puma-rb.ts";
+
+const read = (text: string) => parsePumaRb(text, "config/puma.rb");
+const at = (text: string, span?: { start: number; end: number }) => (span ? text.slice(span.start, span.end) : undefined);
+
+test("literal DSL calls", () => {
+  const text = "workers 2\nthreads 1, 5\nworker_timeout 60\nport 3000\npreload_app!\nbind 'tcp://0.0.0.0:9292'\n";
+  const r = read(text);
+  assert.equal(r.settings.get("workers")?.value, 2);
+  assert.equal(at(text, r.settings.get("workers")?.span), "2");
+  assert.equal(at(text, r.settings.get("workers")?.nameSpan), "workers");
+  assert.equal(r.settings.get("min_threads")?.value, 1);
+  assert.equal(r.settings.get("max_threads")?.value, 5);
+  assert.equal(r.settings.get("worker_timeout")?.value, 60);
+  assert.equal(r.settings.get("port")?.value, 3000);
+  assert.equal(r.settings.get("preload_app")?.value, true);
+  assert.equal(r.settings.get("bind")?.value, "tcp://0.0.0.0:9292");
+  assert.deepEqual(r.problems, []);
+});
+
+test("ENV.fetch with block and argument defaults, ENV[] || default, Integer()", () => {
+  const text = [
+    `workers ENV.fetch("WEB_CONCURRENCY") { 2 }`,
+    `port ENV.fetch("PORT", 3000)`,
+    `worker_timeout Integer(ENV['WORKER_TIMEOUT'] || 60)`,
+    `persistent_timeout ENV.fetch('PERSISTENT_TIMEOUT') { 20 }.to_i`,
+    ``,
+  ].join("\n");
+  const r = read(text);
+  const w = r.settings.get("workers");
+  assert.equal(w?.kind, "env");
+  assert.equal(w?.envName, "WEB_CONCURRENCY");
+  assert.equal(w?.envDefault?.value, "2");
+  assert.equal(at(text, w?.envDefault?.span), "2");
+  assert.equal(r.settings.get("port")?.envDefault?.value, "3000");
+  const t = r.settings.get("worker_timeout");
+  assert.equal(t?.envName, "WORKER_TIMEOUT");
+  assert.equal(t?.envDefault?.value, "60");
+  assert.equal(r.settings.get("persistent_timeout")?.envDefault?.value, "20");
+});
+
+test("threads from local variables (Rails generator)", () => {
+  const text = [
+    `max_threads_count = ENV.fetch("RAILS_MAX_THREADS") { 5 }`,
+    `min_threads_count = ENV.fetch("RAILS_MIN_THREADS") { max_threads_count }`,
+    `threads min_threads_count, max_threads_count`,
+    ``,
+  ].join("\n");
+  const r = read(text);
+  const max = r.settings.get("max_threads");
+  assert.equal(max?.envName, "RAILS_MAX_THREADS");
+  assert.equal(max?.envDefault?.value, "5");
+  assert.equal(at(text, max?.span), "max_threads_count");
+  assert.ok(max?.via?.some((v) => v.note.includes("max_threads_count")));
+  const min = r.settings.get("min_threads");
+  assert.equal(min?.envName, "RAILS_MIN_THREADS");
+  assert.equal(min?.fallback?.envName, "RAILS_MAX_THREADS");
+});
+
+test("a single threads argument sets min and max", () => {
+  const r = read("threads 8\n");
+  assert.equal(r.settings.get("min_threads")?.value, 8);
+  assert.equal(r.settings.get("max_threads")?.value, 8);
+});
+
+test("local `workers = …` is not the DSL call", () => {
+  const r = read(`workers = ENV.fetch("WEB_CONCURRENCY") { Etc.nprocessors * 2 }\n`);
+  assert.equal(r.settings.has("workers"), false);
+  const local = r.locals.get("workers");
+  assert.equal(local?.kind, "env");
+  assert.deepEqual(local?.fallback?.cpuFormula, { multiplier: 2, add: 0 });
+});
+
+test("CPU formulas", () => {
+  assert.deepEqual(read("workers Etc.nprocessors\n").settings.get("workers")?.cpuFormula, { multiplier: 1, add: 0 });
+  assert.deepEqual(read("workers Concurrent.processor_count * 2 + 1\n").settings.get("workers")?.cpuFormula, { multiplier: 2, add: 1 });
+  assert.equal(read("workers Concurrent.physical_processor_count\n").settings.get("workers")?.kind, "unknown");
+});
+
+test("conditionals, blocks, comments", () => {
+  const text = [
+    `# workers 9`,
+    `=begin`,
+    `workers 8`,
+    `=end`,
+    `if ENV["CLUSTER"]`,
+    `  workers 4`,
+    `end`,
+    `on_worker_boot do`,
+    `  threads 1, 1`,
+    `end`,
+    `worker_timeout 3600 if ENV.fetch("RAILS_ENV", "development") == "development"`,
+    `port 3000 # the port`,
+    `bind "unix://#{ENV['SOCKET']}"`,
+    `workers(3) unless ENV["SINGLE"]`,
+    ``,
+  ].join("\n");
+  const r = read(text);
+  const w = r.settings.get("workers");
+  assert.equal(w?.value, 3);
+  assert.equal(w?.conditional, true);
+  assert.equal(r.settings.has("min_threads"), false);
+  assert.equal(r.settings.get("worker_timeout")?.conditional, true);
+  assert.equal(r.settings.get("port")?.value, 3000);
+  assert.equal(r.settings.get("bind")?.kind, "unknown");
+});
+
+test("parenthesised calls and continuation lines", () => {
+  const r = read("threads(2,\n  4)\nworkers(ENV.fetch(\"W\") { 3 })\n");
+  assert.equal(r.settings.get("max_threads")?.value, 4);
+  assert.equal(r.settings.get("workers")?.envDefault?.value, "3");
+});
+
+test("never throws on broken input", () => {
+  for (const text of ["workers ENV.fetch(", "threads 1,", "workers 'x", "end\nend\n", "do\n", "workers ENV.fetch('X') {", "=begin\n"]) {
+    assert.ok(read(text).settings instanceof Map, text);
+  }
+});
