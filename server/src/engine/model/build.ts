@@ -197,7 +197,7 @@ function composeWords(command: ComposeCommand, env: EnvLookup): CommandWord[] {
     const item = command.items[0];
     return parseCommandLine(item.value, file, item.start + (item.quoted ? 1 : 0), env).commands.flatMap((c, i) => (i === 0 ? c.words : []));
   }
-  return command.items.map((item) => literalWord(file, item.value, item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0)));
+  return command.items.map((item) => literalWord(file, item.value, item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
 }
 
 function dockerWords(command: DockerCommand, file: string, env: EnvLookup): CommandWord[] {
-  if (command.form === "exec") return command.items.map((item) => literalWord(file, item.value, item.start, item.end));
+  if (command.form === "exec") return command.items.map((item) => literalWord(file, item.value, item.start, item.end, "\""));
   const item = command.items[0];
   return item ? parseCommandLine(item.value, file, item.start, env).commands.flatMap((c, i) => (i === 0 ? c.words : [])) : [];
 }
@@ -393,8 +393,13 @@ function lookupIn(env: Map<string, Fact<string>>, fallback?: EnvLookup): EnvLook
   return (name) => env.get(name) ?? fallback?.(name);
 }
 
-function literalWord(file: string, value: string, start: number, end: number): CommandWord {
-  return { value, start, end, fact: { value, origin: "stated", at: { file, start, end } } };
+/** A word written as one item of a list (Dockerfile exec form, compose list form): edits must add items, not text. */
+export interface ListItemWord extends CommandWord {
+  quote: string;
+}
+
+function literalWord(file: string, value: string, start: number, end: number, quote: string): ListItemWord {
+  return { value, start, end, quote, fact: { value, origin: "stated", at: { file, start, end } } };
 }
 
 function cached<T>(ctx: Context, key: string, make: () => T): T {

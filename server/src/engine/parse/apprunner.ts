@@ -139,10 +139,10 @@ function jsonStringCommand(text: string, file: string, node: Node): AppRunnerCom
   return { text: value, starts, ends, at: { file, start: node.offset, end: node.offset + node.length } };
 }
 
-function decodeEscape(escape: string): string {
+function decodeEscape(sequence: string): string {
   try {
-    return JSON.parse(`"${escape}"`) as string;
+    return JSON.parse(`"${sequence}"`) as string;
   } catch {
-    return escape;
+    return sequence;
   }
 }

@@ -134,17 +134,18 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
 }
 
 function readCommand(doc: Document.Parsed, file: string, node: YAMLMap, key: string): ComposeCommand | undefined {
-  const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
-  if (!pair || !isScalar(pair.key)) return undefined;
-  const value = deref(doc, pair.value as Node | null);
-  const keyRange = pair.key.range ?? [0, 0, 0];
+  const value = mapGet(doc, node, key);
+  if (!value) return undefined;
+  // The key may come from a merged anchor; point at the service's own key when it has one.
+  const own = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const [valueStart, valueEnd] = value.range ?? [0, 0];
+  const keyRange = own && isScalar(own.key) ? (own.key.range ?? [valueStart, valueEnd]) : [valueStart, valueEnd];
   const keySpan = { start: keyRange[0], end: keyRange[1] };
   const text = scalar(value);
-  if (text && value) return { file, form: "string", items: [text], span: { start: text.start, end: text.end }, keySpan };
+  if (text) return { file, form: "string", items: [text], span: { start: text.start, end: text.end }, keySpan };
   if (isSeq(value)) {
     const items = value.items.map((i) => scalar(deref(doc, i as Node | null))).filter((i): i is YamlScalar => i !== undefined);
-    const [start, end] = value.range ?? [0, 0];
-    return { file, form: "list", items, span: { start, end }, keySpan };
+    return { file, form: "list", items, span: { start: valueStart, end: valueEnd }, keySpan };
   }
   return undefined;
 }

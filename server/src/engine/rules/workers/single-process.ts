@@ -1,5 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import type { ServerProcess } from "../../model/types.ts";
+import type { ListItemWord } from "../../model/build.ts";
+import type { CommandWord } from "../../parse/servers.ts";
 import type { Fix } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { formatCpus, maxWorkers } from "./recommended.ts";
@@ -65,7 +67,10 @@ function fixes(process: ServerProcess, workers: number, text: (file: string) => 
   // Words must be written in this file for an edit to land on them (not only expanded from a variable).
   const inFile = (w: { start: number; end: number }) => w.end <= source.length && w.start < w.end;
   if (!inFile(invocation.end) || !inFile(invocation.program)) return [];
-  result.push({ title: `Add --workers ${workers}`, safe: false, edits: [{ file, start: invocation.end.end, end: invocation.end.end, newText: ` --workers ${workers}` }] });
+  const append = appendArguments(invocation.end, ["--workers", String(workers)]);
+  if (!append) return [];
+  result.push({ title: `Add --workers ${workers}`, safe: false, edits: [{ file, start: invocation.end.end + append.after, end: invocation.end.end + append.after, newText: append.text }] });
+  if ("quote" in invocation.end) return result;
   if (invocation.server === "uvicorn" && invocation.positionals.length === 1 && invocation.options.every((o) => PORTABLE_UVICORN_OPTIONS.has(o.name) && o.value)) {
     const raw = (name: string) => {
       const option = invocation.options.filter((o) => o.name === name).pop();
@@ -85,4 +90,15 @@ function fixes(process: ServerProcess, workers: number, text: (file: string) => 
     result.unshift({ title: `Run gunicorn with ${workers} uvicorn workers`, safe: false, edits: [{ file, start, end: invocation.end.end, newText: command }] });
   }
   return result;
+}
+
+/**
+ * Text that appends arguments after a command's last word: plain words on a command line, or
+ * new items after a quoted list item (`CMD ["gunicorn", "app:app"]`). An unquoted YAML block
+ * item cannot take a sibling on the same line, so no edit is offered for it.
+ */
+function appendArguments(last: CommandWord | ListItemWord, args: string[]): { after: number; text: string } | undefined {
+  if (!("quote" in last)) return { after: 0, text: ` ${args.join(" ")}` };
+  if (!last.quote) return undefined;
+  return { after: last.quote.length, text: args.map((a) => `, ${last.quote}${a}${last.quote}`).join("") };
 }

@@ -1,0 +1,213 @@
+// Engine findings -> LSP diagnostics and code actions. Offsets become line/character using the
+// exact text the engine analysed, so ranges match what the user saw when the audit ran.
+import {
+  type CodeAction,
+  CodeActionKind,
+  type Diagnostic,
+  type DiagnosticRelatedInformation,
+  DiagnosticSeverity,
+  type Range,
+  type TextDocumentEdit,
+  type TextEdit,
+} from "vscode-languageserver";
+import type { Finding, Severity } from "../engine/api.ts";
+import { LineIndex } from "../engine/types.ts";
+
+export const SOURCE = "headroom";
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.headroom`;
+
+/** A fix carried in `Diagnostic.data`, its edits already in LSP ranges, grouped by uri. */
+export interface LspFix {
+  title: string;
+  safe: boolean;
+  edits: Record<string, TextEdit[]>;
+}
+
+/** `Diagnostic.data`: the fixes, and the version (null: not open) each involved uri had when analysed. */
+export interface DiagnosticData {
+  fixes: LspFix[];
+  version: Record<string, number | null>;
+}
+
+/** What conversion needs to know about each workspace-relative file. */
+export interface ConvertContext {
+  uriOf(file: string): string;
+  /** The text the engine analysed (undefined: unknown, ranges collapse to the start). */
+  textOf(file: string): string | undefined;
+  /** The open document version the text came from, or null. */
+  versionOf(file: string): number | null;
+  docsUrl(rule: string): string | undefined;
+}
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function toSeverity(s: Severity): DiagnosticSeverity {
+  return SEVERITY[s] ?? DiagnosticSeverity.Warning;
+}
+
+/** Converts offsets to ranges, building each file's line index once. */
+export class RangeMapper {
+  private readonly indexes = new Map<string, LineIndex | null>();
+  constructor(private readonly textOf: (file: string) => string | undefined) {}
+
+  range(file: string, start: number, end: number): Range {
+    let idx = this.indexes.get(file);
+    if (idx === undefined) {
+      const text = this.textOf(file);
+      idx = text === undefined ? null : new LineIndex(text);
+      this.indexes.set(file, idx);
+    }
+    if (!idx) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const s = idx.position(start);
+    const e = idx.position(Math.max(start, end));
+    return { start: s, end: e };
+  }
+}
+
+/** Groups findings into diagnostics per workspace-relative file. */
+export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<string, Diagnostic[]> {
+  const mapper = new RangeMapper((f) => ctx.textOf(f));
+  const out = new Map<string, Diagnostic[]>();
+  for (const f of findings) {
+    const version: Record<string, number | null> = { [ctx.uriOf(f.at.file)]: ctx.versionOf(f.at.file) };
+    const fixes: LspFix[] = (f.fixes ?? []).map((fix) => {
+      const edits: Record<string, TextEdit[]> = {};
+      for (const e of fix.edits) {
+        const uri = ctx.uriOf(e.file);
+        version[uri] = ctx.versionOf(e.file);
+        const edit: TextEdit = { range: mapper.range(e.file, e.start, e.end), newText: e.newText };
+        const list = edits[uri];
+        if (list) list.push(edit);
+        else edits[uri] = [edit];
+      }
+      return { title: fix.title, safe: fix.safe, edits };
+    });
+    const related: DiagnosticRelatedInformation[] = (f.related ?? []).map((r) => ({
+      location: { uri: ctx.uriOf(r.at.file), range: mapper.range(r.at.file, r.at.start, r.at.end) },
+      message: r.message,
+    }));
+    const d: Diagnostic = {
+      range: mapper.range(f.at.file, f.at.start, f.at.end),
+      severity: toSeverity(f.severity),
+      code: f.rule,
+      source: SOURCE,
+      message: f.message,
+    };
+    const href = f.rule === "parse/error" ? undefined : ctx.docsUrl(f.rule);
+    if (href) d.codeDescription = { href };
+    if (related.length > 0) d.relatedInformation = related;
+    const data: DiagnosticData = { fixes, version };
+    d.data = data;
+    const list = out.get(f.at.file);
+    if (list) list.push(d);
+    else out.set(f.at.file, [d]);
+  }
+  return out;
+}
+
+/** The Headroom data carried by a diagnostic, or undefined if it is not ours. */
+export function ourData(d: Diagnostic): DiagnosticData | undefined {
+  const data = d.data as Partial<DiagnosticData> | undefined;
+  if (d.source !== SOURCE || typeof data !== "object" || data === null) return undefined;
+  if (!Array.isArray(data.fixes) || typeof data.version !== "object" || data.version === null) return undefined;
+  return data as DiagnosticData;
+}
+
+/**
+ * True when the analysed versions still hold. `currentVersion` returns the open document's
+ * version, or null when the uri is not open. A buffer that was open (or not open) at analysis
+ * time and has since changed state is treated as stale.
+ */
+export function isFresh(data: DiagnosticData, currentVersion: (uri: string) => number | null): boolean {
+  for (const [uri, stamped] of Object.entries(data.version)) {
+    if (currentVersion(uri) !== stamped) return false;
+  }
+  return true;
+}
+
+function documentChanges(fix: LspFix, data: DiagnosticData): TextDocumentEdit[] {
+  return Object.entries(fix.edits).map(([uri, edits]) => ({
+    textDocument: { uri, version: data.version[uri] ?? null },
+    edits,
+  }));
+}
+
+/** Quick fixes for one diagnostic, or none if it is not ours or its analysis is stale. */
+export function quickFixes(d: Diagnostic, currentVersion: (uri: string) => number | null): CodeAction[] {
+  const data = ourData(d);
+  if (!data || !isFresh(data, currentVersion)) return [];
+  const firstSafe = data.fixes.findIndex((f) => f.safe);
+  return data.fixes.map((fix, i) => {
+    const action: CodeAction = {
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      edit: { documentChanges: documentChanges(fix, data) },
+    };
+    if (i === firstSafe) action.isPreferred = true;
+    return action;
+  });
+}
+
+function before(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
+function overlaps(a: Range, b: Range): boolean {
+  const aEmpty = !before(a.start, a.end);
+  const bEmpty = !before(b.start, b.end);
+  if (aEmpty && bEmpty) return !before(a.start, b.start) && !before(b.start, a.start);
+  if (aEmpty) return !before(a.start, b.start) && before(a.start, b.end);
+  if (bEmpty) return !before(b.start, a.start) && before(b.start, a.end);
+  return before(a.start, b.end) && before(b.start, a.end);
+}
+
+/**
+ * One `source.fixAll.headroom` action for `uri`: the first safe fix of each fresh diagnostic
+ * whose edits stay inside this document, skipping fixes that overlap one already taken.
+ */
+export function fixAll(
+  uri: string,
+  diagnostics: Diagnostic[],
+  currentVersion: (uri: string) => number | null,
+): CodeAction | undefined {
+  const taken: TextEdit[] = [];
+  let version: number | null = null;
+  for (const d of diagnostics) {
+    const data = ourData(d);
+    if (!data || !isFresh(data, currentVersion)) continue;
+    const fix = data.fixes.find((f) => f.safe && Object.keys(f.edits).every((u) => u === uri));
+    const edits = fix?.edits[uri];
+    if (!fix || !edits || edits.length === 0) continue;
+    if (edits.some((e) => taken.some((t) => overlaps(e.range, t.range)))) continue;
+    if (edits.some((e, i) => edits.some((o, j) => i < j && overlaps(e.range, o.range)))) continue;
+    taken.push(...edits);
+    version = data.version[uri] ?? null;
+  }
+  if (taken.length === 0) return undefined;
+  return {
+    title: "Fix all safe Headroom problems",
+    kind: FIX_ALL_KIND,
+    edit: { documentChanges: [{ textDocument: { uri, version }, edits: taken }] },
+  };
+}
+
+/** Applies LSP edits (non-overlapping, ranges against the original text) to a string. */
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  const idx = new LineIndex(text);
+  const withOffsets = edits
+    .map((e) => ({
+      start: idx.offset(e.range.start.line, e.range.start.character),
+      end: idx.offset(e.range.end.line, e.range.end.character),
+      newText: e.newText,
+    }))
+    .sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = text;
+  for (const e of withOffsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+  return out;
+}

@@ -1,0 +1,283 @@
+// Headroom language server: LSP wiring only. The engine (engine/audit.ts) does the analysis;
+// lsp/host.ts gives it the workspace, lsp/convert.ts turns its findings into LSP objects.
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  type CodeAction,
+  CodeActionKind,
+  type CodeActionParams,
+  createConnection,
+  type Diagnostic,
+  DidChangeWatchedFilesNotification,
+  type DidChangeWatchedFilesParams,
+  FileChangeType,
+  type InitializeParams,
+  type InitializeResult,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  TextDocuments,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { AuditResult } from "./engine/api.ts";
+import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
+import { FIX_ALL_KIND, fixAll, quickFixes, toDiagnostics } from "./lsp/convert.ts";
+import { type OpenDoc, ServerHost } from "./lsp/host.ts";
+
+const AUDIT_COMMAND = "headroom.audit";
+const DEBOUNCE_MS = 150;
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+
+let root: string | undefined;
+let host: ServerHost | undefined;
+let watching = false;
+let timer: NodeJS.Timeout | undefined;
+/** uri -> diagnostics last published, so files that lose all findings get cleared. */
+const published = new Map<string, Diagnostic[]>();
+
+function logError(where: string, err: unknown): void {
+  const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  try {
+    connection.console.error(`headroom: ${where}: ${msg}`);
+  } catch {
+    // the connection itself is gone; nothing left to tell
+  }
+}
+
+function guard<A extends unknown[], R>(where: string, fallback: R, fn: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => {
+    try {
+      return fn(...args);
+    } catch (err) {
+      logError(where, err);
+      return fallback;
+    }
+  };
+}
+
+function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith("file:")) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Workspace-relative path with forward slashes, or undefined if outside the root. */
+function toRel(abs: string): string | undefined {
+  if (!root) return undefined;
+  const rel = relative(root, abs);
+  if (!rel || rel.startsWith("..") || isAbsolute(rel)) return undefined;
+  return rel.split(sep).join("/");
+}
+
+function relOfUri(uri: string): string | undefined {
+  const p = uriToPath(uri);
+  return p === undefined ? undefined : toRel(p);
+}
+
+function openDocs(): Map<string, OpenDoc> {
+  const out = new Map<string, OpenDoc>();
+  for (const doc of documents.all()) {
+    const rel = relOfUri(doc.uri);
+    if (rel !== undefined) out.set(rel, { uri: doc.uri, text: doc.getText(), version: doc.version });
+  }
+  return out;
+}
+
+function ensureHost(): ServerHost | undefined {
+  if (!host && root) host = new ServerHost(root, isDeploymentFile, openDocs);
+  return host;
+}
+
+/** The current version of an open document (matched by file path, not uri spelling), or null. */
+function currentVersion(uri: string): number | null {
+  const direct = documents.get(uri);
+  if (direct) return direct.version;
+  const p = uriToPath(uri);
+  if (p === undefined) return null;
+  for (const doc of documents.all()) if (uriToPath(doc.uri) === p) return doc.version;
+  return null;
+}
+
+const docsUrls = (): Map<string, string> => new Map(RULES.map((r) => [r.id, r.docsUrl]));
+
+/** Runs the audit now and publishes diagnostics for every file with findings or previously published. */
+function runAudit(): AuditResult | undefined {
+  const h = ensureHost();
+  if (!h || !root) return undefined;
+  const base = root;
+  const { host: recHost, snapshots } = h.recording();
+  let result: AuditResult;
+  try {
+    result = audit(recHost);
+  } catch (err) {
+    logError("audit", err);
+    return undefined;
+  }
+  const open = openDocs();
+  const urls = docsUrls();
+  const uriOf = (file: string): string => open.get(file)?.uri ?? pathToFileURL(join(base, file)).href;
+  const byFile = toDiagnostics(result.findings, {
+    uriOf,
+    textOf: (file) => snapshots.get(file)?.text ?? h.read(file),
+    versionOf: (file) => snapshots.get(file)?.version ?? open.get(file)?.version ?? null,
+    docsUrl: (rule) => urls.get(rule),
+  });
+  const next = new Map<string, { diagnostics: Diagnostic[]; version: number | null }>();
+  for (const [file, diagnostics] of byFile) {
+    next.set(uriOf(file), { diagnostics, version: snapshots.get(file)?.version ?? null });
+  }
+  for (const uri of published.keys()) {
+    if (!next.has(uri)) next.set(uri, { diagnostics: [], version: currentVersion(uri) });
+  }
+  published.clear();
+  for (const [uri, { diagnostics, version }] of next) {
+    if (diagnostics.length > 0) published.set(uri, diagnostics);
+    const params = version === null ? { uri, diagnostics } : { uri, version, diagnostics };
+    connection.sendDiagnostics(params).catch((err: unknown) => logError("sendDiagnostics", err));
+  }
+  return result;
+}
+
+function schedule(): void {
+  if (timer) clearTimeout(timer);
+  timer = setTimeout(
+    guard("scheduled audit", undefined, () => {
+      timer = undefined;
+      runAudit();
+    }),
+    DEBOUNCE_MS,
+  );
+}
+
+/** Adopts the folder of the first opened file as the root when the client sent none. */
+function adoptRootFrom(uri: string): void {
+  if (root) return;
+  const p = uriToPath(uri);
+  if (p !== undefined) root = dirname(p);
+}
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  try {
+    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
+    if (folder) root = uriToPath(folder);
+    if (!root && params.rootPath) root = params.rootPath;
+    watching = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+  } catch (err) {
+    logError("initialize", err);
+  }
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+      executeCommandProvider: { commands: [AUDIT_COMMAND] },
+    },
+    serverInfo: { name: "headroom" },
+  };
+});
+
+connection.onInitialized(
+  guard("initialized", undefined, () => {
+    if (watching) {
+      connection.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*" }] })
+        .catch((err: unknown) => logError("register watcher", err));
+    }
+    if (root) schedule();
+  }),
+);
+
+function isRelevant(uri: string): boolean {
+  const rel = relOfUri(uri);
+  return rel !== undefined && isDeploymentFile(rel);
+}
+
+documents.onDidOpen(
+  guard("didOpen", undefined, (e) => {
+    adoptRootFrom(e.document.uri);
+    host?.invalidateList();
+    if (isRelevant(e.document.uri)) schedule();
+  }),
+);
+
+documents.onDidChangeContent(
+  guard("didChange", undefined, (e) => {
+    if (isRelevant(e.document.uri)) schedule();
+  }),
+);
+
+documents.onDidClose(
+  guard("didClose", undefined, (e) => {
+    const rel = relOfUri(e.document.uri);
+    host?.invalidateList();
+    if (rel !== undefined) host?.invalidateFile(rel);
+    if (rel !== undefined && isDeploymentFile(rel)) schedule();
+  }),
+);
+
+connection.onDidChangeWatchedFiles(
+  guard("didChangeWatchedFiles", undefined, (params: DidChangeWatchedFilesParams) => {
+    let relevant = false;
+    for (const change of params.changes) {
+      const rel = relOfUri(change.uri);
+      if (rel === undefined) continue;
+      if (change.type !== FileChangeType.Changed) host?.invalidateList();
+      host?.invalidateFile(rel);
+      // Deleting a directory reports only the directory.
+      if (isDeploymentFile(rel) || change.type === FileChangeType.Deleted) relevant = true;
+    }
+    if (relevant) schedule();
+  }),
+);
+
+connection.onCodeAction(
+  guard("codeAction", [] as CodeAction[], (params: CodeActionParams): CodeAction[] => {
+    const only = params.context.only;
+    const wants = (kind: string): boolean =>
+      !only || only.some((k) => k === kind || kind.startsWith(`${k}.`));
+    const actions: CodeAction[] = [];
+    if (wants(CodeActionKind.QuickFix)) {
+      for (const d of params.context.diagnostics) actions.push(...quickFixes(d, currentVersion));
+    }
+    if (only && wants(FIX_ALL_KIND)) {
+      const uri = params.textDocument.uri;
+      const all = published.get(uri) ?? [];
+      const action = fixAll(uri, all, currentVersion);
+      if (action) actions.push(action);
+    }
+    return actions;
+  }),
+);
+
+connection.onExecuteCommand(
+  guard("executeCommand", null as unknown, (params) => {
+    if (params.command !== AUDIT_COMMAND) return null;
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    ensureHost()?.invalidateAll();
+    const result = runAudit();
+    const findings = result?.findings ?? [];
+    return {
+      findings: findings.length,
+      errors: findings.filter((f) => f.severity === "error").length,
+      warnings: findings.filter((f) => f.severity === "warning").length,
+      files: new Set(findings.map((f) => f.at.file)).size,
+    };
+  }),
+);
+
+connection.onShutdown(() => {
+  if (timer) clearTimeout(timer);
+  timer = undefined;
+});
+
+process.on("uncaughtException", (err) => logError("uncaught exception", err));
+process.on("unhandledRejection", (err) => logError("unhandled rejection", err));
+
+documents.listen(connection);
+connection.listen();

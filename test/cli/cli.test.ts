@@ -1,0 +1,78 @@
+// The CLI's contract: the JSON format (version 1) and the exit codes, run as a user runs it (the built dist/cli.js).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+
+const root = join(__dirname, "..", "..");
+const cli = join(root, "dist", "cli.js");
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", cwd: root });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("headroom CLI", () => {
+  before(() => {
+    if (!existsSync(cli)) spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
+  });
+
+  it("prints the JSON contract with 0-based LSP ranges, related locations and fixes", () => {
+    const r = run("audit", "examples/gunicorn-five-workers-1vcpu", "--format", "json");
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.version, 1);
+    assert.equal(report.findings.length, 1);
+    const [finding] = report.findings;
+    assert.equal(finding.rule, "workers/exceed-cpu");
+    assert.equal(finding.severity, "warning");
+    assert.equal(finding.file, "service.json");
+    const text = readFileSync(join(root, "examples/gunicorn-five-workers-1vcpu/service.json"), "utf8").split("\n");
+    const { start, end } = finding.range;
+    assert.equal(text[start.line].slice(start.character, end.character), "5");
+    assert.equal(finding.related[0].file, "service.json");
+    assert.match(finding.related[0].message, /1 vCPU/);
+    assert.deepEqual(finding.fixes[0].edits.map((e: { newText: string }) => e.newText), ["3"]);
+    assert.equal(finding.fixes[0].safe, true);
+    assert.deepEqual(report.summary, { files: 2, deployments: 1, error: 0, warning: 1, info: 0, hint: 0 });
+  });
+
+  it("exits 1 when a finding reaches --fail-on, 0 otherwise", () => {
+    assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "warning").code, 1);
+    assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "error").code, 0);
+    assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "never").code, 0);
+    assert.equal(run("audit", "examples/well-sized", "--fail-on", "info").code, 0);
+  });
+
+  it("renders text with the source line, a caret and the fix", () => {
+    const r = run("audit", "examples/uvicorn-one-process-2vcpu");
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^start\.sh:6:6 {2}warning {2}workers\/single-process {2}One uvicorn worker process on 2 vCPU/m);
+    assert.match(r.stdout, /^ {5}\| {6}\^{7}$/m);
+    assert.match(r.stdout, /fix \(unsafe\): Run gunicorn with 5 uvicorn workers/);
+  });
+
+  it("exits 2 on usage errors and unreadable input, with a message", () => {
+    for (const args of [["audit", "--format", "xml"], ["audit", "--fail-on", "sometimes"], ["lint"], [], ["audit", "--bogus"], ["audit", "a", "b"]]) {
+      const r = run(...args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stdout}`);
+      assert.match(r.stderr, /^headroom: /);
+    }
+    const missing = run("audit", "no/such/dir");
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no such directory/);
+  });
+
+  it("reports broken files as parse errors instead of crashing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "headroom-cli-"));
+    cpSync(join(root, "examples/well-sized"), dir, { recursive: true });
+    const broken = join(dir, "docker-compose.yml");
+    writeFileSync(broken, "services:\n  web: [unclosed\n");
+    const r = run("audit", dir, "--format", "json");
+    assert.equal(r.code, 1, "a YAML error is an error finding");
+    const report = JSON.parse(r.stdout);
+    assert.ok(report.findings.some((f: { rule: string; file: string }) => f.rule === "parse/error" && f.file === "docker-compose.yml"));
+  });
+});

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { Finding } from "../../server/src/engine/api.ts";
+import { applyEdits, type DiagnosticData, fixAll, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
+import { ServerHost, walk } from "../../server/src/lsp/host.ts";
+
+const texts: Record<string, string> = { "a.sh": "one\ntwo\nthree\n", "b.json": '{"x": 1}\n' };
+const ctx = {
+  uriOf: (f: string) => `file:///ws/${f}`,
+  textOf: (f: string) => texts[f],
+  versionOf: (f: string) => (f === "a.sh" ? 3 : null),
+  docsUrl: (r: string) => `https://docs.invalid/${r}`,
+};
+
+function finding(start: number, end: number, fixes: Finding["fixes"], rule = "r/x"): Finding {
+  return { rule, severity: "warning", message: "m", at: { file: "a.sh", start, end }, related: [], fixes };
+}
+
+describe("lsp conversion", () => {
+  it("converts offsets, stamps versions and links docs (not for parse/error)", () => {
+    const out = toDiagnostics(
+      [
+        {
+          ...finding(4, 7, [{ title: "t", safe: true, edits: [{ file: "b.json", start: 6, end: 7, newText: "2" }] }]),
+          related: [{ at: { file: "b.json", start: 1, end: 4 }, message: "here" }],
+        },
+        { ...finding(0, 3, [], "parse/error"), severity: "error" },
+      ],
+      ctx,
+    );
+    const [d, p] = out.get("a.sh") ?? [];
+    assert.deepEqual(d.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 3 } });
+    assert.equal(d.codeDescription?.href, "https://docs.invalid/r/x");
+    assert.equal(p.codeDescription, undefined);
+    assert.equal(p.severity, 1);
+    assert.equal(d.relatedInformation?.[0].location.uri, "file:///ws/b.json");
+    const data = d.data as DiagnosticData;
+    assert.deepEqual(data.version, { "file:///ws/a.sh": 3, "file:///ws/b.json": null });
+    assert.equal(data.fixes[0].edits["file:///ws/b.json"][0].newText, "2");
+  });
+
+  it("refuses quick fixes when a stamped version moved", () => {
+    const [d] = toDiagnostics([finding(0, 3, [{ title: "t", safe: true, edits: [{ file: "a.sh", start: 0, end: 3, newText: "ONE" }] }])], ctx).get("a.sh") ?? [];
+    const fresh = quickFixes(d, (u) => (u.endsWith("a.sh") ? 3 : null));
+    assert.equal(fresh.length, 1);
+    assert.equal(fresh[0].isPreferred, true);
+    assert.deepEqual(quickFixes(d, (u) => (u.endsWith("a.sh") ? 4 : null)), []);
+    assert.deepEqual(quickFixes({ ...d, source: "other" }, () => 3), []);
+  });
+
+  it("fix-all takes safe, non-overlapping, same-document fixes", () => {
+    const diags =
+      toDiagnostics(
+        [
+          finding(0, 3, [{ title: "a", safe: true, edits: [{ file: "a.sh", start: 0, end: 3, newText: "ONE" }] }]),
+          finding(1, 2, [{ title: "overlap", safe: true, edits: [{ file: "a.sh", start: 1, end: 5, newText: "X" }] }]),
+          finding(4, 7, [{ title: "unsafe", safe: false, edits: [{ file: "a.sh", start: 4, end: 7, newText: "TWO" }] }]),
+          finding(8, 13, [{ title: "c", safe: true, edits: [{ file: "a.sh", start: 8, end: 13, newText: "THREE" }] }]),
+          finding(8, 9, [{ title: "other file", safe: true, edits: [{ file: "b.json", start: 0, end: 1, newText: "[" }] }]),
+        ],
+        ctx,
+      ).get("a.sh") ?? [];
+    const action = fixAll("file:///ws/a.sh", diags, (u) => (u.endsWith("a.sh") ? 3 : null));
+    const change = action?.edit?.documentChanges?.[0];
+    assert.ok(change && "edits" in change);
+    assert.equal(change.textDocument.version, 3);
+    assert.equal(applyEdits(texts["a.sh"], change.edits), "ONE\ntwo\nTHREE\n");
+  });
+});
+
+describe("lsp workspace host", () => {
+  it("walks past vendored dirs, prefers open buffers, strips BOM and rejects binary", () => {
+    const dir = mkdtempSync(join(tmpdir(), "headroom-host-"));
+    try {
+      mkdirSync(join(dir, "node_modules", "x"), { recursive: true });
+      mkdirSync(join(dir, "deploy"));
+      writeFileSync(join(dir, "node_modules", "x", "start.sh"), "x");
+      writeFileSync(join(dir, "deploy", "start.sh"), "\ufeffexec web\n");
+      writeFileSync(join(dir, "bin.sh"), Buffer.from([0x65, 0, 0x66]));
+      writeFileSync(join(dir, "README.md"), "hi");
+      const keep = (p: string) => p.endsWith(".sh");
+      assert.deepEqual(walk(dir, keep), ["bin.sh", "deploy/start.sh"]);
+      const open = new Map([["deploy/start.sh", { uri: "file:///x", text: "buffer", version: 2 }]]);
+      const host = new ServerHost(dir, keep, () => open);
+      assert.equal(host.read("deploy/start.sh"), "buffer");
+      open.clear();
+      assert.equal(host.read("deploy/start.sh"), "exec web\n");
+      assert.equal(host.read("bin.sh"), undefined);
+      assert.equal(host.read("missing.sh"), undefined);
+      const { host: rec, snapshots } = host.recording();
+      rec.read("deploy/start.sh");
+      assert.deepEqual(snapshots.get("deploy/start.sh"), { text: "exec web\n", version: null });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
