@@ -21,10 +21,11 @@ describe("headroom CLI", () => {
 
   it("prints the JSON contract with 0-based LSP ranges, related locations and fixes", () => {
     const r = run("audit", "examples/gunicorn-five-workers-1vcpu", "--format", "json");
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.version, 1);
-    assert.equal(report.findings.length, 1);
+    // The seed's 5 workers x (30 + 70) pool also exceed the assumed max_connections: db/connections-exceed-max.
+    assert.deepEqual(report.findings.map((f: { rule: string }) => f.rule), ["workers/exceed-cpu", "db/connections-exceed-max"]);
     const [finding] = report.findings;
     assert.equal(finding.rule, "workers/exceed-cpu");
     assert.equal(finding.severity, "warning");
@@ -36,12 +37,13 @@ describe("headroom CLI", () => {
     assert.match(finding.related[0].message, /1 vCPU/);
     assert.deepEqual(finding.fixes[0].edits.map((e: { newText: string }) => e.newText), ["3"]);
     assert.equal(finding.fixes[0].safe, true);
-    assert.deepEqual(report.summary, { files: 2, deployments: 1, error: 0, warning: 1, info: 0, hint: 0 });
+    assert.deepEqual(report.summary, { files: 2, deployments: 1, error: 1, warning: 1, info: 0, hint: 0 });
   });
 
   it("exits 1 when a finding reaches --fail-on, 0 otherwise", () => {
     assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "warning").code, 1);
-    assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "error").code, 0);
+    assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "error").code, 1);
+    assert.equal(run("audit", "examples/uvicorn-one-process-2vcpu", "--fail-on", "error").code, 0);
     assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "never").code, 0);
     assert.equal(run("audit", "examples/well-sized", "--fail-on", "info").code, 0);
   });

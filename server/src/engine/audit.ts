@@ -1,7 +1,6 @@
 // The one entry point every front end calls: files → model → rules → findings.
 import type { AuditResult, RuleInfo, WorkspaceHost } from "./api.ts";
 import { buildModel, fileKind } from "./model/build.ts";
-import { loadNginxConfig } from "./parse/nginx.ts";
 import { docsUrl, type Report } from "./rules/define.ts";
 import { ALL_RULES } from "./rules/index.ts";
 import type { Finding, ParseProblem, Severity } from "./types.ts";
@@ -23,7 +22,6 @@ export function audit(host: WorkspaceHost, config: AuditConfig = {}): AuditResul
   const paths = host.list().filter(isDeploymentFile).sort();
   const problems: ParseProblem[] = [];
   const model = buildModel(host, paths, problems);
-  for (const root of paths.filter((p) => p.endsWith("nginx.conf"))) problems.push(...loadNginxConfig(root, host).problems);
 
   const findings: Finding[] = [];
   const seen = new Set<string>();

@@ -11,11 +11,15 @@ import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
 import { parseProcfile } from "../parse/procfile.ts";
+import { parsePumaRb } from "../parse/puma-rb.ts";
 import { type CommandWord, optionValue, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
 import type { SettingExpr } from "../parse/setting-expr.ts";
 import { type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
+import { findDatabases, type PostgresService } from "./databases.ts";
+import { readPool } from "./pools.ts";
+import { buildProxies } from "./nginx.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres";
 
@@ -43,10 +47,12 @@ interface Context {
   claimed: Set<string>;
   /** Parsed files, so a file shared by several deployments is read once per audit. */
   cache: Map<string, unknown>;
+  /** Compose services that run PostgreSQL (image `postgres…`), for the databases. */
+  postgres: PostgresService[];
 }
 
 export function buildModel(host: WorkspaceHost, paths: string[], problems: ParseProblem[]): DeploymentModel {
-  const ctx: Context = { host, paths, problems, claimed: new Set(), cache: new Map() };
+  const ctx: Context = { host, paths, problems, claimed: new Set(), cache: new Map(), postgres: [] };
   const deployments: Deployment[] = [];
   for (const path of paths) {
     const kind = fileKind(path);
@@ -66,7 +72,13 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     addScriptProcesses(ctx, deployment, path, () => undefined, [], 0);
     if (deployment.processes.length > 0) deployments.push(deployment);
   }
-  return { deployments };
+  for (const deployment of deployments) {
+    const pool = readPool(deployment);
+    if (pool) deployment.pool = pool;
+  }
+  const databases = findDatabases(host, paths, ctx.postgres, deployments);
+  const proxies = buildProxies(host, paths, problems, deployments);
+  return { deployments, databases, proxies };
 }
 
 function newDeployment(id: string, name: string, files: string[]): Deployment {
@@ -163,16 +175,42 @@ function composeDeployments(ctx: Context, base: string): Deployment[] {
     const command = last("command");
     const entrypoint = last("entrypoint");
     const projectLookup = lookupIn(projectEnv);
+    const image = last("image");
+    if (image && /^(docker\.io\/)?(library\/)?postgres(:|@|$)/.test(image.value)) {
+      const words = [...(entrypoint ? composeWords(entrypoint, projectLookup) : []), ...(command ? composeWords(command, projectLookup) : [])];
+      ctx.postgres.push({ name, base, files, words });
+    }
     if (dockerfile) {
       deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
       addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(command, projectLookup), entrypoint && composeWords(entrypoint, projectLookup), contextDir, env);
     } else if (command || entrypoint) {
-      const words = [...(entrypoint ? composeWords(entrypoint, projectLookup) : []), ...(command ? composeWords(command, projectLookup) : [])];
-      addWordsProcesses(ctx, deployment, words, commandRef(layers, command ?? entrypoint), contextDir, env, 0);
+      const entryWords = entrypoint ? composeWords(entrypoint, projectLookup) : [];
+      const cmdWords = command ? composeWords(command, projectLookup) : [];
+      // As with a Dockerfile: an entrypoint script that is not in the workspace is taken to run the command.
+      addWordsProcesses(ctx, deployment, [...entryWords, ...cmdWords], commandRef(layers, command ?? entrypoint), contextDir, env, 0, entryWords.length > 0 ? cmdWords : []);
     }
+    if (override && command?.file === override) recordReplacedCommand(ctx, deployment, layers, override, command, dockerfile, contextDir, env, projectLookup);
     deployments.push(deployment);
   }
   return deployments;
+}
+
+/** What the base file (or the Dockerfile's CMD) would run, had the override's `command:` not replaced it. */
+function recordReplacedCommand(ctx: Context, deployment: Deployment, layers: ComposeService[], override: string, by: ComposeCommand, dockerfile: string | undefined, contextDir: string, env: EnvLookup, projectLookup: EnvLookup): void {
+  const baseLayers = layers.filter((l) => l.file !== override);
+  if (baseLayers.length === 0) return;
+  const command = baseLayers.map((l) => l.command).filter((c) => c !== undefined).pop();
+  const entrypoint = baseLayers.map((l) => l.entrypoint).filter((c) => c !== undefined).pop();
+  const scratch = newDeployment(deployment.id, deployment.name, [...deployment.files]);
+  scratch.env = new Map(deployment.env);
+  if (dockerfile) addDockerfileProcesses(ctx, scratch, dockerfile, command && composeWords(command, projectLookup), entrypoint && composeWords(entrypoint, projectLookup), contextDir, env);
+  else if (command || entrypoint) {
+    const words = [...(entrypoint ? composeWords(entrypoint, projectLookup) : []), ...(command ? composeWords(command, projectLookup) : [])];
+    addWordsProcesses(ctx, scratch, words, commandRef(baseLayers, command ?? entrypoint), contextDir, env, 0);
+  }
+  if (scratch.processes.length === 0) return;
+  const at = command ? commandRef(baseLayers, command) : scratch.processes[0].commandAt;
+  deployment.replacedCommands = [...(deployment.replacedCommands ?? []), { at, by: commandRef(layers, by), processes: scratch.processes }];
 }
 
 function commandRef(layers: ComposeService[], command: ComposeCommand | undefined): SourceRef {
@@ -195,7 +233,7 @@ function composeWords(command: ComposeCommand, env: EnvLookup): CommandWord[] {
   const file = command.file;
   if (command.form === "string") {
     const item = command.items[0];
-    return parseCommandLine(item.value, file, item.start + (item.quoted ? 1 : 0), env).commands.flatMap((c, i) => (i === 0 ? c.words : []));
+    return startingWords(parseCommandLine(item.value, file, item.start + (item.quoted ? 1 : 0), env), false);
   }
   return command.items.map((item) => literalWord(file, item.value, item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
 }
@@ -224,7 +262,20 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
 function dockerWords(command: DockerCommand, file: string, env: EnvLookup): CommandWord[] {
   if (command.form === "exec") return command.items.map((item) => literalWord(file, item.value, item.start, item.end, "\""));
   const item = command.items[0];
-  return item ? parseCommandLine(item.value, file, item.start, env).commands.flatMap((c, i) => (i === 0 ? c.words : [])) : [];
+  // Docker runs the shell form with `/bin/sh -c`, so every command of it counts (`migrate && gunicorn ...`).
+  return item ? startingWords(parseCommandLine(item.value, file, item.start, env), true) : [];
+}
+
+/**
+ * The words that start the process: the first command, or the server among the commands that
+ * run in its place: those of an `sh -c "..."` string it runs, or (`wholeScript`) of the whole line.
+ */
+function startingWords(script: ShellScript, wholeScript: boolean): CommandWord[] {
+  const first = script.commands[0];
+  if (!first) return [];
+  const within = (c: ShellScript["commands"][number]): boolean => c === first || (c.parent !== undefined && within(c.parent));
+  const candidates = wholeScript ? script.commands : script.commands.filter(within);
+  return (candidates.find((c) => recogniseServer(c.words)) ?? (candidates.length > 1 ? candidates[candidates.length - 1] : first)).words;
 }
 
 /**
@@ -244,13 +295,28 @@ function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandW
     addWordsProcesses(ctx, deployment, words.slice(1), at, dir, env, depth + 1, passedArgs);
     return;
   }
+  if (shells.includes(program) && words[1]?.value === "-c" && words[2] && "quote" in words[2]) {
+    addShellStringProcesses(ctx, deployment, words[2] as ListItemWord, dir, env, words.slice(4), depth + 1);
+    return;
+  }
   const script = findScript(ctx, program, dir);
   if (script) {
     deployment.links.push({ from: at.file, to: script, why: `${program} runs ${script}` });
-    addScriptProcesses(ctx, deployment, script, env, [...words.slice(1), ...passedArgs], depth + 1);
+    // `passedArgs` are already the tail of `words` (the CMD after the ENTRYPOINT): the script gets them once.
+    addScriptProcesses(ctx, deployment, script, env, words.slice(1), depth + 1);
     return;
   }
   if (passedArgs.length > 0) addWordsProcesses(ctx, deployment, passedArgs, passedArgs[0].fact.at ?? at, dir, env, depth + 1);
+}
+
+/** `["sh", "-c", "script"]` as list items (exec form, compose list): the string is a script of its own. */
+function addShellStringProcesses(ctx: Context, deployment: Deployment, item: ListItemWord, dir: string, env: EnvLookup, args: CommandWord[], depth: number): void {
+  const file = item.fact.at?.file ?? "";
+  // When the item's text in the file is its value (no escapes, not a folded block), offsets map one to one;
+  // otherwise every character points at the whole item, which stays correct if coarse.
+  const exact = ctx.host.read(file)?.slice(item.start, item.end) === item.value;
+  const spans = exact ? undefined : { starts: Array.from({ length: item.value.length }, () => item.start), ends: Array.from({ length: item.value.length }, () => item.end) };
+  addCommandProcesses(ctx, deployment, parseCommandLine(item.value, file, item.start, env, spans), dir, env, args, depth);
 }
 
 function addScriptProcesses(ctx: Context, deployment: Deployment, path: string, env: EnvLookup, args: CommandWord[], depth: number): void {
@@ -328,8 +394,8 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       return process;
     }
   }
-  if (invocation.server === "gunicorn") {
-    const conf = gunicornConfig(ctx, deployment, invocation, dir);
+  if (invocation.server === "gunicorn" || invocation.server === "puma") {
+    const conf = invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, dir) : pumaConfig(ctx, deployment, invocation, dir);
     const setting = conf?.settings.get("workers");
     if (conf && setting) {
       const resolved = settingValue(setting, conf.path, env);
@@ -337,7 +403,9 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
         process.workers = resolved;
         return process;
       }
-      if (setting.kind === "cpu-count") process.workersFromCpuCount = { at: { file: conf.path, ...setting.span }, formula: conf.text.slice(setting.span.start, setting.span.end) };
+      // `WEB_CONCURRENCY` unset and the fallback computed from cpu_count() (tiangolo's gunicorn_conf.py) counts as cpu_count().
+      const fromCpu = setting.kind === "env" && setting.envName && !env(setting.envName) && setting.fallback?.kind === "cpu-count" ? setting.fallback : setting;
+      if (fromCpu.kind === "cpu-count") process.workersFromCpuCount = { at: { file: conf.path, ...fromCpu.span }, formula: conf.text.slice(fromCpu.span.start, fromCpu.span.end) };
     }
   }
   const concurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) ? env("WEB_CONCURRENCY") : undefined;
@@ -360,6 +428,21 @@ function gunicornConfig(ctx: Context, deployment: Deployment, invocation: Server
   const conf = cached(ctx, `gunicorn:${path}`, () => parseGunicornConf(text, path)) as ReturnType<typeof parseGunicornConf>;
   deployment.files.add(path);
   deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: "gunicorn reads its settings from this config file" });
+  return { path, text, settings: conf.settings };
+}
+
+/** Puma's config file: `-C file`, else config/puma.rb, which puma loads by default. */
+function pumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): { path: string; text: string; settings: Map<string, SettingExpr> } | undefined {
+  if (optionValue(invocation, "no_config")) return undefined;
+  const name = optionValue(invocation, "config")?.value?.value ?? "config/puma.rb";
+  const base = name.slice(name.lastIndexOf("/") + 1);
+  const path = ctx.paths.find((p) => p === join(dir, name.replace(/^\.\//, ""))) ?? ctx.paths.filter((p) => p.startsWith(dir ? `${dir}/` : "") && p.endsWith(`/${base}`)).sort((a, b) => a.length - b.length)[0];
+  if (!path || fileKind(path) !== "puma") return undefined;
+  const text = ctx.host.read(path);
+  if (text === undefined) return undefined;
+  const conf = cached(ctx, `puma:${path}`, () => parsePumaRb(text, path)) as ReturnType<typeof parsePumaRb>;
+  deployment.files.add(path);
+  deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: "puma reads its settings from this config file" });
   return { path, text, settings: conf.settings };
 }
 

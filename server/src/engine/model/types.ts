@@ -1,6 +1,8 @@
 import type { ServerInvocation } from "../parse/servers.ts";
 import type { ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
+import type { Pool } from "./pools.ts";
+import type { NginxProxy } from "./nginx.ts";
 
 /** One web or job server process group as it runs in one instance of a deployment. */
 export interface ServerProcess {
@@ -35,8 +37,31 @@ export interface Deployment {
   memoryMiB?: Fact<number>;
   env: Map<string, Fact<string>>;
   processes: ServerProcess[];
+  /** The database connection pool each of its processes opens (model/pools.ts), when known. */
+  pool?: Pool;
+  /**
+   * Commands a compose override file replaced (compose merges `command:` by replacing it): `at`
+   * is the replaced command (base compose file, or the Dockerfile CMD), `by` the override's
+   * `command:`, `processes` what the replaced command would have run.
+   */
+  replacedCommands?: Array<{ at: SourceRef; by: SourceRef; processes: ServerProcess[] }>;
 }
 
 export interface DeploymentModel {
   deployments: Deployment[];
+  /** Databases the deployments connect to, with their connection limits (model/databases.ts). */
+  databases: Database[];
+  /** nginx reverse proxies: one per nginx.conf in the workspace (model/nginx.ts). */
+  proxies: NginxProxy[];
+}
+
+/** A database server and how many connections it accepts. */
+export interface Database {
+  name: string;
+  maxConnections: Fact<number>;
+  /** Slots ordinary roles cannot use: superuser_reserved_connections (+ reserved_connections). */
+  reserved: Fact<number>;
+  files: Set<string>;
+  /** Ids of the deployments that connect to it. */
+  clients: string[];
 }

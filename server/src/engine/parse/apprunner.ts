@@ -31,7 +31,14 @@ export interface AppRunnerService {
 export function parseServiceJson(text: string, file: string): AppRunnerService {
   const result: AppRunnerService = { file, kind: "service.json", recognised: false, env: new Map(), problems: [] };
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  let root: ReturnType<typeof parseTree>;
+  try {
+    root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  } catch (err) {
+    // jsonc-parser recurses per nesting level: a deeply nested file overflows the stack.
+    result.problems.push({ message: `cannot read JSON: ${err instanceof Error ? err.message : String(err)}`, at: { file, start: 0, end: 0 }, severity: "error" });
+    return result;
+  }
   for (const e of errors.slice(0, 20)) {
     result.problems.push({ message: `JSON: ${printParseErrorCode(e.error)}`, at: { file, start: e.offset, end: e.offset + e.length }, severity: "error" });
   }
@@ -74,7 +81,7 @@ export function parseServiceJson(text: string, file: string): AppRunnerService {
 export function parseAppRunnerYaml(text: string, file: string): AppRunnerService {
   const result: AppRunnerService = { file, kind: "apprunner.yaml", recognised: false, env: new Map(), problems: [] };
   const doc = parseDocument(text, { uniqueKeys: false });
-  for (const e of doc.errors) result.problems.push({ message: `YAML: ${e.message.split("\n")[0]}`, at: { file, start: e.pos[0], end: e.pos[1] }, severity: "error" });
+  for (const e of doc.errors) result.problems.push({ message: `YAML: ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
   if (doc.errors.length > 0) return result;
   const run = mapGet(doc, doc.contents, "run");
   result.recognised = scalar(mapGet(doc, doc.contents, "runtime")) !== undefined || isMap(run);

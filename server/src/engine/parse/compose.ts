@@ -47,6 +47,8 @@ export interface ComposeFile {
 
 /** Limits that keep a hostile file cheap: the library counts alias expansions itself too. */
 const MAX_ALIAS_HOPS = 20;
+/** Maps one lookup may visit through merge keys: `<<: [*a, *b, ...]` fans out, so depth alone does not bound it. */
+const MAX_MERGE_VISITS = 256;
 
 export function parseComposeFile(text: string, file: string): ComposeFile {
   const result: ComposeFile = { file, services: new Map(), problems: [] };
@@ -58,7 +60,7 @@ export function parseComposeFile(text: string, file: string): ComposeFile {
     return result;
   }
   for (const e of doc.errors) {
-    result.problems.push({ message: `YAML: ${firstLine(e.message)}`, at: { file, start: e.pos[0], end: e.pos[1] }, severity: "error" });
+    result.problems.push({ message: `YAML: ${firstLine(e.message)}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
   }
   if (doc.errors.length > 0) return result;
   const services = mapGet(doc, doc.contents, "services");
@@ -151,9 +153,9 @@ function readCommand(doc: Document.Parsed, file: string, node: YAMLMap, key: str
 }
 
 /** Look a key up in a map, following `<<` merge keys (explicit keys win over merged ones). */
-export function mapGet(doc: Document.Parsed, node: unknown, key: string, hops = 0): Node | undefined {
+export function mapGet(doc: Document.Parsed, node: unknown, key: string, budget = { visits: 0 }, hops = 0): Node | undefined {
   const map = deref(doc, node as Node | null);
-  if (!isMap(map) || hops > MAX_ALIAS_HOPS) return undefined;
+  if (!isMap(map) || hops > MAX_ALIAS_HOPS || ++budget.visits > MAX_MERGE_VISITS) return undefined;
   for (const pair of map.items) {
     if (isScalar(pair.key) && pair.key.value === key) return deref(doc, pair.value as Node | null) ?? undefined;
   }
@@ -162,7 +164,7 @@ export function mapGet(doc: Document.Parsed, node: unknown, key: string, hops = 
     if (k !== "<<" && !(typeof k === "symbol" && k.description === "<<")) continue;
     const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
     for (const source of sources) {
-      const found = mapGet(doc, source, key, hops + 1);
+      const found = mapGet(doc, source, key, budget, hops + 1);
       if (found) return found;
     }
   }

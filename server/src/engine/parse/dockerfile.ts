@@ -65,7 +65,8 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
         command.form = "exec";
         for (const s of strings) {
           const r = s.getRange();
-          command.items.push({ value: s.getJSONValue(), start: offset(r.start) + 1, end: offset(r.end) - 1 });
+          // getJSONValue() drops the spaces inside a string ("exec gunicorn -w 2" → "execgunicorn-w2"): decode the text itself.
+          command.items.push({ value: jsonString(text.slice(offset(r.start), offset(r.end))) ?? s.getJSONValue(), start: offset(r.start) + 1, end: offset(r.end) - 1 });
         }
       } else if (args.length > 0) {
         const start = offset(args[0].getRange().start);
@@ -86,6 +87,15 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     }
   }
   return { ...result, ...stage, file, problems: result.problems };
+}
+
+function jsonString(raw: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface EnvProperty {

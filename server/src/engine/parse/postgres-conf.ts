@@ -68,7 +68,6 @@ export function parsePostgresConf(text: string, file: string): PostgresConf {
   const problems: ParseProblem[] = [];
   const lineRe = /[^\r\n]*(\r\n|\r|\n|$)/g;
   let m: RegExpExecArray | null;
-  // biome-ignore lint/suspicious/noAssignInExpressions: idiomatic regex loop
   while ((m = lineRe.exec(text)) !== null) {
     if (m[0] === "") break;
     const lineStart = m.index;

@@ -1,6 +1,18 @@
 // The rule registry: the catalogue, in the order docs list them.
 import type { Rule } from "./define.ts";
+import dbConnectionsExceedMax from "./db/connections-exceed-max.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
+import composeOverrideReplacesCommand from "./compose/override-replaces-command.ts";
+import gunicornMaxRequestsWithoutJitter from "./gunicorn/max-requests-without-jitter.ts";
+import gunicornThreadsIgnored from "./gunicorn/threads-ignored.ts";
+import gunicornWorkerConnectionsIgnored from "./gunicorn/worker-connections-ignored.ts";
+import serverReloadInProduction from "./server/reload-in-production.ts";
+import uvicornReloadWithWorkers from "./uvicorn/reload-with-workers.ts";
+import workersCpuCountInContainer from "./workers/cpu-count-in-container.ts";
 import workersSingleProcess from "./workers/single-process.ts";
+import nginxRlimitNofileLow from "./nginx/rlimit-nofile-low.ts";
+import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
+import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
+import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
 
-export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu];
+export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersCpuCountInContainer, serverReloadInProduction, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff];

@@ -1,0 +1,80 @@
+// The databases a workspace's deployments connect to, with their connection limit:
+//   a compose service whose image is `postgres…` (its `command:` options, or a postgresql.conf
+//   next to the compose file), a postgresql.conf on its own, or, when some deployment has a pool
+//   or a database URL but nothing states a server, one assumed PostgreSQL with its defaults
+//   (max_connections 100, superuser_reserved_connections 3).
+import type { WorkspaceHost } from "../api.ts";
+import { parsePostgresArgs, parsePostgresConf } from "../parse/postgres-conf.ts";
+import type { CommandWord } from "../parse/servers.ts";
+import type { SettingExpr } from "../parse/setting-expr.ts";
+import type { Fact, SourceRef } from "../types.ts";
+import { DATABASE_ENV } from "./pools.ts";
+import type { Database, Deployment } from "./types.ts";
+
+/** A compose service that runs PostgreSQL, as build.ts found it. */
+export interface PostgresService {
+  /** Compose service name. */
+  name: string;
+  /** The base compose file (deployments of the same project have ids `compose:<base>#…`). */
+  base: string;
+  files: string[];
+  /** The command's words (entrypoint then command), already split. */
+  words: CommandWord[];
+}
+
+const MAX_CONNECTIONS_DEFAULT = 100;
+const SUPERUSER_RESERVED_DEFAULT = 3;
+
+export function findDatabases(host: WorkspaceHost, paths: string[], services: PostgresService[], deployments: Deployment[]): Database[] {
+  const databases: Database[] = [];
+  const confs = paths.filter((p) => p.slice(p.lastIndexOf("/") + 1).toLowerCase() === "postgresql.conf");
+  const usedConfs = new Set<string>();
+  for (const service of services) {
+    const settings = new Map<string, Fact<number>>();
+    const dir = service.base.includes("/") ? service.base.slice(0, service.base.lastIndexOf("/") + 1) : "";
+    const conf = confs.find((p) => p.startsWith(dir));
+    const files = [...service.files];
+    if (conf) {
+      usedConfs.add(conf);
+      files.push(conf);
+      readConf(host, conf, settings);
+    }
+    const args = parsePostgresArgs(service.words);
+    const file = service.words[0]?.fact.at?.file ?? service.base;
+    for (const [name, expr] of args.settings) setNumber(settings, name, expr, file);
+    const clients = deployments.filter((d) => d.id.startsWith(`compose:${service.base}#`) && d.id !== `compose:${service.base}#${service.name}`).map((d) => d.id);
+    databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
+  }
+  const clientsOfAll = deployments.filter((d) => d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k))).map((d) => d.id);
+  for (const conf of confs.filter((c) => !usedConfs.has(c))) {
+    const settings = new Map<string, Fact<number>>();
+    readConf(host, conf, settings);
+    databases.push(database(conf, settings, [conf], clientsOfAll, { origin: "default", by: "PostgreSQL" }));
+  }
+  if (databases.length === 0 && clientsOfAll.length > 0) {
+    databases.push(database("PostgreSQL (assumed)", new Map(), [], clientsOfAll, { origin: "assumed", by: "PostgreSQL" }));
+  }
+  return databases;
+}
+
+function database(name: string, settings: Map<string, Fact<number>>, files: string[], clients: string[], fallback: { origin: "default" | "assumed"; by: string }): Database {
+  const maxConnections = settings.get("max_connections") ?? { value: MAX_CONNECTIONS_DEFAULT, ...fallback };
+  const superuser = settings.get("superuser_reserved_connections") ?? { value: SUPERUSER_RESERVED_DEFAULT, ...fallback };
+  const roles = settings.get("reserved_connections");
+  // PostgreSQL 16's reserved_connections (default 0) adds to the superuser slots.
+  const reserved: Fact<number> = roles ? { ...superuser, value: superuser.value + roles.value } : superuser;
+  return { name, maxConnections, reserved, files: new Set(files), clients };
+}
+
+function readConf(host: WorkspaceHost, path: string, settings: Map<string, Fact<number>>): void {
+  const text = host.read(path);
+  if (text === undefined) return;
+  for (const [name, expr] of parsePostgresConf(text, path).settings) setNumber(settings, name, expr, path);
+}
+
+function setNumber(settings: Map<string, Fact<number>>, name: string, expr: SettingExpr, file: string): void {
+  if (!["max_connections", "superuser_reserved_connections", "reserved_connections"].includes(name)) return;
+  if (expr.kind !== "number" || typeof expr.value !== "number" || !Number.isInteger(expr.value)) return;
+  const at: SourceRef = { file, start: expr.span.start, end: expr.span.end };
+  settings.set(name, { value: expr.value, origin: "stated", at });
+}

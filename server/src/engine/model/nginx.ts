@@ -1,0 +1,289 @@
+// nginx as a reverse proxy: every `nginx.conf` in the workspace is a root; its includes are
+// followed (parse/nginx.ts) and the tree is read into NginxProxy facts: worker sizing, upstream
+// groups, and the locations that proxy, with the proxy_* settings each one ends up with after
+// nginx's inheritance (http → server → location → nested location).
+//
+// Inheritance follows nginx's merge rules: proxy_http_version and proxy_read_timeout are
+// inherited unless the level sets its own; proxy_set_header directives are inherited "if and
+// only if there are no proxy_set_header directives defined on the current level".
+import { posix } from "node:path";
+import type { WorkspaceHost } from "../api.ts";
+import { loadNginxConfig, type NginxDirective } from "../parse/nginx.ts";
+import type { Fact, ParseProblem, SourceRef } from "../types.ts";
+import type { Deployment } from "./types.ts";
+
+export interface ProxyHeader {
+  name: string;
+  value: string;
+  /** the whole `proxy_set_header ...;` statement */
+  at: SourceRef;
+}
+
+export interface ProxyLocation {
+  /** `location /api` (the directive name and its arguments, without the block) */
+  at: SourceRef;
+  /** the block's "{" (start) through "}" (end), for edits that insert directives */
+  block: SourceRef;
+  proxyPass?: { target: string; at: SourceRef; upstream?: string };
+  httpVersion?: Fact<string>;
+  connectionHeader?: Fact<string>;
+  /** seconds */
+  readTimeout?: Fact<number>;
+  /** The proxy_set_header list in effect here, and whether it comes from an enclosing level. */
+  setHeaders: { inherited: boolean; list: ProxyHeader[] };
+}
+
+export interface ProxyUpstreamServer {
+  address: string;
+  at: SourceRef;
+  maxFails?: Fact<number>;
+  /** seconds */
+  failTimeout?: Fact<number>;
+}
+
+export interface ProxyUpstream {
+  name: string;
+  at: SourceRef;
+  servers: ProxyUpstreamServer[];
+  keepalive?: Fact<number>;
+}
+
+/** A compose service an upstream server (or a direct proxy_pass) names by host. */
+export interface ProxyBackend {
+  /** the upstream group, when the address is a server of one */
+  upstream?: string;
+  address: string;
+  at: SourceRef;
+  /** the deployment's id (`compose:<file>#<service>`) and service name */
+  deployment: string;
+  service: string;
+  instances: Fact<number>;
+}
+
+export interface NginxProxy {
+  root: string;
+  files: Set<string>;
+  /**
+   * The root is a main configuration (it has an `events` or `http` block). A root without them
+   * is a fragment included into some other main file (e.g. an image's stock nginx.conf): its
+   * worker settings are not known and the worker facts are only nginx's defaults.
+   */
+  main: boolean;
+  /** Where a main-context directive would be added: the start of the root's first directive (zero-width). */
+  mainAt: SourceRef;
+  /** `events {` of the main configuration, when there is one. */
+  events?: { at: SourceRef; block: SourceRef };
+  /** NaN when written but not a number (a template variable, for instance). */
+  workerProcesses: Fact<number | "auto">;
+  workerConnections: Fact<number>;
+  rlimitNofile?: Fact<number>;
+  upstreams: ProxyUpstream[];
+  locations: ProxyLocation[];
+  backends: ProxyBackend[];
+}
+
+/** nginx's time syntax ("30", "30s", "1m", "500ms", "1h 30m") in seconds; undefined if not a literal time. */
+export function nginxSeconds(value: string): number | undefined {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, M: 2592000, y: 31536000 };
+  const parts = value.trim().split(/\s+/);
+  let total = 0;
+  for (const part of parts) {
+    const m = /^(\d+)(ms|s|m|h|d|w|M|y)?$/.exec(part);
+    if (!m) return undefined;
+    total += Number(m[1]) * units[m[2] ?? "s"];
+  }
+  return total;
+}
+
+function ref(d: NginxDirective, start = d.start, end = d.end): SourceRef {
+  return { file: d.file, start, end };
+}
+
+function headEnd(d: NginxDirective): number {
+  return d.args.length > 0 ? d.args[d.args.length - 1].end : d.nameSpan.end;
+}
+
+function intArg(d: NginxDirective): Fact<number> {
+  const arg = d.args[0];
+  const value = arg && /^\d+$/.test(arg.value) ? Number(arg.value) : Number.NaN;
+  return { value, origin: "stated", at: arg ? ref(d, arg.start, arg.end) : ref(d, d.nameSpan.start, d.nameSpan.end) };
+}
+
+function lastNamed(directives: NginxDirective[], name: string): NginxDirective | undefined {
+  let found: NginxDirective | undefined;
+  for (const d of directives) if (d.name === name) found = d;
+  return found;
+}
+
+interface Inherited {
+  httpVersion?: Fact<string>;
+  readTimeout?: Fact<number>;
+  headers: ProxyHeader[];
+}
+
+/** The proxy_* settings of one level, over what it inherits. */
+function mergeLevel(directives: NginxDirective[], parent: Inherited): Inherited & { ownHeaders: boolean } {
+  const version = lastNamed(directives, "proxy_http_version");
+  const timeout = lastNamed(directives, "proxy_read_timeout");
+  const own = directives.filter((d) => d.name === "proxy_set_header" && d.args.length >= 2);
+  const seconds = timeout?.args[0] ? nginxSeconds(timeout.args[0].value) : undefined;
+  return {
+    httpVersion: version?.args[0] ? { value: version.args[0].value, origin: "stated", at: ref(version, version.args[0].start, version.args[0].end) } : parent.httpVersion,
+    readTimeout: timeout?.args[0] && seconds !== undefined ? { value: seconds, origin: "stated", at: ref(timeout, timeout.args[0].start, timeout.args[0].end) } : parent.readTimeout,
+    headers: own.length > 0 ? own.map((d) => ({ name: d.args[0].value, value: d.args[1].value, at: ref(d) })) : parent.headers,
+    ownHeaders: own.length > 0,
+  };
+}
+
+function upstreamOf(target: string, names: Set<string>): string | undefined {
+  const m = /^(?:https?|grpcs?|uwsgi|fastcgi):\/\/([^/:$]+)(?::\d+)?(?:\/|$)/i.exec(target);
+  if (m && names.has(m[1])) return m[1];
+  return undefined;
+}
+
+function collectLocations(directives: NginxDirective[], inherited: Inherited, upstreamNames: Set<string>, out: ProxyLocation[]): void {
+  for (const d of directives) {
+    if (d.name !== "location" || !d.block || !d.blockSpan) continue;
+    const level = mergeLevel(d.block, inherited);
+    const pass = lastNamed(d.block, "proxy_pass");
+    const connection = [...level.headers].reverse().find((h) => h.name.toLowerCase() === "connection");
+    const location: ProxyLocation = {
+      at: ref(d, d.start, headEnd(d)),
+      block: ref(d, d.blockSpan.start, d.blockSpan.end),
+      setHeaders: { inherited: !level.ownHeaders, list: level.headers },
+    };
+    if (pass?.args[0]) {
+      const target = pass.args[0].value;
+      location.proxyPass = { target, at: ref(pass, pass.args[0].start, pass.args[0].end), upstream: upstreamOf(target, upstreamNames) };
+    }
+    if (level.httpVersion) location.httpVersion = level.httpVersion;
+    if (connection) location.connectionHeader = { value: connection.value, origin: "stated", at: connection.at };
+    if (level.readTimeout) location.readTimeout = level.readTimeout;
+    out.push(location);
+    collectLocations(d.block, level, upstreamNames, out);
+  }
+}
+
+function readUpstream(d: NginxDirective): ProxyUpstream {
+  const block = d.block ?? [];
+  const servers: ProxyUpstreamServer[] = [];
+  for (const s of block) {
+    if (s.name !== "server" || !s.args[0]) continue;
+    const server: ProxyUpstreamServer = { address: s.args[0].value, at: ref(s, s.args[0].start, s.args[0].end) };
+    for (const arg of s.args.slice(1)) {
+      const m = /^(max_fails|fail_timeout)=(.*)$/.exec(arg.value);
+      if (!m) continue;
+      const value = m[1] === "max_fails" ? (/^\d+$/.test(m[2]) ? Number(m[2]) : undefined) : nginxSeconds(m[2]);
+      if (value === undefined) continue;
+      const fact: Fact<number> = { value, origin: "stated", at: ref(s, arg.start, arg.end) };
+      if (m[1] === "max_fails") server.maxFails = fact;
+      else server.failTimeout = fact;
+    }
+    servers.push(server);
+  }
+  const keepalive = lastNamed(block, "keepalive");
+  return { name: d.args[0]?.value ?? "", at: ref(d, d.start, headEnd(d)), servers, keepalive: keepalive ? intArg(keepalive) : undefined };
+}
+
+/** The host of `api-1:8000`, `http://api:8000/x`; undefined for unix sockets, IPs and variables. */
+function hostOf(address: string): string | undefined {
+  const bare = address.replace(/^[a-z]+:\/\//i, "");
+  if (bare.startsWith("unix:") || bare.includes("$")) return undefined;
+  const host = bare.split(/[/:]/)[0];
+  if (!host || /^\d+(\.\d+){3}$/.test(host) || host.startsWith("[")) return undefined;
+  return host;
+}
+
+function linkBackends(proxy: NginxProxy, deployments: Deployment[]): void {
+  const rootDir = posix.dirname(proxy.root);
+  const services = new Map<string, Deployment[]>();
+  for (const deployment of deployments) {
+    const m = /^compose:(.*)#(.+)$/.exec(deployment.id);
+    if (!m) continue;
+    services.set(m[2], [...(services.get(m[2]) ?? []), deployment]);
+  }
+  // The compose file closest to the nginx.conf: in its folder or a folder above it.
+  const closeness = (deployment: Deployment): number => {
+    const composeDir = posix.dirname(deployment.id.slice("compose:".length, deployment.id.lastIndexOf("#")));
+    if (composeDir === "." || rootDir === composeDir || rootDir.startsWith(`${composeDir}/`)) return composeDir === "." ? 0 : composeDir.split("/").length;
+    return -1;
+  };
+  const add = (address: string, at: SourceRef, upstream?: string) => {
+    const host = hostOf(address);
+    const candidates = host ? services.get(host) : undefined;
+    if (!host || !candidates) return;
+    const best = candidates.map((d) => ({ d, c: closeness(d) })).sort((a, b) => b.c - a.c)[0];
+    const deployment = best.c >= 0 || candidates.length === 1 ? best.d : undefined;
+    if (!deployment) return;
+    proxy.backends.push({ upstream, address, at, deployment: deployment.id, service: host, instances: deployment.instances });
+  };
+  for (const upstream of proxy.upstreams) for (const server of upstream.servers) add(server.address, server.at, upstream.name);
+  for (const location of proxy.locations) if (location.proxyPass && !location.proxyPass.upstream) add(location.proxyPass.target, location.proxyPass.at);
+}
+
+/** Reads every nginx.conf of the workspace; parse and include problems go to `problems`. */
+export function buildProxies(host: WorkspaceHost, paths: string[], problems: ParseProblem[], deployments: Deployment[]): NginxProxy[] {
+  const proxies: NginxProxy[] = [];
+  for (const root of paths.filter((p) => p.endsWith("nginx.conf"))) {
+    const config = loadNginxConfig(root, host);
+    problems.push(...config.problems);
+    const rootFile = config.files.get(config.root);
+    if (!rootFile) continue;
+    const top = config.directives;
+    const firstOwn = rootFile.directives[0];
+    const mainAt: SourceRef = { file: config.root, start: firstOwn?.start ?? 0, end: firstOwn?.start ?? 0 };
+    const eventsDirective = top.find((d) => d.name === "events" && d.blockSpan);
+    const http = top.filter((d) => d.name === "http" && d.block);
+    const main = Boolean(eventsDirective) || http.length > 0;
+    const events = eventsDirective?.blockSpan
+      ? { at: ref(eventsDirective, eventsDirective.start, eventsDirective.blockSpan.start + 1), block: ref(eventsDirective, eventsDirective.blockSpan.start, eventsDirective.blockSpan.end) }
+      : undefined;
+
+    const processes = lastNamed(top, "worker_processes");
+    const processesArg = processes?.args[0];
+    const workerProcesses: Fact<number | "auto"> = processes
+      ? {
+          value: processesArg?.value === "auto" ? "auto" : processesArg && /^\d+$/.test(processesArg.value) ? Number(processesArg.value) : Number.NaN,
+          origin: "stated",
+          at: processesArg ? ref(processes, processesArg.start, processesArg.end) : ref(processes),
+        }
+      : { value: 1, origin: "default", by: "nginx", at: mainAt };
+    const connections = eventsDirective?.block ? lastNamed(eventsDirective.block, "worker_connections") : undefined;
+    const workerConnections: Fact<number> = connections ? intArg(connections) : { value: 512, origin: "default", by: "nginx", at: events?.at ?? mainAt };
+    const rlimit = lastNamed(top, "worker_rlimit_nofile");
+
+    // Blocks that hold upstreams, servers and locations: the http blocks of a main file, or the
+    // top level of a fragment (which nginx would include inside http).
+    const httpLevels = main ? http : [];
+    const fragmentTop = main ? [] : top;
+    const allHttp = [...httpLevels.flatMap((h) => h.block ?? []), ...fragmentTop];
+    const upstreams = allHttp.filter((d) => d.name === "upstream" && d.block).map(readUpstream);
+    const names = new Set(upstreams.map((u) => u.name));
+    const locations: ProxyLocation[] = [];
+    const scan = (level: NginxDirective[], inherited: Inherited) => {
+      const merged = mergeLevel(level, inherited);
+      for (const server of level.filter((d) => d.name === "server" && d.block)) {
+        collectLocations(server.block ?? [], mergeLevel(server.block ?? [], merged), names, locations);
+      }
+    };
+    for (const h of httpLevels) scan(h.block ?? [], { headers: [] });
+    if (!main) scan(top, { headers: [] });
+
+    const proxy: NginxProxy = {
+      root: config.root,
+      files: new Set(config.files.keys()),
+      main,
+      mainAt,
+      events,
+      workerProcesses,
+      workerConnections,
+      rlimitNofile: rlimit ? intArg(rlimit) : undefined,
+      upstreams,
+      locations,
+      backends: [],
+    };
+    linkBackends(proxy, deployments);
+    proxies.push(proxy);
+  }
+  return proxies;
+}

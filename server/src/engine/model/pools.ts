@@ -1,0 +1,141 @@
+// Database connection pools, read from a deployment's environment. Every pool lives in one
+// process: gunicorn/uvicorn workers, puma workers and sidekiq processes each open their own,
+// so a deployment can hold (size + overflow) x processes x instances connections.
+//
+// The environment names Headroom understands are in ONE table, POOL_ENV, below: add a row to
+// support a new convention. Names not in the table are never guessed from their spelling.
+import { SOURCES, type Source } from "../knowledge/sources.ts";
+import type { ServerKind } from "../parse/servers.ts";
+import type { Fact } from "../types.ts";
+import type { Deployment, ServerProcess } from "./types.ts";
+
+export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq";
+
+export interface PoolEnvName {
+  name: string;
+  kind: PoolKind;
+  /** size: connections the pool keeps (or, for thread-per-connection pools, threads); overflow: extra connections above it. */
+  role: "size" | "overflow";
+  /** What the value means, for messages. */
+  meaning: string;
+  source: Source;
+}
+
+/**
+ * Environment variables that size a connection pool, in order of precedence within a kind
+ * (the first one set wins). SQLAlchemy-style names are application conventions passed to
+ * create_engine(pool_size=, max_overflow=); Rails' generated database.yml reads RAILS_MAX_THREADS
+ * (DB_POOL is the other common spelling); Sidekiq's concurrency is its thread count, each thread
+ * may hold one connection.
+ */
+export const POOL_ENV: readonly PoolEnvName[] = [
+  { name: "DB_POOL_SIZE", kind: "sqlalchemy", role: "size", meaning: "pool size", source: SOURCES.sqlalchemyPoolSize },
+  { name: "SQLALCHEMY_POOL_SIZE", kind: "sqlalchemy", role: "size", meaning: "pool size", source: SOURCES.sqlalchemyPoolSize },
+  { name: "DATABASE_POOL_SIZE", kind: "sqlalchemy", role: "size", meaning: "pool size", source: SOURCES.sqlalchemyPoolSize },
+  { name: "POOL_SIZE", kind: "sqlalchemy", role: "size", meaning: "pool size", source: SOURCES.sqlalchemyPoolSize },
+  { name: "DB_MAX_OVERFLOW", kind: "sqlalchemy", role: "overflow", meaning: "overflow", source: SOURCES.sqlalchemyMaxOverflow },
+  { name: "SQLALCHEMY_MAX_OVERFLOW", kind: "sqlalchemy", role: "overflow", meaning: "overflow", source: SOURCES.sqlalchemyMaxOverflow },
+  { name: "MAX_OVERFLOW", kind: "sqlalchemy", role: "overflow", meaning: "overflow", source: SOURCES.sqlalchemyMaxOverflow },
+  { name: "DB_POOL", kind: "activerecord", role: "size", meaning: "Active Record pool", source: SOURCES.railsPoolDefault },
+  { name: "RAILS_MAX_THREADS", kind: "activerecord", role: "size", meaning: "threads and Active Record pool", source: SOURCES.railsDatabaseYmlPool },
+  { name: "SIDEKIQ_CONCURRENCY", kind: "sidekiq", role: "size", meaning: "Sidekiq threads", source: SOURCES.sidekiqConcurrencyDefault },
+];
+
+/** Documented defaults, used only when a deployment is known to use a database but sets no size. */
+export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy">, { value: number; by: string; source: Source }> = {
+  // Rails' generated config/database.yml: pool: ENV.fetch("RAILS_MAX_THREADS") { 5 }
+  activerecord: { value: 5, by: "Rails", source: SOURCES.railsDatabaseYmlPool },
+  // Sidekiq 7: "Sidekiq's default concurrency has been reduced from 10 to 5."
+  sidekiq: { value: 5, by: "Sidekiq", source: SOURCES.sidekiqConcurrencyDefault },
+};
+
+/** Environment variables that say a deployment talks to a database (without sizing a pool). */
+export const DATABASE_ENV = /^(DATABASE_URL|DB_URL|DB_URI|DATABASE_URI|SQLALCHEMY_DATABASE_URI|POSTGRES(QL)?_URL|PG_URL|\w+_DATABASE_URL|DB_HOST|DATABASE_HOST|POSTGRES_HOST|PGHOST)$/;
+
+export interface Pool {
+  kind: PoolKind;
+  /** Connections one process may keep (for activerecord and sidekiq: threads, each may hold one). */
+  size: Fact<number>;
+  /** Connections one process may open above `size` (SQLAlchemy max_overflow), when stated. */
+  overflow?: Fact<number>;
+  /** The environment variable names that set size and overflow, for messages and fixes. */
+  sizeName?: string;
+  overflowName?: string;
+  /** Pools are per process, never shared between processes: always true, to say so in types. */
+  perProcess: true;
+  /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
+  processes: Fact<number>;
+  processLabel: string;
+}
+
+const RUBY_THREADED: ReadonlySet<ServerKind> = new Set(["puma", "rails"]);
+
+/** The pool of a deployment's processes, from its environment and its servers. Undefined when nothing says there is one. */
+export function readPool(deployment: Deployment): Pool | undefined {
+  const process = deployment.processes[0];
+  const server = process?.invocation.server;
+  const usesDatabase = [...deployment.env.keys()].some((k) => DATABASE_ENV.test(k));
+  const found = (kind: PoolKind, role: "size" | "overflow") => {
+    for (const entry of POOL_ENV) {
+      if (entry.kind !== kind || entry.role !== role) continue;
+      const fact = deployment.env.get(entry.name);
+      const n = fact ? Number(fact.value) : Number.NaN;
+      if (fact && fact.value.trim() !== "" && Number.isInteger(n) && n >= 0) return { name: entry.name, fact: { ...fact, value: n } as Fact<number> };
+    }
+    return undefined;
+  };
+
+  if (server === "sidekiq" && process) {
+    // `-c` is the model's worker count for sidekiq; then SIDEKIQ_CONCURRENCY, RAILS_MAX_THREADS (Sidekiq 7 reads it), or 5.
+    const fromFlag = process.workers.origin !== "default" ? { name: "-c", fact: process.workers } : undefined;
+    const fromEnv = found("sidekiq", "size") ?? found("activerecord", "size");
+    const size = fromFlag ?? fromEnv;
+    const d = POOL_DEFAULTS.sidekiq;
+    if (!size && !usesDatabase) return undefined;
+    return {
+      kind: "sidekiq",
+      size: size?.fact ?? { value: d.value, origin: "default", by: d.by },
+      sizeName: size?.name,
+      perProcess: true,
+      processes: { value: 1, origin: "default", by: "Sidekiq" },
+      processLabel: "sidekiq process",
+    };
+  }
+
+  const sqlSize = found("sqlalchemy", "size");
+  const sqlOverflow = found("sqlalchemy", "overflow");
+  if (sqlSize || sqlOverflow) {
+    return {
+      kind: "sqlalchemy",
+      // create_engine()'s own default pool_size is 5 when only the overflow is given.
+      size: sqlSize?.fact ?? { value: 5, origin: "default", by: "SQLAlchemy" },
+      sizeName: sqlSize?.name,
+      overflow: sqlOverflow?.fact,
+      overflowName: sqlOverflow?.name,
+      perProcess: true,
+      ...processCount(process),
+    };
+  }
+
+  const arSize = found("activerecord", "size");
+  if (arSize || (usesDatabase && server !== undefined && RUBY_THREADED.has(server))) {
+    const d = POOL_DEFAULTS.activerecord;
+    return {
+      kind: "activerecord",
+      size: arSize?.fact ?? { value: d.value, origin: "default", by: d.by },
+      sizeName: arSize?.name,
+      perProcess: true,
+      ...processCount(process),
+    };
+  }
+  return undefined;
+}
+
+function processCount(process: ServerProcess | undefined): { processes: Fact<number>; processLabel: string } {
+  if (!process) return { processes: { value: 1, origin: "assumed", by: "Headroom" }, processLabel: "process" };
+  const server = process.invocation.server;
+  // puma's `workers 0` (its default) is single mode: one process serves.
+  const n = Math.max(1, process.workers.value);
+  const label = server === "celery" ? "celery worker process" : `${server} worker`;
+  return { processes: { ...process.workers, value: n }, processLabel: n === 1 ? label : label.endsWith("s") ? `${label}es` : `${label}s` };
+}

@@ -1,0 +1,188 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import type { Pool } from "../../model/pools.ts";
+import type { Database, Deployment } from "../../model/types.ts";
+import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
+import { defineRule } from "../define.ts";
+
+/** One deployment's share of a database's connections. */
+interface Share {
+  deployment: Deployment;
+  pool: Pool;
+  perProcess: number;
+  total: number;
+}
+
+export default defineRule({
+  meta: {
+    id: "db/connections-exceed-max",
+    summary: "Connection pools can open more connections than the database accepts",
+    severity: "error",
+    fix: "unsafe",
+    sources: [
+      SOURCES.postgresMaxConnections,
+      SOURCES.postgresSuperuserReserved,
+      SOURCES.sqlalchemyPoolSize,
+      SOURCES.sqlalchemyMaxOverflow,
+      SOURCES.sqlalchemyForkSafety,
+      SOURCES.railsDatabaseYmlPool,
+      SOURCES.railsPoolDefault,
+      SOURCES.sidekiqConcurrencyDefault,
+    ],
+    docs: {
+      why:
+        "A connection pool belongs to one process: each gunicorn or puma worker and each Sidekiq process opens its own, " +
+        "so a deployment can hold (pool size + overflow) x processes x instances connections, and every service that " +
+        "uses the same database adds its own. When the sum is above PostgreSQL's max_connections minus the slots reserved " +
+        "for superusers, the connections past the limit fail with \"too many clients already\" at the busiest moment. " +
+        "Pools are read from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
+        "SIDEKIQ_CONCURRENCY or `sidekiq -c`); the limit from a postgres service's `-c max_connections=N` or a postgresql.conf. " +
+        "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so.",
+      bad: {
+        "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers ${GUNICORN_WORKERS:-5} -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
+        "service.json":
+          '{\n  "ServiceName": "api",\n  "SourceConfiguration": { "ImageRepository": { "ImageConfiguration": { "RuntimeEnvironmentVariables": {\n' +
+          '    "GUNICORN_WORKERS": "5", "DB_POOL_SIZE": "30", "DB_MAX_OVERFLOW": "70"\n  } } } },\n' +
+          '  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
+      },
+      good: {
+        "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers ${GUNICORN_WORKERS:-5} -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
+        "service.json":
+          '{\n  "ServiceName": "api",\n  "SourceConfiguration": { "ImageRepository": { "ImageConfiguration": { "RuntimeEnvironmentVariables": {\n' +
+          '    "GUNICORN_WORKERS": "5", "DB_POOL_SIZE": "5", "DB_MAX_OVERFLOW": "10"\n  } } } },\n' +
+          '  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const database of model.databases) {
+      const shares: Share[] = [];
+      for (const deployment of model.deployments) {
+        const pool = deployment.pool;
+        if (!pool || !database.clients.includes(deployment.id)) continue;
+        const perProcess = pool.size.value + (pool.overflow?.value ?? 0);
+        shares.push({ deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess });
+      }
+      const total = shares.reduce((sum, s) => sum + s.total, 0);
+      const allowed = Math.max(0, database.maxConnections.value - database.reserved.value);
+      if (shares.length === 0 || total <= allowed) continue;
+      const biggest = shares.reduce((a, b) => (b.total > a.total ? b : a));
+      const at = primaryAt(biggest);
+      const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${term(s)} = ${s.total}`);
+      const sum = shares.length > 1 ? `${terms.join("; ")}; ${total} possible database connections in all` : `${terms[0]} possible database connections`;
+      const perProcessNote = shares.length > 1 ? "each process has its own pool, not shared" : `each ${singular(biggest.pool.processLabel)} has its own pool, not shared`;
+      report({
+        at,
+        deployment: biggest.deployment,
+        message: `${sum}; ${perProcessNote}. PostgreSQL allows ${allowed}: ${limitNote(database)}.`,
+        related: related(shares, database, at),
+        fixes: fixes(biggest, total - biggest.total, allowed, text),
+      });
+    }
+  },
+});
+
+function term(s: Share): string {
+  const parts: string[] = [];
+  if (s.deployment.instances.value !== 1) parts.push(`${s.deployment.instances.value} instances`);
+  parts.push(`${s.pool.processes.value} ${s.pool.processLabel}`);
+  parts.push(perProcessText(s.pool));
+  return parts.join(" x ");
+}
+
+function sizeText(pool: Pool): string {
+  const { size } = pool;
+  if (pool.kind === "sidekiq") return pool.sizeName === "-c" ? `concurrency ${size.value} (-c)` : pool.sizeName ? `${pool.sizeName} ${size.value}` : `concurrency ${size.value} (${size.by}'s default)`;
+  if (pool.sizeName) return `${pool.sizeName} ${size.value}`;
+  return pool.kind === "activerecord" ? `pool ${size.value} (${size.by}'s default)` : `pool_size ${size.value} (${size.by}'s default)`;
+}
+
+function perProcessText(pool: Pool): string {
+  if (!pool.overflow) return sizeText(pool);
+  return `(${sizeText(pool)} + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value})`;
+}
+
+function limitNote(database: Database): string {
+  const max = database.maxConnections;
+  const limit =
+    max.origin === "assumed"
+      ? `max_connections ${max.value} (assumed: PostgreSQL's default, nothing in the workspace states the limit)`
+      : max.origin === "default"
+        ? `max_connections ${max.value} (PostgreSQL's default)`
+        : `max_connections ${max.value}`;
+  return `${limit} minus ${database.reserved.value} reserved for superusers`;
+}
+
+function primaryAt(s: Share): SourceRef {
+  const pool = s.pool;
+  return pool.size.at ?? pool.overflow?.at ?? pool.processes.at ?? s.deployment.instances.at ?? { file: [...s.deployment.files].sort()[0] ?? "", start: 0, end: 0 };
+}
+
+function related(shares: Share[], database: Database, primary: SourceRef): RelatedInfo[] {
+  const out: RelatedInfo[] = [];
+  const seen = new Set([`${primary.file}:${primary.start}`]);
+  const add = (fact: Fact<number> | undefined, message: string) => {
+    if (!fact?.at || fact.origin === "default" || fact.origin === "assumed") return;
+    const key = `${fact.at.file}:${fact.at.start}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ at: fact.at, message });
+  };
+  for (const s of shares) {
+    const name = shares.length > 1 ? `${shortName(s.deployment)}: ` : "";
+    const { pool } = s;
+    add(pool.processes, `${name}${pool.processes.value} ${pool.processLabel} per instance, each opens its own pool`);
+    add(pool.size, `${name}${sizeText(pool)}: connections per process`);
+    add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
+    add(s.deployment.instances, `${name}${s.deployment.instances.value} instances, each with its own processes and pools`);
+  }
+  add(database.maxConnections, `max_connections ${database.maxConnections.value}`);
+  add(database.reserved, `${database.reserved.value} connections reserved for superusers`);
+  return out;
+}
+
+/** Lower the biggest pool so the sum fits, when its numbers are written as plain literals. */
+function fixes(s: Share, others: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
+  const holders = s.deployment.instances.value * s.pool.processes.value;
+  const perProcess = Math.floor((allowed - others) / holders);
+  if (perProcess < 1) return [];
+  const editable = (fact: Fact<number> | undefined): fact is Fact<number> & { at: SourceRef } =>
+    fact?.origin === "stated" && fact.at !== undefined && text(fact.at.file)?.slice(fact.at.start, fact.at.end) === String(fact.value);
+  const { pool } = s;
+  const sizeName = pool.sizeName === "-c" ? "the concurrency" : (pool.sizeName ?? "the pool size");
+  const overflowName = pool.overflowName ?? "max_overflow";
+  const edits: TextEdit[] = [];
+  let title: string;
+  let size = pool.size.value;
+  let overflow = pool.overflow?.value;
+  if (pool.overflow && overflow !== undefined && size <= perProcess) {
+    if (!editable(pool.overflow)) return [];
+    overflow = perProcess - size;
+    edits.push({ ...pool.overflow.at, newText: String(overflow) });
+    title = `Lower ${overflowName} to ${overflow}`;
+  } else {
+    if (!editable(pool.size)) return [];
+    // With an overflow, keep the pool's share of the total: 30 + 70 within 19 → 5 + 14.
+    size = overflow !== undefined && overflow > 0 ? Math.max(1, Math.floor((perProcess * size) / (size + overflow))) : perProcess;
+    edits.push({ ...pool.size.at, newText: String(size) });
+    title = `Lower ${sizeName} to ${size}`;
+    if (pool.overflow && overflow !== undefined) {
+      if (!editable(pool.overflow)) return [];
+      overflow = perProcess - size;
+      edits.push({ ...pool.overflow.at, newText: String(overflow) });
+      title += ` and ${overflowName} to ${overflow}`;
+    }
+  }
+  const newShare = holders * (size + (overflow ?? 0));
+  title += ` (${holders} x ${overflow !== undefined ? `(${size} + ${overflow})` : size} = ${newShare}${others > 0 ? `, ${newShare + others} in all` : ""}, within ${allowed})`;
+  return [{ title, safe: false, edits }];
+}
+
+function shortName(deployment: Deployment): string {
+  return deployment.name.replace(/ \([^)]*\)$/, "");
+}
+
+/** "5 gunicorn workers" → "gunicorn worker process", "sidekiq process" → itself. */
+function singular(label: string): string {
+  const one = label.endsWith("processes") ? label.slice(0, -2) : label.endsWith("workers") ? label.slice(0, -1) : label;
+  return one.endsWith("process") ? one : `${one} process`;
+}

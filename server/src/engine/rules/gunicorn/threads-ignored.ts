@@ -1,0 +1,52 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import { optionValue } from "../../parse/servers.ts";
+import { defineRule } from "../define.ts";
+import { effectiveWorkerClass, workerKind } from "./settings.ts";
+
+export default defineRule({
+  meta: {
+    id: "gunicorn/threads-ignored",
+    summary: "--threads with an async gunicorn worker class that ignores it",
+    severity: "warning",
+    fix: "none",
+    sources: [SOURCES.gunicornThreads, SOURCES.gunicornWorkerConnections],
+    docs: {
+      why:
+        "gunicorn's `threads` setting only affects the gthread worker (the sync worker turns into gthread when threads > 1). " +
+        "The async workers (uvicorn's `UvicornWorker`, gevent, eventlet) run one event loop per process and ignore it, so " +
+        "`--threads 8` with `-k uvicorn.workers.UvicornWorker` adds no concurrency: size such a deployment with workers (and, " +
+        "for gevent/eventlet, worker_connections).",
+      bad: {
+        "start.sh": "#!/bin/sh\nexec gunicorn app.main:app -w 4 -k uvicorn.workers.UvicornWorker --threads 8 --bind 0.0.0.0:8000\n",
+      },
+      good: {
+        "start.sh": "#!/bin/sh\nexec gunicorn app.main:app -w 4 -k gthread --threads 8 --bind 0.0.0.0:8000\n",
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      for (const process of deployment.processes) {
+        if (process.invocation.server !== "gunicorn") continue;
+        const option = optionValue(process.invocation, "threads");
+        const threads = Number(option?.value?.value);
+        if (!option?.value || !Number.isFinite(threads) || threads <= 1) continue;
+        const workerClass = effectiveWorkerClass(deployment, process, text);
+        if (!workerClass) continue;
+        const kind = workerKind(workerClass.value);
+        if (kind !== "uvicorn" && kind !== "gevent" && kind !== "eventlet") continue;
+        const file = option.flag.fact.at?.file ?? process.commandAt.file;
+        const classAt = workerClass.source.from === "command" ? workerClass.source.option.value : undefined;
+        report({
+          at: { file, start: option.flag.start, end: Math.max(option.flag.end, option.value.end) },
+          deployment,
+          message:
+            `--threads ${threads} is ignored by the ${workerClass.value} worker: threads only affect gunicorn's gthread worker. ` +
+            `Each of the ${process.workers.value} worker(s) still runs one event loop; ` +
+            (kind === "uvicorn" ? "add workers for CPU, not threads." : "its concurrency is worker_connections, not threads."),
+          related: classAt ? [{ at: classAt.fact.at ?? { file, start: classAt.start, end: classAt.end }, message: `worker class set here: ${workerClass.value}` }] : [],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,61 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import { optionValue } from "../../parse/servers.ts";
+import { defineRule } from "../define.ts";
+import { removeOptionEdit } from "../server/edits.ts";
+import { effectiveWorkerClass, gunicornSetting, workerKind } from "./settings.ts";
+
+export default defineRule({
+  meta: {
+    id: "gunicorn/worker-connections-ignored",
+    summary: "--worker-connections with a gunicorn worker class that does not read it",
+    severity: "warning",
+    fix: "safe",
+    sources: [SOURCES.gunicornWorkerConnections, SOURCES.gunicornThreads, SOURCES.uvicornLimitConcurrencyGunicorn],
+    docs: {
+      why:
+        "gunicorn's `worker_connections` caps simultaneous clients per worker only for the eventlet and gevent workers (and, " +
+        "in gunicorn's code, the gthread worker, where it also bounds kept-alive connections). The sync worker handles one " +
+        "request at a time and `uvicorn.workers.UvicornWorker` / `uvicorn_worker.UvicornWorker` never read it, so raising it " +
+        "(`--worker-connections 2000`) changes nothing: capacity comes from the number of workers. For a uvicorn worker, " +
+        "uvicorn's own `--limit-concurrency` is not available under gunicorn either.",
+      bad: {
+        "start.sh": "#!/bin/sh\nexec gunicorn app.main:app -w 4 -k uvicorn.workers.UvicornWorker --worker-connections 2000 --bind 0.0.0.0:8000\n",
+      },
+      good: {
+        "start.sh": "#!/bin/sh\nexec gunicorn app.main:app -w 4 -k gevent --worker-connections 2000 --bind 0.0.0.0:8000\n",
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      for (const process of deployment.processes) {
+        if (process.invocation.server !== "gunicorn") continue;
+        const option = optionValue(process.invocation, "worker_connections");
+        if (!option?.value) continue;
+        const workerClass = effectiveWorkerClass(deployment, process, text);
+        if (!workerClass) continue;
+        let kind = workerKind(workerClass.value);
+        const threads = gunicornSetting(deployment, process, "threads", text);
+        if (threads.from === "unknown") continue;
+        // gunicorn runs the gthread worker when the sync worker is asked for more than one thread.
+        if (kind === "sync" && threads.from !== "default" && Number(threads.value) > 1) kind = "gthread";
+        if (kind !== "sync" && kind !== "uvicorn") continue;
+        const file = option.flag.fact.at?.file ?? process.commandAt.file;
+        const classAt = workerClass.source.from === "command" ? workerClass.source.option.value : undefined;
+        const edit = removeOptionEdit(option, text);
+        report({
+          at: { file, start: option.flag.start, end: Math.max(option.flag.end, option.value.end) },
+          deployment,
+          message:
+            `--worker-connections ${option.value.value} does nothing with the ${workerClass.value} worker` +
+            (workerClass.source.from === "default" ? " (gunicorn's default worker class)" : "") +
+            ": only the gevent, eventlet (and gthread) workers read worker_connections. " +
+            (kind === "sync" ? "A sync worker serves one request at a time; " : "uvicorn's worker never reads it; ") +
+            "concurrency comes from the number of workers.",
+          related: classAt ? [{ at: classAt.fact.at ?? { file, start: classAt.start, end: classAt.end }, message: `worker class set here: ${workerClass.value}` }] : [],
+          fixes: edit ? [{ title: `Remove --worker-connections ${option.value.value}`, safe: true, edits: [edit] }] : [],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,83 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import type { Deployment, ServerProcess } from "../../model/types.ts";
+import { optionValue, type ServerOption } from "../../parse/servers.ts";
+import type { SourceRef } from "../../types.ts";
+import { defineRule } from "../define.ts";
+import { removeOptionEdit } from "./edits.ts";
+
+const RELOADING_SERVERS = new Set(["gunicorn", "uvicorn", "hypercorn"]);
+
+/** The reload flag of a process (hypercorn names the setting `use_reloader`). */
+export function reloadOption(process: ServerProcess): ServerOption | undefined {
+  if (!RELOADING_SERVERS.has(process.invocation.server)) return undefined;
+  return optionValue(process.invocation, process.invocation.server === "hypercorn" ? "use_reloader" : "reload");
+}
+
+export function reloadRef(process: ServerProcess): SourceRef | undefined {
+  const option = reloadOption(process);
+  if (!option) return undefined;
+  return process.reload ?? { file: option.flag.fact.at?.file ?? process.commandAt.file, start: option.flag.start, end: option.flag.end };
+}
+
+const DEV_WORD = /(^|[-_.])(dev|devel|develop|development|local)([-_.]|$)/i;
+
+/** A deployment clearly meant for development: a compose file, folder or service named dev/local. */
+export function isDevDeployment(deployment: Deployment, process: ServerProcess): boolean {
+  const service = deployment.id.startsWith("compose:") ? deployment.id.slice(deployment.id.lastIndexOf("#") + 1) : undefined;
+  if (service !== undefined && DEV_WORD.test(service)) return true;
+  const paths = [...deployment.files].filter((f) => /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i.test(f));
+  paths.push(process.commandAt.file);
+  return paths.some((p) => p.split("/").some((segment) => DEV_WORD.test(segment.replace(/\.ya?ml$/i, ""))));
+}
+
+export default defineRule({
+  meta: {
+    id: "server/reload-in-production",
+    summary: "--reload on a server that is not clearly a development setup",
+    severity: "warning",
+    fix: "safe",
+    sources: [SOURCES.gunicornReload, SOURCES.uvicornReloadIsDev, SOURCES.uvicornReloadWorkersExclusive],
+    docs: {
+      why:
+        "`--reload` makes gunicorn, uvicorn and hypercorn watch the source tree and restart on every change. It is meant for " +
+        "development: the watcher costs CPU in every container (polling, or inotify over the whole tree), a deploy that touches " +
+        "files restarts the workers mid-request, and uvicorn runs a single process under the reloader: it ignores `--workers`. " +
+        "Headroom stays quiet when the compose file, folder or service says dev or local (`docker-compose.dev.yml`, service `dev`).",
+      bad: {
+        "docker-compose.yml": "services:\n  api:\n    image: api:latest\n    command: uvicorn app.main:app --host 0.0.0.0 --workers 3 --reload\n",
+      },
+      good: {
+        "docker-compose.yml": "services:\n  api:\n    image: api:latest\n    command: uvicorn app.main:app --host 0.0.0.0 --workers 3\n",
+        "docker-compose.dev.yml": "services:\n  api:\n    image: api:latest\n    command: uvicorn app.main:app --host 0.0.0.0 --reload\n",
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      for (const process of deployment.processes) {
+        const option = reloadOption(process);
+        const at = reloadRef(process);
+        if (!option || !at || isDevDeployment(deployment, process)) continue;
+        const server = process.invocation.server;
+        const workers = optionValue(process.invocation, "workers");
+        const note =
+          server === "uvicorn"
+            ? workers?.value && workers.value.value !== "1"
+              ? ` uvicorn also ignores --workers ${workers.value.value} with --reload: one process serves everything.`
+              : " uvicorn runs a single process under the reloader and ignores --workers."
+            : server === "gunicorn"
+              ? " gunicorn's reloader is also incompatible with --preload."
+              : "";
+        const edit = option.value ? undefined : removeOptionEdit(option, text);
+        report({
+          at,
+          deployment,
+          message:
+            `${server} runs with --reload in ${deployment.name}: a file watcher scans the source tree (polling, unless inotify or ` +
+            `watchfiles is installed) and costs CPU in every container, and any file change restarts the workers mid-request. --reload is for development.${note}`,
+          fixes: edit ? [{ title: "Remove --reload", safe: true, edits: [edit] }] : [],
+        });
+      }
+    }
+  },
+});

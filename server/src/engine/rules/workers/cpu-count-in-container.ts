@@ -1,0 +1,74 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import { fileKind } from "../../model/build.ts";
+import type { Deployment } from "../../model/types.ts";
+import { parseGunicornConf } from "../../parse/gunicorn-conf.ts";
+import type { CpuFormula } from "../../parse/setting-expr.ts";
+import { defineRule } from "../define.ts";
+import { formatCpus } from "./recommended.ts";
+
+/** A host of this size shows what cpu_count() can return on a shared container host. */
+const EXAMPLE_HOST_CPUS = 16;
+
+function isContainer(deployment: Deployment): boolean {
+  return deployment.id.startsWith("compose:") || deployment.id.startsWith("apprunner:") || [...deployment.files].some((f) => fileKind(f) === "dockerfile");
+}
+
+function apply(formula: CpuFormula, cpus: number): number {
+  let n = Math.floor(formula.multiplier * cpus + formula.add);
+  if (formula.min !== undefined) n = Math.max(n, formula.min);
+  if (formula.max !== undefined) n = Math.min(n, formula.max);
+  return Math.max(1, n);
+}
+
+export default defineRule({
+  meta: {
+    id: "workers/cpu-count-in-container",
+    summary: "Workers computed from cpu_count() inside a container",
+    severity: "warning",
+    fix: "none",
+    sources: [SOURCES.pythonCpuCount, SOURCES.pythonCpuCountCgroups, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus],
+    docs: {
+      why:
+        "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
+        "the container: Python does not read cgroup limits. `workers = multiprocessing.cpu_count() * 2 + 1` in a container " +
+        "limited to 1 CPU on a 16-CPU host starts 33 workers that share one CPU, each with its own memory and database pool, " +
+        "and the count changes with whatever host the container lands on. Set the workers from the deployment's CPU limit " +
+        "(an environment variable such as WEB_CONCURRENCY, or a number).",
+      bad: {
+        "docker-compose.yml": "services:\n  api:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n",
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "-c", "gunicorn.conf.py", "app:app"]\n',
+        "gunicorn.conf.py": "import multiprocessing\n\nworkers = multiprocessing.cpu_count() * 2 + 1\n",
+      },
+      good: {
+        "docker-compose.yml": "services:\n  api:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n",
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "-c", "gunicorn.conf.py", "app:app"]\n',
+        "gunicorn.conf.py": "import os\n\nworkers = int(os.environ.get(\"WEB_CONCURRENCY\", \"3\"))\n",
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      if (!isContainer(deployment)) continue;
+      for (const process of deployment.processes) {
+        const fromCpu = process.workersFromCpuCount;
+        if (!fromCpu) continue;
+        const source = text(fromCpu.at.file);
+        const formula = source === undefined ? undefined : parseGunicornConf(source, fromCpu.at.file).settings.get("workers")?.cpuFormula;
+        const cpus = deployment.cpus;
+        const hostCount = formula ? `${apply(formula, EXAMPLE_HOST_CPUS)} workers on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host";
+        const use = cpus && formula ? apply(formula, cpus.value) : undefined;
+        report({
+          at: fromCpu.at,
+          deployment,
+          message:
+            `${fromCpu.formula} counts the host's CPUs, not the container's: Python's cpu_count() does not read the cgroup CPU quota, ` +
+            `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
+            (cpus
+              ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set workers = ${use}.` : "."}`
+              : " Set the workers from the container's CPU limit."),
+          related: cpus?.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,244 @@
+// Resource bombs: inputs built to blow up time or memory. Each must finish within a bound with a
+// parse/error finding, a plain result, or a logged skip; heap growth is measured and bounded.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it, type TestContext } from "node:test";
+import type { AuditResult } from "../../server/src/engine/api.ts";
+import { audit, isDeploymentFile } from "../../server/src/engine/audit.ts";
+import { readTextFile } from "../../server/src/lsp/host.ts";
+import { diskHost } from "../../server/src/node/disk-host.ts";
+import { memoryHost } from "../helpers/memory-host.ts";
+import { rangeProblems } from "./workspaces.ts";
+
+const LIMIT_MS = 5000;
+const MB = 1024 * 1024;
+
+interface Measured<T> {
+  value: T;
+  ms: number;
+  heapMB: number;
+}
+function measure<T>(fn: () => T): Measured<T> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const value = fn();
+  const ms = performance.now() - t0;
+  const heapMB = (process.memoryUsage().heapUsed - heap0) / MB;
+  return { value, ms, heapMB };
+}
+
+function report(t: TestContext, what: string, m: Measured<unknown>, note: string) {
+  t.diagnostic(`${what}: ${m.ms.toFixed(0)} ms, heap +${m.heapMB.toFixed(1)} MB, ${note}`);
+}
+
+/** Runs audit() on a memory workspace, checks time, heap, ranges, and returns the result. */
+function auditBounded(t: TestContext, what: string, files: Record<string, string>, heapLimitMB: number): AuditResult {
+  const host = memoryHost(files);
+  const m = measure(() => audit(host));
+  const parseErrors = m.value.findings.filter((f) => f.rule === "parse/error");
+  report(t, what, m, `${m.value.findings.length} findings (${parseErrors.length} parse/error${parseErrors[0] ? `: ${parseErrors[0].message.slice(0, 80)}` : ""})`);
+  assert.ok(m.ms < LIMIT_MS, `${what} took ${m.ms.toFixed(0)} ms`);
+  assert.ok(m.heapMB < heapLimitMB, `${what} grew the heap by ${m.heapMB.toFixed(0)} MB`);
+  assert.deepEqual(rangeProblems(m.value, host.read), []);
+  return m.value;
+}
+
+const parseErrorsIn = (r: AuditResult, file: string) => r.findings.filter((f) => f.rule === "parse/error" && f.at.file === file);
+
+// ---- YAML alias bombs --------------------------------------------------------------------------
+
+/** "Billion laughs": 9 levels of anchors, each a list of 9 aliases of the level below (9^9 leaves). */
+function laughs(): string {
+  const lines = ['x-l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+  for (let i = 1; i <= 9; i++) lines.push(`x-l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(", ")}]`);
+  return `${lines.join("\n")}\nservices:\n  api:\n    image: python:3.12\n    command: *l9\n    entrypoint: *l9\n    environment: *l9\n`;
+}
+
+/** The same bomb built from maps and merge keys, reached through a service's environment and command. */
+function mergeBomb(): string {
+  const lines = ['x-m0: &m0 {A: "1", B: "2", C: "3", D: "4", E: "5", F: "6", G: "7", H: "8", I: "9"}'];
+  for (let i = 1; i <= 9; i++) lines.push(`x-m${i}: &m${i} {<<: [${Array(9).fill(`*m${i - 1}`).join(", ")}], K${i}: "v"}`);
+  lines.push('x-c0: &c0 ["gunicorn", "-w", "4", "app:app"]');
+  for (let i = 1; i <= 9; i++) lines.push(`x-c${i}: &c${i} [${Array(9).fill(`*c${i - 1}`).join(", ")}]`);
+  lines.push("x-svc: &svc");
+  lines.push("  environment: *m9");
+  lines.push("  command: *c9");
+  lines.push("services:");
+  for (const name of ["api", "worker"]) {
+    lines.push(`  ${name}:`);
+    lines.push("    <<: [*svc, *m9]");
+    lines.push("    image: python:3.12");
+    lines.push("    environment:");
+    lines.push("      <<: *m9");
+    lines.push("      WORKERS: '3'");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+describe("bombs: YAML", () => {
+  it("billion laughs (9 levels x 9 aliases) as docker-compose.yml", (t) => {
+    auditBounded(t, "alias bomb", { "docker-compose.yml": laughs() }, 200);
+  });
+
+  it(
+    "billion laughs under a service's environment/command through merge keys",
+    () => {
+      // Run in a child process with a hard timeout so a hang cannot stall the suite.
+      const script = `const { audit } = require(${JSON.stringify(join(__dirname, "..", "..", "server", "src", "engine", "audit.ts"))});
+        audit({ list: () => ["docker-compose.yml"], read: () => ${JSON.stringify(mergeBomb())} });`;
+      const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { timeout: LIMIT_MS, encoding: "utf8" });
+      assert.equal(r.error, undefined, `audit did not finish in ${LIMIT_MS} ms`);
+      assert.equal(r.status, 0, r.stderr);
+    },
+  );
+
+  it("billion laughs as apprunner.yaml", (t) => {
+    const text = laughs().replace("services:\n  api:\n    image: python:3.12\n    command: *l9\n    entrypoint: *l9\n    environment: *l9\n", "version: 1.0\nruntime: python3\nrun:\n  command: *l9\n  env: *l9\n");
+    auditBounded(t, "apprunner alias bomb", { "apprunner.yaml": text }, 200);
+  });
+
+  it("100,000 levels of flow nesting in docker-compose.yml and apprunner.yaml", (t) => {
+    const deep = `services: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`;
+    const r = auditBounded(t, "YAML nesting 100k", { "docker-compose.yml": deep, "apprunner.yaml": deep.replace("services", "run") }, 500);
+    assert.ok(r.findings.length >= 0);
+    const open = `services: ${"{a: ".repeat(100_000)}\n`;
+    const r2 = auditBounded(t, "YAML unclosed {a: x100k", { "docker-compose.yml": open }, 500);
+    assert.ok(parseErrorsIn(r2, "docker-compose.yml").length > 0, "an unclosed flow map is a parse error");
+  });
+
+  it("100,000 levels of block nesting (a list of lists) in docker-compose.yml", (t) => {
+    auditBounded(t, "YAML block nesting 100k", { "docker-compose.yml": `services:\n  api:\n    command: ${"- ".repeat(100_000)}x\n` }, 500);
+  });
+});
+
+describe("bombs: JSON", () => {
+  it("100,000 levels of nesting in service.json", (t) => {
+    auditBounded(t, "JSON arrays 100k", { "service.json": `${"[".repeat(100_000)}${"]".repeat(100_000)}` }, 500);
+    auditBounded(t, "JSON objects 100k", { "service.json": `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}` }, 500);
+    auditBounded(t, "JSON unclosed 100k", { "service.json": `{"InstanceConfiguration": ${"[".repeat(100_000)}` }, 500);
+  });
+});
+
+describe("bombs: nginx", () => {
+  it("an include loop (nginx.conf -> a -> b -> nginx.conf, and a self-include)", (t) => {
+    const r = auditBounded(
+      t,
+      "nginx include loop",
+      {
+        "nginx.conf": "events {}\nhttp { include a.conf; include nginx.conf; }\n",
+        "a.conf": "include b.conf;\n",
+        "b.conf": "include nginx.conf;\ninclude a.conf;\n",
+      },
+      100,
+    );
+    assert.ok(
+      r.findings.some((f) => f.rule === "parse/error" && f.message.includes("include loop")),
+      `an include-loop error; got ${JSON.stringify(r.findings.map((f) => f.message))}`,
+    );
+  });
+
+  it("an include glob matching 5,000 files, included 3 times", (t) => {
+    const files: Record<string, string> = { "nginx.conf": "events {}\nhttp {\n  include conf.d/*.conf;\n  include conf.d/*.conf;\n  include conf.d/*.conf;\n}\n" };
+    for (let i = 0; i < 5000; i++) files[`conf.d/site${String(i).padStart(4, "0")}.conf`] = `server { listen ${8000 + (i % 1000)}; }\n`;
+    auditBounded(t, "nginx glob 5000 files", files, 500);
+  });
+
+  it(
+    "a glob whose files include the same glob again stays cheap",
+    { todo: "each of N files re-includes the glob: 200 files -> 2.7 s and 67,064 include-loop findings; 5,000 files does not finish in 20 s" },
+    (t) => {
+      const files: Record<string, string> = { "nginx.conf": "events {}\nhttp {\n  include conf.d/*.conf;\n}\n" };
+      for (let i = 0; i < 120; i++) files[`conf.d/site${String(i).padStart(4, "0")}.conf`] = `server { listen ${8000 + i}; include conf.d/*.conf; }\n`;
+      const r = auditBounded(t, "nginx self-including glob x120", files, 500);
+      assert.ok(r.findings.length < 500, `${r.findings.length} findings`);
+    },
+  );
+});
+
+// ---- very large and non-text files -----------------------------------------------------------
+
+/** A syntactically valid compose file of about `bytes` characters: many services. */
+function bigCompose(bytes: number): string {
+  const unit = "  svc{i}:\n    image: python:3.12\n    command: gunicorn -w 4 app:app\n    environment:\n      WORKERS: '3'\n";
+  const parts = ["services:\n"];
+  let size = parts[0].length;
+  for (let i = 0; size < bytes; i++) {
+    const s = unit.replace("{i}", String(i));
+    parts.push(s);
+    size += s.length;
+  }
+  return parts.join("");
+}
+
+let tmp: string | undefined;
+after(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+function tempWorkspace(): string {
+  tmp ??= mkdtempSync(join(tmpdir(), "headroom-bombs-"));
+  const dir = mkdtempSync(join(tmp, "ws-"));
+  return dir;
+}
+
+describe("bombs: size and encoding", () => {
+  it(
+    "a large docker-compose.yml through the engine directly (in memory) is read in bounded time",
+    { todo: "the engine has no size limit of its own: a 5 MB compose (just under the hosts' cap) takes ~18 s and +400 MB heap; 50 MB does not finish in 25 s" },
+    (t) => {
+      auditBounded(t, "1 MB compose in memory", { "docker-compose.yml": bigCompose(1 * MB) }, 200);
+    },
+  );
+
+  it("a 50 MB docker-compose.yml through the disk host is skipped with a note", (t) => {
+    const dir = tempWorkspace();
+    writeFileSync(join(dir, "docker-compose.yml"), bigCompose(50 * MB));
+    writeFileSync(join(dir, "start.sh"), "exec uvicorn main:app\n");
+    const logs: string[] = [];
+    const m = measure(() => audit(diskHost(dir, { filter: isDeploymentFile, log: (s) => logs.push(s) })));
+    report(t, "50 MB compose via disk host", m, `log: ${JSON.stringify(logs)}`);
+    assert.ok(m.ms < LIMIT_MS);
+    assert.ok(m.heapMB < 100, `heap +${m.heapMB} MB`);
+    assert.ok(logs.some((l) => l.includes("docker-compose.yml") && l.includes("larger than")), JSON.stringify(logs));
+    assert.ok(!m.value.filesRead.includes("docker-compose.yml"));
+    assert.equal(readTextFile(join(dir, "docker-compose.yml"))?.text, undefined, "the language server's reader skips it too");
+  });
+
+  it("a binary docker-compose.yml (random bytes with NULs) is skipped by the disk host", (t) => {
+    const dir = tempWorkspace();
+    const bytes = randomBytes(64 * 1024);
+    bytes[10] = 0;
+    bytes[5000] = 0;
+    writeFileSync(join(dir, "docker-compose.yml"), bytes);
+    const logs: string[] = [];
+    const m = measure(() => audit(diskHost(dir, { filter: isDeploymentFile, log: (s) => logs.push(s) })));
+    report(t, "binary compose via disk host", m, `log: ${JSON.stringify(logs)}`);
+    assert.ok(m.ms < LIMIT_MS);
+    assert.ok(logs.some((l) => l.includes("docker-compose.yml") && l.includes("binary")), JSON.stringify(logs));
+    assert.deepEqual(m.value.findings, []);
+    assert.equal(readTextFile(join(dir, "docker-compose.yml"))?.text, undefined);
+    // The same bytes decoded and handed to the engine anyway must not break it.
+    auditBounded(t, "binary compose as text in memory", { "docker-compose.yml": bytes.toString("latin1") }, 100);
+  });
+
+  it("invalid UTF-8 in docker-compose.yml, service.json, nginx.conf and start.sh", (t) => {
+    const dir = tempWorkspace();
+    const bad = Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x90, 0x28, 0xbc, 0xed, 0xa0, 0x80]);
+    const withBad = (s: string) => Buffer.concat([Buffer.from(s.slice(0, 20)), bad, Buffer.from(s.slice(20)), bad]);
+    writeFileSync(join(dir, "docker-compose.yml"), withBad("services:\n  api:\n    command: gunicorn -w 9 app:app\n    cpus: 1\n"));
+    writeFileSync(join(dir, "service.json"), withBad('{"InstanceConfiguration": {"Cpu": "1 vCPU"}}'));
+    writeFileSync(join(dir, "nginx.conf"), withBad("events {}\nhttp { server { listen 80; } }\n"));
+    writeFileSync(join(dir, "start.sh"), withBad("#!/bin/sh\nexec gunicorn -w 9 app:app\n"));
+    const logs: string[] = [];
+    const host = diskHost(dir, { filter: isDeploymentFile, log: (s) => logs.push(s) });
+    const m = measure(() => audit(host));
+    report(t, "invalid UTF-8 via disk host", m, `${m.value.findings.length} findings: ${m.value.findings.map((f) => `${f.at.file} ${f.rule}`).join(", ")}; log: ${JSON.stringify(logs)}`);
+    assert.ok(m.ms < LIMIT_MS);
+    assert.deepEqual(rangeProblems(m.value, host.read), []);
+  });
+});

@@ -1,0 +1,478 @@
+// Multi-file linking in the deployment model: each test builds a small workspace in memory and
+// checks which process the model finds, its worker count, where that number is written (the
+// text under `at`), and how the deployment's files are linked.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
+import type { Deployment, DeploymentModel, ServerProcess } from "../../server/src/engine/model/types.ts";
+import type { ParseProblem, SourceRef } from "../../server/src/engine/types.ts";
+import { memoryHost } from "../helpers/memory-host.ts";
+
+interface Built {
+  model: DeploymentModel;
+  problems: ParseProblem[];
+  /** The text a ref points at. */
+  text(at: SourceRef | undefined): string | undefined;
+  deployment(id: string): Deployment;
+}
+
+function build(files: Record<string, string>): Built {
+  const host = memoryHost(files);
+  const problems: ParseProblem[] = [];
+  const model = buildModel(host, host.list().filter((p) => fileKind(p) !== undefined), problems);
+  return {
+    model,
+    problems,
+    text: (at) => (at ? files[at.file]?.slice(at.start, at.end) : undefined),
+    deployment: (id) => {
+      const found = model.deployments.find((d) => d.id === id);
+      assert.ok(found, `no deployment ${id}; have ${model.deployments.map((d) => d.id).join(", ")}`);
+      return found;
+    },
+  };
+}
+
+function only(deployment: Deployment): ServerProcess {
+  assert.equal(deployment.processes.length, 1, `processes of ${deployment.id}: ${deployment.processes.map((p) => p.invocation.server).join(", ")}`);
+  return deployment.processes[0];
+}
+
+/** `from → to` of each link, to compare without the wording. */
+function links(deployment: Deployment): string[] {
+  return deployment.links.map((l) => `${l.from} → ${l.to}`);
+}
+
+describe("compose → Dockerfile → entrypoint script", () => {
+  const files = {
+    "docker-compose.yml": ["services:", "  web:", "    build: ./api", "    deploy:", "      resources:", "        limits:", '          cpus: "2"', ""].join("\n"),
+    "api/Dockerfile": [
+      "FROM python:3.12-slim",
+      "COPY docker-entrypoint.sh /docker-entrypoint.sh",
+      'ENTRYPOINT ["/docker-entrypoint.sh"]',
+      'CMD ["gunicorn", "--workers", "3", "app:app"]',
+      "",
+    ].join("\n"),
+    "api/docker-entrypoint.sh": ["#!/bin/sh", "set -e", "python manage.py migrate", 'exec "$@"', ""].join("\n"),
+  };
+
+  test("the CMD handed to `exec \"$@\"` is the server, with its words once", () => {
+    const b = build(files);
+    assert.deepEqual(b.problems, []);
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.equal(web.cpus?.value, 2);
+    const p = only(web);
+    assert.equal(p.invocation.server, "gunicorn");
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workers.origin, "stated");
+    assert.equal(p.workers.at?.file, "api/Dockerfile");
+    assert.equal(b.text(p.workers.at), "3");
+    assert.equal(b.text({ file: p.invocation.program.fact.at?.file ?? "", start: p.invocation.program.start, end: p.invocation.program.end }), "gunicorn");
+    assert.deepEqual(
+      p.words.map((w) => w.value),
+      ["gunicorn", "--workers", "3", "app:app"],
+    );
+    assert.deepEqual([...web.files].sort(), ["api/Dockerfile", "api/docker-entrypoint.sh", "docker-compose.yml"]);
+    assert.deepEqual(links(web), ["docker-compose.yml → api/Dockerfile", "api/Dockerfile → api/docker-entrypoint.sh"]);
+  });
+
+  test("the script is claimed by the compose deployment and does not stand alone", () => {
+    const b = build(files);
+    assert.deepEqual(
+      b.model.deployments.map((d) => d.id),
+      ["compose:docker-compose.yml#web"],
+    );
+  });
+
+  test("an entrypoint script that is not in the workspace still hands over to the CMD", () => {
+    const { "api/docker-entrypoint.sh": _script, ...rest } = files;
+    const b = build(rest);
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(b.text(p.workers.at), "3");
+  });
+});
+
+describe("compose command replaces the Dockerfile CMD", () => {
+  test("string command", () => {
+    const compose = ["services:", "  api:", "    build: .", "    command: gunicorn -w 2 app:app", ""].join("\n");
+    const b = build({ "docker-compose.yml": compose, Dockerfile: 'FROM python:3.12\nCMD ["uvicorn", "app:app", "--workers", "8"]\n' });
+    const p = only(b.deployment("compose:docker-compose.yml#api"));
+    assert.equal(p.invocation.server, "gunicorn");
+    assert.equal(p.workers.value, 2);
+    assert.equal(p.workers.at?.file, "docker-compose.yml");
+    assert.equal(b.text(p.workers.at), "2");
+    assert.equal(b.text(p.commandAt), "gunicorn");
+  });
+
+  test("list command", () => {
+    const compose = ["services:", "  api:", "    build: .", '    command: ["gunicorn", "--workers", "3", "app:app"]', ""].join("\n");
+    const b = build({ "docker-compose.yml": compose, Dockerfile: 'FROM python:3.12\nCMD ["uvicorn", "app:app"]\n' });
+    const p = only(b.deployment("compose:docker-compose.yml#api"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(b.text(p.workers.at), "3");
+    // A list item's span excludes its quotes.
+    assert.equal(b.text(p.commandAt), "gunicorn");
+  });
+});
+
+describe("docker-compose.override.yml replaces the base command", () => {
+  const base = ["services:", "  web:", "    image: app", "    command: uvicorn app:app --workers 3", ""].join("\n");
+  const override = ["services:", "  web:", "    command: uvicorn app:app --workers 1 --reload", ""].join("\n");
+
+  test("the override's command wins: one worker with --reload", () => {
+    const b = build({ "docker-compose.yml": base, "docker-compose.override.yml": override });
+    const web = b.deployment("compose:docker-compose.yml#web");
+    const p = only(web);
+    assert.equal(p.invocation.server, "uvicorn");
+    assert.equal(p.workers.value, 1);
+    assert.equal(p.workers.at?.file, "docker-compose.override.yml");
+    assert.equal(b.text(p.workers.at), "1");
+    assert.equal(p.reload?.file, "docker-compose.override.yml");
+    assert.equal(b.text(p.reload), "--reload");
+    assert.deepEqual([...web.files].sort(), ["docker-compose.override.yml", "docker-compose.yml"]);
+    assert.deepEqual(links(web), ["docker-compose.override.yml → docker-compose.yml"]);
+    assert.equal(b.model.deployments.length, 1, "the override is not a project of its own");
+  });
+
+  test("without the override the base command stands", () => {
+    const b = build({ "docker-compose.yml": base });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(b.text(p.workers.at), "3");
+    assert.equal(p.reload, undefined);
+  });
+
+  test("an override that only adds environment keeps the base command and merges the env", () => {
+    const envOnly = ["services:", "  web:", "    environment:", "      LOG_LEVEL: debug", ""].join("\n");
+    const b = build({ "docker-compose.yml": base, "docker-compose.override.yml": envOnly });
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.equal(only(web).workers.value, 3);
+    assert.equal(web.env.get("LOG_LEVEL")?.value, "debug");
+  });
+
+  test("a variant file (docker-compose.prod.yml) is a project of its own", () => {
+    const prod = ["services:", "  web:", "    command: gunicorn app.wsgi --workers 4", "    deploy:", "      resources:", "        limits:", "          cpus: '1.5'", ""].join("\n");
+    const b = build({ "docker-compose.yml": base, "docker-compose.prod.yml": prod });
+    const p = only(b.deployment("compose:docker-compose.prod.yml#web"));
+    assert.equal(p.invocation.server, "gunicorn");
+    assert.equal(p.workers.value, 4);
+    assert.equal(b.text(p.workers.at), "4");
+    assert.equal(b.deployment("compose:docker-compose.prod.yml#web").cpus?.value, 1.5);
+    assert.equal(only(b.deployment("compose:docker-compose.yml#web")).workers.value, 3);
+  });
+});
+
+describe("App Runner", () => {
+  test("StartCommand with JSON escapes: spans point at the characters in the file", () => {
+    const json = [
+      "{",
+      '  "ServiceName": "api",',
+      '  "SourceConfiguration": {',
+      '    "ImageRepository": {',
+      '      "ImageConfiguration": {',
+      '        "StartCommand": "sh -c \\"gunicorn -w 4 app:app\\""',
+      "      }",
+      "    }",
+      "  },",
+      '  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }',
+      "}",
+      "",
+    ].join("\n");
+    assert.ok(json.includes('"sh -c \\"gunicorn -w 4 app:app\\""'));
+    const b = build({ "service.json": json });
+    const d = b.deployment("apprunner:service.json");
+    assert.equal(d.cpus?.value, 2);
+    assert.equal(b.text(d.cpus?.at), "2 vCPU");
+    const p = only(d);
+    assert.equal(p.invocation.server, "gunicorn");
+    assert.equal(p.workers.value, 4);
+    assert.equal(b.text(p.workers.at), "4");
+    assert.equal(b.text({ file: "service.json", start: p.invocation.program.start, end: p.invocation.program.end }), "gunicorn");
+  });
+
+  test("a \\u escape in the worker count is one character with a six-character span", () => {
+    const json = '{"ServiceName": "api", "SourceConfiguration": {"ImageRepository": {"ImageConfiguration": {"StartCommand": "gunicorn -w \\u0035 app:app"}}}}';
+    const b = build({ "service.json": json });
+    const p = only(b.deployment("apprunner:service.json"));
+    assert.equal(p.workers.value, 5);
+    assert.equal(b.text(p.workers.at), "\\u0035");
+  });
+
+  test("service.json with no StartCommand runs the start.sh in its folder, with its env", () => {
+    const json = [
+      "{",
+      '  "ServiceName": "api",',
+      '  "SourceConfiguration": { "CodeRepository": { "CodeConfiguration": { "CodeConfigurationValues": {',
+      '    "RuntimeEnvironmentVariables": { "GUNICORN_WORKERS": "5" } } } } },',
+      '  "InstanceConfiguration": { "Cpu": "1 vCPU", "Memory": "2 GB" }',
+      "}",
+      "",
+    ].join("\n");
+    const script = ["#!/bin/bash", "WORKERS=${GUNICORN_WORKERS:-2}", "exec gunicorn --workers ${WORKERS} app:app", ""].join("\n");
+    const b = build({ "deploy/service.json": json, "deploy/start.sh": script });
+    const d = b.deployment("apprunner:deploy/service.json");
+    assert.deepEqual(links(d), ["deploy/service.json → deploy/start.sh"]);
+    assert.deepEqual([...d.files].sort(), ["deploy/service.json", "deploy/start.sh"]);
+    const p = only(d);
+    assert.equal(p.workers.value, 5);
+    assert.equal(p.workers.at?.file, "deploy/service.json");
+    assert.equal(b.text(p.workers.at), "5");
+    assert.equal(b.model.deployments.length, 1, "start.sh is claimed by the App Runner service");
+  });
+
+  test("without the env value the script's default is the number", () => {
+    const json = '{"ServiceName": "api", "InstanceConfiguration": {"Cpu": "1 vCPU"}}';
+    const script = "#!/bin/sh\nexec gunicorn --workers ${GUNICORN_WORKERS:-2} app:app\n";
+    const b = build({ "service.json": json, "start.sh": script });
+    const p = only(b.deployment("apprunner:service.json"));
+    assert.equal(p.workers.value, 2);
+    assert.equal(p.workers.at?.file, "start.sh");
+    assert.equal(b.text(p.workers.at), "2");
+  });
+
+  test("apprunner.yaml run.command, on App Runner's default 1 vCPU", () => {
+    const yaml = ["version: 1.0", "runtime: python3", "run:", "  command: gunicorn --workers 3 app:app", "  network:", "    port: 8000", ""].join("\n");
+    const b = build({ "apprunner.yaml": yaml });
+    const d = b.deployment("apprunner:apprunner.yaml");
+    assert.equal(d.cpus?.value, 1);
+    assert.equal(d.cpus?.origin, "default");
+    const p = only(d);
+    assert.equal(p.workers.value, 3);
+    assert.equal(b.text(p.workers.at), "3");
+  });
+
+  test("apprunner.json + Dockerfile in the same folder: the image's CMD runs on the service's CPU", () => {
+    const json = '{"ServiceName": "iris", "InstanceConfiguration": {"Cpu": "0.25 vCPU", "Memory": "0.5 GB"}}';
+    const dockerfile = 'FROM python:3.11-slim\nCMD ["uvicorn", "app.main:app", "--port", "9000"]\n';
+    const b = build({ "apprunner.json": json, Dockerfile: dockerfile });
+    const d = b.deployment("apprunner:apprunner.json");
+    assert.equal(d.cpus?.value, 0.25);
+    assert.deepEqual(links(d), ["apprunner.json → Dockerfile"]);
+    const p = only(d);
+    assert.equal(p.invocation.server, "uvicorn");
+    assert.equal(p.workers.value, 1);
+    assert.equal(p.workers.origin, "default");
+  });
+});
+
+describe("Procfile", () => {
+  test("web and worker lines are deployments of their own", () => {
+    const procfile = ["web: gunicorn app:app --workers ${WEB_CONCURRENCY:-3}", "worker: celery -A app worker --concurrency 4", "release: python manage.py migrate", ""].join("\n");
+    const b = build({ Procfile: procfile });
+    const web = only(b.deployment("procfile:Procfile#web"));
+    assert.equal(web.invocation.server, "gunicorn");
+    assert.equal(web.workers.value, 3);
+    assert.equal(b.text(web.workers.at), "3");
+    const worker = only(b.deployment("procfile:Procfile#worker"));
+    assert.equal(worker.invocation.server, "celery");
+    assert.equal(worker.workers.value, 4);
+    assert.equal(b.text(worker.workers.at), "4");
+    assert.equal(b.deployment("procfile:Procfile#release").processes.length, 0);
+  });
+});
+
+describe("compose values from .env and env_file", () => {
+  const compose = ["services:", "  web:", "    image: app", "    command: gunicorn --workers ${WORKERS:-2} app:app", ""].join("\n");
+
+  test("${WORKERS:-2} takes the project .env value", () => {
+    const b = build({ "docker-compose.yml": compose, ".env": "WORKERS=4\n" });
+    const d = b.deployment("compose:docker-compose.yml#web");
+    const p = only(d);
+    assert.equal(p.workers.value, 4);
+    assert.equal(p.workers.at?.file, ".env");
+    assert.equal(b.text(p.workers.at), "4");
+    assert.ok(d.files.has(".env"));
+  });
+
+  test("${WORKERS:-2} falls back to its default without a .env", () => {
+    const b = build({ "docker-compose.yml": compose });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 2);
+    assert.equal(b.text(p.workers.at), "2");
+  });
+
+  test("environment: WEB_CONCURRENCY: ${WEB_CONCURRENCY:-3} is read from .env by gunicorn", () => {
+    const c = ["services:", "  web:", "    image: app", "    command: gunicorn app:app", "    environment:", "      WEB_CONCURRENCY: ${WEB_CONCURRENCY:-3}", ""].join("\n");
+    const withEnv = build({ "docker-compose.yml": c, ".env": "WEB_CONCURRENCY=6\n" });
+    const p = only(withEnv.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 6);
+    assert.equal(withEnv.text(p.workers.at), "6");
+    const without = build({ "docker-compose.yml": c });
+    const q = only(without.deployment("compose:docker-compose.yml#web"));
+    assert.equal(q.workers.value, 3);
+    assert.equal(without.text(q.workers.at), "3");
+  });
+
+  test("env_file feeds the container's environment and joins the deployment", () => {
+    const c = ["services:", "  web:", "    image: app", "    command: gunicorn app:app", "    env_file:", "      - config/web.env", ""].join("\n");
+    const b = build({ "docker-compose.yml": c, "config/web.env": "# web\nWEB_CONCURRENCY=5\n" });
+    const d = b.deployment("compose:docker-compose.yml#web");
+    const p = only(d);
+    assert.equal(p.workers.value, 5);
+    assert.equal(p.workers.at?.file, "config/web.env");
+    assert.equal(b.text(p.workers.at), "5");
+    assert.ok(d.files.has("config/web.env"));
+  });
+});
+
+describe("YAML anchors and merge keys", () => {
+  const compose = [
+    "x-app: &app",
+    "  image: app",
+    "  command: gunicorn --workers 4 app:app",
+    "  deploy:",
+    "    resources:",
+    "      limits:",
+    '        cpus: "1"',
+    "services:",
+    "  web:",
+    "    <<: *app",
+    "  web2:",
+    "    <<: *app",
+    "    command: gunicorn --workers 2 app:app",
+    "",
+  ].join("\n");
+
+  test("a merged command and limit are read where the anchor writes them; an explicit key wins", () => {
+    const b = build({ "docker-compose.yml": compose });
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.equal(web.cpus?.value, 1);
+    const p = only(web);
+    assert.equal(p.workers.value, 4);
+    assert.equal(b.text(p.workers.at), "4");
+    assert.ok((p.workers.at?.start ?? 0) < compose.indexOf("services:"), "the anchor's text");
+    const web2 = b.deployment("compose:docker-compose.yml#web2");
+    assert.equal(web2.cpus?.value, 1);
+    const q = only(web2);
+    assert.equal(q.workers.value, 2);
+    assert.equal(b.text(q.workers.at), "2");
+    assert.ok((q.workers.at?.start ?? 0) > compose.indexOf("web2:"));
+  });
+});
+
+describe("sh -c strings", () => {
+  test("compose `command: bash -c \"...\"` runs the server inside the string", () => {
+    const compose = ["services:", "  api:", "    image: app", '    command: bash -c "gunicorn main:app -w 2 -b unix:/tmp/api.sock"', ""].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const p = only(b.deployment("compose:docker-compose.yml#api"));
+    assert.equal(p.invocation.server, "gunicorn");
+    assert.equal(p.workers.value, 2);
+    assert.equal(b.text(p.workers.at), "2");
+  });
+
+  test("compose string command: the server after `wait; ...` in a bash -c script", () => {
+    const compose = ["services:", "  web:", "    image: app", "    command: bash -c 'while !</dev/tcp/db/5432; do sleep 1; done; uwsgi --processes 3 uwsgi.ini'", ""].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.invocation.server, "uwsgi");
+    assert.equal(p.workers.value, 3);
+    assert.equal(b.text(p.workers.at), "3");
+  });
+
+  test("compose list command [sh, -c, '... && gunicorn ...']", () => {
+    const compose = ["services:", "  api:", "    image: app", '    command: ["sh", "-c", "python manage.py migrate && gunicorn -w 3 app:app"]', ""].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const p = only(b.deployment("compose:docker-compose.yml#api"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(b.text(p.workers.at), "3");
+  });
+
+  test("Dockerfile CMD [\"sh\", \"-c\", \"gunicorn ...\"] under compose", () => {
+    const compose = ["services:", "  api:", "    build: .", ""].join("\n");
+    const dockerfile = 'FROM python:3.12\nCMD ["sh", "-c", "exec gunicorn --workers 5 app:app"]\n';
+    const b = build({ "docker-compose.yml": compose, Dockerfile: dockerfile });
+    const p = only(b.deployment("compose:docker-compose.yml#api"));
+    assert.equal(p.workers.value, 5);
+    assert.equal(p.workers.at?.file, "Dockerfile");
+    assert.equal(b.text(p.workers.at), "5");
+  });
+
+  test("Dockerfile shell-form CMD runs with sh -c: the server after `migrate &&`", () => {
+    const compose = ["services:", "  api:", "    build: .", ""].join("\n");
+    const dockerfile = "FROM python:3.12\nCMD python manage.py migrate && gunicorn --workers 2 app.wsgi\n";
+    const b = build({ "docker-compose.yml": compose, Dockerfile: dockerfile });
+    const p = only(b.deployment("compose:docker-compose.yml#api"));
+    assert.equal(p.invocation.server, "gunicorn");
+    assert.equal(p.workers.value, 2);
+    assert.equal(b.text(p.workers.at), "2");
+  });
+
+  test("compose entrypoint [bash, -c] with the script as the command", () => {
+    const compose = ["services:", "  api:", "    image: app", "    entrypoint:", "      - bash", "      - -c", "    command:", "      - gunicorn --workers 2 app:app", ""].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const p = only(b.deployment("compose:docker-compose.yml#api"));
+    assert.equal(p.workers.value, 2);
+    assert.equal(b.text(p.workers.at), "2");
+  });
+});
+
+describe("compose entrypoint script that is not in the workspace", () => {
+  test("the command it is given is still the server (chatwoot: entrypoint rails.sh, command rails s)", () => {
+    const compose = ["services:", "  rails:", "    image: chatwoot/chatwoot:latest", "    entrypoint: docker/entrypoints/rails.sh", "    command: ['bundle', 'exec', 'rails', 's', '-p', '3000', '-b', '0.0.0.0']", ""].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const p = only(b.deployment("compose:docker-compose.yml#rails"));
+    assert.equal(p.invocation.server, "rails");
+  });
+
+  test("an entrypoint script in the workspace gets the command as \"$@\"", () => {
+    const compose = ["services:", "  web:", "    image: app", "    entrypoint: ./docker/entrypoint.sh", '    command: ["gunicorn", "-w", "2", "app:app"]', ""].join("\n");
+    const b = build({ "docker-compose.yml": compose, "docker/entrypoint.sh": '#!/bin/sh\nset -e\nexec "$@"\n' });
+    const d = b.deployment("compose:docker-compose.yml#web");
+    const p = only(d);
+    assert.equal(p.workers.value, 2);
+    assert.equal(b.text(p.workers.at), "2");
+    assert.deepEqual(
+      p.words.map((w) => w.value),
+      ["gunicorn", "-w", "2", "app:app"],
+    );
+    assert.ok(d.files.has("docker/entrypoint.sh"));
+  });
+});
+
+describe("server config files", () => {
+  test("puma -C config/puma.rb: workers from the file (ENV.fetch default), linked", () => {
+    const compose = ["services:", "  web:", "    image: app", "    command: bundle exec puma -C config/puma.rb", ""].join("\n");
+    const puma = ["threads 5, 5", "workers ENV.fetch('WEB_CONCURRENCY') { 2 }", "preload_app!", ""].join("\n");
+    const b = build({ "docker-compose.yml": compose, "config/puma.rb": puma });
+    const d = b.deployment("compose:docker-compose.yml#web");
+    const p = only(d);
+    assert.equal(p.invocation.server, "puma");
+    assert.equal(p.workers.value, 2);
+    assert.equal(p.workers.at?.file, "config/puma.rb");
+    assert.equal(b.text(p.workers.at), "2");
+    assert.ok(d.files.has("config/puma.rb"));
+    assert.deepEqual(links(d), ["docker-compose.yml → config/puma.rb"]);
+  });
+
+  test("puma without -C reads config/puma.rb by default; WEB_CONCURRENCY from the service wins", () => {
+    const compose = ["services:", "  web:", "    image: app", "    command: bundle exec puma", "    environment:", "      WEB_CONCURRENCY: 3", ""].join("\n");
+    const puma = "workers ENV.fetch('WEB_CONCURRENCY') { 2 }\n";
+    const b = build({ "docker-compose.yml": compose, "config/puma.rb": puma });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workers.at?.file, "docker-compose.yml");
+    assert.equal(b.text(p.workers.at), "3");
+  });
+
+  test("gunicorn conf: WEB_CONCURRENCY unset falls back to a cpu_count() formula (tiangolo's gunicorn_conf.py)", () => {
+    const conf = [
+      "import multiprocessing",
+      "import os",
+      'web_concurrency_str = os.getenv("WEB_CONCURRENCY", None)',
+      "cores = multiprocessing.cpu_count()",
+      "if web_concurrency_str:",
+      "    web_concurrency = int(web_concurrency_str)",
+      "else:",
+      "    web_concurrency = max(int(cores), 2)",
+      "workers = web_concurrency",
+      "",
+    ].join("\n");
+    const script = '#!/bin/sh\nexec gunicorn -k uvicorn.workers.UvicornWorker -c /gunicorn_conf.py app.main:app\n';
+    const b = build({ "start.sh": script, "gunicorn_conf.py": conf });
+    const d = b.deployment("script:start.sh");
+    const p = only(d);
+    assert.ok(p.workersFromCpuCount, "workers come from cpu_count()");
+    assert.equal(p.workersFromCpuCount.at.file, "gunicorn_conf.py");
+    assert.deepEqual(links(d), ["start.sh → gunicorn_conf.py"]);
+  });
+});

@@ -1,0 +1,88 @@
+// The nginx rules' fixes, checked against Debian's nginx: each firing fixture's nginx.conf, with
+// the fixes of one rule applied, must pass `nginx -t`, and a second audit must not report that
+// rule again (applying the fix twice changes nothing). Skips without nginx unless
+// HEADROOM_REQUIRE_E2E=1.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, it } from "node:test";
+import { audit } from "../../server/src/engine/audit.ts";
+import type { TextEdit } from "../../server/src/engine/types.ts";
+import { memoryHost, readFixture } from "../helpers/memory-host.ts";
+
+const FIXTURES = join(__dirname, "..", "fixtures", "nginx");
+const NGINX = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
+const requireE2E = process.env.HEADROOM_REQUIRE_E2E === "1";
+
+function applyEdits(files: Record<string, string>, edits: TextEdit[]): Record<string, string> {
+  const out = { ...files };
+  const byFile = new Map<string, TextEdit[]>();
+  for (const e of edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  for (const [file, list] of byFile) {
+    let text = out[file];
+    for (const e of [...list].sort((a, b) => b.start - a.start || b.end - a.end)) text = text.slice(0, e.start) + e.newText + text.slice(e.end);
+    out[file] = text;
+  }
+  return out;
+}
+
+function safeEdits(files: Record<string, string>, rule: string): TextEdit[] {
+  return audit(memoryHost(files))
+    .findings.filter((f) => f.rule === rule)
+    .flatMap((f) => f.fixes.filter((x) => x.safe).slice(0, 1).flatMap((x) => x.edits));
+}
+
+/** `nginx -t` on a copy of the folder holding nginx.conf, with upstream host names pointed at 127.0.0.1. */
+function nginxTest(files: Record<string, string>, root: string): { ok: boolean; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), "headroom-nginx-"));
+  try {
+    const base = dirname(root) === "." ? "" : `${dirname(root)}/`;
+    for (const [path, text] of Object.entries(files)) {
+      if (!path.startsWith(base)) continue;
+      const target = join(dir, path.slice(base.length));
+      const rewritten = text.replace(/^(\s*server\s+)([A-Za-z][\w.-]*)(:\d+)?/gm, (_m, lead: string, _host: string, port?: string) => `${lead}127.0.0.1${port ?? ""}`).replace(/^\s*user\s+[^;]*;/gm, "");
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, rewritten);
+    }
+    if (!existsSync(join(dir, "mime.types"))) {
+      if (existsSync("/etc/nginx/mime.types")) copyFileSync("/etc/nginx/mime.types", join(dir, "mime.types"));
+      else writeFileSync(join(dir, "mime.types"), "types {\n    text/html html;\n}\n");
+    }
+    const conf = join(dir, "nginx.conf");
+    const result = spawnSync(NGINX as string, ["-t", "-p", `${dir}/`, "-c", conf, "-g", `error_log stderr; pid ${join(dir, "nginx.pid")};`], { encoding: "utf8" });
+    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("nginx fixes keep the configuration valid for nginx -t", () => {
+  if (!NGINX) {
+    it("needs nginx", (t) => {
+      if (requireE2E) assert.fail("nginx is not installed and HEADROOM_REQUIRE_E2E=1");
+      t.skip("nginx is not installed (apt-get install nginx-light)");
+    });
+    return;
+  }
+  for (const ruleName of readdirSync(FIXTURES)) {
+    const rule = `nginx/${ruleName}`;
+    for (const name of readdirSync(join(FIXTURES, ruleName))) {
+      const files = readFixture(join(FIXTURES, ruleName, name));
+      const root = Object.keys(files).find((p) => p.endsWith("nginx.conf"));
+      if (!root) continue;
+      it(`${rule} / ${name}`, () => {
+        const before = nginxTest(files, root);
+        assert.ok(before.ok, `the fixture itself fails nginx -t:\n${before.output}`);
+        const edits = safeEdits(files, rule);
+        if (edits.length === 0) return;
+        const fixed = applyEdits(files, edits);
+        const after = nginxTest(fixed, root);
+        assert.ok(after.ok, `nginx -t fails after the fix:\n${after.output}\n${fixed[root]}`);
+        assert.deepEqual(safeEdits(fixed, rule), [], "the rule still fires after its fix");
+        assert.deepEqual(audit(memoryHost(fixed)).findings.filter((f) => f.rule === rule).map((f) => f.message), []);
+      });
+    }
+  }
+});

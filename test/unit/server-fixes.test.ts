@@ -1,0 +1,119 @@
+// Applies every fix of the server-invocation rules (and workers/*) to the fixture workspaces and
+// checks that the result is still a valid file of its kind: `bash -n` for shell scripts, a YAML
+// re-parse for compose files, JSON.parse for .json, and, for gunicorn command lines, Debian
+// gunicorn's own argument parser (skipped when /usr/bin/python3 cannot import gunicorn, unless
+// HEADROOM_REQUIRE_E2E=1). Then: re-auditing finds nothing more for that rule at that place,
+// and applying the fix a second time changes nothing.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { audit } from "../../server/src/engine/audit.ts";
+import type { Finding, Fix } from "../../server/src/engine/api.ts";
+import { buildModel } from "../../server/src/engine/model/build.ts";
+import type { ParseProblem } from "../../server/src/engine/types.ts";
+import { memoryHost, readFixture } from "../helpers/memory-host.ts";
+
+const FIXTURES = join(__dirname, "..", "fixtures");
+const PYTHON = "/usr/bin/python3";
+
+function fixtureCases(): Array<{ rule: string; name: string; dir: string }> {
+  const cases: Array<{ rule: string; name: string; dir: string }> = [];
+  for (const group of readdirSync(FIXTURES)) {
+    for (const rule of readdirSync(join(FIXTURES, group))) {
+      for (const name of readdirSync(join(FIXTURES, group, rule))) {
+        const dir = join(FIXTURES, group, rule, name);
+        if (statSync(dir).isDirectory()) cases.push({ rule: `${group}/${rule}`, name, dir });
+      }
+    }
+  }
+  return cases;
+}
+const REQUIRE = process.env.HEADROOM_REQUIRE_E2E === "1";
+const RULE_GROUPS = ["server/", "uvicorn/", "gunicorn/", "workers/", "compose/"];
+
+const probe = spawnSync(PYTHON, ["-c", "import gunicorn.config"], { encoding: "utf8" });
+const gunicornMissing = probe.error || probe.status !== 0 ? `${PYTHON} cannot import gunicorn: ${probe.error?.message ?? probe.stderr.trim()}` : undefined;
+
+function applyFix(files: Record<string, string>, fix: Fix): Record<string, string> {
+  const out = { ...files };
+  const byFile = new Map<string, Fix["edits"]>();
+  for (const e of fix.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  for (const [file, edits] of byFile) {
+    let text = out[file];
+    for (const e of [...edits].sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.newText + text.slice(e.end);
+    out[file] = text;
+  }
+  return out;
+}
+
+function checkSyntax(file: string, text: string): void {
+  if (file.endsWith(".sh")) {
+    const r = spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });
+    assert.equal(r.status, 0, `bash -n ${file}: ${r.stderr}\n${text}`);
+  } else if (/\.ya?ml$/.test(file)) {
+    for (const doc of parseAllDocuments(text) as Array<{ errors: unknown[] }>) assert.deepEqual(doc.errors, [], `${file} no longer parses as YAML:\n${text}`);
+  } else if (file.endsWith(".json")) {
+    assert.doesNotThrow(() => JSON.parse(text), `${file} is no longer JSON`);
+  }
+}
+
+/** gunicorn's own parser on every gunicorn command line of the fixed workspace. */
+function checkGunicorn(files: Record<string, string>): void {
+  const model = buildModel(memoryHost(files), Object.keys(files).sort(), [] as ParseProblem[]);
+  for (const deployment of model.deployments) {
+    for (const process of deployment.processes) {
+      if (process.invocation.server !== "gunicorn") continue;
+      const i = process.words.indexOf(process.invocation.program as (typeof process.words)[number]);
+      const args = process.words.slice(i + 1).map((w) => w.value);
+      if (gunicornMissing) {
+        if (REQUIRE) assert.fail(`HEADROOM_REQUIRE_E2E=1 but ${gunicornMissing}`);
+        continue;
+      }
+      const r = spawnSync(PYTHON, ["-c", "import sys, gunicorn.config as c; c.Config().parser().parse_args(sys.argv[1:])", ...args], { encoding: "utf8" });
+      assert.equal(r.status, 0, `gunicorn refuses ${JSON.stringify(args)}: ${r.stderr}`);
+    }
+  }
+}
+
+const sameFinding = (a: Finding, b: Finding) => a.rule === b.rule && a.at.file === b.at.file && a.message === b.message;
+
+describe("server rule fixes keep files valid", () => {
+  if (gunicornMissing) it(`gunicorn parser check skipped: ${gunicornMissing}`, { skip: !REQUIRE }, () => assert.fail(`HEADROOM_REQUIRE_E2E=1 but ${gunicornMissing}`));
+  let applied = 0;
+  for (const c of fixtureCases()) {
+    const files = readFixture(c.dir);
+    const findings = audit(memoryHost(files)).findings.filter((f) => RULE_GROUPS.some((g) => f.rule.startsWith(g)));
+    for (const finding of findings) {
+      for (const fix of finding.fixes) {
+        applied++;
+        it(`${c.rule}/${c.name}: ${finding.rule}: ${fix.title}`, () => {
+          const fixed = applyFix(files, fix);
+          for (const file of new Set(fix.edits.map((e) => e.file))) checkSyntax(file, fixed[file]);
+          checkGunicorn(fixed);
+          const after = audit(memoryHost(fixed)).findings;
+          assert.ok(!after.some((f) => f.rule === finding.rule && f.at.file === finding.at.file && (f.message === finding.message || f.rule !== "workers/single-process")), `${finding.rule} still fires after its fix:\n${after.map((f) => f.message).join("\n")}`);
+          // Applying the same edits again must be a no-op: the re-audit offers no fix of this rule that changes the text.
+          for (const again of after.filter((f) => sameFinding(f, finding)).flatMap((f) => f.fixes)) assert.deepEqual(applyFix(fixed, again), fixed);
+        });
+      }
+    }
+  }
+  it("some fixes were exercised", () => assert.ok(applied >= 8, `only ${applied} fixes`));
+});
+
+describe("fix helpers refuse what they cannot edit safely", () => {
+  it("no removal fix for --reload expanded from a variable", () => {
+    const files = { "start.sh": '#!/bin/sh\nRELOAD="--reload"\nexec uvicorn app:app --host 0.0.0.0 $RELOAD\n', "service.json": '{"ServiceName":"api","InstanceConfiguration":{"Cpu":"1 vCPU","Memory":"2 GB"}}' };
+    const f = audit(memoryHost(files)).findings.filter((x) => x.rule === "server/reload-in-production");
+    for (const x of f) assert.deepEqual(x.fixes, []);
+  });
+  it("no removal fix for a YAML block-list item", () => {
+    const files = { "docker-compose.yml": "services:\n  api:\n    image: a\n    command:\n      - uvicorn\n      - app:app\n      - --reload\n" };
+    const f = audit(memoryHost(files)).findings.filter((x) => x.rule === "server/reload-in-production");
+    assert.equal(f.length, 1);
+    assert.deepEqual(f[0].fixes, []);
+  });
+});
