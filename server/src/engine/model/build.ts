@@ -42,6 +42,8 @@ export function fileKind(path: string): FileKind | undefined {
 interface Context {
   host: WorkspaceHost;
   paths: string[];
+  /** The same paths, for constant-time lookups: linking asks "is this file here?" once per candidate. */
+  pathSet: Set<string>;
   problems: ParseProblem[];
   /** Files that some deployment already consumed, so they do not also stand alone. */
   claimed: Set<string>;
@@ -52,7 +54,7 @@ interface Context {
 }
 
 export function buildModel(host: WorkspaceHost, paths: string[], problems: ParseProblem[]): DeploymentModel {
-  const ctx: Context = { host, paths, problems, claimed: new Set(), cache: new Map(), postgres: [] };
+  const ctx: Context = { host, paths, pathSet: new Set(paths), problems, claimed: new Set(), cache: new Map(), postgres: [] };
   const deployments: Deployment[] = [];
   for (const path of paths) {
     const kind = fileKind(path);
@@ -106,13 +108,13 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
     addCommandProcesses(ctx, deployment, script, dirOf(path), env, [], 0);
   } else {
     const dir = dirOf(path);
-    const dockerfile = ctx.paths.find((p) => p === join(dir, "Dockerfile"));
+    const dockerfile = existing(ctx, join(dir, "Dockerfile"));
     if (dockerfile) {
       deployment.links.push({ from: path, to: dockerfile, why: "the Dockerfile in the same folder builds the image App Runner runs" });
       addDockerfileProcesses(ctx, deployment, dockerfile, undefined, undefined, dir, env);
     } else {
       for (const name of ["start.sh", "entrypoint.sh", "docker-entrypoint.sh", "run.sh", "Procfile"]) {
-        const script = ctx.paths.find((p) => p === join(dir, name));
+        const script = existing(ctx, join(dir, name));
         if (!script) continue;
         deployment.links.push({ from: path, to: script, why: `${name} in the same folder starts the service` });
         if (fileKind(script) === "procfile") addProcfileWeb(ctx, deployment, script, env);
@@ -134,7 +136,7 @@ function isOverride(path: string): boolean {
 function composeDeployments(ctx: Context, base: string): Deployment[] {
   const dir = dirOf(base);
   const stem = base.replace(/\.ya?ml$/i, "");
-  const override = ctx.paths.find((p) => p === `${stem}.override.yml` || p === `${stem}.override.yaml`);
+  const override = existing(ctx, `${stem}.override.yml`) ?? existing(ctx, `${stem}.override.yaml`);
   const files = override ? [base, override] : [base];
   const merged = new Map<string, ComposeService[]>();
   for (const file of files) {
@@ -157,7 +159,7 @@ function composeDeployments(ctx: Context, base: string): Deployment[] {
       for (const envFile of layer.envFiles) {
         const path = join(dirOf(layer.file), envFile.path);
         for (const [key, fact] of readDotenv(ctx, path)) deployment.env.set(key, fact);
-        if (ctx.paths.includes(path)) deployment.files.add(path);
+        if (ctx.pathSet.has(path)) deployment.files.add(path);
       }
       for (const [key, fact] of layer.environment) deployment.env.set(key, interpolate(fact, projectEnv));
     }
@@ -171,7 +173,7 @@ function composeDeployments(ctx: Context, base: string): Deployment[] {
     const context = last("buildContext");
     const dockerfileName = last("dockerfile");
     const contextDir = context ? join(dir, context.value) : dir;
-    const dockerfile = context ? ctx.paths.find((p) => p === join(contextDir, dockerfileName?.value ?? "Dockerfile")) : undefined;
+    const dockerfile = context ? existing(ctx, join(contextDir, dockerfileName?.value ?? "Dockerfile")) : undefined;
     const command = last("command");
     const entrypoint = last("entrypoint");
     const projectLookup = lookupIn(projectEnv);
@@ -366,7 +368,7 @@ function findScript(ctx: Context, program: string, dir: string): string | undefi
   const name = program.slice(program.lastIndexOf("/") + 1);
   if (!name || fileKind(name) !== "shell") return undefined;
   const relative = program.replace(/^\.\//, "");
-  const exact = ctx.paths.find((p) => p === join(dir, relative));
+  const exact = existing(ctx, join(dir, relative));
   if (exact) return exact;
   // Scripts are often copied to an absolute path in the image (/start.sh, /app/docker/entrypoint.sh):
   // take the file of that name closest to the folder that builds or runs it.
@@ -421,7 +423,7 @@ function gunicornConfig(ctx: Context, deployment: Deployment, invocation: Server
   const option = optionValue(invocation, "config");
   const name = option?.value?.value.replace(/^python:/, "") ?? "gunicorn.conf.py";
   const base = name.slice(name.lastIndexOf("/") + 1);
-  const path = ctx.paths.find((p) => p === join(dir, name.replace(/^\.\//, ""))) ?? ctx.paths.filter((p) => p.startsWith(dir ? `${dir}/` : "") && p.endsWith(base)).sort((a, b) => a.length - b.length)[0];
+  const path = existing(ctx, join(dir, name.replace(/^\.\//, ""))) ?? ctx.paths.filter((p) => p.startsWith(dir ? `${dir}/` : "") && p.endsWith(base)).sort((a, b) => a.length - b.length)[0];
   if (!path) return undefined;
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
@@ -436,7 +438,7 @@ function pumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvo
   if (optionValue(invocation, "no_config")) return undefined;
   const name = optionValue(invocation, "config")?.value?.value ?? "config/puma.rb";
   const base = name.slice(name.lastIndexOf("/") + 1);
-  const path = ctx.paths.find((p) => p === join(dir, name.replace(/^\.\//, ""))) ?? ctx.paths.filter((p) => p.startsWith(dir ? `${dir}/` : "") && p.endsWith(`/${base}`)).sort((a, b) => a.length - b.length)[0];
+  const path = existing(ctx, join(dir, name.replace(/^\.\//, ""))) ?? ctx.paths.filter((p) => p.startsWith(dir ? `${dir}/` : "") && p.endsWith(`/${base}`)).sort((a, b) => a.length - b.length)[0];
   if (!path || fileKind(path) !== "puma") return undefined;
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
@@ -461,7 +463,7 @@ function settingValue(setting: SettingExpr, file: string, env: EnvLookup): Fact<
 // Small helpers
 
 function readDotenv(ctx: Context, path: string): Map<string, Fact<string>> {
-  if (!ctx.paths.includes(path)) return new Map();
+  if (!ctx.pathSet.has(path)) return new Map();
   const text = ctx.host.read(path);
   if (text === undefined) return new Map();
   const dotenv = cached(ctx, `dotenv:${path}`, () => parseDotenv(text, path)) as ReturnType<typeof parseDotenv>;
@@ -483,6 +485,11 @@ export interface ListItemWord extends CommandWord {
 
 function literalWord(file: string, value: string, start: number, end: number, quote: string): ListItemWord {
   return { value, start, end, quote, fact: { value, origin: "stated", at: { file, start, end } } };
+}
+
+/** The path if the workspace has that file. */
+function existing(ctx: Context, path: string): string | undefined {
+  return ctx.pathSet.has(path) ? path : undefined;
 }
 
 function cached<T>(ctx: Context, key: string, make: () => T): T {
