@@ -1,10 +1,11 @@
 // The CLI's contract: the JSON format (version 1) and the exit codes, run as a user runs it (the built dist/cli.js).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { ensureBuilt } from "../helpers/build.ts";
 
 const root = join(__dirname, "..", "..");
 const cli = join(root, "dist", "cli.js");
@@ -16,7 +17,7 @@ function run(...args: string[]) {
 
 describe("headroom CLI", () => {
   before(() => {
-    if (!existsSync(cli)) spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
+    ensureBuilt();
   });
 
   it("prints the JSON contract with 0-based LSP ranges, related locations and fixes", () => {

@@ -10,11 +10,12 @@
 // Written against Neovim 0.7 (Debian bookworm): vim.lsp.start_client, not vim.lsp.start (0.8+).
 // Skipped when nvim is not installed, unless HEADROOM_REQUIRE_E2E=1 (CI), where that is a failure.
 import assert from "node:assert/strict";
-import { execSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { ensureBuilt } from "../helpers/build.ts";
 
 const repo = join(__dirname, "..", "..");
 const serverJs = join(repo, "dist", "server.js");
@@ -29,15 +30,6 @@ const nvimVersion = (() => {
 })();
 const skip = nvimVersion === undefined && !REQUIRED ? "nvim is not installed (apt-get install neovim); set HEADROOM_REQUIRE_E2E=1 to fail instead" : false;
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 // Paths come in through the environment, so nothing needs quoting inside the Lua source.
 const LUA = String.raw`
@@ -152,9 +144,7 @@ describe("Neovim as an LSP client", { skip }, () => {
 
   before(() => {
     assert.ok(nvimVersion, "HEADROOM_REQUIRE_E2E=1 but nvim is not installed (apt-get install neovim)");
-    if (!existsSync(serverJs) || statSync(serverJs).mtimeMs < newestMtime(join(repo, "server", "src"))) {
-      execSync("npm run build", { cwd: repo, stdio: "inherit" });
-    }
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), "headroom-nvim-"));
     const work = join(dir, "project");
     cpSync(example, work, { recursive: true });

@@ -1,25 +1,17 @@
 // Packaging: runs vsce with the arguments of the `package` script (output redirected to a temp dir) and
 // checks what goes into the .vsix by reading the zip's central directory (no unzip, no new dependency).
 import assert from "node:assert/strict";
-import { execSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { ensureBuilt } from "../helpers/build.ts";
 
 const repo = join(__dirname, "..", "..");
 const vsce = join(repo, "node_modules", ".bin", process.platform === "win32" ? "vsce.cmd" : "vsce");
 const MAX_BYTES = 1024 * 1024;
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 /** Entry names from a zip's central directory (no zip64: a .vsix this size never needs it). */
 function zipEntries(zip: Buffer): string[] {
@@ -68,9 +60,7 @@ describe("VS Code extension package (.vsix)", () => {
   let entries: string[];
 
   before(() => {
-    const bundles = ["server.js", "extension.js"].map((f) => join(repo, "dist", f));
-    const sources = Math.max(newestMtime(join(repo, "server", "src")), newestMtime(join(repo, "client", "src")));
-    if (bundles.some((b) => !existsSync(b) || statSync(b).mtimeMs < sources)) execSync("npm run build", { cwd: repo, stdio: "inherit" });
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), "headroom-vsix-"));
     vsix = join(dir, "headroom.vsix");
     const run = spawnSync(vsce, packageArgs(vsix), { cwd: repo, encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });

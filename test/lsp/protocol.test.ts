@@ -1,7 +1,7 @@
 // End-to-end protocol test: the BUILT language server (dist/server.js) over stdio on a temp workspace.
 import assert from "node:assert/strict";
-import { type ChildProcess, execSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,6 +17,7 @@ import {
   type TextEdit,
 } from "vscode-languageserver/node";
 import { LineIndex } from "../../server/src/engine/types.ts";
+import { ensureBuilt } from "../helpers/build.ts";
 
 const repo = join(__dirname, "..", "..");
 const serverJs = join(repo, "dist", "server.js");
@@ -41,15 +42,6 @@ const SERVICE_JSON = `${JSON.stringify(
   2,
 )}\n`;
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 /** Applies LSP edits (ranges against the original text) to a string. */
 function apply(text: string, edits: TextEdit[]): string {
@@ -124,9 +116,7 @@ describe("language server over stdio", () => {
   };
 
   before(() => {
-    if (!existsSync(serverJs) || statSync(serverJs).mtimeMs < newestMtime(join(repo, "server", "src"))) {
-      execSync("npm run build", { cwd: repo, stdio: "inherit" });
-    }
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), "headroom-lsp-"));
     writeFileSync(join(dir, "start.sh"), START_SH);
     writeFileSync(join(dir, "service.json"), SERVICE_JSON);

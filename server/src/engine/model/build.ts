@@ -367,13 +367,20 @@ function findScript(ctx: Context, program: string, dir: string): string | undefi
   if (!program || program.startsWith("-")) return undefined;
   const name = program.slice(program.lastIndexOf("/") + 1);
   if (!name || fileKind(name) !== "shell") return undefined;
-  const relative = program.replace(/^\.\//, "");
-  const exact = existing(ctx, join(dir, relative));
+  return findNearby(ctx, dir, program);
+}
+
+/**
+ * A file a command names, relative to the folder it runs in. Scripts and config files are often
+ * copied to another path in the image (/start.sh, /app/docker/entrypoint.sh), so when that exact
+ * path is not in the workspace, take the file of the same name closest to the folder.
+ */
+function findNearby(ctx: Context, dir: string, name: string): string | undefined {
+  const exact = existing(ctx, join(dir, name.replace(/^\.\//, "")));
   if (exact) return exact;
-  // Scripts are often copied to an absolute path in the image (/start.sh, /app/docker/entrypoint.sh):
-  // take the file of that name closest to the folder that builds or runs it.
+  const base = name.slice(name.lastIndexOf("/") + 1);
   const prefix = dir ? `${dir}/` : "";
-  const candidates = ctx.paths.filter((p) => p.startsWith(prefix) && p.endsWith(`/${name}`) || p === prefix + name);
+  const candidates = ctx.paths.filter((p) => (p.startsWith(prefix) && p.endsWith(`/${base}`)) || p === prefix + base);
   return candidates.sort((a, b) => a.length - b.length)[0];
 }
 
@@ -419,32 +426,32 @@ function defaultWorkers(invocation: ServerInvocation): Fact<number> {
   return { value: 1, origin: "default", by: invocation.server };
 }
 
-function gunicornConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): { path: string; text: string; settings: Map<string, SettingExpr> } | undefined {
-  const option = optionValue(invocation, "config");
-  const name = option?.value?.value.replace(/^python:/, "") ?? "gunicorn.conf.py";
-  const base = name.slice(name.lastIndexOf("/") + 1);
-  const path = existing(ctx, join(dir, name.replace(/^\.\//, ""))) ?? ctx.paths.filter((p) => p.startsWith(dir ? `${dir}/` : "") && p.endsWith(base)).sort((a, b) => a.length - b.length)[0];
-  if (!path) return undefined;
-  const text = ctx.host.read(path);
-  if (text === undefined) return undefined;
-  const conf = cached(ctx, `gunicorn:${path}`, () => parseGunicornConf(text, path)) as ReturnType<typeof parseGunicornConf>;
-  deployment.files.add(path);
-  deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: "gunicorn reads its settings from this config file" });
-  return { path, text, settings: conf.settings };
+function gunicornConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
+  const name = optionValue(invocation, "config")?.value?.value.replace(/^python:/, "") ?? "gunicorn.conf.py";
+  return settingsFile(ctx, deployment, invocation, findNearby(ctx, dir, name), parseGunicornConf);
 }
 
 /** Puma's config file: `-C file`, else config/puma.rb, which puma loads by default. */
-function pumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): { path: string; text: string; settings: Map<string, SettingExpr> } | undefined {
+function pumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
   if (optionValue(invocation, "no_config")) return undefined;
-  const name = optionValue(invocation, "config")?.value?.value ?? "config/puma.rb";
-  const base = name.slice(name.lastIndexOf("/") + 1);
-  const path = existing(ctx, join(dir, name.replace(/^\.\//, ""))) ?? ctx.paths.filter((p) => p.startsWith(dir ? `${dir}/` : "") && p.endsWith(`/${base}`)).sort((a, b) => a.length - b.length)[0];
-  if (!path || fileKind(path) !== "puma") return undefined;
+  const path = findNearby(ctx, dir, optionValue(invocation, "config")?.value?.value ?? "config/puma.rb");
+  return path && fileKind(path) === "puma" ? settingsFile(ctx, deployment, invocation, path, parsePumaRb) : undefined;
+}
+
+interface SettingsFile {
+  path: string;
+  text: string;
+  settings: Map<string, SettingExpr>;
+}
+
+/** Read a server's settings file (as text, never run) and link it to the deployment. */
+function settingsFile(ctx: Context, deployment: Deployment, invocation: ServerInvocation, path: string | undefined, parse: (text: string, file: string) => { settings: Map<string, SettingExpr> }): SettingsFile | undefined {
+  if (!path) return undefined;
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
-  const conf = cached(ctx, `puma:${path}`, () => parsePumaRb(text, path)) as ReturnType<typeof parsePumaRb>;
+  const conf = cached(ctx, `${invocation.server}-settings:${path}`, () => parse(text, path));
   deployment.files.add(path);
-  deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: "puma reads its settings from this config file" });
+  deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: `${invocation.server} reads its settings from this config file` });
   return { path, text, settings: conf.settings };
 }
 
