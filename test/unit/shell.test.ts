@@ -101,6 +101,28 @@ describe("words and quoting", () => {
     assert.equal(command.words[1].opaque, true);
     assert.equal(command.words[4].opaque, false);
   });
+
+  test("case ... esac inside $(...): pattern parentheses do not end the substitution", () => {
+    const text = 'W=$(case "$SIZE" in small) echo 2;; (large) echo 8;; *) echo 4;; esac)\nexec gunicorn -w "$W" app\n';
+    const script = parseShellScript(text, "s");
+    assert.deepEqual(script.problems, []);
+    const command = only(script.commands);
+    assert.deepEqual(values(command), ["gunicorn", "-w", '$(case "$SIZE" in small) echo 2;; (large) echo 8;; *) echo 4;; esac)', "app"]);
+    assert.equal(command.words[2].opaque, true);
+  });
+
+  test("case is a reserved word only where a command starts; nested case, esac right before )", () => {
+    const text = [
+      "A=$(echo case; echo esac)",
+      "B=$(if true; then case a in a) case b in b) echo 1;; esac;; esac; fi)",
+      "C=\"$(case x in x) echo \")\";; esac)\"",
+      "exec gunicorn -w 2 app",
+      "",
+    ].join("\n");
+    const script = parseShellScript(text, "s");
+    assert.deepEqual(script.problems, []);
+    assert.deepEqual(values(only(script.commands)), ["gunicorn", "-w", "2", "app"]);
+  });
 });
 
 describe("script structure", () => {

@@ -509,7 +509,7 @@ export class Lexer {
    * and `((...))`. Iterative (no recursion) and aware of quotes, escapes and comments.
    */
   private scanBalanced(from: number, depth: number, openedAt: number): number {
-    const stack: Array<"code" | "dquote" | "brace"> = [];
+    const stack: ScanFrame[] = [];
     for (let d = 0; d < depth; d++) stack.push("code");
     const end = this.scan(from, stack);
     if (end < 0) {
@@ -537,13 +537,29 @@ export class Lexer {
     return end;
   }
 
-  /** Index just past the construct closing the bottom of `stack`, or -1 at the end of the text. */
-  private scan(from: number, stack: Array<"code" | "dquote" | "brace">): number {
+  /**
+   * Index just past the construct closing the bottom of `stack`, or -1 at the end of the text.
+   * A `case ... esac` inside code is a frame of its own: its patterns end with a `)` that must
+   * not close the enclosing `$(`.
+   */
+  private scan(from: number, stack: ScanFrame[]): number {
     const text = this.text;
     let i = from;
     while (i < text.length) {
       const mode = stack[stack.length - 1];
       const c = text[i];
+      const inCode = mode === "code" || mode === "case";
+      if (inCode && isWordAt(text, i, "case") && atCommandStart(text, i, from)) {
+        stack.push("case");
+        i += 4;
+        continue;
+      }
+      if (mode === "case" && isWordAt(text, i, "esac")) {
+        stack.pop();
+        i += 4;
+        if (stack.length === 0) return i;
+        continue;
+      }
       if (c === "\\") {
         i += 2;
         continue;
@@ -568,11 +584,14 @@ export class Lexer {
       } else if (c === '"') {
         stack.push("dquote");
         i++;
-      } else if (c === "#" && mode === "code" && (i === from || /[\s;&|(]/.test(text[i - 1]))) {
+      } else if (c === "#" && inCode && (i === from || /[\s;&|(]/.test(text[i - 1]))) {
         const newline = text.indexOf("\n", i);
         i = newline < 0 ? text.length : newline;
       } else if (c === "(") {
-        if (mode === "code") stack.push("code");
+        if (inCode) stack.push("code");
+        i++;
+      } else if (c === ")" && mode === "case") {
+        // the end of a case pattern
         i++;
       } else if ((c === ")" && mode === "code") || (c === "}" && mode === "brace")) {
         stack.pop();
@@ -597,6 +616,26 @@ export class Lexer {
     if (report) this.problem("Unterminated backtick", open, open + 1);
     return text.length;
   }
+}
+
+type ScanFrame = "code" | "case" | "dquote" | "brace";
+
+/** `word` stands alone at `i`: not part of a longer word on either side. */
+function isWordAt(text: string, i: number, word: string): boolean {
+  if (!text.startsWith(word, i)) return false;
+  const before = text[i - 1];
+  const after = text[i + word.length];
+  return (before === undefined || /[\s;&|()]/.test(before)) && (after === undefined || /[\s;&|()]/.test(after));
+}
+
+/** Reserved words count only where a command starts: after an operator, a newline, or a word like `then`. */
+function atCommandStart(text: string, i: number, from: number): boolean {
+  let j = i - 1;
+  while (j >= from && (text[j] === " " || text[j] === "\t")) j--;
+  if (j < from) return true;
+  if (/[;&|(\n{]/.test(text[j])) return true;
+  const word = /(?:^|[\s;&|(])(then|do|else|elif|!)$/.exec(text.slice(Math.max(from, j - 5), j + 1));
+  return word !== null;
 }
 
 /** Appends a part; past MAX_WORD_PARTS the last part grows into an opaque tail instead. */
