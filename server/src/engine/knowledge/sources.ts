@@ -486,6 +486,11 @@ export const SOURCES = {
     url: "https://docs.docker.com/reference/compose-file/deploy/#cpus",
     says: "\"cpus configures a limit or reservation for how much of the available CPU resources, as number of cores, a container can use.\" limits: \"The platform must prevent the container from allocating more resources.\"",
   },
+  dockerCpusQuota: {
+    title: "Docker docs: Resource constraints - CPU (--cpus)",
+    url: "https://docs.docker.com/engine/containers/resource_constraints/#configure-the-default-cfs-scheduler",
+    says: "--cpus=<value>: \"Specify how much of the available CPU resources a container can use. For instance, if the host machine has two CPUs and you set --cpus=\"1.5\", the container is guaranteed at most one and a half of the CPUs. This is the equivalent of setting --cpu-period=\"100000\" and --cpu-quota=\"150000\".\" --cpu-period: \"Defaults to 100000 microseconds (100 milliseconds).\"",
+  },
   composeScaleReplicas: {
     title: "Compose file reference: services - scale",
     url: "https://docs.docker.com/reference/compose-file/services/#scale",

@@ -2,6 +2,7 @@
 import type { Rule } from "./define.ts";
 import dbConnectionsExceedMax from "./db/connections-exceed-max.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
+import workersFractionalCpu from "./workers/fractional-cpu.ts";
 import composeOverrideReplacesCommand from "./compose/override-replaces-command.ts";
 import gunicornMaxRequestsWithoutJitter from "./gunicorn/max-requests-without-jitter.ts";
 import gunicornThreadsIgnored from "./gunicorn/threads-ignored.ts";
@@ -15,4 +16,4 @@ import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
 import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
 import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
 
-export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersCpuCountInContainer, serverReloadInProduction, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff];
+export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersFractionalCpu, workersCpuCountInContainer, serverReloadInProduction, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff];

@@ -1,8 +1,9 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import type { Deployment, ServerProcess } from "../../model/types.ts";
+import type { ServerProcess } from "../../model/types.ts";
 import { optionValue, type ServerOption } from "../../parse/servers.ts";
 import type { SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
+import { isDevDeployment } from "../production.ts";
 import { removeOptionEdit } from "./edits.ts";
 
 const RELOADING_SERVERS = new Set(["gunicorn", "uvicorn", "hypercorn"]);
@@ -17,17 +18,6 @@ export function reloadRef(process: ServerProcess): SourceRef | undefined {
   const option = reloadOption(process);
   if (!option) return undefined;
   return process.reload ?? { file: option.flag.fact.at?.file ?? process.commandAt.file, start: option.flag.start, end: option.flag.end };
-}
-
-const DEV_WORD = /(^|[-_.])(dev|devel|develop|development|local)([-_.]|$)/i;
-
-/** A deployment clearly meant for development: a compose file, folder or service named dev/local. */
-export function isDevDeployment(deployment: Deployment, process: ServerProcess): boolean {
-  const service = deployment.id.startsWith("compose:") ? deployment.id.slice(deployment.id.lastIndexOf("#") + 1) : undefined;
-  if (service !== undefined && DEV_WORD.test(service)) return true;
-  const paths = [...deployment.files].filter((f) => /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i.test(f));
-  paths.push(process.commandAt.file);
-  return paths.some((p) => p.split("/").some((segment) => DEV_WORD.test(segment.replace(/\.ya?ml$/i, ""))));
 }
 
 export default defineRule({
@@ -57,7 +47,7 @@ export default defineRule({
       for (const process of deployment.processes) {
         const option = reloadOption(process);
         const at = reloadRef(process);
-        if (!option || !at || isDevDeployment(deployment, process)) continue;
+        if (!option || !at || isDevDeployment(deployment, process.commandAt.file)) continue;
         const server = process.invocation.server;
         const workers = optionValue(process.invocation, "workers");
         const note =

@@ -14,7 +14,9 @@ export default defineRule({
         "Each worker is a process that competes for the instance's CPUs. gunicorn advises (2 x num_cores) + 1 workers; " +
         "beyond that, workers thrash the CPU and each holds its own memory and database pool, so adding them lowers throughput " +
         "and multiplies connections. The count is compared with the CPUs the deployment gives one instance " +
-        "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus`).",
+        "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus`).\n\n" +
+        "This rule owns CPU limits of 1 and more; below 1 CPU, `workers/fractional-cpu` reports any worker count above 1 " +
+        "(where (2 x cores) + 1 no longer means anything), so a deployment gets one finding, not two.",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers 5 -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
         "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "1 vCPU", "Memory": "2 GB" }\n}\n',
@@ -28,7 +30,8 @@ export default defineRule({
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
       const cpus = deployment.cpus;
-      if (!cpus) continue;
+      // Below one CPU, workers/fractional-cpu owns the finding.
+      if (!cpus || cpus.value < 1) continue;
       for (const process of deployment.processes) {
         if (!PROCESS_SERVERS.has(process.invocation.server)) continue;
         const workers = process.workers;

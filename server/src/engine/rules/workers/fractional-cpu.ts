@@ -1,0 +1,57 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import { defineRule } from "../define.ts";
+import { formatCpus, PROCESS_SERVERS } from "./recommended.ts";
+
+export default defineRule({
+  meta: {
+    id: "workers/fractional-cpu",
+    summary: "Several worker processes under a CPU limit below one core",
+    severity: "warning",
+    fix: "unsafe",
+    sources: [SOURCES.dockerCpusQuota, SOURCES.composeDeployCpus, SOURCES.appRunnerCpuPattern, SOURCES.gunicornWorkerFormula, SOURCES.fastapiOneProcessPerContainer],
+    docs: {
+      why:
+        "A CPU limit below 1 (compose `cpus: 0.5`, App Runner `0.25 vCPU` or `0.5 vCPU`) is a time quota: Docker's `--cpus 0.5` is " +
+        "50 ms of CPU time per 100 ms period for the whole container, whatever the number of processes in it. Several worker " +
+        "processes then split less than one core: none of them can ever run on a full core, a CPU-bound request takes at least " +
+        "1/limit times longer than on a core of its own, and each extra process still costs its own memory and database pool. " +
+        "gunicorn's (2 x cores) + 1 assumes whole cores. Run one worker per such container (concurrency from threads or an async " +
+        "worker, capacity from replicas), or give the container at least 1 CPU.\n\n" +
+        "This rule owns every CPU limit below 1; `workers/exceed-cpu` owns limits of 1 CPU and more, so a deployment gets one " +
+        "finding, not two.",
+      bad: {
+        "docker-compose.yml": 'services:\n  web:\n    image: web:latest\n    command: ["gunicorn", "--workers", "2", "--bind", "0.0.0.0:8000", "app:app"]\n    deploy:\n      resources:\n        limits:\n          cpus: "0.5"\n',
+      },
+      good: {
+        "docker-compose.yml":
+          'services:\n  web:\n    image: web:latest\n    command: ["gunicorn", "--workers", "1", "--threads", "4", "--bind", "0.0.0.0:8000", "app:app"]\n    deploy:\n      replicas: 2\n      resources:\n        limits:\n          cpus: "0.5"\n',
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      const cpus = deployment.cpus;
+      if (!cpus || cpus.value >= 1 || cpus.value <= 0) continue;
+      for (const process of deployment.processes) {
+        if (!PROCESS_SERVERS.has(process.invocation.server)) continue;
+        const workers = process.workers;
+        if (workers.origin === "default" || workers.value <= 1 || !workers.at) continue;
+        const server = process.invocation.server;
+        const quotaMs = Math.round(cpus.value * 100);
+        const share = Number((cpus.value / workers.value).toFixed(2));
+        const written = text(workers.at.file)?.slice(workers.at.start, workers.at.end);
+        report({
+          at: workers.at,
+          deployment,
+          message:
+            `${workers.value} ${server} worker processes share a ${formatCpus(cpus.value)} limit: the whole instance gets ${quotaMs} ms of CPU time per ` +
+            `100 ms, so when they are all busy each gets about ${share} of a core (${formatCpus(cpus.value)} / ${workers.value}) and none ever runs on a full one. ` +
+            "gunicorn's (2 x cores) + 1 assumes whole cores. Run 1 worker per instance (threads or an async worker for concurrency, " +
+            "more instances for capacity), or give the instance at least 1 vCPU.",
+          related: cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
+          fixes: written === String(workers.value) ? [{ title: "Run 1 worker", safe: false, edits: [{ ...workers.at, newText: "1" }] }] : [],
+        });
+      }
+    }
+  },
+});
