@@ -476,3 +476,75 @@ describe("server config files", () => {
     assert.deepEqual(links(d), ["start.sh → gunicorn_conf.py"]);
   });
 });
+
+describe("gunicorn settings in gunicorn's order: command line, GUNICORN_CMD_ARGS, config file, WEB_CONCURRENCY", () => {
+  const compose = (command: string, env: string[]) => ["services:", "  web:", "    image: app", `    command: ${command}`, "    environment:", ...env.map((e) => `      ${e}`), ""].join("\n");
+  const conf = "workers = 3\nworker_class = 'gthread'\n";
+
+  test("the command line beats GUNICORN_CMD_ARGS", () => {
+    const b = build({ "docker-compose.yml": compose("gunicorn -w 2 app:app", ['GUNICORN_CMD_ARGS: "--workers=6"']) });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 2);
+    assert.equal(b.text(p.workers.at), "2");
+  });
+
+  test("GUNICORN_CMD_ARGS beats the config file and WEB_CONCURRENCY; the number points into the value", () => {
+    const b = build({ "docker-compose.yml": compose("gunicorn app:app", ['GUNICORN_CMD_ARGS: "--bind 0.0.0.0:80 --workers=6"', "WEB_CONCURRENCY: 4"]), "gunicorn.conf.py": conf });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 6);
+    assert.equal(p.workers.at?.file, "docker-compose.yml");
+    assert.equal(b.text(p.workers.at), "6");
+    assert.equal(p.config?.path, "gunicorn.conf.py");
+  });
+
+  test("the config file beats WEB_CONCURRENCY (gunicorn's default for workers)", () => {
+    const b = build({ "docker-compose.yml": compose("gunicorn app:app", ["WEB_CONCURRENCY: 4"]), "gunicorn.conf.py": conf });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workers.at?.file, "gunicorn.conf.py");
+  });
+
+  test("a cpu_count() formula in the config file is not overridden by WEB_CONCURRENCY", () => {
+    const b = build({ "docker-compose.yml": compose("gunicorn app:app", ["WEB_CONCURRENCY: 4"]), "gunicorn.conf.py": "import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\n" });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.ok(p.workersFromCpuCount);
+    assert.equal(p.workers.value, 1);
+    assert.equal(p.workers.origin, "default");
+  });
+
+  test("WEB_CONCURRENCY alone sets the workers", () => {
+    const b = build({ "docker-compose.yml": compose("gunicorn app:app", ["WEB_CONCURRENCY: 4"]) });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 4);
+    assert.equal(b.text(p.workers.at), "4");
+  });
+
+  test("-c in GUNICORN_CMD_ARGS names the config file; -c on the command line wins over it", () => {
+    const files = { "gunicorn/prod.py": "workers = 5\n", "gunicorn/other.py": "workers = 7\n" };
+    const fromEnv = build({ ...files, "docker-compose.yml": compose("gunicorn app:app", ['GUNICORN_CMD_ARGS: "-c gunicorn/prod.py"']) });
+    const p = only(fromEnv.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 5);
+    assert.ok(fromEnv.deployment("compose:docker-compose.yml#web").files.has("gunicorn/prod.py"));
+    const both = build({ ...files, "docker-compose.yml": compose("gunicorn -c gunicorn/other.py app:app", ['GUNICORN_CMD_ARGS: "-c gunicorn/prod.py"']) });
+    assert.equal(only(both.deployment("compose:docker-compose.yml#web")).workers.value, 7);
+  });
+
+  test("--config python:config.gunicorn is the module's file, read as text; file:PATH is the path", () => {
+    const b = build({ "docker-compose.yml": compose('gunicorn --config "python:config.gunicorn" config.wsgi', ["X: y"]), "config/gunicorn.py": "workers = 4\n" });
+    const d = b.deployment("compose:docker-compose.yml#web");
+    assert.equal(only(d).workers.value, 4);
+    assert.deepEqual(links(d), ["docker-compose.yml → config/gunicorn.py"]);
+    const f = build({ "docker-compose.yml": compose("gunicorn -c file:conf/g.py app", ["X: y"]), "conf/g.py": "workers = 9\n" });
+    assert.equal(only(f.deployment("compose:docker-compose.yml#web")).workers.value, 9);
+  });
+
+  test("gunicorn rules read the same places: worker_class from GUNICORN_CMD_ARGS, then the config file", async () => {
+    const { gunicornSetting } = await import("../../server/src/engine/rules/gunicorn/settings.ts");
+    const b = build({ "docker-compose.yml": compose("gunicorn --threads 4 app", ['GUNICORN_CMD_ARGS: "-k gevent"']), "gunicorn.conf.py": conf });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.deepEqual(gunicornSetting(p, "worker_class"), { from: "env", value: "gevent" });
+    assert.deepEqual(gunicornSetting(p, "workers"), { from: "conf", value: "3" });
+    assert.equal(gunicornSetting(p, "threads").from, "command");
+    assert.deepEqual(gunicornSetting(p, "timeout"), { from: "default" });
+  });
+});

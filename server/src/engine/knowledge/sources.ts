@@ -109,7 +109,7 @@ export const SOURCES = {
   gunicornConfigPrecedence: {
     title: "Gunicorn: Configuration Overview",
     url: "https://docs.gunicorn.org/en/stable/configure.html",
-    says: "Order of least to most authoritative: \"1. Framework Settings 2. Configuration File 3. Command Line\".",
+    says: "Order of least to most authoritative: \"1. Environment Variables 2. Framework Settings 3. Configuration File 4. GUNICORN_CMD_ARGS 5. Command Line\"; \"When a configuration file is specified in the command line arguments and in the GUNICORN_CMD_ARGS environment variable, only the configuration file specified on the command line is used.\"",
   },
   gunicornConfigIsPython: {
     title: "Gunicorn: Configuration Overview - Configuration File",

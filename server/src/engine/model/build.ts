@@ -14,7 +14,7 @@ import { parseProcfile } from "../parse/procfile.ts";
 import { parsePumaRb } from "../parse/puma-rb.ts";
 import { type CommandWord, optionValue, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
 import type { SettingExpr } from "../parse/setting-expr.ts";
-import { type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
+import { type CharSpans, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, type PostgresService } from "./databases.ts";
@@ -314,10 +314,8 @@ function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandW
 /** `["sh", "-c", "script"]` as list items (exec form, compose list): the string is a script of its own. */
 function addShellStringProcesses(ctx: Context, deployment: Deployment, item: ListItemWord, dir: string, env: EnvLookup, args: CommandWord[], depth: number): void {
   const file = item.fact.at?.file ?? "";
-  // When the item's text in the file is its value (no escapes, not a folded block), offsets map one to one;
-  // otherwise every character points at the whole item, which stays correct if coarse.
-  const exact = ctx.host.read(file)?.slice(item.start, item.end) === item.value;
-  const spans = exact ? undefined : { starts: Array.from({ length: item.value.length }, () => item.start), ends: Array.from({ length: item.value.length }, () => item.end) };
+  // Escapes or a folded block make the item's text differ from its value: then spans are coarse.
+  const spans = textSpans(ctx, { file, start: item.start, end: item.end }, item.value);
   addCommandProcesses(ctx, deployment, parseCommandLine(item.value, file, item.start, env, spans), dir, env, args, depth);
 }
 
@@ -395,26 +393,34 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   const reload = optionValue(invocation, "reload");
   if (reload) process.reload = { file: at.file, start: reload.flag.start, end: reload.flag.end };
 
-  const flag = optionValue(invocation, invocation.server === "celery" || invocation.server === "sidekiq" ? "concurrency" : invocation.server === "uwsgi" ? "processes" : "workers");
-  if (flag?.value) {
-    const n = Number(flag.value.fact.value);
-    if (Number.isFinite(n)) {
+  const envArgs = invocation.server === "gunicorn" ? gunicornEnvArgs(ctx, env, at) : undefined;
+  if (envArgs) process.envArgs = envArgs;
+  const conf = invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir) : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir) : undefined;
+  if (conf) process.config = { path: conf.path, settings: conf.settings };
+
+  // gunicorn's order, most authoritative first: command line, GUNICORN_CMD_ARGS, config file, WEB_CONCURRENCY.
+  const workersOption = invocation.server === "celery" || invocation.server === "sidekiq" ? "concurrency" : invocation.server === "uwsgi" ? "processes" : "workers";
+  for (const options of envArgs ? [invocation, envArgs] : [invocation]) {
+    const flag = optionValue(options, workersOption);
+    const n = Number(flag?.value?.fact.value ?? Number.NaN);
+    if (flag?.value && Number.isFinite(n)) {
       process.workers = { ...flag.value.fact, value: n };
       return process;
     }
   }
-  if (invocation.server === "gunicorn" || invocation.server === "puma") {
-    const conf = invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, dir) : pumaConfig(ctx, deployment, invocation, dir);
-    const setting = conf?.settings.get("workers");
-    if (conf && setting) {
-      const resolved = settingValue(setting, conf.path, env);
-      if (resolved) {
-        process.workers = resolved;
-        return process;
-      }
-      // `WEB_CONCURRENCY` unset and the fallback computed from cpu_count() (tiangolo's gunicorn_conf.py) counts as cpu_count().
-      const fromCpu = setting.kind === "env" && setting.envName && !env(setting.envName) && setting.fallback?.kind === "cpu-count" ? setting.fallback : setting;
-      if (fromCpu.kind === "cpu-count") process.workersFromCpuCount = { at: { file: conf.path, ...fromCpu.span }, formula: conf.text.slice(fromCpu.span.start, fromCpu.span.end) };
+  const setting = conf?.settings.get("workers");
+  if (conf && setting) {
+    const resolved = settingValue(setting, conf.path, env);
+    if (resolved) {
+      process.workers = resolved;
+      return process;
+    }
+    // `WEB_CONCURRENCY` unset and the fallback computed from cpu_count() (tiangolo's gunicorn_conf.py) counts as cpu_count().
+    const fromCpu = setting.kind === "env" && setting.envName && !env(setting.envName) && setting.fallback?.kind === "cpu-count" ? setting.fallback : setting;
+    if (fromCpu.kind === "cpu-count") {
+      process.workersFromCpuCount = { at: { file: conf.path, ...fromCpu.span }, formula: conf.text.slice(fromCpu.span.start, fromCpu.span.end) };
+      // The file sets the count, so WEB_CONCURRENCY (gunicorn's default for it) does not apply.
+      if (!setting.conditional) return process;
     }
   }
   const concurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) ? env("WEB_CONCURRENCY") : undefined;
@@ -426,9 +432,52 @@ function defaultWorkers(invocation: ServerInvocation): Fact<number> {
   return { value: 1, origin: "default", by: invocation.server };
 }
 
-function gunicornConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
-  const name = optionValue(invocation, "config")?.value?.value.replace(/^python:/, "") ?? "gunicorn.conf.py";
-  return settingsFile(ctx, deployment, invocation, findNearby(ctx, dir, name), parseGunicornConf);
+/**
+ * gunicorn's config file: `-c` on the command line, else `-c` in GUNICORN_CMD_ARGS, else
+ * ./gunicorn.conf.py. `-c` takes PATH, `file:PATH` or `python:MODULE` (a dotted module, found
+ * here as its .py file: never imported).
+ */
+function gunicornConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, envArgs: ServerInvocation | undefined, dir: string): SettingsFile | undefined {
+  const named = (optionValue(invocation, "config") ?? (envArgs && optionValue(envArgs, "config")))?.value?.value;
+  const path = named === undefined ? findNearby(ctx, dir, "gunicorn.conf.py") : namedFile(ctx, dir, gunicornConfigPath(named));
+  return settingsFile(ctx, deployment, invocation, path, parseGunicornConf);
+}
+
+/** A file a command names explicitly: any name goes, so look in the workspace beyond deployment-file names. */
+function namedFile(ctx: Context, dir: string, name: string): string | undefined {
+  const found = findNearby(ctx, dir, name);
+  if (found) return found;
+  const exact = join(dir, name.replace(/^\.\//, ""));
+  return exact && ctx.host.read(exact) !== undefined ? exact : undefined;
+}
+
+export function gunicornConfigPath(value: string): string {
+  if (value.startsWith("python:")) return `${value.slice("python:".length).replace(/\./g, "/")}.py`;
+  return value.replace(/^file:/, "");
+}
+
+/**
+ * GUNICORN_CMD_ARGS from the deployment's environment, split as gunicorn splits it (shlex: quotes,
+ * no variable expansion) and read with gunicorn's option table. Spans point into the value where
+ * it is written as is.
+ */
+function gunicornEnvArgs(ctx: Context, env: EnvLookup, fallbackAt: SourceRef): ServerInvocation | undefined {
+  const fact = env("GUNICORN_CMD_ARGS");
+  if (!fact || fact.value.trim() === "") return undefined;
+  const at = fact.at ?? fallbackAt;
+  const noExpansion: EnvLookup = () => undefined;
+  const script = parseCommandLine(fact.value, at.file, at.start, noExpansion, textSpans(ctx, at, fact.value));
+  const program: CommandWord = { value: "gunicorn", start: at.start, end: at.start, fact: { value: "gunicorn", origin: "stated", at: { ...at, end: at.start } } };
+  return recogniseServer([program, ...script.commands.flatMap((c) => c.words)]);
+}
+
+/**
+ * Character spans for a value parsed out of a file: undefined (offsets map one to one) when the
+ * file holds the value as is, else every character points at the whole of `at`, coarse but correct.
+ */
+function textSpans(ctx: Context, at: SourceRef, value: string): CharSpans | undefined {
+  if (ctx.host.read(at.file)?.slice(at.start, at.end) === value) return undefined;
+  return { starts: Array.from({ length: value.length }, () => at.start), ends: Array.from({ length: value.length }, () => at.end) };
 }
 
 /** Puma's config file: `-C file`, else config/puma.rb, which puma loads by default. */

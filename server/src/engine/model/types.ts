@@ -1,4 +1,5 @@
 import type { ServerInvocation } from "../parse/servers.ts";
+import type { SettingExpr } from "../parse/setting-expr.ts";
 import type { ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Pool } from "./pools.ts";
@@ -16,6 +17,13 @@ export interface ServerProcess {
   /** The workers count is computed from the machine's CPU count at start (cpu_count()). */
   workersFromCpuCount?: { at: SourceRef; formula: string };
   reload?: SourceRef;
+  /**
+   * gunicorn's options from the deployment's GUNICORN_CMD_ARGS, parsed as its command line is:
+   * they override the config file and are overridden by the command line.
+   */
+  envArgs?: ServerInvocation;
+  /** The server's settings file (gunicorn.conf.py or `-c`, config/puma.rb or `-C`), read as text. */
+  config?: { path: string; settings: Map<string, SettingExpr> };
 }
 
 /** How a deployment came together: each link is explained, for hovers and the report. */

@@ -32,7 +32,7 @@ export default defineRule({
         const option = optionValue(process.invocation, "max_requests");
         const max = Number(option?.value?.value);
         if (!option?.value || !Number.isInteger(max) || max <= 0) continue;
-        const jitter = gunicornSetting(deployment, process, "max_requests_jitter", text);
+        const jitter = gunicornSetting(process, "max_requests_jitter");
         if (jitter.from === "unknown" || (jitter.from !== "default" && Number(jitter.value) !== 0)) continue;
         const n = Math.max(1, Math.round(max / 10));
         const file = option.flag.fact.at?.file ?? process.commandAt.file;

@@ -1,9 +1,8 @@
 // A gunicorn setting as the running server sees it: command line, then GUNICORN_CMD_ARGS, then
-// the config file (gunicorn's own order, most authoritative first), then the default.
-import type { Deployment, ServerProcess } from "../../model/types.ts";
-import { fileKind } from "../../model/build.ts";
-import { parseGunicornConf } from "../../parse/gunicorn-conf.ts";
-import { type CommandWord, optionValue, recogniseServer, type ServerOption } from "../../parse/servers.ts";
+// the config file (gunicorn's own order, most authoritative first), then the default. The model
+// reads all three places (model/build.ts), so these rules and the worker count agree.
+import type { ServerProcess } from "../../model/types.ts";
+import { optionValue, type ServerOption } from "../../parse/servers.ts";
 
 export type SettingSource =
   | { from: "command"; value: string; option: ServerOption }
@@ -12,25 +11,15 @@ export type SettingSource =
   | { from: "unknown" }
   | { from: "default" };
 
-export function gunicornSetting(deployment: Deployment, process: ServerProcess, name: string, text: (file: string) => string | undefined): SettingSource {
+export function gunicornSetting(process: ServerProcess, name: string): SettingSource {
   const option = optionValue(process.invocation, name);
   if (option) return option.value ? { from: "command", value: option.value.value, option } : { from: "unknown" };
-  const cmdArgs = deployment.env.get("GUNICORN_CMD_ARGS");
-  if (cmdArgs) {
-    const words: CommandWord[] = ["gunicorn", ...cmdArgs.value.split(/\s+/).filter(Boolean)].map((value) => ({ value, start: 0, end: 0, fact: { value, origin: "stated" } }));
-    const fromEnv = recogniseServer(words);
-    const envOption = fromEnv && optionValue(fromEnv, name);
-    if (envOption) return envOption.value ? { from: "env", value: envOption.value.value } : { from: "unknown" };
-  }
-  for (const file of [...deployment.files].filter((f) => fileKind(f) === "gunicorn-conf").sort()) {
-    const source = text(file);
-    if (source === undefined) return { from: "unknown" };
-    const setting = parseGunicornConf(source, file).settings.get(name);
-    if (!setting) continue;
-    if ((setting.kind === "string" || setting.kind === "number") && setting.value !== undefined && !setting.conditional) return { from: "conf", value: String(setting.value) };
-    return { from: "unknown" };
-  }
-  return { from: "default" };
+  const envOption = process.envArgs && optionValue(process.envArgs, name);
+  if (envOption) return envOption.value ? { from: "env", value: envOption.value.value } : { from: "unknown" };
+  const setting = process.config?.settings.get(name);
+  if (!setting) return { from: "default" };
+  if ((setting.kind === "string" || setting.kind === "number") && setting.value !== undefined && !setting.conditional) return { from: "conf", value: String(setting.value) };
+  return { from: "unknown" };
 }
 
 export type WorkerKind = "sync" | "gthread" | "gevent" | "eventlet" | "uvicorn" | "tornado" | "other";
@@ -48,8 +37,8 @@ export function workerKind(workerClass: string): WorkerKind {
 }
 
 /** The worker class in effect, or undefined when it cannot be known (computed in a config file). */
-export function effectiveWorkerClass(deployment: Deployment, process: ServerProcess, text: (file: string) => string | undefined): { value: string; source: SettingSource } | undefined {
-  const source = gunicornSetting(deployment, process, "worker_class", text);
+export function effectiveWorkerClass(process: ServerProcess): { value: string; source: SettingSource } | undefined {
+  const source = gunicornSetting(process, "worker_class");
   if (source.from === "unknown") return undefined;
   return { value: source.from === "default" ? "sync" : source.value, source };
 }

@@ -24,14 +24,14 @@ export default defineRule({
       },
     },
   },
-  check({ model, report, text }) {
+  check({ model, report }) {
     for (const deployment of model.deployments) {
       for (const process of deployment.processes) {
         if (process.invocation.server !== "gunicorn") continue;
         const option = optionValue(process.invocation, "threads");
         const threads = Number(option?.value?.value);
         if (!option?.value || !Number.isFinite(threads) || threads <= 1) continue;
-        const workerClass = effectiveWorkerClass(deployment, process, text);
+        const workerClass = effectiveWorkerClass(process);
         if (!workerClass) continue;
         const kind = workerKind(workerClass.value);
         if (kind !== "uvicorn" && kind !== "gevent" && kind !== "eventlet") continue;

@@ -32,10 +32,10 @@ export default defineRule({
         if (process.invocation.server !== "gunicorn") continue;
         const option = optionValue(process.invocation, "worker_connections");
         if (!option?.value) continue;
-        const workerClass = effectiveWorkerClass(deployment, process, text);
+        const workerClass = effectiveWorkerClass(process);
         if (!workerClass) continue;
         let kind = workerKind(workerClass.value);
-        const threads = gunicornSetting(deployment, process, "threads", text);
+        const threads = gunicornSetting(process, "threads");
         if (threads.from === "unknown") continue;
         // gunicorn runs the gthread worker when the sync worker is asked for more than one thread.
         if (kind === "sync" && threads.from !== "default" && Number(threads.value) > 1) kind = "gthread";
