@@ -594,8 +594,21 @@ describe("loadNginxConfig: includes", () => {
       "c.conf": "x 1;",
     });
     const config = loadNginxConfig("nginx.conf", host, { maxInclusions: 30 });
-    assert.ok(config.problems.some((p) => /too many included files \(limit 30\)/.test(p.message)));
-    assert.ok(config.directives.length < 30);
+    const problem = only(config.problems);
+    assert.equal(problem.severity, "warning");
+    assert.match(problem.message, /^includes stopped after 30 file inclusions: .*"c.conf" and every include after it are not read/);
+    assert.ok(config.directives.length <= 30);
+  });
+
+  test("the include-target budget stops a glob whose files re-include it, with one report", () => {
+    const files: Record<string, string> = { "nginx.conf": "include conf.d/*.conf;" };
+    for (let i = 0; i < 40; i++) files[`conf.d/s${String(i).padStart(2, "0")}.conf`] = "include conf.d/*.conf;";
+    const config = loadNginxConfig("nginx.conf", workspace(files), { maxVisits: 500 });
+    const budget = config.problems.filter((p) => p.message.startsWith("includes stopped after 500 include targets"));
+    assert.equal(budget.length, 1);
+    const loops = config.problems.filter((p) => p.message.startsWith("include loop"));
+    assert.ok(loops.length > 0);
+    assert.equal(new Set(loops.map((p) => `${p.at.file}:${p.at.start}`)).size, loops.length, "one loop report per include directive");
   });
 
   test("nesting deeper than maxDepth is cut with a warning", () => {

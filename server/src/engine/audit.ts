@@ -1,5 +1,6 @@
 // The one entry point every front end calls: files → model → rules → findings.
 import type { AuditResult, RuleInfo, WorkspaceHost } from "./api.ts";
+import { withSizeLimits } from "./limits.ts";
 import { buildModel, fileKind } from "./model/build.ts";
 import { docsUrl, type Report } from "./rules/define.ts";
 import { ALL_RULES } from "./rules/index.ts";
@@ -18,9 +19,10 @@ export function isDeploymentFile(path: string): boolean {
   return fileKind(path) !== undefined;
 }
 
-export function audit(host: WorkspaceHost, config: AuditConfig = {}): AuditResult {
-  const paths = host.list().filter(isDeploymentFile).sort();
+export function audit(workspace: WorkspaceHost, config: AuditConfig = {}): AuditResult {
   const problems: ParseProblem[] = [];
+  const host = withSizeLimits(workspace, problems);
+  const paths = host.list().filter(isDeploymentFile).sort();
   const model = buildModel(host, paths, problems);
 
   const findings: Finding[] = [];

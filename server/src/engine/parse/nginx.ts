@@ -84,11 +84,14 @@ export interface NginxLoadLimits {
   maxDepth?: number;
   /** file inclusions in total; bounds the expanded tree when the same files are included many times */
   maxInclusions?: number;
+  /** include targets considered in total (included, loops and skips alike); bounds the work of globs that re-include themselves */
+  maxVisits?: number;
 }
 
 const DEFAULT_MAX_FILES = 256;
 const DEFAULT_MAX_DEPTH = 16;
 const DEFAULT_MAX_INCLUSIONS = 2048;
+const DEFAULT_MAX_VISITS = 50_000;
 /** Deeper blocks are parsed for balance but dropped, so consumers can recurse over the tree safely. */
 const MAX_BLOCK_DEPTH = 100;
 
@@ -509,6 +512,7 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
   const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxInclusions = limits.maxInclusions ?? DEFAULT_MAX_INCLUSIONS;
+  const maxVisits = limits.maxVisits ?? DEFAULT_MAX_VISITS;
   const root = posix.normalize(rootFile);
   const rootDir = posix.dirname(root);
   const files = new Map<string, NginxFile>();
@@ -517,10 +521,14 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
   const includeRecords = new Map<NginxDirective, NginxInclude>();
   const readCache = new Map<string, string | undefined>();
   let listing: string[] | undefined;
+  const globCache = new Map<string, string[]>();
   let inclusions = 0;
+  let visits = 0;
+  let budgetReported = false;
 
-  const addProblem = (message: string, severity: Severity, at: NginxDirective | NginxArg, file: string) => {
-    const key = `${file}:${at.start}:${at.end}:${message}`;
+  /** `kind` dedupes: one problem per place and kind, however many include chains reach that place. */
+  const addProblem = (message: string, severity: Severity, at: NginxDirective | NginxArg, file: string, kind = message) => {
+    const key = `${file}:${at.start}:${at.end}:${kind}`;
     if (problemKeys.has(key)) return;
     problemKeys.add(key);
     problems.push({ message, severity, at: { file, start: at.start, end: at.end } });
@@ -543,6 +551,8 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
   };
 
   const globMatches = (pattern: string): string[] => {
+    const cached = globCache.get(pattern);
+    if (cached) return cached;
     listing ??= host.list();
     const literalDir = pattern.slice(0, pattern.search(GLOB_CHARS)).replace(/[^/]*$/, "");
     const isMatch = picomatch(pattern, {
@@ -554,7 +564,9 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
       nonegate: true,
     });
     // nginx reads glob results in sorted order.
-    return listing.filter((p) => p.startsWith(literalDir) && isMatch(p)).sort();
+    const matches = listing.filter((p) => p.startsWith(literalDir) && isMatch(p)).sort();
+    globCache.set(pattern, matches);
+    return matches;
   };
 
   /** Candidate locations, best first: against the root's directory (nginx's conf prefix), then the including file's. */
@@ -611,25 +623,36 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
       return [];
     }
     const arg = directive.args[0];
+    if (budgetReported) return [];
     const paths = resolve(directive, arg);
+    if (paths.length > 0 && chain.length > maxDepth) {
+      addProblem(`includes are nested more than ${maxDepth} deep; "${arg.value}" is not read here`, "warning", arg, directive.file, "depth");
+      return [];
+    }
     const out: NginxDirective[] = [];
     for (const [index, path] of paths.entries()) {
       if (chain.includes(path)) {
-        addProblem(`include loop: ${[...chain, path].map((p) => `"${p}"`).join(" includes ")}`, "error", arg, directive.file);
+        addProblem(`include loop: ${[...chain, path].map((p) => `"${p}"`).join(" includes ")}`, "error", arg, directive.file, "loop");
         continue;
       }
-      if (chain.length > maxDepth) {
-        addProblem(`includes are nested more than ${maxDepth} deep; "${path}" is not read`, "warning", arg, directive.file);
-        continue;
-      }
-      if (inclusions >= maxInclusions || (!files.has(path) && files.size >= maxFiles)) {
-        const skipped = paths.length - index;
+      if (budgetReported) break;
+      visits++;
+      if (inclusions >= maxInclusions || visits > maxVisits) {
+        // One report for the whole configuration: past this point every include would say the same.
+        budgetReported = true;
+        const limit = inclusions >= maxInclusions ? `${maxInclusions} file inclusions` : `${maxVisits} include targets`;
         addProblem(
-          `too many included files (limit ${inclusions >= maxInclusions ? maxInclusions : maxFiles}); ${skipped} of the ${paths.length} matched by "${arg.value}" are not read`,
+          `includes stopped after ${limit}: the same files are included over and over (a glob whose files include it again?); "${arg.value}" and every include after it are not read`,
           "warning",
           arg,
           directive.file,
+          "budget",
         );
+        break;
+      }
+      if (!files.has(path) && files.size >= maxFiles) {
+        const skipped = paths.length - index;
+        addProblem(`too many included files (limit ${maxFiles}); ${skipped} of the ${paths.length} matched by "${arg.value}" are not read`, "warning", arg, directive.file, "files");
         break;
       }
       const included = load(path);
