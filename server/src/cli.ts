@@ -1,10 +1,13 @@
-// `headroom audit [DIR] --format text|json --fail-on error|warning|info|never`
+// `headroom audit [DIR] --format text|json|html --fail-on error|warning|info|never`
 // Exit codes: 0 nothing at or above --fail-on, 1 something was, 2 usage error or unreadable input.
+import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { audit, isDeploymentFile } from "./engine/audit.ts";
+import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
+import { renderHtml } from "./engine/report/html.ts";
 import { renderJson } from "./engine/report/json.ts";
+import { summarizeAudit } from "./engine/report/summary.ts";
 import { renderText } from "./engine/report/text.ts";
 import type { Severity } from "./engine/types.ts";
 import { diskHost } from "./node/disk-host.ts";
@@ -14,7 +17,8 @@ const USAGE = `Usage: headroom audit [DIR] [options]
 Reads the deployment files under DIR (default: .) together and reports sizing problems.
 
 Options:
-  --format text|json        output format (default: text)
+  --format text|json|html   output format (default: text); html is the audit report as one
+                            self-contained page (diagrams, connection budgets, findings)
   --fail-on error|warning|info|never
                             exit with 1 when a finding at or above this severity exists (default: error)
   --no-color                never colour the text output
@@ -53,7 +57,7 @@ export function main(argv: string[]): number {
   if (command !== "audit") return usageError(command ? `unknown command "${command}"` : "missing command");
   if (extra.length > 0) return usageError(`unexpected argument "${extra[0]}"`);
   const format = String(values.format);
-  if (format !== "text" && format !== "json") return usageError(`--format must be text or json, not "${format}"`);
+  if (!["text", "json", "html"].includes(format)) return usageError(`--format must be text, json or html, not "${format}"`);
   const failOn = String(values["fail-on"]);
   if (!["error", "warning", "info", "never"].includes(failOn)) return usageError(`--fail-on must be error, warning, info or never, not "${failOn}"`);
 
@@ -67,7 +71,11 @@ export function main(argv: string[]): number {
   const host = diskHost(root, { filter: isDeploymentFile, log: (m) => process.stderr.write(`headroom: ${m}\n`) });
   const result = audit(host);
   const read = (file: string) => host.read(file);
-  process.stdout.write(format === "json" ? renderJson(result, read) : renderText(result, read, { color: !values["no-color"] && process.stdout.isTTY === true }));
+  if (format === "html") {
+    const docs = new Map(RULES.map((r) => [r.id, r.docsUrl]));
+    const summary = summarizeAudit(result, read, { docsUrl: (rule) => docs.get(rule) });
+    process.stdout.write(renderHtml(summary, { nonce: randomBytes(16).toString("base64"), title: basename(root) }));
+  } else process.stdout.write(format === "json" ? renderJson(result, read) : renderText(result, read, { color: !values["no-color"] && process.stdout.isTTY === true }));
   if (failOn === "never") return 0;
   const threshold = RANK[failOn as Severity];
   return result.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;

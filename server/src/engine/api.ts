@@ -1,5 +1,6 @@
 // The engine's public surface: what the CLI and the language server call. Nothing here does I/O:
 // the caller passes a WorkspaceHost that reads files (from disk, or from open editor buffers).
+import type { DeploymentModel } from "./model/types.ts";
 import type { Finding } from "./types.ts";
 
 export type { Finding, Fix, RelatedInfo, Severity, SourceRef, TextEdit } from "./types.ts";
@@ -26,4 +27,6 @@ export interface AuditResult {
   filesRead: string[];
   /** Groups of files that feed one deployment: a change in any re-checks all of them. */
   deployments: Array<{ id: string; name: string; files: string[] }>;
+  /** The model the rules ran on: the audit report (report/summary.ts) draws its numbers from it. */
+  model: DeploymentModel;
 }

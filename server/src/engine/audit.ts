@@ -41,7 +41,7 @@ export function audit(workspace: WorkspaceHost, config: AuditConfig = {}): Audit
     rule.check({
       model,
       text: (file) => host.read(file),
-      report: (r: Report) => add({ rule: rule.meta.id, severity, message: r.message, at: r.at, related: r.related ?? [], fixes: r.fixes ?? [] }),
+      report: (r: Report) => add({ rule: rule.meta.id, severity, message: r.message, at: r.at, related: r.related ?? [], fixes: r.fixes ?? [], ...(r.deployment ? { deployment: r.deployment.id } : {}) }),
     });
   }
   findings.sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule)));
@@ -50,5 +50,6 @@ export function audit(workspace: WorkspaceHost, config: AuditConfig = {}): Audit
     findings,
     filesRead,
     deployments: model.deployments.map((d) => ({ id: d.id, name: d.name, files: [...d.files].sort() })),
+    model,
   };
 }

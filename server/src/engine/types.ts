@@ -66,6 +66,8 @@ export interface Finding {
   at: SourceRef;
   related: RelatedInfo[];
   fixes: Fix[];
+  /** Id of the deployment the finding is about, when the rule names one (the report groups by it). */
+  deployment?: string;
 }
 
 /** A problem reading a file: reported as a diagnostic of its own (rule id `parse/error`). */

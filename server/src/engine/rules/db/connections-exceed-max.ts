@@ -1,16 +1,8 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import type { Pool } from "../../model/pools.ts";
+import { connectionBudgets, poolSizeText, type PoolShare, shareFormula } from "../../model/budget.ts";
 import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 import { defineRule } from "../define.ts";
-
-/** One deployment's share of a database's connections. */
-interface Share {
-  deployment: Deployment;
-  pool: Pool;
-  perProcess: number;
-  total: number;
-}
 
 export default defineRule({
   meta: {
@@ -54,20 +46,11 @@ export default defineRule({
     },
   },
   check({ model, report, text }) {
-    for (const database of model.databases) {
-      const shares: Share[] = [];
-      for (const deployment of model.deployments) {
-        const pool = deployment.pool;
-        if (!pool || !database.clients.includes(deployment.id)) continue;
-        const perProcess = pool.size.value + (pool.overflow?.value ?? 0);
-        shares.push({ deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess });
-      }
-      const total = shares.reduce((sum, s) => sum + s.total, 0);
-      const allowed = Math.max(0, database.maxConnections.value - database.reserved.value);
+    for (const { database, shares, total, allowed } of connectionBudgets(model)) {
       if (shares.length === 0 || total <= allowed) continue;
       const biggest = shares.reduce((a, b) => (b.total > a.total ? b : a));
       const at = primaryAt(biggest);
-      const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${term(s)} = ${s.total}`);
+      const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${shareFormula(s)} = ${s.total}`);
       const sum = shares.length > 1 ? `${terms.join("; ")}; ${total} possible database connections in all` : `${terms[0]} possible database connections`;
       const perProcessNote = shares.length > 1 ? "each process has its own pool, not shared" : `each ${singular(biggest.pool.processLabel)} has its own pool, not shared`;
       report({
@@ -81,26 +64,6 @@ export default defineRule({
   },
 });
 
-function term(s: Share): string {
-  const parts: string[] = [];
-  if (s.deployment.instances.value !== 1) parts.push(`${s.deployment.instances.value} instances`);
-  parts.push(`${s.pool.processes.value} ${s.pool.processLabel}`);
-  parts.push(perProcessText(s.pool));
-  return parts.join(" x ");
-}
-
-function sizeText(pool: Pool): string {
-  const { size } = pool;
-  if (pool.kind === "sidekiq") return pool.sizeName === "-c" ? `concurrency ${size.value} (-c)` : pool.sizeName ? `${pool.sizeName} ${size.value}` : `concurrency ${size.value} (${size.by}'s default)`;
-  if (pool.sizeName) return `${pool.sizeName} ${size.value}`;
-  return pool.kind === "activerecord" ? `pool ${size.value} (${size.by}'s default)` : `pool_size ${size.value} (${size.by}'s default)`;
-}
-
-function perProcessText(pool: Pool): string {
-  if (!pool.overflow) return sizeText(pool);
-  return `(${sizeText(pool)} + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value})`;
-}
-
 function limitNote(database: Database): string {
   const max = database.maxConnections;
   const limit =
@@ -112,12 +75,12 @@ function limitNote(database: Database): string {
   return `${limit} minus ${database.reserved.value} reserved for superusers`;
 }
 
-function primaryAt(s: Share): SourceRef {
+function primaryAt(s: PoolShare): SourceRef {
   const pool = s.pool;
   return pool.size.at ?? pool.overflow?.at ?? pool.processes.at ?? s.deployment.instances.at ?? { file: [...s.deployment.files].sort()[0] ?? "", start: 0, end: 0 };
 }
 
-function related(shares: Share[], database: Database, primary: SourceRef): RelatedInfo[] {
+function related(shares: PoolShare[], database: Database, primary: SourceRef): RelatedInfo[] {
   const out: RelatedInfo[] = [];
   const seen = new Set([`${primary.file}:${primary.start}`]);
   const add = (fact: Fact<number> | undefined, message: string) => {
@@ -131,7 +94,7 @@ function related(shares: Share[], database: Database, primary: SourceRef): Relat
     const name = shares.length > 1 ? `${shortName(s.deployment)}: ` : "";
     const { pool } = s;
     add(pool.processes, `${name}${pool.processes.value} ${pool.processLabel} per instance, each opens its own pool`);
-    add(pool.size, `${name}${sizeText(pool)}: connections per process`);
+    add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
     add(s.deployment.instances, `${name}${s.deployment.instances.value} instances, each with its own processes and pools`);
   }
@@ -141,7 +104,7 @@ function related(shares: Share[], database: Database, primary: SourceRef): Relat
 }
 
 /** Lower the biggest pool so the sum fits, when its numbers are written as plain literals. */
-function fixes(s: Share, others: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
+function fixes(s: PoolShare, others: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
   const holders = s.deployment.instances.value * s.pool.processes.value;
   const perProcess = Math.floor((allowed - others) / holders);
   if (perProcess < 1) return [];

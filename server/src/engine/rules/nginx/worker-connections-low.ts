@@ -1,4 +1,5 @@
 import { SOURCES } from "../../knowledge/sources.ts";
+import { proxyClientCapacity } from "../../model/budget.ts";
 import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { backendRelated, backendSummary, insertInBlock, PROPOSED_WORKER_CONNECTIONS, proxyingMains } from "./common.ts";
@@ -40,11 +41,11 @@ export default defineRule({
       const wc = proxy.workerConnections;
       if (!STOCK.has(wc.value) || !wc.at) continue;
       const wp = proxy.workerProcesses;
-      const perWorker = Math.floor(wc.value / 2);
+      const { perWorker, total } = proxyClientCapacity(proxy);
       const setOrDefault = wc.origin === "default" ? `worker_connections is not set, so nginx uses ${wc.value}` : `worker_connections ${wc.value}`;
       let capacity: string;
       if (wp.value === "auto") capacity = `${wc.value} / 2 = ${perWorker} clients per worker, one worker per CPU (worker_processes auto)`;
-      else if (Number.isFinite(wp.value)) capacity = `${wp.value} x ${wc.value} / 2 = ${wp.value * perWorker} clients at once`;
+      else if (total !== undefined) capacity = `${wp.value} x ${wc.value} / 2 = ${total} clients at once`;
       else capacity = `${wc.value} / 2 = ${perWorker} clients per worker process`;
       const wpNote = wp.origin === "default" ? " (worker_processes is not set: 1 worker)" : "";
       const fronts = backendSummary(proxy);

@@ -1,0 +1,81 @@
+// The arithmetic the sizing rules and the audit report share, so both always show the same
+// numbers: each deployment's share of a database's connections, and how many clients an nginx
+// proxy can hold. Rules phrase findings from these; the report draws them.
+import type { NginxProxy } from "./nginx.ts";
+import type { Pool } from "./pools.ts";
+import type { Database, Deployment, DeploymentModel } from "./types.ts";
+
+/** One deployment's share of a database's connections: instances x processes x (size + overflow). */
+export interface PoolShare {
+  deployment: Deployment;
+  pool: Pool;
+  /** Connections one process may hold: pool size + overflow. */
+  perProcess: number;
+  /** Connections the whole deployment may hold. */
+  total: number;
+}
+
+export interface ConnectionBudget {
+  database: Database;
+  /** The deployments that connect to this database and have a pool, in model order. */
+  shares: PoolShare[];
+  /** Sum of the shares. */
+  total: number;
+  /** What ordinary roles may open: max_connections minus the reserved slots. */
+  allowed: number;
+}
+
+export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
+  const perProcess = pool.size.value + (pool.overflow?.value ?? 0);
+  return { deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess };
+}
+
+/** One budget per database of the model, with the shares of the deployments that use it. */
+export function connectionBudgets(model: DeploymentModel): ConnectionBudget[] {
+  return model.databases.map((database) => {
+    const shares: PoolShare[] = [];
+    for (const deployment of model.deployments) {
+      if (deployment.pool && database.clients.includes(deployment.id)) shares.push(poolShare(deployment, deployment.pool));
+    }
+    return {
+      database,
+      shares,
+      total: shares.reduce((sum, s) => sum + s.total, 0),
+      allowed: Math.max(0, database.maxConnections.value - database.reserved.value),
+    };
+  });
+}
+
+/**
+ * Clients an nginx proxy holds at once: each proxied request takes a client and an upstream
+ * connection, so worker_connections / 2 per worker. `workers` and `total` are undefined when
+ * worker_processes is `auto` (one per CPU of a machine the workspace does not describe) or not a number.
+ */
+export function proxyClientCapacity(proxy: NginxProxy): { perWorker: number; workers?: number; total?: number } {
+  const perWorker = Math.floor(proxy.workerConnections.value / 2);
+  const workers = proxy.workerProcesses.value;
+  if (typeof workers !== "number" || !Number.isFinite(workers)) return { perWorker };
+  return { perWorker, workers, total: workers * perWorker };
+}
+
+/** "3 instances x 5 gunicorn workers x (DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70)": how a share is computed, in words. */
+export function shareFormula(share: PoolShare): string {
+  const parts: string[] = [];
+  if (share.deployment.instances.value !== 1) parts.push(`${share.deployment.instances.value} instances`);
+  parts.push(`${share.pool.processes.value} ${share.pool.processLabel}`);
+  parts.push(perProcessText(share.pool));
+  return parts.join(" x ");
+}
+
+/** "DB_POOL_SIZE 30", "pool 5 (Rails's default)", "concurrency 10 (-c)". */
+export function poolSizeText(pool: Pool): string {
+  const { size } = pool;
+  if (pool.kind === "sidekiq") return pool.sizeName === "-c" ? `concurrency ${size.value} (-c)` : pool.sizeName ? `${pool.sizeName} ${size.value}` : `concurrency ${size.value} (${size.by}'s default)`;
+  if (pool.sizeName) return `${pool.sizeName} ${size.value}`;
+  return pool.kind === "activerecord" ? `pool ${size.value} (${size.by}'s default)` : `pool_size ${size.value} (${size.by}'s default)`;
+}
+
+function perProcessText(pool: Pool): string {
+  if (!pool.overflow) return poolSizeText(pool);
+  return `(${poolSizeText(pool)} + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value})`;
+}

@@ -1,0 +1,265 @@
+// The audit report's data: per deployment the topology with its numbers (proxy → instances x
+// processes x threads → database), each database's connection budget, CPU and memory per
+// instance, and every finding with its file and line. Pure and JSON-serialisable, so the CLI
+// (`--format html`) and the language server (the VS Code report) render the same thing.
+//
+// Every number is read from the deployment model or computed by model/budget.ts, the module the
+// rules use: a sum the report shows is the sum db/connections-exceed-max reports.
+import type { AuditResult } from "../api.ts";
+import { connectionBudgets, poolShare, proxyClientCapacity, shareFormula } from "../model/budget.ts";
+import type { Deployment, ServerProcess } from "../model/types.ts";
+import { optionValue, parsePumaThreads } from "../parse/servers.ts";
+import { maxWorkers, PROCESS_SERVERS } from "../rules/workers/recommended.ts";
+import { type Fact, LineIndex, type Origin, type Severity, type SourceRef } from "../types.ts";
+import { summarize } from "./json.ts";
+
+/** A place in a file: 0-based line and character, as in LSP (the HTML shows line + 1). */
+export interface Location {
+  file: string;
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+/** A number as the report shows it: its value, and whether it was stated, a default or assumed. */
+export interface Figure<T = number> {
+  value: T;
+  origin: Origin;
+  /** Whose default or assumption ("gunicorn", "PostgreSQL", "Headroom"). */
+  by?: string;
+  at?: Location;
+}
+
+export interface ProcessSummary {
+  server: string;
+  /** Worker processes per instance. */
+  workers: Figure;
+  /** Threads per worker, when the command sets them. */
+  threads?: Figure;
+  /** gunicorn's (2 x CPUs) + 1, for servers it applies to, when the CPUs are known. */
+  recommendedMaxWorkers?: number;
+}
+
+export interface PoolSummary {
+  kind: string;
+  sizeName?: string;
+  overflowName?: string;
+  size: Figure;
+  overflow?: Figure;
+  /** Processes per instance that each open the pool, and what they are ("gunicorn workers"). */
+  processes: Figure;
+  processLabel: string;
+  /** size + overflow. */
+  perProcess: number;
+  /** instances x processes x perProcess, for this deployment. */
+  total: number;
+  /** The budget (database name) this share counts against, when one is known. */
+  database?: string;
+}
+
+export interface DeploymentSummary {
+  id: string;
+  name: string;
+  files: string[];
+  instances: Figure;
+  cpus?: Figure;
+  memoryMiB?: Figure;
+  processes: ProcessSummary[];
+  pool?: PoolSummary;
+  /** Roots of the nginx proxies that send requests to it. */
+  proxies: string[];
+  /** Ids (indexes into `findings`) of the findings about this deployment. */
+  findings: number[];
+}
+
+export interface BudgetShare {
+  deployment: string;
+  name: string;
+  /** "3 instances x 4 gunicorn workers x (DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 10)" */
+  formula: string;
+  total: number;
+}
+
+export interface BudgetSummary {
+  database: string;
+  maxConnections: Figure;
+  reserved: Figure;
+  /** maxConnections - reserved */
+  allowed: number;
+  /** Sum of the shares. */
+  total: number;
+  shares: BudgetShare[];
+}
+
+export interface ProxySummary {
+  root: string;
+  workerProcesses: Figure<number | "auto">;
+  workerConnections: Figure;
+  /** worker_connections / 2: a proxied client holds two connections. */
+  clientsPerWorker: number;
+  /** worker_processes x clientsPerWorker, when worker_processes is a number. */
+  clients?: number;
+  /** Ids of the deployments it sends requests to, with how many instances each has. */
+  backends: Array<{ deployment: string; service: string; instances: number }>;
+  findings: number[];
+}
+
+export interface FindingSummary {
+  id: number;
+  rule: string;
+  severity: Severity;
+  message: string;
+  at: Location;
+  docsUrl?: string;
+  related: Array<{ at: Location; message: string }>;
+  fixes: Array<{ title: string; safe: boolean }>;
+}
+
+export interface AuditSummary {
+  counts: ReturnType<typeof summarize>;
+  deployments: DeploymentSummary[];
+  budgets: BudgetSummary[];
+  proxies: ProxySummary[];
+  findings: FindingSummary[];
+  /** Findings about no deployment or proxy of the report (a file that fails to parse, for instance). */
+  otherFindings: number[];
+}
+
+export interface SummaryOptions {
+  docsUrl?: (rule: string) => string | undefined;
+}
+
+/** The report's data for one audit. `read` gives the text the audit read, to turn offsets into lines. */
+export function summarizeAudit(result: AuditResult, read: (file: string) => string | undefined, options: SummaryOptions = {}): AuditSummary {
+  const indexes = new Map<string, LineIndex>();
+  const locate = (ref: SourceRef): Location => {
+    let index = indexes.get(ref.file);
+    if (!index) {
+      index = new LineIndex(read(ref.file) ?? "");
+      indexes.set(ref.file, index);
+    }
+    return { file: ref.file, start: index.position(ref.start), end: index.position(ref.end) };
+  };
+  const figure = <T>(fact: Fact<T>): Figure<T> => ({
+    value: fact.value,
+    origin: fact.origin,
+    ...(fact.by ? { by: fact.by } : {}),
+    // A default's `at` is where one would write the value, not where it is written: no link for it.
+    ...(fact.at && fact.origin === "stated" ? { at: locate(fact.at) } : {}),
+  });
+
+  const { model } = result;
+  const findings: FindingSummary[] = result.findings.map((f, id) => ({
+    id,
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    at: locate(f.at),
+    ...(options.docsUrl?.(f.rule) ? { docsUrl: options.docsUrl(f.rule) } : {}),
+    related: f.related.map((r) => ({ at: locate(r.at), message: r.message })),
+    fixes: f.fixes.map((x) => ({ title: x.title, safe: x.safe })),
+  }));
+
+  const budgets = connectionBudgets(model);
+  const shown = model.deployments.filter((d) => d.processes.length > 0 || d.pool);
+  const owner = new Map<number, string>();
+  result.findings.forEach((f, id) => {
+    const about = f.deployment ?? shown.find((d) => d.files.has(f.at.file))?.id;
+    if (about) owner.set(id, about);
+  });
+  const proxyOwner = new Map<number, string>();
+  result.findings.forEach((f, id) => {
+    if (owner.has(id)) return;
+    const proxy = model.proxies.find((p) => p.files.has(f.at.file));
+    if (proxy) proxyOwner.set(id, proxy.root);
+  });
+  const idsOf = (map: Map<number, string>, key: string) => [...map].filter(([, k]) => k === key).map(([id]) => id);
+
+  const deployments: DeploymentSummary[] = shown.map((d) => {
+    const budget = budgets.find((b) => b.shares.some((s) => s.deployment === d));
+    const pool = d.pool;
+    const share = budget?.shares.find((s) => s.deployment === d) ?? (pool ? poolShare(d, pool) : undefined);
+    return {
+      id: d.id,
+      name: d.name,
+      files: [...d.files].sort(),
+      instances: figure(d.instances),
+      ...(d.cpus ? { cpus: figure(d.cpus) } : {}),
+      ...(d.memoryMiB ? { memoryMiB: figure(d.memoryMiB) } : {}),
+      processes: d.processes.map((p) => processSummary(d, p, figure)),
+      ...(pool
+        ? {
+            pool: {
+              kind: pool.kind,
+              ...(pool.sizeName ? { sizeName: pool.sizeName } : {}),
+              ...(pool.overflowName ? { overflowName: pool.overflowName } : {}),
+              size: figure(pool.size),
+              ...(pool.overflow ? { overflow: figure(pool.overflow) } : {}),
+              processes: figure(pool.processes),
+              processLabel: pool.processLabel,
+              perProcess: share?.perProcess ?? 0,
+              total: share?.total ?? 0,
+              ...(budget ? { database: budget.database.name } : {}),
+            },
+          }
+        : {}),
+      proxies: model.proxies.filter((p) => p.backends.some((b) => b.deployment === d.id)).map((p) => p.root),
+      findings: idsOf(owner, d.id),
+    };
+  });
+
+  const assigned = new Set([...owner.keys(), ...proxyOwner.keys()]);
+  return {
+    counts: summarize(result),
+    deployments,
+    budgets: budgets
+      .filter((b) => b.shares.length > 0)
+      .map((b) => ({
+        database: b.database.name,
+        maxConnections: figure(b.database.maxConnections),
+        reserved: figure(b.database.reserved),
+        allowed: b.allowed,
+        total: b.total,
+        shares: b.shares.map((s) => ({ deployment: s.deployment.id, name: s.deployment.name, formula: shareFormula(s), total: s.total })),
+      })),
+    proxies: model.proxies
+      .filter((p) => p.main)
+      .map((p) => {
+        const capacity = proxyClientCapacity(p);
+        const backends = new Map<string, { deployment: string; service: string; instances: number }>();
+        for (const b of p.backends) backends.set(b.deployment, { deployment: b.deployment, service: b.service, instances: b.instances.value });
+        return {
+          root: p.root,
+          workerProcesses: figure(p.workerProcesses),
+          workerConnections: figure(p.workerConnections),
+          clientsPerWorker: capacity.perWorker,
+          ...(capacity.total !== undefined ? { clients: capacity.total } : {}),
+          backends: [...backends.values()],
+          findings: idsOf(proxyOwner, p.root),
+        };
+      }),
+    findings,
+    otherFindings: findings.map((f) => f.id).filter((id) => !assigned.has(id)),
+  };
+}
+
+function processSummary(deployment: Deployment, process: ServerProcess, figure: <T>(fact: Fact<T>) => Figure<T>): ProcessSummary {
+  const server = process.invocation.server;
+  const threads = threadsOf(process);
+  const cpus = deployment.cpus?.value;
+  return {
+    server,
+    workers: figure(process.workers),
+    ...(threads ? { threads: figure(threads) } : {}),
+    ...(cpus !== undefined && PROCESS_SERVERS.has(server) ? { recommendedMaxWorkers: maxWorkers(cpus) } : {}),
+  };
+}
+
+/** Threads per worker as the command line states them (gunicorn/uwsgi `--threads`, puma `-t min:max` → max). */
+export function threadsOf(process: ServerProcess): Fact<number> | undefined {
+  const option = optionValue(process.invocation, "threads");
+  const word = option?.value;
+  if (!word) return undefined;
+  const value = process.invocation.server === "puma" ? parsePumaThreads(word.value)?.max : /^\d+$/.test(word.value) ? Number(word.value) : undefined;
+  if (value === undefined) return undefined;
+  return { value, origin: "stated", at: word.fact.at ?? { file: process.commandAt.file, start: word.start, end: word.end } };
+}

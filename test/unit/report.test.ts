@@ -1,0 +1,135 @@
+// The audit report: its numbers are the rules' numbers (read back from the rules' own messages on
+// the fixtures), and the HTML escapes whatever the workspace names things.
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { audit } from "../../server/src/engine/audit.ts";
+import { esc, renderHtml } from "../../server/src/engine/report/html.ts";
+import { type AuditSummary, summarizeAudit } from "../../server/src/engine/report/summary.ts";
+import { memoryHost, readFixture } from "../helpers/memory-host.ts";
+
+const repo = join(__dirname, "..", "..");
+const NONCE = "dGVzdG5vbmNlMTIzNDU2";
+
+function summaryOf(files: Record<string, string>): { summary: AuditSummary; messages: (rule: string) => string[] } {
+  const result = audit(memoryHost(files));
+  return {
+    summary: summarizeAudit(result, (f) => files[f], { docsUrl: (rule) => `https://example.org/${rule}` }),
+    messages: (rule) => result.findings.filter((f) => f.rule === rule).map((f) => f.message),
+  };
+}
+
+/** Fixture folders of a rule that fire (have expected.txt). */
+function firingCases(group: string, rule: string): string[] {
+  const dir = join(repo, "test", "fixtures", group, rule);
+  return readdirSync(dir)
+    .map((c) => join(dir, c))
+    .filter((c) => readdirSync(c).includes("expected.txt"));
+}
+
+describe("report summary: the rules' numbers", () => {
+  for (const dir of firingCases("db", "connections-exceed-max")) {
+    test(`connection budget = db/connections-exceed-max's sum (${dir.split("/").pop()})`, () => {
+      const { summary, messages } = summaryOf(readFixture(dir));
+      const [message] = messages("db/connections-exceed-max");
+      assert.ok(message, "the fixture fires the rule");
+      const total = Number(/(\d+) possible database connections/.exec(message)?.[1]);
+      const allowed = Number(/PostgreSQL allows (\d+)/.exec(message)?.[1]);
+      const over = summary.budgets.filter((b) => b.total > b.allowed);
+      assert.equal(over.length, 1, JSON.stringify(summary.budgets));
+      assert.equal(over[0].total, total);
+      assert.equal(over[0].allowed, allowed);
+      // Each share is written in the message as "<formula> = <n>".
+      for (const share of over[0].shares) assert.ok(message.includes(`${share.formula} = ${share.total}`), `"${share.formula} = ${share.total}" in: ${message}`);
+      assert.equal(over[0].shares.reduce((sum, s) => sum + s.total, 0), total);
+      // Each deployment's pool shows the same share.
+      for (const share of over[0].shares) assert.equal(summary.deployments.find((d) => d.id === share.deployment)?.pool?.total, share.total);
+    });
+  }
+
+  for (const dir of firingCases("nginx", "worker-connections-low")) {
+    test(`proxy clients = nginx/worker-connections-low's figure (${dir.split("/").pop()})`, () => {
+      const { summary, messages } = summaryOf(readFixture(dir));
+      const [message] = messages("nginx/worker-connections-low");
+      const stated = /= (\d+) clients at once/.exec(message ?? "");
+      const proxy = summary.proxies[0];
+      if (stated) assert.equal(proxy.clients, Number(stated[1]), message);
+      else assert.equal(proxy.clientsPerWorker, Number(/= (\d+) clients per worker/.exec(message ?? "")?.[1]), message);
+    });
+  }
+
+  test("the five-workers example: 5 workers on 1 vCPU, 500 of 97 connections, assumed limit marked", () => {
+    const { summary } = summaryOf(readFixture(join(repo, "examples", "gunicorn-five-workers-1vcpu")));
+    const [d] = summary.deployments;
+    assert.equal(d.processes[0].workers.value, 5);
+    assert.equal(d.processes[0].recommendedMaxWorkers, 3);
+    assert.equal(d.cpus?.value, 1);
+    assert.equal(d.memoryMiB?.value, 4096);
+    assert.deepEqual(d.processes[0].workers.at?.start, { line: 9, character: 31 }, "service.json:10:32, where GUNICORN_WORKERS is set");
+    const [budget] = summary.budgets;
+    assert.deepEqual([budget.total, budget.allowed, budget.maxConnections.value, budget.maxConnections.origin], [500, 97, 100, "assumed"]);
+    assert.deepEqual(
+      d.findings.map((id) => summary.findings[id].rule),
+      ["workers/exceed-cpu", "db/connections-exceed-max"],
+    );
+  });
+
+  test("the compose example: several deployments share one database's budget", () => {
+    const { summary } = summaryOf(readFixture(join(repo, "examples", "compose-nginx-postgres")));
+    assert.deepEqual(
+      summary.deployments.map((d) => [d.name, d.instances.value, d.processes[0]?.workers.value, d.processes[0]?.threads?.value]),
+      [
+        ["web (docker-compose.yml)", 3, 4, 2],
+        ["worker (docker-compose.yml)", 1, 4, undefined],
+      ],
+    );
+    const [budget] = summary.budgets;
+    assert.deepEqual(budget.shares.map((s) => s.total), [240, 20]);
+    assert.deepEqual([budget.total, budget.allowed, budget.maxConnections.origin], [260, 197, "stated"]);
+    assert.deepEqual([summary.proxies[0].clients, summary.proxies[0].backends.map((b) => b.service)], [512, ["web"]]);
+    assert.equal(summary.deployments[0].proxies[0], "nginx/nginx.conf");
+  });
+});
+
+describe("report HTML", () => {
+  const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
+
+  test("escapes hostile service names, file names and values everywhere", () => {
+    const files: Record<string, string> = {
+      [`ev"il'<b>/docker-compose.yml`]:
+        `services:\n  "${HOSTILE.replace(/"/g, '\\"')}":\n    image: example/api\n    command: gunicorn app:app --workers 9\n    environment:\n      DATABASE_URL: postgres://db/x\n      DB_POOL_SIZE: "50"\n    deploy:\n      replicas: 3\n      resources:\n        limits:\n          cpus: "1"\n`,
+    };
+    const { summary } = summaryOf(files);
+    assert.ok(summary.deployments.some((d) => d.name.includes(HOSTILE)), `the hostile name reaches the summary: ${summary.deployments.map((d) => d.name)}`);
+    for (const interactive of [false, true]) {
+      const html = renderHtml(summary, { nonce: NONCE, interactive, title: HOSTILE });
+      assert.ok(!html.includes(HOSTILE), "the raw name never appears");
+      assert.ok(html.includes(esc(HOSTILE)), "the escaped name does");
+      assert.equal((html.match(/<script/g) ?? []).length, interactive ? 1 : 0, "only the report's own script");
+      assert.ok(!/<img/i.test(html), "no injected element");
+      // Outside the page's own <style>/<script>, every `"` delimits an attribute (esc turns the others into &quot;).
+      const markup = html.replace(/<(style|script) nonce[^]*?<\/\1>/g, "").replace(/"[^"]*"/g, '""');
+      assert.ok(!/<[^>]*\son\w+=/i.test(markup), "no injected event handler attribute");
+      assert.ok(html.includes(`ev&quot;il&#39;&lt;b&gt;/docker-compose.yml`), "file names are escaped too");
+    }
+  });
+
+  test("a strict CSP with the nonce; no external resources; a nonce that could break out is refused", () => {
+    const { summary } = summaryOf(readFixture(join(repo, "examples", "gunicorn-five-workers-1vcpu")));
+    const html = renderHtml(summary, { nonce: NONCE, interactive: true });
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    assert.equal(csp, `default-src 'none'; style-src 'nonce-${NONCE}'; script-src 'nonce-${NONCE}'; img-src data:`);
+    assert.ok(html.includes(`<style nonce="${NONCE}">`) && html.includes(`<script nonce="${NONCE}">`));
+    assert.ok(!/\b(src|href)="(https?:)?\/\//.test(html.replace(/<a class="rule mono" href="https:\/\/[^"]+"/g, "")), "nothing loaded from elsewhere (rule docs links are plain links)");
+    assert.ok(!/ style="/.test(html), "no inline style attributes: the CSP would block them");
+    assert.throws(() => renderHtml(summary, { nonce: `abc' 'unsafe-inline` }), /nonce/);
+  });
+
+  test("without interactive, no script and no fix buttons; fix titles are listed", () => {
+    const { summary } = summaryOf(readFixture(join(repo, "examples", "gunicorn-five-workers-1vcpu")));
+    const html = renderHtml(summary, { nonce: NONCE });
+    assert.ok(!html.includes("<script") && !html.includes("<button"));
+    assert.ok(html.includes("fix: Lower the workers to 3"));
+  });
+});
