@@ -1,4 +1,4 @@
-// Applies every fix of the server-invocation rules (and workers/*) to the fixture workspaces and
+// Applies every fix of the server-invocation rules (and workers/*, apprunner/*) to the fixture workspaces and
 // checks that the result is still a valid file of its kind: `bash -n` for shell scripts, a YAML
 // re-parse for compose files, JSON.parse for .json, and, for gunicorn command lines, Debian
 // gunicorn's own argument parser (skipped when /usr/bin/python3 cannot import gunicorn, unless
@@ -32,7 +32,7 @@ function fixtureCases(): Array<{ rule: string; name: string; dir: string }> {
   return cases;
 }
 const REQUIRE = process.env.HEADROOM_REQUIRE_E2E === "1";
-const RULE_GROUPS = ["server/", "uvicorn/", "gunicorn/", "workers/", "compose/"];
+const RULE_GROUPS = ["server/", "uvicorn/", "gunicorn/", "workers/", "compose/", "apprunner/"];
 
 const probe = spawnSync(PYTHON, ["-c", "import gunicorn.config"], { encoding: "utf8" });
 const gunicornMissing = probe.error || probe.status !== 0 ? `${PYTHON} cannot import gunicorn: ${probe.error?.message ?? probe.stderr.trim()}` : undefined;

@@ -94,7 +94,7 @@ export const SOURCES = {
   gunicornBind: {
     title: "Gunicorn settings: bind",
     url: "https://docs.gunicorn.org/en/stable/settings.html#bind",
-    says: "-b/--bind default ['127.0.0.1:8000'].",
+    says: "-b/--bind default ['127.0.0.1:8000']. \"If the PORT environment variable is defined, the default is ['0.0.0.0:$PORT']. If it is not defined, the default is ['127.0.0.1:8000'].\" (checked in Debian's gunicorn 20.1.0 setting text) An empty host (`:8000`) binds all interfaces.",
   },
   gunicornBacklog: {
     title: "Gunicorn settings: backlog",
@@ -148,6 +148,11 @@ export const SOURCES = {
     url: "https://www.uvicorn.org/settings/#socket-binding",
     says: "\"--host <str> - Bind socket to this host. Use --host 0.0.0.0 to make the application available on your local network ... Default: '127.0.0.1'.\" --port default 8000.",
   },
+  uvicornEnvSettings: {
+    title: "Uvicorn: Settings - Configuration Methods",
+    url: "https://www.uvicorn.org/settings/#configuration-methods",
+    says: "\"Environment Variables: Use environment variables with the prefix UVICORN_.\" (export UVICORN_HOST=\"0.0.0.0\"). \"CLI options and the arguments for uvicorn.run() take precedence over environment variables.\"",
+  },
   uvicornLimitConcurrency: {
     title: "Uvicorn: Settings - Resource Limits",
     url: "https://www.uvicorn.org/settings/#resource-limits",
@@ -179,6 +184,11 @@ export const SOURCES = {
     title: "Hypercorn: Configuring",
     url: "https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html",
     says: "keep_alive_timeout (--keep-alive): \"Seconds to keep inactive connections alive before closing.\" Default 5s. (backlog default 100; graceful_timeout default 3s.)",
+  },
+  asgiServersLocalhostDefault: {
+    title: "Django docs: How to use Django with Hypercorn / Daphne / Uvicorn",
+    url: "https://docs.djangoproject.com/en/stable/howto/deployment/asgi/hypercorn/",
+    says: "`hypercorn myproject.asgi:application` \"will start one process listening on 127.0.0.1:8000\"; the Daphne and Uvicorn pages of the same guide say the same of `daphne` and `uvicorn`. (hypercorn --help: -b/--bind \"The TCP host/address to bind to\".)",
   },
   daphneSingleProcess: {
     title: "Django Channels: Deploying",

@@ -8,12 +8,14 @@ import gunicornMaxRequestsWithoutJitter from "./gunicorn/max-requests-without-ji
 import gunicornThreadsIgnored from "./gunicorn/threads-ignored.ts";
 import gunicornWorkerConnectionsIgnored from "./gunicorn/worker-connections-ignored.ts";
 import serverReloadInProduction from "./server/reload-in-production.ts";
+import serverBindLocalhostInContainer from "./server/bind-localhost-in-container.ts";
 import uvicornReloadWithWorkers from "./uvicorn/reload-with-workers.ts";
 import workersCpuCountInContainer from "./workers/cpu-count-in-container.ts";
 import workersSingleProcess from "./workers/single-process.ts";
+import apprunnerPortMismatch from "./apprunner/port-mismatch.ts";
 import nginxRlimitNofileLow from "./nginx/rlimit-nofile-low.ts";
 import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
 import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
 import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
 
-export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersFractionalCpu, workersCpuCountInContainer, serverReloadInProduction, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff];
+export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersFractionalCpu, workersCpuCountInContainer, serverReloadInProduction, serverBindLocalhostInContainer, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, apprunnerPortMismatch, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff];

@@ -9,7 +9,8 @@ import { formatCpus } from "./recommended.ts";
 /** A host of this size shows what cpu_count() can return on a shared container host. */
 const EXAMPLE_HOST_CPUS = 16;
 
-function isContainer(deployment: Deployment): boolean {
+/** Compose services, App Runner services and anything built from a Dockerfile run in a container. */
+export function isContainer(deployment: Deployment): boolean {
   return deployment.id.startsWith("compose:") || deployment.id.startsWith("apprunner:") || [...deployment.files].some((f) => fileKind(f) === "dockerfile");
 }
 

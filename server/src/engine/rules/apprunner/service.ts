@@ -1,0 +1,23 @@
+// The App Runner file a deployment comes from, parsed again for what the model does not carry
+// (the port, the Cpu and Memory as written).
+import { findNodeAtLocation, parseTree } from "jsonc-parser";
+import type { Deployment } from "../../model/types.ts";
+import { type AppRunnerService, parseAppRunnerYaml, parseServiceJson } from "../../parse/apprunner.ts";
+
+export interface AppRunnerFile {
+  service: AppRunnerService;
+  /** A service.json with a SourceConfiguration: App Runner's defaults (Port 8080) apply to what it omits. */
+  definesSource: boolean;
+}
+
+export function appRunnerFile(deployment: Deployment, text: (file: string) => string | undefined): AppRunnerFile | undefined {
+  if (!deployment.id.startsWith("apprunner:")) return undefined;
+  const file = deployment.id.slice("apprunner:".length);
+  const source = text(file);
+  if (source === undefined) return undefined;
+  if (/\.ya?ml$/i.test(file)) return { service: parseAppRunnerYaml(source, file), definesSource: false };
+  const service = parseServiceJson(source, file);
+  // parseServiceJson already read this text without errors when it recognised it.
+  const root = service.recognised ? parseTree(source, [], { allowTrailingComma: true }) : undefined;
+  return { service, definesSource: root !== undefined && findNodeAtLocation(root, ["SourceConfiguration"]) !== undefined };
+}

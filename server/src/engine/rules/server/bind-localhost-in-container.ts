@@ -1,0 +1,71 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import { fileKind } from "../../model/build.ts";
+import type { Fix, SourceRef } from "../../types.ts";
+import { defineRule } from "../define.ts";
+import { isContainer } from "../workers/cpu-count-in-container.ts";
+import { insertAfterEdit } from "./edits.ts";
+import { isLoopback, listenAddress } from "./listen.ts";
+
+/** A reverse proxy started by the same script can reach a loopback bind: then it is deliberate. */
+const SAME_CONTAINER_PROXY = /\b(nginx|caddy|haproxy|traefik|envoy|supervisord)\b/;
+
+/** The start script (or, in a compose file or Dockerfile, the command itself) also starts a proxy. */
+function startsProxy(command: SourceRef, text: (file: string) => string | undefined): boolean {
+  const source = text(command.file) ?? "";
+  return SAME_CONTAINER_PROXY.test(fileKind(command.file) === "shell" ? source : source.slice(command.start, command.end));
+}
+
+export default defineRule({
+  meta: {
+    id: "server/bind-localhost-in-container",
+    summary: "A server in a container listening on 127.0.0.1, which nothing outside the container can reach",
+    severity: "error",
+    fix: "safe",
+    sources: [SOURCES.uvicornHostDefault, SOURCES.gunicornBind, SOURCES.asgiServersLocalhostDefault, SOURCES.uvicornEnvSettings],
+    docs: {
+      why:
+        "127.0.0.1 (and localhost, ::1) inside a container is the container's own loopback: the compose network, the published " +
+        "port, App Runner's router and an nginx container all connect from outside it, so the service is unreachable (connection " +
+        "refused, or App Runner's health check fails and the deployment rolls back). uvicorn, hypercorn, daphne and granian listen " +
+        "on 127.0.0.1:8000 unless told otherwise, and gunicorn does too unless `PORT` is set, so a missing `--host`/`--bind` in a " +
+        "container is the same bug. Listen on 0.0.0.0. Headroom stays quiet when the start script also starts a proxy " +
+        "(nginx, caddy, haproxy, supervisord) that can reach the loopback address, and for processes that are not in a container.",
+      bad: {
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--port", "8000"]\n',
+        "docker-compose.yml": "services:\n  api:\n    build: .\n    ports:\n      - \"8000:8000\"\n",
+      },
+      good: {
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]\n',
+        "docker-compose.yml": "services:\n  api:\n    build: .\n    ports:\n      - \"8000:8000\"\n",
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      if (!isContainer(deployment)) continue;
+      for (const process of deployment.processes) {
+        const listen = listenAddress(deployment, process, text);
+        if (!listen || !isLoopback(listen.host.value)) continue;
+        if (startsProxy(process.commandAt, text)) continue;
+        const server = process.invocation.server;
+        const address = `${listen.host.value}:${listen.port.value}`;
+        const fixes: Fix[] = [];
+        if (listen.host.origin === "stated" && listen.host.at && listen.host.value !== "::1") {
+          fixes.push({ title: "Listen on 0.0.0.0", safe: true, edits: [{ ...listen.host.at, newText: "0.0.0.0" }] });
+        } else if (listen.host.origin === "default") {
+          const args = server === "gunicorn" || server === "hypercorn" ? ["--bind", `0.0.0.0:${listen.port.value}`] : server === "daphne" ? ["--bind", "0.0.0.0"] : ["--host", "0.0.0.0"];
+          const edit = insertAfterEdit(listen.program, args, text);
+          if (edit) fixes.push({ title: `Add ${args.join(" ")}`, safe: true, edits: [edit] });
+        }
+        report({
+          at: listen.host.at ?? { file: process.commandAt.file, start: listen.program.start, end: listen.program.end },
+          deployment,
+          message:
+            `${server} listens on ${address} inside the container of ${deployment.name} (${listen.host.from}): that is the container's own loopback, ` +
+            "so nothing outside it (the published port, other services, a proxy, the platform's router and health check) can connect. Listen on 0.0.0.0.",
+          fixes,
+        });
+      }
+    }
+  },
+});
