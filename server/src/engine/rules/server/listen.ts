@@ -44,9 +44,12 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
   const env = (name: string) => deployment.env.get(name);
   switch (inv.server) {
     case "gunicorn": {
+      // gunicorn's order: the command line, then GUNICORN_CMD_ARGS, then the config file.
       const binds = optionValues(inv, "bind");
       if (binds.length > 0) return fromBinds(binds.map((b) => b.value), program, text);
-      const setting = gunicornSetting(deployment, process, "bind", text);
+      const envBinds = process.envArgs ? optionValues(process.envArgs, "bind") : [];
+      if (envBinds.length > 0) return fromBinds(envBinds.map((b) => b.value), program, text);
+      const setting = gunicornSetting(process, "bind");
       if (setting.from !== "default") return undefined;
       // gunicorn: "If the PORT environment variable is defined, the default is ['0.0.0.0:$PORT']."
       const port = env("PORT");
