@@ -24,8 +24,12 @@ const repo = join(__dirname, "..");
 const serverJs = join(repo, "dist", "server.js");
 const cliJs = join(repo, "dist", "cli.js");
 const ylsBin = join(repo, "node_modules", "yaml-language-server", "bin", "yaml-language-server");
-/** Debounce delays read from the sources (server/src/server.ts DEBOUNCE_MS; yaml-language-server's validationDelayMs). */
-const HEADROOM_DEBOUNCE_MS = readDebounce();
+/**
+ * Headroom's debounce is adaptive (server/src/server.ts): DEBOUNCE_MS only while the last audit took
+ * over FAST_AUDIT_MS, else none. Its latencies are reported as measured, with whatever delay the
+ * server chose included; yaml-language-server's fixed validationDelayMs is reported both ways.
+ */
+const HEADROOM_DEBOUNCE = readDebounce();
 const YLS_DEBOUNCE_MS = 200;
 
 const args = process.argv.slice(2);
@@ -41,10 +45,11 @@ const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? "").split(",")) : undefined;
 const want = (part: string): boolean => !only || only.has(part);
 
-function readDebounce(): number {
+function readDebounce(): { ms: number; whenAuditOverMs: number } {
   const src = readFileSync(join(repo, "server", "src", "server.ts"), "utf8");
-  const m = /DEBOUNCE_MS\s*=\s*(\d+)/.exec(src);
-  return m ? Number(m[1]) : 0;
+  const ms = /DEBOUNCE_MS\s*=\s*(\d+)/.exec(src);
+  const fast = /FAST_AUDIT_MS\s*=\s*(\d+)/.exec(src);
+  return { ms: ms ? Number(ms[1]) : 0, whenAuditOverMs: fast ? Number(fast[1]) : 0 };
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -227,14 +232,14 @@ async function headroomEdits(kind: "nginx" | "compose" | "tenfile", work: string
       writeFileSync(join(dir, "nginx.conf"), g.text);
       await lsp.initialize(dir);
       await lsp.conn.sendNotification("initialized", {});
-      return await editLatency({ lsp, dir, open: [{ rel: "nginx.conf", languageId: "nginx" }], edited: "nginx.conf", watched: "nginx.conf", editAt: g.editAt, toggle: ["60s", "61s"], versioned: true, debounceMs: HEADROOM_DEBOUNCE_MS });
+      return await editLatency({ lsp, dir, open: [{ rel: "nginx.conf", languageId: "nginx" }], edited: "nginx.conf", watched: "nginx.conf", editAt: g.editAt, toggle: ["60s", "61s"], versioned: true, debounceMs: 0 });
     }
     if (kind === "compose") {
       const g = composeYml(3000);
       writeFileSync(join(dir, "docker-compose.yml"), g.text);
       await lsp.initialize(dir);
       await lsp.conn.sendNotification("initialized", {});
-      return await editLatency({ lsp, dir, open: [{ rel: "docker-compose.yml", languageId: "dockercompose" }], edited: "docker-compose.yml", watched: "docker-compose.yml", editAt: g.editAt, toggle: ["3", "2"], versioned: true, debounceMs: HEADROOM_DEBOUNCE_MS });
+      return await editLatency({ lsp, dir, open: [{ rel: "docker-compose.yml", languageId: "dockercompose" }], edited: "docker-compose.yml", watched: "docker-compose.yml", editAt: g.editAt, toggle: ["3", "2"], versioned: true, debounceMs: 0 });
     }
     const d = tenFileDeployment(dir);
     await lsp.initialize(dir);
@@ -253,7 +258,7 @@ async function headroomEdits(kind: "nginx" | "compose" | "tenfile", work: string
       toggle: ["2", "1"],
       versioned: false,
       check: (p, i) => p.diagnostics.some((x) => x.code === "workers/single-process") === (i % 2 === 1),
-      debounceMs: HEADROOM_DEBOUNCE_MS,
+      debounceMs: 0,
     });
   } finally {
     await lsp.close();
@@ -438,7 +443,7 @@ async function main(): Promise<void> {
     mode: quick ? "quick" : "full",
     edits: N,
     machine: { nproc: cpus().length, cpu: cpus()[0]?.model, memGb: r1(totalmem() / 2 ** 30), freeGb: r1(freemem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadavgBefore: loadBefore, loadavgAfter: loadavg().map(r1) },
-    debounce: { headroomMs: HEADROOM_DEBOUNCE_MS, yamlLanguageServerMs: YLS_DEBOUNCE_MS, yamlLanguageServerVersion: ylsVersion },
+    debounce: { headroomMs: HEADROOM_DEBOUNCE.ms, headroomOnlyWhenLastAuditOverMs: HEADROOM_DEBOUNCE.whenAuditOverMs, yamlLanguageServerMs: YLS_DEBOUNCE_MS, yamlLanguageServerVersion: ylsVersion },
     totalSeconds: Math.round((performance.now() - started) / 100) / 10,
     ...results,
   };
@@ -452,8 +457,11 @@ function printTable(j: Record<string, any>): void {
   const rows: string[][] = [["measure", "value", "target", "status"]];
   const edit = (name: string, e: EditResult | { na: string }, target?: number) => {
     if ("na" in e) return rows.push([name, `n/a: ${e.na}`, "", ""]);
-    rows.push([`${name} raw p50/p95 (n=${e.n})`, `${e.p50} / ${e.p95} ms`, "", ""]);
-    rows.push([`${name} minus ${e.debounceMs} ms debounce p50/p95`, `${e.p50Net} / ${e.p95Net} ms`, target ? `p95 < ${target} ms` : "", target ? (e.p95Net < target ? "met" : "NOT met") : ""]);
+    if (e.debounceMs === 0) rows.push([`${name} p50/p95 (n=${e.n})`, `${e.p50} / ${e.p95} ms`, target ? `p95 < ${target} ms` : "", target ? (e.p95 < target ? "met" : "NOT met") : ""]);
+    else {
+      rows.push([`${name} raw p50/p95 (n=${e.n})`, `${e.p50} / ${e.p95} ms`, "", ""]);
+      rows.push([`${name} minus ${e.debounceMs} ms debounce p50/p95`, `${e.p50Net} / ${e.p95Net} ms`, "", ""]);
+    }
     if (e.mismatches !== undefined) rows.push([`${name} publishes with unexpected content`, `${e.mismatches}`, "0", e.mismatches === 0 ? "ok" : "CHECK"]);
     return 0;
   };
@@ -468,8 +476,8 @@ function printTable(j: Record<string, any>): void {
   const rc = j.ratioComposeVsYls;
   if (rc.na) rows.push(["ratio Headroom / yaml-language-server", `n/a: ${rc.na}`, "<= 0.5", ""]);
   else {
-    rows.push(["ratio Headroom / yls p95 raw (each incl. its debounce)", `${rc.p95Raw}`, "<= 0.5", rc.p95Raw <= 0.5 ? "met" : "NOT met"]);
-    rows.push(["ratio Headroom / yls p95 minus debounce", `${rc.p95Net}`, "<= 0.5", rc.p95Net <= 0.5 ? "met" : "NOT met"]);
+    rows.push(["ratio Headroom / yls p95, both as measured", `${rc.p95Raw}`, "<= 0.5", rc.p95Raw <= 0.5 ? "met" : "NOT met"]);
+    rows.push(["ratio Headroom / yls p95 without yls's 200 ms delay", `${rc.p95Net}`, "<= 0.5", rc.p95Net <= 0.5 ? "met" : "NOT met"]);
   }
   const a = j.audit;
   if (!a) return finish(rows, j);
@@ -490,8 +498,8 @@ function finish(rows: string[][], j: Record<string, any>): void {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
   const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join("  ");
   console.log(`\nHeadroom bench (${j.mode}, ${j.edits} edits; node ${j.machine.node}, ${j.machine.nproc} CPUs, ${j.machine.memGb} GB, load ${j.machine.loadavgBefore[0]} -> ${j.machine.loadavgAfter[0]}) in ${j.totalSeconds} s`);
-  console.log("Edit latency = didChange sent -> publishDiagnostics received; 'minus debounce' subtracts the server's fixed delay");
-  console.log(`(Headroom ${j.debounce.headroomMs} ms, yaml-language-server ${j.debounce.yamlLanguageServerMs} ms).\n`);
+  console.log("Edit latency = didChange sent -> publishDiagnostics received, including any debounce. Headroom waits");
+  console.log(`${j.debounce.headroomMs} ms only after an audit that took over ${j.debounce.headroomOnlyWhenLastAuditOverMs} ms; yaml-language-server always waits ${j.debounce.yamlLanguageServerMs} ms.\n`);
   console.log(line(rows[0] as string[]));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of rows.slice(1)) console.log(line(r));

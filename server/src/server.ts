@@ -20,11 +20,17 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { AuditResult } from "./engine/api.ts";
 import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
+import { ParseCache } from "./engine/parse-cache.ts";
 import { FIX_ALL_KIND, fixAll, quickFixes, toDiagnostics } from "./lsp/convert.ts";
 import { type OpenDoc, ServerHost } from "./lsp/host.ts";
 
 const AUDIT_COMMAND = "headroom.audit";
+/**
+ * Edits wait this long for more edits before an audit starts, but only while audits are slow
+ * (the last one took over FAST_AUDIT_MS): a fast audit runs as soon as the edit is in.
+ */
 const DEBOUNCE_MS = 150;
+const FAST_AUDIT_MS = 50;
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -33,6 +39,10 @@ let root: string | undefined;
 let host: ServerHost | undefined;
 let watching = false;
 let timer: NodeJS.Timeout | undefined;
+/** How long the last audit took; decides the debounce. */
+let lastAuditMs = Number.POSITIVE_INFINITY;
+/** Parses kept between audits: an edit re-parses the edited file only. */
+const parses = new ParseCache();
 /** uri -> diagnostics last published, so files that lose all findings get cleared. */
 const published = new Map<string, Diagnostic[]>();
 
@@ -111,11 +121,14 @@ function runAudit(): AuditResult | undefined {
   const base = root;
   const { host: recHost, snapshots } = h.recording();
   let result: AuditResult;
+  const started = performance.now();
   try {
-    result = audit(recHost);
+    result = audit(recHost, {}, parses);
   } catch (err) {
     logError("audit", err);
     return undefined;
+  } finally {
+    lastAuditMs = performance.now() - started;
   }
   const open = openDocs();
   const urls = docsUrls();
@@ -149,7 +162,7 @@ function schedule(): void {
       timer = undefined;
       runAudit();
     }),
-    DEBOUNCE_MS,
+    lastAuditMs <= FAST_AUDIT_MS ? 0 : DEBOUNCE_MS,
   );
 }
 

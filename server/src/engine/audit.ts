@@ -2,6 +2,7 @@
 import type { AuditResult, RuleInfo, WorkspaceHost } from "./api.ts";
 import { withSizeLimits } from "./limits.ts";
 import { buildModel, fileKind } from "./model/build.ts";
+import type { ParseCache } from "./parse-cache.ts";
 import { docsUrl, type Report } from "./rules/define.ts";
 import { ALL_RULES } from "./rules/index.ts";
 import type { Finding, ParseProblem, Severity } from "./types.ts";
@@ -19,11 +20,13 @@ export function isDeploymentFile(path: string): boolean {
   return fileKind(path) !== undefined;
 }
 
-export function audit(workspace: WorkspaceHost, config: AuditConfig = {}): AuditResult {
+/** `parses`: a cache the caller keeps between audits (see AuditSession); without one, every file is parsed. */
+export function audit(workspace: WorkspaceHost, config: AuditConfig = {}, parses?: ParseCache): AuditResult {
   const problems: ParseProblem[] = [];
   const host = withSizeLimits(workspace, problems);
   const paths = host.list().filter(isDeploymentFile).sort();
-  const model = buildModel(host, paths, problems);
+  parses?.startAudit();
+  const model = buildModel(host, paths, problems, parses);
 
   const findings: Finding[] = [];
   const seen = new Set<string>();

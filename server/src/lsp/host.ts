@@ -119,7 +119,11 @@ export class ServerHost implements WorkspaceHost {
 
   read(path: string): string | undefined {
     const doc = this.openDocs().get(path);
-    if (doc) return doc.text;
+    return doc ? doc.text : this.readDisk(path);
+  }
+
+  /** The file's text on disk, re-read only when its mtime or size changed. */
+  private readDisk(path: string): string | undefined {
     const abs = join(this.root, path);
     let st: ReturnType<typeof statSync>;
     try {
@@ -160,7 +164,8 @@ export class ServerHost implements WorkspaceHost {
       list: () => this.list(),
       read: (path) => {
         const doc = open.get(path);
-        const text = doc ? doc.text : this.read(path);
+        // One look at the open buffers per audit, not one per file read.
+        const text = doc ? doc.text : this.readDisk(path);
         if (text !== undefined) snapshots.set(path, { text, version: doc ? doc.version : null });
         return text;
       },

@@ -5,6 +5,7 @@
 // Compose files merge as `docker compose` does by default: `compose.yaml`/`docker-compose.yml`
 // with its `.override` file; command and entrypoint are replaced, environment is merged.
 import type { WorkspaceHost } from "../api.ts";
+import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
 import { type ComposeCommand, type ComposeService, parseComposeFile } from "../parse/compose.ts";
 import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
@@ -49,12 +50,14 @@ interface Context {
   claimed: Set<string>;
   /** Parsed files, so a file shared by several deployments is read once per audit. */
   cache: Map<string, unknown>;
+  /** Parses kept between audits by the caller (the language server), reused while a file's text is unchanged. */
+  parses: ParseMemo;
   /** Compose services that run PostgreSQL (image `postgres…`), for the databases. */
   postgres: PostgresService[];
 }
 
-export function buildModel(host: WorkspaceHost, paths: string[], problems: ParseProblem[]): DeploymentModel {
-  const ctx: Context = { host, paths, pathSet: new Set(paths), problems, claimed: new Set(), cache: new Map(), postgres: [] };
+export function buildModel(host: WorkspaceHost, paths: string[], problems: ParseProblem[], parses: ParseMemo = NO_MEMO): DeploymentModel {
+  const ctx: Context = { host, paths, pathSet: new Set(paths), problems, claimed: new Set(), cache: new Map(), parses, postgres: [] };
   const deployments: Deployment[] = [];
   for (const path of paths) {
     const kind = fileKind(path);
@@ -79,7 +82,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (pool) deployment.pool = pool;
   }
   const databases = findDatabases(host, paths, ctx.postgres, deployments);
-  const proxies = buildProxies(host, paths, problems, deployments);
+  const proxies = buildProxies(host, paths, problems, deployments, parses);
   return { deployments, databases, proxies };
 }
 
@@ -93,11 +96,11 @@ function newDeployment(id: string, name: string, files: string[]): Deployment {
 function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | "apprunner.yaml"): Deployment | undefined {
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
-  const service: AppRunnerService = kind === "service.json" ? parseServiceJson(text, path) : parseAppRunnerYaml(text, path);
+  const service: AppRunnerService = ctx.parses.get(`${kind}:${path}`, text, () => (kind === "service.json" ? parseServiceJson(text, path) : parseAppRunnerYaml(text, path)));
   ctx.problems.push(...service.problems);
   if (!service.recognised) return undefined;
   const deployment = newDeployment(`apprunner:${path}`, path, [path]);
-  deployment.env = service.env;
+  deployment.env = new Map(service.env);
   // App Runner's default instance size is 1 vCPU / 2 GB when the input does not set one.
   deployment.cpus = service.cpu ?? { value: 1, origin: "default", by: "AWS App Runner", at: { file: path, start: 0, end: 0 } };
   deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
@@ -142,7 +145,7 @@ function composeDeployments(ctx: Context, base: string): Deployment[] {
   for (const file of files) {
     const text = ctx.host.read(file);
     if (text === undefined) continue;
-    const compose = parseComposeFile(text, file);
+    const compose = ctx.parses.get(`compose:${file}`, text, () => parseComposeFile(text, file, ctx.parses));
     ctx.problems.push(...compose.problems);
     for (const [name, service] of compose.services) merged.set(name, [...(merged.get(name) ?? []), service]);
   }
@@ -179,15 +182,15 @@ function composeDeployments(ctx: Context, base: string): Deployment[] {
     const projectLookup = lookupIn(projectEnv);
     const image = last("image");
     if (image && /^(docker\.io\/)?(library\/)?postgres(:|@|$)/.test(image.value)) {
-      const words = [...(entrypoint ? composeWords(entrypoint, projectLookup) : []), ...(command ? composeWords(command, projectLookup) : [])];
+      const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup) : []), ...(command ? composeWords(ctx, command, projectLookup) : [])];
       ctx.postgres.push({ name, base, files, words });
     }
     if (dockerfile) {
       deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
-      addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(command, projectLookup), entrypoint && composeWords(entrypoint, projectLookup), contextDir, env);
+      addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup), entrypoint && composeWords(ctx, entrypoint, projectLookup), contextDir, env);
     } else if (command || entrypoint) {
-      const entryWords = entrypoint ? composeWords(entrypoint, projectLookup) : [];
-      const cmdWords = command ? composeWords(command, projectLookup) : [];
+      const entryWords = entrypoint ? composeWords(ctx, entrypoint, projectLookup) : [];
+      const cmdWords = command ? composeWords(ctx, command, projectLookup) : [];
       // As with a Dockerfile: an entrypoint script that is not in the workspace is taken to run the command.
       addWordsProcesses(ctx, deployment, [...entryWords, ...cmdWords], commandRef(layers, command ?? entrypoint), contextDir, env, 0, entryWords.length > 0 ? cmdWords : []);
     }
@@ -205,9 +208,9 @@ function recordReplacedCommand(ctx: Context, deployment: Deployment, layers: Com
   const entrypoint = baseLayers.map((l) => l.entrypoint).filter((c) => c !== undefined).pop();
   const scratch = newDeployment(deployment.id, deployment.name, [...deployment.files]);
   scratch.env = new Map(deployment.env);
-  if (dockerfile) addDockerfileProcesses(ctx, scratch, dockerfile, command && composeWords(command, projectLookup), entrypoint && composeWords(entrypoint, projectLookup), contextDir, env);
+  if (dockerfile) addDockerfileProcesses(ctx, scratch, dockerfile, command && composeWords(ctx, command, projectLookup), entrypoint && composeWords(ctx, entrypoint, projectLookup), contextDir, env);
   else if (command || entrypoint) {
-    const words = [...(entrypoint ? composeWords(entrypoint, projectLookup) : []), ...(command ? composeWords(command, projectLookup) : [])];
+    const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup) : []), ...(command ? composeWords(ctx, command, projectLookup) : [])];
     addWordsProcesses(ctx, scratch, words, commandRef(baseLayers, command ?? entrypoint), contextDir, env, 0);
   }
   if (scratch.processes.length === 0) return;
@@ -231,13 +234,28 @@ function interpolate(fact: Fact<string>, projectEnv: Map<string, Fact<string>>):
 }
 
 /** Words of a compose `command:`/`entrypoint:` value. The string form is split like a shell would (compose uses shlex). */
-function composeWords(command: ComposeCommand, env: EnvLookup): CommandWord[] {
+function composeWords(ctx: Context, command: ComposeCommand, env: EnvLookup): CommandWord[] {
   const file = command.file;
   if (command.form === "string") {
     const item = command.items[0];
-    return startingWords(parseCommandLine(item.value, file, item.start + (item.quoted ? 1 : 0), env), false);
+    return startingWords(commandLine(ctx, item.value, file, item.start + (item.quoted ? 1 : 0), env), false);
   }
   return command.items.map((item) => literalWord(file, item.value, item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
+}
+
+/** parseCommandLine, kept between audits while its text, its place and every variable it looked up are unchanged. */
+function commandLine(ctx: Context, text: string, file: string, offset: number, env: EnvLookup): ShellScript {
+  const parse = () => {
+    const looked = new Map<string, Fact<string> | undefined>();
+    const script = parseCommandLine(text, file, offset, (name) => {
+      const fact = env(name);
+      looked.set(name, fact);
+      return fact;
+    });
+    return { script, looked };
+  };
+  const unchanged = (entry: { looked: Map<string, Fact<string> | undefined> }) => [...entry.looked].every(([name, fact]) => env(name) === fact);
+  return ctx.parses.get(`command:${file}:${offset}`, text, parse, unchanged).script;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +264,7 @@ function composeWords(command: ComposeCommand, env: EnvLookup): CommandWord[] {
 function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: string, command: CommandWord[] | undefined, entrypoint: CommandWord[] | undefined, contextDir: string, env: EnvLookup): void {
   const text = ctx.host.read(path);
   if (text === undefined) return;
-  const dockerfile = parseDockerfile(text, path);
+  const dockerfile = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
   ctx.problems.push(...dockerfile.problems);
   deployment.files.add(path);
   ctx.claimed.add(path);
@@ -522,7 +540,7 @@ function readDotenv(ctx: Context, path: string): Map<string, Fact<string>> {
   if (!ctx.pathSet.has(path)) return new Map();
   const text = ctx.host.read(path);
   if (text === undefined) return new Map();
-  const dotenv = cached(ctx, `dotenv:${path}`, () => parseDotenv(text, path)) as ReturnType<typeof parseDotenv>;
+  const dotenv = cached(ctx, `dotenv:${path}`, () => ctx.parses.get(`dotenv:${path}`, text, () => parseDotenv(text, path)));
   if (!ctx.cache.has(`dotenv-problems:${path}`)) {
     ctx.cache.set(`dotenv-problems:${path}`, true);
     ctx.problems.push(...dotenv.problems);

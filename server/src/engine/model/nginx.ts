@@ -8,7 +8,8 @@
 // only if there are no proxy_set_header directives defined on the current level".
 import { posix } from "node:path";
 import type { WorkspaceHost } from "../api.ts";
-import { loadNginxConfig, type NginxDirective } from "../parse/nginx.ts";
+import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
+import { loadNginxConfig, type NginxDirective, parseNginx } from "../parse/nginx.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment } from "./types.ts";
 
@@ -222,10 +223,11 @@ function linkBackends(proxy: NginxProxy, deployments: Deployment[]): void {
 }
 
 /** Reads every nginx.conf of the workspace; parse and include problems go to `problems`. */
-export function buildProxies(host: WorkspaceHost, paths: string[], problems: ParseProblem[], deployments: Deployment[]): NginxProxy[] {
+export function buildProxies(host: WorkspaceHost, paths: string[], problems: ParseProblem[], deployments: Deployment[], parses: ParseMemo = NO_MEMO): NginxProxy[] {
   const proxies: NginxProxy[] = [];
+  const nginxHost = { list: () => host.list(), read: (path: string) => host.read(path), parse: (text: string, path: string) => parses.get(`nginx:${path}`, text, () => parseNginx(text, path)) };
   for (const root of paths.filter((p) => p.endsWith("nginx.conf"))) {
-    const config = loadNginxConfig(root, host);
+    const config = loadNginxConfig(root, nginxHost);
     problems.push(...config.problems);
     const rootFile = config.files.get(config.root);
     if (!rootFile) continue;

@@ -2,6 +2,7 @@
 // Merge keys (`<<: *anchor`) are followed one alias at a time while reading, never expanded as a
 // whole, so an alias bomb costs no more than the keys actually looked up.
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from "yaml";
+import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import type { Fact, ParseProblem, SourceRef, Span } from "../types.ts";
 
 /** A scalar with its span (the value as written, quotes included). */
@@ -50,7 +51,21 @@ const MAX_ALIAS_HOPS = 20;
 /** Maps one lookup may visit through merge keys: `<<: [*a, *b, ...]` fans out, so depth alone does not bound it. */
 const MAX_MERGE_VISITS = 256;
 
-export function parseComposeFile(text: string, file: string): ComposeFile {
+/**
+ * Reads a compose file. With a `memo` (the language server's parse cache), each service of a
+ * plain block-style file is parsed on its own and reused while its text is unchanged, so an edit
+ * to one service of a large file re-parses that service only (see `serviceChunks`).
+ */
+export function parseComposeFile(text: string, file: string, memo: ParseMemo = NO_MEMO): ComposeFile {
+  if (memo !== NO_MEMO) {
+    const layout = serviceChunks(text);
+    const chunked = layout && parseByService(text, file, layout, memo);
+    if (chunked) return chunked;
+  }
+  return parseWhole(text, file);
+}
+
+function parseWhole(text: string, file: string): ComposeFile {
   const result: ComposeFile = { file, services: new Map(), problems: [] };
   let doc: Document.Parsed;
   try {
@@ -74,6 +89,100 @@ export function parseComposeFile(text: string, file: string): ComposeFile {
     result.services.set(name, readService(doc, file, name, { start: ks, end: ke }, node));
   }
   return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-service parsing (the language server's incremental path)
+
+/** Text that YAML could read across service boundaries: anchors, aliases, tags, merge keys, directives, document markers, tabs. */
+const CROSS_SERVICE_SYNTAX = /(^|[\s[{,:-])[&*!][^\s]|<<|\t|^(---|\.\.\.|%)/m;
+const SERVICES_KEY = /^services:[ ]*(#.*)?$/m;
+
+interface ServiceLayout {
+  /** The `services:` block, from the line after `services:` to the next top-level key (or the end). */
+  block: Span;
+  /** One span per service, from its name's line to the next service's line. */
+  services: Span[];
+}
+
+/**
+ * Where each service of a plain block-style compose file starts and ends, or undefined when the
+ * file uses anything that could tie one service's text to another's (then it is parsed whole).
+ * A service starts at each line of the services block indented exactly as the first one.
+ */
+function serviceChunks(text: string): ServiceLayout | undefined {
+  if (CROSS_SERVICE_SYNTAX.test(text)) return undefined;
+  const key = SERVICES_KEY.exec(text);
+  if (!key || /^["']?services["']?[ ]*:/m.test(text.slice(key.index + key[0].length))) return undefined;
+  const blockStart = text.indexOf("\n", key.index) + 1;
+  if (blockStart === 0) return undefined;
+  const services: Span[] = [];
+  let indent = -1;
+  let lineStart = blockStart;
+  let blockEnd = text.length;
+  while (lineStart < text.length) {
+    const newline = text.indexOf("\n", lineStart);
+    const lineEnd = newline < 0 ? text.length : newline + 1;
+    const line = text.slice(lineStart, lineEnd);
+    const content = line.trimStart();
+    const depth = line.length - content.length;
+    if (content.trim() !== "" && !content.startsWith("#")) {
+      if (depth === 0) {
+        blockEnd = lineStart;
+        break;
+      }
+      if (indent < 0) indent = depth;
+      if (depth < indent || (depth === indent && content.startsWith("-"))) return undefined;
+      if (depth === indent) {
+        if (services.length > 0) services[services.length - 1].end = lineStart;
+        services.push({ start: lineStart, end: lineStart });
+      }
+    }
+    lineStart = lineEnd;
+  }
+  if (services.length === 0) return undefined;
+  services[services.length - 1].end = blockEnd;
+  return { block: { start: blockStart, end: blockEnd }, services };
+}
+
+/** Parses each service on its own; undefined when any part has a YAML error (the whole parse reports it at its place). */
+function parseByService(text: string, file: string, layout: ServiceLayout, memo: ParseMemo): ComposeFile | undefined {
+  // The rest of the file is parsed too, only so that its errors are not missed.
+  const rest = text.slice(0, layout.block.start) + text.slice(layout.block.end);
+  if (!memo.get(`compose-rest:${file}`, rest, () => parseDocument(rest, { merge: true, uniqueKeys: false, prettyErrors: false }).errors.length === 0)) return undefined;
+  const result: ComposeFile = { file, services: new Map(), problems: [] };
+  for (const span of layout.services) {
+    const chunk = text.slice(span.start, span.end);
+    // Parsed once per text wherever it sits, then placed at its offset (kept while it stays there).
+    const service = memo.get(`compose-service-at:${file}:${span.start}`, chunk, () => {
+      const parsed = memo.get(`compose-service:${file}:${chunk}`, chunk, () => parseOneService(chunk, file));
+      return parsed && shifted(parsed, span.start);
+    });
+    if (!service) return undefined;
+    result.services.set(service.name, service);
+  }
+  return result;
+}
+
+/** One service's text (its spans relative to the chunk), or undefined if it is not a clean one-key map. */
+function parseOneService(chunk: string, file: string): ComposeService | undefined {
+  const doc = parseDocument(chunk, { merge: true, uniqueKeys: false, prettyErrors: false });
+  if (doc.errors.length > 0 || !isMap(doc.contents) || doc.contents.items.length !== 1) return undefined;
+  const pair = doc.contents.items[0];
+  const node = pair.value;
+  if (!isScalar(pair.key) || !isMap(node)) return undefined;
+  const [ks, ke] = pair.key.range ?? [0, 0];
+  return readService(doc, file, String(pair.key.value), { start: ks, end: ke }, node);
+}
+
+/** A copy of a parsed service with every span moved by `delta` (offsets are the only `start`/`end` numbers in it). */
+function shifted<T>(value: T, delta: number): T {
+  if (delta === 0 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => shifted(v, delta)) as T;
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, shifted(v, delta)])) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = (k === "start" || k === "end") && typeof v === "number" ? v + delta : shifted(v, delta);
+  return out as T;
 }
 
 function readService(doc: Document.Parsed, file: string, name: string, nameSpan: Span, node: YAMLMap): ComposeService {

@@ -75,6 +75,8 @@ export interface NginxLoadHost {
   read(path: string): string | undefined;
   /** all workspace-relative paths (forward slashes) */
   list(): string[];
+  /** parseNginx, or a cache of its results (the language server keeps them between audits) */
+  parse?(text: string, path: string): NginxFile;
 }
 
 export interface NginxLoadLimits {
@@ -544,7 +546,7 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
     if (known) return known;
     const text = read(path);
     if (text === undefined) return undefined;
-    const parsed = parseNginx(text, path);
+    const parsed = host.parse ? host.parse(text, path) : parseNginx(text, path);
     files.set(path, parsed);
     append(problems, parsed.problems);
     return parsed;

@@ -1,0 +1,46 @@
+// Parse results kept from one audit to the next, so an edit re-parses only what it changed.
+// An entry is reused only when its input text is exactly the text being parsed, so a stale entry
+// can never be served: invalidation is by content, whatever the caller's events say. Entries the
+// last audit did not use are dropped when the next one starts (deleted files, old versions of
+// edited ones), so the cache holds about one workspace's parses.
+
+export interface ParseMemo {
+  /**
+   * The value `make()` returns for `input`, reused while `key` maps to the same input text and
+   * `valid(value)` holds (for parses that also depend on something besides the text).
+   */
+  get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T;
+}
+
+/** One-shot audits (the CLI) parse everything once: nothing to remember. */
+export const NO_MEMO: ParseMemo = { get: (_key, _input, make) => make() };
+
+export class ParseCache implements ParseMemo {
+  private readonly entries = new Map<string, { input: string; value: unknown; audit: number }>();
+  private audit = 0;
+  /** Reuses and parses since the cache was made, for tests and the benchmark's profile. */
+  readonly stats = { hits: 0, misses: 0 };
+
+  get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T {
+    const entry = this.entries.get(key);
+    if (entry && entry.input === input && (!valid || valid(entry.value as T))) {
+      entry.audit = this.audit;
+      this.stats.hits++;
+      return entry.value as T;
+    }
+    const value = make();
+    this.entries.set(key, { input, value, audit: this.audit });
+    this.stats.misses++;
+    return value;
+  }
+
+  /** Starts an audit: drops what the previous audit did not use. */
+  startAudit(): void {
+    for (const [key, entry] of this.entries) if (entry.audit < this.audit) this.entries.delete(key);
+    this.audit++;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

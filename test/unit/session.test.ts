@@ -1,0 +1,198 @@
+// Incremental analysis (engine/session.ts, engine/parse-cache.ts): after every step of random edit
+// sequences on the fixture workspaces, an AuditSession that reuses its parses must report exactly
+// what a fresh audit of the same files reports. The fresh audit parses compose files whole, the
+// session service by service, so this also checks that the two readings agree.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { composeYml } from "../../bench/gen.ts";
+import { audit } from "../../server/src/engine/audit.ts";
+import { ParseCache } from "../../server/src/engine/parse-cache.ts";
+import { parseComposeFile } from "../../server/src/engine/parse/compose.ts";
+import { AuditSession } from "../../server/src/engine/session.ts";
+import { memoryHost, readFixture } from "../helpers/memory-host.ts";
+
+const repo = join(__dirname, "..", "..");
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure names a seed that reproduces it. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fragments that change meaning in the formats Headroom reads, or break their syntax. */
+const SNIPPETS = [
+  "1", "9", "0", " ", "\n", "  ", "#", ":", "-", "'", '"', "{", "}", ";", "\t", "&a ", "*a", "<<: *a\n", "---\n",
+  "\n  extra:\n    image: postgres:16\n    command: postgres -c max_connections=20\n",
+  "\n  web2:\n    command: gunicorn -w 9 app:app\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n",
+  "services:\n", "x-common: &a\n  image: python\n", "${WORKERS:-7}", "$PORT", " --workers 8", " --reload", "exec uvicorn app:app\n",
+  "worker_processes 4;\n", "include conf.d/*.conf;\n", "WEB_CONCURRENCY=6\n", "\"Cpu\": \"4 vCPU\",",
+];
+
+type Files = Record<string, string>;
+
+/** One random change to the workspace: an edit inside a file, a number changed, a file removed, restored or copied. */
+function step(files: Files, original: Files, rnd: () => number): string {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const paths = Object.keys(files);
+  const roll = rnd();
+  if (roll < 0.08 && paths.length > 1) {
+    const path = pick(paths);
+    delete files[path];
+    return `remove ${path}`;
+  }
+  const missing = Object.keys(original).filter((p) => !(p in files));
+  if (roll < 0.14 && missing.length > 0) {
+    const path = pick(missing);
+    files[path] = original[path] as string;
+    return `restore ${path}`;
+  }
+  if (roll < 0.18) {
+    const from = pick(paths);
+    const to = `copy/${from}`;
+    files[to] = files[from] as string;
+    return `copy ${from} to ${to}`;
+  }
+  const path = pick(paths);
+  const text = files[path] as string;
+  const numbers = [...text.matchAll(/\d+/g)];
+  if (roll < 0.55 && numbers.length > 0) {
+    const m = pick(numbers);
+    const value = String(Math.floor(rnd() * 12));
+    files[path] = text.slice(0, m.index) + value + text.slice((m.index ?? 0) + m[0].length);
+    return `${path}: number at ${m.index} -> ${value}`;
+  }
+  const at = Math.floor(rnd() * (text.length + 1));
+  const removed = rnd() < 0.4 ? Math.floor(rnd() * 12) : 0;
+  const inserted = rnd() < 0.8 ? pick(SNIPPETS) : "";
+  files[path] = text.slice(0, at) + inserted + text.slice(at + removed);
+  return `${path}: at ${at} remove ${removed} insert ${JSON.stringify(inserted)}`;
+}
+
+function fixtureWorkspaces(): Array<{ name: string; files: Files }> {
+  const out: Array<{ name: string; files: Files }> = [];
+  const walk = (dir: string) => {
+    const entries = readdirSync(dir, { withFileTypes: true });
+    if (entries.some((e) => e.isFile())) out.push({ name: dir.slice(repo.length + 1), files: readFixture(dir) });
+    else for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
+  };
+  walk(join(repo, "test", "fixtures"));
+  walk(join(repo, "examples"));
+  return out;
+}
+
+function checkSequence(name: string, start: Files, seed: number, steps: number, session = new AuditSession()): void {
+  const rnd = random(seed);
+  const files: Files = { ...start };
+  const log: string[] = [];
+  const known = new Set<string>();
+  for (let i = 0; i <= steps; i++) {
+    if (i > 0) log.push(step(files, start, rnd));
+    for (const path of known) if (!(path in files)) session.remove(path);
+    for (const path of Object.keys(files)) {
+      session.update(path, files[path] as string);
+      known.add(path);
+    }
+    const fresh = audit(memoryHost(files));
+    assert.deepStrictEqual(session.audit(), fresh, `${name}, seed ${seed}, after:\n  ${log.join("\n  ")}`);
+  }
+}
+
+describe("AuditSession: incremental results equal a fresh audit", () => {
+  const workspaces = fixtureWorkspaces();
+
+  test("random edit sequences on every fixture workspace", () => {
+    assert.ok(workspaces.length > 20, `found only ${workspaces.length} fixture workspaces`);
+    for (const [index, ws] of workspaces.entries()) checkSequence(ws.name, ws.files, 1000 + index, 25);
+  });
+
+  test("random edits on one workspace that holds several fixtures", () => {
+    const merged: Files = {};
+    for (const ws of workspaces.slice(0, 12)) for (const [path, text] of Object.entries(ws.files)) merged[`${ws.name}/${path}`] = text;
+    for (const seed of [1, 2, 3]) checkSequence("12 fixtures together", merged, seed, 40);
+  });
+
+  test("random edits on a 600-line compose file (parsed service by service)", () => {
+    const session = new AuditSession();
+    checkSequence("generated compose", { "docker-compose.yml": composeYml(600).text, ".env": "WORKERS=4\n" }, 7, 80, session);
+    assert.ok(session.parses.stats.hits > session.parses.stats.misses, `parses were not reused: ${JSON.stringify(session.parses.stats)}`);
+  });
+
+  test("an edit to one service of a large compose file re-parses that service only", () => {
+    const { text, editAt } = composeYml(3000);
+    const session = new AuditSession();
+    session.update("docker-compose.yml", text);
+    const before = session.audit();
+    const misses = session.parses.stats.misses;
+    assert.ok(misses > 150, `the first audit parses every service (${misses} parses)`);
+    session.update("docker-compose.yml", `${text.slice(0, editAt)}9${text.slice(editAt + 1)}`);
+    const after = session.audit();
+    // the file, the edited service (placed and relative), and its command line
+    assert.ok(session.parses.stats.misses - misses <= 4, `re-parsed ${session.parses.stats.misses - misses} things for a one-character edit`);
+    assert.equal(after.findings.length, before.findings.length + 1, "the edit (-w 9 on 1 CPU) adds one finding");
+  });
+
+  test("a compose command is re-read when the .env variable it uses changes", () => {
+    const compose = "services:\n  web:\n    command: gunicorn -w ${WORKERS:-2} app:app\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n";
+    const session = new AuditSession();
+    session.update("docker-compose.yml", compose);
+    for (const workers of ["8", "2", "9", "3"]) {
+      session.update(".env", `WORKERS=${workers}\n`);
+      const fresh = audit(memoryHost({ "docker-compose.yml": compose, ".env": `WORKERS=${workers}\n` }));
+      assert.deepStrictEqual(session.audit(), fresh, `WORKERS=${workers}`);
+      assert.equal(fresh.findings.some((f) => f.rule === "workers/exceed-cpu"), Number(workers) > 3, `WORKERS=${workers} on 1 CPU`);
+    }
+  });
+
+  test("entries of removed files are dropped", () => {
+    const session = new AuditSession();
+    session.update("a/docker-compose.yml", "services:\n  web:\n    command: gunicorn -w 4 app:app\n");
+    session.update("b/Dockerfile", 'FROM python\nCMD ["gunicorn", "app:app"]\n');
+    session.audit();
+    const full = session.parses.size;
+    session.remove("a/docker-compose.yml");
+    session.audit();
+    session.audit();
+    assert.ok(session.parses.size < full, `cache kept ${session.parses.size} of ${full} entries after a file was removed`);
+  });
+});
+
+describe("compose: reading service by service equals reading the whole file", () => {
+  const corpus = join(repo, "..", "shared", "corpus");
+  test("every compose file of the corpus, and random edits of them", (t) => {
+    if (!existsSync(corpus)) {
+      t.skip(`corpus not found at ${corpus}`);
+      return;
+    }
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(dir, e.name));
+        else if (/compose.*\.ya?ml$/i.test(e.name)) files.push(join(dir, e.name));
+      }
+    };
+    walk(corpus);
+    assert.ok(files.length > 10, `only ${files.length} compose files in the corpus`);
+    let byService = 0;
+    for (const [index, file] of files.entries()) {
+      const rnd = random(index);
+      let text = readFileSync(file, "utf8");
+      for (let i = 0; i < 20; i++) {
+        const cache = new ParseCache();
+        assert.deepStrictEqual(parseComposeFile(text, "docker-compose.yml", cache), parseComposeFile(text, "docker-compose.yml"), `${file} after ${i} edits`);
+        if (i === 0 && cache.size > 2) byService++;
+        const edited: Files = { f: text };
+        step(edited, { f: text }, rnd);
+        text = edited.f ?? text;
+      }
+    }
+    assert.ok(byService >= 5, `only ${byService} corpus files were read service by service`);
+  });
+});
