@@ -1,7 +1,10 @@
 // Connection pools and databases in the model (model/pools.ts, model/databases.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { buildModel } from "../../server/src/engine/model/build.ts";
+import { POOL_ENV } from "../../server/src/engine/model/pools.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
 function model(files: Record<string, string>) {
@@ -42,6 +45,58 @@ describe("connection pools", () => {
   });
 });
 
+describe("Active Record pools: DATABASE_URL ?pool=, database.yml, RAILS_MAX_THREADS", () => {
+  const compose = (env: string[], command = "bundle exec puma") => ["services:", "  web:", "    image: app", `    command: ${command}`, "    environment:", ...env.map((e) => `      ${e}`), ""].join("\n");
+  const yml = 'default: &default\n  adapter: postgresql\n  pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>\nproduction:\n  <<: *default\nstaging:\n  <<: *default\n  pool: 2\n';
+  const text = (files: Record<string, string>, at: { file: string; start: number; end: number } | undefined) => (at ? files[at.file].slice(at.start, at.end) : undefined);
+
+  it("database.yml's ERB pool reads the deployment's RAILS_MAX_THREADS; the file joins the deployment", () => {
+    const files = { "docker-compose.yml": compose(["RAILS_MAX_THREADS: 8"]), "config/database.yml": yml };
+    const d = model(files).deployments[0];
+    assert.deepEqual([d.pool?.kind, d.pool?.size.value, d.pool?.sizeName], ["activerecord", 8, "RAILS_MAX_THREADS"]);
+    assert.equal(text(files, d.pool?.size.at), "8");
+    assert.ok(d.files.has("config/database.yml"));
+    assert.ok(d.links.some((l) => l.to === "config/database.yml"), JSON.stringify(d.links));
+  });
+
+  it("unset, the ERB default written in database.yml is the pool", () => {
+    const files = { "docker-compose.yml": compose(["DATABASE_URL: postgres://db/app"]), "config/database.yml": yml };
+    const pool = model(files).deployments[0].pool;
+    assert.equal(pool?.size.value, 5);
+    assert.equal(pool?.size.origin, "stated");
+    assert.equal(pool?.size.at?.file, "config/database.yml");
+    assert.equal(text(files, pool?.size.at), "5");
+  });
+
+  it("RAILS_ENV picks the section", () => {
+    const files = { "docker-compose.yml": compose(["RAILS_ENV: staging"]), "config/database.yml": yml };
+    assert.equal(model(files).deployments[0].pool?.size.value, 2);
+  });
+
+  it("a pool in DATABASE_URL's query wins over database.yml; its number is pointed at", () => {
+    const files = { "docker-compose.yml": compose(['DATABASE_URL: "postgres://u:p@db/app?sslmode=require&pool=12"']), "config/database.yml": yml };
+    const pool = model(files).deployments[0].pool;
+    assert.equal(pool?.size.value, 12);
+    assert.equal(text(files, pool?.size.at), "12");
+  });
+
+  it("pool=12x or poolsize=3 in the URL are not pools; without database.yml RAILS_MAX_THREADS still counts", () => {
+    for (const url of ["postgres://db/app?pool=12x", "postgres://db/app?poolsize=3"]) {
+      const pool = model({ "docker-compose.yml": compose([`DATABASE_URL: "${url}"`, "RAILS_MAX_THREADS: 6"]) }).deployments[0].pool;
+      assert.equal(pool?.size.value, 6, url);
+    }
+  });
+
+  it("puma threads: -t max, then config/puma.rb, then Puma's default of 5", () => {
+    const threads = (files: Record<string, string>) => model(files).deployments[0].processes[0].threads;
+    assert.equal(threads({ "docker-compose.yml": compose([], "bundle exec puma -t 2:9") })?.value, 9);
+    const rb = { "docker-compose.yml": compose(["RAILS_MAX_THREADS: 4"]), "config/puma.rb": 'n = ENV.fetch("RAILS_MAX_THREADS") { 3 }\nthreads n, n\n' };
+    assert.equal(threads(rb)?.value, 4);
+    const none = threads({ "docker-compose.yml": compose([]) });
+    assert.deepEqual([none?.value, none?.origin, none?.by], [5, "default", "Puma"]);
+  });
+});
+
 describe("databases", () => {
   it("assumes PostgreSQL's defaults when a pool exists and nothing states the limit", () => {
     const m = model({ "service.json": serviceJson({ DB_POOL_SIZE: "5" }), "start.sh": "#!/bin/sh\nexec gunicorn app:app\n" });
@@ -66,5 +121,12 @@ describe("databases", () => {
   it("reads a postgresql.conf", () => {
     const m = model({ "service.json": serviceJson({ DB_POOL_SIZE: "5" }), "start.sh": "#!/bin/sh\nexec gunicorn app:app\n", "db/postgresql.conf": "max_connections = 50\nsuperuser_reserved_connections = 2\n" });
     assert.deepEqual([m.databases[0].maxConnections.value, m.databases[0].reserved.value], [50, 2]);
+  });
+});
+
+describe("docs/pools.md", () => {
+  it("lists every environment name the pool table reads", () => {
+    const doc = readFileSync(path.resolve(__dirname, "..", "..", "docs", "pools.md"), "utf8");
+    for (const entry of POOL_ENV) assert.ok(doc.includes(`\`${entry.name}\``), `${entry.name} is missing from docs/pools.md`);
   });
 });

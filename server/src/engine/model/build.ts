@@ -13,16 +13,17 @@ import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
 import { parseProcfile } from "../parse/procfile.ts";
 import { parsePumaRb } from "../parse/puma-rb.ts";
-import { type CommandWord, optionValue, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
-import type { SettingExpr } from "../parse/setting-expr.ts";
+import { parseDatabaseYml } from "../parse/database-yml.ts";
+import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
+import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, type PostgresService } from "./databases.ts";
-import { readPool } from "./pools.ts";
+import { type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies } from "./nginx.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -37,6 +38,7 @@ export function fileKind(path: string): FileKind | undefined {
   if (/^gunicorn[\w.-]*\.py$/.test(name)) return "gunicorn-conf";
   if (name === "puma.rb") return "puma";
   if (name === "postgresql.conf") return "postgres";
+  if (name === "database.yml") return "rails-database";
   return undefined;
 }
 
@@ -78,7 +80,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (deployment.processes.length > 0) deployments.push(deployment);
   }
   for (const deployment of deployments) {
-    const pool = readPool(deployment);
+    const pool = readPool(deployment, railsDatabase(ctx, deployment));
     if (pool) deployment.pool = pool;
   }
   const databases = findDatabases(host, paths, ctx.postgres, deployments);
@@ -415,6 +417,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   if (envArgs) process.envArgs = envArgs;
   const conf = invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir) : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir) : undefined;
   if (conf) process.config = { path: conf.path, settings: conf.settings };
+  if (invocation.server === "puma") process.threads = pumaThreads(invocation, conf, env);
 
   // gunicorn's order, most authoritative first: command line, GUNICORN_CMD_ARGS, config file, WEB_CONCURRENCY.
   const workersOption = invocation.server === "celery" || invocation.server === "sidekiq" ? "concurrency" : invocation.server === "uwsgi" ? "processes" : "workers";
@@ -428,7 +431,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   }
   const setting = conf?.settings.get("workers");
   if (conf && setting) {
-    const resolved = settingValue(setting, conf.path, env);
+    const resolved = settingNumber(setting, conf.path, env);
     if (resolved) {
       process.workers = resolved;
       return process;
@@ -505,6 +508,45 @@ function pumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvo
   return path && fileKind(path) === "puma" ? settingsFile(ctx, deployment, invocation, path, parsePumaRb) : undefined;
 }
 
+/** Puma's maximum threads per process: `-t min:max`, else `threads` in its config file, else Puma's default. */
+function pumaThreads(invocation: ServerInvocation, conf: SettingsFile | undefined, env: EnvLookup): Fact<number> {
+  const flag = optionValue(invocation, "threads")?.value;
+  const fromFlag = flag && parsePumaThreads(flag.fact.value);
+  if (flag && fromFlag) return { ...flag.fact, value: fromFlag.max };
+  const setting = conf?.settings.get("max_threads");
+  const fromConf = conf && setting && settingNumber(setting, conf.path, env);
+  if (fromConf) return fromConf;
+  // Puma's README: "The current default is 0:16 and on MRI is 0:5."
+  return { value: 5, origin: "default", by: "Puma" };
+}
+
+/**
+ * The Rails database.yml a deployment's Ruby processes read: config/database.yml beside their
+ * config/puma.rb, or the nearest one to their command. Its section is RAILS_ENV's (or RACK_ENV's);
+ * production when neither is set, as a deployment is.
+ */
+function railsDatabase(ctx: Context, deployment: Deployment): RailsDatabaseConfig | undefined {
+  const process = deployment.processes.find((p) => RUBY_SERVERS.has(p.invocation.server));
+  if (!process) return undefined;
+  const beside = process.config && existing(ctx, join(dirOf(process.config.path), "database.yml"));
+  const path = beside ?? findNearby(ctx, dirOf(process.commandAt.file), "config/database.yml");
+  const text = path && ctx.host.read(path);
+  if (!path || text === undefined) return undefined;
+  const yml = cached(ctx, `database-yml:${path}`, () => {
+    const parsed = parseDatabaseYml(text, path);
+    ctx.problems.push(...parsed.problems);
+    return parsed;
+  });
+  const environment = deployment.env.get("RAILS_ENV")?.value ?? deployment.env.get("RACK_ENV")?.value ?? "production";
+  const section = yml.environments.get(environment);
+  if (!section) return undefined;
+  deployment.files.add(path);
+  deployment.links.push({ from: process.commandAt.file, to: path, why: `Active Record reads the ${environment} section of ${path}` });
+  return { path, environment, ...section };
+}
+
+const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "rails", "sidekiq", "unicorn"]);
+
 interface SettingsFile {
   path: string;
   text: string;
@@ -520,17 +562,6 @@ function settingsFile(ctx: Context, deployment: Deployment, invocation: ServerIn
   deployment.files.add(path);
   deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: `${invocation.server} reads its settings from this config file` });
   return { path, text, settings: conf.settings };
-}
-
-/** A config setting as a number, when it is a literal or an environment variable with a literal default. */
-function settingValue(setting: SettingExpr, file: string, env: EnvLookup): Fact<number> | undefined {
-  if (setting.kind === "number" && typeof setting.value === "number") return { value: setting.value, origin: "stated", at: { file, ...setting.span } };
-  if (setting.kind === "env" && setting.envName) {
-    const fromEnv = env(setting.envName);
-    if (fromEnv && Number.isFinite(Number(fromEnv.value))) return { ...fromEnv, value: Number(fromEnv.value) };
-    if (setting.envDefault && Number.isFinite(Number(setting.envDefault.value))) return { value: Number(setting.envDefault.value), origin: "stated", at: { file, ...setting.envDefault.span } };
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

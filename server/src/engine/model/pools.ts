@@ -6,6 +6,7 @@
 // support a new convention. Names not in the table are never guessed from their spelling.
 import { SOURCES, type Source } from "../knowledge/sources.ts";
 import type { ServerKind } from "../parse/servers.ts";
+import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import type { Fact } from "../types.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
@@ -70,11 +71,19 @@ export interface Pool {
 
 const RUBY_THREADED: ReadonlySet<ServerKind> = new Set(["puma", "rails"]);
 
-/** The pool of a deployment's processes, from its environment and its servers. Undefined when nothing says there is one. */
-export function readPool(deployment: Deployment): Pool | undefined {
+/** The section of Rails' config/database.yml that a deployment's Ruby processes read (model/build.ts finds it). */
+export interface RailsDatabaseConfig {
+  path: string;
+  environment: string;
+  pool?: SettingExpr;
+  url?: SettingExpr;
+}
+
+/** The pool of a deployment's processes, from its environment, its servers and database.yml. Undefined when nothing says there is one. */
+export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig): Pool | undefined {
   const process = deployment.processes[0];
   const server = process?.invocation.server;
-  const usesDatabase = [...deployment.env.keys()].some((k) => DATABASE_ENV.test(k));
+  const usesDatabase = rails !== undefined || [...deployment.env.keys()].some((k) => DATABASE_ENV.test(k));
   const found = (kind: PoolKind, role: "size" | "overflow") => {
     for (const entry of POOL_ENV) {
       if (entry.kind !== kind || entry.role !== role) continue;
@@ -117,7 +126,7 @@ export function readPool(deployment: Deployment): Pool | undefined {
     };
   }
 
-  const arSize = found("activerecord", "size");
+  const arSize = activeRecordPool(deployment, rails) ?? found("activerecord", "size");
   if (arSize || (usesDatabase && server !== undefined && RUBY_THREADED.has(server))) {
     const d = POOL_DEFAULTS.activerecord;
     return {
@@ -129,6 +138,40 @@ export function readPool(deployment: Deployment): Pool | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * Active Record's pool as Rails resolves it: a `pool` query parameter of DATABASE_URL (or of the
+ * section's `url:`) wins over database.yml's `pool:`, which may read an environment variable
+ * (`<%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>`, read as text).
+ */
+function activeRecordPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined): { name: string; fact: Fact<number> } | undefined {
+  const env = (name: string) => deployment.env.get(name);
+  const urlExpr = rails?.url;
+  const url = env("DATABASE_URL") ?? (urlExpr && rails && urlFact(urlExpr, rails.path, env));
+  const fromUrl = url && urlPool(url);
+  if (fromUrl) return { name: "DATABASE_URL pool", fact: fromUrl };
+  if (!rails?.pool) return undefined;
+  const fact = settingNumber(rails.pool, rails.path, env);
+  if (!fact) return undefined;
+  const viaEnv = rails.pool.kind === "env" && rails.pool.envName && env(rails.pool.envName) ? rails.pool.envName : undefined;
+  return { name: viaEnv ?? "pool", fact };
+}
+
+function urlFact(expr: SettingExpr, file: string, env: (name: string) => Fact<string> | undefined): Fact<string> | undefined {
+  if (expr.kind === "string" && typeof expr.value === "string") return { value: expr.value, origin: "stated", at: { file, ...expr.span } };
+  if (expr.kind === "env" && expr.envName) return env(expr.envName);
+  return undefined;
+}
+
+/** `?pool=N` in a database URL, pointing at N when the URL is written as is. */
+export function urlPool(url: Fact<string>): Fact<number> | undefined {
+  const m = /[?&]pool=(\d+)(?=&|#|$)/.exec(url.value);
+  if (!m) return undefined;
+  const start = m.index + m[0].length - m[1].length;
+  const at = url.at;
+  const exact = at !== undefined && at.end - at.start === url.value.length;
+  return { ...url, value: Number(m[1]), ...(at ? { at: exact ? { file: at.file, start: at.start + start, end: at.start + start + m[1].length } : at } : {}) };
 }
 
 function processCount(process: ServerProcess | undefined): { processes: Fact<number>; processLabel: string } {

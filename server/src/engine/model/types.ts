@@ -14,6 +14,8 @@ export interface ServerProcess {
   commandAt: SourceRef;
   /** Worker processes per instance, with where the number comes from. */
   workers: Fact<number>;
+  /** Threads per worker process, where the server has a thread pool (puma: its maximum). */
+  threads?: Fact<number>;
   /** The workers count is computed from the machine's CPU count at start (cpu_count()). */
   workersFromCpuCount?: { at: SourceRef; formula: string };
   reload?: SourceRef;

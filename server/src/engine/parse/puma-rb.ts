@@ -541,3 +541,16 @@ export function parsePumaRb(text: string, file: string): PumaRb {
   }
   return { settings, locals, problems };
 }
+
+/**
+ * One Ruby expression written at [start, end) of `text` (the body of an ERB tag in database.yml,
+ * say), described the way a Puma DSL argument is: `ENV.fetch("RAILS_MAX_THREADS") { 5 }` → env
+ * with default 5. Spans stay offsets into `text`.
+ */
+export function parseRubyExpression(text: string, file: string, start: number, end: number): SettingExpr | undefined {
+  // Read it as the argument of a DSL call placed just before it, everything else blanked out.
+  const call = "workers ";
+  if (start < call.length || end > text.length || start > end) return undefined;
+  const before = text.slice(0, start - call.length).replace(/[^\n]/g, " ");
+  return parsePumaRb(before + call + text.slice(start, end), file).settings.get("workers");
+}

@@ -3,7 +3,7 @@
 // its default, or a CPU-count formula. Nothing is ever evaluated; what cannot be described
 // with certainty is kind "unknown".
 
-import type { Span } from "../types.ts";
+import type { Fact, Span } from "../types.ts";
 
 export interface CpuFormula {
   /** workers = cpu_count() * multiplier + add */
@@ -131,3 +131,14 @@ function dedupeVia(via: Array<{ span: Span; note: string }>): Array<{ span: Span
   });
 }
 
+
+/** A setting as a number, when it is a literal or an environment variable (looked up in `env`) with a literal default. */
+export function settingNumber(setting: SettingExpr, file: string, env: (name: string) => Fact<string> | undefined): Fact<number> | undefined {
+  if (setting.kind === "number" && typeof setting.value === "number") return { value: setting.value, origin: "stated", at: { file, ...setting.span } };
+  if (setting.kind === "env" && setting.envName) {
+    const fromEnv = env(setting.envName);
+    if (fromEnv && Number.isFinite(Number(fromEnv.value))) return { ...fromEnv, value: Number(fromEnv.value) };
+    if (setting.envDefault && Number.isFinite(Number(setting.envDefault.value))) return { value: Number(setting.envDefault.value), origin: "stated", at: { file, ...setting.envDefault.span } };
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
 // The rule registry: the catalogue, in the order docs list them.
 import type { Rule } from "./define.ts";
 import dbConnectionsExceedMax from "./db/connections-exceed-max.ts";
+import dbPumaThreadsExceedPool from "./db/puma-threads-exceed-pool.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
 import workersFractionalCpu from "./workers/fractional-cpu.ts";
 import composeOverrideReplacesCommand from "./compose/override-replaces-command.ts";
@@ -18,4 +19,4 @@ import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
 import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
 import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
 
-export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersFractionalCpu, workersCpuCountInContainer, serverReloadInProduction, serverBindLocalhostInContainer, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, apprunnerPortMismatch, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff];
+export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersFractionalCpu, workersCpuCountInContainer, serverReloadInProduction, serverBindLocalhostInContainer, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, dbPumaThreadsExceedPool, apprunnerPortMismatch, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff];

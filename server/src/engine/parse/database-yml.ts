@@ -1,0 +1,110 @@
+// Rails' config/database.yml, read as text. Rails runs it through ERB before parsing the YAML;
+// Headroom never evaluates the ERB: each `<%= … %>` tag is read as one Ruby expression
+// (`ENV.fetch("RAILS_MAX_THREADS") { 5 }` → that variable, default 5), `<% … %>` control tags
+// and `<%# … %>` comments are blanked out, and offsets stay those of the file.
+import { type Document, isMap, parseDocument } from "yaml";
+import type { ParseProblem, Span } from "../types.ts";
+import { mapGet, scalar } from "./compose.ts";
+import { parseRubyExpression } from "./puma-rb.ts";
+import type { SettingExpr } from "./setting-expr.ts";
+
+export interface DatabaseYmlEnvironment {
+  /** Active Record's pool size for this environment (`pool:`), as written. */
+  pool?: SettingExpr;
+  /** The `url:` key, when the environment names its database by URL. */
+  url?: SettingExpr;
+}
+
+export interface DatabaseYml {
+  file: string;
+  /** Top-level sections (development, test, production, …); a three-tier section's `primary` database. */
+  environments: Map<string, DatabaseYmlEnvironment>;
+  problems: ParseProblem[];
+}
+
+interface ErbTag {
+  start: number;
+  end: number;
+  /** The Ruby expression of an output tag (`<%= expr %>`). */
+  expr?: Span;
+}
+
+export function parseDatabaseYml(text: string, file: string): DatabaseYml {
+  const result: DatabaseYml = { file, environments: new Map(), problems: [] };
+  const tags = erbTags(text);
+  let yamlText = "";
+  let last = 0;
+  for (const tag of tags) {
+    // Output tags become a plain scalar of the same length; the others become blanks.
+    const filler = tag.expr ? "_" : " ";
+    yamlText += text.slice(last, tag.start) + text.slice(tag.start, tag.end).replace(/[^\n]/g, filler);
+    last = tag.end;
+  }
+  yamlText += text.slice(last);
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(yamlText, { merge: true, uniqueKeys: false, prettyErrors: false });
+  } catch (err) {
+    result.problems.push({ message: `cannot read YAML: ${String(err)}`, at: { file, start: 0, end: 0 }, severity: "error" });
+    return result;
+  }
+  for (const e of doc.errors) {
+    result.problems.push({ message: `YAML (after blanking ERB tags): ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
+  }
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return result;
+  for (const pair of doc.contents.items) {
+    const name = scalar(pair.key);
+    if (!name) continue;
+    let section = mapGet(doc, doc.contents, name.value);
+    // Rails 6+ multiple databases: `production: { primary: {...}, cache: {...} }`.
+    if (isMap(section) && !mapGet(doc, section, "adapter") && !mapGet(doc, section, "pool") && !mapGet(doc, section, "url") && isMap(mapGet(doc, section, "primary"))) {
+      section = mapGet(doc, section, "primary");
+    }
+    if (!isMap(section)) continue;
+    const env: DatabaseYmlEnvironment = {};
+    const pool = value(doc, section, "pool", text, file, tags);
+    if (pool) env.pool = pool;
+    const url = value(doc, section, "url", text, file, tags);
+    if (url) env.url = url;
+    result.environments.set(name.value, env);
+  }
+  return result;
+}
+
+function value(doc: Document.Parsed, section: unknown, key: string, text: string, file: string, tags: ErbTag[]): SettingExpr | undefined {
+  const node = scalar(mapGet(doc, section, key));
+  if (!node) return undefined;
+  const span = { start: node.start, end: node.end };
+  const tag = tags.find((t) => t.expr && t.start < node.end && t.end > node.start);
+  if (tag?.expr) return parseRubyExpression(text, file, tag.expr.start, tag.expr.end) ?? { kind: "unknown", span, nameSpan: span };
+  const n = Number(node.value);
+  if (node.value.trim() !== "" && Number.isFinite(n)) return { kind: "number", value: n, span, nameSpan: span };
+  return { kind: "string", value: node.value, span: node.quoted ? { start: node.start + 1, end: node.end - 1 } : span, nameSpan: span };
+}
+
+/** ERB tags in order: `<%= expr %>` output tags (with the expression's span), `<% … %>` and `<%# … %>`. */
+function erbTags(text: string): ErbTag[] {
+  const tags: ErbTag[] = [];
+  let i = text.indexOf("<%");
+  while (i >= 0) {
+    if (text[i + 2] === "%") {
+      // `<%%` is a literal `<%`
+      i = text.indexOf("<%", i + 3);
+      continue;
+    }
+    const close = text.indexOf("%>", i + 2);
+    const end = close < 0 ? text.length : close + 2;
+    const tag: ErbTag = { start: i, end };
+    if (text[i + 2] === "=" && close >= 0) {
+      let from = i + 3;
+      let to = close;
+      if (text[to - 1] === "-") to--;
+      while (from < to && /\s/.test(text[from])) from++;
+      while (to > from && /\s/.test(text[to - 1])) to--;
+      tag.expr = { start: from, end: to };
+    }
+    tags.push(tag);
+    i = close < 0 ? -1 : text.indexOf("<%", end);
+  }
+  return tags;
+}

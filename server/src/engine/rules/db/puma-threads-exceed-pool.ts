@@ -1,0 +1,68 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import type { Pool } from "../../model/pools.ts";
+import type { RelatedInfo } from "../../types.ts";
+import { defineRule } from "../define.ts";
+
+export default defineRule({
+  meta: {
+    id: "db/puma-threads-exceed-pool",
+    summary: "Puma runs more threads per process than Active Record's pool has connections",
+    severity: "warning",
+    fix: "unsafe",
+    sources: [SOURCES.pumaThreadsDefault, SOURCES.railsPumaTemplateThreads, SOURCES.railsDatabaseYmlPool, SOURCES.railsPoolDefault],
+    docs: {
+      why:
+        "Each Puma thread that serves a request checks a connection out of its process's Active Record pool. When a " +
+        "process runs more threads than the pool holds, the extra threads wait for a connection under load, and after " +
+        "the checkout timeout (5 s by default) the request fails with ActiveRecord::ConnectionTimeoutError. Rails' own " +
+        "puma.rb template says the pool must provide at least as many connections as threads. Threads are read from " +
+        "`puma -t min:max` or `threads` in config/puma.rb (Puma's default is 5 on MRI); the pool from a `?pool=` in " +
+        "DATABASE_URL, database.yml's `pool:` (ERB such as `<%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>` is read as " +
+        "text, never run), or RAILS_MAX_THREADS/DB_POOL, else Rails' default of 5.\n\n" +
+        "The fix raises the pool to the thread count. It is unsafe: every process then opens more database connections, " +
+        "so check db/connections-exceed-max afterwards (or lower the threads instead).",
+      bad: {
+        Procfile: "web: bundle exec puma -C config/puma.rb\n",
+        "config/puma.rb": "threads 10, 10\nport ENV.fetch(\"PORT\") { 3000 }\n",
+        "config/database.yml": "production:\n  adapter: postgresql\n  url: <%= ENV[\"DATABASE_URL\"] %>\n  pool: 5\n",
+      },
+      good: {
+        Procfile: "web: bundle exec puma -C config/puma.rb\n",
+        "config/puma.rb": "threads 10, 10\nport ENV.fetch(\"PORT\") { 3000 }\n",
+        "config/database.yml": "production:\n  adapter: postgresql\n  url: <%= ENV[\"DATABASE_URL\"] %>\n  pool: 10\n",
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      const pool = deployment.pool;
+      if (!pool || pool.kind !== "activerecord") continue;
+      for (const process of deployment.processes) {
+        const threads = process.threads;
+        if (process.invocation.server !== "puma" || !threads || threads.value <= pool.size.value) continue;
+        const poolAt = pool.size.origin === "stated" ? pool.size.at : undefined;
+        const threadsAt = threads.origin === "stated" ? threads.at : undefined;
+        const at = poolAt ?? threadsAt ?? process.commandAt;
+        const related: RelatedInfo[] = [];
+        if (threadsAt && threadsAt !== at) related.push({ at: threadsAt, message: `${threads.value} Puma threads per process` });
+        if (poolAt && poolAt !== at) related.push({ at: poolAt, message: `Active Record pool: ${pool.size.value} connections per process` });
+        const written = poolAt && text(poolAt.file)?.slice(poolAt.start, poolAt.end);
+        report({
+          at,
+          deployment,
+          message:
+            `Puma runs up to ${threads.value} threads per process (${threadsAt ? `set in ${threadsAt.file}` : `${threads.by ?? "Puma"}'s default`}) but Active Record's pool holds ${poolText(pool)}: ` +
+            `${threads.value - pool.size.value} thread(s) can wait for a connection under load and fail with ActiveRecord::ConnectionTimeoutError after the checkout timeout.`,
+          related,
+          fixes: poolAt && written === String(pool.size.value) ? [{ title: `Raise the pool to ${threads.value} (one connection per thread; more database connections per process)`, safe: false, edits: [{ ...poolAt, newText: String(threads.value) }] }] : [],
+        });
+      }
+    }
+  },
+});
+
+function poolText(pool: Pool): string {
+  if (pool.size.origin === "default") return `${pool.size.value} connections (${pool.size.by}'s default)`;
+  const where = pool.size.at ? ` in ${pool.size.at.file}` : "";
+  return `${pool.size.value} connections (${pool.sizeName ?? "pool"}${where})`;
+}

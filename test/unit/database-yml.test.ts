@@ -1,0 +1,68 @@
+// Rails' config/database.yml read as text: ERB tags are described, never evaluated.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseDatabaseYml } from "../../server/src/engine/parse/database-yml.ts";
+
+const slice = (text: string, span: { start: number; end: number } | undefined) => (span ? text.slice(span.start, span.end) : undefined);
+
+describe("database.yml", () => {
+  it("reads the generated file: ERB pool through an anchor and a merge key", () => {
+    const text = [
+      "default: &default",
+      "  adapter: postgresql",
+      '  pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>',
+      "",
+      "production:",
+      "  <<: *default",
+      "  database: app_production",
+      "  password: <%= ENV['APP_DATABASE_PASSWORD'] %>",
+      "",
+    ].join("\n");
+    const yml = parseDatabaseYml(text, "config/database.yml");
+    assert.deepEqual(yml.problems, []);
+    const pool = yml.environments.get("production")?.pool;
+    assert.equal(pool?.kind, "env");
+    assert.equal(pool?.envName, "RAILS_MAX_THREADS");
+    assert.equal(pool?.envDefault?.value, "5");
+    assert.equal(slice(text, pool?.envDefault?.span), "5");
+  });
+
+  it("blanks control tags and comments, keeps literal pools, reads url:", () => {
+    const text = [
+      "<%# a comment: with a colon %>",
+      "production:",
+      "<% if ENV['FAST'] %>",
+      "  pool: 12",
+      "<% end %>",
+      '  url: "<%= ENV.fetch(\'DATABASE_URL\') %>"',
+      "",
+    ].join("\n");
+    const yml = parseDatabaseYml(text, "d.yml");
+    assert.deepEqual(yml.problems, []);
+    const env = yml.environments.get("production");
+    assert.equal(env?.pool?.kind, "number");
+    assert.equal(env?.pool?.value, 12);
+    assert.equal(slice(text, env?.pool?.span), "12");
+    assert.equal(env?.url?.kind, "env");
+    assert.equal(env?.url?.envName, "DATABASE_URL");
+  });
+
+  it("three-tier configuration: the primary database's pool", () => {
+    const text = "production:\n  primary:\n    adapter: postgresql\n    pool: 7\n  cache:\n    pool: 2\n";
+    assert.equal(parseDatabaseYml(text, "d.yml").environments.get("production")?.pool?.value, 7);
+  });
+
+  it("an expression it cannot describe is unknown, never guessed; -%> and CRLF are fine", () => {
+    const text = "production:\r\n  pool: <%= Settings.db_pool -%>\r\n  timeout: 5000\r\n";
+    const yml = parseDatabaseYml(text, "d.yml");
+    assert.deepEqual(yml.problems, []);
+    assert.equal(yml.environments.get("production")?.pool?.kind, "unknown");
+  });
+
+  it("broken YAML is a problem with a position, not a crash; an unterminated tag too", () => {
+    for (const text of ["production:\n  pool: [5\n", "production:\n  pool: <%= ENV.fetch('X') { 5 }\n"]) {
+      const yml = parseDatabaseYml(text, "d.yml");
+      for (const p of yml.problems) assert.ok(p.at.start >= 0 && p.at.end <= text.length);
+    }
+  });
+});
