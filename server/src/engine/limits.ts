@@ -24,6 +24,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   "gunicorn-conf": 2 * MB,
   puma: 2 * MB,
   postgres: 2 * MB,
+  "rails-database": MB / 2,
   other: 2 * MB,
 };
 
