@@ -47,9 +47,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   client = new LanguageClient("headroom", "Headroom", serverOptions, clientOptions);
 
+  // The command resolves to the counts (undefined on failure) so scripts and integration tests can read them.
   context.subscriptions.push(
-    vscode.commands.registerCommand("headroom.auditWorkspace", async () => {
-      if (!client) return;
+    vscode.commands.registerCommand("headroom.auditWorkspace", async (): Promise<AuditCounts | undefined> => {
+      if (!client) return undefined;
       try {
         const counts = (await client.sendRequest(ExecuteCommandRequest.type, {
           command: "headroom.audit",
@@ -57,7 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         })) as AuditCounts | null;
         if (!counts) {
           void vscode.window.showWarningMessage("Headroom: no workspace to audit.");
-          return;
+          return undefined;
         }
         const detail =
           counts.findings === 0
@@ -65,8 +66,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             : `${plural(counts.findings, "finding")} (${plural(counts.errors, "error")}, ${plural(counts.warnings, "warning")}) in ${plural(counts.files, "file")}.`;
         void vscode.window.showInformationMessage(`Headroom: ${detail}`);
         await vscode.commands.executeCommand("workbench.actions.view.problems");
+        return counts;
       } catch (err) {
         void vscode.window.showErrorMessage(`Headroom: audit failed: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
       }
     }),
   );
