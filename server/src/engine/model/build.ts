@@ -47,6 +47,8 @@ interface Context {
   paths: string[];
   /** The same paths, for constant-time lookups: linking asks "is this file here?" once per candidate. */
   pathSet: Set<string>;
+  /** The same paths by file name, built on first use: findNearby looks names up anywhere below a folder. */
+  byName?: Map<string, string[]>;
   problems: ParseProblem[];
   /** Files that some deployment already consumed, so they do not also stand alone. */
   claimed: Set<string>;
@@ -398,7 +400,16 @@ function findNearby(ctx: Context, dir: string, name: string): string | undefined
   if (exact) return exact;
   const base = name.slice(name.lastIndexOf("/") + 1);
   const prefix = dir ? `${dir}/` : "";
-  const candidates = ctx.paths.filter((p) => (p.startsWith(prefix) && p.endsWith(`/${base}`)) || p === prefix + base);
+  if (!ctx.byName) {
+    ctx.byName = new Map();
+    for (const p of ctx.paths) {
+      const fileName = p.slice(p.lastIndexOf("/") + 1);
+      const named = ctx.byName.get(fileName);
+      if (named) named.push(p);
+      else ctx.byName.set(fileName, [p]);
+    }
+  }
+  const candidates = (ctx.byName.get(base) ?? []).filter((p) => p.startsWith(prefix));
   return candidates.sort((a, b) => a.length - b.length)[0];
 }
 

@@ -29,6 +29,7 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
   const databases: Database[] = [];
   const confs = paths.filter((p) => p.slice(p.lastIndexOf("/") + 1).toLowerCase() === "postgresql.conf");
   const usedConfs = new Set<string>();
+  const byProject = composeDeploymentsByBase(deployments);
   for (const service of services) {
     const settings = new Map<string, Fact<number>>();
     const dir = service.base.includes("/") ? service.base.slice(0, service.base.lastIndexOf("/") + 1) : "";
@@ -42,7 +43,7 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     const args = parsePostgresArgs(service.words);
     const file = service.words[0]?.fact.at?.file ?? service.base;
     for (const [name, expr] of args.settings) setNumber(settings, name, expr, file);
-    const clients = deployments.filter((d) => d.id.startsWith(`compose:${service.base}#`) && d.id !== `compose:${service.base}#${service.name}`).map((d) => d.id);
+    const clients = (byProject.get(service.base) ?? []).filter((d) => d.id !== `compose:${service.base}#${service.name}`).map((d) => d.id);
     databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
   }
   const clientsOfAll = deployments.filter((d) => d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k))).map((d) => d.id);
@@ -55,6 +56,23 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     databases.push(database("PostgreSQL (assumed)", new Map(), [], clientsOfAll, { origin: "assumed", by: "PostgreSQL" }));
   }
   return databases;
+}
+
+/** Compose deployments by the base file of their project (ids `compose:<base>#<service>`), in model order. */
+function composeDeploymentsByBase(deployments: Deployment[]): Map<string, Deployment[]> {
+  const byBase = new Map<string, Deployment[]>();
+  const prefix = "compose:";
+  for (const deployment of deployments) {
+    if (!deployment.id.startsWith(prefix)) continue;
+    // Every "#" could end the base (a path may contain "#" too), as a prefix test would allow.
+    for (let hash = deployment.id.indexOf("#", prefix.length); hash >= 0; hash = deployment.id.indexOf("#", hash + 1)) {
+      const base = deployment.id.slice(prefix.length, hash);
+      const project = byBase.get(base);
+      if (project) project.push(deployment);
+      else byBase.set(base, [deployment]);
+    }
+  }
+  return byBase;
 }
 
 function database(name: string, settings: Map<string, Fact<number>>, files: string[], clients: string[], fallback: { origin: "default" | "assumed"; by: string }): Database {

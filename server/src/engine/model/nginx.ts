@@ -195,14 +195,21 @@ function hostOf(address: string): string | undefined {
   return host;
 }
 
-function linkBackends(proxy: NginxProxy, deployments: Deployment[]): void {
-  const rootDir = posix.dirname(proxy.root);
+/** Compose deployments by service name, built once per audit (every nginx.conf looks its hosts up in it). */
+function composeServicesByName(deployments: Deployment[]): Map<string, Deployment[]> {
   const services = new Map<string, Deployment[]>();
   for (const deployment of deployments) {
     const m = /^compose:(.*)#(.+)$/.exec(deployment.id);
     if (!m) continue;
-    services.set(m[2], [...(services.get(m[2]) ?? []), deployment]);
+    const named = services.get(m[2]);
+    if (named) named.push(deployment);
+    else services.set(m[2], [deployment]);
   }
+  return services;
+}
+
+function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>): void {
+  const rootDir = posix.dirname(proxy.root);
   // The compose file closest to the nginx.conf: in its folder or a folder above it.
   const closeness = (deployment: Deployment): number => {
     const composeDir = posix.dirname(deployment.id.slice("compose:".length, deployment.id.lastIndexOf("#")));
@@ -226,6 +233,7 @@ function linkBackends(proxy: NginxProxy, deployments: Deployment[]): void {
 export function buildProxies(host: WorkspaceHost, paths: string[], problems: ParseProblem[], deployments: Deployment[], parses: ParseMemo = NO_MEMO): NginxProxy[] {
   const proxies: NginxProxy[] = [];
   const nginxHost = { list: () => host.list(), read: (path: string) => host.read(path), parse: (text: string, path: string) => parses.get(`nginx:${path}`, text, () => parseNginx(text, path)) };
+  const services = composeServicesByName(deployments);
   for (const root of paths.filter((p) => p.endsWith("nginx.conf"))) {
     const config = loadNginxConfig(root, nginxHost);
     problems.push(...config.problems);
@@ -284,7 +292,7 @@ export function buildProxies(host: WorkspaceHost, paths: string[], problems: Par
       locations,
       backends: [],
     };
-    linkBackends(proxy, deployments);
+    linkBackends(proxy, services);
     proxies.push(proxy);
   }
   return proxies;
