@@ -1,4 +1,4 @@
-// The nginx rules' fixes, checked against Debian's nginx: each firing fixture's nginx.conf, with
+// The nginx and proxy rules' fixes, checked against Debian's nginx: each firing fixture's nginx.conf, with
 // the fixes of one rule applied, must pass `nginx -t`, and a second audit must not report that
 // rule again (applying the fix twice changes nothing). Skips without nginx unless
 // HEADROOM_REQUIRE_E2E=1.
@@ -12,7 +12,9 @@ import { audit } from "../../server/src/engine/audit.ts";
 import type { TextEdit } from "../../server/src/engine/types.ts";
 import { memoryHost, readFixture } from "../helpers/memory-host.ts";
 
-const FIXTURES = join(__dirname, "..", "fixtures", "nginx");
+const FIXTURES = join(__dirname, "..", "fixtures");
+/** Rule groups whose fixtures hold an nginx.conf that their fixes may edit. */
+const GROUPS = ["nginx", "proxy"];
 const NGINX = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
 const requireE2E = process.env.HEADROOM_REQUIRE_E2E === "1";
 
@@ -34,7 +36,7 @@ function safeEdits(files: Record<string, string>, rule: string): TextEdit[] {
     .flatMap((f) => f.fixes.filter((x) => x.safe).slice(0, 1).flatMap((x) => x.edits));
 }
 
-/** `nginx -t` on a copy of the folder holding nginx.conf, with upstream host names pointed at 127.0.0.1. */
+/** `nginx -t` on a copy of the folder holding nginx.conf, with upstream and proxy_pass host names pointed at 127.0.0.1. */
 function nginxTest(files: Record<string, string>, root: string): { ok: boolean; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "headroom-nginx-"));
   try {
@@ -42,7 +44,11 @@ function nginxTest(files: Record<string, string>, root: string): { ok: boolean; 
     for (const [path, text] of Object.entries(files)) {
       if (!path.startsWith(base)) continue;
       const target = join(dir, path.slice(base.length));
-      const rewritten = text.replace(/^(\s*server\s+)([A-Za-z][\w.-]*)(:\d+)?/gm, (_m, lead: string, _host: string, port?: string) => `${lead}127.0.0.1${port ?? ""}`).replace(/^\s*user\s+[^;]*;/gm, "");
+      const upstreams = new Set([...text.matchAll(/\bupstream\s+([\w.-]+)\s*\{/g)].map((m) => m[1]));
+      const rewritten = text
+        .replace(/^(\s*server\s+)([A-Za-z][\w.-]*)(:\d+)?/gm, (_m, lead: string, _host: string, port?: string) => `${lead}127.0.0.1${port ?? ""}`)
+        .replace(/(\bproxy_pass\s+https?:\/\/)([A-Za-z][\w.-]*)/g, (m, lead: string, host: string) => (upstreams.has(host) ? m : `${lead}127.0.0.1`))
+        .replace(/^\s*user\s+[^;]*;/gm, "");
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, rewritten);
     }
@@ -66,10 +72,10 @@ describe("nginx fixes keep the configuration valid for nginx -t", () => {
     });
     return;
   }
-  for (const ruleName of readdirSync(FIXTURES)) {
-    const rule = `nginx/${ruleName}`;
-    for (const name of readdirSync(join(FIXTURES, ruleName))) {
-      const files = readFixture(join(FIXTURES, ruleName, name));
+  for (const [group, ruleName] of GROUPS.flatMap((g) => readdirSync(join(FIXTURES, g)).map((r) => [g, r]))) {
+    const rule = `${group}/${ruleName}`;
+    for (const name of readdirSync(join(FIXTURES, group, ruleName))) {
+      const files = readFixture(join(FIXTURES, group, ruleName, name));
       const root = Object.keys(files).find((p) => p.endsWith("nginx.conf"));
       if (!root) continue;
       it(`${rule} / ${name}`, () => {

@@ -32,7 +32,7 @@ function fixtureCases(): Array<{ rule: string; name: string; dir: string }> {
   return cases;
 }
 const REQUIRE = process.env.HEADROOM_REQUIRE_E2E === "1";
-const RULE_GROUPS = ["server/", "uvicorn/", "gunicorn/", "workers/", "compose/", "apprunner/"];
+const RULE_GROUPS = ["server/", "uvicorn/", "gunicorn/", "workers/", "compose/", "apprunner/", "proxy/"];
 
 const probe = spawnSync(PYTHON, ["-c", "import gunicorn.config"], { encoding: "utf8" });
 const gunicornMissing = probe.error || probe.status !== 0 ? `${PYTHON} cannot import gunicorn: ${probe.error?.message ?? probe.stderr.trim()}` : undefined;

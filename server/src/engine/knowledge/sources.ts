@@ -61,6 +61,11 @@ export const SOURCES = {
     url: "https://docs.gunicorn.org/en/stable/settings.html#timeout",
     says: "-t/--timeout default 30. \"Workers silent for more than this many seconds are killed and restarted. Generally set to thirty seconds.\"",
   },
+  gunicornTimeoutNonSync: {
+    title: "Gunicorn settings: timeout (what it bounds)",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#timeout",
+    says: "\"Only set this noticeably higher if you're sure of the repercussions for sync workers. For the non sync workers it just means that the worker process is still communicating and is not tied to the length of time required to handle a single request.\" \"Setting it to 0 has the effect of infinite timeouts by disabling timeouts for all workers entirely.\"",
+  },
   gunicornGracefulTimeout: {
     title: "Gunicorn settings: graceful_timeout",
     url: "https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout",
@@ -142,6 +147,11 @@ export const SOURCES = {
     title: "Uvicorn: Settings - Timeouts",
     url: "https://www.uvicorn.org/settings/#timeouts",
     says: "\"--timeout-keep-alive <int> - Close Keep-Alive connections if no new data is received within this timeout. Default: 5.\"",
+  },
+  uvicornWorkerKeepalive: {
+    title: "uvicorn (and uvicorn-worker): UvicornWorker source, workers.py",
+    url: "https://github.com/encode/uvicorn/blob/master/uvicorn/workers.py",
+    says: "The gunicorn worker builds uvicorn's Config with \"timeout_keep_alive\": self.cfg.keepalive and \"timeout_notify\": self.timeout: under gunicorn, uvicorn's keep-alive is gunicorn's --keep-alive (default 2), not uvicorn's 5.",
   },
   uvicornHostDefault: {
     title: "Uvicorn: Settings - Socket Binding",

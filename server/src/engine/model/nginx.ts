@@ -47,6 +47,8 @@ export interface ProxyUpstream {
   at: SourceRef;
   servers: ProxyUpstreamServer[];
   keepalive?: Fact<number>;
+  /** seconds an idle cached connection stays open (`keepalive_timeout` in the upstream block) */
+  keepaliveTimeout?: Fact<number>;
 }
 
 /** A compose service an upstream server (or a direct proxy_pass) names by host. */
@@ -183,7 +185,15 @@ function readUpstream(d: NginxDirective): ProxyUpstream {
     servers.push(server);
   }
   const keepalive = lastNamed(block, "keepalive");
-  return { name: d.args[0]?.value ?? "", at: ref(d, d.start, headEnd(d)), servers, keepalive: keepalive ? intArg(keepalive) : undefined };
+  const idle = lastNamed(block, "keepalive_timeout");
+  const idleSeconds = idle?.args[0] ? nginxSeconds(idle.args[0].value) : undefined;
+  return {
+    name: d.args[0]?.value ?? "",
+    at: ref(d, d.start, headEnd(d)),
+    servers,
+    keepalive: keepalive ? intArg(keepalive) : undefined,
+    keepaliveTimeout: idle?.args[0] && idleSeconds !== undefined ? { value: idleSeconds, origin: "stated", at: ref(idle, idle.args[0].start, idle.args[0].end) } : undefined,
+  };
 }
 
 /** The host of `api-1:8000`, `http://api:8000/x`; undefined for unix sockets, IPs and variables. */

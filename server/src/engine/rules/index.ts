@@ -18,5 +18,8 @@ import nginxRlimitNofileLow from "./nginx/rlimit-nofile-low.ts";
 import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
 import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
 import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
+import proxyTimeoutShorterThanApp from "./proxy/timeout-shorter-than-app.ts";
+import proxyKeepaliveShorterThanUpstream from "./proxy/keepalive-shorter-than-upstream.ts";
+import gunicornTimeoutDefaultBehindLongProxy from "./gunicorn/timeout-default-behind-long-proxy.ts";
 
-export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersFractionalCpu, workersCpuCountInContainer, serverReloadInProduction, serverBindLocalhostInContainer, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, dbPumaThreadsExceedPool, apprunnerPortMismatch, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff];
+export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersFractionalCpu, workersCpuCountInContainer, serverReloadInProduction, serverBindLocalhostInContainer, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, dbPumaThreadsExceedPool, apprunnerPortMismatch, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff, proxyTimeoutShorterThanApp, gunicornTimeoutDefaultBehindLongProxy, proxyKeepaliveShorterThanUpstream];

@@ -3,22 +3,35 @@
 // reads all three places (model/build.ts), so these rules and the worker count agree.
 import type { ServerProcess } from "../../model/types.ts";
 import { optionValue, type ServerOption } from "../../parse/servers.ts";
+import type { Fact, SourceRef } from "../../types.ts";
 
+/** `at` is where the value is written (for a value expanded from a variable, where the variable is set). */
 export type SettingSource =
-  | { from: "command"; value: string; option: ServerOption }
-  | { from: "env" | "conf"; value: string }
+  | { from: "command"; value: string; option: ServerOption; at?: SourceRef }
+  | { from: "env" | "conf"; value: string; at?: SourceRef }
   /** Set somewhere Headroom cannot read with certainty (a computed config value). */
   | { from: "unknown" }
   | { from: "default" };
 
-export function gunicornSetting(process: ServerProcess, name: string): SettingSource {
+/**
+ * `env` (the deployment's environment) resolves a config-file setting read from a variable,
+ * `os.environ.get("NAME", "default")`: NAME's value, else the literal default.
+ */
+export function gunicornSetting(process: ServerProcess, name: string, env?: Map<string, Fact<string>>): SettingSource {
   const option = optionValue(process.invocation, name);
-  if (option) return option.value ? { from: "command", value: option.value.value, option } : { from: "unknown" };
+  if (option) return option.value ? { from: "command", value: option.value.value, option, at: option.value.fact.at } : { from: "unknown" };
   const envOption = process.envArgs && optionValue(process.envArgs, name);
-  if (envOption) return envOption.value ? { from: "env", value: envOption.value.value } : { from: "unknown" };
-  const setting = process.config?.settings.get(name);
-  if (!setting) return { from: "default" };
-  if ((setting.kind === "string" || setting.kind === "number") && setting.value !== undefined && !setting.conditional) return { from: "conf", value: String(setting.value) };
+  if (envOption) return envOption.value ? { from: "env", value: envOption.value.value, at: envOption.value.fact.at } : { from: "unknown" };
+  const config = process.config;
+  const setting = config?.settings.get(name);
+  if (!config || !setting) return { from: "default" };
+  if (setting.conditional) return { from: "unknown" };
+  if ((setting.kind === "string" || setting.kind === "number") && setting.value !== undefined) return { from: "conf", value: String(setting.value), at: { file: config.path, ...setting.span } };
+  if (env && setting.kind === "env" && setting.envName) {
+    const fromEnv = env.get(setting.envName);
+    if (fromEnv) return { from: "conf", value: fromEnv.value, at: fromEnv.at };
+    if (setting.envDefault) return { from: "conf", value: setting.envDefault.value, at: { file: config.path, ...setting.envDefault.span } };
+  }
   return { from: "unknown" };
 }
 

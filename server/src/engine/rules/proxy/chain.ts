@@ -1,0 +1,179 @@
+// The request chain in front of an app server, for the timeout and keep-alive rules: which
+// proxies send requests to a deployment (the nginx locations whose proxy_pass reaches it, or App
+// Runner itself) and how long each waits, and the app server's own worker timeout and
+// keep-alive, each with where it is written (or, for a default, where it would be written).
+import type { NginxProxy, ProxyLocation, ProxyUpstream } from "../../model/nginx.ts";
+import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
+import { optionValue } from "../../parse/servers.ts";
+import type { Fact, Fix, SourceRef } from "../../types.ts";
+import { effectiveWorkerClass, gunicornSetting, type WorkerKind, workerKind } from "../gunicorn/settings.ts";
+import { insertAfterEdit } from "../server/edits.ts";
+
+type Text = (file: string) => string | undefined;
+
+/** nginx's proxy_read_timeout when nothing sets it (SOURCES.nginxProxyTimeouts). */
+export const NGINX_READ_TIMEOUT = 60;
+/** How long nginx keeps an idle cached upstream connection (SOURCES.nginxUpstreamKeepaliveTimeout). */
+export const NGINX_UPSTREAM_KEEPALIVE_TIMEOUT = 60;
+/** App Runner ends every HTTP request after 120 s (SOURCES.appRunnerRequestTimeout). */
+export const APP_RUNNER_REQUEST_TIMEOUT = 120;
+/** gunicorn's --timeout and --keep-alive defaults (SOURCES.gunicornTimeout, SOURCES.gunicornKeepalive). */
+export const GUNICORN_TIMEOUT = 30;
+export const GUNICORN_KEEPALIVE = 2;
+/** uvicorn's --timeout-keep-alive and hypercorn's --keep-alive defaults (SOURCES.uvicornTimeoutKeepAlive, SOURCES.hypercornKeepAlive). */
+export const UVICORN_KEEPALIVE = 5;
+export const HYPERCORN_KEEPALIVE = 5;
+
+export interface NginxFront {
+  kind: "nginx";
+  proxy: NginxProxy;
+  location: ProxyLocation;
+  upstream?: ProxyUpstream;
+  /** proxy_read_timeout in effect for the location (seconds). */
+  readTimeout: Fact<number>;
+}
+
+export interface AppRunnerFront {
+  kind: "apprunner";
+  /** App Runner's fixed request timeout; `at` is the service file. */
+  readTimeout: Fact<number>;
+}
+
+export type Front = NginxFront | AppRunnerFront;
+
+const sameRef = (a: SourceRef, b: SourceRef) => a.file === b.file && a.start === b.start && a.end === b.end;
+
+/** The proxies that send requests to a deployment. */
+export function frontsOf(model: DeploymentModel, deployment: Deployment): Front[] {
+  const fronts: Front[] = [];
+  for (const proxy of model.proxies ?? []) {
+    const backends = proxy.backends.filter((b) => b.deployment === deployment.id);
+    if (backends.length === 0) continue;
+    for (const location of proxy.locations) {
+      const pass = location.proxyPass;
+      if (!pass || !backends.some((b) => (b.upstream ? b.upstream === pass.upstream : sameRef(b.at, pass.at)))) continue;
+      fronts.push({
+        kind: "nginx",
+        proxy,
+        location,
+        upstream: pass.upstream ? proxy.upstreams.find((u) => u.name === pass.upstream) : undefined,
+        readTimeout: location.readTimeout ?? { value: NGINX_READ_TIMEOUT, origin: "default", by: "nginx", at: location.at },
+      });
+    }
+  }
+  if (deployment.id.startsWith("apprunner:")) {
+    const file = deployment.id.slice("apprunner:".length);
+    fronts.push({ kind: "apprunner", readTimeout: { value: APP_RUNNER_REQUEST_TIMEOUT, origin: "default", by: "AWS App Runner", at: { file, start: 0, end: 0 } } });
+  }
+  return fronts;
+}
+
+/** "nginx location / (nginx/nginx.conf)" or "App Runner". */
+export function describeFront(front: Front): string {
+  if (front.kind === "apprunner") return "App Runner";
+  const text = front.location.at;
+  return `nginx (${text.file})`;
+}
+
+/** Where a setting missing from the command line would be added: the program word, as the model does for workers. */
+export function programRef(process: ServerProcess): SourceRef {
+  const program = process.invocation.program;
+  const at = program.fact.at;
+  if (!at || at.file !== process.commandAt.file) return process.commandAt;
+  return { file: at.file, start: program.start, end: program.end };
+}
+
+/** A gunicorn setting in seconds: command line, GUNICORN_CMD_ARGS, config file, else gunicorn's default. Undefined if unknowable. */
+export function gunicornSeconds(deployment: Deployment, process: ServerProcess, name: string, fallback: number): Fact<number> | undefined {
+  const setting = gunicornSetting(process, name, deployment.env);
+  if (setting.from === "unknown") return undefined;
+  if (setting.from === "default") return { value: fallback, origin: "default", by: "gunicorn", at: programRef(process) };
+  const value = Number(setting.value);
+  if (!Number.isFinite(value)) return undefined;
+  return { value, origin: "stated", at: setting.at };
+}
+
+/** The gunicorn worker type that runs: sync with threads > 1 is gthread (SOURCES.gunicornThreads). */
+export function gunicornWorkerKind(deployment: Deployment, process: ServerProcess): WorkerKind | undefined {
+  const workerClass = effectiveWorkerClass(process);
+  if (!workerClass) return undefined;
+  const kind = workerKind(workerClass.value);
+  if (kind !== "sync") return kind;
+  const threads = gunicornSetting(process, "threads", deployment.env);
+  if (threads.from === "unknown") return undefined;
+  return threads.from !== "default" && Number(threads.value) > 1 ? "gthread" : "sync";
+}
+
+export interface AppKeepAlive {
+  /** Seconds the server keeps an idle keep-alive connection open. */
+  value: Fact<number>;
+  /** The command-line flag that sets it (for a fix that adds it), when the server has one. */
+  flag?: string;
+  /** How to name the setting in a message. */
+  name: string;
+}
+
+/**
+ * How long the app server keeps an idle connection open, or "closes" when it closes every
+ * connection after the response (gunicorn's sync worker), or undefined when unknown.
+ */
+export function appKeepAlive(deployment: Deployment, process: ServerProcess): AppKeepAlive | "closes" | undefined {
+  const invocation = process.invocation;
+  switch (invocation.server) {
+    case "gunicorn": {
+      const kind = gunicornWorkerKind(deployment, process);
+      if (kind === undefined) return undefined;
+      if (kind === "sync") return "closes";
+      const value = gunicornSeconds(deployment, process, "keepalive", GUNICORN_KEEPALIVE);
+      return value && { value, flag: "--keep-alive", name: "gunicorn keepalive" };
+    }
+    case "uvicorn":
+    case "hypercorn": {
+      const name = invocation.server === "uvicorn" ? "timeout_keep_alive" : "keep_alive_timeout";
+      const flag = invocation.server === "uvicorn" ? "--timeout-keep-alive" : "--keep-alive";
+      const option = optionValue(invocation, name);
+      if (option) {
+        const value = Number(option.value?.value);
+        if (!option.value || !Number.isFinite(value)) return undefined;
+        return { value: { value, origin: "stated", at: option.value.fact.at }, flag, name: `${invocation.server} ${flag}` };
+      }
+      // hypercorn's config file can set it too; Headroom does not read that file.
+      if (invocation.server === "hypercorn" && optionValue(invocation, "config")) return undefined;
+      const fallback = invocation.server === "uvicorn" ? UVICORN_KEEPALIVE : HYPERCORN_KEEPALIVE;
+      return { value: { value: fallback, origin: "default", by: invocation.server, at: programRef(process) }, flag, name: `${invocation.server} ${flag}` };
+    }
+    case "puma": {
+      // Puma's default changed (65 s since Puma 7): only a stated persistent_timeout is compared.
+      const setting = process.config?.settings.get("persistent_timeout");
+      if (!process.config || setting?.kind !== "number" || typeof setting.value !== "number" || setting.conditional) return undefined;
+      return { value: { value: setting.value, origin: "stated", at: { file: process.config.path, ...setting.span } }, name: "puma persistent_timeout" };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Replace a stated number where it is written as is; undefined when the text there is not that number. */
+export function replaceNumber(fact: Fact<number>, value: number, title: string, text: Text): Fix | undefined {
+  if (fact.origin !== "stated" || !fact.at) return undefined;
+  const written = text(fact.at.file)?.slice(fact.at.start, fact.at.end);
+  if (written === undefined || Number(written.replace(/^["']|["']$/g, "")) !== fact.value || !/^["']?\d+["']?$/.test(written)) return undefined;
+  const quote = /^["']/.test(written) ? written[0] : "";
+  return { title, safe: true, edits: [{ ...fact.at, newText: `${quote}${value}${quote}` }] };
+}
+
+/** Add `flag value` right after the server's program word (a default made explicit). */
+export function addOption(process: ServerProcess, flag: string, value: number, title: string, text: Text): Fix | undefined {
+  const edit = insertAfterEdit(process.invocation.program, [flag, String(value)], text);
+  return edit && { title, safe: true, edits: [edit] };
+}
+
+/** Set a number the server reads: replace it where it is stated, else add the flag. */
+export function setSeconds(process: ServerProcess, fact: Fact<number>, flag: string | undefined, value: number, title: string, text: Text): Fix | undefined {
+  if (fact.origin === "stated") return replaceNumber(fact, value, title, text);
+  return flag ? addOption(process, flag, value, title, text) : undefined;
+}
+
+export function seconds(n: number): string {
+  return `${Number(n.toFixed(3))} s`;
+}

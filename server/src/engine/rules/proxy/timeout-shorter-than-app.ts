@@ -1,0 +1,95 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import type { Fix, RelatedInfo } from "../../types.ts";
+import { defineRule, type Report } from "../define.ts";
+import { insertInBlock } from "../nginx/common.ts";
+import { frontsOf, GUNICORN_TIMEOUT, gunicornSeconds, gunicornWorkerKind, replaceNumber, seconds } from "./chain.ts";
+
+const COMPOSE = "services:\n  api:\n    build: .\n    command: gunicorn app:app --workers 3 --timeout 120 --bind 0.0.0.0:8000\n  nginx:\n    image: nginx:1.27\n";
+const conf = (timeout: string) =>
+  `events {\n    worker_connections 4096;\n}\n\nhttp {\n    upstream api_backend {\n        server api:8000;\n    }\n    server {\n        listen 80;\n        location / {\n            proxy_pass http://api_backend;\n${timeout}        }\n    }\n}\n`;
+
+export default defineRule({
+  meta: {
+    id: "proxy/timeout-shorter-than-app",
+    summary: "The proxy gives up on a request before the app server's worker timeout",
+    severity: "warning",
+    fix: "safe",
+    sources: [SOURCES.nginxProxyTimeouts, SOURCES.gunicornTimeout, SOURCES.gunicornTimeoutNonSync, SOURCES.appRunnerRequestTimeout],
+    docs: {
+      why:
+        "nginx waits `proxy_read_timeout` (60 s unless set) for the app to answer, then returns 504 Gateway Timeout and closes " +
+        "the upstream connection; App Runner ends every request at 120 s. gunicorn lets a worker work on one request for up to " +
+        "`--timeout` seconds (30 unless set) before killing it. When the proxy's limit is the shorter one, a request that runs " +
+        "between the two gets a 504 while the worker keeps working on it: with sync workers that worker is busy for nobody " +
+        "until it finishes or is killed, and retries from impatient clients pile more such requests on top. The two limits " +
+        "should agree: the proxy should wait at least as long as the worker may work. For gunicorn's async workers (uvicorn, " +
+        "gevent, gthread) `--timeout` does not bound a request (it only kills a worker that stops answering gunicorn's " +
+        "heartbeat), so Headroom compares only a stated `--timeout` there, as the request length the deployment expects. " +
+        "The nginx side is compared per location that proxies to the deployment, with nginx's inheritance " +
+        "(http → server → location). The fix sets `proxy_read_timeout` in that location to the worker timeout; on App " +
+        "Runner, whose 120 s cannot be raised, it lowers `--timeout` to 120. The opposite mismatch (gunicorn's default 30 s " +
+        "behind a proxy that waits longer) is gunicorn/timeout-default-behind-long-proxy.",
+      bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("            proxy_read_timeout 30s;\n") },
+      good: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("            proxy_read_timeout 120s;\n") },
+    },
+  },
+  check({ model, report, text }) {
+    // One finding per nginx location and worker timeout, naming every deployment behind it (replicas share a command).
+    const grouped = new Map<string, { report: Report; names: string[]; related: RelatedInfo[] }>();
+    for (const deployment of model.deployments) {
+      for (const process of deployment.processes) {
+        if (process.invocation.server !== "gunicorn") continue;
+        const kind = gunicornWorkerKind(deployment, process);
+        const timeout = gunicornSeconds(deployment, process, "timeout", GUNICORN_TIMEOUT);
+        // 0 disables the timeout; for async workers only a stated value says how long requests may run.
+        if (!kind || !timeout || timeout.value <= 0 || (kind !== "sync" && timeout.origin !== "stated")) continue;
+        const what =
+          kind === "sync"
+            ? `gunicorn lets a sync worker work on one request for up to ${seconds(timeout.value)} (--timeout ${timeout.value}${timeout.origin === "default" ? ", its default" : ""})`
+            : `gunicorn's --timeout ${timeout.value} says requests may run ${seconds(timeout.value)} (for ${kind} workers it only kills a worker that stops answering, not a slow request)`;
+        const timeoutRelated: RelatedInfo[] = timeout.at ? [{ at: timeout.at, message: timeout.origin === "stated" ? `gunicorn --timeout ${timeout.value}` : "gunicorn started here without --timeout: 30 s" }] : [];
+        for (const front of frontsOf(model, deployment)) {
+          const wait = front.readTimeout;
+          if (wait.value >= timeout.value || !wait.at) continue;
+          if (front.kind === "apprunner") {
+            if (!timeout.at || timeout.origin !== "stated") continue;
+            const fix = replaceNumber(timeout, wait.value, `Lower --timeout to App Runner's ${wait.value}`, text);
+            report({
+              at: timeout.at,
+              deployment,
+              message:
+                `App Runner ends every request after ${seconds(wait.value)} and this cannot be raised, but ${what}: ` +
+                `past ${seconds(wait.value)} the client has its error while the worker keeps working.`,
+              related: [{ at: wait.at, message: `App Runner service: requests time out at ${seconds(wait.value)}` }],
+              fixes: fix ? [fix] : [],
+            });
+            continue;
+          }
+          const location = front.location;
+          const stated = wait.origin === "stated";
+          const inLocation = stated && wait.at.file === location.block.file && wait.at.start > location.block.start && wait.at.end < location.block.end;
+          const fixes: Fix[] = [];
+          const source = text(location.block.file);
+          const title = `Set proxy_read_timeout ${timeout.value}s in this location`;
+          if (inLocation) {
+            const written = text(wait.at.file)?.slice(wait.at.start, wait.at.end);
+            if (written !== undefined && /^\d+s?$/.test(written)) fixes.push({ title, safe: true, edits: [{ ...wait.at, newText: `${timeout.value}s` }] });
+          } else if (source !== undefined) {
+            fixes.push({ title, safe: true, edits: [insertInBlock(source, location.block, [`proxy_read_timeout ${timeout.value}s;`])] });
+          }
+          const where = stated ? `proxy_read_timeout ${seconds(wait.value)}${inLocation ? "" : " (inherited)"}` : `proxy_read_timeout is not set, so nginx waits its default ${seconds(wait.value)}`;
+          const at = inLocation ? wait.at : location.at;
+          const key = `${at.file}:${at.start}:${timeout.value}:${kind === "sync"}`;
+          const group = grouped.get(key) ?? { names: [], related: stated && !inLocation ? [{ at: wait.at, message: `proxy_read_timeout ${seconds(wait.value)}, inherited by this location` }] : [], report: { at, deployment, message: "", fixes } };
+          grouped.set(key, group);
+          group.names.push(deployment.name);
+          for (const r of timeoutRelated) if (!group.related.some((x) => x.at.file === r.at.file && x.at.start === r.at.start)) group.related.unshift(r);
+          group.report.message =
+            `${where} for ${group.names.join(", ")}, but ${what}: a request slower than ${seconds(wait.value)} gets a 504 from nginx ` +
+            `while the worker keeps working on it for a client that is gone.`;
+        }
+      }
+    }
+    for (const group of grouped.values()) report({ ...group.report, related: group.related });
+  },
+});
