@@ -540,10 +540,15 @@ describe("gunicorn settings in gunicorn's order: command line, GUNICORN_CMD_ARGS
 
   test("gunicorn rules read the same places: worker_class from GUNICORN_CMD_ARGS, then the config file", async () => {
     const { gunicornSetting } = await import("../../server/src/engine/rules/gunicorn/settings.ts");
-    const b = build({ "docker-compose.yml": compose("gunicorn --threads 4 app", ['GUNICORN_CMD_ARGS: "-k gevent"']), "gunicorn.conf.py": conf });
+    const files = { "docker-compose.yml": compose("gunicorn --threads 4 app", ['GUNICORN_CMD_ARGS: "-k gevent"']), "gunicorn.conf.py": conf };
+    const b = build(files);
     const p = only(b.deployment("compose:docker-compose.yml#web"));
-    assert.deepEqual(gunicornSetting(p, "worker_class"), { from: "env", value: "gevent" });
-    assert.deepEqual(gunicornSetting(p, "workers"), { from: "conf", value: "3" });
+    // Each value says where it is written, so a rule can point at it.
+    const written = (s: ReturnType<typeof gunicornSetting>) => ("at" in s && s.at ? `${s.at.file}:${files[s.at.file as keyof typeof files].slice(s.at.start, s.at.end)}` : undefined);
+    const workerClass = gunicornSetting(p, "worker_class");
+    assert.deepEqual({ ...workerClass, at: written(workerClass) }, { from: "env", value: "gevent", at: "docker-compose.yml:gevent" });
+    const workers = gunicornSetting(p, "workers");
+    assert.deepEqual({ ...workers, at: written(workers) }, { from: "conf", value: "3", at: "gunicorn.conf.py:3" });
     assert.equal(gunicornSetting(p, "threads").from, "command");
     assert.deepEqual(gunicornSetting(p, "timeout"), { from: "default" });
   });
