@@ -449,6 +449,18 @@ describe("real corpus, files that belong together", { skip }, () => {
         ["gunicorn"],
       );
     }
+    // mattermost: docker-compose.nginx.yml only adds ports to `mattermost` (no image there), so it is an add-on
+    // merged over docker-compose.yml, as `docker compose -f docker-compose.yml -f docker-compose.nginx.yml` runs it.
+    const mattermost = stack(stacks["mattermost/docker"]);
+    if (mattermost) {
+      const { model } = run(mattermost, "mattermost");
+      const app = deployment(model, "compose:docker-compose.nginx.yml#mattermost");
+      assert.deepEqual([...app.files].sort(), ["docker-compose.nginx.yml", "docker-compose.yml"]);
+      assert.ok(linkPairs(app).includes("docker-compose.nginx.yml → docker-compose.yml"), linkPairs(app).join("; "));
+      assert.ok(deployment(model, "compose:docker-compose.nginx.yml#nginx"));
+      assert.ok(deployment(model, "compose:docker-compose.yml#mattermost"), "the base still runs alone");
+      assert.ok(!model.deployments.some((d) => d.id === "compose:docker-compose.yml#nginx"), "nginx comes only with the add-on");
+    }
     // Moovies: the Procfile runs `rails s` (not puma -C); the rinha antunesleo-python services run gunicorn under 0.4 CPU.
     const rinha = stack(stacks["rinha antunesleo-python"]);
     if (rinha) {

@@ -150,7 +150,7 @@ describe("docker-compose.override.yml replaces the base command", () => {
     assert.equal(web.env.get("LOG_LEVEL")?.value, "debug");
   });
 
-  test("a variant file (docker-compose.prod.yml) is a project of its own", () => {
+  test("an add-on variant (docker-compose.prod.yml, a service without image or build) merges over the base", () => {
     const prod = ["services:", "  web:", "    command: gunicorn app.wsgi --workers 4", "    deploy:", "      resources:", "        limits:", "          cpus: '1.5'", ""].join("\n");
     const b = build({ "docker-compose.yml": base, "docker-compose.prod.yml": prod });
     const p = only(b.deployment("compose:docker-compose.prod.yml#web"));
@@ -551,5 +551,144 @@ describe("gunicorn settings in gunicorn's order: command line, GUNICORN_CMD_ARGS
     assert.deepEqual({ ...workers, at: written(workers) }, { from: "conf", value: "3", at: "gunicorn.conf.py:3" });
     assert.equal(gunicornSetting(p, "threads").from, "command");
     assert.deepEqual(gunicornSetting(p, "timeout"), { from: "default" });
+  });
+});
+
+describe("compose variants: `docker compose -f base -f variant`", () => {
+  const base = ["services:", "  web:", "    build: .", "    command: gunicorn app:app -w 2", "    environment:", "      A: base", "    deploy:", "      resources:", "        limits:", "          cpus: '1'", "  db:", "    image: postgres:16", ""].join("\n");
+  const override = ["services:", "  web:", "    command: gunicorn app:app -w 1 --reload", ""].join("\n");
+  const prod = ["services:", "  web:", "    command: gunicorn app:app -w 8", "    environment:", "      B: prod", ""].join("\n");
+
+  test("the add-on project merges base + variant, not the override; the base project keeps its override", () => {
+    const b = build({ "docker-compose.yml": base, "docker-compose.override.yml": override, "docker-compose.prod.yml": prod, Dockerfile: "FROM python\n" });
+    const web = b.deployment("compose:docker-compose.prod.yml#web");
+    const p = only(web);
+    assert.equal(p.workers.value, 8);
+    assert.equal(p.workers.at?.file, "docker-compose.prod.yml");
+    assert.equal(p.reload, undefined, "the override is not part of a -f project");
+    assert.equal(web.cpus?.value, 1, "the limit comes from the base");
+    assert.deepEqual([web.env.get("A")?.value, web.env.get("B")?.value], ["base", "prod"]);
+    assert.deepEqual([...web.files].sort(), ["Dockerfile", "docker-compose.prod.yml", "docker-compose.yml"]);
+    assert.ok(links(web).includes("docker-compose.prod.yml → docker-compose.yml"), links(web).join("; "));
+    assert.ok(b.deployment("compose:docker-compose.prod.yml#db"), "the base's other services are in the project too");
+    const dev = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(dev.workers.value, 1);
+    assert.ok(dev.reload);
+  });
+
+  test("compose.production.yaml adds to compose.yaml; a complete variant stands alone", () => {
+    const b = build({ "compose.yaml": base, "compose.production.yaml": prod });
+    assert.equal(only(b.deployment("compose:compose.production.yaml#web")).workers.value, 8);
+    const complete = ["services:", "  web:", "    image: app:prod", "    command: gunicorn app:app -w 4", ""].join("\n");
+    const c = build({ "docker-compose.yml": base, "docker-compose.prod.yml": complete, Dockerfile: "FROM python\n" });
+    const web = c.deployment("compose:docker-compose.prod.yml#web");
+    assert.equal(only(web).workers.value, 4);
+    assert.equal(web.cpus, undefined, "nothing is merged from the base");
+    assert.equal(c.model.deployments.filter((d) => d.id.startsWith("compose:docker-compose.prod.yml#")).length, 1);
+  });
+
+  test("a variant without a base beside it is a project of its own (cookiecutter-django's docker-compose.production.yml)", () => {
+    const b = build({ "docker-compose.production.yml": prod });
+    assert.equal(only(b.deployment("compose:docker-compose.production.yml#web")).workers.value, 8);
+  });
+});
+
+describe("compose extends", () => {
+  test("same file, string and map forms: the parent's command, limits and env; own keys win", () => {
+    const compose = [
+      "services:",
+      "  common:",
+      "    image: app",
+      "    command: gunicorn app:app -w 3",
+      "    environment:",
+      "      A: parent",
+      "      B: parent",
+      "    deploy:",
+      "      resources:",
+      "        limits:",
+      "          cpus: '2'",
+      "  web:",
+      "    extends: common",
+      "    environment:",
+      "      B: child",
+      "  worker:",
+      "    extends:",
+      "      service: common",
+      "    command: gunicorn app:app -w 5",
+      "",
+    ].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.equal(only(web).workers.value, 3);
+    assert.equal(b.text(only(web).workers.at), "3");
+    assert.equal(web.cpus?.value, 2);
+    assert.deepEqual([web.env.get("A")?.value, web.env.get("B")?.value], ["parent", "child"]);
+    assert.equal(only(b.deployment("compose:docker-compose.yml#worker")).workers.value, 5);
+  });
+
+  test("file: form, relative to the extending file; the other file joins the deployment", () => {
+    const compose = ["services:", "  web:", "    extends:", "      file: common/services.yml", "      service: app", ""].join("\n");
+    const common = ["services:", "  app:", "    image: app", "    command: gunicorn app:app -w 6", ""].join("\n");
+    const b = build({ "deploy/docker-compose.yml": compose, "deploy/common/services.yml": common });
+    const web = b.deployment("compose:deploy/docker-compose.yml#web");
+    assert.equal(only(web).workers.value, 6);
+    assert.equal(only(web).workers.at?.file, "deploy/common/services.yml");
+    assert.ok(web.files.has("deploy/common/services.yml"));
+    assert.ok(links(web).includes("deploy/docker-compose.yml → deploy/common/services.yml"), links(web).join("; "));
+  });
+
+  test("cycles and self-reference stop, with the service's own keys", () => {
+    const compose = [
+      "services:",
+      "  a:",
+      "    extends: b",
+      "    command: gunicorn app:app -w 2",
+      "  b:",
+      "    extends: a",
+      "    image: app",
+      "  self:",
+      "    extends: self",
+      "    command: gunicorn app:app -w 4",
+      "",
+    ].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    assert.equal(only(b.deployment("compose:docker-compose.yml#a")).workers.value, 2);
+    assert.equal(only(b.deployment("compose:docker-compose.yml#b")).workers.value, 2);
+    assert.equal(only(b.deployment("compose:docker-compose.yml#self")).workers.value, 4);
+  });
+
+  test("a file: that is not in the workspace leaves the service as written", () => {
+    const compose = ["services:", "  web:", "    extends: { file: missing.yml, service: app }", "    command: gunicorn app:app -w 2", ""].join("\n");
+    assert.equal(only(build({ "docker-compose.yml": compose }).deployment("compose:docker-compose.yml#web")).workers.value, 2);
+  });
+});
+
+describe("compose deploy.resources.reservations", () => {
+  test("limits stay the capacity; reservations are recorded with their place", () => {
+    const compose = [
+      "services:",
+      "  web:",
+      "    image: app",
+      "    command: gunicorn app:app -w 3",
+      "    deploy:",
+      "      resources:",
+      "        limits: { cpus: '2', memory: 1G }",
+      "        reservations:",
+      "          cpus: '0.5'",
+      "          memory: 512M",
+      "  job:",
+      "    image: app",
+      "    mem_reservation: 256m",
+      "",
+    ].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.deepEqual([web.cpus?.value, web.memoryMiB?.value], [2, 1024]);
+    assert.deepEqual([web.reservations?.cpus?.value, web.reservations?.memoryMiB?.value], [0.5, 512]);
+    assert.equal(b.text(web.reservations?.cpus?.at), "0.5");
+    assert.equal(b.text(web.reservations?.memoryMiB?.at), "512M");
+    const job = b.deployment("compose:docker-compose.yml#job");
+    assert.equal(job.cpus, undefined);
+    assert.equal(job.reservations?.memoryMiB?.value, 256);
   });
 });

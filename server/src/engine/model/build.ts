@@ -3,7 +3,9 @@
 //   App Runner service.json / apprunner.yaml → StartCommand, or a Dockerfile / start script in its folder
 //   Procfile line, or a start script nothing else links → a deployment of its own (CPUs unknown)
 // Compose files merge as `docker compose` does by default: `compose.yaml`/`docker-compose.yml`
-// with its `.override` file; command and entrypoint are replaced, environment is merged.
+// with its `.override` file; command and entrypoint are replaced, environment is merged. An add-on
+// variant (docker-compose.prod.yml beside docker-compose.yml) merges over its base as `-f base -f
+// variant` would (composeProjects); `extends` puts the extended service under the service's own keys.
 import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
@@ -70,9 +72,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
       if (deployment) deployments.push(deployment);
     }
   }
-  for (const base of paths.filter((p) => fileKind(p) === "compose" && !isOverride(p))) {
-    deployments.push(...composeDeployments(ctx, base));
-  }
+  for (const project of composeProjects(ctx, paths)) deployments.push(...composeDeployments(ctx, project));
   for (const path of paths.filter((p) => fileKind(p) === "procfile")) {
     deployments.push(...procfileDeployments(ctx, path));
   }
@@ -140,24 +140,102 @@ function isOverride(path: string): boolean {
   return /\.override\.ya?ml$/i.test(path);
 }
 
-function composeDeployments(ctx: Context, base: string): Deployment[] {
+/**
+ * Compose files merged in order, as one `docker compose` project: `key` names it (deployment ids
+ * are `compose:<key>#<service>`), `files[0]` is the base.
+ */
+interface ComposeProject {
+  key: string;
+  files: string[];
+  /** Why the later files merge over the first, for the links. */
+  why: string;
+}
+
+/**
+ * The projects of the workspace's compose files:
+ * - `docker-compose.yml` (or `compose.yaml`, …) with its `.override` file, which docker compose merges by default;
+ * - a variant named `<stem>.<name>.yml` beside a `<stem>.yml` base (docker-compose.prod.yml,
+ *   compose.production.yaml, docker-compose.nginx.yml) is an add-on, merged over the base as
+ *   `docker compose -f base -f variant` does (without the override, which `-f` turns off), when
+ *   it cannot run alone: one of its services has no image, build or extends, so it only adds to
+ *   the base's service of that name. A variant whose services are all complete is a project of
+ *   its own (it is run as `docker compose -f variant`).
+ */
+function composeProjects(ctx: Context, paths: string[]): ComposeProject[] {
+  const projects: ComposeProject[] = [];
+  for (const file of paths.filter((p) => fileKind(p) === "compose" && !isOverride(p))) {
+    const base = variantBase(ctx, file);
+    if (base && isAddOn(ctx, file)) {
+      projects.push({ key: file, files: [base, file], why: `an add-on file, merged over ${base} as \`docker compose -f ${base} -f ${file}\` does` });
+      continue;
+    }
+    const stem = file.replace(/\.ya?ml$/i, "");
+    const override = existing(ctx, `${stem}.override.yml`) ?? existing(ctx, `${stem}.override.yaml`);
+    projects.push({ key: file, files: override ? [file, override] : [file], why: "docker compose merges the override file over the base file by default" });
+  }
+  return projects;
+}
+
+/** The base a variant file adds to: `docker-compose.prod.yml` → `docker-compose.yml` (or .yaml) in the same folder. */
+function variantBase(ctx: Context, file: string): string | undefined {
+  const m = /^(.*\/)?((?:docker-)?compose)\.[\w-]+(?:\.[\w-]+)*\.ya?ml$/i.exec(file);
+  if (!m) return undefined;
+  const stem = `${m[1] ?? ""}${m[2]}`;
+  return existing(ctx, `${stem}.yml`) ?? existing(ctx, `${stem}.yaml`);
+}
+
+function isAddOn(ctx: Context, file: string): boolean {
+  const compose = readComposeFile(ctx, file);
+  return [...(compose?.services.values() ?? [])].some((s) => !s.image && !s.buildContext && !s.extends);
+}
+
+/** A compose file, parsed once per audit; its problems are reported once even when several projects merge it. */
+function readComposeFile(ctx: Context, file: string): ReturnType<typeof parseComposeFile> | undefined {
+  const text = ctx.host.read(file);
+  if (text === undefined) return undefined;
+  const compose = ctx.parses.get(`compose:${file}`, text, () => parseComposeFile(text, file, ctx.parses));
+  if (!ctx.cache.has(`compose-problems:${file}`)) {
+    ctx.cache.set(`compose-problems:${file}`, true);
+    ctx.problems.push(...compose.problems);
+  }
+  return compose;
+}
+
+/**
+ * A service's layers, first to last: the services it `extends` (same file, or `file:` relative to
+ * it), then itself. A cycle or a chain deeper than MAX_EXTENDS stops the chain where it loops.
+ */
+function withExtends(ctx: Context, service: ComposeService, seen: Set<string> = new Set()): ComposeService[] {
+  const key = `${service.file}#${service.name}`;
+  if (!service.extends || seen.has(key) || seen.size >= MAX_EXTENDS) return [service];
+  seen.add(key);
+  const file = service.extends.file ? join(dirOf(service.file), service.extends.file) : service.file;
+  const parent = readComposeFile(ctx, file)?.services.get(service.extends.service);
+  if (!parent || seen.has(`${parent.file}#${parent.name}`)) return [service];
+  return [...withExtends(ctx, parent, seen), service];
+}
+const MAX_EXTENDS = 16;
+
+function composeDeployments(ctx: Context, project: ComposeProject): Deployment[] {
+  const { files } = project;
+  const base = files[0];
+  const overlay = files.length > 1 ? files[files.length - 1] : undefined;
   const dir = dirOf(base);
-  const stem = base.replace(/\.ya?ml$/i, "");
-  const override = existing(ctx, `${stem}.override.yml`) ?? existing(ctx, `${stem}.override.yaml`);
-  const files = override ? [base, override] : [base];
   const merged = new Map<string, ComposeService[]>();
   for (const file of files) {
-    const text = ctx.host.read(file);
-    if (text === undefined) continue;
-    const compose = ctx.parses.get(`compose:${file}`, text, () => parseComposeFile(text, file, ctx.parses));
-    ctx.problems.push(...compose.problems);
-    for (const [name, service] of compose.services) merged.set(name, [...(merged.get(name) ?? []), service]);
+    const compose = readComposeFile(ctx, file);
+    for (const [name, service] of compose?.services ?? []) merged.set(name, [...(merged.get(name) ?? []), ...withExtends(ctx, service)]);
   }
   const projectEnv = readDotenv(ctx, join(dir, ".env"));
   const deployments: Deployment[] = [];
   for (const [name, layers] of merged) {
-    const deployment = newDeployment(`compose:${base}#${name}`, `${name} (${base})`, files);
-    if (override && layers.length > 1) deployment.links.push({ from: override, to: base, why: "docker compose merges the override file over the base file by default" });
+    const deployment = newDeployment(`compose:${project.key}#${name}`, `${name} (${files.filter((f) => !isOverride(f)).join(" + ")})`, files);
+    if (overlay && layers.some((l) => l.file === overlay) && layers.some((l) => l.file === base)) deployment.links.push({ from: overlay, to: base, why: project.why });
+    for (const layer of layers) {
+      if (layer.file === base || layer.file === overlay) continue;
+      deployment.files.add(layer.file);
+      deployment.links.push({ from: base, to: layer.file, why: `service ${name} extends a service of ${layer.file}` });
+    }
     const last = <K extends keyof ComposeService>(key: K): ComposeService[K] | undefined => {
       for (let i = layers.length - 1; i >= 0; i--) if (layers[i][key] !== undefined) return layers[i][key];
       return undefined;
@@ -176,6 +254,9 @@ function composeDeployments(ctx: Context, base: string): Deployment[] {
     if (cpus) deployment.cpus = cpus;
     const memory = last("memoryMiB");
     if (memory) deployment.memoryMiB = memory;
+    const reservedCpus = last("reservedCpus");
+    const reservedMemory = last("reservedMemoryMiB");
+    if (reservedCpus || reservedMemory) deployment.reservations = { ...(reservedCpus ? { cpus: reservedCpus } : {}), ...(reservedMemory ? { memoryMiB: reservedMemory } : {}) };
     const env = lookupIn(deployment.env);
     const context = last("buildContext");
     const dockerfileName = last("dockerfile");
@@ -187,7 +268,7 @@ function composeDeployments(ctx: Context, base: string): Deployment[] {
     const image = last("image");
     if (image && /^(docker\.io\/)?(library\/)?postgres(:|@|$)/.test(image.value)) {
       const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup) : []), ...(command ? composeWords(ctx, command, projectLookup) : [])];
-      ctx.postgres.push({ name, base, files, words });
+      ctx.postgres.push({ name, base: project.key, files, words });
     }
     if (dockerfile) {
       deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
@@ -198,7 +279,8 @@ function composeDeployments(ctx: Context, base: string): Deployment[] {
       // As with a Dockerfile: an entrypoint script that is not in the workspace is taken to run the command.
       addWordsProcesses(ctx, deployment, [...entryWords, ...cmdWords], commandRef(layers, command ?? entrypoint), contextDir, env, 0, entryWords.length > 0 ? cmdWords : []);
     }
-    if (override && command?.file === override) recordReplacedCommand(ctx, deployment, layers, override, command, dockerfile, contextDir, env, projectLookup);
+    // An add-on variant replaces the command on purpose (`-f` names it); only the implicit override is recorded.
+    if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup);
     deployments.push(deployment);
   }
   return deployments;

@@ -45,6 +45,8 @@ export interface Deployment {
   instances: Fact<number>;
   cpus?: Fact<number>;
   memoryMiB?: Fact<number>;
+  /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */
+  reservations?: { cpus?: Fact<number>; memoryMiB?: Fact<number> };
   env: Map<string, Fact<string>>;
   processes: ServerProcess[];
   /** The database connection pool each of its processes opens (model/pools.ts), when known. */

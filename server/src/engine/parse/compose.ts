@@ -36,8 +36,14 @@ export interface ComposeService {
   buildContext?: YamlScalar;
   dockerfile?: YamlScalar;
   replicas?: Fact<number>;
+  /** `deploy.resources.limits` (or `cpus:`/`mem_limit:`): the capacity of one instance. */
   cpus?: Fact<number>;
   memoryMiB?: Fact<number>;
+  /** `deploy.resources.reservations`: what the scheduler sets aside, not a cap. */
+  reservedCpus?: Fact<number>;
+  reservedMemoryMiB?: Fact<number>;
+  /** `extends: name` or `extends: { service, file }`: the service this one starts from. */
+  extends?: { service: string; file?: string; at: SourceRef };
 }
 
 export interface ComposeFile {
@@ -235,13 +241,30 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   const deploy = mapGet(doc, node, "deploy");
   const replicas = numberFact(file, scalar(isMap(deploy) ? mapGet(doc, deploy, "replicas") : undefined) ?? scalar(mapGet(doc, node, "scale")));
   if (replicas) service.replicas = replicas;
-  const resourceLimits = isMap(deploy) ? mapGet(doc, mapGet(doc, deploy, "resources"), "limits") : undefined;
+  const resources = isMap(deploy) ? mapGet(doc, deploy, "resources") : undefined;
+  const resourceLimits = mapGet(doc, resources, "limits");
   const cpus = numberFact(file, scalar(mapGet(doc, resourceLimits, "cpus")) ?? scalar(mapGet(doc, node, "cpus")));
   if (cpus) service.cpus = cpus;
-  const memory = scalar(mapGet(doc, resourceLimits, "memory")) ?? scalar(mapGet(doc, node, "mem_limit"));
-  const mib = memory ? parseMemoryMiB(memory.value) : undefined;
-  if (memory && mib !== undefined) service.memoryMiB = { value: mib, origin: "stated", at: { file, start: memory.start, end: memory.end } };
+  const memory = memoryFact(file, scalar(mapGet(doc, resourceLimits, "memory")) ?? scalar(mapGet(doc, node, "mem_limit")));
+  if (memory) service.memoryMiB = memory;
+  const reservations = mapGet(doc, resources, "reservations");
+  const reservedCpus = numberFact(file, scalar(mapGet(doc, reservations, "cpus")));
+  if (reservedCpus) service.reservedCpus = reservedCpus;
+  const reservedMemory = memoryFact(file, scalar(mapGet(doc, reservations, "memory")) ?? scalar(mapGet(doc, node, "mem_reservation")));
+  if (reservedMemory) service.reservedMemoryMiB = reservedMemory;
+
+  const extendsNode = mapGet(doc, node, "extends");
+  const extendsName = scalar(extendsNode) ?? scalar(mapGet(doc, extendsNode, "service"));
+  if (extendsName) {
+    const extendsFile = isMap(extendsNode) ? scalar(mapGet(doc, extendsNode, "file")) : undefined;
+    service.extends = { service: extendsName.value, at: { file, start: extendsName.start, end: extendsName.end }, ...(extendsFile ? { file: extendsFile.value } : {}) };
+  }
   return service;
+}
+
+function memoryFact(file: string, memory: YamlScalar | undefined): Fact<number> | undefined {
+  const mib = memory ? parseMemoryMiB(memory.value) : undefined;
+  return memory && mib !== undefined ? { value: mib, origin: "stated", at: { file, start: memory.start, end: memory.end } } : undefined;
 }
 
 function readCommand(doc: Document.Parsed, file: string, node: YAMLMap, key: string): ComposeCommand | undefined {
