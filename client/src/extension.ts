@@ -44,6 +44,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const clientOptions: LanguageClientOptions = {
     documentSelector: selector,
     diagnosticCollectionName: "headroom",
+    // Machine-scoped, so a workspace's own settings cannot widen what its symlinks may read.
+    initializationOptions: { allowedPaths: vscode.workspace.getConfiguration("headroom").get<string[]>("allowedPaths", []) },
   };
   client = new LanguageClient("headroom", "Headroom", serverOptions, clientOptions);
 

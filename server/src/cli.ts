@@ -22,6 +22,8 @@ Options:
   --fail-on error|warning|info|never
                             exit with 1 when a finding at or above this severity exists (default: error)
   --no-color                never colour the text output
+  --allow-path DIR          let symlinks in the workspace lead to files under DIR (repeatable);
+                            by default nothing outside the audited folder is read
   -h, --help                show this help
 `;
 
@@ -42,6 +44,7 @@ export function main(argv: string[]): number {
         format: { type: "string", default: "text" },
         "fail-on": { type: "string", default: "error" },
         "no-color": { type: "boolean", default: false },
+        "allow-path": { type: "string", multiple: true, default: [] },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -68,7 +71,8 @@ export function main(argv: string[]): number {
     process.stderr.write(`headroom: cannot read ${dir}: no such directory\n`);
     return 2;
   }
-  const host = diskHost(root, { filter: isDeploymentFile, log: (m) => process.stderr.write(`headroom: ${m}\n`) });
+  const allowedDirs = (values["allow-path"] as string[]).map((p) => resolve(p));
+  const host = diskHost(root, { filter: isDeploymentFile, allowedDirs, log: (m) => process.stderr.write(`headroom: ${m}\n`) });
   const result = audit(host);
   const read = (file: string) => host.read(file);
   if (format === "html") {

@@ -38,6 +38,8 @@ const documents = new TextDocuments(TextDocument);
 let root: string | undefined;
 let host: ServerHost | undefined;
 let watching = false;
+/** Folders outside the root that workspace symlinks may lead to: the client's headroom.allowedPaths. */
+let allowedDirs: string[] = [];
 let timer: NodeJS.Timeout | undefined;
 /** How long the last audit took; decides the debounce. */
 let lastAuditMs = Number.POSITIVE_INFINITY;
@@ -98,7 +100,7 @@ function openDocs(): Map<string, OpenDoc> {
 }
 
 function ensureHost(): ServerHost | undefined {
-  if (!host && root) host = new ServerHost(root, isDeploymentFile, openDocs);
+  if (!host && root) host = new ServerHost(root, isDeploymentFile, openDocs, { allowedDirs, log: (m) => connection.console.info(`headroom: ${m}`) });
   return host;
 }
 
@@ -166,6 +168,11 @@ function schedule(): void {
   );
 }
 
+function allowedPathsOption(options: unknown): string[] {
+  const paths = (options as { allowedPaths?: unknown } | null | undefined)?.allowedPaths;
+  return Array.isArray(paths) ? paths.filter((p): p is string => typeof p === "string" && isAbsolute(p)) : [];
+}
+
 /** Adopts the folder of the first opened file as the root when the client sent none. */
 function adoptRootFrom(uri: string): void {
   if (root) return;
@@ -179,6 +186,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     if (folder) root = uriToPath(folder);
     if (!root && params.rootPath) root = params.rootPath;
     watching = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    allowedDirs = allowedPathsOption(params.initializationOptions);
   } catch (err) {
     logError("initialize", err);
   }

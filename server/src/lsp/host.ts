@@ -3,6 +3,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { WorkspaceHost } from "../engine/api.ts";
+import { type Located, workspaceLocator } from "../node/containment.ts";
 
 export const SKIP_DIRS = new Set(["node_modules", ".git", "dist", ".venv", "venv", "__pycache__", "vendor"]);
 export const MAX_FILES = 20_000;
@@ -99,16 +100,27 @@ export function walk(root: string, keep: (rel: string) => boolean, maxFiles = MA
   return out.sort();
 }
 
+/** Where reads may go beyond the root, and where refusals are told. */
+export interface HostAccess {
+  allowedDirs?: readonly string[];
+  log?: (message: string) => void;
+}
+
 export class ServerHost implements WorkspaceHost {
   private listCache: string[] | undefined;
   private readonly reads = new Map<string, CachedRead>();
+  private readonly locate: (rel: string) => Located;
+  private readonly refusalsLogged = new Set<string>();
 
   constructor(
     readonly root: string,
     private readonly isDeploymentFile: (rel: string) => boolean,
     /** Open buffers by workspace-relative path. */
     private readonly openDocs: () => Map<string, OpenDoc>,
-  ) {}
+    private readonly access: HostAccess = {},
+  ) {
+    this.locate = workspaceLocator(root, access.allowedDirs);
+  }
 
   list(): string[] {
     if (!this.listCache) this.listCache = walk(this.root, this.isDeploymentFile);
@@ -122,9 +134,15 @@ export class ServerHost implements WorkspaceHost {
     return doc ? doc.text : this.readDisk(path);
   }
 
-  /** The file's text on disk, re-read only when its mtime or size changed. */
+  /** The file's text on disk, re-read only when its mtime or size changed; undefined if a link leads outside. */
   private readDisk(path: string): string | undefined {
-    const abs = join(this.root, path);
+    const located = this.locate(path);
+    if ("refused" in located) {
+      if (!this.refusalsLogged.has(path)) this.access.log?.(`skipped ${path}: ${located.refused}`);
+      this.refusalsLogged.add(path);
+      return undefined;
+    }
+    const abs = located.abs;
     let st: ReturnType<typeof statSync>;
     try {
       st = statSync(abs);

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { WorkspaceHost } from "../engine/api.ts";
+import { workspaceLocator } from "./containment.ts";
 
 const SKIPPED_DIRS = new Set(["node_modules", ".git", "dist", ".venv", "venv", "__pycache__", "vendor", ".tox", ".mypy_cache", "target", "build"]);
 /** Deployment files are small; anything larger is skipped rather than read into memory. */
@@ -12,6 +13,8 @@ export interface DiskHostOptions {
   /** Keep only paths this returns true for (the engine's file kinds). */
   filter?: (path: string) => boolean;
   log?: (message: string) => void;
+  /** Folders outside the root that symlinks in the workspace may lead to (by default none). */
+  allowedDirs?: readonly string[];
 }
 
 export function listWorkspace(root: string, options: DiskHostOptions = {}): string[] {
@@ -54,6 +57,7 @@ export function decodeFile(bytes: Buffer): { text: string } | { skip: string } {
 export function diskHost(root: string, options: DiskHostOptions = {}): WorkspaceHost {
   const texts = new Map<string, string | undefined>();
   let paths: string[] | undefined;
+  const locate = workspaceLocator(root, options.allowedDirs);
   return {
     list: () => {
       paths ??= listWorkspace(root, options);
@@ -63,7 +67,13 @@ export function diskHost(root: string, options: DiskHostOptions = {}): Workspace
       if (!texts.has(path)) {
         let text: string | undefined;
         try {
-          const full = join(root, path);
+          const located = locate(path);
+          if ("refused" in located) {
+            options.log?.(`skipped ${path}: ${located.refused}`);
+            texts.set(path, undefined);
+            return undefined;
+          }
+          const full = located.abs;
           if (statSync(full).size > MAX_FILE_BYTES) options.log?.(`skipped ${path}: larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
           else {
             const decoded = decodeFile(readFileSync(full));
