@@ -2,10 +2,12 @@
 // lsp/host.ts gives it the workspace, lsp/convert.ts turns its findings into LSP objects.
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { formatWithOptions } from "node:util";
 import {
   type CodeAction,
   CodeActionKind,
   type CodeActionParams,
+  type Connection,
   createConnection,
   type Diagnostic,
   DidChangeWatchedFilesNotification,
@@ -22,6 +24,7 @@ import type { AuditResult } from "./engine/api.ts";
 import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
 import { ParseCache } from "./engine/parse-cache.ts";
 import { FIX_ALL_KIND, fixAll, quickFixes, toDiagnostics } from "./lsp/convert.ts";
+import { FrameFilter } from "./lsp/framing.ts";
 import { type OpenDoc, ServerHost } from "./lsp/host.ts";
 
 const AUDIT_COMMAND = "headroom.audit";
@@ -32,8 +35,23 @@ const AUDIT_COMMAND = "headroom.audit";
 const DEBOUNCE_MS = 150;
 const FAST_AUDIT_MS = 50;
 
-const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
+
+/**
+ * Over stdio (how every client starts it), messages pass through FrameFilter so a malformed frame costs one
+ * message rather than the connection; the other transports are left to vscode-languageserver.
+ */
+function createStdioConnection(): Connection {
+  if (!process.argv.includes("--stdio")) return createConnection(ProposedFeatures.all);
+  // Both callbacks run only once messages flow, after `connection` is set.
+  const input = process.stdin.pipe(new FrameFilter((m) => connection.console.warn(`headroom: input: ${m}`)));
+  // Given streams, vscode-languageserver no longer routes console.* away from stdout, which carries the protocol.
+  const toLog = (...args: unknown[]) => connection.console.log(formatWithOptions({}, ...args));
+  Object.assign(console, { log: toLog, info: toLog, warn: toLog, error: toLog, debug: toLog, trace: toLog });
+  return createConnection(ProposedFeatures.all, input, process.stdout);
+}
+
+const connection = createStdioConnection();
 
 let root: string | undefined;
 let host: ServerHost | undefined;

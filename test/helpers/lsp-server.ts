@@ -1,0 +1,152 @@
+// Drives the BUILT language server (dist/server.js) over stdio for the reliability tests: typed requests
+// through vscode-jsonrpc, raw bytes for malformed input, publishes kept per uri, the process's RSS.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  createMessageConnection,
+  type MessageConnection,
+  type PublishDiagnosticsParams,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-languageserver/node";
+import { ensureBuilt } from "./build.ts";
+
+const SERVER_JS = join(__dirname, "..", "..", "dist", "server.js");
+
+export interface StartOptions {
+  /** Node flags before the script, e.g. ["--import", preload]. */
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export class LspServer {
+  readonly proc: ChildProcess;
+  readonly conn: MessageConnection;
+  stderr = "";
+  readonly logs: string[] = [];
+  readonly latest = new Map<string, PublishDiagnosticsParams>();
+  exitCode: number | null | undefined = undefined;
+  private readonly listeners = new Set<(p: PublishDiagnosticsParams) => void>();
+
+  constructor(
+    readonly root: string,
+    options: StartOptions = {},
+  ) {
+    ensureBuilt();
+    this.proc = spawn(process.execPath, [...(options.execArgv ?? []), SERVER_JS, "--stdio"], {
+      cwd: root,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.proc.stderr?.on("data", (b: Buffer) => {
+      this.stderr += b.toString();
+    });
+    this.proc.on("exit", (code) => {
+      this.exitCode = code;
+    });
+    this.conn = createMessageConnection(
+      new StreamMessageReader(this.proc.stdout as NodeJS.ReadableStream),
+      new StreamMessageWriter(this.proc.stdin as NodeJS.WritableStream),
+    );
+    this.conn.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
+      this.latest.set(p.uri, p);
+      for (const listener of [...this.listeners]) listener(p);
+    });
+    this.conn.onNotification("window/logMessage", (p: { message: string }) => this.logs.push(p.message));
+    this.conn.onRequest("client/registerCapability", () => null);
+    this.conn.onRequest("workspace/configuration", () => []);
+    this.conn.listen();
+  }
+
+  get alive(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  uri(rel: string): string {
+    return pathToFileURL(join(this.root, rel)).href;
+  }
+
+  async initialize(initializationOptions?: unknown): Promise<void> {
+    const rootUri = pathToFileURL(this.root).href;
+    await this.conn.sendRequest("initialize", {
+      processId: process.pid,
+      rootUri,
+      workspaceFolders: [{ uri: rootUri, name: "ws" }],
+      capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true } } },
+      initializationOptions,
+    });
+    await this.conn.sendNotification("initialized", {});
+  }
+
+  open(rel: string, text: string, version = 1): Promise<void> {
+    return this.conn.sendNotification("textDocument/didOpen", { textDocument: { uri: this.uri(rel), languageId: "plaintext", version, text } });
+  }
+
+  replace(rel: string, text: string, version: number): Promise<void> {
+    return this.conn.sendNotification("textDocument/didChange", { textDocument: { uri: this.uri(rel), version }, contentChanges: [{ text }] });
+  }
+
+  /** Calls `listener` on every publish from now on; returns the function that stops it. */
+  onPublish(listener: (p: PublishDiagnosticsParams) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The first publish for `uri` (already received, or to come) that passes `test`. */
+  waitFor(uri: string, test: (p: PublishDiagnosticsParams) => boolean, what: string, ms = 20_000): Promise<PublishDiagnosticsParams> {
+    const have = this.latest.get(uri);
+    if (have && test(have)) return Promise.resolve(have);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        reject(new Error(`timed out after ${ms} ms waiting for ${what}; latest: ${JSON.stringify(this.latest.get(uri))}\n${this.logs.join("\n")}\n${this.stderr}`));
+      }, ms);
+      const listener = (p: PublishDiagnosticsParams) => {
+        if (p.uri !== uri || !test(p)) return;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve(p);
+      };
+      this.listeners.add(listener);
+    });
+  }
+
+  /** Runs the headroom.audit command: a request the server must answer, so it proves it is up. */
+  audit(): Promise<{ findings: number }> {
+    return this.conn.sendRequest("workspace/executeCommand", { command: "headroom.audit", arguments: [] });
+  }
+
+  /** Bytes straight onto the server's stdin, between whole messages. */
+  writeRaw(data: string | Buffer): void {
+    this.proc.stdin?.write(data);
+  }
+
+  /** Resident set size of the server process in bytes (Linux /proc). */
+  rss(): number {
+    const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    if (kb === undefined) throw new Error("no VmRSS in /proc status");
+    return Number(kb) * 1024;
+  }
+
+  async stop(): Promise<number | null> {
+    if (!this.alive) return this.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => this.proc.once("exit", (code) => resolve(code)));
+    try {
+      await this.conn.sendRequest("shutdown");
+      await this.conn.sendNotification("exit");
+    } catch {
+      this.proc.kill();
+    }
+    const code = await exited;
+    this.conn.dispose();
+    return code;
+  }
+}
+
+/** A JSON-RPC frame with a correct Content-Length. */
+export function frame(body: string): string {
+  return `Content-Length: ${Buffer.byteLength(body, "utf8")}\r\n\r\n${body}`;
+}
