@@ -142,7 +142,7 @@ describe("protocol abuse", () => {
     const final = await server.waitFor(uri, (p) => p.version === last, `diagnostics for version ${last}`, 60_000);
     const totalMs = performance.now() - t0;
     assert.equal(last % 2, 0);
-    assert.deepEqual(final.diagnostics.map((d) => d.code), [SINGLE]);
+    assert.equal(final.diagnostics.filter((d) => d.code === SINGLE).length, 1, JSON.stringify(final.diagnostics.map((d) => d.code)));
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(server.latest.get(uri)?.version, last, "nothing older is published after the last version");
     const versions = publishes.map((p) => p.version ?? -1);
