@@ -2,6 +2,7 @@
 //   npm run bench               full run (200 edits per scenario, 10,000-file monorepo)
 //   npm run bench -- --quick    30 edits per scenario, 1,000-file monorepo
 //   npm run bench -- --n 500    override the number of edits
+//   npm run bench -- --quick --check   also exit 1 on a gross regression (GROSS_LIMITS; .ci/run uses it)
 // Prints a table and writes bench/results/latest.json. Targets are from the performance issue;
 // docs/performance.md records one full run.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -44,6 +45,13 @@ const WAIT_MS = 30_000;
 const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? "").split(",")) : undefined;
 const want = (part: string): boolean => !only || only.has(part);
+const check = args.includes("--check");
+
+/**
+ * What `--check` fails on: far beyond the targets (edit p95 < 15 ms, audit <= 2x the floor, start
+ * < 200 ms), so that only a gross regression fails CI on a shared 2-core machine, not its noise.
+ */
+const GROSS_LIMITS = { editP50Ms: 120, startP50Ms: 1500, auditToFloorCpu: 4 };
 
 function readDebounce(): { ms: number; whenAuditOverMs: number } {
   const src = readFileSync(join(repo, "server", "src", "server.ts"), "utf8");
@@ -450,6 +458,26 @@ async function main(): Promise<void> {
   mkdirSync(join(repo, "bench", "results"), { recursive: true });
   writeFileSync(join(repo, "bench", "results", "latest.json"), `${JSON.stringify(json, null, 2)}\n`);
   printTable(json);
+  if (check) {
+    const failures = grossRegressions(json);
+    for (const f of failures) console.error(`bench --check: ${f}`);
+    console.log(failures.length === 0 ? `bench --check: no gross regression (limits ${JSON.stringify(GROSS_LIMITS)})` : "bench --check: FAILED");
+    if (failures.length > 0) process.exitCode = 1;
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the report is assembled measure by measure
+function grossRegressions(j: Record<string, any>): string[] {
+  const failures: string[] = [];
+  for (const key of ["editNginx", "editCompose", "editTenFile"]) {
+    const e = j[key];
+    if (!e || "na" in e) continue;
+    if (e.p50 > GROSS_LIMITS.editP50Ms) failures.push(`${key}: p50 ${e.p50} ms > ${GROSS_LIMITS.editP50Ms} ms`);
+    if (e.mismatches) failures.push(`${key}: ${e.mismatches} publishes with unexpected content`);
+  }
+  if (j.serverStart.runs > 0 && j.serverStart.p50 > GROSS_LIMITS.startP50Ms) failures.push(`server start p50 ${j.serverStart.p50} ms > ${GROSS_LIMITS.startP50Ms} ms`);
+  if (j.audit && j.audit.ratioToFloorCpu > GROSS_LIMITS.auditToFloorCpu) failures.push(`audit/floor CPU ${j.audit.ratioToFloorCpu}x > ${GROSS_LIMITS.auditToFloorCpu}x`);
+  return failures;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the report is assembled measure by measure; only printed here
