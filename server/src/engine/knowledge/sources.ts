@@ -101,6 +101,11 @@ export const SOURCES = {
     url: "https://docs.gunicorn.org/en/stable/settings.html#bind",
     says: "-b/--bind default ['127.0.0.1:8000']. \"If the PORT environment variable is defined, the default is ['0.0.0.0:$PORT']. If it is not defined, the default is ['127.0.0.1:8000'].\" (checked in Debian's gunicorn 20.1.0 setting text) An empty host (`:8000`) binds all interfaces.",
   },
+  gunicornSpew: {
+    title: "Gunicorn settings: spew",
+    url: "https://docs.gunicorn.org/en/stable/settings.html#spew",
+    says: "--spew default False. \"Install a trace function that spews every line executed by the server. This is the nuclear option.\"",
+  },
   gunicornBacklog: {
     title: "Gunicorn settings: backlog",
     url: "https://docs.gunicorn.org/en/stable/settings.html#backlog",
@@ -200,6 +205,16 @@ export const SOURCES = {
     url: "https://docs.djangoproject.com/en/stable/howto/deployment/asgi/hypercorn/",
     says: "`hypercorn myproject.asgi:application` \"will start one process listening on 127.0.0.1:8000\"; the Daphne and Uvicorn pages of the same guide say the same of `daphne` and `uvicorn`. (hypercorn --help: -b/--bind \"The TCP host/address to bind to\".)",
   },
+  hypercornDebug: {
+    title: "Hypercorn command line: --debug",
+    url: "https://hypercorn.readthedocs.io/en/latest/how_to_guides/configuring.html",
+    says: "--debug: \"Enable debug mode, i.e. extra logging and checks\" (hypercorn --help, argparse help text in hypercorn/__main__.py).",
+  },
+  granianDefaults: {
+    title: "Granian README: Options (granian --help)",
+    url: "https://github.com/emmett-framework/granian#options",
+    says: "\"--host TEXT Host address to bind to [env var: GRANIAN_HOST; default: (127.0.0.1)]\", \"--port INTEGER Port to bind to. [env var: GRANIAN_PORT; default: 8000]\".",
+  },
   daphneSingleProcess: {
     title: "Django Channels: Deploying",
     url: "https://channels.readthedocs.io/en/latest/deploying.html",
@@ -226,6 +241,32 @@ export const SOURCES = {
     title: "FastAPI: FastAPI in Containers - Docker (Memory)",
     url: "https://fastapi.tiangolo.com/deployment/docker/#memory",
     says: "\"If you run multiple processes per container you will have to make sure that the number of processes started doesn't consume more memory than what is available.\"",
+  },
+
+  flaskDebugger: {
+    title: "Flask: Debugging Application Errors - In Production",
+    url: "https://flask.palletsprojects.com/en/stable/debugging/",
+    says: "\"Do not run the development server, or enable the built-in debugger, in a production environment. The debugger allows executing arbitrary Python code from the browser.\" Flask's get_debug_flag(): FLASK_DEBUG turns debug on when set and not one of \"0\", \"false\", \"no\" (src/flask/helpers.py).",
+  },
+  djangoDebug: {
+    title: "Django settings: DEBUG",
+    url: "https://docs.djangoproject.com/en/stable/ref/settings/#debug",
+    says: "\"Never deploy a site into production with DEBUG turned on.\" \"when running with DEBUG turned on, Django will remember every SQL query it executes. This is useful when you're debugging, but it'll rapidly consume memory on a production server.\" With DEBUG False, ALLOWED_HOSTS must be set.",
+  },
+  asyncioBlockingCode: {
+    title: "Python docs: Developing with asyncio - Running Blocking Code",
+    url: "https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code",
+    says: "\"Blocking (CPU-bound) code should not be called directly. For example, if a function performs a CPU-intensive calculation for 1 second, all concurrent asyncio Tasks and IO operations would be delayed by 1 second.\"",
+  },
+  psutilCpuPercentBlocking: {
+    title: "psutil docs: cpu_percent()",
+    url: "https://psutil.readthedocs.io/en/latest/#psutil.cpu_percent",
+    says: "\"When interval is > 0.0 compares system CPU times elapsed before and after the interval (blocking).\" Process.cpu_percent(interval) likewise blocks for the interval.",
+  },
+  prometheusScrapeInterval: {
+    title: "Prometheus: Configuration - global scrape_interval",
+    url: "https://prometheus.io/docs/prometheus/latest/configuration/configuration/",
+    says: "scrape_interval: \"How frequently to scrape targets by default.\" default = 1m (the shipped prometheus.yml: \"Default is every 1 minute.\").",
   },
 
   // ---------------------------------------------------------------- Puma / Rails / Heroku
@@ -258,6 +299,11 @@ export const SOURCES = {
     title: "Puma 7.0 upgrade notes",
     url: "https://github.com/puma/puma/blob/main/docs/7.0-Upgrade.md",
     says: "\"The default max_keep_alive is now 999.\" \"The default persistent_timeout is now 65 seconds.\" \"preload_app! is now the default in cluster mode.\"",
+  },
+  railsDevelopmentEnv: {
+    title: "Rails app generator: config/environments/development.rb template",
+    url: "https://github.com/rails/rails/blob/main/railties/lib/rails/generators/rails/app/templates/config/environments/development.rb.tt",
+    says: "\"In the development environment your application's code is reloaded any time it changes. This slows down response time but is perfect for development\"; \"Do not eager load code on boot.\" config.eager_load = false; \"Show full error reports.\" config.consider_all_requests_local = true.",
   },
   railsPumaTemplateThreads: {
     title: "Rails app generator: config/puma.rb template",
@@ -457,7 +503,7 @@ export const SOURCES = {
   appRunnerCpuMemoryCombos: {
     title: "AWS CDK: @aws-cdk/aws-apprunner-alpha Memory",
     url: "https://docs.aws.amazon.com/cdk/api/v2/docs/@aws-cdk_aws-apprunner-alpha.Memory.html",
-    says: "HALF_GB \"0.5 GB(for 0.25 vCPU)\"; ONE_GB \"1 GB(for 0.25 or 0.5 vCPU)\"; FOUR_GB \"4 GB(for 1 or 2 vCPU)\"; SIX_GB \"6 GB(for 2 vCPU)\"; EIGHT_GB \"8 GB(for 4 vCPU)\"; TEN_GB \"10 GB(for 4 vCPU)\"; 2 GB and 3 GB go with 1 vCPU, 12 GB with 4 vCPU (those three lines were truncated in the lookup).",
+    says: "HALF_GB \"0.5 GB(for 0.25 vCPU)\"; ONE_GB \"1 GB(for 0.25 or 0.5 vCPU)\"; TWO_GB \"2 GB(for 1 vCPU)\"; THREE_GB \"3 GB(for 1 vCPU)\"; FOUR_GB \"4 GB(for 1 or 2 vCPU)\"; SIX_GB \"6 GB(for 2 vCPU)\"; EIGHT_GB \"8 GB(for 4 vCPU)\"; TEN_GB \"10 GB(for 4 vCPU)\"; TWELVE_GB \"12 GB(for 4 vCPU)\".",
   },
   appRunnerPortDefault: {
     title: "App Runner API: ImageConfiguration - Port",
@@ -510,6 +556,21 @@ export const SOURCES = {
     title: "Docker docs: Resource constraints - CPU (--cpus)",
     url: "https://docs.docker.com/engine/containers/resource_constraints/#configure-the-default-cfs-scheduler",
     says: "--cpus=<value>: \"Specify how much of the available CPU resources a container can use. For instance, if the host machine has two CPUs and you set --cpus=\"1.5\", the container is guaranteed at most one and a half of the CPUs. This is the equivalent of setting --cpu-period=\"100000\" and --cpu-quota=\"150000\".\" --cpu-period: \"Defaults to 100000 microseconds (100 milliseconds).\"",
+  },
+  composeDeployMemory: {
+    title: "Compose Deploy Specification: resources - memory",
+    url: "https://docs.docker.com/reference/compose-file/deploy/#memory",
+    says: "\"memory configures a limit or reservation on the amount of memory a container can allocate, set as a string expressing a byte value.\" (mem_limit is the service-level form.)",
+  },
+  composeBuildDockerfile: {
+    title: "Compose Build Specification: dockerfile",
+    url: "https://docs.docker.com/reference/compose-file/build/#dockerfile",
+    says: "\"dockerfile sets an alternate Dockerfile. A relative path is resolved from the build context.\"",
+  },
+  composeBuildTarget: {
+    title: "Compose Build Specification: target",
+    url: "https://docs.docker.com/reference/compose-file/build/#target",
+    says: "\"target defines the stage to build as defined inside a multi-stage Dockerfile.\"",
   },
   composeScaleReplicas: {
     title: "Compose file reference: services - scale",

@@ -35,6 +35,8 @@ export interface ComposeService {
   image?: YamlScalar;
   buildContext?: YamlScalar;
   dockerfile?: YamlScalar;
+  /** `build.target`: the stage of a multi-stage Dockerfile to build. */
+  buildTarget?: YamlScalar;
   replicas?: Fact<number>;
   /** `deploy.resources.limits` (or `cpus:`/`mem_limit:`): the capacity of one instance. */
   cpus?: Fact<number>;
@@ -206,6 +208,8 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
     if (context) service.buildContext = context;
     const dockerfile = scalar(mapGet(doc, build, "dockerfile"));
     if (dockerfile) service.dockerfile = dockerfile;
+    const target = scalar(mapGet(doc, build, "target"));
+    if (target) service.buildTarget = target;
   }
 
   const environment = mapGet(doc, node, "environment");

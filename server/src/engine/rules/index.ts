@@ -14,6 +14,12 @@ import uvicornReloadWithWorkers from "./uvicorn/reload-with-workers.ts";
 import workersCpuCountInContainer from "./workers/cpu-count-in-container.ts";
 import workersSingleProcess from "./workers/single-process.ts";
 import apprunnerPortMismatch from "./apprunner/port-mismatch.ts";
+import apprunnerInvalidCpuMemory from "./apprunner/invalid-cpu-memory.ts";
+import serverDebugInProduction from "./server/debug-in-production.ts";
+import serverMetricsIntervalLow from "./server/metrics-interval-low.ts";
+import composeDevDockerfileInProduction from "./compose/dev-dockerfile-in-production.ts";
+import workersThreadsExceedCpu from "./workers/threads-exceed-cpu.ts";
+import workersMemoryExceedLimit from "./workers/memory-exceed-limit.ts";
 import nginxRlimitNofileLow from "./nginx/rlimit-nofile-low.ts";
 import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
 import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
@@ -22,4 +28,33 @@ import proxyTimeoutShorterThanApp from "./proxy/timeout-shorter-than-app.ts";
 import proxyKeepaliveShorterThanUpstream from "./proxy/keepalive-shorter-than-upstream.ts";
 import gunicornTimeoutDefaultBehindLongProxy from "./gunicorn/timeout-default-behind-long-proxy.ts";
 
-export const ALL_RULES: Rule[] = [workersSingleProcess, workersExceedCpu, workersFractionalCpu, workersCpuCountInContainer, serverReloadInProduction, serverBindLocalhostInContainer, uvicornReloadWithWorkers, gunicornWorkerConnectionsIgnored, gunicornMaxRequestsWithoutJitter, gunicornThreadsIgnored, composeOverrideReplacesCommand, dbConnectionsExceedMax, dbPumaThreadsExceedPool, apprunnerPortMismatch, nginxWorkerConnectionsLow, nginxWorkerProcessesDefault, nginxRlimitNofileLow, nginxUpstreamKeepaliveOff, proxyTimeoutShorterThanApp, gunicornTimeoutDefaultBehindLongProxy, proxyKeepaliveShorterThanUpstream];
+// One rule per line, so that rules added in parallel merge without conflicts.
+export const ALL_RULES: Rule[] = [
+  workersSingleProcess,
+  workersExceedCpu,
+  workersFractionalCpu,
+  workersThreadsExceedCpu,
+  workersMemoryExceedLimit,
+  workersCpuCountInContainer,
+  serverReloadInProduction,
+  serverBindLocalhostInContainer,
+  serverDebugInProduction,
+  serverMetricsIntervalLow,
+  uvicornReloadWithWorkers,
+  gunicornWorkerConnectionsIgnored,
+  gunicornMaxRequestsWithoutJitter,
+  gunicornThreadsIgnored,
+  composeOverrideReplacesCommand,
+  composeDevDockerfileInProduction,
+  dbConnectionsExceedMax,
+  dbPumaThreadsExceedPool,
+  apprunnerPortMismatch,
+  apprunnerInvalidCpuMemory,
+  nginxWorkerConnectionsLow,
+  nginxWorkerProcessesDefault,
+  nginxRlimitNofileLow,
+  nginxUpstreamKeepaliveOff,
+  proxyTimeoutShorterThanApp,
+  gunicornTimeoutDefaultBehindLongProxy,
+  proxyKeepaliveShorterThanUpstream,
+];

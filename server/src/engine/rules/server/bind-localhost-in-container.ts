@@ -21,7 +21,7 @@ export default defineRule({
     summary: "A server in a container listening on 127.0.0.1, which nothing outside the container can reach",
     severity: "error",
     fix: "safe",
-    sources: [SOURCES.uvicornHostDefault, SOURCES.gunicornBind, SOURCES.asgiServersLocalhostDefault, SOURCES.uvicornEnvSettings],
+    sources: [SOURCES.uvicornHostDefault, SOURCES.gunicornBind, SOURCES.asgiServersLocalhostDefault, SOURCES.uvicornEnvSettings, SOURCES.granianDefaults],
     docs: {
       why:
         "127.0.0.1 (and localhost, ::1) inside a container is the container's own loopback: the compose network, the published " +

@@ -1,0 +1,89 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import { dirOf, join } from "../../model/build.ts";
+import { parseComposeFile, type YamlScalar } from "../../parse/compose.ts";
+import type { Fix } from "../../types.ts";
+import { defineRule } from "../define.ts";
+import { isDevDeployment, isDevPath } from "../production.ts";
+
+/** A build target named for development: dev, development, develop, local (also app-dev, dev_stage, …). */
+const DEV_TARGET = /(^|[-_.])(dev|devel|develop|development|local|debug)([-_.]|$)/i;
+
+export default defineRule({
+  meta: {
+    id: "compose/dev-dockerfile-in-production",
+    summary: "A production compose file builds the development Dockerfile or stage",
+    severity: "warning",
+    fix: "unsafe",
+    sources: [SOURCES.composeBuildDockerfile, SOURCES.composeBuildTarget, SOURCES.composeDefaultFiles],
+    docs: {
+      why:
+        "`Dockerfile.dev` (or `dev.Dockerfile`, a `docker/dev/` folder, a `target: development` stage) builds the image meant for " +
+        "a laptop: development dependencies, a reloader or debug server in its CMD, source expected from a bind mount. Built from the " +
+        "compose file that production runs (`docker-compose.yml`/`compose.yaml`, not an override or a file named dev/local), the " +
+        "deployment runs an image nobody tested as production; it is also how a stale `--reload --workers 1` command reaches a server. " +
+        "Headroom stays quiet for override files and files, folders or services named dev or local (the same test as " +
+        "`server/reload-in-production`). The quick-fix (unsafe: it changes what is built) points `dockerfile:` at the `Dockerfile` " +
+        "next to it when that file exists.",
+      bad: {
+        "docker-compose.yml": "services:\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile.dev\n",
+        "Dockerfile.dev": 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n',
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n',
+      },
+      good: {
+        "docker-compose.yml": "services:\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile\n",
+        "docker-compose.override.yml": "services:\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile.dev\n",
+        "Dockerfile.dev": 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n',
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n',
+      },
+    },
+  },
+  check({ model, report, text }) {
+    // A compose file feeds one deployment per service: parse each once per audit.
+    const parsed = new Map<string, ReturnType<typeof parseComposeFile> | undefined>();
+    const composeFile = (file: string) => {
+      if (!parsed.has(file)) {
+        const source = text(file);
+        parsed.set(file, source === undefined ? undefined : parseComposeFile(source, file));
+      }
+      return parsed.get(file);
+    };
+    for (const deployment of model.deployments) {
+      if (!deployment.id.startsWith("compose:") || isDevDeployment(deployment)) continue;
+      const serviceName = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
+      // The last compose file that sets the build wins; an override file is a development layer by convention.
+      const composeFiles = [...deployment.files].filter((f) => /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i.test(f));
+      for (const file of composeFiles) {
+        if (/\.override\.ya?ml$/i.test(file)) continue;
+        const service = composeFile(file)?.services.get(serviceName);
+        if (!service) continue;
+        const devDockerfile = service.dockerfile && isDevPath(service.dockerfile.value) ? service.dockerfile : undefined;
+        const devTarget = service.buildTarget && DEV_TARGET.test(service.buildTarget.value) ? service.buildTarget : undefined;
+        const found = devDockerfile ?? devTarget;
+        if (!found) continue;
+        const what = devDockerfile ? `the development Dockerfile ${devDockerfile.value}` : `the development stage \`target: ${devTarget?.value}\``;
+        report({
+          at: { file, start: found.start, end: found.end },
+          deployment,
+          message:
+            `Service ${serviceName} in ${file}, the compose file production runs, builds ${what}: the image meant for development ` +
+            "(dev dependencies, a reloader or debug server, code from a bind mount), not one tested for production. Build the production " +
+            "Dockerfile or stage here and keep the development one in an override or a dev compose file.",
+          fixes: devDockerfile ? productionDockerfileFix(file, service.buildContext, devDockerfile, model.deployments.flatMap((d) => [...d.files]), text) : [],
+        });
+      }
+    }
+  },
+});
+
+/** Point `dockerfile:` at the `Dockerfile` beside the dev one, when the workspace has it. */
+function productionDockerfileFix(file: string, context: YamlScalar | undefined, dockerfile: YamlScalar, files: string[], text: (file: string) => string | undefined): Fix[] {
+  const relativeDir = dirOf(dockerfile.value);
+  const replacement = relativeDir && !isDevPath(relativeDir) ? `${relativeDir}/Dockerfile` : relativeDir ? undefined : "Dockerfile";
+  if (!replacement) return [];
+  const target = join(join(dirOf(file), context?.value ?? "."), replacement);
+  if (!files.includes(target) && text(target) === undefined) return [];
+  const start = dockerfile.start + (dockerfile.quoted ? 1 : 0);
+  const end = dockerfile.end - (dockerfile.quoted ? 1 : 0);
+  if (text(file)?.slice(start, end) !== dockerfile.value) return [];
+  return [{ title: `Build ${replacement}`, safe: false, edits: [{ file, start, end, newText: replacement }] }];
+}

@@ -1,0 +1,73 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import type { ServerKind } from "../../parse/servers.ts";
+import { defineRule } from "../define.ts";
+import { PROCESS_SERVERS } from "./recommended.ts";
+
+/**
+ * Memory one worker process is assumed to hold, MiB. Puma documents "~512MB-1GB per worker"
+ * (the low end is used); for Python servers no project documents a figure, so Headroom assumes
+ * 150 MiB, a framework app after its imports.
+ */
+export const ASSUMED_WORKER_MIB: Partial<Record<ServerKind, number>> = { puma: 512, gunicorn: 150, uvicorn: 150, hypercorn: 150, granian: 150 };
+
+function formatMiB(mib: number): string {
+  return mib >= 1024 && mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
+}
+
+export default defineRule({
+  meta: {
+    id: "workers/memory-exceed-limit",
+    summary: "Worker processes x their memory above the instance's memory limit",
+    severity: "warning",
+    fix: "unsafe",
+    sources: [SOURCES.pumaMemoryPerWorker, SOURCES.pythonWorkerMemory, SOURCES.fastapiMemoryPerProcess, SOURCES.composeDeployMemory, SOURCES.appRunnerMemoryPattern],
+    docs: {
+      why:
+        "Every worker process holds its own copy of the application in memory. When workers x memory per worker exceeds the " +
+        "instance's memory limit (compose `deploy.resources.limits.memory`/`mem_limit`, App Runner `Memory`), the kernel kills workers " +
+        "(OOM) or the instance swaps, and latency collapses (the seed incident: 1 GB instances swapping at peak). Puma documents " +
+        "\"~512MB-1GB per worker\" and Headroom uses the low end, 512 MiB; for Python servers no project documents a figure, so Headroom " +
+        "assumes 150 MiB per worker (a framework app after its imports) and says so in the message: measure yours (RSS of one worker " +
+        "under load) before acting. A single worker is never reported: if one process does not fit, the estimate is what is wrong. Threads are not multiplied in: they share their process's memory. The unsafe fix lowers the " +
+        "workers to what fits.",
+      bad: {
+        "docker-compose.yml":
+          "services:\n  api:\n    image: api:latest\n    command: gunicorn -w 8 -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:8000 app.main:app\n    deploy:\n      resources:\n        limits:\n          cpus: \"4\"\n          memory: 1G\n",
+      },
+      good: {
+        "docker-compose.yml":
+          "services:\n  api:\n    image: api:latest\n    command: gunicorn -w 4 -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:8000 app.main:app\n    deploy:\n      resources:\n        limits:\n          cpus: \"4\"\n          memory: 1G\n",
+      },
+    },
+  },
+  check({ model, report, text }) {
+    for (const deployment of model.deployments) {
+      const memory = deployment.memoryMiB;
+      if (!memory || memory.value <= 0) continue;
+      for (const process of deployment.processes) {
+        const server = process.invocation.server;
+        const perWorker = ASSUMED_WORKER_MIB[server];
+        if (!PROCESS_SERVERS.has(server) || perWorker === undefined) continue;
+        const workers = Math.max(1, process.workers.value);
+        const total = workers * perWorker;
+        // One process over the limit says more about the assumption than about the sizing: report only what fewer workers would fix.
+        if (total <= memory.value || workers === 1) continue;
+        const fits = Math.max(1, Math.floor(memory.value / perWorker));
+        const basis = server === "puma" ? "Puma documents ~512MB-1GB per worker, the low end is used" : "assumed: no Python server documents a figure; measure one worker's RSS";
+        const limitText = `${formatMiB(memory.value)}${memory.origin === "default" && memory.by ? ` (${memory.by}'s default)` : ""}`;
+        const at = process.workers.origin !== "default" && process.workers.at ? process.workers.at : process.commandAt;
+        const written = process.workers.at ? text(process.workers.at.file)?.slice(process.workers.at.start, process.workers.at.end) : undefined;
+        report({
+          at,
+          deployment,
+          message:
+            `${workers} ${server} worker${workers === 1 ? "" : "s"} x ${perWorker} MiB (${basis}) = ${total} MiB, above the ${limitText} memory limit of ` +
+            `${deployment.name}: each worker holds its own copy of the app, so under load workers are OOM-killed or the instance swaps. ` +
+            `${fits} worker${fits === 1 ? "" : "s"} fit, or raise the memory.`,
+          related: memory.at && memory.origin !== "default" ? [{ at: memory.at, message: `memory limit set here: ${formatMiB(memory.value)}` }] : [],
+          fixes: process.workers.origin !== "default" && written === String(process.workers.value) && process.workers.at ? [{ title: `Lower the workers to ${fits}`, safe: false, edits: [{ ...process.workers.at, newText: String(fits) }] }] : [],
+        });
+      }
+    }
+  },
+});
