@@ -46,7 +46,7 @@ export default defineRule({
       for (const process of deployment.processes) {
         const server = process.invocation.server;
         if (server !== "gunicorn" && server !== "puma") continue;
-        const threads = threadsPerWorker(deployment, process);
+        const threads = threadsPerWorker(process);
         if (!threads) continue;
         const workers = Math.max(1, process.workers.value);
         const total = workers * threads.value;
