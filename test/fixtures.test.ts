@@ -1,30 +1,15 @@
-// Fixture workspaces: test/fixtures/<group>/<rule>/<case>/ holds a small workspace. With an
-// expected.txt, the text report (no colour) must equal it; without, the audit must be clean.
+// Fixture workspaces: test/fixtures/<group>/<rule>/<case>/ (and test/fixtures/seeds/<seed>/, whole
+// stacks modelled on the incident reports) hold a small workspace. With an expected.txt, the text
+// report (no colour) must equal it; without, the audit must be clean.
 // Refresh snapshots after an intended change with UPDATE_SNAPSHOTS=1 and review the diff.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { audit } from "../server/src/engine/audit.ts";
 import { renderText } from "../server/src/engine/report/text.ts";
+import { fixtureCases } from "./helpers/fixtures.ts";
 import { memoryHost, readFixture } from "./helpers/memory-host.ts";
-
-export const FIXTURES = join(__dirname, "fixtures");
-
-export function fixtureCases(): Array<{ rule: string; name: string; dir: string; expected?: string }> {
-  const cases: Array<{ rule: string; name: string; dir: string; expected?: string }> = [];
-  for (const group of readdirSync(FIXTURES)) {
-    for (const rule of readdirSync(join(FIXTURES, group))) {
-      for (const name of readdirSync(join(FIXTURES, group, rule))) {
-        const dir = join(FIXTURES, group, rule, name);
-        if (!statSync(dir).isDirectory()) continue;
-        const expectedPath = join(dir, "expected.txt");
-        cases.push({ rule: `${group}/${rule}`, name, dir, expected: existsSync(expectedPath) ? readFileSync(expectedPath, "utf8") : undefined });
-      }
-    }
-  }
-  return cases;
-}
 
 describe("fixture workspaces", () => {
   for (const c of fixtureCases()) {

@@ -6,31 +6,17 @@
 // and applying the fix a second time changes nothing.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { audit } from "../../server/src/engine/audit.ts";
 import type { Finding, Fix } from "../../server/src/engine/api.ts";
 import { buildModel } from "../../server/src/engine/model/build.ts";
 import type { ParseProblem } from "../../server/src/engine/types.ts";
+import { fixtureCases } from "../helpers/fixtures.ts";
 import { memoryHost, readFixture } from "../helpers/memory-host.ts";
 
-const FIXTURES = join(__dirname, "..", "fixtures");
 const PYTHON = "/usr/bin/python3";
 
-function fixtureCases(): Array<{ rule: string; name: string; dir: string }> {
-  const cases: Array<{ rule: string; name: string; dir: string }> = [];
-  for (const group of readdirSync(FIXTURES)) {
-    for (const rule of readdirSync(join(FIXTURES, group))) {
-      for (const name of readdirSync(join(FIXTURES, group, rule))) {
-        const dir = join(FIXTURES, group, rule, name);
-        if (statSync(dir).isDirectory()) cases.push({ rule: `${group}/${rule}`, name, dir });
-      }
-    }
-  }
-  return cases;
-}
 const REQUIRE = process.env.HEADROOM_REQUIRE_E2E === "1";
 const RULE_GROUPS = ["server/", "uvicorn/", "gunicorn/", "workers/", "compose/", "apprunner/", "proxy/"];
 

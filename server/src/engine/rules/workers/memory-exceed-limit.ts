@@ -61,8 +61,7 @@ export default defineRule({
           at,
           deployment,
           message:
-            `${workers} ${server} worker${workers === 1 ? "" : "s"} x ${perWorker} MiB (${basis}) = ${total} MiB, above the ${limitText} memory limit of ` +
-            `${deployment.name}: each worker holds its own copy of the app, so under load workers are OOM-killed or the instance swaps. ` +
+            `${workers} ${server} worker${workers === 1 ? "" : "s"} x ${perWorker} MiB (${basis}) = ${total} MiB, above the instance's ${limitText} memory limit: each worker holds its own copy of the app, so under load workers are OOM-killed or the instance swaps. ` +
             `${fits} worker${fits === 1 ? "" : "s"} fit, or raise the memory.`,
           related: memory.at && memory.origin !== "default" ? [{ at: memory.at, message: `memory limit set here: ${formatMiB(memory.value)}` }] : [],
           fixes: process.workers.origin !== "default" && written === String(process.workers.value) && process.workers.at ? [{ title: `Lower the workers to ${fits}`, safe: false, edits: [{ ...process.workers.at, newText: String(fits) }] }] : [],
