@@ -1,9 +1,11 @@
 // Headroom language server: LSP wiring only. The engine (engine/audit.ts) does the analysis;
 // lsp/host.ts gives it the workspace, lsp/convert.ts turns its findings into LSP objects.
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { formatWithOptions } from "node:util";
 import {
+  type CancellationToken,
   type CodeAction,
   CodeActionKind,
   type CodeActionParams,
@@ -13,21 +15,38 @@ import {
   DidChangeWatchedFilesNotification,
   type DidChangeWatchedFilesParams,
   FileChangeType,
+  type Hover,
+  type HoverParams,
   type InitializeParams,
   type InitializeResult,
+  LSPErrorCodes,
+  MarkupKind,
   ProposedFeatures,
+  ResponseError,
+  type TextDocumentEdit,
   TextDocumentSyncKind,
   TextDocuments,
+  type WorkDoneProgressReporter,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { AuditResult } from "./engine/api.ts";
 import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
+import { explainAt } from "./engine/explain.ts";
 import { ParseCache } from "./engine/parse-cache.ts";
-import { FIX_ALL_KIND, fixAll, quickFixes, toDiagnostics } from "./lsp/convert.ts";
+import { renderHtml } from "./engine/report/html.ts";
+import { summarizeAudit } from "./engine/report/summary.ts";
+import { LineIndex } from "./engine/types.ts";
+import { FIX_ALL_KIND, fixAll, quickFixes, RangeMapper, toDiagnostics } from "./lsp/convert.ts";
 import { FrameFilter } from "./lsp/framing.ts";
-import { type OpenDoc, ServerHost } from "./lsp/host.ts";
+import { type OpenDoc, ServerHost, type Snapshot } from "./lsp/host.ts";
 
 const AUDIT_COMMAND = "headroom.audit";
+/** Audits with progress and cancellation, returns the report's HTML: { html, root, counts }. */
+const REPORT_COMMAND = "headroom.report";
+/** Applies one fix of the last report: [{ finding, fix }] → { applied, reason? }. */
+const APPLY_FIX_COMMAND = "headroom.applyFix";
+/** Files read between two looks at the cancellation token while an audit reads the workspace. */
+const READ_BATCH = 25;
 /**
  * Edits wait this long for more edits before an audit starts, but only while audits are slow
  * (the last one took over FAST_AUDIT_MS): a fast audit runs as soon as the edit is in.
@@ -63,6 +82,14 @@ let timer: NodeJS.Timeout | undefined;
 let lastAuditMs = Number.POSITIVE_INFINITY;
 /** Parses kept between audits: an edit re-parses the edited file only. */
 const parses = new ParseCache();
+/** An audit with the exact text it read, so offsets map to the lines the user saw. */
+interface AuditRun {
+  result: AuditResult;
+  snapshots: Map<string, Snapshot>;
+}
+/** The latest audit (hovers explain its model) and the one the open report shows (its fixes apply). */
+let latest: AuditRun | undefined;
+let reported: AuditRun | undefined;
 /** uri -> diagnostics last published, so files that lose all findings get cleared. */
 const published = new Map<string, Diagnostic[]>();
 
@@ -135,7 +162,7 @@ function currentVersion(uri: string): number | null {
 const docsUrls = (): Map<string, string> => new Map(RULES.map((r) => [r.id, r.docsUrl]));
 
 /** Runs the audit now and publishes diagnostics for every file with findings or previously published. */
-function runAudit(): AuditResult | undefined {
+function runAudit(): AuditRun | undefined {
   const h = ensureHost();
   if (!h || !root) return undefined;
   const base = root;
@@ -172,7 +199,93 @@ function runAudit(): AuditResult | undefined {
     const params = version === null ? { uri, diagnostics } : { uri, version, diagnostics };
     connection.sendDiagnostics(params).catch((err: unknown) => logError("sendDiagnostics", err));
   }
-  return result;
+  latest = { result, snapshots };
+  return latest;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The audit behind the report: reads the workspace in batches, reporting progress and giving a
+ * cancellation a chance between batches, then runs the engine on what it read (one step).
+ * Undefined when there is no workspace; throws RequestCancelled when cancelled.
+ */
+async function auditWithProgress(token: CancellationToken, progress: WorkDoneProgressReporter): Promise<AuditRun | undefined> {
+  const h = ensureHost();
+  if (!h) return undefined;
+  if (timer) {
+    clearTimeout(timer);
+    timer = undefined;
+  }
+  h.invalidateAll();
+  progress.begin("Headroom: auditing the workspace", 0, "listing files", true);
+  try {
+    const files = h.list();
+    for (let i = 0; i < files.length; i++) {
+      if (i % READ_BATCH === 0) {
+        await nextTurn();
+        if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, "audit cancelled");
+        progress.report(Math.floor((i / files.length) * 80), `reading ${i} of ${files.length} files`);
+      }
+      h.read(files[i]);
+    }
+    progress.report(80, `checking ${files.length} files`);
+    await nextTurn();
+    if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, "audit cancelled");
+    return runAudit();
+  } finally {
+    progress.done();
+  }
+}
+
+async function report(token: CancellationToken, progress: WorkDoneProgressReporter): Promise<{ html: string; root: string; counts: ReturnType<typeof auditCounts> } | null> {
+  const run = await auditWithProgress(token, progress);
+  if (!run || !root) return null;
+  reported = run;
+  const urls = docsUrls();
+  const summary = summarizeAudit(run.result, (file) => run.snapshots.get(file)?.text, { docsUrl: (rule) => urls.get(rule) });
+  const html = renderHtml(summary, { nonce: randomBytes(18).toString("base64"), interactive: true, title: basename(root) });
+  return { html, root: pathToFileURL(root).href, counts: auditCounts(run.result) };
+}
+
+/** What "Headroom: Audit Workspace" tells the user: findings, errors, warnings, files with findings. */
+function auditCounts(result: AuditResult | undefined): { findings: number; errors: number; warnings: number; files: number } {
+  const findings = result?.findings ?? [];
+  return {
+    findings: findings.length,
+    errors: findings.filter((f) => f.severity === "error").length,
+    warnings: findings.filter((f) => f.severity === "warning").length,
+    files: new Set(findings.map((f) => f.at.file)).size,
+  };
+}
+
+/** Applies one fix of the report on display, unless a file it edits changed since that audit. */
+async function applyReportedFix(arg: unknown): Promise<{ applied: boolean; reason?: string }> {
+  const run = reported;
+  const h = ensureHost();
+  const { finding, fix: fixIndex } = (arg ?? {}) as { finding?: unknown; fix?: unknown };
+  if (!run || !h || !root) return { applied: false, reason: "no audit report to apply it from; run the audit again" };
+  const fix = typeof finding === "number" && typeof fixIndex === "number" ? run.result.findings[finding]?.fixes[fixIndex] : undefined;
+  if (!fix) return { applied: false, reason: "no such fix" };
+  const open = openDocs();
+  for (const file of new Set(fix.edits.map((e) => e.file))) {
+    h.invalidateFile(file);
+    const then = run.snapshots.get(file)?.text;
+    if (then === undefined || h.read(file) !== then) return { applied: false, reason: `${file} changed since the audit; run it again` };
+  }
+  const base = root;
+  const mapper = new RangeMapper((file) => run.snapshots.get(file)?.text);
+  const changes = new Map<string, TextDocumentEdit>();
+  for (const e of fix.edits) {
+    const uri = open.get(e.file)?.uri ?? pathToFileURL(join(base, e.file)).href;
+    // The text matched what the audit read, so the open version now is the one the edit is for.
+    const change = changes.get(uri) ?? { textDocument: { uri, version: open.get(e.file)?.version ?? null }, edits: [] };
+    change.edits.push({ range: mapper.range(e.file, e.start, e.end), newText: e.newText });
+    changes.set(uri, change);
+  }
+  const response = await connection.workspace.applyEdit({ label: fix.title, edit: { documentChanges: [...changes.values()] } });
+  if (response.applied) reported = undefined;
+  return { applied: response.applied, ...(response.failureReason ? { reason: response.failureReason } : {}) };
 }
 
 function schedule(): void {
@@ -212,7 +325,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
-      executeCommandProvider: { commands: [AUDIT_COMMAND] },
+      executeCommandProvider: { commands: [AUDIT_COMMAND, REPORT_COMMAND, APPLY_FIX_COMMAND] },
+      hoverProvider: true,
     },
     serverInfo: { name: "headroom" },
   };
@@ -291,24 +405,40 @@ connection.onCodeAction(
   }),
 );
 
-connection.onExecuteCommand(
-  guard("executeCommand", null as unknown, (params) => {
+connection.onHover(
+  guard("hover", null, (params: HoverParams): Hover | null => {
+    const run = latest;
+    const rel = relOfUri(params.textDocument.uri);
+    const snapshot = rel === undefined ? undefined : run?.snapshots.get(rel);
+    if (!run || rel === undefined || !snapshot) return null;
+    // Only explain what the audit saw: an edit since then moves the offsets (the next audit is 150 ms away).
+    const doc = documents.get(params.textDocument.uri);
+    if (doc && doc.getText() !== snapshot.text) return null;
+    const offset = new LineIndex(snapshot.text).offset(params.position.line, params.position.character);
+    const explanation = explainAt(run.result.model, rel, offset);
+    if (!explanation) return null;
+    const range = new RangeMapper(() => snapshot.text).range(rel, explanation.at.start, explanation.at.end);
+    return { contents: { kind: MarkupKind.Markdown, value: explanation.text }, range };
+  }),
+);
+
+connection.onExecuteCommand(async (params, token, progress) => {
+  try {
+    if (params.command === REPORT_COMMAND) return await report(token, progress);
+    if (params.command === APPLY_FIX_COMMAND) return await applyReportedFix(params.arguments?.[0]);
     if (params.command !== AUDIT_COMMAND) return null;
     if (timer) {
       clearTimeout(timer);
       timer = undefined;
     }
     ensureHost()?.invalidateAll();
-    const result = runAudit();
-    const findings = result?.findings ?? [];
-    return {
-      findings: findings.length,
-      errors: findings.filter((f) => f.severity === "error").length,
-      warnings: findings.filter((f) => f.severity === "warning").length,
-      files: new Set(findings.map((f) => f.at.file)).size,
-    };
-  }),
-);
+    return auditCounts(runAudit()?.result);
+  } catch (err) {
+    if (err instanceof ResponseError) throw err;
+    logError(`executeCommand ${params.command}`, err);
+    return null;
+  }
+});
 
 connection.onShutdown(() => {
   if (timer) clearTimeout(timer);

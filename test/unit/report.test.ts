@@ -5,6 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { audit } from "../../server/src/engine/audit.ts";
+import { explainAt } from "../../server/src/engine/explain.ts";
 import { esc, renderHtml } from "../../server/src/engine/report/html.ts";
 import { type AuditSummary, summarizeAudit } from "../../server/src/engine/report/summary.ts";
 import { memoryHost, readFixture } from "../helpers/memory-host.ts";
@@ -131,5 +132,34 @@ describe("report HTML", () => {
     const html = renderHtml(summary, { nonce: NONCE });
     assert.ok(!html.includes("<script") && !html.includes("<button"));
     assert.ok(html.includes("fix: Lower the workers to 3"));
+  });
+});
+
+describe("hover explanations", () => {
+  const explain = (example: string, file: string, needle: string, delta: number) => {
+    const files = readFixture(join(repo, "examples", example));
+    return explainAt(audit(memoryHost(files)).model, file, files[file].indexOf(needle) + delta);
+  };
+
+  test("a worker count, where it is set and where the script reads it", () => {
+    const inJson = explain("gunicorn-five-workers-1vcpu", "service.json", '"GUNICORN_WORKERS": "5"', 21);
+    const inScript = explain("gunicorn-five-workers-1vcpu", "start.sh", "${GUNICORN_WORKERS:-5}", 2);
+    assert.equal(
+      inJson?.text,
+      "**5 gunicorn workers** per instance on 1 vCPU: gunicorn advises at most (2 x 1) + 1 = 3.\n\n" +
+        "Connections: 5 gunicorn workers x (DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70) = 500 **of 97** that PostgreSQL (assumed) accepts (over the limit).",
+    );
+    assert.equal(inScript?.text, inJson?.text, "the same explanation through the variable");
+  });
+
+  test("replicas, max_connections, and nothing on a number the model does not use", () => {
+    assert.match(explain("compose-nginx-postgres", "docker-compose.yml", "replicas: 3", 10)?.text ?? "", /^\*\*3 instances\*\*.*= 240; with the other 1 deployment\(s\), \*\*260 of 197\*\*/s);
+    assert.equal(
+      explain("compose-nginx-postgres", "docker-compose.yml", "max_connections=200", 17)?.text,
+      "max_connections 200 − 3 reserved = **197** for the pools; they may open **260**.\n" +
+        "- web (docker-compose.yml): 3 instances x 4 gunicorn workers x (DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 10) = 240\n" +
+        "- worker (docker-compose.yml): 4 celery worker processes x DB_POOL_SIZE 5 = 20",
+    );
+    assert.equal(explain("compose-nginx-postgres", "docker-compose.yml", '"80:80"', 1), undefined);
   });
 });
