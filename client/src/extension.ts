@@ -99,7 +99,7 @@ async function showReport(context: vscode.ExtensionContext): Promise<AuditCounts
   let report: Report | null;
   try {
     report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: "Headroom: auditing the workspace", cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: "Auditing the workspace", cancellable: true },
       async (progress, token) => {
         const workDoneToken = randomUUID();
         let done = 0;
