@@ -254,8 +254,9 @@ function processSummary(deployment: Deployment, process: ServerProcess, figure: 
   };
 }
 
-/** Threads per worker as the command line states them (gunicorn/uwsgi `--threads`, puma `-t min:max` → max). */
+/** Threads per worker: the model's (puma, from its flags or config), else the command line's `--threads` (gunicorn, uwsgi). */
 export function threadsOf(process: ServerProcess): Fact<number> | undefined {
+  if (process.threads) return process.threads;
   const option = optionValue(process.invocation, "threads");
   const word = option?.value;
   if (!word) return undefined;
