@@ -692,3 +692,32 @@ describe("compose deploy.resources.reservations", () => {
     assert.equal(job.reservations?.memoryMiB?.value, 256);
   });
 });
+
+describe("file names: nginx configs and extensionless scripts", () => {
+  test("nginx configs by name and folder; other .conf and extensionless files are not", () => {
+    const nginx = ["nginx.conf", "docker/compose/test-nginx.conf", "config/nginx.sample.conf", "resources/nginx-template.conf", "nginx.tpl", "templates/default.conf.template", "etc/nginx/sites-enabled/mysite", "conf.d/app.conf", "deploy/nginx/app.conf"];
+    for (const p of nginx) assert.equal(fileKind(p), "nginx", p);
+    for (const p of ["supervisord.conf", "sites-enabled/.keep", "config/templates/app.conf", "nginx/peertube"]) assert.notEqual(fileKind(p), "nginx", p);
+  });
+
+  test("an envsubst template and a sites-enabled file no nginx.conf includes are proxies of their own", () => {
+    const server = "server {\n  listen 80;\n  location / { proxy_pass http://web:8000; }\n}\n";
+    const b = build({ "nginx/templates/default.conf.template": server.replace("80", "${NGINX_PORT}"), "sites-enabled/app": server });
+    assert.deepEqual(b.model.proxies.map((p) => p.root).sort(), ["nginx/templates/default.conf.template", "sites-enabled/app"]);
+    const included = build({ "nginx/nginx.conf": "events {}\nhttp { include conf.d/*.conf; }\n", "nginx/conf.d/app.conf": server });
+    assert.deepEqual(included.model.proxies.map((p) => p.root), ["nginx/nginx.conf"], "an included file is not a second root");
+  });
+
+  test("extensionless scripts: referenced by path with a shell shebang (or none), or alone with a shell shebang", () => {
+    const dockerfile = 'FROM python:3.12\nCMD ["./bin/web"]\n';
+    const shell = build({ Dockerfile: dockerfile, "bin/web": "#!/usr/bin/env bash\nexec gunicorn app:app -w 3\n", "docker-compose.yml": "services:\n  app:\n    build: .\n" });
+    const app = shell.deployment("compose:docker-compose.yml#app");
+    assert.equal(only(app).workers.value, 3);
+    assert.ok(links(app).includes("Dockerfile → bin/web"), links(app).join("; "));
+    const python = build({ Dockerfile: dockerfile, "bin/web": "#!/usr/bin/env python3\nimport os\n", "docker-compose.yml": "services:\n  app:\n    build: .\n" });
+    assert.equal(python.deployment("compose:docker-compose.yml#app").processes.length, 0);
+    const alone = build({ "bin/docker-server": "#!/bin/bash\nset -e\nexec gunicorn app:app --workers=2\n", "bin/docker-worker": "#!/usr/bin/env python\nprint('gunicorn -w 9')\n" });
+    assert.deepEqual(alone.model.deployments.map((d) => d.id), ["script:bin/docker-server"]);
+    assert.equal(only(alone.deployment("script:bin/docker-server")).workers.value, 2);
+  });
+});

@@ -16,6 +16,7 @@ import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
 import { parseProcfile } from "../parse/procfile.ts";
 import { parsePumaRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
+import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
@@ -25,7 +26,7 @@ import { findDatabases, type PostgresService } from "./databases.ts";
 import { type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies } from "./nginx.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database" | "uwsgi";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -35,13 +36,27 @@ export function fileKind(path: string): FileKind | undefined {
   if (/^apprunner\.ya?ml$/.test(name)) return "apprunner.yaml";
   if (name === "procfile" || name.startsWith("procfile.")) return "procfile";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
-  if (name.endsWith(".sh") || /^(start|entrypoint|docker-entrypoint|run|boot|serve)$/.test(name)) return "shell";
-  if (name === "nginx.conf" || (name.endsWith(".conf") && /(^|\/)(nginx|conf\.d|sites-(available|enabled))\//.test(path.toLowerCase()))) return "nginx";
+  // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
+  if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
+  if (isNginxName(name, path.toLowerCase())) return "nginx";
   if (/^gunicorn[\w.-]*\.py$/.test(name)) return "gunicorn-conf";
   if (name === "puma.rb") return "puma";
   if (name === "postgresql.conf") return "postgres";
   if (name === "database.yml") return "rails-database";
+  if (/uwsgi[\w.-]*\.ini$/.test(name)) return "uwsgi";
   return undefined;
+}
+
+/**
+ * nginx configs: nginx.conf and names with nginx in them (test-nginx.conf, nginx.sample.conf,
+ * nginx-template.conf, nginx.tpl), `.conf` files in nginx/, conf.d/ and sites-* folders, the
+ * official image's envsubst templates (`*.conf.template`, which it renders into conf.d), and any
+ * file in sites-enabled/ or sites-available/ (Debian's layout names them without an extension).
+ */
+function isNginxName(name: string, lowerPath: string): boolean {
+  if (/^([\w.-]*[.-])?nginx([.-][\w.-]*)?\.(conf|tpl)$/.test(name) || name.endsWith(".conf.template")) return true;
+  if (/(^|\/)sites-(available|enabled)\/[^/]+$/.test(lowerPath) && !name.startsWith(".")) return true;
+  return name.endsWith(".conf") && /(^|\/)(nginx|conf\.d|sites-(available|enabled))\//.test(lowerPath);
 }
 
 interface Context {
@@ -77,6 +92,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     deployments.push(...procfileDeployments(ctx, path));
   }
   for (const path of paths.filter((p) => fileKind(p) === "shell" && !ctx.claimed.has(p))) {
+    if (!/\.\w+$/.test(path.slice(path.lastIndexOf("/") + 1)) && !hasShellShebang(host.read(path))) continue;
     const deployment = newDeployment(`script:${path}`, path, [path]);
     addScriptProcesses(ctx, deployment, path, () => undefined, [], 0);
     if (deployment.processes.length > 0) deployments.push(deployment);
@@ -86,7 +102,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (pool) deployment.pool = pool;
   }
   const databases = findDatabases(host, paths, ctx.postgres, deployments);
-  const proxies = buildProxies(host, paths, problems, deployments, parses);
+  const proxies = buildProxies(host, paths.filter((p) => fileKind(p) === "nginx"), problems, deployments, parses);
   return { deployments, databases, proxies };
 }
 
@@ -468,8 +484,18 @@ function addProcfileWeb(ctx: Context, deployment: Deployment, path: string, env:
 function findScript(ctx: Context, program: string, dir: string): string | undefined {
   if (!program || program.startsWith("-")) return undefined;
   const name = program.slice(program.lastIndexOf("/") + 1);
-  if (!name || fileKind(name) !== "shell") return undefined;
-  return findNearby(ctx, dir, program);
+  if (!name) return undefined;
+  if (fileKind(name) === "shell") return findNearby(ctx, dir, program);
+  // A path to an extensionless file (./bin/web, /app/bin/server) is a script when it is one for the shell.
+  if (!program.includes("/") || name.includes(".")) return undefined;
+  const path = namedFile(ctx, dir, program);
+  const text = path === undefined ? undefined : ctx.host.read(path);
+  return text !== undefined && (hasShellShebang(text) || !text.startsWith("#!")) ? path : undefined;
+}
+
+/** `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/bin/dash -e`, …: a script the shell runs. */
+function hasShellShebang(text: string | undefined): boolean {
+  return text !== undefined && /^#!\s*(\/usr)?\/bin\/(env\s+)?(ba|da|z|k|a)?sh\b/.test(text.replace(/^\uFEFF/, ""));
 }
 
 /**
@@ -508,9 +534,17 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
 
   const envArgs = invocation.server === "gunicorn" ? gunicornEnvArgs(ctx, env, at) : undefined;
   if (envArgs) process.envArgs = envArgs;
-  const conf = invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir) : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir) : undefined;
+  const conf = invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir) : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir) : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir) : undefined;
   if (conf) process.config = { path: conf.path, settings: conf.settings };
   if (invocation.server === "puma") process.threads = pumaThreads(invocation, conf, env);
+  if (invocation.server === "gunicorn") {
+    const threads = gunicornThreads(invocation, envArgs, conf, env);
+    if (threads) process.threads = threads;
+  }
+  if (invocation.server === "uwsgi") {
+    const threads = uwsgiThreads(invocation, conf, env);
+    if (threads) process.threads = threads;
+  }
 
   // gunicorn's order, most authoritative first: command line, GUNICORN_CMD_ARGS, config file, WEB_CONCURRENCY.
   const workersOption = invocation.server === "celery" || invocation.server === "sidekiq" ? "concurrency" : invocation.server === "uwsgi" ? "processes" : "workers";
@@ -522,7 +556,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       return process;
     }
   }
-  const setting = conf?.settings.get("workers");
+  const setting = conf?.settings.get(invocation.server === "uwsgi" ? "processes" : "workers");
   if (conf && setting) {
     const resolved = settingNumber(setting, conf.path, env);
     if (resolved) {
@@ -599,6 +633,32 @@ function pumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvo
   if (optionValue(invocation, "no_config")) return undefined;
   const path = findNearby(ctx, dir, optionValue(invocation, "config")?.value?.value ?? "config/puma.rb");
   return path && fileKind(path) === "puma" ? settingsFile(ctx, deployment, invocation, path, parsePumaRb) : undefined;
+}
+
+/** gunicorn's `threads` in its order (command line, GUNICORN_CMD_ARGS, config file); undefined when none sets it (gunicorn's default is 1). */
+function gunicornThreads(invocation: ServerInvocation, envArgs: ServerInvocation | undefined, conf: SettingsFile | undefined, env: EnvLookup): Fact<number> | undefined {
+  for (const options of envArgs ? [invocation, envArgs] : [invocation]) {
+    const flag = optionValue(options, "threads")?.value;
+    if (flag && Number.isFinite(Number(flag.fact.value))) return { ...flag.fact, value: Number(flag.fact.value) };
+  }
+  const setting = conf?.settings.get("threads");
+  return conf && setting && !setting.conditional ? settingNumber(setting, conf.path, env) : undefined;
+}
+
+/** uWSGI's ini file: `--ini file` (`file:section` picks a section), or a positional `*.ini`, which uWSGI loads by its extension. */
+function uwsgiConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
+  const named = optionValue(invocation, "ini")?.value?.value ?? invocation.positionals.find((w) => /\.ini(:[\w-]+)?$/.test(w.value))?.value;
+  if (!named) return undefined;
+  const [name, section] = named.split(/:(?=[\w-]+$)/);
+  return settingsFile(ctx, deployment, invocation, namedFile(ctx, dir, name), (text) => parseUwsgiIni(text, section));
+}
+
+/** uWSGI threads per worker: `--threads`, else the ini's `threads`; undefined when neither says (no thread pool). */
+function uwsgiThreads(invocation: ServerInvocation, conf: SettingsFile | undefined, env: EnvLookup): Fact<number> | undefined {
+  const flag = optionValue(invocation, "threads")?.value;
+  if (flag && Number.isFinite(Number(flag.fact.value))) return { ...flag.fact, value: Number(flag.fact.value) };
+  const setting = conf?.settings.get("threads");
+  return conf && setting && !setting.conditional ? settingNumber(setting, conf.path, env) : undefined;
 }
 
 /** Puma's maximum threads per process: `-t min:max`, else `threads` in its config file, else Puma's default. */

@@ -239,13 +239,23 @@ function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>): v
   for (const location of proxy.locations) if (location.proxyPass && !location.proxyPass.upstream) add(location.proxyPass.target, location.proxyPass.at);
 }
 
-/** Reads every nginx.conf of the workspace; parse and include problems go to `problems`. */
-export function buildProxies(host: WorkspaceHost, paths: string[], problems: ParseProblem[], deployments: Deployment[], parses: ParseMemo = NO_MEMO): NginxProxy[] {
+/**
+ * Reads the workspace's nginx configs (`nginxPaths`); parse and include problems go to `problems`.
+ * Every nginx.conf is a root; then every other config that no root includes is a root of its own
+ * (conf.d/default.conf, a sites-enabled file, an envsubst template: the image's stock nginx.conf
+ * includes them).
+ */
+export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems: ParseProblem[], deployments: Deployment[], parses: ParseMemo = NO_MEMO): NginxProxy[] {
   const proxies: NginxProxy[] = [];
   const nginxHost = { list: () => host.list(), read: (path: string) => host.read(path), parse: (text: string, path: string) => parses.get(`nginx:${path}`, text, () => parseNginx(text, path)) };
   const services = composeServicesByName(deployments);
-  for (const root of paths.filter((p) => p.endsWith("nginx.conf"))) {
+  const included = new Set<string>();
+  const mains = nginxPaths.filter((p) => p.endsWith("nginx.conf"));
+  const roots = [...mains, ...nginxPaths.filter((p) => !p.endsWith("nginx.conf"))];
+  for (const root of roots) {
+    if (included.has(root)) continue;
     const config = loadNginxConfig(root, nginxHost);
+    for (const file of config.files.keys()) included.add(file);
     problems.push(...config.problems);
     const rootFile = config.files.get(config.root);
     if (!rootFile) continue;

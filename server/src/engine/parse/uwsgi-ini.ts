@@ -1,0 +1,68 @@
+// uWSGI's ini configuration (`uwsgi --ini file` or `uwsgi file.ini`), read as text: the `[uwsgi]`
+// section's `key = value` lines, and bare keys as switched-on flags. uWSGI treats `-` and `_` in
+// option names alike and `workers` as an alias of `processes`; both are normalised here, so the
+// settings map is keyed by the long option name (`processes`, `threads`, `cheaper`, …).
+// `$(VAR)` is an environment variable (no default); other placeholders (`%(name)`, `@(file)`)
+// are not resolved and read as unknown. Later lines win, as for repeated command-line options.
+import type { ParseProblem } from "../types.ts";
+import type { SettingExpr } from "./setting-expr.ts";
+
+export interface UwsgiIni {
+  settings: Map<string, SettingExpr>;
+  problems: ParseProblem[];
+}
+
+const ALIASES: Record<string, string> = { workers: "processes", p: "processes" };
+
+export function parseUwsgiIni(text: string, section = "uwsgi"): UwsgiIni {
+  const settings = new Map<string, SettingExpr>();
+  let current: string | undefined;
+  let depth = 0;
+  let offset = 0;
+  for (const rawLine of text.split("\n")) {
+    const lineStart = offset;
+    offset += rawLine.length + 1;
+    const line = rawLine.replace(/\r$/, "");
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith(";")) continue;
+    const header = /^\[([^\]]*)\]/.exec(trimmed);
+    if (header) {
+      current = header[1].trim();
+      continue;
+    }
+    if (current !== section) continue;
+    // `if-env = X` … `endif`: what is inside applies only when the condition holds.
+    if (/^if-[\w-]+\s*=/.test(trimmed)) {
+      depth++;
+      continue;
+    }
+    if (/^endif\b/.test(trimmed)) {
+      depth = Math.max(0, depth - 1);
+      continue;
+    }
+    const keyStart = lineStart + line.indexOf(trimmed);
+    const eq = line.indexOf("=");
+    const rawKey = (eq < 0 ? line : line.slice(0, eq)).trim();
+    const key = ALIASES[rawKey.replace(/_/g, "-")] ?? rawKey.replace(/_/g, "-");
+    const nameSpan = { start: keyStart, end: keyStart + rawKey.length };
+    if (eq < 0) {
+      settings.set(key, { kind: "bool", value: true, span: nameSpan, nameSpan, ...(depth > 0 ? { conditional: true } : {}) });
+      continue;
+    }
+    const rawValue = line.slice(eq + 1);
+    const value = rawValue.trim();
+    const valueStart = lineStart + eq + 1 + rawValue.indexOf(value);
+    const span = { start: valueStart, end: valueStart + value.length };
+    settings.set(key, { ...describe(value, span, nameSpan), ...(depth > 0 ? { conditional: true } : {}) });
+  }
+  return { settings, problems: [] };
+}
+
+function describe(value: string, span: { start: number; end: number }, nameSpan: { start: number; end: number }): SettingExpr {
+  if (/^-?\d+$/.test(value)) return { kind: "number", value: Number(value), span, nameSpan };
+  const env = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$/.exec(value);
+  if (env) return { kind: "env", envName: env[1], span, nameSpan };
+  if (/[$%@]\(/.test(value)) return { kind: "unknown", span, nameSpan };
+  if (/^(true|yes|on|false|no|off)$/i.test(value)) return { kind: "bool", value: /^(true|yes|on)$/i.test(value), span, nameSpan };
+  return { kind: "string", value, span, nameSpan };
+}
