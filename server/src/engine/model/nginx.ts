@@ -241,9 +241,9 @@ function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>): v
 
 /**
  * Reads the workspace's nginx configs (`nginxPaths`); parse and include problems go to `problems`.
- * Every nginx.conf is a root; then every other config that no root includes is a root of its own
- * (conf.d/default.conf, a sites-enabled file, an envsubst template: the image's stock nginx.conf
- * includes them).
+ * Every nginx.conf is a root; then every other config outside the folders of those nginx.conf
+ * files, and not included by them, is a root of its own (conf.d/default.conf, a sites-enabled
+ * file, an envsubst template: the image's stock nginx.conf includes them).
  */
 export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems: ParseProblem[], deployments: Deployment[], parses: ParseMemo = NO_MEMO): NginxProxy[] {
   const proxies: NginxProxy[] = [];
@@ -251,7 +251,10 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
   const services = composeServicesByName(deployments);
   const included = new Set<string>();
   const mains = nginxPaths.filter((p) => p.endsWith("nginx.conf"));
-  const roots = [...mains, ...nginxPaths.filter((p) => !p.endsWith("nginx.conf"))];
+  // A fragment in the folder of an nginx.conf (or below it) is that file's to include, whether it does or not.
+  const mainDirs = mains.map((m) => posix.dirname(m));
+  const underMain = (p: string) => mainDirs.some((d) => d === "." || p.startsWith(`${d}/`));
+  const roots = [...mains, ...nginxPaths.filter((p) => !p.endsWith("nginx.conf") && !underMain(p))];
   for (const root of roots) {
     if (included.has(root)) continue;
     const config = loadNginxConfig(root, nginxHost);
