@@ -51,12 +51,13 @@ describe("audit report in Chromium", { skip }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function load(example: string, options: { interactive?: boolean; colorScheme?: "light" | "dark" } = {}): Promise<Loaded> {
-    const files = readFixture(join(repo, "examples", example));
+  async function load(example: string | Record<string, string>, options: { interactive?: boolean; colorScheme?: "light" | "dark"; name?: string } = {}): Promise<Loaded> {
+    const files = typeof example === "string" ? readFixture(join(repo, "examples", example)) : example;
+    const name = options.name ?? (typeof example === "string" ? example : "workspace");
     const docs = new Map(RULES.map((r) => [r.id, r.docsUrl]));
     const summary = summarizeAudit(audit(memoryHost(files)), (f) => files[f], { docsUrl: (rule) => docs.get(rule) });
-    const html = renderHtml(summary, { nonce: NONCE, interactive: options.interactive, title: example });
-    const file = join(dir, `${example}-${options.interactive ? "webview" : "page"}.html`);
+    const html = renderHtml(summary, { nonce: NONCE, interactive: options.interactive, title: name });
+    const file = join(dir, `${name}-${options.interactive ? "webview" : "page"}.html`);
     writeFileSync(file, html);
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, colorScheme: options.colorScheme ?? "light" });
     const problems: string[] = [];
@@ -170,6 +171,26 @@ document.addEventListener("securitypolicyviolation", (e) => console.error("Conte
       assert.deepEqual(problems, []);
       await page.close();
     }
+  });
+
+  it("long names and big numbers are clipped inside their boxes, the full text kept as a tooltip", async () => {
+    const long = "payments-reconciliation-background-worker-with-a-very-long-name";
+    const compose =
+      `services:\n  ${long}:\n    image: example/worker\n    command: gunicorn app:app --workers 12 --threads 16\n` +
+      `    environment:\n      DATABASE_URL: postgres://db/x\n      DB_POOL_SIZE: "1000"\n      DB_MAX_OVERFLOW: "2000"\n` +
+      `    deploy:\n      replicas: 120\n      resources:\n        limits:\n          cpus: "0.25"\n          memory: 256M\n` +
+      `  ${long}-database:\n    image: postgres:16\n    command: postgres -c max_connections=5000\n`;
+    const { page, problems } = await load({ [`deploy/${long}/docker-compose.yml`]: compose }, { name: "long-names" });
+    await assertBoxesHoldTheirText(page);
+    const workers = await page.evaluate<{ shown: string; title: string }>(
+      `(() => { const t = document.querySelector('[data-role="workers"]'); return { shown: [...t.childNodes].filter((n) => n.nodeName !== "title").map((n) => n.textContent).join(""), title: t.querySelector("title")?.textContent ?? "" }; })()`,
+    );
+    assert.equal(workers.title, "12 gunicorn workers x 16 threads");
+    assert.ok(workers.shown.endsWith("…") && workers.title.startsWith(workers.shown.slice(0, -1)), JSON.stringify(workers));
+    assert.equal(await text(page, '[data-role="db-budget"]'), "4320000 of 4997 connections");
+    await page.screenshot({ path: join(artifacts, "report-long-names.png"), fullPage: true });
+    assert.deepEqual(problems, []);
+    await page.close();
   });
 
   it("in the webview, locations and fixes post messages to the extension", async () => {
