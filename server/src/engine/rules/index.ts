@@ -24,6 +24,7 @@ import nginxRlimitNofileLow from "./nginx/rlimit-nofile-low.ts";
 import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
 import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
 import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
+import nginxCapacityBelowClients from "./nginx/capacity-below-clients.ts";
 import proxyTimeoutShorterThanApp from "./proxy/timeout-shorter-than-app.ts";
 import proxyKeepaliveShorterThanUpstream from "./proxy/keepalive-shorter-than-upstream.ts";
 import gunicornTimeoutDefaultBehindLongProxy from "./gunicorn/timeout-default-behind-long-proxy.ts";
@@ -57,4 +58,5 @@ export const ALL_RULES: Rule[] = [
   proxyTimeoutShorterThanApp,
   gunicornTimeoutDefaultBehindLongProxy,
   proxyKeepaliveShorterThanUpstream,
+  nginxCapacityBelowClients,
 ];

@@ -1,7 +1,9 @@
 // Helpers shared by the nginx rules: which proxies to look at, how to describe their backends,
 // and edits that add directives the way a person would (own line, block's indentation).
-import type { DeploymentModel } from "../../model/types.ts";
+import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
 import type { NginxProxy } from "../../model/nginx.ts";
+import { optionValue } from "../../parse/servers.ts";
+import { effectiveWorkerClass, gunicornSetting, workerKind } from "../gunicorn/settings.ts";
 import type { RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 
 /** worker_connections Headroom proposes: room for 2048 proxied clients per worker. */
@@ -68,4 +70,84 @@ export function insertInMain(text: string, at: SourceRef, line: string): TextEdi
 
 export function formatProcesses(value: number | "auto"): string {
   return value === "auto" ? "auto" : String(value);
+}
+
+/**
+ * The concurrent clients a proxy must hold for its backends, when Headroom can count them: the
+ * requests the deployments behind it can serve at once, each instance's web processes x what
+ * one process serves at a time (sync gunicorn 1, gthread its threads, gevent/eventlet
+ * worker_connections, puma threads, uvicorn --limit-concurrency). Undefined when a backend's
+ * concurrency has no bound Headroom can read (uvicorn workers without --limit-concurrency).
+ */
+export interface ProxyDemand {
+  clients: number;
+  /** "api: 2 instances x 4 gevent workers x 1000 worker_connections", one term per deployment */
+  terms: string[];
+}
+
+export function backendDemand(model: DeploymentModel, proxy: NginxProxy): ProxyDemand | undefined {
+  const ids = [...new Set(proxy.backends.map((b) => b.deployment))];
+  if (ids.length === 0) return undefined;
+  let clients = 0;
+  const terms: string[] = [];
+  for (const id of ids) {
+    const deployment = model.deployments.find((d) => d.id === id);
+    const web = deployment?.processes.filter((p) => !["celery", "sidekiq"].includes(p.invocation.server)) ?? [];
+    if (!deployment || web.length === 0) return undefined;
+    let perInstance = 0;
+    const parts: string[] = [];
+    for (const process of web) {
+      const each = processConcurrency(deployment, process);
+      if (!each || process.workersFromCpuCount) return undefined;
+      const workers = Math.max(1, process.workers.value);
+      perInstance += workers * each.value;
+      parts.push(`${workers} ${each.what}`);
+    }
+    clients += deployment.instances.value * perInstance;
+    const service = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
+    const instances = deployment.instances.value;
+    terms.push(`${service}: ${instances} instance${instances === 1 ? "" : "s"} x ${parts.length > 1 ? `(${parts.join(" + ")})` : parts[0]}`);
+  }
+  return { clients, terms };
+}
+
+/** Requests one process of a server serves at the same time, when bounded. */
+function processConcurrency(deployment: Deployment, process: ServerProcess): { value: number; what: string } | undefined {
+  const invocation = process.invocation;
+  const number = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  switch (invocation.server) {
+    case "gunicorn": {
+      const workerClass = effectiveWorkerClass(process);
+      if (!workerClass) return undefined;
+      const kind = workerKind(workerClass.value);
+      const threads = gunicornSetting(process, "threads", deployment.env);
+      const threadCount = threads.from === "default" ? 1 : number(threads.from === "unknown" ? undefined : threads.value);
+      if (kind === "sync" && threadCount === 1) return { value: 1, what: "sync gunicorn workers x 1 request" };
+      if (kind === "sync" || kind === "gthread") return threadCount ? { value: threadCount, what: `gthread workers x ${threadCount} threads` } : undefined;
+      if (kind === "gevent" || kind === "eventlet") {
+        const connections = gunicornSetting(process, "worker_connections", deployment.env);
+        const value = connections.from === "default" ? 1000 : number(connections.from === "unknown" ? undefined : connections.value);
+        return value ? { value, what: `${kind} workers x ${value} worker_connections` } : undefined;
+      }
+      return undefined;
+    }
+    case "uvicorn": {
+      const value = number(optionValue(invocation, "limit_concurrency")?.value?.value);
+      return value ? { value, what: `uvicorn processes x ${value} (--limit-concurrency)` } : undefined;
+    }
+    case "puma":
+      return process.threads ? { value: process.threads.value, what: `puma processes x ${process.threads.value} threads` } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** nginx's client capacity when proxying, and the backends' concurrency above it: nginx/capacity-below-clients' finding. */
+export function capacityShortfall(model: DeploymentModel, proxy: NginxProxy): { capacity: number; demand: ProxyDemand } | undefined {
+  const processes = proxy.workerProcesses.value;
+  const connections = proxy.workerConnections.value;
+  if (processes === "auto" || !Number.isFinite(processes) || !Number.isFinite(connections)) return undefined;
+  const demand = backendDemand(model, proxy);
+  const capacity = Math.floor((processes * connections) / 2);
+  return demand && capacity < demand.clients ? { capacity, demand } : undefined;
 }

@@ -2,7 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { proxyClientCapacity } from "../../model/budget.ts";
 import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { backendRelated, backendSummary, insertInBlock, PROPOSED_WORKER_CONNECTIONS, proxyingMains } from "./common.ts";
+import { backendRelated, backendSummary, capacityShortfall, insertInBlock, PROPOSED_WORKER_CONNECTIONS, proxyingMains } from "./common.ts";
 
 /** The values nginx and its packages ship: the built-in default and the packaged nginx.conf files. */
 const STOCK = new Set([512, 768, 1024]);
@@ -23,7 +23,8 @@ export default defineRule({
         "worker_processes x worker_connections / 2 clients at once. The stock values (512 built in, 768 in Debian's nginx.conf, 1024 in " +
         "nginx.org's) are a few hundred proxied clients; past that nginx logs \"worker_connections are not enough\" and drops connections " +
         "while the backends sit idle. The fix raises it to 4096 (Headroom's choice, not an nginx figure); raise worker_rlimit_nofile with it " +
-        "(nginx/rlimit-nofile-low).",
+        "(nginx/rlimit-nofile-low). When Headroom can count what the backends serve at once and it exceeds nginx's capacity, " +
+        "nginx/capacity-below-clients reports that instead, with the arithmetic; this rule covers the stock values otherwise.",
       bad: {
         "docker-compose.yml": COMPOSE,
         "nginx/nginx.conf":
@@ -39,7 +40,8 @@ export default defineRule({
   check({ model, report, text }) {
     for (const proxy of proxyingMains(model)) {
       const wc = proxy.workerConnections;
-      if (!STOCK.has(wc.value) || !wc.at) continue;
+      // Where the backends' concurrency is known to exceed nginx's, nginx/capacity-below-clients reports it with that arithmetic.
+      if (!STOCK.has(wc.value) || !wc.at || capacityShortfall(model, proxy)) continue;
       const wp = proxy.workerProcesses;
       const { perWorker, total } = proxyClientCapacity(proxy);
       const setOrDefault = wc.origin === "default" ? `worker_connections is not set, so nginx uses ${wc.value}` : `worker_connections ${wc.value}`;
