@@ -30,7 +30,7 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { AuditResult } from "./engine/api.ts";
-import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
+import type * as Engine from "./engine/audit.ts";
 import { explainAt } from "./engine/explain.ts";
 import { ParseCache } from "./engine/parse-cache.ts";
 import { renderHtml } from "./engine/report/html.ts";
@@ -39,6 +39,15 @@ import { LineIndex } from "./engine/types.ts";
 import { FIX_ALL_KIND, fixAll, quickFixes, RangeMapper, toDiagnostics } from "./lsp/convert.ts";
 import { FrameFilter } from "./lsp/framing.ts";
 import { type OpenDoc, ServerHost, type Snapshot } from "./lsp/host.ts";
+
+/**
+ * The engine (parsers, model, rules: most of this bundle) loads on first use, after `initialize`
+ * has been answered: the client waits for that answer before it sends anything else.
+ */
+let engine: typeof Engine | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load; esbuild bundles it lazily
+const loadEngine = (): typeof Engine => (engine ??= require("./engine/audit.ts") as typeof Engine);
+const isDeploymentFile = (path: string): boolean => loadEngine().isDeploymentFile(path);
 
 const AUDIT_COMMAND = "headroom.audit";
 /** Audits with progress and cancellation, returns the report's HTML: { html, root, counts }. */
@@ -159,7 +168,7 @@ function currentVersion(uri: string): number | null {
   return null;
 }
 
-const docsUrls = (): Map<string, string> => new Map(RULES.map((r) => [r.id, r.docsUrl]));
+const docsUrls = (): Map<string, string> => new Map(loadEngine().RULES.map((r) => [r.id, r.docsUrl]));
 
 /** Runs the audit now and publishes diagnostics for every file with findings or previously published. */
 function runAudit(): AuditRun | undefined {
@@ -170,7 +179,7 @@ function runAudit(): AuditRun | undefined {
   let result: AuditResult;
   const started = performance.now();
   try {
-    result = audit(recHost, {}, parses);
+    result = loadEngine().audit(recHost, {}, parses);
   } catch (err) {
     logError("audit", err);
     return undefined;
