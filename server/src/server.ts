@@ -30,13 +30,10 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { AuditResult } from "./engine/api.ts";
-import type * as Engine from "./engine/audit.ts";
-import { explainAt } from "./engine/explain.ts";
 import { ParseCache } from "./engine/parse-cache.ts";
-import { renderHtml } from "./engine/report/html.ts";
-import { summarizeAudit } from "./engine/report/summary.ts";
 import { LineIndex } from "./engine/types.ts";
 import { FIX_ALL_KIND, fixAll, quickFixes, RangeMapper, toDiagnostics } from "./lsp/convert.ts";
+import type * as Engine from "./lsp/engine.ts";
 import { FrameFilter } from "./lsp/framing.ts";
 import { type OpenDoc, ServerHost, type Snapshot } from "./lsp/host.ts";
 
@@ -46,7 +43,7 @@ import { type OpenDoc, ServerHost, type Snapshot } from "./lsp/host.ts";
  */
 let engine: typeof Engine | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load; esbuild bundles it lazily
-const loadEngine = (): typeof Engine => (engine ??= require("./engine/audit.ts") as typeof Engine);
+const loadEngine = (): typeof Engine => (engine ??= require("./lsp/engine.ts") as typeof Engine);
 const isDeploymentFile = (path: string): boolean => loadEngine().isDeploymentFile(path);
 
 const AUDIT_COMMAND = "headroom.audit";
@@ -252,8 +249,8 @@ async function report(token: CancellationToken, progress: WorkDoneProgressReport
   if (!run || !root) return null;
   reported = run;
   const urls = docsUrls();
-  const summary = summarizeAudit(run.result, (file) => run.snapshots.get(file)?.text, { docsUrl: (rule) => urls.get(rule) });
-  const html = renderHtml(summary, { nonce: randomBytes(18).toString("base64"), interactive: true, title: basename(root) });
+  const summary = loadEngine().summarizeAudit(run.result, (file) => run.snapshots.get(file)?.text, { docsUrl: (rule) => urls.get(rule) });
+  const html = loadEngine().renderHtml(summary, { nonce: randomBytes(18).toString("base64"), interactive: true, title: basename(root) });
   return { html, root: pathToFileURL(root).href, counts: auditCounts(run.result) };
 }
 
@@ -424,7 +421,7 @@ connection.onHover(
     const doc = documents.get(params.textDocument.uri);
     if (doc && doc.getText() !== snapshot.text) return null;
     const offset = new LineIndex(snapshot.text).offset(params.position.line, params.position.character);
-    const explanation = explainAt(run.result.model, rel, offset);
+    const explanation = loadEngine().explainAt(run.result.model, rel, offset);
     if (!explanation) return null;
     const range = new RangeMapper(() => snapshot.text).range(rel, explanation.at.start, explanation.at.end);
     return { contents: { kind: MarkupKind.Markdown, value: explanation.text }, range };
