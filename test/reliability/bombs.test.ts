@@ -99,6 +99,13 @@ describe("bombs: YAML", () => {
     },
   );
 
+  it("4,000 services each merging the same anchor (alias lookups must not walk the document each time)", (t) => {
+    const services = Array.from({ length: 4000 }, (_, i) => `  s${i}:\n    <<: *defaults\n    command: gunicorn -w ${(i % 8) + 1} app:app\n`).join("");
+    const text = `x-defaults: &defaults\n  image: python:3.12\n  environment:\n    A: "1"\n  deploy:\n    resources:\n      limits:\n        cpus: "1"\nservices:\n${services}`;
+    assert.ok(text.length < 512 * 1024, `${text.length} chars stays under the compose limit`);
+    auditBounded(t, "4,000 merged aliases", { "docker-compose.yml": text }, 500, 15_000);
+  });
+
   it("billion laughs as apprunner.yaml", (t) => {
     const text = laughs().replace("services:\n  api:\n    image: python:3.12\n    command: *l9\n    entrypoint: *l9\n    environment: *l9\n", "version: 1.0\nruntime: python3\nrun:\n  command: *l9\n  env: *l9\n");
     auditBounded(t, "apprunner alias bomb", { "apprunner.yaml": text }, 200);

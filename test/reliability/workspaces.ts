@@ -1,10 +1,47 @@
 // Shared helpers for the reliability tests: the fixture and example workspaces, span checks, edit application.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { AuditResult } from "../../server/src/engine/api.ts";
+import { fileKind } from "../../server/src/engine/model/build.ts";
 import { readFixture } from "../helpers/memory-host.ts";
 
 export const REPO = join(__dirname, "..", "..");
+/** Real configs from public repositories, one folder per kind (read-only, beside the repository). */
+export const REAL_CORPUS = join(REPO, "..", "shared", "corpus", "real");
+
+/** A name the engine recognises for each corpus folder, for files whose upstream path it would not. */
+const CORPUS_NAMES: Record<string, string> = {
+  apprunner: "apprunner.yaml",
+  compose: "docker-compose.yml",
+  dockerfile: "Dockerfile",
+  env: ".env",
+  gunicorn: "gunicorn.conf.py",
+  nginx: "nginx.conf",
+  postgres: "postgresql.conf",
+  procfile: "Procfile",
+  puma: "config/puma.rb",
+  shell: "start.sh",
+};
+
+/**
+ * Every corpus file as a one-file workspace under its upstream path (the name is
+ * `<owner>__<repo>__<path with / as __>`), or under its kind's usual name when the engine would not
+ * recognise that path. Empty when the corpus is absent.
+ */
+export function corpusWorkspaces(): Array<{ name: string; kind: string; files: Record<string, string> }> {
+  if (!existsSync(REAL_CORPUS)) return [];
+  const out: Array<{ name: string; kind: string; files: Record<string, string> }> = [];
+  for (const kind of readdirSync(REAL_CORPUS).sort()) {
+    for (const name of readdirSync(join(REAL_CORPUS, kind)).sort()) {
+      const upstream = name.split("__").slice(2).join("/");
+      const fallback = kind === "apprunner" && name.endsWith(".json") ? "apprunner.json" : CORPUS_NAMES[kind];
+      const path = fileKind(upstream) !== undefined ? upstream : fallback;
+      if (path === undefined) continue;
+      out.push({ name: `corpus/${kind}/${name}`, kind, files: { [path]: readFileSync(join(REAL_CORPUS, kind, name), "utf8") } });
+    }
+  }
+  return out;
+}
 
 /** Every folder under test/fixtures and examples/ that directly holds a file: one workspace each. */
 export function allWorkspaces(): Array<{ name: string; files: Record<string, string> }> {
