@@ -1,7 +1,7 @@
 #!/bin/sh
 set -e
 
-WORKERS=${GUNICORN_WORKERS:-5}
+WORKERS=${GUNICORN_WORKERS:-3}
 
 exec gunicorn main:app \
   --workers ${WORKERS} \

@@ -547,6 +547,11 @@ export const SOURCES = {
     url: "https://docs.docker.com/compose/how-tos/multiple-compose-files/merge/#merging-rules",
     says: "\"In the case of environment, labels, volumes, and devices, Compose 'merges' entries together with locally defined values taking precedence. For environment and labels, the environment variable or label name determines which value is used\".",
   },
+  composeEnvPrecedence: {
+    title: "Docker docs: Environment variables precedence in Docker Compose",
+    url: "https://docs.docker.com/compose/how-tos/environment-variables/envvars-precedence/",
+    says: "Highest to lowest: \"docker compose run -e\" in the CLI; environment or env_file with a value interpolated from the shell or an environment file; \"Set using just the environment attribute in the Compose file\"; \"Use of the env_file attribute in the Compose file\"; \"Set in a container image in the ENV directive.\"",
+  },
   composeDeployCpus: {
     title: "Compose Deploy Specification: resources - cpus",
     url: "https://docs.docker.com/reference/compose-file/deploy/#cpus",
@@ -581,6 +586,12 @@ export const SOURCES = {
     title: "Docker docs: Set environment variables within your container's environment",
     url: "https://docs.docker.com/compose/how-tos/environment-variables/set-environment-variables/",
     says: "\"A container's environment is not set until there's an explicit entry in the service configuration to make this happen.\" The .env file feeds interpolation of the Compose file (the $VAR and braced forms); it reaches a container only via environment or env_file.",
+  },
+
+  posixDefaultValue: {
+    title: "POSIX Shell Command Language: Parameter Expansion",
+    url: "https://pubs.opengroup.org/onlinepubs/009695399/utilities/xcu_chap02.html#tag_02_06_02",
+    says: "\"${parameter:-word} Use Default Values. If parameter is unset or null, the expansion of word shall be substituted; otherwise, the value of parameter shall be substituted.\"",
   },
 
   // ---------------------------------------------------------------- Python / Linux

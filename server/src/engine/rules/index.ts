@@ -25,6 +25,7 @@ import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
 import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
 import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
 import nginxCapacityBelowClients from "./nginx/capacity-below-clients.ts";
+import configConflictingValues from "./config/conflicting-values.ts";
 import proxyTimeoutShorterThanApp from "./proxy/timeout-shorter-than-app.ts";
 import proxyKeepaliveShorterThanUpstream from "./proxy/keepalive-shorter-than-upstream.ts";
 import gunicornTimeoutDefaultBehindLongProxy from "./gunicorn/timeout-default-behind-long-proxy.ts";
@@ -59,4 +60,5 @@ export const ALL_RULES: Rule[] = [
   gunicornTimeoutDefaultBehindLongProxy,
   proxyKeepaliveShorterThanUpstream,
   nginxCapacityBelowClients,
+  configConflictingValues,
 ];
