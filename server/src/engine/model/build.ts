@@ -9,7 +9,7 @@
 import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
-import { type ComposeCommand, type ComposeService, parseComposeFile } from "../parse/compose.ts";
+import { type ComposeCommand, type ComposeFile, type ComposeService, parseComposeFile } from "../parse/compose.ts";
 import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
@@ -103,7 +103,9 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   }
   const databases = findDatabases(host, paths, ctx.postgres, deployments);
   const proxies = buildProxies(host, paths.filter((p) => fileKind(p) === "nginx"), problems, deployments, parses);
-  return { deployments, databases, proxies };
+  const composeFiles = new Map<string, ComposeFile>();
+  for (const [key, value] of ctx.cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
+  return { deployments, databases, proxies, composeFiles };
 }
 
 function newDeployment(id: string, name: string, files: string[]): Deployment {
@@ -205,11 +207,14 @@ function isAddOn(ctx: Context, file: string): boolean {
   return [...(compose?.services.values() ?? [])].some((s) => !s.image && !s.buildContext && !s.extends);
 }
 
+/** Per-audit cache key of a compose file as read (the model hands these to the rules). */
+const COMPOSE_READ = "compose-read:";
+
 /** A compose file, parsed once per audit; its problems are reported once even when several projects merge it. */
 function readComposeFile(ctx: Context, file: string): ReturnType<typeof parseComposeFile> | undefined {
   const text = ctx.host.read(file);
   if (text === undefined) return undefined;
-  const compose = ctx.parses.get(`compose:${file}`, text, () => parseComposeFile(text, file, ctx.parses));
+  const compose = cached(ctx, `${COMPOSE_READ}${file}`, () => ctx.parses.get(`compose:${file}`, text, () => parseComposeFile(text, file, ctx.parses)));
   if (!ctx.cache.has(`compose-problems:${file}`)) {
     ctx.cache.set(`compose-problems:${file}`, true);
     ctx.problems.push(...compose.problems);

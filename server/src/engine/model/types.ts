@@ -1,3 +1,4 @@
+import type { ComposeFile } from "../parse/compose.ts";
 import type { ServerInvocation } from "../parse/servers.ts";
 import type { SettingExpr } from "../parse/setting-expr.ts";
 import type { ShellWord } from "../parse/shell.ts";
@@ -65,6 +66,8 @@ export interface DeploymentModel {
   databases: Database[];
   /** nginx reverse proxies: one per nginx.conf in the workspace (model/nginx.ts). */
   proxies: NginxProxy[];
+  /** The compose files the model read, by path, so that rules look services up without parsing again. */
+  composeFiles?: Map<string, ComposeFile>;
 }
 
 /** A database server and how many connections it accepts. */

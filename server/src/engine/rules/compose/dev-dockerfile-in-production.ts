@@ -38,8 +38,8 @@ export default defineRule({
     },
   },
   check({ model, report, text }) {
-    // A compose file feeds one deployment per service: parse each once per audit.
-    const parsed = new Map<string, ReturnType<typeof parseComposeFile> | undefined>();
+    // A compose file feeds one deployment per service: parse each once per audit (the model usually has).
+    const parsed = new Map<string, ReturnType<typeof parseComposeFile> | undefined>(model.composeFiles);
     const composeFile = (file: string) => {
       if (!parsed.has(file)) {
         const source = text(file);
