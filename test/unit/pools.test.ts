@@ -97,6 +97,34 @@ describe("Active Record pools: DATABASE_URL ?pool=, database.yml, RAILS_MAX_THRE
   });
 });
 
+describe("Django persistent connections (CONN_MAX_AGE)", () => {
+  const compose = (command: string, env: string[] = []) => ["services:", "  web:", "    image: app", `    command: ${command}`, "    environment:", "      DATABASE_URL: postgres://db/app", ...env.map((e) => `      ${e}`), ""].join("\n");
+
+  it("`<project>.wsgi` names <project>/settings.py; CONN_MAX_AGE = None keeps one connection per thread (1 for sync workers)", () => {
+    const m = model({ "docker-compose.yml": compose("gunicorn mysite.wsgi -w 3"), "mysite/settings.py": "# CONN_MAX_AGE = 0\nCONN_MAX_AGE = None\n" });
+    const d = m.deployments[0];
+    assert.deepEqual([d.pool?.kind, d.pool?.size.value, d.pool?.processes.value], ["django", 1, 3]);
+    assert.ok(d.files.has("mysite/settings.py"));
+  });
+
+  it("DJANGO_SETTINGS_MODULE and `from .base import *`; the env value fills env.int(...); threads from --threads", () => {
+    const files = {
+      "docker-compose.yml": compose("gunicorn config.wsgi:application -w 2 --threads 4", ["DJANGO_SETTINGS_MODULE: config.settings.production", "CONN_MAX_AGE: 120"]),
+      "config/settings/production.py": "from .base import *  # noqa\n",
+      "config/settings/base.py": 'DATABASES = {"default": env.db()}\nDATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)\n',
+    };
+    const pool = model(files).deployments[0].pool;
+    assert.deepEqual([pool?.kind, pool?.size.value, pool?.processes.value], ["django", 4, 2]);
+  });
+
+  it("CONN_MAX_AGE 0 (Django's default: closed after each request), or a value it cannot read, is no persistent pool", () => {
+    for (const settings of ["CONN_MAX_AGE = 0\n", "CONN_MAX_AGE = compute()\n", "DEBUG = False\n"]) {
+      const pool = model({ "docker-compose.yml": compose("gunicorn mysite.wsgi -w 3"), "mysite/settings.py": settings }).deployments[0].pool;
+      assert.equal(pool, undefined, settings);
+    }
+  });
+});
+
 describe("databases", () => {
   it("assumes PostgreSQL's defaults when a pool exists and nothing states the limit", () => {
     const m = model({ "service.json": serviceJson({ DB_POOL_SIZE: "5" }), "start.sh": "#!/bin/sh\nexec gunicorn app:app\n" });

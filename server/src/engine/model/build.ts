@@ -16,6 +16,7 @@ import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
 import { parseProcfile } from "../parse/procfile.ts";
 import { parsePumaRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
+import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
@@ -23,7 +24,7 @@ import { type CharSpans, type EnvLookup, parseCommandLine, parseShellScript, typ
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, type PostgresService } from "./databases.ts";
-import { type RailsDatabaseConfig, readPool } from "./pools.ts";
+import { type DjangoConnections, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies } from "./nginx.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database" | "uwsgi";
@@ -98,7 +99,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (deployment.processes.length > 0) deployments.push(deployment);
   }
   for (const deployment of deployments) {
-    const pool = readPool(deployment, railsDatabase(ctx, deployment));
+    const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment));
     if (pool) deployment.pool = pool;
   }
   const databases = findDatabases(host, paths, ctx.postgres, deployments);
@@ -702,6 +703,40 @@ function railsDatabase(ctx: Context, deployment: Deployment): RailsDatabaseConfi
   deployment.links.push({ from: process.commandAt.file, to: path, why: `Active Record reads the ${environment} section of ${path}` });
   return { path, environment, ...section };
 }
+
+/**
+ * Django's CONN_MAX_AGE for a deployment's Python web server: the settings module named by
+ * DJANGO_SETTINGS_MODULE, else `<project>.settings` for a `<project>.wsgi`/`.asgi` app (startproject's
+ * layout), read as text; a `from .base import *` it starts from is read when it does not set it.
+ */
+function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnections | undefined {
+  const process = deployment.processes.find((p) => PYTHON_WEB_SERVERS.has(p.invocation.server));
+  if (!process) return undefined;
+  const app = process.invocation.positionals.map((w) => /^([\w.]+)\.[wa]sgi(:\w+)?$/.exec(w.value)?.[1]).find((m) => m !== undefined);
+  const module = deployment.env.get("DJANGO_SETTINGS_MODULE")?.value ?? (app ? `${app}.settings` : undefined);
+  if (!module || !/^[\w.]+$/.test(module)) return undefined;
+  const dir = dirOf(process.commandAt.file);
+  const path = namedFile(ctx, dir, `${module.replace(/\./g, "/")}.py`) ?? namedFile(ctx, dir, `${module.replace(/\./g, "/")}/__init__.py`);
+  for (let file = path, hops = 0; file && hops < 3; hops++) {
+    const text = ctx.host.read(file);
+    if (text === undefined) return undefined;
+    const settings = cached(ctx, `django-settings:${file}`, () => parseDjangoSettings(text, file as string));
+    const expr = settings.connMaxAge;
+    if (expr) {
+      const env = lookupIn(deployment.env);
+      const seconds = expr.none ? { value: null, origin: "stated" as const, at: { file, ...expr.span } } : settingNumber(expr, file, env);
+      if (!seconds) return undefined;
+      deployment.files.add(file);
+      deployment.links.push({ from: process.commandAt.file, to: file, why: `Django's settings module ${module} sets CONN_MAX_AGE` });
+      return { path: file, connMaxAge: seconds };
+    }
+    const base = settings.starImports.find((m) => m.startsWith(".") && !m.startsWith(".."));
+    file = base ? existing(ctx, join(dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`)) ?? namedFile(ctx, dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`) : undefined;
+  }
+  return undefined;
+}
+
+const PYTHON_WEB_SERVERS: ReadonlySet<string> = new Set(["gunicorn", "uvicorn", "daphne", "hypercorn", "uwsgi", "granian"]);
 
 const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "rails", "sidekiq", "unicorn"]);
 

@@ -10,7 +10,7 @@ import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import type { Fact } from "../types.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
-export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq";
+export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq" | "django";
 
 export interface PoolEnvName {
   name: string;
@@ -43,7 +43,7 @@ export const POOL_ENV: readonly PoolEnvName[] = [
 ];
 
 /** Documented defaults, used only when a deployment is known to use a database but sets no size. */
-export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy">, { value: number; by: string; source: Source }> = {
+export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy" | "django">, { value: number; by: string; source: Source }> = {
   // Rails' generated config/database.yml: pool: ENV.fetch("RAILS_MAX_THREADS") { 5 }
   activerecord: { value: 5, by: "Rails", source: SOURCES.railsDatabaseYmlPool },
   // Sidekiq 7: "Sidekiq's default concurrency has been reduced from 10 to 5."
@@ -79,8 +79,15 @@ export interface RailsDatabaseConfig {
   url?: SettingExpr;
 }
 
-/** The pool of a deployment's processes, from its environment, its servers and database.yml. Undefined when nothing says there is one. */
-export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig): Pool | undefined {
+/** Django's CONN_MAX_AGE as the deployment's settings module sets it (model/build.ts finds the module). */
+export interface DjangoConnections {
+  path: string;
+  /** Seconds a connection is kept; null for None (kept without limit). */
+  connMaxAge: Fact<number | null>;
+}
+
+/** The pool of a deployment's processes, from its environment, its servers, database.yml and Django's settings. Undefined when nothing says there is one. */
+export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, django?: DjangoConnections): Pool | undefined {
   const process = deployment.processes[0];
   const server = process?.invocation.server;
   const usesDatabase = rails !== undefined || [...deployment.env.keys()].some((k) => DATABASE_ENV.test(k));
@@ -121,6 +128,18 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig): P
       sizeName: sqlSize?.name,
       overflow: sqlOverflow?.fact,
       overflowName: sqlOverflow?.name,
+      perProcess: true,
+      ...processCount(process),
+    };
+  }
+
+  // Django with persistent connections (CONN_MAX_AGE > 0 or None): "each thread maintains its own connection".
+  if (django && process && (django.connMaxAge.value === null || django.connMaxAge.value > 0)) {
+    const threads = process.threads;
+    return {
+      kind: "django",
+      size: threads ? { ...threads } : { value: 1, origin: "default", by: process.invocation.server },
+      sizeName: "threads",
       perProcess: true,
       ...processCount(process),
     };
