@@ -198,3 +198,14 @@ describe("compose: reading service by service equals reading the whole file", ()
     assert.ok(byService >= 5, `only ${byService} corpus files were read service by service`);
   });
 });
+
+describe("compose parsed service by service agrees with the whole parse", () => {
+  test("a `- item` line at column 0 after the services (a `---` typed mid-line) is an error either way", () => {
+    const text = "services:\n  web:\n    image: example/web\n  nginx:\n    image: nginx:1.27\n    volumes:\n      ---\n- ./nginx/nginx.conf:/etc/nginx/nginx.conf:ro\n";
+    const session = new AuditSession();
+    session.update("docker-compose.yml", text);
+    const fresh = audit(memoryHost({ "docker-compose.yml": text }));
+    assert.ok(fresh.findings.some((f) => f.rule === "parse/error"));
+    assert.deepStrictEqual(session.audit(), fresh);
+  });
+});

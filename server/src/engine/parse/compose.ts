@@ -136,6 +136,8 @@ function serviceChunks(text: string): ServiceLayout | undefined {
     const depth = line.length - content.length;
     if (content.trim() !== "" && !content.startsWith("#")) {
       if (depth === 0) {
+        // Only a top-level key ends the block; a `- item` there would continue `services:` as a list in the whole file.
+        if (!/^[^\s\-?:#][^:]*:(\s|$)/.test(content)) return undefined;
         blockEnd = lineStart;
         break;
       }
