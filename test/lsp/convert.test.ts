@@ -69,6 +69,14 @@ describe("lsp conversion", () => {
     assert.equal(change.textDocument.version, 3);
     assert.equal(applyEdits(texts["a.sh"], change.edits), "ONE\ntwo\nTHREE\n");
   });
+
+  it("fix-all keeps two insertions at one point, in order, and makes a repeated edit once", () => {
+    const insert = (newText: string) => ({ title: newText, safe: true, edits: [{ file: "a.sh", start: 0, end: 0, newText }] });
+    const diags = toDiagnostics([finding(0, 3, [insert("A;")]), finding(0, 3, [insert("B;")]), finding(4, 7, [insert("A;")])], ctx).get("a.sh") ?? [];
+    const change = fixAll("file:///ws/a.sh", diags, () => 3)?.edit?.documentChanges?.[0];
+    assert.ok(change && "edits" in change);
+    assert.equal(applyEdits(texts["a.sh"], change.edits), `A;B;${texts["a.sh"]}`);
+  });
 });
 
 describe("lsp workspace host", () => {

@@ -161,10 +161,15 @@ function before(a: { line: number; character: number }, b: { line: number; chara
 function overlaps(a: Range, b: Range): boolean {
   const aEmpty = !before(a.start, a.end);
   const bEmpty = !before(b.start, b.end);
-  if (aEmpty && bEmpty) return !before(a.start, b.start) && !before(b.start, a.start);
+  // Two insertions at one point do not conflict: LSP applies them in array order.
+  if (aEmpty && bEmpty) return false;
   if (aEmpty) return !before(a.start, b.start) && before(a.start, b.end);
   if (bEmpty) return !before(b.start, a.start) && before(b.start, a.end);
   return before(a.start, b.end) && before(b.start, a.end);
+}
+
+function sameEdit(a: TextEdit, b: TextEdit): boolean {
+  return a.newText === b.newText && !before(a.range.start, b.range.start) && !before(b.range.start, a.range.start) && !before(a.range.end, b.range.end) && !before(b.range.end, a.range.end);
 }
 
 /**
@@ -184,6 +189,8 @@ export function fixAll(
     const fix = data.fixes.find((f) => f.safe && Object.keys(f.edits).every((u) => u === uri));
     const edits = fix?.edits[uri];
     if (!fix || !edits || edits.length === 0) continue;
+    // The same edit offered by two diagnostics is made once.
+    if (edits.every((e) => taken.some((t) => sameEdit(e, t)))) continue;
     if (edits.some((e) => taken.some((t) => overlaps(e.range, t.range)))) continue;
     if (edits.some((e, i) => edits.some((o, j) => i < j && overlaps(e.range, o.range)))) continue;
     taken.push(...edits);
@@ -206,7 +213,9 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
       end: idx.offset(e.range.end.line, e.range.end.character),
       newText: e.newText,
     }))
-    .sort((a, b) => b.start - a.start || b.end - a.end);
+    .map((e, index) => ({ ...e, index }))
+    // From the end backwards; insertions at one point in reverse, so that they appear in array order.
+    .sort((a, b) => b.start - a.start || b.end - a.end || b.index - a.index);
   let out = text;
   for (const e of withOffsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
   return out;

@@ -26,7 +26,9 @@ export default defineRule({
         "gevent, gthread) `--timeout` does not bound a request (it only kills a worker that stops answering gunicorn's " +
         "heartbeat), so Headroom compares only a stated `--timeout` there, as the request length the deployment expects. " +
         "The nginx side is compared per location that proxies to the deployment, with nginx's inheritance " +
-        "(http → server → location). The fix sets `proxy_read_timeout` in that location to the worker timeout; on App " +
+        "(http → server → location); since the worker timeout is one per process, a deployment is reported only when every " +
+        "location that reaches it gives up earlier (a `/reports` location at 120 s covers a 120 s timeout even if `/` keeps " +
+        "60 s). The fix sets `proxy_read_timeout` in each such location to the worker timeout; on App " +
         "Runner, whose 120 s cannot be raised, it lowers `--timeout` to 120. The opposite mismatch (gunicorn's default 30 s " +
         "behind a proxy that waits longer) is gunicorn/timeout-default-behind-long-proxy.",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("            proxy_read_timeout 30s;\n") },
@@ -48,9 +50,13 @@ export default defineRule({
             ? `gunicorn lets a sync worker work on one request for up to ${seconds(timeout.value)} (--timeout ${timeout.value}${timeout.origin === "default" ? ", its default" : ""})`
             : `gunicorn's --timeout ${timeout.value} says requests may run ${seconds(timeout.value)} (for ${kind} workers it only kills a worker that stops answering, not a slow request)`;
         const timeoutRelated: RelatedInfo[] = timeout.at ? [{ at: timeout.at, message: timeout.origin === "stated" ? `gunicorn --timeout ${timeout.value}` : "gunicorn started here without --timeout: 30 s" }] : [];
-        for (const front of frontsOf(model, deployment)) {
+        const fronts = frontsOf(model, deployment);
+        // gunicorn's timeout is one per process, not per route: where some nginx location already waits as long, the
+        // timeout serves that route, and the shorter ones are that route's choice.
+        const longestNginx = Math.max(...fronts.map((f) => (f.kind === "nginx" ? f.readTimeout.value : 0)));
+        for (const front of fronts) {
           const wait = front.readTimeout;
-          if (wait.value >= timeout.value || !wait.at) continue;
+          if (wait.value >= timeout.value || !wait.at || (front.kind === "nginx" && longestNginx >= timeout.value)) continue;
           if (front.kind === "apprunner") {
             if (!timeout.at || timeout.origin !== "stated") continue;
             const fix = replaceNumber(timeout, wait.value, `Lower --timeout to App Runner's ${wait.value}`, text);
