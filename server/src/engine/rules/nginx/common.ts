@@ -1,6 +1,7 @@
 // Helpers shared by the nginx rules: which proxies to look at, how to describe their backends,
 // and edits that add directives the way a person would (own line, block's indentation).
 import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
+import { proxyClientCapacity } from "../../model/budget.ts";
 import type { NginxProxy } from "../../model/nginx.ts";
 import { optionValue } from "../../parse/servers.ts";
 import { effectiveWorkerClass, gunicornSetting, workerKind } from "../gunicorn/settings.ts";
@@ -144,10 +145,8 @@ function processConcurrency(deployment: Deployment, process: ServerProcess): { v
 
 /** nginx's client capacity when proxying, and the backends' concurrency above it: nginx/capacity-below-clients' finding. */
 export function capacityShortfall(model: DeploymentModel, proxy: NginxProxy): { capacity: number; demand: ProxyDemand } | undefined {
-  const processes = proxy.workerProcesses.value;
-  const connections = proxy.workerConnections.value;
-  if (processes === "auto" || !Number.isFinite(processes) || !Number.isFinite(connections)) return undefined;
+  const capacity = proxyClientCapacity(proxy).total;
+  if (capacity === undefined || !Number.isFinite(capacity)) return undefined;
   const demand = backendDemand(model, proxy);
-  const capacity = Math.floor((processes * connections) / 2);
   return demand && capacity < demand.clients ? { capacity, demand } : undefined;
 }
