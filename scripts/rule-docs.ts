@@ -47,7 +47,7 @@ ${files(meta.docs.good)}
 
 ## Sources
 
-${meta.sources.map((s) => `- [${s.title}](${s.url}): ${s.says}`).join("\n")}
+${meta.sources.length > 0 ? meta.sources.map((s) => `- [${s.title}](${s.url}): ${s.says}`).join("\n") : "None: this rule uses no numbers."}
 
 <!-- generated from server/src/engine/rules by \`npm run docs\`; do not edit by hand -->
 `;

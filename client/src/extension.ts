@@ -61,6 +61,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     diagnosticCollectionName: "headroom",
     // Machine-scoped, so a workspace's own settings cannot widen what its symlinks may read.
     initializationOptions: { allowedPaths: vscode.workspace.getConfiguration("headroom").get<string[]>("allowedPaths", []) },
+    // Tells the server when a headroom.* setting changes; it then reads them (workspace/configuration).
+    synchronize: { configurationSection: "headroom" },
   };
   client = new LanguageClient("headroom", "Headroom", serverOptions, clientOptions);
 

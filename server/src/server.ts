@@ -83,6 +83,12 @@ let host: ServerHost | undefined;
 let watching = false;
 /** Folders outside the root that workspace symlinks may lead to: the client's headroom.allowedPaths. */
 let allowedDirs: string[] = [];
+/** The client can answer workspace/configuration: the `headroom.*` settings are read from it. */
+let canReadSettings = false;
+/** The editor's `headroom.*` settings (headroom.yml's keys; headroom.yml wins key by key). */
+let settings: unknown;
+/** Settings problems last shown, so the same message is not repeated on every audit. */
+let shownSettingsProblems = "";
 let timer: NodeJS.Timeout | undefined;
 /** How long the last audit took; decides the debounce. */
 let lastAuditMs = Number.POSITIVE_INFINITY;
@@ -176,13 +182,14 @@ function runAudit(): AuditRun | undefined {
   let result: AuditResult;
   const started = performance.now();
   try {
-    result = loadEngine().audit(recHost, {}, parses);
+    result = loadEngine().audit(recHost, { settings }, parses);
   } catch (err) {
     logError("audit", err);
     return undefined;
   } finally {
     lastAuditMs = performance.now() - started;
   }
+  reportSettingsProblems(result.configProblems);
   const open = openDocs();
   const urls = docsUrls();
   const uriOf = (file: string): string => open.get(file)?.uri ?? pathToFileURL(join(base, file)).href;
@@ -294,6 +301,24 @@ async function applyReportedFix(arg: unknown): Promise<{ applied: boolean; reaso
   return { applied: response.applied, ...(response.failureReason ? { reason: response.failureReason } : {}) };
 }
 
+function reportSettingsProblems(problems: AuditResult["configProblems"]): void {
+  const text = problems.map((p) => `headroom.${p.key}: ${p.message}`).join("; ");
+  if (text === shownSettingsProblems) return;
+  shownSettingsProblems = text;
+  if (text) void connection.window.showWarningMessage(`Headroom settings: ${text}`);
+}
+
+/** Reads the `headroom.*` settings from the client, then re-audits. */
+async function refreshSettings(): Promise<void> {
+  if (!canReadSettings) return;
+  try {
+    settings = await connection.workspace.getConfiguration({ section: "headroom", ...(root ? { scopeUri: pathToFileURL(root).href } : {}) });
+  } catch (err) {
+    logError("read settings", err);
+  }
+  schedule();
+}
+
 function schedule(): void {
   if (timer) clearTimeout(timer);
   timer = setTimeout(
@@ -324,6 +349,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     if (!root && params.rootPath) root = params.rootPath;
     watching = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     allowedDirs = allowedPathsOption(params.initializationOptions);
+    canReadSettings = params.capabilities.workspace?.configuration === true;
   } catch (err) {
     logError("initialize", err);
   }
@@ -345,9 +371,12 @@ connection.onInitialized(
         .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*" }] })
         .catch((err: unknown) => logError("register watcher", err));
     }
-    if (root) schedule();
+    if (canReadSettings) void refreshSettings();
+    else if (root) schedule();
   }),
 );
+
+connection.onDidChangeConfiguration(guard("didChangeConfiguration", undefined, () => void refreshSettings()));
 
 function isRelevant(uri: string): boolean {
   const rel = relOfUri(uri);

@@ -60,6 +60,7 @@ describe("VS Code extension package (.vsix)", () => {
       assert.ok(entries.includes(name), `${name} missing from ${entries.join(", ")}`);
     }
     assert.ok(entries.includes("extension/syntaxes/nginx.tmLanguage.json"), "the nginx grammar the manifest points at");
+    assert.ok(entries.includes("extension/schemas/headroom.schema.json"), "the headroom.yml schema the manifest points at");
     assert.ok(
       entries.some((e) => e.startsWith("extension/docs/rules/")),
       "rule docs",

@@ -29,4 +29,6 @@ export interface AuditResult {
   deployments: Array<{ id: string; name: string; files: string[] }>;
   /** The model the rules ran on: the audit report (report/summary.ts) draws its numbers from it. */
   model: DeploymentModel;
+  /** Problems in the editor settings (no file to point at): `key` is the setting, e.g. `rules.foo`. */
+  configProblems: Array<{ key: string; message: string }>;
 }

@@ -1,58 +1,92 @@
-// The one entry point every front end calls: files → model → rules → findings.
+// The one entry point every front end calls: files (+ headroom.yml) → model → rules → findings.
+import picomatch from "picomatch";
 import type { AuditResult, RuleInfo, WorkspaceHost } from "./api.ts";
 import { withSizeLimits } from "./limits.ts";
+import { CONFIG_FILE, type ConfigProblem, emptyConfig, type HeadroomConfig, mergeConfigs, readConfigFile, readConfigSettings } from "./config.ts";
 import { buildModel, fileKind } from "./model/build.ts";
+import { applyConfiguredFacts } from "./model/configured.ts";
 import type { ParseCache } from "./parse-cache.ts";
 import { docsUrl, type Report } from "./rules/define.ts";
-import { ALL_RULES } from "./rules/index.ts";
-import type { Finding, ParseProblem, Severity } from "./types.ts";
+import { ALL_RULES, ENGINE_RULES } from "./rules/index.ts";
+import configInvalid from "./rules/config/invalid.ts";
+import type { Finding, ParseProblem } from "./types.ts";
 
-export interface AuditConfig {
-  /** Per-rule severity override, or "off". */
-  rules?: Record<string, Severity | "off">;
+export interface AuditOptions {
+  /** The editor's `headroom.*` settings (same keys as headroom.yml; headroom.yml wins key by key). */
+  settings?: unknown;
 }
-
-export const RULES: RuleInfo[] = ALL_RULES.map((r) => ({ id: r.meta.id, summary: r.meta.summary, severity: r.meta.severity, docsUrl: docsUrl(r.meta.id) }));
 
 export const PARSE_ERROR_RULE = "parse/error";
 
+export const RULES: RuleInfo[] = [...ALL_RULES.map((r) => r.meta), ...ENGINE_RULES].map((m) => ({ id: m.id, summary: m.summary, severity: m.severity, docsUrl: docsUrl(m.id) }));
+
+/** Every id a configuration or a suppression may name. */
+export const KNOWN_RULE_IDS: ReadonlySet<string> = new Set([...RULES.map((r) => r.id), PARSE_ERROR_RULE]);
+
+/** Files the audit reads: deployment files and headroom.yml at the root. */
 export function isDeploymentFile(path: string): boolean {
-  return fileKind(path) !== undefined;
+  return path === CONFIG_FILE || fileKind(path) !== undefined;
+}
+
+/** The configuration in effect: headroom.yml (read through the host) over the editor settings. */
+export function loadConfig(host: WorkspaceHost, settings?: unknown): { config: HeadroomConfig; problems: ConfigProblem[] } {
+  const fromSettings = settings === undefined ? { config: emptyConfig(), problems: [] } : readConfigSettings(settings, KNOWN_RULE_IDS);
+  const text = host.read(CONFIG_FILE);
+  const fromFile = text === undefined ? { config: emptyConfig(), problems: [] } : readConfigFile(text, KNOWN_RULE_IDS);
+  return { config: mergeConfigs(fromSettings.config, fromFile.config), problems: [...fromSettings.problems, ...fromFile.problems] };
 }
 
 /** `parses`: a cache the caller keeps between audits (see AuditSession); without one, every file is parsed. */
-export function audit(workspace: WorkspaceHost, config: AuditConfig = {}, parses?: ParseCache): AuditResult {
+export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, parses?: ParseCache): AuditResult {
   const problems: ParseProblem[] = [];
   const host = withSizeLimits(workspace, problems);
-  const paths = host.list().filter(isDeploymentFile).sort();
+  const { config, problems: configProblems } = loadConfig(host, options.settings);
+  const included = pathFilter(config);
+  const paths = host.list().filter((p) => p !== CONFIG_FILE && isDeploymentFile(p) && included(p)).sort();
   parses?.startAudit();
   const model = buildModel(host, paths, problems, parses);
+  configProblems.push(...applyConfiguredFacts(model, config));
 
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const add = (finding: Finding) => {
+    const setting = config.rules.get(finding.rule)?.value;
+    if (setting === "off") return;
+    if (setting) finding.severity = setting;
     const key = `${finding.rule}|${finding.at.file}|${finding.at.start}|${finding.message}`;
     if (seen.has(key)) return;
     seen.add(key);
     findings.push(finding);
   };
   for (const problem of problems) add({ rule: PARSE_ERROR_RULE, severity: problem.severity, message: problem.message, at: problem.at, related: [], fixes: [] });
+  // Settings problems have no file: the language server shows them as a message (AuditResult.configProblems).
+  for (const problem of configProblems) {
+    if (problem.at) add({ rule: configInvalid.id, severity: configInvalid.severity, message: problem.message, at: problem.at, related: [], fixes: [] });
+  }
   for (const rule of ALL_RULES) {
-    const setting = config.rules?.[rule.meta.id];
-    if (setting === "off") continue;
-    const severity = setting ?? rule.meta.severity;
+    if (config.rules.get(rule.meta.id)?.value === "off") continue;
     rule.check({
       model,
+      config,
       text: (file) => host.read(file),
-      report: (r: Report) => add({ rule: rule.meta.id, severity, message: r.message, at: r.at, related: r.related ?? [], fixes: r.fixes ?? [], ...(r.deployment ? { deployment: r.deployment.id } : {}) }),
+      report: (r: Report) => add({ rule: rule.meta.id, severity: rule.meta.severity, message: r.message, at: r.at, related: r.related ?? [], fixes: r.fixes ?? [], ...(r.deployment ? { deployment: r.deployment.id } : {}) }),
     });
   }
   findings.sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule)));
-  const filesRead = paths.filter((p) => host.read(p) !== undefined);
+  const filesRead = [...(host.read(CONFIG_FILE) !== undefined ? [CONFIG_FILE] : []), ...paths.filter((p) => host.read(p) !== undefined)];
   return {
     findings,
     filesRead,
     deployments: model.deployments.map((d) => ({ id: d.id, name: d.name, files: [...d.files].sort() })),
     model,
+    configProblems: configProblems.filter((p) => !p.at).map((p) => ({ key: p.key, message: p.message })),
   };
+}
+
+/** include (none: everything) minus ignore, as path globs relative to the root. */
+function pathFilter(config: HeadroomConfig): (path: string) => boolean {
+  const matcher = (globs: string[]) => (globs.length === 0 ? undefined : picomatch(globs, { dot: true }));
+  const include = matcher(config.include.map((g) => g.value));
+  const ignore = matcher(config.ignore.map((g) => g.value));
+  return (path) => (!include || include(path)) && !ignore?.(path);
 }

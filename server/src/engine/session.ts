@@ -2,7 +2,7 @@
 // audit re-parses only the files (and compose services) whose text changed. Results are those of
 // a fresh `audit()` of the same files; test/unit/session.test.ts checks it after random edits.
 import type { AuditResult, WorkspaceHost } from "./api.ts";
-import { type AuditConfig, audit } from "./audit.ts";
+import { type AuditOptions, audit } from "./audit.ts";
 import { ParseCache } from "./parse-cache.ts";
 
 export class AuditSession {
@@ -19,8 +19,8 @@ export class AuditSession {
     this.files.delete(path);
   }
 
-  audit(config: AuditConfig = {}): AuditResult {
+  audit(options: AuditOptions = {}): AuditResult {
     const host: WorkspaceHost = { list: () => [...this.files.keys()], read: (path) => this.files.get(path) };
-    return audit(host, config, this.parses);
+    return audit(host, options, this.parses);
   }
 }

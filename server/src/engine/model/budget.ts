@@ -58,10 +58,13 @@ export function proxyClientCapacity(proxy: NginxProxy): { perWorker: number; wor
   return { perWorker, workers, total: workers * perWorker };
 }
 
-/** "3 instances x 5 gunicorn workers x (DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70)": how a share is computed, in words. */
+/** "3 instances x 5 gunicorn workers x (DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70)": how a share is computed, in words (autoscaling max when configured). */
 export function shareFormula(share: PoolShare): string {
   const parts: string[] = [];
-  if (share.deployment.instances.value !== 1) parts.push(`${share.deployment.instances.value} instances`);
+  const { instances } = share.deployment;
+  // A configured instance count is headroom.yml's autoscaling max: say so, even when it is 1.
+  if (instances.origin === "configured") parts.push(`autoscaling max ${instances.value} instance${instances.value === 1 ? "" : "s"}`);
+  else if (instances.value !== 1) parts.push(`${instances.value} instances`);
   parts.push(`${share.pool.processes.value} ${share.pool.processLabel}`);
   parts.push(perProcessText(share.pool));
   return parts.join(" x ");

@@ -43,12 +43,17 @@ export interface Deployment {
   /** Every file that feeds this deployment: a change to any re-checks it. */
   files: Set<string>;
   links: Link[];
+  /** Instances that can run at once; origin "configured" when it is headroom.yml's autoscaling max (facts.max_instances). */
   instances: Fact<number>;
   cpus?: Fact<number>;
   memoryMiB?: Fact<number>;
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */
   reservations?: { cpus?: Fact<number>; memoryMiB?: Fact<number> };
   env: Map<string, Fact<string>>;
+  /** Resident memory of one worker process, in MiB: only from configuration (facts.worker_memory_mib). */
+  workerMemoryMiB?: Fact<number>;
+  /** Users expected at the same time: only from configuration (facts.concurrent_users). */
+  concurrentUsers?: Fact<number>;
   processes: ServerProcess[];
   /** The database connection pool each of its processes opens (model/pools.ts), when known. */
   pool?: Pool;

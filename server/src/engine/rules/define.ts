@@ -1,5 +1,6 @@
 // A rule is metadata (the catalogue: docs pages are generated from it) plus a check over the
 // deployment model. `check` does no I/O; it reads file text only through `text()` to build fixes.
+import type { HeadroomConfig } from "../config.ts";
 import type { Source } from "../knowledge/sources.ts";
 import type { Deployment, DeploymentModel } from "../model/types.ts";
 import type { Fix, RelatedInfo, Severity, SourceRef } from "../types.ts";
@@ -31,6 +32,12 @@ export interface Report {
 
 export interface RuleContext {
   model: DeploymentModel;
+  /**
+   * headroom.yml merged over the editor's settings. Configured facts are already in the model
+   * (database.maxConnections, deployment.instances, deployment.workerMemoryMiB and
+   * deployment.concurrentUsers, with origin "configured"): read them there; this is for anything else.
+   */
+  config: HeadroomConfig;
   /** The text of a workspace file (for computing edits); undefined if unreadable. */
   text(file: string): string | undefined;
   report(finding: Report): void;
@@ -43,6 +50,14 @@ export interface Rule {
 
 export function defineRule(rule: Rule): Rule {
   return rule;
+}
+
+/**
+ * A rule the audit reports itself (configuration and suppression problems): metadata for the
+ * catalogue and docs, no `check` over the model. Its `sources` may be empty: it uses no numbers.
+ */
+export function defineEngineRule(meta: RuleMeta): RuleMeta {
+  return meta;
 }
 
 export const DOCS_BASE = "https://github.com/headroom-dev/headroom/blob/main/docs/rules/";

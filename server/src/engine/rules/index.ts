@@ -1,5 +1,6 @@
 // The rule registry: the catalogue, in the order docs list them.
-import type { Rule } from "./define.ts";
+import type { Rule, RuleMeta } from "./define.ts";
+import configInvalid from "./config/invalid.ts";
 import dbConnectionsExceedMax from "./db/connections-exceed-max.ts";
 import dbPumaThreadsExceedPool from "./db/puma-threads-exceed-pool.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
@@ -62,3 +63,6 @@ export const ALL_RULES: Rule[] = [
   nginxCapacityBelowClients,
   configConflictingValues,
 ];
+
+/** Rules the audit reports itself (configuration, suppressions): in the catalogue, without a check. */
+export const ENGINE_RULES: RuleMeta[] = [configInvalid];

@@ -31,7 +31,9 @@ export default defineRule({
         "SIDEKIQ_CONCURRENCY or `sidekiq -c`), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
         "(CONN_MAX_AGE above 0: one per thread) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes. The limit from a postgres service's `-c max_connections=N` or a postgresql.conf. " +
-        "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so.",
+        "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
+        "for a managed database, set the real limit in headroom.yml (`facts: { max_connections: N }`) and, when the service " +
+        "autoscales, its maximum instance count (`facts: { max_instances: N }`): the budget is then autoscaling max x processes x pool.",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers ${GUNICORN_WORKERS:-5} -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
         "service.json":
@@ -70,7 +72,9 @@ export default defineRule({
 function limitNote(database: Database): string {
   const max = database.maxConnections;
   const limit =
-    max.origin === "assumed"
+    max.origin === "configured"
+      ? `max_connections ${max.value} (configured in ${max.at?.file ?? "the editor settings"})`
+      : max.origin === "assumed"
       ? `max_connections ${max.value} (assumed: PostgreSQL's default, nothing in the workspace states the limit)`
       : max.origin === "default"
         ? `max_connections ${max.value} (PostgreSQL's default)`
@@ -99,7 +103,8 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     add(pool.processes, `${name}${pool.processes.value} ${pool.processLabel} per instance, each opens its own pool`);
     add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
-    add(s.deployment.instances, `${name}${s.deployment.instances.value} instances, each with its own processes and pools`);
+    const { instances } = s.deployment;
+    add(instances, `${name}${instances.origin === "configured" ? "autoscaling max " : ""}${instances.value} instances, each with its own processes and pools`);
   }
   add(database.maxConnections, `max_connections ${database.maxConnections.value}`);
   add(database.reserved, `${database.reserved.value} connections reserved for superusers`);
