@@ -28,7 +28,7 @@ export default defineRule({
         "(OOM) or the instance swaps, and latency collapses (the seed incident: 1 GB instances swapping at peak). Puma documents " +
         "\"~512MB-1GB per worker\" and Headroom uses the low end, 512 MiB; for Python servers no project documents a figure, so Headroom " +
         "assumes 150 MiB per worker (a framework app after its imports) and says so in the message: measure yours (RSS of one worker " +
-        "under load) before acting. A single worker is never reported: if one process does not fit, the estimate is what is wrong. Threads are not multiplied in: they share their process's memory. The unsafe fix lowers the " +
+        "under load) and set it as `facts.worker_memory_mib` in headroom.yml, which replaces the assumption. A single worker is never reported: if one process does not fit, the estimate is what is wrong. Threads are not multiplied in: they share their process's memory. The unsafe fix lowers the " +
         "workers to what fits.",
       bad: {
         "docker-compose.yml":
@@ -46,14 +46,20 @@ export default defineRule({
       if (!memory || memory.value <= 0) continue;
       for (const process of deployment.processes) {
         const server = process.invocation.server;
-        const perWorker = ASSUMED_WORKER_MIB[server];
+        // headroom.yml's facts.worker_memory_mib (a measured figure) replaces the assumption.
+        const configured = deployment.workerMemoryMiB;
+        const perWorker = configured?.value ?? ASSUMED_WORKER_MIB[server];
         if (!PROCESS_SERVERS.has(server) || perWorker === undefined) continue;
         const workers = Math.max(1, process.workers.value);
         const total = workers * perWorker;
         // One process over the limit says more about the assumption than about the sizing: report only what fewer workers would fix.
         if (total <= memory.value || workers === 1) continue;
         const fits = Math.max(1, Math.floor(memory.value / perWorker));
-        const basis = server === "puma" ? "Puma documents ~512MB-1GB per worker, the low end is used" : "assumed: no Python server documents a figure; measure one worker's RSS";
+        const basis = configured
+          ? `configured in ${configured.at ? "headroom.yml" : "the headroom.facts settings"}`
+          : server === "puma"
+            ? "Puma documents ~512MB-1GB per worker, the low end is used; set facts.worker_memory_mib in headroom.yml to yours"
+            : "assumed: no Python server documents a figure; measure one worker's RSS and set facts.worker_memory_mib in headroom.yml";
         const limitText = `${formatMiB(memory.value)}${memory.origin === "default" && memory.by ? ` (${memory.by}'s default)` : ""}`;
         const at = process.workers.origin !== "default" && process.workers.at ? process.workers.at : process.commandAt;
         const written = process.workers.at ? text(process.workers.at.file)?.slice(process.workers.at.start, process.workers.at.end) : undefined;
@@ -63,7 +69,10 @@ export default defineRule({
           message:
             `${workers} ${server} worker${workers === 1 ? "" : "s"} x ${perWorker} MiB (${basis}) = ${total} MiB, above the instance's ${limitText} memory limit: each worker holds its own copy of the app, so under load workers are OOM-killed or the instance swaps. ` +
             `${fits} worker${fits === 1 ? "" : "s"} fit, or raise the memory.`,
-          related: memory.at && memory.origin !== "default" ? [{ at: memory.at, message: `memory limit set here: ${formatMiB(memory.value)}` }] : [],
+          related: [
+            ...(memory.at && memory.origin !== "default" ? [{ at: memory.at, message: `memory limit set here: ${formatMiB(memory.value)}` }] : []),
+            ...(configured?.at ? [{ at: configured.at, message: `memory per worker configured here: ${configured.value} MiB` }] : []),
+          ],
           fixes: process.workers.origin !== "default" && written === String(process.workers.value) && process.workers.at ? [{ title: `Lower the workers to ${fits}`, safe: false, edits: [{ ...process.workers.at, newText: String(fits) }] }] : [],
         });
       }
