@@ -1,12 +1,15 @@
-// `headroom audit [DIR] --format text|json|html --fail-on error|warning|info|never`
+// `headroom audit [DIR] --format text|json|html|sarif|github --fail-on error|warning|info|never`
 // Exit codes: 0 nothing at or above --fail-on, 1 something was, 2 usage error or unreadable input.
 import { randomBytes } from "node:crypto";
-import { statSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
+import { renderGithub } from "./engine/report/github.ts";
 import { renderHtml } from "./engine/report/html.ts";
 import { renderJson } from "./engine/report/json.ts";
+import { renderSarif } from "./engine/report/sarif.ts";
 import { summarizeAudit } from "./engine/report/summary.ts";
 import { renderText } from "./engine/report/text.ts";
 import type { Severity } from "./engine/types.ts";
@@ -17,8 +20,11 @@ const USAGE = `Usage: headroom audit [DIR] [options]
 Reads the deployment files under DIR (default: .) together and reports sizing problems.
 
 Options:
-  --format text|json|html   output format (default: text); html is the audit report as one
-                            self-contained page (diagrams, connection budgets, findings)
+  --format text|json|html|sarif|github
+                            output format (default: text); html is the audit report as one
+                            self-contained page (diagrams, connection budgets, findings); sarif is
+                            SARIF 2.1.0 (GitHub code scanning); github prints GitHub Actions
+                            workflow commands (annotations)
   --fail-on error|warning|info|never
                             exit with 1 when a finding at or above this severity exists (default: error)
   --no-color                never colour the text output
@@ -26,6 +32,8 @@ Options:
                             by default nothing outside the audited folder is read
   -h, --help                show this help
 `;
+
+const FORMATS = ["text", "json", "html", "sarif", "github"];
 
 const RANK: Record<Severity, number> = { hint: 0, info: 1, warning: 2, error: 3 };
 
@@ -60,7 +68,7 @@ export function main(argv: string[]): number {
   if (command !== "audit") return usageError(command ? `unknown command "${command}"` : "missing command");
   if (extra.length > 0) return usageError(`unexpected argument "${extra[0]}"`);
   const format = String(values.format);
-  if (!["text", "json", "html"].includes(format)) return usageError(`--format must be text, json or html, not "${format}"`);
+  if (!FORMATS.includes(format)) return usageError(`--format must be text, json, html, sarif or github, not "${format}"`);
   const failOn = String(values["fail-on"]);
   if (!["error", "warning", "info", "never"].includes(failOn)) return usageError(`--fail-on must be error, warning, info or never, not "${failOn}"`);
 
@@ -79,10 +87,35 @@ export function main(argv: string[]): number {
     const docs = new Map(RULES.map((r) => [r.id, r.docsUrl]));
     const summary = summarizeAudit(result, read, { docsUrl: (rule) => docs.get(rule) });
     process.stdout.write(renderHtml(summary, { nonce: randomBytes(16).toString("base64"), title: basename(root) }));
+  } else if (format === "sarif" || format === "github") {
+    // CI tools resolve paths against the repository root, usually the working directory.
+    const { pathPrefix, base } = pathsFromWorkingDirectory(root);
+    process.stdout.write(
+      format === "sarif"
+        ? renderSarif(result, read, { version: headroomVersion(), rules: RULES, pathPrefix, srcRootUri: `${pathToFileURL(base).href.replace(/\/$/, "")}/` })
+        : renderGithub(result, read, { pathPrefix }),
+    );
   } else process.stdout.write(format === "json" ? renderJson(result, read) : renderText(result, read, { color: !values["no-color"] && process.stdout.isTTY === true }));
   if (failOn === "never") return 0;
   const threshold = RANK[failOn as Severity];
   return result.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;
+}
+
+/** Paths relative to the working directory when DIR is inside it, else relative to DIR. */
+function pathsFromWorkingDirectory(root: string): { pathPrefix: string | undefined; base: string } {
+  const fromCwd = relative(process.cwd(), root);
+  if (fromCwd === "") return { pathPrefix: undefined, base: root };
+  if (fromCwd.startsWith("..") || isAbsolute(fromCwd)) return { pathPrefix: undefined, base: root };
+  return { pathPrefix: fromCwd.split(sep).join("/"), base: process.cwd() };
+}
+
+/** The version in package.json, which sits next to dist/ in the package. */
+function headroomVersion(): string {
+  try {
+    return String(JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")).version);
+  } catch {
+    return "0.0.0";
+  }
 }
 
 process.exitCode = main(process.argv.slice(2));
