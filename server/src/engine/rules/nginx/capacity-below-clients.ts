@@ -30,6 +30,9 @@ export default defineRule({
         "readable bound (uvicorn workers without --limit-concurrency) and `worker_processes auto` (one per CPU of a machine " +
         "Headroom does not see) are not compared. The stock worker_connections values with no such comparison possible are " +
         "nginx/worker-connections-low's; when this rule can compare, it owns the finding and worker-connections-low stays quiet. " +
+        "When headroom.yml sets `concurrent_users` for a backend deployment (`facts.concurrent_users` or " +
+        "`facts.deployments.<name>.concurrent_users`), that expected load replaces the backend's concurrency in the comparison " +
+        "(so a backend without a readable bound is compared too), and the message says so and relates the headroom.yml line. " +
         "The fix raises worker_connections to cover twice the backends' concurrency (rounded up to a multiple of 1024); raise " +
         "worker_rlimit_nofile with it (nginx/rlimit-nofile-low).",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("worker_processes 2;\n", 2048) },
@@ -57,15 +60,22 @@ export default defineRule({
       const related: RelatedInfo[] = [];
       if (processes.origin === "stated" && processes.at) related.push({ at: processes.at, message: `worker_processes ${processes.value}` });
       related.push(...backendRelated(proxy));
+      for (const { service, users } of demand.configuredUsers) {
+        if (users.at) related.push({ at: users.at, message: `${service}: ${users.value} concurrent users configured here` });
+      }
       const setting =
         `${processes.value} worker process${processes.value === 1 ? "" : "es"}${processes.origin === "default" ? " (worker_processes is not set)" : ""} x ` +
         `worker_connections ${connections.value}${connections.origin === "default" ? " (not set: nginx's default)" : ""}`;
       report({
         at: connections.at,
         message:
-          `${setting} / 2 connections per proxied request = ${capacity} clients at once, but the backends behind this nginx serve ` +
-          `${demand.clients} requests at once (${demand.terms.join(" + ")}): nginx caps concurrency below what the app can take, ` +
-          `logs "worker_connections are not enough" and refuses clients while workers sit idle.`,
+          demand.configuredUsers.length > 0
+            ? `${setting} / 2 connections per proxied request = ${capacity} clients at once, but ${demand.clients} clients are expected ` +
+              `at once (${demand.terms.join(" + ")}): nginx caps concurrency below the expected load, ` +
+              `logs "worker_connections are not enough" and refuses the clients beyond ${capacity}.`
+            : `${setting} / 2 connections per proxied request = ${capacity} clients at once, but the backends behind this nginx serve ` +
+              `${demand.clients} requests at once (${demand.terms.join(" + ")}): nginx caps concurrency below what the app can take, ` +
+              `logs "worker_connections are not enough" and refuses clients while workers sit idle.`,
         related,
         fixes,
       });

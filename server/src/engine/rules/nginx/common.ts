@@ -5,7 +5,7 @@ import { proxyClientCapacity } from "../../model/budget.ts";
 import type { NginxProxy } from "../../model/nginx.ts";
 import { optionValue } from "../../parse/servers.ts";
 import { effectiveWorkerClass, gunicornSetting, workerKind } from "../gunicorn/settings.ts";
-import type { RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
+import type { Fact, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 
 /** worker_connections Headroom proposes: room for 2048 proxied clients per worker. */
 export const PROPOSED_WORKER_CONNECTIONS = 4096;
@@ -77,13 +77,17 @@ export function formatProcesses(value: number | "auto"): string {
  * The concurrent clients a proxy must hold for its backends, when Headroom can count them: the
  * requests the deployments behind it can serve at once, each instance's web processes x what
  * one process serves at a time (sync gunicorn 1, gthread its threads, gevent/eventlet
- * worker_connections, puma threads, uvicorn --limit-concurrency). Undefined when a backend's
- * concurrency has no bound Headroom can read (uvicorn workers without --limit-concurrency).
+ * worker_connections, puma threads, uvicorn --limit-concurrency), or the users configured as
+ * expected at once (facts.concurrent_users), which replace that count. Undefined when a backend's
+ * concurrency has no bound Headroom can read (uvicorn workers without --limit-concurrency) and
+ * no expected load is configured for it.
  */
 export interface ProxyDemand {
   clients: number;
   /** "api: 2 instances x 4 gevent workers x 1000 worker_connections", one term per deployment */
   terms: string[];
+  /** The configured expected users that replaced a backend's concurrency, by service. */
+  configuredUsers: Array<{ service: string; users: Fact<number> }>;
 }
 
 export function backendDemand(model: DeploymentModel, proxy: NginxProxy): ProxyDemand | undefined {
@@ -91,8 +95,18 @@ export function backendDemand(model: DeploymentModel, proxy: NginxProxy): ProxyD
   if (ids.length === 0) return undefined;
   let clients = 0;
   const terms: string[] = [];
+  const configuredUsers: ProxyDemand["configuredUsers"] = [];
   for (const id of ids) {
     const deployment = model.deployments.find((d) => d.id === id);
+    const users = deployment?.concurrentUsers;
+    if (deployment && users) {
+      // The people who run it know the expected load; the backends' own concurrency is only a floor.
+      const service = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
+      clients += users.value;
+      terms.push(`${service}: ${users.value} concurrent users, configured in ${users.at ? "headroom.yml" : "the headroom.facts settings"}`);
+      configuredUsers.push({ service, users });
+      continue;
+    }
     const web = deployment?.processes.filter((p) => !["celery", "sidekiq"].includes(p.invocation.server)) ?? [];
     if (!deployment || web.length === 0) return undefined;
     let perInstance = 0;
@@ -109,7 +123,7 @@ export function backendDemand(model: DeploymentModel, proxy: NginxProxy): ProxyD
     const instances = deployment.instances.value;
     terms.push(`${service}: ${instances} instance${instances === 1 ? "" : "s"} x ${parts.length > 1 ? `(${parts.join(" + ")})` : parts[0]}`);
   }
-  return { clients, terms };
+  return { clients, terms, configuredUsers };
 }
 
 /** Requests one process of a server serves at the same time, when bounded. */
