@@ -493,4 +493,33 @@ describe("real corpus, files that belong together", { skip }, () => {
       );
     }
   });
+
+  test("rinha-de-backend-2024-q1: each nginx.conf is linked to the compose service that mounts it, whose CPU cap silences worker-processes-default", (t) => {
+    const participants: Array<[name: string, service: string, cpus: number, nginxFiresAlone: boolean]> = [
+      ["1garo", "nginx", 0.15, true],
+      ["Fabricio-net8", "nginx", 0.45, true],
+      ["KitsuneSemCalda", "nginx", 0.4, false],
+      ["alissonsleal", "nginx", 0.1, true],
+      ["allissonazevedo-python", "nginx", 0.2, true],
+      ["andersonfernandes-ruby", "load_balancer", 0.1, false],
+      ["andre-gbi-aspnet", "nginx", 0.2, true],
+      ["antunesleo-python", "nginx", 0.1, true],
+    ];
+    for (const [name, service, cpus, firesAlone] of participants) {
+      const prefix = `zanfranceschi__rinha-de-backend-2024-q1__participantes__${name}__`;
+      const nginxName = readdirSync(path.join(REAL, "nginx")).find((n) => n.startsWith(prefix));
+      const files = nginxName && stack([["compose", `${prefix}docker-compose.yml`], ["nginx", nginxName]]);
+      if (!files || !nginxName) return t.skip(`${name}: stack files missing`);
+      const { model, result } = run(files, `rinha ${name}`);
+      assert.equal(model.proxies.length, 1, name);
+      const linked = model.proxies[0].service;
+      assert.equal(linked?.deployment, `compose:participantes/${name}/docker-compose.yml#${service}`, name);
+      assert.equal(linked?.cpus?.value, cpus, name);
+      assert.equal(slice(files, linked?.cpus?.at), String(cpus), name);
+      const nginxAlone = { [upstreamPath("nginx", nginxName)]: read("nginx", nginxName) };
+      const alone = run(nginxAlone, `rinha ${name} nginx alone`).result.findings.filter((f) => f.rule === "nginx/worker-processes-default").length;
+      assert.equal(alone, firesAlone ? 1 : 0, `${name}: the nginx.conf alone`);
+      assert.deepEqual(result.findings.filter((f) => f.rule === "nginx/worker-processes-default").map((f) => f.message), [], name);
+    }
+  });
 });

@@ -721,3 +721,30 @@ describe("file names: nginx configs and extensionless scripts", () => {
     assert.equal(only(alone.deployment("script:bin/docker-server")).workers.value, 2);
   });
 });
+
+describe("nginx.conf and the compose service that mounts it", () => {
+  const conf = "events {}\nhttp { server { location / { proxy_pass http://api:8000; } } }\n";
+  test("a short-syntax file mount gives the proxy that service's CPU limit, with the mount as provenance", () => {
+    const compose = 'services:\n  api:\n    image: example/api\n  lb:\n    image: nginx:1.27\n    volumes:\n      - "./nginx.conf:/etc/nginx/nginx.conf:ro"\n    deploy:\n      resources:\n        limits:\n          cpus: "0.15"\n';
+    const b = build({ "stack/docker-compose.yml": compose, "stack/nginx.conf": conf });
+    const proxy = only1(b.model.proxies);
+    assert.equal(proxy.service?.deployment, "compose:stack/docker-compose.yml#lb");
+    assert.equal(b.text(proxy.service?.mountAt), "./nginx.conf");
+    assert.equal(proxy.service?.cpus?.value, 0.15);
+    assert.equal(b.text(proxy.service?.cpus?.at), "0.15");
+    assert.equal(b.text(proxy.service?.cpus?.via?.at(-1)?.at), "./nginx.conf");
+  });
+
+  test("a long-syntax folder mount links too; a named volume, another folder or an app service mounting `.` do not", () => {
+    const longSyntax = "services:\n  proxy:\n    image: nginx\n    volumes:\n      - type: bind\n        source: ./nginx\n        target: /etc/nginx\n    cpus: 2\n";
+    const b = build({ "docker-compose.yml": longSyntax, "nginx/nginx.conf": conf });
+    assert.equal(only1(b.model.proxies).service?.cpus?.value, 2);
+    const others = "services:\n  app:\n    image: example/app\n    volumes:\n      - .:/app\n    cpus: 0.5\n  proxy:\n    image: nginx\n    volumes:\n      - data:/etc/nginx\n      - ./other:/etc/nginx/conf.d\n    cpus: 0.5\nvolumes:\n  data: {}\n";
+    assert.equal(only1(build({ "docker-compose.yml": others, "nginx.conf": conf }).model.proxies).service, undefined);
+  });
+});
+
+function only1<T>(items: T[]): T {
+  assert.equal(items.length, 1, `expected one, got ${items.length}`);
+  return items[0];
+}

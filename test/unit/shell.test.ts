@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import {
+  commandGuards,
   type EnvLookup,
   factForSlice,
   parseCommandLine,
@@ -534,5 +535,43 @@ describe("real corpus", () => {
     const w = redashServer.words.find((word) => word.value.startsWith("-w"));
     assert.ok(w);
     assert.equal(slice(redash.text, factForSlice(w, 2)), "4");
+  });
+});
+
+describe("if/case branches a command runs in", () => {
+  const guardsOf = (script: ShellScript, program: string) => {
+    const command = script.commands.find((c) => c.words[0]?.value === program);
+    assert.ok(command, `no ${program}`);
+    return commandGuards(command).map((g) => `${g.branch}: ${g.condition}`);
+  };
+  test("then/else of if and elif, nested, and case patterns", () => {
+    const text = [
+      'if [ "$DEBUG" = "true" ]; then',
+      "  exec devserver --reload",
+      "elif [ -n \"$STAGING\" ]",
+      "then",
+      "  stagingserver",
+      "else",
+      "  case \"$MODE\" in",
+      "    dev|local) localserver ;;",
+      "    *) if true; then prodserver; fi ;;",
+      "  esac",
+      "fi",
+      "after",
+    ].join("\n");
+    const script = parseShellScript(text, "start.sh");
+    assert.deepEqual(guardsOf(script, "devserver"), ['then: [ "$DEBUG" = "true" ]']);
+    assert.deepEqual(guardsOf(script, "stagingserver"), ['then: [ -n "$STAGING" ]']);
+    assert.deepEqual(guardsOf(script, "localserver"), ['else: [ -n "$STAGING" ]', "case: dev|local"]);
+    assert.deepEqual(guardsOf(script, "prodserver"), ['else: [ -n "$STAGING" ]', "case: *", "then: true"]);
+    assert.deepEqual(guardsOf(script, "after"), []);
+    const devserver = script.commands.find((c) => c.words[0]?.value === "devserver");
+    const guard = devserver?.guards?.[0];
+    assert.equal(guard && text.slice(guard.at.start, guard.at.end).trim(), '[ "$DEBUG" = "true" ];');
+  });
+
+  test("a command in `sh -c` inside a branch carries the outer branch", () => {
+    const script = parseShellScript("if [ \"$DEV\" ]; then\n  sh -c 'exec devserver'\nfi\n", "start.sh");
+    assert.deepEqual(guardsOf(script, "devserver"), ['then: [ "$DEV" ]']);
   });
 });

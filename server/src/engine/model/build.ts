@@ -20,12 +20,12 @@ import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
-import { type CharSpans, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
+import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, type PostgresService } from "./databases.ts";
 import { type DjangoConnections, type RailsDatabaseConfig, readPool } from "./pools.ts";
-import { buildProxies } from "./nginx.ts";
+import { buildProxies, linkMountingServices } from "./nginx.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database" | "uwsgi";
 
@@ -106,6 +106,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const proxies = buildProxies(host, paths.filter((p) => fileKind(p) === "nginx"), problems, deployments, parses);
   const composeFiles = new Map<string, ComposeFile>();
   for (const [key, value] of ctx.cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
+  linkMountingServices(proxies, composeFiles, deployments);
   return { deployments, databases, proxies, composeFiles };
 }
 
@@ -463,7 +464,11 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       addWordsProcesses(ctx, deployment, args, args[0]?.fact.at ?? at, dir, env, depth + 1);
       continue;
     }
-    if (recogniseServer(command.words) || findScript(ctx, command.words[0]?.value ?? "", dir)) addWordsProcesses(ctx, deployment, command.words, at, dir, env, depth);
+    if (!recogniseServer(command.words) && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
+    const before = deployment.processes.length;
+    addWordsProcesses(ctx, deployment, command.words, at, dir, env, depth);
+    const guards = commandGuards(command);
+    if (guards.length > 0) for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];
   }
 }
 

@@ -11,6 +11,7 @@ import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { loadNginxConfig, type NginxDirective, parseNginx } from "../parse/nginx.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
+import type { ComposeFile } from "../parse/compose.ts";
 import type { Deployment } from "./types.ts";
 
 export interface ProxyHeader {
@@ -83,6 +84,11 @@ export interface NginxProxy {
   upstreams: ProxyUpstream[];
   locations: ProxyLocation[];
   backends: ProxyBackend[];
+  /**
+   * The compose service that bind-mounts this nginx.conf (or its folder), by deployment id, and
+   * that service's CPU limit: `via` names the mount that links them.
+   */
+  service?: { deployment: string; mountAt: SourceRef; cpus?: Fact<number> };
 }
 
 /** nginx's time syntax ("30", "30s", "1m", "500ms", "1h 30m") in seconds; undefined if not a literal time. */
@@ -319,4 +325,29 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
     proxies.push(proxy);
   }
   return proxies;
+}
+
+/**
+ * Links each nginx.conf to the compose service whose `volumes:` bind-mount it: a source that
+ * resolves (from the compose file's folder) to the file itself, or to its folder. A file mount
+ * wins over a folder mount; among folder mounts, a service whose image names nginx.
+ */
+export function linkMountingServices(proxies: NginxProxy[], composeFiles: Map<string, ComposeFile>, deployments: Deployment[]): void {
+  const mounts: Array<{ target: string; service: string; file: string; at: SourceRef; nginxImage: boolean }> = [];
+  for (const [file, compose] of composeFiles) {
+    for (const service of compose.services.values()) {
+      for (const source of service.bindSources) {
+        const target = posix.normalize(posix.join(posix.dirname(file), source.path)).replace(/\/$/, "");
+        mounts.push({ target, service: service.name, file, at: source.at, nginxImage: /nginx/i.test(service.image?.value ?? "") });
+      }
+    }
+  }
+  for (const proxy of proxies) {
+    const rank = (m: (typeof mounts)[number]) => (m.target === proxy.root ? 2 : m.target === posix.dirname(proxy.root) && m.nginxImage ? 1 : 0);
+    const best = mounts.filter((m) => rank(m) > 0).sort((a, b) => rank(b) - rank(a))[0];
+    const deployment = best && deployments.find((d) => d.id.startsWith("compose:") && d.id.endsWith(`#${best.service}`) && d.files.has(best.file));
+    if (!deployment) continue;
+    const cpus = deployment.cpus && { ...deployment.cpus, via: [...(deployment.cpus.via ?? []), { at: best.at, note: `service ${best.service} mounts ${proxy.root}` }] };
+    proxy.service = { deployment: deployment.id, mountAt: best.at, ...(cpus ? { cpus } : {}) };
+  }
 }

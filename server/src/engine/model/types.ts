@@ -1,7 +1,7 @@
 import type { ComposeFile } from "../parse/compose.ts";
 import type { ServerInvocation } from "../parse/servers.ts";
 import type { SettingExpr } from "../parse/setting-expr.ts";
-import type { ShellWord } from "../parse/shell.ts";
+import type { ShellGuard, ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Pool } from "./pools.ts";
 import type { NginxProxy } from "./nginx.ts";
@@ -20,6 +20,8 @@ export interface ServerProcess {
   /** The workers count is computed from the machine's CPU count at start (cpu_count()). */
   workersFromCpuCount?: { at: SourceRef; formula: string };
   reload?: SourceRef;
+  /** The `if`/`case` branches of a start script the command runs in (parse/shell.ts), outermost first. */
+  guards?: ShellGuard[];
   /**
    * gunicorn's options from the deployment's GUNICORN_CMD_ARGS, parsed as its command line is:
    * they override the config file and are overridden by the command line.

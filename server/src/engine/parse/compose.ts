@@ -32,6 +32,8 @@ export interface ComposeService {
   entrypoint?: ComposeCommand;
   environment: Map<string, Fact<string>>;
   envFiles: Array<{ path: string; at: SourceRef }>;
+  /** Host paths bind-mounted into the container (`volumes:` short `./src:/dst` or long `source:`), as written. */
+  bindSources: Array<{ path: string; at: SourceRef }>;
   image?: YamlScalar;
   buildContext?: YamlScalar;
   dockerfile?: YamlScalar;
@@ -196,7 +198,7 @@ function shifted<T>(value: T, delta: number): T {
 }
 
 function readService(doc: Document.Parsed, file: string, name: string, nameSpan: Span, node: YAMLMap): ComposeService {
-  const service: ComposeService = { name, file, nameSpan, environment: new Map(), envFiles: [] };
+  const service: ComposeService = { name, file, nameSpan, environment: new Map(), envFiles: [], bindSources: [] };
   service.command = readCommand(doc, file, node, "command");
   service.entrypoint = readCommand(doc, file, node, "entrypoint");
   const image = scalar(mapGet(doc, node, "image"));
@@ -242,6 +244,17 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
     const entryNode = deref(doc, item as Node | null);
     const path = scalar(entryNode) ?? (isMap(entryNode) ? scalar(mapGet(doc, entryNode, "path")) : undefined);
     if (path) service.envFiles.push({ path: path.value, at: { file, start: path.start, end: path.end } });
+  }
+
+  const volumes = mapGet(doc, node, "volumes");
+  for (const item of isSeq(volumes) ? volumes.items : []) {
+    const entryNode = deref(doc, item as Node | null);
+    const short = scalar(entryNode);
+    const source = short ? { ...short, value: short.value.split(":")[0] } : isMap(entryNode) ? scalar(mapGet(doc, entryNode, "source")) : undefined;
+    // Only host paths: a named volume (`data:/var/lib/...`) holds no file of the workspace.
+    if (!source || !/^(\.|\/|~)/.test(source.value)) continue;
+    const start = source.start + (source.quoted ? 1 : 0);
+    service.bindSources.push({ path: source.value, at: { file, start, end: start + source.value.length } });
   }
 
   const deploy = mapGet(doc, node, "deploy");

@@ -6,6 +6,9 @@
 // - The script is read top to bottom once. A variable's value at a command is the last
 //   assignment written above it, whatever branch it sits in (`if`, `case`, a function body
 //   defined earlier); subshells and pipelines do not get scopes of their own.
+// - Each command records the `if`/`case` branches it sits in (`guards`): the condition as
+//   written and which branch (`then`, `else`, a `case` pattern), so rules can tell a command
+//   that runs only when, say, `$DEBUG` is set. Loop conditions are not recorded.
 // - Variables not assigned in the script come from `env` (the service's environment).
 // - Unset positional and special parameters (`$1`, `"$@"`, `$?`) stay as written and are
 //   listed in `unresolved`; so do variables with neither a value nor a default.
@@ -72,7 +75,27 @@ export interface ShellCommand {
   end: number;
   /** For a command nested in `sh -c "..."`/`bash -c '...'`: the outer command. */
   parent?: ShellCommand;
+  /** The `if`/`case` branches the command runs in, outermost first (those of `parent` are on it). */
+  guards?: ShellGuard[];
 }
+
+/** An `if`/`elif` condition (`[ "$DEBUG" ]`) or a `case` pattern (`dev|local`, with its `subject`) a command runs under. */
+export interface ShellGuard {
+  condition: string;
+  /** `case SUBJECT in`, as written. */
+  subject?: string;
+  at: SourceRef;
+  /** `then`: runs when the condition holds; `else`: when it does not (an `elif` chain is not negated); `case`: the pattern matched. */
+  branch: "then" | "else" | "case";
+}
+
+/** Every guard a command runs under, those of the `sh -c` commands around it included. */
+export function commandGuards(command: ShellCommand): ShellGuard[] {
+  return [...(command.parent ? commandGuards(command.parent) : []), ...(command.guards ?? [])];
+}
+
+/** An open `if` (reading its condition from `condStart` until `then`) or `case`, and the guard of the branch being read. */
+type BranchFrame = { kind: "if"; condStart?: number; guard?: ShellGuard } | { kind: "case"; subject: string; guard?: ShellGuard };
 
 export interface ShellVariable {
   value: ShellWord;
@@ -250,6 +273,7 @@ class SourceReader {
   private assignmentTokens: WordToken[] = [];
   private spanStart = -1;
   private spanEnd = -1;
+  private readonly branches: BranchFrame[] = [];
 
   constructor(
     private readonly shared: Shared,
@@ -292,19 +316,19 @@ class SourceReader {
         const top = caseStates.length - 1;
         const keyword = plainText(token);
         if (caseStates[top] === "pattern") {
-          if (keyword === "esac") caseStates.pop();
-          else {
-            this.skipCasePattern();
+          if (keyword === "esac") {
+            caseStates.pop();
+            this.closeBranch("case");
+          } else {
+            const end = this.skipCasePattern();
+            const frame = this.branches[this.branches.length - 1];
+            if (frame?.kind === "case") frame.guard = { condition: this.src.text.slice(token.start, end).trim(), subject: frame.subject, at: this.ref(token.start, end), branch: "case" };
             caseStates[top] = "body";
           }
           continue;
         }
+        if (this.onBranchKeyword(keyword, token)) continue;
         switch (keyword) {
-          case "if":
-          case "then":
-          case "else":
-          case "elif":
-          case "fi":
           case "do":
           case "done":
           case "while":
@@ -316,9 +340,10 @@ class SourceReader {
             continue;
           case "esac":
             caseStates.pop();
+            this.closeBranch("case");
             continue;
           case "case":
-            this.skipCaseHead();
+            this.branches.push({ kind: "case", subject: this.skipCaseHead() });
             caseStates.push("pattern");
             continue;
           case "for":
@@ -392,23 +417,63 @@ class SourceReader {
     if ((token.op === ";;" || token.op === ";&" || token.op === ";;&") && caseStates[top] === "body") caseStates[top] = "pattern";
   }
 
-  /** `case WORD in` */
-  private skipCaseHead(): void {
-    this.next();
+  /** `if`/`elif`/`then`/`else`/`fi`: keeps the guard of the branch being read; true when `keyword` was one of them. */
+  private onBranchKeyword(keyword: string | undefined, token: Token): boolean {
+    const frame = this.branches[this.branches.length - 1];
+    const open = frame?.kind === "if" ? frame : undefined;
+    switch (keyword) {
+      case "if":
+        this.branches.push({ kind: "if", condStart: token.end });
+        return true;
+      case "elif":
+        if (open) {
+          open.condStart = token.end;
+          open.guard = undefined;
+        }
+        return true;
+      case "then":
+        if (open?.condStart !== undefined) {
+          const condition = this.src.text.slice(open.condStart, token.start).replace(/[\s;]+$/, "").trim();
+          open.guard = { condition, at: this.ref(open.condStart, token.start), branch: "then" };
+          open.condStart = undefined;
+        }
+        return true;
+      case "else":
+        if (open?.guard) open.guard = { ...open.guard, branch: "else" };
+        return true;
+      case "fi":
+        this.closeBranch("if");
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Closes the innermost open branch of this kind (and any left open inside it by a malformed script). */
+  private closeBranch(kind: BranchFrame["kind"]): void {
+    const index = this.branches.map((frame) => frame.kind).lastIndexOf(kind);
+    if (index >= 0) this.branches.length = index;
+  }
+
+  /** `case WORD in`; returns WORD as written. */
+  private skipCaseHead(): string {
+    const subject = this.next();
+    const written = subject.kind === "word" ? this.src.text.slice(subject.start, subject.end) : "";
     let token = this.next();
     while (token.kind === "op" && token.op === "\n") token = this.next();
     if (plainText(token) !== "in") this.peeked = token;
+    return written;
   }
 
-  /** A case pattern up to its `)`. */
-  private skipCasePattern(): void {
+  /** A case pattern up to its `)`; returns where the pattern ends (before the `)`). */
+  private skipCasePattern(): number {
     for (;;) {
       const token = this.next();
       if (token.kind === "eof") {
         this.peeked = token;
-        return;
+        return token.start;
       }
-      if (token.kind === "op" && token.op === ")") return;
+      if (token.kind === "op" && token.op === ")") return token.start;
     }
   }
 
@@ -494,6 +559,8 @@ class SourceReader {
     }
     const command: ShellCommand = { words, assignments, exec, wrappers, start: span.start, end: span.end };
     if (this.parent) command.parent = this.parent;
+    const guards = this.branches.flatMap((frame) => frame.guard ?? []);
+    if (guards.length > 0) command.guards = guards;
     this.shared.commands.push(command);
     this.readNestedScript(command, wordTokens);
   }

@@ -1,8 +1,14 @@
 // Whether a deployment is meant for development. Rules about development settings (--reload,
 // debug flags, a dev Dockerfile) stay quiet there, and all share this one test.
 import type { Deployment } from "../model/types.ts";
+import type { ShellGuard } from "../parse/shell.ts";
 
-const DEV_WORD = /(^|[-_.])(dev|devel|develop|development|local)([-_.]|$)/i;
+// `reload` too: a script named for reloading (tiangolo's start-reload.sh next to its start.sh) is the development one.
+const DEV_WORD = /(^|[-_.])(dev|devel|develop|development|local|reload)([-_.]|$)/i;
+/** A debug/development switch in a shell condition: `$DEBUG`, `$CTFD_DEBUG`, `"$ENV" = development`, a `dev|local)` pattern. */
+const DEV_SWITCH = /(^|[^a-z0-9])(debug|dev|devel|develop|development|local|reload)([^a-z0-9]|$)/i;
+/** `[ -z "$DEBUG" ]`, `! ...`, `!=`: the condition holds when the switch is off. */
+const NEGATED = /(^|\s)(!|-z)(\s|$)|!=/;
 
 /** True when a path segment (a folder, or a file name without its YAML extension) says dev or local. */
 export function isDevPath(path: string): boolean {
@@ -19,4 +25,17 @@ export function isDevDeployment(deployment: Deployment, commandFile?: string): b
   const paths = [...deployment.files].filter((f) => /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i.test(f));
   if (commandFile) paths.push(commandFile);
   return paths.some(isDevPath);
+}
+
+/**
+ * A command that runs only when a debug/development switch is on: in the `then` branch of a test of
+ * such a variable or value (the `else` branch of a negated one), or under a `case` pattern naming
+ * it. What the switch is set to at run time is not evaluated.
+ */
+export function runsOnlyInDevelopment(guards: ShellGuard[] | undefined): boolean {
+  return (guards ?? []).some((guard) => {
+    if (!DEV_SWITCH.test(guard.condition)) return false;
+    if (guard.branch === "case") return true;
+    return (guard.branch === "then") !== NEGATED.test(guard.condition);
+  });
 }

@@ -18,7 +18,9 @@ export default defineRule({
         "worker_processes defaults to 1: one process, on one CPU, handles every connection, and worker_connections is a per-worker " +
         "limit, so one worker also caps how many clients nginx can hold. nginx's docs advise the number of CPU cores as \"a good start\", " +
         "and `auto` detects it. In a container `auto` counts the CPUs nginx can see (its affinity), not a CPU quota: set a number when " +
-        "the container is limited to fewer CPUs than the host has.",
+        "the container is limited to fewer CPUs than the host has. " +
+        "Headroom stays quiet when the compose service that mounts the nginx.conf (`volumes: - ./nginx.conf:/etc/nginx/nginx.conf`, " +
+        "or its folder) is limited to 1 CPU or less (`cpus: \"0.5\"`): there one worker is the right number.",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": `events {\n    worker_connections 4096;\n}\n\n${HTTP}` },
       good: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": `worker_processes auto;\n\nevents {\n    worker_connections 4096;\n}\n\n${HTTP}` },
     },
@@ -27,6 +29,9 @@ export default defineRule({
     for (const proxy of proxyingMains(model)) {
       const wp = proxy.workerProcesses;
       if (wp.value !== 1 || !wp.at) continue;
+      // One worker is right on one CPU or less, and `auto` would count the host's CPUs instead of the quota.
+      const cpus = proxy.service?.cpus;
+      if (cpus && cpus.value <= 1) continue;
       const source = text(wp.at.file);
       const fixes: Fix[] = [];
       if (source !== undefined) {

@@ -3,7 +3,7 @@ import type { ServerProcess } from "../../model/types.ts";
 import { optionValue, type ServerOption } from "../../parse/servers.ts";
 import type { SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { isDevDeployment } from "../production.ts";
+import { isDevDeployment, runsOnlyInDevelopment } from "../production.ts";
 import { removeOptionEdit } from "./edits.ts";
 
 const RELOADING_SERVERS = new Set(["gunicorn", "uvicorn", "hypercorn"]);
@@ -32,7 +32,10 @@ export default defineRule({
         "`--reload` makes gunicorn, uvicorn and hypercorn watch the source tree and restart on every change. It is meant for " +
         "development: the watcher costs CPU in every container (polling, or inotify over the whole tree), a deploy that touches " +
         "files restarts the workers mid-request, and uvicorn runs a single process under the reloader: it ignores `--workers`. " +
-        "Headroom stays quiet when the compose file, folder or service says dev or local (`docker-compose.dev.yml`, service `dev`).",
+        "Headroom stays quiet when the compose file, folder or service says dev or local (`docker-compose.dev.yml`, service `dev`), " +
+        "when the script that runs it is named for development or reloading (`start-dev.sh`, `start-reload.sh`), and when the command " +
+        "sits in a start-script branch taken only with a debug/development switch on (`if [ \"$DEBUG\" = true ]; then`, " +
+        "`case \"$ENV\" in dev)`); what the switch is set to at run time is not evaluated.",
       bad: {
         "docker-compose.yml": "services:\n  api:\n    image: api:latest\n    command: uvicorn app.main:app --host 0.0.0.0 --workers 3 --reload\n",
       },
@@ -47,7 +50,7 @@ export default defineRule({
       for (const process of deployment.processes) {
         const option = reloadOption(process);
         const at = reloadRef(process);
-        if (!option || !at || isDevDeployment(deployment, process.commandAt.file)) continue;
+        if (!option || !at || isDevDeployment(deployment, process.commandAt.file) || runsOnlyInDevelopment(process.guards)) continue;
         const server = process.invocation.server;
         const workers = optionValue(process.invocation, "workers");
         const note =
