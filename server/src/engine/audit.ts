@@ -9,6 +9,7 @@ import type { ParseCache } from "./parse-cache.ts";
 import { docsUrl, type Report } from "./rules/define.ts";
 import { ALL_RULES, ENGINE_RULES } from "./rules/index.ts";
 import configInvalid from "./rules/config/invalid.ts";
+import { applySuppressions } from "./suppress.ts";
 import type { Finding, ParseProblem } from "./types.ts";
 
 export interface AuditOptions {
@@ -72,6 +73,11 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
       report: (r: Report) => add({ rule: rule.meta.id, severity: rule.meta.severity, message: r.message, at: r.at, related: r.related ?? [], fixes: r.fixes ?? [], ...(r.deployment ? { deployment: r.deployment.id } : {}) }),
     });
   }
+  // Suppression findings go through `add` too, so headroom.yml may set their severity or turn them off.
+  const isOff = (rule: string) => config.rules.get(rule)?.value === "off";
+  const { kept, added } = applySuppressions(findings.splice(0), paths, (file) => host.read(file), config.suppressions, KNOWN_RULE_IDS, isOff);
+  findings.push(...kept);
+  for (const finding of added) add(finding);
   findings.sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule)));
   const filesRead = [...(host.read(CONFIG_FILE) !== undefined ? [CONFIG_FILE] : []), ...paths.filter((p) => host.read(p) !== undefined)];
   return {

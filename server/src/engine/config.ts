@@ -142,7 +142,7 @@ class Reader {
     for (const { key: id, keyAt, value } of this.map(tree, "rules", "rule ids to off, info, warning or error") ?? []) {
       const key = `rules.${id}`;
       if (!this.knownRules.has(id)) {
-        this.problem(`unknown rule "${id}"${suggest(id, this.knownRules)}`, key, keyAt);
+        this.problem(`unknown rule "${id}"${suggestRule(id, this.knownRules)}`, key, keyAt);
         continue;
       }
       if (value.kind !== "scalar" || typeof value.value !== "string" || !(RULE_SETTINGS as readonly string[]).includes(value.value)) {
@@ -223,7 +223,7 @@ class Reader {
       for (const { key: k, keyAt, value } of entries) {
         if (k === "rule") {
           rule = this.string(value, `${key}.rule`, keyAt);
-          if (rule && !this.knownRules.has(rule.value)) this.problem(`unknown rule "${rule.value}"${suggest(rule.value, this.knownRules)}`, `${key}.rule`, rule.at);
+          if (rule && !this.knownRules.has(rule.value)) this.problem(`unknown rule "${rule.value}"${suggestRule(rule.value, this.knownRules)}`, `${key}.rule`, rule.at);
           if (!rule || !this.knownRules.has(rule.value)) complete = false;
         } else if (k === "file") {
           file = this.string(value, `${key}.file`, keyAt);
@@ -249,7 +249,7 @@ function show(tree: Tree): string {
 }
 
 /** ` (did you mean "x"?)` when one known id is close, by edit distance. */
-function suggest(id: string, known: ReadonlySet<string>): string {
+export function suggestRule(id: string, known: ReadonlySet<string>): string {
   let best: string | undefined;
   let bestDistance = Math.max(3, Math.floor(id.length / 4)) + 1;
   for (const k of known) {

@@ -1,6 +1,8 @@
 // The rule registry: the catalogue, in the order docs list them.
 import type { Rule, RuleMeta } from "./define.ts";
 import configInvalid from "./config/invalid.ts";
+import suppressUnknownRule from "./suppress/unknown-rule.ts";
+import suppressUnused from "./suppress/unused.ts";
 import dbConnectionsExceedMax from "./db/connections-exceed-max.ts";
 import dbPumaThreadsExceedPool from "./db/puma-threads-exceed-pool.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
@@ -65,4 +67,4 @@ export const ALL_RULES: Rule[] = [
 ];
 
 /** Rules the audit reports itself (configuration, suppressions): in the catalogue, without a check. */
-export const ENGINE_RULES: RuleMeta[] = [configInvalid];
+export const ENGINE_RULES: RuleMeta[] = [configInvalid, suppressUnknownRule, suppressUnused];

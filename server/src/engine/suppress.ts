@@ -1,0 +1,237 @@
+// Suppressions: `# headroom-ignore <rule-id>[, <rule-id>]: reason` on its own line before the
+// statement a finding is on, `# headroom-ignore-file <rule-id>: reason` anywhere in a file, and,
+// for JSON files that cannot carry a comment, headroom.yml's `suppressions` (rule + file glob).
+// Every deployment file Headroom reads except JSON uses `#` comments (shell, Procfile, YAML,
+// nginx, Dockerfile, .env, gunicorn.conf.py, puma.rb, postgresql.conf), so one syntax serves all.
+// A suppression must name a known rule; one that suppresses nothing is reported, as is an unknown id.
+import picomatch from "picomatch";
+import { LineCounter, parseDocument, visit } from "yaml";
+import { suggestRule, type Suppression } from "./config.ts";
+import { fileKind, type FileKind } from "./model/build.ts";
+import suppressUnknownRule from "./rules/suppress/unknown-rule.ts";
+import suppressUnused from "./rules/suppress/unused.ts";
+import { type Finding, LineIndex, type SourceRef } from "./types.ts";
+
+const SUPPRESS_UNKNOWN_RULE = suppressUnknownRule.id;
+const SUPPRESS_UNUSED = suppressUnused.id;
+
+const DIRECTIVE = /^([ \t]*)#[ \t]*headroom-ignore(-file)?(?![\w-])(.*)$/;
+
+/** One rule id named by a suppression comment, with where it is written. */
+interface NamedRule {
+  id: string;
+  at: SourceRef;
+  used: boolean;
+}
+
+interface Comment {
+  scope: "line" | "file";
+  file: string;
+  /** The whole comment line (without its line break). */
+  at: SourceRef;
+  /** 0-based lines of the statement it covers (scope "line"). */
+  lines?: { first: number; last: number };
+  rules: NamedRule[];
+}
+
+/** A suppressed finding, and what suppressed it (for reports: SARIF's `suppressions`). */
+export interface Suppressed {
+  finding: Finding;
+  kind: "inSource" | "external";
+  reason?: string;
+  at?: SourceRef;
+}
+
+/** Files whose comment syntax is not `#`: suppress them in headroom.yml instead. */
+export function commentsAllowed(path: string): boolean {
+  const kind = fileKind(path);
+  return kind !== undefined && kind !== "service.json";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements: the lines a comment placed before line N covers, per file kind
+
+type Lines = { index: LineIndex; text: string; kind: FileKind };
+
+/** The last line of the statement that starts at `first` (continuations, nginx's `;`, multi-line YAML nodes). */
+function statementEnd(lines: Lines, first: number, yamlSpans: () => Array<[number, number]>): number {
+  const { index, kind } = lines;
+  if (kind === "compose" || kind === "apprunner.yaml") {
+    let last = first;
+    for (const [start, end] of yamlSpans()) if (start === first && end > last) last = end;
+    return last;
+  }
+  if (kind === "nginx") {
+    let line = first;
+    while (line < index.lineCount - 1 && !/[;{}]\s*(#.*)?$/.test(index.lineText(line))) line++;
+    return line;
+  }
+  let line = first;
+  while (line < index.lineCount - 1 && /\\$/.test(index.lineText(line))) line++;
+  return line;
+}
+
+/** [first line, last line] of every YAML scalar or flow collection that spans several lines. */
+function yamlMultilineSpans(text: string): Array<[number, number]> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
+  const spans: Array<[number, number]> = [];
+  const add = (node: { range?: [number, number, number] | null }) => {
+    if (!node.range) return;
+    const first = lineCounter.linePos(node.range[0]).line - 1;
+    const last = lineCounter.linePos(Math.max(node.range[0], node.range[1] - 1)).line - 1;
+    if (last > first) spans.push([first, last]);
+  };
+  visit(doc, {
+    Scalar: (_key, node) => add(node),
+    Map: (_key, node) => (node.flow ? add(node) : undefined),
+    Seq: (_key, node) => (node.flow ? add(node) : undefined),
+  });
+  return spans;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading comments
+
+function readComments(file: string, text: string): Comment[] {
+  if (!text.includes("headroom-ignore") || !commentsAllowed(file)) return [];
+  const kind = fileKind(file) as FileKind;
+  const index = new LineIndex(text);
+  const lines: Lines = { index, text, kind };
+  let spans: Array<[number, number]> | undefined;
+  const yamlSpans = () => (spans ??= yamlMultilineSpans(text));
+  const comments: Comment[] = [];
+  for (let line = 0; line < index.lineCount; line++) {
+    const lineText = index.lineText(line);
+    const m = DIRECTIVE.exec(lineText);
+    if (!m) continue;
+    const lineStart = index.offset(line, 0);
+    const rest = m[3];
+    const colon = rest.indexOf(":");
+    const idsText = colon < 0 ? rest : rest.slice(0, colon);
+    const idsStart = lineStart + lineText.length - rest.length;
+    const rules: NamedRule[] = [];
+    for (const id of idsText.matchAll(/[^\s,]+/g)) {
+      const start = idsStart + (id.index ?? 0);
+      rules.push({ id: id[0], at: { file, start, end: start + id[0].length }, used: false });
+    }
+    const comment: Comment = { scope: m[2] ? "file" : "line", file, at: { file, start: lineStart + m[1].length, end: lineStart + lineText.length }, rules };
+    if (comment.scope === "line") {
+      let first = line + 1;
+      while (first < index.lineCount && (index.lineText(first).trim() === "" || /^\s*#/.test(index.lineText(first)))) first++;
+      comment.lines = { first, last: first < index.lineCount ? statementEnd(lines, first, yamlSpans) : first };
+    }
+    comments.push(comment);
+  }
+  return comments;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying them
+
+export interface SuppressionResult {
+  /** The findings given, less the suppressed ones. */
+  kept: Finding[];
+  /** suppress/unknown-rule and suppress/unused findings (those not themselves suppressed). */
+  added: Finding[];
+  suppressed: Suppressed[];
+}
+
+/**
+ * Sorts out suppressed findings and reports suppress/unknown-rule and suppress/unused.
+ * `isOff(rule)`: rules turned off in the configuration, whose suppressions are not "unused".
+ */
+export function applySuppressions(
+  findings: Finding[],
+  paths: string[],
+  read: (file: string) => string | undefined,
+  configured: Suppression[],
+  knownRules: ReadonlySet<string>,
+  isOff: (rule: string) => boolean,
+): SuppressionResult {
+  const comments = new Map<string, Comment[]>();
+  for (const path of paths) {
+    const text = read(path);
+    if (text !== undefined) {
+      const found = readComments(path, text);
+      if (found.length > 0) comments.set(path, found);
+    }
+  }
+  const entries = configured.map((s) => ({ suppression: s, matches: picomatch(s.file.value, { dot: true }), used: false }));
+  const indexes = new Map<string, LineIndex>();
+  const lineOf = (ref: SourceRef) => {
+    let index = indexes.get(ref.file);
+    if (!index) indexes.set(ref.file, (index = new LineIndex(read(ref.file) ?? "")));
+    return index.position(ref.start).line;
+  };
+
+  /** What suppresses `finding`, marking it used (unless `mark` is false). */
+  const suppressor = (finding: Finding, mark: boolean): Omit<Suppressed, "finding"> | undefined => {
+    for (const comment of comments.get(finding.at.file) ?? []) {
+      const named = comment.rules.find((r) => r.id === finding.rule);
+      if (!named) continue;
+      if (comment.scope === "line") {
+        const line = lineOf(finding.at);
+        if (!comment.lines || line < comment.lines.first || line > comment.lines.last) continue;
+      }
+      if (mark) named.used = true;
+      const reason = read(comment.file)?.slice(comment.at.start, comment.at.end).split(":").slice(1).join(":").trim();
+      return { kind: "inSource", at: comment.at, ...(reason ? { reason } : {}) };
+    }
+    for (const entry of entries) {
+      if (entry.suppression.rule.value !== finding.rule || !entry.matches(finding.at.file)) continue;
+      if (mark) entry.used = true;
+      return { kind: "external", at: entry.suppression.at, ...(entry.suppression.reason ? { reason: entry.suppression.reason } : {}) };
+    }
+    return undefined;
+  };
+
+  const suppressed: Suppressed[] = [];
+  const unsuppressed = (finding: Finding, mark: boolean) => {
+    const by = suppressor(finding, mark);
+    if (by) suppressed.push({ finding, ...by });
+    return !by;
+  };
+  const kept = findings.filter((finding) => unsuppressed(finding, true));
+
+  const own: Finding[] = [];
+  const report = (rule: string, at: SourceRef, message: string, fixes: Finding["fixes"] = []) => own.push({ rule, severity: rule === SUPPRESS_UNKNOWN_RULE ? suppressUnknownRule.severity : suppressUnused.severity, message, at, related: [], fixes });
+  for (const list of comments.values()) {
+    for (const comment of list) {
+      const directive = comment.scope === "file" ? "headroom-ignore-file" : "headroom-ignore";
+      if (comment.rules.length === 0) report(SUPPRESS_UNKNOWN_RULE, comment.at, `${directive} names no rule: write \`# ${directive} <rule-id>: reason\``);
+      for (const named of comment.rules) {
+        if (!knownRules.has(named.id)) report(SUPPRESS_UNKNOWN_RULE, named.at, `unknown rule "${named.id}"${suggestRule(named.id, knownRules)}: this suppression suppresses nothing`);
+        else if (!named.used && !isOff(named.id) && named.id !== SUPPRESS_UNUSED && named.id !== SUPPRESS_UNKNOWN_RULE) {
+          const where = comment.scope === "file" ? "in this file" : comment.lines && comment.lines.first === comment.lines.last ? `on line ${comment.lines.first + 1}` : `on lines ${(comment.lines?.first ?? 0) + 1}-${(comment.lines?.last ?? 0) + 1}`;
+          report(SUPPRESS_UNUSED, named.at, `unused suppression: no ${named.id} finding ${where}`, removal(comment, named, read));
+        }
+      }
+    }
+  }
+  for (const entry of entries) {
+    const { rule, file, at } = entry.suppression;
+    if (!entry.used && !isOff(rule.value) && at) report(SUPPRESS_UNUSED, at, `unused suppression: no ${rule.value} finding in files matching "${file.value}"`);
+  }
+  // Suppressions may silence these too (a file-level `headroom-ignore-file suppress/unused`), without counting as used.
+  const added = own.filter((finding) => unsuppressed(finding, false));
+  return { kept, added, suppressed };
+}
+
+/** A safe fix for an unused suppression: drop its rule id, or the whole comment line when it is the only one. */
+function removal(comment: Comment, named: NamedRule, read: (file: string) => string | undefined): Finding["fixes"] {
+  const text = read(comment.file);
+  if (text === undefined) return [];
+  if (comment.rules.length === 1) {
+    const lineStart = text.lastIndexOf("\n", comment.at.start - 1) + 1;
+    const next = text.indexOf("\n", comment.at.end);
+    return [{ title: `Remove the unused suppression of ${named.id}`, safe: true, edits: [{ file: comment.file, start: lineStart, end: next < 0 ? text.length : next + 1, newText: "" }] }];
+  }
+  // "a, b" → drop "b" with the separator before it, or "a" with the one after it.
+  const before = /[\s,]*$/.exec(text.slice(comment.at.start, named.at.start))?.[0] ?? "";
+  const after = /^[\s,]*/.exec(text.slice(named.at.end, comment.at.end))?.[0] ?? "";
+  const first = comment.rules[0] === named;
+  const start = first ? named.at.start : named.at.start - before.length;
+  const end = first ? named.at.end + after.length : named.at.end;
+  return [{ title: `Remove ${named.id} from the suppression`, safe: true, edits: [{ file: comment.file, start, end, newText: "" }] }];
+}
