@@ -1,0 +1,79 @@
+// Suppressions as audit() applies them: which statement a `# headroom-ignore` comment covers in each
+// file kind, headroom.yml and editor-settings suppressions, and how suppress/* findings are configured.
+// The fixtures in test/fixtures/suppress/ show the rendered findings; these pin the edges.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { audit } from "../../server/src/engine/audit.ts";
+import type { Finding } from "../../server/src/engine/types.ts";
+import { memoryHost } from "../helpers/memory-host.ts";
+
+const oneVcpu = '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "1 vCPU", "Memory": "4 GB" }\n}\n';
+const twoVcpu = oneVcpu.replace("1 vCPU", "2 vCPU");
+const uvicorn = "exec uvicorn main:app --host 0.0.0.0 --port 8080\n";
+
+const rules = (files: Record<string, string>, settings?: unknown) => audit(memoryHost(files), { settings }).findings.map((f) => `${f.at.file} ${f.rule}`);
+
+function applyFix(text: string, finding: Finding): string {
+  const edits = [...finding.fixes[0].edits].sort((a, b) => b.start - a.start);
+  return edits.reduce((t, e) => t.slice(0, e.start) + e.newText + t.slice(e.end), text);
+}
+
+describe("suppressions", () => {
+  it("a comment covers the next statement only, across blank lines and other comments", () => {
+    assert.deepEqual(rules({ "start.sh": `#!/bin/sh\n# headroom-ignore workers/single-process: internal\n\n# started by App Runner\n${uvicorn}`, "service.json": twoVcpu }), []);
+    assert.deepEqual(rules({ "start.sh": `#!/bin/sh\n${uvicorn}# headroom-ignore workers/single-process: after the line is too late\n`, "service.json": twoVcpu }).sort(), [
+      "start.sh suppress/unused",
+      "start.sh workers/single-process",
+    ]);
+  });
+
+  it("a compose block scalar is one statement: the comment above its key covers every line of it", () => {
+    const compose = (comment: string) =>
+      `services:\n  web:\n    ${comment}\n    command: >\n      gunicorn app:app\n      --workers 8\n      --bind 0.0.0.0:8000\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n`;
+    assert.ok(rules({ "docker-compose.yml": compose("# nothing") }).includes("docker-compose.yml workers/exceed-cpu"), "the case must fire unsuppressed");
+    assert.ok(!rules({ "docker-compose.yml": compose("# headroom-ignore workers/exceed-cpu: load-tested") }).some((r) => r.includes("exceed-cpu") || r.includes("suppress/")));
+  });
+
+  it("an nginx directive continued over several lines is one statement", () => {
+    const files = (conf: string) => ({
+      "nginx.conf": conf,
+      "docker-compose.yml": "services:\n  api:\n    image: api\n    command: gunicorn app:app --workers 3 --timeout 30 --bind 0.0.0.0:8000\n  nginx:\n    image: nginx\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n",
+    });
+    // Both nginx findings point at "1024", on the directive's second line.
+    const conf = (comment: string) => `worker_processes auto;\nevents {\n  ${comment}\n  worker_connections\n    1024;\n}\nhttp {\n  server {\n    location / { proxy_pass http://api:8000; }\n  }\n}\n`;
+    const unsuppressed = rules(files(conf("# nothing")));
+    assert.ok(unsuppressed.some((r) => r.includes("nginx.conf")), `the case must fire in nginx.conf: ${unsuppressed.join(", ")}`);
+    const ids = [...new Set(unsuppressed.filter((r) => r.startsWith("nginx.conf ")).map((r) => r.split(" ")[1]))];
+    assert.deepEqual(rules(files(conf(`# headroom-ignore ${ids.join(", ")}: long reports`))).filter((r) => r.startsWith("nginx.conf ")), []);
+  });
+
+  it("editor-settings suppressions apply like headroom.yml's", () => {
+    const files = { "start.sh": `#!/bin/sh\n${uvicorn}`, "service.json": twoVcpu };
+    assert.deepEqual(rules(files), ["start.sh workers/single-process"]);
+    assert.deepEqual(rules(files, { suppressions: [{ rule: "workers/single-process", file: "*.sh", reason: "internal" }] }), []);
+  });
+
+  it("suppress/* findings follow headroom.yml severities and can themselves be suppressed file-wide", () => {
+    const unused = { "start.sh": "#!/bin/sh\n# headroom-ignore workers/exceed-cpu: old\nexec gunicorn app:app --workers 2 --bind 0.0.0.0:8080\n", "service.json": oneVcpu };
+    assert.equal(audit(memoryHost(unused)).findings[0]?.severity, "info");
+    assert.equal(audit(memoryHost({ ...unused, "headroom.yml": "rules:\n  suppress/unused: error\n" })).findings[0]?.severity, "error");
+    assert.deepEqual(rules({ ...unused, "headroom.yml": "rules:\n  suppress/unused: off\n" }), []);
+    assert.deepEqual(rules({ ...unused, "start.sh": `# headroom-ignore-file suppress/unused: kept for the next load test\n${unused["start.sh"]}` }), []);
+  });
+
+  it("the safe fix of an unused id keeps the rest of the comment working", () => {
+    const files = { "start.sh": `#!/bin/sh\n# headroom-ignore workers/exceed-cpu, workers/single-process: internal\n${uvicorn}`, "service.json": twoVcpu };
+    const [unused] = audit(memoryHost(files)).findings;
+    assert.equal(unused.rule, "suppress/unused");
+    const fixed = applyFix(files["start.sh"], unused);
+    assert.equal(fixed, `#!/bin/sh\n# headroom-ignore workers/single-process: internal\n${uvicorn}`);
+    assert.deepEqual(rules({ ...files, "start.sh": fixed }), []);
+  });
+
+  it("a headroom-ignore in a JSON file is not a comment there: JSON is suppressed in headroom.yml", () => {
+    const json = oneVcpu.replace('"ServiceName": "api",', '"ServiceName": "api", "Note": "# headroom-ignore workers/exceed-cpu",');
+    const files = { "service.json": json, "start.sh": "#!/bin/sh\nexec gunicorn app:app --workers 5 --bind 0.0.0.0:8080\n" };
+    assert.ok(rules(files).includes("start.sh workers/exceed-cpu"));
+    assert.ok(!rules(files).some((r) => r.includes("suppress/")));
+  });
+});
