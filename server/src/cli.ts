@@ -1,11 +1,12 @@
-// `headroom audit [DIR] --format text|json|html|sarif|github --fail-on error|warning|info|never`
+// `headroom audit [DIR] --format text|json|html|sarif|github --fail-on error|warning|info|never [--fix [--unsafe-fixes]]`
 // Exit codes: 0 nothing at or above --fail-on, 1 something was, 2 usage error or unreadable input.
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
+import { type FileFix, planFixes } from "./engine/fix.ts";
 import { renderGithub } from "./engine/report/github.ts";
 import { renderHtml } from "./engine/report/html.ts";
 import { renderJson } from "./engine/report/json.ts";
@@ -28,10 +29,14 @@ Options:
   --fail-on error|warning|info|never
                             exit with 1 when a finding at or above this severity exists (default: error)
   --no-color                never colour the text output
+  --fix                     apply the safe fixes, then report what is left (changes are listed on stderr)
+  --unsafe-fixes            apply unsafe fixes too (implies --fix)
   --allow-path DIR          let symlinks in the workspace lead to files under DIR (repeatable);
                             by default nothing outside the audited folder is read
   -h, --help                show this help
 `;
+
+const FIX_ROUNDS = 3;
 
 const FORMATS = ["text", "json", "html", "sarif", "github"];
 
@@ -53,6 +58,8 @@ export function main(argv: string[]): number {
         "fail-on": { type: "string", default: "error" },
         "no-color": { type: "boolean", default: false },
         "allow-path": { type: "string", multiple: true, default: [] },
+        fix: { type: "boolean", default: false },
+        "unsafe-fixes": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -80,8 +87,19 @@ export function main(argv: string[]): number {
     return 2;
   }
   const allowedDirs = (values["allow-path"] as string[]).map((p) => resolve(p));
-  const host = diskHost(root, { filter: isDeploymentFile, allowedDirs, log: (m) => process.stderr.write(`headroom: ${m}\n`) });
-  const result = audit(host);
+  const log = (m: string) => process.stderr.write(`headroom: ${m}\n`);
+  const openHost = () => diskHost(root, { filter: isDeploymentFile, allowedDirs, log });
+  let host = openHost();
+  let result = audit(host);
+  if (values.fix || values["unsafe-fixes"]) {
+    // A fix can reveal or enable another (a second rule on the line it changed): a few rounds settle it.
+    for (let round = 0; round < FIX_ROUNDS; round++) {
+      const plans = planFixes(result.findings, (file) => host.read(file), { unsafe: values["unsafe-fixes"] === true });
+      if (plans.filter((plan) => writeFix(root, plan, log)).length === 0) break;
+      host = openHost();
+      result = audit(host);
+    }
+  }
   const read = (file: string) => host.read(file);
   if (format === "html") {
     const docs = new Map(RULES.map((r) => [r.id, r.docsUrl]));
@@ -99,6 +117,29 @@ export function main(argv: string[]): number {
   if (failOn === "never") return 0;
   const threshold = RANK[failOn as Severity];
   return result.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;
+}
+
+/** Writes a fixed file, unless it is outside DIR or changed on disk since it was audited. */
+function writeFix(root: string, plan: FileFix, log: (message: string) => void): boolean {
+  let path: string;
+  try {
+    path = realpathSync(join(root, plan.file));
+    const fromRoot = relative(realpathSync(root), path);
+    if (fromRoot.startsWith("..") || isAbsolute(fromRoot)) {
+      log(`not fixed ${plan.file}: it leads outside ${root}`);
+      return false;
+    }
+    if (readFileSync(path, "utf8") !== plan.before) {
+      log(`not fixed ${plan.file}: it changed since it was audited`);
+      return false;
+    }
+    writeFileSync(path, plan.after);
+  } catch (err) {
+    log(`not fixed ${plan.file}: ${(err as Error).message}`);
+    return false;
+  }
+  for (const a of plan.applied) log(`fixed ${plan.file}: ${a.rule}: ${a.title}`);
+  return true;
 }
 
 /** Paths relative to the working directory when DIR is inside it, else relative to DIR. */

@@ -11,6 +11,7 @@ import {
   type TextEdit,
 } from "vscode-languageserver";
 import type { Finding, Severity } from "../engine/api.ts";
+import { applyTextEdits, fixToApply, selectEdits } from "../engine/fix.ts";
 import { LineIndex } from "../engine/types.ts";
 
 export const SOURCE = "headroom";
@@ -154,22 +155,9 @@ export function quickFixes(d: Diagnostic, currentVersion: (uri: string) => numbe
   });
 }
 
-function before(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
-}
-
-function overlaps(a: Range, b: Range): boolean {
-  const aEmpty = !before(a.start, a.end);
-  const bEmpty = !before(b.start, b.end);
-  // Two insertions at one point do not conflict: LSP applies them in array order.
-  if (aEmpty && bEmpty) return false;
-  if (aEmpty) return !before(a.start, b.start) && before(a.start, b.end);
-  if (bEmpty) return !before(b.start, a.start) && before(b.start, a.end);
-  return before(a.start, b.end) && before(b.start, a.end);
-}
-
-function sameEdit(a: TextEdit, b: TextEdit): boolean {
-  return a.newText === b.newText && !before(a.range.start, b.range.start) && !before(b.range.start, a.range.start) && !before(a.range.end, b.range.end) && !before(b.range.end, a.range.end);
+/** LSP positions in document order. */
+function comparePositions(a: { line: number; character: number }, b: { line: number; character: number }): number {
+  return a.line - b.line || a.character - b.character;
 }
 
 /**
@@ -181,21 +169,21 @@ export function fixAll(
   diagnostics: Diagnostic[],
   currentVersion: (uri: string) => number | null,
 ): CodeAction | undefined {
-  const taken: TextEdit[] = [];
+  const candidates: TextEdit[][] = [];
   let version: number | null = null;
   for (const d of diagnostics) {
     const data = ourData(d);
     if (!data || !isFresh(data, currentVersion)) continue;
-    const fix = data.fixes.find((f) => f.safe && Object.keys(f.edits).every((u) => u === uri));
+    const fix = fixToApply(data.fixes, (f) => Object.keys(f.edits).every((u) => u === uri), false);
     const edits = fix?.edits[uri];
-    if (!fix || !edits || edits.length === 0) continue;
-    // The same edit offered by two diagnostics is made once.
-    if (edits.every((e) => taken.some((t) => sameEdit(e, t)))) continue;
-    if (edits.some((e) => taken.some((t) => overlaps(e.range, t.range)))) continue;
-    if (edits.some((e, i) => edits.some((o, j) => i < j && overlaps(e.range, o.range)))) continue;
-    taken.push(...edits);
+    if (!edits || edits.length === 0) continue;
+    candidates.push(edits);
     version = data.version[uri] ?? null;
   }
+  const taken = selectEdits(
+    candidates.map((edits) => edits.map((e) => ({ ...e, start: e.range.start, end: e.range.end }))),
+    comparePositions,
+  ).map(({ range, newText }) => ({ range, newText }));
   if (taken.length === 0) return undefined;
   return {
     title: "Fix all safe Headroom problems",
@@ -207,16 +195,8 @@ export function fixAll(
 /** Applies LSP edits (non-overlapping, ranges against the original text) to a string. */
 export function applyEdits(text: string, edits: TextEdit[]): string {
   const idx = new LineIndex(text);
-  const withOffsets = edits
-    .map((e) => ({
-      start: idx.offset(e.range.start.line, e.range.start.character),
-      end: idx.offset(e.range.end.line, e.range.end.character),
-      newText: e.newText,
-    }))
-    .map((e, index) => ({ ...e, index }))
-    // From the end backwards; insertions at one point in reverse, so that they appear in array order.
-    .sort((a, b) => b.start - a.start || b.end - a.end || b.index - a.index);
-  let out = text;
-  for (const e of withOffsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
-  return out;
+  return applyTextEdits(
+    text,
+    edits.map((e) => ({ start: idx.offset(e.range.start.line, e.range.start.character), end: idx.offset(e.range.end.line, e.range.end.character), newText: e.newText })),
+  );
 }
