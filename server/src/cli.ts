@@ -1,12 +1,12 @@
 // `headroom audit [DIR] --format text|json|html|sarif|github --fail-on error|warning|info|never [--fix [--unsafe-fixes]]`
 // Exit codes: 0 nothing at or above --fail-on, 1 something was, 2 usage error or unreadable input.
 import { randomBytes } from "node:crypto";
-import { readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
-import { type FileFix, planFixes } from "./engine/fix.ts";
+import { planFixes } from "./engine/fix.ts";
 import { renderGithub } from "./engine/report/github.ts";
 import { renderHtml } from "./engine/report/html.ts";
 import { renderJson } from "./engine/report/json.ts";
@@ -15,6 +15,7 @@ import { summarizeAudit } from "./engine/report/summary.ts";
 import { renderText } from "./engine/report/text.ts";
 import type { Severity } from "./engine/types.ts";
 import { diskHost } from "./node/disk-host.ts";
+import { writeFix } from "./node/write-fix.ts";
 
 const USAGE = `Usage: headroom audit [DIR] [options]
 
@@ -117,29 +118,6 @@ export function main(argv: string[]): number {
   if (failOn === "never") return 0;
   const threshold = RANK[failOn as Severity];
   return result.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;
-}
-
-/** Writes a fixed file, unless it is outside DIR or changed on disk since it was audited. */
-function writeFix(root: string, plan: FileFix, log: (message: string) => void): boolean {
-  let path: string;
-  try {
-    path = realpathSync(join(root, plan.file));
-    const fromRoot = relative(realpathSync(root), path);
-    if (fromRoot.startsWith("..") || isAbsolute(fromRoot)) {
-      log(`not fixed ${plan.file}: it leads outside ${root}`);
-      return false;
-    }
-    if (readFileSync(path, "utf8") !== plan.before) {
-      log(`not fixed ${plan.file}: it changed since it was audited`);
-      return false;
-    }
-    writeFileSync(path, plan.after);
-  } catch (err) {
-    log(`not fixed ${plan.file}: ${(err as Error).message}`);
-    return false;
-  }
-  for (const a of plan.applied) log(`fixed ${plan.file}: ${a.rule}: ${a.title}`);
-  return true;
 }
 
 /** Paths relative to the working directory when DIR is inside it, else relative to DIR. */
