@@ -1,10 +1,15 @@
 // Suppressions as audit() applies them: which statement a `# headroom-ignore` comment covers in each
-// file kind, headroom.yml and editor-settings suppressions, and how suppress/* findings are configured.
+// file kind, headroom.yml and editor-settings suppressions, how suppress/* findings are configured, and
+// the language server's "Suppress <rule> on this line" action (server/src/lsp/convert.ts).
 // The fixtures in test/fixtures/suppress/ show the rendered findings; these pin the edges.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import type { TextDocumentEdit } from "vscode-languageserver";
+import { parse } from "yaml";
 import { audit } from "../../server/src/engine/audit.ts";
 import type { Finding } from "../../server/src/engine/types.ts";
+import { applyEdits, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
 const oneVcpu = '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "1 vCPU", "Memory": "4 GB" }\n}\n';
@@ -75,5 +80,43 @@ describe("suppressions", () => {
     const files = { "service.json": json, "start.sh": "#!/bin/sh\nexec gunicorn app:app --workers 5 --bind 0.0.0.0:8080\n" };
     assert.ok(rules(files).includes("start.sh workers/exceed-cpu"));
     assert.ok(!rules(files).some((r) => r.includes("suppress/")));
+  });
+});
+
+describe("the language server's suppress code action", () => {
+  const uriOf = (file: string) => `file:///ws/${file}`;
+  /** Applies the "Suppress ... on this line" action of `rule`'s diagnostic in `file`; undefined when there is none. */
+  function suppressVia(files: Record<string, string>, file: string, rule: string): string | undefined {
+    const diagnostics = toDiagnostics(audit(memoryHost(files)).findings, { uriOf, textOf: (f) => files[f], versionOf: () => 1, docsUrl: () => undefined });
+    const d = diagnostics.get(file)?.find((x) => x.code === rule);
+    assert.ok(d, `${rule} must fire in ${file}`);
+    const action = quickFixes(d, () => 1).find((a) => a.title === `Suppress ${rule} on this line`);
+    const change = action?.edit?.documentChanges?.[0] as TextDocumentEdit | undefined;
+    return change && applyEdits(files[file], change.edits);
+  }
+
+  it("puts the comment before a continued shell command, not inside it; the script still parses and the finding is gone", () => {
+    const files = { "start.sh": "#!/bin/sh\nif true; then\n  exec gunicorn main:app \\\n    --workers 5 \\\n    --bind 0.0.0.0:8080\nfi\n", "service.json": oneVcpu };
+    const fixed = suppressVia(files, "start.sh", "workers/exceed-cpu");
+    assert.equal(fixed, "#!/bin/sh\nif true; then\n  # headroom-ignore workers/exceed-cpu\n  exec gunicorn main:app \\\n    --workers 5 \\\n    --bind 0.0.0.0:8080\nfi\n");
+    assert.deepEqual(rules({ ...files, "start.sh": fixed }), []);
+    const bash = spawnSync("bash", ["-n"], { input: fixed });
+    if (bash.error) console.log(`bash -n not run: ${bash.error.message}`);
+    else assert.equal(bash.status, 0, String(bash.stderr));
+  });
+
+  it("puts the comment above a compose key whose block value holds the finding; the YAML value is unchanged", () => {
+    const compose = "services:\n  web:\n    command: >\n      gunicorn app:app\n      --workers 8\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n";
+    const fixed = suppressVia({ "docker-compose.yml": compose }, "docker-compose.yml", "workers/exceed-cpu");
+    assert.equal(fixed, compose.replace("    command: >", "    # headroom-ignore workers/exceed-cpu\n    command: >"));
+    assert.deepEqual(parse(fixed ?? ""), parse(compose));
+    assert.ok(!rules({ "docker-compose.yml": fixed ?? "" }).some((r) => r.includes("exceed-cpu") || r.includes("suppress/")));
+  });
+
+  it("is not offered in JSON, where a comment cannot go", () => {
+    const files = { "service.json": oneVcpu.replace('"ServiceName": "api",', '"ServiceName": "api",\n  "SourceConfiguration": { "ImageRepository": { "ImageConfiguration": { "RuntimeEnvironmentVariables": { "GUNICORN_WORKERS": "5" } } } },'), "start.sh": "#!/bin/sh\nexec gunicorn app:app --workers ${GUNICORN_WORKERS} --bind 0.0.0.0:8080\n" };
+    const findings = audit(memoryHost(files)).findings.filter((f) => f.at.file === "service.json");
+    assert.ok(findings.length > 0, "the case must fire in service.json");
+    for (const f of findings) assert.equal(suppressVia(files, "service.json", f.rule), undefined);
   });
 });

@@ -71,6 +71,22 @@ function statementEnd(lines: Lines, first: number, yamlSpans: () => Array<[numbe
   return line;
 }
 
+/** The first line of the statement that line `line` belongs to. */
+function statementStart(text: string, file: string, line: number): number {
+  const kind = fileKind(file);
+  if (!kind) return line;
+  const index = new LineIndex(text);
+  if (kind === "compose" || kind === "apprunner.yaml") {
+    let first = line;
+    for (const [start, end] of yamlMultilineSpans(text)) if (start < first && end >= line) first = start;
+    return first;
+  }
+  const continues = kind === "nginx" ? (l: string) => l.trim() !== "" && !/^\s*#/.test(l) && !/[;{}]\s*(#.*)?$/.test(l) : (l: string) => /\\$/.test(l);
+  let first = line;
+  while (first > 0 && continues(index.lineText(first - 1))) first--;
+  return first;
+}
+
 /** [first line, last line] of every YAML scalar or flow collection that spans several lines. */
 function yamlMultilineSpans(text: string): Array<[number, number]> {
   const lineCounter = new LineCounter();
@@ -234,4 +250,22 @@ function removal(comment: Comment, named: NamedRule, read: (file: string) => str
   const start = first ? named.at.start : named.at.start - before.length;
   const end = first ? named.at.end + after.length : named.at.end;
   return [{ title: `Remove ${named.id} from the suppression`, safe: true, edits: [{ file: comment.file, start, end, newText: "" }] }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing them (the language server's "Suppress ... on this line" code action)
+
+/**
+ * The insertion that suppresses `rule` for the finding at `at`: a comment line, with the statement's
+ * indentation, before the first line of the statement (never inside a continued command or a YAML
+ * block, where a comment would change it). Undefined where no comment can go (JSON, headroom.yml).
+ */
+export function suppressionEdit(rule: string, at: SourceRef, text: string): { start: number; end: number; newText: string } | undefined {
+  if (!commentsAllowed(at.file)) return undefined;
+  const index = new LineIndex(text);
+  const line = statementStart(text, at.file, index.position(at.start).line);
+  const indent = /^[ \t]*/.exec(index.lineText(line))?.[0] ?? "";
+  const offset = index.offset(line, 0);
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  return { start: offset, end: offset, newText: `${indent}# headroom-ignore ${rule}${eol}` };
 }

@@ -12,6 +12,7 @@ import {
 } from "vscode-languageserver";
 import type { Finding, Severity } from "../engine/api.ts";
 import { applyTextEdits, fixToApply, selectEdits } from "../engine/fix.ts";
+import { suppressionEdit } from "../engine/suppress.ts";
 import { LineIndex } from "../engine/types.ts";
 
 export const SOURCE = "headroom";
@@ -28,6 +29,8 @@ export interface LspFix {
 export interface DiagnosticData {
   fixes: LspFix[];
   version: Record<string, number | null>;
+  /** "Suppress <rule> on this line": kept apart from `fixes`, so fix-all never applies it. */
+  suppress?: LspFix;
 }
 
 /** What conversion needs to know about each workspace-relative file. */
@@ -103,6 +106,12 @@ export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<str
     if (href) d.codeDescription = { href };
     if (related.length > 0) d.relatedInformation = related;
     const data: DiagnosticData = { fixes, version };
+    const text = ctx.textOf(f.at.file);
+    const insert = text === undefined || f.rule.startsWith("suppress/") ? undefined : suppressionEdit(f.rule, f.at, text);
+    if (insert) {
+      const edit: TextEdit = { range: mapper.range(f.at.file, insert.start, insert.end), newText: insert.newText };
+      data.suppress = { title: `Suppress ${f.rule} on this line`, safe: false, edits: { [ctx.uriOf(f.at.file)]: [edit] } };
+    }
     d.data = data;
     const list = out.get(f.at.file);
     if (list) list.push(d);
@@ -143,7 +152,7 @@ export function quickFixes(d: Diagnostic, currentVersion: (uri: string) => numbe
   const data = ourData(d);
   if (!data || !isFresh(data, currentVersion)) return [];
   const firstSafe = data.fixes.findIndex((f) => f.safe);
-  return data.fixes.map((fix, i) => {
+  const actions = data.fixes.map((fix, i) => {
     const action: CodeAction = {
       title: fix.title,
       kind: CodeActionKind.QuickFix,
@@ -153,6 +162,8 @@ export function quickFixes(d: Diagnostic, currentVersion: (uri: string) => numbe
     if (i === firstSafe) action.isPreferred = true;
     return action;
   });
+  if (data.suppress) actions.push({ title: data.suppress.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: { documentChanges: documentChanges(data.suppress, data) } });
+  return actions;
 }
 
 /** LSP positions in document order. */
