@@ -20,6 +20,12 @@ describe("headroom CLI", () => {
     ensureBuilt();
   });
 
+  it("says nothing on stderr about a headroom.yml the workspace does not have", () => {
+    const r = run("audit", "examples/well-sized");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+  });
+
   it("prints the JSON contract with 0-based LSP ranges, related locations and fixes", () => {
     const r = run("audit", "examples/gunicorn-five-workers-1vcpu", "--format", "json");
     assert.equal(r.code, 1, r.stderr);

@@ -29,10 +29,15 @@ export function isDeploymentFile(path: string): boolean {
   return path === CONFIG_FILE || fileKind(path) !== undefined;
 }
 
+/** headroom.yml's text, read only when the workspace lists it: most have none, and a host logs a read of a missing file as a skip. */
+function readConfigText(host: WorkspaceHost): string | undefined {
+  return host.list().includes(CONFIG_FILE) ? host.read(CONFIG_FILE) : undefined;
+}
+
 /** The configuration in effect: headroom.yml (read through the host) over the editor settings. */
 export function loadConfig(host: WorkspaceHost, settings?: unknown): { config: HeadroomConfig; problems: ConfigProblem[] } {
   const fromSettings = settings === undefined ? { config: emptyConfig(), problems: [] } : readConfigSettings(settings, KNOWN_RULE_IDS);
-  const text = host.read(CONFIG_FILE);
+  const text = readConfigText(host);
   const fromFile = text === undefined ? { config: emptyConfig(), problems: [] } : readConfigFile(text, KNOWN_RULE_IDS);
   return { config: mergeConfigs(fromSettings.config, fromFile.config), problems: [...fromSettings.problems, ...fromFile.problems] };
 }
@@ -79,7 +84,7 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   findings.push(...kept);
   for (const finding of added) add(finding);
   findings.sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule)));
-  const filesRead = [...(host.read(CONFIG_FILE) !== undefined ? [CONFIG_FILE] : []), ...paths.filter((p) => host.read(p) !== undefined)];
+  const filesRead = [...(readConfigText(host) !== undefined ? [CONFIG_FILE] : []), ...paths.filter((p) => host.read(p) !== undefined)];
   return {
     findings,
     filesRead,
