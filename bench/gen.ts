@@ -63,7 +63,7 @@ export function composeYml(lines: number): { text: string; editAt: number } {
     out.push(
       `  svc-${String(i).padStart(4, "0")}:`,
       `    image: registry.example.com/svc-${i}:latest`,
-      `    command: gunicorn -w ${w} -k uvicorn.workers.UvicornWorker --timeout 120 app${i}.main:app`,
+      `    command: gunicorn -w ${w} -k uvicorn.workers.UvicornWorker --timeout 120 --bind 0.0.0.0:8000 app${i}.main:app`,
       "    environment:",
       `      SERVICE_NAME: svc-${i}`,
       `      DATABASE_URL: postgres://app:secret@db:5432/app${i}`,

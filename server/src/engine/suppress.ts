@@ -71,14 +71,13 @@ function statementEnd(lines: Lines, first: number, yamlSpans: () => Array<[numbe
   return line;
 }
 
-/** The first line of the statement that line `line` belongs to. */
-function statementStart(text: string, file: string, line: number): number {
+/** The first line of the statement that line `line` belongs to. `yamlSpans` is computed once per file by the caller. */
+function statementStart(index: LineIndex, file: string, line: number, yamlSpans: () => Array<[number, number]>): number {
   const kind = fileKind(file);
   if (!kind) return line;
-  const index = new LineIndex(text);
   if (kind === "compose" || kind === "apprunner.yaml") {
     let first = line;
-    for (const [start, end] of yamlMultilineSpans(text)) if (start < first && end >= line) first = start;
+    for (const [start, end] of yamlSpans()) if (start < first && end >= line) first = start;
     return first;
   }
   const continues = kind === "nginx" ? (l: string) => l.trim() !== "" && !/^\s*#/.test(l) && !/[;{}]\s*(#.*)?$/.test(l) : (l: string) => /\\$/.test(l);
@@ -256,16 +255,21 @@ function removal(comment: Comment, named: NamedRule, read: (file: string) => str
 // Writing them (the language server's "Suppress ... on this line" code action)
 
 /**
- * The insertion that suppresses `rule` for the finding at `at`: a comment line, with the statement's
- * indentation, before the first line of the statement (never inside a continued command or a YAML
- * block, where a comment would change it). Undefined where no comment can go (JSON, headroom.yml).
+ * For one file's text, the insertion that suppresses `rule` for a finding at `at`: a comment line, with
+ * the statement's indentation, before the first line of the statement (never inside a continued command
+ * or a YAML block, where a comment would change it). Undefined where no comment can go (JSON,
+ * headroom.yml). The file's lines and YAML layout are worked out once, however many findings it has.
  */
-export function suppressionEdit(rule: string, at: SourceRef, text: string): { start: number; end: number; newText: string } | undefined {
-  if (!commentsAllowed(at.file)) return undefined;
+export function suppressionEdits(file: string, text: string): (rule: string, at: SourceRef) => { start: number; end: number; newText: string } | undefined {
+  if (!commentsAllowed(file)) return () => undefined;
   const index = new LineIndex(text);
-  const line = statementStart(text, at.file, index.position(at.start).line);
-  const indent = /^[ \t]*/.exec(index.lineText(line))?.[0] ?? "";
-  const offset = index.offset(line, 0);
+  let spans: Array<[number, number]> | undefined;
+  const yamlSpans = () => (spans ??= yamlMultilineSpans(text));
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  return { start: offset, end: offset, newText: `${indent}# headroom-ignore ${rule}${eol}` };
+  return (rule, at) => {
+    const line = statementStart(index, file, index.position(at.start).line, yamlSpans);
+    const indent = /^[ \t]*/.exec(index.lineText(line))?.[0] ?? "";
+    const offset = index.offset(line, 0);
+    return { start: offset, end: offset, newText: `${indent}# headroom-ignore ${rule}${eol}` };
+  };
 }

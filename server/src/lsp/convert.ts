@@ -12,7 +12,7 @@ import {
 } from "vscode-languageserver";
 import type { Finding, Severity } from "../engine/api.ts";
 import { applyTextEdits, fixToApply, selectEdits } from "../engine/fix.ts";
-import { suppressionEdit } from "../engine/suppress.ts";
+import { suppressionEdits } from "../engine/suppress.ts";
 import { LineIndex } from "../engine/types.ts";
 
 export const SOURCE = "headroom";
@@ -77,6 +77,15 @@ export class RangeMapper {
 export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<string, Diagnostic[]> {
   const mapper = new RangeMapper((f) => ctx.textOf(f));
   const out = new Map<string, Diagnostic[]>();
+  // One suppression writer per file: a compose file with many findings is laid out (YAML parse) once.
+  const suppressors = new Map<string, ReturnType<typeof suppressionEdits> | undefined>();
+  const suppressorOf = (file: string) => {
+    if (!suppressors.has(file)) {
+      const text = ctx.textOf(file);
+      suppressors.set(file, text === undefined ? undefined : suppressionEdits(file, text));
+    }
+    return suppressors.get(file);
+  };
   for (const f of findings) {
     const version: Record<string, number | null> = { [ctx.uriOf(f.at.file)]: ctx.versionOf(f.at.file) };
     const fixes: LspFix[] = (f.fixes ?? []).map((fix) => {
@@ -106,8 +115,7 @@ export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<str
     if (href) d.codeDescription = { href };
     if (related.length > 0) d.relatedInformation = related;
     const data: DiagnosticData = { fixes, version };
-    const text = ctx.textOf(f.at.file);
-    const insert = text === undefined || f.rule.startsWith("suppress/") ? undefined : suppressionEdit(f.rule, f.at, text);
+    const insert = f.rule.startsWith("suppress/") ? undefined : suppressorOf(f.at.file)?.(f.rule, f.at);
     if (insert) {
       const edit: TextEdit = { range: mapper.range(f.at.file, insert.start, insert.end), newText: insert.newText };
       data.suppress = { title: `Suppress ${f.rule} on this line`, safe: false, edits: { [ctx.uriOf(f.at.file)]: [edit] } };
