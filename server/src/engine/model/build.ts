@@ -107,7 +107,9 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const composeFiles = new Map<string, ComposeFile>();
   for (const [key, value] of ctx.cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
   linkMountingServices(proxies, composeFiles, deployments);
-  return { deployments, databases, proxies, composeFiles };
+  const envFiles = new Map<string, Map<string, Fact<string>>>();
+  for (const [key, value] of ctx.cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
+  return { deployments, databases, proxies, composeFiles, envFiles };
 }
 
 function newDeployment(id: string, name: string, files: string[]): Deployment {
@@ -211,6 +213,8 @@ function isAddOn(ctx: Context, file: string): boolean {
 
 /** Per-audit cache key of a compose file as read (the model hands these to the rules). */
 const COMPOSE_READ = "compose-read:";
+/** The variables each Dockerfile (ENV) and env file sets, as read: rules compare them without parsing again. */
+const ENV_FILE_READ = "env-file-read:";
 
 /** A compose file, parsed once per audit; its problems are reported once even when several projects merge it. */
 function readComposeFile(ctx: Context, file: string): ReturnType<typeof parseComposeFile> | undefined {
@@ -374,6 +378,7 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   const text = ctx.host.read(path);
   if (text === undefined) return;
   const dockerfile = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
+  ctx.cache.set(`${ENV_FILE_READ}${path}`, dockerfile.env);
   ctx.problems.push(...dockerfile.problems);
   deployment.files.add(path);
   ctx.claimed.add(path);
@@ -770,6 +775,7 @@ function readDotenv(ctx: Context, path: string): Map<string, Fact<string>> {
   const text = ctx.host.read(path);
   if (text === undefined) return new Map();
   const dotenv = cached(ctx, `dotenv:${path}`, () => ctx.parses.get(`dotenv:${path}`, text, () => parseDotenv(text, path)));
+  ctx.cache.set(`${ENV_FILE_READ}${path}`, dotenv.vars);
   if (!ctx.cache.has(`dotenv-problems:${path}`)) {
     ctx.cache.set(`dotenv-problems:${path}`, true);
     ctx.problems.push(...dotenv.problems);

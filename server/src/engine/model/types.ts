@@ -75,6 +75,8 @@ export interface DeploymentModel {
   proxies: NginxProxy[];
   /** The compose files the model read, by path, so that rules look services up without parsing again. */
   composeFiles?: Map<string, ComposeFile>;
+  /** The variables each Dockerfile (ENV) and env file the model read sets, by path. */
+  envFiles?: Map<string, Map<string, Fact<string>>>;
 }
 
 /** A database server and how many connections it accepts. */

@@ -99,7 +99,7 @@ export default defineRule({
     for (const deployment of model.deployments) {
       const found: Report[] = [];
       for (const process of deployment.processes) {
-        found.push(...shellDefaults(deployment, process, text), ...layeredSettings(deployment, process), ...envFiles(deployment, process, text));
+        found.push(...shellDefaults(deployment, process, text), ...layeredSettings(deployment, process), ...envFiles(deployment, process, model.envFiles, text));
       }
       for (const finding of found) report(finding);
     }
@@ -171,15 +171,19 @@ function layeredSettings(deployment: Deployment, process: ServerProcess): Report
 }
 
 /** A Dockerfile ENV or env file that sets a variable the server reads, overridden by the deployment's environment. */
-function envFiles(deployment: Deployment, process: ServerProcess, text: Text): Report[] {
+function envFiles(deployment: Deployment, process: ServerProcess, read: Map<string, Map<string, Fact<string>>> | undefined, text: Text): Report[] {
   const out: Report[] = [];
   const consumed = consumedVariables(process);
   for (const file of deployment.files) {
     const kind = fileKind(file);
     if (kind !== "dockerfile" && kind !== "dotenv") continue;
-    const source = text(file);
-    if (source === undefined) continue;
-    const vars = kind === "dockerfile" ? parseDockerfile(source, file).env : parseDotenv(source, file).vars;
+    // The model's own reading where it has one (no second parse on every keystroke).
+    let vars = read?.get(file);
+    if (!vars) {
+      const source = text(file);
+      if (source === undefined) continue;
+      vars = kind === "dockerfile" ? parseDockerfile(source, file).env : parseDotenv(source, file).vars;
+    }
     for (const name of consumed) {
       const mine = vars.get(name);
       const effective = deployment.env.get(name);
