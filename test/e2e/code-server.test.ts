@@ -114,12 +114,15 @@ async function problemRows(page: Page): Promise<ProblemRow[]> {
  * only renders the rows that fit.
  */
 async function problemsFor(page: Page, rule: string): Promise<ProblemRow[]> {
-  await page.getByPlaceholder(/^Filter \(e\.g\. text/).fill(rule);
+  const filter = page.getByPlaceholder(/^Filter \(e\.g\. text/);
+  await filter.fill(rule);
   const deadline = Date.now() + WAIT_MS;
   let rows: ProblemRow[] = [];
-  while (Date.now() < deadline) {
+  for (let attempt = 1; Date.now() < deadline; attempt++) {
     rows = await problemRows(page);
     if (rows.some((r) => r.text.includes(rule))) return rows;
+    // The panel sometimes keeps showing rows the filter excludes (text typed while it re-rendered): type it again.
+    if (attempt % 8 === 0) await filter.fill("").then(() => filter.fill(rule));
     await page.waitForTimeout(250);
   }
   throw new Error(`the Problems panel never listed ${rule}; filtered, it showed:\n${rows.map((r) => `${r.file}: ${r.text}`).join("\n")}`);
