@@ -161,15 +161,17 @@ function ensureHost(): ServerHost | undefined {
   return host;
 }
 
-/** The current version of an open document (matched by file path, not uri spelling), or null. */
-function currentVersion(uri: string): number | null {
+/** The open document at `uri` (matched by file path, not uri spelling), if any. */
+function openDocument(uri: string): TextDocument | undefined {
   const direct = documents.get(uri);
-  if (direct) return direct.version;
+  if (direct) return direct;
   const p = uriToPath(uri);
-  if (p === undefined) return null;
-  for (const doc of documents.all()) if (uriToPath(doc.uri) === p) return doc.version;
-  return null;
+  if (p === undefined) return undefined;
+  return documents.all().find((doc) => uriToPath(doc.uri) === p);
 }
+
+const currentVersion = (uri: string): number | null => openDocument(uri)?.version ?? null;
+const openText = (uri: string): string | undefined => openDocument(uri)?.getText();
 
 const docsUrls = (): Map<string, string> => new Map(loadEngine().RULES.map((r) => [r.id, r.docsUrl]));
 
@@ -428,12 +430,12 @@ connection.onCodeAction(
       !only || only.some((k) => k === kind || kind.startsWith(`${k}.`));
     const actions: CodeAction[] = [];
     if (wants(CodeActionKind.QuickFix)) {
-      for (const d of params.context.diagnostics) actions.push(...quickFixes(d, currentVersion));
+      for (const d of params.context.diagnostics) actions.push(...quickFixes(d, currentVersion, openText));
     }
     if (only && wants(FIX_ALL_KIND)) {
       const uri = params.textDocument.uri;
       const all = published.get(uri) ?? [];
-      const action = fixAll(uri, all, currentVersion);
+      const action = fixAll(uri, all, currentVersion, openText);
       if (action) actions.push(action);
     }
     return actions;

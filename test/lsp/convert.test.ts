@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import type { CodeAction, TextDocumentEdit } from "vscode-languageserver";
 import type { Finding } from "../../server/src/engine/api.ts";
 import { applyEdits, type DiagnosticData, fixAll, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
 import { ServerHost, walk } from "../../server/src/lsp/host.ts";
@@ -50,6 +51,16 @@ describe("lsp conversion", () => {
     assert.equal(fresh[0].isPreferred, true);
     assert.deepEqual(quickFixes(d, (u) => (u.endsWith("a.sh") ? 4 : null)), []);
     assert.deepEqual(quickFixes({ ...d, source: "other" }, () => 3), []);
+  });
+
+  it("keeps the fixes of a file analysed from disk once it is opened with the same text, for the opened version", () => {
+    const onDisk: Finding = { ...finding(0, 1, [{ title: "t", safe: true, edits: [{ file: "b.json", start: 6, end: 7, newText: "2" }] }]), at: { file: "b.json", start: 0, end: 1 } };
+    const [d] = toDiagnostics([onDisk], ctx).get("b.json") ?? [];
+    const stampedVersion = (actions: CodeAction[]) => (actions[0].edit?.documentChanges?.[0] as TextDocumentEdit).textDocument.version;
+    assert.equal(stampedVersion(quickFixes(d, () => null)), null);
+    assert.equal(stampedVersion(quickFixes(d, () => 5, () => texts["b.json"])), 5);
+    assert.deepEqual(quickFixes(d, () => 5, () => '{"x": 10}\n'), []);
+    assert.deepEqual(quickFixes(d, () => 5), []);
   });
 
   it("fix-all takes safe, non-overlapping, same-document fixes", () => {

@@ -18,6 +18,7 @@ import {
 } from "vscode-languageserver/node";
 import { LineIndex } from "../../server/src/engine/types.ts";
 import { ensureBuilt } from "../helpers/build.ts";
+import { LspServer } from "../helpers/lsp-server.ts";
 
 const repo = join(__dirname, "..", "..");
 const serverJs = join(repo, "dist", "server.js");
@@ -257,5 +258,53 @@ describe("language server over stdio", () => {
     const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
     await conn.sendNotification("exit");
     assert.equal(await exited, 0);
+  });
+});
+
+describe("code actions for a file audited while closed, then opened", () => {
+  let dir: string;
+  let server: LspServer;
+  let closedDiag: Diagnostic;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "headroom-lsp-open-"));
+    writeFileSync(join(dir, "start.sh"), START_SH);
+    writeFileSync(join(dir, "service.json"), SERVICE_JSON);
+    server = new LspServer(dir);
+    await server.initialize();
+    await server.audit();
+    const p = await server.waitFor(server.uri("start.sh"), (x) => x.diagnostics.some((d) => d.code === RULE), `${RULE} on the closed start.sh`);
+    closedDiag = p.diagnostics.find((d) => d.code === RULE) as Diagnostic;
+    assert.equal((closedDiag.data as { version: Record<string, number | null> }).version[server.uri("start.sh")], null, "analysed from disk");
+  });
+
+  after(async () => {
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const quickFixEdits = async (): Promise<Array<{ version: number | null; text: string }>> => {
+    const actions = (await server.conn.sendRequest("textDocument/codeAction", {
+      textDocument: { uri: server.uri("start.sh") },
+      range: closedDiag.range,
+      context: { diagnostics: [closedDiag], only: ["quickfix"] },
+    })) as CodeAction[];
+    return actions.flatMap((a) =>
+      (a.edit?.documentChanges ?? []).flatMap((c) => ("edits" in c && c.textDocument.uri === server.uri("start.sh") ? [{ version: c.textDocument.version, text: apply(START_SH, c.edits) }] : [])),
+    );
+  };
+
+  it("offers its fixes, for the opened version, as soon as it is opened with the text that was analysed", async () => {
+    await server.open("start.sh", START_SH, 7);
+    const edits = await quickFixEdits();
+    const fix = edits.find((e) => e.text.includes("gunicorn") && e.text.includes("--workers"));
+    assert.ok(fix, `a gunicorn --workers fix; got ${JSON.stringify(edits)}`);
+    assert.equal(fix.version, 7);
+    await server.conn.sendNotification("textDocument/didClose", { textDocument: { uri: server.uri("start.sh") } });
+  });
+
+  it("offers no edit when the opened text differs from the text analysed", async () => {
+    await server.open("start.sh", `# moved down a line\n${START_SH}`, 8);
+    assert.deepEqual(await quickFixEdits(), []);
   });
 });

@@ -1,5 +1,6 @@
 // Engine findings -> LSP diagnostics and code actions. Offsets become line/character using the
 // exact text the engine analysed, so ranges match what the user saw when the audit ran.
+import { createHash } from "node:crypto";
 import {
   type CodeAction,
   CodeActionKind,
@@ -29,6 +30,11 @@ export interface LspFix {
 export interface DiagnosticData {
   fixes: LspFix[];
   version: Record<string, number | null>;
+  /**
+   * For each uri that was not open when analysed, a digest of the text analysed: once the file is opened
+   * with that same text, its fixes still apply (to the opened version).
+   */
+  digest?: Record<string, string>;
   /** "Suppress <rule> on this line": kept apart from `fixes`, so fix-all never applies it. */
   suppress?: LspFix;
 }
@@ -52,6 +58,11 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 
 export function toSeverity(s: Severity): DiagnosticSeverity {
   return SEVERITY[s] ?? DiagnosticSeverity.Warning;
+}
+
+/** Identifies a file's text without carrying it in every diagnostic. */
+export function textDigest(text: string): string {
+  return createHash("sha256").update(text).digest("base64");
 }
 
 /** Converts offsets to ranges, building each file's line index once. */
@@ -86,13 +97,29 @@ export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<str
     }
     return suppressors.get(file);
   };
+  const digests = new Map<string, string | undefined>();
+  const digestOf = (file: string): string | undefined => {
+    if (!digests.has(file)) {
+      const text = ctx.versionOf(file) === null ? ctx.textOf(file) : undefined;
+      digests.set(file, text === undefined ? undefined : textDigest(text));
+    }
+    return digests.get(file);
+  };
   for (const f of findings) {
-    const version: Record<string, number | null> = { [ctx.uriOf(f.at.file)]: ctx.versionOf(f.at.file) };
+    const version: Record<string, number | null> = {};
+    const digest: Record<string, string> = {};
+    const stamp = (file: string): string => {
+      const uri = ctx.uriOf(file);
+      version[uri] = ctx.versionOf(file);
+      const d = digestOf(file);
+      if (d !== undefined) digest[uri] = d;
+      return uri;
+    };
+    stamp(f.at.file);
     const fixes: LspFix[] = (f.fixes ?? []).map((fix) => {
       const edits: Record<string, TextEdit[]> = {};
       for (const e of fix.edits) {
-        const uri = ctx.uriOf(e.file);
-        version[uri] = ctx.versionOf(e.file);
+        const uri = stamp(e.file);
         const edit: TextEdit = { range: mapper.range(e.file, e.start, e.end), newText: e.newText };
         const list = edits[uri];
         if (list) list.push(edit);
@@ -115,6 +142,7 @@ export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<str
     if (href) d.codeDescription = { href };
     if (related.length > 0) d.relatedInformation = related;
     const data: DiagnosticData = { fixes, version };
+    if (Object.keys(digest).length > 0) data.digest = digest;
     const insert = f.rule.startsWith("suppress/") ? undefined : suppressorOf(f.at.file)?.(f.rule, f.at);
     if (insert) {
       const edit: TextEdit = { range: mapper.range(f.at.file, insert.start, insert.end), newText: insert.newText };
@@ -136,41 +164,54 @@ export function ourData(d: Diagnostic): DiagnosticData | undefined {
   return data as DiagnosticData;
 }
 
+/** The version of each open document (null: not open) and, optionally, its text. */
+export type CurrentVersion = (uri: string) => number | null;
+export type OpenText = (uri: string) => string | undefined;
+
 /**
- * True when the analysed versions still hold. `currentVersion` returns the open document's
- * version, or null when the uri is not open. A buffer that was open (or not open) at analysis
- * time and has since changed state is treated as stale.
+ * The versions to stamp on a fix's edits when the analysis still holds, or undefined when it is stale.
+ * A document whose version moved, or that was open at analysis time and is closed now, is stale. A file
+ * analysed from disk and opened since holds when the opened text is the text analysed: its edits are then
+ * for the opened version.
  */
-export function isFresh(data: DiagnosticData, currentVersion: (uri: string) => number | null): boolean {
+export function editVersions(data: DiagnosticData, currentVersion: CurrentVersion, openText?: OpenText): Record<string, number | null> | undefined {
+  const versions: Record<string, number | null> = {};
   for (const [uri, stamped] of Object.entries(data.version)) {
-    if (currentVersion(uri) !== stamped) return false;
+    const now = currentVersion(uri);
+    if (now !== stamped) {
+      const digest = stamped === null ? data.digest?.[uri] : undefined;
+      const text = digest === undefined ? undefined : openText?.(uri);
+      if (text === undefined || textDigest(text) !== digest) return undefined;
+    }
+    versions[uri] = now;
   }
-  return true;
+  return versions;
 }
 
-function documentChanges(fix: LspFix, data: DiagnosticData): TextDocumentEdit[] {
+function documentChanges(fix: LspFix, versions: Record<string, number | null>): TextDocumentEdit[] {
   return Object.entries(fix.edits).map(([uri, edits]) => ({
-    textDocument: { uri, version: data.version[uri] ?? null },
+    textDocument: { uri, version: versions[uri] ?? null },
     edits,
   }));
 }
 
 /** Quick fixes for one diagnostic, or none if it is not ours or its analysis is stale. */
-export function quickFixes(d: Diagnostic, currentVersion: (uri: string) => number | null): CodeAction[] {
+export function quickFixes(d: Diagnostic, currentVersion: CurrentVersion, openText?: OpenText): CodeAction[] {
   const data = ourData(d);
-  if (!data || !isFresh(data, currentVersion)) return [];
+  const versions = data && editVersions(data, currentVersion, openText);
+  if (!data || !versions) return [];
   const firstSafe = data.fixes.findIndex((f) => f.safe);
   const actions = data.fixes.map((fix, i) => {
     const action: CodeAction = {
       title: fix.title,
       kind: CodeActionKind.QuickFix,
       diagnostics: [d],
-      edit: { documentChanges: documentChanges(fix, data) },
+      edit: { documentChanges: documentChanges(fix, versions) },
     };
     if (i === firstSafe) action.isPreferred = true;
     return action;
   });
-  if (data.suppress) actions.push({ title: data.suppress.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: { documentChanges: documentChanges(data.suppress, data) } });
+  if (data.suppress) actions.push({ title: data.suppress.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: { documentChanges: documentChanges(data.suppress, versions) } });
   return actions;
 }
 
@@ -186,18 +227,20 @@ function comparePositions(a: { line: number; character: number }, b: { line: num
 export function fixAll(
   uri: string,
   diagnostics: Diagnostic[],
-  currentVersion: (uri: string) => number | null,
+  currentVersion: CurrentVersion,
+  openText?: OpenText,
 ): CodeAction | undefined {
   const candidates: TextEdit[][] = [];
   let version: number | null = null;
   for (const d of diagnostics) {
     const data = ourData(d);
-    if (!data || !isFresh(data, currentVersion)) continue;
+    const versions = data && editVersions(data, currentVersion, openText);
+    if (!data || !versions) continue;
     const fix = fixToApply(data.fixes, (f) => Object.keys(f.edits).every((u) => u === uri), false);
     const edits = fix?.edits[uri];
     if (!edits || edits.length === 0) continue;
     candidates.push(edits);
-    version = data.version[uri] ?? null;
+    version = versions[uri] ?? null;
   }
   const taken = selectEdits(
     candidates.map((edits) => edits.map((e) => ({ ...e, start: e.range.start, end: e.range.end }))),
