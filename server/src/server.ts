@@ -200,6 +200,7 @@ function runAudit(): AuditRun | undefined {
     textOf: (file) => snapshots.get(file)?.text ?? h.read(file),
     versionOf: (file) => snapshots.get(file)?.version ?? open.get(file)?.version ?? null,
     docsUrl: (rule) => urls.get(rule),
+    memo: parses,
   });
   const next = new Map<string, { diagnostics: Diagnostic[]; version: number | null }>();
   for (const [file, diagnostics] of byFile) {

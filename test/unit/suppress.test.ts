@@ -4,10 +4,15 @@
 // The fixtures in test/fixtures/suppress/ show the rendered findings; these pin the edges.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { TextDocumentEdit } from "vscode-languageserver";
-import { parse } from "yaml";
+import { parse, parseDocument } from "yaml";
+import { composeYml } from "../../bench/gen.ts";
 import { audit } from "../../server/src/engine/audit.ts";
+import { ParseCache } from "../../server/src/engine/parse-cache.ts";
+import { yamlMultilineSpans, yamlSpansAt } from "../../server/src/engine/suppress.ts";
 import type { Finding } from "../../server/src/engine/types.ts";
 import { applyEdits, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
@@ -118,5 +123,54 @@ describe("the language server's suppress code action", () => {
     const findings = audit(memoryHost(files)).findings.filter((f) => f.at.file === "service.json");
     assert.ok(findings.length > 0, "the case must fire in service.json");
     for (const f of findings) assert.equal(suppressVia(files, "service.json", f.rule), undefined);
+  });
+});
+
+describe("the YAML layout behind suppressions, read service by service", () => {
+  const repo = join(__dirname, "..", "..");
+  /** Every compose file of the fixtures, the examples and the corpus (when present). */
+  function composeFiles(): Array<{ name: string; text: string }> {
+    const out: Array<{ name: string; text: string }> = [];
+    const walk = (dir: string) => {
+      if (!existsSync(dir)) return;
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(dir, e.name));
+        else if (/compose.*\.ya?ml$/i.test(e.name)) out.push({ name: join(dir, e.name), text: readFileSync(join(dir, e.name), "utf8") });
+      }
+    };
+    for (const dir of ["test/fixtures", "examples", "../shared/corpus"]) walk(join(repo, dir));
+    const blocky = "services:\n  web:\n    command: >\n      gunicorn app:app\n      --workers 8\n    environment: { A: 1,\n      B: 2 }\n  worker:\n    command: |\n      celery worker\n\n    image: python\n";
+    out.push({ name: "generated", text: composeYml(600).text }, { name: "block scalars", text: blocky });
+    return out;
+  }
+
+  it("gives every line of a compose file the multi-line nodes the whole-file parse gives it", () => {
+    const holding = (spans: Array<[number, number]>, line: number) => spans.filter(([first, last]) => first <= line && line <= last).map(String).sort();
+    let compared = 0;
+    for (const { name, text } of composeFiles()) {
+      // With a YAML error somewhere, the whole parse's recovery may lay out the rest differently: no reference.
+      if (parseDocument(text).errors.length > 0) continue;
+      const whole = yamlMultilineSpans(text) ?? [];
+      const spansAt = yamlSpansAt(text, "docker-compose.yml");
+      const lines = text.split("\n").length;
+      for (let line = 0; line < lines; line++) assert.deepEqual(holding(spansAt(line), line), holding(whole, line), `${name}, line ${line + 1}`);
+      compared++;
+    }
+    assert.ok(compared > 20, `only ${compared} compose files compared`);
+  });
+
+  it("parses the service a line is in, and only again when that service's text changes", () => {
+    const { text, editAt } = composeYml(3000);
+    const lineOf = (offset: number) => text.slice(0, offset).split("\n").length - 1;
+    const memo = new ParseCache();
+    const first = yamlSpansAt(text, "docker-compose.yml", memo);
+    first(lineOf(text.indexOf("svc-0001:")));
+    first(lineOf(editAt));
+    assert.equal(memo.stats.misses, 2, "one parse per service looked at");
+    const edited = `${text.slice(0, editAt)}9${text.slice(editAt + 1)}`;
+    yamlSpansAt(edited, "docker-compose.yml", memo)(lineOf(text.indexOf("svc-0001:")));
+    assert.deepEqual(memo.stats, { hits: 1, misses: 2 }, "an edit to another service reuses this one's layout");
+    yamlSpansAt(edited, "docker-compose.yml", memo)(lineOf(editAt));
+    assert.equal(memo.stats.misses, 3, "the edited service is parsed again");
   });
 });

@@ -80,7 +80,7 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   }
   // Suppression findings go through `add` too, so headroom.yml may set their severity or turn them off.
   const isOff = (rule: string) => config.rules.get(rule)?.value === "off";
-  const { kept, added } = applySuppressions(findings.splice(0), paths, (file) => host.read(file), config.suppressions, KNOWN_RULE_IDS, isOff);
+  const { kept, added } = applySuppressions(findings.splice(0), paths, (file) => host.read(file), config.suppressions, KNOWN_RULE_IDS, isOff, parses);
   findings.push(...kept);
   for (const finding of added) add(finding);
   findings.sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule)));

@@ -8,6 +8,8 @@ import picomatch from "picomatch";
 import { LineCounter, parseDocument, visit } from "yaml";
 import { suggestRule, type Suppression } from "./config.ts";
 import { fileKind, type FileKind } from "./model/build.ts";
+import { NO_MEMO, type ParseMemo } from "./parse-cache.ts";
+import { serviceChunks } from "./parse/compose.ts";
 import suppressUnknownRule from "./rules/suppress/unknown-rule.ts";
 import suppressUnused from "./rules/suppress/unused.ts";
 import { type Finding, LineIndex, type SourceRef } from "./types.ts";
@@ -53,12 +55,15 @@ export function commentsAllowed(path: string): boolean {
 
 type Lines = { index: LineIndex; text: string; kind: FileKind };
 
+/** [first line, last line] of the multi-line YAML nodes that may hold a given line (see `yamlSpansAt`). */
+type SpansAt = (line: number) => Array<[number, number]>;
+
 /** The last line of the statement that starts at `first` (continuations, nginx's `;`, multi-line YAML nodes). */
-function statementEnd(lines: Lines, first: number, yamlSpans: () => Array<[number, number]>): number {
+function statementEnd(lines: Lines, first: number, yamlSpans: SpansAt): number {
   const { index, kind } = lines;
   if (kind === "compose" || kind === "apprunner.yaml") {
     let last = first;
-    for (const [start, end] of yamlSpans()) if (start === first && end > last) last = end;
+    for (const [start, end] of yamlSpans(first)) if (start === first && end > last) last = end;
     return last;
   }
   if (kind === "nginx") {
@@ -71,13 +76,13 @@ function statementEnd(lines: Lines, first: number, yamlSpans: () => Array<[numbe
   return line;
 }
 
-/** The first line of the statement that line `line` belongs to. `yamlSpans` is computed once per file by the caller. */
-function statementStart(index: LineIndex, file: string, line: number, yamlSpans: () => Array<[number, number]>): number {
+/** The first line of the statement that line `line` belongs to. */
+function statementStart(index: LineIndex, file: string, line: number, yamlSpans: SpansAt): number {
   const kind = fileKind(file);
   if (!kind) return line;
   if (kind === "compose" || kind === "apprunner.yaml") {
     let first = line;
-    for (const [start, end] of yamlSpans()) if (start < first && end >= line) first = start;
+    for (const [start, end] of yamlSpans(line)) if (start < first && end >= line) first = start;
     return first;
   }
   const continues = kind === "nginx" ? (l: string) => l.trim() !== "" && !/^\s*#/.test(l) && !/[;{}]\s*(#.*)?$/.test(l) : (l: string) => /\\$/.test(l);
@@ -86,10 +91,46 @@ function statementStart(index: LineIndex, file: string, line: number, yamlSpans:
   return first;
 }
 
-/** [first line, last line] of every YAML scalar or flow collection that spans several lines. */
-function yamlMultilineSpans(text: string): Array<[number, number]> {
+/**
+ * The multi-line YAML nodes of `text` that may hold a line, worked out on first use. A compose file
+ * laid out service by service (parse/compose.ts `serviceChunks`) is read one service at a time, as
+ * no node crosses from one service to another there: a finding costs its service's parse, not the
+ * whole file's (20 ms per audit for a 3,000-line file). `memo` keeps them between audits.
+ */
+export function yamlSpansAt(text: string, file: string, memo: ParseMemo = NO_MEMO): SpansAt {
+  let whole: Array<[number, number]> | undefined;
+  const all = () => (whole ??= memo.get(`yaml-spans:${file}`, text, () => yamlMultilineSpans(text) ?? []));
+  // Lines are counted as the YAML library counts them, which a lone \r would make differ from "\n"s.
+  const layout = fileKind(file) === "compose" && !/\r(?!\n)/.test(text) ? serviceChunks(text) : undefined;
+  if (!layout) return all;
+  const firstLines: number[] = [];
+  let line = 0;
+  let counted = 0;
+  for (const service of layout.services) {
+    for (let at = text.indexOf("\n", counted); at >= 0 && at < service.start; at = text.indexOf("\n", at + 1)) line++;
+    counted = service.start;
+    firstLines.push(line);
+  }
+  const endLine = line + (text.slice(layout.services[layout.services.length - 1].start, layout.block.end).match(/\n/g)?.length ?? 0);
+  const perService = new Map<number, Array<[number, number]> | undefined>();
+  return (at) => {
+    if (at < firstLines[0] || at >= endLine) return all();
+    let i = firstLines.length - 1;
+    while (firstLines[i] > at) i--;
+    if (!perService.has(i)) {
+      const chunk = text.slice(layout.services[i].start, layout.services[i].end);
+      const spans = memo.get(`yaml-spans-of:${chunk}`, chunk, () => yamlMultilineSpans(chunk, true));
+      perService.set(i, spans?.map(([first, last]) => [first + firstLines[i], last + firstLines[i]]));
+    }
+    return perService.get(i) ?? all();
+  };
+}
+
+/** [first line, last line] of every YAML scalar or flow collection that spans several lines; undefined for a YAML error when `clean`. */
+export function yamlMultilineSpans(text: string, clean = false): Array<[number, number]> | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
+  if (clean && doc.errors.length > 0) return undefined;
   const spans: Array<[number, number]> = [];
   const add = (node: { range?: [number, number, number] | null }) => {
     if (!node.range) return;
@@ -108,13 +149,12 @@ function yamlMultilineSpans(text: string): Array<[number, number]> {
 // ---------------------------------------------------------------------------------------------
 // Reading comments
 
-function readComments(file: string, text: string): Comment[] {
+function readComments(file: string, text: string, memo: ParseMemo): Comment[] {
   if (!text.includes("headroom-ignore") || !commentsAllowed(file)) return [];
   const kind = fileKind(file) as FileKind;
   const index = new LineIndex(text);
   const lines: Lines = { index, text, kind };
-  let spans: Array<[number, number]> | undefined;
-  const yamlSpans = () => (spans ??= yamlMultilineSpans(text));
+  const yamlSpans = yamlSpansAt(text, file, memo);
   const comments: Comment[] = [];
   for (let line = 0; line < index.lineCount; line++) {
     const lineText = index.lineText(line);
@@ -155,6 +195,7 @@ export interface SuppressionResult {
 /**
  * Sorts out suppressed findings and reports suppress/unknown-rule and suppress/unused.
  * `isOff(rule)`: rules turned off in the configuration, whose suppressions are not "unused".
+ * `memo`: the caller's parse cache, for the YAML layout of files with suppression comments.
  */
 export function applySuppressions(
   findings: Finding[],
@@ -163,12 +204,13 @@ export function applySuppressions(
   configured: Suppression[],
   knownRules: ReadonlySet<string>,
   isOff: (rule: string) => boolean,
+  memo: ParseMemo = NO_MEMO,
 ): SuppressionResult {
   const comments = new Map<string, Comment[]>();
   for (const path of paths) {
     const text = read(path);
     if (text !== undefined) {
-      const found = readComments(path, text);
+      const found = readComments(path, text, memo);
       if (found.length > 0) comments.set(path, found);
     }
   }
@@ -260,11 +302,10 @@ function removal(comment: Comment, named: NamedRule, read: (file: string) => str
  * or a YAML block, where a comment would change it). Undefined where no comment can go (JSON,
  * headroom.yml). The file's lines and YAML layout are worked out once, however many findings it has.
  */
-export function suppressionEdits(file: string, text: string): (rule: string, at: SourceRef) => { start: number; end: number; newText: string } | undefined {
+export function suppressionEdits(file: string, text: string, memo: ParseMemo = NO_MEMO): (rule: string, at: SourceRef) => { start: number; end: number; newText: string } | undefined {
   if (!commentsAllowed(file)) return () => undefined;
   const index = new LineIndex(text);
-  let spans: Array<[number, number]> | undefined;
-  const yamlSpans = () => (spans ??= yamlMultilineSpans(text));
+  const yamlSpans = yamlSpansAt(text, file, memo);
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   return (rule, at) => {
     const line = statementStart(index, file, index.position(at.start).line, yamlSpans);

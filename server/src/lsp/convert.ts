@@ -13,6 +13,7 @@ import {
 } from "vscode-languageserver";
 import type { Finding, Severity } from "../engine/api.ts";
 import { applyTextEdits, fixToApply, selectEdits } from "../engine/fix.ts";
+import type { ParseMemo } from "../engine/parse-cache.ts";
 import { suppressionEdits } from "../engine/suppress.ts";
 import { LineIndex } from "../engine/types.ts";
 
@@ -47,6 +48,8 @@ export interface ConvertContext {
   /** The open document version the text came from, or null. */
   versionOf(file: string): number | null;
   docsUrl(rule: string): string | undefined;
+  /** The server's parse cache: the YAML layout behind each suppress action is reused between audits. */
+  memo?: ParseMemo;
 }
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -88,12 +91,12 @@ export class RangeMapper {
 export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<string, Diagnostic[]> {
   const mapper = new RangeMapper((f) => ctx.textOf(f));
   const out = new Map<string, Diagnostic[]>();
-  // One suppression writer per file: a compose file with many findings is laid out (YAML parse) once.
+  // One suppression writer per file: a compose file with many findings is laid out (YAML parse) at most once.
   const suppressors = new Map<string, ReturnType<typeof suppressionEdits> | undefined>();
   const suppressorOf = (file: string) => {
     if (!suppressors.has(file)) {
       const text = ctx.textOf(file);
-      suppressors.set(file, text === undefined ? undefined : suppressionEdits(file, text));
+      suppressors.set(file, text === undefined ? undefined : suppressionEdits(file, text, ctx.memo));
     }
     return suppressors.get(file);
   };

@@ -108,7 +108,7 @@ function parseWhole(text: string, file: string): ComposeFile {
 const CROSS_SERVICE_SYNTAX = /(^|[\s[{,:-])[&*!][^\s]|<<|\t|^(---|\.\.\.|%)/m;
 const SERVICES_KEY = /^services:[ ]*(#.*)?$/m;
 
-interface ServiceLayout {
+export interface ServiceLayout {
   /** The `services:` block, from the line after `services:` to the next top-level key (or the end). */
   block: Span;
   /** One span per service, from its name's line to the next service's line. */
@@ -120,7 +120,7 @@ interface ServiceLayout {
  * file uses anything that could tie one service's text to another's (then it is parsed whole).
  * A service starts at each line of the services block indented exactly as the first one.
  */
-function serviceChunks(text: string): ServiceLayout | undefined {
+export function serviceChunks(text: string): ServiceLayout | undefined {
   if (CROSS_SERVICE_SYNTAX.test(text)) return undefined;
   const key = SERVICES_KEY.exec(text);
   if (!key || /^["']?services["']?[ ]*:/m.test(text.slice(key.index + key[0].length))) return undefined;
