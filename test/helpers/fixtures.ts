@@ -1,13 +1,17 @@
 // Fixture workspaces. A rule's cases live in test/fixtures/<group>/<rule>/<case>/; whole stacks
-// modelled on the seed incident reports live in test/fixtures/seeds/<seed>/, where any rule may
-// fire (their expected.txt is what an SRE reading the stack would write).
+// modelled on the seed incident reports live in test/fixtures/seeds/<seed>/, and realistic
+// deployment stacks (Heroku, Rails, Django, FastAPI, ...) in test/fixtures/stacks/<stack>/, where any
+// rule may fire (their expected.txt is what an SRE reading the stack would write; none: well sized).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export const FIXTURES = join(__dirname, "..", "fixtures");
 
+/** Groups whose folders are whole stacks rather than one rule's cases. */
+const WHOLE_STACKS = new Set(["seeds", "stacks"]);
+
 export interface FixtureCase {
-  /** The rule id the case belongs to, or "seeds" for a whole-stack case. */
+  /** The rule id the case belongs to, or "seeds"/"stacks" for a whole-stack case. */
   rule: string;
   name: string;
   dir: string;
@@ -22,8 +26,8 @@ export function fixtureCases(): FixtureCase[] {
     cases.push({ rule, name, dir, expected: existsSync(expectedPath) ? readFileSync(expectedPath, "utf8") : undefined });
   };
   for (const group of readdirSync(FIXTURES)) {
-    if (group === "seeds") {
-      for (const name of readdirSync(join(FIXTURES, group))) add("seeds", name, join(FIXTURES, group, name));
+    if (WHOLE_STACKS.has(group)) {
+      for (const name of readdirSync(join(FIXTURES, group))) add(group, name, join(FIXTURES, group, name));
       continue;
     }
     for (const rule of readdirSync(join(FIXTURES, group))) {

@@ -92,6 +92,26 @@ describe("compose → Dockerfile → entrypoint script", () => {
   });
 });
 
+describe("Rails' bin/docker-entrypoint (`exec \"${@}\"`) hands over to the CMD", () => {
+  const files = {
+    "docker-compose.yml": ["services:", "  web:", "    build: .", "    environment:", '      RAILS_MAX_THREADS: "8"', ""].join("\n"),
+    Dockerfile: ["FROM ruby:3.3-slim", "WORKDIR /rails", 'ENTRYPOINT ["/rails/bin/docker-entrypoint"]', 'CMD ["bundle", "exec", "puma", "-C", "config/puma.rb"]', ""].join("\n"),
+    "bin/docker-entrypoint": ["#!/bin/bash -e", 'if [ "${1}" == "./bin/rails" ]; then', "  ./bin/rails db:prepare", "fi", 'exec "${@}"', ""].join("\n"),
+    "config/puma.rb": ['threads_count = ENV.fetch("RAILS_MAX_THREADS") { 5 }', "threads threads_count, threads_count", "workers 2", ""].join("\n"),
+  };
+
+  test("puma runs, and -C config/puma.rb is found from the Dockerfile's folder, not the script's", () => {
+    const b = build(files);
+    const web = b.deployment("compose:docker-compose.yml#web");
+    const p = only(web);
+    assert.equal(p.invocation.server, "puma");
+    assert.equal(p.config?.path, "config/puma.rb");
+    assert.equal(p.workers.value, 2);
+    assert.equal(p.threads?.value, 8);
+    assert.ok(web.files.has("bin/docker-entrypoint"));
+  });
+});
+
 describe("compose command replaces the Dockerfile CMD", () => {
   test("string command", () => {
     const compose = ["services:", "  api:", "    build: .", "    command: gunicorn -w 2 app:app", ""].join("\n");

@@ -318,6 +318,12 @@ describe("variables", () => {
     assert.deepEqual(command.words[2].unresolved, ["1"]);
   });
 
+  test('"${@}" and ${1} read as "$@" and $1 (the braces change nothing)', () => {
+    const command = only(parseShellScript(`exec "\${@}" \${1}`, "s").commands);
+    assert.deepEqual(values(command), ["$@", "$1"]);
+    assert.deepEqual(command.words[0].unresolved, ["@"]);
+  });
+
   test("unknown variables keep their text", () => {
     const command = only(parseShellScript(`gunicorn -w $W --bind "$HOST:\${PORT}"`, "s").commands);
     assert.deepEqual(values(command), ["gunicorn", "-w", "$W", "--bind", `$HOST:\${PORT}`]);

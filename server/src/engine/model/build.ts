@@ -95,7 +95,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   for (const path of paths.filter((p) => fileKind(p) === "shell" && !ctx.claimed.has(p))) {
     if (!/\.\w+$/.test(path.slice(path.lastIndexOf("/") + 1)) && !hasShellShebang(host.read(path))) continue;
     const deployment = newDeployment(`script:${path}`, path, [path]);
-    addScriptProcesses(ctx, deployment, path, () => undefined, [], 0);
+    addScriptProcesses(ctx, deployment, path, () => undefined, { words: [], dir: dirOf(path) }, 0);
     if (deployment.processes.length > 0) deployments.push(deployment);
   }
   for (const deployment of deployments) {
@@ -134,7 +134,7 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
   if (service.startCommand) {
     const command = service.startCommand;
     const script = parseCommandLine(command.text, path, command.starts[0] ?? command.at.start, env, { starts: command.starts, ends: command.ends });
-    addCommandProcesses(ctx, deployment, script, dirOf(path), env, [], 0);
+    addCommandProcesses(ctx, deployment, script, dirOf(path), env, { words: [], dir: dirOf(path) }, 0);
   } else {
     const dir = dirOf(path);
     const dockerfile = existing(ctx, join(dir, "Dockerfile"));
@@ -147,7 +147,7 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
         if (!script) continue;
         deployment.links.push({ from: path, to: script, why: `${name} in the same folder starts the service` });
         if (fileKind(script) === "procfile") addProcfileWeb(ctx, deployment, script, env);
-        else addScriptProcesses(ctx, deployment, script, env, [], 0);
+        else addScriptProcesses(ctx, deployment, script, env, { words: [], dir: dirOf(script) }, 0);
         break;
       }
     }
@@ -437,7 +437,7 @@ function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandW
   if (script) {
     deployment.links.push({ from: at.file, to: script, why: `${program} runs ${script}` });
     // `passedArgs` are already the tail of `words` (the CMD after the ENTRYPOINT): the script gets them once.
-    addScriptProcesses(ctx, deployment, script, env, words.slice(1), depth + 1);
+    addScriptProcesses(ctx, deployment, script, env, { words: words.slice(1), dir }, depth + 1);
     return;
   }
   if (passedArgs.length > 0) addWordsProcesses(ctx, deployment, passedArgs, passedArgs[0].fact.at ?? at, dir, env, depth + 1);
@@ -448,10 +448,11 @@ function addShellStringProcesses(ctx: Context, deployment: Deployment, item: Lis
   const file = item.fact.at?.file ?? "";
   // Escapes or a folded block make the item's text differ from its value: then spans are coarse.
   const spans = textSpans(ctx, { file, start: item.start, end: item.end }, item.value);
-  addCommandProcesses(ctx, deployment, parseCommandLine(item.value, file, item.start, env, spans), dir, env, args, depth);
+  addCommandProcesses(ctx, deployment, parseCommandLine(item.value, file, item.start, env, spans), dir, env, { words: args, dir }, depth);
 }
 
-function addScriptProcesses(ctx: Context, deployment: Deployment, path: string, env: EnvLookup, args: CommandWord[], depth: number): void {
+/** `args`: the words the script gets as "$@", read in the folder of the file that wrote them (the CMD's, not the script's). */
+function addScriptProcesses(ctx: Context, deployment: Deployment, path: string, env: EnvLookup, args: PassedArgs, depth: number): void {
   const text = ctx.host.read(path);
   if (text === undefined) return;
   const script = cached(ctx, `shell:${path}:${deployment.id}`, () => parseShellScript(text, path, env)) as ShellScript;
@@ -461,12 +462,17 @@ function addScriptProcesses(ctx: Context, deployment: Deployment, path: string, 
   addCommandProcesses(ctx, deployment, script, dirOf(path), env, args, depth);
 }
 
-function addCommandProcesses(ctx: Context, deployment: Deployment, script: ShellScript, dir: string, env: EnvLookup, args: CommandWord[], depth: number): void {
+interface PassedArgs {
+  words: CommandWord[];
+  dir: string;
+}
+
+function addCommandProcesses(ctx: Context, deployment: Deployment, script: ShellScript, dir: string, env: EnvLookup, args: PassedArgs, depth: number): void {
   for (const command of script.commands) {
     const at = { file: script.file, start: command.start, end: command.end };
     // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
     if (command.words[0]?.value === "$@" || command.words[0]?.value === "$*") {
-      addWordsProcesses(ctx, deployment, args, args[0]?.fact.at ?? at, dir, env, depth + 1);
+      addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, env, depth + 1);
       continue;
     }
     if (!recogniseServer(command.words) && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
@@ -484,7 +490,7 @@ function procfileDeployments(ctx: Context, path: string): Deployment[] {
   ctx.problems.push(...procfile.problems);
   return procfile.processes.map((process) => {
     const deployment = newDeployment(`procfile:${path}#${process.name}`, `${process.name} (${path})`, [path]);
-    addCommandProcesses(ctx, deployment, process.script, dirOf(path), () => undefined, [], 0);
+    addCommandProcesses(ctx, deployment, process.script, dirOf(path), () => undefined, { words: [], dir: dirOf(path) }, 0);
     return deployment;
   });
 }
@@ -494,7 +500,7 @@ function addProcfileWeb(ctx: Context, deployment: Deployment, path: string, env:
   if (text === undefined) return;
   const web = parseProcfile(text, path, env).processes.find((p) => p.name === "web");
   deployment.files.add(path);
-  if (web) addCommandProcesses(ctx, deployment, web.script, dirOf(path), env, [], 0);
+  if (web) addCommandProcesses(ctx, deployment, web.script, dirOf(path), env, { words: [], dir: dirOf(path) }, 0);
 }
 
 function findScript(ctx: Context, program: string, dir: string): string | undefined {

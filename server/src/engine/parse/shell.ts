@@ -718,7 +718,9 @@ class SourceReader {
       const fact = { ...envFact, via: [hop, ...(envFact.via ?? [])] };
       return { pieces: [{ fact, splittable: !part.quoted }], fact, unresolved: [], opaque: false };
     }
-    const fact = this.placeholder(hop.note, hop.at);
+    // `${@}` and `${1}` (Rails' bin/docker-entrypoint ends with `exec "${@}"`) read as `$@` and `$1`.
+    const written = part.op === "" && !NAME.test(part.name) ? `$${part.name}` : hop.note;
+    const fact = this.placeholder(written, hop.at);
     return { pieces: [{ fact, splittable: false }], fact, unresolved: [part.name], opaque: false };
   }
 
