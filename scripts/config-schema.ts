@@ -1,7 +1,7 @@
 // The JSON schema of headroom.yml, written to schemas/headroom.schema.json by `npm run docs` so
 // editors (VS Code's YAML support via contributes.yamlValidation) validate and complete it.
 // It says what server/src/engine/config.ts accepts; test/unit/config-schema.test.ts checks that they agree.
-import { RULE_SETTINGS } from "../server/src/engine/config.ts";
+import { POOL_ENV_ROLES, RULE_SETTINGS } from "../server/src/engine/config.ts";
 
 export const CONFIG_SCHEMA_PATH = "schemas/headroom.schema.json";
 
@@ -25,7 +25,7 @@ export function configSchema(ruleIds?: string[]): { properties: Record<string, o
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://github.com/headroom-dev/headroom/blob/main/schemas/headroom.schema.json",
     title: "Headroom configuration (headroom.yml)",
-    description: "Rule severities, the deployment facts that live outside the repository, paths and suppressions. See docs/configuration.md.",
+    description: "Rule severities, the deployment facts that live outside the repository, pool names, paths and suppressions. See docs/configuration.md.",
     type: ["object", "null"],
     additionalProperties: false,
     properties: {
@@ -51,6 +51,19 @@ export function configSchema(ruleIds?: string[]): { properties: Record<string, o
             type: "object",
             description: "Per deployment, by id (compose:docker-compose.yml#web), name or service name (web).",
             additionalProperties: { type: "object", additionalProperties: false, properties: deploymentFacts },
+          },
+        },
+      },
+      pools: {
+        type: "object",
+        description: "How connection pools are read. See docs/pools.md.",
+        additionalProperties: false,
+        properties: {
+          env: {
+            type: "object",
+            description: "Environment variables that size a connection pool, by name, over Headroom's built-in names: pool_size and max_overflow (SQLAlchemy), activerecord_pool, sidekiq_concurrency, or ignore (a built-in name this workspace uses for something else).",
+            propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+            additionalProperties: { enum: [...POOL_ENV_ROLES] },
           },
         },
       },

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { audit } from "../../server/src/engine/audit.ts";
+import { POOL_ENV_ROLES } from "../../server/src/engine/config.ts";
 import { buildModel } from "../../server/src/engine/model/build.ts";
 import { POOL_ENV } from "../../server/src/engine/model/pools.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
@@ -156,5 +158,79 @@ describe("docs/pools.md", () => {
   it("lists every environment name the pool table reads", () => {
     const doc = readFileSync(path.resolve(__dirname, "..", "..", "docs", "pools.md"), "utf8");
     for (const entry of POOL_ENV) assert.ok(doc.includes(`\`${entry.name}\``), `${entry.name} is missing from docs/pools.md`);
+  });
+});
+
+describe("pool names configured in headroom.yml (pools.env)", () => {
+  const compose = (env: string) =>
+    `services:\n  web:\n    image: app\n    command: gunicorn app:app -w 4\n    environment:\n      DATABASE_URL: postgres://db/app\n${env}  db:\n    image: postgres:16\n    command: postgres -c max_connections=60\n`;
+  const run = (files: Record<string, string>, settings?: unknown) => audit(memoryHost(files), { settings });
+  const pool = (files: Record<string, string>, settings?: unknown) => run(files, settings).model.deployments.find((d) => d.name.startsWith("web"))?.pool;
+  const lineOf = (text: string, at: { start: number } | undefined) => (at ? text.slice(0, at.start).split("\n").length : undefined);
+
+  it("reads a configured name as the role it maps to, and the finding relates to the mapping's line", () => {
+    const yml = "pools:\n  env:\n    APP_POOL: pool_size\n    APP_BURST: max_overflow\n";
+    const files = { "docker-compose.yml": compose("      APP_POOL: 10\n      APP_BURST: 5\n"), "headroom.yml": yml };
+    const p = pool(files);
+    assert.deepEqual([p?.kind, p?.size.value, p?.sizeName, p?.overflow?.value, p?.overflowName], ["sqlalchemy", 10, "APP_POOL", 5, "APP_BURST"]);
+    assert.deepEqual(p?.size.via?.map((v) => [v.at.file, lineOf(yml, v.at), v.note]), [["headroom.yml", 3, "headroom.yml maps APP_POOL to pool_size"]]);
+    const finding = run(files).findings.find((f) => f.rule === "db/connections-exceed-max");
+    assert.ok(finding, "4 x (10 + 5) = 60 is above 57");
+    assert.deepEqual(finding.related.filter((r) => r.at.file === "headroom.yml").map((r) => lineOf(yml, r.at)), [3, 4]);
+  });
+
+  it("without the mapping the same names size nothing", () => {
+    const files = { "docker-compose.yml": compose("      APP_POOL: 10\n      APP_BURST: 5\n") };
+    assert.equal(pool(files), undefined);
+    assert.ok(!run(files).findings.some((f) => f.rule === "db/connections-exceed-max"));
+  });
+
+  it("a configured name wins over a built-in one of the same role; `ignore` stops reading a built-in name", () => {
+    const env = "      POOL_SIZE: 50\n      APP_POOL: 3\n";
+    assert.equal(pool({ "docker-compose.yml": compose(env) })?.size.value, 50);
+    assert.equal(pool({ "docker-compose.yml": compose(env), "headroom.yml": "pools:\n  env:\n    APP_POOL: pool_size\n" })?.size.value, 3);
+    assert.equal(pool({ "docker-compose.yml": compose(env), "headroom.yml": "pools:\n  env:\n    POOL_SIZE: ignore\n" }), undefined);
+  });
+
+  it("maps names to Active Record's pool and Sidekiq's concurrency", () => {
+    const files = {
+      "docker-compose.yml":
+        "services:\n  web:\n    image: app\n    command: bundle exec puma\n    environment:\n      DATABASE_URL: postgres://db/app\n      WEB_CONNS: 7\n" +
+        "  jobs:\n    image: app\n    command: bundle exec sidekiq\n    environment:\n      DATABASE_URL: postgres://db/app\n      JOB_THREADS: 9\n",
+      "headroom.yml": "pools:\n  env:\n    WEB_CONNS: activerecord_pool\n    JOB_THREADS: sidekiq_concurrency\n",
+    };
+    const byName = new Map(run(files).model.deployments.map((d) => [d.name.split(" ")[0], d.pool]));
+    assert.deepEqual([byName.get("web")?.kind, byName.get("web")?.size.value, byName.get("web")?.sizeName], ["activerecord", 7, "WEB_CONNS"]);
+    assert.deepEqual([byName.get("jobs")?.kind, byName.get("jobs")?.size.value, byName.get("jobs")?.sizeName], ["sidekiq", 9, "JOB_THREADS"]);
+  });
+
+  it("reports a bad name, a bad role, an unknown key and a name no deployment sets, each at its line", () => {
+    const yml = "pools:\n  env:\n    9LIVES: pool_size\n    APP_POOL: poolsize\n    APP_BURST: max_overflow\n  envs: {}\n";
+    const problems = run({ "docker-compose.yml": compose("      APP_POOL: 10\n"), "headroom.yml": yml }).findings.filter((f) => f.rule === "config/invalid");
+    assert.deepEqual(
+      problems.map((f) => [lineOf(yml, f.at), f.message]),
+      [
+        [3, '"9LIVES" in pools.env is not an environment variable name (letters, digits and _, not starting with a digit)'],
+        [4, 'pools.env.APP_POOL must be one of pool_size, max_overflow, activerecord_pool, sidekiq_concurrency, ignore, not "poolsize"'],
+        [5, "no deployment's environment sets APP_BURST: pools.env maps a name the workspace does not use"],
+        [6, 'unknown key "envs" in pools: expected env'],
+      ],
+    );
+  });
+
+  it("the editor settings accept the same key; headroom.yml wins name by name", () => {
+    const files = { "docker-compose.yml": compose("      APP_POOL: 10\n      OTHER_POOL: 2\n") };
+    assert.equal(pool(files, { pools: { env: { APP_POOL: "pool_size" } } })?.size.value, 10);
+    assert.equal(pool({ ...files, "headroom.yml": "pools:\n  env:\n    APP_POOL: ignore\n    OTHER_POOL: pool_size\n" }, { pools: { env: { APP_POOL: "pool_size" } } })?.size.value, 2);
+    assert.match(run(files, { pools: { env: { APP_POOL: "size" } } }).configProblems.map((p) => `${p.key}: ${p.message}`).join("\n"), /^pools\.env\.APP_POOL: .*must be one of/);
+  });
+});
+
+describe("docs: pools.env roles", () => {
+  it("docs/pools.md and docs/configuration.md name every role headroom.yml accepts", () => {
+    for (const page of ["pools.md", "configuration.md"]) {
+      const doc = readFileSync(path.resolve(__dirname, "..", "..", "docs", page), "utf8");
+      for (const role of POOL_ENV_ROLES) assert.ok(doc.includes(`\`${role}\``), `${role} is missing from docs/${page}`);
+    }
   });
 });

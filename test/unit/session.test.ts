@@ -153,6 +153,20 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     }
   });
 
+  test("an edit of headroom.yml's pool names (pools.env) re-reads the pools", () => {
+    const compose =
+      "services:\n  web:\n    image: app\n    command: gunicorn -w 4 app:app\n    environment:\n      DATABASE_URL: postgres://db/app\n      APP_POOL: 20\n" +
+      "  db:\n    image: postgres:16\n    command: postgres -c max_connections=50\n";
+    const session = new AuditSession();
+    session.update("docker-compose.yml", compose);
+    for (const [yml, fires] of [["", false], ["pools:\n  env:\n    APP_POOL: pool_size\n", true], ["pools:\n  env:\n    APP_POOL: ignore\n", false]] as const) {
+      session.update("headroom.yml", yml);
+      const fresh = audit(memoryHost({ "docker-compose.yml": compose, "headroom.yml": yml }));
+      assert.deepStrictEqual(session.audit(), fresh, yml);
+      assert.equal(fresh.findings.some((f) => f.rule === "db/connections-exceed-max"), fires, `4 x 20 against 47, with headroom.yml ${JSON.stringify(yml)}`);
+    }
+  });
+
   test("entries of removed files are dropped", () => {
     const session = new AuditSession();
     session.update("a/docker-compose.yml", "services:\n  web:\n    command: gunicorn -w 4 app:app\n");

@@ -5,6 +5,7 @@ import { withSizeLimits } from "./limits.ts";
 import { CONFIG_FILE, type ConfigProblem, emptyConfig, type HeadroomConfig, mergeConfigs, readConfigFile, readConfigSettings } from "./config.ts";
 import { buildModel, fileKind } from "./model/build.ts";
 import { applyConfiguredFacts } from "./model/configured.ts";
+import { poolEnvTable } from "./model/pools.ts";
 import type { ParseCache } from "./parse-cache.ts";
 import { docsUrl, type Report } from "./rules/define.ts";
 import { ALL_RULES, ENGINE_RULES } from "./rules/index.ts";
@@ -50,7 +51,8 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   const included = pathFilter(config);
   const paths = host.list().filter((p) => p !== CONFIG_FILE && isDeploymentFile(p) && included(p)).sort();
   parses?.startAudit();
-  const model = buildModel(host, paths, problems, parses);
+  // Pools are read while the model is built, so headroom.yml's pool names go in here, not with the facts below.
+  const model = buildModel(host, paths, problems, parses, poolEnvTable(config.pools.env));
   configProblems.push(...applyConfiguredFacts(model, config));
 
   const findings: Finding[] = [];

@@ -21,6 +21,14 @@ export interface DeploymentFacts {
   concurrentUsers?: Fact<number>;
 }
 
+/**
+ * What an environment variable sets in a deployment's connection pool (`pools.env` in headroom.yml,
+ * docs/pools.md): SQLAlchemy's pool_size or max_overflow, Active Record's pool, Sidekiq's
+ * concurrency; `ignore` stops Headroom reading one of its built-in names.
+ */
+export const POOL_ENV_ROLES = ["pool_size", "max_overflow", "activerecord_pool", "sidekiq_concurrency", "ignore"] as const;
+export type PoolEnvRole = (typeof POOL_ENV_ROLES)[number];
+
 export interface Suppression {
   rule: Fact<string>;
   /** A path glob (picomatch), relative to the workspace root. */
@@ -44,6 +52,8 @@ export interface HeadroomConfig {
     /** Per deployment: its id (`compose:docker-compose.yml#web`), its name, or its service name (`web`). */
     deployments: Map<string, DeploymentFacts & { at?: SourceRef }>;
   };
+  /** Per environment variable name: what it sets in a pool, over model/pools.ts's built-in names. */
+  pools: { env: Map<string, { role: Fact<PoolEnvRole>; at?: SourceRef }> };
   include: Array<Fact<string>>;
   ignore: Array<Fact<string>>;
   suppressions: Suppression[];
@@ -58,7 +68,7 @@ export interface ConfigProblem {
 }
 
 export function emptyConfig(): HeadroomConfig {
-  return { rules: new Map(), facts: { databases: new Map(), deployments: new Map() }, include: [], ignore: [], suppressions: [] };
+  return { rules: new Map(), facts: { databases: new Map(), deployments: new Map() }, pools: { env: new Map() }, include: [], ignore: [], suppressions: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,7 +115,9 @@ const DEPLOYMENT_FACT_KEYS = {
   concurrent_users: "concurrentUsers",
 } as const;
 
-const TOP_KEYS = ["rules", "facts", "include", "ignore", "suppressions"];
+const TOP_KEYS = ["rules", "facts", "pools", "include", "ignore", "suppressions"];
+/** A name a shell, compose or App Runner can set: letters, digits and `_`, not starting with a digit. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FACT_KEYS = ["max_connections", ...Object.keys(DEPLOYMENT_FACT_KEYS), "databases", "deployments"];
 
 class Reader {
@@ -126,6 +138,7 @@ class Reader {
       const { key, keyAt, value } = entry;
       if (key === "rules") this.readRules(value);
       else if (key === "facts") this.readFacts(value);
+      else if (key === "pools") this.readPools(value);
       else if (key === "include" || key === "ignore") this.readGlobs(value, key, this.config[key]);
       else if (key === "suppressions") this.readSuppressions(value);
       else this.problem(`unknown key "${key}": expected one of ${TOP_KEYS.join(", ")}`, key, keyAt);
@@ -180,6 +193,28 @@ class Reader {
           facts.deployments.set(d.key, entry);
         }
       } else this.problem(`unknown key "${key}" in facts: expected one of ${FACT_KEYS.join(", ")}`, path, keyAt);
+    }
+  }
+
+  private readPools(tree: Tree): void {
+    for (const { key, keyAt, value } of this.map(tree, "pools", "env") ?? []) {
+      if (key !== "env") {
+        this.problem(`unknown key "${key}" in pools: expected env`, `pools.${key}`, keyAt);
+        continue;
+      }
+      for (const entry of this.map(value, "pools.env", `environment variable names to ${POOL_ENV_ROLES.join(", ")}`) ?? []) {
+        const path = `pools.env.${entry.key}`;
+        if (!ENV_NAME.test(entry.key)) {
+          this.problem(`"${entry.key}" in pools.env is not an environment variable name (letters, digits and _, not starting with a digit)`, path, entry.keyAt);
+          continue;
+        }
+        const role = entry.value;
+        if (role.kind !== "scalar" || typeof role.value !== "string" || !(POOL_ENV_ROLES as readonly string[]).includes(role.value)) {
+          this.problem(`${path} must be one of ${POOL_ENV_ROLES.join(", ")}, not ${show(role)}`, path, role.at ?? entry.keyAt);
+          continue;
+        }
+        this.config.pools.env.set(entry.key, { role: configured(role.value as PoolEnvRole, role.at), at: entry.keyAt });
+      }
     }
   }
 
@@ -322,6 +357,7 @@ export function mergeConfigs(settings: HeadroomConfig, file: HeadroomConfig): He
       databases: mergeMaps(settings.facts.databases, file.facts.databases),
       deployments: mergeMaps(settings.facts.deployments, file.facts.deployments),
     },
+    pools: { env: new Map([...settings.pools.env, ...file.pools.env]) },
     include: [...settings.include, ...file.include],
     ignore: [...settings.ignore, ...file.ignore],
     suppressions: [...settings.suppressions, ...file.suppressions],

@@ -24,7 +24,7 @@ import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseS
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, type PostgresService } from "./databases.ts";
-import { type DjangoConnections, type RailsDatabaseConfig, readPool } from "./pools.ts";
+import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database" | "uwsgi";
@@ -78,7 +78,8 @@ interface Context {
   postgres: PostgresService[];
 }
 
-export function buildModel(host: WorkspaceHost, paths: string[], problems: ParseProblem[], parses: ParseMemo = NO_MEMO): DeploymentModel {
+/** `poolEnv`: the environment names that size pools (model/pools.ts poolEnvTable, with headroom.yml's `pools.env`). */
+export function buildModel(host: WorkspaceHost, paths: string[], problems: ParseProblem[], parses: ParseMemo = NO_MEMO, poolEnv: readonly PoolEnvName[] = POOL_ENV): DeploymentModel {
   const ctx: Context = { host, paths, pathSet: new Set(paths), problems, claimed: new Set(), cache: new Map(), parses, postgres: [] };
   const deployments: Deployment[] = [];
   for (const path of paths) {
@@ -99,7 +100,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (deployment.processes.length > 0) deployments.push(deployment);
   }
   for (const deployment of deployments) {
-    const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment));
+    const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv);
     if (pool) deployment.pool = pool;
   }
   const databases = findDatabases(host, paths, ctx.postgres, deployments);

@@ -33,6 +33,10 @@ export function applyConfiguredFacts(model: DeploymentModel, config: HeadroomCon
     const known = model.deployments.map((d) => `"${shortName(d.name)}"`);
     problems.push({ key: `facts.deployments.${key}`, at: entry.at, message: `no deployment named "${key}" in the workspace${known.length ? `: deployments are ${known.join(", ")}` : ""}` });
   }
+  for (const [name, entry] of config.pools.env) {
+    if (model.deployments.some((d) => d.env.has(name))) continue;
+    problems.push({ key: `pools.env.${name}`, at: entry.at, message: `no deployment's environment sets ${name}: pools.env maps a name the workspace does not use` });
+  }
   return problems;
 }
 

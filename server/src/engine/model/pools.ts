@@ -3,11 +3,13 @@
 // so a deployment can hold (size + overflow) x processes x instances connections.
 //
 // The environment names Headroom understands are in ONE table, POOL_ENV, below: add a row to
-// support a new convention. Names not in the table are never guessed from their spelling.
+// support a new convention, or map a workspace's own names in headroom.yml (`pools.env`, read by
+// poolEnvTable). Names in neither are never guessed from their spelling.
+import { CONFIG_FILE, type HeadroomConfig, type PoolEnvRole } from "../config.ts";
 import { SOURCES, type Source } from "../knowledge/sources.ts";
 import type { ServerKind } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
-import type { Fact } from "../types.ts";
+import type { Fact, SourceRef } from "../types.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
 export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq" | "django";
@@ -20,6 +22,8 @@ export interface PoolEnvName {
   /** What the value means, for messages. */
   meaning: string;
   source: Source;
+  /** For a name the workspace maps in headroom.yml (`pools.env`): the role it gave and where. */
+  configured?: { role: PoolEnvRole; at?: SourceRef };
 }
 
 /**
@@ -41,6 +45,29 @@ export const POOL_ENV: readonly PoolEnvName[] = [
   { name: "RAILS_MAX_THREADS", kind: "activerecord", role: "size", meaning: "threads and Active Record pool", source: SOURCES.railsDatabaseYmlPool },
   { name: "SIDEKIQ_CONCURRENCY", kind: "sidekiq", role: "size", meaning: "Sidekiq threads", source: SOURCES.sidekiqConcurrencyDefault },
 ];
+
+/** What each `pools.env` role of headroom.yml reads a name as: the built-in entry it stands for. */
+const ROLE_ENTRIES: Record<Exclude<PoolEnvRole, "ignore">, Omit<PoolEnvName, "name">> = {
+  pool_size: { kind: "sqlalchemy", role: "size", meaning: "pool size", source: SOURCES.sqlalchemyPoolSize },
+  max_overflow: { kind: "sqlalchemy", role: "overflow", meaning: "overflow", source: SOURCES.sqlalchemyMaxOverflow },
+  activerecord_pool: { kind: "activerecord", role: "size", meaning: "Active Record pool", source: SOURCES.railsPoolDefault },
+  sidekiq_concurrency: { kind: "sidekiq", role: "size", meaning: "Sidekiq threads", source: SOURCES.sidekiqConcurrencyDefault },
+};
+
+/**
+ * The names a deployment's pool is read from: headroom.yml's `pools.env` first (a configured name
+ * wins over a built-in one of the same kind and role), then POOL_ENV without the names it maps
+ * (to another role, or to `ignore`).
+ */
+export function poolEnvTable(mapping: HeadroomConfig["pools"]["env"]): readonly PoolEnvName[] {
+  if (mapping.size === 0) return POOL_ENV;
+  const configured: PoolEnvName[] = [];
+  for (const [name, { role, at }] of mapping) {
+    if (role.value === "ignore") continue;
+    configured.push({ name, ...ROLE_ENTRIES[role.value], configured: { role: role.value, at: role.at ?? at } });
+  }
+  return [...configured, ...POOL_ENV.filter((entry) => !mapping.has(entry.name))];
+}
 
 /** Documented defaults, used only when a deployment is known to use a database but sets no size. */
 export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy" | "django">, { value: number; by: string; source: Source }> = {
@@ -87,16 +114,18 @@ export interface DjangoConnections {
 }
 
 /** The pool of a deployment's processes, from its environment, its servers, database.yml and Django's settings. Undefined when nothing says there is one. */
-export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, django?: DjangoConnections): Pool | undefined {
+export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, django?: DjangoConnections, table: readonly PoolEnvName[] = POOL_ENV): Pool | undefined {
   const process = deployment.processes[0];
   const server = process?.invocation.server;
   const usesDatabase = rails !== undefined || [...deployment.env.keys()].some((k) => DATABASE_ENV.test(k));
   const found = (kind: PoolKind, role: "size" | "overflow") => {
-    for (const entry of POOL_ENV) {
+    for (const entry of table) {
       if (entry.kind !== kind || entry.role !== role) continue;
       const fact = deployment.env.get(entry.name);
       const n = fact ? Number(fact.value) : Number.NaN;
-      if (fact && fact.value.trim() !== "" && Number.isInteger(n) && n >= 0) return { name: entry.name, fact: { ...fact, value: n } as Fact<number> };
+      if (!fact || fact.value.trim() === "" || !Number.isInteger(n) || n < 0) continue;
+      const mapped = entry.configured?.at && { at: entry.configured.at, note: `${CONFIG_FILE} maps ${entry.name} to ${entry.configured.role}` };
+      return { name: entry.name, fact: { ...fact, value: n, ...(mapped ? { via: [...(fact.via ?? []), mapped] } : {}) } as Fact<number> };
     }
     return undefined;
   };

@@ -1,3 +1,4 @@
+import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { connectionBudgets, poolSizeText, type PoolShare, shareFormula } from "../../model/budget.ts";
 import type { Database, Deployment } from "../../model/types.ts";
@@ -90,12 +91,14 @@ function primaryAt(s: PoolShare): SourceRef {
 function related(shares: PoolShare[], database: Database, primary: SourceRef): RelatedInfo[] {
   const out: RelatedInfo[] = [];
   const seen = new Set([`${primary.file}:${primary.start}`]);
-  const add = (fact: Fact<number> | undefined, message: string) => {
-    if (!fact?.at || fact.origin === "default" || fact.origin === "assumed") return;
-    const key = `${fact.at.file}:${fact.at.start}`;
+  const place = (at: SourceRef, message: string) => {
+    const key = `${at.file}:${at.start}`;
     if (seen.has(key)) return;
     seen.add(key);
-    out.push({ at: fact.at, message });
+    out.push({ at, message });
+  };
+  const add = (fact: Fact<number> | undefined, message: string) => {
+    if (fact?.at && fact.origin !== "default" && fact.origin !== "assumed") place(fact.at, message);
   };
   for (const s of shares) {
     const name = shares.length > 1 ? `${shortName(s.deployment)}: ` : "";
@@ -103,6 +106,10 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     add(pool.processes, `${name}${pool.processes.value} ${pool.processLabel} per instance, each opens its own pool`);
     add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
+    // A name the workspace's headroom.yml maps (pools.env): show where, so the reading can be checked.
+    for (const hop of [...(pool.size.via ?? []), ...(pool.overflow?.via ?? [])].filter((v) => v.at.file === CONFIG_FILE)) {
+      place(hop.at, `${name}${hop.note}`);
+    }
     const { instances } = s.deployment;
     add(instances, `${name}${instances.origin === "configured" ? "autoscaling max " : ""}${instances.value} instances, each with its own processes and pools`);
   }
