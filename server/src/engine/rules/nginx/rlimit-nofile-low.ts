@@ -6,6 +6,11 @@ import { insertInMain, PROPOSED_WORKER_CONNECTIONS, proxyingMains } from "./comm
 /** The soft RLIMIT_NOFILE a process commonly inherits (systemd's default; a secondary source, so an assumption). */
 const ASSUMED_SOFT_LIMIT = 1024;
 
+/** Why 2 x worker_connections: the connections are counted once, the files they open need descriptors too. */
+const FD_REASON =
+  "worker_connections already counts client and upstream connections, each a file descriptor, and the log, temp and static files " +
+  "requests open take more";
+
 const HTTP = "http {\n    upstream api_backend {\n        server api:8000;\n    }\n    server {\n        listen 80;\n        location / {\n            proxy_pass http://api_backend;\n        }\n    }\n}\n";
 
 export default defineRule({
@@ -17,8 +22,10 @@ export default defineRule({
     sources: [SOURCES.nginxWorkerConnections, SOURCES.nginxWorkerRlimitNofile, SOURCES.linuxConnectionIsFd, SOURCES.linuxNofileDefault],
     docs: {
       why:
-        "Every connection is a file descriptor, and a proxied request holds two (client and upstream), so a worker needs about " +
-        "2 x worker_connections open files. nginx's docs say the connections \"cannot exceed the current limit on the maximum number " +
+        "worker_connections already counts every connection of a worker, client and upstream alike, and each is a file descriptor; " +
+        "a worker also holds its log files and listening sockets, and opens a file for each static file it serves and each response it " +
+        "buffers to disk. So Headroom asks for 2 x worker_connections open files: one per connection and as many again for files. " +
+        "nginx's docs say the connections \"cannot exceed the current limit on the maximum number " +
         "of open files, which can be changed by worker_rlimit_nofile\". Without it, workers keep the limit they inherit, commonly a soft " +
         "limit of 1024 (systemd's default; Headroom assumes it, container runtimes may differ), and fail with \"Too many open files\" " +
         "before worker_connections is reached. The fix sets worker_rlimit_nofile to 2 x worker_connections, at least 8192 (room for " +
@@ -41,7 +48,9 @@ export default defineRule({
         const written = text(rlimit.at.file)?.slice(rlimit.at.start, rlimit.at.end) === String(rlimit.value);
         report({
           at: rlimit.at,
-          message: `worker_rlimit_nofile ${rlimit.value} is below 2 x ${wcText} = ${need}: each connection is a file descriptor and a proxied request holds two, so workers hit "Too many open files" first.`,
+          message:
+            `worker_rlimit_nofile ${rlimit.value} is below 2 x ${wcText} = ${need}: ${FD_REASON}, so workers fail with ` +
+            `"Too many open files" before they reach ${wc.value} connections. Raise it to ${need} or more.`,
           related,
           fixes: written ? [{ title: `Raise worker_rlimit_nofile to ${proposed}`, safe: true, edits: [{ ...rlimit.at, newText: String(proposed) }] }] : [],
         });
@@ -53,8 +62,9 @@ export default defineRule({
       report({
         at: wc.at ?? proxy.mainAt,
         message:
-          `worker_rlimit_nofile is not set: workers keep the open-file limit they inherit, commonly ${ASSUMED_SOFT_LIMIT} (assumed), while ${wcText} ` +
-          `needs 2 x ${wc.value} = ${need} file descriptors when proxying (client + upstream).`,
+          `worker_rlimit_nofile is not set: workers keep the open-file limit they inherit, commonly ${ASSUMED_SOFT_LIMIT} (assumed), below ` +
+          `2 x ${wcText} = ${need}: ${FD_REASON}, so workers fail with "Too many open files" before they reach ${wc.value} connections. ` +
+          `Set worker_rlimit_nofile to ${need} or more.`,
         related: [],
         fixes,
       });
