@@ -33,6 +33,8 @@ export default defineRule({
         "When headroom.yml sets `concurrent_users` for a backend deployment (`facts.concurrent_users` or " +
         "`facts.deployments.<name>.concurrent_users`), that expected load replaces the backend's concurrency in the comparison " +
         "(so a backend without a readable bound is compared too), and the message says so and relates the headroom.yml line. " +
+        "The global `facts.concurrent_users` is the users of the whole system: behind one nginx it counts once, however many " +
+        "backends it reaches; per-deployment values add up. " +
         "The fix raises worker_connections to cover twice the backends' concurrency (rounded up to a multiple of 1024); raise " +
         "worker_rlimit_nofile with it (nginx/rlimit-nofile-low).",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("worker_processes 2;\n", 2048) },

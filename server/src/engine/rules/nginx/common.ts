@@ -96,14 +96,23 @@ export function backendDemand(model: DeploymentModel, proxy: NginxProxy): ProxyD
   let clients = 0;
   const terms: string[] = [];
   const configuredUsers: ProxyDemand["configuredUsers"] = [];
+  // One configured fact can reach several backends (facts.concurrent_users applies to every deployment):
+  // those users come through this nginx once, so they are counted once, for all the services it names.
+  const userTerms = new Map<Fact<number>, { index: number; services: string[] }>();
   for (const id of ids) {
     const deployment = model.deployments.find((d) => d.id === id);
     const users = deployment?.concurrentUsers;
     if (deployment && users) {
       // The people who run it know the expected load; the backends' own concurrency is only a floor.
       const service = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
+      const counted = userTerms.get(users);
+      if (counted) {
+        counted.services.push(service);
+        continue;
+      }
       clients += users.value;
-      terms.push(`${service}: ${users.value} concurrent users, configured in ${users.at ? "headroom.yml" : "the headroom.facts settings"}`);
+      userTerms.set(users, { index: terms.length, services: [service] });
+      terms.push("");
       configuredUsers.push({ service, users });
       continue;
     }
@@ -122,6 +131,12 @@ export function backendDemand(model: DeploymentModel, proxy: NginxProxy): ProxyD
     const service = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
     const instances = deployment.instances.value;
     terms.push(`${service}: ${instances} instance${instances === 1 ? "" : "s"} x ${parts.length > 1 ? `(${parts.join(" + ")})` : parts[0]}`);
+  }
+  for (const [users, { index, services }] of userTerms) {
+    const names = services.join(", ");
+    terms[index] = `${names}: ${users.value} concurrent users${services.length > 1 ? " in all" : ""}, configured in ${users.at ? "headroom.yml" : "the headroom.facts settings"}`;
+    const entry = configuredUsers.find((c) => c.users === users);
+    if (entry) entry.service = names;
   }
   return { clients, terms, configuredUsers };
 }
