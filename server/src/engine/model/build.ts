@@ -131,6 +131,8 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
   // App Runner's default instance size is 1 vCPU / 2 GB when the input does not set one.
   deployment.cpus = service.cpu ?? { value: 1, origin: "default", by: "AWS App Runner", at: { file: path, start: 0, end: 0 } };
   deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
+  // Without an AutoScalingConfigurationArn, App Runner applies its default configuration (MaxSize 25).
+  deployment.autoscaling = service.autoScaling ?? { value: "DefaultConfiguration", origin: "default", by: "AWS App Runner" };
   const env = lookupIn(deployment.env);
   if (service.startCommand) {
     const command = service.startCommand;

@@ -47,6 +47,12 @@ export interface Deployment {
   links: Link[];
   /** Instances that can run at once; origin "configured" when it is headroom.yml's autoscaling max (facts.max_instances). */
   instances: Fact<number>;
+  /**
+   * The platform adds instances under load, up to a maximum the workspace may not state: App Runner
+   * always does (the service's AutoScalingConfigurationArn, or App Runner's default configuration).
+   * The value names the configuration.
+   */
+  autoscaling?: Fact<string>;
   cpus?: Fact<number>;
   memoryMiB?: Fact<number>;
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */

@@ -25,6 +25,8 @@ export interface AppRunnerService {
   env: Map<string, Fact<string>>;
   startCommand?: AppRunnerCommand;
   port?: Fact<number>;
+  /** service.json's AutoScalingConfigurationArn, its value the configuration's name (…/autoscalingconfiguration/NAME/REV/ID). */
+  autoScaling?: Fact<string>;
   problems: ParseProblem[];
 }
 
@@ -57,6 +59,12 @@ export function parseServiceJson(text: string, file: string): AppRunnerService {
   if (memory && (memory.type === "string" || memory.type === "number")) {
     const value = parseAppRunnerMemoryMiB(String(memory.value));
     if (value !== undefined) result.memoryMiB = { value, origin: "stated", at: valueRef(file, memory) };
+  }
+  const autoScaling = findNodeAtLocation(root, ["AutoScalingConfigurationArn"]);
+  if (autoScaling?.type === "string") {
+    const arn = String(autoScaling.value);
+    const name = /autoscalingconfiguration\/([^/]+)/.exec(arn)?.[1] ?? arn;
+    result.autoScaling = { value: name, origin: "stated", at: valueRef(file, autoScaling) };
   }
   // Image and code repositories keep the same settings under different parents.
   for (const base of [

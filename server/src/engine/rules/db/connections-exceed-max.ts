@@ -5,6 +5,9 @@ import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 import { defineRule } from "../define.ts";
 
+/** App Runner's default autoscaling configuration: MaxSize 25 (SOURCES.appRunnerAutoScalingDefaults). */
+const APP_RUNNER_DEFAULT_MAX_SIZE = 25;
+
 export default defineRule({
   meta: {
     id: "db/connections-exceed-max",
@@ -21,6 +24,7 @@ export default defineRule({
       SOURCES.railsPoolDefault,
       SOURCES.sidekiqConcurrencyDefault,
       SOURCES.djangoConnMaxAge,
+      SOURCES.appRunnerAutoScalingDefaults,
     ],
     docs: {
       why:
@@ -34,7 +38,10 @@ export default defineRule({
         "Sidekiq processes count in the same sum as the web processes. The limit from a postgres service's `-c max_connections=N` or a postgresql.conf. " +
         "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
         "for a managed database, set the real limit in headroom.yml (`facts: { max_connections: N }`) and, when the service " +
-        "autoscales, its maximum instance count (`facts: { max_instances: N }`): the budget is then autoscaling max x processes x pool.",
+        "autoscales, its maximum instance count (`facts: { max_instances: N }`): the budget is then autoscaling max x processes x pool. " +
+        "An App Runner service always autoscales (its AutoScalingConfigurationArn, or App Runner's default configuration, MaxSize " +
+        `${APP_RUNNER_DEFAULT_MAX_SIZE}); until headroom.yml states the max, the sum counts one instance and the message says how many ` +
+        "connections each further instance adds.",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers ${GUNICORN_WORKERS:-5} -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
         "service.json":
@@ -62,13 +69,33 @@ export default defineRule({
       report({
         at,
         deployment: biggest.deployment,
-        message: `${sum}; ${perProcessNote}. PostgreSQL allows ${allowed}: ${limitNote(database)}.`,
+        message: `${sum}; ${perProcessNote}. PostgreSQL allows ${allowed}: ${limitNote(database)}.${autoscalingNote(shares)}`,
         related: related(shares, database, at),
         fixes: fixes(biggest, total - biggest.total, allowed, text),
       });
     }
   },
 });
+
+/** Deployments that autoscale with no max in headroom.yml: the sum above counts one instance of each. */
+function unboundedAutoscaling(shares: PoolShare[]): PoolShare[] {
+  return shares.filter((s) => s.deployment.autoscaling && s.deployment.instances.origin !== "configured");
+}
+
+function autoscalingNote(shares: PoolShare[]): string {
+  return unboundedAutoscaling(shares)
+    .map((s) => {
+      const config = s.deployment.autoscaling as Fact<string>;
+      const which =
+        config.origin === "stated"
+          ? `autoscaling configuration ${config.value}, whose MaxSize is not in the workspace; App Runner's default is ${APP_RUNNER_DEFAULT_MAX_SIZE}`
+          : `no AutoScalingConfigurationArn, so App Runner's default configuration: up to ${APP_RUNNER_DEFAULT_MAX_SIZE} instances`;
+      const whose = shares.length > 1 ? ` of ${shortName(s.deployment)}` : "";
+      const perInstance = s.total / s.deployment.instances.value;
+      return ` That counts one instance${whose}: App Runner adds instances under load (${which}), each opening up to ${perInstance} more; set facts.max_instances in headroom.yml to count them.`;
+    })
+    .join("");
+}
 
 function limitNote(database: Database): string {
   const max = database.maxConnections;
@@ -112,6 +139,10 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     }
     const { instances } = s.deployment;
     add(instances, `${name}${instances.origin === "configured" ? "autoscaling max " : ""}${instances.value} instances, each with its own processes and pools`);
+    const autoscaling = s.deployment.autoscaling;
+    if (autoscaling?.at && autoscaling.origin === "stated" && unboundedAutoscaling([s]).length > 0) {
+      out.push({ at: autoscaling.at, message: `${name}autoscaling configuration ${autoscaling.value}: more instances under load, each with its own pools` });
+    }
   }
   add(database.maxConnections, `max_connections ${database.maxConnections.value}`);
   add(database.reserved, `${database.reserved.value} connections reserved for superusers`);
@@ -151,7 +182,8 @@ function fixes(s: PoolShare, others: number, allowed: number, text: (file: strin
     }
   }
   const newShare = holders * (size + (overflow ?? 0));
-  title += ` (${holders} x ${overflow !== undefined ? `(${size} + ${overflow})` : size} = ${newShare}${others > 0 ? `, ${newShare + others} in all` : ""}, within ${allowed})`;
+  const oneInstance = unboundedAutoscaling([s]).length > 0 ? " for one instance" : "";
+  title += ` (${holders} x ${overflow !== undefined ? `(${size} + ${overflow})` : size} = ${newShare}${oneInstance}${others > 0 ? `, ${newShare + others} in all` : ""}, within ${allowed})`;
   return [{ title, safe: false, edits }];
 }
 
