@@ -45,6 +45,8 @@ const CASES = [
   "test/fixtures/config/invalid/mistakes",
   "test/fixtures/config/invalid/broken-yaml",
   "test/fixtures/nginx/worker-connections-low/seed-003-three-replicas",
+  "test/fixtures/suppress/unused/ok-json-in-headroom-yml",
+  "test/fixtures/suppress/unused/ok-shell-continued-command",
 ];
 
 describe("headroom audit --format sarif", () => {
@@ -63,10 +65,13 @@ describe("headroom audit --format sarif", () => {
       assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
       const json = JSON.parse(spawnSync(process.execPath, [cli, "audit", dir, "--format", "json"], { encoding: "utf8", cwd: root }).stdout);
       const [run] = log.runs;
-      assert.equal(run.results.length, json.findings.length);
+      // Suppressed findings follow the others; JSON leaves them out.
+      const shown = run.results.filter((r: { suppressions: unknown[] }) => r.suppressions.length === 0);
+      assert.deepEqual(shown, run.results.slice(0, shown.length));
+      assert.equal(shown.length, json.findings.length);
       const ids = run.tool.driver.rules.map((r: { id: string }) => r.id);
       assert.ok(ids.includes("parse/error") && ids.includes("config/invalid"), "engine rules are in the catalogue");
-      run.results.forEach((result: { ruleId: string; ruleIndex: number; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: Region } }> }, i: number) => {
+      shown.forEach((result: { ruleId: string; ruleIndex: number; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: Region } }> }, i: number) => {
         const finding = json.findings[i];
         assert.equal(result.ruleId, finding.rule);
         assert.equal(ids[result.ruleIndex], result.ruleId);
@@ -100,6 +105,33 @@ describe("headroom audit --format sarif", () => {
     assert.equal(replacement.insertedContent.text, "3");
     assert.equal(run.results.find((r: { ruleId: string }) => r.ruleId === "db/connections-exceed-max").level, "error");
     assert.equal(run.originalUriBaseIds["%SRCROOT%"].uri, `file://${root}/`);
+  });
+
+  it("reports suppressed findings with their suppression: in source (the comment) or external (headroom.yml), with the reason", () => {
+    const suppressionsOf = (dir: string, rule: string) => {
+      const log = sarif(dir);
+      assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+      const [run] = log.runs;
+      assert.ok(run.results.every((r: { suppressions?: unknown[] }) => Array.isArray(r.suppressions)), "all results or none carry suppressions");
+      const result = run.results.find((r: { ruleId: string; suppressions: unknown[] }) => r.ruleId === rule && r.suppressions.length > 0);
+      assert.ok(result, `a suppressed ${rule} result in ${dir}`);
+      return result.suppressions as Array<{ kind: string; justification?: string; location: { physicalLocation: { artifactLocation: { uri: string }; region: Region } } }>;
+    };
+    const text = (dir: string, file: string, region: Region) => regionText(readFileSync(join(root, dir, file), "utf8"), region);
+
+    const shellDir = "test/fixtures/suppress/unused/ok-shell-continued-command";
+    const [inSource] = suppressionsOf(shellDir, "workers/exceed-cpu");
+    assert.equal(inSource.kind, "inSource");
+    assert.equal(inSource.justification, "CPU-bound work is offloaded, workers wait on I/O");
+    assert.equal(inSource.location.physicalLocation.artifactLocation.uri, `${shellDir}/start.sh`);
+    assert.match(text(shellDir, "start.sh", inSource.location.physicalLocation.region), /^# headroom-ignore workers\/exceed-cpu:/);
+
+    const jsonDir = "test/fixtures/suppress/unused/ok-json-in-headroom-yml";
+    const [external] = suppressionsOf(jsonDir, "workers/exceed-cpu");
+    assert.equal(external.kind, "external");
+    assert.equal(external.justification, "load-tested with 5 workers");
+    assert.equal(external.location.physicalLocation.artifactLocation.uri, `${jsonDir}/headroom.yml`);
+    assert.match(text(jsonDir, "headroom.yml", external.location.physicalLocation.region), /rule: workers\/exceed-cpu/);
   });
 
   it("percent-encodes paths, relative to the working directory when DIR is inside it and to DIR otherwise", () => {

@@ -1,8 +1,10 @@
 // The engine's public surface: what the CLI and the language server call. Nothing here does I/O:
 // the caller passes a WorkspaceHost that reads files (from disk, or from open editor buffers).
 import type { DeploymentModel } from "./model/types.ts";
+import type { Suppressed } from "./suppress.ts";
 import type { Finding } from "./types.ts";
 
+export type { Suppressed } from "./suppress.ts";
 export type { Finding, Fix, RelatedInfo, Severity, SourceRef, TextEdit } from "./types.ts";
 
 /** Read access to one workspace. Paths are workspace-relative with forward slashes. */
@@ -31,4 +33,6 @@ export interface AuditResult {
   model: DeploymentModel;
   /** Problems in the editor settings (no file to point at): `key` is the setting, e.g. `rules.foo`. */
   configProblems: Array<{ key: string; message: string }>;
+  /** Findings silenced by a `# headroom-ignore` comment or headroom.yml's `suppressions`, with what silenced them (SARIF reports them). */
+  suppressed: Suppressed[];
 }

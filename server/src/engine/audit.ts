@@ -57,10 +57,15 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
 
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  const add = (finding: Finding) => {
+  /** False when the finding's rule is off; otherwise sets its configured severity. */
+  const configure = (finding: Finding): boolean => {
     const setting = config.rules.get(finding.rule)?.value;
-    if (setting === "off") return;
+    if (setting === "off") return false;
     if (setting) finding.severity = setting;
+    return true;
+  };
+  const add = (finding: Finding) => {
+    if (!configure(finding)) return;
     const key = `${finding.rule}|${finding.at.file}|${finding.at.start}|${finding.message}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -82,10 +87,11 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   }
   // Suppression findings go through `add` too, so headroom.yml may set their severity or turn them off.
   const isOff = (rule: string) => config.rules.get(rule)?.value === "off";
-  const { kept, added } = applySuppressions(findings.splice(0), paths, (file) => host.read(file), config.suppressions, KNOWN_RULE_IDS, isOff, parses);
+  const { kept, added, suppressed } = applySuppressions(findings.splice(0), paths, (file) => host.read(file), config.suppressions, KNOWN_RULE_IDS, isOff, parses);
   findings.push(...kept);
   for (const finding of added) add(finding);
-  findings.sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule)));
+  const byPosition = (a: Finding, b: Finding) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule));
+  findings.sort(byPosition);
   const filesRead = [...(readConfigText(host) !== undefined ? [CONFIG_FILE] : []), ...paths.filter((p) => host.read(p) !== undefined)];
   return {
     findings,
@@ -93,6 +99,7 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
     deployments: model.deployments.map((d) => ({ id: d.id, name: d.name, files: [...d.files].sort() })),
     model,
     configProblems: configProblems.filter((p) => !p.at).map((p) => ({ key: p.key, message: p.message })),
+    suppressed: suppressed.filter((s) => configure(s.finding)).sort((a, b) => byPosition(a.finding, b.finding)),
   };
 }
 

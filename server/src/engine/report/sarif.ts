@@ -1,6 +1,8 @@
 // SARIF 2.1.0 (OASIS), the format GitHub code scanning and other CI dashboards read.
 // Paths stay relative (uriBaseId %SRCROOT%); columns are UTF-16 code units, SARIF's default.
-import type { AuditResult, RuleInfo } from "../api.ts";
+// Suppressed findings are results too, with `suppressions` saying what silenced them; every other
+// result carries an empty `suppressions` (the spec wants all or none of a run's results to have one).
+import type { AuditResult, RuleInfo, Suppressed } from "../api.ts";
 import type { Finding, Severity, SourceRef } from "../types.ts";
 import { lineRanges } from "./positions.ts";
 
@@ -32,7 +34,7 @@ const LEVEL: Record<Severity, "error" | "warning" | "note"> = { error: "error", 
 export function renderSarif(result: AuditResult, read: (file: string) => string | undefined, options: SarifOptions): string {
   const catalogue = options.rules.some((r) => r.id === PARSE_ERROR.id) ? [...options.rules] : [...options.rules, PARSE_ERROR];
   // A finding from a rule the catalogue does not list still needs a descriptor for its ruleIndex.
-  for (const f of result.findings) {
+  for (const f of [...result.findings, ...result.suppressed.map((s) => s.finding)]) {
     if (!catalogue.some((r) => r.id === f.rule)) catalogue.push({ id: f.rule, summary: f.rule, severity: f.severity, docsUrl: INFORMATION_URI });
   }
   const ruleIndex = new Map(catalogue.map((r, i) => [r.id, i]));
@@ -41,7 +43,13 @@ export function renderSarif(result: AuditResult, read: (file: string) => string 
   const artifactLocation = (file: string) => ({ uri: uri(file), uriBaseId: SRCROOT });
   const physicalLocation = (ref: SourceRef) => ({ artifactLocation: artifactLocation(ref.file), region: region(ref) });
 
-  const toResult = (f: Finding) => ({
+  const toSuppression = (s: Suppressed) => ({
+    kind: s.kind,
+    ...(s.reason ? { justification: s.reason } : {}),
+    ...(s.at ? { location: { physicalLocation: physicalLocation(s.at) } } : {}),
+  });
+
+  const toResult = (f: Finding, suppressions: ReturnType<typeof toSuppression>[]) => ({
     ruleId: f.rule,
     ruleIndex: ruleIndex.get(f.rule),
     level: LEVEL[f.severity],
@@ -60,6 +68,7 @@ export function renderSarif(result: AuditResult, read: (file: string) => string 
           })),
         }
       : {}),
+    suppressions,
   });
 
   const log = {
@@ -82,7 +91,7 @@ export function renderSarif(result: AuditResult, read: (file: string) => string 
         },
         ...(options.srcRootUri ? { originalUriBaseIds: { [SRCROOT]: { uri: options.srcRootUri } } } : {}),
         columnKind: "utf16CodeUnits",
-        results: result.findings.map(toResult),
+        results: [...result.findings.map((f) => toResult(f, [])), ...result.suppressed.map((s) => toResult(s.finding, [toSuppression(s)]))],
       },
     ],
   };
