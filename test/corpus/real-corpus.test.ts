@@ -360,6 +360,8 @@ describe("real corpus, files that belong together", { skip }, () => {
     assert.equal(p.workers.value, 3);
     assert.equal(p.workers.at?.file, "nginx-wsgi-flask/compose.yaml");
     assert.equal(slice(files, p.workers.at), "3");
+    // The replaced CMD runs Flask's own `python app.py`, no server Headroom sizes: nothing to compare, no drift reported.
+    assert.equal(flask.replacedImageCommand, undefined);
   });
 
   test("healthchecks: compose → docker/Dockerfile (context ..), command `bash -c '...; uwsgi ...'`", (t) => {
@@ -369,8 +371,13 @@ describe("real corpus, files that belong together", { skip }, () => {
       ["uwsgi", "healthchecks__healthchecks__docker__uwsgi.ini"],
     ]);
     if (!files) return t.skip("stack files missing");
-    const { model } = run(files, "healthchecks");
+    const { model, result } = run(files, "healthchecks");
     const web = deployment(model, "compose:docker/docker-compose.yml#web");
+    // The compose command replaces the Dockerfile's CMD with the same uwsgi.ini behind a wait loop: same sizing, quiet.
+    assert.equal(web.replacedImageCommand?.instruction, "CMD");
+    assert.equal(slice(files, web.replacedImageCommand.at), 'CMD [ "uwsgi", "/opt/healthchecks/docker/uwsgi.ini"]');
+    assert.deepEqual(web.replacedImageCommand.processes.map((p) => `${p.invocation.server} x ${p.workers.value}`), ["uwsgi x 4"]);
+    assert.deepEqual(result.findings.filter((f) => f.rule === "compose/command-replaces-dockerfile-cmd"), []);
     assert.ok(linkPairs(web).includes("docker/docker-compose.yml → docker/Dockerfile"), linkPairs(web).join("; "));
     assert.deepEqual(
       web.processes.map((p) => p.invocation.server),

@@ -113,6 +113,37 @@ describe("Rails' bin/docker-entrypoint (`exec \"${@}\"`) hands over to the CMD",
 });
 
 describe("compose command replaces the Dockerfile CMD", () => {
+  test("the replaced CMD is recorded with its Dockerfile line and what it would run", () => {
+    const compose = ["services:", "  api:", "    build: .", "    command: gunicorn -w 2 app:app", ""].join("\n");
+    const b = build({ "docker-compose.yml": compose, Dockerfile: 'FROM python:3.12\nCMD ["gunicorn", "app:app", "--workers", "8"]\n' });
+    const replaced = b.deployment("compose:docker-compose.yml#api").replacedImageCommand;
+    assert.equal(replaced?.instruction, "CMD");
+    assert.equal(b.text(replaced.at), 'CMD ["gunicorn", "app:app", "--workers", "8"]');
+    assert.equal(b.text(replaced.by), "gunicorn -w 2 app:app");
+    assert.deepEqual(replaced.processes.map((p) => [p.invocation.server, p.workers.value, b.text(p.workers.at)]), [["gunicorn", 8, "8"]]);
+  });
+
+  test("a compose entrypoint replaces the ENTRYPOINT and drops the image's CMD", () => {
+    const compose = ["services:", "  api:", "    build: .", '    entrypoint: ["gunicorn", "-w", "2", "app:app"]', ""].join("\n");
+    const dockerfile = 'FROM python:3.12\nENTRYPOINT ["gunicorn", "app:app"]\nCMD ["--workers", "8"]\n';
+    const b = build({ "docker-compose.yml": compose, Dockerfile: dockerfile });
+    const api = b.deployment("compose:docker-compose.yml#api");
+    // Compose: "If entrypoint is non-null, Compose ignores any default command from the image".
+    assert.equal(only(api).workers.value, 2);
+    assert.deepEqual(only(api).words.map((w) => w.value), ["gunicorn", "-w", "2", "app:app"]);
+    assert.equal(api.replacedImageCommand?.instruction, "ENTRYPOINT");
+    assert.equal(b.text(api.replacedImageCommand.at), 'ENTRYPOINT ["gunicorn", "app:app"]');
+    assert.equal(api.replacedImageCommand.processes[0]?.workers.value, 8);
+  });
+
+  test("nothing is recorded when an override file replaces the command, or the Dockerfile has no CMD to replace", () => {
+    const base = ["services:", "  api:", "    build: .", "    command: gunicorn -w 2 app:app", ""].join("\n");
+    const override = ["services:", "  api:", "    command: gunicorn -w 1 --reload app:app", ""].join("\n");
+    const withCmd = 'FROM python:3.12\nCMD ["gunicorn", "app:app", "--workers", "8"]\n';
+    assert.equal(build({ "docker-compose.yml": base, "docker-compose.override.yml": override, Dockerfile: withCmd }).deployment("compose:docker-compose.yml#api").replacedImageCommand, undefined);
+    assert.equal(build({ "docker-compose.yml": base, Dockerfile: "FROM python:3.12\n" }).deployment("compose:docker-compose.yml#api").replacedImageCommand, undefined);
+  });
+
   test("string command", () => {
     const compose = ["services:", "  api:", "    build: .", "    command: gunicorn -w 2 app:app", ""].join("\n");
     const b = build({ "docker-compose.yml": compose, Dockerfile: 'FROM python:3.12\nCMD ["uvicorn", "app:app", "--workers", "8"]\n' });

@@ -542,6 +542,16 @@ export const SOURCES = {
     url: "https://docs.docker.com/reference/compose-file/merge/#shell-commands",
     says: "\"When merging Compose files that use the services attributes command, entrypoint and healthcheck: test, the value is overridden by the latest Compose file, and not appended.\"",
   },
+  composeCommandReplacesImageCmd: {
+    title: "Compose file reference: Services - command",
+    url: "https://docs.docker.com/reference/compose-file/services/#command",
+    says: "\"`command` overrides the default command declared by the container image, for example by Dockerfile's `CMD`.\"",
+  },
+  composeEntrypointDropsImageCmd: {
+    title: "Compose file reference: Services - entrypoint",
+    url: "https://docs.docker.com/reference/compose-file/services/#entrypoint",
+    says: "\"This overrides the `ENTRYPOINT` instruction from the service's Dockerfile. If `entrypoint` is non-null, Compose ignores any default command from the image, for example the `CMD` instruction in the Dockerfile.\"",
+  },
   composeMergeEnvironment: {
     title: "Docker docs: Merge Compose files - Merging rules",
     url: "https://docs.docker.com/compose/how-tos/multiple-compose-files/merge/#merging-rules",

@@ -310,7 +310,9 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
       addWordsProcesses(ctx, deployment, [...entryWords, ...cmdWords], commandRef(layers, command ?? entrypoint), contextDir, env, 0, entryWords.length > 0 ? cmdWords : []);
     }
     // An add-on variant replaces the command on purpose (`-f` names it); only the implicit override is recorded.
+    const overridden = overlay !== undefined && isOverride(overlay) && (command?.file === overlay || entrypoint?.file === overlay);
     if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup);
+    else if (dockerfile && (command || entrypoint) && !overridden) recordReplacedImageCommand(ctx, deployment, layers, dockerfile, command, entrypoint, contextDir, env);
     deployments.push(deployment);
   }
   return deployments;
@@ -332,6 +334,27 @@ function recordReplacedCommand(ctx: Context, deployment: Deployment, layers: Com
   if (scratch.processes.length === 0) return;
   const at = command ? commandRef(baseLayers, command) : scratch.processes[0].commandAt;
   deployment.replacedCommands = [...(deployment.replacedCommands ?? []), { at, by: commandRef(layers, by), processes: scratch.processes }];
+}
+
+/**
+ * The Dockerfile's CMD (or ENTRYPOINT) that the service's own `command:` (or `entrypoint:`)
+ * replaces, and what it would run: the image started anywhere but this compose file runs it.
+ * `entrypoint:` replaces ENTRYPOINT and drops the image's CMD; `command:` replaces CMD only.
+ */
+function recordReplacedImageCommand(ctx: Context, deployment: Deployment, layers: ComposeService[], dockerfile: string, command: ComposeCommand | undefined, entrypoint: ComposeCommand | undefined, contextDir: string, env: EnvLookup): void {
+  const text = ctx.host.read(dockerfile);
+  if (text === undefined) return;
+  const parsed = ctx.parses.get(`dockerfile:${dockerfile}`, text, () => parseDockerfile(text, dockerfile));
+  const replaced = entrypoint ? (parsed.entrypoint ?? parsed.cmd) : parsed.cmd;
+  if (!replaced) return;
+  const scratch = newDeployment(deployment.id, deployment.name, [...deployment.files]);
+  scratch.env = new Map(deployment.env);
+  // A script only the replaced CMD runs is not run by this service: it still stands alone as before.
+  const claimed = new Set(ctx.claimed);
+  addDockerfileProcesses(ctx, scratch, dockerfile, undefined, undefined, contextDir, env);
+  ctx.claimed = claimed;
+  if (scratch.processes.length === 0) return;
+  deployment.replacedImageCommand = { at: { file: dockerfile, start: replaced.start, end: replaced.end }, instruction: replaced.keyword, by: commandRef(layers, command ?? entrypoint), processes: scratch.processes };
 }
 
 function commandRef(layers: ComposeService[], command: ComposeCommand | undefined): SourceRef {
@@ -388,7 +411,8 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   for (const [key, fact] of dockerfile.env) if (!deployment.env.has(key)) deployment.env.set(key, fact);
   const fullEnv = lookupIn(deployment.env, env);
   const entryWords = entrypoint ?? (dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, fullEnv) : []);
-  const cmdWords = command ?? (dockerfile.cmd ? dockerWords(dockerfile.cmd, path, fullEnv) : []);
+  // A compose `entrypoint:` drops the image's CMD: compose passes only its own `command:` to it.
+  const cmdWords = command ?? (!entrypoint && dockerfile.cmd ? dockerWords(dockerfile.cmd, path, fullEnv) : []);
   const words = [...entryWords, ...cmdWords];
   if (words.length === 0) return;
   const source = command ?? entrypoint;

@@ -71,6 +71,12 @@ export interface Deployment {
    * `command:`, `processes` what the replaced command would have run.
    */
   replacedCommands?: Array<{ at: SourceRef; by: SourceRef; processes: ServerProcess[] }>;
+  /**
+   * The Dockerfile's CMD (or ENTRYPOINT) that the compose service's own `command:` (or
+   * `entrypoint:`) replaces, when no override file replaces it in turn: `at` is the Dockerfile
+   * instruction, `by` the compose value, `processes` what the image runs without the compose command.
+   */
+  replacedImageCommand?: { at: SourceRef; instruction: "CMD" | "ENTRYPOINT"; by: SourceRef; processes: ServerProcess[] };
 }
 
 export interface DeploymentModel {

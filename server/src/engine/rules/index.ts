@@ -8,6 +8,7 @@ import dbPumaThreadsExceedPool from "./db/puma-threads-exceed-pool.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
 import workersFractionalCpu from "./workers/fractional-cpu.ts";
 import composeOverrideReplacesCommand from "./compose/override-replaces-command.ts";
+import composeCommandReplacesDockerfileCmd from "./compose/command-replaces-dockerfile-cmd.ts";
 import gunicornMaxRequestsWithoutJitter from "./gunicorn/max-requests-without-jitter.ts";
 import gunicornThreadsIgnored from "./gunicorn/threads-ignored.ts";
 import gunicornWorkerConnectionsIgnored from "./gunicorn/worker-connections-ignored.ts";
@@ -50,6 +51,7 @@ export const ALL_RULES: Rule[] = [
   gunicornMaxRequestsWithoutJitter,
   gunicornThreadsIgnored,
   composeOverrideReplacesCommand,
+  composeCommandReplacesDockerfileCmd,
   composeDevDockerfileInProduction,
   dbConnectionsExceedMax,
   dbPumaThreadsExceedPool,
