@@ -59,6 +59,13 @@ describe("headroom.yml", () => {
     );
     fc.assert(fc.property(fc.anything(), (value) => void readConfigSettings({ rules: value, facts: value, include: value, suppressions: value }, KNOWN_RULE_IDS)), { seed: 5, numRuns: 300 });
   });
+
+  it("reports YAML nested deeper than the parser's stack as a problem instead of throwing", () => {
+    // A fuzz case: nested sequences followed by a comment and a mapping overflow the yaml parser's stack.
+    const { problems } = readConfigFile(`${"- ".repeat(5000)}# facts\nfacts:\n  max_connections: 100\n`, KNOWN_RULE_IDS);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0].message, /^not valid YAML: /);
+  });
 });
 
 describe("editor settings", () => {

@@ -310,7 +310,14 @@ function distance(a: string, b: string): number {
 /** Reads headroom.yml. YAML errors and invalid keys become problems; the valid part still applies. */
 export function readConfigFile(text: string, knownRules: ReadonlySet<string>, file = CONFIG_FILE): { config: HeadroomConfig; problems: ConfigProblem[] } {
   const reader = new Reader(knownRules);
-  const doc = parseDocument(text, { lineCounter: new LineCounter(), uniqueKeys: true, prettyErrors: false });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: new LineCounter(), uniqueKeys: true, prettyErrors: false });
+  } catch (err) {
+    // The yaml parser recurses per nesting level: thousands of nested `- - -` overflow the stack.
+    reader.problem(`not valid YAML: ${err instanceof Error ? err.message : String(err)}`, "", { file, start: 0, end: 0 });
+    return { config: reader.config, problems: reader.problems };
+  }
   if (doc.errors.length > 0) {
     for (const e of doc.errors.slice(0, 5)) {
       // The parser may place an end-of-input error one past the text.
