@@ -132,6 +132,11 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     const { pool } = s;
     add(pool.processes, `${name}${pool.processes.value} ${pool.processLabel} per instance, each opens its own pool`);
     add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
+    // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
+    const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));
+    if (pooled && (pool.size.origin === "default" || pool.size.origin === "assumed")) {
+      place(pooled.commandAt, `${name}${pooled.invocation.server} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
+    }
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
     // A name the workspace's headroom.yml maps (pools.env): show where, so the reading can be checked.
     for (const hop of [...(pool.size.via ?? []), ...(pool.overflow?.via ?? [])].filter((v) => v.at.file === CONFIG_FILE)) {
