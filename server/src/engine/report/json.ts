@@ -1,17 +1,9 @@
 // The JSON contract (version 1): tools read it, so fields are only ever added, never changed.
 import type { AuditResult } from "../api.ts";
-import { LineIndex, type SourceRef } from "../types.ts";
+import { positions } from "./positions.ts";
 
 export function renderJson(result: AuditResult, read: (file: string) => string | undefined): string {
-  const indexes = new Map<string, LineIndex>();
-  const range = (ref: SourceRef) => {
-    let index = indexes.get(ref.file);
-    if (!index) {
-      index = new LineIndex(read(ref.file) ?? "");
-      indexes.set(ref.file, index);
-    }
-    return { start: index.position(ref.start), end: index.position(ref.end) };
-  };
+  const range = positions(read);
   const findings = result.findings.map((f) => ({
     rule: f.rule,
     severity: f.severity,

@@ -10,8 +10,9 @@ import { connectionBudgets, poolShare, proxyClientCapacity, shareFormula } from 
 import type { Deployment, ServerProcess } from "../model/types.ts";
 import { optionValue, parsePumaThreads } from "../parse/servers.ts";
 import { maxWorkers, PROCESS_SERVERS } from "../rules/workers/recommended.ts";
-import { type Fact, LineIndex, type Origin, type Severity, type SourceRef } from "../types.ts";
+import type { Fact, Origin, Severity, SourceRef } from "../types.ts";
 import { summarize } from "./json.ts";
+import { positions } from "./positions.ts";
 
 /** A place in a file: 0-based line and character, as in LSP (the HTML shows line + 1). */
 export interface Location {
@@ -130,15 +131,8 @@ export interface SummaryOptions {
 
 /** The report's data for one audit. `read` gives the text the audit read, to turn offsets into lines. */
 export function summarizeAudit(result: AuditResult, read: (file: string) => string | undefined, options: SummaryOptions = {}): AuditSummary {
-  const indexes = new Map<string, LineIndex>();
-  const locate = (ref: SourceRef): Location => {
-    let index = indexes.get(ref.file);
-    if (!index) {
-      index = new LineIndex(read(ref.file) ?? "");
-      indexes.set(ref.file, index);
-    }
-    return { file: ref.file, start: index.position(ref.start), end: index.position(ref.end) };
-  };
+  const at = positions(read);
+  const locate = (ref: SourceRef): Location => ({ file: ref.file, ...at(ref) });
   const figure = <T>(fact: Fact<T>): Figure<T> => ({
     value: fact.value,
     origin: fact.origin,

@@ -1,8 +1,9 @@
 // The human report: file:line:col, severity, rule, message, the source line with a caret,
 // related locations and fixes. Fixture snapshots are rendered with it, without colour.
 import type { AuditResult } from "../api.ts";
-import { LineIndex, type SourceRef } from "../types.ts";
+import type { SourceRef } from "../types.ts";
 import { summarize } from "./json.ts";
+import { lineIndexes } from "./positions.ts";
 
 export interface TextOptions {
   color?: boolean;
@@ -11,15 +12,7 @@ export interface TextOptions {
 const COLORS = { error: "\x1b[31m", warning: "\x1b[33m", info: "\x1b[36m", hint: "\x1b[2m", reset: "\x1b[0m", dim: "\x1b[2m" };
 
 export function renderText(result: AuditResult, read: (file: string) => string | undefined, options: TextOptions = {}): string {
-  const indexes = new Map<string, LineIndex>();
-  const index = (file: string) => {
-    let i = indexes.get(file);
-    if (!i) {
-      i = new LineIndex(read(file) ?? "");
-      indexes.set(file, i);
-    }
-    return i;
-  };
+  const index = lineIndexes(read);
   const where = (ref: SourceRef) => {
     const p = index(ref.file).position(ref.start);
     return `${ref.file}:${p.line + 1}:${p.character + 1}`;
