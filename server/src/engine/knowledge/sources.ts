@@ -423,6 +423,16 @@ export const SOURCES = {
     url: "https://nginx.org/en/docs/ngx_core_module.html#worker_processes",
     says: "Default: worker_processes 1. \"setting it to the number of available CPU cores would be a good start (the value 'auto' will try to autodetect it).\"",
   },
+  nginxAutoCountsOnlineCpus: {
+    title: "nginx source: worker_processes auto and ngx_ncpu (src/core/nginx.c, src/os/unix/ngx_posix_init.c)",
+    url: "https://github.com/nginx/nginx/blob/master/src/os/unix/ngx_posix_init.c",
+    says: "`worker_processes auto` sets \"ccf->worker_processes = ngx_ncpu;\" (nginx.c), and ngx_os_init sets \"ngx_ncpu = sysconf(_SC_NPROCESSORS_ONLN);\": the CPUs online on the host, which a cgroup CPU quota does not change.",
+  },
+  nginxImageAutotuneWorkers: {
+    title: "Official nginx Docker image: entrypoint/30-tune-worker-processes.sh",
+    url: "https://github.com/nginxinc/docker-nginx/blob/master/entrypoint/30-tune-worker-processes.sh",
+    says: "With NGINX_ENTRYPOINT_WORKER_PROCESSES_AUTOTUNE set, the entrypoint rewrites worker_processes from the container's cgroup CPU quota, \"ncpu=$( ceildiv \"$cfs_quota\" \"$cfs_period\" )\" (quota / period rounded up), or its cpuset.",
+  },
   nginxWorkerConnections: {
     title: "nginx core module: worker_connections",
     url: "https://nginx.org/en/docs/ngx_core_module.html#worker_connections",
