@@ -1,5 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import type { ServerProcess } from "../../model/types.ts";
+import { connectionBudgets, poolSizeText } from "../../model/budget.ts";
+import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
 import type { ListItemWord } from "../../model/build.ts";
 import type { CommandWord } from "../../parse/servers.ts";
 import type { Fix } from "../../types.ts";
@@ -20,7 +21,9 @@ export default defineRule({
       why:
         "uvicorn, hypercorn and gunicorn start one worker process unless told otherwise, and one Python process runs on one CPU " +
         "at a time. On an instance with 2 or more vCPUs the others stay idle while requests queue. Run several workers " +
-        "(gunicorn advises (2 x num_cores) + 1), or one process per container with more replicas.",
+        "(gunicorn advises (2 x num_cores) + 1), or one process per container with more replicas. Each worker opens its own " +
+        "database pool: when that many pools would exceed what the database accepts, the message says so, with the arithmetic " +
+        "(seed 001's team went from 1 to 5 workers and from 70 to 500 possible connections).",
       bad: {
         "start.sh": "#!/bin/sh\nexec uvicorn main:app --host 0.0.0.0 --port ${PORT:-10000}\n",
         "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
@@ -41,19 +44,44 @@ export default defineRule({
         const recommended = maxWorkers(cpus.value);
         const program = process.invocation.program;
         const stated = process.workers.origin !== "default" && process.workers.at;
+        const note = poolNote(model, deployment, recommended);
         report({
           at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
           deployment,
           message:
             `One ${server} worker process on ${formatCpus(cpus.value)}: ${stated ? "the workers are set to 1" : `${server} starts a single worker by default`}, ` +
-            `so only one CPU serves requests. Run ${recommended} workers ((2 x ${cpus.value}) + 1).`,
-          related: cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPUs per instance set here: ${formatCpus(cpus.value)}` }] : [],
+            `so only one CPU serves requests. Run ${recommended} workers ((2 x ${cpus.value}) + 1).${note}`,
+          related: [
+            ...(cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPUs per instance set here: ${formatCpus(cpus.value)}` }] : []),
+            ...(note && deployment.pool?.size.at && deployment.pool.size.origin === "stated" ? [{ at: deployment.pool.size.at, message: `${poolSizeText(deployment.pool)}: a pool in each worker` }] : []),
+          ],
           fixes: fixes(process, recommended, text),
         });
       }
     }
   },
 });
+
+/** When the recommended workers' pools would not fit the database: each worker has its own. */
+function poolNote(model: DeploymentModel, deployment: Deployment, workers: number): string {
+  for (const { database, shares, total, allowed } of connectionBudgets(model)) {
+    const share = shares.find((s) => s.deployment === deployment);
+    if (!share || share.pool.processes.value !== 1) continue;
+    const { pool } = share;
+    const instances = deployment.instances.value;
+    const grown = instances * workers * share.perProcess;
+    if (total - share.total + grown <= allowed) continue;
+    const perProcess = pool.overflow ? `${poolSizeText(pool)} + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value} = ${share.perProcess}` : poolSizeText(pool);
+    const others = total - share.total;
+    return (
+      ` Each worker opens its own database pool (${perProcess}): ${instances > 1 ? `${instances} instances x ` : ""}${workers} workers x ${share.perProcess} = ${grown}` +
+      `${others > 0 ? ` (${grown + others} with the other services)` : ""} possible connections, above the ${allowed} the database accepts` +
+      `${database.maxConnections.origin === "assumed" ? ` (max_connections ${database.maxConnections.value}, PostgreSQL's default, assumed, minus ${database.reserved.value} reserved)` : ""}` +
+      ": lower the pool as you add workers."
+    );
+  }
+  return "";
+}
 
 function fixes(process: ServerProcess, workers: number, text: (file: string) => string | undefined): Fix[] {
   const file = process.commandAt.file;
