@@ -57,7 +57,7 @@ describe("headroom.yml", () => {
       }),
       { seed: 5, numRuns: 300 },
     );
-    fc.assert(fc.property(fc.anything(), (value) => void readConfigSettings({ rules: value, facts: value, include: value, suppressions: value }, KNOWN_RULE_IDS)), { seed: 5, numRuns: 300 });
+    fc.assert(fc.property(fc.anything(), (value) => void readConfigSettings({ rules: value, facts: value, pools: value, include: value, suppressions: value }, KNOWN_RULE_IDS)), { seed: 5, numRuns: 300 });
   });
 
   it("reports YAML nested deeper than the parser's stack as a problem instead of throwing", () => {
