@@ -26,6 +26,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   postgres: 2 * MB,
   "rails-database": MB / 2,
   uwsgi: 2 * MB,
+  sidekiq: MB / 2,
   other: 2 * MB,
 };
 

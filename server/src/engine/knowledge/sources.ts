@@ -347,6 +347,16 @@ export const SOURCES = {
     url: "https://github.com/sidekiq/sidekiq/blob/main/docs/7.0-Upgrade.md",
     says: "\"Sidekiq's default concurrency has been reduced from 10 to 5. This matches the Rails default concurrency and database pool size. Use RAILS_MAX_THREADS=10 bundle exec sidekiq to adjust Sidekiq's concurrency and the Rails DB pool size\". \"The default capsule spins up 5 Threads\".",
   },
+  sidekiqConcurrencyHistory: {
+    title: "Sidekiq Changes.md, 5.2.0",
+    url: "https://github.com/sidekiq/sidekiq/blob/main/Changes.md#520",
+    says: "\"Decrease default concurrency from 25 to 10\" [#3892] in 5.2.0; 7.0 then lowered it from 10 to 5 (sidekiqConcurrencyDefault). So 25 before 5.2, 10 in 5.2 to 6.x, 5 from 7.0: Headroom uses 5, the current default.",
+  },
+  sidekiqConfigFile: {
+    title: "Sidekiq source: lib/sidekiq/cli.rb (setup_options, parse_config, set_environment)",
+    url: "https://github.com/sidekiq/sidekiq/blob/main/lib/sidekiq/cli.rb",
+    says: "Without -C, Sidekiq reads config/sidekiq.yml or config/sidekiq.yml.erb under the -r directory; the file goes through ERB, its keys are symbolised (\"deep_symbolize_keys!\"), and \"opts = opts.merge(opts.delete(environment.to_sym) || {})\" merges the environment's section over the top level. The environment is \"cli_env || ENV[\"APP_ENV\"] || ENV[\"RAILS_ENV\"] || ENV[\"RACK_ENV\"] || \"development\"\". Command-line options win over the file (\"parse_config(opts[:config_file]).merge(opts)\"), and RAILS_MAX_THREADS applies only \"if opts[:concurrency].nil?\".",
+  },
   celeryConcurrencyDefault: {
     title: "Celery configuration: worker_concurrency",
     url: "https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-concurrency",

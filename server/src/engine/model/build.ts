@@ -18,6 +18,7 @@ import { parsePumaRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
+import { parseSidekiqYml, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
@@ -27,7 +28,7 @@ import { findDatabases, type PostgresService } from "./databases.ts";
 import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database" | "uwsgi";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database" | "uwsgi" | "sidekiq";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -45,6 +46,8 @@ export function fileKind(path: string): FileKind | undefined {
   if (name === "postgresql.conf") return "postgres";
   if (name === "database.yml") return "rails-database";
   if (/uwsgi[\w.-]*\.ini$/.test(name)) return "uwsgi";
+  // The names Sidekiq looks for in the app's config/ folder when no -C names a file.
+  if (name === "sidekiq.yml" || name === "sidekiq.yml.erb") return "sidekiq";
   return undefined;
 }
 
@@ -583,7 +586,12 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
 
   const envArgs = invocation.server === "gunicorn" ? gunicornEnvArgs(ctx, env, at) : undefined;
   if (envArgs) process.envArgs = envArgs;
-  const conf = invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir) : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir) : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir) : undefined;
+  const conf =
+    invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir)
+    : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir)
+    : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir)
+    : invocation.server === "sidekiq" ? sidekiqConfig(ctx, deployment, invocation, dir, env)
+    : undefined;
   if (conf) process.config = { path: conf.path, settings: conf.settings };
   if (invocation.server === "puma") process.threads = pumaThreads(invocation, conf, env);
   if (invocation.server === "gunicorn") {
@@ -605,7 +613,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       return process;
     }
   }
-  const setting = conf?.settings.get(invocation.server === "uwsgi" ? "processes" : "workers");
+  const setting = conf?.settings.get(invocation.server === "uwsgi" ? "processes" : invocation.server === "sidekiq" ? "concurrency" : "workers");
   if (conf && setting) {
     const resolved = settingNumber(setting, conf.path, env);
     if (resolved) {
@@ -699,7 +707,26 @@ function uwsgiConfig(ctx: Context, deployment: Deployment, invocation: ServerInv
   const named = optionValue(invocation, "ini")?.value?.value ?? invocation.positionals.find((w) => /\.ini(:[\w-]+)?$/.test(w.value))?.value;
   if (!named) return undefined;
   const [name, section] = named.split(/:(?=[\w-]+$)/);
-  return settingsFile(ctx, deployment, invocation, namedFile(ctx, dir, name), (text) => parseUwsgiIni(text, section));
+  return settingsFile(ctx, deployment, invocation, namedFile(ctx, dir, name), (text) => parseUwsgiIni(text, section), section);
+}
+
+/**
+ * Sidekiq's config file: `-C path`, else config/sidekiq.yml (or .yml.erb) of the app (`-r DIR`, else
+ * the folder it runs in). The section of its environment (`-e`, else APP_ENV, RAILS_ENV, RACK_ENV,
+ * else development, as Sidekiq decides) wins over the top level. The command line's `-c` wins over both.
+ */
+function sidekiqConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string, env: EnvLookup): SettingsFile | undefined {
+  const named = optionValue(invocation, "config_file")?.value?.value;
+  const app = optionValue(invocation, "require")?.value?.value;
+  const appDir = app && !app.endsWith(".rb") ? join(dir, app) : dir;
+  const path = named ? namedFile(ctx, dir, named) : (findNearby(ctx, appDir, "config/sidekiq.yml") ?? findNearby(ctx, appDir, "config/sidekiq.yml.erb"));
+  const environment = optionValue(invocation, "environment")?.value?.value ?? ["APP_ENV", "RAILS_ENV", "RACK_ENV"].map((name) => env(name)?.value).find((v) => v) ?? "development";
+  return settingsFile(ctx, deployment, invocation, path, (text, file) => {
+    const yml = parseSidekiqYml(text, file);
+    ctx.problems.push(...yml.problems);
+    const concurrency = sidekiqConcurrency(yml, environment);
+    return { settings: new Map(concurrency ? [["concurrency", concurrency]] : []) };
+  }, environment);
 }
 
 /** uWSGI threads per worker: `--threads`, else the ini's `threads`; undefined when neither says (no thread pool). */
@@ -790,11 +817,12 @@ interface SettingsFile {
 }
 
 /** Read a server's settings file (as text, never run) and link it to the deployment. */
-function settingsFile(ctx: Context, deployment: Deployment, invocation: ServerInvocation, path: string | undefined, parse: (text: string, file: string) => { settings: Map<string, SettingExpr> }): SettingsFile | undefined {
+/** `variant` tells apart two readings of one file (the section a deployment reads). */
+function settingsFile(ctx: Context, deployment: Deployment, invocation: ServerInvocation, path: string | undefined, parse: (text: string, file: string) => { settings: Map<string, SettingExpr> }, variant = ""): SettingsFile | undefined {
   if (!path) return undefined;
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
-  const conf = cached(ctx, `${invocation.server}-settings:${path}`, () => parse(text, path));
+  const conf = cached(ctx, `${invocation.server}-settings:${path}:${variant}`, () => parse(text, path));
   deployment.files.add(path);
   deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: `${invocation.server} reads its settings from this config file` });
   return { path, text, settings: conf.settings };

@@ -7,7 +7,7 @@
 // poolEnvTable). Names in neither are never guessed from their spelling.
 import { CONFIG_FILE, type HeadroomConfig, type PoolEnvRole } from "../config.ts";
 import { SOURCES, type Source } from "../knowledge/sources.ts";
-import type { ServerKind } from "../parse/servers.ts";
+import { optionValue, type ServerKind } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
@@ -131,8 +131,9 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
   };
 
   if (server === "sidekiq" && process) {
-    // `-c` is the model's worker count for sidekiq; then SIDEKIQ_CONCURRENCY, RAILS_MAX_THREADS (Sidekiq 7 reads it), or 5.
-    const fromFlag = process.workers.origin !== "default" ? { name: "-c", fact: process.workers } : undefined;
+    // The model's worker count for sidekiq is its concurrency: `-c`, else config/sidekiq.yml's (model/build.ts);
+    // then SIDEKIQ_CONCURRENCY, RAILS_MAX_THREADS (Sidekiq 7 reads it), or 5.
+    const fromFlag = process.workers.origin !== "default" ? { name: optionValue(process.invocation, "concurrency") ? "-c" : "concurrency", fact: process.workers } : undefined;
     const fromEnv = found("sidekiq", "size") ?? found("activerecord", "size");
     const size = fromFlag ?? fromEnv;
     const d = POOL_DEFAULTS.sidekiq;

@@ -22,7 +22,7 @@ export interface DatabaseYml {
   problems: ParseProblem[];
 }
 
-interface ErbTag {
+export interface ErbTag {
   start: number;
   end: number;
   /** The Ruby expression of an output tag (`<%= expr %>`). */
@@ -31,28 +31,10 @@ interface ErbTag {
 
 export function parseDatabaseYml(text: string, file: string): DatabaseYml {
   const result: DatabaseYml = { file, environments: new Map(), problems: [] };
-  const tags = erbTags(text);
-  let yamlText = "";
-  let last = 0;
-  for (const tag of tags) {
-    // Output tags become a plain scalar of the same length; the others become blanks.
-    const filler = tag.expr ? "_" : " ";
-    yamlText += text.slice(last, tag.start) + text.slice(tag.start, tag.end).replace(/[^\n]/g, filler);
-    last = tag.end;
-  }
-  yamlText += text.slice(last);
-  let doc: Document.Parsed;
-  try {
-    doc = parseDocument(yamlText, { merge: true, uniqueKeys: false, prettyErrors: false });
-  } catch (err) {
-    result.problems.push({ message: `cannot read YAML: ${String(err)}`, at: { file, start: 0, end: 0 }, severity: "error" });
-    return result;
-  }
-  for (const e of doc.errors) {
-    result.problems.push({ message: `YAML (after blanking ERB tags): ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
-  }
-  if (doc.errors.length > 0 || !isMap(doc.contents)) return result;
-  for (const pair of doc.contents.items) {
+  const erb = parseErbYaml(text, file, result.problems);
+  if (!erb || !isMap(erb.doc.contents)) return result;
+  const { doc, tags } = erb;
+  for (const pair of erb.doc.contents.items) {
     const name = scalar(pair.key);
     if (!name) continue;
     let section = mapGet(doc, doc.contents, name.value);
@@ -62,16 +44,45 @@ export function parseDatabaseYml(text: string, file: string): DatabaseYml {
     }
     if (!isMap(section)) continue;
     const env: DatabaseYmlEnvironment = {};
-    const pool = value(doc, section, "pool", text, file, tags);
+    const pool = erbValue(doc, section, "pool", text, file, tags);
     if (pool) env.pool = pool;
-    const url = value(doc, section, "url", text, file, tags);
+    const url = erbValue(doc, section, "url", text, file, tags);
     if (url) env.url = url;
     result.environments.set(name.value, env);
   }
   return result;
 }
 
-function value(doc: Document.Parsed, section: unknown, key: string, text: string, file: string, tags: ErbTag[]): SettingExpr | undefined {
+/**
+ * A YAML file that its tool runs through ERB first (database.yml, sidekiq.yml): output tags become a
+ * plain scalar of the same length and the others blanks, so offsets stay the file's. Undefined (and a
+ * problem) when the YAML does not parse.
+ */
+export function parseErbYaml(text: string, file: string, problems: ParseProblem[]): { doc: Document.Parsed; tags: ErbTag[] } | undefined {
+  const tags = erbTags(text);
+  let yamlText = "";
+  let last = 0;
+  for (const tag of tags) {
+    const filler = tag.expr ? "_" : " ";
+    yamlText += text.slice(last, tag.start) + text.slice(tag.start, tag.end).replace(/[^\n]/g, filler);
+    last = tag.end;
+  }
+  yamlText += text.slice(last);
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(yamlText, { merge: true, uniqueKeys: false, prettyErrors: false });
+  } catch (err) {
+    problems.push({ message: `cannot read YAML: ${String(err)}`, at: { file, start: 0, end: 0 }, severity: "error" });
+    return undefined;
+  }
+  for (const e of doc.errors) {
+    problems.push({ message: `YAML (after blanking ERB tags): ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
+  }
+  return doc.errors.length > 0 ? undefined : { doc, tags };
+}
+
+/** The value of `key` in a map of an ERB YAML file: a number, a string, or the Ruby expression of its ERB tag. */
+export function erbValue(doc: Document.Parsed, section: unknown, key: string, text: string, file: string, tags: ErbTag[]): SettingExpr | undefined {
   const node = scalar(mapGet(doc, section, key));
   if (!node) return undefined;
   const span = { start: node.start, end: node.end };

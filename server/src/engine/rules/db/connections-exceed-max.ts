@@ -23,6 +23,8 @@ export default defineRule({
       SOURCES.railsDatabaseYmlPool,
       SOURCES.railsPoolDefault,
       SOURCES.sidekiqConcurrencyDefault,
+      SOURCES.sidekiqConcurrencyHistory,
+      SOURCES.sidekiqConfigFile,
       SOURCES.djangoConnMaxAge,
       SOURCES.appRunnerAutoScalingDefaults,
     ],
@@ -33,7 +35,7 @@ export default defineRule({
         "uses the same database adds its own. When the sum is above PostgreSQL's max_connections minus the slots reserved " +
         "for superusers, the connections past the limit fail with \"too many clients already\" at the busiest moment. " +
         "Pools are read from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
-        "SIDEKIQ_CONCURRENCY or `sidekiq -c`), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
+        "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
         "(CONN_MAX_AGE above 0: one per thread) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes. The limit from a postgres service's `-c max_connections=N` or a postgresql.conf. " +
         "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
