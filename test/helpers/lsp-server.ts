@@ -1,16 +1,23 @@
-// Drives the BUILT language server (dist/server.js) over stdio for the reliability tests: typed requests
-// through vscode-jsonrpc, raw bytes for malformed input, publishes kept per uri, the process's RSS.
+// The one LSP client of the tests: drives the BUILT language server (dist/server.js) over stdio through
+// vscode-jsonrpc, answers what an editor answers (workspace/configuration with `settings`,
+// workspace/applyEdit by editing the files on disk), and keeps publishes per uri, messages shown to the
+// user, $/progress reports and the server's log. Raw bytes for malformed input; the process's RSS.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
+  type ApplyWorkspaceEditParams,
+  type ClientCapabilities,
   createMessageConnection,
+  type InitializeResult,
   type MessageConnection,
   type PublishDiagnosticsParams,
   StreamMessageReader,
   StreamMessageWriter,
+  type TextDocumentEdit,
 } from "vscode-languageserver/node";
+import { applyEdits } from "../../server/src/lsp/convert.ts";
 import { ensureBuilt } from "./build.ts";
 
 const SERVER_JS = join(__dirname, "..", "..", "dist", "server.js");
@@ -21,11 +28,31 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+export interface InitializeOptions {
+  /** What the client declares; the default: related information and versions on publishes. */
+  capabilities?: ClientCapabilities;
+  initializationOptions?: unknown;
+}
+
+export interface ProgressReport {
+  token: unknown;
+  value: { kind: string; percentage?: number; message?: string };
+}
+
+export const DEFAULT_CAPABILITIES: ClientCapabilities = { textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true } } };
+
 export class LspServer {
   readonly proc: ChildProcess;
   readonly conn: MessageConnection;
   stderr = "";
   readonly logs: string[] = [];
+  /** window/showMessage and window/showMessageRequest texts. */
+  readonly messages: string[] = [];
+  readonly progress: ProgressReport[] = [];
+  /** workspace/applyEdit requests, each applied to the files on disk. */
+  readonly edits: ApplyWorkspaceEditParams[] = [];
+  /** The `headroom` settings answered to workspace/configuration; change it, then notify didChangeConfiguration. */
+  settings: unknown = {};
   readonly latest = new Map<string, PublishDiagnosticsParams>();
   exitCode: number | null | undefined = undefined;
   private readonly listeners = new Set<(p: PublishDiagnosticsParams) => void>();
@@ -55,8 +82,23 @@ export class LspServer {
       for (const listener of [...this.listeners]) listener(p);
     });
     this.conn.onNotification("window/logMessage", (p: { message: string }) => this.logs.push(p.message));
+    this.conn.onNotification("window/showMessage", (p: { message: string }) => this.messages.push(p.message));
+    this.conn.onRequest("window/showMessageRequest", (p: { message: string }) => {
+      this.messages.push(p.message);
+      return null;
+    });
+    this.conn.onNotification("$/progress", (p: ProgressReport) => this.progress.push(p));
     this.conn.onRequest("client/registerCapability", () => null);
-    this.conn.onRequest("workspace/configuration", () => []);
+    this.conn.onRequest("workspace/configuration", (p: { items: unknown[] }) => p.items.map(() => this.settings));
+    this.conn.onRequest("workspace/applyEdit", (params: ApplyWorkspaceEditParams) => {
+      this.edits.push(params);
+      for (const change of params.edit.documentChanges ?? []) {
+        const { textDocument, edits } = change as TextDocumentEdit;
+        const file = fileURLToPath(textDocument.uri);
+        writeFileSync(file, applyEdits(readFileSync(file, "utf8"), edits));
+      }
+      return { applied: true };
+    });
     this.conn.listen();
   }
 
@@ -68,16 +110,17 @@ export class LspServer {
     return pathToFileURL(join(this.root, rel)).href;
   }
 
-  async initialize(initializationOptions?: unknown): Promise<void> {
+  async initialize(options: InitializeOptions = {}): Promise<InitializeResult> {
     const rootUri = pathToFileURL(this.root).href;
-    await this.conn.sendRequest("initialize", {
+    const result = await this.conn.sendRequest<InitializeResult>("initialize", {
       processId: process.pid,
       rootUri,
       workspaceFolders: [{ uri: rootUri, name: "ws" }],
-      capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true } } },
-      initializationOptions,
+      capabilities: options.capabilities ?? DEFAULT_CAPABILITIES,
+      initializationOptions: options.initializationOptions,
     });
     await this.conn.sendNotification("initialized", {});
+    return result;
   }
 
   open(rel: string, text: string, version = 1): Promise<void> {
@@ -86,6 +129,10 @@ export class LspServer {
 
   replace(rel: string, text: string, version: number): Promise<void> {
     return this.conn.sendNotification("textDocument/didChange", { textDocument: { uri: this.uri(rel), version }, contentChanges: [{ text }] });
+  }
+
+  close(rel: string): Promise<void> {
+    return this.conn.sendNotification("textDocument/didClose", { textDocument: { uri: this.uri(rel) } });
   }
 
   /** Calls `listener` on every publish from now on; returns the function that stops it. */
@@ -98,19 +145,35 @@ export class LspServer {
   waitFor(uri: string, test: (p: PublishDiagnosticsParams) => boolean, what: string, ms = 20_000): Promise<PublishDiagnosticsParams> {
     const have = this.latest.get(uri);
     if (have && test(have)) return Promise.resolve(have);
+    if (!this.alive) return Promise.reject(new Error(`the server exited (${this.exitCode}) before ${what}\n${this.stderr}`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(listener);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}; latest: ${JSON.stringify(this.latest.get(uri))}\n${this.logs.join("\n")}\n${this.stderr}`));
-      }, ms);
-      const listener = (p: PublishDiagnosticsParams) => {
-        if (p.uri !== uri || !test(p)) return;
+      const stop = () => {
         clearTimeout(timer);
         this.listeners.delete(listener);
+        this.proc.off("exit", exited);
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`timed out after ${ms} ms waiting for ${what}; latest: ${JSON.stringify(this.latest.get(uri))}\n${this.logs.join("\n")}\n${this.stderr}`));
+      }, ms);
+      const exited = (code: number | null) => {
+        stop();
+        reject(new Error(`the server exited (${code}) before ${what}\n${this.stderr}`));
+      };
+      const listener = (p: PublishDiagnosticsParams) => {
+        if (p.uri !== uri || !test(p)) return;
+        stop();
         resolve(p);
       };
       this.listeners.add(listener);
+      this.proc.once("exit", exited);
     });
+  }
+
+  /** The first publish for `uri` after this call that passes `test`. */
+  nextPublish(uri: string, test: (p: PublishDiagnosticsParams) => boolean, what: string, ms?: number): Promise<PublishDiagnosticsParams> {
+    this.latest.delete(uri);
+    return this.waitFor(uri, test, what, ms);
   }
 
   /** Runs the headroom.audit command: a request the server must answer, so it proves it is up. */

@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ensureBuilt } from "../helpers/build.ts";
-import { type LspSession, startSession } from "../helpers/lsp-session.ts";
+import { LspServer } from "../helpers/lsp-server.ts";
 
 const has = (rule: string) => (p: { diagnostics: Array<{ code?: unknown }> }) => p.diagnostics.some((d) => d.code === rule);
 const CONNECTIONS = "db/connections-exceed-max";
@@ -25,30 +24,31 @@ const COMPOSE = `services:
 
 describe("language server: what an edit re-audits", () => {
   let dir: string;
-  let session: LspSession;
+  let server: LspServer;
+  const published = (file: string, test: (p: { diagnostics: Array<{ code?: unknown }> }) => boolean, what: string) => server.waitFor(server.uri(file), test, what, 15_000);
 
   before(async () => {
-    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), "headroom-lsp-deps-"));
     writeFileSync(join(dir, "docker-compose.yml"), COMPOSE);
     writeFileSync(join(dir, "headroom.yml"), "rules:\n  workers/exceed-cpu: warning\n");
-    session = await startSession(dir, {});
+    server = new LspServer(dir);
+    await server.initialize({ capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } } });
   });
 
   after(async () => {
-    await session?.close();
+    await server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("an edit of headroom.yml's pools.env re-reads the pools", async () => {
-    await session.published("docker-compose.yml", (p) => !has(CONNECTIONS)(p), "no pool read from SHOP_DB_POOL before it is mapped");
-    const uri = session.uri("headroom.yml");
+    await published("docker-compose.yml", (p) => !has(CONNECTIONS)(p), "no pool read from SHOP_DB_POOL before it is mapped");
+    const uri = server.uri("headroom.yml");
     const mapped = "pools:\n  env:\n    SHOP_DB_POOL: pool_size\n";
-    await session.conn.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "yaml", version: 1, text: "rules:\n  workers/exceed-cpu: warning\n" } });
-    await session.conn.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: mapped }] });
-    const p = await session.published("docker-compose.yml", has(CONNECTIONS), `${CONNECTIONS} once SHOP_DB_POOL is mapped to pool_size`);
+    await server.conn.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "yaml", version: 1, text: "rules:\n  workers/exceed-cpu: warning\n" } });
+    await server.conn.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: mapped }] });
+    const p = await published("docker-compose.yml", has(CONNECTIONS), `${CONNECTIONS} once SHOP_DB_POOL is mapped to pool_size`);
     assert.match(p.diagnostics.find((d) => d.code === CONNECTIONS)?.message ?? "", /4 gunicorn workers x SHOP_DB_POOL 20 = 80/);
-    await session.conn.sendNotification("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text: "pools:\n  env:\n    SHOP_DB_POOL: ignore\n" }] });
-    await session.published("docker-compose.yml", (q) => !has(CONNECTIONS)(q), `${CONNECTIONS} gone once SHOP_DB_POOL is ignored`);
+    await server.conn.sendNotification("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text: "pools:\n  env:\n    SHOP_DB_POOL: ignore\n" }] });
+    await published("docker-compose.yml", (q) => !has(CONNECTIONS)(q), `${CONNECTIONS} gone once SHOP_DB_POOL is ignored`);
   });
 });

@@ -3,83 +3,23 @@
 // diagnostics for files that are not open), applying a fix from the report (and refusing a
 // stale one), and cancelling an audit of a large workspace.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  type ApplyWorkspaceEditParams,
-  CancellationTokenSource,
-  createMessageConnection,
-  type Hover,
-  type MessageConnection,
-  type PublishDiagnosticsParams,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type TextDocumentEdit,
-} from "vscode-languageserver/node";
+import { pathToFileURL } from "node:url";
+import { CancellationTokenSource, type Hover } from "vscode-languageserver/node";
 import { audit, isDeploymentFile } from "../../server/src/engine/audit.ts";
 import { LineIndex } from "../../server/src/engine/types.ts";
 import { diskHost } from "../../server/src/node/disk-host.ts";
-import { applyEdits } from "../../server/src/lsp/convert.ts";
-import { ensureBuilt } from "../helpers/build.ts";
+import { LspServer } from "../helpers/lsp-server.ts";
 
 const repo = join(__dirname, "..", "..");
-const serverJs = join(repo, "dist", "server.js");
 const WAIT_MS = 20_000;
 
-interface Server {
-  conn: MessageConnection;
-  proc: ChildProcess;
-  published: Map<string, PublishDiagnosticsParams>;
-  progress: Array<{ token: unknown; value: { kind: string; percentage?: number; message?: string } }>;
-  /** Answers the server's workspace/applyEdit like an editor would, on the files on disk. */
-  edits: ApplyWorkspaceEditParams[];
-  stop(): void;
-}
-
-async function startServer(dir: string): Promise<Server> {
-  const proc = spawn(process.execPath, [serverJs, "--stdio"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
-  let stderr = "";
-  proc.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
-  const conn = createMessageConnection(new StreamMessageReader(proc.stdout as NodeJS.ReadableStream), new StreamMessageWriter(proc.stdin as NodeJS.WritableStream));
-  const server: Server = {
-    conn,
-    proc,
-    published: new Map(),
-    progress: [],
-    edits: [],
-    stop: () => {
-      conn.dispose();
-      if (proc.exitCode === null) proc.kill();
-    },
-  };
-  conn.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => server.published.set(p.uri, p));
-  conn.onNotification("$/progress", (p: Server["progress"][number]) => server.progress.push(p));
-  conn.onRequest("client/registerCapability", () => null);
-  conn.onRequest("workspace/configuration", () => []);
-  conn.onRequest("workspace/applyEdit", (params: ApplyWorkspaceEditParams) => {
-    server.edits.push(params);
-    for (const change of params.edit.documentChanges ?? []) {
-      const { textDocument, edits } = change as TextDocumentEdit;
-      const file = fileURLToPath(textDocument.uri);
-      writeFileSync(file, applyEdits(readFileSync(file, "utf8"), edits));
-    }
-    return { applied: true };
-  });
-  conn.listen();
-  proc.on("exit", () => {
-    if (stderr) process.stderr.write(stderr);
-  });
-  await conn.sendRequest("initialize", {
-    processId: process.pid,
-    rootUri: pathToFileURL(dir).href,
-    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: "ws" }],
-    capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ["markdown"] } } },
-  });
-  await conn.sendNotification("initialized", {});
+async function startServer(dir: string): Promise<LspServer> {
+  const server = new LspServer(dir);
+  await server.initialize({ capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ["markdown"] } } } });
   return server;
 }
 
@@ -103,19 +43,18 @@ async function eventually<T>(what: string, get: () => T | undefined): Promise<T>
 
 describe("language server: hover, report, fixes from the report", () => {
   let dir: string;
-  let server: Server;
+  let server: LspServer;
   const uri = (file: string) => pathToFileURL(join(dir, file)).href;
   const read = (file: string) => readFileSync(join(dir, file), "utf8");
 
   before(async () => {
-    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), "headroom-report-lsp-"));
     cpSync(join(repo, "examples", "compose-nginx-postgres"), dir, { recursive: true });
     server = await startServer(dir);
   });
 
-  after(() => {
-    server?.stop();
+  after(async () => {
+    await server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -123,7 +62,7 @@ describe("language server: hover, report, fixes from the report", () => {
     const text = read(file);
     await server.conn.sendNotification("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "plaintext", version: 1, text } });
     // The audit after the open; the first one (on initialized) already covers files on disk.
-    await eventually(`diagnostics for ${file}`, () => server.published.get(uri(file)));
+    await eventually(`diagnostics for ${file}`, () => server.latest.get(uri(file)));
     const result = (await server.conn.sendRequest("textDocument/hover", { textDocument: { uri: uri(file) }, position: positionOf(text, needle, delta, nth) })) as Hover | null;
     if (!result) return undefined;
     const contents = result.contents as { kind: string; value: string };
@@ -133,9 +72,9 @@ describe("language server: hover, report, fixes from the report", () => {
 
   it("publishes diagnostics for files that are not open (the Problems panel)", async () => {
     await eventually("diagnostics for docker-compose.yml and nginx.conf", () =>
-      server.published.get(uri("docker-compose.yml"))?.diagnostics.length && server.published.get(uri("nginx/nginx.conf"))?.diagnostics.length ? true : undefined,
+      server.latest.get(uri("docker-compose.yml"))?.diagnostics.length && server.latest.get(uri("nginx/nginx.conf"))?.diagnostics.length ? true : undefined,
     );
-    assert.ok(server.published.get(uri("Dockerfile"))?.diagnostics.some((d) => d.code === "workers/exceed-cpu"));
+    assert.ok(server.latest.get(uri("Dockerfile"))?.diagnostics.some((d) => d.code === "workers/exceed-cpu"));
   });
 
   it("hover on a worker count shows how it feeds the connection budget", async () => {
@@ -206,10 +145,9 @@ describe("language server: hover, report, fixes from the report", () => {
 
 describe("language server: cancelling the report's audit", () => {
   let dir: string;
-  let server: Server;
+  let server: LspServer;
 
   before(async () => {
-    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), "headroom-cancel-"));
     // Enough files that reading them takes many batches.
     for (let i = 0; i < 1500; i++) {
@@ -219,8 +157,8 @@ describe("language server: cancelling the report's audit", () => {
     server = await startServer(dir);
   });
 
-  after(() => {
-    server?.stop();
+  after(async () => {
+    await server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
