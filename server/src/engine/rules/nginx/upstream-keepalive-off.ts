@@ -37,8 +37,7 @@ export default defineRule({
         if (!upstream?.keepalive || !location.proxyPass) continue;
         const version = location.httpVersion;
         const connection = location.connectionHeader;
-        const needsVersion = version?.value !== "1.1";
-        const needsConnection = !connection || connection.value.trim().toLowerCase() === "close";
+        const { needsVersion, needsConnection } = keepaliveGaps(location);
         if (!needsVersion && !needsConnection) continue;
         const lacks: string[] = [];
         if (needsVersion) lacks.push(version ? `proxies with proxy_http_version ${version.value}` : "has no proxy_http_version 1.1");
@@ -60,6 +59,12 @@ export default defineRule({
     }
   },
 });
+
+/** What a location lacks for upstream keepalive before nginx 1.29.7: HTTP/1.1, and a cleared Connection header. */
+export function keepaliveGaps(location: ProxyLocation): { needsVersion: boolean; needsConnection: boolean } {
+  const connection = location.connectionHeader;
+  return { needsVersion: location.httpVersion?.value !== "1.1", needsConnection: !connection || connection.value.trim().toLowerCase() === "close" };
+}
 
 function keepaliveFix(location: ProxyLocation, needsVersion: boolean, needsConnection: boolean, text: (file: string) => string | undefined): Fix | undefined {
   const file = location.block.file;

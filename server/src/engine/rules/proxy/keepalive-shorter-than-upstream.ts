@@ -2,6 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import type { ProxyUpstream } from "../../model/nginx.ts";
 import type { Fact, RelatedInfo } from "../../types.ts";
 import { defineRule } from "../define.ts";
+import { keepaliveGaps } from "../nginx/upstream-keepalive-off.ts";
 import { appKeepAlive, frontsOf, NGINX_UPSTREAM_KEEPALIVE_TIMEOUT, seconds, setSeconds } from "./chain.ts";
 
 /** Seconds the app server's keep-alive is set above the proxy's idle timeout, so that the proxy always closes first. */
@@ -44,7 +45,9 @@ export default defineRule({
         "every connection after the response, so there is nothing to race); puma is compared only when `persistent_timeout` " +
         "is stated, since its default changed from 20 s to 65 s in Puma 7. A load balancer's idle timeout (App Runner, ALB) " +
         "is not compared: nothing in the repository states it, and App Runner documents none. The fix sets the app's " +
-        "keep-alive to the proxy's idle timeout plus 5 s, so that the proxy always closes first.",
+        "keep-alive to the proxy's idle timeout plus 5 s, so that the proxy always closes first. When the locations still proxy with " +
+        "HTTP/1.0 (nginx/upstream-keepalive-off), the message says the race starts with nginx 1.29.7 or once keepalive is switched on: " +
+        "fixing one without the other trades a slow upstream for 502s.",
       bad: { "docker-compose.yml": COMPOSE("uvicorn app:app --host 0.0.0.0 --port 8000"), "nginx/nginx.conf": CONF },
       good: { "docker-compose.yml": COMPOSE("uvicorn app:app --host 0.0.0.0 --port 8000 --timeout-keep-alive 65"), "nginx/nginx.conf": CONF },
     },
@@ -52,8 +55,12 @@ export default defineRule({
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
       for (const process of deployment.processes) {
-        const fronts = frontsOf(model, deployment).flatMap((front) => (front.kind === "nginx" && front.upstream?.keepalive && front.upstream.keepalive.value > 0 ? [front.upstream] : []));
+        const nginxFronts = frontsOf(model, deployment).flatMap((front) => (front.kind === "nginx" && front.upstream?.keepalive && front.upstream.keepalive.value > 0 ? [front] : []));
+        const fronts = nginxFronts.map((front) => front.upstream as ProxyUpstream);
         if (fronts.length === 0) continue;
+        // Locations that proxy with HTTP/1.0 or "Connection: close" reuse nothing before nginx 1.29.7 (nginx/upstream-keepalive-off).
+        const reusedBy = (upstream: ProxyUpstream) =>
+          nginxFronts.some((front) => front.upstream === upstream && Object.values(keepaliveGaps(front.location)).every((gap) => !gap));
         const keepAlive = appKeepAlive(deployment, process);
         if (!keepAlive || keepAlive === "closes" || !keepAlive.value.at) continue;
         const seen = new Set<ProxyUpstream>();
@@ -78,7 +85,11 @@ export default defineRule({
             deployment,
             message:
               `${appText}, while nginx (upstream ${upstream.name}) keeps idle connections for reuse up to ${idleText}: a request nginx sends ` +
-              `on a connection just as the app closes it fails with a 502. The app's keep-alive should outlast the proxy's.`,
+              `on a connection just as the app closes it fails with a 502. The app's keep-alive should outlast the proxy's.` +
+              (reusedBy(upstream)
+                ? ""
+                : ` The locations proxying to upstream ${upstream.name} lack proxy_http_version 1.1 and a cleared Connection header, so nginx ` +
+                  "before 1.29.7 reuses no connection yet (nginx/upstream-keepalive-off): the 502s start with nginx 1.29.7, or once that is fixed."),
             related,
             fixes: fix ? [fix] : [],
           });
