@@ -122,7 +122,10 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
   test("random edits on a 600-line compose file (parsed service by service)", () => {
     const session = new AuditSession();
     checkSequence("generated compose", { "docker-compose.yml": composeYml(600).text, ".env": "WORKERS=4\n" }, 7, 80, session);
-    assert.ok(session.parses.stats.hits > session.parses.stats.misses, `parses were not reused: ${JSON.stringify(session.parses.stats)}`);
+    // The comparisons above covered reuse: parses and built deployments were reused, more than once per step.
+    // (A reused deployment looks none of its parses up, so parse hits alone no longer outnumber misses.)
+    const { stats, kept } = session.parses;
+    assert.ok(stats.hits > 80 && kept.hits > 80, `too little reuse to test it: parses ${JSON.stringify(stats)}, deployments ${JSON.stringify(kept)}`);
   });
 
   test("an edit to one service of a large compose file re-parses that service only", () => {
@@ -139,6 +142,56 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     const key = (f: (typeof before.findings)[number]) => `${f.rule} ${f.at.start} ${f.message}`;
     const added = after.findings.filter((f) => !before.findings.some((b) => key(b) === key(f))).map((f) => f.rule);
     assert.deepEqual(added.sort(), ["workers/exceed-cpu", "workers/memory-exceed-limit"], "the edit (-w 9 on 1 CPU and 512M) adds these findings");
+  });
+
+  test("an edit re-evaluates only the deployments that depend on the file it changed", () => {
+    const { text, editAt } = composeYml(3000);
+    const session = new AuditSession();
+    const files: Files = { "docker-compose.yml": text };
+    const audited = () => {
+      for (const [path, content] of Object.entries(files)) session.update(path, content);
+      const before = session.parses.kept.misses;
+      const result = session.audit();
+      assert.deepStrictEqual(result, audit(memoryHost(files)));
+      return session.parses.kept.misses - before;
+    };
+    const services = text.match(/^ {2}svc-/gm)?.length ?? 0;
+    assert.ok(services > 100);
+    assert.equal(audited(), services, "the first audit builds every service's deployment");
+    files["docker-compose.yml"] = `${text.slice(0, editAt)}9${text.slice(editAt + 1)}`;
+    assert.equal(audited(), 1, "an edit inside one service rebuilds that service's deployment only");
+    assert.equal(audited(), 0, "nothing changed, nothing rebuilt");
+    files[".env"] = "LOG_LEVEL=debug\n";
+    assert.equal(audited(), services, "the project's .env feeds every service");
+  });
+
+  test("a script, a config file appearing, or a Dockerfile re-evaluates the services that use it", () => {
+    const service = (name: string) => `  ${name}:\n    build: ./${name}\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n`;
+    const files: Files = {
+      "docker-compose.yml": `services:\n${service("a")}${service("b")}`,
+      "a/Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n',
+      "a/start.sh": "#!/bin/sh\nexec gunicorn app:app -w 2\n",
+      "b/Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "app:app"]\n',
+    };
+    const session = new AuditSession();
+    const rebuilt = () => {
+      for (const path of Object.keys(files)) session.update(path, files[path] as string);
+      const before = session.parses.kept.misses;
+      const result = session.audit();
+      assert.deepStrictEqual(result, audit(memoryHost(files)));
+      return { rebuilt: session.parses.kept.misses - before, rules: result.findings.map((f) => `${f.at.file} ${f.rule}`) };
+    };
+    assert.equal(rebuilt().rebuilt, 2);
+    files["a/start.sh"] = "#!/bin/sh\nexec gunicorn app:app -w 8\n";
+    const edited = rebuilt();
+    assert.equal(edited.rebuilt, 1, "a's script changed: a only");
+    assert.ok(edited.rules.includes("a/start.sh workers/exceed-cpu"), "and a's finding follows the script");
+    files["b/gunicorn.conf.py"] = "workers = 9\n";
+    const withConf = rebuilt();
+    assert.equal(withConf.rebuilt, 1, "b's gunicorn finds a config file it looked for: b only");
+    assert.ok(withConf.rules.includes("b/gunicorn.conf.py workers/exceed-cpu"), "and b now reads it");
+    files["b/Dockerfile"] = 'FROM python:3.12\nCMD ["gunicorn", "app:app", "-w", "1"]\n';
+    assert.equal(rebuilt().rebuilt, 1, "b's Dockerfile changed: b only");
   });
 
   test("a compose command is re-read when the .env variable it uses changes", () => {

@@ -10,27 +10,39 @@ export interface ParseMemo {
    * `valid(value)` holds (for parses that also depend on something besides the text).
    */
   get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T;
+  /** The value `make()` returns, reused while `valid(value)` holds: for what depends on more than one text (model/reuse.ts). */
+  keep<T>(key: string, make: () => T, valid: (value: T) => boolean): T;
 }
 
 /** One-shot audits (the CLI) parse everything once: nothing to remember. */
-export const NO_MEMO: ParseMemo = { get: (_key, _input, make) => make() };
+export const NO_MEMO: ParseMemo = { get: (_key, _input, make) => make(), keep: (_key, make) => make() };
 
 export class ParseCache implements ParseMemo {
   private readonly entries = new Map<string, { input: string; value: unknown; audit: number }>();
   private audit = 0;
-  /** Reuses and parses since the cache was made, for tests and the benchmark's profile. */
+  /** Parses reused and made since the cache was made, for tests and the benchmark's profile. */
   readonly stats = { hits: 0, misses: 0 };
+  /** The same for `keep` (deployments reused and built). */
+  readonly kept = { hits: 0, misses: 0 };
 
   get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T {
+    return this.lookup(key, input, make, valid, this.stats);
+  }
+
+  keep<T>(key: string, make: () => T, valid: (value: T) => boolean): T {
+    return this.lookup(key, "", make, valid, this.kept);
+  }
+
+  private lookup<T>(key: string, input: string, make: () => T, valid: ((value: T) => boolean) | undefined, stats: { hits: number; misses: number }): T {
     const entry = this.entries.get(key);
     if (entry && entry.input === input && (!valid || valid(entry.value as T))) {
       entry.audit = this.audit;
-      this.stats.hits++;
+      stats.hits++;
       return entry.value as T;
     }
     const value = make();
     this.entries.set(key, { input, value, audit: this.audit });
-    this.stats.misses++;
+    stats.misses++;
     return value;
   }
 

@@ -27,6 +27,7 @@ import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, type PostgresService } from "./databases.ts";
 import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
+import { reusedDeployment } from "./reuse.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database" | "uwsgi" | "sidekiq";
 
@@ -63,27 +64,36 @@ function isNginxName(name: string, lowerPath: string): boolean {
   return name.endsWith(".conf") && /(^|\/)(nginx|conf\.d|sites-(available|enabled))\//.test(lowerPath);
 }
 
-interface Context {
+/**
+ * What building deployments reads and changes. The collections are typed by the operations used,
+ * so that model/reuse.ts can record them while one deployment is built and replay them later.
+ */
+export interface Context {
   host: WorkspaceHost;
   paths: string[];
   /** The same paths, for constant-time lookups: linking asks "is this file here?" once per candidate. */
-  pathSet: Set<string>;
+  pathSet: Pick<Set<string>, "has">;
   /** The same paths by file name, built on first use: findNearby looks names up anywhere below a folder. */
-  byName?: Map<string, string[]>;
-  problems: ParseProblem[];
+  names: { byName?: Map<string, string[]> };
+  problems: Pick<ParseProblem[], "push">;
   /** Files that some deployment already consumed, so they do not also stand alone. */
-  claimed: Set<string>;
+  claimed: { add(path: string): void };
   /** Parsed files, so a file shared by several deployments is read once per audit. */
-  cache: Map<string, unknown>;
+  cache: { has(key: string): boolean; get(key: string): unknown; set(key: string, value: unknown): void };
   /** Parses kept between audits by the caller (the language server), reused while a file's text is unchanged. */
   parses: ParseMemo;
   /** Compose services that run PostgreSQL (image `postgres…`), for the databases. */
-  postgres: PostgresService[];
+  postgres: Pick<PostgresService[], "push">;
+  /** Told each findNearby answer (model/reuse.ts records them). */
+  onNearby?: (dir: string, name: string, found: string | undefined) => void;
 }
 
 /** `poolEnv`: the environment names that size pools (model/pools.ts poolEnvTable, with headroom.yml's `pools.env`). */
 export function buildModel(host: WorkspaceHost, paths: string[], problems: ParseProblem[], parses: ParseMemo = NO_MEMO, poolEnv: readonly PoolEnvName[] = POOL_ENV): DeploymentModel {
-  const ctx: Context = { host, paths, pathSet: new Set(paths), problems, claimed: new Set(), cache: new Map(), parses, postgres: [] };
+  const claimed = new Set<string>();
+  const cache = new Map<string, unknown>();
+  const postgres: PostgresService[] = [];
+  const ctx: Context = { host, paths, pathSet: new Set(paths), names: {}, problems, claimed, cache, parses, postgres };
   const deployments: Deployment[] = [];
   for (const path of paths) {
     const kind = fileKind(path);
@@ -96,7 +106,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   for (const path of paths.filter((p) => fileKind(p) === "procfile")) {
     deployments.push(...procfileDeployments(ctx, path));
   }
-  for (const path of paths.filter((p) => fileKind(p) === "shell" && !ctx.claimed.has(p))) {
+  for (const path of paths.filter((p) => fileKind(p) === "shell" && !claimed.has(p))) {
     if (!/\.\w+$/.test(path.slice(path.lastIndexOf("/") + 1)) && !hasShellShebang(host.read(path))) continue;
     const deployment = newDeployment(`script:${path}`, path, [path]);
     addScriptProcesses(ctx, deployment, path, () => undefined, { words: [], dir: dirOf(path) }, 0);
@@ -106,13 +116,13 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv);
     if (pool) deployment.pool = pool;
   }
-  const databases = findDatabases(host, paths, ctx.postgres, deployments);
+  const databases = findDatabases(host, paths, postgres, deployments);
   const proxies = buildProxies(host, paths.filter((p) => fileKind(p) === "nginx"), problems, deployments, parses);
   const composeFiles = new Map<string, ComposeFile>();
-  for (const [key, value] of ctx.cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
+  for (const [key, value] of cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
   linkMountingServices(proxies, composeFiles, deployments);
   const envFiles = new Map<string, Map<string, Fact<string>>>();
-  for (const [key, value] of ctx.cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
+  for (const [key, value] of cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
   return { deployments, databases, proxies, composeFiles, envFiles };
 }
 
@@ -251,9 +261,7 @@ const MAX_EXTENDS = 16;
 
 function composeDeployments(ctx: Context, project: ComposeProject): Deployment[] {
   const { files } = project;
-  const base = files[0];
-  const overlay = files.length > 1 ? files[files.length - 1] : undefined;
-  const dir = dirOf(base);
+  const dir = dirOf(files[0]);
   const merged = new Map<string, ComposeService[]>();
   for (const file of files) {
     const compose = readComposeFile(ctx, file);
@@ -262,63 +270,73 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   const projectEnv = readDotenv(ctx, join(dir, ".env"));
   const deployments: Deployment[] = [];
   for (const [name, layers] of merged) {
-    const deployment = newDeployment(`compose:${project.key}#${name}`, `${name} (${files.filter((f) => !isOverride(f)).join(" + ")})`, files);
-    if (overlay && layers.some((l) => l.file === overlay) && layers.some((l) => l.file === base)) deployment.links.push({ from: overlay, to: base, why: project.why });
-    for (const layer of layers) {
-      if (layer.file === base || layer.file === overlay) continue;
-      deployment.files.add(layer.file);
-      deployment.links.push({ from: base, to: layer.file, why: `service ${name} extends a service of ${layer.file}` });
-    }
-    const last = <K extends keyof ComposeService>(key: K): ComposeService[K] | undefined => {
-      for (let i = layers.length - 1; i >= 0; i--) if (layers[i][key] !== undefined) return layers[i][key];
-      return undefined;
-    };
-    for (const layer of layers) {
-      for (const envFile of layer.envFiles) {
-        const path = join(dirOf(layer.file), envFile.path);
-        for (const [key, fact] of readDotenv(ctx, path)) deployment.env.set(key, fact);
-        if (ctx.pathSet.has(path)) deployment.files.add(path);
-      }
-      for (const [key, fact] of layer.environment) deployment.env.set(key, interpolate(fact, projectEnv));
-    }
-    if (projectEnv.size > 0) deployment.files.add(join(dir, ".env"));
-    deployment.instances = last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
-    const cpus = last("cpus");
-    if (cpus) deployment.cpus = cpus;
-    const memory = last("memoryMiB");
-    if (memory) deployment.memoryMiB = memory;
-    const reservedCpus = last("reservedCpus");
-    const reservedMemory = last("reservedMemoryMiB");
-    if (reservedCpus || reservedMemory) deployment.reservations = { ...(reservedCpus ? { cpus: reservedCpus } : {}), ...(reservedMemory ? { memoryMiB: reservedMemory } : {}) };
-    const env = lookupIn(deployment.env);
-    const context = last("buildContext");
-    const dockerfileName = last("dockerfile");
-    const contextDir = context ? join(dir, context.value) : dir;
-    const dockerfile = context ? existing(ctx, join(contextDir, dockerfileName?.value ?? "Dockerfile")) : undefined;
-    const command = last("command");
-    const entrypoint = last("entrypoint");
-    const projectLookup = lookupIn(projectEnv);
-    const image = last("image");
-    if (image && /^(docker\.io\/)?(library\/)?postgres(:|@|$)/.test(image.value)) {
-      const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup) : []), ...(command ? composeWords(ctx, command, projectLookup) : [])];
-      ctx.postgres.push({ name, base: project.key, files, words });
-    }
-    if (dockerfile) {
-      deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
-      addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup), entrypoint && composeWords(ctx, entrypoint, projectLookup), contextDir, env);
-    } else if (command || entrypoint) {
-      const entryWords = entrypoint ? composeWords(ctx, entrypoint, projectLookup) : [];
-      const cmdWords = command ? composeWords(ctx, command, projectLookup) : [];
-      // As with a Dockerfile: an entrypoint script that is not in the workspace is taken to run the command.
-      addWordsProcesses(ctx, deployment, [...entryWords, ...cmdWords], commandRef(layers, command ?? entrypoint), contextDir, env, 0, entryWords.length > 0 ? cmdWords : []);
-    }
-    // An add-on variant replaces the command on purpose (`-f` names it); only the implicit override is recorded.
-    const overridden = overlay !== undefined && isOverride(overlay) && (command?.file === overlay || entrypoint?.file === overlay);
-    if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup);
-    else if (dockerfile && (command || entrypoint) && !overridden) recordReplacedImageCommand(ctx, deployment, layers, dockerfile, command, entrypoint, contextDir, env);
-    deployments.push(deployment);
+    const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv);
+    deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}#${name}`, [...layers, projectEnv], build, findNearby));
   }
   return deployments;
+}
+
+/** One service of a compose project (its layers: extended services, base, override) as a deployment. */
+function composeServiceDeployment(ctx: Context, project: ComposeProject, name: string, layers: ComposeService[], projectEnv: ReadonlyMap<string, Fact<string>>): Deployment {
+  const { files } = project;
+  const base = files[0];
+  const overlay = files.length > 1 ? files[files.length - 1] : undefined;
+  const dir = dirOf(base);
+  const deployment = newDeployment(`compose:${project.key}#${name}`, `${name} (${files.filter((f) => !isOverride(f)).join(" + ")})`, files);
+  if (overlay && layers.some((l) => l.file === overlay) && layers.some((l) => l.file === base)) deployment.links.push({ from: overlay, to: base, why: project.why });
+  for (const layer of layers) {
+    if (layer.file === base || layer.file === overlay) continue;
+    deployment.files.add(layer.file);
+    deployment.links.push({ from: base, to: layer.file, why: `service ${name} extends a service of ${layer.file}` });
+  }
+  const last = <K extends keyof ComposeService>(key: K): ComposeService[K] | undefined => {
+    for (let i = layers.length - 1; i >= 0; i--) if (layers[i][key] !== undefined) return layers[i][key];
+    return undefined;
+  };
+  for (const layer of layers) {
+    for (const envFile of layer.envFiles) {
+      const path = join(dirOf(layer.file), envFile.path);
+      for (const [key, fact] of readDotenv(ctx, path)) deployment.env.set(key, fact);
+      if (ctx.pathSet.has(path)) deployment.files.add(path);
+    }
+    for (const [key, fact] of layer.environment) deployment.env.set(key, interpolate(fact, projectEnv));
+  }
+  if (projectEnv.size > 0) deployment.files.add(join(dir, ".env"));
+  deployment.instances = last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
+  const cpus = last("cpus");
+  if (cpus) deployment.cpus = cpus;
+  const memory = last("memoryMiB");
+  if (memory) deployment.memoryMiB = memory;
+  const reservedCpus = last("reservedCpus");
+  const reservedMemory = last("reservedMemoryMiB");
+  if (reservedCpus || reservedMemory) deployment.reservations = { ...(reservedCpus ? { cpus: reservedCpus } : {}), ...(reservedMemory ? { memoryMiB: reservedMemory } : {}) };
+  const env = lookupIn(deployment.env);
+  const context = last("buildContext");
+  const dockerfileName = last("dockerfile");
+  const contextDir = context ? join(dir, context.value) : dir;
+  const dockerfile = context ? existing(ctx, join(contextDir, dockerfileName?.value ?? "Dockerfile")) : undefined;
+  const command = last("command");
+  const entrypoint = last("entrypoint");
+  const projectLookup = lookupIn(projectEnv);
+  const image = last("image");
+  if (image && /^(docker\.io\/)?(library\/)?postgres(:|@|$)/.test(image.value)) {
+    const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup) : []), ...(command ? composeWords(ctx, command, projectLookup) : [])];
+    ctx.postgres.push({ name, base: project.key, files, words });
+  }
+  if (dockerfile) {
+    deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
+    addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup), entrypoint && composeWords(ctx, entrypoint, projectLookup), contextDir, env);
+  } else if (command || entrypoint) {
+    const entryWords = entrypoint ? composeWords(ctx, entrypoint, projectLookup) : [];
+    const cmdWords = command ? composeWords(ctx, command, projectLookup) : [];
+    // As with a Dockerfile: an entrypoint script that is not in the workspace is taken to run the command.
+    addWordsProcesses(ctx, deployment, [...entryWords, ...cmdWords], commandRef(layers, command ?? entrypoint), contextDir, env, 0, entryWords.length > 0 ? cmdWords : []);
+  }
+  // An add-on variant replaces the command on purpose (`-f` names it); only the implicit override is recorded.
+  const overridden = overlay !== undefined && isOverride(overlay) && (command?.file === overlay || entrypoint?.file === overlay);
+  if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup);
+  else if (dockerfile && (command || entrypoint) && !overridden) recordReplacedImageCommand(ctx, deployment, layers, dockerfile, command, entrypoint, contextDir, env);
+  return deployment;
 }
 
 /** What the base file (or the Dockerfile's CMD) would run, had the override's `command:` not replaced it. */
@@ -353,9 +371,7 @@ function recordReplacedImageCommand(ctx: Context, deployment: Deployment, layers
   const scratch = newDeployment(deployment.id, deployment.name, [...deployment.files]);
   scratch.env = new Map(deployment.env);
   // A script only the replaced CMD runs is not run by this service: it still stands alone as before.
-  const claimed = new Set(ctx.claimed);
-  addDockerfileProcesses(ctx, scratch, dockerfile, undefined, undefined, contextDir, env);
-  ctx.claimed = claimed;
+  addDockerfileProcesses({ ...ctx, claimed: { add: () => undefined } }, scratch, dockerfile, undefined, undefined, contextDir, env);
   if (scratch.processes.length === 0) return;
   deployment.replacedImageCommand = { at: { file: dockerfile, start: replaced.start, end: replaced.end }, instruction: replaced.keyword, by: commandRef(layers, command ?? entrypoint), processes: scratch.processes };
 }
@@ -365,7 +381,7 @@ function commandRef(layers: ComposeService[], command: ComposeCommand | undefine
 }
 
 /** Compose interpolates `${VAR:-default}` in its own values from the project's .env, before the container starts. */
-function interpolate(fact: Fact<string>, projectEnv: Map<string, Fact<string>>): Fact<string> {
+function interpolate(fact: Fact<string>, projectEnv: ReadonlyMap<string, Fact<string>>): Fact<string> {
   const m = /^\$\{(\w+)(:?-)([^}]*)\}$/.exec(fact.value) ?? /^\$(\w+)()()$/.exec(fact.value);
   if (!m) return fact;
   const fromEnv = projectEnv.get(m[1]);
@@ -560,17 +576,20 @@ function findNearby(ctx: Context, dir: string, name: string): string | undefined
   if (exact) return exact;
   const base = name.slice(name.lastIndexOf("/") + 1);
   const prefix = dir ? `${dir}/` : "";
-  if (!ctx.byName) {
-    ctx.byName = new Map();
+  if (!ctx.names.byName) {
+    const byName = new Map<string, string[]>();
     for (const p of ctx.paths) {
       const fileName = p.slice(p.lastIndexOf("/") + 1);
-      const named = ctx.byName.get(fileName);
+      const named = byName.get(fileName);
       if (named) named.push(p);
-      else ctx.byName.set(fileName, [p]);
+      else byName.set(fileName, [p]);
     }
+    ctx.names.byName = byName;
   }
-  const candidates = (ctx.byName.get(base) ?? []).filter((p) => p.startsWith(prefix));
-  return candidates.sort((a, b) => a.length - b.length)[0];
+  const candidates = (ctx.names.byName.get(base) ?? []).filter((p) => p.startsWith(prefix));
+  const found = candidates.sort((a, b) => a.length - b.length)[0];
+  ctx.onNearby?.(dir, name, found);
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -831,10 +850,13 @@ function settingsFile(ctx: Context, deployment: Deployment, invocation: ServerIn
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function readDotenv(ctx: Context, path: string): Map<string, Fact<string>> {
-  if (!ctx.pathSet.has(path)) return new Map();
+/** No variables: one object, so that deployments reading an absent .env see the same input each audit (model/reuse.ts). */
+const NO_VARIABLES: ReadonlyMap<string, Fact<string>> = new Map();
+
+function readDotenv(ctx: Context, path: string): ReadonlyMap<string, Fact<string>> {
+  if (!ctx.pathSet.has(path)) return NO_VARIABLES;
   const text = ctx.host.read(path);
-  if (text === undefined) return new Map();
+  if (text === undefined) return NO_VARIABLES;
   const dotenv = cached(ctx, `dotenv:${path}`, () => ctx.parses.get(`dotenv:${path}`, text, () => parseDotenv(text, path)));
   ctx.cache.set(`${ENV_FILE_READ}${path}`, dotenv.vars);
   if (!ctx.cache.has(`dotenv-problems:${path}`)) {
@@ -844,7 +866,7 @@ function readDotenv(ctx: Context, path: string): Map<string, Fact<string>> {
   return dotenv.vars;
 }
 
-function lookupIn(env: Map<string, Fact<string>>, fallback?: EnvLookup): EnvLookup {
+function lookupIn(env: ReadonlyMap<string, Fact<string>>, fallback?: EnvLookup): EnvLookup {
   return (name) => env.get(name) ?? fallback?.(name);
 }
 

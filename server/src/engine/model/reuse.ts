@@ -1,0 +1,124 @@
+// Deployments kept from one audit to the next, so an edit re-evaluates only the deployments that
+// depend on what it changed. Building one deployment is recorded: what it asked of the audit's
+// context (file texts, which paths exist, findNearby's answers, the per-audit cache) and what it
+// changed there (problems, claimed files, cache entries, PostgreSQL services). The next audit reuses
+// the deployment when its inputs are the same objects and every answer recorded is still the
+// answer, replaying the changes in their order; otherwise it builds it again. So a reused
+// deployment is the one a fresh build would give, whatever the edit (test/unit/session.test.ts).
+import type { Context } from "./build.ts";
+import type { Deployment } from "./types.ts";
+
+interface Recording {
+  reads: Map<string, string | undefined>;
+  exists: Map<string, boolean>;
+  nearby: Array<{ dir: string; name: string; found: string | undefined }>;
+  /** Per-audit cache entries it looked at before setting them itself: the value seen, or ABSENT. */
+  cacheSeen: Map<string, unknown>;
+  /** Its changes to the context, in order. */
+  effects: Array<(ctx: Context) => void>;
+}
+
+interface Kept {
+  inputs: readonly unknown[];
+  recording: Recording;
+  /** As built, before later stages of the model (pools, configured facts) add to it. */
+  deployment: Deployment;
+}
+
+const ABSENT = Symbol("absent");
+
+/** build.ts's findNearby, passed in rather than imported (build.ts imports this module). */
+type NearbyLookup = (ctx: Context, dir: string, name: string) => string | undefined;
+
+/**
+ * The deployment `build` makes, reused from an earlier audit (kept in the caller's parse memo)
+ * while `inputs` are the same objects and the context answers as it did. Without a memo (the
+ * CLI) it is built each time.
+ */
+export function reusedDeployment(ctx: Context, key: string, inputs: readonly unknown[], build: (ctx: Context) => Deployment, findNearby: NearbyLookup): Deployment {
+  let built: Deployment | undefined;
+  const kept = ctx.parses.keep(
+    key,
+    (): Kept => {
+      const recording: Recording = { reads: new Map(), exists: new Map(), nearby: [], cacheSeen: new Map(), effects: [] };
+      built = build(recordingContext(ctx, recording));
+      return { inputs, recording, deployment: copy(built) };
+    },
+    (entry) => entry.inputs.length === inputs.length && entry.inputs.every((x, i) => x === inputs[i]) && stillHolds(ctx, entry.recording, findNearby),
+  );
+  if (built) return built;
+  for (const effect of kept.recording.effects) effect(ctx);
+  return copy(kept.deployment);
+}
+
+/** Later stages add files and links to a deployment and set fields on it; its other parts are only read. */
+function copy(deployment: Deployment): Deployment {
+  return { ...deployment, files: new Set(deployment.files), links: [...deployment.links] };
+}
+
+function stillHolds(ctx: Context, recording: Recording, findNearby: NearbyLookup): boolean {
+  for (const [path, text] of recording.reads) if (ctx.host.read(path) !== text) return false;
+  for (const [path, exists] of recording.exists) if (ctx.pathSet.has(path) !== exists) return false;
+  for (const [key, seen] of recording.cacheSeen) if ((ctx.cache.has(key) ? ctx.cache.get(key) : ABSENT) !== seen) return false;
+  return recording.nearby.every(({ dir, name, found }) => findNearby(ctx, dir, name) === found);
+}
+
+/** The context seen by one deployment's build: answers and changes go to `ctx` and are recorded. */
+function recordingContext(ctx: Context, recording: Recording): Context {
+  const setHere = new Set<string>();
+  const sawCache = (key: string) => {
+    if (!setHere.has(key) && !recording.cacheSeen.has(key)) recording.cacheSeen.set(key, ctx.cache.has(key) ? ctx.cache.get(key) : ABSENT);
+  };
+  return {
+    ...ctx,
+    host: {
+      list: () => ctx.host.list(),
+      read: (path) => {
+        const text = ctx.host.read(path);
+        if (!recording.reads.has(path)) recording.reads.set(path, text);
+        return text;
+      },
+    },
+    pathSet: {
+      has: (path) => {
+        const exists = ctx.pathSet.has(path);
+        recording.exists.set(path, exists);
+        return exists;
+      },
+    },
+    cache: {
+      has: (key) => {
+        sawCache(key);
+        return ctx.cache.has(key);
+      },
+      get: (key) => {
+        sawCache(key);
+        return ctx.cache.get(key);
+      },
+      set: (key, value) => {
+        setHere.add(key);
+        recording.effects.push((c) => c.cache.set(key, value));
+        ctx.cache.set(key, value);
+      },
+    },
+    problems: {
+      push: (...problems) => {
+        recording.effects.push((c) => c.problems.push(...problems));
+        return ctx.problems.push(...problems);
+      },
+    },
+    claimed: {
+      add: (path) => {
+        recording.effects.push((c) => c.claimed.add(path));
+        ctx.claimed.add(path);
+      },
+    },
+    postgres: {
+      push: (...services) => {
+        recording.effects.push((c) => c.postgres.push(...services));
+        return ctx.postgres.push(...services);
+      },
+    },
+    onNearby: (dir, name, found) => recording.nearby.push({ dir, name, found }),
+  };
+}
