@@ -46,8 +46,8 @@ describe("lsp conversion", () => {
   it("refuses quick fixes when a stamped version moved", () => {
     const [d] = toDiagnostics([finding(0, 3, [{ title: "t", safe: true, edits: [{ file: "a.sh", start: 0, end: 3, newText: "ONE" }] }])], ctx).get("a.sh") ?? [];
     const fresh = quickFixes(d, (u) => (u.endsWith("a.sh") ? 3 : null));
-    // The rule's fix, then "Suppress" (a.sh is a shell script, where a comment can go); both refused when stale.
-    assert.deepEqual(fresh.map((a) => a.title), ["t", "Suppress r/x on this line"]);
+    // The rule's fix, then the two "Suppress" actions (a.sh is a shell script, where a comment can go); all refused when stale.
+    assert.deepEqual(fresh.map((a) => a.title), ["t", "Suppress r/x on this line", "Suppress r/x in this file"]);
     assert.equal(fresh[0].isPreferred, true);
     assert.deepEqual(quickFixes(d, (u) => (u.endsWith("a.sh") ? 4 : null)), []);
     assert.deepEqual(quickFixes({ ...d, source: "other" }, () => 3), []);

@@ -14,6 +14,7 @@ import { audit } from "../../server/src/engine/audit.ts";
 import { ParseCache } from "../../server/src/engine/parse-cache.ts";
 import { yamlMultilineSpans, yamlSpansAt } from "../../server/src/engine/suppress.ts";
 import type { Finding } from "../../server/src/engine/types.ts";
+import { suppressionEdits } from "../../server/src/engine/suppress.ts";
 import { applyEdits, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
@@ -90,12 +91,12 @@ describe("suppressions", () => {
 
 describe("the language server's suppress code action", () => {
   const uriOf = (file: string) => `file:///ws/${file}`;
-  /** Applies the "Suppress ... on this line" action of `rule`'s diagnostic in `file`; undefined when there is none. */
-  function suppressVia(files: Record<string, string>, file: string, rule: string): string | undefined {
+  /** Applies the "Suppress ... on this line" (or "in this file") action of `rule`'s diagnostic in `file`; undefined when there is none. */
+  function suppressVia(files: Record<string, string>, file: string, rule: string, where = "on this line"): string | undefined {
     const diagnostics = toDiagnostics(audit(memoryHost(files)).findings, { uriOf, textOf: (f) => files[f], versionOf: () => 1, docsUrl: () => undefined });
     const d = diagnostics.get(file)?.find((x) => x.code === rule);
     assert.ok(d, `${rule} must fire in ${file}`);
-    const action = quickFixes(d, () => 1).find((a) => a.title === `Suppress ${rule} on this line`);
+    const action = quickFixes(d, () => 1).find((a) => a.title === `Suppress ${rule} ${where}`);
     const change = action?.edit?.documentChanges?.[0] as TextDocumentEdit | undefined;
     return change && applyEdits(files[file], change.edits);
   }
@@ -122,7 +123,40 @@ describe("the language server's suppress code action", () => {
     const files = { "service.json": oneVcpu.replace('"ServiceName": "api",', '"ServiceName": "api",\n  "SourceConfiguration": { "ImageRepository": { "ImageConfiguration": { "RuntimeEnvironmentVariables": { "GUNICORN_WORKERS": "5" } } } },'), "start.sh": "#!/bin/sh\nexec gunicorn app:app --workers ${GUNICORN_WORKERS} --bind 0.0.0.0:8080\n" };
     const findings = audit(memoryHost(files)).findings.filter((f) => f.at.file === "service.json");
     assert.ok(findings.length > 0, "the case must fire in service.json");
-    for (const f of findings) assert.equal(suppressVia(files, "service.json", f.rule), undefined);
+    for (const f of findings) {
+      assert.equal(suppressVia(files, "service.json", f.rule), undefined);
+      assert.equal(suppressVia(files, "service.json", f.rule, "in this file"), undefined);
+    }
+  });
+
+  it("suppresses in the whole file below the shebang; the script still parses and the finding is gone", () => {
+    const files = { "start.sh": "#!/bin/sh\nset -e\nexec gunicorn main:app --workers 5 --bind 0.0.0.0:8080\n", "service.json": oneVcpu };
+    const fixed = suppressVia(files, "start.sh", "workers/exceed-cpu", "in this file");
+    assert.equal(fixed, "#!/bin/sh\n# headroom-ignore-file workers/exceed-cpu\nset -e\nexec gunicorn main:app --workers 5 --bind 0.0.0.0:8080\n");
+    assert.deepEqual(rules({ ...files, "start.sh": fixed ?? "" }), []);
+    const bash = spawnSync("bash", ["-n"], { input: fixed });
+    if (bash.error) console.log(`bash -n not run: ${bash.error.message}`);
+    else assert.equal(bash.status, 0, String(bash.stderr));
+  });
+
+  it("keeps a Dockerfile's parser directives first", () => {
+    const dockerfile = '# syntax=docker/dockerfile:1\nFROM python:3.12-slim\nCMD ["gunicorn", "app:app", "--workers", "2", "--max-requests=500", "--bind", "0.0.0.0:8000"]\n';
+    const files = { Dockerfile: dockerfile, "service.json": oneVcpu };
+    const rule = "gunicorn/max-requests-without-jitter";
+    const fixed = suppressVia(files, "Dockerfile", rule, "in this file");
+    assert.equal(fixed, dockerfile.replace("FROM", `# headroom-ignore-file ${rule}\nFROM`));
+    assert.ok(!rules({ ...files, Dockerfile: fixed ?? "" }).some((r) => r.includes(rule) || r.includes("suppress/")));
+  });
+
+  it("writes a file-wide comment below a shebang or an encoding line; a finding on such a line gets no line comment", () => {
+    const insertAt = (file: string, text: string) => suppressionEdits(file, text)?.file("r/x");
+    assert.deepEqual(insertAt("gunicorn.conf.py", "# -*- coding: latin-1 -*-\nworkers = 5\n"), { start: 26, end: 26, newText: "# headroom-ignore-file r/x\n" });
+    assert.deepEqual(insertAt("start.sh", "#!/bin/sh\r\n# -*- coding: utf-8 -*-\r\nexec x\r\n"), { start: 36, end: 36, newText: "# headroom-ignore-file r/x\r\n" });
+    assert.deepEqual(insertAt("start.sh", "#!/bin/sh"), { start: 9, end: 9, newText: "\n# headroom-ignore-file r/x\n" });
+    assert.deepEqual(insertAt(".env", "WORKERS=5\n"), { start: 0, end: 0, newText: "# headroom-ignore-file r/x\n" });
+    const shebang = suppressionEdits("start.sh", "#!/bin/sh\nexec x\n");
+    assert.equal(shebang?.line("r/x", { file: "start.sh", start: 0, end: 0 }), undefined);
+    assert.deepEqual(shebang?.line("r/x", { file: "start.sh", start: 10, end: 14 }), { start: 10, end: 10, newText: "# headroom-ignore r/x\n" });
   });
 });
 

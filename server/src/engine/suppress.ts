@@ -294,23 +294,61 @@ function removal(comment: Comment, named: NamedRule, read: (file: string) => str
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing them (the language server's "Suppress ... on this line" code action)
+// Writing them (the language server's "Suppress <rule> on this line / in this file" code actions)
+
+/** An insertion into one file's text. */
+export interface Insertion {
+  start: number;
+  end: number;
+  newText: string;
+}
 
 /**
- * For one file's text, the insertion that suppresses `rule` for a finding at `at`: a comment line, with
- * the statement's indentation, before the first line of the statement (never inside a continued command
- * or a YAML block, where a comment would change it). Undefined where no comment can go (JSON,
- * headroom.yml). The file's lines and YAML layout are worked out once, however many findings it has.
+ * How many lines at the top a comment must not go above: a shebang, a Python or Ruby encoding line (read
+ * on the first two lines only), a Dockerfile's parser directives (BuildKit stops looking for them at the
+ * first other comment).
  */
-export function suppressionEdits(file: string, text: string, memo: ParseMemo = NO_MEMO): (rule: string, at: SourceRef) => { start: number; end: number; newText: string } | undefined {
-  if (!commentsAllowed(file)) return () => undefined;
+function linesToKeepFirst(index: LineIndex, kind: FileKind): number {
+  let line = index.lineText(0).startsWith("#!") ? 1 : 0;
+  if (kind === "dockerfile") {
+    while (line < index.lineCount && /^#\s*[A-Za-z][\w-]*\s*=/.test(index.lineText(line))) line++;
+    return line;
+  }
+  for (let l = line; l < Math.min(2, index.lineCount); l++) if (/^#.*coding[:=]/.test(index.lineText(l))) line = l + 1;
+  return line;
+}
+
+/**
+ * For one file's text, the insertions that suppress a rule: `line(rule, at)` writes a comment line, with
+ * the statement's indentation, before the first line of the statement a finding at `at` is on (never
+ * inside a continued command or a YAML block, where a comment would change it); `file(rule)` writes
+ * `# headroom-ignore-file <rule>` at the top, below the lines that must stay first (`line` gives nothing for
+ * a finding on one of those). Undefined where no
+ * comment can go (JSON, headroom.yml). The file's lines and YAML layout are worked out once, however many
+ * findings it has.
+ */
+export function suppressionEdits(file: string, text: string, memo: ParseMemo = NO_MEMO): { line(rule: string, at: SourceRef): Insertion | undefined; file(rule: string): Insertion } | undefined {
+  if (!commentsAllowed(file)) return undefined;
   const index = new LineIndex(text);
   const yamlSpans = yamlSpansAt(text, file, memo);
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  return (rule, at) => {
-    const line = statementStart(index, file, index.position(at.start).line, yamlSpans);
-    const indent = /^[ \t]*/.exec(index.lineText(line))?.[0] ?? "";
-    const offset = index.offset(line, 0);
-    return { start: offset, end: offset, newText: `${indent}# headroom-ignore ${rule}${eol}` };
+  let top: number | undefined;
+  const firstFreeLine = () => (top ??= linesToKeepFirst(index, fileKind(file) as FileKind));
+  return {
+    line(rule, at) {
+      const line = statementStart(index, file, index.position(at.start).line, yamlSpans);
+      // A finding on a shebang or a parser directive (what a file lacks is reported on its first line): file-wide only.
+      if (line < firstFreeLine()) return undefined;
+      const indent = /^[ \t]*/.exec(index.lineText(line))?.[0] ?? "";
+      const offset = index.offset(line, 0);
+      return { start: offset, end: offset, newText: `${indent}# headroom-ignore ${rule}${eol}` };
+    },
+    file(rule) {
+      const line = firstFreeLine();
+      const offset = line < index.lineCount ? index.offset(line, 0) : text.length;
+      // A file whose kept lines end without a line break gets one first.
+      const before = offset === text.length && text.length > 0 && !text.endsWith("\n") ? eol : "";
+      return { start: offset, end: offset, newText: `${before}# headroom-ignore-file ${rule}${eol}` };
+    },
   };
 }

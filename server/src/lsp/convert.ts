@@ -14,7 +14,7 @@ import {
 import type { Finding, Severity } from "../engine/api.ts";
 import { applyTextEdits, fixToApply, selectEdits } from "../engine/fix.ts";
 import type { ParseMemo } from "../engine/parse-cache.ts";
-import { suppressionEdits } from "../engine/suppress.ts";
+import { type Insertion, suppressionEdits } from "../engine/suppress.ts";
 import { LineIndex } from "../engine/types.ts";
 
 export const SOURCE = "headroom";
@@ -36,8 +36,8 @@ export interface DiagnosticData {
    * with that same text, its fixes still apply (to the opened version).
    */
   digest?: Record<string, string>;
-  /** "Suppress <rule> on this line": kept apart from `fixes`, so fix-all never applies it. */
-  suppress?: LspFix;
+  /** "Suppress <rule> on this line" and "… in this file": kept apart from `fixes`, so fix-all never applies them. */
+  suppress?: LspFix[];
 }
 
 /** What conversion needs to know about each workspace-relative file. */
@@ -146,10 +146,15 @@ export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<str
     if (related.length > 0) d.relatedInformation = related;
     const data: DiagnosticData = { fixes, version };
     if (Object.keys(digest).length > 0) data.digest = digest;
-    const insert = f.rule.startsWith("suppress/") ? undefined : suppressorOf(f.at.file)?.(f.rule, f.at);
-    if (insert) {
-      const edit: TextEdit = { range: mapper.range(f.at.file, insert.start, insert.end), newText: insert.newText };
-      data.suppress = { title: `Suppress ${f.rule} on this line`, safe: false, edits: { [ctx.uriOf(f.at.file)]: [edit] } };
+    const suppressor = f.rule.startsWith("suppress/") ? undefined : suppressorOf(f.at.file);
+    if (suppressor) {
+      const action = (title: string, insert: Insertion): LspFix => ({
+        title,
+        safe: false,
+        edits: { [ctx.uriOf(f.at.file)]: [{ range: mapper.range(f.at.file, insert.start, insert.end), newText: insert.newText }] },
+      });
+      const onLine = suppressor.line(f.rule, f.at);
+      data.suppress = [...(onLine ? [action(`Suppress ${f.rule} on this line`, onLine)] : []), action(`Suppress ${f.rule} in this file`, suppressor.file(f.rule))];
     }
     d.data = data;
     const list = out.get(f.at.file);
@@ -214,7 +219,7 @@ export function quickFixes(d: Diagnostic, currentVersion: CurrentVersion, openTe
     if (i === firstSafe) action.isPreferred = true;
     return action;
   });
-  if (data.suppress) actions.push({ title: data.suppress.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: { documentChanges: documentChanges(data.suppress, versions) } });
+  for (const suppress of Array.isArray(data.suppress) ? data.suppress : []) actions.push({ title: suppress.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: { documentChanges: documentChanges(suppress, versions) } });
   return actions;
 }
 
