@@ -4,6 +4,7 @@ import { connectionBudgets, poolSizeText, type PoolShare, shareFormula } from ".
 import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 import { defineRule } from "../define.ts";
+import { type Threads, threadsPerWorker } from "../workers/threads.ts";
 
 /** App Runner's default autoscaling configuration: MaxSize 25 (SOURCES.appRunnerAutoScalingDefaults). */
 const APP_RUNNER_DEFAULT_MAX_SIZE = 25;
@@ -43,7 +44,9 @@ export default defineRule({
         "autoscales, its maximum instance count (`facts: { max_instances: N }`): the budget is then autoscaling max x processes x pool. " +
         "An App Runner service always autoscales (its AutoScalingConfigurationArn, or App Runner's default configuration, MaxSize " +
         `${APP_RUNNER_DEFAULT_MAX_SIZE}); until headroom.yml states the max, the sum counts one instance and the message says how many ` +
-        "connections each further instance adds.",
+        "connections each further instance adds. A gunicorn worker with a thread pool (`--threads N`) serves N requests at once, " +
+        "so a SQLAlchemy pool above N per worker only fills if a request holds several connections: the message says so, and the " +
+        "fix sizes the pool to the threads (overflow 0) when that fits.",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers ${GUNICORN_WORKERS:-5} -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
         "service.json":
@@ -71,7 +74,7 @@ export default defineRule({
       report({
         at,
         deployment: biggest.deployment,
-        message: `${sum}; ${perProcessNote}. PostgreSQL allows ${allowed}: ${limitNote(database)}.${autoscalingNote(shares)}`,
+        message: `${sum}; ${perProcessNote}. PostgreSQL allows ${allowed}: ${limitNote(database)}.${autoscalingNote(shares)}${threadsNote(biggest)}`,
         related: related(shares, database, at),
         fixes: fixes(biggest, total - biggest.total, allowed, text),
       });
@@ -157,6 +160,26 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
 }
 
 /** Lower the biggest pool so the sum fits, when its numbers are written as plain literals. */
+/**
+ * A SQLAlchemy pool in a gunicorn worker with a thread pool: the worker serves that many requests at
+ * once, so it checks out at most that many connections (one per request) unless a request holds several.
+ */
+function workerThreads(s: PoolShare): Threads | undefined {
+  if (s.pool.kind !== "sqlalchemy") return undefined;
+  const gunicorn = s.deployment.processes.find((p) => p.invocation.server === "gunicorn");
+  const threads = gunicorn && threadsPerWorker(gunicorn);
+  return threads && threads.value < s.perProcess ? threads : undefined;
+}
+
+function threadsNote(s: PoolShare): string {
+  const threads = workerThreads(s);
+  if (!threads) return "";
+  return (
+    ` Each ${singular(s.pool.processLabel)} serves ${threads.value} request${threads.value === 1 ? "" : "s"} at once (${threads.from}): ` +
+    `its pool grows past ${threads.value} only if a request holds several connections, so ${s.perProcess} per process is more than it uses.`
+  );
+}
+
 function fixes(s: PoolShare, others: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
   const holders = s.deployment.instances.value * s.pool.processes.value;
   const perProcess = Math.floor((allowed - others) / holders);
@@ -166,6 +189,18 @@ function fixes(s: PoolShare, others: number, allowed: number, text: (file: strin
   const { pool } = s;
   const sizeName = pool.sizeName === "-c" ? "the concurrency" : (pool.sizeName ?? "the pool size");
   const overflowName = pool.overflowName ?? "max_overflow";
+  const oneInstance = unboundedAutoscaling([s]).length > 0 ? " for one instance" : "";
+  // Size the pool to the worker's threads when that fits: what the worker can use, not a share of the limit.
+  const threads = workerThreads(s);
+  if (threads && threads.value <= perProcess && editable(pool.size) && (!pool.overflow || editable(pool.overflow))) {
+    const edits: TextEdit[] = [{ ...pool.size.at, newText: String(threads.value) }];
+    if (pool.overflow?.at) edits.push({ ...pool.overflow.at, newText: "0" });
+    const share = holders * threads.value;
+    const title =
+      `Lower ${sizeName} to ${threads.value}${pool.overflow ? ` and ${overflowName} to 0` : ""}, one connection per thread ` +
+      `(${holders} x ${threads.value} = ${share}${oneInstance}${others > 0 ? `, ${share + others} in all` : ""}, within ${allowed})`;
+    return [{ title, safe: false, edits }];
+  }
   const edits: TextEdit[] = [];
   let title: string;
   let size = pool.size.value;
@@ -189,7 +224,6 @@ function fixes(s: PoolShare, others: number, allowed: number, text: (file: strin
     }
   }
   const newShare = holders * (size + (overflow ?? 0));
-  const oneInstance = unboundedAutoscaling([s]).length > 0 ? " for one instance" : "";
   title += ` (${holders} x ${overflow !== undefined ? `(${size} + ${overflow})` : size} = ${newShare}${oneInstance}${others > 0 ? `, ${newShare + others} in all` : ""}, within ${allowed})`;
   return [{ title, safe: false, edits }];
 }
