@@ -1,7 +1,7 @@
 // The JSON schema of headroom.yml, written to schemas/headroom.schema.json by `npm run docs` so
 // editors (VS Code's YAML support via contributes.yamlValidation) validate and complete it.
 // It says what server/src/engine/config.ts accepts; test/unit/config-schema.test.ts checks that they agree.
-import { POOL_ENV_ROLES, RULE_SETTINGS } from "../server/src/engine/config.ts";
+import { POOL_ENV_ROLES, RULE_SETTINGS, THRESHOLDS } from "../server/src/engine/config.ts";
 
 export const CONFIG_SCHEMA_PATH = "schemas/headroom.schema.json";
 
@@ -66,6 +66,23 @@ export function configSchema(ruleIds?: string[]): { properties: Record<string, o
             additionalProperties: { enum: [...POOL_ENV_ROLES] },
           },
         },
+      },
+      thresholds: {
+        type: "object",
+        description: "Rule thresholds a team may tune, per rule id. Each rule's docs page lists its thresholds and their defaults.",
+        additionalProperties: false,
+        properties: Object.fromEntries(
+          [...new Set(THRESHOLDS.map((t) => t.rule))].map((rule) => [
+            rule,
+            {
+              type: "object",
+              additionalProperties: false,
+              properties: Object.fromEntries(
+                THRESHOLDS.filter((t) => t.rule === rule).map((t) => [t.key, { type: t.integer ? "integer" : "number", minimum: t.minimum, default: t.default, description: t.description }]),
+              ),
+            },
+          ]),
+        ),
       },
       include: { type: "array", items: glob, description: "Only audit files matching these path globs (relative to the workspace root)." },
       ignore: { type: "array", items: glob, description: "Never audit files matching these path globs." },

@@ -1,3 +1,4 @@
+import { THRESHOLDS } from "../server/src/engine/config.ts";
 import type { RuleMeta } from "../server/src/engine/rules/define.ts";
 
 export function ruleDocPath(id: string): string {
@@ -37,7 +38,7 @@ ${meta.summary}.
 
 ${meta.docs.why}
 
-## Bad
+${thresholds(meta.id)}## Bad
 
 ${files(meta.docs.bad)}
 
@@ -50,6 +51,28 @@ ${files(meta.docs.good)}
 ${meta.sources.length > 0 ? meta.sources.map((s) => `- [${s.title}](${s.url}): ${s.says}`).join("\n") : "None: this rule uses no numbers."}
 
 <!-- generated from server/src/engine/rules by \`npm run docs\`; do not edit by hand -->
+`;
+}
+
+/** The rule's tunable numbers (engine/config.ts THRESHOLDS), with the headroom.yml that sets them. */
+function thresholds(id: string): string {
+  const specs = THRESHOLDS.filter((t) => t.rule === id);
+  if (specs.length === 0) return "";
+  const example = specs.map((t) => `    ${t.key}: ${t.default}`).join("\n");
+  return `## Thresholds
+
+Set in \`headroom.yml\` (or the \`headroom.thresholds\` setting); a value below the minimum is a \`config/invalid\` finding.
+
+| key | default | minimum | meaning |
+| --- | ---: | ---: | --- |
+${specs.map((t) => `| \`${t.key}\` | ${t.default} | ${t.minimum} | ${t.description} |`).join("\n")}
+
+\`\`\`yaml
+thresholds:
+  ${id}:
+${example}
+\`\`\`
+
 `;
 }
 

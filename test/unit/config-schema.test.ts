@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { KNOWN_RULE_IDS } from "../../server/src/engine/audit.ts";
-import { readConfigFile } from "../../server/src/engine/config.ts";
+import { readConfigFile, THRESHOLDS } from "../../server/src/engine/config.ts";
 import { CONFIG_SCHEMA_PATH, configSchema, renderConfigSchema } from "../../scripts/config-schema.ts";
 
 const root = join(__dirname, "..", "..");
@@ -24,9 +24,16 @@ const GOOD = [
   "pools: {}\n",
   "suppressions:\n  - rule: workers/exceed-cpu\n    file: service.json\n    reason: sized for a load test\n  - { rule: db/connections-exceed-max, file: 'apps/*/service.json' }\n",
   "rules: {}\nfacts: {}\ninclude: []\nignore: []\nsuppressions: []\n",
+  "thresholds:\n  server/metrics-interval-low:\n    min_interval_seconds: 30\n  workers/threads-exceed-cpu: { factor: 1.5 }\n",
+  "thresholds: {}\n",
 ];
 
 const BAD = [
+  "thresholds:\n  server/metrics-interval-low:\n    min_interval_seconds: 0\n",
+  "thresholds:\n  server/metrics-interval-low: { min_interval_seconds: '30' }\n",
+  "thresholds:\n  server/metrics-interval-low: { interval: 30 }\n",
+  "thresholds:\n  workers/exceed-cpu: { factor: 2 }\n",
+  "thresholds:\n  workers/threads-exceed-cpu: 2\n",
   "- a list\n",
   "just text\n",
   "rule:\n  workers/exceed-cpu: off\n",
@@ -71,6 +78,11 @@ describe("headroom.yml schema", () => {
     assert.deepEqual(pkg.contributes.yamlValidation, [{ fileMatch: "headroom.yml", url: `./${CONFIG_SCHEMA_PATH}` }]);
     const ignore = readFileSync(join(root, ".vscodeignore"), "utf8").split("\n");
     assert.ok(ignore.includes(`!${CONFIG_SCHEMA_PATH}`), ".vscodeignore must keep the schema in the package");
+  });
+
+  it("docs/configuration.md lists every threshold with its default and minimum", () => {
+    const doc = readFileSync(join(root, "docs", "configuration.md"), "utf8");
+    for (const t of THRESHOLDS) assert.ok(doc.includes(`| \`${t.rule}\` | \`${t.key}\` | ${t.default} | ${t.minimum} |`), `${t.rule}.${t.key} missing or stale in docs/configuration.md`);
   });
 
   it("describes the same keys as the headroom.* settings in package.json", () => {

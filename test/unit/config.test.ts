@@ -68,6 +68,30 @@ describe("headroom.yml", () => {
   });
 });
 
+describe("thresholds", () => {
+  const metrics = (interval: string) => ({
+    "docker-compose.yml": `services:\n  api:\n    image: api\n    command: uvicorn app:app --host 0.0.0.0\n    environment:\n      PERF_ENABLE_SYSTEM_METRICS: "true"\n      PERF_METRICS_INTERVAL: "${interval}"\n`,
+  });
+
+  it("a configured threshold moves where a rule fires, from headroom.yml or the editor's settings", () => {
+    assert.deepEqual(rules(metrics("45")), ["server/metrics-interval-low"]);
+    assert.deepEqual(rules({ ...metrics("45"), "headroom.yml": "thresholds:\n  server/metrics-interval-low:\n    min_interval_seconds: 30\n" }), []);
+    assert.deepEqual(rules(metrics("90"), { thresholds: { "server/metrics-interval-low": { min_interval_seconds: 120 } } }), ["server/metrics-interval-low"]);
+    // headroom.yml wins over the settings, key by key.
+    assert.deepEqual(rules({ ...metrics("90"), "headroom.yml": "thresholds:\n  server/metrics-interval-low: { min_interval_seconds: 60 }\n" }, { thresholds: { "server/metrics-interval-low": { min_interval_seconds: 120 } } }), []);
+  });
+
+  it("points at a threshold that is unknown or out of range", () => {
+    const text = "thresholds:\n  server/metrics-interval-low:\n    min_interval_seconds: 0.5\n    max: 3\n  workers/exceed-cpu: { factor: 2 }\n";
+    const { config, problems } = readConfigFile(text, KNOWN_RULE_IDS);
+    assert.deepEqual(
+      problems.map((p) => [p.key, p.at && text.slice(p.at.start, p.at.end)]),
+      [["thresholds.server/metrics-interval-low.min_interval_seconds", "0.5"], ["thresholds.server/metrics-interval-low.max", "max"], ["thresholds.workers/exceed-cpu", "workers/exceed-cpu"]],
+    );
+    assert.equal(config.thresholds.size, 0);
+  });
+});
+
 describe("editor settings", () => {
   it("accept the same keys, and report problems by setting name", () => {
     const { config, problems } = readConfigSettings({ rules: { "workers/exceed-cpu": "off", "nosuch/rule": "off" }, facts: { max_instances: 3 }, trace: { server: "off" } }, KNOWN_RULE_IDS);

@@ -29,6 +29,49 @@ export interface DeploymentFacts {
 export const POOL_ENV_ROLES = ["pool_size", "max_overflow", "activerecord_pool", "sidekiq_concurrency", "ignore"] as const;
 export type PoolEnvRole = (typeof POOL_ENV_ROLES)[number];
 
+/**
+ * A rule's number that a team may reasonably tune (headroom.yml `thresholds: { <rule>: { <key>: n } }`).
+ * The default is the rule's documented choice; the rule's docs page lists its thresholds.
+ */
+export interface ThresholdSpec {
+  rule: string;
+  key: string;
+  default: number;
+  /** Smallest accepted value; whole numbers only when `integer`. */
+  minimum: number;
+  integer?: boolean;
+  description: string;
+}
+
+export const THRESHOLDS: readonly ThresholdSpec[] = [
+  {
+    rule: "server/metrics-interval-low",
+    key: "min_interval_seconds",
+    default: 60,
+    minimum: 1,
+    description: "Metrics collections closer together than this many seconds are reported (default 60: Prometheus's default scrape interval).",
+  },
+  {
+    rule: "workers/threads-exceed-cpu",
+    key: "factor",
+    default: 2,
+    minimum: 1,
+    description: "Threads are reported above this multiple of the server's documented threads per vCPU (gunicorn 12, Puma 5): by default above 24 per vCPU for gunicorn, 10 for Puma.",
+  },
+];
+
+/** A rule's threshold: headroom.yml's value (origin "configured", with its line) or the rule's default. */
+export function threshold(config: HeadroomConfig, rule: string, key: string): Fact<number> {
+  return config.thresholds.get(`${rule}.${key}`) ?? { value: thresholdDefault(rule, key), origin: "default", by: "Headroom" };
+}
+
+/** The default of a threshold THRESHOLDS declares (rules quote it in their docs). */
+export function thresholdDefault(rule: string, key: string): number {
+  const spec = THRESHOLDS.find((t) => t.rule === rule && t.key === key);
+  if (!spec) throw new Error(`no threshold ${rule}.${key}`);
+  return spec.default;
+}
+
 export interface Suppression {
   rule: Fact<string>;
   /** A path glob (picomatch), relative to the workspace root. */
@@ -54,6 +97,8 @@ export interface HeadroomConfig {
   };
   /** Per environment variable name: what it sets in a pool, over model/pools.ts's built-in names. */
   pools: { env: Map<string, { role: Fact<PoolEnvRole>; at?: SourceRef }> };
+  /** Tuned rule thresholds by `<rule>.<key>` (THRESHOLDS); read them with threshold(). */
+  thresholds: Map<string, Fact<number>>;
   include: Array<Fact<string>>;
   ignore: Array<Fact<string>>;
   suppressions: Suppression[];
@@ -68,7 +113,7 @@ export interface ConfigProblem {
 }
 
 export function emptyConfig(): HeadroomConfig {
-  return { rules: new Map(), facts: { databases: new Map(), deployments: new Map() }, pools: { env: new Map() }, include: [], ignore: [], suppressions: [] };
+  return { rules: new Map(), facts: { databases: new Map(), deployments: new Map() }, pools: { env: new Map() }, thresholds: new Map(), include: [], ignore: [], suppressions: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,7 +160,7 @@ const DEPLOYMENT_FACT_KEYS = {
   concurrent_users: "concurrentUsers",
 } as const;
 
-const TOP_KEYS = ["rules", "facts", "pools", "include", "ignore", "suppressions"];
+const TOP_KEYS = ["rules", "facts", "pools", "thresholds", "include", "ignore", "suppressions"];
 /** A name a shell, compose or App Runner can set: letters, digits and `_`, not starting with a digit. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FACT_KEYS = ["max_connections", ...Object.keys(DEPLOYMENT_FACT_KEYS), "databases", "deployments"];
@@ -139,6 +184,7 @@ class Reader {
       if (key === "rules") this.readRules(value);
       else if (key === "facts") this.readFacts(value);
       else if (key === "pools") this.readPools(value);
+      else if (key === "thresholds") this.readThresholds(value);
       else if (key === "include" || key === "ignore") this.readGlobs(value, key, this.config[key]);
       else if (key === "suppressions") this.readSuppressions(value);
       else this.problem(`unknown key "${key}": expected one of ${TOP_KEYS.join(", ")}`, key, keyAt);
@@ -214,6 +260,31 @@ class Reader {
           continue;
         }
         this.config.pools.env.set(entry.key, { role: configured(role.value as PoolEnvRole, role.at), at: entry.keyAt });
+      }
+    }
+  }
+
+  private readThresholds(tree: Tree): void {
+    const rules = [...new Set(THRESHOLDS.map((t) => t.rule))];
+    for (const { key: rule, keyAt, value } of this.map(tree, "thresholds", "rule ids to their thresholds") ?? []) {
+      const specs = THRESHOLDS.filter((t) => t.rule === rule);
+      if (specs.length === 0) {
+        this.problem(`rule "${rule}" has no thresholds: expected one of ${rules.join(", ")}`, `thresholds.${rule}`, keyAt);
+        continue;
+      }
+      for (const { key, keyAt: at, value: v } of this.map(value, `thresholds.${rule}`, specs.map((t) => t.key).join(", ")) ?? []) {
+        const path = `thresholds.${rule}.${key}`;
+        const spec = specs.find((t) => t.key === key);
+        if (!spec) {
+          this.problem(`unknown key "${key}" in thresholds.${rule}: expected ${specs.map((t) => t.key).join(", ")}`, path, at);
+          continue;
+        }
+        const ok = v.kind === "scalar" && typeof v.value === "number" && Number.isFinite(v.value) && v.value >= spec.minimum && (!spec.integer || Number.isInteger(v.value));
+        if (!ok) {
+          this.problem(`${path} must be a ${spec.integer ? "whole number" : "number"} of at least ${spec.minimum}, not ${show(v)}`, path, v.at ?? at);
+          continue;
+        }
+        this.config.thresholds.set(`${rule}.${key}`, configured(v.value as number, v.at));
       }
     }
   }
@@ -365,6 +436,7 @@ export function mergeConfigs(settings: HeadroomConfig, file: HeadroomConfig): He
       deployments: mergeMaps(settings.facts.deployments, file.facts.deployments),
     },
     pools: { env: new Map([...settings.pools.env, ...file.pools.env]) },
+    thresholds: new Map([...settings.thresholds, ...file.thresholds]),
     include: [...settings.include, ...file.include],
     ignore: [...settings.ignore, ...file.ignore],
     suppressions: [...settings.suppressions, ...file.suppressions],

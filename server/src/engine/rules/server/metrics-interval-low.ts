@@ -1,11 +1,13 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
+import { threshold, thresholdDefault } from "../../config.ts";
 import type { Fact, Fix } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { effectiveWorkerClass, workerKind } from "../gunicorn/settings.ts";
 
-/** Collections closer together than this are reported (seconds). */
-export const MIN_INTERVAL_SECONDS = 60;
+const RULE_ID = "server/metrics-interval-low";
+/** Collections closer together than this are reported (seconds): engine/config.ts THRESHOLDS, tunable in headroom.yml. */
+const MIN_INTERVAL = "min_interval_seconds";
 
 /** Only names that say both "metrics" and "interval"/"period": PERF_METRICS_INTERVAL, METRICS_COLLECTION_INTERVAL_SECONDS. */
 const INTERVAL_NAME = /^(?=.*METRICS?)(?=.*(INTERVAL|PERIOD)).*$/i;
@@ -35,7 +37,7 @@ export function intervalSeconds(name: string, value: string): number | undefined
 
 export default defineRule({
   meta: {
-    id: "server/metrics-interval-low",
+    id: RULE_ID,
     summary: "System metrics collected every few seconds on an async server's event loop",
     severity: "warning",
     fix: "unsafe",
@@ -48,7 +50,8 @@ export default defineRule({
         "1 second. Collected every few seconds in every worker, that is a CPU floor and latency spikes on every request (the seed " +
         "incident: 30 s collections with system metrics on by default, CPU at 100%). Headroom reads this from configuration only: an " +
         "environment variable whose name says metrics and interval (`*METRICS*INTERVAL*`, `*METRICS*PERIOD*`) below " +
-        `${MIN_INTERVAL_SECONDS} s (Prometheus's default scrape interval is 1 minute: collecting faster than anyone reads is waste), ` +
+        `${thresholdDefault(RULE_ID, MIN_INTERVAL)} s by default (Prometheus's default scrape interval is 1 minute: collecting faster than anyone reads is waste; ` +
+        "`thresholds.server/metrics-interval-low.min_interval_seconds` in headroom.yml changes it), " +
         "together with a `*SYSTEM_METRICS*` switch set to true, on an async server. It cannot see the code: if the collector already " +
         "runs off the loop (`asyncio.to_thread`), raise the interval anyway or turn system metrics off in production.",
       bad: {
@@ -61,7 +64,8 @@ export default defineRule({
       },
     },
   },
-  check({ model, report, text }) {
+  check({ model, config, report, text }) {
+    const minimum = threshold(config, RULE_ID, MIN_INTERVAL);
     for (const deployment of model.deployments) {
       const server = deployment.processes.map(asyncServer).find((s) => s !== undefined);
       if (!server) continue;
@@ -70,7 +74,7 @@ export default defineRule({
       for (const [name, fact] of deployment.env) {
         if (!INTERVAL_NAME.test(name) || !fact.at) continue;
         const seconds = intervalSeconds(name, fact.value);
-        if (seconds === undefined || seconds <= 0 || seconds >= MIN_INTERVAL_SECONDS) continue;
+        if (seconds === undefined || seconds <= 0 || seconds >= minimum.value) continue;
         const workers = deployment.processes.reduce((n, p) => n + Math.max(1, p.workers.value), 0);
         const perHour = Math.round(3600 / seconds);
         report({
@@ -80,9 +84,12 @@ export default defineRule({
             `${name}=${fact.value} collects metrics every ${seconds} s with ${systemSwitch.name}=${systemSwitch.fact.value} on ${server}, an asyncio event loop: ` +
             `${perHour} collections an hour ${workers === 1 ? "in its one worker process" : `in each of ${workers} worker processes`}. psutil's cpu_percent(interval=…) sleeps for its interval, ` +
             "and run on the loop it stalls every request of that worker meanwhile. Collect every " +
-            `${MIN_INTERVAL_SECONDS} s or more, off the loop (asyncio.to_thread), or turn system metrics off in production.`,
-          related: systemSwitch.fact.at ? [{ at: systemSwitch.fact.at, message: `system metrics switched on: ${systemSwitch.name}=${systemSwitch.fact.value}` }] : [],
-          fixes: raiseFix(fact, name, text),
+            `${minimum.value} s or more${minimum.origin === "configured" ? " (the minimum headroom.yml sets)" : ""}, off the loop (asyncio.to_thread), or turn system metrics off in production.`,
+          related: [
+            ...(systemSwitch.fact.at ? [{ at: systemSwitch.fact.at, message: `system metrics switched on: ${systemSwitch.name}=${systemSwitch.fact.value}` }] : []),
+            ...(minimum.at ? [{ at: minimum.at, message: `minimum interval configured here: ${minimum.value} s` }] : []),
+          ],
+          fixes: raiseFix(fact, name, minimum.value, text),
         });
       }
     }
@@ -94,9 +101,10 @@ function systemMetricsOn(deployment: Deployment): { name: string; fact: Fact<str
   return undefined;
 }
 
-function raiseFix(fact: Fact<string>, name: string, text: (file: string) => string | undefined): Fix[] {
+function raiseFix(fact: Fact<string>, name: string, seconds: number, text: (file: string) => string | undefined): Fix[] {
   const at = fact.at;
   // Only a bare number in seconds is rewritten: a unit or a millisecond name would need the same spelling back.
   if (!at || !/^\d+$/.test(fact.value) || /_(MS|MILLIS|MILLISECONDS|MIN|MINUTES)$/i.test(name) || text(at.file)?.slice(at.start, at.end) !== fact.value) return [];
-  return [{ title: `Collect every ${MIN_INTERVAL_SECONDS} s`, safe: false, edits: [{ ...at, newText: String(MIN_INTERVAL_SECONDS) }] }];
+  const value = String(Math.ceil(seconds));
+  return [{ title: `Collect every ${value} s`, safe: false, edits: [{ ...at, newText: value }] }];
 }

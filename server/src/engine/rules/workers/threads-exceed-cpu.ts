@@ -1,3 +1,4 @@
+import { threshold, thresholdDefault } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
 import { formatCpus } from "./recommended.ts";
@@ -8,12 +9,14 @@ import { threadsPerWorker } from "./threads.ts";
  * with up to 4 x 1 threads each = 12; Puma, pods of 4 workers x 5 threads on 4 vCPU = 5.
  */
 export const DOCUMENTED_THREADS_PER_VCPU = { gunicorn: 12, puma: 5 } as const;
-/** "Far above": more than twice that, since I/O-bound apps legitimately run past the advice. */
-export const FAR_ABOVE = 2;
+const RULE_ID = "workers/threads-exceed-cpu";
+/** "Far above": more than `factor` (2 by default, engine/config.ts THRESHOLDS) times that, since I/O-bound apps legitimately run past the advice. */
+const FACTOR = "factor";
+const DEFAULT_FACTOR = thresholdDefault(RULE_ID, FACTOR);
 
 export default defineRule({
   meta: {
-    id: "workers/threads-exceed-cpu",
+    id: RULE_ID,
     summary: "Threads x workers far above what the instance's CPUs can use",
     severity: "warning",
     fix: "none",
@@ -26,8 +29,8 @@ export default defineRule({
         "with what the servers' docs describe for one core: gunicorn's settings give threads \"in the 2-4 x $(NUM_CORES) range\" and its " +
         "design page (2 x cores) + 1 workers, so one core gets up to 3 x 4 = 12 threads; Puma's deployment guide describes pods of 4 workers " +
         "x 5 threads on 4 vCPU, 5 threads per vCPU. \"Far above\" means more than twice that (over " +
-        `${FAR_ABOVE * DOCUMENTED_THREADS_PER_VCPU.gunicorn} per vCPU for gunicorn, over ${FAR_ABOVE * DOCUMENTED_THREADS_PER_VCPU.puma} for Puma): ` +
-        "twice, because I/O-heavy apps legitimately run above the advice. No fix is offered: the right count depends on how much of a " +
+        `${DEFAULT_FACTOR * DOCUMENTED_THREADS_PER_VCPU.gunicorn} per vCPU for gunicorn, over ${DEFAULT_FACTOR * DOCUMENTED_THREADS_PER_VCPU.puma} for Puma): ` +
+        "twice, because I/O-heavy apps legitimately run above the advice; `thresholds.workers/threads-exceed-cpu.factor` in headroom.yml changes the multiple. No fix is offered: the right count depends on how much of a " +
         "request is waiting. Async workers (uvicorn, gevent) are not thread pools and are not counted.",
       bad: {
         "docker-compose.yml":
@@ -39,7 +42,8 @@ export default defineRule({
       },
     },
   },
-  check({ model, report }) {
+  check({ model, config, report }) {
+    const factor = threshold(config, RULE_ID, FACTOR);
     for (const deployment of model.deployments) {
       const cpus = deployment.cpus;
       if (!cpus || cpus.value <= 0) continue;
@@ -51,7 +55,7 @@ export default defineRule({
         const workers = Math.max(1, process.workers.value);
         const total = workers * threads.value;
         const documented = DOCUMENTED_THREADS_PER_VCPU[server];
-        const limit = FAR_ABOVE * documented * cpus.value;
+        const limit = factor.value * documented * cpus.value;
         if (total <= limit) continue;
         const perVcpu = Number((total / cpus.value).toFixed(1));
         const advice =
@@ -64,11 +68,12 @@ export default defineRule({
           deployment,
           message:
             `${workersText} x ${threads.value} threads (${threads.from}) = ${total} threads on ${formatCpus(cpus.value)}, ${perVcpu} per vCPU: ${advice}; ` +
-            `this is more than ${FAR_ABOVE} x that (${Number(limit.toFixed(1))} here). Threads of one process share the interpreter lock, so the extra ones ` +
+            `this is more than ${factor.value} x that (${Number(limit.toFixed(1))} here${factor.origin === "configured" ? ", the factor headroom.yml sets" : ""}). Threads of one process share the interpreter lock, so the extra ones ` +
             "queue for the CPU while each holds memory and, often, a database connection.",
           related: [
             ...(process.workers.at && process.workers.origin !== "default" && process.workers.at !== threads.at ? [{ at: process.workers.at, message: `${workers} worker process${workers === 1 ? "" : "es"}` }] : []),
             ...(cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : []),
+            ...(factor.at ? [{ at: factor.at, message: `factor configured here: ${factor.value}` }] : []),
           ],
         });
       }
