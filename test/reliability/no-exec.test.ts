@@ -177,8 +177,8 @@ describe("untrusted workspaces", () => {
     // Only message tracing and headroom.yml's own keys may come from the workspace; any new setting has to be
     // judged and listed here. headroom.yml's keys are judged safe: the workspace holds headroom.yml anyway, and they
     // only choose among the workspace's files (include/ignore filter the list, never add to it) and findings;
-    // pools only says which environment variables the files already read size a pool.
-    const fromWorkspace = ["headroom.trace.server", "headroom.rules", "headroom.facts", "headroom.pools", "headroom.include", "headroom.ignore", "headroom.suppressions"];
+    // pools only says which environment variables the files already read size a pool; thresholds only move where a rule fires.
+    const fromWorkspace = ["headroom.trace.server", "headroom.rules", "headroom.facts", "headroom.pools", "headroom.thresholds", "headroom.include", "headroom.ignore", "headroom.suppressions"];
     for (const [name, prop] of Object.entries(props)) {
       if (fromWorkspace.includes(name)) continue;
       assert.ok(["machine", "application"].includes(prop.scope ?? "window"), `${name} has scope ${prop.scope ?? "window"}: a workspace could set it`);
