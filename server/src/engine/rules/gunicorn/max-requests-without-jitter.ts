@@ -2,7 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { optionValue } from "../../parse/servers.ts";
 import { defineRule } from "../define.ts";
 import { insertAfterEdit } from "../server/edits.ts";
-import { gunicornSetting } from "./settings.ts";
+import { gunicornProcesses, gunicornSetting, optionRef } from "./settings.ts";
 
 export default defineRule({
   meta: {
@@ -26,30 +26,27 @@ export default defineRule({
     },
   },
   check({ model, report, text }) {
-    for (const deployment of model.deployments) {
-      for (const process of deployment.processes) {
-        if (process.invocation.server !== "gunicorn") continue;
-        const option = optionValue(process.invocation, "max_requests");
-        const max = Number(option?.value?.value);
-        if (!option?.value || !Number.isInteger(max) || max <= 0) continue;
-        const jitter = gunicornSetting(process, "max_requests_jitter");
-        if (jitter.from === "unknown" || (jitter.from !== "default" && Number(jitter.value) !== 0)) continue;
-        const n = Math.max(1, Math.round(max / 10));
-        const file = option.flag.fact.at?.file ?? process.commandAt.file;
-        const jitterOption = jitter.from === "command" ? jitter.option : undefined;
-        const after = option.value.start >= option.flag.end ? option.value : option.flag;
-        const edit = jitterOption ? undefined : insertAfterEdit(after, ["--max-requests-jitter", String(n)], text);
-        report({
-          at: { file, start: option.flag.start, end: Math.max(option.flag.end, option.value.end) },
-          deployment,
-          message:
-            `--max-requests ${max} without jitter: every ${process.workers.value > 1 ? `one of the ${process.workers.value} workers` : "worker"} ` +
-            `restarts after ${max} requests, and since requests are spread evenly they reach the limit together and restart at once. ` +
-            `Add --max-requests-jitter (about 10%: ${n}) to stagger the restarts.`,
-          related: jitterOption?.value ? [{ at: { file, start: jitterOption.flag.start, end: jitterOption.value.end }, message: "jitter set to 0 here" }] : [],
-          fixes: edit ? [{ title: `Add --max-requests-jitter ${n}`, safe: false, edits: [edit] }] : [],
-        });
-      }
+    for (const { deployment, process } of gunicornProcesses(model)) {
+      const option = optionValue(process.invocation, "max_requests");
+      const max = Number(option?.value?.value);
+      if (!option?.value || !Number.isInteger(max) || max <= 0) continue;
+      const jitter = gunicornSetting(process, "max_requests_jitter");
+      if (jitter.from === "unknown" || (jitter.from !== "default" && Number(jitter.value) !== 0)) continue;
+      const n = Math.max(1, Math.round(max / 10));
+      const at = optionRef(option, process);
+      const jitterOption = jitter.from === "command" ? jitter.option : undefined;
+      const after = option.value.start >= option.flag.end ? option.value : option.flag;
+      const edit = jitterOption ? undefined : insertAfterEdit(after, ["--max-requests-jitter", String(n)], text);
+      report({
+        at,
+        deployment,
+        message:
+          `--max-requests ${max} without jitter: every ${process.workers.value > 1 ? `one of the ${process.workers.value} workers` : "worker"} ` +
+          `restarts after ${max} requests, and since requests are spread evenly they reach the limit together and restart at once. ` +
+          `Add --max-requests-jitter (about 10%: ${n}) to stagger the restarts.`,
+        related: jitterOption?.value ? [{ at: { file: at.file, start: jitterOption.flag.start, end: jitterOption.value.end }, message: "jitter set to 0 here" }] : [],
+        fixes: edit ? [{ title: `Add --max-requests-jitter ${n}`, safe: false, edits: [edit] }] : [],
+      });
     }
   },
 });

@@ -1,9 +1,21 @@
 // A gunicorn setting as the running server sees it: command line, then GUNICORN_CMD_ARGS, then
 // the config file (gunicorn's own order, most authoritative first), then the default. The model
 // reads all three places (model/build.ts), so these rules and the worker count agree.
-import type { ServerProcess } from "../../model/types.ts";
+import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
 import { optionValue, type ServerOption } from "../../parse/servers.ts";
-import type { Fact, SourceRef } from "../../types.ts";
+import type { Fact, RelatedInfo, SourceRef } from "../../types.ts";
+
+/** Each gunicorn process of the model, with its deployment. */
+export function* gunicornProcesses(model: DeploymentModel): Generator<{ deployment: Deployment; process: ServerProcess }> {
+  for (const deployment of model.deployments) {
+    for (const process of deployment.processes) if (process.invocation.server === "gunicorn") yield { deployment, process };
+  }
+}
+
+/** A command-line option, from its flag to the end of its value, in the file that holds it. */
+export function optionRef(option: ServerOption, process: ServerProcess): SourceRef {
+  return { file: option.flag.fact.at?.file ?? process.commandAt.file, start: option.flag.start, end: Math.max(option.flag.end, option.value?.end ?? option.flag.end) };
+}
 
 /** `at` is where the value is written (for a value expanded from a variable, where the variable is set). */
 export type SettingSource =
@@ -47,6 +59,12 @@ export function workerKind(workerClass: string): WorkerKind {
   if (/^uvicorn(_worker)?\./.test(v) || /Uvicorn\w*Worker$/.test(v)) return "uvicorn";
   if (v === "tornado" || /TornadoWorker$/.test(v)) return "tornado";
   return "other";
+}
+
+/** "worker class set here", when the command line sets it (`file`: the option's file, for a word without its own). */
+export function workerClassRelated(workerClass: { value: string; source: SettingSource }, file: string): RelatedInfo[] {
+  const at = workerClass.source.from === "command" ? workerClass.source.option.value : undefined;
+  return at ? [{ at: at.fact.at ?? { file, start: at.start, end: at.end }, message: `worker class set here: ${workerClass.value}` }] : [];
 }
 
 /** The worker class in effect, or undefined when it cannot be known (computed in a config file). */

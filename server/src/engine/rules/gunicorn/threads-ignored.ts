@@ -1,7 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { optionValue } from "../../parse/servers.ts";
 import { defineRule } from "../define.ts";
-import { effectiveWorkerClass, workerKind } from "./settings.ts";
+import { effectiveWorkerClass, gunicornProcesses, optionRef, workerClassRelated, workerKind } from "./settings.ts";
 
 export default defineRule({
   meta: {
@@ -25,28 +25,24 @@ export default defineRule({
     },
   },
   check({ model, report }) {
-    for (const deployment of model.deployments) {
-      for (const process of deployment.processes) {
-        if (process.invocation.server !== "gunicorn") continue;
-        const option = optionValue(process.invocation, "threads");
-        const threads = Number(option?.value?.value);
-        if (!option?.value || !Number.isFinite(threads) || threads <= 1) continue;
-        const workerClass = effectiveWorkerClass(process);
-        if (!workerClass) continue;
-        const kind = workerKind(workerClass.value);
-        if (kind !== "uvicorn" && kind !== "gevent" && kind !== "eventlet") continue;
-        const file = option.flag.fact.at?.file ?? process.commandAt.file;
-        const classAt = workerClass.source.from === "command" ? workerClass.source.option.value : undefined;
-        report({
-          at: { file, start: option.flag.start, end: Math.max(option.flag.end, option.value.end) },
-          deployment,
-          message:
-            `--threads ${threads} is ignored by the ${workerClass.value} worker: threads only affect gunicorn's gthread worker. ` +
-            `Each of the ${process.workers.value} worker(s) still runs one event loop; ` +
-            (kind === "uvicorn" ? "add workers for CPU, not threads." : "its concurrency is worker_connections, not threads."),
-          related: classAt ? [{ at: classAt.fact.at ?? { file, start: classAt.start, end: classAt.end }, message: `worker class set here: ${workerClass.value}` }] : [],
-        });
-      }
+    for (const { deployment, process } of gunicornProcesses(model)) {
+      const option = optionValue(process.invocation, "threads");
+      const threads = Number(option?.value?.value);
+      if (!option?.value || !Number.isFinite(threads) || threads <= 1) continue;
+      const workerClass = effectiveWorkerClass(process);
+      if (!workerClass) continue;
+      const kind = workerKind(workerClass.value);
+      if (kind !== "uvicorn" && kind !== "gevent" && kind !== "eventlet") continue;
+      const at = optionRef(option, process);
+      report({
+        at,
+        deployment,
+        message:
+          `--threads ${threads} is ignored by the ${workerClass.value} worker: threads only affect gunicorn's gthread worker. ` +
+          `Each of the ${process.workers.value} worker(s) still runs one event loop; ` +
+          (kind === "uvicorn" ? "add workers for CPU, not threads." : "its concurrency is worker_connections, not threads."),
+        related: workerClassRelated(workerClass, at.file),
+      });
     }
   },
 });

@@ -2,7 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { optionValue } from "../../parse/servers.ts";
 import { defineRule } from "../define.ts";
 import { removeOptionEdit } from "../server/edits.ts";
-import { effectiveWorkerClass, gunicornSetting, workerKind } from "./settings.ts";
+import { effectiveWorkerClass, gunicornProcesses, gunicornSetting, optionRef, workerClassRelated, workerKind } from "./settings.ts";
 
 export default defineRule({
   meta: {
@@ -27,35 +27,31 @@ export default defineRule({
     },
   },
   check({ model, report, text }) {
-    for (const deployment of model.deployments) {
-      for (const process of deployment.processes) {
-        if (process.invocation.server !== "gunicorn") continue;
-        const option = optionValue(process.invocation, "worker_connections");
-        if (!option?.value) continue;
-        const workerClass = effectiveWorkerClass(process);
-        if (!workerClass) continue;
-        let kind = workerKind(workerClass.value);
-        const threads = gunicornSetting(process, "threads");
-        if (threads.from === "unknown") continue;
-        // gunicorn runs the gthread worker when the sync worker is asked for more than one thread.
-        if (kind === "sync" && threads.from !== "default" && Number(threads.value) > 1) kind = "gthread";
-        if (kind !== "sync" && kind !== "uvicorn") continue;
-        const file = option.flag.fact.at?.file ?? process.commandAt.file;
-        const classAt = workerClass.source.from === "command" ? workerClass.source.option.value : undefined;
-        const edit = removeOptionEdit(option, text);
-        report({
-          at: { file, start: option.flag.start, end: Math.max(option.flag.end, option.value.end) },
-          deployment,
-          message:
-            `--worker-connections ${option.value.value} does nothing with the ${workerClass.value} worker` +
-            (workerClass.source.from === "default" ? " (gunicorn's default worker class)" : "") +
-            ": only the gevent, eventlet (and gthread) workers read worker_connections. " +
-            (kind === "sync" ? "A sync worker serves one request at a time; " : "uvicorn's worker never reads it; ") +
-            "concurrency comes from the number of workers.",
-          related: classAt ? [{ at: classAt.fact.at ?? { file, start: classAt.start, end: classAt.end }, message: `worker class set here: ${workerClass.value}` }] : [],
-          fixes: edit ? [{ title: `Remove --worker-connections ${option.value.value}`, safe: true, edits: [edit] }] : [],
-        });
-      }
+    for (const { deployment, process } of gunicornProcesses(model)) {
+      const option = optionValue(process.invocation, "worker_connections");
+      if (!option?.value) continue;
+      const workerClass = effectiveWorkerClass(process);
+      if (!workerClass) continue;
+      let kind = workerKind(workerClass.value);
+      const threads = gunicornSetting(process, "threads");
+      if (threads.from === "unknown") continue;
+      // gunicorn runs the gthread worker when the sync worker is asked for more than one thread.
+      if (kind === "sync" && threads.from !== "default" && Number(threads.value) > 1) kind = "gthread";
+      if (kind !== "sync" && kind !== "uvicorn") continue;
+      const at = optionRef(option, process);
+      const edit = removeOptionEdit(option, text);
+      report({
+        at,
+        deployment,
+        message:
+          `--worker-connections ${option.value.value} does nothing with the ${workerClass.value} worker` +
+          (workerClass.source.from === "default" ? " (gunicorn's default worker class)" : "") +
+          ": only the gevent, eventlet (and gthread) workers read worker_connections. " +
+          (kind === "sync" ? "A sync worker serves one request at a time; " : "uvicorn's worker never reads it; ") +
+          "concurrency comes from the number of workers.",
+        related: workerClassRelated(workerClass, at.file),
+        fixes: edit ? [{ title: `Remove --worker-connections ${option.value.value}`, safe: true, edits: [edit] }] : [],
+      });
     }
   },
 });
