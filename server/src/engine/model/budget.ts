@@ -32,10 +32,15 @@ export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
 
 /** One budget per database of the model, with the shares of the deployments that use it. */
 export function connectionBudgets(model: DeploymentModel): ConnectionBudget[] {
+  // Each database lists its clients by id: look them up (an id may name several), then put them back in model order.
+  const places = new Map<string, number[]>();
+  model.deployments.forEach((d, i) => places.set(d.id, [...(places.get(d.id) ?? []), i]));
   return model.databases.map((database) => {
+    const clients = [...new Set(database.clients.flatMap((id) => places.get(id) ?? []))].sort((a, b) => a - b);
     const shares: PoolShare[] = [];
-    for (const deployment of model.deployments) {
-      if (deployment.pool && database.clients.includes(deployment.id)) shares.push(poolShare(deployment, deployment.pool));
+    for (const i of clients) {
+      const deployment = model.deployments[i];
+      if (deployment.pool) shares.push(poolShare(deployment, deployment.pool));
     }
     return {
       database,

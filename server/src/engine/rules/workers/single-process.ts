@@ -1,6 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import { connectionBudgets, poolSizeText } from "../../model/budget.ts";
-import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
+import { type ConnectionBudget, connectionBudgets, poolSizeText } from "../../model/budget.ts";
+import type { Deployment, ServerProcess } from "../../model/types.ts";
 import type { ListItemWord } from "../../model/build.ts";
 import type { CommandWord } from "../../parse/servers.ts";
 import type { Fix } from "../../types.ts";
@@ -35,6 +35,9 @@ export default defineRule({
     },
   },
   check({ model, report, text }) {
+    // Worked out once: a monorepo has a budget per database and a finding per deployment.
+    let budgets: ConnectionBudget[] | undefined;
+    const budgetsOf = () => (budgets ??= connectionBudgets(model));
     for (const deployment of model.deployments) {
       const cpus = deployment.cpus;
       if (!cpus || cpus.value < 2) continue;
@@ -44,7 +47,7 @@ export default defineRule({
         const recommended = maxWorkers(cpus.value);
         const program = process.invocation.program;
         const stated = process.workers.origin !== "default" && process.workers.at;
-        const note = poolNote(model, deployment, recommended);
+        const note = poolNote(budgetsOf(), deployment, recommended);
         report({
           at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
           deployment,
@@ -63,8 +66,8 @@ export default defineRule({
 });
 
 /** When the recommended workers' pools would not fit the database: each worker has its own. */
-function poolNote(model: DeploymentModel, deployment: Deployment, workers: number): string {
-  for (const { database, shares, total, allowed } of connectionBudgets(model)) {
+function poolNote(budgets: ConnectionBudget[], deployment: Deployment, workers: number): string {
+  for (const { database, shares, total, allowed } of budgets) {
     const share = shares.find((s) => s.deployment === deployment);
     if (!share || share.pool.processes.value !== 1) continue;
     const { pool } = share;
