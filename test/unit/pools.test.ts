@@ -6,6 +6,7 @@ import path from "node:path";
 import { audit } from "../../server/src/engine/audit.ts";
 import { POOL_ENV_ROLES } from "../../server/src/engine/config.ts";
 import { buildModel } from "../../server/src/engine/model/build.ts";
+import { postgresImage } from "../../server/src/engine/model/databases.ts";
 import { POOL_ENV } from "../../server/src/engine/model/pools.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
@@ -232,5 +233,48 @@ describe("docs: pools.env roles", () => {
       const doc = readFileSync(path.resolve(__dirname, "..", "..", "docs", page), "utf8");
       for (const role of POOL_ENV_ROLES) assert.ok(doc.includes(`\`${role}\``), `${role} is missing from docs/${page}`);
     }
+  });
+});
+
+describe("PostgreSQL images other than the official one", () => {
+  const db = (image: string, env: string[], command?: string) =>
+    model({
+      "docker-compose.yml": [
+        "services:",
+        "  web:",
+        "    image: app",
+        "    command: gunicorn app:app -w 2",
+        "    environment:",
+        "      DB_POOL_SIZE: 5",
+        "  db:",
+        `    image: ${image}`,
+        ...(command ? [`    command: ${command}`] : []),
+        "    environment:",
+        ...env.map((e) => `      - ${e}`),
+        "",
+      ].join("\n"),
+      ".env": "PG_MAX=75\n",
+    }).databases[0]?.maxConnections;
+
+  it("recognises the images by name, with registry, tag and digest", () => {
+    assert.deepEqual(
+      ["postgres:16-alpine", "docker.io/library/postgres", "bitnami/postgresql:16", "public.ecr.aws/bitnami/postgresql:latest", "localhost:5000/bitnami/postgresql:16",
+        "quay.io/sclorg/postgresql-15-c9s", "centos/postgresql-96-centos7", "registry.redhat.io/rhel9/postgresql-16@sha256:abc", "bitnami/postgresql-repmgr", "mysql:8", "postgresql"].map(postgresImage),
+      ["official", "official", "bitnami", "bitnami", "bitnami", "sclorg", "sclorg", "sclorg", undefined, undefined, undefined],
+    );
+  });
+
+  it("Bitnami: POSTGRESQL_MAX_CONNECTIONS, else its alias POSTGRES_MAX_CONNECTIONS; a command's -c wins", () => {
+    assert.deepEqual([db("bitnami/postgresql:16", ["POSTGRESQL_MAX_CONNECTIONS=40", "POSTGRES_MAX_CONNECTIONS=50"])].map((f) => [f?.value, f?.origin, f?.at?.file]), [[40, "stated", "docker-compose.yml"]]);
+    assert.equal(db("bitnami/postgresql:16", ["POSTGRES_MAX_CONNECTIONS=50"])?.value, 50);
+    assert.equal(db("bitnami/postgresql:16", ["POSTGRESQL_MAX_CONNECTIONS=${PG_MAX}"])?.value, 75, "interpolated from the project's .env");
+    assert.equal(db("bitnami/postgresql:16", ["POSTGRESQL_MAX_CONNECTIONS=40"], "postgres -c max_connections=60")?.value, 60);
+    assert.deepEqual([db("bitnami/postgresql:16", ["POSTGRESQL_MAX_CONNECTIONS=lots"])].map((f) => [f?.value, f?.origin]), [[100, "default"]]);
+  });
+
+  it("sclorg reads POSTGRESQL_MAX_CONNECTIONS; the official image reads neither name", () => {
+    assert.equal(db("quay.io/sclorg/postgresql-16-c9s", ["POSTGRESQL_MAX_CONNECTIONS=300"])?.value, 300);
+    assert.equal(db("quay.io/sclorg/postgresql-16-c9s", ["POSTGRES_MAX_CONNECTIONS=300"])?.value, 100);
+    assert.equal(db("postgres:16", ["POSTGRESQL_MAX_CONNECTIONS=300"])?.value, 100);
   });
 });

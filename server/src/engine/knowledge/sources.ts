@@ -401,6 +401,16 @@ export const SOURCES = {
     url: "https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-MAX-CONNECTIONS",
     says: "\"Determines the maximum number of concurrent connections to the database server. The default is typically 100 connections, but might be less if your kernel settings will not support it (as determined during initdb).\"",
   },
+  postgresBitnamiMaxConnections: {
+    title: "Bitnami PostgreSQL image: postgresql-env.sh and libpostgresql.sh",
+    url: "https://github.com/bitnami/containers/blob/main/bitnami/postgresql/17/debian-12/rootfs/opt/bitnami/scripts/postgresql-env.sh",
+    says: "POSTGRESQL_MAX_CONNECTIONS=\"${POSTGRESQL_MAX_CONNECTIONS:-\"${POSTGRES_MAX_CONNECTIONS:-}\"}\" (empty by default); libpostgresql.sh: \"[[ -n \"$POSTGRESQL_MAX_CONNECTIONS\" ]] && postgresql_set_property \"max_connections\" \"$POSTGRESQL_MAX_CONNECTIONS\"\". Unset, PostgreSQL's own default applies.",
+  },
+  postgresSclorgMaxConnections: {
+    title: "sclorg/postgresql-container: container-scripts/postgresql/common.sh (CentOS, Fedora and Red Hat postgresql-NN images)",
+    url: "https://github.com/sclorg/postgresql-container/blob/master/src/root/usr/share/container-scripts/postgresql/common.sh",
+    says: "\"export POSTGRESQL_MAX_CONNECTIONS=${POSTGRESQL_MAX_CONNECTIONS:-100}\", written into the generated openshift-custom-postgresql.conf that postgresql.conf includes; usage text: \"POSTGRESQL_MAX_CONNECTIONS (default: 100)\".",
+  },
   postgresSuperuserReserved: {
     title: "PostgreSQL: Connection Settings - superuser_reserved_connections",
     url: "https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-SUPERUSER-RESERVED-CONNECTIONS",

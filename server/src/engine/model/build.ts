@@ -24,7 +24,7 @@ import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
-import { findDatabases, type PostgresService } from "./databases.ts";
+import { findDatabases, type PostgresService, postgresImage } from "./databases.ts";
 import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
@@ -82,7 +82,7 @@ export interface Context {
   cache: { has(key: string): boolean; get(key: string): unknown; set(key: string, value: unknown): void };
   /** Parses kept between audits by the caller (the language server), reused while a file's text is unchanged. */
   parses: ParseMemo;
-  /** Compose services that run PostgreSQL (image `postgres…`), for the databases. */
+  /** Compose services that run PostgreSQL (the official image, Bitnami's or sclorg's), for the databases. */
   postgres: Pick<PostgresService[], "push">;
   /** Told each findNearby answer (model/reuse.ts records them). */
   onNearby?: (dir: string, name: string, found: string | undefined) => void;
@@ -319,9 +319,10 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   const entrypoint = last("entrypoint");
   const projectLookup = lookupIn(projectEnv);
   const image = last("image");
-  if (image && /^(docker\.io\/)?(library\/)?postgres(:|@|$)/.test(image.value)) {
+  const postgres = image && postgresImage(image.value);
+  if (postgres) {
     const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup) : []), ...(command ? composeWords(ctx, command, projectLookup) : [])];
-    ctx.postgres.push({ name, base: project.key, files, words });
+    ctx.postgres.push({ name, base: project.key, files, words, image: postgres, env: deployment.env });
   }
   if (dockerfile) {
     deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
@@ -382,7 +383,7 @@ function commandRef(layers: ComposeService[], command: ComposeCommand | undefine
 
 /** Compose interpolates `${VAR:-default}` in its own values from the project's .env, before the container starts. */
 function interpolate(fact: Fact<string>, projectEnv: ReadonlyMap<string, Fact<string>>): Fact<string> {
-  const m = /^\$\{(\w+)(:?-)([^}]*)\}$/.exec(fact.value) ?? /^\$(\w+)()()$/.exec(fact.value);
+  const m = /^\$\{(\w+)(?:(:?-)([^}]*))?\}$/.exec(fact.value) ?? /^\$(\w+)()()$/.exec(fact.value);
   if (!m) return fact;
   const fromEnv = projectEnv.get(m[1]);
   if (fromEnv && (m[2] !== ":-" || fromEnv.value !== "")) return { ...fromEnv, via: [...(fromEnv.via ?? []), ...(fact.at ? [{ at: fact.at, note: `\${${m[1]}} in compose` }] : [])] };

@@ -1,6 +1,7 @@
 // The databases a workspace's deployments connect to, with their connection limit:
-//   a compose service whose image is `postgres…` (its `command:` options, or a postgresql.conf
-//   next to the compose file), a postgresql.conf on its own, or, when some deployment has a pool
+//   a compose service whose image runs PostgreSQL (its `command:` options, a postgresql.conf next
+//   to the compose file, or for Bitnami's and sclorg's images the environment variable they write
+//   into postgresql.conf), a postgresql.conf on its own, or, when some deployment has a pool
 //   or a database URL but nothing states a server, one assumed PostgreSQL with its defaults
 //   (max_connections 100, superuser_reserved_connections 3).
 import type { WorkspaceHost } from "../api.ts";
@@ -20,7 +21,37 @@ export interface PostgresService {
   files: string[];
   /** The command's words (entrypoint then command), already split. */
   words: CommandWord[];
+  image: PostgresImage;
+  /** The service's environment (Bitnami's and sclorg's images read their settings from it). */
+  env: Map<string, Fact<string>>;
 }
+
+/** Whose PostgreSQL image a compose service runs. */
+export type PostgresImage = "official" | "bitnami" | "sclorg";
+
+/**
+ * The official image (`postgres`, `docker.io/library/postgres`), Bitnami's (`bitnami/postgresql`)
+ * and the Software Collections images of sclorg, CentOS and Red Hat (`quay.io/sclorg/postgresql-15-c9s`,
+ * `centos/postgresql-96-centos7`, `registry.redhat.io/rhel9/postgresql-16`); undefined for any other.
+ */
+export function postgresImage(image: string): PostgresImage | undefined {
+  const name = image.replace(/@.*$/, "").replace(/:[^/]*$/, "");
+  if (/^(docker\.io\/)?(library\/)?postgres$/.test(name)) return "official";
+  if (/^([\w.:-]+\/)*bitnami\/postgresql$/.test(name)) return "bitnami";
+  if (/(^|\/)(sclorg|centos|rhscl|rhel\d+|fedora)\/postgresql-\d+(-[\w]+)?$/.test(name)) return "sclorg";
+  return undefined;
+}
+
+/**
+ * The environment variables an image writes into postgresql.conf as max_connections, first set wins:
+ * Bitnami's postgresql-env.sh reads POSTGRESQL_MAX_CONNECTIONS, else POSTGRES_MAX_CONNECTIONS; sclorg's
+ * run scripts read POSTGRESQL_MAX_CONNECTIONS. The official image reads none (only `-c max_connections=`).
+ */
+const MAX_CONNECTIONS_ENV: Record<PostgresImage, readonly string[]> = {
+  official: [],
+  bitnami: ["POSTGRESQL_MAX_CONNECTIONS", "POSTGRES_MAX_CONNECTIONS"],
+  sclorg: ["POSTGRESQL_MAX_CONNECTIONS"],
+};
 
 const MAX_CONNECTIONS_DEFAULT = 100;
 const SUPERUSER_RESERVED_DEFAULT = 3;
@@ -40,6 +71,12 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
       files.push(conf);
       readConf(host, conf, settings);
     }
+    const fromEnv = imageMaxConnections(service);
+    if (fromEnv) {
+      settings.set("max_connections", fromEnv);
+      if (fromEnv.at && !files.includes(fromEnv.at.file)) files.push(fromEnv.at.file);
+    }
+    // `-c max_connections=` on the command line wins over postgresql.conf, where the images write the variable.
     const args = parsePostgresArgs(service.words);
     const file = service.words[0]?.fact.at?.file ?? service.base;
     for (const [name, expr] of args.settings) setNumber(settings, name, expr, file);
@@ -56,6 +93,14 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     databases.push(database("PostgreSQL (assumed)", new Map(), [], clientsOfAll, { origin: "assumed", by: "PostgreSQL" }));
   }
   return databases;
+}
+
+function imageMaxConnections(service: PostgresService): Fact<number> | undefined {
+  for (const name of MAX_CONNECTIONS_ENV[service.image]) {
+    const fact = service.env.get(name);
+    if (fact && /^\s*\d+\s*$/.test(fact.value)) return { ...fact, value: Number(fact.value) };
+  }
+  return undefined;
 }
 
 /** Compose deployments by the base file of their project (ids `compose:<base>#<service>`), in model order. */

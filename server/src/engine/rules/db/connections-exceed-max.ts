@@ -18,6 +18,8 @@ export default defineRule({
     sources: [
       SOURCES.postgresMaxConnections,
       SOURCES.postgresSuperuserReserved,
+      SOURCES.postgresBitnamiMaxConnections,
+      SOURCES.postgresSclorgMaxConnections,
       SOURCES.sqlalchemyPoolSize,
       SOURCES.sqlalchemyMaxOverflow,
       SOURCES.sqlalchemyForkSafety,
@@ -38,7 +40,8 @@ export default defineRule({
         "Pools are read from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
         "(CONN_MAX_AGE above 0: one per thread) (docs/pools.md has the table); " +
-        "Sidekiq processes count in the same sum as the web processes. The limit from a postgres service's `-c max_connections=N` or a postgresql.conf. " +
+        "Sidekiq processes count in the same sum as the web processes. The limit from a postgres service's `-c max_connections=N`, a postgresql.conf, " +
+        "or POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql) or sclorg/Red Hat (postgresql-NN) image. " +
         "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
         "for a managed database, set the real limit in headroom.yml (`facts: { max_connections: N }`) and, when the service " +
         "autoscales, its maximum instance count (`facts: { max_instances: N }`): the budget is then autoscaling max x processes x pool. " +
