@@ -52,6 +52,14 @@ export const THRESHOLDS: readonly ThresholdSpec[] = [
     description: "Metrics collections closer together than this many seconds are reported (default 60: Prometheus's default scrape interval).",
   },
   {
+    rule: "nginx/rlimit-nofile-low",
+    key: "assumed_soft_limit",
+    default: 1024,
+    minimum: 1,
+    integer: true,
+    description: "The open-file soft limit nginx is assumed to inherit when neither worker_rlimit_nofile nor the compose service's `ulimits: nofile` states one (default 1024: Docker Engine 29+ with containerd 2.1.5+, and systemd; older Docker Engines gave containers 1048576).",
+  },
+  {
     rule: "workers/threads-exceed-cpu",
     key: "factor",
     default: 2,

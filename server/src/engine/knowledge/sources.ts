@@ -655,6 +655,16 @@ export const SOURCES = {
     url: "http://0pointer.net/blog/file-descriptor-limits.html",
     says: "SECONDARY summary (golang/go#46279 and systemd commit): systemd sets the RLIMIT_NOFILE soft limit to 1024 \"for compatibility reasons, to not break select users\" and the hard limit to 512K (524288, systemd 240+); the kernel default is \"1024 fds\".",
   },
+  dockerContainerNofileDefault: {
+    title: "moby/moby#51485: LimitNOFILE is silently changed to the host soft limit with the new containerd (Docker Engine 29)",
+    url: "https://github.com/moby/moby/issues/51485",
+    says: "With Docker Engine 29 and containerd 2.1.5, `docker run ubuntu bash -c 'ulimit -n'` returns 1024; with containerd 1.7.29 it returned 1048576 (\"the number may be different depending on the host\"). The v29 release notes document the change (docker/docs#23730); Docker 25 had already dropped LimitNOFILE=infinity from docker.service (moby/moby#45534: systemd's default, \"1024:524288 on current versions of systemd\").",
+  },
+  composeUlimits: {
+    title: "Compose file reference: Services - ulimits",
+    url: "https://docs.docker.com/reference/compose-file/services/#ulimits",
+    says: "\"`ulimits` overrides the default ulimits for a container. It's specified either as an integer for a single limit or as mapping for soft/hard limits.\" (`nofile: { soft: 20000, hard: 40000 }`)",
+  },
   linuxConnectionIsFd: {
     title: "SQLAlchemy: Using Connection Pools with Multiprocessing or os.fork()",
     url: "https://docs.sqlalchemy.org/en/20/core/pooling.html#using-connection-pools-with-multiprocessing-or-os-fork",

@@ -307,6 +307,8 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   if (cpus) deployment.cpus = cpus;
   const memory = last("memoryMiB");
   if (memory) deployment.memoryMiB = memory;
+  const nofile = last("nofileSoft");
+  if (nofile) deployment.nofileSoftLimit = nofile;
   const reservedCpus = last("reservedCpus");
   const reservedMemory = last("reservedMemoryMiB");
   if (reservedCpus || reservedMemory) deployment.reservations = { ...(reservedCpus ? { cpus: reservedCpus } : {}), ...(reservedMemory ? { memoryMiB: reservedMemory } : {}) };

@@ -86,9 +86,9 @@ export interface NginxProxy {
   backends: ProxyBackend[];
   /**
    * The compose service that bind-mounts this nginx.conf (or its folder), by deployment id, and
-   * that service's CPU limit: `via` names the mount that links them.
+   * that service's CPU limit (`via` names the mount that links them) and its `ulimits: nofile` soft limit.
    */
-  service?: { deployment: string; mountAt: SourceRef; cpus?: Fact<number> };
+  service?: { deployment: string; mountAt: SourceRef; cpus?: Fact<number>; nofileSoftLimit?: Fact<number> };
 }
 
 /** nginx's time syntax ("30", "30s", "1m", "500ms", "1h 30m") in seconds; undefined if not a literal time. */
@@ -348,6 +348,6 @@ export function linkMountingServices(proxies: NginxProxy[], composeFiles: Map<st
     const deployment = best && deployments.find((d) => d.id.startsWith("compose:") && d.id.endsWith(`#${best.service}`) && d.files.has(best.file));
     if (!deployment) continue;
     const cpus = deployment.cpus && { ...deployment.cpus, via: [...(deployment.cpus.via ?? []), { at: best.at, note: `service ${best.service} mounts ${proxy.root}` }] };
-    proxy.service = { deployment: deployment.id, mountAt: best.at, ...(cpus ? { cpus } : {}) };
+    proxy.service = { deployment: deployment.id, mountAt: best.at, ...(cpus ? { cpus } : {}), ...(deployment.nofileSoftLimit ? { nofileSoftLimit: deployment.nofileSoftLimit } : {}) };
   }
 }

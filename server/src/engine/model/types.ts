@@ -58,6 +58,8 @@ export interface Deployment {
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */
   reservations?: { cpus?: Fact<number>; memoryMiB?: Fact<number> };
   env: Map<string, Fact<string>>;
+  /** The soft open-file limit its processes start with, when stated (compose `ulimits: nofile`). */
+  nofileSoftLimit?: Fact<number>;
   /** Resident memory of one worker process, in MiB: only from configuration (facts.worker_memory_mib). */
   workerMemoryMiB?: Fact<number>;
   /** Users expected at the same time: only from configuration (facts.concurrent_users). */

@@ -46,6 +46,8 @@ export interface ComposeService {
   /** `deploy.resources.reservations`: what the scheduler sets aside, not a cap. */
   reservedCpus?: Fact<number>;
   reservedMemoryMiB?: Fact<number>;
+  /** `ulimits: nofile:` (a number, or its `soft:`): the open-file limit the container's processes start with. */
+  nofileSoft?: Fact<number>;
   /** `extends: name` or `extends: { service, file }`: the service this one starts from. */
   extends?: { service: string; file?: string; at: SourceRef };
 }
@@ -271,6 +273,9 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   if (reservedCpus) service.reservedCpus = reservedCpus;
   const reservedMemory = memoryFact(file, scalar(mapGet(doc, reservations, "memory")) ?? scalar(mapGet(doc, node, "mem_reservation")));
   if (reservedMemory) service.reservedMemoryMiB = reservedMemory;
+  const nofile = mapGet(doc, mapGet(doc, node, "ulimits"), "nofile");
+  const nofileSoft = numberFact(file, scalar(isMap(nofile) ? mapGet(doc, nofile, "soft") : nofile));
+  if (nofileSoft) service.nofileSoft = nofileSoft;
 
   const extendsNode = mapGet(doc, node, "extends");
   const extendsName = scalar(extendsNode) ?? scalar(mapGet(doc, extendsNode, "service"));
