@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parsePumaRb } from "../../server/src/engine/parse/puma-rb.ts";
+import { settingNumber } from "../../server/src/engine/parse/setting-expr.ts";
 
 const read = (text: string) => parsePumaRb(text, "config/puma.rb");
 const at = (text: string, span?: { start: number; end: number }) => (span ? text.slice(span.start, span.end) : undefined);
@@ -111,6 +112,26 @@ test("parenthesised calls and continuation lines", () => {
   const r = read("threads(2,\n  4)\nworkers(ENV.fetch(\"W\") { 3 })\n");
   assert.equal(r.settings.get("max_threads")?.value, 4);
   assert.equal(r.settings.get("workers")?.envDefault?.value, "3");
+});
+
+test("a default that is another variable with its own default: ENV.fetch in a fetch block, || chains", () => {
+  for (const text of [
+    `workers ENV.fetch("DB_POOL") { ENV.fetch("RAILS_MAX_THREADS") { 5 } }`,
+    `workers ENV.fetch("DB_POOL") { ENV["RAILS_MAX_THREADS"] || 5 }`,
+    `workers ENV['DB_POOL'] || ENV['RAILS_MAX_THREADS'] || 5`,
+  ]) {
+    const w = read(text).settings.get("workers");
+    assert.ok(w, text);
+    assert.equal(w.envName, "DB_POOL", text);
+    assert.equal(w.fallback?.envName, "RAILS_MAX_THREADS", text);
+    const unset = settingNumber(w, "config/puma.rb", () => undefined);
+    assert.equal(unset?.value, 5, text);
+    assert.equal(at(text, unset?.at), "5", text);
+    const inner = settingNumber(w, "config/puma.rb", (name) => (name === "RAILS_MAX_THREADS" ? { value: "8", origin: "stated" } : undefined));
+    assert.equal(inner?.value, 8, text);
+    const outer = settingNumber(w, "config/puma.rb", (name) => ({ value: name === "DB_POOL" ? "12" : "8", origin: "stated" }));
+    assert.equal(outer?.value, 12, text);
+  }
 });
 
 test("never throws on broken input", () => {

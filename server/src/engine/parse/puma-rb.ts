@@ -255,7 +255,7 @@ class RubyExpr {
     while (this.is("||") || this.is("or")) {
       this.p++;
       const b = this.arith();
-      if (a.k === "env" && a.def === undefined && !a.required) a = { k: "env", name: a.name, def: b };
+      if (openEnvDefault(a)) a = withEnvDefault(a, b);
       else if (a.k === "num" || a.k === "str") {
         // a literal is always truthy in Ruby
       } else a = UNKNOWN;
@@ -430,6 +430,17 @@ class RubyExpr {
     }
     return UNKNOWN;
   }
+}
+
+/** The innermost variable of `ENV["A"] || ENV["B"]` that has no default yet, so `|| 5` becomes its default. */
+function openEnvDefault(v: SymVal): boolean {
+  if (v.k !== "env" || v.required) return false;
+  return v.def === undefined || openEnvDefault(v.def);
+}
+
+function withEnvDefault(v: SymVal, def: SymVal): SymVal {
+  if (v.k !== "env") return v;
+  return { k: "env", name: v.name, def: v.def === undefined ? def : withEnvDefault(v.def, def) };
 }
 
 function combine(op: string, a: SymVal, b: SymVal): SymVal {

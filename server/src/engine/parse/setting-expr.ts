@@ -132,13 +132,17 @@ function dedupeVia(via: Array<{ span: Span; note: string }>): Array<{ span: Span
 }
 
 
-/** A setting as a number, when it is a literal or an environment variable (looked up in `env`) with a literal default. */
+/**
+ * A setting as a number, when it is a literal or an environment variable (looked up in `env`) with a
+ * literal default, or whose default is in turn such a setting (`ENV.fetch("DB_POOL") { ENV.fetch("RAILS_MAX_THREADS") { 5 } }`).
+ */
 export function settingNumber(setting: SettingExpr, file: string, env: (name: string) => Fact<string> | undefined): Fact<number> | undefined {
   if (setting.kind === "number" && typeof setting.value === "number") return { value: setting.value, origin: "stated", at: { file, ...setting.span } };
   if (setting.kind === "env" && setting.envName) {
     const fromEnv = env(setting.envName);
     if (fromEnv && Number.isFinite(Number(fromEnv.value))) return { ...fromEnv, value: Number(fromEnv.value) };
     if (setting.envDefault && Number.isFinite(Number(setting.envDefault.value))) return { value: Number(setting.envDefault.value), origin: "stated", at: { file, ...setting.envDefault.span } };
+    if (setting.fallback?.kind === "env" && !setting.fallback.conditional) return settingNumber(setting.fallback, file, env);
   }
   return undefined;
 }
