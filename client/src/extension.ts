@@ -42,7 +42,7 @@ const selector: DocumentSelector = [
   {
     scheme: "file",
     pattern:
-      "**/{*.sh,Procfile,Dockerfile*,*.dockerfile,*compose*.y*ml,service.json,apprunner.y*ml,*.conf,.env*,gunicorn*.py,puma.rb}",
+      "**/{*.sh,Procfile,Dockerfile*,*.dockerfile,*compose*.y*ml,service.json,apprunner.y*ml,*.conf,.env*,gunicorn*.py,puma.rb,unicorn*.rb}",
   },
   ...["shellscript", "dockerfile", "dockercompose", "yaml", "json", "nginx", "dotenv"].map((language) => ({
     scheme: "file",

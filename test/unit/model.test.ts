@@ -495,6 +495,23 @@ describe("server config files", () => {
     assert.deepEqual(links(d), ["docker-compose.yml → config/puma.rb"]);
   });
 
+  test("unicorn -c config/unicorn.rb: worker_processes from the file (Integer(ENV[...] || 3)), WEB_CONCURRENCY wins; no -c, unicorn's default 1", () => {
+    const unicorn = ['worker_processes Integer(ENV["WEB_CONCURRENCY"] || 3)', "timeout 15", "preload_app true", "before_fork do |server, worker|", "  worker_processes 9", "end", ""].join("\n");
+    const b = build({ Procfile: "web: bundle exec unicorn -p $PORT -c ./config/unicorn.rb\nlegacy: bundle exec unicorn -p 3001\n", "config/unicorn.rb": unicorn });
+    const d = b.deployment("procfile:Procfile#web");
+    const p = only(d);
+    assert.equal(p.invocation.server, "unicorn");
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workers.origin, "stated");
+    assert.equal(b.text(p.workers.at), "3");
+    assert.deepEqual(links(d), ["Procfile → config/unicorn.rb"]);
+    assert.equal(only(b.deployment("procfile:Procfile#legacy")).workers.value, 1);
+    const compose = ["services:", "  web:", "    image: app", "    command: bundle exec unicorn -c config/unicorn.rb", "    environment:", "      WEB_CONCURRENCY: 6", ""].join("\n");
+    const fromEnv = only(build({ "docker-compose.yml": compose, "config/unicorn.rb": unicorn }).deployment("compose:docker-compose.yml#web"));
+    assert.equal(fromEnv.workers.value, 6);
+    assert.equal(fromEnv.workers.at?.file, "docker-compose.yml");
+  });
+
   test("puma without -C reads config/puma.rb by default; WEB_CONCURRENCY from the service wins", () => {
     const compose = ["services:", "  web:", "    image: app", "    command: bundle exec puma", "    environment:", "      WEB_CONCURRENCY: 3", ""].join("\n");
     const puma = "workers ENV.fetch('WEB_CONCURRENCY') { 2 }\n";

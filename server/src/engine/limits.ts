@@ -23,6 +23,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   nginx: 2 * MB,
   "gunicorn-conf": 2 * MB,
   puma: 2 * MB,
+  unicorn: 2 * MB,
   postgres: 2 * MB,
   "rails-database": MB / 2,
   uwsgi: 2 * MB,

@@ -14,7 +14,7 @@ import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
 import { parseProcfile } from "../parse/procfile.ts";
-import { parsePumaRb } from "../parse/puma-rb.ts";
+import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
@@ -29,7 +29,7 @@ import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseC
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "postgres" | "rails-database" | "uwsgi" | "sidekiq";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -44,6 +44,7 @@ export function fileKind(path: string): FileKind | undefined {
   if (isNginxName(name, path.toLowerCase())) return "nginx";
   if (/^gunicorn[\w.-]*\.py$/.test(name)) return "gunicorn-conf";
   if (name === "puma.rb") return "puma";
+  if (/^unicorn[\w.-]*\.rb$/.test(name)) return "unicorn";
   if (name === "postgresql.conf") return "postgres";
   if (name === "database.yml") return "rails-database";
   if (/uwsgi[\w.-]*\.ini$/.test(name)) return "uwsgi";
@@ -611,6 +612,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   const conf =
     invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir)
     : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir)
+    : invocation.server === "unicorn" ? unicornConfig(ctx, deployment, invocation, dir)
     : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir)
     : invocation.server === "sidekiq" ? sidekiqConfig(ctx, deployment, invocation, dir, env)
     : undefined;
@@ -635,7 +637,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       return process;
     }
   }
-  const setting = conf?.settings.get(invocation.server === "uwsgi" ? "processes" : invocation.server === "sidekiq" ? "concurrency" : "workers");
+  const setting = conf?.settings.get(CONFIG_WORKERS[invocation.server] ?? "workers");
   if (conf && setting) {
     const resolved = settingNumber(setting, conf.path, env);
     if (resolved) {
@@ -654,6 +656,9 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   if (concurrency && Number.isFinite(Number(concurrency.value))) process.workers = { ...concurrency, value: Number(concurrency.value) };
   return process;
 }
+
+/** The config file setting that counts worker processes, where it is not `workers`. */
+const CONFIG_WORKERS: Partial<Record<ServerInvocation["server"], string>> = { uwsgi: "processes", sidekiq: "concurrency", unicorn: "worker_processes" };
 
 function defaultWorkers(invocation: ServerInvocation): Fact<number> {
   return { value: 1, origin: "default", by: invocation.server };
@@ -712,6 +717,13 @@ function pumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvo
   if (optionValue(invocation, "no_config")) return undefined;
   const path = findNearby(ctx, dir, optionValue(invocation, "config")?.value?.value ?? "config/puma.rb");
   return path && fileKind(path) === "puma" ? settingsFile(ctx, deployment, invocation, path, parsePumaRb) : undefined;
+}
+
+/** Unicorn's config file: `-c file` only (unicorn reads none by default). */
+function unicornConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
+  const named = optionValue(invocation, "config_file")?.value?.value;
+  const path = named ? namedFile(ctx, dir, named) : undefined;
+  return path && fileKind(path) === "unicorn" ? settingsFile(ctx, deployment, invocation, path, parseUnicornRb) : undefined;
 }
 
 /** gunicorn's `threads` in its order (command line, GUNICORN_CMD_ARGS, config file); undefined when none sets it (gunicorn's default is 1). */

@@ -9,6 +9,9 @@
 // `conditional`. Calls inside blocks (`on_worker_boot do … end`), methods and classes are
 // ignored. A local assignment such as `workers = ENV.fetch(…)` is NOT the DSL call: it lands in
 // `locals`, not `settings` (nickjj/docker-rails-example has exactly this slip).
+//
+// Unicorn's config file (`unicorn -c config/unicorn.rb`) is the same kind of Ruby DSL and is read
+// the same way with Unicorn::Configurator's names (parseUnicornRb).
 
 import type { ParseProblem, Span } from "../types.ts";
 import { type SettingExpr, type SymVal, symToExpr } from "./setting-expr.ts";
@@ -27,6 +30,13 @@ export const PUMA_DSL: ReadonlySet<string> = new Set([
   "enable_keep_alives", "io_selector_backend", "early_hints", "set_remote_address",
   "mutate_stdout_and_stderr_to_sync_on_write", "custom_logger", "log_formatter", "clean_thread_locals",
   "lowlevel_error_handler", "control_url", "restart_command", "app", "load", "environment",
+]);
+
+/** Unicorn 6.x Unicorn::Configurator methods that take a value (worker_processes defaults to 1, timeout to 60). */
+export const UNICORN_DSL: ReadonlySet<string> = new Set([
+  "worker_processes", "timeout", "preload_app", "listen", "pid", "stderr_path", "stdout_path", "working_directory",
+  "user", "check_client_connection", "early_hints", "rewindable_input", "client_body_buffer_size", "default_middleware",
+  "worker_exec", "logger",
 ]);
 
 export interface PumaRb {
@@ -483,6 +493,16 @@ function span(toks: Tok[]): Span {
 
 /** Reads a Puma config file (Ruby) as text. Never throws. */
 export function parsePumaRb(text: string, file: string): PumaRb {
+  return parseRubyConfig(text, file, PUMA_DSL);
+}
+
+/** Reads a Unicorn config file (Ruby) as text: `worker_processes`, `timeout`, … Never throws. */
+export function parseUnicornRb(text: string, file: string): PumaRb {
+  return parseRubyConfig(text, file, UNICORN_DSL);
+}
+
+/** The top-level calls of `dsl` in a Ruby config file, with their arguments described. */
+function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): PumaRb {
   const problems: ParseProblem[] = [];
   const settings = new Map<string, SettingExpr>();
   const locals = new Map<string, SettingExpr>();
@@ -516,7 +536,7 @@ export function parsePumaRb(text: string, file: string): PumaRb {
       locals.set(head.v, symToExpr(val, b, conditional));
       continue;
     }
-    if (!PUMA_DSL.has(head.v)) continue;
+    if (!dsl.has(head.v)) continue;
     let argToks = toks.slice(1);
     if (argToks[0]?.t === "op" && argToks[0].v === "(" && argToks[argToks.length - 1]?.v === ")" && head.end === argToks[0].start) {
       argToks = argToks.slice(1, -1);
