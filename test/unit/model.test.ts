@@ -705,6 +705,21 @@ describe("compose extends", () => {
     assert.ok(links(web).includes("deploy/docker-compose.yml → deploy/common/services.yml"), links(web).join("; "));
   });
 
+  test("a build context in the extended file is relative to that file's folder; the base's own context to the base's", () => {
+    const dockerfile = (w: number) => `FROM python\nCMD ["gunicorn", "app:app", "-w", "${w}"]\n`;
+    const files = {
+      "docker-compose.yml": "services:\n  web:\n    extends: { file: services/common.yml, service: app }\n  own:\n    build: ./api\n",
+      "services/common.yml": "services:\n  app:\n    build:\n      context: ./api\n",
+      "services/api/Dockerfile": dockerfile(7),
+      "api/Dockerfile": dockerfile(2),
+    };
+    const b = build(files);
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.equal(only(web).workers.value, 7);
+    assert.ok(links(web).includes("docker-compose.yml → services/api/Dockerfile"), links(web).join("; "));
+    assert.equal(only(b.deployment("compose:docker-compose.yml#own")).workers.value, 2);
+  });
+
   test("cycles and self-reference stop, with the service's own keys", () => {
     const compose = [
       "services:",

@@ -5,7 +5,8 @@
 // Compose files merge as `docker compose` does by default: `compose.yaml`/`docker-compose.yml`
 // with its `.override` file; command and entrypoint are replaced, environment is merged. An add-on
 // variant (docker-compose.prod.yml beside docker-compose.yml) merges over its base as `-f base -f
-// variant` would (composeProjects); `extends` puts the extended service under the service's own keys.
+// variant` would (composeProjects); `extends` puts the extended service under the service's own keys,
+// and the extended file's relative paths (build context, env_file) stay relative to its own folder.
 import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
@@ -316,7 +317,10 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   const env = lookupIn(deployment.env);
   const context = last("buildContext");
   const dockerfileName = last("dockerfile");
-  const contextDir = context ? join(dir, context.value) : dir;
+  // A build context from an `extends: { file }` layer is relative to that file's folder; the project's own files share the base's.
+  const contextLayer = [...layers].reverse().find((l) => l.buildContext !== undefined);
+  const contextBase = contextLayer && !files.includes(contextLayer.file) ? dirOf(contextLayer.file) : dir;
+  const contextDir = context ? join(contextBase, context.value) : dir;
   const dockerfile = context ? existing(ctx, join(contextDir, dockerfileName?.value ?? "Dockerfile")) : undefined;
   const command = last("command");
   const entrypoint = last("entrypoint");
