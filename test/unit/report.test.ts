@@ -147,9 +147,19 @@ describe("hover explanations", () => {
     assert.equal(
       inJson?.text,
       "**5 gunicorn workers** per instance on 1 vCPU: gunicorn advises at most (2 x 1) + 1 = 3.\n\n" +
-        "Connections: 5 gunicorn workers x (DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70) = 500 **of 97** that PostgreSQL (assumed) accepts (over the limit).",
+        "Connections: 5 gunicorn workers x (DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70) = 500 **of 97** that PostgreSQL (assumed) accepts (over the limit). " +
+        "That is one instance: App Runner's default autoscaling (up to 25 instances) adds 500 per instance it starts; set facts.max_instances in headroom.yml.",
     );
     assert.equal(inScript?.text, inJson?.text, "the same explanation through the variable");
+  });
+
+  test("an App Runner pool counts one instance until headroom.yml states the autoscaling max", () => {
+    const seed = readFixture(join(repo, "test", "fixtures", "seeds", "seed-001-gunicorn-five-workers-1vcpu"));
+    const hover = (files: Record<string, string>) => explainAt(audit(memoryHost(files)).model, "service.json", files["service.json"].indexOf('"30"') + 1)?.text ?? "";
+    assert.match(hover(seed), /= 500 \*\*of 97\*\*.* That is one instance: App Runner autoscaling \(findme-autoscaling-v2\) adds 500 per instance it starts/);
+    const capped = hover({ ...seed, "headroom.yml": "facts:\n  max_instances: 2\n" });
+    assert.match(capped, /autoscaling max 2 instances x 5 gunicorn workers x \(DB_POOL_SIZE 30 \+ DB_MAX_OVERFLOW 70\) = 1000 \*\*of 97\*\*/);
+    assert.doesNotMatch(capped, /That is one instance/);
   });
 
   test("replicas, max_connections, and nothing on a number the model does not use", () => {

@@ -97,8 +97,14 @@ function budgetLine(deployment: Deployment, budgets: ConnectionBudget[]): string
     if (!share) continue;
     const mine = `${shareFormula(share)} = ${share.total}`;
     const over = budget.total > budget.allowed ? " (over the limit)" : "";
-    if (budget.shares.length === 1) return `Connections: ${mine} **of ${budget.allowed}** that ${budget.database.name} accepts${over}.`;
-    return `Connections: ${mine}; with the other ${budget.shares.length - 1} deployment(s), **${budget.total} of ${budget.allowed}** that ${budget.database.name} accepts${over}.`;
+    // App Runner adds instances under load: without headroom.yml's max the sum is one instance's (as db/connections-exceed-max says).
+    const scaling =
+      deployment.autoscaling && deployment.instances.origin !== "configured"
+        ? ` That is one instance: ${deployment.autoscaling.origin === "stated" ? `App Runner autoscaling (${deployment.autoscaling.value})` : "App Runner's default autoscaling (up to 25 instances)"} ` +
+          `adds ${share.total / deployment.instances.value} per instance it starts; set facts.max_instances in headroom.yml.`
+        : "";
+    if (budget.shares.length === 1) return `Connections: ${mine} **of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
+    return `Connections: ${mine}; with the other ${budget.shares.length - 1} deployment(s), **${budget.total} of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
   }
   return "";
 }
