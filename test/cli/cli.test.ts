@@ -26,6 +26,12 @@ describe("headroom CLI", () => {
     assert.equal(r.stderr, "");
   });
 
+  it("says nothing on stderr about files the model looked for and did not find (app.wsgi's app/settings.py)", () => {
+    const r = run("audit", "test/fixtures/compose/command-replaces-dockerfile-cmd/gunicorn-workers-differ");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+  });
+
   it("prints the JSON contract with 0-based LSP ranges, related locations and fixes", () => {
     const r = run("audit", "examples/gunicorn-five-workers-1vcpu", "--format", "json");
     assert.equal(r.code, 1, r.stderr);

@@ -81,7 +81,8 @@ export function diskHost(root: string, options: DiskHostOptions = {}): Workspace
             else text = decoded.text;
           }
         } catch (err) {
-          options.log?.(`skipped ${path}: ${(err as Error).message}`);
+          // The model looks for files a command may name (a Django settings module, a config file): one that is not there was not skipped.
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") options.log?.(`skipped ${path}: ${(err as Error).message}`);
         }
         texts.set(path, text);
       }
