@@ -112,6 +112,29 @@ describe("Rails' bin/docker-entrypoint (`exec \"${@}\"`) hands over to the CMD",
   });
 });
 
+describe("a start script behind an init wrapper", () => {
+  test('ENTRYPOINT ["/sbin/tini", "--", "/usr/local/bin/start.sh"] runs docker/start.sh', () => {
+    const b = build({
+      "docker-compose.yml": ["services:", "  web:", "    build: .", "    cpus: 2", ""].join("\n"),
+      Dockerfile: ["FROM python:3.12-alpine", "COPY docker/start.sh /usr/local/bin/start.sh", 'ENTRYPOINT ["/sbin/tini", "--", "/usr/local/bin/start.sh"]', ""].join("\n"),
+      "docker/start.sh": ["#!/bin/sh", 'exec su-exec web newrelic-admin run-program gunicorn app:app --workers "${WEB_CONCURRENCY:-9}"', ""].join("\n"),
+    });
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.deepEqual(links(web), ["docker-compose.yml → Dockerfile", "Dockerfile → docker/start.sh"]);
+    const p = only(web);
+    assert.equal(p.workers.value, 9);
+    assert.equal(b.text(p.workers.at), "9");
+  });
+
+  test('compose `entrypoint: ["dumb-init", "--", "./bin/web"]` runs bin/web', () => {
+    const b = build({
+      "docker-compose.yml": ["services:", "  web:", "    image: app", '    entrypoint: ["dumb-init", "--", "./bin/web"]', ""].join("\n"),
+      "bin/web": ["#!/bin/bash", "exec gunicorn app:app -w 4", ""].join("\n"),
+    });
+    assert.equal(only(b.deployment("compose:docker-compose.yml#web")).workers.value, 4);
+  });
+});
+
 describe("compose command replaces the Dockerfile CMD", () => {
   test("the replaced CMD is recorded with its Dockerfile line and what it would run", () => {
     const compose = ["services:", "  api:", "    build: .", "    command: gunicorn -w 2 app:app", ""].join("\n");

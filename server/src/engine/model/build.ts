@@ -20,7 +20,7 @@ import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { parseSidekiqYml, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
-import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation } from "../parse/servers.ts";
+import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
@@ -475,6 +475,11 @@ function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandW
   const invocation = recogniseServer(words);
   if (invocation) {
     deployment.processes.push(serverProcess(ctx, deployment, invocation, words, at, dir, env));
+    return;
+  }
+  const wrapped = wrappedProgramIndex(words);
+  if (wrapped > 0 && wrapped < words.length) {
+    addWordsProcesses(ctx, deployment, words.slice(wrapped), at, dir, env, depth + 1, passedArgs);
     return;
   }
   const program = words[0].value;

@@ -1083,6 +1083,21 @@ function pythonStep(words: CommandWord[], from: number): Step {
   return { kind: "stop" };
 }
 
+/**
+ * Where the wrapped program starts: the index of the first word after wrappers and runners
+ * (`tini --`, `dumb-init`, `gosu USER`, `newrelic-admin run-program`, `poetry run`, ...), so that a
+ * start script they run is found (`ENTRYPOINT ["/sbin/tini", "--", "/start.sh"]`). 0 when none.
+ */
+export function wrappedProgramIndex(words: CommandWord[]): number {
+  let i = 0;
+  for (let guard = 0; i < words.length && guard < 64; guard++) {
+    const r = step(words, i);
+    if (r.kind !== "runner") return i;
+    i = Math.max(r.next, i + 1);
+  }
+  return i;
+}
+
 /** Recognises a server invocation in a command's words; undefined when it is not one. */
 export function recogniseServer(words: CommandWord[]): ServerInvocation | undefined {
   const runner: CommandWord[] = [];
