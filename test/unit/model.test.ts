@@ -424,6 +424,32 @@ describe("YAML anchors and merge keys", () => {
   });
 });
 
+describe("environment built from anchors with `<<`", () => {
+  test("merged keys count, explicit keys win, and each value points where it is written", () => {
+    const compose = [
+      "x-env: &env",
+      "  DATABASE_URL: postgresql://app@db/app",
+      '  DB_POOL_SIZE: "5"',
+      '  DB_MAX_OVERFLOW: "5"',
+      "services:",
+      "  api:",
+      "    image: app",
+      "    command: gunicorn app:app --workers 3",
+      "    environment:",
+      "      <<: *env",
+      '      DB_POOL_SIZE: "2"',
+      "",
+    ].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const api = b.deployment("compose:docker-compose.yml#api");
+    assert.equal(api.env.get("DATABASE_URL")?.value, "postgresql://app@db/app");
+    assert.equal(api.env.get("DB_POOL_SIZE")?.value, "2");
+    assert.ok((api.env.get("DB_POOL_SIZE")?.at?.start ?? 0) > compose.indexOf("services:"));
+    assert.equal(b.text(api.env.get("DB_MAX_OVERFLOW")?.at), "5");
+    assert.equal(api.pool?.overflow?.value, 5);
+  });
+});
+
 describe("sh -c strings", () => {
   test("compose `command: bash -c \"...\"` runs the server inside the string", () => {
     const compose = ["services:", "  api:", "    image: app", '    command: bash -c "gunicorn main:app -w 2 -b unix:/tmp/api.sock"', ""].join("\n");

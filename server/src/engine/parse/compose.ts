@@ -220,10 +220,9 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
 
   const environment = mapGet(doc, node, "environment");
   if (isMap(environment)) {
-    for (const pair of environment.items) {
-      const key = scalar(pair.key as Node);
-      const value = scalar(deref(doc, pair.value as Node | null));
-      if (key && value) service.environment.set(key.value, stated(file, value));
+    for (const [key, valueNode] of mapEntries(doc, environment)) {
+      const value = scalar(valueNode);
+      if (value) service.environment.set(key, stated(file, value));
     }
   } else if (isSeq(environment)) {
     for (const item of environment.items) {
@@ -325,6 +324,23 @@ export function mapGet(doc: Document.Parsed, node: unknown, key: string, budget 
     }
   }
   return undefined;
+}
+
+/**
+ * A map's entries with `<<` merge keys followed (`environment: { <<: *common-env, WORKERS: "3" }`):
+ * its own keys first, then each merged map's keys that are not set yet, as YAML merges them.
+ */
+function mapEntries(doc: Document.Parsed, node: unknown, budget = { visits: 0 }, hops = 0, entries = new Map<string, Node | undefined>()): Map<string, Node | undefined> {
+  const map = deref(doc, node as Node | null);
+  if (!isMap(map) || hops > MAX_ALIAS_HOPS || ++budget.visits > MAX_MERGE_VISITS) return entries;
+  const merged: unknown[] = [];
+  for (const pair of map.items) {
+    const k = isScalar(pair.key) ? pair.key.value : pair.key;
+    if (k === "<<" || (typeof k === "symbol" && k.description === "<<")) merged.push(...(isSeq(pair.value) ? pair.value.items : [pair.value]));
+    else if (k !== null && typeof k !== "object" && !entries.has(String(k))) entries.set(String(k), deref(doc, pair.value as Node | null));
+  }
+  for (const source of merged) mapEntries(doc, source, budget, hops + 1, entries);
+  return entries;
 }
 
 function deref(doc: Document.Parsed, node: Node | null | undefined): Node | undefined {
