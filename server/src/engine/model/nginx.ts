@@ -29,10 +29,22 @@ export interface ProxyLocation {
   proxyPass?: { target: string; at: SourceRef; upstream?: string };
   httpVersion?: Fact<string>;
   connectionHeader?: Fact<string>;
+  /** When the Connection header is a `map` variable (`$connection_upgrade`): that map. */
+  connectionMap?: NginxMap;
   /** seconds */
   readTimeout?: Fact<number>;
   /** The proxy_set_header list in effect here, and whether it comes from an enclosing level. */
   setHeaders: { inherited: boolean; list: ProxyHeader[] };
+}
+
+/** `map $source $variable { ... }` */
+export interface NginxMap {
+  source: string;
+  variable: string;
+  /** `map $source $variable` */
+  at: SourceRef;
+  /** The value for an empty source (an ordinary request, for `$http_upgrade`): its `''` entry, else `default`, else empty; `at` is that entry's value. */
+  whenEmpty: Fact<string>;
 }
 
 export interface ProxyUpstreamServer {
@@ -173,6 +185,20 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
   }
 }
 
+/** `map` blocks by the variable they set. */
+function readMaps(directives: NginxDirective[]): Map<string, NginxMap> {
+  const maps = new Map<string, NginxMap>();
+  for (const d of directives) {
+    if (d.name !== "map" || !d.block || d.args.length !== 2) continue;
+    const at = ref(d, d.start, headEnd(d));
+    const entries = d.block.filter((e) => e.args.length === 1);
+    const entry = entries.find((e) => e.name === "") ?? entries.find((e) => e.name === "default");
+    const whenEmpty: Fact<string> = entry ? { value: entry.args[0].value, origin: "stated", at: ref(entry, entry.args[0].start, entry.args[0].end) } : { value: "", origin: "default", by: "nginx", at };
+    maps.set(d.args[1].value, { source: d.args[0].value, variable: d.args[1].value, at, whenEmpty });
+  }
+  return maps;
+}
+
 function readUpstream(d: NginxDirective): ProxyUpstream {
   const block = d.block ?? [];
   const servers: ProxyUpstreamServer[] = [];
@@ -297,6 +323,7 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
     const fragmentTop = main ? [] : top;
     const allHttp = [...httpLevels.flatMap((h) => h.block ?? []), ...fragmentTop];
     const upstreams = allHttp.filter((d) => d.name === "upstream" && d.block).map(readUpstream);
+    const maps = readMaps(allHttp);
     const names = new Set(upstreams.map((u) => u.name));
     const locations: ProxyLocation[] = [];
     const scan = (level: NginxDirective[], inherited: Inherited) => {
@@ -307,6 +334,10 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
     };
     for (const h of httpLevels) scan(h.block ?? [], { headers: [] });
     if (!main) scan(top, { headers: [] });
+    for (const location of locations) {
+      const map = location.connectionHeader && maps.get(location.connectionHeader.value.trim());
+      if (map) location.connectionMap = map;
+    }
 
     const proxy: NginxProxy = {
       root: config.root,

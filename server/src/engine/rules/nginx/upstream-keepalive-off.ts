@@ -23,7 +23,9 @@ export default defineRule({
         "with HTTP/1.0 and sends \"Connection: close\", so the backend closes every connection and the cache stays empty: each request " +
         "pays a new TCP connection (and a TIME_WAIT socket) as if keepalive were not there. nginx's docs: \"For HTTP, the " +
         "proxy_http_version directive should be set to '1.1' and the 'Connection' header field should be cleared\". nginx 1.29.7 made " +
-        "HTTP/1.1 with keep-alive the default; the two directives keep it working on every version. Note that proxy_set_header in a " +
+        "HTTP/1.1 with keep-alive the default; the two directives keep it working on every version. `proxy_set_header Connection " +
+        "$connection_upgrade` with nginx's WebSocket `map` (`'' close;`) sends \"Connection: close\" with every request that is not " +
+        "an upgrade, which turns keepalive off the same way: map those to an empty value (`'' \"\";`) instead. Note that proxy_set_header in a " +
         "location replaces all the headers it would inherit, so the fix copies the inherited ones into the location.",
       bad: { "nginx/nginx.conf": conf("") },
       good: { "nginx/nginx.conf": conf('            proxy_http_version 1.1;\n            proxy_set_header Connection "";\n') },
@@ -37,21 +39,26 @@ export default defineRule({
         if (!upstream?.keepalive || !location.proxyPass) continue;
         const version = location.httpVersion;
         const connection = location.connectionHeader;
+        const map = location.connectionMap;
         const { needsVersion, needsConnection } = keepaliveGaps(location);
         if (!needsVersion && !needsConnection) continue;
         const lacks: string[] = [];
         if (needsVersion) lacks.push(version ? `proxies with proxy_http_version ${version.value}` : "has no proxy_http_version 1.1");
-        if (needsConnection) lacks.push(connection ? `sends "Connection: ${connection.value}"` : "does not clear the Connection header");
+        if (needsConnection && map) lacks.push(`sends "Connection: close" with ordinary requests (map ${map.source} ${map.variable} gives close when ${map.source} is empty)`);
+        else if (needsConnection) lacks.push(connection ? `sends "Connection: ${connection.value}"` : "does not clear the Connection header");
         const related: RelatedInfo[] = [];
         if (upstream.keepalive.at) related.push({ at: upstream.keepalive.at, message: `keepalive ${upstream.keepalive.value} in upstream ${upstream.name}` });
         if (version?.at && needsVersion) related.push({ at: version.at, message: `proxy_http_version ${version.value}` });
         if (connection?.at && needsConnection) related.push({ at: connection.at, message: `proxy_set_header Connection ${connection.value}` });
+        if (map?.whenEmpty.at && needsConnection) related.push({ at: map.whenEmpty.at, message: `${map.variable} is close when ${map.source} is empty` });
         const fix = keepaliveFix(location, needsVersion, needsConnection, text);
         report({
           at: location.proxyPass.at,
           message:
             `upstream ${upstream.name} sets keepalive ${upstream.keepalive.value}, but this location ${lacks.join(" and ")}: ` +
-            "before nginx 1.29.7, nginx proxies with HTTP/1.0 and \"Connection: close\" unless told otherwise, so every request opens a new connection to the upstream and keepalive is silently off.",
+            (needsVersion || !map
+              ? "before nginx 1.29.7, nginx proxies with HTTP/1.0 and \"Connection: close\" unless told otherwise, so every request opens a new connection to the upstream and keepalive is silently off."
+              : "the backend closes each connection after its response, so every request opens a new connection to the upstream and keepalive is silently off."),
           related,
           fixes: fix ? [fix] : [],
         });
@@ -63,7 +70,9 @@ export default defineRule({
 /** What a location lacks for upstream keepalive before nginx 1.29.7: HTTP/1.1, and a cleared Connection header. */
 export function keepaliveGaps(location: ProxyLocation): { needsVersion: boolean; needsConnection: boolean } {
   const connection = location.connectionHeader;
-  return { needsVersion: location.httpVersion?.value !== "1.1", needsConnection: !connection || connection.value.trim().toLowerCase() === "close" };
+  // A `map` variable (`$connection_upgrade`) sends what the map gives an ordinary request.
+  const sent = location.connectionMap?.whenEmpty ?? connection;
+  return { needsVersion: location.httpVersion?.value !== "1.1", needsConnection: !connection || sent?.value.trim().toLowerCase() === "close" };
 }
 
 function keepaliveFix(location: ProxyLocation, needsVersion: boolean, needsConnection: boolean, text: (file: string) => string | undefined): Fix | undefined {
@@ -80,7 +89,12 @@ function keepaliveFix(location: ProxyLocation, needsVersion: boolean, needsConne
       edits.push({ ...version.at, newText: "1.1" });
     } else lines.push("proxy_http_version 1.1;");
   }
-  if (needsConnection) {
+  const mapped = location.connectionMap?.whenEmpty;
+  if (needsConnection && mapped?.at && mapped.origin === "stated") {
+    // The map keeps WebSocket upgrades working; clearing its value for ordinary requests keeps the connections too.
+    if (text(mapped.at.file)?.slice(mapped.at.start, mapped.at.end) !== mapped.value) return undefined;
+    edits.push({ ...mapped.at, newText: '""' });
+  } else if (needsConnection) {
     const connection = location.connectionHeader;
     if (connection?.at && within(connection.at, location.block)) {
       edits.push({ ...connection.at, newText: 'proxy_set_header Connection "";' });
@@ -98,6 +112,9 @@ function keepaliveFix(location: ProxyLocation, needsVersion: boolean, needsConne
     }
   }
   if (lines.length > 0) edits.push(insertInBlock(source, location.block, lines));
+  if (needsConnection && mapped?.at && mapped.origin === "stated") {
+    return { title: `${needsVersion ? "Add proxy_http_version 1.1 to the location and map" : "Map"} ordinary requests to an empty Connection header`, safe: true, edits };
+  }
   const what = [needsVersion ? "proxy_http_version 1.1" : "", needsConnection ? 'proxy_set_header Connection ""' : ""].filter(Boolean).join(" and ");
   return { title: `Add ${what} to the location`, safe: true, edits };
 }
