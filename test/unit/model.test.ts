@@ -329,6 +329,24 @@ describe("App Runner", () => {
   });
 });
 
+describe("a worker count the platform sets", () => {
+  test("--workers $GUNICORN_WORKERS with nothing in the workspace setting it is unresolved, not gunicorn's default", () => {
+    const b = build({
+      "docker-compose.yml": ["services:", "  web:", "    build: .", "    cpus: 2", ""].join("\n"),
+      Dockerfile: ["FROM python:3.12", "CMD gunicorn app:app --workers $GUNICORN_WORKERS --bind 0.0.0.0:8000", ""].join("\n"),
+    });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(b.text(p.workersUnresolved), "$GUNICORN_WORKERS");
+  });
+
+  test("a variable the service sets is a count", () => {
+    const b = build({ Procfile: "web: gunicorn app:app --workers ${WEB_CONCURRENCY:-3}\n" });
+    const p = only(b.deployment("procfile:Procfile#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workersUnresolved, undefined);
+  });
+});
+
 describe("Procfile", () => {
   test("web and worker lines are deployments of their own", () => {
     const procfile = ["web: gunicorn app:app --workers ${WEB_CONCURRENCY:-3}", "worker: celery -A app worker --concurrency 4", "release: python manage.py migrate", ""].join("\n");

@@ -645,6 +645,11 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       process.workers = { ...flag.value.fact, value: n };
       return process;
     }
+    // Set where it runs: the command line still decides, so no lower-priority place does.
+    if (flag?.value && flag.value.value.includes("$") && flag.value.fact.at) {
+      process.workersUnresolved = flag.value.fact.at;
+      return process;
+    }
   }
   const setting = conf?.settings.get(CONFIG_WORKERS[invocation.server] ?? "workers");
   if (conf && setting) {

@@ -17,6 +17,11 @@ export interface ServerProcess {
   workers: Fact<number>;
   /** Threads per worker process, where the server has a thread pool (puma: its maximum). */
   threads?: Fact<number>;
+  /**
+   * The count is written as a variable nothing in the workspace sets (`--workers $WEB_CONCURRENCY`,
+   * given by the platform where it runs): `workers` then holds only the server's default, which may not apply.
+   */
+  workersUnresolved?: SourceRef;
   /** The workers count is computed from the machine's CPU count at start (cpu_count()). */
   workersFromCpuCount?: { at: SourceRef; formula: string };
   reload?: SourceRef;

@@ -16,14 +16,15 @@ export default defineRule({
     summary: "A single server process on an instance with more than one CPU",
     severity: "warning",
     fix: "unsafe",
-    sources: [SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers],
+    sources: [SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers, SOURCES.daphneSingleProcess],
     docs: {
       why:
         "uvicorn, hypercorn and gunicorn start one worker process unless told otherwise, and one Python process runs on one CPU " +
         "at a time. On an instance with 2 or more vCPUs the others stay idle while requests queue. Run several workers " +
         "(gunicorn advises (2 x num_cores) + 1), or one process per container with more replicas. Each worker opens its own " +
         "database pool: when that many pools would exceed what the database accepts, the message says so, with the arithmetic " +
-        "(seed 001's team went from 1 to 5 workers and from 70 to 500 possible connections).",
+        "(seed 001's team went from 1 to 5 workers and from 70 to 500 possible connections). daphne has no workers option " +
+        "at all: one daphne serves on one CPU, so run more of them (replicas, or a process manager) or an ASGI server with workers.",
       bad: {
         "start.sh": "#!/bin/sh\nexec uvicorn main:app --host 0.0.0.0 --port ${PORT:-10000}\n",
         "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
@@ -43,10 +44,22 @@ export default defineRule({
       if (!cpus || cpus.value < 2) continue;
       for (const process of deployment.processes) {
         const server = process.invocation.server;
-        if (!["gunicorn", "uvicorn", "hypercorn", "granian"].includes(server) || process.workers.value !== 1 || process.workersFromCpuCount) continue;
+        if (!["gunicorn", "uvicorn", "hypercorn", "granian", "daphne"].includes(server) || process.workers.value !== 1 || process.workersFromCpuCount || process.workersUnresolved) continue;
         const recommended = maxWorkers(cpus.value);
         const program = process.invocation.program;
         const stated = process.workers.origin !== "default" && process.workers.at;
+        const cpuRelated = cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPUs per instance set here: ${formatCpus(cpus.value)}` }] : [];
+        if (server === "daphne") {
+          report({
+            at: { file: process.commandAt.file, start: program.start, end: program.end },
+            deployment,
+            message:
+              `One daphne process on ${formatCpus(cpus.value)}: daphne has no workers option, so only one CPU serves requests. ` +
+              `Run ${recommended} daphne processes (replicas, or a process manager), or an ASGI server with ${recommended} workers (gunicorn -k uvicorn.workers.UvicornWorker).`,
+            related: cpuRelated,
+          });
+          continue;
+        }
         const note = poolNote(budgetsOf(), deployment, recommended);
         report({
           at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
@@ -55,7 +68,7 @@ export default defineRule({
             `One ${server} worker process on ${formatCpus(cpus.value)}: ${stated ? "the workers are set to 1" : `${server} starts a single worker by default`}, ` +
             `so only one CPU serves requests. Run ${recommended} workers ((2 x ${cpus.value}) + 1).${note}`,
           related: [
-            ...(cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPUs per instance set here: ${formatCpus(cpus.value)}` }] : []),
+            ...cpuRelated,
             ...(note && deployment.pool?.size.at && deployment.pool.size.origin === "stated" ? [{ at: deployment.pool.size.at, message: `${poolSizeText(deployment.pool)}: a pool in each worker` }] : []),
           ],
           fixes: fixes(process, recommended, text),
