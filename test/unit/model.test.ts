@@ -468,6 +468,17 @@ describe("environment built from anchors with `<<`", () => {
   });
 });
 
+describe("compose `command: >` folded over several lines", () => {
+  test("each word points at its own characters, not at the offset the folded value would have", () => {
+    const compose = ["services:", "  web:", "    image: app", "    command: >", '      sh -c "python manage.py migrate &&', '             gunicorn app:app --workers 3"', ""].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workers.at?.start, compose.indexOf("3\""));
+    assert.equal(compose.slice(p.invocation.program.start, p.invocation.program.end), "gunicorn");
+  });
+});
+
 describe("sh -c strings", () => {
   test("compose `command: bash -c \"...\"` runs the server inside the string", () => {
     const compose = ["services:", "  api:", "    image: app", '    command: bash -c "gunicorn main:app -w 2 -b unix:/tmp/api.sock"', ""].join("\n");

@@ -404,24 +404,31 @@ function composeWords(ctx: Context, command: ComposeCommand, env: EnvLookup): Co
   const file = command.file;
   if (command.form === "string") {
     const item = command.items[0];
-    return startingWords(commandLine(ctx, item.value, file, item.start + (item.quoted ? 1 : 0), env), false);
+    const at = { file, start: item.start + (item.quoted ? 1 : 0), end: item.end - (item.quoted ? 1 : 0) };
+    return startingWords(commandLine(ctx, item.value, at, env, textSpans(ctx, at, item.value)), false);
   }
   return command.items.map((item) => literalWord(file, item.value, item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
 }
 
 /** parseCommandLine, kept between audits while its text, its place and every variable it looked up are unchanged. */
-function commandLine(ctx: Context, text: string, file: string, offset: number, env: EnvLookup): ShellScript {
+function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, spans: CharSpans | undefined): ShellScript {
   const parse = () => {
     const looked = new Map<string, Fact<string> | undefined>();
-    const script = parseCommandLine(text, file, offset, (name) => {
-      const fact = env(name);
-      looked.set(name, fact);
-      return fact;
-    });
+    const script = parseCommandLine(
+      text,
+      at.file,
+      at.start,
+      (name) => {
+        const fact = env(name);
+        looked.set(name, fact);
+        return fact;
+      },
+      spans,
+    );
     return { script, looked };
   };
   const unchanged = (entry: { looked: Map<string, Fact<string> | undefined> }) => [...entry.looked].every(([name, fact]) => env(name) === fact);
-  return ctx.parses.get(`command:${file}:${offset}`, text, parse, unchanged).script;
+  return ctx.parses.get(`command:${at.file}:${at.start}:${at.end}`, text, parse, unchanged).script;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -719,11 +726,35 @@ function gunicornEnvArgs(ctx: Context, env: EnvLookup, fallbackAt: SourceRef): S
 
 /**
  * Character spans for a value parsed out of a file: undefined (offsets map one to one) when the
- * file holds the value as is, else every character points at the whole of `at`, coarse but correct.
+ * file holds the value as is; each character's own place when only blanks and line breaks differ
+ * (a YAML block scalar `command: >` folds lines and drops their indentation); else every character
+ * points at the whole of `at`, coarse but correct (escapes).
  */
 function textSpans(ctx: Context, at: SourceRef, value: string): CharSpans | undefined {
-  if (ctx.host.read(at.file)?.slice(at.start, at.end) === value) return undefined;
-  return { starts: Array.from({ length: value.length }, () => at.start), ends: Array.from({ length: value.length }, () => at.end) };
+  const written = ctx.host.read(at.file)?.slice(at.start, at.end);
+  if (written === value) return undefined;
+  return (written !== undefined && alignedSpans(written, value, at.start)) || { starts: Array.from({ length: value.length }, () => at.start), ends: Array.from({ length: value.length }, () => at.end) };
+}
+
+/** Places each non-blank character of `value` on the same character of `written`, in order, skipping blanks of `written` between them. */
+function alignedSpans(written: string, value: string, offset: number): CharSpans | undefined {
+  const blank = (c: string | undefined) => c === " " || c === "\t" || c === "\n" || c === "\r";
+  const starts = new Array<number>(value.length);
+  // A block scalar's text starts on the line after its `>`/`|` header.
+  let j = /^[>|]/.test(written) ? written.indexOf("\n") + 1 : 0;
+  if (/^[>|]/.test(written) && j === 0) return undefined;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (blank(c)) {
+      starts[i] = offset + Math.min(j, written.length);
+      if (blank(written[j])) j++;
+      continue;
+    }
+    while (j < written.length && written[j] !== c && blank(written[j])) j++;
+    if (written[j] !== c) return undefined;
+    starts[i] = offset + j++;
+  }
+  return { starts, ends: starts.map((start) => start + 1) };
 }
 
 /** Puma's config file: `-C file`, else config/puma.rb, which puma loads by default. */
