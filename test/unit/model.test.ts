@@ -347,6 +347,39 @@ describe("a worker count the platform sets", () => {
   });
 });
 
+describe("App Runner service.json with ConfigurationSource REPOSITORY", () => {
+  const serviceJson = (source: string) =>
+    JSON.stringify(
+      {
+        ServiceName: "api",
+        SourceConfiguration: { CodeRepository: { RepositoryUrl: "https://github.com/example/api", SourceDirectory: "backend", CodeConfiguration: { ConfigurationSource: source } } },
+        InstanceConfiguration: { Cpu: "2 vCPU", Memory: "4 GB" },
+      },
+      null,
+      2,
+    );
+  const yaml = ["version: 1.0", "runtime: python311", "run:", "  command: gunicorn app:app --workers 6", "  env:", "    - name: DB_POOL_SIZE", '      value: "5"', ""].join("\n");
+
+  test("runs apprunner.yaml's command and env on service.json's instance size: one deployment", () => {
+    const b = build({ "service.json": serviceJson("REPOSITORY"), "backend/apprunner.yaml": yaml });
+    assert.deepEqual(
+      b.model.deployments.map((d) => d.id),
+      ["apprunner:service.json"],
+    );
+    const api = b.deployment("apprunner:service.json");
+    assert.equal(api.cpus?.value, 2);
+    assert.equal(only(api).workers.value, 6);
+    assert.equal(api.env.get("DB_POOL_SIZE")?.value, "5");
+    assert.deepEqual(links(api), ["service.json → backend/apprunner.yaml"]);
+  });
+
+  test("with ConfigurationSource API the apprunner.yaml is not what runs", () => {
+    const b = build({ "service.json": serviceJson("API"), "backend/apprunner.yaml": yaml });
+    assert.equal(b.deployment("apprunner:service.json").processes.length, 0);
+    assert.equal(b.deployment("apprunner:backend/apprunner.yaml").cpus?.origin, "default");
+  });
+});
+
 describe("Procfile", () => {
   test("web and worker lines are deployments of their own", () => {
     const procfile = ["web: gunicorn app:app --workers ${WEB_CONCURRENCY:-3}", "worker: celery -A app worker --concurrency 4", "release: python manage.py migrate", ""].join("\n");

@@ -1,6 +1,7 @@
 // From files to deployments. Each deployment is linked explicitly, and says why:
 //   compose service → build context → Dockerfile → entrypoint script
 //   App Runner service.json / apprunner.yaml → StartCommand, or a Dockerfile / start script in its folder
+//   (a service.json with ConfigurationSource REPOSITORY → the repository's apprunner.yaml run settings)
 //   Procfile line, or a start script nothing else links → a deployment of its own (CPUs unknown)
 // Compose files merge as `docker compose` does by default: `compose.yaml`/`docker-compose.yml`
 // with its `.override` file; command and entrypoint are replaced, environment is merged. An add-on
@@ -97,9 +98,9 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const postgres: PostgresService[] = [];
   const ctx: Context = { host, paths, pathSet: new Set(paths), names: {}, problems, claimed, cache, parses, postgres };
   const deployments: Deployment[] = [];
-  for (const path of paths) {
-    const kind = fileKind(path);
-    if (kind === "service.json" || kind === "apprunner.yaml") {
+  // service.json first: one that takes its run settings from the repository claims that apprunner.yaml.
+  for (const kind of ["service.json", "apprunner.yaml"] as const) {
+    for (const path of paths.filter((p) => fileKind(p) === kind && !ctx.claimed.has(p))) {
       const deployment = appRunnerDeployment(ctx, path, kind);
       if (deployment) deployments.push(deployment);
     }
@@ -135,6 +136,26 @@ function newDeployment(id: string, name: string, files: string[]): Deployment {
 // ---------------------------------------------------------------------------------------------
 // App Runner
 
+/**
+ * A service.json whose code repository has `ConfigurationSource: REPOSITORY` runs with the command,
+ * environment and port of the repository's apprunner.yaml (in its SourceDirectory): that file, read
+ * as part of this deployment, on this service's instance size.
+ */
+function repositoryRunConfig(ctx: Context, deployment: Deployment, service: AppRunnerService): AppRunnerService | undefined {
+  if (service.kind !== "service.json" || service.codeConfiguration?.source !== "REPOSITORY") return undefined;
+  const dir = join(dirOf(service.file), (service.codeConfiguration.sourceDirectory ?? "").replace(/^\/+|\/+$/g, ""));
+  const path = existing(ctx, join(dir, "apprunner.yaml")) ?? existing(ctx, join(dir, "apprunner.yml"));
+  const text = path === undefined ? undefined : ctx.host.read(path);
+  if (path === undefined || text === undefined) return undefined;
+  const run = ctx.parses.get(`apprunner.yaml:${path}`, text, () => parseAppRunnerYaml(text, path));
+  if (!run.recognised) return undefined;
+  ctx.problems.push(...run.problems);
+  ctx.claimed.add(path);
+  deployment.files.add(path);
+  deployment.links.push({ from: service.file, to: path, why: "ConfigurationSource REPOSITORY: App Runner runs the command and environment of the repository's apprunner.yaml" });
+  return run;
+}
+
 function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | "apprunner.yaml"): Deployment | undefined {
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
@@ -142,16 +163,17 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
   ctx.problems.push(...service.problems);
   if (!service.recognised) return undefined;
   const deployment = newDeployment(`apprunner:${path}`, path, [path]);
-  deployment.env = new Map(service.env);
   // App Runner's default instance size is 1 vCPU / 2 GB when the input does not set one.
   deployment.cpus = service.cpu ?? { value: 1, origin: "default", by: "AWS App Runner", at: { file: path, start: 0, end: 0 } };
   deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
   // Without an AutoScalingConfigurationArn, App Runner applies its default configuration (MaxSize 25).
   deployment.autoscaling = service.autoScaling ?? { value: "DefaultConfiguration", origin: "default", by: "AWS App Runner" };
+  const run = repositoryRunConfig(ctx, deployment, service) ?? service;
+  deployment.env = new Map(run.env);
   const env = lookupIn(deployment.env);
-  if (service.startCommand) {
-    const command = service.startCommand;
-    const script = parseCommandLine(command.text, path, command.starts[0] ?? command.at.start, env, { starts: command.starts, ends: command.ends });
+  if (run.startCommand) {
+    const command = run.startCommand;
+    const script = parseCommandLine(command.text, command.at.file, command.starts[0] ?? command.at.start, env, { starts: command.starts, ends: command.ends });
     addCommandProcesses(ctx, deployment, script, dirOf(path), env, { words: [], dir: dirOf(path) }, 0);
   } else {
     const dir = dirOf(path);

@@ -27,6 +27,11 @@ export interface AppRunnerService {
   port?: Fact<number>;
   /** service.json's AutoScalingConfigurationArn, its value the configuration's name (…/autoscalingconfiguration/NAME/REV/ID). */
   autoScaling?: Fact<string>;
+  /**
+   * service.json's CodeRepository.CodeConfiguration: `REPOSITORY` means App Runner reads the build and
+   * run settings from apprunner.yaml in SourceDirectory of the repository, not from this file.
+   */
+  codeConfiguration?: { source: string; sourceDirectory?: string };
   problems: ParseProblem[];
 }
 
@@ -65,6 +70,11 @@ export function parseServiceJson(text: string, file: string): AppRunnerService {
     const arn = String(autoScaling.value);
     const name = /autoscalingconfiguration\/([^/]+)/.exec(arn)?.[1] ?? arn;
     result.autoScaling = { value: name, origin: "stated", at: valueRef(file, autoScaling) };
+  }
+  const configurationSource = findNodeAtLocation(root, ["SourceConfiguration", "CodeRepository", "CodeConfiguration", "ConfigurationSource"]);
+  if (configurationSource?.type === "string") {
+    const directory = findNodeAtLocation(root, ["SourceConfiguration", "CodeRepository", "SourceDirectory"]);
+    result.codeConfiguration = { source: String(configurationSource.value), ...(directory?.type === "string" ? { sourceDirectory: String(directory.value) } : {}) };
   }
   // Image and code repositories keep the same settings under different parents.
   for (const base of [

@@ -38,10 +38,10 @@ export default defineRule({
     for (const deployment of model.deployments) {
       const found = appRunnerFile(deployment, text);
       if (!found?.service.recognised) continue;
-      const service = found.service;
+      const service = found.runConfig ?? found.service;
       // Without a Port, compare with App Runner's default only when the file defines the source (an update input without
       // one keeps the service's current port); apprunner.yaml's default is not documented where Headroom could confirm it.
-      if (!service.port && !found.definesSource) continue;
+      if (!service.port && (!found.definesSource || found.runConfig)) continue;
       const appPort = service.port?.value ?? DEFAULT_PORT;
       const portWhere = service.port ? `${service.file} sets Port ${appPort}` : `${service.file} sets no Port, so App Runner uses its default ${DEFAULT_PORT}`;
       for (const process of deployment.processes) {

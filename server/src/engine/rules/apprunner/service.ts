@@ -8,6 +8,8 @@ export interface AppRunnerFile {
   service: AppRunnerService;
   /** A service.json with a SourceConfiguration: App Runner's defaults (Port 8080) apply to what it omits. */
   definesSource: boolean;
+  /** The repository's apprunner.yaml a service.json with `ConfigurationSource: REPOSITORY` runs with (the model links it). */
+  runConfig?: AppRunnerService;
 }
 
 export function appRunnerFile(deployment: Deployment, text: (file: string) => string | undefined): AppRunnerFile | undefined {
@@ -19,5 +21,8 @@ export function appRunnerFile(deployment: Deployment, text: (file: string) => st
   const service = parseServiceJson(source, file);
   // parseServiceJson already read this text without errors when it recognised it.
   const root = service.recognised ? parseTree(source, [], { allowTrailingComma: true }) : undefined;
-  return { service, definesSource: root !== undefined && findNodeAtLocation(root, ["SourceConfiguration"]) !== undefined };
+  const definesSource = root !== undefined && findNodeAtLocation(root, ["SourceConfiguration"]) !== undefined;
+  const yaml = service.codeConfiguration?.source === "REPOSITORY" ? [...deployment.files].find((f) => /(^|\/)apprunner\.ya?ml$/i.test(f)) : undefined;
+  const yamlText = yaml === undefined ? undefined : text(yaml);
+  return { service, definesSource, ...(yaml && yamlText !== undefined ? { runConfig: parseAppRunnerYaml(yamlText, yaml) } : {}) };
 }
