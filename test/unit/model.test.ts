@@ -380,6 +380,26 @@ describe("App Runner service.json with ConfigurationSource REPOSITORY", () => {
   });
 });
 
+describe("celery worker concurrency", () => {
+  const worker = (command: string, env = "") =>
+    build({ "docker-compose.yml": ["services:", "  worker:", "    image: app", `    command: ${command}`, ...(env ? ["    environment:", `      ${env}`] : []), ""].join("\n") }).deployment(
+      "compose:docker-compose.yml#worker",
+    );
+
+  test("without --concurrency the prefork pool counts the host's CPUs", () => {
+    const p = only(worker("celery -A proj worker -l info"));
+    assert.deepEqual(p.workersFromCpuCount?.cpuFormula, { multiplier: 1, add: 0 });
+    assert.equal(p.workersFromCpuCount?.option, "--concurrency");
+  });
+
+  test("--concurrency, --autoscale, a pool that does not fork, or CELERY_WORKER_CONCURRENCY set the count", () => {
+    assert.equal(only(worker("celery -A proj worker -c 4")).workers.value, 4);
+    for (const d of [worker("celery -A proj worker --autoscale 8,2"), worker("celery -A proj worker -P threads"), worker("celery -A proj worker", 'CELERY_WORKER_CONCURRENCY: "4"')]) {
+      assert.equal(only(d).workersFromCpuCount, undefined);
+    }
+  });
+});
+
 describe("Procfile", () => {
   test("web and worker lines are deployments of their own", () => {
     const procfile = ["web: gunicorn app:app --workers ${WEB_CONCURRENCY:-3}", "worker: celery -A app worker --concurrency 4", "release: python manage.py migrate", ""].join("\n");

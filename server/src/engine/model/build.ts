@@ -674,6 +674,9 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       process.workers = { ...flag.value.fact, value: n };
       return process;
     }
+    if (invocation.server === "celery" && !flag && celeryCountsCpus(invocation, env)) {
+      process.workersFromCpuCount = { at: process.workers.at ?? at, formula: "celery worker without --concurrency", cpuFormula: { multiplier: 1, add: 0 }, option: "--concurrency" };
+    }
     // Set where it runs: the command line still decides, so no lower-priority place does.
     if (flag?.value && flag.value.value.includes("$") && flag.value.fact.at) {
       process.workersUnresolved = flag.value.fact.at;
@@ -702,6 +705,18 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
 
 /** The config file setting that counts worker processes, where it is not `workers`. */
 const CONFIG_WORKERS: Partial<Record<ServerInvocation["server"], string>> = { uwsgi: "processes", sidekiq: "concurrency", unicorn: "worker_processes" };
+
+/**
+ * Celery's prefork pool starts one process per CPU of the host when nothing sets the concurrency.
+ * CELERY_WORKER_CONCURRENCY / CELERYD_CONCURRENCY in the environment are usually read by the app's
+ * settings into worker_concurrency, so they count as setting it; so do --autoscale and the pools that
+ * do not fork (solo, threads, gevent, eventlet).
+ */
+function celeryCountsCpus(invocation: ServerInvocation, env: EnvLookup): boolean {
+  const pool = optionValue(invocation, "pool")?.value?.value;
+  if (pool !== undefined && pool !== "prefork" && pool !== "processes") return false;
+  return !optionValue(invocation, "autoscale") && !env("CELERY_WORKER_CONCURRENCY") && !env("CELERYD_CONCURRENCY");
+}
 
 function defaultWorkers(invocation: ServerInvocation): Fact<number> {
   return { value: 1, origin: "default", by: invocation.server };

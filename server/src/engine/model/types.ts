@@ -1,6 +1,6 @@
 import type { ComposeFile } from "../parse/compose.ts";
 import type { ServerInvocation } from "../parse/servers.ts";
-import type { SettingExpr } from "../parse/setting-expr.ts";
+import type { CpuFormula, SettingExpr } from "../parse/setting-expr.ts";
 import type { ShellGuard, ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Pool } from "./pools.ts";
@@ -23,7 +23,15 @@ export interface ServerProcess {
    */
   workersUnresolved?: SourceRef;
   /** The workers count is computed from the machine's CPU count at start (cpu_count()). */
-  workersFromCpuCount?: { at: SourceRef; formula: string };
+  workersFromCpuCount?: {
+    at: SourceRef;
+    /** What counts the CPUs, as written or described (`workers = multiprocessing.cpu_count() * 2 + 1`). */
+    formula: string;
+    /** The count as a function of the CPUs, when the model knows it (else the rule reads it from the settings file). */
+    cpuFormula?: CpuFormula;
+    /** The option that would set the count instead (`--concurrency`); the settings file's `workers` when absent. */
+    option?: string;
+  };
   reload?: SourceRef;
   /** The `if`/`case` branches of a start script the command runs in (parse/shell.ts), outermost first. */
   guards?: ShellGuard[];

@@ -27,14 +27,16 @@ export default defineRule({
     summary: "Workers computed from cpu_count() inside a container",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.pythonCpuCount, SOURCES.pythonCpuCountCgroups, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus],
+    sources: [SOURCES.pythonCpuCount, SOURCES.pythonCpuCountCgroups, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault],
     docs: {
       why:
         "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
         "the container: Python does not read cgroup limits. `workers = multiprocessing.cpu_count() * 2 + 1` in a container " +
         "limited to 1 CPU on a 16-CPU host starts 33 workers that share one CPU, each with its own memory and database pool, " +
         "and the count changes with whatever host the container lands on. Set the workers from the deployment's CPU limit " +
-        "(an environment variable such as WEB_CONCURRENCY, or a number).",
+        "(an environment variable such as WEB_CONCURRENCY, or a number). A celery worker without --concurrency does the same: " +
+        "its prefork pool starts one process per CPU of the host. Without a CPU limit the container may use every CPU of the host, " +
+        "so the count is right and nothing is reported.",
       bad: {
         "docker-compose.yml": "services:\n  api:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n",
         Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "-c", "gunicorn.conf.py", "app:app"]\n',
@@ -49,12 +51,13 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
-      if (!isContainer(deployment)) continue;
+      // Without a CPU limit the container may use every CPU of the host, which is what cpu_count() counts.
+      if (!isContainer(deployment) || !deployment.cpus) continue;
       for (const process of deployment.processes) {
         const fromCpu = process.workersFromCpuCount;
         if (!fromCpu) continue;
         const source = text(fromCpu.at.file);
-        const formula = source === undefined ? undefined : parseGunicornConf(source, fromCpu.at.file).settings.get("workers")?.cpuFormula;
+        const formula = fromCpu.cpuFormula ?? (source === undefined ? undefined : parseGunicornConf(source, fromCpu.at.file).settings.get("workers")?.cpuFormula);
         const cpus = deployment.cpus;
         const hostCount = formula ? `${apply(formula, EXAMPLE_HOST_CPUS)} workers on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host";
         const use = cpus && formula ? apply(formula, cpus.value) : undefined;
@@ -65,7 +68,7 @@ export default defineRule({
             `${fromCpu.formula} counts the host's CPUs, not the container's: Python's cpu_count() does not read the cgroup CPU quota, ` +
             `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
             (cpus
-              ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set workers = ${use}.` : "."}`
+              ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${fromCpu.option ?? "workers ="} ${use}.` : "."}`
               : " Set the workers from the container's CPU limit."),
           related: cpus?.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
         });
