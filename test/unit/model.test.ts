@@ -460,6 +460,45 @@ describe("compose values from .env and env_file", () => {
   });
 });
 
+describe("compose sizing written as variables", () => {
+  const compose = [
+    "services:",
+    "  web:",
+    "    image: app",
+    "    command: gunicorn app:app -w 3",
+    "    environment:",
+    '      POSTGRES_USER: "${POSTGRES_USER}"',
+    "    deploy:",
+    '      replicas: ${WEB_REPLICAS:-2}',
+    "      resources:",
+    "        limits:",
+    '          cpus: "${DOCKER_WEB_CPUS:-0}"',
+    '          memory: "${DOCKER_WEB_MEMORY:-0}"',
+    "",
+  ].join("\n");
+
+  test("cpus, memory and replicas take the project .env's values, each pointing at its .env line", () => {
+    const env = "export DOCKER_WEB_CPUS=1.5\nDOCKER_WEB_MEMORY=2g\nPOSTGRES_USER=app\n";
+    const b = build({ "docker-compose.yml": compose, ".env": env });
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.equal(web.cpus?.value, 1.5);
+    assert.equal(b.text(web.cpus?.at), "1.5");
+    assert.equal(web.memoryMiB?.value, 2048);
+    assert.equal(web.instances.value, 2);
+    assert.equal(b.text(web.instances.at), "2");
+    assert.equal(web.env.get("POSTGRES_USER")?.value, "app");
+  });
+
+  test("a default of 0 is no limit, as is a literal 0", () => {
+    const b = build({ "docker-compose.yml": compose });
+    const web = b.deployment("compose:docker-compose.yml#web");
+    assert.equal(web.cpus, undefined);
+    assert.equal(web.memoryMiB, undefined);
+    const literal = build({ "docker-compose.yml": compose.replace('"${DOCKER_WEB_CPUS:-0}"', '"0"') });
+    assert.equal(literal.deployment("compose:docker-compose.yml#web").cpus, undefined);
+  });
+});
+
 describe("YAML anchors and merge keys", () => {
   const compose = [
     "x-app: &app",

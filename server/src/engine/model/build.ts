@@ -11,7 +11,7 @@
 import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
-import { type ComposeCommand, type ComposeFile, type ComposeService, parseComposeFile } from "../parse/compose.ts";
+import { type ComposeCommand, type ComposeFile, type ComposeService, parseComposeFile, parseMemoryMiB } from "../parse/compose.ts";
 import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
@@ -100,7 +100,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const deployments: Deployment[] = [];
   // service.json first: one that takes its run settings from the repository claims that apprunner.yaml.
   for (const kind of ["service.json", "apprunner.yaml"] as const) {
-    for (const path of paths.filter((p) => fileKind(p) === kind && !ctx.claimed.has(p))) {
+    for (const path of paths.filter((p) => fileKind(p) === kind && !claimed.has(p))) {
       const deployment = appRunnerDeployment(ctx, path, kind);
       if (deployment) deployments.push(deployment);
     }
@@ -313,8 +313,9 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     deployment.files.add(layer.file);
     deployment.links.push({ from: base, to: layer.file, why: `service ${name} extends a service of ${layer.file}` });
   }
+  const sized = layers.map((layer) => withInterpolatedSizing(layer, projectEnv));
   const last = <K extends keyof ComposeService>(key: K): ComposeService[K] | undefined => {
-    for (let i = layers.length - 1; i >= 0; i--) if (layers[i][key] !== undefined) return layers[i][key];
+    for (let i = sized.length - 1; i >= 0; i--) if (sized[i][key] !== undefined) return sized[i][key];
     return undefined;
   };
   for (const layer of layers) {
@@ -411,6 +412,24 @@ function commandRef(layers: ComposeService[], command: ComposeCommand | undefine
 }
 
 /** Compose interpolates `${VAR:-default}` in its own values from the project's .env, before the container starts. */
+/**
+ * A service whose replicas, cpus or memory are written as a variable (`cpus: "${WEB_CPUS:-0}"`), with
+ * the values compose fills in from the project's .env (or the default written there); 0 is no limit.
+ */
+function withInterpolatedSizing(layer: ComposeService, projectEnv: ReadonlyMap<string, Fact<string>>): ComposeService {
+  const variables = layer.variables;
+  if (!variables) return layer;
+  const number = (fact: Fact<string> | undefined, parse: (text: string) => number | undefined): Fact<number> | undefined => {
+    const filled = fact && interpolate(fact, projectEnv);
+    const value = filled && filled.value !== fact?.value ? parse(filled.value) : undefined;
+    return filled && value !== undefined && value > 0 ? { ...filled, value } : undefined;
+  };
+  const replicas = number(variables.replicas, (t) => (/^\d+$/.test(t.trim()) ? Number(t) : undefined));
+  const cpus = number(variables.cpus, (t) => (t.trim() !== "" && Number.isFinite(Number(t)) ? Number(t) : undefined));
+  const memoryMiB = number(variables.memory, parseMemoryMiB);
+  return { ...layer, ...(replicas ? { replicas } : {}), ...(cpus ? { cpus } : {}), ...(memoryMiB ? { memoryMiB } : {}) };
+}
+
 function interpolate(fact: Fact<string>, projectEnv: ReadonlyMap<string, Fact<string>>): Fact<string> {
   const m = /^\$\{(\w+)(?:(:?-)([^}]*))?\}$/.exec(fact.value) ?? /^\$(\w+)()()$/.exec(fact.value);
   if (!m) return fact;

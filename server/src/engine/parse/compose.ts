@@ -48,6 +48,8 @@ export interface ComposeService {
   reservedMemoryMiB?: Fact<number>;
   /** `ulimits: nofile:` (a number, or its `soft:`): the open-file limit the container's processes start with. */
   nofileSoft?: Fact<number>;
+  /** Sizing written as a variable (`cpus: "${WEB_CPUS:-1}"`), as written: compose fills it in from the project's .env. */
+  variables?: { replicas?: Fact<string>; cpus?: Fact<string>; memory?: Fact<string> };
   /** `extends: name` or `extends: { service, file }`: the service this one starts from. */
   extends?: { service: string; file?: string; at: SourceRef };
 }
@@ -259,14 +261,19 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   }
 
   const deploy = mapGet(doc, node, "deploy");
-  const replicas = numberFact(file, scalar(isMap(deploy) ? mapGet(doc, deploy, "replicas") : undefined) ?? scalar(mapGet(doc, node, "scale")));
+  const replicasText = scalar(isMap(deploy) ? mapGet(doc, deploy, "replicas") : undefined) ?? scalar(mapGet(doc, node, "scale"));
+  const replicas = numberFact(file, replicasText);
   if (replicas) service.replicas = replicas;
   const resources = isMap(deploy) ? mapGet(doc, deploy, "resources") : undefined;
   const resourceLimits = mapGet(doc, resources, "limits");
-  const cpus = numberFact(file, scalar(mapGet(doc, resourceLimits, "cpus")) ?? scalar(mapGet(doc, node, "cpus")));
+  const cpusText = scalar(mapGet(doc, resourceLimits, "cpus")) ?? scalar(mapGet(doc, node, "cpus"));
+  const cpus = limitFact(numberFact(file, cpusText));
   if (cpus) service.cpus = cpus;
-  const memory = memoryFact(file, scalar(mapGet(doc, resourceLimits, "memory")) ?? scalar(mapGet(doc, node, "mem_limit")));
+  const memoryText = scalar(mapGet(doc, resourceLimits, "memory")) ?? scalar(mapGet(doc, node, "mem_limit"));
+  const memory = limitFact(memoryFact(file, memoryText));
   if (memory) service.memoryMiB = memory;
+  const variables = Object.entries({ replicas: replicasText, cpus: cpusText, memory: memoryText }).filter(([, text]) => text?.value.includes("$"));
+  if (variables.length > 0) service.variables = Object.fromEntries(variables.map(([key, text]) => [key, stated(file, text as YamlScalar)]));
   const reservations = mapGet(doc, resources, "reservations");
   const reservedCpus = numberFact(file, scalar(mapGet(doc, reservations, "cpus")));
   if (reservedCpus) service.reservedCpus = reservedCpus;
@@ -283,6 +290,11 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
     service.extends = { service: extendsName.value, at: { file, start: extendsName.start, end: extendsName.end }, ...(extendsFile ? { file: extendsFile.value } : {}) };
   }
   return service;
+}
+
+/** A CPU or memory limit of 0 is no limit (Docker's `--cpus 0`, `--memory 0`). */
+function limitFact(fact: Fact<number> | undefined): Fact<number> | undefined {
+  return fact && fact.value > 0 ? fact : undefined;
 }
 
 function memoryFact(file: string, memory: YamlScalar | undefined): Fact<number> | undefined {
