@@ -499,6 +499,46 @@ describe("compose sizing written as variables", () => {
   });
 });
 
+describe("which PostgreSQL service a deployment connects to", () => {
+  const compose = [
+    "services:",
+    "  web:",
+    "    image: shop",
+    "    command: gunicorn shop.wsgi -w 5",
+    "    environment:",
+    "      DATABASE_URL: postgres://shop:shop@pgbouncer:6432/shop",
+    '      DB_POOL_SIZE: "10"',
+    "  pgbouncer:",
+    "    image: edoburu/pgbouncer",
+    "    environment:",
+    "      DB_HOST: db",
+    "  auth:",
+    "    image: quay.io/keycloak/keycloak",
+    "    environment:",
+    "      DB_URL: jdbc:postgresql://auth-db:5432/keycloak",
+    "  jobs:",
+    "    image: shop",
+    "    command: celery -A shop worker -c 2",
+    "    environment:",
+    "      DATABASE_URL: postgres://shop:shop@db.internal.example.com:5432/shop",
+    "  db:",
+    "    image: postgres:16",
+    "  auth-db:",
+    "    image: postgres:16",
+    "",
+  ].join("\n");
+
+  test("a URL or host naming another service of the project (PgBouncer, another database) is not a client", () => {
+    const b = build({ "docker-compose.yml": compose });
+    const clients = (name: string) => b.model.databases.find((d) => d.name === `${name} (docker-compose.yml)`)?.clients.map((c) => c.split("#")[1]);
+    const db = clients("db") ?? [];
+    const authDb = clients("auth-db") ?? [];
+    // web talks to pgbouncer, auth to auth-db; jobs names a host outside the project, so it may be either.
+    assert.deepEqual([db.includes("web"), db.includes("pgbouncer"), db.includes("auth"), db.includes("jobs")], [false, true, false, true]);
+    assert.deepEqual([authDb.includes("web"), authDb.includes("pgbouncer"), authDb.includes("auth"), authDb.includes("jobs")], [false, false, true, true]);
+  });
+});
+
 describe("YAML anchors and merge keys", () => {
   const compose = [
     "x-app: &app",

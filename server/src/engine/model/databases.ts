@@ -80,7 +80,9 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     const args = parsePostgresArgs(service.words);
     const file = service.words[0]?.fact.at?.file ?? service.base;
     for (const [name, expr] of args.settings) setNumber(settings, name, expr, file);
-    const clients = (byProject.get(service.base) ?? []).filter((d) => d.id !== `compose:${service.base}#${service.name}`).map((d) => d.id);
+    const project = byProject.get(service.base) ?? [];
+    const serviceNames = new Set(project.map((d) => d.id.slice(`compose:${service.base}#`.length)));
+    const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && mayConnectTo(d, service.name, serviceNames)).map((d) => d.id);
     databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
   }
   const clientsOfAll = deployments.filter((d) => d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k))).map((d) => d.id);
@@ -99,6 +101,25 @@ function imageMaxConnections(service: PostgresService): Fact<number> | undefined
   for (const name of MAX_CONNECTIONS_ENV[service.image]) {
     const fact = service.env.get(name);
     if (fact && /^\s*\d+\s*$/.test(fact.value)) return { ...fact, value: Number(fact.value) };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a deployment of the project may connect to its PostgreSQL service `name`: not when its
+ * database URL or host names another service of the project (a PgBouncer in front, another database).
+ */
+function mayConnectTo(deployment: Deployment, name: string, serviceNames: Set<string>): boolean {
+  const host = databaseHost(deployment);
+  return host === undefined || !serviceNames.has(host) || host === name;
+}
+
+/** The host of the deployment's database URL (`postgres://user:pw@host:5432/db`, `jdbc:postgresql://host/db`) or host variable (DB_HOST). */
+function databaseHost(deployment: Deployment): string | undefined {
+  for (const [key, fact] of deployment.env) {
+    if (!DATABASE_ENV.test(key)) continue;
+    const host = /HOST$/.test(key) ? fact.value.trim() : /^(?:jdbc:)?[\w+.-]+:\/\/(?:[^@/]*@)?([^:/?#]+)/.exec(fact.value)?.[1];
+    if (host) return host;
   }
   return undefined;
 }
