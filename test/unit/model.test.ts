@@ -539,6 +539,27 @@ describe("which PostgreSQL service a deployment connects to", () => {
   });
 });
 
+describe("compose build.args replace the Dockerfile ARG defaults an ENV takes", () => {
+  const dockerfile = ["FROM python:3.12", "ARG WEB_WORKERS=6", "ENV WORKERS=${WEB_WORKERS}", "CMD exec gunicorn --workers $WORKERS app:app", ""].join("\n");
+  const compose = (args: string) => ["services:", "  web:", "    build:", "      context: .", ...args.split("\n").filter(Boolean), ""].join("\n");
+
+  test("without build args the ARG default is the count, pointing at the ARG", () => {
+    const b = build({ Dockerfile: dockerfile, "docker-compose.yml": compose("") });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 6);
+    assert.equal(b.text(p.workers.at), "6");
+  });
+
+  test("build.args (list or map, interpolated from .env) win", () => {
+    const list = build({ Dockerfile: dockerfile, "docker-compose.yml": compose("      args:\n        - WEB_WORKERS=2") });
+    assert.equal(only(list.deployment("compose:docker-compose.yml#web")).workers.value, 2);
+    const map = build({ Dockerfile: dockerfile, "docker-compose.yml": compose("      args:\n        WEB_WORKERS: ${WEB_WORKERS}"), ".env": "WEB_WORKERS=3\n" });
+    const p = only(map.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workers.at?.file, ".env");
+  });
+});
+
 describe("YAML anchors and merge keys", () => {
   const compose = [
     "x-app: &app",

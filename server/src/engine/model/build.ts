@@ -356,7 +356,9 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   }
   if (dockerfile) {
     deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
-    addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup), entrypoint && composeWords(ctx, entrypoint, projectLookup), contextDir, env);
+    const buildArgs = last("buildArgs");
+    const interpolatedArgs = buildArgs && new Map([...buildArgs].map(([key, fact]) => [key, interpolate(fact, projectEnv)]));
+    addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup), entrypoint && composeWords(ctx, entrypoint, projectLookup), contextDir, env, interpolatedArgs);
   } else if (command || entrypoint) {
     const entryWords = entrypoint ? composeWords(ctx, entrypoint, projectLookup) : [];
     const cmdWords = command ? composeWords(ctx, command, projectLookup) : [];
@@ -475,7 +477,8 @@ function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, 
 // ---------------------------------------------------------------------------------------------
 // Dockerfile, scripts, Procfile
 
-function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: string, command: CommandWord[] | undefined, entrypoint: CommandWord[] | undefined, contextDir: string, env: EnvLookup): void {
+/** `buildArgs`: the ARG values the build passes (compose `build.args`), which ENV set from an ARG takes over its default. */
+function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: string, command: CommandWord[] | undefined, entrypoint: CommandWord[] | undefined, contextDir: string, env: EnvLookup, buildArgs?: Map<string, Fact<string>>): void {
   const text = ctx.host.read(path);
   if (text === undefined) return;
   const dockerfile = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
@@ -483,7 +486,10 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   ctx.problems.push(...dockerfile.problems);
   deployment.files.add(path);
   ctx.claimed.add(path);
-  for (const [key, fact] of dockerfile.env) if (!deployment.env.has(key)) deployment.env.set(key, fact);
+  for (const [key, fact] of dockerfile.env) {
+    const arg = dockerfile.envFromArgs.get(key);
+    if (!deployment.env.has(key)) deployment.env.set(key, (arg !== undefined && buildArgs?.get(arg)) || fact);
+  }
   const fullEnv = lookupIn(deployment.env, env);
   const entryWords = entrypoint ?? (dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, fullEnv) : []);
   // A compose `entrypoint:` drops the image's CMD: compose passes only its own `command:` to it.

@@ -39,6 +39,8 @@ export interface ComposeService {
   dockerfile?: YamlScalar;
   /** `build.target`: the stage of a multi-stage Dockerfile to build. */
   buildTarget?: YamlScalar;
+  /** `build.args` (map or `KEY=value` list): the Dockerfile's ARG values for this build. */
+  buildArgs?: Map<string, Fact<string>>;
   replicas?: Fact<number>;
   /** `deploy.resources.limits` (or `cpus:`/`mem_limit:`): the capacity of one instance. */
   cpus?: Fact<number>;
@@ -218,29 +220,11 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
     if (dockerfile) service.dockerfile = dockerfile;
     const target = scalar(mapGet(doc, build, "target"));
     if (target) service.buildTarget = target;
+    const args = envEntries(doc, file, mapGet(doc, build, "args"));
+    if (args.size > 0) service.buildArgs = args;
   }
 
-  const environment = mapGet(doc, node, "environment");
-  if (isMap(environment)) {
-    for (const [key, valueNode] of mapEntries(doc, environment)) {
-      const value = scalar(valueNode);
-      if (value) service.environment.set(key, stated(file, value));
-    }
-  } else if (isSeq(environment)) {
-    for (const item of environment.items) {
-      const entry = scalar(item as Node);
-      if (!entry) continue;
-      const eq = entry.value.indexOf("=");
-      if (eq <= 0) continue;
-      // In the list form the value starts right after `=`; quotes around the whole item shift it by one.
-      const valueStart = entry.start + (entry.quoted ? 1 : 0) + eq + 1;
-      service.environment.set(entry.value.slice(0, eq), {
-        value: entry.value.slice(eq + 1),
-        origin: "stated",
-        at: { file, start: valueStart, end: valueStart + entry.value.length - eq - 1 },
-      });
-    }
-  }
+  service.environment = envEntries(doc, file, mapGet(doc, node, "environment"));
 
   const envFile = mapGet(doc, node, "env_file");
   for (const item of isSeq(envFile) ? envFile.items : [envFile]) {
@@ -295,6 +279,28 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
 /** A CPU or memory limit of 0 is no limit (Docker's `--cpus 0`, `--memory 0`). */
 function limitFact(fact: Fact<number> | undefined): Fact<number> | undefined {
   return fact && fact.value > 0 ? fact : undefined;
+}
+
+/** `environment:` or `build.args:` as a map (merge keys followed) or a `KEY=value` list. */
+function envEntries(doc: Document.Parsed, file: string, node: Node | undefined): Map<string, Fact<string>> {
+  const entries = new Map<string, Fact<string>>();
+  if (isMap(node)) {
+    for (const [key, valueNode] of mapEntries(doc, node)) {
+      const value = scalar(valueNode);
+      if (value) entries.set(key, stated(file, value));
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      const entry = scalar(item as Node);
+      if (!entry) continue;
+      const eq = entry.value.indexOf("=");
+      if (eq <= 0) continue;
+      // In the list form the value starts right after `=`; quotes around the whole item shift it by one.
+      const valueStart = entry.start + (entry.quoted ? 1 : 0) + eq + 1;
+      entries.set(entry.value.slice(0, eq), { value: entry.value.slice(eq + 1), origin: "stated", at: { file, start: valueStart, end: valueStart + entry.value.length - eq - 1 } });
+    }
+  }
+  return entries;
 }
 
 function memoryFact(file: string, memory: YamlScalar | undefined): Fact<number> | undefined {

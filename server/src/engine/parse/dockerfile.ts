@@ -18,6 +18,8 @@ export interface Dockerfile {
   cmd?: DockerCommand;
   entrypoint?: DockerCommand;
   env: Map<string, Fact<string>>;
+  /** ENV variables set from a build argument (`ARG WORKERS=4` then `ENV WORKERS=$WORKERS`): env name → ARG name, for build args given at build time. */
+  envFromArgs: Map<string, string>;
   /** `COPY`/`ADD` sources of the last stage, to find scripts it runs. */
   copies: Array<{ sources: string[]; destination: string }>;
   workdir?: string;
@@ -25,7 +27,7 @@ export interface Dockerfile {
 }
 
 export function parseDockerfile(text: string, file: string): Dockerfile {
-  const result: Dockerfile = { file, env: new Map(), copies: [], problems: [] };
+  const result: Dockerfile = { file, env: new Map(), envFromArgs: new Map(), copies: [], problems: [] };
   const lines = new LineIndex(text);
   const offset = (p: { line: number; character: number }) => lines.offset(p.line, p.character);
   let instructions: Instruction[];
@@ -36,26 +38,49 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     return result;
   }
   // Stages by name, so `FROM base` inherits base's ENV, CMD and ENTRYPOINT.
-  const stages = new Map<string, Omit<Dockerfile, "file" | "problems">>();
-  let stage: Omit<Dockerfile, "file" | "problems"> = { env: new Map(), copies: [] };
+  const stages = new Map<string, Stage>();
+  /** ARGs declared before the first FROM: a stage sees one only if it declares it again (`ARG NAME`). */
+  const globalArgs = new Map<string, Fact<string>>();
+  let stage: Stage | undefined;
   for (const instruction of instructions) {
     const keyword = instruction.getKeyword();
     const args = instruction.getArguments();
     if (keyword === "FROM") {
       const parent = stages.get(args[0]?.getValue() ?? "");
-      stage = parent ? { ...parent, env: new Map(parent.env), copies: [...parent.copies] } : { env: new Map(), copies: [] };
+      stage = parent ? { ...parent, env: new Map(parent.env), envFromArgs: new Map(parent.envFromArgs), args: new Map(parent.args), copies: [...parent.copies] } : emptyStage();
       const asIndex = args.findIndex((a) => a.getValue().toUpperCase() === "AS");
       if (asIndex > 0 && args[asIndex + 1]) stages.set(args[asIndex + 1].getValue(), stage);
+    } else if (keyword === "ARG") {
+      for (const property of (instruction as unknown as { getProperties(): EnvProperty[] }).getProperties()) {
+        const range = property.getValueRange();
+        const value = property.getValue();
+        const name = property.getName();
+        const fact: Fact<string> | undefined = value === null ? globalArgs.get(name) : { value, origin: "stated", at: range ? { file, start: offset(range.start), end: offset(range.end) } : { file, start: 0, end: 0 } };
+        if (!stage) {
+          if (fact) globalArgs.set(name, fact);
+        } else if (fact) stage.args.set(name, fact);
+        else stage.args.set(name, { value: "", origin: "default", by: "Docker" });
+      }
     } else if (keyword === "ENV") {
+      const current = stage ?? (stage = emptyStage());
       for (const property of (instruction as unknown as { getProperties(): EnvProperty[] }).getProperties()) {
         const range = property.getValueRange();
         const value = property.getValue();
         if (value === null) continue;
-        stage.env.set(property.getName(), {
-          value,
-          origin: "stated",
-          at: range ? { file, start: offset(range.start), end: offset(range.end) } : { file, start: 0, end: 0 },
-        });
+        const name = property.getName();
+        const written: Fact<string> = { value, origin: "stated", at: range ? { file, start: offset(range.start), end: offset(range.end) } : { file, start: 0, end: 0 } };
+        // `ENV WORKERS=${WEB_WORKERS}`: Docker substitutes the build argument (its default unless the build passes one).
+        const ref = /^\$(?:(\w+)|\{(\w+)(?::?-([^}]*))?\})$/.exec(value);
+        const argName = ref?.[1] ?? ref?.[2];
+        const arg = argName === undefined ? undefined : current.args.get(argName);
+        const fallback = ref?.[3];
+        current.envFromArgs.delete(name);
+        if (argName !== undefined && arg) current.envFromArgs.set(name, argName);
+        // An ARG without a value stays `$NAME` (unknown: the build must pass it) unless `${NAME:-default}` gives one.
+        if (argName !== undefined && arg && (arg.value !== "" || fallback !== undefined)) {
+          const useFallback = arg.value === "" && fallback !== undefined;
+          current.env.set(name, useFallback ? { ...written, value: fallback } : { ...arg, via: [...(arg.via ?? []), ...(written.at ? [{ at: written.at, note: `${FROM_ARG}${name}=${value}` }] : [])] });
+        } else current.env.set(name, written);
       }
     } else if (keyword === "CMD" || keyword === "ENTRYPOINT") {
       const range = instruction.getRange();
@@ -73,6 +98,7 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
         const end = offset(args[args.length - 1].getRange().end);
         command.items.push({ value: text.slice(start, end), start, end });
       }
+      stage ??= emptyStage();
       if (keyword === "CMD") stage.cmd = command;
       else {
         stage.entrypoint = command;
@@ -81,12 +107,26 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
       }
     } else if (keyword === "COPY" || keyword === "ADD") {
       const paths = args.map((a) => a.getValue()).filter((v) => !v.startsWith("--"));
-      if (paths.length >= 2) stage.copies.push({ sources: paths.slice(0, -1), destination: paths[paths.length - 1] });
+      if (paths.length >= 2) (stage ??= emptyStage()).copies.push({ sources: paths.slice(0, -1), destination: paths[paths.length - 1] });
     } else if (keyword === "WORKDIR" && args[0]) {
-      stage.workdir = args[0].getValue();
+      (stage ??= emptyStage()).workdir = args[0].getValue();
     }
   }
-  return { ...result, ...stage, file, problems: result.problems };
+  const last = stage ?? emptyStage();
+  return { file, cmd: last.cmd, entrypoint: last.entrypoint, env: last.env, envFromArgs: last.envFromArgs, copies: last.copies, workdir: last.workdir, problems: result.problems };
+}
+
+type Stage = Omit<Dockerfile, "file" | "problems"> & { args: Map<string, Fact<string>> };
+
+const FROM_ARG = "ENV ";
+
+/** An ENV value that is a build argument's default (`ARG WORKERS=4` + `ENV WORKERS=$WORKERS`): the build may pass another. */
+export function isBuildArgDefault(fact: Fact<string>): boolean {
+  return fact.via?.some((hop) => hop.note.startsWith(FROM_ARG)) ?? false;
+}
+
+function emptyStage(): Stage {
+  return { env: new Map(), envFromArgs: new Map(), args: new Map(), copies: [] };
 }
 
 function jsonString(raw: string): string | undefined {

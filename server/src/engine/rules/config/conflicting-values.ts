@@ -1,7 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { fileKind } from "../../model/build.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
-import { parseDockerfile } from "../../parse/dockerfile.ts";
+import { isBuildArgDefault, parseDockerfile } from "../../parse/dockerfile.ts";
 import { parseDotenv } from "../../parse/dotenv.ts";
 import { optionValue, type ServerInvocation } from "../../parse/servers.ts";
 import type { Fact, SourceRef } from "../../types.ts";
@@ -188,6 +188,8 @@ function envFiles(deployment: Deployment, process: ServerProcess, read: Map<stri
       const mine = vars.get(name);
       const effective = deployment.env.get(name);
       if (!mine?.at || !effective?.at || effective.at.file === file || mine.value === effective.value) continue;
+      // A build argument's default is meant to be replaced (compose build.args): not a conflict.
+      if (kind === "dockerfile" && isBuildArgDefault(mine)) continue;
       out.push({
         at: mine.at,
         deployment,
