@@ -560,6 +560,16 @@ describe("compose build.args replace the Dockerfile ARG defaults an ENV takes", 
   });
 });
 
+describe("Swarm stack files", () => {
+  test("docker-stack.yml is a compose file: replicas and limits count", () => {
+    assert.equal(fileKind("deploy/docker-stack.prod.yml"), "compose");
+    const b = build({ "docker-stack.yml": ["services:", "  web:", "    image: app", "    command: gunicorn app:app -w 4", "    deploy:", "      replicas: 3", "      resources:", "        limits:", '          cpus: "1"', ""].join("\n") });
+    const web = b.deployment("compose:docker-stack.yml#web");
+    assert.equal(web.instances.value, 3);
+    assert.equal(web.cpus?.value, 1);
+  });
+});
+
 describe("YAML anchors and merge keys", () => {
   const compose = [
     "x-app: &app",

@@ -35,7 +35,8 @@ export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.ya
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
-  if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return "compose";
+  // docker-stack.yml: a Swarm stack (`docker stack deploy -c`), the same format; Swarm honours deploy.replicas and limits.
+  if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name) || /^docker-stack([.-][\w.-]+)?\.ya?ml$/.test(name)) return "compose";
   if (name === "dockerfile" || name.startsWith("dockerfile.") || name.endsWith(".dockerfile")) return "dockerfile";
   if (name === "service.json" || /^apprunner.*\.json$/.test(name)) return "service.json";
   if (/^apprunner\.ya?ml$/.test(name)) return "apprunner.yaml";
