@@ -15,6 +15,7 @@ import { parseComposeFile } from "../../server/src/engine/parse/compose.ts";
 import { parseDockerfile } from "../../server/src/engine/parse/dockerfile.ts";
 import { parseDotenv } from "../../server/src/engine/parse/dotenv.ts";
 import { parseGunicornConf } from "../../server/src/engine/parse/gunicorn-conf.ts";
+import { parseHypercornToml } from "../../server/src/engine/parse/hypercorn-toml.ts";
 import { parseNginx } from "../../server/src/engine/parse/nginx.ts";
 import { parsePostgresConf } from "../../server/src/engine/parse/postgres-conf.ts";
 import { parseProcfile } from "../../server/src/engine/parse/procfile.ts";
@@ -55,6 +56,7 @@ const SEEDS: Record<string, string[]> = {
   gunicornConf: ["import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\nthreads = int(os.environ.get('THREADS', '2'))\nbind = '0.0.0.0:8000'\n"],
   puma: ["workers Integer(ENV.fetch('WEB_CONCURRENCY') { 2 })\nmax_threads = ENV.fetch('RAILS_MAX_THREADS') { 5 }\nthreads max_threads, max_threads\npreload_app!\n"],
   postgres: ["max_connections = 100\nshared_buffers = 128MB\nwork_mem = '4MB'  # comment\ninclude_if_exists 'extra.conf'\n"],
+  hypercorn: ['bind = ["0.0.0.0:8000"]\nworkers = 4  # per instance\nkeep_alive_timeout = 75\n[logging]\nversion = 1\n'],
 };
 /** Kinds without a parser of their own here (read by the model only) get no seeds. */
 const SEED_KEYS: Partial<Record<FileKind, keyof typeof SEEDS>> = {
@@ -69,6 +71,7 @@ const SEED_KEYS: Partial<Record<FileKind, keyof typeof SEEDS>> = {
   "gunicorn-conf": "gunicornConf",
   puma: "puma",
   postgres: "postgres",
+  hypercorn: "hypercorn",
 };
 for (const { path, text } of CORPUS) {
   const key = SEED_KEYS[fileKind(path) as FileKind];
@@ -89,6 +92,7 @@ const PARSERS: Array<{ name: string; file: string; seeds: string[]; parse: Parse
   { name: "parseGunicornConf", file: "gunicorn.conf.py", seeds: SEEDS.gunicornConf, parse: parseGunicornConf },
   { name: "parsePumaRb", file: "config/puma.rb", seeds: SEEDS.puma, parse: parsePumaRb },
   { name: "parsePostgresConf", file: "postgresql.conf", seeds: SEEDS.postgres, parse: parsePostgresConf },
+  { name: "parseHypercornToml", file: "hypercorn.toml", seeds: SEEDS.hypercorn, parse: (t) => parseHypercornToml(t) },
 ];
 
 // ---- mutations -------------------------------------------------------------------------------

@@ -560,6 +560,23 @@ describe("compose build.args replace the Dockerfile ARG defaults an ENV takes", 
   });
 });
 
+describe("hypercorn --config", () => {
+  const compose = ["services:", "  web:", "    build: .", "    cpus: 2", ""].join("\n");
+  const dockerfile = (config: string) => ["FROM python:3.12-slim", `CMD ["hypercorn", "--config", "${config}", "app:app"]`, ""].join("\n");
+
+  test("a TOML file's workers count", () => {
+    const b = build({ "docker-compose.yml": compose, Dockerfile: dockerfile("hypercorn.toml"), "hypercorn.toml": "workers = 4\n" });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 4);
+    assert.equal(p.workers.at?.file, "hypercorn.toml");
+  });
+
+  test("python:module is a Python file read like gunicorn's", () => {
+    const b = build({ "docker-compose.yml": compose, Dockerfile: dockerfile("python:deploy.hypercorn_conf"), "deploy/hypercorn_conf.py": "workers = 3\n" });
+    assert.equal(only(b.deployment("compose:docker-compose.yml#web")).workers.value, 3);
+  });
+});
+
 describe("Swarm stack files", () => {
   test("docker-stack.yml is a compose file: replicas and limits count", () => {
     assert.equal(fileKind("deploy/docker-stack.prod.yml"), "compose");

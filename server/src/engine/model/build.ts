@@ -15,6 +15,7 @@ import { type ComposeCommand, type ComposeFile, type ComposeService, parseCompos
 import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
+import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
 import { parseProcfile } from "../parse/procfile.ts";
 import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
@@ -31,7 +32,7 @@ import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseC
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -53,6 +54,7 @@ export function fileKind(path: string): FileKind | undefined {
   if (/uwsgi[\w.-]*\.ini$/.test(name)) return "uwsgi";
   // The names Sidekiq looks for in the app's config/ folder when no -C names a file.
   if (name === "sidekiq.yml" || name === "sidekiq.yml.erb") return "sidekiq";
+  if (/^hypercorn[\w.-]*\.toml$/.test(name)) return "hypercorn";
   return undefined;
 }
 
@@ -679,6 +681,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     : invocation.server === "unicorn" ? unicornConfig(ctx, deployment, invocation, dir)
     : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir)
     : invocation.server === "sidekiq" ? sidekiqConfig(ctx, deployment, invocation, dir, env)
+    : invocation.server === "hypercorn" ? hypercornConfig(ctx, deployment, invocation, dir)
     : undefined;
   if (conf) process.config = { path: conf.path, settings: conf.settings };
   if (invocation.server === "puma") process.threads = pumaThreads(invocation, conf, env);
@@ -757,6 +760,14 @@ function gunicornConfig(ctx: Context, deployment: Deployment, invocation: Server
   const named = (optionValue(invocation, "config") ?? (envArgs && optionValue(envArgs, "config")))?.value?.value;
   const path = named === undefined ? findNearby(ctx, dir, "gunicorn.conf.py") : namedFile(ctx, dir, gunicornConfigPath(named));
   return settingsFile(ctx, deployment, invocation, path, parseGunicornConf);
+}
+
+/** hypercorn's `--config`: a TOML file, or a Python file (`file:PATH`) or module (`python:MODULE`) read like gunicorn's. */
+function hypercornConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
+  const named = optionValue(invocation, "config")?.value?.value;
+  if (named === undefined) return undefined;
+  const python = /^(file|python):/.test(named);
+  return settingsFile(ctx, deployment, invocation, namedFile(ctx, dir, gunicornConfigPath(named)), python ? parseGunicornConf : parseHypercornToml);
 }
 
 /** A file a command names explicitly: any name goes, so look in the workspace beyond deployment-file names. */

@@ -137,8 +137,15 @@ export function appKeepAlive(deployment: Deployment, process: ServerProcess): Ap
         if (!option.value || !Number.isFinite(value)) return undefined;
         return { value: { value, origin: "stated", at: option.value.fact.at }, flag, name: `${invocation.server} ${flag}` };
       }
-      // hypercorn's config file can set it too; Headroom does not read that file.
-      if (invocation.server === "hypercorn" && optionValue(invocation, "config")) return undefined;
+      // hypercorn's config file (TOML or Python) can set it too: read when the model found the file.
+      if (invocation.server === "hypercorn" && optionValue(invocation, "config")) {
+        const setting = process.config?.settings.get(name);
+        if (!process.config || setting?.conditional) return undefined;
+        if (setting) {
+          if (setting.kind !== "number" || typeof setting.value !== "number") return undefined;
+          return { value: { value: setting.value, origin: "stated", at: { file: process.config.path, ...setting.span } }, flag, name: `hypercorn ${name}` };
+        }
+      }
       const fallback = invocation.server === "uvicorn" ? UVICORN_KEEPALIVE : HYPERCORN_KEEPALIVE;
       return { value: { value: fallback, origin: "default", by: invocation.server, at: programRef(process) }, flag, name: `${invocation.server} ${flag}` };
     }
