@@ -329,6 +329,17 @@ describe("App Runner", () => {
   });
 });
 
+describe("worker counts from the server's own variables", () => {
+  const run = (command: string, env: string) =>
+    only(build({ "docker-compose.yml": ["services:", "  api:", "    image: app", `    command: ${command}`, "    environment:", ...env.split(";").map((e) => `      ${e}`), ""].join("\n") }).deployment("compose:docker-compose.yml#api"));
+
+  test("UVICORN_WORKERS (uvicorn reads every option from UVICORN_*) over WEB_CONCURRENCY, under --workers", () => {
+    assert.equal(run("uvicorn app:app", 'UVICORN_WORKERS: "4";WEB_CONCURRENCY: "2"').workers.value, 4);
+    assert.equal(run("uvicorn app:app --workers 3", 'UVICORN_WORKERS: "4"').workers.value, 3);
+    assert.equal(run("granian --interface asgi app:app", 'GRANIAN_WORKERS: "6"').workers.value, 6);
+  });
+});
+
 describe("a worker count the platform sets", () => {
   test("--workers $GUNICORN_WORKERS with nothing in the workspace setting it is unresolved, not gunicorn's default", () => {
     const b = build({

@@ -727,13 +727,18 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       if (!setting.conditional) return process;
     }
   }
-  const concurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) ? env("WEB_CONCURRENCY") : undefined;
+  // uvicorn and granian read every option from a prefixed variable too (below the command line, above WEB_CONCURRENCY).
+  const ownVariable = SERVER_WORKERS_ENV[invocation.server];
+  const concurrency = (ownVariable && env(ownVariable)) || (["gunicorn", "uvicorn", "puma"].includes(invocation.server) ? env("WEB_CONCURRENCY") : undefined);
   if (concurrency && Number.isFinite(Number(concurrency.value))) process.workers = { ...concurrency, value: Number(concurrency.value) };
   return process;
 }
 
 /** The config file setting that counts worker processes, where it is not `workers`. */
 const CONFIG_WORKERS: Partial<Record<ServerInvocation["server"], string>> = { uwsgi: "processes", sidekiq: "concurrency", unicorn: "worker_processes" };
+
+/** The environment variable a server reads its worker count from (uvicorn: "use environment variables with the prefix UVICORN_"). */
+const SERVER_WORKERS_ENV: Partial<Record<string, string>> = { uvicorn: "UVICORN_WORKERS", granian: "GRANIAN_WORKERS" };
 
 /**
  * Celery's prefork pool starts one process per CPU of the host when nothing sets the concurrency.
