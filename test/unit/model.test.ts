@@ -670,6 +670,17 @@ describe("compose `command: >` folded over several lines", () => {
   });
 });
 
+describe("shell options before -c in a list command", () => {
+  test('["bash", "-lc", ...], ["/bin/sh", "-ec", ...] and ["bash", "-o", "pipefail", "-c", ...] run the string', () => {
+    for (const shell of ['"bash", "-lc"', '"/bin/sh", "-ec"', '"bash", "-o", "pipefail", "-c"']) {
+      const b = build({ "docker-compose.yml": ["services:", "  web:", "    image: app", `    command: [${shell}, "python manage.py migrate && gunicorn app.wsgi -w 9"]`, ""].join("\n") });
+      const p = only(b.deployment("compose:docker-compose.yml#web"));
+      assert.equal(p.workers.value, 9, shell);
+      assert.equal(b.text(p.workers.at), "9");
+    }
+  });
+});
+
 describe("sh -c strings", () => {
   test("compose `command: bash -c \"...\"` runs the server inside the string", () => {
     const compose = ["services:", "  api:", "    image: app", '    command: bash -c "gunicorn main:app -w 2 -b unix:/tmp/api.sock"', ""].join("\n");

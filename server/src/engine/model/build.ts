@@ -541,12 +541,13 @@ function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandW
   }
   const program = words[0].value;
   const shells = ["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env"];
-  if (shells.includes(program) && words[1] && words[1].value !== "-c") {
-    addWordsProcesses(ctx, deployment, words.slice(1), at, dir, env, depth + 1, passedArgs);
+  const commandString = shellCommandString(words);
+  if (commandString !== undefined) {
+    if ("quote" in words[commandString]) addShellStringProcesses(ctx, deployment, words[commandString] as ListItemWord, dir, env, words.slice(commandString + 2), depth + 1);
     return;
   }
-  if (shells.includes(program) && words[1]?.value === "-c" && words[2] && "quote" in words[2]) {
-    addShellStringProcesses(ctx, deployment, words[2] as ListItemWord, dir, env, words.slice(4), depth + 1);
+  if (shells.includes(program) && words[1]) {
+    addWordsProcesses(ctx, deployment, words.slice(1), at, dir, env, depth + 1, passedArgs);
     return;
   }
   const script = findScript(ctx, program, dir);
@@ -557,6 +558,25 @@ function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandW
     return;
   }
   if (passedArgs.length > 0) addWordsProcesses(ctx, deployment, passedArgs, passedArgs[0].fact.at ?? at, dir, env, depth + 1);
+}
+
+const SHELL_PROGRAMS = new Set(["sh", "bash", "dash", "ash", "zsh", "ksh"]);
+
+/**
+ * The index of the command string a shell runs with `-c`, options as shells take them: `bash -c`,
+ * `bash -lc`, `sh -ec`, `bash -o pipefail -c` (the string is the first word after the options).
+ */
+function shellCommandString(words: CommandWord[]): number | undefined {
+  const program = words[0]?.value ?? "";
+  if (!SHELL_PROGRAMS.has(program.slice(program.lastIndexOf("/") + 1))) return undefined;
+  let withC = false;
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i].value;
+    if (word === "-o" || word === "+o") i++;
+    else if (/^[-+][A-Za-z]+$/.test(word)) withC ||= word.startsWith("-") && word.includes("c");
+    else return withC ? i : undefined;
+  }
+  return undefined;
 }
 
 /** `["sh", "-c", "script"]` as list items (exec form, compose list): the string is a script of its own. */
