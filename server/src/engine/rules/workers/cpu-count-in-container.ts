@@ -6,6 +6,8 @@ import type { CpuFormula } from "../../parse/setting-expr.ts";
 import { defineRule } from "../define.ts";
 import { formatCpus } from "./recommended.ts";
 
+const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "unicorn", "sidekiq", "rails"]);
+
 /** A host of this size shows what cpu_count() can return on a shared container host. */
 const EXAMPLE_HOST_CPUS = 16;
 
@@ -65,7 +67,7 @@ export default defineRule({
           at: fromCpu.at,
           deployment,
           message:
-            `${fromCpu.formula} counts the host's CPUs, not the container's: Python's cpu_count() does not read the cgroup CPU quota, ` +
+            `${fromCpu.formula} counts the host's CPUs, not the container's: ${RUBY_SERVERS.has(process.invocation.server) ? "Ruby's Etc.nprocessors" : "Python's cpu_count()"} does not read the cgroup CPU quota, ` +
             `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
             (cpus
               ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${fromCpu.option ?? "workers ="} ${use}.` : "."}`
