@@ -35,6 +35,11 @@ export interface ProxyLocation {
   readTimeout?: Fact<number>;
   /** The proxy_set_header list in effect here, and whether it comes from an enclosing level. */
   setHeaders: { inherited: boolean; list: ProxyHeader[] };
+  /**
+   * Directives written at this location's own level, includes expanded (`include snippets/proxy.conf;`
+   * inside the block puts its directives here): a second one of a kind that takes one value is an error.
+   */
+  ownDirectives: Set<string>;
 }
 
 /** `map $source $variable { ... }` */
@@ -172,6 +177,7 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
       at: ref(d, d.start, headEnd(d)),
       block: ref(d, d.blockSpan.start, d.blockSpan.end),
       setHeaders: { inherited: !level.ownHeaders, list: level.headers },
+      ownDirectives: new Set(d.block.map((own) => own.name)),
     };
     if (pass?.args[0]) {
       const target = pass.args[0].value;

@@ -82,6 +82,8 @@ function keepaliveFix(location: ProxyLocation, needsVersion: boolean, needsConne
   const edits: TextEdit[] = [];
   const lines: string[] = [];
   const version = location.httpVersion;
+  // Set at this level by an include in the block: the fix would have to change the included file, which other blocks share.
+  if (needsVersion && version?.at && !within(version.at, location.block) && location.ownDirectives.has("proxy_http_version")) return undefined;
   if (needsVersion) {
     // Written in this location: change it (a second proxy_http_version here would be a duplicate).
     if (version?.at && within(version.at, location.block)) {

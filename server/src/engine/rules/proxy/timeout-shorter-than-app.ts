@@ -77,16 +77,20 @@ export default defineRule({
           const fixes: Fix[] = [];
           const source = text(location.block.file);
           const title = `Set proxy_read_timeout ${timeout.value}s in this location`;
-          if (inLocation) {
+          // Set at this level by an include in the block: a second proxy_read_timeout here would be a duplicate, and
+          // changing the included file changes every block that includes it.
+          const included = stated && !inLocation && location.ownDirectives.has("proxy_read_timeout");
+          if (inLocation || included) {
             const written = text(wait.at.file)?.slice(wait.at.start, wait.at.end);
-            if (written !== undefined && /^\d+s?$/.test(written)) fixes.push({ title, safe: true, edits: [{ ...wait.at, newText: `${timeout.value}s` }] });
+            const edit = { ...wait.at, newText: `${timeout.value}s` };
+            if (written !== undefined && /^\d+s?$/.test(written)) fixes.push(included ? { title: `Set proxy_read_timeout ${timeout.value}s in ${wait.at.file}`, safe: false, edits: [edit] } : { title, safe: true, edits: [edit] });
           } else if (source !== undefined) {
             fixes.push({ title, safe: true, edits: [insertInBlock(source, location.block, [`proxy_read_timeout ${timeout.value}s;`])] });
           }
-          const where = stated ? `proxy_read_timeout ${seconds(wait.value)}${inLocation ? "" : " (inherited)"}` : `proxy_read_timeout is not set, so nginx waits its default ${seconds(wait.value)}`;
+          const where = stated ? `proxy_read_timeout ${seconds(wait.value)}${inLocation ? "" : included ? ` (from ${wait.at.file}, included here)` : " (inherited)"}` : `proxy_read_timeout is not set, so nginx waits its default ${seconds(wait.value)}`;
           const at = inLocation ? wait.at : location.at;
           const key = `${at.file}:${at.start}:${timeout.value}:${kind === "sync"}`;
-          const group = grouped.get(key) ?? { names: [], related: stated && !inLocation ? [{ at: wait.at, message: `proxy_read_timeout ${seconds(wait.value)}, inherited by this location` }] : [], report: { at, deployment, message: "", fixes } };
+          const group = grouped.get(key) ?? { names: [], related: stated && !inLocation ? [{ at: wait.at, message: `proxy_read_timeout ${seconds(wait.value)}, ${included ? "included in" : "inherited by"} this location` }] : [], report: { at, deployment, message: "", fixes } };
           grouped.set(key, group);
           group.names.push(deployment.name);
           for (const r of timeoutRelated) if (!group.related.some((x) => x.at.file === r.at.file && x.at.start === r.at.start)) group.related.unshift(r);
