@@ -135,6 +135,26 @@ describe("a start script behind an init wrapper", () => {
   });
 });
 
+describe("Rails 8: CMD [\"./bin/thrust\", \"./bin/rails\", \"server\"]", () => {
+  test("Thruster runs rails server, which runs Puma with config/puma.rb", () => {
+    const b = build({
+      "docker-compose.yml": ["services:", "  web:", "    build: .", "    environment:", '      RAILS_MAX_THREADS: "5"', ""].join("\n"),
+      Dockerfile: ["FROM ruby:3.4-slim", "WORKDIR /rails", 'ENTRYPOINT ["/rails/bin/docker-entrypoint"]', 'CMD ["./bin/thrust", "./bin/rails", "server"]', ""].join("\n"),
+      "bin/docker-entrypoint": ["#!/bin/bash -e", 'exec "${@}"', ""].join("\n"),
+      "config/puma.rb": ['threads_count = ENV.fetch("RAILS_MAX_THREADS", 3)', "threads threads_count, threads_count", ""].join("\n"),
+    });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.invocation.server, "rails");
+    assert.equal(p.config?.path, "config/puma.rb");
+    assert.equal(p.threads?.value, 5);
+  });
+
+  test("rails server --using webrick does not read config/puma.rb", () => {
+    const b = build({ Procfile: "web: bin/rails server -u webrick\n", "config/puma.rb": "threads 8, 8\n" });
+    assert.equal(only(b.deployment("procfile:Procfile#web")).config, undefined);
+  });
+});
+
 describe("compose command replaces the Dockerfile CMD", () => {
   test("the replaced CMD is recorded with its Dockerfile line and what it would run", () => {
     const compose = ["services:", "  api:", "    build: .", "    command: gunicorn -w 2 app:app", ""].join("\n");

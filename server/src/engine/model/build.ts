@@ -702,9 +702,10 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir)
     : invocation.server === "sidekiq" ? sidekiqConfig(ctx, deployment, invocation, dir, env)
     : invocation.server === "hypercorn" ? hypercornConfig(ctx, deployment, invocation, dir)
+    : invocation.server === "rails" ? railsPumaConfig(ctx, deployment, invocation, dir)
     : undefined;
   if (conf) process.config = { path: conf.path, settings: conf.settings };
-  if (invocation.server === "puma") process.threads = pumaThreads(invocation, conf, env);
+  if (invocation.server === "puma" || (invocation.server === "rails" && conf)) process.threads = pumaThreads(invocation, conf, env);
   if (invocation.server === "gunicorn") {
     const threads = gunicornThreads(invocation, envArgs, conf, env);
     if (threads) process.threads = threads;
@@ -749,7 +750,8 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   }
   // uvicorn and granian read every option from a prefixed variable too (below the command line, above WEB_CONCURRENCY).
   const ownVariable = SERVER_WORKERS_ENV[invocation.server];
-  const concurrency = (ownVariable && env(ownVariable)) || (["gunicorn", "uvicorn", "puma"].includes(invocation.server) ? env("WEB_CONCURRENCY") : undefined);
+  const readsConcurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) || (invocation.server === "rails" && conf !== undefined);
+  const concurrency = (ownVariable && env(ownVariable)) || (readsConcurrency ? env("WEB_CONCURRENCY") : undefined);
   if (concurrency && Number.isFinite(Number(concurrency.value))) process.workers = { ...concurrency, value: Number(concurrency.value) };
   return process;
 }
@@ -785,6 +787,14 @@ function gunicornConfig(ctx: Context, deployment: Deployment, invocation: Server
   const named = (optionValue(invocation, "config") ?? (envArgs && optionValue(envArgs, "config")))?.value?.value;
   const path = named === undefined ? findNearby(ctx, dir, "gunicorn.conf.py") : namedFile(ctx, dir, gunicornConfigPath(named));
   return settingsFile(ctx, deployment, invocation, path, parseGunicornConf);
+}
+
+/** `rails server` runs Puma (unless `--using` names another server), which loads config/puma.rb; Rails' `-c` is config.ru. */
+function railsPumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
+  const using = optionValue(invocation, "using")?.value?.value;
+  if (using !== undefined && using !== "puma") return undefined;
+  const path = findNearby(ctx, dir, "config/puma.rb");
+  return path && fileKind(path) === "puma" ? settingsFile(ctx, deployment, invocation, path, parsePumaRb) : undefined;
 }
 
 /** hypercorn's `--config`: a TOML file, or a Python file (`file:PATH`) or module (`python:MODULE`) read like gunicorn's. */

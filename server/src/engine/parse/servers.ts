@@ -992,6 +992,8 @@ function step(words: CommandWord[], i: number): Step {
     case "command":
     case "ddtrace-run":
     case "chronic":
+    // Rails 8's Dockerfile: `CMD ["./bin/thrust", "./bin/rails", "server"]` (Thruster, an HTTP proxy that runs the server behind it).
+    case "thrust":
       return { kind: "runner", next: i + 1 };
     case "nice":
       return { kind: "runner", next: skipWrapperOptions(words, i + 1, new Set(["-n", "--adjustment"])) };
