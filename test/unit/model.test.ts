@@ -701,6 +701,33 @@ describe("shell options before -c in a list command", () => {
   });
 });
 
+describe("compose's $$ escape in commands", () => {
+  test("$${X} is expanded by the container's shell from the service env, ${X} by compose from .env", () => {
+    const compose = [
+      "services:",
+      "  web:",
+      "    image: app",
+      "    environment:",
+      '      WORKERS: "9"',
+      '      THREADS: "8"',
+      '    command: sh -c "gunicorn app.wsgi -w $${WORKERS:-4} --threads ${THREADS:-2}"',
+      "  api:",
+      "    image: app",
+      "    environment:",
+      '      UV_WORKERS: "7"',
+      '    command: ["sh", "-c", "exec uvicorn app:app --workers $$UV_WORKERS"]',
+      "",
+    ].join("\n");
+    const b = build({ "docker-compose.yml": compose, ".env": "THREADS=3\n" });
+    const web = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(web.workers.value, 9);
+    assert.equal(b.text(web.workers.at), "9");
+    assert.equal(web.threads?.value, 3);
+    const api = only(b.deployment("compose:docker-compose.yml#api"));
+    assert.equal(api.workers.value, 7);
+  });
+});
+
 describe("sh -c strings", () => {
   test("compose `command: bash -c \"...\"` runs the server inside the string", () => {
     const compose = ["services:", "  api:", "    image: app", '    command: bash -c "gunicorn main:app -w 2 -b unix:/tmp/api.sock"', ""].join("\n");

@@ -354,17 +354,17 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   const image = last("image");
   const postgres = image && postgresImage(image.value);
   if (postgres) {
-    const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup) : []), ...(command ? composeWords(ctx, command, projectLookup) : [])];
+    const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup, env) : []), ...(command ? composeWords(ctx, command, projectLookup, env) : [])];
     ctx.postgres.push({ name, base: project.key, files, words, image: postgres, env: deployment.env });
   }
   if (dockerfile) {
     deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
     const buildArgs = last("buildArgs");
     const interpolatedArgs = buildArgs && new Map([...buildArgs].map(([key, fact]) => [key, interpolate(fact, projectEnv)]));
-    addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup), entrypoint && composeWords(ctx, entrypoint, projectLookup), contextDir, env, interpolatedArgs);
+    addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env, interpolatedArgs);
   } else if (command || entrypoint) {
-    const entryWords = entrypoint ? composeWords(ctx, entrypoint, projectLookup) : [];
-    const cmdWords = command ? composeWords(ctx, command, projectLookup) : [];
+    const entryWords = entrypoint ? composeWords(ctx, entrypoint, projectLookup, env) : [];
+    const cmdWords = command ? composeWords(ctx, command, projectLookup, env) : [];
     // As with a Dockerfile: an entrypoint script that is not in the workspace is taken to run the command.
     addWordsProcesses(ctx, deployment, [...entryWords, ...cmdWords], commandRef(layers, command ?? entrypoint), contextDir, env, 0, entryWords.length > 0 ? cmdWords : []);
   }
@@ -383,9 +383,9 @@ function recordReplacedCommand(ctx: Context, deployment: Deployment, layers: Com
   const entrypoint = baseLayers.map((l) => l.entrypoint).filter((c) => c !== undefined).pop();
   const scratch = newDeployment(deployment.id, deployment.name, [...deployment.files]);
   scratch.env = new Map(deployment.env);
-  if (dockerfile) addDockerfileProcesses(ctx, scratch, dockerfile, command && composeWords(ctx, command, projectLookup), entrypoint && composeWords(ctx, entrypoint, projectLookup), contextDir, env);
+  if (dockerfile) addDockerfileProcesses(ctx, scratch, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env);
   else if (command || entrypoint) {
-    const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup) : []), ...(command ? composeWords(ctx, command, projectLookup) : [])];
+    const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup, env) : []), ...(command ? composeWords(ctx, command, projectLookup, env) : [])];
     addWordsProcesses(ctx, scratch, words, commandRef(baseLayers, command ?? entrypoint), contextDir, env, 0);
   }
   if (scratch.processes.length === 0) return;
@@ -446,14 +446,24 @@ function interpolate(fact: Fact<string>, projectEnv: ReadonlyMap<string, Fact<st
 }
 
 /** Words of a compose `command:`/`entrypoint:` value. The string form is split like a shell would (compose uses shlex). */
-function composeWords(ctx: Context, command: ComposeCommand, env: EnvLookup): CommandWord[] {
+function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLookup, serviceEnv: EnvLookup): CommandWord[] {
   const file = command.file;
   if (command.form === "string") {
     const item = command.items[0];
     const at = { file, start: item.start + (item.quoted ? 1 : 0), end: item.end - (item.quoted ? 1 : 0) };
-    return startingWords(commandLine(ctx, item.value, at, env, textSpans(ctx, at, item.value)), false);
+    // `$$X` is compose's escape for a `$X` the container's shell expands, from the service's environment;
+    // `${X}` compose fills in itself, from the project's .env.
+    const escaped = new Set([...item.value.matchAll(/\$\$\{?(\w+)/g)].map((m) => m[1]));
+    const lookup: EnvLookup = escaped.size === 0 ? projectEnv : (name) => (escaped.has(name) ? serviceEnv(name) : projectEnv(name));
+    const value = composeUnescape(item.value);
+    return startingWords(commandLine(ctx, value, at, lookup, textSpans(ctx, at, value)), false);
   }
-  return command.items.map((item) => literalWord(file, item.value, item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
+  return command.items.map((item) => literalWord(file, composeUnescape(item.value), item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
+}
+
+/** Compose's `$$` is a literal `$` in the value the container gets. */
+function composeUnescape(value: string): string {
+  return value.includes("$$") ? value.replace(/\$\$/g, "$") : value;
 }
 
 /** parseCommandLine, kept between audits while its text, its place and every variable it looked up are unchanged. */
@@ -836,8 +846,8 @@ function gunicornEnvArgs(ctx: Context, env: EnvLookup, fallbackAt: SourceRef): S
 /**
  * Character spans for a value parsed out of a file: undefined (offsets map one to one) when the
  * file holds the value as is; each character's own place when only blanks and line breaks differ
- * (a YAML block scalar `command: >` folds lines and drops their indentation); else every character
- * points at the whole of `at`, coarse but correct (escapes).
+ * (a YAML block scalar `command: >` folds lines and drops their indentation) or compose's `$$`
+ * stands for `$`; else every character points at the whole of `at`, coarse but correct (escapes).
  */
 function textSpans(ctx: Context, at: SourceRef, value: string): CharSpans | undefined {
   const written = ctx.host.read(at.file)?.slice(at.start, at.end);
@@ -860,6 +870,8 @@ function alignedSpans(written: string, value: string, offset: number): CharSpans
       continue;
     }
     while (j < written.length && written[j] !== c && blank(written[j])) j++;
+    // compose's `$$` stands for one `$` of the value: place it on the second.
+    if (c === "$" && written[j] === "$" && written[j + 1] === "$") j++;
     if (written[j] !== c) return undefined;
     starts[i] = offset + j++;
   }
