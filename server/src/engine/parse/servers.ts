@@ -987,12 +987,12 @@ function step(words: CommandWord[], i: number): Step {
       while (j < words.length && ASSIGNMENT_RE.test(words[j].value)) j++;
       return { kind: "runner", next: j };
     }
+    // thrust: Rails 8's Dockerfile runs `CMD ["./bin/thrust", "./bin/rails", "server"]` (Thruster, an HTTP proxy in front of the server it starts).
     case "nohup":
     case "time":
     case "command":
     case "ddtrace-run":
     case "chronic":
-    // Rails 8's Dockerfile: `CMD ["./bin/thrust", "./bin/rails", "server"]` (Thruster, an HTTP proxy that runs the server behind it).
     case "thrust":
       return { kind: "runner", next: i + 1 };
     case "nice":
