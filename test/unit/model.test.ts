@@ -701,6 +701,16 @@ describe("shell options before -c in a list command", () => {
   });
 });
 
+describe("compose `command: |` over several lines", () => {
+  test("line breaks outside quotes separate words (compose splits with shlex), not commands", () => {
+    const compose = ["services:", "  web:", "    image: app", "    command: |", "      gunicorn app:app", "        --workers 3", "        --bind 0.0.0.0:8000", ""].join("\n");
+    const b = build({ "docker-compose.yml": compose });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workers.at?.start, compose.indexOf("3"));
+  });
+});
+
 describe("compose's $$ escape in commands", () => {
   test("$${X} is expanded by the container's shell from the service env, ${X} by compose from .env", () => {
     const compose = [

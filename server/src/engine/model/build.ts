@@ -456,9 +456,34 @@ function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLook
     const escaped = new Set([...item.value.matchAll(/\$\$\{?(\w+)/g)].map((m) => m[1]));
     const lookup: EnvLookup = escaped.size === 0 ? projectEnv : (name) => (escaped.has(name) ? serviceEnv(name) : projectEnv(name));
     const value = composeUnescape(item.value);
-    return startingWords(commandLine(ctx, value, at, lookup, textSpans(ctx, at, value)), false);
+    return startingWords(commandLine(ctx, shlexLines(value), at, lookup, textSpans(ctx, at, value)), false);
   }
   return command.items.map((item) => literalWord(file, composeUnescape(item.value), item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
+}
+
+/**
+ * Compose splits a string command with shlex, where a line break outside quotes separates words like a
+ * blank (`command: |` over several lines is one command), not commands as in a shell: made a blank here,
+ * one character for one, so spans stay.
+ */
+function shlexLines(value: string): string {
+  if (!value.includes("\n")) return value;
+  let quote: string | undefined;
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === "\\" && quote === '"') out += value[i++] ?? "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "\\") out += value[i++] ?? "";
+    else if (c === "\n") {
+      out += " ";
+      continue;
+    }
+    out += value[i] ?? "";
+  }
+  return out;
 }
 
 /** Compose's `$$` is a literal `$` in the value the container gets. */
