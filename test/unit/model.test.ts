@@ -701,6 +701,19 @@ describe("shell options before -c in a list command", () => {
   });
 });
 
+describe("env_file names any file", () => {
+  test("cookiecutter-django's .envs/.production/.django is read and joins the deployment", () => {
+    const b = build({
+      "docker-compose.production.yml": ["services:", "  django:", "    image: app", "    command: gunicorn config.wsgi", "    env_file:", "      - ./.envs/.production/.django", "      - ./.envs/.production/.missing", ""].join("\n"),
+      ".envs/.production/.django": "WEB_CONCURRENCY=3\n",
+    });
+    const django = b.deployment("compose:docker-compose.production.yml#django");
+    assert.equal(only(django).workers.value, 3);
+    assert.ok(django.files.has(".envs/.production/.django"));
+    assert.ok(!django.files.has(".envs/.production/.missing"));
+  });
+});
+
 describe("compose `command: |` over several lines", () => {
   test("line breaks outside quotes separate words (compose splits with shlex), not commands", () => {
     const compose = ["services:", "  web:", "    image: app", "    command: |", "      gunicorn app:app", "        --workers 3", "        --bind 0.0.0.0:8000", ""].join("\n");

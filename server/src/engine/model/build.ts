@@ -324,8 +324,11 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   for (const layer of layers) {
     for (const envFile of layer.envFiles) {
       const path = join(dirOf(layer.file), envFile.path);
-      for (const [key, fact] of readDotenv(ctx, path)) deployment.env.set(key, fact);
-      if (ctx.pathSet.has(path)) deployment.files.add(path);
+      // Named explicitly, so any file name goes (cookiecutter-django's .envs/.production/.django); compose
+      // requires the file unless `required: false`, so reading it is no guess.
+      const named = ctx.pathSet.has(path) || (!envFile.optional && ctx.host.read(path) !== undefined);
+      for (const [key, fact] of readDotenv(ctx, path, named)) deployment.env.set(key, fact);
+      if (named) deployment.files.add(path);
     }
     for (const [key, fact] of layer.environment) deployment.env.set(key, interpolate(fact, projectEnv));
   }
@@ -1059,8 +1062,9 @@ function settingsFile(ctx: Context, deployment: Deployment, invocation: ServerIn
 /** No variables: one object, so that deployments reading an absent .env see the same input each audit (model/reuse.ts). */
 const NO_VARIABLES: ReadonlyMap<string, Fact<string>> = new Map();
 
-function readDotenv(ctx: Context, path: string): ReadonlyMap<string, Fact<string>> {
-  if (!ctx.pathSet.has(path)) return NO_VARIABLES;
+/** `named`: read although the name is not a dotenv name, because a file (env_file:) names it. */
+function readDotenv(ctx: Context, path: string, named = false): ReadonlyMap<string, Fact<string>> {
+  if (!named && !ctx.pathSet.has(path)) return NO_VARIABLES;
   const text = ctx.host.read(path);
   if (text === undefined) return NO_VARIABLES;
   const dotenv = cached(ctx, `dotenv:${path}`, () => ctx.parses.get(`dotenv:${path}`, text, () => parseDotenv(text, path)));

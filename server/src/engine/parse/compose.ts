@@ -31,7 +31,8 @@ export interface ComposeService {
   command?: ComposeCommand;
   entrypoint?: ComposeCommand;
   environment: Map<string, Fact<string>>;
-  envFiles: Array<{ path: string; at: SourceRef }>;
+  /** `env_file:` entries; `optional` for `required: false`. */
+  envFiles: Array<{ path: string; at: SourceRef; optional?: boolean }>;
   /** Host paths bind-mounted into the container (`volumes:` short `./src:/dst` or long `source:`), as written. */
   bindSources: Array<{ path: string; at: SourceRef }>;
   image?: YamlScalar;
@@ -230,7 +231,8 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   for (const item of isSeq(envFile) ? envFile.items : [envFile]) {
     const entryNode = deref(doc, item as Node | null);
     const path = scalar(entryNode) ?? (isMap(entryNode) ? scalar(mapGet(doc, entryNode, "path")) : undefined);
-    if (path) service.envFiles.push({ path: path.value, at: { file, start: path.start, end: path.end } });
+    const optional = isMap(entryNode) && scalar(mapGet(doc, entryNode, "required"))?.value === "false";
+    if (path) service.envFiles.push({ path: path.value, at: { file, start: path.start, end: path.end }, ...(optional ? { optional } : {}) });
   }
 
   const volumes = mapGet(doc, node, "volumes");
