@@ -149,6 +149,13 @@ describe("Rails 8: CMD [\"./bin/thrust\", \"./bin/rails\", \"server\"]", () => {
     assert.equal(p.threads?.value, 5);
   });
 
+  test("Heroku's nginx buildpack: web: bin/start-nginx bundle exec puma -C config/puma.rb", () => {
+    const b = build({ Procfile: "web: bin/start-nginx bundle exec puma -C config/puma.rb\n", "config/puma.rb": "workers 3\nthreads 5, 5\n" });
+    const p = only(b.deployment("procfile:Procfile#web"));
+    assert.equal(p.invocation.server, "puma");
+    assert.equal(p.workers.value, 3);
+  });
+
   test("rails server --using webrick does not read config/puma.rb", () => {
     const b = build({ Procfile: "web: bin/rails server -u webrick\n", "config/puma.rb": "threads 8, 8\n" });
     assert.equal(only(b.deployment("procfile:Procfile#web")).config, undefined);

@@ -987,7 +987,10 @@ function step(words: CommandWord[], i: number): Step {
       while (j < words.length && ASSIGNMENT_RE.test(words[j].value)) j++;
       return { kind: "runner", next: j };
     }
-    // thrust: Rails 8's Dockerfile runs `CMD ["./bin/thrust", "./bin/rails", "server"]` (Thruster, an HTTP proxy in front of the server it starts).
+    // thrust: Rails 8's Dockerfile runs `CMD ["./bin/thrust", "./bin/rails", "server"]` (Thruster, an HTTP proxy in front of the server it starts);
+    // start-nginx: Heroku's nginx buildpack, `web: bin/start-nginx bundle exec puma -C config/puma.rb`, the same.
+    case "start-nginx":
+    case "start-nginx-solo":
     case "nohup":
     case "time":
     case "command":
