@@ -459,7 +459,10 @@ function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLook
     const escaped = new Set([...item.value.matchAll(/\$\$\{?(\w+)/g)].map((m) => m[1]));
     const lookup: EnvLookup = escaped.size === 0 ? projectEnv : (name) => (escaped.has(name) ? serviceEnv(name) : projectEnv(name));
     const value = composeUnescape(item.value);
-    return startingWords(commandLine(ctx, shlexLines(value), at, lookup, textSpans(ctx, at, value)), false);
+    // Where the value is as long as its text, they are the same characters: no need to read the file
+    // (a read would tie every service's deployment to the whole compose file's text, model/reuse.ts).
+    const spans = at.end - at.start === value.length && value === item.value ? undefined : textSpans(ctx, at, value);
+    return startingWords(commandLine(ctx, shlexLines(value), at, lookup, spans), false);
   }
   return command.items.map((item) => literalWord(file, composeUnescape(item.value), item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
 }
