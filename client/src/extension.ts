@@ -44,7 +44,9 @@ const selector: DocumentSelector = [
     pattern:
       "**/{*.sh,Procfile,Dockerfile*,*.dockerfile,*compose*.y*ml,service.json,apprunner.y*ml,*.conf,.env*,gunicorn*.py,puma.rb,unicorn*.rb}",
   },
-  ...["shellscript", "dockerfile", "dockercompose", "yaml", "json", "nginx", "dotenv"].map((language) => ({
+  // python, ruby and ini: settings files a command names (gunicorn -c conf/prod.py, puma -C, uwsgi --ini) may have any
+  // name; the server re-audits only for those the last audit read (AuditResult.dependencies).
+  ...["shellscript", "dockerfile", "dockercompose", "yaml", "json", "nginx", "dotenv", "python", "ruby", "ini"].map((language) => ({
     scheme: "file",
     language,
   })),

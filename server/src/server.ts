@@ -102,6 +102,8 @@ interface AuditRun {
 /** The latest audit (hovers explain its model) and the one the open report shows (its fixes apply). */
 let latest: AuditRun | undefined;
 let reported: AuditRun | undefined;
+/** Files the last audit depended on beyond deployment-file names (`gunicorn -c conf/prod.py`): their edits re-audit too. */
+let dependencies: ReadonlySet<string> = new Set();
 /** uri -> diagnostics last published, so files that lose all findings get cleared. */
 const published = new Map<string, Diagnostic[]>();
 
@@ -191,6 +193,7 @@ function runAudit(): AuditRun | undefined {
   } finally {
     lastAuditMs = performance.now() - started;
   }
+  dependencies = new Set(result.dependencies);
   reportSettingsProblems(result.configProblems);
   const open = openDocs();
   const urls = docsUrls();
@@ -381,9 +384,14 @@ connection.onInitialized(
 
 connection.onDidChangeConfiguration(guard("didChangeConfiguration", undefined, () => void refreshSettings()));
 
+/** A file whose change can change the findings: a deployment file by name, or one the last audit read. */
+function affectsAudit(rel: string): boolean {
+  return isDeploymentFile(rel) || dependencies.has(rel);
+}
+
 function isRelevant(uri: string): boolean {
   const rel = relOfUri(uri);
-  return rel !== undefined && isDeploymentFile(rel);
+  return rel !== undefined && affectsAudit(rel);
 }
 
 documents.onDidOpen(
@@ -405,7 +413,7 @@ documents.onDidClose(
     const rel = relOfUri(e.document.uri);
     host?.invalidateList();
     if (rel !== undefined) host?.invalidateFile(rel);
-    if (rel !== undefined && isDeploymentFile(rel)) schedule();
+    if (rel !== undefined && affectsAudit(rel)) schedule();
   }),
 );
 
@@ -418,7 +426,7 @@ connection.onDidChangeWatchedFiles(
       if (change.type !== FileChangeType.Changed) host?.invalidateList();
       host?.invalidateFile(rel);
       // Deleting a directory reports only the directory.
-      if (isDeploymentFile(rel) || change.type === FileChangeType.Deleted) relevant = true;
+      if (affectsAudit(rel) || change.type === FileChangeType.Deleted) relevant = true;
     }
     if (relevant) schedule();
   }),

@@ -1,7 +1,8 @@
 // What the language server re-audits on: an edit of headroom.yml that changes how pools are read
-// (pools.env) re-reads the deployment model, and the diagnostics of the files it feeds follow.
+// (pools.env) re-reads the deployment model, and the diagnostics of the files it feeds follow; an
+// edit of a file only a command names (gunicorn -c conf/prod.py), in the editor or on disk, too.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -22,6 +23,18 @@ const COMPOSE = `services:
     command: postgres -c max_connections=50
 `;
 
+// conf/prod.py is no deployment file by its name: only the command names it.
+const API_COMPOSE = `services:
+  api:
+    image: app
+    command: gunicorn -c conf/prod.py app:app
+    deploy:
+      resources:
+        limits:
+          cpus: "1"
+`;
+const EXCEED = "workers/exceed-cpu";
+
 describe("language server: what an edit re-audits", () => {
   let dir: string;
   let server: LspServer;
@@ -31,6 +44,9 @@ describe("language server: what an edit re-audits", () => {
     dir = mkdtempSync(join(tmpdir(), "headroom-lsp-deps-"));
     writeFileSync(join(dir, "docker-compose.yml"), COMPOSE);
     writeFileSync(join(dir, "headroom.yml"), "rules:\n  workers/exceed-cpu: warning\n");
+    mkdirSync(join(dir, "api", "conf"), { recursive: true });
+    writeFileSync(join(dir, "api", "docker-compose.yml"), API_COMPOSE);
+    writeFileSync(join(dir, "api", "conf", "prod.py"), "workers = 2\n");
     server = new LspServer(dir);
     await server.initialize({ capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } } });
   });
@@ -50,5 +66,20 @@ describe("language server: what an edit re-audits", () => {
     assert.match(p.diagnostics.find((d) => d.code === CONNECTIONS)?.message ?? "", /4 gunicorn workers x SHOP_DB_POOL 20 = 80/);
     await server.conn.sendNotification("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text: "pools:\n  env:\n    SHOP_DB_POOL: ignore\n" }] });
     await published("docker-compose.yml", (q) => !has(CONNECTIONS)(q), `${CONNECTIONS} gone once SHOP_DB_POOL is ignored`);
+  });
+
+  it("an edit of a file only a command names (gunicorn -c conf/prod.py) re-audits, open or on disk", async () => {
+    const conf = "api/conf/prod.py";
+    const uri = server.uri(conf);
+    await published("api/docker-compose.yml", (p) => !has(EXCEED)(p), "2 workers on 1 CPU: nothing to report");
+    await server.conn.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "python", version: 1, text: "workers = 2\n" } });
+    await server.conn.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: "workers = 9\n" }] });
+    const p = await published(conf, has(EXCEED), `${EXCEED} on ${conf} after editing it alone`);
+    assert.match(p.diagnostics.find((d) => d.code === EXCEED)?.message ?? "", /^9 gunicorn workers for 1 vCPU/);
+    await server.conn.sendNotification("textDocument/didClose", { textDocument: { uri } });
+    await published(conf, (q) => !has(EXCEED)(q), "closed unsaved: the text on disk (2 workers) again");
+    writeFileSync(join(dir, conf), "workers = 7\n");
+    await server.conn.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri, type: 2 }] });
+    await published(conf, has(EXCEED), `${EXCEED} after ${conf} changed on disk`);
   });
 });

@@ -220,6 +220,27 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     }
   });
 
+  test("dependencies name the files only a command names, so a client re-audits when one of them changes", () => {
+    const files = {
+      "docker-compose.yml":
+        "services:\n  web:\n    image: app\n    command: gunicorn -c conf/prod.py app:app\n  legacy:\n    image: app\n    command: uwsgi --ini deploy/app-settings.ini\n" +
+        "  rails:\n    image: app\n    command: bundle exec puma -C deploy/web-server.rb\n",
+      "conf/prod.py": "workers = 3\n",
+      "deploy/app-settings.ini": "[uwsgi]\nprocesses = 2\n",
+      "deploy/web-server.rb": "workers 2\n",
+    };
+    const result = audit(memoryHost(files));
+    for (const file of ["conf/prod.py", "deploy/app-settings.ini", "deploy/web-server.rb", "docker-compose.yml"]) assert.ok(result.dependencies.includes(file), `${file} in ${result.dependencies.join(", ")}`);
+    assert.ok(!result.filesRead.includes("conf/prod.py"), "not a deployment file by its name: the file list does not have it");
+    const session = new AuditSession();
+    for (const [path, text] of Object.entries(files)) session.update(path, text);
+    session.audit();
+    session.update("conf/prod.py", "workers = 9\n");
+    const after = session.audit();
+    assert.deepStrictEqual(after, audit(memoryHost({ ...files, "conf/prod.py": "workers = 9\n" })));
+    assert.equal(after.model.deployments.find((d) => d.name.startsWith("web"))?.processes[0]?.workers.value, 9);
+  });
+
   test("entries of removed files are dropped", () => {
     const session = new AuditSession();
     session.update("a/docker-compose.yml", "services:\n  web:\n    command: gunicorn -w 4 app:app\n");

@@ -27,6 +27,12 @@ export interface AuditResult {
   findings: Finding[];
   /** Every file the audit read, so a caller can clear diagnostics of files that no longer have any. */
   filesRead: string[];
+  /**
+   * Every file the findings depend on: the files read and those the model took values from, including
+   * files that only a command or an include names (`gunicorn -c conf/prod.py`). A client re-audits
+   * when any of them changes, not only when a file with a deployment file's name does.
+   */
+  dependencies: string[];
   /** Groups of files that feed one deployment: a change in any re-checks all of them. */
   deployments: Array<{ id: string; name: string; files: string[] }>;
   /** The model the rules ran on: the audit report (report/summary.ts) draws its numbers from it. */

@@ -96,11 +96,23 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   return {
     findings,
     filesRead,
+    dependencies: dependencies(filesRead, model),
     deployments: model.deployments.map((d) => ({ id: d.id, name: d.name, files: [...d.files].sort() })),
     model,
     configProblems: configProblems.filter((p) => !p.at).map((p) => ({ key: p.key, message: p.message })),
     suppressed: suppressed.filter((s) => configure(s.finding)).sort((a, b) => byPosition(a.finding, b.finding)),
   };
+}
+
+/**
+ * The files read, and every file the model took a value from: also those only a command or an
+ * include names (`gunicorn -c conf/prod.py`, `uwsgi --ini x.ini`, `puma -C path`, an nginx include),
+ * which the file list, chosen by name, does not have.
+ */
+function dependencies(filesRead: string[], model: AuditResult["model"]): string[] {
+  const files = new Set(filesRead);
+  for (const group of [...model.deployments, ...model.proxies, ...model.databases]) for (const file of group.files) files.add(file);
+  return [...files].sort();
 }
 
 /** include (none: everything) minus ignore, as path globs relative to the root. */

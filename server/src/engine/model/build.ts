@@ -909,11 +909,12 @@ function alignedSpans(written: string, value: string, offset: number): CharSpans
   return { starts, ends: starts.map((start) => start + 1) };
 }
 
-/** Puma's config file: `-C file`, else config/puma.rb, which puma loads by default. */
+/** Puma's config file: `-C file` (any name), else config/puma.rb, which puma loads by default. */
 function pumaConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
   if (optionValue(invocation, "no_config")) return undefined;
-  const path = findNearby(ctx, dir, optionValue(invocation, "config")?.value?.value ?? "config/puma.rb");
-  return path && fileKind(path) === "puma" ? settingsFile(ctx, deployment, invocation, path, parsePumaRb) : undefined;
+  const named = optionValue(invocation, "config")?.value?.value;
+  const path = named ? namedFile(ctx, dir, named) : findNearby(ctx, dir, "config/puma.rb");
+  return path ? settingsFile(ctx, deployment, invocation, path, parsePumaRb) : undefined;
 }
 
 /** Unicorn's config file: `-c file` only (unicorn reads none by default). */
