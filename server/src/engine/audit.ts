@@ -6,7 +6,7 @@ import { CONFIG_FILE, type ConfigProblem, emptyConfig, type HeadroomConfig, merg
 import { buildModel, fileKind } from "./model/build.ts";
 import { applyConfiguredFacts } from "./model/configured.ts";
 import { poolEnvTable } from "./model/pools.ts";
-import type { ParseCache } from "./parse-cache.ts";
+import { oneAuditMemo, type ParseCache } from "./parse-cache.ts";
 import { docsUrl, type Report } from "./rules/define.ts";
 import { ALL_RULES, ENGINE_RULES } from "./rules/index.ts";
 import configInvalid from "./rules/config/invalid.ts";
@@ -43,7 +43,7 @@ export function loadConfig(host: WorkspaceHost, settings?: unknown): { config: H
   return { config: mergeConfigs(fromSettings.config, fromFile.config), problems: [...fromSettings.problems, ...fromFile.problems] };
 }
 
-/** `parses`: a cache the caller keeps between audits (see AuditSession); without one, every file is parsed. */
+/** `parses`: a cache the caller keeps between audits (see AuditSession); without one, a text is parsed once per audit. */
 export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, parses?: ParseCache): AuditResult {
   const problems: ParseProblem[] = [];
   const host = withSizeLimits(workspace, problems);
@@ -51,8 +51,9 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   const included = pathFilter(config);
   const paths = host.list().filter((p) => p !== CONFIG_FILE && isDeploymentFile(p) && included(p)).sort();
   parses?.startAudit();
+  const memo = parses ?? oneAuditMemo();
   // Pools are read while the model is built, so headroom.yml's pool names go in here, not with the facts below.
-  const model = buildModel(host, paths, problems, parses, poolEnvTable(config.pools.env));
+  const model = buildModel(host, paths, problems, memo, poolEnvTable(config.pools.env));
   configProblems.push(...applyConfiguredFacts(model, config));
 
   const findings: Finding[] = [];
@@ -87,7 +88,7 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   }
   // Suppression findings go through `add` too, so headroom.yml may set their severity or turn them off.
   const isOff = (rule: string) => config.rules.get(rule)?.value === "off";
-  const { kept, added, suppressed } = applySuppressions(findings.splice(0), paths, (file) => host.read(file), config.suppressions, KNOWN_RULE_IDS, isOff, parses);
+  const { kept, added, suppressed } = applySuppressions(findings.splice(0), paths, (file) => host.read(file), config.suppressions, KNOWN_RULE_IDS, isOff, memo);
   findings.push(...kept);
   for (const finding of added) add(finding);
   const byPosition = (a: Finding, b: Finding) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule));

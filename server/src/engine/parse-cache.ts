@@ -12,12 +12,35 @@ export interface ParseMemo {
   get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T;
   /** The value `make()` returns, reused while `valid(value)` holds: for what depends on more than one text (model/reuse.ts). */
   keep<T>(key: string, make: () => T, valid: (value: T) => boolean): T;
+  /** Whether values outlive the audit, so that parsing a file in pieces to reuse them pays off. */
+  readonly keepsBetweenAudits: boolean;
 }
 
 /** One-shot audits (the CLI) parse everything once: nothing to remember. */
-export const NO_MEMO: ParseMemo = { get: (_key, _input, make) => make(), keep: (_key, make) => make() };
+export const NO_MEMO: ParseMemo = { get: (_key, _input, make) => make(), keep: (_key, make) => make(), keepsBetweenAudits: false };
+
+/**
+ * A memo for one audit that has no cache to keep (the CLI): a text the model parses more than once
+ * (a Dockerfile built by a compose service and again for the CMD its `command:` replaces) is parsed
+ * once. Deployments are not kept: there is no next audit to reuse them.
+ */
+export function oneAuditMemo(): ParseMemo {
+  const entries = new Map<string, { input: string; value: unknown }>();
+  return {
+    get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T {
+      const entry = entries.get(key);
+      if (entry && entry.input === input && (!valid || valid(entry.value as T))) return entry.value as T;
+      const value = make();
+      entries.set(key, { input, value });
+      return value;
+    },
+    keep: (_key, make) => make(),
+    keepsBetweenAudits: false,
+  };
+}
 
 export class ParseCache implements ParseMemo {
+  readonly keepsBetweenAudits = true;
   private readonly entries = new Map<string, { input: string; value: unknown; audit: number }>();
   private audit = 0;
   /** Parses reused and made since the cache was made, for tests and the benchmark's profile. */

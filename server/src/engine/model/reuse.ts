@@ -32,10 +32,11 @@ type NearbyLookup = (ctx: Context, dir: string, name: string) => string | undefi
 
 /**
  * The deployment `build` makes, reused from an earlier audit (kept in the caller's parse memo)
- * while `inputs` are the same objects and the context answers as it did. Without a memo (the
- * CLI) it is built each time.
+ * while `inputs` are the same objects and the context answers as it did. Without a memo kept
+ * between audits (the CLI) it is built each time, and nothing is recorded.
  */
 export function reusedDeployment(ctx: Context, key: string, inputs: readonly unknown[], build: (ctx: Context) => Deployment, findNearby: NearbyLookup): Deployment {
+  if (!ctx.parses.keepsBetweenAudits) return build(ctx);
   let built: Deployment | undefined;
   const kept = ctx.parses.keep(
     key,

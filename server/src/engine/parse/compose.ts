@@ -69,12 +69,12 @@ const MAX_ALIAS_HOPS = 20;
 const MAX_MERGE_VISITS = 256;
 
 /**
- * Reads a compose file. With a `memo` (the language server's parse cache), each service of a
+ * Reads a compose file. With a memo kept between audits (the language server's parse cache), each service of a
  * plain block-style file is parsed on its own and reused while its text is unchanged, so an edit
  * to one service of a large file re-parses that service only (see `serviceChunks`).
  */
 export function parseComposeFile(text: string, file: string, memo: ParseMemo = NO_MEMO): ComposeFile {
-  if (memo !== NO_MEMO) {
+  if (memo.keepsBetweenAudits) {
     const layout = serviceChunks(text);
     const chunked = layout && parseByService(text, file, layout, memo);
     if (chunked) return chunked;
