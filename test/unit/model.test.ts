@@ -342,6 +342,31 @@ describe("App Runner", () => {
     assert.equal(b.text(p.workers.at), "3");
   });
 
+  test("service.json of a code repository with ConfigurationSource REPOSITORY runs apprunner.yaml of its SourceDirectory on its own instance size", () => {
+    const json = (source: string) =>
+      `{"ServiceName": "orders", "SourceConfiguration": {"CodeRepository": {"RepositoryUrl": "https://github.com/example/orders",${source} "CodeConfiguration": {"ConfigurationSource": "REPOSITORY"}}}, "InstanceConfiguration": {"Cpu": "2 vCPU", "Memory": "4 GB"}}`;
+    const yaml = ["version: 1.0", "runtime: python3", "run:", "  command: gunicorn --workers 4 orders.wsgi", "  env:", "    - name: WEB_CONCURRENCY", '      value: "4"', ""].join("\n");
+    const b = build({ "service.json": json(""), "apprunner.yaml": yaml });
+    assert.deepEqual(b.model.deployments.map((d) => d.id), ["apprunner:service.json"]);
+    const d = b.deployment("apprunner:service.json");
+    assert.equal(d.cpus?.value, 2);
+    assert.equal(d.cpus?.origin, "stated");
+    assert.deepEqual(links(d), ["service.json → apprunner.yaml"]);
+    assert.equal(d.env.get("WEB_CONCURRENCY")?.value, "4");
+    const p = only(d);
+    assert.equal(p.workers.value, 4);
+    assert.equal(p.workers.at?.file, "apprunner.yaml");
+    assert.equal(b.text(p.workers.at), "4");
+    // SourceDirectory "/api": the apprunner.yaml at the root belongs to another service.
+    const nested = build({ "service.json": json(' "SourceDirectory": "/api",'), "api/apprunner.yaml": yaml, "apprunner.yaml": yaml.replace("--workers 4", "--workers 2") });
+    assert.deepEqual(nested.model.deployments.map((x) => x.id).sort(), ["apprunner:apprunner.yaml", "apprunner:service.json"]);
+    assert.equal(only(nested.deployment("apprunner:service.json")).workers.at?.file, "api/apprunner.yaml");
+    // ConfigurationSource API: service.json's own CodeConfigurationValues apply, apprunner.yaml is a deployment of its own.
+    const api = build({ "service.json": json("").replace("REPOSITORY", "API"), "apprunner.yaml": yaml });
+    assert.equal(api.deployment("apprunner:service.json").processes.length, 0);
+    assert.equal(api.deployment("apprunner:apprunner.yaml").cpus?.origin, "default");
+  });
+
   test("apprunner.json + Dockerfile in the same folder: the image's CMD runs on the service's CPU", () => {
     const json = '{"ServiceName": "iris", "InstanceConfiguration": {"Cpu": "0.25 vCPU", "Memory": "0.5 GB"}}';
     const dockerfile = 'FROM python:3.11-slim\nCMD ["uvicorn", "app.main:app", "--port", "9000"]\n';
