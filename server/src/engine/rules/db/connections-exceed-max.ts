@@ -49,7 +49,10 @@ export default defineRule({
         `${APP_RUNNER_DEFAULT_MAX_SIZE}); until headroom.yml states the max, the sum counts one instance and the message says how many ` +
         "connections each further instance adds. A gunicorn worker with a thread pool (`--threads N`) serves N requests at once, " +
         "so a SQLAlchemy pool above N per worker only fills if a request holds several connections: the message says so, and the " +
-        "fix sizes the pool to the threads (overflow 0) when that fits.",
+        "fix sizes the pool to the threads (overflow 0) when that fits. An Active Record pool is never lowered below its Puma " +
+        "process's threads (the threads would wait for a connection, see db/puma-threads-exceed-pool) unless one variable " +
+        "(RAILS_MAX_THREADS) sizes both: when the budget leaves less than that, there is no fix here; lower the threads, " +
+        "processes or instances, or raise the limit.",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers ${GUNICORN_WORKERS:-5} -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
         "service.json":
@@ -174,6 +177,19 @@ function workerThreads(s: PoolShare): Threads | undefined {
   return threads && threads.value < s.perProcess ? threads : undefined;
 }
 
+/**
+ * Puma's threads per process for an Active Record pool: its pool must hold at least that many connections when
+ * the workspace states them, unless one value sizes both (RAILS_MAX_THREADS in the environment), which the fix then lowers together.
+ */
+function pumaThreads(s: PoolShare): Fact<number> | undefined {
+  if (s.pool.kind !== "activerecord") return undefined;
+  return s.deployment.processes.find((p) => p.invocation.server === "puma" || p.invocation.server === "rails")?.threads;
+}
+
+function samePlace(a: SourceRef | undefined, b: SourceRef | undefined): boolean {
+  return a !== undefined && b !== undefined && a.file === b.file && a.start === b.start && a.end === b.end;
+}
+
 function threadsNote(s: PoolShare): string {
   const threads = workerThreads(s);
   if (!threads) return "";
@@ -217,6 +233,8 @@ function fixes(s: PoolShare, others: number, allowed: number, text: (file: strin
     if (!editable(pool.size)) return [];
     // With an overflow, keep the pool's share of the total: 30 + 70 within 19 → 5 + 14.
     size = overflow !== undefined && overflow > 0 ? Math.max(1, Math.floor((perProcess * size) / (size + overflow))) : perProcess;
+    const threads = pumaThreads(s);
+    if (threads?.origin === "stated" && size < threads.value && !samePlace(threads.at, pool.size.at)) return [];
     edits.push({ ...pool.size.at, newText: String(size) });
     title = `Lower ${sizeName} to ${size}`;
     if (pool.overflow && overflow !== undefined) {
