@@ -1,7 +1,8 @@
+import { threshold } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { backendRelated, capacityShortfall, insertInBlock, proxyingMains } from "./common.ts";
+import { backendRelated, capacityShortfall, insertInBlock, proxyingMains, rlimitFor } from "./common.ts";
 
 const COMPOSE = "services:\n  api:\n    image: example/api\n    command: gunicorn app:app -k gevent --workers 4 --bind 0.0.0.0:8000\n    deploy:\n      replicas: 2\n  nginx:\n    image: nginx:1.27\n";
 const conf = (processes: string, connections: number) =>
@@ -35,13 +36,14 @@ export default defineRule({
         "(so a backend without a readable bound is compared too), and the message says so and relates the headroom.yml line. " +
         "The global `facts.concurrent_users` is the users of the whole system: behind one nginx it counts once, however many " +
         "backends it reaches; per-deployment values add up. " +
-        "The fix raises worker_connections to cover twice the backends' concurrency (rounded up to a multiple of 1024); raise " +
-        "worker_rlimit_nofile with it (nginx/rlimit-nofile-low).",
+        "The fix raises worker_connections to cover twice the backends' concurrency (rounded up to a multiple of 1024), and " +
+        "worker_rlimit_nofile to twice that when the current limit (stated, or the one a worker inherits) covers today's " +
+        "worker_connections but not the raised one: nginx/rlimit-nofile-low is silent before the fix and would fire after it.",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("worker_processes 2;\n", 2048) },
       good: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("worker_processes 2;\n", 8192) },
     },
   },
-  check({ model, report, text }) {
+  check({ model, config, report, text }) {
     for (const proxy of proxyingMains(model)) {
       const processes = proxy.workerProcesses;
       const connections = proxy.workerConnections;
@@ -51,12 +53,15 @@ export default defineRule({
       const needed = Math.ceil((2 * demand.clients) / processes.value / STEP) * STEP;
       const fixes: Fix[] = [];
       const source = text(connections.at.file);
-      const title = `Raise worker_connections to ${needed}`;
+      // What nginx/rlimit-nofile-low takes a worker to inherit without worker_rlimit_nofile.
+      const inherited = proxy.service?.nofileSoftLimit?.value ?? threshold(config, "nginx/rlimit-nofile-low", "assumed_soft_limit").value;
+      const rlimit = rlimitFor(proxy, needed, inherited, text) ?? [];
+      const title = `Raise worker_connections to ${needed}${rlimit.length > 0 ? ` and worker_rlimit_nofile to ${2 * needed}` : ""}`;
       if (source !== undefined) {
         if (connections.origin === "stated" && source.slice(connections.at.start, connections.at.end) === String(connections.value)) {
-          fixes.push({ title, safe: true, edits: [{ ...connections.at, newText: String(needed) }] });
+          fixes.push({ title, safe: true, edits: [{ ...connections.at, newText: String(needed) }, ...rlimit] });
         } else if (connections.origin === "default" && proxy.events) {
-          fixes.push({ title, safe: true, edits: [insertInBlock(source, proxy.events.block, [`worker_connections ${needed};`])] });
+          fixes.push({ title, safe: true, edits: [insertInBlock(source, proxy.events.block, [`worker_connections ${needed};`]), ...rlimit] });
         }
       }
       const related: RelatedInfo[] = [];

@@ -60,6 +60,24 @@ export function insertInBlock(text: string, block: SourceRef, lines: string[]): 
   return { file: block.file, start: open, end: open, newText: lines.map((l) => `${nl}${indent}${l}`).join("") };
 }
 
+/**
+ * The worker_rlimit_nofile edit that raising worker_connections to `connections` needs (2 descriptors per
+ * connection), when the current limit (stated, else `inherited`) is enough for today's worker_connections:
+ * nginx/rlimit-nofile-low is silent now and would only fire after the fix, so a second fix-all would change
+ * the file again. When it fires already, its own fix raises the limit.
+ */
+export function rlimitFor(proxy: NginxProxy, connections: number, inherited: number, text: (file: string) => string | undefined): TextEdit[] | undefined {
+  const needed = 2 * connections;
+  const now = 2 * proxy.workerConnections.value;
+  const rlimit = proxy.rlimitNofile;
+  if (rlimit) {
+    if (!rlimit.at || !Number.isFinite(rlimit.value) || rlimit.value < now || rlimit.value >= needed) return undefined;
+    return text(rlimit.at.file)?.slice(rlimit.at.start, rlimit.at.end) === String(rlimit.value) ? [{ ...rlimit.at, newText: String(needed) }] : undefined;
+  }
+  const main = text(proxy.mainAt.file);
+  return now <= inherited && main !== undefined ? [insertInMain(main, proxy.mainAt, `worker_rlimit_nofile ${needed};`)] : undefined;
+}
+
 /** A directive added to the main context, before the root file's first directive. */
 export function insertInMain(text: string, at: SourceRef, line: string): TextEdit {
   const nl = newline(text);

@@ -1,32 +1,14 @@
 import { threshold } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { proxyClientCapacity } from "../../model/budget.ts";
-import type { NginxProxy } from "../../model/nginx.ts";
-import type { Fix, RelatedInfo, TextEdit } from "../../types.ts";
+import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { backendRelated, backendSummary, capacityShortfall, insertInBlock, insertInMain, PROPOSED_WORKER_CONNECTIONS, proxyingMains } from "./common.ts";
+import { backendRelated, backendSummary, capacityShortfall, insertInBlock, PROPOSED_WORKER_CONNECTIONS, proxyingMains, rlimitFor } from "./common.ts";
 
 /** The values nginx and its packages ship: the built-in default and the packaged nginx.conf files. */
 const STOCK = new Set([512, 768, 1024]);
 
 const COMPOSE = "services:\n  api:\n    image: example/api\n    deploy:\n      replicas: 3\n  nginx:\n    image: nginx:1.27\n";
-
-/**
- * The worker_rlimit_nofile edit the raised worker_connections needs (2 x 4096 descriptors), when the
- * current limit is enough for today's worker_connections: nginx/rlimit-nofile-low is silent now and
- * would only fire after the fix. When it fires already, its own fix raises the limit as far.
- */
-function rlimitFor(proxy: NginxProxy, inherited: number, text: (file: string) => string | undefined): TextEdit[] | undefined {
-  const needed = 2 * PROPOSED_WORKER_CONNECTIONS;
-  const now = 2 * proxy.workerConnections.value;
-  const rlimit = proxy.rlimitNofile;
-  if (rlimit) {
-    if (!rlimit.at || !Number.isFinite(rlimit.value) || rlimit.value < now || rlimit.value >= needed) return undefined;
-    return text(rlimit.at.file)?.slice(rlimit.at.start, rlimit.at.end) === String(rlimit.value) ? [{ ...rlimit.at, newText: String(needed) }] : undefined;
-  }
-  const main = text(proxy.mainAt.file);
-  return now <= inherited && main !== undefined ? [insertInMain(main, proxy.mainAt, `worker_rlimit_nofile ${needed};`)] : undefined;
-}
 
 export default defineRule({
   meta: {
@@ -78,7 +60,7 @@ export default defineRule({
       const fixes: Fix[] = [];
       const source = text(wc.at.file);
       if (source !== undefined) {
-        const rlimit = rlimitFor(proxy, proxy.service?.nofileSoftLimit?.value ?? assumed, text);
+        const rlimit = rlimitFor(proxy, PROPOSED_WORKER_CONNECTIONS, proxy.service?.nofileSoftLimit?.value ?? assumed, text);
         const withRlimit = rlimit ? ` and worker_rlimit_nofile to ${2 * PROPOSED_WORKER_CONNECTIONS}` : "";
         if (wc.origin === "stated" && source.slice(wc.at.start, wc.at.end) === String(wc.value)) {
           fixes.push({ title: `Raise worker_connections to ${PROPOSED_WORKER_CONNECTIONS}${withRlimit}`, safe: true, edits: [{ ...wc.at, newText: String(PROPOSED_WORKER_CONNECTIONS) }, ...(rlimit ?? [])] });
