@@ -225,7 +225,9 @@ function statements(toks: Tok[]): Stmt[] {
 type Scope = Map<string, { val: SymVal; nameSpan: Span; span: Span; via: Array<{ span: Span; note: string }> }>;
 
 const UNKNOWN: SymVal = { k: "unknown" };
-const CPU_CALLS = new Set(["Etc.nprocessors", "Concurrent.processor_count", "Concurrent.available_processor_count"]);
+// The host's CPU counts. concurrent-ruby's available_processor_count (1.3+) reads the cgroup CPU quota,
+// so it is the container's limit, not one of these (it reads as unknown).
+const CPU_CALLS = new Set(["Etc.nprocessors", "Concurrent.processor_count"]);
 
 class RubyExpr {
   private p = 0;
