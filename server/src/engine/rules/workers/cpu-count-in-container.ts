@@ -67,7 +67,7 @@ export default defineRule({
           at: fromCpu.at,
           deployment,
           message:
-            `${fromCpu.formula} counts the host's CPUs, not the container's: ${RUBY_SERVERS.has(process.invocation.server) ? "Ruby's Etc.nprocessors" : "Python's cpu_count()"} does not read the cgroup CPU quota, ` +
+            `${fromCpu.formula} counts the host's CPUs, not the container's: ${RUBY_SERVERS.has(process.invocation.server) ? rubyCpuCall(fromCpu.formula) : "Python's cpu_count()"} does not read the cgroup CPU quota, ` +
             `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
             (cpus
               ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${fromCpu.option ?? "workers ="} ${use}.` : "."}`
@@ -78,3 +78,8 @@ export default defineRule({
     }
   },
 });
+
+/** The Ruby call a formula counts CPUs with, as its message names it. */
+function rubyCpuCall(formula: string): string {
+  return formula.includes("Concurrent.processor_count") ? "concurrent-ruby's Concurrent.processor_count" : "Ruby's Etc.nprocessors";
+}
