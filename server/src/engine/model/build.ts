@@ -171,7 +171,9 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
   deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
   // Without an AutoScalingConfigurationArn, App Runner applies its default configuration (MaxSize 25).
   deployment.autoscaling = service.autoScaling ?? { value: "DefaultConfiguration", origin: "default", by: "AWS App Runner" };
-  const run = repositoryRunConfig(ctx, deployment, service) ?? service;
+  const runConfig = repositoryRunConfig(ctx, deployment, service);
+  deployment.appRunner = { service, ...(runConfig ? { runConfig } : {}) };
+  const run = runConfig ?? service;
   deployment.env = new Map(run.env);
   const env = lookupIn(deployment.env);
   if (run.startCommand) {

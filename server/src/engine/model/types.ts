@@ -1,3 +1,4 @@
+import type { AppRunnerService } from "../parse/apprunner.ts";
 import type { ComposeFile } from "../parse/compose.ts";
 import type { ServerInvocation } from "../parse/servers.ts";
 import type { CpuFormula, SettingExpr } from "../parse/setting-expr.ts";
@@ -92,6 +93,11 @@ export interface Deployment {
    * instruction, `by` the compose value, `processes` what the image runs without the compose command.
    */
   replacedImageCommand?: { at: SourceRef; instruction: "CMD" | "ENTRYPOINT"; by: SourceRef; processes: ServerProcess[] };
+  /**
+   * An App Runner deployment's file as read (port, Cpu and Memory as written), and the repository's
+   * apprunner.yaml it runs with when its code configuration is `REPOSITORY`.
+   */
+  appRunner?: { service: AppRunnerService; runConfig?: AppRunnerService };
 }
 
 export interface DeploymentModel {

@@ -32,6 +32,8 @@ export interface AppRunnerService {
    * run settings from apprunner.yaml in SourceDirectory of the repository, not from this file.
    */
   codeConfiguration?: { source: string; sourceDirectory?: string };
+  /** A service.json with a SourceConfiguration: App Runner's defaults (Port 8080) apply to what it omits. */
+  definesSource?: boolean;
   problems: ParseProblem[];
 }
 
@@ -53,6 +55,7 @@ export function parseServiceJson(text: string, file: string): AppRunnerService {
   const instance = findNodeAtLocation(root, ["InstanceConfiguration"]);
   const source = findNodeAtLocation(root, ["SourceConfiguration"]);
   result.recognised = instance !== undefined || source !== undefined || findNodeAtLocation(root, ["ServiceName"]) !== undefined;
+  result.definesSource = source !== undefined;
 
   const cpu = findNodeAtLocation(root, ["InstanceConfiguration", "Cpu"]);
   if (cpu && (cpu.type === "string" || cpu.type === "number")) {

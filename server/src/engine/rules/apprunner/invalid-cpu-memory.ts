@@ -1,7 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import type { Fact, Fix } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { appRunnerFile } from "./service.ts";
 
 /** The Cpu/Memory pairs App Runner accepts: vCPU → GB. */
 export const VALID_PAIRS: ReadonlyMap<number, readonly number[]> = new Map([
@@ -47,7 +46,7 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
-      const service = appRunnerFile(deployment, text)?.service;
+      const service = deployment.appRunner?.service;
       const cpu = service?.cpu;
       const memory = service?.memoryMiB;
       if (!service || !cpu?.at || !memory?.at) continue;

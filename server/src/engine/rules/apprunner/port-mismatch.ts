@@ -2,7 +2,6 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import type { Fix } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { listenAddress } from "../server/listen.ts";
-import { appRunnerFile } from "./service.ts";
 
 /** App Runner's port when a service.json does not set one (ImageConfiguration / CodeConfigurationValues Port). */
 const DEFAULT_PORT = 8080;
@@ -36,12 +35,12 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
-      const found = appRunnerFile(deployment, text);
-      if (!found?.service.recognised) continue;
+      const found = deployment.appRunner;
+      if (!found) continue;
       const service = found.runConfig ?? found.service;
       // Without a Port, compare with App Runner's default only when the file defines the source (an update input without
       // one keeps the service's current port); apprunner.yaml's default is not documented where Headroom could confirm it.
-      if (!service.port && (!found.definesSource || found.runConfig)) continue;
+      if (!service.port && (!found.service.definesSource || found.runConfig)) continue;
       const appPort = service.port?.value ?? DEFAULT_PORT;
       const portWhere = service.port ? `${service.file} sets Port ${appPort}` : `${service.file} sets no Port, so App Runner uses its default ${DEFAULT_PORT}`;
       for (const process of deployment.processes) {
