@@ -22,6 +22,7 @@ import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { parseSidekiqYml, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
+import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
@@ -116,7 +117,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (!/\.\w+$/.test(path.slice(path.lastIndexOf("/") + 1)) && !hasShellShebang(host.read(path))) continue;
     const deployment = newDeployment(`script:${path}`, path, [path]);
     addScriptProcesses(ctx, deployment, path, () => undefined, { words: [], dir: dirOf(path) }, 0);
-    if (deployment.processes.length > 0) deployments.push(deployment);
+    if (deployment.processes.length > 0 || deployment.devServers) deployments.push(deployment);
   }
   for (const deployment of deployments) {
     const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv);
@@ -563,7 +564,7 @@ function startingWords(script: ShellScript, wholeScript: boolean): CommandWord[]
   if (!first) return [];
   const within = (c: ShellScript["commands"][number]): boolean => c === first || (c.parent !== undefined && within(c.parent));
   const candidates = wholeScript ? script.commands : script.commands.filter(within);
-  return (candidates.find((c) => recogniseServer(c.words)) ?? (candidates.length > 1 ? candidates[candidates.length - 1] : first)).words;
+  return (candidates.find((c) => recogniseServer(c.words)) ?? candidates.find((c) => recogniseDevServer(c.words)) ?? (candidates.length > 1 ? candidates[candidates.length - 1] : first)).words;
 }
 
 /**
@@ -575,6 +576,11 @@ function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandW
   const invocation = recogniseServer(words);
   if (invocation) {
     deployment.processes.push(serverProcess(ctx, deployment, invocation, words, at, dir, env));
+    return;
+  }
+  const devServer = recogniseDevServer(words);
+  if (devServer) {
+    deployment.devServers = [...(deployment.devServers ?? []), { invocation: devServer, commandAt: at }];
     return;
   }
   const wrapped = wrappedProgramIndex(words);
@@ -596,8 +602,11 @@ function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandW
   const script = findScript(ctx, program, dir);
   if (script) {
     deployment.links.push({ from: at.file, to: script, why: `${program} runs ${script}` });
+    const devBefore = deployment.devServers?.length ?? 0;
     // `passedArgs` are already the tail of `words` (the CMD after the ENTRYPOINT): the script gets them once.
     addScriptProcesses(ctx, deployment, script, env, { words: words.slice(1), dir }, depth + 1);
+    // The outermost command that leads to the script is set last.
+    for (const devServer of deployment.devServers?.slice(devBefore) ?? []) devServer.startedBy = at;
     return;
   }
   if (passedArgs.length > 0) addWordsProcesses(ctx, deployment, passedArgs, passedArgs[0].fact.at ?? at, dir, env, depth + 1);
@@ -654,11 +663,15 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, env, depth + 1);
       continue;
     }
-    if (!recogniseServer(command.words) && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
+    if (!recogniseServer(command.words) && !recogniseDevServer(command.words) && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
     const before = deployment.processes.length;
+    const devBefore = deployment.devServers?.length ?? 0;
     addWordsProcesses(ctx, deployment, command.words, at, dir, env, depth);
     const guards = commandGuards(command);
-    if (guards.length > 0) for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];
+    if (guards.length > 0) {
+      for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];
+      for (const devServer of deployment.devServers?.slice(devBefore) ?? []) devServer.guards = [...guards, ...(devServer.guards ?? [])];
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { AppRunnerService } from "../parse/apprunner.ts";
 import type { ComposeFile } from "../parse/compose.ts";
+import type { DevServerInvocation } from "../parse/dev-servers.ts";
 import type { ServerInvocation } from "../parse/servers.ts";
 import type { CpuFormula, SettingExpr } from "../parse/setting-expr.ts";
 import type { ShellGuard, ShellWord } from "../parse/shell.ts";
@@ -45,6 +46,17 @@ export interface ServerProcess {
   config?: { path: string; settings: Map<string, SettingExpr> };
 }
 
+/** A framework's development server (Django's runserver, `flask run`) run as a deployment's command. */
+export interface DevServer {
+  invocation: DevServerInvocation;
+  /** The whole command as written. */
+  commandAt: SourceRef;
+  /** The `if`/`case` branches of a start script the command runs in, outermost first. */
+  guards?: ShellGuard[];
+  /** The command that runs the script holding it (a compose `command:`, a Procfile line, a CMD), when it is elsewhere. */
+  startedBy?: SourceRef;
+}
+
 /** How a deployment came together: each link is explained, for hovers and the report. */
 export interface Link {
   from: string;
@@ -79,6 +91,8 @@ export interface Deployment {
   /** Users expected at the same time: only from configuration (facts.concurrent_users). */
   concurrentUsers?: Fact<number>;
   processes: ServerProcess[];
+  /** Development servers it runs instead of (or besides) a production server. */
+  devServers?: DevServer[];
   /** The database connection pool each of its processes opens (model/pools.ts), when known. */
   pool?: Pool;
   /**

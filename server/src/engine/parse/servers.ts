@@ -735,7 +735,7 @@ function isQuotedWhole(s: string): boolean {
   return s.length >= 2 && (s[0] === '"' || s[0] === "'") && s[s.length - 1] === s[0];
 }
 
-function basename(path: string): string {
+export function basename(path: string): string {
   const i = path.lastIndexOf("/");
   return i >= 0 ? path.slice(i + 1) : path;
 }
@@ -949,7 +949,7 @@ const PY_MODULES: Record<string, ServerKind> = {
   celery: "celery",
 };
 
-const PYTHON_RE = /^(python|pypy)(\d+(\.\d+)?)?$/;
+export const PYTHON_RE = /^(python|pypy)(\d+(\.\d+)?)?$/;
 /** Python interpreter options that take a value. */
 const PYTHON_VALUE_OPTS = new Set(["-W", "-X", "-c"]);
 const ASSIGNMENT_RE = /^[A-Za-z_][A-Za-z0-9_]*=/;
