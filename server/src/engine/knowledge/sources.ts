@@ -248,6 +248,21 @@ export const SOURCES = {
     url: "https://flask.palletsprojects.com/en/stable/debugging/",
     says: "\"Do not run the development server, or enable the built-in debugger, in a production environment. The debugger allows executing arbitrary Python code from the browser.\" Flask's get_debug_flag(): FLASK_DEBUG turns debug on when set and not one of \"0\", \"false\", \"no\" (src/flask/helpers.py).",
   },
+  djangoRunserver: {
+    title: "Django: django-admin and manage.py - runserver",
+    url: "https://docs.djangoproject.com/en/stable/ref/django-admin/#runserver",
+    says: "\"Starts a lightweight development web server on the local machine.\" \"DO NOT USE THIS SERVER IN A PRODUCTION SETTING. It has not gone through security audits or performance tests.\" Default address 127.0.0.1, port 8000.",
+  },
+  flaskDevelopmentServer: {
+    title: "Flask: Development Server",
+    url: "https://flask.palletsprojects.com/en/stable/server/",
+    says: "\"Do not use the development server when deploying to production. It is intended for use only during local development. It is not designed to be particularly efficient, stable, or secure.\" `flask run` serves on http://localhost:5000/ by default.",
+  },
+  gunicornDjango: {
+    title: "Django: How to use Django with Gunicorn",
+    url: "https://docs.djangoproject.com/en/stable/howto/deployment/wsgi/gunicorn/",
+    says: "\"The simplest invocation of gunicorn is to pass the location of a module containing a WSGI application object named application, which for a typical Django project would look like: gunicorn myproject.wsgi\" \"This will start one process running one thread listening on 127.0.0.1:8000.\"",
+  },
   djangoDebug: {
     title: "Django settings: DEBUG",
     url: "https://docs.djangoproject.com/en/stable/ref/settings/#debug",

@@ -21,6 +21,7 @@ import apprunnerPortMismatch from "./apprunner/port-mismatch.ts";
 import apprunnerInvalidCpuMemory from "./apprunner/invalid-cpu-memory.ts";
 import serverDebugInProduction from "./server/debug-in-production.ts";
 import serverMetricsIntervalLow from "./server/metrics-interval-low.ts";
+import serverDevServerInProduction from "./server/dev-server-in-production.ts";
 import composeDevDockerfileInProduction from "./compose/dev-dockerfile-in-production.ts";
 import workersThreadsExceedCpu from "./workers/threads-exceed-cpu.ts";
 import workersMemoryExceedLimit from "./workers/memory-exceed-limit.ts";
@@ -46,6 +47,7 @@ export const ALL_RULES: Rule[] = [
   serverBindLocalhostInContainer,
   serverDebugInProduction,
   serverMetricsIntervalLow,
+  serverDevServerInProduction,
   uvicornReloadWithWorkers,
   gunicornWorkerConnectionsIgnored,
   gunicornMaxRequestsWithoutJitter,

@@ -1,0 +1,132 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import type { Deployment, DeploymentModel, DevServer } from "../../model/types.ts";
+import type { CommandWord } from "../../parse/servers.ts";
+import type { RelatedInfo } from "../../types.ts";
+import { defineRule } from "../define.ts";
+import { isDevDeployment, isDevPath, runsOnlyInDevelopment } from "../production.ts";
+
+export default defineRule({
+  meta: {
+    id: "server/dev-server-in-production",
+    summary: "Django's runserver or `flask run` serves a deployment that is not clearly for development",
+    severity: "warning",
+    fix: "none",
+    sources: [SOURCES.djangoRunserver, SOURCES.flaskDevelopmentServer, SOURCES.gunicornDjango],
+    docs: {
+      why:
+        "`python manage.py runserver` (or `django-admin runserver`) and `flask run` (or `python -m flask run`) start the framework's " +
+        "development server. Both projects say it is not for production: Django's \"has not gone through security audits or performance " +
+        "tests\", Flask's \"is not designed to be particularly efficient, stable, or secure\". One process serves every request, with the " +
+        "autoreloader watching the source unless it is turned off, and nothing manages or restarts workers. Headroom reports it where it is " +
+        "the command of a deployment: a Dockerfile CMD, a compose `command:`, a Procfile line, a start script, an App Runner StartCommand. " +
+        "It stays quiet when the compose file, folder, service, script or Procfile is named dev or local (as `server/reload-in-production` " +
+        "does), for a base compose file run alone when a production variant layers on it (`docker-compose.yml` beside " +
+        "`docker-compose.prod.yml`: the variant's deployment is the one checked), when the command sits in a start-script branch taken only with a debug/development switch on, and for management commands " +
+        "that are not servers (`migrate`, `collectstatic`). `python app.py` is not reported: whether the script calls `app.run()` or starts " +
+        "a production server is in the Python, which Headroom does not read; for the same reason `manage.py runserver` is taken as Django's " +
+        "(a Flask-Script `manage.py` has a `runserver` too: Werkzeug's development server, so the finding holds, though the message names Django). There is no quick-fix: swapping the server is not a minimal " +
+        "edit; the message names the gunicorn command to run instead (with `<project>.wsgi` when DJANGO_SETTINGS_MODULE or `--settings` " +
+        "names the project, the `--app`/FLASK_APP module for Flask).",
+      bad: {
+        "docker-compose.yml": "services:\n  web:\n    build: .\n    command: python manage.py runserver 0.0.0.0:8000\n    environment:\n      DJANGO_SETTINGS_MODULE: mysite.settings\n",
+        Dockerfile: "FROM python:3.12-slim\nCMD [\"gunicorn\", \"mysite.wsgi\", \"--bind\", \"0.0.0.0:8000\"]\n",
+      },
+      good: {
+        "docker-compose.yml": "services:\n  web:\n    build: .\n    command: gunicorn mysite.wsgi --bind 0.0.0.0:8000 --workers 3\n",
+        "docker-compose.dev.yml": "services:\n  web:\n    build: .\n    command: python manage.py runserver 0.0.0.0:8000\n",
+        Dockerfile: "FROM python:3.12-slim\nCMD [\"gunicorn\", \"mysite.wsgi\", \"--bind\", \"0.0.0.0:8000\"]\n",
+      },
+    },
+  },
+  check({ model, report }) {
+    for (const deployment of model.deployments) {
+      if (procfileProcessIsDev(deployment) || hasProductionVariant(model, deployment)) continue;
+      for (const devServer of deployment.devServers ?? []) {
+        if (isDevDeployment(deployment, devServer.commandAt.file) || runsOnlyInDevelopment(devServer.guards)) continue;
+        if (devServer.startedBy && isDevPath(devServer.startedBy.file)) continue;
+        report({
+          at: devServer.commandAt,
+          deployment,
+          message: `${what(devServer)} ${deployment.name} does not look like a development setup. Run it under a production server instead, for example \`${instead(devServer, deployment)}\`, and size its --workers for the CPUs.`,
+          related: productionLines(model, deployment, devServer),
+        });
+      }
+    }
+  },
+});
+
+const COMPOSE_FILE = /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i;
+const PRODUCTION_WORD = /(^|[-_.])(prod|production)([-_.]|$)/i;
+
+/**
+ * A compose base file run alone while a production variant layers on it (`docker-compose.yml` next to
+ * `docker-compose.prod.yml`, run with `-f docker-compose.yml -f docker-compose.prod.yml`): the base
+ * alone is then the development setup, and the variant's deployment is checked on its own.
+ */
+function hasProductionVariant(model: DeploymentModel, deployment: Deployment): boolean {
+  if (!deployment.id.startsWith("compose:")) return false;
+  const service = deployment.id.slice(deployment.id.lastIndexOf("#"));
+  const own = [...deployment.files].filter((f) => COMPOSE_FILE.test(f));
+  return model.deployments.some((other) => {
+    if (other === deployment || !other.id.startsWith("compose:") || !other.id.endsWith(service)) return false;
+    const files = [...other.files].filter((f) => COMPOSE_FILE.test(f));
+    return own.every((f) => files.includes(f)) && files.some((f) => !own.includes(f) && PRODUCTION_WORD.test(f.slice(f.lastIndexOf("/") + 1).replace(/\.ya?ml$/i, "")));
+  });
+}
+
+/** A Procfile process named for development (`dev: flask run`): Heroku routes requests to `web` only. */
+function procfileProcessIsDev(deployment: Deployment): boolean {
+  return deployment.id.startsWith("procfile:") && isDevPath(deployment.id.slice(deployment.id.lastIndexOf("#") + 1));
+}
+
+function what(devServer: DevServer): string {
+  return devServer.invocation.kind === "django-runserver"
+    ? "`runserver` starts Django's development server, which Django says not to use in production (\"It has not gone through security audits or " +
+        "performance tests\"): one process for every request, the autoreloader watching the source unless --noreload, nothing to manage workers."
+    : "`flask run` starts Flask's development server, which Flask says not to use when deploying to production (\"It is not designed to be " +
+        "particularly efficient, stable, or secure\"): one process for every request, and the reloader and debugger when debug mode is on.";
+}
+
+/** The gunicorn command serving the same app at the same address. */
+function instead(devServer: DevServer, deployment: Deployment): string {
+  const { invocation } = devServer;
+  if (invocation.kind === "django-runserver") {
+    const addrport = invocation.args.find((w) => !w.value.startsWith("-"))?.value;
+    const bind = !addrport ? "127.0.0.1:8000" : /^\d+$/.test(addrport) ? `127.0.0.1:${addrport}` : addrport;
+    const settings = optionWord(invocation.args, "--settings")?.value ?? deployment.env.get("DJANGO_SETTINGS_MODULE")?.value;
+    const project = settings && /^([\w.]+?)\.settings(\.|$)/.exec(settings)?.[1];
+    return `gunicorn ${project ? `${project}.wsgi` : "<project>.wsgi"} --bind ${bind}`;
+  }
+  const host = optionWord(invocation.args, "--host", "-h")?.value ?? "127.0.0.1";
+  const port = optionWord(invocation.args, "--port", "-p")?.value ?? "5000";
+  const app = invocation.app?.value ?? deployment.env.get("FLASK_APP")?.value;
+  const module = app?.replace(/\.py(?=$|:)/, "").replace(/\//g, ".");
+  const target = !module ? "<module>:app" : module.includes(":") ? module : `${module}:app`;
+  return `gunicorn --bind ${host}:${port} '${target}'`;
+}
+
+/** The value of `--name value` or `--name=value` (click and Django's argparse both accept either). */
+function optionWord(words: CommandWord[], ...names: string[]): CommandWord | undefined {
+  for (let i = words.length - 1; i >= 0; i--) {
+    const word = words[i].value;
+    if (names.includes(word)) return words[i + 1];
+    const name = names.find((n) => n.startsWith("--") && word.startsWith(`${n}=`));
+    if (name) return { ...words[i], value: word.slice(name.length + 1) };
+  }
+  return undefined;
+}
+
+/** What makes this the production command: the line that starts it, and the compose service that is not named for development. */
+function productionLines(model: DeploymentModel, deployment: Deployment, devServer: DevServer): RelatedInfo[] {
+  const related: RelatedInfo[] = [];
+  if (devServer.startedBy) related.push({ at: devServer.startedBy, message: "started from here" });
+  if (deployment.id.startsWith("compose:")) {
+    const name = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
+    for (const file of deployment.files) {
+      const service = model.composeFiles?.get(file)?.services.get(name);
+      if (!service || file === devServer.commandAt.file || file === devServer.startedBy?.file) continue;
+      related.push({ at: { file, ...service.nameSpan }, message: `service ${name} of ${file}, a compose file not named for development` });
+    }
+  }
+  return related;
+}
