@@ -7,6 +7,7 @@ import { audit } from "../../server/src/engine/audit.ts";
 import { POOL_ENV_ROLES } from "../../server/src/engine/config.ts";
 import { buildModel } from "../../server/src/engine/model/build.ts";
 import { postgresImage } from "../../server/src/engine/model/databases.ts";
+import { poolSizeText } from "../../server/src/engine/model/budget.ts";
 import { POOL_ENV } from "../../server/src/engine/model/pools.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
@@ -45,6 +46,27 @@ describe("connection pools", () => {
     assert.deepEqual([byName.get("web")?.kind, byName.get("web")?.size.value], ["activerecord", 3]);
     assert.deepEqual([byName.get("jobs")?.kind, byName.get("jobs")?.size.value, byName.get("jobs")?.processes.value], ["sidekiq", 12, 1]);
     assert.deepEqual([byName.get("idle")?.size.value, byName.get("idle")?.size.origin, byName.get("idle")?.size.by], [5, "default", "Sidekiq"]);
+  });
+
+  it("labels Sidekiq's concurrency with where it was read: the flag as written, or config/sidekiq.yml", () => {
+    const sidekiq = (command: string, extra: Record<string, string> = {}) => {
+      const pool = model({ "compose.yml": `services:\n  jobs:\n    image: app\n    command: ${command}\n    environment:\n      DATABASE_URL: postgres://db/app\n`, ...extra }).deployments[0].pool;
+      return pool && poolSizeText(pool);
+    };
+    assert.equal(sidekiq("bundle exec sidekiq -c 12"), "concurrency 12 (-c)");
+    assert.equal(sidekiq("bundle exec sidekiq -c12"), "concurrency 12 (-c)");
+    assert.equal(sidekiq("bundle exec sidekiq --concurrency=12"), "concurrency 12 (--concurrency)");
+    assert.equal(sidekiq("bundle exec sidekiq", { "config/sidekiq.yml": ":concurrency: 7\n" }), "concurrency 7 (config/sidekiq.yml)");
+    assert.equal(sidekiq("bundle exec sidekiq"), "concurrency 5 (Sidekiq's default)");
+  });
+
+  it("names the server that runs: `rails server` runs Puma, and Puma without workers is one process", () => {
+    const labels = (command: string, env: string) =>
+      model({ "compose.yml": `services:\n  web:\n    image: app\n    command: ${command}\n    environment:\n      DATABASE_URL: postgres://db/app\n${env}`, "config/puma.rb": "threads 5, 5\n" })
+        .deployments[0].pool?.processLabel;
+    assert.equal(labels("bin/rails server", "      WEB_CONCURRENCY: 2\n"), "puma workers");
+    assert.equal(labels("bin/rails server", ""), "puma process");
+    assert.equal(labels("bundle exec puma -w 3", ""), "puma workers");
   });
 });
 

@@ -55,7 +55,7 @@ describe("Sidekiq's concurrency in the model", () => {
   it("takes the section of RAILS_ENV, and the file joins the deployment with a link", () => {
     const files = { "docker-compose.yml": compose("bundle exec sidekiq", ["RAILS_ENV: production"]), "config/sidekiq.yml": yml };
     const { workers, pool, deployment } = jobs(files);
-    assert.deepEqual([workers?.value, workers?.origin, workers?.at?.file, pool?.size.value, pool?.sizeName], [25, "stated", "config/sidekiq.yml", 25, "concurrency"]);
+    assert.deepEqual([workers?.value, workers?.origin, workers?.at?.file, pool?.size.value, pool?.sizeName, pool?.sizeFrom], [25, "stated", "config/sidekiq.yml", 25, "concurrency", "config/sidekiq.yml"]);
     assert.ok(deployment.files.has("config/sidekiq.yml"));
     assert.ok(deployment.links.some((l) => l.to === "config/sidekiq.yml"), JSON.stringify(deployment.links));
   });
@@ -70,7 +70,7 @@ describe("Sidekiq's concurrency in the model", () => {
 
   it("-c wins over the file; -C names another file; without a file SIDEKIQ_CONCURRENCY still counts", () => {
     const flag = jobs({ "docker-compose.yml": compose("bundle exec sidekiq -c 4", ["RAILS_ENV: production"]), "config/sidekiq.yml": yml });
-    assert.deepEqual([flag.workers?.value, flag.pool?.sizeName], [4, "-c"]);
+    assert.deepEqual([flag.workers?.value, flag.pool?.sizeName, flag.pool?.sizeFrom], [4, "concurrency", "-c"]);
     assert.equal(jobs({ "docker-compose.yml": compose("bundle exec sidekiq -C config/jobs.yml"), "config/jobs.yml": "concurrency: 14\n", "config/sidekiq.yml": yml }).workers?.value, 14);
     const none = jobs({ "docker-compose.yml": compose("bundle exec sidekiq", ["SIDEKIQ_CONCURRENCY: 9"]) });
     assert.deepEqual([none.pool?.size.value, none.pool?.sizeName], [9, "SIDEKIQ_CONCURRENCY"]);

@@ -7,6 +7,7 @@ import type { Deployment, DeploymentModel } from "./model/types.ts";
 import { threadsOf } from "./report/summary.ts";
 import { formatCpus, maxWorkers, PROCESS_SERVERS } from "./rules/workers/recommended.ts";
 import type { Fact, SourceRef } from "./types.ts";
+import { serverName } from "./parse/servers.ts";
 
 export interface Explanation {
   /** Markdown. */
@@ -34,7 +35,7 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
         const advice = cpus && PROCESS_SERVERS.has(process.invocation.server) ? ` on ${formatCpus(cpus.value)}: gunicorn advises at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${maxWorkers(cpus.value)}` : "";
         const instances = deployment.instances.value;
         const inAll = instances !== 1 ? ` ${instances} instances run ${instances} x ${n} = ${instances * n} in all.` : "";
-        return { at, text: [`**${n} ${process.invocation.server} ${n === 1 ? "process" : "workers"}** per instance${advice}.${inAll}`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
+        return { at, text: [`**${n} ${serverName(process.invocation)} ${n === 1 ? "process" : "workers"}** per instance${advice}.${inAll}`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
       }
       const threads = threadsOf(process);
       const threadsAt = hit(threads);
@@ -44,7 +45,7 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
         const across = instances !== 1 ? `, ${perInstance * instances} across ${instances} instances` : "";
         return {
           at: threadsAt,
-          text: [`**${threads.value} threads** in each of ${process.workers.value} ${process.invocation.server} worker(s): ${process.workers.value} x ${threads.value} = ${perInstance} requests at once per instance${across}.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n"),
+          text: [`**${threads.value} threads** in each of ${process.workers.value} ${serverName(process.invocation)} worker${process.workers.value === 1 ? "" : "s"}: ${process.workers.value} x ${threads.value} = ${perInstance} requests at once per instance${across}.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n"),
         };
       }
     }
@@ -59,7 +60,7 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
     if (instancesAt) return { at: instancesAt, text: [`**${deployment.instances.value} instances**, each with its own processes and pools.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
     const cpusAt = hit(deployment.cpus);
     if (cpusAt && deployment.cpus) {
-      const workers = deployment.processes.filter((p) => PROCESS_SERVERS.has(p.invocation.server)).map((p) => `${p.workers.value} ${p.invocation.server} worker(s)`);
+      const workers = deployment.processes.filter((p) => PROCESS_SERVERS.has(p.invocation.server)).map((p) => `${p.workers.value} ${serverName(p.invocation)} worker${p.workers.value === 1 ? "" : "s"}`);
       const cpus = deployment.cpus.value;
       return { at: cpusAt, text: `**${formatCpus(cpus)}** per instance: gunicorn advises at most (2 x ${Number(cpus.toFixed(2))}) + 1 = ${maxWorkers(cpus)} worker processes${workers.length ? `; this deployment runs ${workers.join(", ")}` : ""}.` };
     }

@@ -75,11 +75,11 @@ export function shareFormula(share: PoolShare): string {
   return parts.join(" x ");
 }
 
-/** "DB_POOL_SIZE 30", "pool 5 (Rails's default)", "concurrency 10 (-c)". */
+/** "DB_POOL_SIZE 30", "pool 5 (Rails's default)", "concurrency 10 (--concurrency)", "concurrency 10 (config/sidekiq.yml)". */
 export function poolSizeText(pool: Pool): string {
   const { size } = pool;
   if (pool.kind === "django") return `${size.value} persistent connection${size.value === 1 ? "" : "s"} (one per thread, CONN_MAX_AGE)`;
-  if (pool.kind === "sidekiq") return pool.sizeName === "-c" ? `concurrency ${size.value} (-c)` : pool.sizeName ? `${pool.sizeName} ${size.value}` : `concurrency ${size.value} (${size.by}'s default)`;
+  if (pool.kind === "sidekiq") return pool.sizeFrom ? `concurrency ${size.value} (${pool.sizeFrom})` : pool.sizeName ? `${pool.sizeName} ${size.value}` : `concurrency ${size.value} (${size.by}'s default)`;
   if (pool.sizeName) return `${pool.sizeName} ${size.value}`;
   return pool.kind === "activerecord" ? `pool ${size.value} (${size.by}'s default)` : `pool_size ${size.value} (${size.by}'s default)`;
 }

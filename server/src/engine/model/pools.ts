@@ -7,7 +7,7 @@
 // poolEnvTable). Names in neither are never guessed from their spelling.
 import { CONFIG_FILE, type HeadroomConfig, type PoolEnvRole } from "../config.ts";
 import { SOURCES, type Source } from "../knowledge/sources.ts";
-import { optionValue, type ServerKind } from "../parse/servers.ts";
+import { flagName, optionValue, type ServerKind, serverName } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
@@ -89,6 +89,8 @@ export interface Pool {
   /** The environment variable names that set size and overflow, for messages and fixes. */
   sizeName?: string;
   overflowName?: string;
+  /** Where a size named only by its setting was read (`--concurrency`, `-c`, `config/sidekiq.yml`), for messages. */
+  sizeFrom?: string;
   /** Pools are per process, never shared between processes: always true, to say so in types. */
   perProcess: true;
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
@@ -131,17 +133,20 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
   };
 
   if (server === "sidekiq" && process) {
-    // The model's worker count for sidekiq is its concurrency: `-c`, else config/sidekiq.yml's (model/build.ts);
-    // then SIDEKIQ_CONCURRENCY, RAILS_MAX_THREADS (Sidekiq 7 reads it), or 5.
-    const fromFlag = process.workers.origin !== "default" ? { name: optionValue(process.invocation, "concurrency") ? "-c" : "concurrency", fact: process.workers } : undefined;
+    // The model's worker count for sidekiq is its concurrency: `-c`/`--concurrency`, else config/sidekiq.yml's
+    // (model/build.ts); then SIDEKIQ_CONCURRENCY, RAILS_MAX_THREADS (Sidekiq 7 reads it), or 5.
+    const flag = optionValue(process.invocation, "concurrency");
+    const from = flag?.value && Number.isFinite(Number(flag.value.fact.value)) ? flagName(flag) : process.config?.path;
+    const fromCommand = process.workers.origin !== "default" && from ? { name: "concurrency", from, fact: process.workers } : undefined;
     const fromEnv = found("sidekiq", "size") ?? found("activerecord", "size");
-    const size = fromFlag ?? fromEnv;
+    const size = fromCommand ?? fromEnv;
     const d = POOL_DEFAULTS.sidekiq;
     if (!size && !usesDatabase) return undefined;
     return {
       kind: "sidekiq",
       size: size?.fact ?? { value: d.value, origin: "default", by: d.by },
       sizeName: size?.name,
+      ...(fromCommand ? { sizeFrom: fromCommand.from } : {}),
       perProcess: true,
       processes: { value: 1, origin: "default", by: "Sidekiq" },
       processLabel: "sidekiq process",
@@ -226,8 +231,10 @@ export function urlPool(url: Fact<string>): Fact<number> | undefined {
 function processCount(process: ServerProcess | undefined): { processes: Fact<number>; processLabel: string } {
   if (!process) return { processes: { value: 1, origin: "assumed", by: "Headroom" }, processLabel: "process" };
   const server = process.invocation.server;
-  // puma's `workers 0` (its default) is single mode: one process serves.
+  const name = serverName(process.invocation);
+  // puma's `workers 0` (its default) is single mode: the one puma process serves, it forks no worker.
   const n = Math.max(1, process.workers.value);
-  const label = server === "celery" ? "celery worker process" : `${server} worker`;
+  const single = RUBY_THREADED.has(server) && (process.workers.value === 0 || process.workers.origin === "default");
+  const label = server === "celery" ? "celery worker process" : single ? `${name} process` : `${name} worker`;
   return { processes: { ...process.workers, value: n }, processLabel: n === 1 ? label : label.endsWith("s") ? `${label}es` : `${label}s` };
 }

@@ -1181,6 +1181,20 @@ export function optionValue(inv: ServerInvocation, name: string): ServerOption |
   return undefined;
 }
 
+/**
+ * The server that really runs, for messages: `rails server` starts Puma (or the server `--using`
+ * names), so its processes are Puma's; every other invocation is its own server.
+ */
+export function serverName(inv: ServerInvocation): string {
+  if (inv.server !== "rails") return inv.server;
+  return optionValue(inv, "using")?.value?.value || "puma";
+}
+
+/** The flag as written, without an attached value: `--concurrency=25` → `--concurrency`, `-c25` → `-c`. */
+export function flagName(opt: ServerOption): string {
+  return /^--?[A-Za-z][A-Za-z-]*/.exec(opt.flag.value)?.[0] ?? opt.flag.value;
+}
+
 /** Every occurrence of an option (for append-style options such as gunicorn's `--bind`). */
 export function optionValues(inv: ServerInvocation, name: string): ServerOption[] {
   return inv.options.filter((o) => o.name === name);

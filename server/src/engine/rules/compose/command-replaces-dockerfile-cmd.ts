@@ -6,6 +6,7 @@ import { isDevDeployment, isDevPath } from "../production.ts";
 import { listenAddress } from "../server/listen.ts";
 import { reloadOption } from "../server/reload-in-production.ts";
 import { threadsPerWorker } from "../workers/threads.ts";
+import { serverName } from "../../parse/servers.ts";
 
 type Text = (file: string) => string | undefined;
 
@@ -18,7 +19,7 @@ interface Aspect {
 const ASPECTS: Aspect[] = [
   {
     name: "workers",
-    value: (_, p) => (p.workersFromCpuCount ? undefined : `${p.workers.value} ${p.invocation.server} worker${p.workers.value === 1 ? "" : "s"}`),
+    value: (_, p) => (p.workersFromCpuCount ? undefined : `${p.workers.value} ${serverName(p.invocation)} worker${p.workers.value === 1 ? "" : "s"}`),
   },
   {
     name: "threads",

@@ -2,11 +2,12 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import type { ServerProcess } from "../../model/types.ts";
 import { defineRule } from "../define.ts";
 import { reloadOption } from "../server/reload-in-production.ts";
+import { serverName } from "../../parse/servers.ts";
 
 function describe(process: ServerProcess, reload: boolean): string {
   const n = process.workers.value;
-  const how = process.workers.origin === "default" ? `, ${process.invocation.server}'s default` : "";
-  return `${n} ${process.invocation.server} worker${n === 1 ? "" : "s"}${how}${reload ? " with --reload" : ""}`;
+  const how = process.workers.origin === "default" ? `, ${serverName(process.invocation)}'s default` : "";
+  return `${n} ${serverName(process.invocation)} worker${n === 1 ? "" : "s"}${how}${reload ? " with --reload" : ""}`;
 }
 
 export default defineRule({

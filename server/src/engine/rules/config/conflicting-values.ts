@@ -3,7 +3,7 @@ import { fileKind } from "../../model/build.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
 import { isBuildArgDefault, parseDockerfile } from "../../parse/dockerfile.ts";
 import { parseDotenv } from "../../parse/dotenv.ts";
-import { optionValue, type ServerInvocation } from "../../parse/servers.ts";
+import { optionValue, type ServerInvocation, serverName } from "../../parse/servers.ts";
 import type { Fact, SourceRef } from "../../types.ts";
 import { defineRule, type Report } from "../define.ts";
 
@@ -124,8 +124,8 @@ function shellDefaults(deployment: Deployment, process: ServerProcess, text: Tex
         message:
           `${describePlace(hop.at)} falls back to ${fallback.name}=${fallback.value} (${fallback.raw}), but ${fallback.name} is set to ${word.value} ` +
           `in ${describePlace(fact.at)}, and that wins: the default after :- applies only where ${fallback.name} is unset or empty, so ` +
-          `${process.invocation.server} runs with ${option.flag.value} ${word.value}.`,
-        related: [{ at: fact.at, message: `${fallback.name}=${word.value}: the value ${process.invocation.server} gets` }],
+          `${serverName(process.invocation)} runs with ${option.flag.value} ${word.value}.`,
+        related: [{ at: fact.at, message: `${fallback.name}=${word.value}: the value ${serverName(process.invocation)} gets` }],
       });
     }
   }
@@ -154,7 +154,11 @@ function layeredSettings(deployment: Deployment, process: ServerProcess): Report
     if (concurrency?.at) places.push({ value: concurrency.value, at: concurrency.at, label: "WEB_CONCURRENCY" });
     const winner = places[0];
     if (!winner) continue;
-    const order = server === "gunicorn" ? "the command line over GUNICORN_CMD_ARGS over the config file, and WEB_CONCURRENCY only when none of them sets workers" : "--workers over WEB_CONCURRENCY";
+    // WEB_CONCURRENCY stands only for workers: the closing sentence names it only for them.
+    const order =
+      server === "uvicorn" ? "--workers over WEB_CONCURRENCY"
+      : name === "workers" ? "the command line over GUNICORN_CMD_ARGS over the config file, and WEB_CONCURRENCY only when none of them sets workers"
+      : "the command line over GUNICORN_CMD_ARGS over the config file";
     for (const loser of places.slice(1)) {
       if (loser.value === winner.value || loser.at.file === winner.at.file && loser.at.start === winner.at.start) continue;
       out.push({
@@ -195,8 +199,8 @@ function envFiles(deployment: Deployment, process: ServerProcess, read: Map<stri
         deployment,
         message:
           `${file} sets ${name}=${mine.value}, but ${deployment.name} gets ${name}=${effective.value} from ${describePlace(effective.at)}: ` +
-          `${precedence(effective.at, file)}, so ${process.invocation.server} reads ${effective.value}.`,
-        related: [{ at: effective.at, message: `${name}=${effective.value}: the value ${process.invocation.server} gets` }],
+          `${precedence(effective.at, file)}, so ${serverName(process.invocation)} reads ${effective.value}.`,
+        related: [{ at: effective.at, message: `${name}=${effective.value}: the value ${serverName(process.invocation)} gets` }],
       });
     }
   }

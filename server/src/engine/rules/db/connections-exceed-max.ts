@@ -5,6 +5,7 @@ import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { type Threads, threadsPerWorker } from "../workers/threads.ts";
+import { serverName } from "../../parse/servers.ts";
 
 /** App Runner's default autoscaling configuration: MaxSize 25 (SOURCES.appRunnerAutoScalingDefaults). */
 const APP_RUNNER_DEFAULT_MAX_SIZE = 25;
@@ -146,7 +147,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
     const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));
     if (pooled && (pool.size.origin === "default" || pool.size.origin === "assumed")) {
-      place(pooled.commandAt, `${name}${pooled.invocation.server} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
+      place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
     // A name the workspace's headroom.yml maps (pools.env): show where, so the reading can be checked.
@@ -206,7 +207,7 @@ function fixes(s: PoolShare, others: number, allowed: number, text: (file: strin
   const editable = (fact: Fact<number> | undefined): fact is Fact<number> & { at: SourceRef } =>
     fact?.origin === "stated" && fact.at !== undefined && text(fact.at.file)?.slice(fact.at.start, fact.at.end) === String(fact.value);
   const { pool } = s;
-  const sizeName = pool.sizeName === "-c" ? "the concurrency" : (pool.sizeName ?? "the pool size");
+  const sizeName = pool.sizeFrom ? `the concurrency (${pool.sizeFrom})` : (pool.sizeName ?? "the pool size");
   const overflowName = pool.overflowName ?? "max_overflow";
   const oneInstance = unboundedAutoscaling([s]).length > 0 ? " for one instance" : "";
   // Size the pool to the worker's threads when that fits: what the worker can use, not a share of the limit.

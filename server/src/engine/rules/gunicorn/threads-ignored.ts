@@ -39,7 +39,7 @@ export default defineRule({
         deployment,
         message:
           `--threads ${threads} is ignored by the ${workerClass.value} worker: threads only affect gunicorn's gthread worker. ` +
-          `Each of the ${process.workers.value} worker(s) still runs one event loop; ` +
+          `${process.workers.value === 1 ? "Its one worker" : `Each of the ${process.workers.value} workers`} still runs one event loop; ` +
           (kind === "uvicorn" ? "add workers for CPU, not threads." : "its concurrency is worker_connections, not threads."),
         related: workerClassRelated(workerClass, at.file),
       });

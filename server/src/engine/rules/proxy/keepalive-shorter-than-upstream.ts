@@ -4,6 +4,7 @@ import type { Fact, RelatedInfo } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { keepaliveGaps } from "../nginx/upstream-keepalive-off.ts";
 import { appKeepAlive, frontsOf, NGINX_UPSTREAM_KEEPALIVE_TIMEOUT, seconds, setSeconds } from "./chain.ts";
+import { serverName } from "../../parse/servers.ts";
 
 /** Seconds the app server's keep-alive is set above the proxy's idle timeout, so that the proxy always closes first. */
 const MARGIN = 5;
@@ -77,8 +78,8 @@ export default defineRule({
           if (idle.origin === "stated" && idle.at) related.push({ at: idle.at, message: `keepalive_timeout ${seconds(idle.value)}` });
           const appText =
             app.origin === "default"
-              ? `${keepAlive.name} is not set, so ${process.invocation.server} closes a keep-alive connection idle for ${seconds(app.value)} (its default)`
-              : `${keepAlive.name} ${seconds(app.value)}: ${process.invocation.server} closes a keep-alive connection idle for that long`;
+              ? `${keepAlive.name} is not set, so ${serverName(process.invocation)} closes a keep-alive connection idle for ${seconds(app.value)} (its default)`
+              : `${keepAlive.name} ${seconds(app.value)}: ${serverName(process.invocation)} closes a keep-alive connection idle for that long`;
           const idleText = idle.origin === "default" ? `its default keepalive_timeout of ${seconds(idle.value)}` : `keepalive_timeout ${seconds(idle.value)}`;
           report({
             at: app.at,

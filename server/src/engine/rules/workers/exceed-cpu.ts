@@ -1,6 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
 import { formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
+import { serverName } from "../../parse/servers.ts";
 
 export default defineRule({
   meta: {
@@ -42,7 +43,7 @@ export default defineRule({
           at: workers.at,
           deployment,
           message:
-            `${workers.value} ${process.invocation.server} workers for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
+            `${workers.value} ${serverName(process.invocation)} workers for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
             "processes can share these CPUs usefully; more only add context switches, memory and database connections.",
           related: cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
           fixes: written === String(workers.value) ? [{ title: `Lower the workers to ${max}`, safe: true, edits: [{ ...workers.at, newText: String(max) }] }] : [],
