@@ -1,5 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
+import type { SourceRef } from "../../types.ts";
 import { effectiveWorkerClass, gunicornSetting } from "../gunicorn/settings.ts";
 import { defineRule } from "../define.ts";
 import { isDevDeployment, isDevPath } from "../production.ts";
@@ -9,6 +10,27 @@ import { threadsPerWorker } from "../workers/threads.ts";
 import { serverName } from "../../parse/servers.ts";
 
 type Text = (file: string) => string | undefined;
+
+/** A compose project, a replaced Dockerfile instruction and a server program. */
+function sharerKey(deployment: Deployment, at: SourceRef, server: string): string {
+  const project = deployment.id.slice(0, deployment.id.lastIndexOf("#"));
+  return `${project}\0${at.file}:${at.start}\0${server}`;
+}
+
+/** How many services of each compose project replace one Dockerfile instruction with a command that runs the same server. */
+function imageSharers(deployments: readonly Deployment[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const deployment of deployments) {
+    const replaced = deployment.replacedImageCommand;
+    if (!replaced) continue;
+    for (const server of new Set(deployment.processes.map((p) => p.invocation.server))) {
+      if (!replaced.processes.some((p) => p.invocation.server === server)) continue;
+      const key = sharerKey(deployment, replaced.at, server);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
 
 /** One sizing setting of a server process as text, undefined when Headroom cannot tell it. */
 interface Aspect {
@@ -64,7 +86,9 @@ export default defineRule({
         "that replaces a web CMD is another process, not drift) and stays quiet when the compose command reloads (a development " +
         "setup, `server/reload-in-production` has its say there), for compose files, services or Dockerfiles named dev or local, and " +
         "when an override file replaces the command again (`compose/override-replaces-command`). Settings computed at start " +
-        "(`cpu_count()`) are not compared. Align the two, or drop the Dockerfile's sizing flags and size the server in one place " +
+        "(`cpu_count()`) are not compared. When two or more services of one project run the same server from the same image with " +
+        "commands of their own (an app and an admin interface on other ports and sizes), the Dockerfile's CMD is only a default and " +
+        "each command is deliberate: Headroom stays quiet. Align the two, or drop the Dockerfile's sizing flags and size the server in one place " +
         "(an environment variable such as `WEB_CONCURRENCY` both read).",
       bad: {
         "docker-compose.yml": "services:\n  web:\n    build: .\n    command: gunicorn app:app --bind 0.0.0.0:8000 --workers 2\n",
@@ -77,12 +101,16 @@ export default defineRule({
     },
   },
   check({ model, report, text }) {
+    const sharers = imageSharers(model.deployments);
     for (const deployment of model.deployments) {
       const replaced = deployment.replacedImageCommand;
       if (!replaced || isDevDeployment(deployment, replaced.by.file) || isDevPath(replaced.at.file)) continue;
       for (const after of deployment.processes) {
         const before = replaced.processes.find((p) => p.invocation.server === after.invocation.server);
         if (!before || reloadOption(after) || reloadOption(before)) continue;
+        // Several services of one project running this server from the same image with commands of their own (an app and an
+        // admin on other ports and sizes): the Dockerfile's CMD is only a default there, and each command is deliberate.
+        if ((sharers.get(sharerKey(deployment, replaced.at, after.invocation.server)) ?? 0) > 1) break;
         const differ = ASPECTS.map((aspect) => ({ name: aspect.name, after: aspect.value(deployment, after, text), before: aspect.value(deployment, before, text) })).filter(
           (a) => a.after !== undefined && a.before !== undefined && a.after !== a.before,
         );
