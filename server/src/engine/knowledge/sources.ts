@@ -295,6 +295,16 @@ export const SOURCES = {
     url: "https://puma.io/puma/Puma/DSL.html#workers-instance_method",
     says: "\"The default is the value of the environment variable WEB_CONCURRENCY if set, otherwise 0.\" (0 = single mode; WEB_CONCURRENCY=auto or `workers :auto` uses available processors when concurrent-ruby is present).",
   },
+  pumaGvlCluster: {
+    title: "Puma README: Built For Speed & Parallelism, Cluster mode",
+    url: "https://github.com/puma/puma/blob/main/README.md#cluster-mode",
+    says: "\"On MRI, there is a Global VM Lock (GVL) that ensures only one thread can run Ruby code at a time.\" \"Truly parallel Ruby implementations (TruffleRuby, JRuby) don't have this limitation.\" Cluster mode \"forks workers from a master process\"; set their number with `-w` (`--workers`), the `WEB_CONCURRENCY` environment variable, or `workers` in config/puma.rb.",
+  },
+  railsPumaTemplate8: {
+    title: "Rails 8.0 app generator: config/puma.rb template",
+    url: "https://github.com/rails/rails/blob/8-0-stable/railties/lib/rails/generators/rails/app/templates/config/puma.rb.tt",
+    says: "No `workers` call: \"You can control the number of workers using ENV[\"WEB_CONCURRENCY\"]. You should only set this value when you want to run 2 or more workers. The default is already 1.\" threads_count = ENV.fetch(\"RAILS_MAX_THREADS\", 3).",
+  },
   pumaSingleWorkerOverhead: {
     title: "Puma DSL: silence_single_worker_warning",
     url: "https://puma.io/puma/Puma/DSL.html#silence_single_worker_warning-instance_method",

@@ -2,9 +2,10 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { type ConnectionBudget, connectionBudgets, poolSizeText } from "../../model/budget.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
 import type { ListItemWord } from "../../model/build.ts";
-import type { CommandWord } from "../../parse/servers.ts";
-import type { Fix } from "../../types.ts";
-import { defineRule } from "../define.ts";
+import { type CommandWord, optionValue } from "../../parse/servers.ts";
+import type { Fix, RelatedInfo } from "../../types.ts";
+import { defineRule, type Report } from "../define.ts";
+import { isDevDeployment } from "../production.ts";
 import { formatCpus, maxWorkers } from "./recommended.ts";
 
 // Options that translate one to one from uvicorn to gunicorn; a command with others is not rewritten.
@@ -16,7 +17,10 @@ export default defineRule({
     summary: "A single server process on an instance with more than one CPU",
     severity: "warning",
     fix: "unsafe",
-    sources: [SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers, SOURCES.daphneSingleProcess],
+    sources: [
+      SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers, SOURCES.daphneSingleProcess,
+      SOURCES.pumaGvlCluster, SOURCES.pumaWorkersDefault, SOURCES.pumaDeploymentSizing, SOURCES.railsPumaTemplate8,
+    ],
     docs: {
       why:
         "uvicorn, hypercorn and gunicorn start one worker process unless told otherwise, and one Python process runs on one CPU " +
@@ -24,7 +28,12 @@ export default defineRule({
         "(gunicorn advises (2 x num_cores) + 1), or one process per container with more replicas. Each worker opens its own " +
         "database pool: when that many pools would exceed what the database accepts, the message says so, with the arithmetic " +
         "(seed 001's team went from 1 to 5 workers and from 70 to 500 possible connections). daphne has no workers option " +
-        "at all: one daphne serves on one CPU, so run more of them (replicas, or a process manager) or an ASGI server with workers.",
+        "at all: one daphne serves on one CPU, so run more of them (replicas, or a process manager) or an ASGI server with workers. " +
+        "Puma runs in single mode unless `workers`, `-w` or WEB_CONCURRENCY says otherwise (Rails 8's config/puma.rb sets none), and on " +
+        "MRI the Global VM Lock lets one thread of a process run Ruby at a time: its threads overlap waits, not CPU work. The rule " +
+        "asks for one Puma worker per CPU, as Puma's deployment guide and Rails' puma.rb advise, and stays quiet on JRuby and " +
+        "TruffleRuby (a FROM image, .ruby-version or Gemfile `engine:` naming them), in development (RAILS_ENV/RACK_ENV, `-e`, a dev " +
+        "compose file or service), and when a `workers` call is computed in a way Headroom does not evaluate.",
       bad: {
         "start.sh": "#!/bin/sh\nexec uvicorn main:app --host 0.0.0.0 --port ${PORT:-10000}\n",
         "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
@@ -44,11 +53,17 @@ export default defineRule({
       if (!cpus || cpus.value < 2) continue;
       for (const process of deployment.processes) {
         const server = process.invocation.server;
-        if (!["gunicorn", "uvicorn", "hypercorn", "granian", "daphne"].includes(server) || process.workers.value !== 1 || process.workersFromCpuCount || process.workersUnresolved) continue;
+        if (process.workersFromCpuCount || process.workersUnresolved) continue;
+        if (isPuma(process)) {
+          if (process.workers.value <= 1 && !isDevDeployment(deployment, process.commandAt.file) && !runsInDevelopment(deployment, process) && !parallelRuby(deployment, process, text)) {
+            reportPuma(process, deployment, cpus, budgetsOf, report, text);
+          }
+          continue;
+        }
+        if (!["gunicorn", "uvicorn", "hypercorn", "granian", "daphne"].includes(server) || process.workers.value !== 1) continue;
         const recommended = maxWorkers(cpus.value);
         const program = process.invocation.program;
         const stated = process.workers.origin !== "default" && process.workers.at;
-        const cpuRelated = cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPUs per instance set here: ${formatCpus(cpus.value)}` }] : [];
         if (server === "daphne") {
           report({
             at: { file: process.commandAt.file, start: program.start, end: program.end },
@@ -56,7 +71,7 @@ export default defineRule({
             message:
               `One daphne process on ${formatCpus(cpus.value)}: daphne has no workers option, so only one CPU serves requests. ` +
               `Run ${recommended} daphne processes (replicas, or a process manager), or an ASGI server with ${recommended} workers (gunicorn -k uvicorn.workers.UvicornWorker).`,
-            related: cpuRelated,
+            related: sizingRelated(deployment, cpus, ""),
           });
           continue;
         }
@@ -67,16 +82,95 @@ export default defineRule({
           message:
             `One ${server} worker process on ${formatCpus(cpus.value)}: ${stated ? "the workers are set to 1" : `${server} starts a single worker by default`}, ` +
             `so only one CPU serves requests. Run ${recommended} workers ((2 x ${cpus.value}) + 1).${note}`,
-          related: [
-            ...cpuRelated,
-            ...(note && deployment.pool?.size.at && deployment.pool.size.origin === "stated" ? [{ at: deployment.pool.size.at, message: `${poolSizeText(deployment.pool)}: a pool in each worker` }] : []),
-          ],
+          related: sizingRelated(deployment, cpus, note),
           fixes: fixes(process, recommended, text),
         });
       }
     }
   },
 });
+
+/** Puma, run directly or by `rails server` with a config/puma.rb. */
+function isPuma(process: ServerProcess): boolean {
+  const server = process.invocation.server;
+  return server === "puma" || (server === "rails" && process.config !== undefined);
+}
+
+/** Puma's `-e` (rails' `-e`), else RAILS_ENV/RACK_ENV/APP_ENV, says development. */
+function runsInDevelopment(deployment: Deployment, process: ServerProcess): boolean {
+  const flag = optionValue(process.invocation, "environment")?.value?.value;
+  if (flag !== undefined) return flag === "development";
+  return ["RAILS_ENV", "RACK_ENV", "APP_ENV"].some((name) => deployment.env.get(name)?.value === "development");
+}
+
+const PARALLEL_RUBY = /\b(jruby|truffleruby)\b/i;
+
+/**
+ * JRuby and TruffleRuby run a process's threads in parallel (no GVL): one Puma process can use every
+ * CPU. Detected from the image a Dockerfile starts FROM, or the app's .ruby-version or Gemfile `engine:`.
+ */
+function parallelRuby(deployment: Deployment, process: ServerProcess, text: (file: string) => string | undefined): boolean {
+  for (const file of deployment.files) {
+    if (!/(^|\/)[^/]*Dockerfile[^/]*$/i.test(file)) continue;
+    const fromImages = [...(text(file) ?? "").matchAll(/^\s*FROM\s+(?:--\S+\s+)*(\S+)/gim)].map((m) => m[1]);
+    if (fromImages.some((image) => PARALLEL_RUBY.test(image))) return true;
+  }
+  const appRoot = process.config && /(^|\/)config\/[^/]+$/.test(process.config.path) ? process.config.path.replace(/(^|\/)?config\/[^/]+$/, "") : dirOf(process.commandAt.file);
+  const inRoot = (name: string) => (appRoot ? `${appRoot}/${name}` : name);
+  if (PARALLEL_RUBY.test(text(inRoot(".ruby-version")) ?? "")) return true;
+  return /^\s*ruby\b.*\bengine:\s*["'](jruby|truffleruby)["']/m.test(text(inRoot("Gemfile")) ?? "");
+}
+
+function dirOf(path: string): string {
+  return path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+}
+
+/**
+ * Puma in single mode (no `workers`, `-w` or WEB_CONCURRENCY) or with one worker: on MRI the GVL lets one
+ * thread of a process run Ruby at a time, so however many threads it has, one process uses one CPU.
+ * Puma's guide and Rails' puma.rb advise a worker per CPU core, not gunicorn's (2 x cores) + 1.
+ */
+function reportPuma(
+  process: ServerProcess,
+  deployment: Deployment,
+  cpus: NonNullable<Deployment["cpus"]>,
+  budgetsOf: () => ConnectionBudget[],
+  report: (finding: Report) => void,
+  text: (file: string) => string | undefined,
+): void {
+  const stated = process.workers.origin !== "default";
+  // A `workers` call Headroom could not evaluate (a computed count): the mode is not known.
+  if (!stated && process.config?.settings.has("workers")) return;
+  const recommended = Math.floor(cpus.value);
+  const { invocation } = process;
+  const program = invocation.program;
+  const threads = process.threads ? `its ${process.threads.value} threads` : "its threads";
+  const how =
+    !stated ? `no workers are set (${process.config ? `no \`workers\` in ${process.config.path}, ` : ""}no -w, no WEB_CONCURRENCY), so Puma runs in single mode`
+    : process.workers.value === 0 ? "the workers are set to 0, Puma's single mode"
+    : "the workers are set to 1, one cluster worker";
+  const where = invocation.server === "rails" ? `WEB_CONCURRENCY=${recommended}` : `-w ${recommended} or WEB_CONCURRENCY=${recommended}`;
+  const note = poolNote(budgetsOf(), deployment, recommended);
+  report({
+    at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
+    deployment,
+    message:
+      `One puma process on ${formatCpus(cpus.value)}: ${how}. On MRI the Global VM Lock lets one thread of a process run Ruby code at a time, ` +
+      `so ${threads} take turns on one CPU while the other ${formatCpus(cpus.value - 1)} stay idle. Run ${recommended} workers, one per CPU as Puma and Rails advise ` +
+      `(${stated ? `set it to ${recommended} here` : `\`workers ${recommended}\` in config/puma.rb, ${where}`}).${note}`,
+    related: sizingRelated(deployment, cpus, note),
+    fixes: invocation.server === "puma" || stated ? fixes(process, recommended, text) : [],
+  });
+}
+
+/** The CPU limit, and the pool size when the pool note says the pools would not fit. */
+function sizingRelated(deployment: Deployment, cpus: NonNullable<Deployment["cpus"]>, note: string): RelatedInfo[] {
+  const pool = deployment.pool;
+  return [
+    ...(cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPUs per instance set here: ${formatCpus(cpus.value)}` }] : []),
+    ...(note && pool?.size.at && pool.size.origin === "stated" ? [{ at: pool.size.at, message: `${poolSizeText(pool)}: a pool in each worker` }] : []),
+  ];
+}
 
 /** When the recommended workers' pools would not fit the database: each worker has its own. */
 function poolNote(budgets: ConnectionBudget[], deployment: Deployment, workers: number): string {
@@ -105,7 +199,7 @@ function fixes(process: ServerProcess, workers: number, text: (file: string) => 
   const invocation = process.invocation;
   if (source === undefined || !invocation.end || invocation.options.some((o) => o.name === "reload")) return [];
   const result: Fix[] = [];
-  if (process.workers.origin !== "default" && process.workers.at && text(process.workers.at.file)?.slice(process.workers.at.start, process.workers.at.end) === "1") {
+  if (process.workers.origin !== "default" && process.workers.at && /^[01]$/.test(text(process.workers.at.file)?.slice(process.workers.at.start, process.workers.at.end) ?? "")) {
     return [{ title: `Run ${workers} workers`, safe: false, edits: [{ ...process.workers.at, newText: String(workers) }] }];
   }
   // Words must be written in this file for an edit to land on them (not only expanded from a variable).
