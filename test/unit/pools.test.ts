@@ -60,6 +60,13 @@ describe("connection pools", () => {
     assert.equal(sidekiq("bundle exec sidekiq"), "concurrency 5 (Sidekiq's default)");
   });
 
+  it("relates one stated instance in the singular", async () => {
+    const files = { "compose.yml": "services:\n  web:\n    image: app\n    command: gunicorn app:app -w 4\n    environment:\n      DATABASE_URL: postgres://db/app\n      DB_POOL_SIZE: 40\n    deploy:\n      replicas: 1\n" };
+    const result = await audit(memoryHost(files), {});
+    const finding = result.findings.find((f) => f.rule === "db/connections-exceed-max");
+    assert.deepEqual(finding?.related.map((r) => r.message).filter((m) => m.endsWith("each with its own processes and pools")), ["1 instance, each with its own processes and pools"]);
+  });
+
   it("names the server that runs: `rails server` runs Puma, and Puma without workers is one process", () => {
     const labels = (command: string, env: string) =>
       model({ "compose.yml": `services:\n  web:\n    image: app\n    command: ${command}\n    environment:\n      DATABASE_URL: postgres://db/app\n${env}`, "config/puma.rb": "threads 5, 5\n" })

@@ -57,7 +57,7 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
       }
     }
     const instancesAt = hit(deployment.instances);
-    if (instancesAt) return { at: instancesAt, text: [`**${deployment.instances.value} instances**, each with its own processes and pools.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
+    if (instancesAt) return { at: instancesAt, text: [`**${deployment.instances.value} instance${deployment.instances.value === 1 ? "" : "s"}**, each with its own processes and pools.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
     const cpusAt = hit(deployment.cpus);
     if (cpusAt && deployment.cpus) {
       const workers = deployment.processes.filter((p) => PROCESS_SERVERS.has(p.invocation.server)).map((p) => `${p.workers.value} ${serverName(p.invocation)} worker${p.workers.value === 1 ? "" : "s"}`);

@@ -208,8 +208,15 @@ function activeRecordPool(deployment: Deployment, rails: RailsDatabaseConfig | u
   if (!rails?.pool) return undefined;
   const fact = settingNumber(rails.pool, rails.path, env);
   if (!fact) return undefined;
-  const viaEnv = rails.pool.kind === "env" && rails.pool.envName && env(rails.pool.envName) ? rails.pool.envName : undefined;
-  return { name: viaEnv ?? "pool", fact };
+  return { name: poolVariable(rails.pool, env) ?? "pool", fact };
+}
+
+/** The variable whose value the pool takes: the first one set along `ENV["DB_POOL"] || ENV["RAILS_MAX_THREADS"] || 5`; undefined for the file's own literal. */
+function poolVariable(expr: SettingExpr, env: (name: string) => Fact<string> | undefined): string | undefined {
+  for (let e: SettingExpr | undefined = expr; e?.kind === "env"; e = e.fallback) {
+    if (e.envName && env(e.envName)) return e.envName;
+  }
+  return undefined;
 }
 
 function urlFact(expr: SettingExpr, file: string, env: (name: string) => Fact<string> | undefined): Fact<string> | undefined {

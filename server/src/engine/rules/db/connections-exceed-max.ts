@@ -155,7 +155,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(hop.at, `${name}${hop.note}`);
     }
     const { instances } = s.deployment;
-    add(instances, `${name}${instances.origin === "configured" ? "autoscaling max " : ""}${instances.value} instances, each with its own processes and pools`);
+    add(instances, `${name}${instances.origin === "configured" ? "autoscaling max " : ""}${instances.value} instance${instances.value === 1 ? "" : "s"}, each with its own processes and pools`);
     const autoscaling = s.deployment.autoscaling;
     if (autoscaling?.at && autoscaling.origin === "stated" && unboundedAutoscaling([s]).length > 0) {
       out.push({ at: autoscaling.at, message: `${name}autoscaling configuration ${autoscaling.value}: more instances under load, each with its own pools` });

@@ -27,7 +27,7 @@ export function backendSummary(proxy: NginxProxy): string | undefined {
 
 export function backendRelated(proxy: NginxProxy): RelatedInfo[] {
   const upstreams = new Set(proxy.backends.map((b) => b.upstream).filter(Boolean));
-  return proxy.upstreams.filter((u) => upstreams.has(u.name)).map((u) => ({ at: u.at, message: `upstream ${u.name}: ${u.servers.length} server(s)` }));
+  return proxy.upstreams.filter((u) => upstreams.has(u.name)).map((u) => ({ at: u.at, message: `upstream ${u.name}: ${u.servers.length} server${u.servers.length === 1 ? "" : "s"}` }));
 }
 
 function lineStart(text: string, offset: number): number {
