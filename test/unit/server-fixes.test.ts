@@ -2,10 +2,14 @@
 // checks that the result is still a valid file of its kind: `bash -n` for shell scripts, a YAML
 // re-parse for compose files, JSON.parse for .json, and, for gunicorn command lines, Debian
 // gunicorn's own argument parser (skipped when /usr/bin/python3 cannot import gunicorn, unless
-// HEADROOM_REQUIRE_E2E=1). Then: re-auditing finds nothing more for that rule at that place,
+// HEADROOM_REQUIRE_E2E=1), and for puma command lines and config files, Debian puma's own CLI and
+// config loader (skipped when `ruby -rpuma/cli` fails, unless HEADROOM_REQUIRE_E2E=1). Then: re-auditing finds nothing more for that rule at that place,
 // and applying the fix a second time changes nothing.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { audit } from "../../server/src/engine/audit.ts";
@@ -64,10 +68,45 @@ function checkGunicorn(files: Record<string, string>): void {
   }
 }
 
+const pumaProbe = spawnSync("ruby", ["-rpuma/cli", "-e", ""], { encoding: "utf8" });
+const pumaMissing = pumaProbe.error || pumaProbe.status !== 0 ? `ruby cannot load puma/cli: ${pumaProbe.error?.message ?? pumaProbe.stderr.trim()}` : undefined;
+
+/**
+ * Puma's own CLI parser and config loader (Puma::CLI.new parses the options and loads -C's file, without
+ * starting a server) on every puma command line of the fixed workspace, run in a copy of it. Only our
+ * fixtures are loaded: the product never runs workspace code.
+ */
+function checkPuma(files: Record<string, string>): void {
+  const model = buildModel(memoryHost(files), Object.keys(files).sort(), [] as ParseProblem[]);
+  for (const deployment of model.deployments) {
+    for (const process of deployment.processes) {
+      if (process.invocation.server !== "puma") continue;
+      if (pumaMissing) {
+        if (REQUIRE) assert.fail(`HEADROOM_REQUIRE_E2E=1 but ${pumaMissing}`);
+        continue;
+      }
+      const i = process.words.indexOf(process.invocation.program as (typeof process.words)[number]);
+      const args = process.words.slice(i + 1).map((w) => w.value);
+      const dir = mkdtempSync(join(tmpdir(), "headroom-puma-"));
+      try {
+        for (const [file, text] of Object.entries(files)) {
+          mkdirSync(dirname(join(dir, file)), { recursive: true });
+          writeFileSync(join(dir, file), text);
+        }
+        const r = spawnSync("ruby", ["-rpuma/cli", "-e", "Puma::CLI.new(ARGV)", "--", ...args], { cwd: dir, encoding: "utf8", env: { PATH: globalThis.process.env.PATH ?? "" } });
+        assert.equal(r.status, 0, `puma refuses ${JSON.stringify(args)}: ${r.stderr}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+}
+
 const sameFinding = (a: Finding, b: Finding) => a.rule === b.rule && a.at.file === b.at.file && a.message === b.message;
 
 describe("server rule fixes keep files valid", () => {
   if (gunicornMissing) it(`gunicorn parser check skipped: ${gunicornMissing}`, { skip: !REQUIRE }, () => assert.fail(`HEADROOM_REQUIRE_E2E=1 but ${gunicornMissing}`));
+  if (pumaMissing) it(`puma parser check skipped: ${pumaMissing}`, { skip: !REQUIRE }, () => assert.fail(`HEADROOM_REQUIRE_E2E=1 but ${pumaMissing}`));
   let applied = 0;
   for (const c of fixtureCases()) {
     const files = readFixture(c.dir);
@@ -79,6 +118,7 @@ describe("server rule fixes keep files valid", () => {
           const fixed = applyFix(files, fix);
           for (const file of new Set(fix.edits.map((e) => e.file))) checkSyntax(file, fixed[file]);
           checkGunicorn(fixed);
+          checkPuma(fixed);
           const after = audit(memoryHost(fixed)).findings;
           assert.ok(!after.some((f) => f.rule === finding.rule && f.at.file === finding.at.file && (f.message === finding.message || f.rule !== "workers/single-process")), `${finding.rule} still fires after its fix:\n${after.map((f) => f.message).join("\n")}`);
           // Applying the same edits again must be a no-op: the re-audit offers no fix of this rule that changes the text.
