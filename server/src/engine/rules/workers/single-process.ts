@@ -146,7 +146,7 @@ function reportPuma(
   const program = invocation.program;
   const threads = process.threads ? `its ${process.threads.value} threads` : "its threads";
   const how =
-    !stated ? `no workers are set (${process.config ? `no \`workers\` in ${process.config.path}, ` : ""}no -w, no WEB_CONCURRENCY), so Puma runs in single mode`
+    !stated ? `no workers are set (${process.config ? `no \`workers\` in ${process.config.path}, ` : ""}${invocation.server === "puma" ? "no -w, " : ""}no WEB_CONCURRENCY), so Puma runs in single mode`
     : process.workers.value === 0 ? "the workers are set to 0, Puma's single mode"
     : "the workers are set to 1, one cluster worker";
   const where = invocation.server === "rails" ? `WEB_CONCURRENCY=${recommended}` : `-w ${recommended} or WEB_CONCURRENCY=${recommended}`;
@@ -156,7 +156,7 @@ function reportPuma(
     deployment,
     message:
       `One puma process on ${formatCpus(cpus.value)}: ${how}. On MRI the Global VM Lock lets one thread of a process run Ruby code at a time, ` +
-      `so ${threads} take turns on one CPU while the other ${formatCpus(cpus.value - 1)} stay idle. Run ${recommended} workers, one per CPU as Puma and Rails advise ` +
+      `so ${threads} take turns on one CPU, leaving ${formatCpus(cpus.value - 1)} idle. Run ${recommended} workers, one per CPU as Puma and Rails advise ` +
       `(${stated ? `set it to ${recommended} here` : `\`workers ${recommended}\` in config/puma.rb, ${where}`}).${note}`,
     related: sizingRelated(deployment, cpus, note),
     fixes: invocation.server === "puma" || stated ? fixes(process, recommended, text) : [],
