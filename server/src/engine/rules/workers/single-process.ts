@@ -141,6 +141,8 @@ function reportPuma(
   const stated = process.workers.origin !== "default";
   // A `workers` call Headroom could not evaluate (a computed count): the mode is not known.
   if (!stated && process.config?.settings.has("workers")) return;
+  // WEB_CONCURRENCY=auto: Puma counts the available processors itself (with concurrent-ruby).
+  if (!stated && deployment.env.get("WEB_CONCURRENCY")?.value === "auto") return;
   const recommended = Math.floor(cpus.value);
   const { invocation } = process;
   const program = invocation.program;
