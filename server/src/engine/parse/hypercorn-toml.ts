@@ -3,14 +3,11 @@
 // (`workers = 4`, `bind = ["0.0.0.0:8000"]`, `keep_alive_timeout = 75`). Integers, booleans and
 // strings are described; anything else (arrays, inline tables, multi-line values) is unknown.
 import type { SettingExpr } from "./setting-expr.ts";
+import { textLines } from "./text-lines.ts";
 
 export function parseHypercornToml(text: string): { settings: Map<string, SettingExpr> } {
   const settings = new Map<string, SettingExpr>();
-  let offset = 0;
-  for (const rawLine of text.split("\n")) {
-    const lineStart = offset;
-    offset += rawLine.length + 1;
-    const line = rawLine.replace(/\r$/, "");
+  for (const { line, start: lineStart } of textLines(text)) {
     const trimmed = line.trim();
     if (trimmed.startsWith("[")) break;
     const m = /^(\s*)([A-Za-z_][\w-]*)\s*=\s*(.*?)\s*$/.exec(line.replace(/\s#[^"']*$/, ""));

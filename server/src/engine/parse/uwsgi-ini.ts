@@ -6,6 +6,7 @@
 // are not resolved and read as unknown. Later lines win, as for repeated command-line options.
 import type { ParseProblem } from "../types.ts";
 import type { SettingExpr } from "./setting-expr.ts";
+import { textLines } from "./text-lines.ts";
 
 export interface UwsgiIni {
   settings: Map<string, SettingExpr>;
@@ -18,11 +19,7 @@ export function parseUwsgiIni(text: string, section = "uwsgi"): UwsgiIni {
   const settings = new Map<string, SettingExpr>();
   let current: string | undefined;
   let depth = 0;
-  let offset = 0;
-  for (const rawLine of text.split("\n")) {
-    const lineStart = offset;
-    offset += rawLine.length + 1;
-    const line = rawLine.replace(/\r$/, "");
+  for (const { line, start: lineStart } of textLines(text)) {
     const trimmed = line.trim();
     if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith(";")) continue;
     const header = /^\[([^\]]*)\]/.exec(trimmed);
