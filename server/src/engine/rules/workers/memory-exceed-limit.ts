@@ -1,5 +1,5 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import type { ServerKind } from "../../parse/servers.ts";
+import { type ServerKind, serverName } from "../../parse/servers.ts";
 import { defineRule } from "../define.ts";
 import { PROCESS_SERVERS } from "./recommended.ts";
 
@@ -45,11 +45,12 @@ export default defineRule({
       const memory = deployment.memoryMiB;
       if (!memory || memory.value <= 0) continue;
       for (const process of deployment.processes) {
-        const server = process.invocation.server;
+        // `rails server` runs Puma (or what --using names): its workers are Puma's.
+        const server = serverName(process.invocation);
         // headroom.yml's facts.worker_memory_mib (a measured figure) replaces the assumption.
         const configured = deployment.workerMemoryMiB;
-        const perWorker = configured?.value ?? ASSUMED_WORKER_MIB[server];
-        if (!PROCESS_SERVERS.has(server) || perWorker === undefined) continue;
+        const perWorker = configured?.value ?? ASSUMED_WORKER_MIB[server as ServerKind];
+        if (!PROCESS_SERVERS.has(process.invocation.server) || perWorker === undefined) continue;
         const workers = Math.max(1, process.workers.value);
         const total = workers * perWorker;
         // One process over the limit says more about the assumption than about the sizing: report only what fewer workers would fix.
