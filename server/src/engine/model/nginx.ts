@@ -14,10 +14,11 @@ import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { ComposeFile } from "../parse/compose.ts";
 import type { Deployment } from "./types.ts";
 
+/** A header directive (`proxy_set_header`, `add_header`): its name and value as nginx reads them. */
 export interface ProxyHeader {
   name: string;
   value: string;
-  /** the whole `proxy_set_header ...;` statement */
+  /** the whole statement (`proxy_set_header Host $host;`) */
   at: SourceRef;
 }
 
@@ -147,17 +148,27 @@ interface Inherited {
   headers: ProxyHeader[];
 }
 
+/**
+ * The headers an array directive (`proxy_set_header`, `add_header`) gives one level: its own, or,
+ * "if and only if there are no" such directives on the level, the enclosing level's.
+ */
+export function headersAtLevel(directives: NginxDirective[], directive: string, inherited: ProxyHeader[]): { list: ProxyHeader[]; own: boolean } {
+  const own = directives.filter((d) => d.name === directive && d.args.length >= 2);
+  if (own.length === 0) return { list: inherited, own: false };
+  return { list: own.map((d) => ({ name: d.args[0].value, value: d.args[1].value, at: ref(d) })), own: true };
+}
+
 /** The proxy_* settings of one level, over what it inherits. */
 function mergeLevel(directives: NginxDirective[], parent: Inherited): Inherited & { ownHeaders: boolean } {
   const version = lastNamed(directives, "proxy_http_version");
   const timeout = lastNamed(directives, "proxy_read_timeout");
-  const own = directives.filter((d) => d.name === "proxy_set_header" && d.args.length >= 2);
+  const headers = headersAtLevel(directives, "proxy_set_header", parent.headers);
   const seconds = timeout?.args[0] ? nginxSeconds(timeout.args[0].value) : undefined;
   return {
     httpVersion: version?.args[0] ? { value: version.args[0].value, origin: "stated", at: ref(version, version.args[0].start, version.args[0].end) } : parent.httpVersion,
     readTimeout: timeout?.args[0] && seconds !== undefined ? { value: seconds, origin: "stated", at: ref(timeout, timeout.args[0].start, timeout.args[0].end) } : parent.readTimeout,
-    headers: own.length > 0 ? own.map((d) => ({ name: d.args[0].value, value: d.args[1].value, at: ref(d) })) : parent.headers,
-    ownHeaders: own.length > 0,
+    headers: headers.list,
+    ownHeaders: headers.own,
   };
 }
 
