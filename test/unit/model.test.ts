@@ -602,6 +602,60 @@ describe("which PostgreSQL service a deployment connects to", () => {
   });
 });
 
+describe("a database's clients: the services that open connections to it", () => {
+  // One env_file for every service, as many projects write it: nginx, redis and postgres read DB_POOL_SIZE too.
+  const files = {
+    "docker-compose.yml": [
+      "services:",
+      "  web:",
+      "    build: .",
+      "    env_file: .env",
+      "    command: gunicorn shop.wsgi -w 3",
+      "  mailer:",
+      "    build: .",
+      "    env_file: .env",
+      "    command: python -m shop.mailer",
+      "  nginx:",
+      "    build: ./proxy",
+      "    env_file: .env",
+      "  cache:",
+      "    image: docker.io/bitnami/redis:7.2@sha256:0123",
+      "    env_file: .env",
+      "  replica:",
+      "    image: postgres:16",
+      "    env_file: .env",
+      "  db:",
+      "    image: postgres:16",
+      "    env_file: .env",
+      "",
+    ].join("\n"),
+    ".env": "DATABASE_URL=postgres://shop:pw@db:5432/shop\nDB_POOL_SIZE=10\n",
+    Dockerfile: "FROM python:3.12-slim AS base\nFROM base\nCMD [\"python\", \"-m\", \"shop\"]\n",
+    "proxy/Dockerfile": "ARG NGINX_VERSION=1.27\nFROM --platform=linux/amd64 nginx:${NGINX_VERSION}-alpine AS proxy\nFROM proxy\nCOPY site.conf /etc/nginx/conf.d/\n",
+  };
+
+  test("app servers and the app's own commands are clients; proxies, caches and database servers are not, and have no pool", () => {
+    const b = build(files);
+    const db = b.model.databases.find((d) => d.name === "db (docker-compose.yml)");
+    assert.deepEqual(db?.clients.map((c) => c.split("#")[1]), ["web", "mailer"]);
+    const pooled = b.model.deployments.filter((d) => d.pool).map((d) => d.id.split("#")[1]);
+    assert.deepEqual(pooled, ["web", "mailer"]);
+  });
+
+  test("the image is the Dockerfile's base, through named stages and --platform, else compose's image:", () => {
+    const b = build(files);
+    assert.equal(b.deployment("compose:docker-compose.yml#nginx").image, "nginx:${NGINX_VERSION}-alpine");
+    assert.equal(b.deployment("compose:docker-compose.yml#web").image, "python:3.12-slim");
+    assert.equal(b.deployment("compose:docker-compose.yml#cache").image, "docker.io/bitnami/redis:7.2@sha256:0123");
+  });
+
+  test("without a compose PostgreSQL service, the assumed database counts the same clients", () => {
+    const { "docker-compose.yml": compose, ...rest } = files;
+    const b = build({ ...rest, "docker-compose.yml": compose.replace(/ {2}replica:[\s\S]*$/, "") });
+    assert.deepEqual(b.model.databases.map((d) => [d.name, d.clients.map((c) => c.split("#")[1])]), [["PostgreSQL (assumed)", ["web", "mailer"]]]);
+  });
+});
+
 describe("compose build.args replace the Dockerfile ARG defaults an ENV takes", () => {
   const dockerfile = ["FROM python:3.12", "ARG WEB_WORKERS=6", "ENV WORKERS=${WEB_WORKERS}", "CMD exec gunicorn --workers $WORKERS app:app", ""].join("\n");
   const compose = (args: string) => ["services:", "  web:", "    build:", "      context: .", ...args.split("\n").filter(Boolean), ""].join("\n");

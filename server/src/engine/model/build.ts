@@ -28,7 +28,7 @@ import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
-import { findDatabases, type PostgresService, postgresImage } from "./databases.ts";
+import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
 import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
@@ -120,6 +120,8 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (deployment.processes.length > 0 || deployment.devServers) deployments.push(deployment);
   }
   for (const deployment of deployments) {
+    // An nginx or redis service given the app's env_file reads DB_POOL_SIZE too, but opens no database connection.
+    if (!isDatabaseClient(deployment)) continue;
     const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv);
     if (pool) deployment.pool = pool;
   }
@@ -358,6 +360,7 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   const entrypoint = last("entrypoint");
   const projectLookup = lookupIn(projectEnv);
   const image = last("image");
+  if (image && !dockerfile) deployment.image = image.value;
   const postgres = image && postgresImage(image.value);
   if (postgres) {
     const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup, env) : []), ...(command ? composeWords(ctx, command, projectLookup, env) : [])];
@@ -529,6 +532,7 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   const text = ctx.host.read(path);
   if (text === undefined) return;
   const dockerfile = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
+  if (dockerfile.baseImage) deployment.image = dockerfile.baseImage;
   ctx.cache.set(`${ENV_FILE_READ}${path}`, dockerfile.env);
   ctx.problems.push(...dockerfile.problems);
   deployment.files.add(path);

@@ -43,6 +43,26 @@ export function postgresImage(image: string): PostgresImage | undefined {
 }
 
 /**
+ * Images of services that open no connection to the application's database: reverse proxies, caches,
+ * brokers, other database servers, object stores, mail catchers, monitoring. Matched on the image's
+ * last path segment without its tag (`nginxinc/nginx-unprivileged:1.25`, `bitnami/redis`).
+ */
+const NOT_DATABASE_CLIENTS =
+  /^(nginx(-unprivileged)?|openresty|traefik|caddy|haproxy|envoy|httpd|apache|varnish|redis(-stack(-server)?)?|valkey|keydb|memcached|rabbitmq|nats|(cp-)?kafka|(cp-)?zookeeper|mysql|mariadb|mongo(db)?|elasticsearch|opensearch|clickhouse-server|minio|mailhog|mailpit|maildev|localstack|prometheus|grafana)$/;
+
+/**
+ * Whether a deployment's processes may open connections to a database: one that runs an app or job
+ * server, or any command of the app's own image, may; one whose image is a PostgreSQL server or one of
+ * NOT_DATABASE_CLIENTS does not, even when it shares the app's env_file (DATABASE_URL, DB_POOL_SIZE).
+ */
+export function isDatabaseClient(deployment: Deployment): boolean {
+  if (deployment.processes.length > 0 || deployment.devServers) return true;
+  if (deployment.image === undefined) return true;
+  const name = deployment.image.replace(/@.*$/, "").replace(/:[^/]*$/, "");
+  return postgresImage(name) === undefined && !NOT_DATABASE_CLIENTS.test(name.slice(name.lastIndexOf("/") + 1).toLowerCase());
+}
+
+/**
  * The environment variables an image writes into postgresql.conf as max_connections, first set wins:
  * Bitnami's postgresql-env.sh reads POSTGRESQL_MAX_CONNECTIONS, else POSTGRES_MAX_CONNECTIONS; sclorg's
  * run scripts read POSTGRESQL_MAX_CONNECTIONS. The official image reads none (only `-c max_connections=`).
@@ -82,10 +102,10 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     for (const [name, expr] of args.settings) setNumber(settings, name, expr, file);
     const project = byProject.get(service.base) ?? [];
     const serviceNames = new Set(project.map((d) => d.id.slice(`compose:${service.base}#`.length)));
-    const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && mayConnectTo(d, service.name, serviceNames)).map((d) => d.id);
+    const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(d, service.name, serviceNames)).map((d) => d.id);
     databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
   }
-  const clientsOfAll = deployments.filter((d) => d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k))).map((d) => d.id);
+  const clientsOfAll = deployments.filter((d) => isDatabaseClient(d) && (d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k)))).map((d) => d.id);
   for (const conf of confs.filter((c) => !usedConfs.has(c))) {
     const settings = new Map<string, Fact<number>>();
     readConf(host, conf, settings);

@@ -84,6 +84,11 @@ export interface Deployment {
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */
   reservations?: { cpus?: Fact<number>; memoryMiB?: Fact<number> };
   env: Map<string, Fact<string>>;
+  /**
+   * The image its containers run, as written: the base image its Dockerfile builds FROM (last stage),
+   * else the compose service's `image:`. Undefined where no image is named (Procfile, App Runner).
+   */
+  image?: string;
   /** The soft open-file limit its processes start with, when stated (compose `ulimits: nofile`). */
   nofileSoftLimit?: Fact<number>;
   /** Resident memory of one worker process, in MiB: only from configuration (facts.worker_memory_mib). */
@@ -133,6 +138,9 @@ export interface Database {
   /** Slots ordinary roles cannot use: superuser_reserved_connections (+ reserved_connections). */
   reserved: Fact<number>;
   files: Set<string>;
-  /** Ids of the deployments that connect to it. */
+  /**
+   * Ids of the deployments that open connections to it: app servers, job workers, scripts of the
+   * app. Proxies, caches, brokers and other databases (model/databases.ts isDatabaseClient) are not.
+   */
   clients: string[];
 }

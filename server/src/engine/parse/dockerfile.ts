@@ -23,6 +23,8 @@ export interface Dockerfile {
   /** `COPY`/`ADD` sources of the last stage, to find scripts it runs. */
   copies: Array<{ sources: string[]; destination: string }>;
   workdir?: string;
+  /** The image the last stage starts from, through `FROM <stage>` chains (`nginx:1.25-alpine`, `${BASE}` as written). */
+  baseImage?: string;
   problems: ParseProblem[];
 }
 
@@ -46,8 +48,9 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     const keyword = instruction.getKeyword();
     const args = instruction.getArguments();
     if (keyword === "FROM") {
-      const parent = stages.get(args[0]?.getValue() ?? "");
-      stage = parent ? { ...parent, env: new Map(parent.env), envFromArgs: new Map(parent.envFromArgs), args: new Map(parent.args), copies: [...parent.copies] } : emptyStage();
+      const from = args.find((a) => !a.getValue().startsWith("--"))?.getValue() ?? "";
+      const parent = stages.get(from);
+      stage = parent ? { ...parent, env: new Map(parent.env), envFromArgs: new Map(parent.envFromArgs), args: new Map(parent.args), copies: [...parent.copies] } : { ...emptyStage(), ...(from ? { baseImage: from } : {}) };
       const asIndex = args.findIndex((a) => a.getValue().toUpperCase() === "AS");
       if (asIndex > 0 && args[asIndex + 1]) stages.set(args[asIndex + 1].getValue(), stage);
     } else if (keyword === "ARG") {
@@ -113,7 +116,7 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     }
   }
   const last = stage ?? emptyStage();
-  return { file, cmd: last.cmd, entrypoint: last.entrypoint, env: last.env, envFromArgs: last.envFromArgs, copies: last.copies, workdir: last.workdir, problems: result.problems };
+  return { file, cmd: last.cmd, entrypoint: last.entrypoint, env: last.env, envFromArgs: last.envFromArgs, copies: last.copies, workdir: last.workdir, baseImage: last.baseImage, problems: result.problems };
 }
 
 type Stage = Omit<Dockerfile, "file" | "problems"> & { args: Map<string, Fact<string>> };
