@@ -366,6 +366,29 @@ export const SOURCES = {
     says: "SECONDARY (quoted from a mirror of this page): \"A good formula for determining the number of connections each application will require is to multiply the RAILS_MAX_THREADS by the WEB_CONCURRENCY. This will determine the number of connections each dyno will consume.\" \"Rails maintains its own database connection pool, with a new pool created for each worker process.\"",
   },
 
+  pumaNoRequestTimeout: {
+    title: "Puma: no per-request timeout (issue #265, docs PR #814)",
+    url: "https://github.com/puma/puma/issues/265",
+    says: "Evan Phoenix on a request timeout: \"This is not a concern that I want puma to have. If you want to have timeout requests, the best way would be to write a Rack middleware\". PR #814 documents that worker_timeout detects hung processes and does not prevent long-running requests.",
+  },
+
+  // ---------------------------------------------------------------- Unicorn
+  unicornDefaults: {
+    title: "Unicorn::Configurator: DEFAULTS and worker_processes",
+    url: "https://rubydoc.info/gems/unicorn/Unicorn/Configurator",
+    says: "DEFAULTS \"{ :timeout => 60, … :worker_processes => 1, … }\". worker_processes: \"Each worker process will serve exactly one client at a time.\"",
+  },
+  unicornTimeout: {
+    title: "Unicorn::Configurator#timeout",
+    url: "https://rubydoc.info/gems/unicorn/Unicorn/Configurator#timeout-instance_method",
+    says: "\"Workers handling the request/app.call/response cycle taking longer than this time period will be forcibly killed (via SIGKILL).\" Default 60 (DEFAULTS :timeout => 60).",
+  },
+  unicornTuning: {
+    title: "Unicorn: TUNING (worker_processes)",
+    url: "https://yhbt.net/unicorn/TUNING.html",
+    says: "\"worker_processes should be *at* *least* the number of CPU cores on a dedicated server. If your application has occasionally slow responses that are /not/ CPU-intensive, you may increase this to workaround those inefficiencies.\" \"Never, ever, increase worker_processes to the point where the system runs out of physical memory and hits swap.\"",
+  },
+
   // ---------------------------------------------------------------- Sidekiq / Celery
   sidekiqConcurrencyDefault: {
     title: "Sidekiq 7.0 upgrade notes",

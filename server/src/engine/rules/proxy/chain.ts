@@ -5,6 +5,7 @@
 import type { NginxProxy, ProxyLocation, ProxyUpstream } from "../../model/nginx.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
 import { optionValue } from "../../parse/servers.ts";
+import { settingNumber } from "../../parse/setting-expr.ts";
 import type { Fact, Fix, SourceRef } from "../../types.ts";
 import { effectiveWorkerClass, gunicornSetting, type WorkerKind, workerKind } from "../gunicorn/settings.ts";
 import { insertAfterEdit } from "../server/edits.ts";
@@ -20,6 +21,8 @@ export const APP_RUNNER_REQUEST_TIMEOUT = 120;
 /** gunicorn's --timeout and --keep-alive defaults (SOURCES.gunicornTimeout, SOURCES.gunicornKeepalive). */
 export const GUNICORN_TIMEOUT = 30;
 export const GUNICORN_KEEPALIVE = 2;
+/** Unicorn's `timeout` default (SOURCES.unicornTimeout). */
+export const UNICORN_TIMEOUT = 60;
 /** uvicorn's --timeout-keep-alive and hypercorn's --keep-alive defaults (SOURCES.uvicornTimeoutKeepAlive, SOURCES.hypercornKeepAlive). */
 export const UVICORN_KEEPALIVE = 5;
 export const HYPERCORN_KEEPALIVE = 5;
@@ -102,6 +105,66 @@ export function gunicornWorkerKind(deployment: Deployment, process: ServerProces
   const threads = gunicornSetting(process, "threads", deployment.env);
   if (threads.from === "unknown") return undefined;
   return threads.from !== "default" && Number(threads.value) > 1 ? "gthread" : "sync";
+}
+
+/** How long the app server lets a request run, for the proxy timeout rule. */
+export interface WorkerTimeout {
+  value: Fact<number>;
+  /** What the timeout does to a slow request, for the message. */
+  what: string;
+  /** The related line's text where the timeout is set (or would be). */
+  note: string;
+  /** The setting's name in a fix title: "--timeout", "timeout". */
+  setting: string;
+  /** True when the timeout ends a slow request (a sync worker); false when it only says how long requests may run. */
+  boundsRequests: boolean;
+}
+
+/**
+ * The app server's worker timeout: gunicorn's `--timeout` (it bounds a request only for sync workers; for the others
+ * only a stated value counts, as the request length the deployment expects) and Unicorn's `timeout` (its master
+ * SIGKILLs a worker whose request runs longer). Undefined when the server has none, 0 disables it, or it is unknown.
+ */
+export function workerTimeout(deployment: Deployment, process: ServerProcess): WorkerTimeout | undefined {
+  if (process.invocation.server === "unicorn") {
+    const timeout = unicornTimeout(deployment, process);
+    if (!timeout) return undefined;
+    const stated = timeout.origin === "stated";
+    return {
+      value: timeout,
+      what: `unicorn lets a worker work on one request for up to ${seconds(timeout.value)} before its master kills it (timeout ${timeout.value}${stated ? "" : ", its default"})`,
+      note: stated ? `unicorn timeout ${timeout.value}` : `unicorn started here without a timeout in its config: ${UNICORN_TIMEOUT} s`,
+      setting: "timeout",
+      boundsRequests: true,
+    };
+  }
+  if (process.invocation.server !== "gunicorn") return undefined;
+  const kind = gunicornWorkerKind(deployment, process);
+  const timeout = gunicornSeconds(deployment, process, "timeout", GUNICORN_TIMEOUT);
+  // 0 disables the timeout; for async workers only a stated value says how long requests may run.
+  if (!kind || !timeout || timeout.value <= 0 || (kind !== "sync" && timeout.origin !== "stated")) return undefined;
+  return {
+    value: timeout,
+    what:
+      kind === "sync"
+        ? `gunicorn lets a sync worker work on one request for up to ${seconds(timeout.value)} (--timeout ${timeout.value}${timeout.origin === "default" ? ", its default" : ""})`
+        : `gunicorn's --timeout ${timeout.value} says requests may run ${seconds(timeout.value)} (for ${kind} workers it only kills a worker that stops answering, not a slow request)`,
+    note: timeout.origin === "stated" ? `gunicorn --timeout ${timeout.value}` : "gunicorn started here without --timeout: 30 s",
+    setting: "--timeout",
+    boundsRequests: kind === "sync",
+  };
+}
+
+/** Unicorn's `timeout` from its config file (`-c`), else its default; undefined when the file sets it in a way not read. */
+function unicornTimeout(deployment: Deployment, process: ServerProcess): Fact<number> | undefined {
+  const named = optionValue(process.invocation, "config_file");
+  // `-c` names a file the workspace does not hold (or not as a Unicorn config): its timeout is unknown.
+  if (named && !process.config) return undefined;
+  const setting = process.config?.settings.get("timeout");
+  if (!setting) return { value: UNICORN_TIMEOUT, origin: "default", by: "unicorn", at: programRef(process) };
+  if (setting.conditional || !process.config) return undefined;
+  const value = settingNumber(setting, process.config.path, (name) => deployment.env.get(name));
+  return value && value.value > 0 ? value : undefined;
 }
 
 export interface AppKeepAlive {

@@ -2,7 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule, type Report } from "../define.ts";
 import { insertInBlock } from "../nginx/common.ts";
-import { frontsOf, GUNICORN_TIMEOUT, gunicornSeconds, gunicornWorkerKind, replaceNumber, seconds } from "./chain.ts";
+import { frontsOf, replaceNumber, seconds, workerTimeout } from "./chain.ts";
 
 const COMPOSE = "services:\n  api:\n    build: .\n    command: gunicorn app:app --workers 3 --timeout 120 --bind 0.0.0.0:8000\n  nginx:\n    image: nginx:1.27\n";
 const conf = (timeout: string) =>
@@ -14,7 +14,7 @@ export default defineRule({
     summary: "The proxy gives up on a request before the app server's worker timeout",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.nginxProxyTimeouts, SOURCES.gunicornTimeout, SOURCES.gunicornTimeoutNonSync, SOURCES.appRunnerRequestTimeout],
+    sources: [SOURCES.nginxProxyTimeouts, SOURCES.gunicornTimeout, SOURCES.gunicornTimeoutNonSync, SOURCES.unicornTimeout, SOURCES.appRunnerRequestTimeout],
     docs: {
       why:
         "nginx waits `proxy_read_timeout` (60 s unless set) for the app to answer, then returns 504 Gateway Timeout and closes " +
@@ -25,11 +25,14 @@ export default defineRule({
         "should agree: the proxy should wait at least as long as the worker may work. For gunicorn's async workers (uvicorn, " +
         "gevent, gthread) `--timeout` does not bound a request (it only kills a worker that stops answering gunicorn's " +
         "heartbeat), so Headroom compares only a stated `--timeout` there, as the request length the deployment expects. " +
+        "Unicorn works like gunicorn's sync worker: each worker serves one request at a time, and its master SIGKILLs a worker " +
+        "whose request runs longer than `timeout` (60 s unless its config file, `unicorn -c`, sets it). Puma has no per-request " +
+        "timeout (`worker_timeout` only bounds a worker that stops checking in), so it is not compared. " +
         "The nginx side is compared per location that proxies to the deployment, with nginx's inheritance " +
         "(http → server → location); since the worker timeout is one per process, a deployment is reported only when every " +
         "location that reaches it gives up earlier (a `/reports` location at 120 s covers a 120 s timeout even if `/` keeps " +
         "60 s). The fix sets `proxy_read_timeout` in each such location to the worker timeout; on App " +
-        "Runner, whose 120 s cannot be raised, it lowers `--timeout` to 120. The opposite mismatch (gunicorn's default 30 s " +
+        "Runner, whose 120 s cannot be raised, it lowers the worker timeout (`--timeout`, Unicorn's `timeout`) to 120. The opposite mismatch (gunicorn's default 30 s " +
         "behind a proxy that waits longer) is gunicorn/timeout-default-behind-long-proxy.",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("            proxy_read_timeout 30s;\n") },
       good: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("            proxy_read_timeout 120s;\n") },
@@ -40,18 +43,12 @@ export default defineRule({
     const grouped = new Map<string, { report: Report; names: string[]; related: RelatedInfo[] }>();
     for (const deployment of model.deployments) {
       for (const process of deployment.processes) {
-        if (process.invocation.server !== "gunicorn") continue;
-        const kind = gunicornWorkerKind(deployment, process);
-        const timeout = gunicornSeconds(deployment, process, "timeout", GUNICORN_TIMEOUT);
-        // 0 disables the timeout; for async workers only a stated value says how long requests may run.
-        if (!kind || !timeout || timeout.value <= 0 || (kind !== "sync" && timeout.origin !== "stated")) continue;
-        const what =
-          kind === "sync"
-            ? `gunicorn lets a sync worker work on one request for up to ${seconds(timeout.value)} (--timeout ${timeout.value}${timeout.origin === "default" ? ", its default" : ""})`
-            : `gunicorn's --timeout ${timeout.value} says requests may run ${seconds(timeout.value)} (for ${kind} workers it only kills a worker that stops answering, not a slow request)`;
-        const timeoutRelated: RelatedInfo[] = timeout.at ? [{ at: timeout.at, message: timeout.origin === "stated" ? `gunicorn --timeout ${timeout.value}` : "gunicorn started here without --timeout: 30 s" }] : [];
+        const app = workerTimeout(deployment, process);
+        if (!app) continue;
+        const { value: timeout, what } = app;
+        const timeoutRelated: RelatedInfo[] = timeout.at ? [{ at: timeout.at, message: app.note }] : [];
         const fronts = frontsOf(model, deployment);
-        // gunicorn's timeout is one per process, not per route: where some nginx location already waits as long, the
+        // The worker timeout is one per process, not per route: where some nginx location already waits as long, the
         // timeout serves that route, and the shorter ones are that route's choice.
         const longestNginx = Math.max(...fronts.map((f) => (f.kind === "nginx" ? f.readTimeout.value : 0)));
         for (const front of fronts) {
@@ -59,7 +56,7 @@ export default defineRule({
           if (wait.value >= timeout.value || !wait.at || (front.kind === "nginx" && longestNginx >= timeout.value)) continue;
           if (front.kind === "apprunner") {
             if (!timeout.at || timeout.origin !== "stated") continue;
-            const fix = replaceNumber(timeout, wait.value, `Lower --timeout to App Runner's ${wait.value}`, text);
+            const fix = replaceNumber(timeout, wait.value, `Lower ${app.setting} to App Runner's ${wait.value}`, text);
             report({
               at: timeout.at,
               deployment,
@@ -89,7 +86,7 @@ export default defineRule({
           }
           const where = stated ? `proxy_read_timeout ${seconds(wait.value)}${inLocation ? "" : included ? ` (from ${wait.at.file}, included here)` : " (inherited)"}` : `proxy_read_timeout is not set, so nginx waits its default ${seconds(wait.value)}`;
           const at = inLocation ? wait.at : location.at;
-          const key = `${at.file}:${at.start}:${timeout.value}:${kind === "sync"}`;
+          const key = `${at.file}:${at.start}:${timeout.value}:${app.boundsRequests}`;
           const group = grouped.get(key) ?? { names: [], related: stated && !inLocation ? [{ at: wait.at, message: `proxy_read_timeout ${seconds(wait.value)}, ${included ? "included in" : "inherited by"} this location` }] : [], report: { at, deployment, message: "", fixes } };
           grouped.set(key, group);
           group.names.push(deployment.name);

@@ -9,13 +9,15 @@ export default defineRule({
     summary: "More worker processes than the instance's CPUs can run",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers],
+    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults],
     docs: {
       why:
         "Each worker is a process that competes for the instance's CPUs. gunicorn advises (2 x num_cores) + 1 workers; " +
         "beyond that, workers thrash the CPU and each holds its own memory and database pool, so adding them lowers throughput " +
         "and multiplies connections. The count is compared with the CPUs the deployment gives one instance " +
-        "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus`).\n\n" +
+        "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus`). The same bound is applied to Puma's " +
+        "workers and to Unicorn's `worker_processes` (read from the config file `unicorn -c` names): Unicorn's tuning guide asks " +
+        "for at least one worker per core and more only for slow responses that are not CPU-bound.\n\n" +
         "This rule owns CPU limits of 1 and more; below 1 CPU, `workers/fractional-cpu` reports any worker count above 1 " +
         "(where (2 x cores) + 1 no longer means anything), so a deployment gets one finding, not two.",
       bad: {

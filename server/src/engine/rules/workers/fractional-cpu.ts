@@ -8,7 +8,7 @@ export default defineRule({
     summary: "Several worker processes under a CPU limit below one core",
     severity: "warning",
     fix: "unsafe",
-    sources: [SOURCES.dockerCpusQuota, SOURCES.composeDeployCpus, SOURCES.appRunnerCpuPattern, SOURCES.gunicornWorkerFormula, SOURCES.fastapiOneProcessPerContainer],
+    sources: [SOURCES.dockerCpusQuota, SOURCES.composeDeployCpus, SOURCES.appRunnerCpuPattern, SOURCES.gunicornWorkerFormula, SOURCES.fastapiOneProcessPerContainer, SOURCES.unicornDefaults],
     docs: {
       why:
         "A CPU limit below 1 (compose `cpus: 0.5`, App Runner `0.25 vCPU` or `0.5 vCPU`) is a time quota: Docker's `--cpus 0.5` is " +
@@ -16,7 +16,8 @@ export default defineRule({
         "processes then split less than one core: none of them can ever run on a full core, a CPU-bound request takes at least " +
         "1/limit times longer than on a core of its own, and each extra process still costs its own memory and database pool. " +
         "gunicorn's (2 x cores) + 1 assumes whole cores. Run one worker per such container (concurrency from threads or an async " +
-        "worker, capacity from replicas), or give the container at least 1 CPU.\n\n" +
+        "worker, capacity from replicas), or give the container at least 1 CPU. Unicorn's `worker_processes` counts too; Unicorn has " +
+        "no threads, so there one worker per container means one request at a time per container, and replicas carry the concurrency.\n\n" +
         "This rule owns every CPU limit below 1; `workers/exceed-cpu` owns limits of 1 CPU and more, so a deployment gets one " +
         "finding, not two.",
       bad: {
@@ -46,8 +47,10 @@ export default defineRule({
           message:
             `${workers.value} ${server} worker processes share a ${formatCpus(cpus.value)} limit: the whole instance gets ${quotaMs} ms of CPU time per ` +
             `100 ms, so when they are all busy each gets about ${share} of a core (${formatCpus(cpus.value)} / ${workers.value}) and none ever runs on a full one. ` +
-            "gunicorn's (2 x cores) + 1 assumes whole cores. Run 1 worker per instance (threads or an async worker for concurrency, " +
-            "more instances for capacity), or give the instance at least 1 vCPU.",
+            "gunicorn's (2 x cores) + 1 assumes whole cores. " +
+            (server === "unicorn"
+              ? "Run 1 worker per instance and more instances (Unicorn has no threads: one worker serves one request at a time), or give the instance at least 1 vCPU."
+              : "Run 1 worker per instance (threads or an async worker for concurrency, more instances for capacity), or give the instance at least 1 vCPU."),
           related: cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
           fixes: written === String(workers.value) ? [{ title: "Run 1 worker", safe: false, edits: [{ ...workers.at, newText: "1" }] }] : [],
         });
