@@ -30,8 +30,7 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { AuditResult } from "./engine/api.ts";
-import { ParseCache } from "./engine/parse-cache.ts";
-import { LineIndex } from "./engine/types.ts";
+import { lineIndexOf, ParseCache } from "./engine/parse-cache.ts";
 import { FIX_ALL_KIND, fixAll, quickFixes, RangeMapper, toDiagnostics } from "./lsp/convert.ts";
 import type * as Engine from "./lsp/engine.ts";
 import { FrameFilter } from "./lsp/framing.ts";
@@ -460,10 +459,10 @@ connection.onHover(
     // Only explain what the audit saw: an edit since then moves the offsets (the next audit is 150 ms away).
     const doc = documents.get(params.textDocument.uri);
     if (doc && doc.getText() !== snapshot.text) return null;
-    const offset = new LineIndex(snapshot.text).offset(params.position.line, params.position.character);
+    const offset = lineIndexOf(parses, rel, snapshot.text).offset(params.position.line, params.position.character);
     const explanation = loadEngine().explainAt(run.result.model, rel, offset);
     if (!explanation) return null;
-    const range = new RangeMapper(() => snapshot.text).range(rel, explanation.at.start, explanation.at.end);
+    const range = new RangeMapper(() => snapshot.text, parses).range(rel, explanation.at.start, explanation.at.end);
     return { contents: { kind: MarkupKind.Markdown, value: explanation.text }, range };
   }),
 );

@@ -3,6 +3,7 @@
 // can never be served: invalidation is by content, whatever the caller's events say. Entries the
 // last audit did not use are dropped when the next one starts (deleted files, old versions of
 // edited ones), so the cache holds about one workspace's parses.
+import { LineIndex } from "./types.ts";
 
 export interface ParseMemo {
   /**
@@ -18,6 +19,14 @@ export interface ParseMemo {
 
 /** One-shot audits (the CLI) parse everything once: nothing to remember. */
 export const NO_MEMO: ParseMemo = { get: (_key, _input, make) => make(), keep: (_key, make) => make(), keepsBetweenAudits: false };
+
+/**
+ * The line index of `file`'s `text`, built once per text for everyone holding the memo: the model's
+ * readers, suppressions, the language server's ranges and quick fixes of one audit share it.
+ */
+export function lineIndexOf(memo: ParseMemo, file: string, text: string): LineIndex {
+  return memo.get(`line-index:${file}`, text, () => new LineIndex(text));
+}
 
 /**
  * A memo for one audit that has no cache to keep (the CLI): a text the model parses more than once

@@ -8,11 +8,11 @@ import picomatch from "picomatch";
 import { LineCounter, parseDocument, visit } from "yaml";
 import { suggestRule, type Suppression } from "./config.ts";
 import { fileKind, type FileKind } from "./model/build.ts";
-import { NO_MEMO, type ParseMemo } from "./parse-cache.ts";
-import { serviceChunks } from "./parse/compose.ts";
+import { lineIndexOf, NO_MEMO, type ParseMemo } from "./parse-cache.ts";
+import { composeLayout } from "./parse/compose.ts";
 import suppressUnknownRule from "./rules/suppress/unknown-rule.ts";
 import suppressUnused from "./rules/suppress/unused.ts";
-import { type Finding, LineIndex, type SourceRef } from "./types.ts";
+import { type Finding, type LineIndex, type SourceRef } from "./types.ts";
 
 const SUPPRESS_UNKNOWN_RULE = suppressUnknownRule.id;
 const SUPPRESS_UNUSED = suppressUnused.id;
@@ -101,17 +101,11 @@ export function yamlSpansAt(text: string, file: string, memo: ParseMemo = NO_MEM
   let whole: Array<[number, number]> | undefined;
   const all = () => (whole ??= memo.get(`yaml-spans:${file}`, text, () => yamlMultilineSpans(text) ?? []));
   // Lines are counted as the YAML library counts them, which a lone \r would make differ from "\n"s.
-  const layout = fileKind(file) === "compose" && !/\r(?!\n)/.test(text) ? serviceChunks(text) : undefined;
+  const layout = fileKind(file) === "compose" && !(text.includes("\r") && /\r(?!\n)/.test(text)) ? composeLayout(text, file, memo) : undefined;
   if (!layout) return all;
-  const firstLines: number[] = [];
-  let line = 0;
-  let counted = 0;
-  for (const service of layout.services) {
-    for (let at = text.indexOf("\n", counted); at >= 0 && at < service.start; at = text.indexOf("\n", at + 1)) line++;
-    counted = service.start;
-    firstLines.push(line);
-  }
-  const endLine = line + (text.slice(layout.services[layout.services.length - 1].start, layout.block.end).match(/\n/g)?.length ?? 0);
+  const index = lineIndexOf(memo, file, text);
+  const firstLines = layout.services.map((service) => index.position(service.start).line);
+  const endLine = index.position(layout.block.end).line;
   const perService = new Map<number, Array<[number, number]> | undefined>();
   return (at) => {
     if (at < firstLines[0] || at >= endLine) return all();
@@ -152,7 +146,7 @@ export function yamlMultilineSpans(text: string, clean = false): Array<[number, 
 function readComments(file: string, text: string, memo: ParseMemo): Comment[] {
   if (!text.includes("headroom-ignore") || !commentsAllowed(file)) return [];
   const kind = fileKind(file) as FileKind;
-  const index = new LineIndex(text);
+  const index = lineIndexOf(memo, file, text);
   const lines: Lines = { index, text, kind };
   const yamlSpans = yamlSpansAt(text, file, memo);
   const comments: Comment[] = [];
@@ -218,7 +212,7 @@ export function applySuppressions(
   const indexes = new Map<string, LineIndex>();
   const lineOf = (ref: SourceRef) => {
     let index = indexes.get(ref.file);
-    if (!index) indexes.set(ref.file, (index = new LineIndex(read(ref.file) ?? "")));
+    if (!index) indexes.set(ref.file, (index = lineIndexOf(memo, ref.file, read(ref.file) ?? "")));
     return index.position(ref.start).line;
   };
 
@@ -329,7 +323,7 @@ function linesToKeepFirst(index: LineIndex, kind: FileKind): number {
  */
 export function suppressionEdits(file: string, text: string, memo: ParseMemo = NO_MEMO): { line(rule: string, at: SourceRef): Insertion | undefined; file(rule: string): Insertion } | undefined {
   if (!commentsAllowed(file)) return undefined;
-  const index = new LineIndex(text);
+  const index = lineIndexOf(memo, file, text);
   const yamlSpans = yamlSpansAt(text, file, memo);
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   let top: number | undefined;

@@ -13,7 +13,7 @@ import {
 } from "vscode-languageserver";
 import type { Finding, Severity } from "../engine/api.ts";
 import { applyTextEdits, fixToApply, selectEdits } from "../engine/fix.ts";
-import type { ParseMemo } from "../engine/parse-cache.ts";
+import { lineIndexOf, NO_MEMO, type ParseMemo } from "../engine/parse-cache.ts";
 import { type Insertion, suppressionEdits } from "../engine/suppress.ts";
 import { LineIndex } from "../engine/types.ts";
 
@@ -48,7 +48,7 @@ export interface ConvertContext {
   /** The open document version the text came from, or null. */
   versionOf(file: string): number | null;
   docsUrl(rule: string): string | undefined;
-  /** The server's parse cache: the YAML layout behind each suppress action is reused between audits. */
+  /** The server's parse cache: line indexes and the YAML layout behind each suppress action are reused between audits. */
   memo?: ParseMemo;
 }
 
@@ -68,16 +68,19 @@ export function textDigest(text: string): string {
   return createHash("sha256").update(text).digest("base64");
 }
 
-/** Converts offsets to ranges, building each file's line index once. */
+/** Converts offsets to ranges, building each file's line index once (once per text with the server's parse cache as `memo`). */
 export class RangeMapper {
   private readonly indexes = new Map<string, LineIndex | null>();
-  constructor(private readonly textOf: (file: string) => string | undefined) {}
+  constructor(
+    private readonly textOf: (file: string) => string | undefined,
+    private readonly memo: ParseMemo = NO_MEMO,
+  ) {}
 
   range(file: string, start: number, end: number): Range {
     let idx = this.indexes.get(file);
     if (idx === undefined) {
       const text = this.textOf(file);
-      idx = text === undefined ? null : new LineIndex(text);
+      idx = text === undefined ? null : lineIndexOf(this.memo, file, text);
       this.indexes.set(file, idx);
     }
     if (!idx) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -89,7 +92,7 @@ export class RangeMapper {
 
 /** Groups findings into diagnostics per workspace-relative file. */
 export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<string, Diagnostic[]> {
-  const mapper = new RangeMapper((f) => ctx.textOf(f));
+  const mapper = new RangeMapper((f) => ctx.textOf(f), ctx.memo);
   const out = new Map<string, Diagnostic[]>();
   // One suppression writer per file: a compose file with many findings is laid out (YAML parse) at most once.
   const suppressors = new Map<string, ReturnType<typeof suppressionEdits> | undefined>();

@@ -75,7 +75,7 @@ const MAX_MERGE_VISITS = 256;
  */
 export function parseComposeFile(text: string, file: string, memo: ParseMemo = NO_MEMO): ComposeFile {
   if (memo.keepsBetweenAudits) {
-    const layout = serviceChunks(text);
+    const layout = composeLayout(text, file, memo);
     const chunked = layout && parseByService(text, file, layout, memo);
     if (chunked) return chunked;
   }
@@ -162,6 +162,11 @@ export function serviceChunks(text: string): ServiceLayout | undefined {
   if (services.length === 0) return undefined;
   services[services.length - 1].end = blockEnd;
   return { block: { start: blockStart, end: blockEnd }, services };
+}
+
+/** `serviceChunks(text)`, worked out once per text: the compose reader and the suppress actions both need it. */
+export function composeLayout(text: string, file: string, memo: ParseMemo): ServiceLayout | undefined {
+  return memo.get(`compose-layout:${file}`, text, () => serviceChunks(text));
 }
 
 /** Parses each service on its own; undefined when any part has a YAML error (the whole parse reports it at its place). */
