@@ -9,7 +9,7 @@
 import { posix } from "node:path";
 import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
-import { loadNginxConfig, type NginxDirective, parseNginx } from "../parse/nginx.ts";
+import { loadNginxConfig, type NginxArg, type NginxDirective, parseNginx } from "../parse/nginx.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { ComposeFile } from "../parse/compose.ts";
 import type { Deployment } from "./types.ts";
@@ -23,9 +23,12 @@ export interface ProxyHeader {
 }
 
 export interface ProxyLocation {
-  /** `location /api` (the directive name and its arguments, without the block) */
+  /**
+   * `location /api` (the directive name and its arguments, without the block); for a proxy_pass in an
+   * `if (...)` or `limit_except` of the location, that block's head (the rest is the location's)
+   */
   at: SourceRef;
-  /** the block's "{" (start) through "}" (end), for edits that insert directives */
+  /** the location block's "{" (start) through "}" (end), for edits that insert directives */
   block: SourceRef;
   proxyPass?: { target: string; at: SourceRef; upstream?: string };
   httpVersion?: Fact<string>;
@@ -190,14 +193,19 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
       setHeaders: { inherited: !level.ownHeaders, list: level.headers },
       ownDirectives: new Set(d.block.map((own) => own.name)),
     };
-    if (pass?.args[0]) {
-      const target = pass.args[0].value;
-      location.proxyPass = { target, at: ref(pass, pass.args[0].start, pass.args[0].end), upstream: upstreamOf(target, upstreamNames) };
-    }
+    const passOf = (p: NginxDirective, target: NginxArg) => ({ target: target.value, at: ref(p, target.start, target.end), upstream: upstreamOf(target.value, upstreamNames) });
+    if (pass?.args[0]) location.proxyPass = passOf(pass, pass.args[0]);
     if (level.httpVersion) location.httpVersion = level.httpVersion;
     if (connection) location.connectionHeader = { value: connection.value, origin: "stated", at: connection.at };
     if (level.readTimeout) location.readTimeout = level.readTimeout;
     out.push(location);
+    // proxy_pass is allowed in "if in location" and in limit_except, the other proxy_* settings are not: such a
+    // block proxies with its location's settings, and a directive a fix adds goes in the location's block.
+    for (const inner of d.block) {
+      if ((inner.name !== "if" && inner.name !== "limit_except") || !inner.block) continue;
+      const innerPass = lastNamed(inner.block, "proxy_pass");
+      if (innerPass?.args[0]) out.push({ ...location, at: ref(inner, inner.start, headEnd(inner)), proxyPass: passOf(innerPass, innerPass.args[0]) });
+    }
     collectLocations(d.block, level, upstreamNames, out);
   }
 }
