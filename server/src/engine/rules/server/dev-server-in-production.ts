@@ -39,9 +39,12 @@ export default defineRule({
     },
   },
   check({ model, report }) {
+    let byService: ComposeFilesByService | undefined;
     for (const deployment of model.deployments) {
-      if (procfileProcessIsDev(deployment) || hasProductionVariant(model, deployment)) continue;
-      for (const devServer of deployment.devServers ?? []) {
+      if (!deployment.devServers?.length || procfileProcessIsDev(deployment)) continue;
+      byService ??= composeFilesByService(model);
+      if (hasProductionVariant(byService, deployment)) continue;
+      for (const devServer of deployment.devServers) {
         if (isDevDeployment(deployment, devServer.commandAt.file) || runsOnlyInDevelopment(devServer.guards)) continue;
         if (devServer.startedBy && isDevPath(devServer.startedBy.file)) continue;
         report({
@@ -58,20 +61,35 @@ export default defineRule({
 const COMPOSE_FILE = /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i;
 const PRODUCTION_WORD = /(^|[-_.])(prod|production)([-_.]|$)/i;
 
+/** Compose deployments by service (`#name`, the end of their id), each with its compose files: one pass over the model per check, not one per deployment. */
+type ComposeFilesByService = Map<string, { deployment: Deployment; files: string[] }[]>;
+
+function composeFilesByService(model: DeploymentModel): ComposeFilesByService {
+  const byService: ComposeFilesByService = new Map();
+  for (const deployment of model.deployments) {
+    if (!deployment.id.startsWith("compose:")) continue;
+    const service = deployment.id.slice(deployment.id.lastIndexOf("#"));
+    const entry = { deployment, files: [...deployment.files].filter((f) => COMPOSE_FILE.test(f)) };
+    const named = byService.get(service);
+    if (named) named.push(entry);
+    else byService.set(service, [entry]);
+  }
+  return byService;
+}
+
 /**
  * A compose base file run alone while a production variant layers on it (`docker-compose.yml` next to
  * `docker-compose.prod.yml`, run with `-f docker-compose.yml -f docker-compose.prod.yml`): the base
  * alone is then the development setup, and the variant's deployment is checked on its own.
  */
-function hasProductionVariant(model: DeploymentModel, deployment: Deployment): boolean {
+function hasProductionVariant(byService: ComposeFilesByService, deployment: Deployment): boolean {
   if (!deployment.id.startsWith("compose:")) return false;
-  const service = deployment.id.slice(deployment.id.lastIndexOf("#"));
-  const own = [...deployment.files].filter((f) => COMPOSE_FILE.test(f));
-  return model.deployments.some((other) => {
-    if (other === deployment || !other.id.startsWith("compose:") || !other.id.endsWith(service)) return false;
-    const files = [...other.files].filter((f) => COMPOSE_FILE.test(f));
-    return own.every((f) => files.includes(f)) && files.some((f) => !own.includes(f) && PRODUCTION_WORD.test(f.slice(f.lastIndexOf("/") + 1).replace(/\.ya?ml$/i, "")));
-  });
+  const sameService = byService.get(deployment.id.slice(deployment.id.lastIndexOf("#"))) ?? [];
+  const own = sameService.find((entry) => entry.deployment === deployment)?.files ?? [];
+  return sameService.some(
+    ({ deployment: other, files }) =>
+      other !== deployment && own.every((f) => files.includes(f)) && files.some((f) => !own.includes(f) && PRODUCTION_WORD.test(f.slice(f.lastIndexOf("/") + 1).replace(/\.ya?ml$/i, ""))),
+  );
 }
 
 /** A Procfile process named for development (`dev: flask run`): Heroku routes requests to `web` only. */
