@@ -46,12 +46,35 @@ export type Front = NginxFront | AppRunnerFront;
 
 const sameRef = (a: SourceRef, b: SourceRef) => a.file === b.file && a.start === b.start && a.end === b.end;
 
+/** Each proxy's backends by the deployment they reach, in proxy order: built once per model, as every deployment asks. */
+const backendsByDeployment = new WeakMap<DeploymentModel, Map<string, Array<{ proxy: NginxProxy; backends: NginxProxy["backends"] }>>>();
+
+function proxiesReaching(model: DeploymentModel, deployment: Deployment): Array<{ proxy: NginxProxy; backends: NginxProxy["backends"] }> {
+  let index = backendsByDeployment.get(model);
+  if (!index) {
+    index = new Map();
+    for (const proxy of model.proxies ?? []) {
+      const own = new Map<string, NginxProxy["backends"]>();
+      for (const backend of proxy.backends) {
+        const backends = own.get(backend.deployment);
+        if (backends) backends.push(backend);
+        else own.set(backend.deployment, [backend]);
+      }
+      for (const [id, backends] of own) {
+        const reaching = index.get(id);
+        if (reaching) reaching.push({ proxy, backends });
+        else index.set(id, [{ proxy, backends }]);
+      }
+    }
+    backendsByDeployment.set(model, index);
+  }
+  return index.get(deployment.id) ?? [];
+}
+
 /** The proxies that send requests to a deployment. */
 export function frontsOf(model: DeploymentModel, deployment: Deployment): Front[] {
   const fronts: Front[] = [];
-  for (const proxy of model.proxies ?? []) {
-    const backends = proxy.backends.filter((b) => b.deployment === deployment.id);
-    if (backends.length === 0) continue;
+  for (const { proxy, backends } of proxiesReaching(model, deployment)) {
     for (const location of proxy.locations) {
       const pass = location.proxyPass;
       if (!pass || !backends.some((b) => (b.upstream ? b.upstream === pass.upstream : sameRef(b.at, pass.at)))) continue;
