@@ -1,5 +1,5 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import { type ConnectionBudget, connectionBudgets, poolSizeText } from "../../model/budget.ts";
+import { type ConnectionBudget, connectionBudgets, type PoolShare, poolSizeText } from "../../model/budget.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
 import type { ListItemWord } from "../../model/build.ts";
 import { type CommandWord, optionValue } from "../../parse/servers.ts";
@@ -46,8 +46,8 @@ export default defineRule({
   },
   check({ model, report, text }) {
     // Worked out once: a monorepo has a budget per database and a finding per deployment.
-    let budgets: ConnectionBudget[] | undefined;
-    const budgetsOf = () => (budgets ??= connectionBudgets(model));
+    let shares: Map<Deployment, DeploymentShare[]> | undefined;
+    const sharesOf = (deployment: Deployment) => (shares ??= sharesByDeployment(connectionBudgets(model))).get(deployment) ?? [];
     for (const deployment of model.deployments) {
       const cpus = deployment.cpus;
       if (!cpus || cpus.value < 2) continue;
@@ -56,7 +56,7 @@ export default defineRule({
         if (process.workersFromCpuCount || process.workersUnresolved) continue;
         if (isPuma(process)) {
           if (process.workers.value <= 1 && !isDevDeployment(deployment, process.commandAt.file) && !runsInDevelopment(deployment, process) && !parallelRuby(deployment, process, text)) {
-            reportPuma(process, deployment, cpus, budgetsOf, report, text);
+            reportPuma(process, deployment, cpus, sharesOf(deployment), report, text);
           }
           continue;
         }
@@ -75,7 +75,7 @@ export default defineRule({
           });
           continue;
         }
-        const note = poolNote(budgetsOf(), deployment, recommended);
+        const note = poolNote(sharesOf(deployment), deployment, recommended);
         report({
           at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
           deployment,
@@ -134,7 +134,7 @@ function reportPuma(
   process: ServerProcess,
   deployment: Deployment,
   cpus: NonNullable<Deployment["cpus"]>,
-  budgetsOf: () => ConnectionBudget[],
+  shares: DeploymentShare[],
   report: (finding: Report) => void,
   text: (file: string) => string | undefined,
 ): void {
@@ -152,7 +152,7 @@ function reportPuma(
     : process.workers.value === 0 ? "the workers are set to 0, Puma's single mode"
     : "the workers are set to 1, one cluster worker";
   const where = invocation.server === "rails" ? `WEB_CONCURRENCY=${recommended}` : `-w ${recommended} or WEB_CONCURRENCY=${recommended}`;
-  const note = poolNote(budgetsOf(), deployment, recommended);
+  const note = poolNote(shares, deployment, recommended);
   report({
     at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
     deployment,
@@ -174,11 +174,30 @@ function sizingRelated(deployment: Deployment, cpus: NonNullable<Deployment["cpu
   ];
 }
 
+/** A deployment's share of one database's budget. */
+interface DeploymentShare {
+  budget: ConnectionBudget;
+  share: PoolShare;
+}
+
+/** Each deployment's shares, in budget order: a finding looks up its own instead of scanning every database's clients. */
+function sharesByDeployment(budgets: ConnectionBudget[]): Map<Deployment, DeploymentShare[]> {
+  const byDeployment = new Map<Deployment, DeploymentShare[]>();
+  for (const budget of budgets) {
+    for (const share of budget.shares) {
+      const own = byDeployment.get(share.deployment);
+      if (own) own.push({ budget, share });
+      else byDeployment.set(share.deployment, [{ budget, share }]);
+    }
+  }
+  return byDeployment;
+}
+
 /** When the recommended workers' pools would not fit the database: each worker has its own. */
-function poolNote(budgets: ConnectionBudget[], deployment: Deployment, workers: number): string {
-  for (const { database, shares, total, allowed } of budgets) {
-    const share = shares.find((s) => s.deployment === deployment);
-    if (!share || share.pool.processes.value !== 1) continue;
+function poolNote(shares: DeploymentShare[], deployment: Deployment, workers: number): string {
+  for (const { budget, share } of shares) {
+    const { database, total, allowed } = budget;
+    if (share.pool.processes.value !== 1) continue;
     const { pool } = share;
     const instances = deployment.instances.value;
     const grown = instances * workers * share.perProcess;
