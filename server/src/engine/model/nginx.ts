@@ -156,9 +156,12 @@ interface Inherited {
  * "if and only if there are no" such directives on the level, the enclosing level's.
  */
 export function headersAtLevel(directives: NginxDirective[], directive: string, inherited: ProxyHeader[]): { list: ProxyHeader[]; own: boolean } {
-  const own = directives.filter((d) => d.name === directive && d.args.length >= 2);
-  if (own.length === 0) return { list: inherited, own: false };
-  return { list: own.map((d) => ({ name: d.args[0].value, value: d.args[1].value, at: ref(d) })), own: true };
+  // Nothing allocated for a level without them: this runs for every server and location on every audit.
+  let list: ProxyHeader[] | undefined;
+  for (const d of directives) {
+    if (d.name === directive && d.args.length >= 2) (list ??= []).push({ name: d.args[0].value, value: d.args[1].value, at: ref(d) });
+  }
+  return list ? { list, own: true } : { list: inherited, own: false };
 }
 
 /** The proxy_* settings of one level, over what it inherits. */
@@ -186,12 +189,14 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
     if (d.name !== "location" || !d.block || !d.blockSpan) continue;
     const level = mergeLevel(d.block, inherited);
     const pass = lastNamed(d.block, "proxy_pass");
-    const connection = [...level.headers].reverse().find((h) => h.name.toLowerCase() === "connection");
+    const connection = level.headers.findLast((h) => h.name.toLowerCase() === "connection");
+    const ownDirectives = new Set<string>();
+    for (const own of d.block) ownDirectives.add(own.name);
     const location: ProxyLocation = {
       at: ref(d, d.start, headEnd(d)),
       block: ref(d, d.blockSpan.start, d.blockSpan.end),
       setHeaders: { inherited: !level.ownHeaders, list: level.headers },
-      ownDirectives: new Set(d.block.map((own) => own.name)),
+      ownDirectives,
     };
     const passOf = (p: NginxDirective, target: NginxArg) => ({ target: target.value, at: ref(p, target.start, target.end), upstream: upstreamOf(target.value, upstreamNames) });
     if (pass?.args[0]) location.proxyPass = passOf(pass, pass.args[0]);

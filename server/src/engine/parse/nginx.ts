@@ -100,12 +100,15 @@ const MAX_BLOCK_DEPTH = 100;
 // ---------------------------------------------------------------------------------------------
 // Tokenizer
 
-type Token =
-  | { kind: "word"; arg: NginxArg }
-  | { kind: ";" | "{" | "}"; start: number }
-  /** ends the statement without a ";", after a reported error */
-  | { kind: "cut" }
-  | { kind: "eof" };
+// What Lexer.next() found: a word (in `lexer.word`), a punctuation mark (at `lexer.at`), a cut or the end.
+const WORD = 0;
+const SEMICOLON_TOKEN = 1;
+const OPEN_BRACE = 2;
+const CLOSE_BRACE = 3;
+/** ends the statement without a ";", after a reported error */
+const CUT = 4;
+const END = 5;
+type Token = typeof WORD | typeof SEMICOLON_TOKEN | typeof OPEN_BRACE | typeof CLOSE_BRACE | typeof CUT | typeof END;
 
 const SPACE = 32;
 const TAB = 9;
@@ -130,8 +133,14 @@ function describeChar(text: string, at: number): string {
   return String.fromCodePoint(text.codePointAt(at) ?? 0);
 }
 
+// The lexer hands its results over in fields rather than a token object per call: a large file has
+// tens of thousands of tokens, and on every edit they were garbage for the collector.
 class Lexer {
   pos: number;
+  /** the word just read (WORD) */
+  word: NginxArg = { value: "", start: 0, end: 0, quoted: false };
+  /** where the punctuation mark just read is */
+  at = 0;
   readonly comments: NginxComment[] = [];
   private cutNext = false;
 
@@ -146,13 +155,13 @@ class Lexer {
   next(): Token {
     if (this.cutNext) {
       this.cutNext = false;
-      return { kind: "cut" };
+      return CUT;
     }
     const text = this.text;
     const len = text.length;
     for (;;) {
       while (this.pos < len && isSpace(text.charCodeAt(this.pos))) this.pos++;
-      if (this.pos >= len) return { kind: "eof" };
+      if (this.pos >= len) return END;
       const start = this.pos;
       const c = text.charCodeAt(start);
       if (c === HASH) {
@@ -164,7 +173,8 @@ class Lexer {
       }
       if (c === SEMICOLON || c === LBRACE || c === RBRACE) {
         this.pos++;
-        return { kind: text[start] as ";" | "{" | "}", start };
+        this.at = start;
+        return c === SEMICOLON ? SEMICOLON_TOKEN : c === LBRACE ? OPEN_BRACE : CLOSE_BRACE;
       }
       if (c === DQUOTE || c === SQUOTE) return this.quoted(start, c);
       return this.bare(start);
@@ -212,7 +222,8 @@ class Lexer {
     const end = Math.min(i, len);
     this.pos = end;
     const value = escaped ? tokenValue(text, start, end) : text.slice(start, end);
-    return { kind: "word", arg: { value, start, end, quoted: false } };
+    this.word = { value, start, end, quoted: false };
+    return WORD;
   }
 
   private quoted(start: number, quote: number): Token {
@@ -238,7 +249,8 @@ class Lexer {
       this.pos = end;
       this.cutNext = true;
       const value = escaped ? tokenValue(text, start + 1, end) : text.slice(start + 1, end);
-      return { kind: "word", arg: { value, start, end, quoted: true } };
+      this.word = { value, start, end, quoted: true };
+      return WORD;
     }
     const end = i + 1;
     this.pos = end;
@@ -252,7 +264,8 @@ class Lexer {
       }
     }
     const value = escaped ? tokenValue(text, start + 1, i) : text.slice(start + 1, i);
-    return { kind: "word", arg: { value, start, end, quoted: true } };
+    this.word = { value, start, end, quoted: true };
+    return WORD;
   }
 
   /** Skips a Lua block body starting after its "{"; returns the offset of the closing "}". */
@@ -368,45 +381,46 @@ export function parseNginx(text: string, file: string): NginxFile {
   const lexer = new Lexer(text, report);
   const top: Frame = { directives: [], brace: -1 };
   const stack: Frame[] = [top];
-  let pending: NginxArg[] = [];
+  /** the words of the statement being read: its name, then its arguments (one array, reused) */
+  const words: NginxArg[] = [];
   let reportedTooDeep = false;
 
   const statement = (end: number): NginxDirective => {
-    const name = pending[0];
-    const args = pending.slice(1);
-    pending = [];
+    const name = words[0];
     const directive: NginxDirective = {
       name: name.value,
       nameSpan: { start: name.start, end: name.end },
-      args,
+      // An exact-size copy: an array grown by push keeps spare room, and the tree is kept between audits.
+      args: words.slice(1),
       start: name.start,
       end,
       file,
     };
+    words.length = 0;
     stack[stack.length - 1].directives.push(directive);
     return directive;
   };
-  const pendingEnd = () => pending[pending.length - 1].end;
+  const wordsEnd = () => words[words.length - 1].end;
 
   for (;;) {
     const token = lexer.next();
-    if (token.kind === "eof") break;
-    if (token.kind === "word") {
-      pending.push(token.arg);
+    if (token === END) break;
+    if (token === WORD) {
+      words.push(lexer.word);
       continue;
     }
-    if (token.kind === "cut") {
-      if (pending.length > 0) statement(pendingEnd());
+    if (token === CUT) {
+      if (words.length > 0) statement(wordsEnd());
       continue;
     }
-    const at = token.start;
-    if (token.kind === ";") {
-      if (pending.length === 0) report('unexpected ";" (statement has no directive name)', at, at + 1);
+    const at = lexer.at;
+    if (token === SEMICOLON_TOKEN) {
+      if (words.length === 0) report('unexpected ";" (statement has no directive name)', at, at + 1);
       else statement(at + 1);
       continue;
     }
-    if (token.kind === "{") {
-      if (pending.length === 0) {
+    if (token === OPEN_BRACE) {
+      if (words.length === 0) {
         report('unexpected "{" (block has no directive name)', at, at + 1);
         stack.push({ directives: [], brace: at });
         continue;
@@ -439,12 +453,11 @@ export function parseNginx(text: string, file: string): NginxFile {
       continue;
     }
     // "}"
-    if (pending.length > 0) {
-      const start = pending[0].start;
-      const end = pendingEnd();
-      const name = pending[0].value;
+    if (words.length > 0) {
+      const { start, value } = words[0];
+      const end = wordsEnd();
       statement(end);
-      report(`directive "${name}" is not terminated by ";"`, start, end);
+      report(`directive "${value}" is not terminated by ";"`, start, end);
     }
     if (stack.length === 1) {
       report('unexpected "}" (no block is open here)', at, at + 1);
@@ -457,12 +470,11 @@ export function parseNginx(text: string, file: string): NginxFile {
     }
   }
 
-  if (pending.length > 0) {
-    const start = pending[0].start;
-    const end = pendingEnd();
-    const name = pending[0].value;
+  if (words.length > 0) {
+    const { start, value } = words[0];
+    const end = wordsEnd();
     statement(end);
-    report(`unexpected end of file, expecting ";" or "}": directive "${name}" is not terminated`, start, end);
+    report(`unexpected end of file, expecting ";" or "}": directive "${value}" is not terminated`, start, end);
   }
   for (let i = stack.length - 1; i > 0; i--) {
     const frame = stack[i];
@@ -669,14 +681,27 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
     return out;
   };
 
+  /**
+   * The directives with includes replaced by what they include. A list without includes, at any
+   * depth, is returned as it is (the parse cache's own objects, never modified), so a large file
+   * without includes costs no copy on every edit.
+   */
   const expand = (directives: NginxDirective[], chain: string[]): NginxDirective[] => {
-    const out: NginxDirective[] = [];
-    for (const directive of directives) {
-      if (directive.name === "include" && !directive.blockSpan) append(out, include(directive, chain));
-      else if (directive.block) out.push({ ...directive, block: expand(directive.block, chain) });
-      else out.push(directive);
+    let out: NginxDirective[] | undefined;
+    for (let i = 0; i < directives.length; i++) {
+      const directive = directives[i];
+      let replacement: NginxDirective | NginxDirective[] = directive;
+      if (directive.name === "include" && !directive.blockSpan) replacement = include(directive, chain);
+      else if (directive.block) {
+        const block = expand(directive.block, chain);
+        if (block !== directive.block) replacement = { ...directive, block };
+      }
+      if (replacement === directive && !out) continue;
+      out ??= directives.slice(0, i);
+      if (Array.isArray(replacement)) append(out, replacement);
+      else out.push(replacement);
     }
-    return out;
+    return out ?? directives;
   };
 
   const rootParsed = load(root);
