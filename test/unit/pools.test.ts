@@ -289,8 +289,54 @@ describe("PostgreSQL images other than the official one", () => {
     assert.deepEqual(
       ["postgres:16-alpine", "docker.io/library/postgres", "bitnami/postgresql:16", "public.ecr.aws/bitnami/postgresql:latest", "localhost:5000/bitnami/postgresql:16",
         "quay.io/sclorg/postgresql-15-c9s", "centos/postgresql-96-centos7", "registry.redhat.io/rhel9/postgresql-16@sha256:abc", "bitnami/postgresql-repmgr", "mysql:8", "postgresql"].map(postgresImage),
-      ["official", "official", "bitnami", "bitnami", "bitnami", "sclorg", "sclorg", "sclorg", undefined, undefined, undefined],
+      ["official", "official", "bitnami", "bitnami", "bitnami", "sclorg", "sclorg", "sclorg", "bitnami", undefined, undefined],
     );
+  });
+
+  it("recognises images built on the official one, Timescale's and Bitnami's variants", () => {
+    const images = {
+      "postgis/postgis:16-3.4": "official",
+      "ghcr.io/postgis/postgis:17-3.5-alpine": "official",
+      "pgvector/pgvector:pg16": "official",
+      "ankane/pgvector:latest": "official",
+      "supabase/postgres:15.1.0.147": "official",
+      "citusdata/citus:12.1": "official",
+      "timescale/timescaledb-ha:pg16": "official",
+      "public.ecr.aws/docker/library/postgres:16": "official",
+      "timescale/timescaledb:latest-pg16": "timescaledb",
+      "timescale/timescaledb:2.14.2-pg16-bitnami": "bitnami",
+      "docker.io/bitnami/postgresql-repmgr:16": "bitnami",
+      "postgis/postgis-not-really": undefined,
+      "example/postgres": undefined,
+      "redis:7": undefined,
+    };
+    assert.deepEqual(Object.keys(images).map(postgresImage), Object.values(images));
+  });
+
+  it("Timescale: timescaledb-tune writes TS_TUNE_MAX_CONNS when above 100, nothing with NO_TS_TUNE; -c still wins", () => {
+    assert.deepEqual([db("timescale/timescaledb:latest-pg16", ["TS_TUNE_MAX_CONNS=250"])].map((f) => [f?.value, f?.origin]), [[250, "stated"]]);
+    assert.equal(db("timescale/timescaledb:latest-pg16", ["TS_TUNE_MAX_CONNS=50"])?.value, 100);
+    assert.equal(db("timescale/timescaledb:latest-pg16", ["TS_TUNE_MAX_CONNS=250", "NO_TS_TUNE=true"])?.value, 100);
+    assert.equal(db("timescale/timescaledb:latest-pg16", ["TS_TUNE_MAX_CONNS=250"], "postgres -c max_connections=60")?.value, 60);
+    assert.equal(db("timescale/timescaledb-ha:pg16", ["TS_TUNE_MAX_CONNS=250"])?.value, 100, "the HA image does not read TS_TUNE_* variables");
+  });
+
+  it("Bitnami's repmgr image reads POSTGRESQL_MAX_CONNECTIONS; PostGIS and pgvector take -c", () => {
+    assert.equal(db("bitnami/postgresql-repmgr:16", ["POSTGRESQL_MAX_CONNECTIONS=400"])?.value, 400);
+    assert.equal(db("postgis/postgis:16-3.4", [], "postgres -c max_connections=45")?.value, 45);
+    assert.equal(db("pgvector/pgvector:pg16", [], '["postgres", "-c", "max_connections=300"]')?.value, 300);
+  });
+
+  it("a service that builds FROM a PostgreSQL image is a database; its CMD's -c counts, compose's command wins", () => {
+    const built = (cmd: string, command?: string) =>
+      model({
+        "docker-compose.yml": ["services:", "  web:", "    image: app", "    command: gunicorn app:app -w 2", "    environment:", "      DB_POOL_SIZE: 5", "  db:", "    build: ./db", ...(command ? [`    command: ${command}`] : []), ""].join("\n"),
+        "db/Dockerfile": `FROM postgis/postgis:16-3.4 AS base\nFROM base\nCOPY init.sql /docker-entrypoint-initdb.d/\n${cmd}`,
+      }).databases;
+    const [db1] = built('CMD ["postgres", "-c", "max_connections=40"]\n');
+    assert.deepEqual([db1?.name, db1?.maxConnections.value, db1?.maxConnections.at?.file, [...(db1?.files ?? [])]], ["db (docker-compose.yml)", 40, "db/Dockerfile", ["docker-compose.yml", "db/Dockerfile"]]);
+    assert.equal(built('CMD ["postgres", "-c", "max_connections=40"]\n', "postgres -c max_connections=80")[0]?.maxConnections.value, 80);
+    assert.equal(built("")[0]?.maxConnections.value, 100);
   });
 
   it("Bitnami: POSTGRESQL_MAX_CONNECTIONS, else its alias POSTGRES_MAX_CONNECTIONS; a command's -c wins", () => {

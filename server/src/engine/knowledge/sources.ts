@@ -450,9 +450,19 @@ export const SOURCES = {
     says: "\"Determines the maximum number of concurrent connections to the database server. The default is typically 100 connections, but might be less if your kernel settings will not support it (as determined during initdb).\"",
   },
   postgresBitnamiMaxConnections: {
-    title: "Bitnami PostgreSQL image: postgresql-env.sh and libpostgresql.sh",
+    title: "Bitnami PostgreSQL images (postgresql, postgresql-repmgr): postgresql-env.sh and libpostgresql.sh",
     url: "https://github.com/bitnami/containers/blob/main/bitnami/postgresql/17/debian-12/rootfs/opt/bitnami/scripts/postgresql-env.sh",
     says: "POSTGRESQL_MAX_CONNECTIONS=\"${POSTGRESQL_MAX_CONNECTIONS:-\"${POSTGRES_MAX_CONNECTIONS:-}\"}\" (empty by default); libpostgresql.sh: \"[[ -n \"$POSTGRESQL_MAX_CONNECTIONS\" ]] && postgresql_set_property \"max_connections\" \"$POSTGRESQL_MAX_CONNECTIONS\"\". Unset, PostgreSQL's own default applies.",
+  },
+  postgresOfficialDerivedImages: {
+    title: "postgis/docker-postgis README (PostGIS's postgis/postgis image)",
+    url: "https://github.com/postgis/docker-postgis#readme",
+    says: "\"This image is based on the official postgres image\"; pgvector's pgvector/pgvector and Citus's citusdata/citus are built FROM postgres too, and Supabase's supabase/postgres ships a postgresql.conf with \"#max_connections = 100\" left commented. So `postgres -c max_connections=N` and PostgreSQL's default 100 apply as for the official image.",
+  },
+  postgresTimescaleTune: {
+    title: "timescale/timescaledb-docker: docker-entrypoint-initdb.d/001_timescaledb_tune.sh, and timescaledb-tune pkg/pgtune/misc.go",
+    url: "https://github.com/timescale/timescaledb-docker/blob/main/docker-entrypoint-initdb.d/001_timescaledb_tune.sh",
+    says: "The image's first start runs timescaledb-tune on postgresql.conf unless NO_TS_TUNE is set, passing \"--max-conns=${TS_TUNE_MAX_CONNS}\" when set; timescaledb-tune recommends max_connections = the larger of that and \"MaxConnectionsDefault uint64 = 100\". The HA image (timescaledb-ha) does not read the TS_TUNE_* variables (timescaledb-docker-ha issue 366).",
   },
   postgresSclorgMaxConnections: {
     title: "sclorg/postgresql-container: container-scripts/postgresql/common.sh (CentOS, Fedora and Red Hat postgresql-NN images)",

@@ -89,7 +89,7 @@ export interface Context {
   cache: { has(key: string): boolean; get(key: string): unknown; set(key: string, value: unknown): void };
   /** Parses kept between audits by the caller (the language server), reused while a file's text is unchanged. */
   parses: ParseMemo;
-  /** Compose services that run PostgreSQL (the official image, Bitnami's or sclorg's), for the databases. */
+  /** Compose services that run PostgreSQL (model/databases.ts postgresImage), for the databases. */
   postgres: Pick<PostgresService[], "push">;
   /** Told each findNearby answer (model/reuse.ts records them). */
   onNearby?: (dir: string, name: string, found: string | undefined) => void;
@@ -377,6 +377,12 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     // As with a Dockerfile: an entrypoint script that is not in the workspace is taken to run the command.
     addWordsProcesses(ctx, deployment, [...entryWords, ...cmdWords], commandRef(layers, command ?? entrypoint), contextDir, env, 0, entryWords.length > 0 ? cmdWords : []);
   }
+  // A PostgreSQL image built here (`FROM postgis/postgis:16-3.4` plus init scripts) is a PostgreSQL server too.
+  const built = !postgres && dockerfile && deployment.image !== undefined ? postgresImage(deployment.image) : undefined;
+  if (built && dockerfile) {
+    const words = command || entrypoint ? [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup, env) : []), ...(command ? composeWords(ctx, command, projectLookup, env) : [])] : dockerfileWords(ctx, dockerfile, env);
+    ctx.postgres.push({ name, base: project.key, files: [...files, dockerfile], words, image: built, env: deployment.env });
+  }
   // An add-on variant replaces the command on purpose (`-f` names it); only the implicit override is recorded.
   const overridden = overlay !== undefined && isOverride(overlay) && (command?.file === overlay || entrypoint?.file === overlay);
   if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup);
@@ -550,6 +556,14 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   const source = command ?? entrypoint;
   const at: SourceRef = source?.[0]?.fact.at ?? { file: path, start: dockerfile.cmd?.start ?? dockerfile.entrypoint?.start ?? 0, end: dockerfile.cmd?.end ?? dockerfile.entrypoint?.end ?? 0 };
   addWordsProcesses(ctx, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+}
+
+/** The words a Dockerfile's ENTRYPOINT and CMD run, for an image whose command is not a server's (PostgreSQL's `-c` options). */
+function dockerfileWords(ctx: Context, path: string, env: EnvLookup): CommandWord[] {
+  const text = ctx.host.read(path);
+  if (text === undefined) return [];
+  const dockerfile = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
+  return [...(dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, env) : []), ...(dockerfile.cmd ? dockerWords(dockerfile.cmd, path, env) : [])];
 }
 
 function dockerWords(command: DockerCommand, file: string, env: EnvLookup): CommandWord[] {

@@ -1,7 +1,7 @@
 // The databases a workspace's deployments connect to, with their connection limit:
-//   a compose service whose image runs PostgreSQL (its `command:` options, a postgresql.conf next
-//   to the compose file, or for Bitnami's and sclorg's images the environment variable they write
-//   into postgresql.conf), a postgresql.conf on its own, or, when some deployment has a pool
+//   a compose service whose image runs PostgreSQL, or is built FROM one (its `command:` options, a
+//   postgresql.conf next to the compose file, or for Bitnami's, sclorg's and Timescale's images the
+//   environment variable they write into postgresql.conf), a postgresql.conf on its own, or, when some deployment has a pool
 //   or a database URL but nothing states a server, one assumed PostgreSQL with its defaults
 //   (max_connections 100, superuser_reserved_connections 3).
 import type { WorkspaceHost } from "../api.ts";
@@ -26,21 +26,47 @@ export interface PostgresService {
   env: Map<string, Fact<string>>;
 }
 
-/** Whose PostgreSQL image a compose service runs. */
-export type PostgresImage = "official" | "bitnami" | "sclorg";
+/** Whose PostgreSQL image a compose service runs: whose start scripts read its settings. */
+export type PostgresImage = "official" | "bitnami" | "sclorg" | "timescaledb";
 
 /**
- * The official image (`postgres`, `docker.io/library/postgres`), Bitnami's (`bitnami/postgresql`)
- * and the Software Collections images of sclorg, CentOS and Red Hat (`quay.io/sclorg/postgresql-15-c9s`,
- * `centos/postgresql-96-centos7`, `registry.redhat.io/rhel9/postgresql-16`); undefined for any other.
+ * Images built on the official one, or that start PostgreSQL the same way (`postgres -c name=value`
+ * on the command line, no variable for max_connections, PostgreSQL's defaults otherwise):
+ * PostGIS's, pgvector's (and its former name ankane/pgvector), Citus's, Supabase's, Timescale's HA image.
+ */
+const OFFICIAL_LIKE = /^(postgis\/postgis|mdillon\/postgis|pgvector\/pgvector|ankane\/pgvector|citusdata\/citus|supabase\/postgres|timescale\/timescaledb-ha)$/;
+
+/**
+ * The official image (`postgres`, `docker.io/library/postgres`) and those in OFFICIAL_LIKE,
+ * Bitnami's (`bitnami/postgresql`, `bitnami/postgresql-repmgr`, and Timescale's `-bitnami` tags), Timescale's
+ * (`timescale/timescaledb`, whose first start runs timescaledb-tune), and the Software Collections images of
+ * sclorg, CentOS and Red Hat (`quay.io/sclorg/postgresql-15-c9s`, `centos/postgresql-96-centos7`,
+ * `registry.redhat.io/rhel9/postgresql-16`); undefined for any other. A registry in front is ignored.
  */
 export function postgresImage(image: string): PostgresImage | undefined {
-  const name = image.replace(/@.*$/, "").replace(/:[^/]*$/, "");
-  if (/^(docker\.io\/)?(library\/)?postgres$/.test(name)) return "official";
-  if (/^([\w.:-]+\/)*bitnami\/postgresql$/.test(name)) return "bitnami";
-  if (/(^|\/)(sclorg|centos|rhscl|rhel\d+|fedora)\/postgresql-\d+(-[\w]+)?$/.test(name)) return "sclorg";
+  const withTag = image.replace(/@.*$/, "");
+  const tag = /:([^/:]*)$/.exec(withTag)?.[1] ?? "";
+  // Drop a registry host (it has a dot, a port or is localhost) before matching owner/name.
+  const path = withTag.replace(/:[^/]*$/, "").replace(/^[^/]*[.:][^/]*\/|^localhost\//, "");
+  if (/^((docker\/)?library\/)?postgres$/.test(path) || OFFICIAL_LIKE.test(path)) return "official";
+  if (/(^|\/)bitnami\/postgresql(-repmgr)?$/.test(path)) return "bitnami";
+  if (/^timescale\/timescaledb$/.test(path)) return /bitnami/.test(tag) ? "bitnami" : "timescaledb";
+  if (/(^|\/)(sclorg|centos|rhscl|rhel\d+|fedora)\/postgresql-\d+(-[\w]+)?$/.test(path)) return "sclorg";
   return undefined;
 }
+
+/**
+ * The environment variables an image writes into postgresql.conf as max_connections, first set wins:
+ * Bitnami's postgresql-env.sh reads POSTGRESQL_MAX_CONNECTIONS, else POSTGRES_MAX_CONNECTIONS; sclorg's
+ * run scripts read POSTGRESQL_MAX_CONNECTIONS; Timescale's image passes TS_TUNE_MAX_CONNS to
+ * timescaledb-tune, which writes the larger of it and 100. The official image reads none (only `-c max_connections=`).
+ */
+const MAX_CONNECTIONS_ENV: Record<PostgresImage, readonly string[]> = {
+  official: [],
+  bitnami: ["POSTGRESQL_MAX_CONNECTIONS", "POSTGRES_MAX_CONNECTIONS"],
+  sclorg: ["POSTGRESQL_MAX_CONNECTIONS"],
+  timescaledb: ["TS_TUNE_MAX_CONNS"],
+};
 
 /**
  * Images of services that open no connection to the application's database: reverse proxies, caches,
@@ -61,17 +87,6 @@ export function isDatabaseClient(deployment: Deployment): boolean {
   const name = deployment.image.replace(/@.*$/, "").replace(/:[^/]*$/, "");
   return postgresImage(name) === undefined && !NOT_DATABASE_CLIENTS.test(name.slice(name.lastIndexOf("/") + 1).toLowerCase());
 }
-
-/**
- * The environment variables an image writes into postgresql.conf as max_connections, first set wins:
- * Bitnami's postgresql-env.sh reads POSTGRESQL_MAX_CONNECTIONS, else POSTGRES_MAX_CONNECTIONS; sclorg's
- * run scripts read POSTGRESQL_MAX_CONNECTIONS. The official image reads none (only `-c max_connections=`).
- */
-const MAX_CONNECTIONS_ENV: Record<PostgresImage, readonly string[]> = {
-  official: [],
-  bitnami: ["POSTGRESQL_MAX_CONNECTIONS", "POSTGRES_MAX_CONNECTIONS"],
-  sclorg: ["POSTGRESQL_MAX_CONNECTIONS"],
-};
 
 const MAX_CONNECTIONS_DEFAULT = 100;
 const SUPERUSER_RESERVED_DEFAULT = 3;
@@ -120,7 +135,11 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
 function imageMaxConnections(service: PostgresService): Fact<number> | undefined {
   for (const name of MAX_CONNECTIONS_ENV[service.image]) {
     const fact = service.env.get(name);
-    if (fact && /^\s*\d+\s*$/.test(fact.value)) return { ...fact, value: Number(fact.value) };
+    if (!fact || !/^\s*\d+\s*$/.test(fact.value)) continue;
+    const value = Number(fact.value);
+    // timescaledb-tune writes max(TS_TUNE_MAX_CONNS, 100), and nothing when NO_TS_TUNE is set.
+    if (service.image === "timescaledb" && (value < MAX_CONNECTIONS_DEFAULT || service.env.get("NO_TS_TUNE")?.value)) return undefined;
+    return { ...fact, value };
   }
   return undefined;
 }

@@ -21,6 +21,8 @@ export default defineRule({
       SOURCES.postgresSuperuserReserved,
       SOURCES.postgresBitnamiMaxConnections,
       SOURCES.postgresSclorgMaxConnections,
+      SOURCES.postgresOfficialDerivedImages,
+      SOURCES.postgresTimescaleTune,
       SOURCES.sqlalchemyPoolSize,
       SOURCES.sqlalchemyMaxOverflow,
       SOURCES.sqlalchemyForkSafety,
@@ -42,7 +44,8 @@ export default defineRule({
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
         "(CONN_MAX_AGE above 0: one per thread) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes. The limit from a postgres service's `-c max_connections=N`, a postgresql.conf, " +
-        "or POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql) or sclorg/Red Hat (postgresql-NN) image. " +
+        "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
+        "or TS_TUNE_MAX_CONNS for Timescale's; images built on the official one (postgis, pgvector, citus, supabase) and services built FROM any of these count too. " +
         "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
         "for a managed database, set the real limit in headroom.yml (`facts: { max_connections: N }`) and, when the service " +
         "autoscales, its maximum instance count (`facts: { max_instances: N }`): the budget is then autoscaling max x processes x pool. " +
