@@ -32,6 +32,9 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   other: 2 * MB,
 };
 
+/** The smallest limit: a text within it is within every kind's, so its kind need not be worked out (the host is read thousands of times per audit). */
+const SMALLEST_LIMIT = Math.min(...Object.values(MAX_CHARS));
+
 const kindName = (kind: FileKind | undefined): string => (kind === undefined ? "files of this kind" : `${kind} files`);
 const size = (chars: number): string => (chars < MB ? `${Math.round(chars / 1024)} KB` : `${(chars / MB).toFixed(1).replace(/\.0$/, "")} MB`);
 
@@ -42,7 +45,7 @@ export function withSizeLimits(host: WorkspaceHost, problems: ParseProblem[]): W
     list: () => host.list(),
     read: (path) => {
       const text = host.read(path);
-      if (text === undefined) return undefined;
+      if (text === undefined || text.length <= SMALLEST_LIMIT) return text;
       const kind = fileKind(path);
       const limit = kind === undefined ? MAX_CHARS.other : MAX_CHARS[kind];
       if (text.length <= limit) return text;
