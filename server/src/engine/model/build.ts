@@ -102,18 +102,19 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const postgres: PostgresService[] = [];
   const ctx: Context = { host, paths, pathSet: new Set(paths), names: {}, problems, claimed, cache, parses, postgres };
   const deployments: Deployment[] = [];
+  const ofKind = pathsByKind(paths);
   // service.json first: one that takes its run settings from the repository claims that apprunner.yaml.
   for (const kind of ["service.json", "apprunner.yaml"] as const) {
-    for (const path of paths.filter((p) => fileKind(p) === kind && !claimed.has(p))) {
+    for (const path of ofKind(kind).filter((p) => !claimed.has(p))) {
       const deployment = appRunnerDeployment(ctx, path, kind);
       if (deployment) deployments.push(deployment);
     }
   }
-  for (const project of composeProjects(ctx, paths)) deployments.push(...composeDeployments(ctx, project));
-  for (const path of paths.filter((p) => fileKind(p) === "procfile")) {
+  for (const project of composeProjects(ctx, ofKind("compose"))) deployments.push(...composeDeployments(ctx, project));
+  for (const path of ofKind("procfile")) {
     deployments.push(...procfileDeployments(ctx, path));
   }
-  for (const path of paths.filter((p) => fileKind(p) === "shell" && !claimed.has(p))) {
+  for (const path of ofKind("shell").filter((p) => !claimed.has(p))) {
     if (!/\.\w+$/.test(path.slice(path.lastIndexOf("/") + 1)) && !hasShellShebang(host.read(path))) continue;
     const deployment = newDeployment(`script:${path}`, path, [path]);
     addScriptProcesses(ctx, deployment, path, () => undefined, { words: [], dir: dirOf(path) }, 0);
@@ -126,13 +127,26 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (pool) deployment.pool = pool;
   }
   const databases = findDatabases(host, paths, postgres, deployments);
-  const proxies = buildProxies(host, paths.filter((p) => fileKind(p) === "nginx"), problems, deployments, parses);
+  const proxies = buildProxies(host, ofKind("nginx"), problems, deployments, parses);
   const composeFiles = new Map<string, ComposeFile>();
   for (const [key, value] of cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
   linkMountingServices(proxies, composeFiles, deployments);
   const envFiles = new Map<string, Map<string, Fact<string>>>();
   for (const [key, value] of cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
   return { deployments, databases, proxies, composeFiles, envFiles };
+}
+
+/** The paths of each kind, in order: each path's kind is worked out once, not once per kind. */
+function pathsByKind(paths: string[]): (kind: FileKind) => string[] {
+  const byKind = new Map<FileKind, string[]>();
+  for (const path of paths) {
+    const kind = fileKind(path);
+    if (kind === undefined) continue;
+    const same = byKind.get(kind);
+    if (same) same.push(path);
+    else byKind.set(kind, [path]);
+  }
+  return (kind) => byKind.get(kind) ?? [];
 }
 
 function newDeployment(id: string, name: string, files: string[]): Deployment {
@@ -222,7 +236,7 @@ interface ComposeProject {
 }
 
 /**
- * The projects of the workspace's compose files:
+ * The projects of the workspace's compose files (`files`, all of kind compose):
  * - `docker-compose.yml` (or `compose.yaml`, …) with its `.override` file, which docker compose merges by default;
  * - a variant named `<stem>.<name>.yml` beside a `<stem>.yml` base (docker-compose.prod.yml,
  *   compose.production.yaml, docker-compose.nginx.yml) is an add-on, merged over the base as
@@ -231,9 +245,9 @@ interface ComposeProject {
  *   the base's service of that name. A variant whose services are all complete is a project of
  *   its own (it is run as `docker compose -f variant`).
  */
-function composeProjects(ctx: Context, paths: string[]): ComposeProject[] {
+function composeProjects(ctx: Context, files: string[]): ComposeProject[] {
   const projects: ComposeProject[] = [];
-  for (const file of paths.filter((p) => fileKind(p) === "compose" && !isOverride(p))) {
+  for (const file of files.filter((p) => !isOverride(p))) {
     const base = variantBase(ctx, file);
     if (base && isAddOn(ctx, file)) {
       projects.push({ key: file, files: [base, file], why: `an add-on file, merged over ${base} as \`docker compose -f ${base} -f ${file}\` does` });
