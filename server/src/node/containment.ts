@@ -20,12 +20,17 @@ const within = (dir: string, path: string): boolean => {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 };
 
-/** Returns a function mapping a workspace-relative path to the absolute path to read, or why it is refused. */
-export function workspaceLocator(root: string, allowedDirs: readonly string[] = []): (rel: string) => Located {
+/**
+ * Returns a function mapping a workspace-relative path to the absolute path to read, or why it is refused.
+ * `linkFree`: the caller found the path by walking real folders to a regular file (a listing that follows
+ * no link), so it resolves inside the root without asking the file system.
+ */
+export function workspaceLocator(root: string, allowedDirs: readonly string[] = []): (rel: string, linkFree?: boolean) => Located {
   const roots = [root, ...allowedDirs].map(realOrSelf);
-  return (rel) => {
+  return (rel, linkFree) => {
     if (rel === "" || rel.includes("\0") || isAbsolute(rel) || rel.split(/[\\/]/).includes("..")) return { refused: "not a path inside the workspace" };
     const abs = join(root, rel);
+    if (linkFree) return { abs };
     let real: string;
     try {
       real = realpathSync.native(abs);

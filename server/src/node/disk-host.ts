@@ -1,6 +1,6 @@
 // Reads a workspace from disk for the engine (CLI and language server). The engine itself does no I/O.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { join } from "node:path";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { workspaceLocator } from "./containment.ts";
 
@@ -19,7 +19,8 @@ export interface DiskHostOptions {
 
 export function listWorkspace(root: string, options: DiskHostOptions = {}): string[] {
   const found: string[] = [];
-  const walk = (dir: string) => {
+  /** `rel`: the folder relative to the root, with forward slashes ("" for the root). */
+  const walk = (dir: string, rel: string) => {
     if (found.length >= MAX_FILES) return;
     let entries: import("node:fs").Dirent[];
     try {
@@ -28,11 +29,10 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): stri
       return;
     }
     for (const entry of entries) {
-      const full = join(dir, entry.name);
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) walk(full);
+        if (!SKIPPED_DIRS.has(entry.name)) walk(join(dir, entry.name), path);
       } else if (entry.isFile()) {
-        const path = relative(root, full).split(sep).join("/");
         if (!options.filter || options.filter(path)) found.push(path);
         if (found.length >= MAX_FILES) {
           options.log?.(`stopped listing at ${MAX_FILES} files`);
@@ -41,15 +41,17 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): stri
       }
     }
   };
-  walk(root);
+  walk(root, "");
   return found.sort();
 }
+
+const UTF8 = new TextDecoder("utf-8", { fatal: false });
 
 /** Decode a file's bytes, or say why it is not text we read. */
 export function decodeFile(bytes: Buffer): { text: string } | { skip: string } {
   if (bytes.length > MAX_FILE_BYTES) return { skip: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` };
   if (bytes.subarray(0, 8192).includes(0)) return { skip: "binary (NUL bytes)" };
-  let text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  let text = UTF8.decode(bytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { text };
 }
@@ -57,17 +59,22 @@ export function decodeFile(bytes: Buffer): { text: string } | { skip: string } {
 export function diskHost(root: string, options: DiskHostOptions = {}): WorkspaceHost {
   const texts = new Map<string, string | undefined>();
   let paths: string[] | undefined;
+  /** The listed paths: regular files reached through real folders (the listing follows no link), so they resolve inside the root. */
+  let listed: Set<string> | undefined;
   const locate = workspaceLocator(root, options.allowedDirs);
   return {
     list: () => {
-      paths ??= listWorkspace(root, options);
+      if (!paths) {
+        paths = listWorkspace(root, options);
+        listed = new Set(paths);
+      }
       return paths;
     },
     read: (path) => {
       if (!texts.has(path)) {
         let text: string | undefined;
         try {
-          const located = locate(path);
+          const located = locate(path, listed?.has(path));
           if ("refused" in located) {
             options.log?.(`skipped ${path}: ${located.refused}`);
             texts.set(path, undefined);
