@@ -111,9 +111,27 @@ function parseWhole(text: string, file: string): ComposeFile {
 // ---------------------------------------------------------------------------------------------
 // Per-service parsing (the language server's incremental path)
 
-/** Text that YAML could read across service boundaries: anchors, aliases, tags, merge keys, directives, document markers, tabs. */
-const CROSS_SERVICE_SYNTAX = /(^|[\s[{,:-])[&*!][^\s]|<<|\t|^(---|\.\.\.|%)/m;
+/**
+ * Text that YAML could read across service boundaries: anchors, aliases and tags (`&`, `*`, `!` where a
+ * node may start), merge keys, tabs, directives and document markers. Looked for separately: one
+ * regex with all of them tried every alternative at every character of the file, on every edit.
+ */
+const NODE_PROPERTY = /[&*!]\S/g;
+const NODE_START_BEFORE = /[\s[{,:-]/;
+/** A directive or document marker at the start of a line (after any line terminator, as `^` matches in multiline mode). */
+const DOCUMENT_MARKER = /^(---|\.\.\.|%)|[\n\r\u2028\u2029](---|\.\.\.|%)/;
 const SERVICES_KEY = /^services:[ ]*(#.*)?$/m;
+/** Another `services:` key at the start of a line (`^` in multiline mode: after any line terminator). */
+const ANOTHER_SERVICES_KEY = /[\n\r\u2028\u2029]["']?services["']?[ ]*:/;
+
+function hasCrossServiceSyntax(text: string): boolean {
+  if (text.includes("<<") || text.includes("\t") || DOCUMENT_MARKER.test(text)) return true;
+  NODE_PROPERTY.lastIndex = 0;
+  for (let m = NODE_PROPERTY.exec(text); m; m = NODE_PROPERTY.exec(text)) {
+    if (m.index === 0 || NODE_START_BEFORE.test(text[m.index - 1])) return true;
+  }
+  return false;
+}
 
 export interface ServiceLayout {
   /** The `services:` block, from the line after `services:` to the next top-level key (or the end). */
@@ -128,9 +146,10 @@ export interface ServiceLayout {
  * A service starts at each line of the services block indented exactly as the first one.
  */
 export function serviceChunks(text: string): ServiceLayout | undefined {
-  if (CROSS_SERVICE_SYNTAX.test(text)) return undefined;
+  if (hasCrossServiceSyntax(text)) return undefined;
   const key = SERVICES_KEY.exec(text);
-  if (!key || /^["']?services["']?[ ]*:/m.test(text.slice(key.index + key[0].length))) return undefined;
+  // What follows the key starts with a line break (SERVICES_KEY ends at one), so every line start in it follows one.
+  if (!key || ANOTHER_SERVICES_KEY.test(text.slice(key.index + key[0].length))) return undefined;
   const blockStart = text.indexOf("\n", key.index) + 1;
   if (blockStart === 0) return undefined;
   const services: Span[] = [];
@@ -140,18 +159,16 @@ export function serviceChunks(text: string): ServiceLayout | undefined {
   while (lineStart < text.length) {
     const newline = text.indexOf("\n", lineStart);
     const lineEnd = newline < 0 ? text.length : newline + 1;
-    const line = text.slice(lineStart, lineEnd);
-    const content = line.trimStart();
-    const depth = line.length - content.length;
-    if (content.trim() !== "" && !content.startsWith("#")) {
+    const { depth, first } = lineShape(text, lineStart, lineEnd);
+    if (first !== "" && first !== "#") {
       if (depth === 0) {
         // Only a top-level key ends the block; a `- item` there would continue `services:` as a list in the whole file.
-        if (!/^[^\s\-?:#][^:]*:(\s|$)/.test(content)) return undefined;
+        if (!/^[^\s\-?:#][^:]*:(\s|$)/.test(text.slice(lineStart, lineEnd))) return undefined;
         blockEnd = lineStart;
         break;
       }
       if (indent < 0) indent = depth;
-      if (depth < indent || (depth === indent && content.startsWith("-"))) return undefined;
+      if (depth < indent || (depth === indent && first === "-")) return undefined;
       if (depth === indent) {
         if (services.length > 0) services[services.length - 1].end = lineStart;
         services.push({ start: lineStart, end: lineStart });
@@ -162,6 +179,20 @@ export function serviceChunks(text: string): ServiceLayout | undefined {
   if (services.length === 0) return undefined;
   services[services.length - 1].end = blockEnd;
   return { block: { start: blockStart, end: blockEnd }, services };
+}
+
+/**
+ * A line's indentation (leading whitespace, as `trimStart` counts it) and its first other character
+ * ("" for a blank line). Most lines are spaces then a printable ASCII character: read in place; others are sliced.
+ */
+function lineShape(text: string, lineStart: number, lineEnd: number): { depth: number; first: string } {
+  let at = lineStart;
+  while (at < lineEnd && text.charCodeAt(at) === 32) at++;
+  const code = at < lineEnd ? text.charCodeAt(at) : 0;
+  if (code > 32 && code < 127) return { depth: at - lineStart, first: text[at] };
+  const line = text.slice(lineStart, lineEnd);
+  const content = line.trimStart();
+  return { depth: line.length - content.length, first: content.trim() === "" ? "" : content[0] };
 }
 
 /** `serviceChunks(text)`, worked out once per text: the compose reader and the suppress actions both need it. */
