@@ -24,8 +24,8 @@ export interface ProxyHeader {
 
 export interface ProxyLocation {
   /**
-   * `location /api` (the directive name and its arguments, without the block); for a proxy_pass in an
-   * `if (...)` or `limit_except` of the location, that block's head (the rest is the location's)
+   * `location /api` (the directive name and its arguments, without the block). A proxy_pass in an `if (...)`
+   * or `limit_except` block of the location is an entry of its own with the location's `at` and settings.
    */
   at: SourceRef;
   /** the location block's "{" (start) through "}" (end), for edits that insert directives */
@@ -209,7 +209,7 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
     for (const inner of d.block) {
       if ((inner.name !== "if" && inner.name !== "limit_except") || !inner.block) continue;
       const innerPass = lastNamed(inner.block, "proxy_pass");
-      if (innerPass?.args[0]) out.push({ ...location, at: ref(inner, inner.start, headEnd(inner)), proxyPass: passOf(innerPass, innerPass.args[0]) });
+      if (innerPass?.args[0]) out.push({ ...location, proxyPass: passOf(innerPass, innerPass.args[0]) });
     }
     collectLocations(d.block, level, upstreamNames, out);
   }

@@ -89,7 +89,8 @@ export default defineRule({
           const key = `${at.file}:${at.start}:${timeout.value}:${app.boundsRequests}`;
           const group = grouped.get(key) ?? { names: [], related: stated && !inLocation ? [{ at: wait.at, message: `proxy_read_timeout ${seconds(wait.value)}, ${included ? "included in" : "inherited by"} this location` }] : [], report: { at, deployment, message: "", fixes } };
           grouped.set(key, group);
-          group.names.push(deployment.name);
+          // A location that proxies twice (its own proxy_pass and one in an `if`) is one place to fix.
+          if (!group.names.includes(deployment.name)) group.names.push(deployment.name);
           for (const r of timeoutRelated) if (!group.related.some((x) => x.at.file === r.at.file && x.at.start === r.at.start)) group.related.unshift(r);
           group.report.message =
             `${where} for ${group.names.join(", ")}, but ${what}: a request slower than ${seconds(wait.value)} gets a 504 from nginx ` +
