@@ -656,6 +656,54 @@ describe("a database's clients: the services that open connections to it", () =>
   });
 });
 
+describe("worker counts a shell computes from nproc", () => {
+  const compose = "services:\n  web:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n";
+
+  test("a start script's $(( $(nproc) * 2 + 1 )) through a variable is a CPU-count formula, pointing at the arithmetic", () => {
+    const b = build({
+      "docker-compose.yml": compose,
+      Dockerfile: 'FROM python:3.12\nCOPY start.sh /start.sh\nCMD ["/start.sh"]\n',
+      "start.sh": '#!/bin/sh\nWORKERS=$(( $(nproc) * 2 + 1 ))\nexec gunicorn app:app --workers "$WORKERS"\n',
+    });
+    const process = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.deepEqual(process.workersFromCpuCount?.cpuFormula, { multiplier: 2, add: 1 });
+    assert.equal(b.text(process.workersFromCpuCount?.at), "$(( $(nproc) * 2 + 1 ))");
+    assert.equal(process.workersUnresolved, undefined);
+  });
+
+  test("a shell-form CMD expands $(nproc); an exec-form CMD passes it to the server unexpanded (not a CPU count)", () => {
+    const shellForm = only(build({ "docker-compose.yml": compose, Dockerfile: "FROM python:3.12\nCMD uvicorn app:app --workers $(nproc)\n" }).deployment("compose:docker-compose.yml#web"));
+    assert.deepEqual([shellForm.workersFromCpuCount?.formula, shellForm.workersFromCpuCount?.option], ["--workers $(nproc)", "--workers"]);
+    const execForm = only(build({ "docker-compose.yml": compose, Dockerfile: 'FROM python:3.12\nCMD ["uvicorn", "app:app", "--workers", "$(nproc)"]\n' }).deployment("compose:docker-compose.yml#web"));
+    assert.deepEqual([execForm.workersFromCpuCount, execForm.workersUnresolved !== undefined], [undefined, true]);
+    const joined = only(build({ "docker-compose.yml": compose, Dockerfile: "FROM python:3.12\nCMD gunicorn app:app --workers=$(( $(nproc) * 2 + 1 ))\n" }).deployment("compose:docker-compose.yml#web"));
+    assert.deepEqual(joined.workersFromCpuCount?.cpuFormula, { multiplier: 2, add: 1 });
+    const joinedExec = only(build({ "docker-compose.yml": compose, Dockerfile: 'FROM python:3.12\nCMD ["gunicorn", "app:app", "--workers=$(nproc)"]\n' }).deployment("compose:docker-compose.yml#web"));
+    assert.equal(joinedExec.workersFromCpuCount, undefined);
+  });
+});
+
+describe("an entrypoint that dispatches on its first argument (`case \"$1\" in web) …`)", () => {
+  const files = (command: string) => ({
+    "docker-compose.yml": `services:\n  app:\n    build: .\n    command: ${command}\n`,
+    Dockerfile: 'FROM python:3.12\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["web"]\n',
+    "entrypoint.sh": '#!/bin/sh\ncase "$1" in\n  web|api) exec gunicorn app:app -w 4 ;;\n  "worker") exec celery -A app worker -c 2 ;;\n  *) exec "$@" ;;\nesac\n',
+  });
+
+  test("runs only the branch the CMD's first word selects", () => {
+    const servers = (command: string) => build(files(command)).deployment("compose:docker-compose.yml#app").processes.map((p) => `${p.invocation.server} ${p.workers.value}`);
+    assert.deepEqual(servers('["web"]'), ["gunicorn 4"]);
+    assert.deepEqual(servers('["api"]'), ["gunicorn 4"]);
+    assert.deepEqual(servers("worker"), ["celery 2"]);
+    assert.deepEqual(servers('["uvicorn", "app:app", "--workers", "3"]'), ["uvicorn 3"]);
+  });
+
+  test("an argument the model cannot know keeps every branch", () => {
+    const b = build(files('["$ROLE"]'));
+    assert.deepEqual(b.deployment("compose:docker-compose.yml#app").processes.map((p) => p.invocation.server), ["gunicorn", "celery"]);
+  });
+});
+
 describe("compose build.args replace the Dockerfile ARG defaults an ENV takes", () => {
   const dockerfile = ["FROM python:3.12", "ARG WEB_WORKERS=6", "ENV WORKERS=${WEB_WORKERS}", "CMD exec gunicorn --workers $WORKERS app:app", ""].join("\n");
   const compose = (args: string) => ["services:", "  web:", "    build:", "      context: .", ...args.split("\n").filter(Boolean), ""].join("\n");

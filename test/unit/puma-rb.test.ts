@@ -77,7 +77,8 @@ test("local `workers = …` is not the DSL call", () => {
 test("CPU formulas", () => {
   assert.deepEqual(read("workers Etc.nprocessors\n").settings.get("workers")?.cpuFormula, { multiplier: 1, add: 0 });
   assert.deepEqual(read("workers Concurrent.processor_count * 2 + 1\n").settings.get("workers")?.cpuFormula, { multiplier: 2, add: 1 });
-  assert.equal(read("workers Concurrent.physical_processor_count\n").settings.get("workers")?.kind, "unknown");
+  // The host's physical cores: no cgroup quota either.
+  assert.deepEqual(read("workers Concurrent.physical_processor_count\n").settings.get("workers")?.cpuFormula, { multiplier: 1, add: 0 });
   // Reads the cgroup CPU quota (concurrent-ruby 1.3): not the host's count.
   assert.equal(read("workers Concurrent.available_processor_count\n").settings.get("workers")?.kind, "unknown");
 });

@@ -703,6 +703,11 @@ export const SOURCES = {
     url: "https://docs.python.org/3/library/os.html#os.process_cpu_count",
     says: "\"Get the number of logical CPUs usable by the calling thread of the current process. Returns None if undetermined. It can be less than cpu_count() depending on the CPU affinity.\" (affinity only, not CFS quota)",
   },
+  coreutilsNproc: {
+    title: "GNU coreutils manual: nproc invocation",
+    url: "https://www.gnu.org/software/coreutils/manual/html_node/nproc-invocation.html",
+    says: "\"Print the number of processing units available to the current process, which may be less than the number of online processors.\" \"--all: Print the number of installed processors\". Available means the CPU affinity (a cpuset), not a CFS quota. Quotas came to coreutils in 2025 (its test tests/nproc/nproc-quota.sh: \"Ensure that nproc honors cgroup quotas\", Copyright (C) 2025); Debian 12 ships coreutils 9.1, and busybox's nproc reads the affinity only.",
+  },
   pythonCpuCountCgroups: {
     title: "CPython issue #80235: os.cpu_count() should return a count assigned to a container",
     url: "https://github.com/python/cpython/issues/80235",

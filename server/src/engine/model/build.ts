@@ -23,9 +23,10 @@ import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { parseSidekiqYml, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
-import { type CommandWord, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
-import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellScript } from "../parse/shell.ts";
+import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
@@ -690,6 +691,7 @@ interface PassedArgs {
 function addCommandProcesses(ctx: Context, deployment: Deployment, script: ShellScript, dir: string, env: EnvLookup, args: PassedArgs, depth: number): void {
   for (const command of script.commands) {
     const at = { file: script.file, start: command.start, end: command.end };
+    if (!caseBranchTaken(commandGuards(command), args.words)) continue;
     // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
     if (command.words[0]?.value === "$@" || command.words[0]?.value === "$*") {
       addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, env, depth + 1);
@@ -705,6 +707,30 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       for (const devServer of deployment.devServers?.slice(devBefore) ?? []) devServer.guards = [...guards, ...(devServer.guards ?? [])];
     }
   }
+}
+
+/**
+ * False when the command sits in a `case "$1" in` branch whose patterns do not match the script's first
+ * argument, known as written (an entrypoint dispatching on the CMD: `web) exec gunicorn …`, `*) exec "$@"`).
+ */
+function caseBranchTaken(guards: ShellGuard[], args: CommandWord[]): boolean {
+  const first = args[0]?.value;
+  if (first === undefined || first.includes("$")) return true;
+  return guards.every((g) => g.branch !== "case" || !/^"?\$\{?1\}?"?$/.test(g.subject ?? "") || casePatternMatches(g.condition, first));
+}
+
+/** Whether `value` matches a case pattern as written (`web)`, `"web"|server)`, `run-*)`). */
+function casePatternMatches(pattern: string, value: string): boolean {
+  const alternatives = pattern.replace(/^\(/, "").replace(/\)$/, "").split("|");
+  return alternatives.some((alternative) => {
+    const glob = alternative.trim().replace(/^(["'])(.*)\1$/, "$2");
+    const source = glob.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".").replace(/\[!/g, "[^");
+    try {
+      return new RegExp(`^${source}$`).test(value);
+    } catch {
+      return true;
+    }
+  });
 }
 
 function procfileDeployments(ctx: Context, path: string): Deployment[] {
@@ -817,7 +843,11 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     }
     // Set where it runs: the command line still decides, so no lower-priority place does.
     if (flag?.value && flag.value.value.includes("$") && flag.value.fact.at) {
-      process.workersUnresolved = flag.value.fact.at;
+      // `--workers $(( $(nproc) * 2 + 1 ))`: the shell counts the CPUs it sees; an exec-form word reaches the server unexpanded.
+      const expanded = [flag.value, flag.flag].some((word) => "opaque" in word && word.opaque);
+      const cpuFormula = expanded ? shellCpuFormula(flag.value.value) : undefined;
+      if (cpuFormula) process.workersFromCpuCount = { at: flag.value.fact.at, formula: `${flagName(flag)} ${flag.value.value}`, cpuFormula, option: flagName(flag) };
+      else process.workersUnresolved = flag.value.fact.at;
       return process;
     }
   }

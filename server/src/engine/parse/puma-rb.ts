@@ -227,7 +227,7 @@ type Scope = Map<string, { val: SymVal; nameSpan: Span; span: Span; via: Array<{
 const UNKNOWN: SymVal = { k: "unknown" };
 // The host's CPU counts. concurrent-ruby's available_processor_count (1.3+) reads the cgroup CPU quota,
 // so it is the container's limit, not one of these (it reads as unknown).
-const CPU_CALLS = new Set(["Etc.nprocessors", "Concurrent.processor_count"]);
+const CPU_CALLS = new Set(["Etc.nprocessors", "Concurrent.processor_count", "Concurrent.physical_processor_count"]);
 
 class RubyExpr {
   private p = 0;
@@ -381,7 +381,7 @@ class RubyExpr {
         return v;
       }
       if (t.v === "ENV") return this.env();
-      // Etc.nprocessors, Concurrent.processor_count
+      // Etc.nprocessors, Concurrent.processor_count, Concurrent.physical_processor_count
       if (this.is(".")) {
         const m = this.toks[this.p + 1];
         if (m && CPU_CALLS.has(`${t.v}.${m.v}`)) {

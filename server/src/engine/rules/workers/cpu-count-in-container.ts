@@ -26,10 +26,10 @@ function apply(formula: CpuFormula, cpus: number): number {
 export default defineRule({
   meta: {
     id: "workers/cpu-count-in-container",
-    summary: "Workers computed from cpu_count() inside a container",
+    summary: "Workers computed from the host's CPU count (cpu_count(), nproc, Etc.nprocessors) inside a container",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.pythonCpuCount, SOURCES.pythonCpuCountCgroups, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault],
+    sources: [SOURCES.pythonCpuCount, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault],
     docs: {
       why:
         "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
@@ -37,7 +37,10 @@ export default defineRule({
         "limited to 1 CPU on a 16-CPU host starts 33 workers that share one CPU, each with its own memory and database pool, " +
         "and the count changes with whatever host the container lands on. Set the workers from the deployment's CPU limit " +
         "(an environment variable such as WEB_CONCURRENCY, or a number). A celery worker without --concurrency does the same: " +
-        "its prefork pool starts one process per CPU of the host. Without a CPU limit the container may use every CPU of the host, " +
+        "its prefork pool starts one process per CPU of the host. A start script's `--workers $(( $(nproc) * 2 + 1 ))` does the same: " +
+        "`nproc` counts the CPUs the container may run on (the host's, unless a cpuset pins it), not its CPU quota; GNU coreutils " +
+        "reads cgroup quotas only in its 2025 releases, and the coreutils of today's base images (Debian 12: 9.1) and busybox do not. Ruby's Etc.nprocessors and concurrent-ruby's " +
+        "processor_count and physical_processor_count count the host's too. Without a CPU limit the container may use every CPU of the host, " +
         "so the count is right and nothing is reported.",
       bad: {
         "docker-compose.yml": "services:\n  api:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n",
@@ -67,7 +70,7 @@ export default defineRule({
           at: fromCpu.at,
           deployment,
           message:
-            `${fromCpu.formula} counts the host's CPUs, not the container's: ${RUBY_SERVERS.has(process.invocation.server) ? rubyCpuCall(fromCpu.formula) : "Python's cpu_count()"} does not read the cgroup CPU quota, ` +
+            `${fromCpu.formula} counts the host's CPUs, not the container's: ${cpuCall(fromCpu.formula, process.invocation.server)} does not read the cgroup CPU quota, ` +
             `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
             (cpus
               ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${fromCpu.option ?? "workers ="} ${use}.` : "."}`
@@ -79,7 +82,10 @@ export default defineRule({
   },
 });
 
-/** The Ruby call a formula counts CPUs with, as its message names it. */
-function rubyCpuCall(formula: string): string {
-  return formula.includes("Concurrent.processor_count") ? "concurrent-ruby's Concurrent.processor_count" : "Ruby's Etc.nprocessors";
+/** What a formula counts CPUs with, as its message names it. */
+function cpuCall(formula: string, server: string): string {
+  if (/\bnproc\b|\bgetconf\b/.test(formula)) return "nproc (busybox's, and GNU coreutils' before 2025)";
+  if (!RUBY_SERVERS.has(server)) return "Python's cpu_count()";
+  const call = /Concurrent\.(physical_)?processor_count/.exec(formula)?.[0];
+  return call ? `concurrent-ruby's ${call}` : "Ruby's Etc.nprocessors";
 }
