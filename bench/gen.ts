@@ -7,7 +7,7 @@ import { join } from "node:path";
  * A ~`lines`-line nginx.conf: one http block with many server/location blocks. It ends with one
  * stray "}" so the file always carries one parse/error finding: Headroom only publishes diagnostics
  * for files with findings (or that just lost them), so without it there would be nothing to wait for.
- * Returns the text and the offset of the 3-character token the edits toggle ("60s" <-> "61s").
+ * Returns the text and the offset of the "60s" the edits toggle (to "600s" and back: the length changes, as typing does).
  */
 export function nginxConf(lines: number): { text: string; editAt: number } {
   const out: string[] = [

@@ -227,7 +227,6 @@ async function editLatency(opts: {
   const text = texts.get(opts.edited) as string;
   const before = text.slice(0, opts.editAt);
   const pos = { line: before.split("\n").length - 1, character: opts.editAt - before.lastIndexOf("\n") - 1 };
-  const len = opts.toggle[0].length;
   const lat: number[] = [];
   let mismatches = 0;
   let version = 1;
@@ -240,13 +239,14 @@ async function editLatency(opts: {
     if (i === warm) cpuBefore = processCpuMs(lsp.proc.pid);
     version++;
     const v = version;
-    const newText = opts.toggle[i % 2 === 0 ? 1 : 0];
+    // Toggles of different lengths move everything after the edit, as typing does.
+    const [oldText, newText] = i % 2 === 0 ? opts.toggle : [opts.toggle[1], opts.toggle[0]];
     const versioned = opts.versioned && opts.watched === opts.edited;
     const got = lsp.next(watchedUri, (p) => !versioned || p.version === undefined || p.version === v);
     const t0 = performance.now();
     await lsp.conn.sendNotification("textDocument/didChange", {
       textDocument: { uri: editedUri, version: v },
-      contentChanges: [{ range: { start: pos, end: { line: pos.line, character: pos.character + len } }, text: newText }],
+      contentChanges: [{ range: { start: pos, end: { line: pos.line, character: pos.character + oldText.length } }, text: newText }],
     });
     const p = await got;
     lat.push(performance.now() - t0);
@@ -266,7 +266,7 @@ async function headroomEdits(kind: "nginx" | "compose" | "tenfile", work: string
       writeFileSync(join(dir, "nginx.conf"), g.text);
       await lsp.initialize(dir);
       await lsp.conn.sendNotification("initialized", {});
-      return await editLatency({ lsp, dir, open: [{ rel: "nginx.conf", languageId: "nginx" }], edited: "nginx.conf", watched: "nginx.conf", editAt: g.editAt, toggle: ["60s", "61s"], versioned: true, debounceMs: 0 });
+      return await editLatency({ lsp, dir, open: [{ rel: "nginx.conf", languageId: "nginx" }], edited: "nginx.conf", watched: "nginx.conf", editAt: g.editAt, toggle: ["60s", "600s"], versioned: true, debounceMs: 0 });
     }
     if (kind === "compose") {
       const g = composeYml(3000);

@@ -8,13 +8,21 @@ import { LineIndex } from "./types.ts";
 export interface ParseMemo {
   /**
    * The value `make()` returns for `input`, reused while `key` maps to the same input text and
-   * `valid(value)` holds (for parses that also depend on something besides the text).
+   * `valid(value)` holds (for parses that also depend on something besides the text). When `key` held
+   * another text, `make` gets it and its value, to re-parse only what changed (a memo that keeps
+   * nothing between audits gives nothing).
    */
-  get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T;
+  get<T>(key: string, input: string, make: (previous?: Previous<T>) => T, valid?: (value: T) => boolean): T;
   /** The value `make()` returns, reused while `valid(value)` holds: for what depends on more than one text (model/reuse.ts). */
   keep<T>(key: string, make: () => T, valid: (value: T) => boolean): T;
   /** Whether values outlive the audit, so that parsing a file in pieces to reuse them pays off. */
   readonly keepsBetweenAudits: boolean;
+}
+
+/** An earlier input of a key, and the value made from it. */
+export interface Previous<T> {
+  input: string;
+  value: T;
 }
 
 /** One-shot audits (the CLI) parse everything once: nothing to remember. */
@@ -57,7 +65,7 @@ export class ParseCache implements ParseMemo {
   /** The same for `keep` (deployments reused and built). */
   readonly kept = { hits: 0, misses: 0 };
 
-  get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T {
+  get<T>(key: string, input: string, make: (previous?: Previous<T>) => T, valid?: (value: T) => boolean): T {
     return this.lookup(key, input, make, valid, this.stats);
   }
 
@@ -65,14 +73,15 @@ export class ParseCache implements ParseMemo {
     return this.lookup(key, "", make, valid, this.kept);
   }
 
-  private lookup<T>(key: string, input: string, make: () => T, valid: ((value: T) => boolean) | undefined, stats: { hits: number; misses: number }): T {
+  private lookup<T>(key: string, input: string, make: (previous?: Previous<T>) => T, valid: ((value: T) => boolean) | undefined, stats: { hits: number; misses: number }): T {
     const entry = this.entries.get(key);
     if (entry && entry.input === input && (!valid || valid(entry.value as T))) {
       entry.audit = this.audit;
       stats.hits++;
       return entry.value as T;
     }
-    const value = make();
+    // A value `valid` turned down is not handed on: what it depends on besides the text changed.
+    const value = make(entry && entry.input !== input ? { input: entry.input, value: entry.value as T } : undefined);
     this.entries.set(key, { input, value, audit: this.audit });
     stats.misses++;
     return value;

@@ -9,7 +9,7 @@
 import { posix } from "node:path";
 import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
-import { loadNginxConfig, type NginxArg, type NginxDirective, parseNginx } from "../parse/nginx.ts";
+import { loadNginxConfig, type NginxArg, type NginxDirective, type NginxFile, parseNginx, reparseNginx } from "../parse/nginx.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { ComposeFile } from "../parse/compose.ts";
 import type { Deployment } from "./types.ts";
@@ -309,7 +309,7 @@ function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>): v
  */
 export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems: ParseProblem[], deployments: Deployment[], parses: ParseMemo = NO_MEMO): NginxProxy[] {
   const proxies: NginxProxy[] = [];
-  const nginxHost = { list: () => host.list(), read: (path: string) => host.read(path), parse: (text: string, path: string) => parses.get(`nginx:${path}`, text, () => parseNginx(text, path)) };
+  const nginxHost = { list: () => host.list(), read: (path: string) => host.read(path), parse: (text: string, path: string) => parses.get<NginxFile>(`nginx:${path}`, text, (previous) => (previous ? reparseNginx({ text: previous.input, parsed: previous.value }, text, path) : parseNginx(text, path))) };
   const services = composeServicesByName(deployments);
   const included = new Set<string>();
   const mains = nginxPaths.filter((p) => p.endsWith("nginx.conf"));

@@ -96,6 +96,7 @@ const DEFAULT_MAX_INCLUSIONS = 2048;
 const DEFAULT_MAX_VISITS = 50_000;
 /** Deeper blocks are parsed for balance but dropped, so consumers can recurse over the tree safely. */
 const MAX_BLOCK_DEPTH = 100;
+const TOO_DEEP = `blocks nested more than ${MAX_BLOCK_DEPTH} deep`;
 
 // ---------------------------------------------------------------------------------------------
 // Tokenizer
@@ -141,15 +142,19 @@ class Lexer {
   word: NginxArg = { value: "", start: 0, end: 0, quoted: false };
   /** where the punctuation mark just read is */
   at = 0;
+  /** where the last word or comment ended: one that ends at the end of the text might go on in a longer text */
+  lastEnd = -1;
   readonly comments: NginxComment[] = [];
+  /** A quote or a Lua block ran to the end of the text: what was read before depends on all that follows. */
+  readToEnd = false;
   private cutNext = false;
 
   constructor(
     private readonly text: string,
     private readonly report: (message: string, start: number, end: number) => void,
+    from: number,
   ) {
-    // nginx would read a BOM as part of the first word; editors add one silently.
-    this.pos = text.charCodeAt(0) === BOM ? 1 : 0;
+    this.pos = from;
   }
 
   next(): Token {
@@ -169,6 +174,7 @@ class Lexer {
         const end = this.lineEnd(start);
         this.comments.push({ text: text.slice(start + 1, end), start, end });
         this.pos = end;
+        this.lastEnd = end;
         continue;
       }
       if (c === SEMICOLON || c === LBRACE || c === RBRACE) {
@@ -221,6 +227,7 @@ class Lexer {
     }
     const end = Math.min(i, len);
     this.pos = end;
+    this.lastEnd = end;
     const value = escaped ? tokenValue(text, start, end) : text.slice(start, end);
     this.word = { value, start, end, quoted: false };
     return WORD;
@@ -246,6 +253,7 @@ class Lexer {
       // at most twice: a later opening quote of the same kind would have closed this one.
       const end = this.lineEnd(start);
       this.report("unterminated quoted string (unexpected end of file)", start, end);
+      this.readToEnd = true;
       this.pos = end;
       this.cutNext = true;
       const value = escaped ? tokenValue(text, start + 1, end) : text.slice(start + 1, end);
@@ -254,6 +262,7 @@ class Lexer {
     }
     const end = i + 1;
     this.pos = end;
+    this.lastEnd = end;
     if (end < len) {
       const c = text.charCodeAt(end);
       // nginx wants a separator after a closing quote; ")" may follow (if conditions) and
@@ -300,6 +309,7 @@ class Lexer {
       i++;
     }
     this.pos = len;
+    this.readToEnd = true;
     return undefined;
   }
 }
@@ -373,12 +383,27 @@ interface Frame {
   brace: number;
 }
 
+/** Parses whose reading looked ahead to the end of the file: reparseNginx starts over from these. */
+const READ_TO_END = new WeakSet<NginxFile>();
+
 export function parseNginx(text: string, file: string): NginxFile {
+  // nginx would read a BOM as part of the first word; editors add one silently.
+  const { directives, problems, comments, readToEnd } = parseStatements(text, file, text.charCodeAt(0) === BOM ? 1 : 0, 0);
+  const parsed = { file, directives, problems, comments };
+  if (readToEnd) READ_TO_END.add(parsed);
+  return parsed;
+}
+
+/**
+ * The statements of `text` from `from` to its end, as if they sat in a block `depth` blocks deep.
+ * `lastEnd`: where the last word or comment ended.
+ */
+function parseStatements(text: string, file: string, from: number, depth: number): Omit<NginxFile, "file"> & { lastEnd: number; readToEnd: boolean } {
   const problems: ParseProblem[] = [];
   const report = (message: string, start: number, end: number) => {
     problems.push({ message, severity: "error", at: { file, start, end } });
   };
-  const lexer = new Lexer(text, report);
+  const lexer = new Lexer(text, report, from);
   const top: Frame = { directives: [], brace: -1 };
   const stack: Frame[] = [top];
   /** the words of the statement being read: its name, then its arguments (one array, reused) */
@@ -443,8 +468,8 @@ export function parseNginx(text: string, file: string): NginxFile {
         continue;
       }
       directive.block = [];
-      if (stack.length > MAX_BLOCK_DEPTH) {
-        if (!reportedTooDeep) report(`blocks nested more than ${MAX_BLOCK_DEPTH} deep`, at, at + 1);
+      if (stack.length + depth > MAX_BLOCK_DEPTH) {
+        if (!reportedTooDeep) report(TOO_DEEP, at, at + 1);
         reportedTooDeep = true;
         stack.push({ directives: [], owner: directive, brace: at });
       } else {
@@ -487,7 +512,85 @@ export function parseNginx(text: string, file: string): NginxFile {
   }
 
   problems.sort((a, b) => a.at.start - b.at.start);
-  return { file, directives: top.directives, problems, comments: lexer.comments };
+  return { directives: top.directives, problems, comments: lexer.comments, lastEnd: lexer.lastEnd, readToEnd: lexer.readToEnd };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-parsing an edited file
+
+/**
+ * Parses `text`, a new version of `previous.text`, re-reading only the innermost block the edit is
+ * in: the rest keeps the previous parse's objects (moved by the length change when they come after
+ * the edit). The result is the same as `parseNginx(text, file)` (test/unit/nginx-reparse.test.ts
+ * checks it on random edits); whenever that cannot be sure, it is `parseNginx(text, file)`.
+ * On a large file, an edit then costs a block's parse instead of the file's, and leaves little
+ * garbage: the language server re-parses the file being typed in on every change.
+ */
+export function reparseNginx(previous: { text: string; parsed: NginxFile }, text: string, file: string): NginxFile {
+  const old = previous.text;
+  const before = previous.parsed;
+  // Reported once per file, so where the first one is depends on the whole text.
+  if (before.file !== file || READ_TO_END.has(before) || before.problems.some((p) => p.message === TOO_DEEP)) return parseNginx(text, file);
+  const shortest = Math.min(old.length, text.length);
+  let prefix = 0;
+  while (prefix < shortest && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < shortest - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  if (prefix === old.length && prefix === text.length) return before;
+  // The edit replaced old[prefix, editEnd): find the innermost block whose braces hold it.
+  const editEnd = old.length - suffix;
+  const path: NginxDirective[] = [];
+  let level = before.directives;
+  for (;;) {
+    const holder = level.find((d) => d.block && d.blockSpan && !d.rawBody && d.blockSpan.start < prefix && editEnd < d.blockSpan.end);
+    if (!holder?.block) break;
+    path.push(holder);
+    level = holder.block;
+  }
+  const block = path[path.length - 1];
+  if (!block?.blockSpan) return parseNginx(text, file);
+  const open = block.blockSpan.start;
+  const oldClose = block.blockSpan.end - 1;
+  // Problems outside the block stay what they were (the parser's state at its braces is the same). One at
+  // its "{" says it was never closed: its end is then the end of the file, not a "}".
+  if (before.problems.some((p) => p.at.end > open && p.at.start <= oldClose)) return parseNginx(text, file);
+  const delta = text.length - old.length;
+  const close = oldClose + delta;
+  // Parsed up to the block's "}": a word or comment that reaches it would go on past it in the whole text.
+  const inner = parseStatements(text.slice(0, close), file, open + 1, path.length);
+  if (inner.problems.length > 0 || inner.lastEnd === close || text.charCodeAt(close) !== RBRACE) return parseNginx(text, file);
+
+  const moved = (d: NginxDirective) => (delta === 0 ? d : shiftDirective(d, delta));
+  const rebuild = (directives: NginxDirective[], depth: number): NginxDirective[] =>
+    directives.map((d) => {
+      if (d === path[depth] && d.blockSpan) {
+        return { ...d, end: d.end + delta, blockSpan: { start: d.blockSpan.start, end: d.blockSpan.end + delta }, block: depth === path.length - 1 ? inner.directives : rebuild(d.block ?? [], depth + 1) };
+      }
+      return d.start > path[depth].start ? moved(d) : d;
+    });
+  const comments = [
+    ...before.comments.filter((c) => c.end <= open),
+    ...inner.comments,
+    ...before.comments.filter((c) => c.start > oldClose).map((c) => (delta === 0 ? c : { text: c.text, start: c.start + delta, end: c.end + delta })),
+  ];
+  const problems = before.problems.map((p) => (delta === 0 || p.at.start <= open ? p : { ...p, at: { file: p.at.file, start: p.at.start + delta, end: p.at.end + delta } }));
+  return { file, directives: rebuild(before.directives, 0), problems, comments };
+}
+
+/** A copy of a directive, and of everything in it, `delta` characters further on. */
+function shiftDirective(d: NginxDirective, delta: number): NginxDirective {
+  const out: NginxDirective = {
+    name: d.name,
+    nameSpan: { start: d.nameSpan.start + delta, end: d.nameSpan.end + delta },
+    args: d.args.map((a) => ({ value: a.value, start: a.start + delta, end: a.end + delta, quoted: a.quoted })),
+    start: d.start + delta,
+    end: d.end + delta,
+    file: d.file,
+  };
+  if (d.blockSpan) out.blockSpan = { start: d.blockSpan.start + delta, end: d.blockSpan.end + delta };
+  if (d.rawBody) out.rawBody = { start: d.rawBody.start + delta, end: d.rawBody.end + delta };
+  if (d.block) out.block = d.block.map((child) => shiftDirective(child, delta));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
