@@ -363,7 +363,11 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
       }
     };
     for (const h of httpLevels) scan(h.block ?? [], { headers: [] });
-    if (!main) scan(top, { headers: [] });
+    if (!main) {
+      scan(top, { headers: [] });
+      // Locations at a fragment's top: it is included inside a server (RHEL's default.d/*.conf, a locations snippet).
+      collectLocations(top, mergeLevel(top, { headers: [] }), names, locations);
+    }
     for (const location of locations) {
       const map = location.connectionHeader && maps.get(location.connectionHeader.value.trim());
       if (map) location.connectionMap = map;
