@@ -174,7 +174,9 @@ function openDocument(uri: string): TextDocument | undefined {
 const currentVersion = (uri: string): number | null => openDocument(uri)?.version ?? null;
 const openText = (uri: string): string | undefined => openDocument(uri)?.getText();
 
-const docsUrls = (): Map<string, string> => new Map(loadEngine().RULES.map((r) => [r.id, r.docsUrl]));
+/** Each rule's docs page, worked out on first use (a map of every rule per audit cost ~0.25 ms in a profile of compose edits). */
+let urlsByRule: Map<string, string> | undefined;
+const docsUrls = (): Map<string, string> => (urlsByRule ??= new Map(loadEngine().RULES.map((r) => [r.id, r.docsUrl])));
 
 /** Runs the audit now and publishes diagnostics for every file with findings or previously published. */
 function runAudit(): AuditRun | undefined {
