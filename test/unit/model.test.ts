@@ -704,6 +704,31 @@ describe("an entrypoint that dispatches on its first argument (`case \"$1\" in w
   });
 });
 
+describe("COMPOSE_FILE in .env: files from other folders, paths relative to the project directory", () => {
+  const files = {
+    "ops/.env": "COMPOSE_PATH_SEPARATOR=;\nCOMPOSE_FILE=../compose.yaml;prod/compose.prod.yaml\n",
+    "compose.yaml": "services:\n  web:\n    build: .\n    command: gunicorn app:app -w 2\n    env_file: app.env\n",
+    "app.env": "DB_POOL_SIZE=5\n",
+    "ops/prod/compose.prod.yaml": "services:\n  web:\n    env_file: ops/prod/web.env\n    deploy:\n      replicas: 4\n",
+    "ops/prod/web.env": "DB_POOL_SIZE=12\n",
+    "ops/prod/ops/prod/web.env": "DB_POOL_SIZE=99\n",
+  };
+
+  test("one project of the listed files in order, its env_file paths read from the first file's folder", () => {
+    const b = build(files);
+    assert.deepEqual(b.model.deployments.map((d) => d.id), ["compose:compose.yaml#web"]);
+    const web = b.deployment("compose:compose.yaml#web");
+    assert.deepEqual([web.instances.value, web.env.get("DB_POOL_SIZE")?.value, web.env.get("DB_POOL_SIZE")?.at?.file], [4, "12", "ops/prod/web.env"]);
+    assert.ok(web.files.has("ops/prod/compose.prod.yaml"));
+  });
+
+  test("without COMPOSE_FILE each file stands alone, as before", () => {
+    const { "ops/.env": _env, ...rest } = files;
+    const b = build(rest);
+    assert.deepEqual(b.model.deployments.map((d) => d.id).sort(), ["compose:compose.yaml#web", "compose:ops/prod/compose.prod.yaml#web"]);
+  });
+});
+
 describe("compose build.args replace the Dockerfile ARG defaults an ENV takes", () => {
   const dockerfile = ["FROM python:3.12", "ARG WEB_WORKERS=6", "ENV WORKERS=${WEB_WORKERS}", "CMD exec gunicorn --workers $WORKERS app:app", ""].join("\n");
   const compose = (args: string) => ["services:", "  web:", "    build:", "      context: .", ...args.split("\n").filter(Boolean), ""].join("\n");

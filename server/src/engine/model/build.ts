@@ -6,8 +6,10 @@
 // Compose files merge as `docker compose` does by default: `compose.yaml`/`docker-compose.yml`
 // with its `.override` file; command and entrypoint are replaced, environment is merged. An add-on
 // variant (docker-compose.prod.yml beside docker-compose.yml) merges over its base as `-f base -f
-// variant` would (composeProjects); `extends` puts the extended service under the service's own keys,
-// and the extended file's relative paths (build context, env_file) stay relative to its own folder.
+// variant` would (composeProjects), and COMPOSE_FILE in a .env lists the files of a project, in any
+// folders; paths in a project's files are relative to its first file's folder, as compose resolves them.
+// `extends` puts the extended service under the service's own keys, and the extended file's relative
+// paths (build context, env_file) stay relative to its own folder.
 import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
@@ -111,7 +113,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
       if (deployment) deployments.push(deployment);
     }
   }
-  for (const project of composeProjects(ctx, ofKind("compose"))) deployments.push(...composeDeployments(ctx, project));
+  for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"))) deployments.push(...composeDeployments(ctx, project));
   for (const path of ofKind("procfile")) {
     deployments.push(...procfileDeployments(ctx, path));
   }
@@ -246,9 +248,11 @@ interface ComposeProject {
  *   the base's service of that name. A variant whose services are all complete is a project of
  *   its own (it is run as `docker compose -f variant`).
  */
-function composeProjects(ctx: Context, files: string[]): ComposeProject[] {
-  const projects: ComposeProject[] = [];
-  for (const file of files.filter((p) => !isOverride(p))) {
+function composeProjects(ctx: Context, files: string[], dotenvs: string[]): ComposeProject[] {
+  const projects = composeFileProjects(ctx, dotenvs);
+  // A file COMPOSE_FILE lists is run as part of that project, not on its own.
+  const listed = new Set(projects.flatMap((p) => p.files));
+  for (const file of files.filter((p) => !isOverride(p) && !listed.has(p))) {
     const base = variantBase(ctx, file);
     if (base && isAddOn(ctx, file)) {
       projects.push({ key: file, files: [base, file], why: `an add-on file, merged over ${base} as \`docker compose -f ${base} -f ${file}\` does` });
@@ -257,6 +261,24 @@ function composeProjects(ctx: Context, files: string[]): ComposeProject[] {
     const stem = file.replace(/\.ya?ml$/i, "");
     const override = existing(ctx, `${stem}.override.yml`) ?? existing(ctx, `${stem}.override.yaml`);
     projects.push({ key: file, files: override ? [file, override] : [file], why: "docker compose merges the override file over the base file by default" });
+  }
+  return projects;
+}
+
+/**
+ * COMPOSE_FILE in a folder's .env names the files `docker compose` merges when run there, as `-f` each
+ * would (`:`-separated, or COMPOSE_PATH_SEPARATOR), relative to that folder; they may sit in other
+ * folders (`docker-compose.yml:deploy/prod/compose.yml`). The project directory is the first file's folder.
+ */
+function composeFileProjects(ctx: Context, dotenvs: string[]): ComposeProject[] {
+  const projects: ComposeProject[] = [];
+  for (const envPath of dotenvs.filter((p) => p === ".env" || p.endsWith("/.env"))) {
+    const env = readDotenv(ctx, envPath);
+    const value = env.get("COMPOSE_FILE")?.value.trim();
+    if (!value) continue;
+    const separator = env.get("COMPOSE_PATH_SEPARATOR")?.value || ":";
+    const files = value.split(separator).map((f) => join(dirOf(envPath), f.trim())).filter((f) => fileKind(f) === "compose" && ctx.pathSet.has(f));
+    if (files.length > 0) projects.push({ key: files[0], files: [...new Set(files)], why: `COMPOSE_FILE in ${envPath} merges the files in this order, as \`docker compose -f\` does` });
   }
   return projects;
 }
@@ -342,8 +364,11 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     return undefined;
   };
   for (const layer of layers) {
+    // Paths in every file of the project are relative to the project directory (the first file's folder);
+    // those of an `extends: { file }` layer to that file's own folder.
+    const layerDir = files.includes(layer.file) ? dir : dirOf(layer.file);
     for (const envFile of layer.envFiles) {
-      const path = join(dirOf(layer.file), envFile.path);
+      const path = join(layerDir, envFile.path);
       // Named explicitly, so any file name goes (cookiecutter-django's .envs/.production/.django); compose
       // requires the file unless `required: false`, so reading it is no guess.
       const named = ctx.pathSet.has(path) || (!envFile.optional && ctx.host.read(path) !== undefined);
