@@ -10,10 +10,15 @@ const DEV_SWITCH = /(^|[^a-z0-9])(debug|dev|devel|develop|development|local|relo
 /** `[ -z "$DEBUG" ]`, `! ...`, `!=`: the condition holds when the switch is off. */
 const NEGATED = /(^|\s)(!|-z)(\s|$)|!=/;
 
+/** Any of DEV_WORD's words anywhere: most paths have none, and need no splitting. */
+const ANY_DEV_WORD = /dev|local|reload/i;
+
 /** True when a path segment (a folder, or a file name without its YAML extension) says dev or local. */
 export function isDevPath(path: string): boolean {
-  return path.split("/").some((segment) => DEV_WORD.test(segment.replace(/\.ya?ml$/i, "")));
+  return ANY_DEV_WORD.test(path) && path.split("/").some((segment) => DEV_WORD.test(segment.replace(/\.ya?ml$/i, "")));
 }
+
+const COMPOSE_FILE = /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i;
 
 /**
  * A deployment clearly meant for development: a compose service named dev/local, or a compose
@@ -22,9 +27,8 @@ export function isDevPath(path: string): boolean {
 export function isDevDeployment(deployment: Deployment, commandFile?: string): boolean {
   const service = deployment.id.startsWith("compose:") ? deployment.id.slice(deployment.id.lastIndexOf("#") + 1) : undefined;
   if (service !== undefined && DEV_WORD.test(service)) return true;
-  const paths = [...deployment.files].filter((f) => /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i.test(f));
-  if (commandFile) paths.push(commandFile);
-  return paths.some(isDevPath);
+  for (const file of deployment.files) if (COMPOSE_FILE.test(file) && isDevPath(file)) return true;
+  return commandFile ? isDevPath(commandFile) : false;
 }
 
 /**
