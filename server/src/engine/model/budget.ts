@@ -34,7 +34,11 @@ export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
 export function connectionBudgets(model: DeploymentModel): ConnectionBudget[] {
   // Each database lists its clients by id: look them up (an id may name several), then put them back in model order.
   const places = new Map<string, number[]>();
-  model.deployments.forEach((d, i) => places.set(d.id, [...(places.get(d.id) ?? []), i]));
+  model.deployments.forEach((d, i) => {
+    const same = places.get(d.id);
+    if (same) same.push(i);
+    else places.set(d.id, [i]);
+  });
   return model.databases.map((database) => {
     const clients = [...new Set(database.clients.flatMap((id) => places.get(id) ?? []))].sort((a, b) => a - b);
     const shares: PoolShare[] = [];
