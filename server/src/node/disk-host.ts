@@ -1,5 +1,5 @@
 // Reads a workspace from disk for the engine (CLI and language server). The engine itself does no I/O.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { workspaceLocator } from "./containment.ts";
@@ -80,12 +80,17 @@ export function diskHost(root: string, options: DiskHostOptions = {}): Workspace
             texts.set(path, undefined);
             return undefined;
           }
-          const full = located.abs;
-          if (statSync(full).size > MAX_FILE_BYTES) options.log?.(`skipped ${path}: larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
-          else {
-            const decoded = decodeFile(readFileSync(full));
-            if ("skip" in decoded) options.log?.(`skipped ${path}: ${decoded.skip}`);
-            else text = decoded.text;
+          // Sized through the open file: one path lookup per read, not two.
+          const fd = openSync(located.abs, "r");
+          try {
+            if (fstatSync(fd).size > MAX_FILE_BYTES) options.log?.(`skipped ${path}: larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+            else {
+              const decoded = decodeFile(readFileSync(fd));
+              if ("skip" in decoded) options.log?.(`skipped ${path}: ${decoded.skip}`);
+              else text = decoded.text;
+            }
+          } finally {
+            closeSync(fd);
           }
         } catch (err) {
           // The model looks for files a command may name (a Django settings module, a config file): one that is not there was not skipped.
