@@ -10,12 +10,14 @@
 //   The whole audit reports nothing on any of them: none of gixy's findings is about capacity.
 // - Inheritance. add_header_redefinition fires when a level's add_header silently drops the headers
 //   of the level around it: nginx inherits add_header "if and only if there are no add_header
-//   directives defined on the current level". proxy_set_header follows the same rule, and the
-//   model's headersAtLevel applies it to both; walked over gixy's levels (server, location, if),
+//   directives defined on the current level". proxy_set_header follows the same rule, which the
+//   model applies with headersAtLevel (it takes the directive's name; the model reads no add_header
+//   itself). Walked over gixy's levels (server, location, if) with "add_header",
 //   it must drop X-Frame-Options exactly where gixy fires, once per firing file, and never in an
 //   `_fp` file. (nginx accepts add_header in "if in location" only, as `nginx -t` says for a
 //   server-level `if`; gixy reads its fragments as the inside of a server, so if_replaces.conf is
-//   read here as if it sat in a location. proxy_set_header is not allowed in `if` at all.)
+//   read here as if it sat in a location. proxy_set_header is not allowed in `if` at all; proxy_pass
+//   is, and the model gives it its location's proxy_set_header list.)
 //
 // No gixy code is used; the configs are read from the shared corpus. The suite skips with a
 // message when the corpus is absent, and fails then when HEADROOM_REQUIRE_E2E=1.
