@@ -516,18 +516,19 @@ describe("real corpus, files that belong together", { skip }, () => {
     }
   });
 
-  test("rinha-de-backend-2024-q1: each nginx.conf is linked to the compose service that mounts it, whose CPU cap silences worker-processes-default", (t) => {
-    const participants: Array<[name: string, service: string, cpus: number, nginxFiresAlone: boolean]> = [
-      ["1garo", "nginx", 0.15, true],
-      ["Fabricio-net8", "nginx", 0.45, true],
-      ["KitsuneSemCalda", "nginx", 0.4, false],
-      ["alissonsleal", "nginx", 0.1, true],
-      ["allissonazevedo-python", "nginx", 0.2, true],
-      ["andersonfernandes-ruby", "load_balancer", 0.1, false],
-      ["andre-gbi-aspnet", "nginx", 0.2, true],
-      ["antunesleo-python", "nginx", 0.1, true],
+  test("rinha-de-backend-2024-q1: each nginx.conf is linked to the compose service that mounts it, whose CPU cap silences worker-processes-default and makes `auto` a finding", (t) => {
+    // The last column: the nginx.conf says `worker_processes auto`, which counts the host's CPUs, not the service's cap.
+    const participants: Array<[name: string, service: string, cpus: number, nginxFiresAlone: boolean, auto: boolean]> = [
+      ["1garo", "nginx", 0.15, true, false],
+      ["Fabricio-net8", "nginx", 0.45, true, false],
+      ["KitsuneSemCalda", "nginx", 0.4, false, true],
+      ["alissonsleal", "nginx", 0.1, true, false],
+      ["allissonazevedo-python", "nginx", 0.2, true, false],
+      ["andersonfernandes-ruby", "load_balancer", 0.1, false, true],
+      ["andre-gbi-aspnet", "nginx", 0.2, true, false],
+      ["antunesleo-python", "nginx", 0.1, true, false],
     ];
-    for (const [name, service, cpus, firesAlone] of participants) {
+    for (const [name, service, cpus, firesAlone, auto] of participants) {
       const prefix = `zanfranceschi__rinha-de-backend-2024-q1__participantes__${name}__`;
       const nginxName = readdirSync(path.join(REAL, "nginx")).find((n) => n.startsWith(prefix));
       const files = nginxName && stack([["compose", `${prefix}docker-compose.yml`], ["nginx", nginxName]]);
@@ -542,6 +543,12 @@ describe("real corpus, files that belong together", { skip }, () => {
       const alone = run(nginxAlone, `rinha ${name} nginx alone`).result.findings.filter((f) => f.rule === "nginx/worker-processes-default").length;
       assert.equal(alone, firesAlone ? 1 : 0, `${name}: the nginx.conf alone`);
       assert.deepEqual(result.findings.filter((f) => f.rule === "nginx/worker-processes-default").map((f) => f.message), [], name);
+      const autoFindings = result.findings.filter((f) => f.rule === "nginx/worker-processes-auto-cpu-limit");
+      assert.deepEqual(
+        autoFindings.map((f) => f.fixes[0]?.edits[0]?.newText),
+        auto ? ["1"] : [],
+        `${name}: worker_processes auto under a ${cpus}-CPU cap`,
+      );
     }
   });
 

@@ -511,6 +511,21 @@ export const SOURCES = {
     url: "https://github.com/nginxinc/docker-nginx/blob/master/entrypoint/30-tune-worker-processes.sh",
     says: "With NGINX_ENTRYPOINT_WORKER_PROCESSES_AUTOTUNE set, the entrypoint rewrites worker_processes from the container's cgroup CPU quota, \"ncpu=$( ceildiv \"$cfs_quota\" \"$cfs_period\" )\" (quota / period rounded up), or its cpuset.",
   },
+  nginxCgroupAwareAutoPending: {
+    title: "nginx issue #855 \"Make worker_processes cgroup-Compatible\" and pull request #910",
+    url: "https://github.com/nginx/nginx/issues/855",
+    says: "Open (checked December 2026): \"Currently, if one uses `worker_processes auto;`, nginx uses `sysconf(_SC_NPROCESSORS_ONLN)`\". The open PR #910 \"Better determination of runnable CPU count\" would use sched_getaffinity(2), which counts a cpuset but not a CPU quota; a comment on #855 notes it \"will not help for container environments like Kubernetes\" that limit with cgroup quotas.",
+  },
+  nginxAutoOomOnLargeNode: {
+    title: "nginx-gateway-fabric issue #5374: make worker_processes respect container CPU limits",
+    url: "https://github.com/nginx/nginx-gateway-fabric/issues/5374",
+    says: "With `worker_processes auto;`, a data plane container limited to 2 CPUs and 2Gi on a node with 128 CPUs \"attempted to start a very large number of worker processes\" and, with workerConnections 65535, \"was repeatedly OOMKilled during startup\".",
+  },
+  nginxWorkerPreallocatesConnections: {
+    title: "nginx source: ngx_event_process_init (src/event/ngx_event.c)",
+    url: "https://github.com/nginx/nginx/blob/master/src/event/ngx_event.c",
+    says: "Each worker process, at start, allocates its own connection array and read and write events for all its connections: \"ngx_alloc(sizeof(ngx_connection_t) * cycle->connection_n, cycle->log)\" (connection_n is worker_connections).",
+  },
   nginxWorkerConnections: {
     title: "nginx core module: worker_connections",
     url: "https://nginx.org/en/docs/ngx_core_module.html#worker_connections",

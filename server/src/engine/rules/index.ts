@@ -29,6 +29,7 @@ import nginxRlimitNofileLow from "./nginx/rlimit-nofile-low.ts";
 import nginxUpstreamKeepaliveOff from "./nginx/upstream-keepalive-off.ts";
 import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
 import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
+import nginxWorkerProcessesAutoCpuLimit from "./nginx/worker-processes-auto-cpu-limit.ts";
 import nginxCapacityBelowClients from "./nginx/capacity-below-clients.ts";
 import configConflictingValues from "./config/conflicting-values.ts";
 import proxyTimeoutShorterThanApp from "./proxy/timeout-shorter-than-app.ts";
@@ -61,6 +62,7 @@ export const ALL_RULES: Rule[] = [
   apprunnerInvalidCpuMemory,
   nginxWorkerConnectionsLow,
   nginxWorkerProcessesDefault,
+  nginxWorkerProcessesAutoCpuLimit,
   nginxRlimitNofileLow,
   nginxUpstreamKeepaliveOff,
   proxyTimeoutShorterThanApp,

@@ -22,7 +22,8 @@ export default defineRule({
         "compose service that mounts the nginx.conf has a CPU limit, the quick-fix sets that number (rounded up, as the official image's " +
         "`NGINX_ENTRYPOINT_WORKER_PROCESSES_AUTOTUNE` does); without a known limit it sets `auto`. " +
         "Headroom stays quiet when the compose service that mounts the nginx.conf (`volumes: - ./nginx.conf:/etc/nginx/nginx.conf`, " +
-        "or its folder) is limited to 1 CPU or less (`cpus: \"0.5\"`): there one worker is the right number.",
+        "or its folder) is limited to 1 CPU or less (`cpus: \"0.5\"`): there one worker is the right number. `auto` under such a " +
+        "limit is nginx/worker-processes-auto-cpu-limit.",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": `events {\n    worker_connections 4096;\n}\n\n${HTTP}` },
       good: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": `worker_processes auto;\n\nevents {\n    worker_connections 4096;\n}\n\n${HTTP}` },
     },
