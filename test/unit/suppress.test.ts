@@ -15,7 +15,7 @@ import { ParseCache, type ParseMemo } from "../../server/src/engine/parse-cache.
 import { yamlMultilineSpans, yamlSpansAt } from "../../server/src/engine/suppress.ts";
 import type { Finding } from "../../server/src/engine/types.ts";
 import { suppressionEdits } from "../../server/src/engine/suppress.ts";
-import { applyEdits, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
+import { applyEdits, ourData, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
 const oneVcpu = '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "1 vCPU", "Memory": "4 GB" }\n}\n';
@@ -222,5 +222,41 @@ describe("the YAML layout behind suppressions, read service by service", () => {
     assert.equal(parsed.length, 2, "an edit to another service reuses this one's layout");
     yamlSpansAt(edited, "docker-compose.yml", memo)(lineOf(editAt));
     assert.equal(parsed.length, 3, "the edited service is parsed again");
+  });
+
+  it("makes one line index and one layout per text for the audit, the diagnostics and their suppress actions", () => {
+    const { text, editAt } = composeYml(3000);
+    /** The server's cache, noting what it makes, by key kind. */
+    class NotingCache extends ParseCache {
+      readonly made: string[] = [];
+      override get<T>(key: string, input: string, make: () => T, valid?: (value: T) => boolean): T {
+        return super.get(
+          key,
+          input,
+          () => {
+            this.made.push(key.slice(0, key.indexOf(":")));
+            return make();
+          },
+          valid,
+        );
+      }
+    }
+    const cache = new NotingCache();
+    const uriOf = (f: string) => `file:///w/${f}`;
+    const convert = (current: string) => {
+      const files = { "docker-compose.yml": `# headroom-ignore workers/exceed-cpu\n${current}` };
+      const findings = audit(memoryHost(files), {}, cache).findings;
+      return toDiagnostics(findings, { uriOf, textOf: (f) => files[f as keyof typeof files], versionOf: () => 1, docsUrl: () => undefined, memo: cache });
+    };
+    const count = (kind: string) => cache.made.filter((k) => k === kind).length;
+    const first = convert(text);
+    assert.ok([...first.values()].flat().some((d) => ourData(d)?.suppress?.length), "the findings carry suppress actions");
+    assert.equal(count("line-index"), 1, "one line index for the text");
+    cache.made.length = 0;
+    convert(text);
+    assert.deepEqual(cache.made, [], "the same text again: nothing made");
+    convert(`${text.slice(0, editAt)}2${text.slice(editAt + 1)}`);
+    assert.equal(count("line-index"), 1, "one line index for the edited text");
+    assert.equal(count("compose-layout"), 1, "one layout for the edited text");
   });
 });
