@@ -1,6 +1,7 @@
 // What the language server re-audits on: an edit of headroom.yml that changes how pools are read
 // (pools.env) re-reads the deployment model, and the diagnostics of the files it feeds follow; an
-// edit of a file only a command names (gunicorn -c conf/prod.py), in the editor or on disk, too.
+// edit of a file only a command names (gunicorn -c conf/prod.py), in the editor or on disk, too, and
+// the creation of one that did not exist yet.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +36,9 @@ const API_COMPOSE = `services:
 `;
 const EXCEED = "workers/exceed-cpu";
 
+// worker/conf/later.py does not exist when the server starts: the command names a file still to be written.
+const LATER_COMPOSE = API_COMPOSE.replace("api:", "worker:").replace("conf/prod.py", "conf/later.py");
+
 describe("language server: what an edit re-audits", () => {
   let dir: string;
   let server: LspServer;
@@ -47,6 +51,8 @@ describe("language server: what an edit re-audits", () => {
     mkdirSync(join(dir, "api", "conf"), { recursive: true });
     writeFileSync(join(dir, "api", "docker-compose.yml"), API_COMPOSE);
     writeFileSync(join(dir, "api", "conf", "prod.py"), "workers = 2\n");
+    mkdirSync(join(dir, "worker"), { recursive: true });
+    writeFileSync(join(dir, "worker", "docker-compose.yml"), LATER_COMPOSE);
     server = new LspServer(dir);
     await server.initialize({ capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } } });
   });
@@ -81,5 +87,15 @@ describe("language server: what an edit re-audits", () => {
     writeFileSync(join(dir, conf), "workers = 7\n");
     await server.conn.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri, type: 2 }] });
     await published(conf, has(EXCEED), `${EXCEED} after ${conf} changed on disk`);
+  });
+
+  it("a file a command names, created after the first audit, re-audits when the watcher reports it", async () => {
+    const conf = "worker/conf/later.py";
+    await published("worker/docker-compose.yml", (p) => !has(EXCEED)(p), "gunicorn's default worker count before the file exists");
+    mkdirSync(join(dir, "worker", "conf"), { recursive: true });
+    writeFileSync(join(dir, conf), "workers = 8\n");
+    await server.conn.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: server.uri(conf), type: 1 }] });
+    const p = await published(conf, has(EXCEED), `${EXCEED} on ${conf} once it is created`);
+    assert.match(p.diagnostics.find((d) => d.code === EXCEED)?.message ?? "", /^8 gunicorn workers for 1 vCPU/);
   });
 });

@@ -220,6 +220,21 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     }
   });
 
+  test("a file a command names that does not exist yet is a dependency; once created, the session reads it", () => {
+    const compose = "services:\n  web:\n    image: app\n    command: gunicorn -c conf/later.py app:app\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n";
+    const before = audit(memoryHost({ "docker-compose.yml": compose }));
+    assert.ok(before.dependencies.includes("conf/later.py"), `conf/later.py in ${before.dependencies.join(", ")}`);
+    assert.ok(!before.findings.some((f) => f.rule === "workers/exceed-cpu"));
+    const session = new AuditSession();
+    session.update("docker-compose.yml", compose);
+    assert.deepStrictEqual(session.audit(), before);
+    session.update("conf/later.py", "workers = 9\n");
+    const after = session.audit();
+    assert.deepStrictEqual(after, audit(memoryHost({ "docker-compose.yml": compose, "conf/later.py": "workers = 9\n" })));
+    assert.ok(after.findings.some((f) => f.rule === "workers/exceed-cpu" && f.at.file === "conf/later.py"), "9 workers on 1 vCPU, read from the new file");
+    assert.ok(after.dependencies.includes("conf/later.py"), "still a dependency, now as the file the count comes from");
+  });
+
   test("dependencies name the files only a command names, so a client re-audits when one of them changes", () => {
     const files = {
       "docker-compose.yml":

@@ -29,8 +29,9 @@ export interface AuditResult {
   filesRead: string[];
   /**
    * Every file the findings depend on: the files read and those the model took values from, including
-   * files that only a command or an include names (`gunicorn -c conf/prod.py`). A client re-audits
-   * when any of them changes, not only when a file with a deployment file's name does.
+   * files that only a command or an include names (`gunicorn -c conf/prod.py`), and the paths the model
+   * looked for and did not find (a `-c` file not written yet). A client re-audits when any of them
+   * changes or appears, not only when a file with a deployment file's name does.
    */
   dependencies: string[];
   /** Groups of files that feed one deployment: a change in any re-checks all of them. */

@@ -46,7 +46,8 @@ export function loadConfig(host: WorkspaceHost, settings?: unknown): { config: H
 /** `parses`: a cache the caller keeps between audits (see AuditSession); without one, a text is parsed once per audit. */
 export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, parses?: ParseCache): AuditResult {
   const problems: ParseProblem[] = [];
-  const host = withSizeLimits(workspace, problems);
+  const missing = new Set<string>();
+  const host = withSizeLimits(notingMisses(workspace, missing), problems);
   const { config, problems: configProblems } = loadConfig(host, options.settings);
   const included = pathFilter(config);
   const paths = host.list().filter((p) => p !== CONFIG_FILE && isDeploymentFile(p) && included(p)).sort();
@@ -97,7 +98,7 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   return {
     findings,
     filesRead,
-    dependencies: dependencies(filesRead, model),
+    dependencies: dependencies(filesRead, model, missing),
     deployments: model.deployments.map((d) => ({ id: d.id, name: d.name, files: [...d.files].sort() })),
     model,
     configProblems: configProblems.filter((p) => !p.at).map((p) => ({ key: p.key, message: p.message })),
@@ -108,12 +109,25 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
 /**
  * The files read, and every file the model took a value from: also those only a command or an
  * include names (`gunicorn -c conf/prod.py`, `uwsgi --ini x.ini`, `puma -C path`, an nginx include),
- * which the file list, chosen by name, does not have.
+ * which the file list, chosen by name, does not have; and the paths it looked for and did not find,
+ * so that creating one re-audits too.
  */
-function dependencies(filesRead: string[], model: AuditResult["model"]): string[] {
-  const files = new Set(filesRead);
+function dependencies(filesRead: string[], model: AuditResult["model"], missing: ReadonlySet<string>): string[] {
+  const files = new Set([...filesRead, ...missing]);
   for (const group of [...model.deployments, ...model.proxies, ...model.databases]) for (const file of group.files) files.add(file);
   return [...files].sort();
+}
+
+/** The workspace, noting each path a read found nothing at. */
+function notingMisses(workspace: WorkspaceHost, missing: Set<string>): WorkspaceHost {
+  return {
+    list: () => workspace.list(),
+    read: (path) => {
+      const text = workspace.read(path);
+      if (text === undefined) missing.add(path);
+      return text;
+    },
+  };
 }
 
 /** include (none: everything) minus ignore, as path globs relative to the root. */

@@ -57,11 +57,16 @@ function copy(deployment: Deployment): Deployment {
   return { ...deployment, files: new Set(deployment.files), links: [...deployment.links] };
 }
 
+/**
+ * Reads are checked last, in the order the build made them: while every other answer holds, they are the
+ * reads a fresh build would make, so the audit notes the same paths as missing either way (audit.ts).
+ */
 function stillHolds(ctx: Context, recording: Recording, findNearby: NearbyLookup): boolean {
-  for (const [path, text] of recording.reads) if (ctx.host.read(path) !== text) return false;
   for (const [path, exists] of recording.exists) if (ctx.pathSet.has(path) !== exists) return false;
   for (const [key, seen] of recording.cacheSeen) if ((ctx.cache.has(key) ? ctx.cache.get(key) : ABSENT) !== seen) return false;
-  return recording.nearby.every(({ dir, name, found }) => findNearby(ctx, dir, name) === found);
+  if (!recording.nearby.every(({ dir, name, found }) => findNearby(ctx, dir, name) === found)) return false;
+  for (const [path, text] of recording.reads) if (ctx.host.read(path) !== text) return false;
+  return true;
 }
 
 /** The context seen by one deployment's build: answers and changes go to `ctx` and are recorded. */
