@@ -165,6 +165,36 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     assert.equal(audited(), services, "the project's .env feeds every service");
   });
 
+  test("nginx: server blocks that did not change keep their reading only while what they inherit is the same", () => {
+    // The servers sit in an included file: an edit to nginx.conf leaves them the same parse objects.
+    const server = (i: number) => `server {\n  listen ${8000 + i};\n  location / {\n    proxy_pass http://app;\n    proxy_set_header Connection $connection_upgrade;\n  }\n}\n`;
+    const conf = (http: string, upstream = "app") =>
+      `events {\n  worker_connections 1024;\n}\nhttp {\n${http}  map $http_upgrade $connection_upgrade {\n    default upgrade;\n    '' close;\n  }\n  upstream ${upstream} {\n    server app:8000;\n    keepalive 8;\n  }\n  include conf.d/*.conf;\n}\n`;
+    const files: Files = {
+      "docker-compose.yml": "services:\n  app:\n    command: gunicorn app:app -w 2 --timeout 120\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n      - ./conf.d:/etc/nginx/conf.d:ro\n",
+      "nginx.conf": conf("  proxy_read_timeout 30s;\n"),
+      "conf.d/app.conf": [0, 1, 2, 3].map(server).join(""),
+    };
+    const session = new AuditSession();
+    const check = (what: string) => {
+      for (const path of Object.keys(files)) session.update(path, files[path] as string);
+      assert.deepStrictEqual(session.audit(), audit(memoryHost(files)), what);
+    };
+    check("first audit");
+    files["conf.d/app.conf"] = (files["conf.d/app.conf"] as string).replace("listen 8002;", "listen 8002;\n  proxy_read_timeout 300s;");
+    check("a server-level setting in the third server (everything after it moves)");
+    files["nginx.conf"] = conf("  proxy_read_timeout 90s;\n");
+    check("the http-level timeout every location inherits");
+    files["nginx.conf"] = conf("  proxy_read_timeout 90s;\n  proxy_http_version 1.1;\n  proxy_set_header Connection \"\";\n");
+    check("http-level version and headers");
+    files["nginx.conf"] = conf("  proxy_read_timeout 90s;\n  proxy_http_version 1.1;\n  proxy_set_header Connection \"\";\n", "backend");
+    check("the upstream renamed: proxy_pass http://app is no longer an upstream");
+    files["nginx.conf"] = (files["nginx.conf"] as string).replace("default upgrade;", "default close;");
+    check("the map the Connection header names");
+    files["nginx.conf"] = (files["nginx.conf"] as string).replace(/ {2}map [^}]*\}\n/, "");
+    check("the map removed");
+  });
+
   test("a script, a config file appearing, or a Dockerfile re-evaluates the services that use it", () => {
     const service = (name: string) => `  ${name}:\n    build: ./${name}\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n`;
     const files: Files = {

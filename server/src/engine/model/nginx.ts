@@ -215,6 +215,42 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
   }
 }
 
+/**
+ * The locations of each server block, with what they were read under. An edit re-parses only the
+ * block it is in (parse/nginx.ts reparseNginx), so the other server blocks are the same objects
+ * from one audit to the next, and their locations are read again only when what they inherit changed.
+ */
+const locationsByServer = new WeakMap<NginxDirective, { inherited: Inherited; upstreamNames: Set<string>; locations: ProxyLocation[] }>();
+
+function serverLocations(server: NginxDirective, inherited: Inherited, upstreamNames: Set<string>): ProxyLocation[] {
+  const known = locationsByServer.get(server);
+  if (known && sameInherited(known.inherited, inherited) && sameNames(known.upstreamNames, upstreamNames)) return known.locations;
+  const block = server.block ?? [];
+  const locations: ProxyLocation[] = [];
+  collectLocations(block, mergeLevel(block, inherited), upstreamNames, locations);
+  locationsByServer.set(server, { inherited, upstreamNames, locations });
+  return locations;
+}
+
+function sameRef(a: SourceRef | undefined, b: SourceRef | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.file === b.file && a.start === b.start && a.end === b.end);
+}
+
+/** For the facts mergeLevel makes: a stated value and where. */
+function sameFact<T>(a: Fact<T> | undefined, b: Fact<T> | undefined): boolean {
+  if (a === b) return true;
+  return a !== undefined && b !== undefined && a.value === b.value && a.origin === b.origin && a.by === b.by && !a.via && !b.via && sameRef(a.at, b.at);
+}
+
+function sameInherited(a: Inherited, b: Inherited): boolean {
+  if (!sameFact(a.httpVersion, b.httpVersion) || !sameFact(a.readTimeout, b.readTimeout) || a.headers.length !== b.headers.length) return false;
+  return a.headers.every((h, i) => h.name === b.headers[i].name && h.value === b.headers[i].value && sameRef(h.at, b.headers[i].at));
+}
+
+function sameNames(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((name) => b.has(name));
+}
+
 /** `map` blocks by the variable they set. */
 function readMaps(directives: NginxDirective[]): Map<string, NginxMap> {
   const maps = new Map<string, NginxMap>();
@@ -356,21 +392,25 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
     const maps = readMaps(allHttp);
     const names = new Set(upstreams.map((u) => u.name));
     const locations: ProxyLocation[] = [];
+    // Kept locations are shared with earlier audits: the map a Connection header names goes on a copy.
+    const withMap = (location: ProxyLocation): ProxyLocation => {
+      const map = location.connectionHeader && maps.get(location.connectionHeader.value.trim());
+      return map ? { ...location, connectionMap: map } : location;
+    };
     const scan = (level: NginxDirective[], inherited: Inherited) => {
       const merged = mergeLevel(level, inherited);
-      for (const server of level.filter((d) => d.name === "server" && d.block)) {
-        collectLocations(server.block ?? [], mergeLevel(server.block ?? [], merged), names, locations);
+      for (const server of level) {
+        if (server.name !== "server" || !server.block) continue;
+        for (const location of serverLocations(server, merged, names)) locations.push(withMap(location));
       }
     };
     for (const h of httpLevels) scan(h.block ?? [], { headers: [] });
     if (!main) {
       scan(top, { headers: [] });
       // Locations at a fragment's top: it is included inside a server (RHEL's default.d/*.conf, a locations snippet).
-      collectLocations(top, mergeLevel(top, { headers: [] }), names, locations);
-    }
-    for (const location of locations) {
-      const map = location.connectionHeader && maps.get(location.connectionHeader.value.trim());
-      if (map) location.connectionMap = map;
+      const fragmentLocations: ProxyLocation[] = [];
+      collectLocations(top, mergeLevel(top, { headers: [] }), names, fragmentLocations);
+      for (const location of fragmentLocations) locations.push(withMap(location));
     }
 
     const proxy: NginxProxy = {

@@ -532,10 +532,8 @@ export function reparseNginx(previous: { text: string; parsed: NginxFile }, text
   // Reported once per file, so where the first one is depends on the whole text.
   if (before.file !== file || READ_TO_END.has(before) || before.problems.some((p) => p.message === TOO_DEEP)) return parseNginx(text, file);
   const shortest = Math.min(old.length, text.length);
-  let prefix = 0;
-  while (prefix < shortest && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < shortest - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  const prefix = commonPrefix(old, text, shortest);
+  const suffix = commonSuffix(old, text, shortest - prefix);
   if (prefix === old.length && prefix === text.length) return before;
   // The edit replaced old[prefix, editEnd): find the innermost block whose braces hold it.
   const editEnd = old.length - suffix;
@@ -575,6 +573,23 @@ export function reparseNginx(previous: { text: string; parsed: NginxFile }, text
   ];
   const problems = before.problems.map((p) => (delta === 0 || p.at.start <= open ? p : { ...p, at: { file: p.at.file, start: p.at.start + delta, end: p.at.end + delta } }));
   return { file, directives: rebuild(before.directives, 0), problems, comments };
+}
+
+// Whole chunks are compared as strings first (a native comparison), then characters in the chunk that differs.
+const CHUNK = 256;
+
+function commonPrefix(a: string, b: string, max: number): number {
+  let n = 0;
+  while (n + CHUNK <= max && a.substring(n, n + CHUNK) === b.substring(n, n + CHUNK)) n += CHUNK;
+  while (n < max && a.charCodeAt(n) === b.charCodeAt(n)) n++;
+  return n;
+}
+
+function commonSuffix(a: string, b: string, max: number): number {
+  let n = 0;
+  while (n + CHUNK <= max && a.substring(a.length - n - CHUNK, a.length - n) === b.substring(b.length - n - CHUNK, b.length - n)) n += CHUNK;
+  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
+  return n;
 }
 
 /** A copy of a directive, and of everything in it, `delta` characters further on. */
