@@ -9,6 +9,7 @@
 // `--format html`), the page has no script at all.
 import { formatCpus } from "../rules/workers/recommended.ts";
 import type { AuditSummary, BudgetSummary, DeploymentSummary, Figure, FindingSummary, Location, ProxySummary } from "./summary.ts";
+import { plural } from "./plural.ts";
 
 export interface HtmlOptions {
   /** Nonce for the page's <style> and <script> (base64 or hex characters only). */
@@ -29,10 +30,6 @@ export function esc(text: string | number): string {
 /** Shortens a label for a fixed-width SVG box; the full text stays in a <title>. */
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 function formatMemory(mib: number): string {

@@ -3,6 +3,7 @@
 import type { AuditResult } from "../api.ts";
 import type { SourceRef } from "../types.ts";
 import { summarize } from "./json.ts";
+import { plural } from "./plural.ts";
 import { lineIndexes } from "./positions.ts";
 
 export interface TextOptions {
@@ -40,6 +41,7 @@ export function renderText(result: AuditResult, read: (file: string) => string |
     lines.push("");
   }
   const s = summarize(result);
-  lines.push(`${s.error} error(s), ${s.warning} warning(s), ${s.info} info in ${s.files} file(s), ${s.deployments} deployment(s)`);
+  // "info" is a severity, not a countable noun: "1 error, 3 warnings, 0 info in 2 files, 1 deployment".
+  lines.push(`${plural(s.error, "error")}, ${plural(s.warning, "warning")}, ${s.info} info in ${plural(s.files, "file")}, ${plural(s.deployments, "deployment")}`);
   return `${lines.join("\n")}\n`;
 }
