@@ -248,7 +248,9 @@ function sameInherited(a: Inherited, b: Inherited): boolean {
 }
 
 function sameNames(a: Set<string>, b: Set<string>): boolean {
-  return a.size === b.size && [...a].every((name) => b.has(name));
+  if (a.size !== b.size) return false;
+  for (const name of a) if (!b.has(name)) return false;
+  return true;
 }
 
 /** `map` blocks by the variable they set. */
@@ -317,6 +319,7 @@ function composeServicesByName(deployments: Deployment[]): Map<string, Deploymen
 }
 
 function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>): void {
+  if (services.size === 0) return;
   const rootDir = posix.dirname(proxy.root);
   // The compose file closest to the nginx.conf: in its folder or a folder above it.
   const closeness = (deployment: Deployment): number => {

@@ -640,6 +640,12 @@ function isInsideWorkspace(path: string): boolean {
   return path !== ".." && !path.startsWith("../") && !path.startsWith("/");
 }
 
+/**
+ * Directive lists with no include at any depth. Parses are never modified and an edit keeps the
+ * blocks it did not touch (reparseNginx), so on the next audit expanding them is a lookup.
+ */
+const INCLUDE_FREE = new WeakSet<NginxDirective[]>();
+
 export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: NginxLoadLimits = {}): NginxConfig {
   const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -805,6 +811,7 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
    * without includes costs no copy on every edit.
    */
   const expand = (directives: NginxDirective[], chain: string[]): NginxDirective[] => {
+    if (INCLUDE_FREE.has(directives)) return directives;
     let out: NginxDirective[] | undefined;
     for (let i = 0; i < directives.length; i++) {
       const directive = directives[i];
@@ -819,7 +826,9 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
       if (Array.isArray(replacement)) append(out, replacement);
       else out.push(replacement);
     }
-    return out ?? directives;
+    if (out) return out;
+    INCLUDE_FREE.add(directives);
+    return directives;
   };
 
   const rootParsed = load(root);
