@@ -627,11 +627,21 @@ function startingWords(script: ShellScript, wholeScript: boolean): CommandWord[]
 
 /**
  * A command's words: a server directly, or a script (or `sh -c` string) that starts one.
- * `passedArgs` are the words a script receives as "$@" (the CMD after an ENTRYPOINT script).
+ * `passedArgs` are the words a script receives as "$@" (the CMD after an ENTRYPOINT script);
+ * `invocation` is the server the words start, when the caller has recognised it already.
  */
-function addWordsProcesses(ctx: Context, deployment: Deployment, words: CommandWord[], at: SourceRef, dir: string, env: EnvLookup, depth: number, passedArgs: CommandWord[] = []): void {
+function addWordsProcesses(
+  ctx: Context,
+  deployment: Deployment,
+  words: CommandWord[],
+  at: SourceRef,
+  dir: string,
+  env: EnvLookup,
+  depth: number,
+  passedArgs: CommandWord[] = [],
+  invocation: ServerInvocation | undefined = recogniseServer(words),
+): void {
   if (words.length === 0 || depth > 4) return;
-  const invocation = recogniseServer(words);
   if (invocation) {
     deployment.processes.push(serverProcess(ctx, deployment, invocation, words, at, dir, env));
     return;
@@ -722,10 +732,11 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, env, depth + 1);
       continue;
     }
-    if (!recogniseServer(command.words) && !recogniseDevServer(command.words) && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
+    const invocation = recogniseServer(command.words);
+    if (!invocation && !recogniseDevServer(command.words) && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
-    addWordsProcesses(ctx, deployment, command.words, at, dir, env, depth);
+    addWordsProcesses(ctx, deployment, command.words, at, dir, env, depth, [], invocation);
     const guards = commandGuards(command);
     if (guards.length > 0) {
       for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];
