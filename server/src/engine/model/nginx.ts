@@ -353,8 +353,13 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
   const included = new Set<string>();
   const mains = nginxPaths.filter((p) => p.endsWith("nginx.conf"));
   // A fragment in the folder of an nginx.conf (or below it) is that file's to include, whether it does or not.
-  const mainDirs = mains.map((m) => posix.dirname(m));
-  const underMain = (p: string) => mainDirs.some((d) => d === "." || p.startsWith(`${d}/`));
+  const mainDirs = new Set(mains.map((m) => posix.dirname(m)));
+  // Each folder above `p` is looked up, not each nginx.conf's folder compared (a monorepo has thousands).
+  const underMain = (p: string): boolean => {
+    if (mainDirs.has(".")) return true;
+    for (let slash = p.indexOf("/"); slash >= 0; slash = p.indexOf("/", slash + 1)) if (mainDirs.has(p.slice(0, slash))) return true;
+    return false;
+  };
   const roots = [...mains, ...nginxPaths.filter((p) => !p.endsWith("nginx.conf") && !underMain(p))];
   for (const root of roots) {
     if (included.has(root)) continue;
