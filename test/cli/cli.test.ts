@@ -53,6 +53,42 @@ describe("headroom CLI", () => {
     assert.deepEqual(report.summary, { files: 2, deployments: 1, error: 1, warning: 1, info: 0, hint: 0 });
   });
 
+  it("lists suppressed findings apart, each with what silenced it: a comment (inSource) or a headroom.yml entry (external)", () => {
+    const audit = (dir: string) => {
+      const r = run("audit", dir, "--format", "json");
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const lineOf = (dir: string, file: string, line: number) => readFileSync(join(root, dir, file), "utf8").split("\n")[line];
+
+    const shellDir = "test/fixtures/suppress/unused/ok-shell-continued-command";
+    const shell = audit(shellDir);
+    assert.deepEqual(shell.findings, []);
+    assert.equal(shell.summary.warning, 0, "suppressed findings do not count");
+    assert.deepEqual(shell.suppressed.map((s: { rule: string; file: string }) => [s.rule, s.file]), [["workers/exceed-cpu", "start.sh"]]);
+    const [inSource] = shell.suppressed;
+    assert.equal(lineOf(shellDir, "start.sh", inSource.range.start.line).slice(inSource.range.start.character, inSource.range.end.character), "5");
+    assert.equal(inSource.severity, "warning");
+    assert.ok(inSource.fixes.length > 0, "a suppressed finding keeps its fixes");
+    assert.equal(inSource.suppression.kind, "inSource");
+    assert.equal(inSource.suppression.file, "start.sh");
+    assert.equal(inSource.suppression.reason, "CPU-bound work is offloaded, workers wait on I/O");
+    assert.match(lineOf(shellDir, "start.sh", inSource.suppression.range.start.line), /^# headroom-ignore workers\/exceed-cpu:/);
+
+    const ymlDir = "test/fixtures/suppress/unused/ok-json-in-headroom-yml";
+    const yml = audit(ymlDir);
+    assert.deepEqual(yml.findings, []);
+    assert.deepEqual(yml.suppressed.map((s: { rule: string; file: string }) => [s.rule, s.file]), [["workers/exceed-cpu", "service.json"], ["db/connections-exceed-max", "service.json"]]);
+    const [workers, connections] = yml.suppressed;
+    assert.equal(workers.suppression.kind, "external");
+    assert.equal(workers.suppression.file, "headroom.yml");
+    assert.equal(workers.suppression.reason, "load-tested with 5 workers");
+    assert.match(lineOf(ymlDir, "headroom.yml", workers.suppression.range.start.line), /rule: workers\/exceed-cpu/);
+    assert.equal(connections.suppression.reason, "the database is an RDS proxy");
+
+    assert.deepEqual(audit("examples/well-sized").suppressed, [], "present and empty when nothing is suppressed");
+  });
+
   it("exits 1 when a finding reaches --fail-on, 0 otherwise", () => {
     assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "warning").code, 1);
     assert.equal(run("audit", "examples/gunicorn-five-workers-1vcpu", "--fail-on", "error").code, 1);

@@ -65,10 +65,11 @@ describe("headroom audit --format sarif", () => {
       assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
       const json = JSON.parse(spawnSync(process.execPath, [cli, "audit", dir, "--format", "json"], { encoding: "utf8", cwd: root }).stdout);
       const [run] = log.runs;
-      // Suppressed findings follow the others; JSON leaves them out.
+      // Suppressed findings follow the others; JSON lists them apart, under `suppressed`.
       const shown = run.results.filter((r: { suppressions: unknown[] }) => r.suppressions.length === 0);
       assert.deepEqual(shown, run.results.slice(0, shown.length));
       assert.equal(shown.length, json.findings.length);
+      assert.equal(run.results.length - shown.length, json.suppressed.length);
       const ids = run.tool.driver.rules.map((r: { id: string }) => r.id);
       assert.ok(ids.includes("parse/error") && ids.includes("config/invalid"), "engine rules are in the catalogue");
       shown.forEach((result: { ruleId: string; ruleIndex: number; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: Region } }> }, i: number) => {
