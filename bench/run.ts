@@ -41,7 +41,7 @@ const DEPLOYMENTS = quick ? 100 : 1000;
 const AUDIT_RUNS = quick ? 1 : 3;
 const START_RUNS = quick ? 5 : 15;
 const WAIT_MS = 30_000;
-/** `--only a,b` runs only some parts: start, nginx, compose, tenfile, yls, audit. */
+/** `--only a,b` runs only some parts: start, nginx, compose, compose-moving, tenfile, yls, audit. */
 const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? "").split(",")) : undefined;
 const want = (part: string): boolean => !only || only.has(part);
@@ -257,7 +257,7 @@ async function editLatency(opts: {
   return summarize(lat, opts.debounceMs, { ...(opts.check ? { mismatches } : {}), ...cpu });
 }
 
-async function headroomEdits(kind: "nginx" | "compose" | "tenfile", work: string): Promise<EditResult> {
+async function headroomEdits(kind: "nginx" | "compose" | "compose-moving" | "tenfile", work: string): Promise<EditResult> {
   const dir = mkdtempSync(join(work, `lsp-${kind}-`));
   const lsp = new Lsp([serverJs, "--stdio"], dir);
   try {
@@ -274,6 +274,16 @@ async function headroomEdits(kind: "nginx" | "compose" | "tenfile", work: string
       await lsp.initialize(dir);
       await lsp.conn.sendNotification("initialized", {});
       return await editLatency({ lsp, dir, open: [{ rel: "docker-compose.yml", languageId: "dockercompose" }], edited: "docker-compose.yml", watched: "docker-compose.yml", editAt: g.editAt, toggle: ["3", "2"], versioned: true, debounceMs: 0 });
+    }
+    if (kind === "compose-moving") {
+      // The same file; the middle service's --timeout goes 120 <-> 1200, which changes no finding but
+      // moves every later service (typing does that), where "-w 3" <-> "-w 2" moves nothing.
+      const g = composeYml(3000);
+      writeFileSync(join(dir, "docker-compose.yml"), g.text);
+      await lsp.initialize(dir);
+      await lsp.conn.sendNotification("initialized", {});
+      const editAt = g.text.indexOf("--timeout 120", g.editAt) + "--timeout ".length;
+      return await editLatency({ lsp, dir, open: [{ rel: "docker-compose.yml", languageId: "dockercompose" }], edited: "docker-compose.yml", watched: "docker-compose.yml", editAt, toggle: ["120", "1200"], versioned: true, debounceMs: 0 });
     }
     const d = tenFileDeployment(dir);
     await lsp.initialize(dir);
@@ -456,6 +466,8 @@ async function main(): Promise<void> {
     results.editNginx = want("nginx") ? await headroomEdits("nginx", work) : na;
     log("edit latency: docker-compose.yml (3,000 lines)");
     results.editCompose = want("compose") ? await headroomEdits("compose", work) : na;
+    log("edit latency: docker-compose.yml (3,000 lines), an edit that moves the services after it");
+    results.editComposeMoving = want("compose-moving") ? await headroomEdits("compose-moving", work) : na;
     log("edit latency: 10-file deployment (service.json -> start.sh)");
     results.editTenFile = want("tenfile") ? await headroomEdits("tenfile", work) : na;
     log("edit latency: yaml-language-server on the same compose edits");
@@ -495,7 +507,7 @@ async function main(): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the report is assembled measure by measure
 function grossRegressions(j: Record<string, any>): string[] {
   const failures: string[] = [];
-  for (const key of ["editNginx", "editCompose", "editTenFile"]) {
+  for (const key of ["editNginx", "editCompose", "editComposeMoving", "editTenFile"]) {
     const e = j[key];
     if (!e || "na" in e) continue;
     if (e.p50 > GROSS_LIMITS.editP50Ms) failures.push(`${key}: p50 ${e.p50} ms > ${GROSS_LIMITS.editP50Ms} ms`);
@@ -527,6 +539,7 @@ function printTable(j: Record<string, any>): void {
   if (j.ylsServerStart) rows.push(["  yaml-language-server start p50/max", `${j.ylsServerStart.p50} / ${j.ylsServerStart.max} ms`, "", ""]);
   edit("edit nginx.conf 5,000 lines", j.editNginx, 15);
   edit("edit compose 3,000 lines", j.editCompose, 15);
+  edit("edit compose, moving later services", j.editComposeMoving, 15);
   edit("edit service.json -> start.sh (10 files)", j.editTenFile, 15);
   edit("yaml-language-server, same compose edits", j.editComposeYls);
   const rc = j.ratioComposeVsYls;
