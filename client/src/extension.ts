@@ -82,7 +82,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }
     status.text = errors + others === 0 ? "$(check) Headroom" : `$(error) ${errors} $(warning) ${others} Headroom`;
-    status.tooltip = `Headroom: ${errors} error(s), ${others} other finding(s). Click to open the audit report.`;
+    status.tooltip = `Headroom: ${plural(errors, "error")}, ${plural(others, "other finding")}. Click to open the audit report.`;
     status.show();
   };
 

@@ -162,8 +162,15 @@ describe("hover explanations", () => {
     assert.doesNotMatch(capped, /That is one instance/);
   });
 
+  test("counts the other deployments sharing the database in words", () => {
+    const web = (n: number) => `  web${n}:\n    image: app\n    command: gunicorn -w 2 app:app\n    environment:\n      DATABASE_URL: postgres://u:p@db/app\n      DB_POOL_SIZE: "${n}0"\n`;
+    const compose = `services:\n${web(1)}${web(2)}${web(3)}  db:\n    image: postgres:16\n`;
+    const text = explainAt(audit(memoryHost({ "docker-compose.yml": compose })).model, "docker-compose.yml", compose.indexOf('"10"') + 1)?.text ?? "";
+    assert.match(text, /= 20; with the other 2 deployments, \*\*120 of 97\*\*/);
+  });
+
   test("replicas, max_connections, and nothing on a number the model does not use", () => {
-    assert.match(explain("compose-nginx-postgres", "docker-compose.yml", "replicas: 3", 10)?.text ?? "", /^\*\*3 instances\*\*.*= 240; with the other 1 deployment\(s\), \*\*260 of 197\*\*/s);
+    assert.match(explain("compose-nginx-postgres", "docker-compose.yml", "replicas: 3", 10)?.text ?? "", /^\*\*3 instances\*\*.*= 240; with the other 1 deployment, \*\*260 of 197\*\*/s);
     assert.equal(
       explain("compose-nginx-postgres", "docker-compose.yml", "max_connections=200", 17)?.text,
       "max_connections 200 − 3 reserved = **197** for the pools; they may open **260**.\n" +

@@ -4,6 +4,7 @@
 // same as the rules'.
 import { type ConnectionBudget, connectionBudgets, proxyClientCapacity, shareFormula } from "./model/budget.ts";
 import type { Deployment, DeploymentModel } from "./model/types.ts";
+import { plural } from "./report/plural.ts";
 import { threadsOf } from "./report/summary.ts";
 import { formatCpus, maxWorkers, PROCESS_SERVERS } from "./rules/workers/recommended.ts";
 import type { Fact, SourceRef } from "./types.ts";
@@ -105,7 +106,7 @@ function budgetLine(deployment: Deployment, budgets: ConnectionBudget[]): string
           `adds ${share.total / deployment.instances.value} per instance it starts; set facts.max_instances in headroom.yml.`
         : "";
     if (budget.shares.length === 1) return `Connections: ${mine} **of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
-    return `Connections: ${mine}; with the other ${budget.shares.length - 1} deployment(s), **${budget.total} of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
+    return `Connections: ${mine}; with the other ${plural(budget.shares.length - 1, "deployment")}, **${budget.total} of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
   }
   return "";
 }
