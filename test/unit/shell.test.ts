@@ -374,6 +374,62 @@ describe("variables", () => {
   });
 });
 
+describe("what a command's program gets from the script (exported)", () => {
+  const exported = (command: ShellCommand) => Object.fromEntries([...(command.exported ?? [])].map(([name, fact]) => [name, fact.value]));
+
+  test("export NAME=value, export after assignment, prefix assignments; a plain assignment stays in the script", () => {
+    const text = "A=1\nexport B=2\nC=3\nexport C\nD=4 exec gunicorn app\n";
+    const command = find(parseShellScript(text, "start.sh"), "gunicorn");
+    assert.deepEqual(exported(command), { B: "2", C: "3", D: "4" });
+  });
+
+  test("exports apply from where they are written, not to commands above", () => {
+    const text = "W=5\nmigrate\nexport W\nexec gunicorn app\n";
+    const script = parseShellScript(text, "start.sh");
+    assert.equal(find(script, "migrate").exported, undefined);
+    assert.deepEqual(exported(find(script, "gunicorn")), { W: "5" });
+  });
+
+  test("the value's origin stays where it is written, with a hop through the export", () => {
+    const text = "W=5\nexport W\nexport WEB_CONCURRENCY=${WEB_CONCURRENCY:-9}\nexec gunicorn app\n";
+    const command = find(parseShellScript(text, "start.sh"), "gunicorn");
+    const w = command.exported?.get("W") as Fact<string>;
+    assert.equal(slice(text, w), "5");
+    assert.equal(slice(text, { value: "", origin: "stated", at: w.via?.[0].at }), "export W");
+    const concurrency = command.exported?.get("WEB_CONCURRENCY") as Fact<string>;
+    assert.equal(concurrency.value, "9");
+    assert.equal(slice(text, concurrency), "9");
+    assert.equal(slice(text, { value: "", origin: "stated", at: concurrency.via?.[0].at }), "WEB_CONCURRENCY=${WEB_CONCURRENCY:-9}");
+  });
+
+  test("the service's value is read through ${VAR:-default} and stays its origin", () => {
+    const envFact: Fact<string> = { value: "2", origin: "stated", at: { file: "compose.yml", start: 40, end: 41 } };
+    const env: EnvLookup = (name) => (name === "WEB_CONCURRENCY" ? envFact : undefined);
+    const command = find(parseShellScript("export WEB_CONCURRENCY=${WEB_CONCURRENCY:-9}\nexec gunicorn app\n", "start.sh", env), "gunicorn");
+    assert.equal(command.exported?.get("WEB_CONCURRENCY")?.value, "2");
+    assert.deepEqual(command.exported?.get("WEB_CONCURRENCY")?.at, envFact.at);
+  });
+
+  test("assigning a variable the environment has changes what programs get, exported or not", () => {
+    const env: EnvLookup = (name) => (name === "WEB_CONCURRENCY" ? { value: "2", origin: "stated" } : undefined);
+    const command = find(parseShellScript("WEB_CONCURRENCY=6\nexec gunicorn app\n", "start.sh", env), "gunicorn");
+    assert.deepEqual(exported(command), { WEB_CONCURRENCY: "6" });
+  });
+
+  test("set -a exports the assignments that follow until set +a", () => {
+    const text = "set -ea\nA=1\n: ${B:=2}\nset +a\nC=3\nexec gunicorn app\n";
+    assert.deepEqual(exported(find(parseShellScript(text, "start.sh"), "gunicorn")), { A: "1", B: "2" });
+    assert.deepEqual(exported(find(parseShellScript("set -o allexport\nA=1\nexec gunicorn app\n", "s"), "gunicorn")), { A: "1" });
+  });
+
+  test("declare -x exports, local does not; an sh -c script's exports stay inside it", () => {
+    const text = "declare -x A=1\nlocal B=2\nsh -c 'export C=3; exec puma'\nexec gunicorn app\n";
+    const script = parseShellScript(text, "start.sh");
+    assert.deepEqual(exported(find(script, "puma")), { A: "1", C: "3" });
+    assert.deepEqual(exported(find(script, "gunicorn")), { A: "1" });
+  });
+});
+
 describe("wrappers", () => {
   test("exec, nohup, env, command, time, nice, gosu are stripped", () => {
     const text = "exec nohup env -i PORT=80 LANG=C gosu app nice -n 5 command time -p gunicorn app";

@@ -727,16 +727,18 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
   for (const command of script.commands) {
     const at = { file: script.file, start: command.start, end: command.end };
     if (!caseBranchTaken(commandGuards(command), args.words)) continue;
+    // What the script exports reaches the program it runs; the service's environment fills in the rest.
+    const programEnv = command.exported ? lookupIn(command.exported, env) : env;
     // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
     if (command.words[0]?.value === "$@" || command.words[0]?.value === "$*") {
-      addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, env, depth + 1);
+      addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, programEnv, depth + 1);
       continue;
     }
     const invocation = recogniseServer(command.words);
     if (!invocation && !recogniseDevServer(command.words) && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
-    addWordsProcesses(ctx, deployment, command.words, at, dir, env, depth, [], invocation);
+    addWordsProcesses(ctx, deployment, command.words, at, dir, programEnv, depth, [], invocation);
     const guards = commandGuards(command);
     if (guards.length > 0) {
       for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];

@@ -18,7 +18,11 @@
 //   `${X,,}`) are kept as written and mark the word `opaque`.
 // - `sh -c '...'` strings are read as nested scripts that see the outer variables; the
 //   arguments after the string (`$0`, `$1`...) are not passed in.
-// - `unset`, `read`, `shift`, `set --`, `set -a`, `source` and loops are not followed.
+// - Each command records the variables the script exported above it (`export X=1`, `X=1` then
+//   `export X`, a `X=1 cmd` prefix, assignments after `set -a`, and assignments to a variable the
+//   environment already has, which the shell exports too): what the program it runs sees on top
+//   of the service's environment. A plain `X=1` stays in the script.
+// - `unset`, `read`, `shift`, `set --`, `source` and loops are not followed.
 // - Reading stops, with a problem, after MAX_WORDS words: no start script is that long, and it
 //   bounds time and memory on huge or hostile input.
 
@@ -77,6 +81,12 @@ export interface ShellCommand {
   parent?: ShellCommand;
   /** The `if`/`case` branches the command runs in, outermost first (those of `parent` are on it). */
   guards?: ShellGuard[];
+  /**
+   * What the script exports to the program (its prefix assignments included), each value's fact
+   * reaching back through the export line; absent when the script exports nothing. Variables not in
+   * it come from the service's environment as they were.
+   */
+  exported?: Map<string, Fact<string>>;
 }
 
 /** An `if`/`elif` condition (`[ "$DEBUG" ]`) or a `case` pattern (`dev|local`, with its `subject`) a command runs under. */
@@ -192,12 +202,27 @@ interface Shared {
 /** Variables visible to a script; a `sh -c` script sees its parent's but its own assignments stay inside. */
 class Scope {
   private readonly latest = new Map<string, ShellVariable>();
-  constructor(private readonly parent?: Scope) {}
+  /** Names exported in this scope, each with the fact of its value as the export left it. */
+  private readonly exports = new Map<string, Fact<string>>();
+  /** `set -a`: every assignment is exported. */
+  allExport: boolean;
+  constructor(private readonly parent?: Scope) {
+    this.allExport = parent?.allExport ?? false;
+  }
   get(name: string): ShellVariable | undefined {
     return this.latest.get(name) ?? this.parent?.get(name);
   }
   set(name: string, variable: ShellVariable): void {
     this.latest.set(name, variable);
+  }
+  export(name: string, fact: Fact<string>): void {
+    this.exports.set(name, fact);
+  }
+  /** Every export visible here, those of this scope over its parent's; undefined when there is none. */
+  exported(): Map<string, Fact<string>> | undefined {
+    const outer = this.parent?.exported();
+    if (this.exports.size === 0) return outer;
+    return outer ? new Map([...outer, ...this.exports]) : new Map(this.exports);
   }
 }
 
@@ -550,24 +575,55 @@ class SourceReader {
       } else {
         expanded = this.expandWord(token, true);
         const name = literalText(token);
-        if (declares && exports && i > index && name !== undefined && NAME.test(name)) this.markExported(name);
+        if (declares && exports && i > index && name !== undefined && NAME.test(name)) this.markExported(name, span);
       }
       for (const word of expanded) {
         words.push(word);
         wordTokens.push(token);
       }
     }
+    if (program === "set") this.onSetOptions(words.slice(1));
     const command: ShellCommand = { words, assignments, exec, wrappers, start: span.start, end: span.end };
     if (this.parent) command.parent = this.parent;
+    const exported = this.exportedTo(assignments);
+    if (exported) command.exported = exported;
     const guards = this.branches.flatMap((frame) => frame.guard ?? []);
     if (guards.length > 0) command.guards = guards;
     this.shared.commands.push(command);
     this.readNestedScript(command, wordTokens);
   }
 
-  private markExported(name: string): void {
+  /** `export NAME` of a variable assigned above: the program gets its value from here on, through `span` (the export command). */
+  private markExported(name: string, span: { start: number; end: number }): void {
     const variable = this.scope.get(name);
-    if (variable) variable.exported = true;
+    if (!variable) return;
+    variable.exported = true;
+    this.scope.export(name, this.exportFact(name, variable.value, span));
+  }
+
+  /** The value's fact with a hop to the assignment that exports it, so a finding on the value shows how the program gets it. */
+  private exportFact(name: string, value: ShellWord, span: { start: number; end: number }): Fact<string> {
+    const written = `${name}=${value.raw}`;
+    const hop = { at: { file: this.shared.file, start: span.start, end: span.end }, note: `exported: ${written.length > 80 ? `${written.slice(0, 79)}…` : written}` };
+    return this.withVia(value.fact, [hop]);
+  }
+
+  /** The environment a command's program gets from the script: its exports, then the command's own prefix assignments. */
+  private exportedTo(assignments: ShellAssignment[]): Map<string, Fact<string>> | undefined {
+    const exported = this.scope.exported();
+    if (assignments.length === 0) return exported;
+    const environment = new Map(exported);
+    for (const assignment of assignments) environment.set(assignment.name, this.exportFact(assignment.name, assignment.value, assignment));
+    return environment;
+  }
+
+  /** `set -a` / `set +a` (also within `-ea`, `-o allexport`): whether later assignments are exported. */
+  private onSetOptions(args: ShellWord[]): void {
+    for (let i = 0; i < args.length; i++) {
+      const option = args[i].value;
+      if ((option === "-o" || option === "+o") && args[i + 1]?.value === "allexport") this.scope.allExport = option === "-o";
+      else if (/^[-+][A-Za-z]*a[A-Za-z]*$/.test(option)) this.scope.allExport = option.startsWith("-");
+    }
   }
 
   /** Splits `NAME=value` (or `NAME+=value`) into its name and value word. */
@@ -587,7 +643,11 @@ class SourceReader {
     const { assignment, append, valueStart } = this.assignment(token);
     const previous = this.scope.get(assignment.name);
     const value = append && previous ? this.concat(previous.value, assignment.value) : assignment.value;
-    this.setVariable(assignment.name, { value, start: assignment.start, end: assignment.end, exported: exported || (previous?.exported ?? false) });
+    // A variable the script got from its environment is exported already: assigning it changes what programs get.
+    const inherited = !previous && this.shared.env?.(assignment.name) !== undefined;
+    const variable = { value, start: assignment.start, end: assignment.end, exported: exported || this.scope.allExport || inherited || (previous?.exported ?? false) };
+    this.setVariable(assignment.name, variable);
+    if (variable.exported) this.scope.export(assignment.name, this.exportFact(assignment.name, value, variable));
     return this.withPrefix(this.src.text.slice(token.start, valueStart), token, assignment.value);
   }
 
@@ -749,7 +809,10 @@ class SourceReader {
     if (assigns && NAME.test(part.name)) {
       const word = this.wordFrom(expansion, part.arg, part.argStart, part.argEnd, false)[0];
       const span = this.src.span(part.start, part.end);
-      this.setVariable(part.name, { value: word, start: span.start, end: span.end, exported: this.scope.get(part.name)?.exported ?? false });
+      const previous = this.scope.get(part.name);
+      const variable = { value: word, start: span.start, end: span.end, exported: this.scope.allExport || (previous?.exported ?? false) };
+      this.setVariable(part.name, variable);
+      if (variable.exported) this.scope.export(part.name, this.exportFact(part.name, word, variable));
     }
     const value = expansion.pieces.map((piece) => piece.fact.value).join("");
     const inner = expansion.fact ?? { value, origin: "stated", at: this.ref(part.argStart, part.argEnd) };
