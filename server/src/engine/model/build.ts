@@ -731,7 +731,9 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
     const programEnv = command.exported ? lookupIn(command.exported, env) : env;
     // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
     if (command.words[0]?.value === "$@" || command.words[0]?.value === "$*") {
+      const handedOver = deployment.processes.length;
       addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, programEnv, depth + 1);
+      noteExported(deployment.processes.slice(handedOver), command.exported);
       continue;
     }
     const invocation = recogniseServer(command.words);
@@ -739,12 +741,19 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
     addWordsProcesses(ctx, deployment, command.words, at, dir, programEnv, depth, [], invocation);
+    noteExported(deployment.processes.slice(before), command.exported);
     const guards = commandGuards(command);
     if (guards.length > 0) {
       for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];
       for (const devServer of deployment.devServers?.slice(devBefore) ?? []) devServer.guards = [...guards, ...(devServer.guards ?? [])];
     }
   }
+}
+
+/** The script's exports go with the processes its command started (a nested script's own exports come first). */
+function noteExported(processes: ServerProcess[], exported: Map<string, Fact<string>> | undefined): void {
+  if (!exported || exported.size === 0) return;
+  for (const process of processes) process.exported = process.exported ? new Map([...exported, ...process.exported]) : exported;
 }
 
 /**

@@ -119,11 +119,12 @@ export interface DjangoConnections {
 export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, django?: DjangoConnections, table: readonly PoolEnvName[] = POOL_ENV): Pool | undefined {
   const process = deployment.processes[0];
   const server = process?.invocation.server;
-  const usesDatabase = rails !== undefined || [...deployment.env.keys()].some((k) => DATABASE_ENV.test(k));
+  const envOf = processEnv(deployment);
+  const usesDatabase = rails !== undefined || [...deployment.env.keys(), ...(process?.exported?.keys() ?? [])].some((k) => DATABASE_ENV.test(k));
   const found = (kind: PoolKind, role: "size" | "overflow") => {
     for (const entry of table) {
       if (entry.kind !== kind || entry.role !== role) continue;
-      const fact = deployment.env.get(entry.name);
+      const fact = envOf(entry.name);
       const n = fact ? Number(fact.value) : Number.NaN;
       if (!fact || fact.value.trim() === "" || !Number.isInteger(n) || n < 0) continue;
       const mapped = entry.configured?.at && { at: entry.configured.at, note: `${CONFIG_FILE} maps ${entry.name} to ${entry.configured.role}` };
@@ -199,8 +200,14 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
  * section's `url:`) wins over database.yml's `pool:`, which may read an environment variable
  * (`<%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>`, read as text).
  */
+/** The environment the deployment's (first) process sees: what its start script exported, over the deployment's. */
+function processEnv(deployment: Deployment): (name: string) => Fact<string> | undefined {
+  const exported = deployment.processes[0]?.exported;
+  return (name) => exported?.get(name) ?? deployment.env.get(name);
+}
+
 function activeRecordPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined): { name: string; fact: Fact<number> } | undefined {
-  const env = (name: string) => deployment.env.get(name);
+  const env = processEnv(deployment);
   const urlExpr = rails?.url;
   const url = env("DATABASE_URL") ?? (urlExpr && rails && urlFact(urlExpr, rails.path, env));
   const fromUrl = url && urlPool(url);

@@ -44,6 +44,11 @@ export interface ServerProcess {
   envArgs?: ServerInvocation;
   /** The server's settings file (gunicorn.conf.py or `-c`, config/puma.rb or `-C`), read as text. */
   config?: { path: string; settings: Map<string, SettingExpr> };
+  /**
+   * Variables the start script exported before running it (`export DB_POOL_SIZE=20`): in its environment
+   * over the deployment's (`Deployment.env`), so the pool read from them is this process's.
+   */
+  exported?: Map<string, Fact<string>>;
 }
 
 /** A framework's development server (Django's runserver, `flask run`) run as a deployment's command. */
