@@ -28,7 +28,7 @@ import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
-import { type CharSpans, commandGuards, type EnvLookup, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
+import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
@@ -916,8 +916,15 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   // uvicorn and granian read every option from a prefixed variable too (below the command line, above WEB_CONCURRENCY).
   const ownVariable = SERVER_WORKERS_ENV[invocation.server];
   const readsConcurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) || (invocation.server === "rails" && conf !== undefined);
-  const concurrency = (ownVariable && env(ownVariable)) || (readsConcurrency ? env("WEB_CONCURRENCY") : undefined);
+  const own = ownVariable ? env(ownVariable) : undefined;
+  const concurrency = own || (readsConcurrency ? env("WEB_CONCURRENCY") : undefined);
   if (concurrency && Number.isFinite(Number(concurrency.value))) process.workers = { ...concurrency, value: Number(concurrency.value) };
+  else if (concurrency?.at && isComputedByShell(concurrency)) {
+    // `export WEB_CONCURRENCY=$(( $(nproc) * 2 + 1 ))` in the start script: the shell counts the CPUs it sees.
+    const cpuFormula = shellCpuFormula(concurrency.value);
+    const name = own ? (ownVariable as string) : "WEB_CONCURRENCY";
+    if (cpuFormula) process.workersFromCpuCount = { at: concurrency.at, formula: `${name}=${concurrency.value}`, cpuFormula, option: `${name}=` };
+  }
   return process;
 }
 

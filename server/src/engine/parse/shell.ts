@@ -249,6 +249,17 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   "dumb-init": { optionsWithValue: ["-r", "--rewrite"] },
 };
 
+/**
+ * Exported values the shell computes when the script runs (`export WEB_CONCURRENCY=$(( $(nproc) * 2 + 1 ))`),
+ * kept as written: the program gets the result, not the text. A value from compose, a .env file or ENV is
+ * never evaluated like this, so only these may be read as a computation (model/build.ts).
+ */
+const COMPUTED_BY_SHELL = new WeakSet<Fact<string>>();
+
+export function isComputedByShell(fact: Fact<string>): boolean {
+  return COMPUTED_BY_SHELL.has(fact);
+}
+
 const DECLARATION_COMMANDS = new Set(["export", "readonly", "local", "declare", "typeset"]);
 const SHELLS = new Set(["sh", "bash", "dash", "ash", "zsh", "ksh"]);
 const MAX_NESTED_SCRIPTS = 8;
@@ -605,7 +616,9 @@ class SourceReader {
   private exportFact(name: string, value: ShellWord, span: { start: number; end: number }): Fact<string> {
     const written = `${name}=${value.raw}`;
     const hop = { at: { file: this.shared.file, start: span.start, end: span.end }, note: `exported: ${written.length > 80 ? `${written.slice(0, 79)}…` : written}` };
-    return this.withVia(value.fact, [hop]);
+    const fact = this.withVia(value.fact, [hop]);
+    if (value.opaque) COMPUTED_BY_SHELL.add(fact);
+    return fact;
   }
 
   /** The environment a command's program gets from the script: its exports, then the command's own prefix assignments. */

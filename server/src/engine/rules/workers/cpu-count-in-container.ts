@@ -37,7 +37,8 @@ export default defineRule({
         "limited to 1 CPU on a 16-CPU host starts 33 workers that share one CPU, each with its own memory and database pool, " +
         "and the count changes with whatever host the container lands on. Set the workers from the deployment's CPU limit " +
         "(an environment variable such as WEB_CONCURRENCY, or a number). A celery worker without --concurrency does the same: " +
-        "its prefork pool starts one process per CPU of the host. A start script's `--workers $(( $(nproc) * 2 + 1 ))` does the same: " +
+        "its prefork pool starts one process per CPU of the host. A start script's `--workers $(( $(nproc) * 2 + 1 ))` (or " +
+        "`export WEB_CONCURRENCY=$(( $(nproc) * 2 + 1 ))` before it runs the server) does the same: " +
         "`nproc` counts the CPUs the container may run on (the host's, unless a cpuset pins it), not its CPU quota; GNU coreutils " +
         "reads cgroup quotas only in its 2025 releases, and the coreutils of today's base images (Debian 12: 9.1) and busybox do not. Ruby's Etc.nprocessors and concurrent-ruby's " +
         "processor_count and physical_processor_count count the host's too. Without a CPU limit the container may use every CPU of the host, " +
@@ -73,7 +74,7 @@ export default defineRule({
             `${fromCpu.formula} counts the host's CPUs, not the container's: ${cpuCall(fromCpu.formula, process.invocation.server)} does not read the cgroup CPU quota, ` +
             `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
             (cpus
-              ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${fromCpu.option ?? "workers ="} ${use}.` : "."}`
+              ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${setting(fromCpu.option)}${use}.` : "."}`
               : " Set the workers from the container's CPU limit."),
           related: cpus?.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
         });
@@ -81,6 +82,12 @@ export default defineRule({
     }
   },
 });
+
+/** How the message writes the setting before its value: `--workers 3`, `workers = 3`, `WEB_CONCURRENCY=3`. */
+function setting(option: string | undefined): string {
+  if (option === undefined) return "workers = ";
+  return option.endsWith("=") ? option : `${option} `;
+}
 
 /** What a formula counts CPUs with, as its message names it. */
 function cpuCall(formula: string, server: string): string {
