@@ -592,7 +592,11 @@ function commonSuffix(a: string, b: string, max: number): number {
   return n;
 }
 
-/** A copy of a directive, and of everything in it, `delta` characters further on. */
+/**
+ * A copy of a directive, and of everything in it, `delta` characters further on. Written out for the
+ * directive's shape: a generic walk over any object (as parse/compose.ts `shifted` does) made the
+ * re-parse of the bench's 5,000-line file 0.09 -> 0.6 ms, on every keystroke.
+ */
 function shiftDirective(d: NginxDirective, delta: number): NginxDirective {
   const out: NginxDirective = {
     name: d.name,
