@@ -562,6 +562,55 @@ describe("compose sizing written as variables", () => {
   });
 });
 
+describe("compose cpuset: the CPUs a service may run on", () => {
+  const service = (lines: string[]) => ["services:", "  web:", "    image: app", "    command: gunicorn app:app -w 3", ...lines, ""].join("\n");
+
+  test("counts the CPUs a list and ranges name, pointing at the list", () => {
+    for (const [list, count] of [["0-1", 2], ["0,2", 2], ["0-3,6", 5], ["3", 1], ["0-3,2-5", 6], ["1,1", 1]] as const) {
+      const b = build({ "docker-compose.yml": service([`    cpuset: "${list}"`]) });
+      const web = b.deployment("compose:docker-compose.yml#web");
+      assert.equal(web.cpus?.value, count, list);
+      assert.equal(web.cpus?.cpuset, list);
+      assert.equal(b.text(web.cpus?.at), list);
+    }
+  });
+
+  test("a plain number is one CPU; what is not a CPU list is no limit", () => {
+    assert.equal(build({ "docker-compose.yml": service(["    cpuset: 0"]) }).deployment("compose:docker-compose.yml#web").cpus?.value, 1);
+    for (const list of ["3-1", "a-b", "0-", "", "0;1"]) assert.equal(build({ "docker-compose.yml": service([`    cpuset: "${list}"`]) }).deployment("compose:docker-compose.yml#web").cpus, undefined, list);
+  });
+
+  test("with cpus: too, the smaller bound applies and the other is kept", () => {
+    const tighterSet = build({ "docker-compose.yml": service(['    cpuset: "0-1"', "    cpus: 4"]) });
+    const a = tighterSet.deployment("compose:docker-compose.yml#web").cpus;
+    assert.equal(a?.value, 2);
+    assert.equal(tighterSet.text(a?.at), "0-1");
+    assert.equal(a?.looser?.value, 4);
+    assert.equal(tighterSet.text(a?.looser?.at), "4");
+    const tighterQuota = build({ "docker-compose.yml": service(['    cpuset: "0-3"', "    deploy:", "      resources:", "        limits:", "          cpus: '1.5'"]) });
+    const b = tighterQuota.deployment("compose:docker-compose.yml#web").cpus;
+    assert.equal(b?.value, 1.5);
+    assert.equal(b?.cpuset, undefined);
+    assert.equal(b?.looser?.cpuset, "0-3");
+  });
+
+  test("an override's cpuset bounds the base file's cpus", () => {
+    const b = build({ "docker-compose.yml": service(["    cpus: 4"]), "docker-compose.override.yml": 'services:\n  web:\n    cpuset: "0"\n' });
+    const cpus = b.deployment("compose:docker-compose.yml#web").cpus;
+    assert.equal(cpus?.value, 1);
+    assert.equal(cpus?.at?.file, "docker-compose.override.yml");
+    assert.equal(cpus?.looser?.at?.file, "docker-compose.yml");
+  });
+
+  test("written as a variable, it takes the project .env's value", () => {
+    const b = build({ "docker-compose.yml": service(['    cpuset: "${WEB_CPUSET:-0}"']), ".env": "WEB_CPUSET=0-2\n" });
+    const cpus = b.deployment("compose:docker-compose.yml#web").cpus;
+    assert.equal(cpus?.value, 3);
+    assert.equal(cpus?.cpuset, "0-2");
+    assert.equal(cpus?.at?.file, ".env");
+  });
+});
+
 describe("which PostgreSQL service a deployment connects to", () => {
   const compose = [
     "services:",

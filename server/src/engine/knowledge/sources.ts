@@ -675,6 +675,21 @@ export const SOURCES = {
     url: "https://docs.docker.com/engine/containers/resource_constraints/#configure-the-default-cfs-scheduler",
     says: "--cpus=<value>: \"Specify how much of the available CPU resources a container can use. For instance, if the host machine has two CPUs and you set --cpus=\"1.5\", the container is guaranteed at most one and a half of the CPUs. This is the equivalent of setting --cpu-period=\"100000\" and --cpu-quota=\"150000\".\" --cpu-period: \"Defaults to 100000 microseconds (100 milliseconds).\"",
   },
+  composeCpuset: {
+    title: "Compose file reference: services - cpuset",
+    url: "https://docs.docker.com/reference/compose-file/services/#cpuset",
+    says: "\"cpuset defines the explicit CPUs in which to permit execution. Can be a range 0-3 or a list 0,1\"",
+  },
+  dockerCpusetCpus: {
+    title: "Docker docs: Resource constraints - CPU (--cpuset-cpus)",
+    url: "https://docs.docker.com/engine/containers/resource_constraints/#configure-the-default-cfs-scheduler",
+    says: "--cpuset-cpus: \"Limit the specific CPUs or cores a container can use. A comma-separated list or hyphen-separated range of CPUs a container can use, if you have more than one CPU. The first CPU is numbered 0. A valid value might be 0-3 (to use the first, second, third, and fourth CPU) or 1,3 (to use the second and fourth CPU).\"",
+  },
+  rubyEtcNprocessors: {
+    title: "Ruby docs: Etc.nprocessors",
+    url: "https://docs.ruby-lang.org/en/master/Etc.html#method-c-nprocessors",
+    says: "\"Returns the number of online processors.\" Implemented with \"sched_getaffinity(): Linux\"; \"The result might be smaller number than physical cpus especially when ruby process is bound to specific cpus.\" concurrent-ruby's processor_count uses it since concurrent-ruby#814 (2019); physical_processor_count reads /proc/cpuinfo.",
+  },
   composeDeployMemory: {
     title: "Compose Deploy Specification: resources - memory",
     url: "https://docs.docker.com/reference/compose-file/deploy/#memory",

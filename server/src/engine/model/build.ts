@@ -13,7 +13,7 @@
 import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
-import { type ComposeCommand, type ComposeFile, type ComposeService, parseComposeFile, parseMemoryMiB } from "../parse/compose.ts";
+import { type ComposeCommand, type ComposeFile, type ComposeService, countCpuList, parseComposeFile, parseMemoryMiB } from "../parse/compose.ts";
 import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
@@ -35,6 +35,7 @@ import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } 
 import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
+import { combinedCpuLimit } from "./cpus.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn";
 
@@ -379,7 +380,7 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   }
   if (projectEnv.size > 0) deployment.files.add(join(dir, ".env"));
   deployment.instances = last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
-  const cpus = last("cpus");
+  const cpus = combinedCpuLimit(last("cpus"), last("cpuset"));
   if (cpus) deployment.cpus = cpus;
   const memory = last("memoryMiB");
   if (memory) deployment.memoryMiB = memory;
@@ -473,7 +474,7 @@ function commandRef(layers: ComposeService[], command: ComposeCommand | undefine
 
 /** Compose interpolates `${VAR:-default}` in its own values from the project's .env, before the container starts. */
 /**
- * A service whose replicas, cpus or memory are written as a variable (`cpus: "${WEB_CPUS:-0}"`), with
+ * A service whose replicas, cpus, cpuset or memory are written as a variable (`cpus: "${WEB_CPUS:-0}"`), with
  * the values compose fills in from the project's .env (or the default written there); 0 is no limit.
  */
 function withInterpolatedSizing(layer: ComposeService, projectEnv: ReadonlyMap<string, Fact<string>>): ComposeService {
@@ -486,8 +487,11 @@ function withInterpolatedSizing(layer: ComposeService, projectEnv: ReadonlyMap<s
   };
   const replicas = number(variables.replicas, (t) => (/^\d+$/.test(t.trim()) ? Number(t) : undefined));
   const cpus = number(variables.cpus, (t) => (t.trim() !== "" && Number.isFinite(Number(t)) ? Number(t) : undefined));
+  const cpusetList = variables.cpuset && interpolate(variables.cpuset, projectEnv).value;
+  const cpusetCount = number(variables.cpuset, countCpuList);
+  const cpuset = cpusetCount && cpusetList !== undefined ? { ...cpusetCount, list: cpusetList } : undefined;
   const memoryMiB = number(variables.memory, parseMemoryMiB);
-  return { ...layer, ...(replicas ? { replicas } : {}), ...(cpus ? { cpus } : {}), ...(memoryMiB ? { memoryMiB } : {}) };
+  return { ...layer, ...(replicas ? { replicas } : {}), ...(cpus ? { cpus } : {}), ...(cpuset ? { cpuset } : {}), ...(memoryMiB ? { memoryMiB } : {}) };
 }
 
 function interpolate(fact: Fact<string>, projectEnv: ReadonlyMap<string, Fact<string>>): Fact<string> {

@@ -12,7 +12,7 @@ import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { loadNginxConfig, type NginxArg, type NginxDirective, type NginxFile, parseNginx, reparseNginx } from "../parse/nginx.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { ComposeFile } from "../parse/compose.ts";
-import type { Deployment } from "./types.ts";
+import type { CpuLimit, Deployment } from "./types.ts";
 
 /** A header directive (`proxy_set_header`, `add_header`): its name and value as nginx reads them. */
 export interface ProxyHeader {
@@ -109,7 +109,7 @@ export interface NginxProxy {
    * The compose service that bind-mounts this nginx.conf (or its folder), by deployment id, and
    * that service's CPU limit (`via` names the mount that links them) and its `ulimits: nofile` soft limit.
    */
-  service?: { deployment: string; mountAt: SourceRef; cpus?: Fact<number>; nofileSoftLimit?: Fact<number> };
+  service?: { deployment: string; mountAt: SourceRef; cpus?: CpuLimit; nofileSoftLimit?: Fact<number> };
 }
 
 /** nginx's time syntax ("30", "30s", "1m", "500ms", "1h 30m") in seconds; undefined if not a literal time. */

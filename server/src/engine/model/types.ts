@@ -84,7 +84,7 @@ export interface Deployment {
    * The value names the configuration.
    */
   autoscaling?: Fact<string>;
-  cpus?: Fact<number>;
+  cpus?: CpuLimit;
   memoryMiB?: Fact<number>;
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */
   reservations?: { cpus?: Fact<number>; memoryMiB?: Fact<number> };
@@ -122,6 +122,17 @@ export interface Deployment {
    * apprunner.yaml it runs with when its code configuration is `REPOSITORY`.
    */
   appRunner?: { service: AppRunnerService; runConfig?: AppRunnerService };
+}
+
+/**
+ * The CPUs one instance can use. A compose service may bound them twice: a time quota (`cpus:`,
+ * `deploy.resources.limits.cpus`) and a `cpuset:` list of CPUs it may run on; the smaller bound is the value.
+ */
+export interface CpuLimit extends Fact<number> {
+  /** Set when the bound is a `cpuset:` list (as written): the CPUs nproc and Ruby's Etc.nprocessors count, unlike a quota. */
+  cpuset?: string;
+  /** The looser bound when both are stated, so that findings name both. */
+  looser?: Fact<number> & { cpuset?: string };
 }
 
 export interface DeploymentModel {

@@ -45,6 +45,8 @@ export interface ComposeService {
   replicas?: Fact<number>;
   /** `deploy.resources.limits` (or `cpus:`/`mem_limit:`): the capacity of one instance. */
   cpus?: Fact<number>;
+  /** `cpuset:` (`"0-1"`, `"0,2"`, `"0-3,6"`): the CPUs the container may run on, counted; `list` is the value as written. */
+  cpuset?: Fact<number> & { list: string };
   memoryMiB?: Fact<number>;
   /** `deploy.resources.reservations`: what the scheduler sets aside, not a cap. */
   reservedCpus?: Fact<number>;
@@ -52,7 +54,7 @@ export interface ComposeService {
   /** `ulimits: nofile:` (a number, or its `soft:`): the open-file limit the container's processes start with. */
   nofileSoft?: Fact<number>;
   /** Sizing written as a variable (`cpus: "${WEB_CPUS:-1}"`), as written: compose fills it in from the project's .env. */
-  variables?: { replicas?: Fact<string>; cpus?: Fact<string>; memory?: Fact<string> };
+  variables?: { replicas?: Fact<string>; cpus?: Fact<string>; cpuset?: Fact<string>; memory?: Fact<string> };
   /** `extends: name` or `extends: { service, file }`: the service this one starts from. */
   extends?: { service: string; file?: string; at: SourceRef };
 }
@@ -291,10 +293,13 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   const cpusText = scalar(mapGet(doc, resourceLimits, "cpus")) ?? scalar(mapGet(doc, node, "cpus"));
   const cpus = limitFact(numberFact(file, cpusText));
   if (cpus) service.cpus = cpus;
+  const cpusetText = scalar(mapGet(doc, node, "cpuset"));
+  const cpuset = cpusetText && cpusetFact(file, cpusetText);
+  if (cpuset) service.cpuset = cpuset;
   const memoryText = scalar(mapGet(doc, resourceLimits, "memory")) ?? scalar(mapGet(doc, node, "mem_limit"));
   const memory = limitFact(memoryFact(file, memoryText));
   if (memory) service.memoryMiB = memory;
-  const variables = Object.entries({ replicas: replicasText, cpus: cpusText, memory: memoryText }).filter(([, text]) => text?.value.includes("$"));
+  const variables = Object.entries({ replicas: replicasText, cpus: cpusText, cpuset: cpusetText, memory: memoryText }).filter(([, text]) => text?.value.includes("$"));
   if (variables.length > 0) service.variables = Object.fromEntries(variables.map(([key, text]) => [key, stated(file, text as YamlScalar)]));
   const reservations = mapGet(doc, resources, "reservations");
   const reservedCpus = numberFact(file, scalar(mapGet(doc, reservations, "cpus")));
@@ -317,6 +322,39 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
 /** A CPU or memory limit of 0 is no limit (Docker's `--cpus 0`, `--memory 0`). */
 function limitFact(fact: Fact<number> | undefined): Fact<number> | undefined {
   return fact && fact.value > 0 ? fact : undefined;
+}
+
+/** A `cpuset:` value with the number of CPUs it names. */
+function cpusetFact(file: string, value: YamlScalar): (Fact<number> & { list: string }) | undefined {
+  const count = countCpuList(value.value);
+  if (count === undefined) return undefined;
+  const inner = value.quoted ? { start: value.start + 1, end: value.end - 1 } : { start: value.start, end: value.end };
+  return { value: count, list: value.value, origin: "stated", at: { file, ...inner } };
+}
+
+/**
+ * How many CPUs a cpuset list names (`0-3,6` is 5): Docker's `--cpuset-cpus` format, comma-separated CPU numbers
+ * and `low-high` ranges. Overlaps count once; undefined for anything else (a variable, a typo).
+ */
+export function countCpuList(text: string): number | undefined {
+  const ranges: Array<[number, number]> = [];
+  for (const part of text.split(",")) {
+    const m = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
+    if (!m) return undefined;
+    const low = Number(m[1]);
+    const high = m[2] === undefined ? low : Number(m[2]);
+    if (high < low) return undefined;
+    ranges.push([low, high]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  let count = 0;
+  let covered = -1;
+  for (const [low, high] of ranges) {
+    if (high <= covered) continue;
+    count += high - Math.max(low, covered + 1) + 1;
+    covered = high;
+  }
+  return count;
 }
 
 /** `environment:` or `build.args:` as a map (merge keys followed) or a `KEY=value` list. */

@@ -1,6 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import type { SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
+import { cpuLimitRelated } from "../workers/recommended.ts";
 
 const AUTOTUNE = "NGINX_ENTRYPOINT_WORKER_PROCESSES_AUTOTUNE";
 const compose = (cpus: string) =>
@@ -14,12 +15,12 @@ export default defineRule({
     summary: "worker_processes auto in a container with a CPU limit: nginx counts the host's CPUs, not the limit",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.nginxWorkerProcesses, SOURCES.nginxAutoCountsOnlineCpus, SOURCES.nginxCgroupAwareAutoPending, SOURCES.nginxWorkerPreallocatesConnections, SOURCES.nginxAutoOomOnLargeNode, SOURCES.dockerCpusQuota, SOURCES.nginxImageAutotuneWorkers],
+    sources: [SOURCES.nginxWorkerProcesses, SOURCES.nginxAutoCountsOnlineCpus, SOURCES.nginxCgroupAwareAutoPending, SOURCES.nginxWorkerPreallocatesConnections, SOURCES.nginxAutoOomOnLargeNode, SOURCES.dockerCpusQuota, SOURCES.nginxImageAutotuneWorkers, SOURCES.dockerCpusetCpus],
     docs: {
       why:
         "`worker_processes auto` starts one worker per CPU the machine has online: nginx sets it from " +
         "`sysconf(_SC_NPROCESSORS_ONLN)`, which a container's CPU limit (compose `cpus:` or `deploy.resources.limits.cpus`, " +
-        "a CFS quota: so much CPU time per 100 ms) does not change. An nginx limited to 1 CPU on a 64-CPU host starts 64 workers " +
+        "a CFS quota: so much CPU time per 100 ms) does not change, and nor does a `cpuset:` (the CPUs it may run on; `sysconf` counts the online ones). An nginx limited to 1 CPU on a 64-CPU host starts 64 workers " +
         "that share one CPU's worth of time; each allocates its own worker_connections table at start and holds its own memory, " +
         "so a large worker_connections times the host's CPU count can exhaust a memory limit before any traffic (nginx-gateway-fabric#5374: " +
         "OOM-killed at start on a 128-CPU node). Set worker_processes to the limit, rounded up (what the official image's " +
@@ -56,7 +57,7 @@ export default defineRule({
           (autotune ? `${AUTOTUNE} is set, but the file is mounted read-only, so the image's entrypoint cannot rewrite it. ` : "") +
           `Set worker_processes ${workers} (the limit, rounded up).`,
         related: [
-          ...(cpus.at ? [{ at: cpus.at, message: `CPU limit of the nginx container: ${Number(cpus.value.toFixed(2))}` }] : []),
+          ...cpuLimitRelated(cpus, (value) => `CPU limit of the nginx container: ${Number(value.toFixed(2))}`),
           ...(memory?.at ? [{ at: memory.at, message: `memory limit of the nginx container: ${memory.value} MiB` }] : []),
           ...(autotune?.at ? [{ at: autotune.at, message: `${AUTOTUNE} set here` }] : []),
         ],

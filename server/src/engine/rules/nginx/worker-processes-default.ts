@@ -1,6 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import type { Fix } from "../../types.ts";
 import { defineRule } from "../define.ts";
+import { cpuLimitRelated } from "../workers/recommended.ts";
 import { backendSummary, insertInMain, proxyingMains } from "./common.ts";
 
 const COMPOSE = "services:\n  api:\n    image: example/api\n    deploy:\n      replicas: 3\n  nginx:\n    image: nginx:1.27\n";
@@ -53,7 +54,7 @@ export default defineRule({
           (cpus
             ? `The container is limited to ${cpus.value} CPUs: \`worker_processes ${workers}\` uses them (\`auto\` would count the host's CPUs, not the limit).`
             : "`worker_processes auto` starts one per CPU."),
-        ...(cpus?.at ? { related: [{ at: cpus.at, message: `CPU limit of the nginx container: ${cpus.value}` }] } : {}),
+        ...(cpus?.at ? { related: cpuLimitRelated(cpus, (value) => `CPU limit of the nginx container: ${value}`) } : {}),
         fixes,
       });
     }

@@ -4,7 +4,7 @@ import type { Deployment } from "../../model/types.ts";
 import { parseGunicornConf } from "../../parse/gunicorn-conf.ts";
 import type { CpuFormula } from "../../parse/setting-expr.ts";
 import { defineRule } from "../define.ts";
-import { formatCpus } from "./recommended.ts";
+import { cpuLimitRelated, formatCpus } from "./recommended.ts";
 
 const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "unicorn", "sidekiq", "rails"]);
 
@@ -29,7 +29,7 @@ export default defineRule({
     summary: "Workers computed from the host's CPU count (cpu_count(), nproc, Etc.nprocessors) inside a container",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.pythonCpuCount, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault],
+    sources: [SOURCES.pythonCpuCount, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors],
     docs: {
       why:
         "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
@@ -41,7 +41,9 @@ export default defineRule({
         "`export WEB_CONCURRENCY=$(( $(nproc) * 2 + 1 ))` before it runs the server) does the same: " +
         "`nproc` counts the CPUs the container may run on (the host's, unless a cpuset pins it), not its CPU quota; GNU coreutils " +
         "reads cgroup quotas only in its 2025 releases, and the coreutils of today's base images (Debian 12: 9.1) and busybox do not. Ruby's Etc.nprocessors and concurrent-ruby's " +
-        "processor_count and physical_processor_count count the host's too. Without a CPU limit the container may use every CPU of the host, " +
+        "processor_count and physical_processor_count count the host's too. A compose `cpuset:` (the CPUs the container may run on) " +
+        "is different: nproc, Etc.nprocessors and processor_count count the CPUs of the process's affinity, so where a cpuset is the " +
+        "tighter bound they count right and nothing is reported; Python's cpu_count() and physical_processor_count still count the host's. Without a CPU limit the container may use every CPU of the host, " +
         "so the count is right and nothing is reported.",
       bad: {
         "docker-compose.yml": "services:\n  api:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n",
@@ -62,6 +64,8 @@ export default defineRule({
       for (const process of deployment.processes) {
         const fromCpu = process.workersFromCpuCount;
         if (!fromCpu) continue;
+        // A cpuset that is the tighter bound is what nproc and Etc.nprocessors count (the CPUs the process may run on): right there.
+        if (deployment.cpus.cpuset !== undefined && countsAllowedCpus(fromCpu.formula, process.invocation.server)) continue;
         const source = text(fromCpu.at.file);
         const formula = fromCpu.cpuFormula ?? (source === undefined ? undefined : parseGunicornConf(source, fromCpu.at.file).settings.get("workers")?.cpuFormula);
         const cpus = deployment.cpus;
@@ -71,12 +75,12 @@ export default defineRule({
           at: fromCpu.at,
           deployment,
           message:
-            `${fromCpu.formula} counts the host's CPUs, not the container's: ${cpuCall(fromCpu.formula, process.invocation.server)} does not read the cgroup CPU quota, ` +
+            `${fromCpu.formula} counts the host's CPUs, not the container's: ${cpuCall(fromCpu.formula, process.invocation.server)} does not read the ${cpus.cpuset === undefined ? "cgroup CPU quota" : "cpuset (the CPUs the container may run on)"}, ` +
             `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
             (cpus
               ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${setting(fromCpu.option)}${use}.` : "."}`
               : " Set the workers from the container's CPU limit."),
-          related: cpus?.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
+          related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
         });
       }
     }
@@ -87,6 +91,12 @@ export default defineRule({
 function setting(option: string | undefined): string {
   if (option === undefined) return "workers = ";
   return option.endsWith("=") ? option : `${option} `;
+}
+
+/** nproc, Ruby's Etc.nprocessors and concurrent-ruby's processor_count (built on it) count the CPUs of the process's affinity, which a cpuset sets. */
+function countsAllowedCpus(formula: string, server: string): boolean {
+  if (/\bnproc\b/.test(formula) && !/\bgetconf\b|--all\b/.test(formula)) return true;
+  return RUBY_SERVERS.has(server) && /\bEtc\.nprocessors\b|\bConcurrent\.processor_count\b/.test(formula) && !/physical_processor_count/.test(formula);
 }
 
 /** What a formula counts CPUs with, as its message names it. */

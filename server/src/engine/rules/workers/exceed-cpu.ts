@@ -1,6 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
+import { cpuLimitRelated, formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
 import { serverName } from "../../parse/servers.ts";
 
 export default defineRule({
@@ -9,13 +9,14 @@ export default defineRule({
     summary: "More worker processes than the instance's CPUs can run",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults],
+    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus],
     docs: {
       why:
         "Each worker is a process that competes for the instance's CPUs. gunicorn advises (2 x num_cores) + 1 workers; " +
         "beyond that, workers thrash the CPU and each holds its own memory and database pool, so adding them lowers throughput " +
         "and multiplies connections. The count is compared with the CPUs the deployment gives one instance " +
-        "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus`). The same bound is applied to Puma's " +
+        "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus` or `cpus:`, or the CPUs a compose `cpuset:` " +
+        "names: `\"0-3,6\"` is 5; with a quota and a cpuset both set, the smaller bound). The same bound is applied to Puma's " +
         "workers and to Unicorn's `worker_processes` (read from the config file `unicorn -c` names): Unicorn's tuning guide asks " +
         "for at least one worker per core and more only for slow responses that are not CPU-bound.\n\n" +
         "This rule owns CPU limits of 1 and more; below 1 CPU, `workers/fractional-cpu` reports any worker count above 1 " +
@@ -47,7 +48,7 @@ export default defineRule({
           message:
             `${workers.value} ${serverName(process.invocation)} workers for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
             "processes can share these CPUs usefully; more only add context switches, memory and database connections.",
-          related: cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
+          related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
           fixes: written === String(workers.value) ? [{ title: `Lower the workers to ${max}`, safe: true, edits: [{ ...workers.at, newText: String(max) }] }] : [],
         });
       }

@@ -1,6 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { formatCpus, PROCESS_SERVERS } from "./recommended.ts";
+import { cpuLimitRelated, formatCpus, PROCESS_SERVERS } from "./recommended.ts";
 
 export default defineRule({
   meta: {
@@ -51,7 +51,7 @@ export default defineRule({
             (server === "unicorn"
               ? "Run 1 worker per instance and more instances (Unicorn has no threads: one worker serves one request at a time), or give the instance at least 1 vCPU."
               : "Run 1 worker per instance (threads or an async worker for concurrency, more instances for capacity), or give the instance at least 1 vCPU."),
-          related: cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : [],
+          related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
           fixes: written === String(workers.value) ? [{ title: "Run 1 worker", safe: false, edits: [{ ...workers.at, newText: "1" }] }] : [],
         });
       }

@@ -1,4 +1,6 @@
+import type { CpuLimit } from "../../model/types.ts";
 import type { ServerKind } from "../../parse/servers.ts";
+import type { Fact, RelatedInfo } from "../../types.ts";
 
 /** Servers whose worker count is the process count a CPU can run; gunicorn's advice applies to them. */
 export const PROCESS_SERVERS: ReadonlySet<ServerKind> = new Set(["gunicorn", "uvicorn", "hypercorn", "granian", "puma", "rails", "unicorn"]);
@@ -10,4 +12,19 @@ export function maxWorkers(cpus: number): number {
 
 export function formatCpus(cpus: number): string {
   return `${Number(cpus.toFixed(2))} vCPU`;
+}
+
+/**
+ * Related lines for a stated CPU limit: `describe` words the bound that applies (a cpuset adds its list and
+ * count); when the service states a looser bound too, a second line says why that one does not apply.
+ */
+export function cpuLimitRelated(cpus: CpuLimit, describe: (value: number) => string): RelatedInfo[] {
+  if (!cpus.at || cpus.origin === "default") return [];
+  const bound = (limit: Fact<number> & { cpuset?: string }) => (limit.cpuset === undefined ? `cpus ${Number(limit.value.toFixed(2))}` : `cpuset "${limit.cpuset}" (${limit.value} CPU${limit.value === 1 ? "" : "s"})`);
+  const setNote = cpus.cpuset === undefined ? "" : ` (cpuset "${cpus.cpuset}": the CPUs it may run on)`;
+  const looser = cpus.looser;
+  return [
+    { at: cpus.at, message: `${describe(cpus.value)}${setNote}${looser ? `, the smaller of the service's two CPU bounds` : ""}` },
+    ...(looser?.at ? [{ at: looser.at, message: `${bound(looser)} also bounds the CPUs, but ${bound(cpus)} is smaller and applies` }] : []),
+  ];
 }

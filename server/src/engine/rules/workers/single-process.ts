@@ -6,7 +6,7 @@ import { type CommandWord, optionValue } from "../../parse/servers.ts";
 import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule, type Report } from "../define.ts";
 import { isDevDeployment } from "../production.ts";
-import { formatCpus, maxWorkers } from "./recommended.ts";
+import { cpuLimitRelated, formatCpus, maxWorkers } from "./recommended.ts";
 
 // Options that translate one to one from uvicorn to gunicorn; a command with others is not rewritten.
 const PORTABLE_UVICORN_OPTIONS = new Set(["host", "port", "log_level"]);
@@ -169,7 +169,7 @@ function reportPuma(
 function sizingRelated(deployment: Deployment, cpus: NonNullable<Deployment["cpus"]>, note: string): RelatedInfo[] {
   const pool = deployment.pool;
   return [
-    ...(cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPUs per instance set here: ${formatCpus(cpus.value)}` }] : []),
+    ...cpuLimitRelated(cpus, (value) => `CPUs per instance set here: ${formatCpus(value)}`),
     ...(note && pool?.size.at && pool.size.origin === "stated" ? [{ at: pool.size.at, message: `${poolSizeText(pool)}: a pool in each worker` }] : []),
   ];
 }

@@ -1,7 +1,7 @@
 import { threshold, thresholdDefault } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { formatCpus } from "./recommended.ts";
+import { cpuLimitRelated, formatCpus } from "./recommended.ts";
 import { threadsPerWorker } from "./threads.ts";
 
 /**
@@ -72,7 +72,7 @@ export default defineRule({
             "queue for the CPU while each holds memory and, often, a database connection.",
           related: [
             ...(process.workers.at && process.workers.origin !== "default" && process.workers.at !== threads.at ? [{ at: process.workers.at, message: `${workers} worker process${workers === 1 ? "" : "es"}` }] : []),
-            ...(cpus.at && cpus.origin !== "default" ? [{ at: cpus.at, message: `CPU limit set here: ${formatCpus(cpus.value)}` }] : []),
+            ...cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
             ...(factor.at ? [{ at: factor.at, message: `factor configured here: ${factor.value}` }] : []),
           ],
         });
