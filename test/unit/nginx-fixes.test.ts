@@ -36,7 +36,7 @@ function safeEdits(files: Record<string, string>, rule: string): TextEdit[] {
     .flatMap((f) => f.fixes.filter((x) => x.safe).slice(0, 1).flatMap((x) => x.edits));
 }
 
-/** `nginx -t` on a copy of the folder holding nginx.conf, with upstream and proxy_pass host names pointed at 127.0.0.1. */
+/** `nginx -t` on a copy of the folder holding nginx.conf, with upstream, proxy_pass and uwsgi_pass host names pointed at 127.0.0.1. */
 function nginxTest(files: Record<string, string>, root: string): { ok: boolean; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "headroom-nginx-"));
   try {
@@ -47,7 +47,7 @@ function nginxTest(files: Record<string, string>, root: string): { ok: boolean; 
       const upstreams = new Set([...text.matchAll(/\bupstream\s+([\w.-]+)\s*\{/g)].map((m) => m[1]));
       const rewritten = text
         .replace(/^(\s*server\s+)([A-Za-z][\w.-]*)(:\d+)?/gm, (_m, lead: string, _host: string, port?: string) => `${lead}127.0.0.1${port ?? ""}`)
-        .replace(/(\bproxy_pass\s+https?:\/\/)([A-Za-z][\w.-]*)/g, (m, lead: string, host: string) => (upstreams.has(host) ? m : `${lead}127.0.0.1`))
+        .replace(/(\bproxy_pass\s+https?:\/\/|\buwsgi_pass\s+(?:s?uwsgi:\/\/)?)([A-Za-z][\w.-]*)/g, (m, lead: string, host: string) => (upstreams.has(host) ? m : `${lead}127.0.0.1`))
         .replace(/^\s*user\s+[^;]*;/gm, "");
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, rewritten);

@@ -566,6 +566,16 @@ export const SOURCES = {
     url: "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout",
     says: "Defaults: proxy_connect_timeout 60s (\"this timeout cannot usually exceed 75 seconds\"), proxy_send_timeout 60s, proxy_read_timeout 60s; send/read timeouts apply \"only between two successive\" operations, \"not for the transmission of the whole response\".",
   },
+  nginxUwsgiReadTimeout: {
+    title: "nginx uwsgi module: uwsgi_pass / uwsgi_read_timeout",
+    url: "https://nginx.org/en/docs/http/ngx_http_uwsgi_module.html#uwsgi_read_timeout",
+    says: "uwsgi_pass [protocol://]address: \"The address can be specified as a domain name or IP address, and a port\" or \"as a server group\"; protocol uwsgi or suwsgi. uwsgi_read_timeout default 60s: \"Defines a timeout for reading a response from the uwsgi server.\"",
+  },
+  uwsgiHarakiri: {
+    title: "uWSGI Glossary: harakiri",
+    url: "https://uwsgi-docs.readthedocs.io/en/latest/Glossary.html",
+    says: "\"A feature of uWSGI that aborts workers that are serving requests for an excessively long time. [...] Every request that will take longer than the seconds specified in the harakiri timeout will be dropped and the corresponding worker recycled.\" Off unless set.",
+  },
   nginxUpstreamKeepalive: {
     title: "nginx upstream module: keepalive",
     url: "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive",

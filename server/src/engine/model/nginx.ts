@@ -30,12 +30,13 @@ export interface ProxyLocation {
   at: SourceRef;
   /** the location block's "{" (start) through "}" (end), for edits that insert directives */
   block: SourceRef;
-  proxyPass?: { target: string; at: SourceRef; upstream?: string };
+  /** `proxy_pass`, or `uwsgi_pass` (module "uwsgi": the uwsgi protocol, whose timeouts are the uwsgi_* directives) */
+  proxyPass?: { target: string; at: SourceRef; upstream?: string; module: "proxy" | "uwsgi" };
   httpVersion?: Fact<string>;
   connectionHeader?: Fact<string>;
   /** When the Connection header is a `map` variable (`$connection_upgrade`): that map. */
   connectionMap?: NginxMap;
-  /** seconds */
+  /** seconds: proxy_read_timeout, or uwsgi_read_timeout where the location passes with uwsgi_pass */
   readTimeout?: Fact<number>;
   /** The proxy_set_header list in effect here, and whether it comes from an enclosing level. */
   setHeaders: { inherited: boolean; list: ProxyHeader[] };
@@ -148,6 +149,7 @@ function lastNamed(directives: NginxDirective[], name: string): NginxDirective |
 interface Inherited {
   httpVersion?: Fact<string>;
   readTimeout?: Fact<number>;
+  uwsgiReadTimeout?: Fact<number>;
   headers: ProxyHeader[];
 }
 
@@ -167,19 +169,25 @@ export function headersAtLevel(directives: NginxDirective[], directive: string, 
 /** The proxy_* settings of one level, over what it inherits. */
 function mergeLevel(directives: NginxDirective[], parent: Inherited): Inherited & { ownHeaders: boolean } {
   const version = lastNamed(directives, "proxy_http_version");
-  const timeout = lastNamed(directives, "proxy_read_timeout");
   const headers = headersAtLevel(directives, "proxy_set_header", parent.headers);
-  const seconds = timeout?.args[0] ? nginxSeconds(timeout.args[0].value) : undefined;
   return {
     httpVersion: version?.args[0] ? { value: version.args[0].value, origin: "stated", at: ref(version, version.args[0].start, version.args[0].end) } : parent.httpVersion,
-    readTimeout: timeout?.args[0] && seconds !== undefined ? { value: seconds, origin: "stated", at: ref(timeout, timeout.args[0].start, timeout.args[0].end) } : parent.readTimeout,
+    readTimeout: secondsAtLevel(directives, "proxy_read_timeout") ?? parent.readTimeout,
+    uwsgiReadTimeout: secondsAtLevel(directives, "uwsgi_read_timeout") ?? parent.uwsgiReadTimeout,
     headers: headers.list,
     ownHeaders: headers.own,
   };
 }
 
+/** A time directive's value at this level, in seconds, where it is written. */
+function secondsAtLevel(directives: NginxDirective[], name: string): Fact<number> | undefined {
+  const timeout = lastNamed(directives, name);
+  const seconds = timeout?.args[0] ? nginxSeconds(timeout.args[0].value) : undefined;
+  return timeout?.args[0] && seconds !== undefined ? { value: seconds, origin: "stated", at: ref(timeout, timeout.args[0].start, timeout.args[0].end) } : undefined;
+}
+
 function upstreamOf(target: string, names: Set<string>): string | undefined {
-  const m = /^(?:https?|grpcs?|uwsgi|fastcgi):\/\/([^/:$]+)(?::\d+)?(?:\/|$)/i.exec(target);
+  const m = /^(?:https?|grpcs?|s?uwsgi|fastcgi):\/\/([^/:$]+)(?::\d+)?(?:\/|$)/i.exec(target);
   if (m && names.has(m[1])) return m[1];
   return undefined;
 }
@@ -188,7 +196,7 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
   for (const d of directives) {
     if (d.name !== "location" || !d.block || !d.blockSpan) continue;
     const level = mergeLevel(d.block, inherited);
-    const pass = lastNamed(d.block, "proxy_pass");
+    const pass = lastNamed(d.block, "proxy_pass") ?? lastNamed(d.block, "uwsgi_pass");
     const connection = level.headers.findLast((h) => h.name.toLowerCase() === "connection");
     const ownDirectives = new Set<string>();
     for (const own of d.block) ownDirectives.add(own.name);
@@ -198,17 +206,23 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
       setHeaders: { inherited: !level.ownHeaders, list: level.headers },
       ownDirectives,
     };
-    const passOf = (p: NginxDirective, target: NginxArg) => ({ target: target.value, at: ref(p, target.start, target.end), upstream: upstreamOf(target.value, upstreamNames) });
+    // uwsgi_pass takes `[uwsgi://|suwsgi://]address`: a bare name is an upstream group as much as proxy_pass's http://name.
+    const passOf = (p: NginxDirective, target: NginxArg) => {
+      const module = p.name === "uwsgi_pass" ? "uwsgi" : "proxy";
+      const address = module === "uwsgi" && !/^[a-z]+:\/\//i.test(target.value) ? `uwsgi://${target.value}` : target.value;
+      return { target: target.value, at: ref(p, target.start, target.end), upstream: upstreamOf(address, upstreamNames), module } as const;
+    };
     if (pass?.args[0]) location.proxyPass = passOf(pass, pass.args[0]);
     if (level.httpVersion) location.httpVersion = level.httpVersion;
     if (connection) location.connectionHeader = { value: connection.value, origin: "stated", at: connection.at };
-    if (level.readTimeout) location.readTimeout = level.readTimeout;
+    const readTimeout = location.proxyPass?.module === "uwsgi" ? level.uwsgiReadTimeout : level.readTimeout;
+    if (readTimeout) location.readTimeout = readTimeout;
     out.push(location);
     // proxy_pass is allowed in "if in location" and in limit_except, the other proxy_* settings are not: such a
     // block proxies with its location's settings, and a directive a fix adds goes in the location's block.
     for (const inner of d.block) {
       if ((inner.name !== "if" && inner.name !== "limit_except") || !inner.block) continue;
-      const innerPass = lastNamed(inner.block, "proxy_pass");
+      const innerPass = lastNamed(inner.block, "proxy_pass") ?? lastNamed(inner.block, "uwsgi_pass");
       if (innerPass?.args[0]) out.push({ ...location, proxyPass: passOf(innerPass, innerPass.args[0]) });
     }
     collectLocations(d.block, level, upstreamNames, out);
@@ -243,7 +257,7 @@ function sameFact<T>(a: Fact<T> | undefined, b: Fact<T> | undefined): boolean {
 }
 
 function sameInherited(a: Inherited, b: Inherited): boolean {
-  if (!sameFact(a.httpVersion, b.httpVersion) || !sameFact(a.readTimeout, b.readTimeout) || a.headers.length !== b.headers.length) return false;
+  if (!sameFact(a.httpVersion, b.httpVersion) || !sameFact(a.readTimeout, b.readTimeout) || !sameFact(a.uwsgiReadTimeout, b.uwsgiReadTimeout) || a.headers.length !== b.headers.length) return false;
   return a.headers.every((h, i) => h.name === b.headers[i].name && h.value === b.headers[i].value && sameRef(h.at, b.headers[i].at));
 }
 

@@ -39,15 +39,17 @@ export default defineRule({
           .sort((a, b) => b.readTimeout.value - a.readTimeout.value)[0];
         if (!longest?.readTimeout.at) continue;
         const wait = longest.readTimeout.value;
+        // Only nginx states a wait (App Runner's is fixed): proxy_read_timeout, or uwsgi_read_timeout for uwsgi_pass.
+        const directive = longest.kind === "nginx" ? longest.timeoutDirective : "proxy_read_timeout";
         const fix = addOption(process, "--timeout", wait, `Set gunicorn --timeout ${wait}`, text);
         report({
           at: timeout.at,
           deployment,
           message:
             `gunicorn runs sync workers with its default --timeout of ${seconds(GUNICORN_TIMEOUT)}, while nginx in front waits ${seconds(wait)} ` +
-            `(proxy_read_timeout) for them: a request that takes longer than ${seconds(GUNICORN_TIMEOUT)} has its worker killed ` +
+            `(${directive}) for them: a request that takes longer than ${seconds(GUNICORN_TIMEOUT)} has its worker killed ` +
             `("WORKER TIMEOUT") and the client gets a 502, well before the proxy would have given up.`,
-          related: [{ at: longest.readTimeout.at, message: `proxy_read_timeout ${seconds(wait)}` }],
+          related: [{ at: longest.readTimeout.at, message: `${directive} ${seconds(wait)}` }],
           fixes: fix ? [fix] : [],
         });
       }

@@ -36,7 +36,8 @@ export default defineRule({
       const byName = new Map<string, ProxyUpstream>(proxy.upstreams.filter((u) => u.keepalive && u.keepalive.value > 0).map((u) => [u.name, u]));
       for (const location of proxy.locations) {
         const upstream = location.proxyPass?.upstream ? byName.get(location.proxyPass.upstream) : undefined;
-        if (!upstream?.keepalive || !location.proxyPass) continue;
+        // The version and Connection header are the HTTP proxy's; uwsgi_pass has neither (and no keep_conn to set).
+        if (!upstream?.keepalive || location.proxyPass?.module !== "proxy") continue;
         const version = location.httpVersion;
         const connection = location.connectionHeader;
         const map = location.connectionMap;

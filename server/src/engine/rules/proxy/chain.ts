@@ -12,7 +12,7 @@ import { insertAfterEdit } from "../server/edits.ts";
 
 type Text = (file: string) => string | undefined;
 
-/** nginx's proxy_read_timeout when nothing sets it (SOURCES.nginxProxyTimeouts). */
+/** nginx's proxy_read_timeout (and uwsgi_read_timeout) when nothing sets it (SOURCES.nginxProxyTimeouts, SOURCES.nginxUwsgiReadTimeout). */
 export const NGINX_READ_TIMEOUT = 60;
 /** How long nginx keeps an idle cached upstream connection (SOURCES.nginxUpstreamKeepaliveTimeout). */
 export const NGINX_UPSTREAM_KEEPALIVE_TIMEOUT = 60;
@@ -32,8 +32,10 @@ export interface NginxFront {
   proxy: NginxProxy;
   location: ProxyLocation;
   upstream?: ProxyUpstream;
-  /** proxy_read_timeout in effect for the location (seconds). */
+  /** proxy_read_timeout (uwsgi_read_timeout for uwsgi_pass) in effect for the location (seconds). */
   readTimeout: Fact<number>;
+  /** The directive that sets readTimeout for this location's pass. */
+  timeoutDirective: "proxy_read_timeout" | "uwsgi_read_timeout";
 }
 
 export interface AppRunnerFront {
@@ -84,6 +86,7 @@ export function frontsOf(model: DeploymentModel, deployment: Deployment): Front[
         location,
         upstream: pass.upstream ? proxy.upstreams.find((u) => u.name === pass.upstream) : undefined,
         readTimeout: location.readTimeout ?? { value: NGINX_READ_TIMEOUT, origin: "default", by: "nginx", at: location.at },
+        timeoutDirective: pass.module === "uwsgi" ? "uwsgi_read_timeout" : "proxy_read_timeout",
       });
     }
   }
@@ -149,6 +152,18 @@ export interface WorkerTimeout {
  * SIGKILLs a worker whose request runs longer). Undefined when the server has none, 0 disables it, or it is unknown.
  */
 export function workerTimeout(deployment: Deployment, process: ServerProcess): WorkerTimeout | undefined {
+  if (process.invocation.server === "uwsgi") {
+    const harakiri = uwsgiHarakiri(deployment, process);
+    return (
+      harakiri && {
+        value: harakiri,
+        what: `uWSGI lets a worker work on one request for up to ${seconds(harakiri.value)} before its master kills it (harakiri ${harakiri.value})`,
+        note: `uwsgi harakiri ${harakiri.value}`,
+        setting: "harakiri",
+        boundsRequests: true,
+      }
+    );
+  }
   if (process.invocation.server === "unicorn") {
     const timeout = unicornTimeout(deployment, process);
     if (!timeout) return undefined;
@@ -186,6 +201,22 @@ function unicornTimeout(deployment: Deployment, process: ServerProcess): Fact<nu
   const setting = process.config?.settings.get("timeout");
   if (!setting) return { value: UNICORN_TIMEOUT, origin: "default", by: "unicorn", at: programRef(process) };
   if (setting.conditional || !process.config) return undefined;
+  const value = settingNumber(setting, process.config.path, (name) => deployment.env.get(name));
+  return value && value.value > 0 ? value : undefined;
+}
+
+/**
+ * uWSGI's `harakiri`: `--harakiri`, else the ini file's. Only a stated one: uWSGI's default is 0, no limit at all
+ * (SOURCES.uwsgiHarakiri). Undefined when unset, 0, or written in a way not read.
+ */
+function uwsgiHarakiri(deployment: Deployment, process: ServerProcess): Fact<number> | undefined {
+  const flag = optionValue(process.invocation, "harakiri");
+  if (flag) {
+    const value = Number(flag.value?.fact.value);
+    return flag.value?.fact.at && value > 0 ? { value, origin: "stated", at: flag.value.fact.at } : undefined;
+  }
+  const setting = process.config?.settings.get("harakiri");
+  if (!setting || setting.conditional || !process.config) return undefined;
   const value = settingNumber(setting, process.config.path, (name) => deployment.env.get(name));
   return value && value.value > 0 ? value : undefined;
 }

@@ -14,7 +14,7 @@ export default defineRule({
     summary: "The proxy gives up on a request before the app server's worker timeout",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.nginxProxyTimeouts, SOURCES.gunicornTimeout, SOURCES.gunicornTimeoutNonSync, SOURCES.unicornTimeout, SOURCES.appRunnerRequestTimeout],
+    sources: [SOURCES.nginxProxyTimeouts, SOURCES.nginxUwsgiReadTimeout, SOURCES.gunicornTimeout, SOURCES.gunicornTimeoutNonSync, SOURCES.unicornTimeout, SOURCES.uwsgiHarakiri, SOURCES.appRunnerRequestTimeout],
     docs: {
       why:
         "nginx waits `proxy_read_timeout` (60 s unless set) for the app to answer, then returns 504 Gateway Timeout and closes " +
@@ -26,12 +26,14 @@ export default defineRule({
         "gevent, gthread) `--timeout` does not bound a request (it only kills a worker that stops answering gunicorn's " +
         "heartbeat), so Headroom compares only a stated `--timeout` there, as the request length the deployment expects. " +
         "Unicorn works like gunicorn's sync worker: each worker serves one request at a time, and its master SIGKILLs a worker " +
-        "whose request runs longer than `timeout` (60 s unless its config file, `unicorn -c`, sets it). Puma has no per-request " +
+        "whose request runs longer than `timeout` (60 s unless its config file, `unicorn -c`, sets it). uWSGI's `harakiri` " +
+        "(`--harakiri` or its ini file) does the same; it is off unless set, so only a stated one is compared, with the " +
+        "`uwsgi_read_timeout` (also 60 s unless set) of the locations that `uwsgi_pass` to it. Puma has no per-request " +
         "timeout (`worker_timeout` only bounds a worker that stops checking in), so it is not compared. " +
         "The nginx side is compared per location that proxies to the deployment, with nginx's inheritance " +
         "(http → server → location); since the worker timeout is one per process, a deployment is reported only when every " +
         "location that reaches it gives up earlier (a `/reports` location at 120 s covers a 120 s timeout even if `/` keeps " +
-        "60 s). The fix sets `proxy_read_timeout` in each such location to the worker timeout; on App " +
+        "60 s). The fix sets `proxy_read_timeout` (`uwsgi_read_timeout`) in each such location to the worker timeout; on App " +
         "Runner, whose 120 s cannot be raised, it lowers the worker timeout (`--timeout`, Unicorn's `timeout`) to 120. The opposite mismatch (gunicorn's default 30 s " +
         "behind a proxy that waits longer) is gunicorn/timeout-default-behind-long-proxy.",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("            proxy_read_timeout 30s;\n") },
@@ -73,21 +75,22 @@ export default defineRule({
           const inLocation = stated && wait.at.file === location.block.file && wait.at.start > location.block.start && wait.at.end < location.block.end;
           const fixes: Fix[] = [];
           const source = text(location.block.file);
-          const title = `Set proxy_read_timeout ${timeout.value}s in this location`;
-          // Set at this level by an include in the block: a second proxy_read_timeout here would be a duplicate, and
+          const directive = front.timeoutDirective;
+          const title = `Set ${directive} ${timeout.value}s in this location`;
+          // Set at this level by an include in the block: a second one here would be a duplicate, and
           // changing the included file changes every block that includes it.
-          const included = stated && !inLocation && location.ownDirectives.has("proxy_read_timeout");
+          const included = stated && !inLocation && location.ownDirectives.has(directive);
           if (inLocation || included) {
             const written = text(wait.at.file)?.slice(wait.at.start, wait.at.end);
             const edit = { ...wait.at, newText: `${timeout.value}s` };
-            if (written !== undefined && /^\d+s?$/.test(written)) fixes.push(included ? { title: `Set proxy_read_timeout ${timeout.value}s in ${wait.at.file}`, safe: false, edits: [edit] } : { title, safe: true, edits: [edit] });
+            if (written !== undefined && /^\d+s?$/.test(written)) fixes.push(included ? { title: `Set ${directive} ${timeout.value}s in ${wait.at.file}`, safe: false, edits: [edit] } : { title, safe: true, edits: [edit] });
           } else if (source !== undefined) {
-            fixes.push({ title, safe: true, edits: [insertInBlock(source, location.block, [`proxy_read_timeout ${timeout.value}s;`])] });
+            fixes.push({ title, safe: true, edits: [insertInBlock(source, location.block, [`${directive} ${timeout.value}s;`])] });
           }
-          const where = stated ? `proxy_read_timeout ${seconds(wait.value)}${inLocation ? "" : included ? ` (from ${wait.at.file}, included here)` : " (inherited)"}` : `proxy_read_timeout is not set, so nginx waits its default ${seconds(wait.value)}`;
+          const where = stated ? `${directive} ${seconds(wait.value)}${inLocation ? "" : included ? ` (from ${wait.at.file}, included here)` : " (inherited)"}` : `${directive} is not set, so nginx waits its default ${seconds(wait.value)}`;
           const at = inLocation ? wait.at : location.at;
           const key = `${at.file}:${at.start}:${timeout.value}:${app.boundsRequests}`;
-          const group = grouped.get(key) ?? { names: [], related: stated && !inLocation ? [{ at: wait.at, message: `proxy_read_timeout ${seconds(wait.value)}, ${included ? "included in" : "inherited by"} this location` }] : [], report: { at, deployment, message: "", fixes } };
+          const group = grouped.get(key) ?? { names: [], related: stated && !inLocation ? [{ at: wait.at, message: `${directive} ${seconds(wait.value)}, ${included ? "included in" : "inherited by"} this location` }] : [], report: { at, deployment, message: "", fixes } };
           grouped.set(key, group);
           // A location that proxies twice (its own proxy_pass and one in an `if`) is one place to fix.
           if (!group.names.includes(deployment.name)) group.names.push(deployment.name);

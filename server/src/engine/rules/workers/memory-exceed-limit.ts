@@ -8,7 +8,9 @@ import { PROCESS_SERVERS } from "./recommended.ts";
  * (the low end is used); for Python servers no project documents a figure, so Headroom assumes
  * 150 MiB, a framework app after its imports.
  */
-export const ASSUMED_WORKER_MIB: Partial<Record<ServerKind, number>> = { puma: 512, gunicorn: 150, uvicorn: 150, hypercorn: 150, granian: 150 };
+export const ASSUMED_WORKER_MIB: Partial<Record<ServerKind, number>> = { puma: 512, gunicorn: 150, uvicorn: 150, hypercorn: 150, granian: 150, uwsgi: 150 };
+/** uWSGI's `processes` are workers like gunicorn's, each with its own copy of the app (with `cheaper`, the most it spawns under load). */
+const MEMORY_SERVERS: ReadonlySet<ServerKind> = new Set([...PROCESS_SERVERS, "uwsgi"]);
 
 function formatMiB(mib: number): string {
   return mib >= 1024 && mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
@@ -26,7 +28,7 @@ export default defineRule({
         "Every worker process holds its own copy of the application in memory. When workers x memory per worker exceeds the " +
         "instance's memory limit (compose `deploy.resources.limits.memory`/`mem_limit`, App Runner `Memory`), the kernel kills workers " +
         "(OOM) or the instance swaps, and latency collapses (the seed incident: 1 GB instances swapping at peak). Puma documents " +
-        "\"~512MB-1GB per worker\" and Headroom uses the low end, 512 MiB; for Python servers no project documents a figure, so Headroom " +
+        "\"~512MB-1GB per worker\" and Headroom uses the low end, 512 MiB; for Python servers (gunicorn, uvicorn, hypercorn, granian, uWSGI's `processes`) no project documents a figure, so Headroom " +
         "assumes 150 MiB per worker (a framework app after its imports) and says so in the message: measure yours (RSS of one worker " +
         "under load) and set it as `facts.worker_memory_mib` in headroom.yml, which replaces the assumption. A single worker is never reported: if one process does not fit, the estimate is what is wrong. Threads are not multiplied in: they share their process's memory. The unsafe fix lowers the " +
         "workers to what fits.",
@@ -50,7 +52,7 @@ export default defineRule({
         // headroom.yml's facts.worker_memory_mib (a measured figure) replaces the assumption.
         const configured = deployment.workerMemoryMiB;
         const perWorker = configured?.value ?? ASSUMED_WORKER_MIB[server as ServerKind];
-        if (!PROCESS_SERVERS.has(process.invocation.server) || perWorker === undefined) continue;
+        if (!MEMORY_SERVERS.has(process.invocation.server) || perWorker === undefined) continue;
         const workers = Math.max(1, process.workers.value);
         const total = workers * perWorker;
         // One process over the limit says more about the assumption than about the sizing: report only what fewer workers would fix.
