@@ -26,6 +26,8 @@ export interface StartOptions {
   /** Node flags before the script, e.g. ["--import", preload]. */
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Run the server as this user and group (only root may), e.g. to meet permissions root ignores. */
+  user?: { uid: number; gid: number };
 }
 
 export interface InitializeOptions {
@@ -66,6 +68,7 @@ export class LspServer {
       cwd: root,
       env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
+      ...options.user,
     });
     this.proc.stderr?.on("data", (b: Buffer) => {
       this.stderr += b.toString();

@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { after, describe, it, type TestContext } from "node:test";
 import type { AuditResult } from "../../server/src/engine/api.ts";
 import { audit, isDeploymentFile } from "../../server/src/engine/audit.ts";
-import { readTextFile } from "../../server/src/lsp/host.ts";
-import { diskHost } from "../../server/src/node/disk-host.ts";
+import { diskHost, readRegularFile } from "../../server/src/node/disk-host.ts";
 import { ensureBuilt } from "../helpers/build.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 import { REPO, rangeProblems } from "./workspaces.ts";
@@ -239,7 +238,7 @@ describe("bombs: size and encoding", () => {
     assert.ok(m.heapMB < 100, `heap +${m.heapMB} MB`);
     assert.ok(logs.some((l) => l.includes("docker-compose.yml") && l.includes("larger than")), JSON.stringify(logs));
     assert.ok(!m.value.filesRead.includes("docker-compose.yml"));
-    assert.equal(readTextFile(join(dir, "docker-compose.yml"))?.text, undefined, "the language server's reader skips it too");
+    assert.deepEqual(readRegularFile(join(dir, "docker-compose.yml")).read, { skip: "larger than 5 MB" }, "the language server reads through the same function");
   });
 
   it("a binary docker-compose.yml (random bytes with NULs) is skipped by the disk host", (t) => {
@@ -254,7 +253,7 @@ describe("bombs: size and encoding", () => {
     assert.ok(m.ms < LIMIT_MS);
     assert.ok(logs.some((l) => l.includes("docker-compose.yml") && l.includes("binary")), JSON.stringify(logs));
     assert.deepEqual(m.value.findings, []);
-    assert.equal(readTextFile(join(dir, "docker-compose.yml"))?.text, undefined);
+    assert.deepEqual(readRegularFile(join(dir, "docker-compose.yml")).read, { skip: "binary (NUL bytes)" });
     // The same bytes decoded and handed to the engine anyway must not break it.
     auditBounded(t, "binary compose as text in memory", { "docker-compose.yml": bytes.toString("latin1") }, 100);
   });

@@ -1,14 +1,13 @@
 // The engine's view of the workspace inside the language server: open editor buffers win over
 // disk; the file list and disk reads are cached and invalidated by file-watcher events.
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { type Located, workspaceLocator } from "../node/containment.ts";
+import { type FileRead, readRegularFile } from "../node/disk-host.ts";
 
 export const SKIP_DIRS = new Set(["node_modules", ".git", "dist", ".venv", "venv", "__pycache__", "vendor"]);
 export const MAX_FILES = 20_000;
-export const MAX_BYTES = 5 * 1024 * 1024;
-const SNIFF_BYTES = 8 * 1024;
 
 /** An open editor buffer, keyed by its workspace-relative path. */
 export interface OpenDoc {
@@ -28,39 +27,6 @@ interface CachedRead {
   mtimeMs: number;
   size: number;
   text: string | undefined;
-}
-
-/** Reads a file from disk as the engine wants it: UTF-8 without BOM, undefined if binary/large/gone. */
-export function readTextFile(abs: string): { mtimeMs: number; size: number; text: string | undefined } | undefined {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(abs);
-  } catch {
-    return undefined;
-  }
-  if (!st.isFile()) return undefined;
-  if (st.size > MAX_BYTES) return { mtimeMs: st.mtimeMs, size: st.size, text: undefined };
-  let buf: Buffer;
-  let fd: number | undefined;
-  try {
-    fd = openSync(abs, "r");
-    buf = Buffer.alloc(st.size);
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    buf = buf.subarray(0, got);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  if (buf.subarray(0, SNIFF_BYTES).includes(0)) return { mtimeMs: st.mtimeMs, size: st.size, text: undefined };
-  let text = buf.toString("utf8");
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { mtimeMs: st.mtimeMs, size: st.size, text };
 }
 
 /** Walks `root` once, skipping vendored/build directories, returning relative paths that pass `keep`. */
@@ -110,7 +76,8 @@ export class ServerHost implements WorkspaceHost {
   private listCache: string[] | undefined;
   private readonly reads = new Map<string, CachedRead>();
   private readonly locate: (rel: string) => Located;
-  private readonly refusalsLogged = new Set<string>();
+  /** The last reason logged per path, so each skip is told once, not on every audit. */
+  private readonly skipsLogged = new Map<string, string>();
 
   constructor(
     readonly root: string,
@@ -134,31 +101,35 @@ export class ServerHost implements WorkspaceHost {
     return doc ? doc.text : this.readDisk(path);
   }
 
-  /** The file's text on disk, re-read only when its mtime or size changed; undefined if a link leads outside. */
+  /** The file's text on disk, re-read only when its mtime or size changed; undefined (and logged once) when it is not read. */
   private readDisk(path: string): string | undefined {
     const located = this.locate(path);
     if ("refused" in located) {
-      if (!this.refusalsLogged.has(path)) this.access.log?.(`skipped ${path}: ${located.refused}`);
-      this.refusalsLogged.add(path);
+      this.logSkip(path, located.refused);
       return undefined;
     }
-    const abs = located.abs;
-    let st: ReturnType<typeof statSync>;
+    let got: FileRead;
     try {
-      st = statSync(abs);
-    } catch {
+      const st = statSync(located.abs);
+      const hit = this.reads.get(path);
+      if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.text;
+      got = readRegularFile(located.abs);
+    } catch (err) {
       this.reads.delete(path);
+      // A file the model looked for and did not find was not skipped; one it cannot open (permissions, a link loop) was.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.logSkip(path, (err as Error).message);
       return undefined;
     }
-    const hit = this.reads.get(path);
-    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.text;
-    const got = readTextFile(abs);
-    if (!got) {
-      this.reads.delete(path);
-      return undefined;
-    }
-    this.reads.set(path, got);
-    return got.text;
+    const text = "text" in got.read ? got.read.text : undefined;
+    if ("skip" in got.read) this.logSkip(path, got.read.skip);
+    this.reads.set(path, { mtimeMs: got.mtimeMs, size: got.size, text });
+    return text;
+  }
+
+  private logSkip(path: string, why: string): void {
+    if (this.skipsLogged.get(path) === why) return;
+    this.skipsLogged.set(path, why);
+    this.access.log?.(`skipped ${path}: ${why}`);
   }
 
   invalidateList(): void {

@@ -1,5 +1,5 @@
 // Reads a workspace from disk for the engine (CLI and language server). The engine itself does no I/O.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { workspaceLocator } from "./containment.ts";
@@ -56,6 +56,33 @@ export function decodeFile(bytes: Buffer): { text: string } | { skip: string } {
   return { text };
 }
 
+export interface FileRead {
+  mtimeMs: number;
+  size: number;
+  /** The decoded text, or why the file is not read. */
+  read: { text: string } | { skip: string };
+}
+
+/**
+ * Reads a file the engine asked for (CLI and language server). Opened non-blocking and checked through the
+ * open descriptor, so a FIFO or device named like a config (or a link to one) is skipped instead of blocking
+ * the read forever, and a file swapped between a stat and the open is judged by what was opened.
+ * Throws what open throws (ENOENT, EACCES, ELOOP).
+ */
+export function readRegularFile(abs: string): FileRead {
+  const fd = openSync(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    const stat = { mtimeMs: st.mtimeMs, size: st.size };
+    if (st.isDirectory()) return { ...stat, read: { skip: "a directory, not a file" } };
+    if (!st.isFile()) return { ...stat, read: { skip: "not a regular file (a pipe, socket or device)" } };
+    if (st.size > MAX_FILE_BYTES) return { ...stat, read: { skip: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` } };
+    return { ...stat, read: decodeFile(readFileSync(fd)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function diskHost(root: string, options: DiskHostOptions = {}): WorkspaceHost {
   const texts = new Map<string, string | undefined>();
   let paths: string[] | undefined;
@@ -80,18 +107,9 @@ export function diskHost(root: string, options: DiskHostOptions = {}): Workspace
             texts.set(path, undefined);
             return undefined;
           }
-          // Sized through the open file: one path lookup per read, not two.
-          const fd = openSync(located.abs, "r");
-          try {
-            if (fstatSync(fd).size > MAX_FILE_BYTES) options.log?.(`skipped ${path}: larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
-            else {
-              const decoded = decodeFile(readFileSync(fd));
-              if ("skip" in decoded) options.log?.(`skipped ${path}: ${decoded.skip}`);
-              else text = decoded.text;
-            }
-          } finally {
-            closeSync(fd);
-          }
+          const { read } = readRegularFile(located.abs);
+          if ("skip" in read) options.log?.(`skipped ${path}: ${read.skip}`);
+          else text = read.text;
         } catch (err) {
           // The model looks for files a command may name (a Django settings module, a config file): one that is not there was not skipped.
           if ((err as NodeJS.ErrnoException).code !== "ENOENT") options.log?.(`skipped ${path}: ${(err as Error).message}`);

@@ -1,0 +1,113 @@
+// Files on disk that are not what their names say: a FIFO, a directory or a symlink loop named like a config,
+// a file nobody may read, a binary or oversized file. The built CLI and the built language server must read
+// around each without blocking or crashing, and say which file they skipped and why (CLI: stderr; server: log).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { ensureBuilt } from "../helpers/build.ts";
+import { LspServer } from "../helpers/lsp-server.ts";
+import { REPO } from "./workspaces.ts";
+
+const CLI = join(REPO, "dist", "cli.js");
+/** Root reads a chmod 000 file anyway: the unreadable-file checks then run the CLI and server as nobody. */
+const NOBODY = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+
+let tmp: string | undefined;
+after(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+function workspace(): string {
+  tmp ??= mkdtempSync(join(tmpdir(), "headroom-disk-"));
+  chmodSync(tmp, 0o755);
+  const dir = mkdtempSync(join(tmp, "ws-"));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** nginx.conf includes a FIFO, a symlink loop and a directory; start.sh names a gunicorn config that is a directory. */
+function oddFilesWorkspace(): string | undefined {
+  const dir = workspace();
+  writeFileSync(join(dir, "nginx.conf"), "events {}\nhttp {\n  include fifo.conf;\n  include loop.conf;\n  include dir.conf;\n}\n");
+  if (spawnSync("mkfifo", [join(dir, "fifo.conf")]).status !== 0) return undefined;
+  symlinkSync("loop.conf", join(dir, "loop.conf"));
+  mkdirSync(join(dir, "dir.conf"));
+  writeFileSync(join(dir, "start.sh"), "#!/bin/sh\nexec gunicorn -c gunicorn.conf.py app:app\n");
+  mkdirSync(join(dir, "gunicorn.conf.py"));
+  const binary = Buffer.from("services:\n  web:\n    image: x\n");
+  binary[3] = 0;
+  writeFileSync(join(dir, "docker-compose.yml"), binary);
+  writeFileSync(join(dir, "Procfile"), `web: gunicorn app:app\n${"#".repeat(6 * 1024 * 1024)}\n`);
+  return dir;
+}
+
+const ODD_SKIPS: Array<[string, RegExp]> = [
+  ["fifo.conf", /not a regular file/],
+  ["loop.conf", /ELOOP/],
+  ["dir.conf", /a directory, not a file/],
+  ["gunicorn.conf.py", /a directory, not a file/],
+  ["docker-compose.yml", /binary/],
+  ["Procfile", /larger than 5 MB/],
+];
+
+function assertSkips(lines: string[], expected: Array<[string, RegExp]>, where: string) {
+  for (const [file, why] of expected) {
+    const said = lines.filter((l) => l.startsWith(`headroom: skipped ${file}: `));
+    assert.equal(said.length, 1, `${where}: one note for ${file}, got ${JSON.stringify(said)}\n${lines.join("\n")}`);
+    assert.match(said[0], why, where);
+  }
+}
+
+function runCli(dir: string, user?: { uid: number; gid: number }) {
+  const r = spawnSync(process.execPath, [CLI, "audit", dir, "--format", "json"], { encoding: "utf8", timeout: 60_000, ...user });
+  assert.equal(r.signal, null, `the CLI did not finish: ${r.signal}\n${r.stderr}`);
+  return { code: r.status, findings: JSON.parse(r.stdout).findings as Array<{ rule: string; file: string; message: string }>, stderr: r.stderr.split("\n").filter(Boolean) };
+}
+
+describe("files that are not what their names say", () => {
+  it("the CLI skips a FIFO, a symlink loop, directories, a binary and a 6 MB file with one note each, without blocking", (t) => {
+    ensureBuilt();
+    const dir = oddFilesWorkspace();
+    if (!dir) return t.skip("mkfifo is not available");
+    const r = runCli(dir);
+    assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}`);
+    assertSkips(r.stderr, ODD_SKIPS, "CLI stderr");
+  });
+
+  it("the language server answers and logs the same skips once, however many audits run", async () => {
+    const dir = oddFilesWorkspace();
+    if (!dir) return;
+    const server = new LspServer(dir);
+    try {
+      await server.initialize();
+      await server.audit();
+      await server.audit();
+      assert.ok(server.alive);
+      assertSkips(server.logs, ODD_SKIPS, "server log");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("a file nobody may read: the CLI and the server note it and check the rest", async (t) => {
+    ensureBuilt();
+    const dir = workspace();
+    writeFileSync(join(dir, "Procfile"), "web: gunicorn -w 9 app:app\n");
+    chmodSync(join(dir, "Procfile"), 0);
+    writeFileSync(join(dir, "start.sh"), "#!/bin/sh\nexec gunicorn --reload app:app\n");
+    if (NOBODY) t.diagnostic("running as root: the CLI and the server run as uid 65534 so that chmod 000 holds");
+    const r = runCli(dir, NOBODY);
+    assertSkips(r.stderr, [["Procfile", /EACCES/]], "CLI stderr");
+    assert.ok(r.findings.some((f) => f.file === "start.sh"), "the readable start.sh is still checked");
+    const server = new LspServer(dir, { user: NOBODY });
+    try {
+      await server.initialize();
+      await server.audit();
+      assertSkips(server.logs, [["Procfile", /EACCES/]], "server log");
+    } finally {
+      await server.stop();
+    }
+  });
+});
