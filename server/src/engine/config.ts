@@ -4,6 +4,7 @@
 // instead of being ignored or crashing the audit. docs/configuration.md describes the keys;
 // schemas/headroom.schema.json (generated from configSchema()) lets editors validate and complete them.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { yamlSource } from "./parse/text-lines.ts";
 import type { Fact, SourceRef } from "./types.ts";
 
 export const CONFIG_FILE = "headroom.yml";
@@ -391,7 +392,7 @@ export function readConfigFile(text: string, knownRules: ReadonlySet<string>, fi
   const reader = new Reader(knownRules);
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { lineCounter: new LineCounter(), uniqueKeys: true, prettyErrors: false });
+    doc = parseDocument(yamlSource(text), { lineCounter: new LineCounter(), uniqueKeys: true, prettyErrors: false });
   } catch (err) {
     // The yaml parser recurses per nesting level: thousands of nested `- - -` overflow the stack.
     reader.problem(`not valid YAML: ${err instanceof Error ? err.message : String(err)}`, "", { file, start: 0, end: 0 });

@@ -10,6 +10,7 @@ import { suggestRule, type Suppression } from "./config.ts";
 import { fileKind, type FileKind } from "./model/build.ts";
 import { lineIndexOf, NO_MEMO, type ParseMemo } from "./parse-cache.ts";
 import { composeLayout } from "./parse/compose.ts";
+import { lineBounds, lineBreakOf, yamlSource } from "./parse/text-lines.ts";
 import suppressUnknownRule from "./rules/suppress/unknown-rule.ts";
 import suppressUnused from "./rules/suppress/unused.ts";
 import { type Finding, type LineIndex, type SourceRef } from "./types.ts";
@@ -100,8 +101,7 @@ function statementStart(index: LineIndex, file: string, line: number, yamlSpans:
 export function yamlSpansAt(text: string, file: string, memo: ParseMemo = NO_MEMO): SpansAt {
   let whole: Array<[number, number]> | undefined;
   const all = () => (whole ??= memo.get(`yaml-spans:${file}`, text, () => yamlMultilineSpans(text) ?? []));
-  // Lines are counted as the YAML library counts them, which a lone \r would make differ from "\n"s.
-  const layout = fileKind(file) === "compose" && !(text.includes("\r") && /\r(?!\n)/.test(text)) ? composeLayout(text, file, memo) : undefined;
+  const layout = fileKind(file) === "compose" ? composeLayout(text, file, memo) : undefined;
   if (!layout) return all;
   const index = lineIndexOf(memo, file, text);
   const firstLines = layout.services.map((service) => index.position(service.start).line);
@@ -123,7 +123,8 @@ export function yamlSpansAt(text: string, file: string, memo: ParseMemo = NO_MEM
 /** [first line, last line] of every YAML scalar or flow collection that spans several lines; undefined for a YAML error when `clean`. */
 export function yamlMultilineSpans(text: string, clean = false): Array<[number, number]> | undefined {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
+  // Lines are counted as LineIndex counts them, a lone \r included.
+  const doc = parseDocument(yamlSource(text), { lineCounter, keepSourceTokens: false });
   if (clean && doc.errors.length > 0) return undefined;
   const spans: Array<[number, number]> = [];
   const add = (node: { range?: [number, number, number] | null }) => {
@@ -274,9 +275,9 @@ function removal(comment: Comment, named: NamedRule, read: (file: string) => str
   const text = read(comment.file);
   if (text === undefined) return [];
   if (comment.rules.length === 1) {
-    const lineStart = text.lastIndexOf("\n", comment.at.start - 1) + 1;
-    const next = text.indexOf("\n", comment.at.end);
-    return [{ title: `Remove the unused suppression of ${named.id}`, safe: true, edits: [{ file: comment.file, start: lineStart, end: next < 0 ? text.length : next + 1, newText: "" }] }];
+    const { start } = lineBounds(text, comment.at.start);
+    const { next } = lineBounds(text, comment.at.end);
+    return [{ title: `Remove the unused suppression of ${named.id}`, safe: true, edits: [{ file: comment.file, start, end: next, newText: "" }] }];
   }
   // "a, b" → drop "b" with the separator before it, or "a" with the one after it.
   const before = /[\s,]*$/.exec(text.slice(comment.at.start, named.at.start))?.[0] ?? "";
@@ -325,7 +326,7 @@ export function suppressionEdits(file: string, text: string, memo: ParseMemo = N
   if (!commentsAllowed(file)) return undefined;
   const index = lineIndexOf(memo, file, text);
   const yamlSpans = yamlSpansAt(text, file, memo);
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const eol = lineBreakOf(text);
   let top: number | undefined;
   const firstFreeLine = () => (top ??= linesToKeepFirst(index, fileKind(file) as FileKind));
   return {
@@ -341,7 +342,7 @@ export function suppressionEdits(file: string, text: string, memo: ParseMemo = N
       const line = firstFreeLine();
       const offset = line < index.lineCount ? index.offset(line, 0) : text.length;
       // A file whose kept lines end without a line break gets one first.
-      const before = offset === text.length && text.length > 0 && !text.endsWith("\n") ? eol : "";
+      const before = offset === text.length && text.length > 0 && !/[\r\n]$/.test(text) ? eol : "";
       return { start: offset, end: offset, newText: `${before}# headroom-ignore-file ${rule}${eol}` };
     },
   };

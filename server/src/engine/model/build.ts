@@ -1025,9 +1025,10 @@ function textSpans(ctx: Context, at: SourceRef, value: string): CharSpans | unde
 function alignedSpans(written: string, value: string, offset: number): CharSpans | undefined {
   const blank = (c: string | undefined) => c === " " || c === "\t" || c === "\n" || c === "\r";
   const starts = new Array<number>(value.length);
-  // A block scalar's text starts on the line after its `>`/`|` header.
-  let j = /^[>|]/.test(written) ? written.indexOf("\n") + 1 : 0;
-  if (/^[>|]/.test(written) && j === 0) return undefined;
+  // A block scalar's text starts on the line after its `>`/`|` header (a lone CR ends a line too).
+  const header = /^[>|][^\r\n]*(\r\n|\r|\n)/.exec(written);
+  if (/^[>|]/.test(written) && !header) return undefined;
+  let j = header ? header[0].length : 0;
   for (let i = 0; i < value.length; i++) {
     const c = value[i];
     if (blank(c)) {

@@ -4,6 +4,7 @@ import { findNodeAtLocation, type Node, parseTree, type ParseError, printParseEr
 import { isMap, isSeq, parseDocument } from "yaml";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import { mapGet, scalar } from "./compose.ts";
+import { yamlSource } from "./text-lines.ts";
 
 export interface AppRunnerCommand {
   text: string;
@@ -101,7 +102,7 @@ export function parseServiceJson(text: string, file: string): AppRunnerService {
 
 export function parseAppRunnerYaml(text: string, file: string): AppRunnerService {
   const result: AppRunnerService = { file, kind: "apprunner.yaml", recognised: false, env: new Map(), problems: [] };
-  const doc = parseDocument(text, { uniqueKeys: false });
+  const doc = parseDocument(yamlSource(text), { uniqueKeys: false });
   for (const e of doc.errors) result.problems.push({ message: `YAML: ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
   if (doc.errors.length > 0) return result;
   const run = mapGet(doc, doc.contents, "run");

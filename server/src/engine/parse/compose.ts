@@ -4,6 +4,7 @@
 import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, type Node, parseDocument, visit, type YAMLMap } from "yaml";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import type { Fact, ParseProblem, SourceRef, Span } from "../types.ts";
+import { yamlSource } from "./text-lines.ts";
 
 /** A scalar with its span (the value as written, quotes included). */
 export interface YamlScalar {
@@ -75,7 +76,8 @@ const MAX_MERGE_VISITS = 256;
  * plain block-style file is parsed on its own and reused while its text is unchanged, so an edit
  * to one service of a large file re-parses that service only (see `serviceChunks`).
  */
-export function parseComposeFile(text: string, file: string, memo: ParseMemo = NO_MEMO): ComposeFile {
+export function parseComposeFile(written: string, file: string, memo: ParseMemo = NO_MEMO): ComposeFile {
+  const text = yamlSource(written);
   if (memo.keepsBetweenAudits) {
     const layout = composeLayout(text, file, memo);
     const chunked = layout && parseByService(text, file, layout, memo);
@@ -199,7 +201,7 @@ function lineShape(text: string, lineStart: number, lineEnd: number): { depth: n
 
 /** `serviceChunks(text)`, worked out once per text: the compose reader and the suppress actions both need it. */
 export function composeLayout(text: string, file: string, memo: ParseMemo): ServiceLayout | undefined {
-  return memo.get(`compose-layout:${file}`, text, () => serviceChunks(text));
+  return memo.get(`compose-layout:${file}`, text, () => serviceChunks(yamlSource(text)));
 }
 
 /** Parses each service on its own; undefined when any part has a YAML error (the whole parse reports it at its place). */

@@ -5,6 +5,7 @@
 import { type Document, isMap, parseDocument } from "yaml";
 import type { ParseProblem, Span } from "../types.ts";
 import { mapGet, scalar } from "./compose.ts";
+import { yamlSource } from "./text-lines.ts";
 import { parseRubyExpression } from "./puma-rb.ts";
 import type { SettingExpr } from "./setting-expr.ts";
 
@@ -58,7 +59,8 @@ export function parseDatabaseYml(text: string, file: string): DatabaseYml {
  * plain scalar of the same length and the others blanks, so offsets stay the file's. Undefined (and a
  * problem) when the YAML does not parse.
  */
-export function parseErbYaml(text: string, file: string, problems: ParseProblem[]): { doc: Document.Parsed; tags: ErbTag[] } | undefined {
+export function parseErbYaml(written: string, file: string, problems: ParseProblem[]): { doc: Document.Parsed; tags: ErbTag[] } | undefined {
+  const text = yamlSource(written);
   const tags = erbTags(text);
   let yamlText = "";
   let last = 0;
