@@ -29,6 +29,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   uwsgi: 2 * MB,
   sidekiq: MB / 2,
   hypercorn: 2 * MB,
+  makefile: 1 * MB,
   other: 2 * MB,
 };
 

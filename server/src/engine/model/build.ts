@@ -36,8 +36,9 @@ import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseC
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
 import { combinedCpuLimit } from "./cpus.ts";
+import { makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -60,6 +61,8 @@ export function fileKind(path: string): FileKind | undefined {
   // The names Sidekiq looks for in the app's config/ folder when no -C names a file.
   if (name === "sidekiq.yml" || name === "sidekiq.yml.erb") return "sidekiq";
   if (/^hypercorn[\w.-]*\.toml$/.test(name)) return "hypercorn";
+  // Read only for the compose files its recipes name with `-f` (model/compose-commands.ts).
+  if (name === "makefile" || name === "gnumakefile" || name.endsWith(".mk")) return "makefile";
   return undefined;
 }
 
@@ -114,7 +117,8 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
       if (deployment) deployments.push(deployment);
     }
   }
-  for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"))) deployments.push(...composeDeployments(ctx, project));
+  const runners = { scripts: ofKind("shell"), makefiles: ofKind("makefile") };
+  for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"), runners)) deployments.push(...composeDeployments(ctx, project));
   for (const path of ofKind("procfile")) {
     deployments.push(...procfileDeployments(ctx, path));
   }
@@ -230,17 +234,23 @@ function isOverride(path: string): boolean {
 
 /**
  * Compose files merged in order, as one `docker compose` project: `key` names it (deployment ids
- * are `compose:<key>#<service>`), `files[0]` is the base.
+ * are `compose:<key>#<service>`; its folder is the project's), `files[0]` is the base.
  */
 interface ComposeProject {
   key: string;
   files: string[];
   /** Why the later files merge over the first, for the links. */
   why: string;
+  /** The script or Makefile command that names the files with `-f`, when one does: the project is named after it. */
+  runBy?: { at: SourceRef; source: string; target?: string };
 }
 
 /**
  * The projects of the workspace's compose files (`files`, all of kind compose):
+ * - the files COMPOSE_FILE in a .env lists, and each `-f` list a shell script or a Makefile recipe
+ *   runs `docker compose` with (one project per distinct list, named after the first place that
+ *   runs it: dev.sh's and deploy.sh's lists are two deployments); a file any of them names is not
+ *   also a project of its own, so its services are not reported twice;
  * - `docker-compose.yml` (or `compose.yaml`, …) with its `.override` file, which docker compose merges by default;
  * - a variant named `<stem>.<name>.yml` beside a `<stem>.yml` base (docker-compose.prod.yml,
  *   compose.production.yaml, docker-compose.nginx.yml) is an add-on, merged over the base as
@@ -249,9 +259,10 @@ interface ComposeProject {
  *   the base's service of that name. A variant whose services are all complete is a project of
  *   its own (it is run as `docker compose -f variant`).
  */
-function composeProjects(ctx: Context, files: string[], dotenvs: string[]): ComposeProject[] {
+function composeProjects(ctx: Context, files: string[], dotenvs: string[], runners: { scripts: string[]; makefiles: string[] }): ComposeProject[] {
   const projects = composeFileProjects(ctx, dotenvs);
-  // A file COMPOSE_FILE lists is run as part of that project, not on its own.
+  projects.push(...commandProjects(ctx, runners, projects));
+  // A file COMPOSE_FILE or a command lists is run as part of that project, not on its own.
   const listed = new Set(projects.flatMap((p) => p.files));
   for (const file of files.filter((p) => !isOverride(p) && !listed.has(p))) {
     const base = variantBase(ctx, file);
@@ -262,6 +273,37 @@ function composeProjects(ctx: Context, files: string[], dotenvs: string[]): Comp
     const stem = file.replace(/\.ya?ml$/i, "");
     const override = existing(ctx, `${stem}.override.yml`) ?? existing(ctx, `${stem}.override.yaml`);
     projects.push({ key: file, files: override ? [file, override] : [file], why: "docker compose merges the override file over the base file by default" });
+  }
+  return projects;
+}
+
+/**
+ * A project for each distinct `-f` list the workspace's scripts and Makefiles run `docker compose` with
+ * (a list equal to an earlier project's adds nothing). Paths are relative to the folder the command
+ * runs in: a Makefile's own; for a script its folder or, when the files are not there, the closest
+ * folder above it that has them all. A list with a file the workspace lacks is left out.
+ */
+function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: string[] }, earlier: ComposeProject[]): ComposeProject[] {
+  const projects: ComposeProject[] = [];
+  const seen = new Set(earlier.map((p) => p.files.join("\n")));
+  const keys = new Set(earlier.map((p) => p.key));
+  const lists = [
+    ...runners.makefiles.flatMap((path) => makefileComposeLists(path, ctx.host.read(path) ?? "", ctx.parses)),
+    ...runners.scripts.flatMap((path) => scriptComposeLists(path, ctx.host.read(path) ?? "", ctx.parses)),
+  ];
+  for (const list of lists) {
+    // A file `-f` names may have any name (cookiecutter-django's production.yml): read when it is YAML.
+    const isComposeFile = (f: string | undefined) => f !== undefined && (fileKind(f) === "compose" ? ctx.pathSet.has(f) : /\.ya?ml$/i.test(f) && ctx.host.read(f) !== undefined);
+    const files = list.runDirs.map((dir) => list.files.map((f) => (f.startsWith("/") ? undefined : join(dir, f)))).find((resolved) => resolved.every(isComposeFile));
+    if (!files || seen.has(files.join("\n"))) continue;
+    seen.add(files.join("\n"));
+    const paths = files as string[];
+    // Named by its files, in the first file's folder (the project directory), unique among the projects.
+    let key = join(dirOf(paths[0]), paths.map((f) => f.slice(f.lastIndexOf("/") + 1)).join("+"));
+    for (let n = 2; keys.has(key); n++) key = `${key.replace(/@\d+$/, "")}@${n}`;
+    keys.add(key);
+    const command = `docker compose ${paths.map((f) => `-f ${f}`).join(" ")}`;
+    projects.push({ key, files: paths, why: `\`${command}\` (${list.source}) merges the files in this order`, runBy: { at: list.at, source: list.source, ...(list.target ? { target: list.target } : {}) } });
   }
   return projects;
 }
@@ -341,7 +383,7 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   const deployments: Deployment[] = [];
   for (const [name, layers] of merged) {
     const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv);
-    deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}#${name}`, [...layers, projectEnv], build, findNearby));
+    deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}#${name}`, [...layers, projectEnv], build, findNearby));
   }
   return deployments;
 }
@@ -352,8 +394,14 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   const base = files[0];
   const overlay = files.length > 1 ? files[files.length - 1] : undefined;
   const dir = dirOf(base);
-  const deployment = newDeployment(`compose:${project.key}#${name}`, `${name} (${files.filter((f) => !isOverride(f)).join(" + ")})`, files);
+  const runBy = project.runBy ? `, as ${project.runBy.source} runs it` : "";
+  const deployment = newDeployment(`compose:${project.key}#${name}`, `${name} (${files.filter((f) => !isOverride(f)).join(" + ")}${runBy})`, files);
   if (overlay && layers.some((l) => l.file === overlay) && layers.some((l) => l.file === base)) deployment.links.push({ from: overlay, to: base, why: project.why });
+  if (project.runBy) {
+    deployment.runBy = { ...project.runBy, files };
+    deployment.files.add(project.runBy.at.file);
+    deployment.links.push({ from: project.runBy.at.file, to: base, why: `${project.runBy.source} runs this project with \`docker compose -f\`` });
+  }
   for (const layer of layers) {
     if (layer.file === base || layer.file === overlay) continue;
     deployment.files.add(layer.file);

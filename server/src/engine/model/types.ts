@@ -122,6 +122,11 @@ export interface Deployment {
    * apprunner.yaml it runs with when its code configuration is `REPOSITORY`.
    */
   appRunner?: { service: AppRunnerService; runConfig?: AppRunnerService };
+  /**
+   * The script or Makefile recipe that runs this compose project with an explicit `-f` list (`files`, in
+   * order): `source` names it (`deploy.sh`, `Makefile target deploy`), `at` is the command.
+   */
+  runBy?: { at: SourceRef; source: string; target?: string; files: string[] };
 }
 
 /**

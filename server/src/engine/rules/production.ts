@@ -21,13 +21,17 @@ export function isDevPath(path: string): boolean {
 const COMPOSE_FILE = /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i;
 
 /**
- * A deployment clearly meant for development: a compose service named dev/local, or a compose
- * file or folder (or the file holding the command, `commandFile`) named so.
+ * A deployment clearly meant for development: a compose service named dev/local, a compose
+ * file or folder (or the file holding the command, `commandFile`) named so, or a compose project
+ * that a dev script or Makefile target runs with `-f` (model/compose-commands.ts).
  */
 export function isDevDeployment(deployment: Deployment, commandFile?: string): boolean {
   const service = deployment.id.startsWith("compose:") ? deployment.id.slice(deployment.id.lastIndexOf("#") + 1) : undefined;
   if (service !== undefined && DEV_WORD.test(service)) return true;
   for (const file of deployment.files) if (COMPOSE_FILE.test(file) && isDevPath(file)) return true;
+  // Run by dev.sh, `make dev`, or with a file named for development (`-f local.yml`).
+  const runBy = deployment.runBy;
+  if (runBy && (isDevPath(runBy.at.file) || (runBy.target !== undefined && DEV_WORD.test(runBy.target)) || runBy.files.some(isDevPath))) return true;
   return commandFile ? isDevPath(commandFile) : false;
 }
 

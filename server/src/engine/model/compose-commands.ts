@@ -1,0 +1,105 @@
+// The compose files a script or a Makefile names with `-f`: `docker compose -f docker-compose.yml
+// -f docker-compose.prod.yml up -d` in deploy.sh or under a Makefile target is how many teams run
+// production, and the list (in its order) is the project, whatever the default files are.
+// Scripts and Makefiles are read as text, never run.
+import type { ParseMemo } from "../parse-cache.ts";
+import { parseMakefile } from "../parse/makefile.ts";
+import { wrappedProgramIndex } from "../parse/servers.ts";
+import { parseCommandLine, parseShellScript, type ShellWord } from "../parse/shell.ts";
+import type { SourceRef } from "../types.ts";
+import { dirOf } from "./build.ts";
+
+/** One `docker compose` command with an explicit file list, as written. */
+export interface ComposeFileList {
+  /** The `-f` values in order, as written (relative to the folder the command runs in). */
+  files: string[];
+  /** The command. */
+  at: SourceRef;
+  /** Where it comes from, for names: `deploy.sh`, `Makefile target deploy`. */
+  source: string;
+  /** The Makefile target whose recipe runs it. */
+  target?: string;
+  /** Folders a relative path may be relative to, most likely first. */
+  runDirs: string[];
+}
+
+/** `docker compose`'s global options that take a value (the value is the next word unless written with `=`). */
+const COMPOSE_VALUE_OPTIONS = new Set(["-p", "--project-name", "--project-directory", "--env-file", "--profile", "--ansi", "--progress", "--parallel", "-c", "--context", "-H", "--host"]);
+/** `docker`'s own options before `compose` that take a value. */
+const DOCKER_VALUE_OPTIONS = new Set(["-c", "--context", "-H", "--host", "--config", "-l", "--log-level", "--tlscacert", "--tlscert", "--tlskey"]);
+
+const SUDO_VALUE_OPTIONS = new Set(["-u", "--user", "-g", "--group", "-h", "--host", "-C", "--close-from", "-D", "--chdir"]);
+
+/**
+ * The `-f`/`--file` values of a `docker compose` or `docker-compose` command, in order; undefined when
+ * the command is not one, names no file, or a name is not known as written (`-f compose.$ENV.yml`, `-f -`).
+ */
+export function composeFileArgs(words: ShellWord[]): string[] | undefined {
+  let i = wrappedProgramIndex(words);
+  // Deploy scripts often run docker as root.
+  if (words[i]?.value === "sudo") for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (SUDO_VALUE_OPTIONS.has(words[i].value)) i++;
+  const program = words[i]?.value ?? "";
+  const name = program.slice(program.lastIndexOf("/") + 1);
+  if (name === "docker") {
+    for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (DOCKER_VALUE_OPTIONS.has(words[i].value)) i++;
+    if (words[i]?.value !== "compose") return undefined;
+  } else if (name !== "docker-compose") return undefined;
+  const files: ShellWord[] = [];
+  const named: string[] = [];
+  for (i++; i < words.length; i++) {
+    const word = words[i].value;
+    if (word === "-f" || word === "--file") {
+      const value = words[++i];
+      if (value) {
+        files.push(value);
+        named.push(value.value);
+      }
+    } else if (word.startsWith("--file=") || /^-f[^-]/.test(word)) {
+      files.push(words[i]);
+      named.push(word.slice(word.startsWith("--file=") ? 7 : 2).replace(/^=/, ""));
+    } else if (COMPOSE_VALUE_OPTIONS.has(word)) i++;
+    else if (!word.startsWith("-")) break;
+  }
+  if (named.length === 0 || files.some((w) => w.opaque || w.unresolved.length > 0) || named.some((f) => f === "" || f === "-" || f.includes("$"))) return undefined;
+  return named;
+}
+
+/** The explicit compose file lists of a shell script: relative to the folder it is run from, which is usually its own or the repository's root. */
+export function scriptComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
+  return parses.get(`compose-lists:${path}`, text, () => {
+    const lists: ComposeFileList[] = [];
+    for (const command of parseShellScript(text, path).commands) {
+      const files = composeFileArgs(command.words);
+      if (files) lists.push({ files, at: { file: path, start: command.start, end: command.end }, source: path, runDirs: ancestors(dirOf(path)) });
+    }
+    return lists;
+  });
+}
+
+/** The explicit compose file lists of a Makefile's recipes: make runs them in the Makefile's folder. */
+export function makefileComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
+  return parses.get(`compose-lists:${path}`, text, () => {
+    const lists: ComposeFileList[] = [];
+    for (const recipe of parseMakefile(text).recipes) {
+      if (!/compose/.test(recipe.command)) continue;
+      // The command is make's expansion of the line, not its text: every word points at the whole line.
+      const length = recipe.command.length;
+      const spans = { starts: new Array<number>(length).fill(recipe.start), ends: new Array<number>(length).fill(recipe.end) };
+      for (const command of parseCommandLine(recipe.command, path, recipe.start, undefined, spans).commands) {
+        const files = composeFileArgs(command.words);
+        if (files) lists.push({ files, at: { file: path, start: recipe.start, end: recipe.end }, source: `${path} target ${recipe.target}`, target: recipe.target, runDirs: [dirOf(path)] });
+      }
+    }
+    return lists;
+  });
+}
+
+/** The folder and each folder above it, up to the workspace root (""). */
+function ancestors(dir: string): string[] {
+  const dirs = [dir];
+  for (let d = dir; d !== ""; ) {
+    d = dirOf(d);
+    dirs.push(d);
+  }
+  return dirs;
+}

@@ -1,0 +1,129 @@
+// The compose file lists that scripts and Makefiles run `docker compose -f` with: the Makefile reader
+// (variables, continuations, targets), the `-f` arguments of a command, and the projects they form.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { NO_MEMO } from "../../server/src/engine/parse-cache.ts";
+import { parseMakefile } from "../../server/src/engine/parse/makefile.ts";
+import { parseCommandLine } from "../../server/src/engine/parse/shell.ts";
+import { composeFileArgs, makefileComposeLists, scriptComposeLists } from "../../server/src/engine/model/compose-commands.ts";
+import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
+import { isDevDeployment } from "../../server/src/engine/rules/production.ts";
+import type { ParseProblem } from "../../server/src/engine/types.ts";
+import { memoryHost } from "../helpers/memory-host.ts";
+
+const fileArgs = (line: string) => composeFileArgs(parseCommandLine(line, "x.sh", 0).commands[0].words);
+
+describe("docker compose -f arguments", () => {
+  test("every -f/--file before the subcommand, in order, in each spelling", () => {
+    assert.deepEqual(fileArgs("docker compose -f a.yml --file b.yml --file=c.yml -fd.yml -p shop up -d"), ["a.yml", "b.yml", "c.yml", "d.yml"]);
+    assert.deepEqual(fileArgs("docker-compose -f base.yml -f prod.yml up"), ["base.yml", "prod.yml"]);
+    assert.deepEqual(fileArgs("sudo docker --context prod compose --env-file .env.prod -f a.yml up"), ["a.yml"]);
+    assert.deepEqual(fileArgs("/usr/local/bin/docker-compose -f a.yml pull"), ["a.yml"]);
+  });
+
+  test("a -f after the subcommand is the subcommand's (logs -f), not a file", () => {
+    assert.equal(fileArgs("docker compose logs -f web"), undefined);
+    assert.deepEqual(fileArgs("docker compose -f a.yml logs -f web"), ["a.yml"]);
+  });
+
+  test("no list when no file is named, a name is not known as written, or the command is another", () => {
+    assert.equal(fileArgs("docker compose up -d"), undefined);
+    assert.equal(fileArgs("docker compose -f docker-compose.$ENV.yml up"), undefined);
+    assert.equal(fileArgs("docker compose -f - up"), undefined);
+    assert.equal(fileArgs("docker run -f a.yml"), undefined);
+    assert.equal(fileArgs("kubectl apply -f a.yml"), undefined);
+  });
+
+  test("a variable set in the script is followed, and split when unquoted", () => {
+    const script = 'FILES="-f docker-compose.yml -f docker-compose.prod.yml"\ndocker compose $FILES up -d\n';
+    assert.deepEqual(scriptComposeLists("ops/deploy.sh", script, NO_MEMO).map((l) => [l.files, l.runDirs]), [[["docker-compose.yml", "docker-compose.prod.yml"], ["ops", ""]]]);
+  });
+});
+
+describe("Makefile reader", () => {
+  test("recipes by target, with variables expanded, continuations joined and make's prefixes dropped", () => {
+    const text = ["DC = docker compose", "FILES := -f a.yml \\", "\t-f b.yml", "FILES += -f c.yml", "", "up: build ## start", "\t@$(DC) ${FILES} up -d", "\t-echo $$HOME", "clean:; rm -rf out", ""].join("\n");
+    const { recipes } = parseMakefile(text);
+    assert.deepEqual(recipes.map((r) => [r.target, r.command]), [
+      ["up", "docker compose -f a.yml -f b.yml -f c.yml up -d"],
+      ["up", "echo $HOME"],
+      ["clean", "rm -rf out"],
+    ]);
+    assert.equal(text.slice(recipes[0].start, recipes[0].end), "\t@$(DC) ${FILES} up -d");
+  });
+
+  test("?= sets only what nothing set; a self-reference stops; functions stay as written", () => {
+    const { recipes } = parseMakefile(["A = one", "A ?= two", "B ?= three", "L = $(L) x", "t:", "\techo $(A) $(B) $(L) $(shell date) $@", ""].join("\n"));
+    assert.equal(recipes[0].command.startsWith("echo one three "), true);
+    assert.ok(recipes[0].command.endsWith(" $(shell date) $@"), recipes[0].command);
+  });
+
+  test("recipe lines inside a conditional belong to the rule above it", () => {
+    const { recipes } = parseMakefile(["deploy:", "ifeq ($(ENV),prod)", "\tdocker compose -f prod.yml up", "else", "\tdocker compose up", "endif", ""].join("\n"));
+    assert.deepEqual(recipes.map((r) => [r.target, r.command]), [["deploy", "docker compose -f prod.yml up"], ["deploy", "docker compose up"]]);
+  });
+
+  test("a Makefile's lists run in its folder, named after the target", () => {
+    const lists = makefileComposeLists("ops/Makefile", "PROD = -f docker-compose.yml -f prod.yml\ndeploy:\n\tdocker compose $(PROD) up -d\n", NO_MEMO);
+    assert.deepEqual(lists.map((l) => [l.files, l.runDirs, l.source, l.target]), [[["docker-compose.yml", "prod.yml"], ["ops"], "ops/Makefile target deploy", "deploy"]]);
+  });
+});
+
+describe("compose projects from scripts and Makefiles", () => {
+  const base = "services:\n  web:\n    build: .\n    command: gunicorn app:app --workers 4\n";
+  const prod = "services:\n  web:\n    image: registry.example.com/web\n    deploy:\n      replicas: 3\n";
+  const dev = "services:\n  web:\n    command: gunicorn app:app --reload\n";
+  const build = (files: Record<string, string>) => {
+    const host = memoryHost(files);
+    const problems: ParseProblem[] = [];
+    return buildModel(host, host.list().filter((p) => fileKind(p) !== undefined), problems);
+  };
+
+  test("a script's -f list is one project in its order, and its files are not projects of their own", () => {
+    const model = build({
+      "docker-compose.yml": base,
+      "docker-compose.override.yml": dev,
+      "docker-compose.production.yml": prod,
+      "scripts/deploy.sh": "#!/bin/sh\ncd \"$(dirname \"$0\")/..\"\ndocker compose -f docker-compose.yml -f docker-compose.production.yml up -d\n",
+    });
+    assert.deepEqual(model.deployments.map((d) => [d.id, d.name]), [["compose:docker-compose.yml+docker-compose.production.yml#web", "web (docker-compose.yml + docker-compose.production.yml, as scripts/deploy.sh runs it)"]]);
+    const web = model.deployments[0];
+    assert.deepEqual([web.instances.value, web.processes[0].workers.value, web.processes[0].reload], [3, 4, undefined]);
+    assert.ok(web.files.has("scripts/deploy.sh"));
+    assert.equal(web.runBy?.at.file, "scripts/deploy.sh");
+  });
+
+  test("dev and prod scripts naming different sets are two deployments, each named after its script", () => {
+    const model = build({
+      "docker-compose.yml": base,
+      "docker-compose.prod.yml": prod,
+      "compose.dev.yml": dev,
+      "deploy.sh": "docker compose -f docker-compose.yml -f docker-compose.prod.yml pull\ndocker compose -f docker-compose.yml -f docker-compose.prod.yml up -d\n",
+      "dev.sh": "exec docker compose -f docker-compose.yml -f compose.dev.yml up --build\n",
+    });
+    const byName = new Map(model.deployments.map((d) => [d.name, d]));
+    assert.deepEqual([...byName.keys()].sort(), ["web (docker-compose.yml + compose.dev.yml, as dev.sh runs it)", "web (docker-compose.yml + docker-compose.prod.yml, as deploy.sh runs it)"]);
+    const devWeb = byName.get("web (docker-compose.yml + compose.dev.yml, as dev.sh runs it)");
+    const prodWeb = byName.get("web (docker-compose.yml + docker-compose.prod.yml, as deploy.sh runs it)");
+    assert.ok(devWeb && prodWeb);
+    assert.ok(devWeb.processes[0].reload);
+    assert.deepEqual([isDevDeployment(devWeb), isDevDeployment(prodWeb)], [true, false]);
+  });
+
+  test("a Makefile target named dev makes a development deployment; the same list twice is one project", () => {
+    const model = build({
+      "docker-compose.yml": base,
+      "local.yml": dev,
+      Makefile: "dev:\n\tdocker compose -f docker-compose.yml -f local.yml up\nlogs:\n\tdocker compose -f docker-compose.yml -f local.yml logs -f\n",
+    });
+    assert.deepEqual(model.deployments.map((d) => d.name), ["web (docker-compose.yml + local.yml, as Makefile target dev runs it)"]);
+    assert.equal(isDevDeployment(model.deployments[0]), true);
+  });
+
+  test("a list naming a file the workspace lacks, or equal to COMPOSE_FILE's, adds no project", () => {
+    const missing = build({ "docker-compose.yml": base, "deploy.sh": "docker compose -f docker-compose.yml -f generated.yml up\n" });
+    assert.deepEqual(missing.deployments.map((d) => d.id), ["compose:docker-compose.yml#web"]);
+    const same = build({ "docker-compose.yml": base, "docker-compose.prod.yml": prod, ".env": "COMPOSE_FILE=docker-compose.yml:docker-compose.prod.yml\n", "deploy.sh": "docker compose -f docker-compose.yml -f docker-compose.prod.yml up\n" });
+    assert.deepEqual(same.deployments.map((d) => d.id), ["compose:docker-compose.yml#web"]);
+  });
+});
