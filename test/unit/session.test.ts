@@ -224,6 +224,41 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     assert.equal(rebuilt().rebuilt, 1, "b's Dockerfile changed: b only");
   });
 
+  test("commands that only moved (an edit above them) give what a fresh reading gives", () => {
+    // Moved services are copies of their parse elsewhere (parse/compose.ts) and their command lines
+    // are read again: values from .env (not moved) and from the service's own environment (moved with
+    // it), a nested `sh -c`, escaped quotes (a character map, and the same command line written
+    // without escapes) and a problem (an unterminated quote).
+    const services = [
+      "  web:\n    command: gunicorn -w ${WORKERS:-2} --timeout 30 app:app\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n",
+      "  api:\n    command: sh -c 'exec uvicorn --workers $$API_WORKERS app:app'\n    environment:\n      API_WORKERS: 6\n    cpus: 1\n",
+      '  jobs:\n    command: "gunicorn --name \\"app\\" -w 9 app:app"\n    cpus: 1\n',
+      // The same command line once unquoted by YAML, without escapes: its characters lie elsewhere.
+      "  jobs2:\n    command: 'gunicorn --name \"app\" -w 9 app:app'\n    cpus: 1\n",
+      "  broken:\n    command: gunicorn -w 5 'app:app\n    cpus: 1\n",
+    ];
+    const files: Files = { ".env": "WORKERS=7\n", "docker-compose.yml": `services:\n${services.join("")}` };
+    const session = new AuditSession();
+    const check = (what: string) => {
+      for (const path of Object.keys(files)) session.update(path, files[path] as string);
+      const fresh = audit(memoryHost(files));
+      assert.deepStrictEqual(session.audit(), fresh, what);
+      return fresh;
+    };
+    const first = check("first audit");
+    assert.ok(first.findings.filter((f) => f.rule === "workers/exceed-cpu").length >= 3, "the services' workers are read");
+    // jobs2 reads the same command line as jobs, from characters placed differently.
+    const compose = files["docker-compose.yml"] as string;
+    const jobs2 = first.findings.find((f) => f.rule === "workers/exceed-cpu" && f.at.start > compose.indexOf("jobs2:"));
+    assert.equal(jobs2 && compose.slice(jobs2.at.start, jobs2.at.end + 9), "9 app:app'", "jobs2's workers at its own -w");
+    for (const timeout of ["300", "3", "3000", "30"]) {
+      files["docker-compose.yml"] = (files["docker-compose.yml"] as string).replace(/--timeout \d+/, `--timeout ${timeout}`);
+      check(`--timeout ${timeout}: every later service moves`);
+    }
+    files["docker-compose.yml"] = (files["docker-compose.yml"] as string).replace("services:\n", "services:\n  first:\n    image: redis:7\n");
+    check("a service added above all of them");
+  });
+
   test("a compose command is re-read when the .env variable it uses changes", () => {
     const compose = "services:\n  web:\n    command: gunicorn -w ${WORKERS:-2} app:app\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n";
     const session = new AuditSession();

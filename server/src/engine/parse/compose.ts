@@ -234,13 +234,23 @@ function parseOneService(chunk: string, file: string): ComposeService | undefine
   return readService(doc, file, String(pair.key.value), { start: ks, end: ke }, node);
 }
 
-/** A copy of a parsed service with every span moved by `delta` (offsets are the only `start`/`end` numbers in it). */
+/**
+ * A copy of a parsed service with every span moved by `delta` (offsets are the only `start`/`end` numbers in it).
+ * Written with plain loops: it runs for every service below an edit that changes the text's length.
+ */
 function shifted<T>(value: T, delta: number): T {
   if (delta === 0 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => shifted(v, delta)) as T;
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, shifted(v, delta)])) as T;
+  if (value instanceof Map) {
+    const out = new Map();
+    for (const [k, v] of value) out.set(k, shifted(v, delta));
+    return out as T;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = (k === "start" || k === "end") && typeof v === "number" ? v + delta : shifted(v, delta);
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    out[k] = (k === "start" || k === "end") && typeof v === "number" ? v + delta : typeof v === "object" ? shifted(v, delta) : v;
+  }
   return out as T;
 }
 
