@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import type { CodeAction, TextDocumentEdit } from "vscode-languageserver";
 import type { Finding } from "../../server/src/engine/api.ts";
 import { applyEdits, type DiagnosticData, fixAll, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
-import { ServerHost, walk } from "../../server/src/lsp/host.ts";
+import { type OpenDoc, ServerHost } from "../../server/src/lsp/host.ts";
 
 const texts: Record<string, string> = { "a.sh": "one\ntwo\nthree\n", "b.json": '{"x": 1}\n' };
 const ctx = {
@@ -102,9 +102,10 @@ describe("lsp workspace host", () => {
       writeFileSync(join(dir, "bin.sh"), Buffer.from([0x65, 0, 0x66]));
       writeFileSync(join(dir, "README.md"), "hi");
       const keep = (p: string) => p.endsWith(".sh");
-      assert.deepEqual(walk(dir, keep), ["bin.sh", "deploy/start.sh"]);
-      const open = new Map([["deploy/start.sh", { uri: "file:///x", text: "buffer", version: 2 }]]);
+      const open = new Map<string, OpenDoc>();
       const host = new ServerHost(dir, keep, () => open);
+      assert.deepEqual(host.list(), ["bin.sh", "deploy/start.sh"]);
+      open.set("deploy/start.sh", { uri: "file:///x", text: "buffer", version: 2 });
       assert.equal(host.read("deploy/start.sh"), "buffer");
       open.clear();
       assert.equal(host.read("deploy/start.sh"), "exec web\n");

@@ -1,12 +1,14 @@
 // Files on disk that are not what their names say: a FIFO, a directory or a symlink loop named like a config,
-// a file nobody may read, a binary or oversized file. The built CLI and the built language server must read
+// a file nobody may read, a binary or oversized file, links, a file deleted under the audit. The built CLI and the built language server must read
 // around each without blocking or crashing, and say which file they skipped and why (CLI: stderr; server: log).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { audit, isDeploymentFile } from "../../server/src/engine/audit.ts";
+import { diskHost } from "../../server/src/node/disk-host.ts";
 import { ensureBuilt } from "../helpers/build.ts";
 import { LspServer } from "../helpers/lsp-server.ts";
 import { REPO } from "./workspaces.ts";
@@ -109,5 +111,62 @@ describe("files that are not what their names say", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe("symlinks and files that vanish", () => {
+  /** The example's service.json and start.sh as links into deploy/, plus a dangling link, a link loop and a folder link to its parent. */
+  function linkedWorkspace(): string {
+    const dir = workspace();
+    mkdirSync(join(dir, "deploy"));
+    cpSync(join(REPO, "examples/gunicorn-five-workers-1vcpu/service.json"), join(dir, "deploy/service.prod.json"));
+    cpSync(join(REPO, "examples/gunicorn-five-workers-1vcpu/start.sh"), join(dir, "deploy/start.prod.sh"));
+    symlinkSync("deploy/service.prod.json", join(dir, "service.json"));
+    symlinkSync("deploy/start.prod.sh", join(dir, "start.sh"));
+    symlinkSync(".env.local", join(dir, ".env"));
+    symlinkSync("a", join(dir, "b"));
+    symlinkSync("b", join(dir, "a"));
+    symlinkSync("a", join(dir, "docker-compose.override.yml"));
+    mkdirSync(join(dir, "sub"));
+    symlinkSync("..", join(dir, "sub", "up"));
+    return dir;
+  }
+  const LINK_SKIPS: Array<[string, RegExp]> = [
+    [".env", /a link to nothing/],
+    ["docker-compose.override.yml", /ELOOP/],
+  ];
+
+  it("the CLI reads files linked inside the workspace as the server does, and notes dangling and looping links", () => {
+    ensureBuilt();
+    const r = runCli(linkedWorkspace());
+    assert.ok(r.findings.some((f) => f.rule === "workers/exceed-cpu" && f.file === "service.json"), JSON.stringify(r.findings.map((f) => [f.rule, f.file])));
+    assertSkips(r.stderr, LINK_SKIPS, "CLI stderr");
+  });
+
+  it("the language server lists the same files and notes the same links once", async () => {
+    const server = new LspServer(linkedWorkspace());
+    try {
+      await server.initialize();
+      const first = await server.audit();
+      assert.ok(first.findings >= 2, JSON.stringify(first));
+      await server.conn.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: server.uri("start.sh"), type: 2 }] });
+      await server.audit();
+      assertSkips(server.logs, LINK_SKIPS, "server log");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("a file deleted between the listing and its read is noted, not silently missing", () => {
+    const dir = workspace();
+    writeFileSync(join(dir, "Procfile"), "web: gunicorn -w 9 app:app\n");
+    writeFileSync(join(dir, "start.sh"), "#!/bin/sh\nexec gunicorn --reload app:app\n");
+    const logs: string[] = [];
+    const host = diskHost(dir, { filter: isDeploymentFile, log: (m) => logs.push(m) });
+    assert.deepEqual(host.list(), ["Procfile", "start.sh"]);
+    unlinkSync(join(dir, "Procfile"));
+    const result = audit(host);
+    assert.deepEqual(logs, ["skipped Procfile: deleted after the workspace was listed"]);
+    assert.deepEqual(result.findings.map((f) => f.at.file), ["start.sh"]);
   });
 });

@@ -1,13 +1,9 @@
 // The engine's view of the workspace inside the language server: open editor buffers win over
 // disk; the file list and disk reads are cached and invalidated by file-watcher events.
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { statSync } from "node:fs";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { type Located, workspaceLocator } from "../node/containment.ts";
-import { type FileRead, readRegularFile } from "../node/disk-host.ts";
-
-export const SKIP_DIRS = new Set(["node_modules", ".git", "dist", ".venv", "venv", "__pycache__", "vendor"]);
-export const MAX_FILES = 20_000;
+import { type FileRead, listWorkspace, readRegularFile } from "../node/disk-host.ts";
 
 /** An open editor buffer, keyed by its workspace-relative path. */
 export interface OpenDoc {
@@ -29,43 +25,6 @@ interface CachedRead {
   text: string | undefined;
 }
 
-/** Walks `root` once, skipping vendored/build directories, returning relative paths that pass `keep`. */
-export function walk(root: string, keep: (rel: string) => boolean, maxFiles = MAX_FILES): string[] {
-  const out: string[] = [];
-  let seen = 0;
-  const stack: string[] = [""];
-  while (stack.length > 0 && seen < maxFiles) {
-    const relDir = stack.pop() as string;
-    let entries: import("node:fs").Dirent[];
-    try {
-      entries = readdirSync(join(root, relDir), { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const rel = relDir ? `${relDir}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) stack.push(rel);
-        continue;
-      }
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        // Follow links to files only; linked directories could loop.
-        try {
-          isFile = statSync(join(root, rel)).isFile();
-        } catch {
-          isFile = false;
-        }
-      }
-      if (!isFile) continue;
-      if (++seen > maxFiles) break;
-      if (keep(rel)) out.push(rel);
-    }
-  }
-  return out.sort();
-}
-
 /** Where reads may go beyond the root, and where refusals are told. */
 export interface HostAccess {
   allowedDirs?: readonly string[];
@@ -78,6 +37,7 @@ export class ServerHost implements WorkspaceHost {
   private readonly locate: (rel: string) => Located;
   /** The last reason logged per path, so each skip is told once, not on every audit. */
   private readonly skipsLogged = new Map<string, string>();
+  private readonly listingNotes = new Set<string>();
 
   constructor(
     readonly root: string,
@@ -90,7 +50,8 @@ export class ServerHost implements WorkspaceHost {
   }
 
   list(): string[] {
-    if (!this.listCache) this.listCache = walk(this.root, this.isDeploymentFile);
+    // Listed as the CLI lists; what the listing skips (a dangling link) is told once, not after every watcher event.
+    this.listCache ??= listWorkspace(this.root, { filter: this.isDeploymentFile, log: (m) => this.logOnce(m) }).paths;
     const open = [...this.openDocs().keys()].filter((p) => this.isDeploymentFile(p));
     if (open.every((p) => this.listCache?.includes(p))) return [...this.listCache];
     return [...new Set([...this.listCache, ...open])].sort();
@@ -130,6 +91,12 @@ export class ServerHost implements WorkspaceHost {
     if (this.skipsLogged.get(path) === why) return;
     this.skipsLogged.set(path, why);
     this.access.log?.(`skipped ${path}: ${why}`);
+  }
+
+  private logOnce(message: string): void {
+    if (this.listingNotes.has(message)) return;
+    this.listingNotes.add(message);
+    this.access.log?.(message);
   }
 
   invalidateList(): void {

@@ -1,5 +1,5 @@
 // Reads a workspace from disk for the engine (CLI and language server). The engine itself does no I/O.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { workspaceLocator } from "./containment.ts";
@@ -17,8 +17,17 @@ export interface DiskHostOptions {
   allowedDirs?: readonly string[];
 }
 
-export function listWorkspace(root: string, options: DiskHostOptions = {}): string[] {
+/** The deployment files under a root, as the CLI and the language server see them. */
+export interface Listing {
+  /** Workspace-relative paths with forward slashes, sorted. */
+  paths: string[];
+  /** Those that are symlinks (to regular files): where they lead is checked when they are read. */
+  links: Set<string>;
+}
+
+export function listWorkspace(root: string, options: DiskHostOptions = {}): Listing {
   const found: string[] = [];
+  const links = new Set<string>();
   /** `rel`: the folder relative to the root, with forward slashes ("" for the root). */
   const walk = (dir: string, rel: string) => {
     if (found.length >= MAX_FILES) return;
@@ -32,17 +41,29 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): stri
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) walk(join(dir, entry.name), path);
-      } else if (entry.isFile()) {
-        if (!options.filter || options.filter(path)) found.push(path);
-        if (found.length >= MAX_FILES) {
-          options.log?.(`stopped listing at ${MAX_FILES} files`);
-          return;
+        continue;
+      }
+      if (!(entry.isFile() || entry.isSymbolicLink()) || (options.filter && !options.filter(path))) continue;
+      if (entry.isSymbolicLink()) {
+        // A link to a file is listed (docker-compose.yml -> deploy/compose.prod.yml); links to folders are not followed, they can loop.
+        try {
+          if (!statSync(join(dir, entry.name)).isFile()) continue;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          options.log?.(`skipped ${path}: ${code === "ENOENT" ? "a link to nothing (its target does not exist)" : (err as Error).message}`);
+          continue;
         }
+        links.add(path);
+      }
+      found.push(path);
+      if (found.length >= MAX_FILES) {
+        options.log?.(`stopped listing at ${MAX_FILES} files`);
+        return;
       }
     }
   };
   walk(root, "");
-  return found.sort();
+  return { paths: found.sort(), links };
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: false });
@@ -85,23 +106,24 @@ export function readRegularFile(abs: string): FileRead {
 
 export function diskHost(root: string, options: DiskHostOptions = {}): WorkspaceHost {
   const texts = new Map<string, string | undefined>();
-  let paths: string[] | undefined;
-  /** The listed paths: regular files reached through real folders (the listing follows no link), so they resolve inside the root. */
-  let listed: Set<string> | undefined;
+  let listing: Listing | undefined;
+  /** Listed regular files reached through real folders (the listing follows no folder link), so they resolve inside the root. */
+  let linkFree: Set<string> | undefined;
   const locate = workspaceLocator(root, options.allowedDirs);
   return {
     list: () => {
-      if (!paths) {
-        paths = listWorkspace(root, options);
-        listed = new Set(paths);
+      if (!listing) {
+        listing = listWorkspace(root, options);
+        const { links } = listing;
+        linkFree = new Set(listing.paths.filter((p) => !links.has(p)));
       }
-      return paths;
+      return listing.paths;
     },
     read: (path) => {
       if (!texts.has(path)) {
         let text: string | undefined;
         try {
-          const located = locate(path, listed?.has(path));
+          const located = locate(path, linkFree?.has(path));
           if ("refused" in located) {
             options.log?.(`skipped ${path}: ${located.refused}`);
             texts.set(path, undefined);
@@ -111,8 +133,10 @@ export function diskHost(root: string, options: DiskHostOptions = {}): Workspace
           if ("skip" in read) options.log?.(`skipped ${path}: ${read.skip}`);
           else text = read.text;
         } catch (err) {
-          // The model looks for files a command may name (a Django settings module, a config file): one that is not there was not skipped.
+          // The model looks for files a command may name (a Django settings module, a config file): one that is not there was
+          // not skipped, unless the listing saw it.
           if ((err as NodeJS.ErrnoException).code !== "ENOENT") options.log?.(`skipped ${path}: ${(err as Error).message}`);
+          else if (listing?.paths.includes(path)) options.log?.(`skipped ${path}: deleted after the workspace was listed`);
         }
         texts.set(path, text);
       }
