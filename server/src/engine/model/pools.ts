@@ -246,9 +246,13 @@ function processCount(process: ServerProcess | undefined): { processes: Fact<num
   if (!process) return { processes: { value: 1, origin: "assumed", by: "Headroom" }, processLabel: "process" };
   const server = process.invocation.server;
   const name = serverName(process.invocation);
+  // uvicorn under --reload runs one process and ignores --workers and WEB_CONCURRENCY (SOURCES.uvicornReloadWorkersExclusive).
+  if (server === "uvicorn" && process.reload) return { processes: { value: 1, origin: "stated", at: process.reload }, processLabel: "uvicorn process (--reload)" };
   // puma's `workers 0` (its default) is single mode: the one puma process serves, it forks no worker.
   const n = Math.max(1, process.workers.value);
   const single = RUBY_THREADED.has(server) && (process.workers.value === 0 || process.workers.origin === "default");
-  const label = server === "celery" ? "celery worker process" : single ? `${name} process` : `${name} worker`;
+  // Without --concurrency celery forks one process per CPU of the host, which the workspace does not say: 1 is a floor.
+  const label =
+    server === "celery" ? (process.workersFromCpuCount && process.workers.origin === "default" ? "celery worker process (at least: without --concurrency, one per host CPU)" : "celery worker process") : single ? `${name} process` : `${name} worker`;
   return { processes: { ...process.workers, value: n }, processLabel: n === 1 ? label : label.endsWith("s") ? `${label}es` : `${label}s` };
 }

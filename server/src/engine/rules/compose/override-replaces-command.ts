@@ -6,6 +6,8 @@ import { serverName } from "../../parse/servers.ts";
 
 function describe(process: ServerProcess, reload: boolean): string {
   const n = process.workers.value;
+  // uvicorn runs one process under --reload, whatever its --workers (or WEB_CONCURRENCY) says.
+  if (reload && process.invocation.server === "uvicorn" && n > 1) return `one uvicorn process with --reload (uvicorn ignores its ${n} workers under --reload)`;
   const how = process.workers.origin === "default" ? `, ${serverName(process.invocation)}'s default` : "";
   return `${n} ${serverName(process.invocation)} worker${n === 1 ? "" : "s"}${how}${reload ? " with --reload" : ""}`;
 }
@@ -47,14 +49,12 @@ export default defineRule({
         if (!workersDiffer && !(reloadAfter && !reloadBefore)) continue;
         const overrideFile = replaced.by.file;
         const baseFile = replaced.at.file;
-        const effective =
-          after.invocation.server === "uvicorn" && reloadAfter && after.workers.value > 1 ? " (and uvicorn ignores its --workers under --reload: 1 process)" : "";
         report({
           at: replaced.by,
           deployment,
           message:
             `${overrideFile} replaces the command of ${deployment.name} set in ${baseFile}: docker compose reads the override by ` +
-            `default and its command: replaces the earlier one instead of merging, so the service runs ${describe(after, reloadAfter)}${effective}, ` +
+            `default and its command: replaces the earlier one instead of merging, so the service runs ${describe(after, reloadAfter)}, ` +
             `not the ${describe(before, reloadBefore)} of ${baseFile}.`,
           related: [{ at: replaced.at, message: `replaced command: ${describe(before, reloadBefore)}` }],
         });

@@ -86,7 +86,7 @@ export default defineRule({
         deployment: biggest.deployment,
         message: `${sum}; ${perProcessNote}. PostgreSQL allows ${allowed}: ${limitNote(database)}.${autoscalingNote(shares)}${threadsNote(biggest)}`,
         related: related(shares, database, at),
-        fixes: fixes(biggest, total - biggest.total, allowed, text),
+        fixes: fixes(biggest, shares, total, allowed, text),
       });
     }
   },
@@ -203,8 +203,15 @@ function threadsNote(s: PoolShare): string {
   );
 }
 
-function fixes(s: PoolShare, others: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
-  const holders = s.deployment.instances.value * s.pool.processes.value;
+function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
+  // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
+  // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
+  const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
+  const coupled = shares.filter((o) => o === s || (samePlace(o.pool.size.at, s.pool.size.at) && sameOverflow(o)));
+  if (shares.some((o) => !coupled.includes(o) && (samePlace(o.pool.size.at, s.pool.size.at) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at)))) return [];
+  const others = total - coupled.reduce((sum, o) => sum + o.total, 0);
+  const holders = coupled.reduce((sum, o) => sum + o.deployment.instances.value * o.pool.processes.value, 0);
+  const sharedBy = coupled.length > 1 ? ` for ${coupled.map((o) => shortName(o.deployment)).join(" and ")}, which read these values` : "";
   const perProcess = Math.floor((allowed - others) / holders);
   if (perProcess < 1) return [];
   const editable = (fact: Fact<number> | undefined): fact is Fact<number> & { at: SourceRef } =>
@@ -221,7 +228,7 @@ function fixes(s: PoolShare, others: number, allowed: number, text: (file: strin
     const share = holders * threads.value;
     const title =
       `Lower ${sizeName} to ${threads.value}${pool.overflow ? ` and ${overflowName} to 0` : ""}, one connection per thread ` +
-      `(${holders} x ${threads.value} = ${share}${oneInstance}${others > 0 ? `, ${share + others} in all` : ""}, within ${allowed})`;
+      `(${holders} x ${threads.value} = ${share}${sharedBy}${oneInstance}${others > 0 ? `, ${share + others} in all` : ""}, within ${allowed})`;
     return [{ title, safe: false, edits }];
   }
   const edits: TextEdit[] = [];
@@ -249,7 +256,7 @@ function fixes(s: PoolShare, others: number, allowed: number, text: (file: strin
     }
   }
   const newShare = holders * (size + (overflow ?? 0));
-  title += ` (${holders} x ${overflow !== undefined ? `(${size} + ${overflow})` : size} = ${newShare}${oneInstance}${others > 0 ? `, ${newShare + others} in all` : ""}, within ${allowed})`;
+  title += ` (${holders} x ${overflow !== undefined ? `(${size} + ${overflow})` : size} = ${newShare}${sharedBy}${oneInstance}${others > 0 ? `, ${newShare + others} in all` : ""}, within ${allowed})`;
   return [{ title, safe: false, edits }];
 }
 
