@@ -501,6 +501,16 @@ export const SOURCES = {
     url: "https://nginx.org/en/docs/ngx_core_module.html#worker_processes",
     says: "Default: worker_processes 1. \"setting it to the number of available CPU cores would be a good start (the value 'auto' will try to autodetect it).\"",
   },
+  nginxIfContext: {
+    title: "nginx ngx_http_rewrite_module: if (and the contexts of the directives allowed in it)",
+    url: "https://nginx.org/en/docs/http/ngx_http_rewrite_module.html#if",
+    says: "if: \"Context: server, location\". break, return, rewrite, set: \"Context: server, location, if\". Directives of other modules are allowed in an if when their Context lists \"if in location\" (proxy_pass: \"location, if in location, limit_except\"; add_header, expires, root, limit_rate, access_log, error_page, gzip, sendfile, charset ...); in nginx's source that is the NGX_HTTP_LIF_CONF flag (NGX_HTTP_SIF_CONF for a server's if).",
+  },
+  nginxProxySetHeaderContext: {
+    title: "nginx ngx_http_proxy_module: proxy_set_header",
+    url: "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header",
+    says: "proxy_set_header: \"Context: http, server, location\" (no \"if in location\"); in src/http/modules/ngx_http_proxy_module.c its flags are NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2. In an if, nginx -t reports \"\\\"proxy_set_header\\\" directive is not allowed here\".",
+  },
   nginxAutoCountsOnlineCpus: {
     title: "nginx source: worker_processes auto and ngx_ncpu (src/core/nginx.c, src/os/unix/ngx_posix_init.c)",
     url: "https://github.com/nginx/nginx/blob/master/src/os/unix/ngx_posix_init.c",

@@ -86,6 +86,16 @@ export interface ProxyBackend {
   instances: Fact<number>;
 }
 
+/** An `if (...)` block of a server or a location, with the directives in it. */
+export interface NginxIf {
+  /** A server's `if` takes only the rewrite module's directives, a location's a few more. */
+  context: "server" | "location";
+  /** `if (...)`, without its block. */
+  at: SourceRef;
+  /** Each directive in the block, at its name. */
+  directives: Array<{ name: string; at: SourceRef }>;
+}
+
 export interface NginxProxy {
   root: string;
   files: Set<string>;
@@ -105,6 +115,8 @@ export interface NginxProxy {
   rlimitNofile?: Fact<number>;
   upstreams: ProxyUpstream[];
   locations: ProxyLocation[];
+  /** The `if` blocks of its servers and locations (nginx allows only some directives in them). */
+  ifBlocks: NginxIf[];
   backends: ProxyBackend[];
   /**
    * The compose service that bind-mounts this nginx.conf (or its folder), by deployment id, and
@@ -226,6 +238,27 @@ function collectLocations(directives: NginxDirective[], inherited: Inherited, up
       if (innerPass?.args[0]) out.push({ ...location, proxyPass: passOf(innerPass, innerPass.args[0]) });
     }
     collectLocations(d.block, level, upstreamNames, out);
+  }
+}
+
+/** The `if` blocks of a server, found once per server block (an edit elsewhere keeps the same object, as for its locations). */
+const ifsByServer = new WeakMap<NginxDirective, NginxIf[]>();
+
+function serverIfs(server: NginxDirective): NginxIf[] {
+  let ifs = ifsByServer.get(server);
+  if (!ifs) {
+    ifs = [];
+    collectIfs(server.block ?? [], "server", ifs);
+    ifsByServer.set(server, ifs);
+  }
+  return ifs;
+}
+
+function collectIfs(directives: NginxDirective[], context: NginxIf["context"], out: NginxIf[]): void {
+  for (const d of directives) {
+    if (!d.block) continue;
+    if (d.name === "if") out.push({ context, at: ref(d, d.start, headEnd(d)), directives: d.block.map((inner) => ({ name: inner.name, at: ref(inner, inner.nameSpan.start, inner.nameSpan.end) })) });
+    else if (d.name === "location") collectIfs(d.block, "location", out);
   }
 }
 
@@ -414,6 +447,7 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
     const maps = readMaps(allHttp);
     const names = new Set(upstreams.map((u) => u.name));
     const locations: ProxyLocation[] = [];
+    const ifBlocks: NginxIf[] = [];
     // Kept locations are shared with earlier audits: the map a Connection header names goes on a copy.
     const withMap = (location: ProxyLocation): ProxyLocation => {
       const map = location.connectionHeader && maps.get(location.connectionHeader.value.trim());
@@ -424,6 +458,7 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
       for (const server of level) {
         if (server.name !== "server" || !server.block) continue;
         for (const location of serverLocations(server, merged, names)) locations.push(withMap(location));
+        ifBlocks.push(...serverIfs(server));
       }
     };
     for (const h of httpLevels) scan(h.block ?? [], { headers: [] });
@@ -433,6 +468,8 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
       const fragmentLocations: ProxyLocation[] = [];
       collectLocations(top, mergeLevel(top, { headers: [] }), names, fragmentLocations);
       for (const location of fragmentLocations) locations.push(withMap(location));
+      // A fragment's own `if` may be included into a server or a location: read as a location's, which allows more.
+      collectIfs(top.filter((d) => d.name !== "server"), "location", ifBlocks);
     }
 
     const proxy: NginxProxy = {
@@ -446,6 +483,7 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
       rlimitNofile: rlimit ? intArg(rlimit) : undefined,
       upstreams,
       locations,
+      ifBlocks,
       backends: [],
     };
     linkBackends(proxy, services);

@@ -31,6 +31,7 @@ import nginxWorkerConnectionsLow from "./nginx/worker-connections-low.ts";
 import nginxWorkerProcessesDefault from "./nginx/worker-processes-default.ts";
 import nginxWorkerProcessesAutoCpuLimit from "./nginx/worker-processes-auto-cpu-limit.ts";
 import nginxCapacityBelowClients from "./nginx/capacity-below-clients.ts";
+import nginxDirectiveNotAllowedInIf from "./nginx/directive-not-allowed-in-if.ts";
 import configConflictingValues from "./config/conflicting-values.ts";
 import proxyTimeoutShorterThanApp from "./proxy/timeout-shorter-than-app.ts";
 import proxyKeepaliveShorterThanUpstream from "./proxy/keepalive-shorter-than-upstream.ts";
@@ -64,6 +65,7 @@ export const ALL_RULES: Rule[] = [
   nginxWorkerProcessesDefault,
   nginxWorkerProcessesAutoCpuLimit,
   nginxRlimitNofileLow,
+  nginxDirectiveNotAllowedInIf,
   nginxUpstreamKeepaliveOff,
   proxyTimeoutShorterThanApp,
   gunicornTimeoutDefaultBehindLongProxy,
