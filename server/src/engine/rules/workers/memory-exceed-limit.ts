@@ -5,10 +5,10 @@ import { PROCESS_SERVERS } from "./recommended.ts";
 
 /**
  * Memory one worker process is assumed to hold, MiB. Puma documents "~512MB-1GB per worker"
- * (the low end is used); for Python servers no project documents a figure, so Headroom assumes
+ * (the low end is used); a Unicorn worker holds the same Rails app, and Unicorn documents no figure of its own; for Python servers no project documents a figure, so Headroom assumes
  * 150 MiB, a framework app after its imports.
  */
-export const ASSUMED_WORKER_MIB: Partial<Record<ServerKind, number>> = { puma: 512, gunicorn: 150, uvicorn: 150, hypercorn: 150, granian: 150, uwsgi: 150 };
+export const ASSUMED_WORKER_MIB: Partial<Record<ServerKind, number>> = { puma: 512, unicorn: 512, gunicorn: 150, uvicorn: 150, hypercorn: 150, granian: 150, uwsgi: 150 };
 /** uWSGI's `processes` are workers like gunicorn's, each with its own copy of the app (with `cheaper`, the most it spawns under load). */
 const MEMORY_SERVERS: ReadonlySet<ServerKind> = new Set([...PROCESS_SERVERS, "uwsgi"]);
 
@@ -22,13 +22,14 @@ export default defineRule({
     summary: "Worker processes x their memory above the instance's memory limit",
     severity: "warning",
     fix: "unsafe",
-    sources: [SOURCES.pumaMemoryPerWorker, SOURCES.pythonWorkerMemory, SOURCES.fastapiMemoryPerProcess, SOURCES.composeDeployMemory, SOURCES.appRunnerMemoryPattern],
+    sources: [SOURCES.pumaMemoryPerWorker, SOURCES.unicornTuning, SOURCES.pythonWorkerMemory, SOURCES.fastapiMemoryPerProcess, SOURCES.composeDeployMemory, SOURCES.appRunnerMemoryPattern],
     docs: {
       why:
         "Every worker process holds its own copy of the application in memory. When workers x memory per worker exceeds the " +
         "instance's memory limit (compose `deploy.resources.limits.memory`/`mem_limit`, App Runner `Memory`), the kernel kills workers " +
         "(OOM) or the instance swaps, and latency collapses (the seed incident: 1 GB instances swapping at peak). Puma documents " +
-        "\"~512MB-1GB per worker\" and Headroom uses the low end, 512 MiB; for Python servers (gunicorn, uvicorn, hypercorn, granian, uWSGI's `processes`) no project documents a figure, so Headroom " +
+        "\"~512MB-1GB per worker\" and Headroom uses the low end, 512 MiB, for Puma and for Unicorn (a worker of the same Rails app; Unicorn's " +
+        "tuning guide only warns never to raise worker_processes until the system hits swap); for Python servers (gunicorn, uvicorn, hypercorn, granian, uWSGI's `processes`) no project documents a figure, so Headroom " +
         "assumes 150 MiB per worker (a framework app after its imports) and says so in the message: measure yours (RSS of one worker " +
         "under load) and set it as `facts.worker_memory_mib` in headroom.yml, which replaces the assumption. A single worker is never reported: if one process does not fit, the estimate is what is wrong. Threads are not multiplied in: they share their process's memory. The unsafe fix lowers the " +
         "workers to what fits.",
@@ -62,7 +63,9 @@ export default defineRule({
           ? `configured in ${configured.at ? "headroom.yml" : "the headroom.facts settings"}`
           : server === "puma"
             ? "Puma documents ~512MB-1GB per worker, the low end is used; set facts.worker_memory_mib in headroom.yml to yours"
-            : "assumed: no Python server documents a figure; measure one worker's RSS and set facts.worker_memory_mib in headroom.yml";
+            : server === "unicorn"
+              ? "assumed: Unicorn documents no figure, so Puma's ~512MB-1GB for a worker of the same Rails app is used, the low end; set facts.worker_memory_mib in headroom.yml to yours"
+              : "assumed: no Python server documents a figure; measure one worker's RSS and set facts.worker_memory_mib in headroom.yml";
         const limitText = `${formatMiB(memory.value)}${memory.origin === "default" && memory.by ? ` (${memory.by}'s default)` : ""}`;
         const at = process.workers.origin !== "default" && process.workers.at ? process.workers.at : process.commandAt;
         const written = process.workers.at ? text(process.workers.at.file)?.slice(process.workers.at.start, process.workers.at.end) : undefined;

@@ -19,7 +19,7 @@ export default defineRule({
     fix: "unsafe",
     sources: [
       SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers, SOURCES.daphneSingleProcess,
-      SOURCES.pumaGvlCluster, SOURCES.pumaWorkersDefault, SOURCES.pumaDeploymentSizing, SOURCES.railsPumaTemplate8,
+      SOURCES.pumaGvlCluster, SOURCES.pumaWorkersDefault, SOURCES.pumaDeploymentSizing, SOURCES.railsPumaTemplate8, SOURCES.unicornDefaults, SOURCES.unicornTuning,
     ],
     docs: {
       why:
@@ -33,7 +33,10 @@ export default defineRule({
         "MRI the Global VM Lock lets one thread of a process run Ruby at a time: its threads overlap waits, not CPU work. The rule " +
         "asks for one Puma worker per CPU, as Puma's deployment guide and Rails' puma.rb advise, and stays quiet on JRuby and " +
         "TruffleRuby (a FROM image, .ruby-version or Gemfile `engine:` naming them), in development (RAILS_ENV/RACK_ENV, `-e`, a dev " +
-        "compose file or service), and when a `workers` call is computed in a way Headroom does not evaluate.",
+        "compose file or service), and when a `workers` call is computed in a way Headroom does not evaluate. Unicorn runs " +
+        "`worker_processes` workers, 1 unless the config file `unicorn -c` names sets more, and has no threads: one worker serves one " +
+        "request at a time on one CPU. Its tuning guide asks for at least one worker per CPU core, so the rule asks for one per CPU " +
+        "(quiet when `worker_processes` is computed in a way Headroom does not evaluate).",
       bad: {
         "start.sh": "#!/bin/sh\nexec uvicorn main:app --host 0.0.0.0 --port ${PORT:-10000}\n",
         "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
@@ -58,6 +61,10 @@ export default defineRule({
           if (process.workers.value <= 1 && !isDevDeployment(deployment, process.commandAt.file) && !runsInDevelopment(deployment, process) && !parallelRuby(deployment, process, text)) {
             reportPuma(process, deployment, cpus, sharesOf(deployment), report, text);
           }
+          continue;
+        }
+        if (server === "unicorn") {
+          if (process.workers.value === 1 && !isDevDeployment(deployment, process.commandAt.file)) reportUnicorn(process, deployment, cpus, sharesOf(deployment), report, text);
           continue;
         }
         if (!["gunicorn", "uvicorn", "hypercorn", "granian", "daphne"].includes(server) || process.workers.value !== 1) continue;
@@ -162,6 +169,43 @@ function reportPuma(
       `(${stated ? `set it to ${recommended} here` : `\`workers ${recommended}\` in config/puma.rb, ${where}`}).${note}`,
     related: sizingRelated(deployment, cpus, note),
     fixes: invocation.server === "puma" || stated ? fixes(process, recommended, text) : [],
+  });
+}
+
+/**
+ * Unicorn with one worker (`worker_processes 1`, or no config file setting it: Unicorn's default is 1). Unicorn has no
+ * threads: a worker serves one request at a time, so one worker is one request at a time on one CPU. Unicorn's
+ * tuning guide asks for at least one worker per CPU core. It has no command-line option for the count.
+ */
+function reportUnicorn(
+  process: ServerProcess,
+  deployment: Deployment,
+  cpus: NonNullable<Deployment["cpus"]>,
+  shares: DeploymentShare[],
+  report: (finding: Report) => void,
+  text: (file: string) => string | undefined,
+): void {
+  const stated = process.workers.origin !== "default";
+  // A `worker_processes` call Headroom could not evaluate: the count is not known.
+  if (!stated && process.config?.settings.has("worker_processes")) return;
+  const recommended = Math.floor(cpus.value);
+  const program = process.invocation.program;
+  const how = stated
+    ? "worker_processes is 1"
+    : process.config
+      ? `${process.config.path} does not set worker_processes, so Unicorn runs its default of 1`
+      : "no config file (-c) sets worker_processes, so Unicorn runs its default of 1";
+  const note = poolNote(shares, deployment, recommended);
+  const written = stated && process.workers.at ? text(process.workers.at.file)?.slice(process.workers.at.start, process.workers.at.end) : undefined;
+  report({
+    at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
+    deployment,
+    message:
+      `One unicorn worker process on ${formatCpus(cpus.value)}: ${how}. Unicorn has no threads, so that worker serves one request at a time on one CPU ` +
+      `and every other request waits, leaving ${formatCpus(cpus.value - 1)} idle. Run ${recommended} workers, at least one per CPU core as Unicorn's tuning guide advises ` +
+      `(${stated ? `set it to ${recommended} here` : `\`worker_processes ${recommended}\` in the config file \`unicorn -c\` names`}).${note}`,
+    related: sizingRelated(deployment, cpus, note),
+    fixes: written === "1" && process.workers.at ? [{ title: `Run ${recommended} workers`, safe: false, edits: [{ ...process.workers.at, newText: String(recommended) }] }] : [],
   });
 }
 
