@@ -20,6 +20,16 @@ const NGINX = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].fin
 const requireE2E = process.env.HEADROOM_REQUIRE_E2E === "1";
 const IF_RULE = "nginx/directive-not-allowed-in-if";
 
+/** Whether nginx is installed; without it, a skipped test says so (a failing one under HEADROOM_REQUIRE_E2E=1). */
+function hasNginx(): boolean {
+  if (NGINX) return true;
+  it("needs nginx", (t) => {
+    if (requireE2E) assert.fail("nginx is not installed and HEADROOM_REQUIRE_E2E=1");
+    t.skip("nginx is not installed (apt-get install nginx-light)");
+  });
+  return false;
+}
+
 function applyEdits(files: Record<string, string>, edits: TextEdit[]): Record<string, string> {
   const out = { ...files };
   const byFile = new Map<string, TextEdit[]>();
@@ -67,13 +77,7 @@ function nginxTest(files: Record<string, string>, root: string): { ok: boolean; 
 }
 
 describe("nginx fixes keep the configuration valid for nginx -t", () => {
-  if (!NGINX) {
-    it("needs nginx", (t) => {
-      if (requireE2E) assert.fail("nginx is not installed and HEADROOM_REQUIRE_E2E=1");
-      t.skip("nginx is not installed (apt-get install nginx-light)");
-    });
-    return;
-  }
+  if (!hasNginx()) return;
   for (const [group, ruleName] of GROUPS.flatMap((g) => readdirSync(join(FIXTURES, g)).map((r) => [g, r]))) {
     const rule = `${group}/${ruleName}`;
     for (const name of readdirSync(join(FIXTURES, group, ruleName))) {
@@ -97,13 +101,7 @@ describe("nginx fixes keep the configuration valid for nginx -t", () => {
 });
 
 describe("nginx/directive-not-allowed-in-if agrees with nginx -t", () => {
-  if (!NGINX) {
-    it("needs nginx", (t) => {
-      if (requireE2E) assert.fail("nginx is not installed and HEADROOM_REQUIRE_E2E=1");
-      t.skip("nginx is not installed (apt-get install nginx-light)");
-    });
-    return;
-  }
+  if (!hasNginx()) return;
   /** nginx -t's verdict on one directive inside an `if` of a server or a location: rejected there, unknown to this build, or accepted there (perhaps with other complaints about its arguments). */
   const verdict = (name: string, context: "server" | "location"): "rejected" | "unknown" | "accepted" => {
     const inIf = `if ($arg_x) {\n            ${name} x;\n        }`;

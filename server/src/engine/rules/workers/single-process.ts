@@ -59,12 +59,12 @@ export default defineRule({
         if (process.workersFromCpuCount || process.workersUnresolved) continue;
         if (isPuma(process)) {
           if (process.workers.value <= 1 && !isDevDeployment(deployment, process.commandAt.file) && !runsInDevelopment(deployment, process) && !parallelRuby(deployment, process, text)) {
-            reportPuma(process, deployment, cpus, sharesOf(deployment), report, text);
+            reportPuma({ process, deployment, cpus, shares: sharesOf(deployment), report, text });
           }
           continue;
         }
         if (server === "unicorn") {
-          if (process.workers.value === 1 && !isDevDeployment(deployment, process.commandAt.file)) reportUnicorn(process, deployment, cpus, sharesOf(deployment), report, text);
+          if (process.workers.value === 1 && !isDevDeployment(deployment, process.commandAt.file)) reportUnicorn({ process, deployment, cpus, shares: sharesOf(deployment), report, text });
           continue;
         }
         if (!["gunicorn", "uvicorn", "hypercorn", "granian", "daphne"].includes(server) || process.workers.value !== 1) continue;
@@ -96,6 +96,16 @@ export default defineRule({
     }
   },
 });
+
+/** One server process to judge, with what a finding about it needs. */
+interface ProcessCheck {
+  process: ServerProcess;
+  deployment: Deployment;
+  cpus: NonNullable<Deployment["cpus"]>;
+  shares: DeploymentShare[];
+  report: (finding: Report) => void;
+  text: (file: string) => string | undefined;
+}
 
 /** Puma, run directly or by `rails server` with a config/puma.rb. */
 function isPuma(process: ServerProcess): boolean {
@@ -137,14 +147,7 @@ function dirOf(path: string): string {
  * thread of a process run Ruby at a time, so however many threads it has, one process uses one CPU.
  * Puma's guide and Rails' puma.rb advise a worker per CPU core, not gunicorn's (2 x cores) + 1.
  */
-function reportPuma(
-  process: ServerProcess,
-  deployment: Deployment,
-  cpus: NonNullable<Deployment["cpus"]>,
-  shares: DeploymentShare[],
-  report: (finding: Report) => void,
-  text: (file: string) => string | undefined,
-): void {
+function reportPuma({ process, deployment, cpus, shares, report, text }: ProcessCheck): void {
   const stated = process.workers.origin !== "default";
   // A `workers` call Headroom could not evaluate (a computed count): the mode is not known.
   if (!stated && process.config?.settings.has("workers")) return;
@@ -177,14 +180,7 @@ function reportPuma(
  * threads: a worker serves one request at a time, so one worker is one request at a time on one CPU. Unicorn's
  * tuning guide asks for at least one worker per CPU core. It has no command-line option for the count.
  */
-function reportUnicorn(
-  process: ServerProcess,
-  deployment: Deployment,
-  cpus: NonNullable<Deployment["cpus"]>,
-  shares: DeploymentShare[],
-  report: (finding: Report) => void,
-  text: (file: string) => string | undefined,
-): void {
+function reportUnicorn({ process, deployment, cpus, shares, report, text }: ProcessCheck): void {
   const stated = process.workers.origin !== "default";
   // A `worker_processes` call Headroom could not evaluate: the count is not known.
   if (!stated && process.config?.settings.has("worker_processes")) return;
