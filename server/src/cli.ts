@@ -1,11 +1,12 @@
-// `headroom audit [DIR] --format text|json|html|sarif|github --fail-on error|warning|info|never [--fix [--unsafe-fixes]]`
+// `headroom audit [DIR] --format text|json|html|sarif|github --fail-on error|warning|info|never [--fix [--unsafe-fixes]]`, `headroom --version`
 // Exit codes: 0 nothing at or above --fail-on, 1 something was, 2 usage error or unreadable input.
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { audit, isDeploymentFile, RULES } from "./engine/audit.ts";
+import { closest } from "./engine/config.ts";
 import { planFixes } from "./engine/fix.ts";
 import { renderGithub } from "./engine/report/github.ts";
 import { renderHtml } from "./engine/report/html.ts";
@@ -35,6 +36,7 @@ Options:
   --allow-path DIR          let symlinks in the workspace lead to files under DIR (repeatable);
                             by default nothing outside the audited folder is read
   -h, --help                show this help
+  --version                 print Headroom's version
 `;
 
 const FIX_ROUNDS = 3;
@@ -48,23 +50,33 @@ function usageError(message: string): number {
   return 2;
 }
 
+const OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
+  format: { type: "string", default: "text" },
+  "fail-on": { type: "string", default: "error" },
+  "no-color": { type: "boolean", default: false },
+  "allow-path": { type: "string", multiple: true, default: [] },
+  fix: { type: "boolean", default: false },
+  "unsafe-fixes": { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+  version: { type: "boolean", default: false },
+};
+
+const FAIL_ON = ["error", "warning", "info", "never"];
+
+/** ` (did you mean X?)` for a typo within two edits of a known word. */
+function didYouMean(word: string, known: readonly string[], prefix = ""): string {
+  const near = closest(word, known, 2);
+  return near === undefined ? "" : ` (did you mean ${prefix}${near}?)`;
+}
+
 export function main(argv: string[]): number {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: "string", default: "text" },
-        "fail-on": { type: "string", default: "error" },
-        "no-color": { type: "boolean", default: false },
-        "allow-path": { type: "string", multiple: true, default: [] },
-        fix: { type: "boolean", default: false },
-        "unsafe-fixes": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (err) {
+    // node's own message tells how to pass a positional starting with '-', which is not what a typo needs.
+    const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
+    if (unknown) return usageError(`unknown option ${unknown}${didYouMean(unknown.replace(/^-+/, ""), Object.keys(OPTIONS), "--")}`);
     return usageError((err as Error).message);
   }
   const { values, positionals } = parsed;
@@ -72,19 +84,24 @@ export function main(argv: string[]): number {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (values.version) {
+    process.stdout.write(`headroom ${headroomVersion()}\n`);
+    return 0;
+  }
   const [command, dir = ".", ...extra] = positionals;
-  if (command !== "audit") return usageError(command ? `unknown command "${command}"` : "missing command");
+  if (command !== "audit") return usageError(command ? `unknown command "${command}"${didYouMean(command, ["audit"])}` : "missing command");
   if (extra.length > 0) return usageError(`unexpected argument "${extra[0]}"`);
   const format = String(values.format);
-  if (!FORMATS.includes(format)) return usageError(`--format must be text, json, html, sarif or github, not "${format}"`);
+  if (!FORMATS.includes(format)) return usageError(`--format must be text, json, html, sarif or github, not "${format}"${didYouMean(format, FORMATS)}`);
   const failOn = String(values["fail-on"]);
-  if (!["error", "warning", "info", "never"].includes(failOn)) return usageError(`--fail-on must be error, warning, info or never, not "${failOn}"`);
+  if (!FAIL_ON.includes(failOn)) return usageError(`--fail-on must be error, warning, info or never, not "${failOn}"${didYouMean(failOn, FAIL_ON)}`);
 
   const root = resolve(dir);
   try {
     if (!statSync(root).isDirectory()) return usageError(`${dir} is not a directory`);
-  } catch {
-    process.stderr.write(`headroom: cannot read ${dir}: no such directory\n`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    process.stderr.write(`headroom: cannot read ${dir}: ${code === "ENOENT" ? "no such directory" : (err as Error).message}\n`);
     return 2;
   }
   const allowedDirs = (values["allow-path"] as string[]).map((p) => resolve(p));

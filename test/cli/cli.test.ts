@@ -114,6 +114,35 @@ describe("headroom CLI", () => {
     const missing = run("audit", "no/such/dir");
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no such directory/);
+    const file = run("audit", "README.md");
+    assert.equal(file.code, 2);
+    assert.match(file.stderr, /^headroom: README\.md is not a directory$/m);
+  });
+
+  it("names the option, command or value a typo was probably meant to be", () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["audit", "--formt", "json"], /^headroom: unknown option --formt \(did you mean --format\?\)$/m],
+      [["audit", "--unsafe-fix"], /^headroom: unknown option --unsafe-fix \(did you mean --unsafe-fixes\?\)$/m],
+      [["audit", "--format", "jsn"], /^headroom: --format must be text, json, html, sarif or github, not "jsn" \(did you mean json\?\)$/m],
+      [["audit", "--fail-on", "warnings"], /not "warnings" \(did you mean warning\?\)$/m],
+      [["audti", "."], /^headroom: unknown command "audti" \(did you mean audit\?\)$/m],
+      [["audit", "--bogus"], /^headroom: unknown option --bogus$/m],
+      [["audit", "--format", "x"], /not "x"$/m],
+    ];
+    for (const [args, message] of cases) {
+      const r = run(...args);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.stderr, message, args.join(" "));
+    }
+  });
+
+  it("prints its version and help on stdout with exit code 0", () => {
+    const version = run("--version");
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout, `headroom ${JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version}\n`);
+    const help = run("--help");
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: headroom audit \[DIR\] \[options\]/);
   });
 
   it("reports broken files as parse errors instead of crashing", () => {

@@ -2,7 +2,7 @@
 // re-audit has no finding left from the rules they fixed, and a second --fix changes nothing.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -14,7 +14,11 @@ const cli = join(root, "dist", "cli.js");
 const EXAMPLES = join(root, "examples");
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, "audit", ...args], { encoding: "utf8" });
+  return runAs(undefined, ...args);
+}
+
+function runAs(user: { uid: number; gid: number } | undefined, ...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, "audit", ...args], { encoding: "utf8", ...user });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -75,5 +79,27 @@ describe("headroom audit --fix", () => {
     const syntax = spawnSync("bash", ["-n"], { input: fixedStart, encoding: "utf8" });
     assert.equal(syntax.status, 0, `bash -n start.sh: ${syntax.stderr}`);
     assert.ok(!JSON.parse(r.stdout).findings.some((f: { rule: string }) => f.rule === "workers/single-process"));
+    const again = run(dir, "--unsafe-fixes", "--fail-on", "never");
+    assert.deepEqual(fixedLines(again.stderr), [], "a second --unsafe-fixes changes nothing");
+    assert.equal(readFileSync(join(dir, "start.sh"), "utf8"), fixedStart);
+  });
+
+  it("leaves a read-only file as it is, says why, and exits on what is left", (t) => {
+    // Root writes a mode 444 file anyway: then the CLI runs as nobody, for whom the mode holds.
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    if (user) t.diagnostic("running as root: the CLI runs as uid 65534");
+    const base = mkdtempSync(join(tmpdir(), "headroom-fix-"));
+    chmodSync(base, 0o755);
+    const dir = join(base, "app");
+    cpSync(join(EXAMPLES, "gunicorn-five-workers-1vcpu"), dir, { recursive: true });
+    const service = join(dir, "service.json");
+    const before = readFileSync(service, "utf8");
+    chmodSync(service, 0o444);
+    const r = runAs(user, dir, "--fix", "--format", "json");
+    assert.equal(r.code, 1, "the error finding is still there");
+    assert.match(r.stderr, /^headroom: not fixed service\.json: EACCES: permission denied/m);
+    assert.deepEqual(fixedLines(r.stderr), []);
+    assert.equal(readFileSync(service, "utf8"), before);
+    assert.ok(JSON.parse(r.stdout).findings.some((f: { rule: string; file: string }) => f.rule === "workers/exceed-cpu" && f.file === "service.json"));
   });
 });

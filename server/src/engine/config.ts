@@ -364,14 +364,20 @@ function show(tree: Tree): string {
 }
 
 /** ` (did you mean "x"?)` when one known id is close, by edit distance. */
-export function suggestRule(id: string, known: ReadonlySet<string>): string {
+export function suggestRule(id: string, known: Iterable<string>): string {
+  const best = closest(id, known, Math.max(3, Math.floor(id.length / 4)));
+  return best ? ` (did you mean "${best}"?)` : "";
+}
+
+/** The known word nearest to `word` by edit distance, if one is within `maxDistance` edits. */
+export function closest(word: string, known: Iterable<string>, maxDistance: number): string | undefined {
   let best: string | undefined;
-  let bestDistance = Math.max(3, Math.floor(id.length / 4)) + 1;
+  let bestDistance = maxDistance + 1;
   for (const k of known) {
-    const d = distance(id, k);
+    const d = distance(word, k);
     if (d < bestDistance) [best, bestDistance] = [k, d];
   }
-  return best ? ` (did you mean "${best}"?)` : "";
+  return best;
 }
 
 function distance(a: string, b: string): number {
