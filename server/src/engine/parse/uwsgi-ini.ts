@@ -6,7 +6,7 @@
 // are not resolved and read as unknown. Later lines win, as for repeated command-line options.
 import type { ParseProblem } from "../types.ts";
 import type { SettingExpr } from "./setting-expr.ts";
-import { textLines } from "./text-lines.ts";
+import { readIni } from "./ini.ts";
 
 export interface UwsgiIni {
   settings: Map<string, SettingExpr>;
@@ -17,40 +17,23 @@ const ALIASES: Record<string, string> = { workers: "processes", p: "processes" }
 
 export function parseUwsgiIni(text: string, section = "uwsgi"): UwsgiIni {
   const settings = new Map<string, SettingExpr>();
-  let current: string | undefined;
   let depth = 0;
-  for (const { line, start: lineStart } of textLines(text)) {
-    const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith(";")) continue;
-    const header = /^\[([^\]]*)\]/.exec(trimmed);
-    if (header) {
-      current = header[1].trim();
-      continue;
-    }
-    if (current !== section) continue;
+  for (const entry of readIni(text, { configparser: false }).filter((s) => s.name.trim() === section).flatMap((s) => s.entries)) {
+    const rawKey = entry.key;
     // `if-env = X` … `endif`: what is inside applies only when the condition holds.
-    if (/^if-[\w-]+\s*=/.test(trimmed)) {
+    if (/^if-[\w-]+$/.test(rawKey) && entry.value !== undefined) {
       depth++;
       continue;
     }
-    if (/^endif\b/.test(trimmed)) {
+    if (/^endif\b/.test(rawKey)) {
       depth = Math.max(0, depth - 1);
       continue;
     }
-    const keyStart = lineStart + line.indexOf(trimmed);
-    const eq = line.indexOf("=");
-    const rawKey = (eq < 0 ? line : line.slice(0, eq)).trim();
     const key = ALIASES[rawKey.replace(/_/g, "-")] ?? rawKey.replace(/_/g, "-");
-    const nameSpan = { start: keyStart, end: keyStart + rawKey.length };
-    if (eq < 0) {
-      settings.set(key, { kind: "bool", value: true, span: nameSpan, nameSpan, ...(depth > 0 ? { conditional: true } : {}) });
-      continue;
-    }
-    const rawValue = line.slice(eq + 1);
-    const value = rawValue.trim();
-    const valueStart = lineStart + eq + 1 + rawValue.indexOf(value);
-    const span = { start: valueStart, end: valueStart + value.length };
-    settings.set(key, { ...describe(value, span, nameSpan), ...(depth > 0 ? { conditional: true } : {}) });
+    const nameSpan = entry.keySpan;
+    const conditional = depth > 0 ? { conditional: true } : {};
+    if (entry.value === undefined) settings.set(key, { kind: "bool", value: true, span: nameSpan, nameSpan, ...conditional });
+    else settings.set(key, { ...describe(entry.value, entry.valueSpan, nameSpan), ...conditional });
   }
   return { settings, problems: [] };
 }
