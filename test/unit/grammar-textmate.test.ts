@@ -23,7 +23,8 @@ function nginxFiles(dir: string): string[] {
     for (const entry of readdirSync(d).sort()) {
       const path = join(d, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else if (fileKind(relative(dir, path)) === "nginx") out.push(path);
+      // A conf.d/*.conf that holds supervisord's sections (`[program:x]`) is nginx's by name only.
+      else if (fileKind(relative(dir, path)) === "nginx" && !/^\s*\[/.test(readFileSync(path, "utf8").replace(/^\s*[;#].*$/gm, ""))) out.push(path);
     }
   };
   walk(dir);

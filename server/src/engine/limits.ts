@@ -30,6 +30,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   sidekiq: MB / 2,
   hypercorn: 2 * MB,
   makefile: 1 * MB,
+  supervisor: 2 * MB,
   other: 2 * MB,
 };
 

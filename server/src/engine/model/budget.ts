@@ -74,9 +74,15 @@ export function shareFormula(share: PoolShare): string {
   // A configured instance count is headroom.yml's autoscaling max: say so, even when it is 1.
   if (instances.origin === "configured") parts.push(`autoscaling max ${instances.value} instance${instances.value === 1 ? "" : "s"}`);
   else if (instances.value !== 1) parts.push(`${instances.value} instances`);
-  parts.push(`${share.pool.processes.value} ${share.pool.processLabel}`);
+  parts.push(processesText(share.pool));
   parts.push(perProcessText(share.pool));
   return parts.join(" x ");
+}
+
+/** "5 gunicorn workers", or with supervisord's numprocs "2 copies (numprocs) x 5 gunicorn workers": the processes that each open the pool. */
+export function processesText(pool: Pool): string {
+  const copies = pool.copies?.value ?? 1;
+  return copies > 1 ? `${copies} copies (numprocs) x ${pool.processes.value / copies} ${pool.processLabel}` : `${pool.processes.value} ${pool.processLabel}`;
 }
 
 /** "DB_POOL_SIZE 30", "pool 5 (Rails's default)", "concurrency 10 (--concurrency)", "concurrency 10 (config/sidekiq.yml)". */

@@ -37,8 +37,9 @@ import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
 import { combinedCpuLimit } from "./cpus.ts";
 import { makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
+import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -51,6 +52,7 @@ export function fileKind(path: string): FileKind | undefined {
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
   if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
+  if (isSupervisorName(name, path.toLowerCase())) return "supervisor";
   if (isNginxName(name, path.toLowerCase())) return "nginx";
   if (/^gunicorn[\w.-]*\.py$/.test(name)) return "gunicorn-conf";
   if (name === "puma.rb") return "puma";
@@ -64,6 +66,17 @@ export function fileKind(path: string): FileKind | undefined {
   // Read only for the compose files its recipes name with `-f` (model/compose-commands.ts).
   if (name === "makefile" || name === "gnumakefile" || name.endsWith(".mk")) return "makefile";
   return undefined;
+}
+
+/**
+ * supervisord configs: supervisord.conf (supervisor.conf, supervisord-web.conf, …), and `.conf`/`.ini`
+ * files in a supervisor/ or supervisord/ folder (`docker/supervisor/conf.d/web.conf`); `.ini` files in
+ * conf.d/, where supervisord includes them. A `.conf` in a conf.d/ folder elsewhere is nginx's by
+ * name; one that holds supervisord sections is read as supervisord's (model/supervisor.ts).
+ */
+function isSupervisorName(name: string, lowerPath: string): boolean {
+  if (/^supervisord?([.-][\w.-]*)?\.(conf|ini)$/.test(name)) return true;
+  return /(^|\/)supervisord?\/(.+\/)?[^/]+\.(conf|ini)$/.test(lowerPath) || /(^|\/)conf\.d\/[^/]+\.ini$/.test(lowerPath);
 }
 
 /**
@@ -117,10 +130,18 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
       if (deployment) deployments.push(deployment);
     }
   }
+  // The files supervisord configs may be, the same array while they are the same paths (model/reuse.ts compares it).
+  const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
+  const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);
+  ctx.cache.set(SUPERVISOR_CANDIDATES, supervisorCandidates);
   const runners = { scripts: ofKind("shell"), makefiles: ofKind("makefile") };
   for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"), runners)) deployments.push(...composeDeployments(ctx, project));
   for (const path of ofKind("procfile")) {
     deployments.push(...procfileDeployments(ctx, path));
+  }
+  for (const path of supervisorCandidates.filter((p) => !claimed.has(p))) {
+    const deployment = supervisorDeployment(ctx, path);
+    if (deployment) deployments.push(deployment);
   }
   for (const path of ofKind("shell").filter((p) => !claimed.has(p))) {
     if (!/\.\w+$/.test(path.slice(path.lastIndexOf("/") + 1)) && !hasShellShebang(host.read(path))) continue;
@@ -135,7 +156,10 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (pool) deployment.pool = pool;
   }
   const databases = findDatabases(host, paths, postgres, deployments);
-  const proxies = buildProxies(host, ofKind("nginx"), problems, deployments, parses);
+  // A conf.d/*.conf that holds supervisord's programs is not nginx's.
+  const maybeSupervisor = new Set(supervisorCandidates);
+  const nginxFiles = ofKind("nginx").filter((p) => !(maybeSupervisor.has(p) && readSupervisorConf(ctx, p)?.recognised));
+  const proxies = buildProxies(host, nginxFiles, problems, deployments, parses);
   const composeFiles = new Map<string, ComposeFile>();
   for (const [key, value] of cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
   linkMountingServices(proxies, composeFiles, deployments);
@@ -719,6 +743,11 @@ function addWordsProcesses(
     addWordsProcesses(ctx, deployment, words.slice(1), at, dir, env, depth + 1, passedArgs);
     return;
   }
+  const supervisord = supervisordOptionsStart(words);
+  if (supervisord > 0) {
+    addSupervisordProcesses(ctx, deployment, words, supervisord, at, dir, env, depth);
+    return;
+  }
   const script = findScript(ctx, program, dir);
   if (script) {
     deployment.links.push({ from: at.file, to: script, why: `${program} runs ${script}` });
@@ -789,7 +818,7 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       continue;
     }
     const invocation = recogniseServer(command.words);
-    if (!invocation && !recogniseDevServer(command.words) && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
+    if (!invocation && !recogniseDevServer(command.words) && supervisordOptionsStart(command.words) < 0 && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
     addWordsProcesses(ctx, deployment, command.words, at, dir, programEnv, depth, [], invocation);
@@ -830,6 +859,44 @@ function casePatternMatches(pattern: string, value: string): boolean {
       return true;
     }
   });
+}
+
+/**
+ * supervisord run by a command: the programs of the file `-c` names (else of the supervisord.conf nearest
+ * the folder it runs in, else of the supervisord files below that folder, as Debian's default config
+ * includes conf.d/*.conf) and of the files it includes, each program's command run in `dir` (the build
+ * context) unless its `directory=` is found in the workspace.
+ */
+function addSupervisordProcesses(ctx: Context, deployment: Deployment, words: CommandWord[], optionsStart: number, at: SourceRef, dir: string, env: EnvLookup, depth: number): void {
+  const named = supervisordConfigArg(words, optionsStart);
+  const main = named ? namedFile(ctx, dir, named) : findNearby(ctx, dir, "supervisord.conf");
+  const prefix = dir ? `${dir}/` : "";
+  const candidates = ctx.cache.get(SUPERVISOR_CANDIDATES) as string[];
+  const files = main ? supervisorConfigFiles(ctx, main) : candidates.filter((p) => p.startsWith(prefix) && readSupervisorConf(ctx, p)?.recognised);
+  for (const file of files) deployment.links.push({ from: at.file, to: file, why: `supervisord reads the programs it starts from ${file}` });
+  addSupervisorPrograms(ctx, deployment, files, dir, env, depth);
+}
+
+/** The processes of the programs `files` start; numprocs copies of a program are its process's `copies`. */
+function addSupervisorPrograms(ctx: Context, deployment: Deployment, files: string[], dir: string, env: EnvLookup, depth: number): void {
+  for (const file of files) {
+    deployment.files.add(file);
+    ctx.claimed.add(file);
+  }
+  for (const run of supervisorRuns(ctx, files, dir, env)) {
+    const before = deployment.processes.length;
+    addWordsProcesses(ctx, deployment, startingWords(run.script, false), run.at, run.dir, run.env, depth + 1);
+    noteExported(deployment.processes.slice(before), run.environment);
+    if (run.copies) for (const process of deployment.processes.slice(before)) process.copies = run.copies;
+  }
+}
+
+/** A supervisord config nothing runs (a server's /etc/supervisor, outside a container): a deployment of its own. */
+function supervisorDeployment(ctx: Context, path: string): Deployment | undefined {
+  if (!readSupervisorConf(ctx, path)?.recognised) return undefined;
+  const deployment = newDeployment(`supervisor:${path}`, path, [path]);
+  addSupervisorPrograms(ctx, deployment, supervisorConfigFiles(ctx, path), dirOf(path), () => undefined, 0);
+  return deployment.processes.length > 0 || deployment.devServers ? deployment : undefined;
 }
 
 function procfileDeployments(ctx: Context, path: string): Deployment[] {

@@ -96,6 +96,8 @@ export interface Pool {
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
   processes: Fact<number>;
   processLabel: string;
+  /** supervisord's numprocs when several copies of the server run, each with `processes / copies` of them (model/budget.ts processesText). */
+  copies?: Fact<number>;
 }
 
 const RUBY_THREADED: ReadonlySet<ServerKind> = new Set(["puma", "rails"]);
@@ -242,7 +244,7 @@ export function urlPool(url: Fact<string>): Fact<number> | undefined {
   return { ...url, value: Number(m[1]), ...(at ? { at: exact ? { file: at.file, start: at.start + start, end: at.start + start + m[1].length } : at } : {}) };
 }
 
-function processCount(process: ServerProcess | undefined): { processes: Fact<number>; processLabel: string } {
+function processCount(process: ServerProcess | undefined): { processes: Fact<number>; processLabel: string; copies?: Fact<number> } {
   if (!process) return { processes: { value: 1, origin: "assumed", by: "Headroom" }, processLabel: "process" };
   const server = process.invocation.server;
   const name = serverName(process.invocation);
@@ -254,5 +256,9 @@ function processCount(process: ServerProcess | undefined): { processes: Fact<num
   // Without --concurrency celery forks one process per CPU of the host, which the workspace does not say: 1 is a floor.
   const label =
     server === "celery" ? (process.workersFromCpuCount && process.workers.origin === "default" ? "celery worker process (at least: without --concurrency, one per host CPU)" : "celery worker process") : single ? `${name} process` : `${name} worker`;
-  return { processes: { ...process.workers, value: n }, processLabel: n === 1 ? label : label.endsWith("s") ? `${label}es` : `${label}s` };
+  const processLabel = n === 1 ? label : label.endsWith("s") ? `${label}es` : `${label}s`;
+  // supervisord's numprocs: each copy of the server has its workers, each worker its pool.
+  const copies = process.copies;
+  if (copies && copies.value > 1) return { processes: { ...process.workers, value: n * copies.value }, processLabel, copies };
+  return { processes: { ...process.workers, value: n }, processLabel };
 }

@@ -17,6 +17,11 @@ export interface ServerProcess {
   commandAt: SourceRef;
   /** Worker processes per instance, with where the number comes from. */
   workers: Fact<number>;
+  /**
+   * Copies of this process group that run side by side in each instance, each with `workers` workers and
+   * its own pools: supervisord's `numprocs`. Absent for one.
+   */
+  copies?: Fact<number>;
   /** Threads per worker process, where the server has a thread pool (puma: its maximum). */
   threads?: Fact<number>;
   /**
@@ -45,7 +50,8 @@ export interface ServerProcess {
   /** The server's settings file (gunicorn.conf.py or `-c`, config/puma.rb or `-C`), read as text. */
   config?: { path: string; settings: Map<string, SettingExpr> };
   /**
-   * Variables the start script exported before running it (`export DB_POOL_SIZE=20`): in its environment
+   * Variables the start script exported before running it (`export DB_POOL_SIZE=20`), or supervisord's
+   * `environment=` for the program (model/supervisor.ts): in its environment
    * over the deployment's (`Deployment.env`), so the pool read from them is this process's.
    */
   exported?: Map<string, Fact<string>>;

@@ -1,6 +1,6 @@
 import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
-import { connectionBudgets, poolSizeText, type PoolShare, shareFormula } from "../../model/budget.ts";
+import { connectionBudgets, poolSizeText, type PoolShare, processesText, shareFormula } from "../../model/budget.ts";
 import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 import { defineRule } from "../define.ts";
@@ -145,7 +145,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
   for (const s of shares) {
     const name = shares.length > 1 ? `${shortName(s.deployment)}: ` : "";
     const { pool } = s;
-    add(pool.processes, `${name}${pool.processes.value} ${pool.processLabel} per instance, each opens its own pool`);
+    add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own pool`);
     add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
     const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));

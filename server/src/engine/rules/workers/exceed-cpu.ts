@@ -16,7 +16,8 @@ export default defineRule({
         "beyond that, workers thrash the CPU and each holds its own memory and database pool, so adding them lowers throughput " +
         "and multiplies connections. The count is compared with the CPUs the deployment gives one instance " +
         "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus` or `cpus:`, or the CPUs a compose `cpuset:` " +
-        "names: `\"0-3,6\"` is 5; with a quota and a cpuset both set, the smaller bound). The same bound is applied to Puma's " +
+        "names: `\"0-3,6\"` is 5; with a quota and a cpuset both set, the smaller bound). A program supervisord starts `numprocs` " +
+        "times counts each copy's workers, and the fix lowers the workers per copy. The same bound is applied to Puma's " +
         "workers and to Unicorn's `worker_processes` (read from the config file `unicorn -c` names): Unicorn's tuning guide asks " +
         "for at least one worker per core and more only for slow responses that are not CPU-bound.\n\n" +
         "This rule owns CPU limits of 1 and more; below 1 CPU, `workers/fractional-cpu` reports any worker count above 1 " +
@@ -40,16 +41,27 @@ export default defineRule({
         if (!PROCESS_SERVERS.has(process.invocation.server)) continue;
         const workers = process.workers;
         const max = maxWorkers(cpus.value);
-        if (workers.origin === "default" || workers.value <= max || !workers.at) continue;
+        // supervisord's numprocs: that many copies of the server, each with its workers, share the CPUs.
+        const copies = process.copies?.value ?? 1;
+        const total = workers.value * copies;
+        if (workers.origin === "default" || total <= max || !workers.at) continue;
         const written = text(workers.at.file)?.slice(workers.at.start, workers.at.end);
+        const perCopy = Math.floor(max / copies);
+        const counted = copies === 1 ? `${workers.value} ${serverName(process.invocation)} workers` : `${copies} copies (numprocs) x ${workers.value} ${serverName(process.invocation)} worker${workers.value === 1 ? "" : "s"} = ${total} processes`;
         report({
           at: workers.at,
           deployment,
           message:
-            `${workers.value} ${serverName(process.invocation)} workers for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
+            `${counted} for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
             "processes can share these CPUs usefully; more only add context switches, memory and database connections.",
-          related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
-          fixes: written === String(workers.value) ? [{ title: `Lower the workers to ${max}`, safe: true, edits: [{ ...workers.at, newText: String(max) }] }] : [],
+          related: [
+            ...cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
+            ...(copies > 1 && process.copies?.at ? [{ at: process.copies.at, message: `numprocs=${copies}: supervisord starts ${copies} copies of this server, each with its own workers` }] : []),
+          ],
+          fixes:
+            written === String(workers.value) && perCopy >= 1
+              ? [{ title: copies === 1 ? `Lower the workers to ${max}` : `Lower the workers to ${perCopy} per copy (${copies} x ${perCopy} = ${copies * perCopy})`, safe: true, edits: [{ ...workers.at, newText: String(perCopy) }] }]
+              : [],
         });
       }
     }

@@ -55,10 +55,12 @@ export default defineRule({
         const perWorker = configured?.value ?? ASSUMED_WORKER_MIB[server as ServerKind];
         if (!MEMORY_SERVERS.has(process.invocation.server) || perWorker === undefined) continue;
         const workers = Math.max(1, process.workers.value);
-        const total = workers * perWorker;
+        // supervisord's numprocs: each copy of the server has its own workers.
+        const copies = process.copies?.value ?? 1;
+        const total = workers * copies * perWorker;
         // One process over the limit says more about the assumption than about the sizing: report only what fewer workers would fix.
-        if (total <= memory.value || workers === 1) continue;
-        const fits = Math.max(1, Math.floor(memory.value / perWorker));
+        if (total <= memory.value || workers * copies === 1) continue;
+        const fits = Math.max(1, Math.floor(memory.value / perWorker / copies));
         const basis = configured
           ? `configured in ${configured.at ? "headroom.yml" : "the headroom.facts settings"}`
           : server === "puma"
@@ -73,13 +75,13 @@ export default defineRule({
           at,
           deployment,
           message:
-            `${workers} ${server} worker${workers === 1 ? "" : "s"} x ${perWorker} MiB (${basis}) = ${total} MiB, above the instance's ${limitText} memory limit: each worker holds its own copy of the app, so under load workers are OOM-killed or the instance swaps. ` +
-            `${fits} worker${fits === 1 ? "" : "s"} fit, or raise the memory.`,
+            `${copies > 1 ? `${copies} copies (numprocs) x ` : ""}${workers} ${server} worker${workers === 1 ? "" : "s"} x ${perWorker} MiB (${basis}) = ${total} MiB, above the instance's ${limitText} memory limit: each worker holds its own copy of the app, so under load workers are OOM-killed or the instance swaps. ` +
+            `${fits} worker${fits === 1 ? "" : "s"}${copies > 1 ? " per copy" : ""} fit, or raise the memory.`,
           related: [
             ...(memory.at && memory.origin !== "default" ? [{ at: memory.at, message: `memory limit set here: ${formatMiB(memory.value)}` }] : []),
             ...(configured?.at ? [{ at: configured.at, message: `memory per worker configured here: ${configured.value} MiB` }] : []),
           ],
-          fixes: process.workers.origin !== "default" && written === String(process.workers.value) && process.workers.at ? [{ title: `Lower the workers to ${fits}`, safe: false, edits: [{ ...process.workers.at, newText: String(fits) }] }] : [],
+          fixes: process.workers.origin !== "default" && written === String(process.workers.value) && process.workers.at && fits < process.workers.value ? [{ title: `Lower the workers to ${fits}`, safe: false, edits: [{ ...process.workers.at, newText: String(fits) }] }] : [],
         });
       }
     }
