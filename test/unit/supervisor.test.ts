@@ -161,3 +161,32 @@ describe("numprocs in the sizing rules", () => {
     ]);
   });
 });
+
+describe("numprocs in the other worker rules", () => {
+  const findings = (cpus: string, command: string, numprocs: number) =>
+    audit(
+      memoryHost({
+        "docker-compose.yml": `services:\n  web:\n    build: .\n    cpus: ${cpus}\n`,
+        Dockerfile: 'FROM python:3.12-slim\nCMD ["supervisord", "-c", "/etc/supervisord.conf"]\n',
+        "supervisord.conf": `[supervisord]\n[program:web]\ncommand=${command}\nnumprocs=${numprocs}\nprocess_name=web-%(process_num)d\n`,
+      }),
+    ).findings.map((f) => `${f.rule}: ${f.message.split(":")[0]}${f.fixes.length > 0 ? " [fix]" : ""}`);
+
+  test("single-process: several copies of a one-worker server are several processes", () => {
+    assert.deepEqual(findings("2", "uvicorn app:app --host 0.0.0.0 --port 80%(process_num)02d", 1), ["workers/single-process: One uvicorn worker process on 2 vCPU [fix]"]);
+    assert.deepEqual(findings("2", "uvicorn app:app --host 0.0.0.0 --port 80%(process_num)02d", 3), []);
+  });
+
+  test("fractional-cpu: copies share the quota too; lowering the workers alone is not offered", () => {
+    assert.deepEqual(findings("0.5", "gunicorn app:app -b :80%(process_num)02d --workers 1", 1), []);
+    assert.deepEqual(findings("0.5", "gunicorn app:app -b :80%(process_num)02d --workers 1", 2), ["workers/fractional-cpu: 2 copies (numprocs) x 1 = 2 gunicorn worker processes share a 0.5 vCPU limit"]);
+  });
+
+  test("threads-exceed-cpu: copies x workers x threads", () => {
+    assert.deepEqual(findings("1", "gunicorn app:app -b :80%(process_num)02d --workers 3 --threads 8", 1), []);
+    assert.deepEqual(findings("1", "gunicorn app:app -b :80%(process_num)02d --workers 3 --threads 8", 2), [
+      "workers/exceed-cpu: 2 copies (numprocs) x 3 gunicorn workers = 6 processes for 1 vCPU [fix]",
+      "workers/threads-exceed-cpu: 2 copies (numprocs) x 3 gunicorn workers x 8 threads (--threads 8) = 48 threads on 1 vCPU, 48 per vCPU",
+    ]);
+  });
+});

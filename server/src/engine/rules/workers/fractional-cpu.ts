@@ -36,23 +36,26 @@ export default defineRule({
       for (const process of deployment.processes) {
         if (!PROCESS_SERVERS.has(process.invocation.server)) continue;
         const workers = process.workers;
-        if (workers.origin === "default" || workers.value <= 1 || !workers.at) continue;
+        // supervisord's numprocs: each copy's workers share the same quota.
+        const copies = process.copies?.value ?? 1;
+        const total = workers.value * copies;
+        if (workers.origin === "default" || total <= 1 || !workers.at) continue;
         const server = process.invocation.server;
         const quotaMs = Math.round(cpus.value * 100);
-        const share = Number((cpus.value / workers.value).toFixed(2));
+        const share = Number((cpus.value / total).toFixed(2));
         const written = text(workers.at.file)?.slice(workers.at.start, workers.at.end);
         report({
           at: workers.at,
           deployment,
           message:
-            `${workers.value} ${server} worker processes share a ${formatCpus(cpus.value)} limit: the whole instance gets ${quotaMs} ms of CPU time per ` +
-            `100 ms, so when they are all busy each gets about ${share} of a core (${formatCpus(cpus.value)} / ${workers.value}) and none ever runs on a full one. ` +
+            `${copies > 1 ? `${copies} copies (numprocs) x ${workers.value} = ${total}` : total} ${server} worker processes share a ${formatCpus(cpus.value)} limit: the whole instance gets ${quotaMs} ms of CPU time per ` +
+            `100 ms, so when they are all busy each gets about ${share} of a core (${formatCpus(cpus.value)} / ${total}) and none ever runs on a full one. ` +
             "gunicorn's (2 x cores) + 1 assumes whole cores. " +
             (server === "unicorn"
               ? "Run 1 worker per instance and more instances (Unicorn has no threads: one worker serves one request at a time), or give the instance at least 1 vCPU."
               : "Run 1 worker per instance (threads or an async worker for concurrency, more instances for capacity), or give the instance at least 1 vCPU."),
           related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
-          fixes: written === String(workers.value) ? [{ title: "Run 1 worker", safe: false, edits: [{ ...workers.at, newText: "1" }] }] : [],
+          fixes: written === String(workers.value) && copies === 1 ? [{ title: "Run 1 worker", safe: false, edits: [{ ...workers.at, newText: "1" }] }] : [],
         });
       }
     }

@@ -57,6 +57,8 @@ export default defineRule({
       for (const process of deployment.processes) {
         const server = process.invocation.server;
         if (process.workersFromCpuCount || process.workersUnresolved) continue;
+        // supervisord's numprocs runs several copies: more than one process serves.
+        if ((process.copies?.value ?? 1) > 1) continue;
         if (isPuma(process)) {
           if (process.workers.value <= 1 && !isDevDeployment(deployment, process.commandAt.file) && !runsInDevelopment(deployment, process) && !parallelRuby(deployment, process, text)) {
             reportPuma({ process, deployment, cpus, shares: sharesOf(deployment), report, text });

@@ -53,7 +53,9 @@ export default defineRule({
         const threads = threadsPerWorker(process);
         if (!threads) continue;
         const workers = Math.max(1, process.workers.value);
-        const total = workers * threads.value;
+        // supervisord's numprocs: each copy has its workers and their threads.
+        const copies = process.copies?.value ?? 1;
+        const total = copies * workers * threads.value;
         const documented = DOCUMENTED_THREADS_PER_VCPU[server];
         const limit = factor.value * documented * cpus.value;
         if (total <= limit) continue;
@@ -62,7 +64,8 @@ export default defineRule({
           server === "gunicorn"
             ? "gunicorn's own advice for one core, (2 x 1) + 1 workers with up to 4 x 1 threads each, is 12"
             : "Puma's deployment guide describes 4 workers x 5 threads on 4 vCPU, 5 per vCPU";
-        const workersText = server === "puma" && process.workers.value === 0 ? "1 puma process (single mode)" : `${workers} ${server} worker${workers === 1 ? "" : "s"}`;
+        const perCopy = server === "puma" && process.workers.value === 0 ? "1 puma process (single mode)" : `${workers} ${server} worker${workers === 1 ? "" : "s"}`;
+        const workersText = copies > 1 ? `${copies} copies (numprocs) x ${perCopy}` : perCopy;
         report({
           at: threads.at ?? process.workers.at ?? process.commandAt,
           deployment,
