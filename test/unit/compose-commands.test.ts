@@ -40,6 +40,19 @@ describe("docker compose -f arguments", () => {
   });
 });
 
+describe("docker compose run over ssh", () => {
+  test("the remote command of ssh HOST '...' is read for its -f list, ssh's options skipped", () => {
+    const script = 'ssh -i ~/.ssh/deploy -p 2222 deploy@prod.example.com "cd /srv/shop && docker compose -f docker-compose.yml -f docker-compose.prod.yml up -d"\n';
+    assert.deepEqual(scriptComposeLists("deploy.sh", script, NO_MEMO).map((l) => l.files), [["docker-compose.yml", "docker-compose.prod.yml"]]);
+    const make = "deploy:\n\tssh $(HOST) 'docker-compose -f base.yml -f prod.yml pull && docker-compose -f base.yml -f prod.yml up -d'\n";
+    assert.deepEqual(makefileComposeLists("Makefile", make, NO_MEMO).map((l) => l.files), [["base.yml", "prod.yml"], ["base.yml", "prod.yml"]]);
+  });
+
+  test("an ssh command that runs no compose names nothing", () => {
+    assert.deepEqual(scriptComposeLists("deploy.sh", "ssh prod 'sudo systemctl restart app'\nssh prod\n", NO_MEMO), []);
+  });
+});
+
 describe("Makefile reader", () => {
   test("recipes by target, with variables expanded, continuations joined and make's prefixes dropped", () => {
     const text = ["DC = docker compose", "FILES := -f a.yml \\", "\t-f b.yml", "FILES += -f c.yml", "", "up: build ## start", "\t@$(DC) ${FILES} up -d", "\t-echo $$HOME", "clean:; rm -rf out", ""].join("\n");

@@ -64,13 +64,36 @@ export function composeFileArgs(words: ShellWord[]): string[] | undefined {
   return named;
 }
 
+/** `ssh`'s options that take a value (the host is the first other word, the remote command the rest). */
+const SSH_VALUE_OPTIONS = new Set(["-B", "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w"]);
+
+/**
+ * The file lists of a command: its own when it runs docker compose, or those of the remote command an
+ * `ssh HOST "cd app && docker compose -f … up -d"` runs (deploy scripts and CI jobs often deploy so; the
+ * remote folder is taken to hold the same files as the workspace).
+ */
+function composeFileLists(words: ShellWord[], file: string, at: { start: number; end: number }): string[][] {
+  const own = composeFileArgs(words);
+  if (own) return [own];
+  const program = words[0]?.value ?? "";
+  if (program.slice(program.lastIndexOf("/") + 1) !== "ssh") return [];
+  let i = 1;
+  while (i < words.length && words[i].value.startsWith("-")) i += SSH_VALUE_OPTIONS.has(words[i].value) ? 2 : 1;
+  const remote = words.slice(i + 1).map((w) => w.value).join(" ");
+  if (!remote.includes("compose")) return [];
+  // The remote command is text the ssh words carry: every character points at the whole local command.
+  const spans = { starts: new Array<number>(remote.length).fill(at.start), ends: new Array<number>(remote.length).fill(at.end) };
+  return parseCommandLine(remote, file, at.start, undefined, spans).commands.map((c) => composeFileArgs(c.words)).filter((f): f is string[] => f !== undefined);
+}
+
 /** The explicit compose file lists of a shell script: relative to the folder it is run from, which is usually its own or the repository's root. */
 export function scriptComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
   return parses.get(`compose-lists:${path}`, text, () => {
     const lists: ComposeFileList[] = [];
     for (const command of parseShellScript(text, path).commands) {
-      const files = composeFileArgs(command.words);
-      if (files) lists.push({ files, at: { file: path, start: command.start, end: command.end }, source: path, runDirs: ancestors(dirOf(path)) });
+      for (const files of composeFileLists(command.words, path, { start: command.start, end: command.end })) {
+        lists.push({ files, at: { file: path, start: command.start, end: command.end }, source: path, runDirs: ancestors(dirOf(path)) });
+      }
     }
     return lists;
   });
@@ -86,8 +109,9 @@ export function makefileComposeLists(path: string, text: string, parses: ParseMe
       const length = recipe.command.length;
       const spans = { starts: new Array<number>(length).fill(recipe.start), ends: new Array<number>(length).fill(recipe.end) };
       for (const command of parseCommandLine(recipe.command, path, recipe.start, undefined, spans).commands) {
-        const files = composeFileArgs(command.words);
-        if (files) lists.push({ files, at: { file: path, start: recipe.start, end: recipe.end }, source: `${path} target ${recipe.target}`, target: recipe.target, runDirs: [dirOf(path)] });
+        for (const files of composeFileLists(command.words, path, recipe)) {
+          lists.push({ files, at: { file: path, start: recipe.start, end: recipe.end }, source: `${path} target ${recipe.target}`, target: recipe.target, runDirs: [dirOf(path)] });
+        }
       }
     }
     return lists;
