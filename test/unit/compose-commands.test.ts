@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { NO_MEMO } from "../../server/src/engine/parse-cache.ts";
 import { parseMakefile } from "../../server/src/engine/parse/makefile.ts";
 import { parseCommandLine } from "../../server/src/engine/parse/shell.ts";
-import { composeFileArgs, makefileComposeLists, scriptComposeLists } from "../../server/src/engine/model/compose-commands.ts";
+import { ciComposeLists, composeFileArgs, makefileComposeLists, scriptComposeLists } from "../../server/src/engine/model/compose-commands.ts";
 import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
 import { isDevDeployment } from "../../server/src/engine/rules/production.ts";
 import type { ParseProblem } from "../../server/src/engine/types.ts";
@@ -138,5 +138,49 @@ describe("compose projects from scripts and Makefiles", () => {
     assert.deepEqual(missing.deployments.map((d) => d.id), ["compose:docker-compose.yml#web"]);
     const same = build({ "docker-compose.yml": base, "docker-compose.prod.yml": prod, ".env": "COMPOSE_FILE=docker-compose.yml:docker-compose.prod.yml\n", "deploy.sh": "docker compose -f docker-compose.yml -f docker-compose.prod.yml up\n" });
     assert.deepEqual(same.deployments.map((d) => d.id), ["compose:docker-compose.yml#web"]);
+  });
+});
+
+describe("compose projects from CI files", () => {
+  test("a GitHub Actions run: step, in its working-directory, named after its job", () => {
+    const workflow = [
+      "name: deploy",
+      "on: { push: { branches: [main] } }",
+      "jobs:",
+      "  deploy-prod:",
+      "    runs-on: ubuntu-latest",
+      "    defaults:",
+      "      run:",
+      "        working-directory: ops",
+      "    steps:",
+      "      - uses: actions/checkout@v4",
+      "      - name: Deploy",
+      "        run: |",
+      "          docker compose -f docker-compose.yml -f docker-compose.prod.yml pull",
+      "          docker compose -f docker-compose.yml -f docker-compose.prod.yml up -d",
+      "",
+    ].join("\n");
+    const lists = ciComposeLists(".github/workflows/deploy.yml", workflow, NO_MEMO);
+    assert.deepEqual(lists.map((l) => [l.files, l.runDirs, l.source, l.target]), [
+      [["docker-compose.yml", "docker-compose.prod.yml"], ["ops", ""], ".github/workflows/deploy.yml job deploy-prod", "deploy-prod"],
+      [["docker-compose.yml", "docker-compose.prod.yml"], ["ops", ""], ".github/workflows/deploy.yml job deploy-prod", "deploy-prod"],
+    ]);
+    assert.equal(workflow.slice(lists[0].at.start, lists[0].at.end).trim().split("\n")[0], "|");
+  });
+
+  test("a .gitlab-ci.yml job's script lines; hidden jobs and keywords are not jobs", () => {
+    const gitlab = ["stages: [deploy]", ".base:", "  script:", "    - docker compose -f a.yml up", "deploy:", "  stage: deploy", "  script:", "    - docker compose -f docker-compose.yml -f production.yml up -d", ""].join("\n");
+    assert.deepEqual(ciComposeLists(".gitlab-ci.yml", gitlab, NO_MEMO).map((l) => [l.files, l.source]), [[["docker-compose.yml", "production.yml"], ".gitlab-ci.yml job deploy"]]);
+  });
+
+  test("the workflow's project in the model, and a broken CI file is no crash", () => {
+    const host = memoryHost({
+      "docker-compose.yml": "services:\n  web:\n    build: .\n    command: gunicorn app:app -w 4\n",
+      "docker-compose.prod.yml": "services:\n  web:\n    image: registry/web\n    cpus: 1\n",
+      ".github/workflows/deploy.yml": "jobs:\n  deploy:\n    steps:\n      - run: docker compose -f docker-compose.yml -f docker-compose.prod.yml up -d\n",
+      ".github/workflows/broken.yml": "jobs: [\n",
+    });
+    const model = buildModel(host, host.list().filter((p) => fileKind(p) !== undefined), []);
+    assert.deepEqual(model.deployments.map((d) => [d.name, d.cpus?.value]), [["web (docker-compose.yml + docker-compose.prod.yml, as .github/workflows/deploy.yml job deploy runs it)", 1]]);
   });
 });

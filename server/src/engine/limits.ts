@@ -31,6 +31,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   hypercorn: 2 * MB,
   makefile: 1 * MB,
   supervisor: 2 * MB,
+  ci: MB / 2,
   other: 2 * MB,
 };
 

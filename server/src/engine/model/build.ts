@@ -36,13 +36,15 @@ import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseC
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
 import { combinedCpuLimit } from "./cpus.ts";
-import { makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
+import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
+  // Read only for the compose files their shell steps name with `-f` (model/compose-commands.ts).
+  if (/(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || name === ".gitlab-ci.yml" || name === ".gitlab-ci.yaml") return "ci";
   // docker-stack.yml: a Swarm stack (`docker stack deploy -c`), the same format; Swarm honours deploy.replicas and limits.
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name) || /^docker-stack([.-][\w.-]+)?\.ya?ml$/.test(name)) return "compose";
   if (name === "dockerfile" || name.startsWith("dockerfile.") || name.endsWith(".dockerfile")) return "dockerfile";
@@ -134,7 +136,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
   const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);
   ctx.cache.set(SUPERVISOR_CANDIDATES, supervisorCandidates);
-  const runners = { scripts: ofKind("shell"), makefiles: ofKind("makefile") };
+  const runners = { scripts: ofKind("shell"), makefiles: ofKind("makefile"), ci: ofKind("ci") };
   for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"), runners)) deployments.push(...composeDeployments(ctx, project));
   for (const path of ofKind("procfile")) {
     deployments.push(...procfileDeployments(ctx, path));
@@ -283,7 +285,7 @@ interface ComposeProject {
  *   the base's service of that name. A variant whose services are all complete is a project of
  *   its own (it is run as `docker compose -f variant`).
  */
-function composeProjects(ctx: Context, files: string[], dotenvs: string[], runners: { scripts: string[]; makefiles: string[] }): ComposeProject[] {
+function composeProjects(ctx: Context, files: string[], dotenvs: string[], runners: { scripts: string[]; makefiles: string[]; ci: string[] }): ComposeProject[] {
   const projects = composeFileProjects(ctx, dotenvs);
   projects.push(...commandProjects(ctx, runners, projects));
   // A file COMPOSE_FILE or a command lists is run as part of that project, not on its own.
@@ -307,13 +309,14 @@ function composeProjects(ctx: Context, files: string[], dotenvs: string[], runne
  * runs in: a Makefile's own; for a script its folder or, when the files are not there, the closest
  * folder above it that has them all. A list with a file the workspace lacks is left out.
  */
-function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: string[] }, earlier: ComposeProject[]): ComposeProject[] {
+function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: string[]; ci: string[] }, earlier: ComposeProject[]): ComposeProject[] {
   const projects: ComposeProject[] = [];
   const seen = new Set(earlier.map((p) => p.files.join("\n")));
   const keys = new Set(earlier.map((p) => p.key));
   const lists = [
     ...runners.makefiles.flatMap((path) => makefileComposeLists(path, ctx.host.read(path) ?? "", ctx.parses)),
     ...runners.scripts.flatMap((path) => scriptComposeLists(path, ctx.host.read(path) ?? "", ctx.parses)),
+    ...runners.ci.flatMap((path) => ciComposeLists(path, ctx.host.read(path) ?? "", ctx.parses)),
   ];
   for (const list of lists) {
     // A file `-f` names may have any name (cookiecutter-django's production.yml): read when it is YAML.

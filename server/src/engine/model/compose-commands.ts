@@ -2,12 +2,15 @@
 // -f docker-compose.prod.yml up -d` in deploy.sh or under a Makefile target is how many teams run
 // production, and the list (in its order) is the project, whatever the default files are.
 // Scripts and Makefiles are read as text, never run.
+import { isMap, isSeq, parseDocument } from "yaml";
 import type { ParseMemo } from "../parse-cache.ts";
+import { mapGet, scalar } from "../parse/compose.ts";
 import { parseMakefile } from "../parse/makefile.ts";
+import { yamlSource } from "../parse/text-lines.ts";
 import { wrappedProgramIndex } from "../parse/servers.ts";
 import { parseCommandLine, parseShellScript, type ShellWord } from "../parse/shell.ts";
 import type { SourceRef } from "../types.ts";
-import { dirOf } from "./build.ts";
+import { dirOf, join } from "./build.ts";
 
 /** One `docker compose` command with an explicit file list, as written. */
 export interface ComposeFileList {
@@ -112,6 +115,52 @@ export function makefileComposeLists(path: string, text: string, parses: ParseMe
         for (const files of composeFileLists(command.words, path, recipe)) {
           lists.push({ files, at: { file: path, start: recipe.start, end: recipe.end }, source: `${path} target ${recipe.target}`, target: recipe.target, runDirs: [dirOf(path)] });
         }
+      }
+    }
+    return lists;
+  });
+}
+
+/** GitLab CI's top-level keys that are not jobs. */
+const GITLAB_KEYWORDS = new Set(["default", "include", "stages", "variables", "workflow", "image", "services", "cache", "before_script", "after_script", "pages"]);
+
+/**
+ * The explicit compose file lists of a CI file's shell steps: a GitHub Actions workflow's `run:` steps
+ * (in the step's or the job's `working-directory`, else the repository's root) and a `.gitlab-ci.yml` job's
+ * `script:` and `before_script:` lines (in the repository's root). Named after the job.
+ */
+export function ciComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
+  return parses.get(`compose-lists:${path}`, text, () => {
+    const lists: ComposeFileList[] = [];
+    const doc = parseDocument(yamlSource(text), { uniqueKeys: false });
+    if (!isMap(doc.contents)) return lists;
+    const addRun = (node: unknown, job: string, runDirs: string[]) => {
+      const run = scalar(node);
+      if (!run || !run.value.includes("compose")) return;
+      for (const command of parseShellScript(run.value, path).commands) {
+        for (const files of composeFileLists(command.words, path, run)) lists.push({ files, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
+      }
+    };
+    if (/(^|\/)\.gitlab-ci\.ya?ml$/.test(path)) {
+      for (const pair of doc.contents.items) {
+        const job = scalar(pair.key)?.value;
+        if (job === undefined || job.startsWith(".") || GITLAB_KEYWORDS.has(job)) continue;
+        for (const key of ["before_script", "script"]) {
+          const lines = mapGet(doc, pair.value, key);
+          for (const line of isSeq(lines) ? lines.items : [lines]) addRun(line, job, [""]);
+        }
+      }
+      return lists;
+    }
+    const jobs = mapGet(doc, doc.contents, "jobs");
+    if (!isMap(jobs)) return lists;
+    for (const pair of jobs.items) {
+      const job = scalar(pair.key)?.value ?? "";
+      const jobDir = scalar(mapGet(doc, mapGet(doc, mapGet(doc, pair.value, "defaults"), "run"), "working-directory"))?.value;
+      const steps = mapGet(doc, pair.value, "steps");
+      for (const step of isSeq(steps) ? steps.items : []) {
+        const dir = scalar(mapGet(doc, step, "working-directory"))?.value ?? jobDir;
+        addRun(mapGet(doc, step, "run"), job, dir ? [join("", dir), ""] : [""]);
       }
     }
     return lists;
