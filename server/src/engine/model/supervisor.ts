@@ -13,7 +13,6 @@ export const SUPERVISOR_CANDIDATES = "supervisor-candidates";
 
 /** One program's command as supervisord starts it. */
 export interface SupervisorRun {
-  program: string;
   /** The command line, read as compose reads a string `command:` (model/build.ts startingWords picks the server in it). */
   script: ShellScript;
   at: SourceRef;
@@ -131,7 +130,7 @@ export function supervisorRuns(ctx: Context, files: string[], contextDir: string
     const script = parseCommandLine(text, config.file, program.command.at.start, programEnv, spans);
     if (script.commands.length === 0) continue;
     const dir = program.directory ? workspaceFolder(ctx, contextDir, expandCommand(program.directory, names).text) : contextDir;
-    runs.push({ program: program.name, script, at: program.command.at, dir, env: programEnv, environment: own, ...(numprocs > 1 && program.numprocs ? { copies: program.numprocs } : {}) });
+    runs.push({ script, at: program.command.at, dir, env: programEnv, environment: own, ...(numprocs > 1 && program.numprocs ? { copies: program.numprocs } : {}) });
   }
   return runs;
 }
@@ -139,7 +138,8 @@ export function supervisorRuns(ctx: Context, files: string[], contextDir: string
 /**
  * A program's `directory=` in the workspace: a relative one (from `%(here)s`) as it is; an absolute one
  * is a folder in the image (`/app/backend`), taken as the longest tail of it that is a folder below
- * the build context (`backend`), else the build context itself.
+ * the build context (`backend`), else the build context itself. (The folder list is not a recorded input
+ * of model/reuse.ts: a folder created later is seen once the deployment is rebuilt for another reason.)
  */
 function workspaceFolder(ctx: Context, contextDir: string, directory: string): string {
   if (!directory.startsWith("/")) return join(contextDir, directory);
