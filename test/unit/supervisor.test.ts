@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { audit } from "../../server/src/engine/audit.ts";
+import { explainAt } from "../../server/src/engine/explain.ts";
 import { readIni } from "../../server/src/engine/parse/ini.ts";
 import { expandCommand, parseSupervisorConf } from "../../server/src/engine/parse/supervisor.ts";
 import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
@@ -188,5 +189,19 @@ describe("numprocs in the other worker rules", () => {
       "workers/exceed-cpu: 2 copies (numprocs) x 3 gunicorn workers = 6 processes for 1 vCPU [fix]",
       "workers/threads-exceed-cpu: 2 copies (numprocs) x 3 gunicorn workers x 8 threads (--threads 8) = 48 threads on 1 vCPU, 48 per vCPU",
     ]);
+  });
+});
+
+describe("hovers under supervisord", () => {
+  test("the workers count says it is per copy, and numprocs says what it multiplies", () => {
+    const files = {
+      "docker-compose.yml": "services:\n  web:\n    build: .\n    cpus: 2\n",
+      Dockerfile: 'FROM python:3.12-slim\nCMD ["supervisord", "-c", "/etc/supervisord.conf"]\n',
+      "supervisord.conf": "[supervisord]\n[program:web]\ncommand=gunicorn app:app -b :80%(process_num)02d --workers 3\nnumprocs=2\nprocess_name=web-%(process_num)d\n",
+    };
+    const model = audit(memoryHost(files)).model;
+    const text = files["supervisord.conf"];
+    assert.match(explainAt(model, "supervisord.conf", text.indexOf("--workers 3") + 10)?.text ?? "", /^\*\*3 gunicorn workers\*\* in each of 2 copies \(numprocs\), 2 x 3 = 6 per instance on 2 vCPU/);
+    assert.match(explainAt(model, "supervisord.conf", text.indexOf("numprocs=2") + 9)?.text ?? "", /^\*\*numprocs 2\*\*: supervisord starts 2 copies of this gunicorn, each with 3 workers and their own pools: 2 x 3 = 6 per instance\./);
   });
 });

@@ -35,8 +35,21 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
         const cpus = deployment.cpus;
         const advice = cpus && PROCESS_SERVERS.has(process.invocation.server) ? ` on ${formatCpus(cpus.value)}: gunicorn advises at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${maxWorkers(cpus.value)}` : "";
         const instances = deployment.instances.value;
-        const inAll = instances !== 1 ? ` ${instances} instances run ${instances} x ${n} = ${instances * n} in all.` : "";
-        return { at, text: [`**${n} ${serverName(process.invocation)} ${n === 1 ? "process" : "workers"}** per instance${advice}.${inAll}`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
+        // supervisord's numprocs: the count is per copy.
+        const copies = process.copies?.value ?? 1;
+        const perInstance = n * copies;
+        const where = copies > 1 ? ` in each of ${copies} copies (numprocs), ${copies} x ${n} = ${perInstance} per instance` : " per instance";
+        const inAll = instances !== 1 ? ` ${instances} instances run ${instances} x ${perInstance} = ${instances * perInstance} in all.` : "";
+        return { at, text: [`**${n} ${serverName(process.invocation)} ${n === 1 ? "process" : "workers"}**${where}${advice}.${inAll}`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
+      }
+      const copiesAt = hit(process.copies);
+      if (process.copies && copiesAt) {
+        const copies = process.copies.value;
+        const n = process.workers.value;
+        return {
+          at: copiesAt,
+          text: [`**numprocs ${copies}**: supervisord starts ${copies} copies of this ${serverName(process.invocation)}, each with ${n} worker${n === 1 ? "" : "s"} and ${n === 1 ? "its" : "their"} own pools: ${copies} x ${n} = ${copies * n} per instance.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n"),
+        };
       }
       const threads = threadsOf(process);
       const threadsAt = hit(threads);
