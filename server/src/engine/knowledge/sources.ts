@@ -325,6 +325,11 @@ export const SOURCES = {
     url: "https://github.com/puma/puma/blob/main/docs/7.0-Upgrade.md",
     says: "\"The default max_keep_alive is now 999.\" \"The default persistent_timeout is now 65 seconds.\" \"preload_app! is now the default in cluster mode.\"",
   },
+  pumaPersistentTimeoutBefore7: {
+    title: "Puma: lib/puma/const.rb (before 7.0)",
+    url: "https://github.com/puma/puma/blob/v3.11.3/lib/puma/const.rb",
+    says: "\"The default number of seconds for another request within a persistent session.\" \"PERSISTENT_TIMEOUT = 20\" (the default until Puma 7.0 made it 65: see puma7Defaults).",
+  },
   railsDevelopmentEnv: {
     title: "Rails app generator: config/environments/development.rb template",
     url: "https://github.com/rails/rails/blob/main/railties/lib/rails/generators/rails/app/templates/config/environments/development.rb.tt",

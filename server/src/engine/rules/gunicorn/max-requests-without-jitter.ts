@@ -16,7 +16,7 @@ export default defineRule({
         "`--max-requests N` restarts a worker after it has served N requests. Requests are spread evenly over the workers, so " +
         "they all reach N at about the same time and restart together: for the seconds the application takes to import, no " +
         "worker (or very few) is serving. `--max-requests-jitter` adds randint(0, jitter) to each worker's limit to stagger the " +
-        "restarts; about 10% of max-requests is a common choice.",
+        "restarts. The fix proposes 10% of max-requests: Headroom's choice, as gunicorn gives no figure (its default jitter is 0).",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn app:app -w 4 --max-requests 1000 --bind 0.0.0.0:8000\n",
       },

@@ -30,6 +30,8 @@ export default defineRule({
       SOURCES.gunicornKeepalive,
       SOURCES.gunicornSyncNoKeepalive,
       SOURCES.uvicornWorkerKeepalive,
+      SOURCES.pumaPersistentTimeoutBefore7,
+      SOURCES.puma7Defaults,
       SOURCES.uvicornTimeoutKeepAlive,
       SOURCES.hypercornKeepAlive,
     ],
