@@ -21,6 +21,16 @@ describe("docker compose -f arguments", () => {
     assert.deepEqual(fileArgs("/usr/local/bin/docker-compose -f a.yml pull"), ["a.yml"]);
   });
 
+  test("docker stack deploy's -c files, in order", () => {
+    assert.deepEqual(fileArgs("docker stack deploy -c docker-stack.yml --compose-file=docker-stack.prod.yml --with-registry-auth --resolve-image always shop"), ["docker-stack.yml", "docker-stack.prod.yml"]);
+    assert.equal(fileArgs("docker stack rm shop"), undefined);
+  });
+
+  test("a cd to a folder written as is moves where the files are looked for first", () => {
+    const script = "cd deploy/prod\ndocker compose -f docker-compose.yml -f override.yml up -d\ncd \"$(dirname \"$0\")\"\ndocker compose -f a.yml up\n";
+    assert.deepEqual(scriptComposeLists("bin/deploy.sh", script, NO_MEMO).map((l) => l.runDirs), [["bin/deploy/prod", "bin", ""], ["bin", ""]]);
+  });
+
   test("a -f after the subcommand is the subcommand's (logs -f), not a file", () => {
     assert.equal(fileArgs("docker compose logs -f web"), undefined);
     assert.deepEqual(fileArgs("docker compose -f a.yml logs -f web"), ["a.yml"]);

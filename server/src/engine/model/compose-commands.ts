@@ -34,7 +34,8 @@ const DOCKER_VALUE_OPTIONS = new Set(["-c", "--context", "-H", "--host", "--conf
 const SUDO_VALUE_OPTIONS = new Set(["-u", "--user", "-g", "--group", "-h", "--host", "-C", "--close-from", "-D", "--chdir"]);
 
 /**
- * The `-f`/`--file` values of a `docker compose` or `docker-compose` command, in order; undefined when
+ * The `-f`/`--file` values of a `docker compose` or `docker-compose` command (the `-c` values of a
+ * `docker stack deploy`), in order; undefined when
  * the command is not one, names no file, or a name is not known as written (`-f compose.$ENV.yml`, `-f -`).
  */
 export function composeFileArgs(words: ShellWord[]): string[] | undefined {
@@ -45,6 +46,7 @@ export function composeFileArgs(words: ShellWord[]): string[] | undefined {
   const name = program.slice(program.lastIndexOf("/") + 1);
   if (name === "docker") {
     for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (DOCKER_VALUE_OPTIONS.has(words[i].value)) i++;
+    if (words[i]?.value === "stack" && (words[i + 1]?.value === "deploy" || words[i + 1]?.value === "up")) return stackFileArgs(words.slice(i + 2));
     if (words[i]?.value !== "compose") return undefined;
   } else if (name !== "docker-compose") return undefined;
   const files: ShellWord[] = [];
@@ -63,6 +65,31 @@ export function composeFileArgs(words: ShellWord[]): string[] | undefined {
     } else if (COMPOSE_VALUE_OPTIONS.has(word)) i++;
     else if (!word.startsWith("-")) break;
   }
+  return knownNames(files, named);
+}
+
+/** `docker stack deploy -c a.yml -c b.yml STACK`: Swarm merges the `-c`/`--compose-file` files in order, as compose does `-f`. */
+function stackFileArgs(args: ShellWord[]): string[] | undefined {
+  const files: ShellWord[] = [];
+  const named: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i].value;
+    if (word === "-c" || word === "--compose-file") {
+      const value = args[++i];
+      if (value) {
+        files.push(value);
+        named.push(value.value);
+      }
+    } else if (word.startsWith("--compose-file=") || /^-c[^-]/.test(word)) {
+      files.push(args[i]);
+      named.push(word.slice(word.startsWith("--compose-file=") ? 15 : 2).replace(/^=/, ""));
+    } else if (word === "--resolve-image") i++;
+  }
+  return knownNames(files, named);
+}
+
+/** The names, when there are some and each is known as written. */
+function knownNames(files: ShellWord[], named: string[]): string[] | undefined {
   if (named.length === 0 || files.some((w) => w.opaque || w.unresolved.length > 0) || named.some((f) => f === "" || f === "-" || f.includes("$"))) return undefined;
   return named;
 }
@@ -93,9 +120,18 @@ function composeFileLists(words: ShellWord[], file: string, at: { start: number;
 export function scriptComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
   return parses.get(`compose-lists:${path}`, text, () => {
     const lists: ComposeFileList[] = [];
+    // A `cd` to a folder written as is (`cd deploy`) moves where later commands run; one computed at run time
+    // (`cd "$(dirname "$0")/.."`) is left to the folders above the script.
+    let cwd: string | undefined;
     for (const command of parseShellScript(text, path).commands) {
+      const [program, target] = command.words;
+      if (program?.value === "cd" && command.parent === undefined) {
+        cwd = target && !target.opaque && target.unresolved.length === 0 && !target.value.startsWith("/") && !target.value.includes("$") ? join(cwd ?? dirOf(path), target.value) : undefined;
+        continue;
+      }
+      const runDirs = cwd === undefined ? ancestors(dirOf(path)) : [cwd, ...ancestors(dirOf(path)).filter((d) => d !== cwd)];
       for (const files of composeFileLists(command.words, path, { start: command.start, end: command.end })) {
-        lists.push({ files, at: { file: path, start: command.start, end: command.end }, source: path, runDirs: ancestors(dirOf(path)) });
+        lists.push({ files, at: { file: path, start: command.start, end: command.end }, source: path, runDirs });
       }
     }
     return lists;
