@@ -17,7 +17,7 @@ const FIXTURES = join(__dirname, "..", "fixtures", "stacks");
 const PYTHON = process.env.HEADROOM_ORACLE_PYTHON ?? "/usr/bin/python3";
 const REQUIRE = process.env.HEADROOM_REQUIRE_E2E === "1";
 /** supervisord's environment for `%(ENV_X)s`. */
-const ENV: Record<string, string> = { WEB_WORKERS: "4", CELERY_CONCURRENCY: "2" };
+const ENV: Record<string, string> = { WEB_WORKERS: "4", CELERY_CONCURRENCY: "2", WORKERS_COUNT: "3" };
 
 const CASES: string[] = [
   [
@@ -39,6 +39,7 @@ const CASES: string[] = [
     "",
   ].join("\n"),
   ["[supervisord]", "[program:migrate-then-serve]", "command=bash -c 'python manage.py migrate ; exec gunicorn app:app -w 3'", "autorestart=false", ""].join("\n"),
+  ["[supervisord]", "[program:rq]", "command=python manage.py rq worker", "process_name=%(program_name)s-%(process_num)s", "numprocs=%(ENV_WORKERS_COUNT)s", ""].join("\n"),
   ["[supervisord]", "[program:pct]", "command=uvicorn main:app --workers 2 --log-config 100%%.ini", "numprocs=1", "[program:two]", "command=gunicorn a:b", "process_name=two-%(process_num)s", "numprocs=2", ""].join("\r\n"),
 ];
 
@@ -88,7 +89,7 @@ const skip = typeof oracle === "string" && !REQUIRE ? oracle : false;
 function headroom(text: string): Program[] {
   const config = parseSupervisorConf(text, "supervisord.conf");
   return config.programs.map((p) => {
-    const copies = p.numprocs?.value ?? 1;
+    const copies = p.numprocs?.value ?? (p.numprocsEnv ? Number(ENV[p.numprocsEnv.name]) : 1);
     const command = p.command ? expandCommand(p.command, { program_name: p.name, group_name: p.name, process_num: 0, numprocs: copies, here: "/" }).text : "";
     return {
       name: p.name,

@@ -133,6 +133,17 @@ describe("supervisord in the model", () => {
     assert.ok(web?.files.has("supervisor/conf.d/web.conf"));
   });
 
+  test("numprocs=%(ENV_X)s takes the container's variable, pointing where it is set", () => {
+    const { model, text } = build({
+      "docker-compose.yml": "services:\n  worker:\n    build: .\n    env_file: worker.env\n",
+      "worker.env": "WORKERS_COUNT=4\n",
+      Dockerfile: dockerfile('CMD ["supervisord", "-c", "worker.conf"]'),
+      "worker.conf": "[supervisord]\n[program:worker]\ncommand=celery -A app worker --concurrency 2\nprocess_name=%(program_name)s-%(process_num)s\nnumprocs=%(ENV_WORKERS_COUNT)s\n",
+    });
+    const copies = model.deployments[0].processes[0].copies;
+    assert.deepEqual([copies?.value, copies?.at?.file, text(copies?.at), text(copies?.via?.[0]?.at)], [4, "worker.env", "4", "%(ENV_WORKERS_COUNT)s"]);
+  });
+
   test("a supervisord.conf nothing runs is a deployment of its own", () => {
     const { model } = build({ "deploy/supervisord.conf": "[program:api]\ndirectory=%(here)s\ncommand=uvicorn main:app --workers 2\n" });
     assert.deepEqual(model.deployments.map((d) => [d.id, d.processes.map((p) => p.workers.value)]), [["supervisor:deploy/supervisord.conf", [2]]]);

@@ -119,20 +119,28 @@ export function supervisorRuns(ctx: Context, files: string[], contextDir: string
   const programs = new Map(configs.flatMap((c) => c.programs.map((p) => [p.name, { program: p, config: c }] as const)));
   const runs: SupervisorRun[] = [];
   for (const { program, config } of programs.values()) {
-    if (!program.command || !program.autostart || program.numprocs?.value === 0) continue;
+    if (!program.command || !program.autostart) continue;
     const own = new Map([...shared, ...program.environment]);
     const programEnv: EnvLookup = (name) => own.get(name) ?? env(name);
     // An absolute path, as supervisord's is: workspaceFolder and findNearby read it from its tail.
     const here = `/${dirOf(config.file)}`;
-    const numprocs = program.numprocs?.value ?? 1;
+    const copies = program.numprocs ?? numprocsFromEnv(program.numprocsEnv, programEnv);
+    const numprocs = copies?.value ?? 1;
     const names = { program_name: program.name, group_name: program.name, process_num: 0, numprocs, here };
     const { text, spans } = expandCommand(program.command, names);
     const script = parseCommandLine(text, config.file, program.command.at.start, programEnv, spans);
-    if (script.commands.length === 0) continue;
+    if (script.commands.length === 0 || numprocs === 0) continue;
     const dir = program.directory ? workspaceFolder(ctx, contextDir, expandCommand(program.directory, names).text) : contextDir;
-    runs.push({ script, at: program.command.at, dir, env: programEnv, environment: own, ...(numprocs > 1 && program.numprocs ? { copies: program.numprocs } : {}) });
+    runs.push({ script, at: program.command.at, dir, env: programEnv, environment: own, ...(numprocs > 1 && copies ? { copies } : {}) });
   }
   return runs;
+}
+
+/** `numprocs=%(ENV_X)s` (redash's worker.conf): the variable's value where it is set, by way of the numprocs line. */
+function numprocsFromEnv(written: { name: string; at: SourceRef } | undefined, env: EnvLookup): Fact<number> | undefined {
+  const fact = written && env(written.name);
+  if (!written || !fact || !/^\d+$/.test(fact.value.trim())) return undefined;
+  return { ...fact, value: Number(fact.value.trim()), via: [...(fact.via ?? []), { at: written.at, note: `numprocs=%(ENV_${written.name})s` }] };
 }
 
 /**

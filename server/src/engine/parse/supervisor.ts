@@ -26,6 +26,8 @@ export interface SupervisorProgram {
   command?: SupervisorValue;
   /** `numprocs`: copies of the program supervisord starts, each a process group of its own. */
   numprocs?: Fact<number>;
+  /** `numprocs=%(ENV_WORKERS_COUNT)s`: the count is supervisord's environment variable `name`, written at `at`. */
+  numprocsEnv?: { name: string; at: SourceRef };
   directory?: SupervisorValue;
   environment: Map<string, Fact<string>>;
   /** `autostart=false`: supervisord does not start it. */
@@ -69,7 +71,9 @@ function readProgram(section: IniSection, name: string, file: string, problems: 
   if (directory?.value) program.directory = valueOf(directory, file);
   const numprocs = get("numprocs");
   if (numprocs?.value !== undefined) {
+    const fromEnv = /^%\(ENV_(\w+)\)[sd]$/.exec(numprocs.value);
     if (/^\d+$/.test(numprocs.value)) program.numprocs = { value: Number(numprocs.value), origin: "stated", at: { file, ...numprocs.valueSpan } };
+    else if (fromEnv) program.numprocsEnv = { name: fromEnv[1], at: { file, ...numprocs.valueSpan } };
     else problems.push({ message: `numprocs of [${section.name}] is not a number: ${numprocs.value}`, severity: "warning", at: { file, ...numprocs.valueSpan } });
   }
   readEnvironment(get("environment"), file, program.environment, problems);
