@@ -1,7 +1,7 @@
 // `headroom audit [DIR] --format text|json|html|sarif|github --fail-on error|warning|info|never [--fix [--unsafe-fixes]]`, `headroom --version`
 // Exit codes: 0 nothing at or above --fail-on, 1 something was, 2 usage error or unreadable input.
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -100,6 +100,8 @@ export function main(argv: string[]): number {
   const root = resolve(dir);
   try {
     if (!statSync(root).isDirectory()) return usageError(`${dir} is not a directory`);
+    // A folder that cannot be listed would audit as empty and pass.
+    accessSync(root, constants.R_OK | constants.X_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     process.stderr.write(`headroom: cannot read ${dir}: ${code === "ENOENT" ? "no such directory" : (err as Error).message}\n`);

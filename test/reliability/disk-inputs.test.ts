@@ -112,6 +112,30 @@ describe("files that are not what their names say", () => {
       await server.stop();
     }
   });
+
+  it("a folder nobody may list: noted inside the workspace, exit 2 as the audited DIR", async (t) => {
+    ensureBuilt();
+    if (NOBODY) t.diagnostic("running as root: the CLI and the server run as uid 65534 so that chmod 000 holds");
+    const dir = workspace();
+    mkdirSync(join(dir, "deploy"));
+    writeFileSync(join(dir, "deploy", "start.sh"), "#!/bin/sh\nexec gunicorn --reload app:app\n");
+    writeFileSync(join(dir, "start.sh"), "#!/bin/sh\nexec gunicorn --reload app:app\n");
+    chmodSync(join(dir, "deploy"), 0);
+    const r = runCli(dir, NOBODY);
+    assertSkips(r.stderr, [["deploy/", /EACCES/]], "CLI stderr");
+    assert.deepEqual(r.findings.map((f) => f.file), ["start.sh"], "the rest is checked");
+    const server = new LspServer(dir, { user: NOBODY });
+    try {
+      await server.initialize();
+      await server.audit();
+      assertSkips(server.logs, [["deploy/", /EACCES/]], "server log");
+    } finally {
+      await server.stop();
+    }
+    const whole = spawnSync(process.execPath, [CLI, "audit", join(dir, "deploy")], { encoding: "utf8", timeout: 60_000, ...NOBODY });
+    assert.equal(whole.status, 2, `an unreadable DIR must not pass as an empty audit: ${whole.stdout}`);
+    assert.match(whole.stderr, /^headroom: cannot read .*deploy: EACCES/m);
+  });
 });
 
 describe("symlinks and files that vanish", () => {

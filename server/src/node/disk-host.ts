@@ -34,7 +34,9 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
     let entries: import("node:fs").Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
+    } catch (err) {
+      // A folder that cannot be listed hides whatever deployment files it holds: say so.
+      options.log?.(`skipped ${rel || "."}/: ${(err as Error).message}`);
       return;
     }
     for (const entry of entries) {
