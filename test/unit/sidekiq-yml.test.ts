@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
-import { parseSidekiqYml, sidekiqConcurrency } from "../../server/src/engine/parse/sidekiq-yml.ts";
+import { parseSidekiqYml, sidekiqCapsules, sidekiqConcurrency } from "../../server/src/engine/parse/sidekiq-yml.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
 const text = (source: string, expr: { span: { start: number; end: number } } | undefined) => (expr ? source.slice(expr.span.start, expr.span.end) : undefined);
@@ -16,6 +16,19 @@ describe("config/sidekiq.yml", () => {
     assert.deepEqual([...parsed.environments].map(([env, e]) => [env, e.value]), [["production", 30], ["staging", 4]]);
     assert.equal(sidekiqConcurrency(parsed, "development")?.value, 12, "a section without concurrency keeps the top level's");
     assert.equal(sidekiqConcurrency(parsed, "production")?.value, 30);
+  });
+
+  it("reads Sidekiq 7 :capsules: with their concurrency; an environment's own :capsules: replaces the top level's", () => {
+    const yml =
+      ":concurrency: 10\n:capsules:\n  :exports:\n    :concurrency: 5\n  serial:\n    concurrency: 1\n  :unsized:\n    :queues: [misc]\n" +
+      "production:\n  :capsules:\n    :bulk:\n      :concurrency: <%= ENV.fetch(\"BULK_THREADS\", 8) %>\nstaging:\n  :concurrency: 4\n";
+    const parsed = parseSidekiqYml(yml, "config/sidekiq.yml");
+    assert.deepEqual(parsed.problems, []);
+    const summary = (env: string) => sidekiqCapsules(parsed, env).map((c) => [c.name, c.concurrency?.kind === "env" ? `$${c.concurrency.envName}:${c.concurrency.envDefault?.value}` : c.concurrency?.value, c.concurrency && text(yml, c.concurrency)]);
+    assert.deepEqual(summary("development"), [["exports", 5, "5"], ["serial", 1, "1"], ["unsized", undefined, undefined]]);
+    assert.deepEqual(summary("staging"), summary("development"), "a section without :capsules: keeps the top level's");
+    assert.deepEqual(summary("production").map(([name, value]) => [name, value]), [["bulk", "$BULK_THREADS:8"]]);
+    assert.equal(sidekiqConcurrency(parsed, "production")?.value, 10);
   });
 
   it("reads ERB as text: ENV.fetch with a default argument or block, never evaluated", () => {

@@ -405,6 +405,11 @@ export const SOURCES = {
     url: "https://github.com/sidekiq/sidekiq/blob/main/Changes.md#520",
     says: "\"Decrease default concurrency from 25 to 10\" [#3892] in 5.2.0; 7.0 then lowered it from 10 to 5 (sidekiqConcurrencyDefault). So 25 before 5.2, 10 in 5.2 to 6.x, 5 from 7.0: Headroom uses 5, the current default.",
   },
+  sidekiqCapsules: {
+    title: "Sidekiq source: capsules from config/sidekiq.yml (lib/sidekiq/cli.rb, lib/sidekiq/capsule.rb)",
+    url: "https://github.com/sidekiq/sidekiq/blob/main/lib/sidekiq/cli.rb",
+    says: "After the default capsule gets \"cap.concurrency = opts[:concurrency] || @config[:concurrency]\", \"opts[:capsules]&.each do |name, cap_config| @config.capsule(name.to_s) do |cap| cap.queues = cap_config[:queues]; cap.concurrency = cap_config[:concurrency]\": each capsule runs its own threads. capsule.rb: \"A Sidekiq::Capsule is the set of resources necessary to process one or more queues with a given concurrency. One \\\"default\\\" Capsule is started but the user may declare additional Capsules\".",
+  },
   sidekiqConfigFile: {
     title: "Sidekiq source: lib/sidekiq/cli.rb (setup_options, parse_config, set_environment)",
     url: "https://github.com/sidekiq/sidekiq/blob/main/lib/sidekiq/cli.rb",

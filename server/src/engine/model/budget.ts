@@ -26,7 +26,7 @@ export interface ConnectionBudget {
 }
 
 export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
-  const perProcess = pool.size.value + (pool.overflow?.value ?? 0);
+  const perProcess = pool.size.value + (pool.overflow?.value ?? 0) + capsuleThreads(pool);
   return { deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess };
 }
 
@@ -95,6 +95,12 @@ export function poolSizeText(pool: Pool): string {
 }
 
 function perProcessText(pool: Pool): string {
-  if (!pool.overflow) return poolSizeText(pool);
-  return `(${poolSizeText(pool)} + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value})`;
+  const capsules = (pool.capsules ?? []).map((c) => ` + capsule ${c.name} ${c.threads.value}`).join("");
+  if (!pool.overflow && !capsules) return poolSizeText(pool);
+  return `(${poolSizeText(pool)}${pool.overflow ? ` + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}` : ""}${capsules})`;
+}
+
+/** Threads of a Sidekiq process's other capsules, each of which may hold a connection too. */
+export function capsuleThreads(pool: Pool): number {
+  return (pool.capsules ?? []).reduce((sum, c) => sum + c.threads.value, 0);
 }

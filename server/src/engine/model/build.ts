@@ -23,7 +23,7 @@ import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
-import { parseSidekiqYml, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
+import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
@@ -1211,7 +1211,9 @@ function sidekiqConfig(ctx: Context, deployment: Deployment, invocation: ServerI
     const yml = parseSidekiqYml(text, file);
     ctx.problems.push(...yml.problems);
     const concurrency = sidekiqConcurrency(yml, environment);
-    return { settings: new Map(concurrency ? [["concurrency", concurrency]] : []) };
+    // Each capsule's threads as a setting of their own (`capsule:<name>`), for the pool (model/pools.ts).
+    const capsules = sidekiqCapsules(yml, environment).flatMap((c): Array<[string, SettingExpr]> => (c.concurrency ? [[`${SIDEKIQ_CAPSULE}${c.name}`, c.concurrency]] : []));
+    return { settings: new Map([...(concurrency ? [["concurrency", concurrency] as [string, SettingExpr]] : []), ...capsules]) };
   }, environment);
 }
 

@@ -9,6 +9,7 @@ import { CONFIG_FILE, type HeadroomConfig, type PoolEnvRole } from "../config.ts
 import { SOURCES, type Source } from "../knowledge/sources.ts";
 import { flagName, optionValue, type ServerKind, serverName } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
+import { SIDEKIQ_CAPSULE } from "../parse/sidekiq-yml.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
@@ -91,6 +92,11 @@ export interface Pool {
   overflowName?: string;
   /** Where a size named only by its setting was read (`--concurrency`, `-c`, `config/sidekiq.yml`), for messages. */
   sizeFrom?: string;
+  /**
+   * Sidekiq 7's other capsules (`:capsules:` in config/sidekiq.yml): each runs its own threads besides `size` (the default
+   * capsule's concurrency), and each thread may hold a connection. Only capsules whose concurrency Headroom reads.
+   */
+  capsules?: Array<{ name: string; threads: Fact<number> }>;
   /** Pools are per process, never shared between processes: always true, to say so in types. */
   perProcess: true;
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
@@ -145,11 +151,13 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
     const size = fromCommand ?? fromEnv;
     const d = POOL_DEFAULTS.sidekiq;
     if (!size && !usesDatabase) return undefined;
+    const capsules = sidekiqCapsules(process, envOf);
     return {
       kind: "sidekiq",
       size: size?.fact ?? { value: d.value, origin: "default", by: d.by },
       sizeName: size?.name,
       ...(fromCommand ? { sizeFrom: fromCommand.from } : {}),
+      ...(capsules.length > 0 ? { capsules } : {}),
       perProcess: true,
       processes: { value: 1, origin: "default", by: "Sidekiq" },
       processLabel: "sidekiq process",
@@ -203,6 +211,17 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
  * (`<%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>`, read as text).
  */
 /** The environment the deployment's (first) process sees: what its start script exported, over the deployment's. */
+/** The threads of each capsule the process's config/sidekiq.yml declares, where its concurrency reads as a number. */
+function sidekiqCapsules(process: ServerProcess, env: (name: string) => Fact<string> | undefined): Array<{ name: string; threads: Fact<number> }> {
+  const config = process.config;
+  if (!config) return [];
+  return [...config.settings].flatMap(([key, setting]) => {
+    if (!key.startsWith(SIDEKIQ_CAPSULE)) return [];
+    const threads = settingNumber(setting, config.path, env);
+    return threads ? [{ name: key.slice(SIDEKIQ_CAPSULE.length), threads }] : [];
+  });
+}
+
 function processEnv(deployment: Deployment): (name: string) => Fact<string> | undefined {
   const exported = deployment.processes[0]?.exported;
   return (name) => exported?.get(name) ?? deployment.env.get(name);

@@ -219,7 +219,7 @@ ${this.findingList(d.findings)}
       if (process.recommendedMaxWorkers !== undefined && d.cpus) instanceLines.push({ text: `advice: at most ${process.recommendedMaxWorkers} for ${formatCpus(d.cpus.value)}`, cls: "muted" });
     }
     if (d.processes.length > 1) instanceLines.push({ text: `+ ${plural(d.processes.length - 1, "more process", "more processes")}`, cls: "muted" });
-    if (d.pool) instanceLines.push({ text: `pool ${d.pool.overflow ? `${d.pool.size.value} + ${d.pool.overflow.value}` : d.pool.size.value} per process`, cls: "", role: "pool" });
+    if (d.pool) instanceLines.push({ text: `pool ${d.pool.perProcess !== d.pool.size.value ? `${[d.pool.size, d.pool.overflow, ...(d.pool.capsules ?? []).map((c) => c.threads)].filter((f) => f !== undefined).map((f) => f.value).join(" + ")}` : d.pool.size.value} per process`, cls: "", role: "pool" });
     const boxH = 22 + Math.max(4, instanceLines.length) * 21;
     const mid = top + boxH / 2;
     const parts: string[] = [];
@@ -298,8 +298,9 @@ ${parts.join("\n")}
       const pool = d.pool;
       const size = this.figureHtml(pool.size, `${pool.sizeName ?? "pool size"} ${pool.size.value}`);
       const overflow = pool.overflow ? ` + ${this.figureHtml(pool.overflow, `${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}`)}` : "";
+      const capsules = (pool.capsules ?? []).map((c) => ` + ${this.figureHtml(c.threads, `capsule ${esc(c.name)} ${c.threads.value}`)}`).join("");
       const instances = d.instances.value !== 1 ? `${d.instances.value} instances x ` : "";
-      rows.push(["Connection pool", `${instances}${pool.processes.value} ${esc(pool.processLabel)} x (${size}${overflow}) = <strong data-role="pool-total">${pool.total}</strong> connections${pool.database ? ` to ${esc(pool.database)}` : ""}`]);
+      rows.push(["Connection pool", `${instances}${pool.processes.value} ${esc(pool.processLabel)} x (${size}${overflow}${capsules}) = <strong data-role="pool-total">${pool.total}</strong> connections${pool.database ? ` to ${esc(pool.database)}` : ""}`]);
     }
     rows.push(["Files", d.files.map((f) => `<span class="mono">${esc(f)}</span>`).join(", ")]);
     return `<dl class="facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>`;

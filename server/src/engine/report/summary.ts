@@ -46,10 +46,12 @@ export interface PoolSummary {
   overflowName?: string;
   size: Figure;
   overflow?: Figure;
+  /** A Sidekiq process's other capsules, each with its threads. */
+  capsules?: Array<{ name: string; threads: Figure }>;
   /** Processes per instance that each open the pool, and what they are ("gunicorn workers"). */
   processes: Figure;
   processLabel: string;
-  /** size + overflow. */
+  /** size + overflow + capsule threads. */
   perProcess: number;
   /** instances x processes x perProcess, for this deployment. */
   total: number;
@@ -188,6 +190,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
               ...(pool.overflowName ? { overflowName: pool.overflowName } : {}),
               size: figure(pool.size),
               ...(pool.overflow ? { overflow: figure(pool.overflow) } : {}),
+              ...(pool.capsules ? { capsules: pool.capsules.map((c) => ({ name: c.name, threads: figure(c.threads) })) } : {}),
               processes: figure(pool.processes),
               processLabel: pool.processLabel,
               perProcess: share?.perProcess ?? 0,

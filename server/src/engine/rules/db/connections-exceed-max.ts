@@ -31,6 +31,7 @@ export default defineRule({
       SOURCES.sidekiqConcurrencyDefault,
       SOURCES.sidekiqConcurrencyHistory,
       SOURCES.sidekiqConfigFile,
+      SOURCES.sidekiqCapsules,
       SOURCES.djangoConnMaxAge,
       SOURCES.appRunnerAutoScalingDefaults,
     ],
@@ -41,7 +42,8 @@ export default defineRule({
         "uses the same database adds its own. When the sum is above PostgreSQL's max_connections minus the slots reserved " +
         "for superusers, the connections past the limit fail with \"too many clients already\" at the busiest moment. " +
         "Pools are read from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
-        "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
+        "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares; " +
+        "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
         "(CONN_MAX_AGE above 0: one per thread) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes. The limit from a postgres service's `-c max_connections=N`, a postgresql.conf, " +
         "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
@@ -153,6 +155,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
+    for (const capsule of pool.capsules ?? []) add(capsule.threads, `${name}capsule ${capsule.name}: ${capsule.threads.value} more thread${capsule.threads.value === 1 ? "" : "s"} per sidekiq process, each may hold a connection`);
     // A name the workspace's headroom.yml maps (pools.env): show where, so the reading can be checked.
     for (const hop of [...(pool.size.via ?? []), ...(pool.overflow?.via ?? [])].filter((v) => v.at.file === CONFIG_FILE)) {
       place(hop.at, `${name}${hop.note}`);
@@ -204,6 +207,8 @@ function threadsNote(s: PoolShare): string {
 }
 
 function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
+  // Threads split between capsules are the team's choice of which queues get them: no one number to lower.
+  if (s.pool.capsules) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
