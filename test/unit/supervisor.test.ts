@@ -144,6 +144,17 @@ describe("supervisord in the model", () => {
     assert.deepEqual([copies?.value, copies?.at?.file, text(copies?.at), text(copies?.via?.[0]?.at)], [4, "worker.env", "4", "%(ENV_WORKERS_COUNT)s"]);
   });
 
+  test("a start script's supervisord -c reads the file from the image's folder, not the script's (redash)", () => {
+    const { model } = build({
+      "docker-compose.yml": "services:\n  worker:\n    build: .\n    command: worker\n    environment:\n      WORKERS_COUNT: \"2\"\n",
+      Dockerfile: 'FROM python:3.10-slim\nWORKDIR /app\nCOPY . /app\nENTRYPOINT ["/app/bin/docker-entrypoint"]\nCMD ["server"]\n',
+      "bin/docker-entrypoint": '#!/bin/bash\nworker() {\n  exec supervisord -c worker.conf\n}\ncase "$1" in\n  worker)\n    shift\n    worker\n    ;;\nesac\n',
+      "worker.conf": "[supervisord]\nnodaemon=true\n[program:worker]\ncommand=celery -A redash worker -c 3\nprocess_name=%(program_name)s-%(process_num)s\nnumprocs=%(ENV_WORKERS_COUNT)s\n",
+    });
+    const worker = model.deployments.find((d) => d.id === "compose:docker-compose.yml#worker");
+    assert.deepEqual(worker?.processes.map((p) => [p.invocation.server, p.workers.value, p.copies?.value]), [["celery", 3, 2]]);
+  });
+
   test("a supervisord.conf nothing runs is a deployment of its own", () => {
     const { model } = build({ "deploy/supervisord.conf": "[program:api]\ndirectory=%(here)s\ncommand=uvicorn main:app --workers 2\n" });
     assert.deepEqual(model.deployments.map((d) => [d.id, d.processes.map((p) => p.workers.value)]), [["supervisor:deploy/supervisord.conf", [2]]]);

@@ -872,7 +872,14 @@ function casePatternMatches(pattern: string, value: string): boolean {
  */
 function addSupervisordProcesses(ctx: Context, deployment: Deployment, words: CommandWord[], optionsStart: number, at: SourceRef, dir: string, env: EnvLookup, depth: number): void {
   const named = supervisordConfigArg(words, optionsStart);
-  const main = named ? namedFile(ctx, dir, named) : findNearby(ctx, dir, "supervisord.conf");
+  // A script's supervisord runs in the image's working folder, not the script's (redash's bin/docker-entrypoint
+  // runs `supervisord -c worker.conf` from /app): else the named file anywhere (or at the root, whatever its
+  // name), if it is supervisord's.
+  const anywhere = (name: string) => {
+    const found = findNearby(ctx, "", name) ?? namedFile(ctx, "", name);
+    return found && readSupervisorConf(ctx, found)?.recognised ? found : undefined;
+  };
+  const main = named ? (namedFile(ctx, dir, named) ?? anywhere(named)) : (findNearby(ctx, dir, "supervisord.conf") ?? anywhere("supervisord.conf"));
   const prefix = dir ? `${dir}/` : "";
   const candidates = ctx.cache.get(SUPERVISOR_CANDIDATES) as string[];
   const files = main ? supervisorConfigFiles(ctx, main) : candidates.filter((p) => p.startsWith(prefix) && readSupervisorConf(ctx, p)?.recognised);
