@@ -68,6 +68,20 @@ function runCli(dir: string, user?: { uid: number; gid: number }) {
   return { code: r.status, findings: JSON.parse(r.stdout).findings as Array<{ rule: string; file: string; message: string }>, stderr: r.stderr.split("\n").filter(Boolean) };
 }
 
+/** Starts the built server on `dir` (as `user`), runs two audits (a skip is logged once, not per audit) and returns its log. */
+async function serverLog(dir: string, user?: { uid: number; gid: number }): Promise<string[]> {
+  const server = new LspServer(dir, { user });
+  try {
+    await server.initialize();
+    await server.audit();
+    await server.audit();
+    assert.ok(server.alive);
+    return server.logs;
+  } finally {
+    await server.stop();
+  }
+}
+
 describe("files that are not what their names say", () => {
   it("the CLI skips a FIFO, a symlink loop, directories, a binary and a 6 MB file with one note each, without blocking", (t) => {
     ensureBuilt();
@@ -81,16 +95,7 @@ describe("files that are not what their names say", () => {
   it("the language server answers and logs the same skips once, however many audits run", async () => {
     const dir = oddFilesWorkspace();
     if (!dir) return;
-    const server = new LspServer(dir);
-    try {
-      await server.initialize();
-      await server.audit();
-      await server.audit();
-      assert.ok(server.alive);
-      assertSkips(server.logs, ODD_SKIPS, "server log");
-    } finally {
-      await server.stop();
-    }
+    assertSkips(await serverLog(dir), ODD_SKIPS, "server log");
   });
 
   it("a file nobody may read: the CLI and the server note it and check the rest", async (t) => {
@@ -103,14 +108,7 @@ describe("files that are not what their names say", () => {
     const r = runCli(dir, NOBODY);
     assertSkips(r.stderr, [["Procfile", /EACCES/]], "CLI stderr");
     assert.ok(r.findings.some((f) => f.file === "start.sh"), "the readable start.sh is still checked");
-    const server = new LspServer(dir, { user: NOBODY });
-    try {
-      await server.initialize();
-      await server.audit();
-      assertSkips(server.logs, [["Procfile", /EACCES/]], "server log");
-    } finally {
-      await server.stop();
-    }
+    assertSkips(await serverLog(dir, NOBODY), [["Procfile", /EACCES/]], "server log");
   });
 
   it("a folder nobody may list: noted inside the workspace, exit 2 as the audited DIR", async (t) => {
@@ -124,14 +122,7 @@ describe("files that are not what their names say", () => {
     const r = runCli(dir, NOBODY);
     assertSkips(r.stderr, [["deploy/", /EACCES/]], "CLI stderr");
     assert.deepEqual(r.findings.map((f) => f.file), ["start.sh"], "the rest is checked");
-    const server = new LspServer(dir, { user: NOBODY });
-    try {
-      await server.initialize();
-      await server.audit();
-      assertSkips(server.logs, [["deploy/", /EACCES/]], "server log");
-    } finally {
-      await server.stop();
-    }
+    assertSkips(await serverLog(dir, NOBODY), [["deploy/", /EACCES/]], "server log");
     const whole = spawnSync(process.execPath, [CLI, "audit", join(dir, "deploy")], { encoding: "utf8", timeout: 60_000, ...NOBODY });
     assert.equal(whole.status, 2, `an unreadable DIR must not pass as an empty audit: ${whole.stdout}`);
     assert.match(whole.stderr, /^headroom: cannot read .*deploy: EACCES/m);
