@@ -19,7 +19,7 @@ export default defineRule({
         "the longest a request may run. When the nginx location in front of it was given a longer `proxy_read_timeout` (someone " +
         "expects slow requests, say 120 s), every request between 30 s and that limit still dies at 30 s: gunicorn logs " +
         "`WORKER TIMEOUT`, kills the worker mid-request and nginx answers 502. Headroom reports it when the timeout is left at " +
-        "gunicorn's default, the worker class is sync (for the async worker classes `--timeout` does not bound a request), and " +
+        "gunicorn's default, the worker class is sync (for the other worker classes, gthread included, `--timeout` does not bound a request), and " +
         "a proxy that sends requests to the deployment states a longer read timeout. The fix makes gunicorn's timeout match " +
         "the proxy's (`--timeout 120`). nginx's own default of 60 s is not reported: nothing then says requests are expected " +
         "to run past 30 s. The opposite mismatch is proxy/timeout-shorter-than-app.",

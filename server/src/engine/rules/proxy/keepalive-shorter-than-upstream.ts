@@ -48,7 +48,7 @@ export default defineRule({
         "every connection after the response, so there is nothing to race); puma is compared only when `persistent_timeout` " +
         "is stated, since its default changed from 20 s to 65 s in Puma 7. A load balancer's idle timeout (App Runner, ALB) " +
         "is not compared: nothing in the repository states it, and App Runner documents none. The fix sets the app's " +
-        "keep-alive to the proxy's idle timeout plus 5 s, so that the proxy always closes first. When the locations still proxy with " +
+        "keep-alive to the proxy's idle timeout plus 5 s (Headroom's margin), so that the proxy always closes first. When the locations still proxy with " +
         "HTTP/1.0 (nginx/upstream-keepalive-off), the message says the race starts with nginx 1.29.7 or once keepalive is switched on: " +
         "fixing one without the other trades a slow upstream for 502s.",
       bad: { "docker-compose.yml": COMPOSE("uvicorn app:app --host 0.0.0.0 --port 8000"), "nginx/nginx.conf": CONF },

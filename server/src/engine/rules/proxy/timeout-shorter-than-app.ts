@@ -22,7 +22,7 @@ export default defineRule({
         "`--timeout` seconds (30 unless set) before killing it. When the proxy's limit is the shorter one, a request that runs " +
         "between the two gets a 504 while the worker keeps working on it: with sync workers that worker is busy for nobody " +
         "until it finishes or is killed, and retries from impatient clients pile more such requests on top. The two limits " +
-        "should agree: the proxy should wait at least as long as the worker may work. For gunicorn's async workers (uvicorn, " +
+        "should agree: the proxy should wait at least as long as the worker may work. For gunicorn's other workers (uvicorn, " +
         "gevent, gthread) `--timeout` does not bound a request (it only kills a worker that stops answering gunicorn's " +
         "heartbeat), so Headroom compares only a stated `--timeout` there, as the request length the deployment expects. " +
         "Unicorn works like gunicorn's sync worker: each worker serves one request at a time, and its master SIGKILLs a worker " +

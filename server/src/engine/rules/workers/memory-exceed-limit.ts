@@ -29,7 +29,7 @@ export default defineRule({
         "instance's memory limit (compose `deploy.resources.limits.memory`/`mem_limit`, App Runner `Memory`), the kernel kills workers " +
         "(OOM) or the instance swaps, and latency collapses (the seed incident: 1 GB instances swapping at peak). Puma documents " +
         "\"~512MB-1GB per worker\" and Headroom uses the low end, 512 MiB, for Puma and for Unicorn (a worker of the same Rails app; Unicorn's " +
-        "tuning guide only warns never to raise worker_processes until the system hits swap); for Python servers (gunicorn, uvicorn, hypercorn, granian, uWSGI's `processes`) no project documents a figure, so Headroom " +
+        "tuning guide gives no figure, only never to raise worker_processes to the point where the system hits swap); for Python servers (gunicorn, uvicorn, hypercorn, granian, uWSGI's `processes`) no project documents a figure, so Headroom " +
         "assumes 150 MiB per worker (a framework app after its imports) and says so in the message: measure yours (RSS of one worker " +
         "under load) and set it as `facts.worker_memory_mib` in headroom.yml, which replaces the assumption. A single worker is never reported: if one process does not fit, the estimate is what is wrong. Threads are not multiplied in: they share their process's memory. The unsafe fix lowers the " +
         "workers to what fits.",
