@@ -51,7 +51,7 @@ export interface ShellWord {
   /** The value piece by piece, each with its own origin: `-w${W:-4}` gives "-w" (in the script) and "4" (the default). See factForSlice. */
   pieces: Fact<string>[];
   /** Variables referenced that had no value and no default. */
-  unresolved: string[];
+  unresolved: readonly string[];
   /** The value holds text this reader does not evaluate (`$(...)`, backticks, `$((...))`, `${X%.*}`), kept as written. */
   opaque: boolean;
   /** Some of the word was quoted or escaped. */
@@ -181,7 +181,7 @@ interface Piece {
 
 interface Expansion {
   pieces: Piece[];
-  unresolved: string[];
+  unresolved: readonly string[];
   opaque: boolean;
   /** set when the parts are a single expansion: the fact of its value */
   fact?: Fact<string>;
@@ -711,7 +711,7 @@ class SourceReader {
       file: this.shared.file,
       start: at.start,
       end: at.end,
-      unresolved: expansion.unresolved.length > 1 ? [...new Set(expansion.unresolved)] : expansion.unresolved,
+      unresolved: expansion.unresolved.length > 1 ? [...new Set(expansion.unresolved)] : expansion.unresolved.length === 1 ? expansion.unresolved : NONE_UNRESOLVED,
       opaque: expansion.opaque,
       quoted: parts.some((part) => part.quoted),
     };
@@ -898,16 +898,34 @@ class SourceReader {
 
 type WordShape = Omit<ShellWord, "value" | "fact" | "pieces">;
 
+/** Most words reference no unset variable: they share one empty list (the model keeps every word it reads). */
+const NONE_UNRESOLVED: readonly string[] = Object.freeze([]);
+
 function makeWord(shape: WordShape, at: SourceRef, pieces: Piece[], fact: Fact<string> | undefined): ShellWord {
   let value = "";
-  const visible: Fact<string>[] = [];
+  let hidden = 0;
   for (const piece of pieces) {
     value += piece.fact.value;
-    if (piece.fact.value !== "") visible.push(piece.fact);
+    if (piece.fact.value === "") hidden++;
   }
+  // Sized up front: the model keeps every word, and an array grown by push keeps room for 16 or more.
+  const visible = new Array<Fact<string>>(pieces.length - hidden);
+  let next = 0;
+  for (const piece of pieces) if (piece.fact.value !== "") visible[next++] = piece.fact;
   // Written out rather than spread from `shape`: a word is made for every word of every script, and spreading is several times slower.
   const { raw, file, start, end, unresolved, opaque, quoted } = shape;
-  return { raw, file, start, end, unresolved, opaque, quoted, value, fact: fact ?? { value, origin: "stated", at }, pieces: visible };
+  return { raw, file, start, end, unresolved, opaque, quoted, value, fact: fact ?? (opaque ? { value, origin: "stated", at } : wholeWordFact(visible, value, at)), pieces: visible };
+}
+
+/**
+ * The fact of a word that is not one expansion: its one piece when that is the whole word as written (most
+ * words: `gunicorn`, `-w`, `4`), shared rather than made again, since the model keeps every word it reads.
+ * Not for opaque words: their pieces stand for text the reader does not evaluate (`placeholders`).
+ */
+function wholeWordFact(pieces: Fact<string>[], value: string, at: SourceRef): Fact<string> {
+  const only = pieces.length === 1 ? pieces[0] : undefined;
+  if (only?.origin === "stated" && only.via === undefined && only.by === undefined && only.value === value && only.at?.file === at.file && only.at.start === at.start && only.at.end === at.end) return only;
+  return { value, origin: "stated", at };
 }
 
 /** Field splitting with the default IFS: blanks in unquoted expansions separate words. */
