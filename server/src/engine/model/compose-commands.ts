@@ -46,50 +46,36 @@ export function composeFileArgs(words: ShellWord[]): string[] | undefined {
   const name = program.slice(program.lastIndexOf("/") + 1);
   if (name === "docker") {
     for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (DOCKER_VALUE_OPTIONS.has(words[i].value)) i++;
-    if (words[i]?.value === "stack" && (words[i + 1]?.value === "deploy" || words[i + 1]?.value === "up")) return stackFileArgs(words.slice(i + 2));
+    // `docker stack deploy -c a.yml -c b.yml STACK`: Swarm merges the files in order, as compose does `-f`.
+    if (words[i]?.value === "stack" && (words[i + 1]?.value === "deploy" || words[i + 1]?.value === "up")) return fileOptionValues(words.slice(i + 2), "-c", "--compose-file", STACK_VALUE_OPTIONS, false);
     if (words[i]?.value !== "compose") return undefined;
   } else if (name !== "docker-compose") return undefined;
-  const files: ShellWord[] = [];
-  const named: string[] = [];
-  for (i++; i < words.length; i++) {
-    const word = words[i].value;
-    if (word === "-f" || word === "--file") {
-      const value = words[++i];
-      if (value) {
-        files.push(value);
-        named.push(value.value);
-      }
-    } else if (word.startsWith("--file=") || /^-f[^-]/.test(word)) {
-      files.push(words[i]);
-      named.push(word.slice(word.startsWith("--file=") ? 7 : 2).replace(/^=/, ""));
-    } else if (COMPOSE_VALUE_OPTIONS.has(word)) i++;
-    else if (!word.startsWith("-")) break;
-  }
-  return knownNames(files, named);
+  return fileOptionValues(words.slice(i + 1), "-f", "--file", COMPOSE_VALUE_OPTIONS, true);
 }
 
-/** `docker stack deploy -c a.yml -c b.yml STACK`: Swarm merges the `-c`/`--compose-file` files in order, as compose does `-f`. */
-function stackFileArgs(args: ShellWord[]): string[] | undefined {
+const STACK_VALUE_OPTIONS = new Set(["--resolve-image"]);
+
+/**
+ * The values of a repeated file option (`-f x`, `--file x`, `--file=x`, `-fx`), in order, when there are some and
+ * each is known as written; `valueOptions` take the next word; `beforeSubcommand`: the first other word ends them.
+ */
+function fileOptionValues(args: ShellWord[], short: string, long: string, valueOptions: ReadonlySet<string>, beforeSubcommand: boolean): string[] | undefined {
   const files: ShellWord[] = [];
   const named: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const word = args[i].value;
-    if (word === "-c" || word === "--compose-file") {
+    if (word === short || word === long) {
       const value = args[++i];
       if (value) {
         files.push(value);
         named.push(value.value);
       }
-    } else if (word.startsWith("--compose-file=") || /^-c[^-]/.test(word)) {
+    } else if (word.startsWith(`${long}=`) || (word.startsWith(short) && word.length > 2 && word[2] !== "-")) {
       files.push(args[i]);
-      named.push(word.slice(word.startsWith("--compose-file=") ? 15 : 2).replace(/^=/, ""));
-    } else if (word === "--resolve-image") i++;
+      named.push(word.startsWith(`${long}=`) ? word.slice(long.length + 1) : word.slice(2).replace(/^=/, ""));
+    } else if (valueOptions.has(word)) i++;
+    else if (beforeSubcommand && !word.startsWith("-")) break;
   }
-  return knownNames(files, named);
-}
-
-/** The names, when there are some and each is known as written. */
-function knownNames(files: ShellWord[], named: string[]): string[] | undefined {
   if (named.length === 0 || files.some((w) => w.opaque || w.unresolved.length > 0) || named.some((f) => f === "" || f === "-" || f.includes("$"))) return undefined;
   return named;
 }
