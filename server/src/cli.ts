@@ -108,6 +108,9 @@ export function main(argv: string[]): number {
     return 2;
   }
   const allowedDirs = (values["allow-path"] as string[]).map((p) => resolve(p));
+  // A mistyped folder would widen nothing, and the links it was meant for would be skipped without a hint why.
+  const notFolder = (values["allow-path"] as string[]).find((p) => !isDirectory(p));
+  if (notFolder !== undefined) return usageError(`--allow-path ${notFolder} is not a directory`);
   const log = (m: string) => process.stderr.write(`headroom: ${m}\n`);
   const openHost = () => diskHost(root, { filter: isDeploymentFile, allowedDirs, log });
   let host = openHost();
@@ -138,6 +141,14 @@ export function main(argv: string[]): number {
   if (failOn === "never") return 0;
   const threshold = RANK[failOn as Severity];
   return result.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Paths relative to the working directory when DIR is inside it, else relative to DIR. */

@@ -119,7 +119,7 @@ describe("headroom CLI", () => {
     assert.match(file.stderr, /^headroom: README\.md is not a directory$/m);
   });
 
-  it("names the option, command or value a typo was probably meant to be", () => {
+  it("names the option, command or value a typo was probably meant to be, and an --allow-path that is no folder", () => {
     const cases: Array<[string[], RegExp]> = [
       [["audit", "--formt", "json"], /^headroom: unknown option --formt \(did you mean --format\?\)$/m],
       [["audit", "--unsafe-fix"], /^headroom: unknown option --unsafe-fix \(did you mean --unsafe-fixes\?\)$/m],
@@ -128,6 +128,8 @@ describe("headroom CLI", () => {
       [["audti", "."], /^headroom: unknown command "audti" \(did you mean audit\?\)$/m],
       [["audit", "--bogus"], /^headroom: unknown option --bogus$/m],
       [["audit", "--format", "x"], /not "x"$/m],
+      [["audit", "--allow-path", "no/such/dir"], /^headroom: --allow-path no\/such\/dir is not a directory$/m],
+      [["audit", "--allow-path", "README.md"], /^headroom: --allow-path README\.md is not a directory$/m],
     ];
     for (const [args, message] of cases) {
       const r = run(...args);
