@@ -155,6 +155,42 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
       assert.equal(pool, undefined, settings);
     }
   });
+
+  it("a celery worker of `-A <project>` reads <project>/settings.py: one connection per worker process, --concurrency of them", () => {
+    const settings = "CONN_MAX_AGE = 600\n";
+    for (const app of ["mysite", "mysite.celery", "mysite.celery:app"]) {
+      const pool = model({ "Procfile": `worker: celery -A ${app} worker --concurrency 4\n`, "mysite/settings.py": settings }).deployments[0].pool;
+      assert.deepEqual([pool?.kind, pool?.size.value, pool?.processes.value, pool?.connMaxAge?.value], ["django", 1, 4, 600], app);
+    }
+    assert.equal(model({ "Procfile": "worker: celery -A tasks worker -c 4\n", "mysite/settings.py": settings }).deployments[0].pool, undefined);
+  });
+});
+
+describe("Heroku app.json beside a Procfile", () => {
+  const appJson = (body: object) => JSON.stringify(body, null, 2);
+
+  it("sets every process type's config vars (a string, or an object's value) and each type's dynos from formation", () => {
+    const m = model({
+      "Procfile": "web: gunicorn app:app --workers $WEB_CONCURRENCY\nworker: celery -A app worker -c 2\n",
+      "app.json": appJson({
+        env: { WEB_CONCURRENCY: { description: "processes", value: "3" }, DB_POOL_SIZE: "4", SECRET_KEY: { generator: "secret" } },
+        formation: { web: { quantity: 2, size: "standard-1x" }, worker: { size: "basic" } },
+      }),
+    });
+    const [web, worker] = m.deployments;
+    assert.deepEqual([web.processes[0].workers.value, web.processes[0].workers.at?.file, web.instances.value, web.instances.origin], [3, "app.json", 2, "stated"]);
+    assert.equal(web.env.has("SECRET_KEY"), false);
+    assert.deepEqual([web.pool?.kind, web.pool?.size.value], ["sqlalchemy", 4]);
+    // No quantity for the worker: Heroku's one dyno, as without app.json.
+    assert.deepEqual([worker.instances.value, worker.instances.origin, worker.env.get("DB_POOL_SIZE")?.value], [1, "assumed", "4"]);
+  });
+
+  it("a broken or foreign app.json changes nothing", () => {
+    for (const text of ["{ not json", "[1, 2]", appJson({ name: "x", formation: { web: { quantity: "2" } } })]) {
+      const [web] = model({ "Procfile": "web: gunicorn app:app -w 2\n", "app.json": text }).deployments;
+      assert.deepEqual([web.instances.value, web.instances.origin, web.env.size, web.files.has("app.json")], [1, "assumed", 0, false], text);
+    }
+  });
 });
 
 describe("databases", () => {

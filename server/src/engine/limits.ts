@@ -32,6 +32,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   makefile: 1 * MB,
   supervisor: 2 * MB,
   ci: MB / 2,
+  "app.json": 2 * MB,
   other: 2 * MB,
 };
 

@@ -48,7 +48,7 @@ export interface Suppressed {
 /** Files whose comment syntax is not `#`: suppress them in headroom.yml instead. */
 export function commentsAllowed(path: string): boolean {
   const kind = fileKind(path);
-  return kind !== undefined && kind !== "service.json";
+  return kind !== undefined && kind !== "service.json" && kind !== "app.json";
 }
 
 // ---------------------------------------------------------------------------------------------

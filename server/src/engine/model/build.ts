@@ -19,6 +19,7 @@ import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
 import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
 import { parseProcfile } from "../parse/procfile.ts";
+import { type HerokuAppJson, parseAppJson } from "../parse/app-json.ts";
 import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { parseDjangoSettings } from "../parse/django-settings.ts";
@@ -39,7 +40,7 @@ import { combinedCpuLimit } from "./cpus.ts";
 import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -51,6 +52,8 @@ export function fileKind(path: string): FileKind | undefined {
   if (name === "service.json" || /^apprunner.*\.json$/.test(name)) return "service.json";
   if (/^apprunner\.ya?ml$/.test(name)) return "apprunner.yaml";
   if (name === "procfile" || name.startsWith("procfile.")) return "procfile";
+  // Heroku's manifest: read beside a Procfile for the config vars and dynos it sets up.
+  if (name === "app.json") return "app.json";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
   if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
@@ -912,13 +915,32 @@ function supervisorDeployment(ctx: Context, path: string): Deployment | undefine
 function procfileDeployments(ctx: Context, path: string): Deployment[] {
   const text = ctx.host.read(path);
   if (text === undefined) return [];
-  const procfile = parseProcfile(text, path);
+  const manifest = herokuAppJson(ctx, dirOf(path));
+  const procfile = parseProcfile(text, path, manifest && lookupIn(manifest.app.env));
   ctx.problems.push(...procfile.problems);
   return procfile.processes.map((process) => {
     const deployment = newDeployment(`procfile:${path}#${process.name}`, `${process.name} (${path})`, [path]);
-    addCommandProcesses(ctx, deployment, process.script, dirOf(path), () => undefined, { words: [], dir: dirOf(path) }, 0);
+    if (manifest) {
+      // Heroku sets the manifest's config vars for every process type of the app; formation sets this one's dynos.
+      for (const [name, fact] of manifest.app.env) deployment.env.set(name, fact);
+      const dynos = manifest.app.quantity.get(process.name);
+      if (dynos) deployment.instances = dynos;
+      if (manifest.app.env.size > 0 || dynos) {
+        deployment.files.add(manifest.path);
+        deployment.links.push({ from: path, to: manifest.path, why: "Heroku sets up this app with the config vars and dynos of app.json" });
+      }
+    }
+    addCommandProcesses(ctx, deployment, process.script, dirOf(path), lookupIn(deployment.env), { words: [], dir: dirOf(path) }, 0);
     return deployment;
   });
+}
+
+function herokuAppJson(ctx: Context, dir: string): { path: string; app: HerokuAppJson } | undefined {
+  const path = existing(ctx, join(dir, "app.json"));
+  const text = path === undefined ? undefined : ctx.host.read(path);
+  if (path === undefined || text === undefined) return undefined;
+  const app = cached(ctx, `app.json:${path}`, () => parseAppJson(text, path));
+  return app && { path, app };
 }
 
 function addProcfileWeb(ctx: Context, deployment: Deployment, path: string, env: EnvLookup): void {
@@ -1275,13 +1297,18 @@ function railsDatabase(ctx: Context, deployment: Deployment): RailsDatabaseConfi
  * layout), read as text; a `from .base import *` it starts from is read when it does not set it.
  */
 function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnections | undefined {
-  const process = deployment.processes.find((p) => PYTHON_WEB_SERVERS.has(p.invocation.server));
+  const process = deployment.processes.find((p) => PYTHON_WEB_SERVERS.has(p.invocation.server) || p.invocation.server === "celery");
   if (!process) return undefined;
-  const app = process.invocation.positionals.map((w) => /^([\w.]+)\.[wa]sgi(:\w+)?$/.exec(w.value)?.[1]).find((m) => m !== undefined);
+  const app = process.invocation.server === "celery" ? celeryDjangoProject(process.invocation) : process.invocation.positionals.map((w) => /^([\w.]+)\.[wa]sgi(:\w+)?$/.exec(w.value)?.[1]).find((m) => m !== undefined);
   const module = deployment.env.get("DJANGO_SETTINGS_MODULE")?.value ?? (app ? `${app}.settings` : undefined);
   if (!module || !/^[\w.]+$/.test(module)) return undefined;
   const dir = dirOf(process.commandAt.file);
-  const path = namedFile(ctx, dir, `${module.replace(/\./g, "/")}.py`) ?? namedFile(ctx, dir, `${module.replace(/\./g, "/")}/__init__.py`);
+  // A module is a path: `mysite.settings` is some folder's mysite/settings.py, never another project's settings.py.
+  const modulePath = (name: string) => {
+    const found = namedFile(ctx, dir, name);
+    return found === name || found?.endsWith(`/${name}`) ? found : undefined;
+  };
+  const path = modulePath(`${module.replace(/\./g, "/")}.py`) ?? modulePath(`${module.replace(/\./g, "/")}/__init__.py`);
   for (let file = path, hops = 0; file && hops < 3; hops++) {
     const text = ctx.host.read(file);
     if (text === undefined) return undefined;
@@ -1299,6 +1326,15 @@ function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnecti
     file = base ? existing(ctx, join(dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`)) ?? namedFile(ctx, dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`) : undefined;
   }
   return undefined;
+}
+
+/**
+ * The Django project of `celery -A proj` (`proj.celery`, `proj.celery:app`): Celery's "First steps with Django"
+ * has proj/celery.py default DJANGO_SETTINGS_MODULE to `proj.settings`, so its workers read that module.
+ */
+function celeryDjangoProject(invocation: ServerInvocation): string | undefined {
+  const app = optionValue(invocation, "app")?.value?.fact.value;
+  return app === undefined ? undefined : /^(\w+)(\.celery)?(:\w+)?$/.exec(app)?.[1];
 }
 
 const PYTHON_WEB_SERVERS: ReadonlySet<string> = new Set(["gunicorn", "uvicorn", "daphne", "hypercorn", "uwsgi", "granian"]);

@@ -97,6 +97,8 @@ export interface Pool {
    * capsule's concurrency), and each thread may hold a connection. Only capsules whose concurrency Headroom reads.
    */
   capsules?: Array<{ name: string; threads: Fact<number> }>;
+  /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
+  connMaxAge?: Fact<number | null>;
   /** Pools are per process, never shared between processes: always true, to say so in types. */
   perProcess: true;
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
@@ -186,6 +188,7 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
       kind: "django",
       size: threads ? { ...threads } : { value: 1, origin: "default", by: process.invocation.server },
       sizeName: "threads",
+      connMaxAge: django.connMaxAge,
       perProcess: true,
       ...processCount(process),
     };

@@ -140,7 +140,7 @@ export function parseAppRunnerMemoryMiB(text: string): number | undefined {
   return m[2] ? n * 1024 : n;
 }
 
-function valueRef(file: string, node: Node): SourceRef {
+export function valueRef(file: string, node: Node): SourceRef {
   // Point inside the quotes of a string, so a fix replaces only the value.
   return node.type === "string" ? { file, start: node.offset + 1, end: node.offset + node.length - 1 } : { file, start: node.offset, end: node.offset + node.length };
 }

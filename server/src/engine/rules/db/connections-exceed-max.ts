@@ -151,7 +151,10 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
     const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));
-    if (pooled && (pool.size.origin === "default" || pool.size.origin === "assumed")) {
+    // Django's pool is CONN_MAX_AGE's: relate that line; one thread per process is the server's way, not an unset size.
+    const maxAge = pool.connMaxAge;
+    if (maxAge?.at) place(maxAge.at, `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: each thread keeps its database connection between requests`);
+    else if (pooled && (pool.size.origin === "default" || pool.size.origin === "assumed")) {
       place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
