@@ -1,14 +1,17 @@
 // supervisord's configuration: the INI dialect (comments, continuation lines, quoting), the programs
 // with their places, the command expansion, and how the model follows supervisord from a Dockerfile.
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { audit } from "../../server/src/engine/audit.ts";
 import { explainAt } from "../../server/src/engine/explain.ts";
+import { renderHtml } from "../../server/src/engine/report/html.ts";
+import { summarizeAudit } from "../../server/src/engine/report/summary.ts";
 import { readIni } from "../../server/src/engine/parse/ini.ts";
 import { expandCommand, parseSupervisorConf } from "../../server/src/engine/parse/supervisor.ts";
 import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
 import type { ParseProblem, SourceRef } from "../../server/src/engine/types.ts";
-import { memoryHost } from "../helpers/memory-host.ts";
+import { memoryHost, readFixture } from "../helpers/memory-host.ts";
 
 const slice = (text: string, at: { start: number; end: number } | undefined) => (at ? text.slice(at.start, at.end) : undefined);
 
@@ -225,5 +228,14 @@ describe("hovers under supervisord", () => {
     const text = files["supervisord.conf"];
     assert.match(explainAt(model, "supervisord.conf", text.indexOf("--workers 3") + 10)?.text ?? "", /^\*\*3 gunicorn workers\*\* in each of 2 copies \(numprocs\), 2 x 3 = 6 per instance on 2 vCPU/);
     assert.match(explainAt(model, "supervisord.conf", text.indexOf("numprocs=2") + 9)?.text ?? "", /^\*\*numprocs 2\*\*: supervisord starts 2 copies of this gunicorn, each with 3 workers and their own pools: 2 x 3 = 6 per instance\./);
+  });
+});
+
+describe("the audit report under supervisord", () => {
+  test("the pool row counts the copies (numprocs) of the server", () => {
+    const files = readFixture(join(__dirname, "..", "fixtures", "stacks", "supervisord-gunicorn-numprocs"));
+    const summary = summarizeAudit(audit(memoryHost(files)), (f) => files[f]);
+    const html = renderHtml(summary, { nonce: "0123456789abcdef", interactive: false });
+    assert.match(html, /2 copies \(numprocs\) x 5 gunicorn workers x \(/);
   });
 });

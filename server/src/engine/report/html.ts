@@ -300,7 +300,8 @@ ${parts.join("\n")}
       const overflow = pool.overflow ? ` + ${this.figureHtml(pool.overflow, `${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}`)}` : "";
       const capsules = (pool.capsules ?? []).map((c) => ` + ${this.figureHtml(c.threads, `capsule ${esc(c.name)} ${c.threads.value}`)}`).join("");
       const instances = d.instances.value !== 1 ? `${d.instances.value} instances x ` : "";
-      rows.push(["Connection pool", `${instances}${pool.processes.value} ${esc(pool.processLabel)} x (${size}${overflow}${capsules}) = <strong data-role="pool-total">${pool.total}</strong> connections${pool.database ? ` to ${esc(pool.database)}` : ""}`]);
+      const processes = pool.copies ? `${pool.copies} copies (numprocs) x ${pool.processes.value / pool.copies}` : `${pool.processes.value}`;
+      rows.push(["Connection pool", `${instances}${processes} ${esc(pool.processLabel)} x (${size}${overflow}${capsules}) = <strong data-role="pool-total">${pool.total}</strong> connections${pool.database ? ` to ${esc(pool.database)}` : ""}`]);
     }
     rows.push(["Files", d.files.map((f) => `<span class="mono">${esc(f)}</span>`).join(", ")]);
     return `<dl class="facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>`;

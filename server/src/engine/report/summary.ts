@@ -51,6 +51,8 @@ export interface PoolSummary {
   /** Processes per instance that each open the pool, and what they are ("gunicorn workers"). */
   processes: Figure;
   processLabel: string;
+  /** supervisord's numprocs, when `processes` are that many copies' workers. */
+  copies?: number;
   /** size + overflow + capsule threads. */
   perProcess: number;
   /** instances x processes x perProcess, for this deployment. */
@@ -193,6 +195,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
               ...(pool.capsules ? { capsules: pool.capsules.map((c) => ({ name: c.name, threads: figure(c.threads) })) } : {}),
               processes: figure(pool.processes),
               processLabel: pool.processLabel,
+              ...(pool.copies ? { copies: pool.copies.value } : {}),
               perProcess: share?.perProcess ?? 0,
               total: share?.total ?? 0,
               ...(budget ? { database: budget.database.name } : {}),
