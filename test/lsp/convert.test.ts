@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { CodeAction, TextDocumentEdit } from "vscode-languageserver";
 import type { Finding } from "../../server/src/engine/api.ts";
+import { PARSE_ERROR_DOCS_URL } from "../../server/src/engine/rules/define.ts";
 import { applyEdits, type DiagnosticData, fixAll, quickFixes, toDiagnostics } from "../../server/src/lsp/convert.ts";
 import { type OpenDoc, ServerHost } from "../../server/src/lsp/host.ts";
 
@@ -21,7 +22,7 @@ function finding(start: number, end: number, fixes: Finding["fixes"], rule = "r/
 }
 
 describe("lsp conversion", () => {
-  it("converts offsets, stamps versions and links docs (not for parse/error)", () => {
+  it("converts offsets, stamps versions and links docs (parse/error to the reliability notes, as SARIF does)", () => {
     const out = toDiagnostics(
       [
         {
@@ -35,7 +36,8 @@ describe("lsp conversion", () => {
     const [d, p] = out.get("a.sh") ?? [];
     assert.deepEqual(d.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 3 } });
     assert.equal(d.codeDescription?.href, "https://docs.invalid/r/x");
-    assert.equal(p.codeDescription, undefined);
+    assert.equal(p.codeDescription?.href, PARSE_ERROR_DOCS_URL);
+    assert.match(PARSE_ERROR_DOCS_URL, /\/docs\/reliability\.md$/);
     assert.equal(p.severity, 1);
     assert.equal(d.relatedInformation?.[0].location.uri, "file:///ws/b.json");
     const data = d.data as DiagnosticData;

@@ -15,6 +15,7 @@ import type { Finding, Severity } from "../engine/api.ts";
 import { applyTextEdits, fixToApply, selectEdits } from "../engine/fix.ts";
 import { lineIndexOf, NO_MEMO, type ParseMemo } from "../engine/parse-cache.ts";
 import { type Insertion, suppressionEdits } from "../engine/suppress.ts";
+import { PARSE_ERROR_DOCS_URL } from "../engine/rules/define.ts";
 import { LineIndex } from "../engine/types.ts";
 
 export const SOURCE = "headroom";
@@ -144,7 +145,8 @@ export function toDiagnostics(findings: Finding[], ctx: ConvertContext): Map<str
       source: SOURCE,
       message: f.message,
     };
-    const href = f.rule === "parse/error" ? undefined : ctx.docsUrl(f.rule);
+    // parse/error has no rule page; its link is the one SARIF gives it.
+    const href = f.rule === "parse/error" ? PARSE_ERROR_DOCS_URL : ctx.docsUrl(f.rule);
     if (href) d.codeDescription = { href };
     if (related.length > 0) d.relatedInformation = related;
     const data: DiagnosticData = { fixes, version };

@@ -3,6 +3,7 @@
 // Suppressed findings are results too, with `suppressions` saying what silenced them; every other
 // result carries an empty `suppressions` (the spec wants all or none of a run's results to have one).
 import type { AuditResult, RuleInfo, Suppressed } from "../api.ts";
+import { PARSE_ERROR_DOCS_URL } from "../rules/define.ts";
 import type { Finding, Severity, SourceRef } from "../types.ts";
 import { lineRanges } from "./positions.ts";
 
@@ -10,12 +11,11 @@ export const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/erra
 const INFORMATION_URI = "https://github.com/headroom-dev/headroom";
 const SRCROOT = "%SRCROOT%";
 
-/** `parse/error` is reported by the audit itself and has no rule page: its help is the reliability notes. */
 const PARSE_ERROR: RuleInfo = {
   id: "parse/error",
   summary: "A deployment file could not be read as configuration",
   severity: "error",
-  docsUrl: `${INFORMATION_URI}/blob/main/docs/reliability.md`,
+  docsUrl: PARSE_ERROR_DOCS_URL,
 };
 
 export interface SarifOptions {

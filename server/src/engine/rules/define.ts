@@ -62,6 +62,9 @@ export function defineEngineRule(meta: RuleMeta): RuleMeta {
 
 export const DOCS_BASE = "https://github.com/headroom-dev/headroom/blob/main/docs/rules/";
 
+/** `parse/error` is reported by the audit itself and has no rule page: its help is the reliability notes (limits, skips, messages). */
+export const PARSE_ERROR_DOCS_URL = new URL("../reliability.md", DOCS_BASE).href;
+
 export function docsUrl(id: string): string {
   return `${DOCS_BASE}${id.replace("/", "-")}.md`;
 }
