@@ -47,6 +47,11 @@ function checkSyntax(file: string, text: string): void {
     for (const doc of parseAllDocuments(text) as Array<{ errors: unknown[] }>) assert.deepEqual(doc.errors, [], `${file} no longer parses as YAML:\n${text}`);
   } else if (file.endsWith(".json")) {
     assert.doesNotThrow(() => JSON.parse(text), `${file} is no longer JSON`);
+  } else if (file.endsWith(".py")) {
+    // Python's own parser (gunicorn.conf.py): compiled, never run.
+    const r = spawnSync(PYTHON, ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: text, encoding: "utf8" });
+    if (r.error && !REQUIRE) return;
+    assert.equal(r.status, 0, `${file} no longer parses as Python: ${r.stderr}\n${text}`);
   }
 }
 
