@@ -410,6 +410,11 @@ export const SOURCES = {
     url: "https://github.com/sidekiq/sidekiq/blob/main/lib/sidekiq/cli.rb",
     says: "After the default capsule gets \"cap.concurrency = opts[:concurrency] || @config[:concurrency]\", \"opts[:capsules]&.each do |name, cap_config| @config.capsule(name.to_s) do |cap| cap.queues = cap_config[:queues]; cap.concurrency = cap_config[:concurrency]\": each capsule runs its own threads. capsule.rb: \"A Sidekiq::Capsule is the set of resources necessary to process one or more queues with a given concurrency. One \\\"default\\\" Capsule is started but the user may declare additional Capsules\".",
   },
+  sidekiqActiveRecordPool: {
+    title: "Sidekiq wiki: Advanced Options (concurrency)",
+    url: "https://github.com/sidekiq/sidekiq/wiki/Advanced-Options#concurrency",
+    says: "\"Note that ActiveRecord has a connection pool which needs to be properly configured in config/database.yml to work well with heavy concurrency. Set the pool setting to something close or equal to the number of threads\". 7.0-Upgrade.md: \"Use RAILS_MAX_THREADS=10 bundle exec sidekiq to adjust Sidekiq's concurrency and the Rails DB pool size\".",
+  },
   sidekiqConfigFile: {
     title: "Sidekiq source: lib/sidekiq/cli.rb (setup_options, parse_config, set_environment)",
     url: "https://github.com/sidekiq/sidekiq/blob/main/lib/sidekiq/cli.rb",

@@ -106,6 +106,11 @@ export interface Pool {
   processLabel: string;
   /** supervisord's numprocs when several copies of the server run, each with `processes / copies` of them (model/budget.ts processesText). */
   copies?: Fact<number>;
+  /**
+   * For a Sidekiq pool of a Rails app (database.yml has its section, or DATABASE_URL a `?pool=`): the Active Record pool
+   * each Sidekiq process gets, which its job threads share. `name` is what sets it ("RAILS_MAX_THREADS", "pool").
+   */
+  activeRecord?: { name: string; fact: Fact<number>; unsetVariables?: string[] };
 }
 
 const RUBY_THREADED: ReadonlySet<ServerKind> = new Set(["puma", "rails"]);
@@ -154,7 +159,17 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
     const d = POOL_DEFAULTS.sidekiq;
     if (!size && !usesDatabase) return undefined;
     const capsules = sidekiqCapsules(process, envOf);
+    const fromRails = activeRecordPool(deployment, rails);
+    // `pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>` with the variable unset for this service: the default applies.
+    const unsetVariables: string[] = [];
+    if (fromRails?.name === "pool") for (let e = rails?.pool; e?.kind === "env" && e.envName; e = e.fallback) unsetVariables.push(e.envName);
+    const activeRecord = fromRails
+      ? { ...fromRails, ...(unsetVariables.length > 0 ? { unsetVariables } : {}) }
+      : rails
+        ? { name: "pool", fact: { value: POOL_DEFAULTS.activerecord.value, origin: "default" as const, by: "Rails" } }
+        : undefined;
     return {
+      ...(activeRecord ? { activeRecord } : {}),
       kind: "sidekiq",
       size: size?.fact ?? { value: d.value, origin: "default", by: d.by },
       sizeName: size?.name,

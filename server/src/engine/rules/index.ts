@@ -5,6 +5,7 @@ import suppressUnknownRule from "./suppress/unknown-rule.ts";
 import suppressUnused from "./suppress/unused.ts";
 import dbConnectionsExceedMax from "./db/connections-exceed-max.ts";
 import dbPumaThreadsExceedPool from "./db/puma-threads-exceed-pool.ts";
+import dbSidekiqConcurrencyExceedsPool from "./db/sidekiq-concurrency-exceeds-pool.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
 import workersFractionalCpu from "./workers/fractional-cpu.ts";
 import composeOverrideReplacesCommand from "./compose/override-replaces-command.ts";
@@ -59,6 +60,7 @@ export const ALL_RULES: Rule[] = [
   composeDevDockerfileInProduction,
   dbConnectionsExceedMax,
   dbPumaThreadsExceedPool,
+  dbSidekiqConcurrencyExceedsPool,
   apprunnerPortMismatch,
   apprunnerInvalidCpuMemory,
   nginxWorkerConnectionsLow,

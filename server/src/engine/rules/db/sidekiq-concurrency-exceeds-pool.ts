@@ -1,0 +1,75 @@
+import { SOURCES } from "../../knowledge/sources.ts";
+import type { Pool } from "../../model/pools.ts";
+import type { RelatedInfo } from "../../types.ts";
+import { defineRule } from "../define.ts";
+
+export default defineRule({
+  meta: {
+    id: "db/sidekiq-concurrency-exceeds-pool",
+    summary: "Sidekiq runs more job threads per process than Active Record's pool has connections",
+    severity: "warning",
+    fix: "none",
+    sources: [SOURCES.sidekiqActiveRecordPool, SOURCES.sidekiqConcurrencyDefault, SOURCES.sidekiqConfigFile, SOURCES.railsDatabaseYmlPool, SOURCES.railsPoolDefault],
+    docs: {
+      why:
+        "A Sidekiq process runs `concurrency` job threads, and they share that process's Active Record pool. Rails' generated " +
+        "database.yml sizes the pool from RAILS_MAX_THREADS (5 unless set), which a team sets for its Puma service and not for " +
+        "Sidekiq, or Sidekiq's concurrency is raised in config/sidekiq.yml alone. With more threads than connections, busy jobs " +
+        "wait for a connection and fail after the checkout timeout (5 s) with ActiveRecord::ConnectionTimeoutError; throughput " +
+        "collapses while the database sits idle. Sidekiq's wiki asks for a pool close or equal to the number of threads. " +
+        "Headroom reads the concurrency as Sidekiq does (`-c`, config/sidekiq.yml's environment section over its top level, " +
+        "RAILS_MAX_THREADS, 5) and the pool as Rails does for that service's environment (`?pool=` in DATABASE_URL, database.yml's " +
+        "`pool:` with its ERB read as text). It reports only a Rails app (database.yml has the section, or DATABASE_URL a pool). " +
+        "No fix: the pool line is usually shared with the web processes; set RAILS_MAX_THREADS (or what `pool:` reads) in the " +
+        "Sidekiq service's environment, or lower the concurrency. `db/connections-exceed-max` counts the Sidekiq process at its " +
+        "concurrency, the connections it needs once the pool is raised.",
+      bad: {
+        Procfile: "web: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq -c 20\n",
+        "config/database.yml": "production:\n  adapter: postgresql\n  url: <%= ENV[\"DATABASE_URL\"] %>\n  pool: <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>\n",
+      },
+      good: {
+        Procfile: "web: bundle exec puma -C config/puma.rb\nworker: RAILS_MAX_THREADS=20 bundle exec sidekiq\n",
+        "config/database.yml": "production:\n  adapter: postgresql\n  url: <%= ENV[\"DATABASE_URL\"] %>\n  pool: <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>\n",
+      },
+    },
+  },
+  check({ model, report }) {
+    for (const deployment of model.deployments) {
+      const pool = deployment.pool;
+      const ar = pool?.kind === "sidekiq" ? pool.activeRecord : undefined;
+      if (!pool || !ar || pool.size.value <= ar.fact.value) continue;
+      const process = deployment.processes.find((p) => p.invocation.server === "sidekiq");
+      if (!process) continue;
+      const threads = pool.size;
+      const threadsAt = threads.origin !== "default" ? threads.at : undefined;
+      const poolAt = ar.fact.origin !== "default" ? ar.fact.at : undefined;
+      const at = poolAt ?? threadsAt ?? process.commandAt;
+      const related: RelatedInfo[] = [];
+      if (threadsAt && threadsAt !== at) related.push({ at: threadsAt, message: `Sidekiq concurrency ${threads.value}: job threads per process` });
+      if (at !== process.commandAt) related.push({ at: process.commandAt, message: `${deployment.name}: the Sidekiq process` });
+      const concurrency = pool.sizeFrom ? `concurrency ${threads.value}, ${pool.sizeFrom}` : pool.sizeName ? `${pool.sizeName} ${threads.value}` : `concurrency ${threads.value}, Sidekiq's default`;
+      const poolText =
+        ar.fact.origin === "default"
+          ? `${ar.fact.value} connections (Rails' default)`
+          : ar.unsetVariables
+            ? `${ar.fact.value} connections (${ar.fact.at?.file ?? "database.yml"}'s pool reads ${ar.unsetVariables.join(" and ")}, which this service does not set, so its default)`
+            : `${ar.fact.value} connections (${ar.name}${ar.fact.at ? ` in ${ar.fact.at.file}` : ""})`;
+      report({
+        at,
+        deployment,
+        message:
+          `Sidekiq runs ${threads.value} job threads per process (${concurrency}) in ${deployment.name}, but Active Record's pool there holds ${poolText}: ` +
+          `${threads.value - ar.fact.value} busy jobs can wait for a connection and fail with ActiveRecord::ConnectionTimeoutError after the checkout timeout. ` +
+          `Set the pool to ${threads.value} for this service (${poolAdvice(ar, threads.value)}), or lower the concurrency.`,
+        related,
+      });
+    }
+  },
+});
+
+/** Where this service's pool is set: the `?pool=` of its URL, the variable database.yml reads, else database.yml itself. */
+function poolAdvice(ar: NonNullable<Pool["activeRecord"]>, threads: number): string {
+  if (ar.name === "DATABASE_URL pool") return `?pool=${threads} in its DATABASE_URL`;
+  const variable = ar.unsetVariables?.[0] ?? (ar.name !== "pool" ? ar.name : undefined);
+  return variable ? `${variable}=${threads} in its environment, which database.yml's pool reads` : "database.yml's pool: no variable there to set per service";
+}
