@@ -18,6 +18,7 @@ export default defineRule({
         "wait for a connection and fail after the checkout timeout (5 s) with ActiveRecord::ConnectionTimeoutError; throughput " +
         "collapses while the database sits idle. Sidekiq's wiki asks for a pool close or equal to the number of threads. " +
         "Headroom reads the concurrency as Sidekiq does (`-c`, config/sidekiq.yml's environment section over its top level, " +
+        "plus the threads of Sidekiq 7's other `:capsules:`, which share the process's pool, " +
         "RAILS_MAX_THREADS, 5) and the pool as Rails does for that service's environment (`?pool=` in DATABASE_URL, database.yml's " +
         "`pool:` with its ERB read as text). It reports only a Rails app (database.yml has the section, or DATABASE_URL a pool). " +
         "No fix: the pool line is usually shared with the web processes; set RAILS_MAX_THREADS (or what `pool:` reads) in the " +
@@ -37,17 +38,25 @@ export default defineRule({
     for (const deployment of model.deployments) {
       const pool = deployment.pool;
       const ar = pool?.kind === "sidekiq" ? pool.activeRecord : undefined;
-      if (!pool || !ar || pool.size.value <= ar.fact.value) continue;
+      // Sidekiq 7's other capsules run their own threads in the same process, against the same pool.
+      const capsuleThreads = (pool?.capsules ?? []).reduce((sum, c) => sum + c.threads.value, 0);
+      if (!pool || !ar || pool.size.value + capsuleThreads <= ar.fact.value) continue;
       const process = deployment.processes.find((p) => p.invocation.server === "sidekiq");
       if (!process) continue;
-      const threads = pool.size;
+      const threads = { ...pool.size, value: pool.size.value + capsuleThreads };
       const threadsAt = threads.origin !== "default" ? threads.at : undefined;
       const poolAt = ar.fact.origin !== "default" ? ar.fact.at : undefined;
       const at = poolAt ?? threadsAt ?? process.commandAt;
       const related: RelatedInfo[] = [];
-      if (threadsAt && threadsAt !== at) related.push({ at: threadsAt, message: `Sidekiq concurrency ${threads.value}: job threads per process` });
+      if (threadsAt && threadsAt !== at) related.push({ at: threadsAt, message: `Sidekiq concurrency ${pool.size.value}: job threads per process` });
+      for (const capsule of pool.capsules ?? []) {
+        if (capsule.threads.at) related.push({ at: capsule.threads.at, message: `capsule ${capsule.name}: ${capsule.threads.value} more job threads in the same process` });
+      }
       if (at !== process.commandAt) related.push({ at: process.commandAt, message: `${deployment.name}: the Sidekiq process` });
-      const concurrency = pool.sizeFrom ? `concurrency ${threads.value}, ${pool.sizeFrom}` : pool.sizeName ? `${pool.sizeName} ${threads.value}` : `concurrency ${threads.value}, Sidekiq's default`;
+      const base = pool.size.value;
+      const concurrency =
+        (pool.sizeFrom ? `concurrency ${base}, ${pool.sizeFrom}` : pool.sizeName ? `${pool.sizeName} ${base}` : `concurrency ${base}, Sidekiq's default`) +
+        (capsuleThreads > 0 ? `, and ${capsuleThreads} in its other capsules` : "");
       const poolText =
         ar.fact.origin === "default"
           ? `${ar.fact.value} connections (Rails' default)`
