@@ -413,7 +413,7 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   const deployments: Deployment[] = [];
   for (const [name, layers] of merged) {
     const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv);
-    deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}#${name}`, [...layers, projectEnv], build, findNearby));
+    deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}-${project.runBy?.at.end ?? ""}#${name}`, [...layers, projectEnv], build, findNearby));
   }
   return deployments;
 }
