@@ -131,6 +131,7 @@ describe("report HTML", () => {
     const { summary } = summaryOf(readFixture(join(repo, "examples", "gunicorn-five-workers-1vcpu")));
     const html = renderHtml(summary, { nonce: NONCE });
     assert.ok(!html.includes("<script") && !html.includes("<button"));
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="[^"]*script-src 'none';/, "and a policy that allows none");
     assert.ok(html.includes("fix: Lower the workers to 3"));
   });
 });

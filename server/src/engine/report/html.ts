@@ -75,7 +75,8 @@ class Renderer {
 
   page(): string {
     const { nonce } = this.options;
-    const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src data:`;
+    // The CLI's page has no script, so its policy allows none: a page saved and opened anywhere runs nothing.
+    const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src ${this.interactive ? `'nonce-${nonce}'` : "'none'"}; img-src data:`;
     const body = [this.header(), this.budgets(), this.deployments(), this.proxies(), this.others(), this.footer()].join("\n");
     return `<!DOCTYPE html>
 <html lang="en">
