@@ -21,7 +21,8 @@ export default defineRule({
         "plus the threads of Sidekiq 7's other `:capsules:`, which share the process's pool, " +
         "RAILS_MAX_THREADS, 5) and the pool as Rails does for that service's environment (`?pool=` in DATABASE_URL, database.yml's " +
         "`pool:` with its ERB read as text). It reports only a Rails app (database.yml has the section, or DATABASE_URL a pool). " +
-        "No fix: the pool line is usually shared with the web processes; set RAILS_MAX_THREADS (or what `pool:` reads) in the " +
+        "The finding points at the pool, or at the concurrency when the pool's value is one the app's other processes read too " +
+        "(Heroku's app.json env, a shared env_file). No fix: the pool line is usually shared with the web processes; set RAILS_MAX_THREADS (or what `pool:` reads) in the " +
         "Sidekiq service's environment, or lower the concurrency. `db/connections-exceed-max` counts the Sidekiq process at its " +
         "concurrency, the connections it needs once the pool is raised.",
       bad: {
@@ -46,9 +47,13 @@ export default defineRule({
       const threads = { ...pool.size, value: pool.size.value + capsuleThreads };
       const threadsAt = threads.origin !== "default" ? threads.at : undefined;
       const poolAt = ar.fact.origin !== "default" ? ar.fact.at : undefined;
-      const at = poolAt ?? threadsAt ?? process.commandAt;
+      // A pool value other services read too (app.json's env, a shared env_file) is not the line to change for Sidekiq:
+      // raising it there raises Puma's threads as well. Point at the concurrency then.
+      const shared = poolAt && model.deployments.some((d) => d !== deployment && [...d.env.values()].some((f) => f.at?.file === poolAt.file && f.at.start === poolAt.start));
+      const at = (shared ? (threadsAt ?? poolAt) : (poolAt ?? threadsAt)) ?? process.commandAt;
       const related: RelatedInfo[] = [];
       if (threadsAt && threadsAt !== at) related.push({ at: threadsAt, message: `Sidekiq concurrency ${pool.size.value}: job threads per process` });
+      if (poolAt && poolAt !== at) related.push({ at: poolAt, message: `Active Record pool: ${ar.fact.value} connections per process${shared ? ", a value the app's other processes read too" : ""}` });
       for (const capsule of pool.capsules ?? []) {
         if (capsule.threads.at) related.push({ at: capsule.threads.at, message: `capsule ${capsule.name}: ${capsule.threads.value} more job threads in the same process` });
       }
