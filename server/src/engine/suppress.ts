@@ -124,7 +124,13 @@ export function yamlSpansAt(text: string, file: string, memo: ParseMemo = NO_MEM
 export function yamlMultilineSpans(text: string, clean = false): Array<[number, number]> | undefined {
   const lineCounter = new LineCounter();
   // Lines are counted as LineIndex counts them, a lone \r included.
-  const doc = parseDocument(yamlSource(text), { lineCounter, keepSourceTokens: false });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(yamlSource(text), { lineCounter, keepSourceTokens: false });
+  } catch {
+    // The yaml parser recurses per nesting level: thousands of nested `- - -` overflow the stack. No spans then.
+    return undefined;
+  }
   if (clean && doc.errors.length > 0) return undefined;
   const spans: Array<[number, number]> = [];
   const add = (node: { range?: [number, number, number] | null }) => {
