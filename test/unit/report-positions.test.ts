@@ -39,6 +39,23 @@ describe("report positions", () => {
     assert.deepEqual(json[exceed].range.start, { line: 2, character: files["start.sh"].split("\r\n")[2].indexOf("5") });
   });
 
+  it("text: a very long source line is shown as a window around the finding, the caret under it", () => {
+    // A generated one-line start script: 3,000 characters of padding, the worker count, 3,000 more.
+    const pad = "x".repeat(3000);
+    const long = { "start.sh": `#!/bin/sh\nA=${pad}; exec gunicorn app:app --workers 9 --bind 0.0.0.0:8080 # ${pad}\n`, "service.json": files["service.json"] as string };
+    const result = audit(memoryHost(long));
+    const finding = result.findings.find((f) => f.rule === "workers/exceed-cpu");
+    assert.ok(finding, "the case must fire");
+    const text = renderText(result, (file) => long[file as keyof typeof long]).split("\n");
+    const at = text.findIndex((l) => l.startsWith("start.sh:2:"));
+    const [source, caret] = [text[at + 1] as string, text[at + 2] as string];
+    assert.ok(source.length < 260, `the line is cut (${source.length} characters)`);
+    assert.ok(source.includes("…") && source.endsWith("…"), source);
+    const column = caret.indexOf("^");
+    assert.equal(source[column], "9", `the caret points at the 9:\n${source}\n${caret}`);
+    assert.equal(caret.slice(column), "^");
+  });
+
   it("reads each file once per report", () => {
     const reads: string[] = [];
     const index = lineIndexes((file) => {

@@ -92,11 +92,11 @@ function parseWhole(text: string, file: string): ComposeFile {
   try {
     doc = parseDocument(text, { merge: true, uniqueKeys: false, prettyErrors: false });
   } catch (err) {
-    result.problems.push({ message: `cannot read YAML: ${String(err)}`, at: { file, start: 0, end: 0 }, severity: "error" });
+    result.problems.push({ message: `cannot read YAML: ${yamlErrorText(String(err))}`, at: { file, start: 0, end: 0 }, severity: "error" });
     return result;
   }
   for (const e of doc.errors) {
-    result.problems.push({ message: `YAML: ${firstLine(e.message)}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
+    result.problems.push({ message: `YAML: ${yamlErrorText(e.message)}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
   }
   if (doc.errors.length > 0) return result;
   const services = mapGet(doc, doc.contents, "services");
@@ -514,6 +514,11 @@ export function parseMemoryMiB(text: string): number | undefined {
   const unit = m[2].toLowerCase();
   const factor = unit === "" ? 1 / (1024 * 1024) : unit === "k" ? 1 / 1024 : unit === "m" ? 1 : unit === "g" ? 1024 : 1024 * 1024;
   return n * factor;
+}
+
+/** The yaml library's message, first line; its own stack overflow on deeply nested input said as what it means. */
+function yamlErrorText(message: string): string {
+  return /Maximum call stack size exceeded/.test(message) ? "nested too deep to read" : firstLine(message);
 }
 
 function firstLine(text: string): string {

@@ -27,9 +27,10 @@ export function renderText(result: AuditResult, read: (file: string) => string |
     lines.push(`${where(f.at)}  ${paint(COLORS[f.severity], f.severity)}  ${f.rule}  ${f.message}${f.fixes.length ? `  [${f.fixes.some((x) => x.safe) ? "safe" : "unsafe"} fix]` : ""}`);
     const source = lineIndex.lineText(start.line);
     const gutter = String(start.line + 1).padStart(4);
-    lines.push(`${gutter} | ${source}`);
     const width = Math.max(1, (end.line === start.line ? end.character : source.length) - start.character);
-    lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(start.character)}${paint(COLORS[f.severity], "^".repeat(width))}`);
+    const shown = sourceWindow(source, start.character, width);
+    lines.push(`${gutter} | ${shown.text}`);
+    lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(shown.caret)}${paint(COLORS[f.severity], "^".repeat(shown.width))}`);
     for (const r of f.related) lines.push(`  related: ${where(r.at)}  ${r.message}`);
     for (const fix of f.fixes) {
       lines.push(`  fix${fix.safe ? "" : " (unsafe)"}: ${fix.title}`);
@@ -44,4 +45,18 @@ export function renderText(result: AuditResult, read: (file: string) => string |
   // "info" is a severity, not a countable noun: "1 error, 3 warnings, 0 info in 2 files, 1 deployment".
   lines.push(`${plural(s.error, "error")}, ${plural(s.warning, "warning")}, ${s.info} info in ${plural(s.files, "file")}, ${plural(s.deployments, "deployment")}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** Source lines longer than this are shown as a window around the finding (a minified or generated line can be megabytes). */
+const MAX_SHOWN = 200;
+const BEFORE_CARET = 40;
+
+/** The part of a source line to print, with where the caret starts in it and how wide it is. */
+function sourceWindow(source: string, character: number, width: number): { text: string; caret: number; width: number } {
+  if (source.length <= MAX_SHOWN) return { text: source, caret: character, width };
+  const from = Math.max(0, Math.min(character - BEFORE_CARET, source.length - MAX_SHOWN));
+  const to = Math.min(source.length, from + MAX_SHOWN);
+  const lead = from > 0 ? "…" : "";
+  const text = `${lead}${source.slice(from, to)}${to < source.length ? "…" : ""}`;
+  return { text, caret: lead.length + character - from, width: Math.max(1, Math.min(width, to - character)) };
 }
