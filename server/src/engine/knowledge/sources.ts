@@ -66,6 +66,16 @@ export const SOURCES = {
     url: "https://docs.gunicorn.org/en/stable/settings.html#timeout",
     says: "\"Only set this noticeably higher if you're sure of the repercussions for sync workers. For the non sync workers it just means that the worker process is still communicating and is not tied to the length of time required to handle a single request.\" \"Setting it to 0 has the effect of infinite timeouts by disabling timeouts for all workers entirely.\"",
   },
+  gunicornTimeoutZeroArbiter: {
+    title: "gunicorn source: arbiter.py, murder_workers",
+    url: "https://github.com/benoitc/gunicorn/blob/master/gunicorn/arbiter.py",
+    says: "The master's check for silent workers returns at once when the timeout is 0 (\"if not self.timeout: return\"); otherwise a worker whose last check-in is older than the timeout is logged as \"WORKER TIMEOUT\" and killed (SIGABRT, then SIGKILL), and a new one is spawned in its place.",
+  },
+  gunicornGthreadHeartbeat: {
+    title: "gunicorn source: workers/gthread.py, ThreadWorker.run",
+    url: "https://github.com/benoitc/gunicorn/blob/master/gunicorn/workers/gthread.py",
+    says: "The gthread worker's main loop calls self.notify() (\"notify the arbiter we are alive\") on every pass while requests run in its thread pool: a request thread that hangs does not stop the check-ins. The sync worker checks in between requests (workers/sync.py).",
+  },
   gunicornGracefulTimeout: {
     title: "Gunicorn settings: graceful_timeout",
     url: "https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout",

@@ -37,6 +37,7 @@ import configConflictingValues from "./config/conflicting-values.ts";
 import proxyTimeoutShorterThanApp from "./proxy/timeout-shorter-than-app.ts";
 import proxyKeepaliveShorterThanUpstream from "./proxy/keepalive-shorter-than-upstream.ts";
 import gunicornTimeoutDefaultBehindLongProxy from "./gunicorn/timeout-default-behind-long-proxy.ts";
+import gunicornTimeoutDisabled from "./gunicorn/timeout-disabled.ts";
 
 // One rule per line, so that rules added in parallel merge without conflicts.
 export const ALL_RULES: Rule[] = [
@@ -71,6 +72,7 @@ export const ALL_RULES: Rule[] = [
   nginxUpstreamKeepaliveOff,
   proxyTimeoutShorterThanApp,
   gunicornTimeoutDefaultBehindLongProxy,
+  gunicornTimeoutDisabled,
   proxyKeepaliveShorterThanUpstream,
   nginxCapacityBelowClients,
   configConflictingValues,
