@@ -376,4 +376,15 @@ describe("compose parsed service by service agrees with the whole parse", () => 
     assert.ok(fresh.findings.some((f) => f.rule === "parse/error"));
     assert.deepStrictEqual(session.audit(), fresh);
   });
+
+  test("`services:#` (a `#` typed right after the colon) is not the services key: an error either way", () => {
+    const text = "services:#\n  web:\n    image: example/web\n    command: gunicorn app:app -w 9\n    cpus: 1\n";
+    const session = new AuditSession();
+    session.update("docker-compose.yml", "services:\n  web:\n    image: example/web\n    command: gunicorn app:app -w 9\n    cpus: 1\n");
+    session.audit();
+    session.update("docker-compose.yml", text);
+    const fresh = audit(memoryHost({ "docker-compose.yml": text }));
+    assert.ok(fresh.findings.some((f) => f.rule === "parse/error"));
+    assert.deepStrictEqual(session.audit(), fresh);
+  });
 });

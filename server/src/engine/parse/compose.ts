@@ -124,7 +124,8 @@ const NODE_PROPERTY = /[&*!]\S/g;
 const NODE_START_BEFORE = /[\s[{,:-]/;
 /** A directive or document marker at the start of a line (after any line terminator, as `^` matches in multiline mode). */
 const DOCUMENT_MARKER = /^(---|\.\.\.|%)|[\n\r\u2028\u2029](---|\.\.\.|%)/;
-const SERVICES_KEY = /^services:[ ]*(#.*)?$/m;
+/** The `services:` key alone on its line; a comment needs a blank before `#` (`services:#` is a plain scalar in YAML). */
+const SERVICES_KEY = /^services:([ ]*|[ ]+#.*)$/m;
 /** Another `services:` key at the start of a line (`^` in multiline mode: after any line terminator). */
 const ANOTHER_SERVICES_KEY = /[\n\r\u2028\u2029]["']?services["']?[ ]*:/;
 
