@@ -226,9 +226,10 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
 
   test("commands that only moved (an edit above them) give what a fresh reading gives", () => {
     // Moved services are copies of their parse elsewhere (parse/compose.ts) and their command lines
-    // are read again: values from .env (not moved) and from the service's own environment (moved with
-    // it), a nested `sh -c`, escaped quotes (a character map, and the same command line written
-    // without escapes) and a problem (an unterminated quote).
+    // are moved in place (model/build.ts commandLine): values from .env (not moved) and from the
+    // service's own environment (moved with it), a nested `sh -c`, escaped quotes (a character map, and
+    // the same command line written without escapes), a problem (an unterminated quote), two services
+    // with the same command line, and in another project, one command two services merge from an anchor.
     const services = [
       "  web:\n    command: gunicorn -w ${WORKERS:-2} --timeout 30 app:app\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n",
       "  api:\n    command: sh -c 'exec uvicorn --workers $$API_WORKERS app:app'\n    environment:\n      API_WORKERS: 6\n    cpus: 1\n",
@@ -236,8 +237,11 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
       // The same command line once unquoted by YAML, without escapes: its characters lie elsewhere.
       "  jobs2:\n    command: 'gunicorn --name \"app\" -w 9 app:app'\n    cpus: 1\n",
       "  broken:\n    command: gunicorn -w 5 'app:app\n    cpus: 1\n",
+      "  twin1:\n    command: gunicorn -w 4 ${TWIN_ARGS:-app:app}\n    cpus: 1\n",
+      "  twin2:\n    command: gunicorn -w 4 ${TWIN_ARGS:-app:app}\n    cpus: 1\n",
     ];
-    const files: Files = { ".env": "WORKERS=7\n", "docker-compose.yml": `services:\n${services.join("")}` };
+    const anchored = "x-app: &app\n  command: gunicorn -w 6 --timeout 30 app:app\n  cpus: 1\nservices:\n  a:\n    <<: *app\n  b:\n    <<: *app\n";
+    const files: Files = { ".env": "WORKERS=7\n", "docker-compose.yml": `services:\n${services.join("")}`, "anchored/docker-compose.yml": anchored };
     const session = new AuditSession();
     const check = (what: string) => {
       for (const path of Object.keys(files)) session.update(path, files[path] as string);
@@ -251,10 +255,17 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     const compose = files["docker-compose.yml"] as string;
     const jobs2 = first.findings.find((f) => f.rule === "workers/exceed-cpu" && f.at.start > compose.indexOf("jobs2:"));
     assert.equal(jobs2 && compose.slice(jobs2.at.start, jobs2.at.end + 9), "9 app:app'", "jobs2's workers at its own -w");
+    for (const twin of ["twin1:", "twin2:"]) {
+      const workers = compose.indexOf("-w 4", compose.indexOf(twin)) + 3;
+      assert.ok(first.findings.some((f) => f.rule === "workers/exceed-cpu" && f.at.file === "docker-compose.yml" && f.at.start === workers), `${twin} its own -w 4`);
+    }
+    assert.ok(first.findings.some((f) => f.rule === "workers/exceed-cpu" && f.at.file === "anchored/docker-compose.yml"), "a and b's workers, at the anchor's -w");
     for (const timeout of ["300", "3", "3000", "30"]) {
-      files["docker-compose.yml"] = (files["docker-compose.yml"] as string).replace(/--timeout \d+/, `--timeout ${timeout}`);
+      for (const path of ["docker-compose.yml", "anchored/docker-compose.yml"]) files[path] = (files[path] as string).replace(/--timeout \d+/, `--timeout ${timeout}`);
       check(`--timeout ${timeout}: every later service moves`);
     }
+    files["anchored/docker-compose.yml"] = `# a comment above all\n${anchored}`;
+    check("the anchor moves");
     files["docker-compose.yml"] = (files["docker-compose.yml"] as string).replace("services:\n", "services:\n  first:\n    image: redis:7\n");
     check("a service added above all of them");
   });

@@ -29,7 +29,7 @@ import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
-import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
+import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, moveScript, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
@@ -596,7 +596,7 @@ function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLook
     // Where the value is as long as its text, they are the same characters: no need to read the file
     // (a read would tie every service's deployment to the whole compose file's text, model/reuse.ts).
     const spans = at.end - at.start === value.length && value === item.value ? undefined : textSpans(ctx, at, value);
-    return startingWords(commandLine(ctx, shlexLines(value), at, lookup, spans), false);
+    return startingWords(commandLine(ctx, shlexLines(value), at, lookup, spans, command.id), false);
   }
   return command.items.map((item) => literalWord(file, composeUnescape(item.value), item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
 }
@@ -631,8 +631,8 @@ function composeUnescape(value: string): string {
   return value.includes("$$") ? value.replace(/\$\$/g, "$") : value;
 }
 
-/** parseCommandLine, kept between audits while its text, its place and every variable it looked up are unchanged. */
-function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, spans: CharSpans | undefined): ShellScript {
+/** parseCommandLine, kept between audits while its text and every variable it looked up are unchanged. */
+function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, spans: CharSpans | undefined, id: string): ShellScript {
   const parse = () => {
     const looked = new Map<string, Fact<string> | undefined>();
     const script = parseCommandLine(
@@ -646,10 +646,19 @@ function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, 
       },
       spans,
     );
-    return { script, looked };
+    return { script, looked, at: { file: at.file, start: at.start, end: at.end } };
   };
   const unchanged = (entry: { looked: Map<string, Fact<string> | undefined> }) => [...entry.looked].every(([name, fact]) => env(name) === fact);
-  return ctx.parses.get(`command:${at.file}:${at.start}:${at.end}`, text, parse, unchanged).script;
+  // A command written with escapes maps its characters one by one: kept only where it is.
+  if (spans) return ctx.parses.get(`command:${at.file}:${at.start}:${at.end}`, text, parse, unchanged).script;
+  // Kept by the command's name, not its place: an edit above it moves the parse rather than making another
+  // (the model keeps every word it reads, and a new copy of every later command is what an edit cost).
+  const kept = ctx.parses.get(`command:${at.file}:${id}`, text, parse, unchanged);
+  if (kept.at.start !== at.start) {
+    moveScript(kept.script, kept.at, at.start - kept.at.start);
+    kept.at = { file: at.file, start: at.start, end: at.end };
+  }
+  return kept.script;
 }
 
 // ---------------------------------------------------------------------------------------------

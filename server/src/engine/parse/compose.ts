@@ -16,6 +16,8 @@ export interface YamlScalar {
 
 export interface ComposeCommand {
   file: string;
+  /** `web.command`: the same wherever the service moves in the file, so a parse of it outlives an edit above it. */
+  id: string;
   /** The string form (`command: gunicorn -w 4 app:app`) or each item of the list form. */
   form: "string" | "list";
   items: YamlScalar[];
@@ -257,8 +259,8 @@ function shifted<T>(value: T, delta: number): T {
 
 function readService(doc: Document.Parsed, file: string, name: string, nameSpan: Span, node: YAMLMap): ComposeService {
   const service: ComposeService = { name, file, nameSpan, environment: new Map(), envFiles: [], bindSources: [] };
-  service.command = readCommand(doc, file, node, "command");
-  service.entrypoint = readCommand(doc, file, node, "entrypoint");
+  service.command = readCommand(doc, file, name, node, "command");
+  service.entrypoint = readCommand(doc, file, name, node, "entrypoint");
   const image = scalar(mapGet(doc, node, "image"));
   if (image) service.image = image;
 
@@ -397,7 +399,7 @@ function memoryFact(file: string, memory: YamlScalar | undefined): Fact<number> 
   return memory && mib !== undefined ? { value: mib, origin: "stated", at: { file, start: memory.start, end: memory.end } } : undefined;
 }
 
-function readCommand(doc: Document.Parsed, file: string, node: YAMLMap, key: string): ComposeCommand | undefined {
+function readCommand(doc: Document.Parsed, file: string, service: string, node: YAMLMap, key: string): ComposeCommand | undefined {
   const value = mapGet(doc, node, key);
   if (!value) return undefined;
   // The key may come from a merged anchor; point at the service's own key when it has one.
@@ -406,10 +408,11 @@ function readCommand(doc: Document.Parsed, file: string, node: YAMLMap, key: str
   const keyRange = own && isScalar(own.key) ? (own.key.range ?? [valueStart, valueEnd]) : [valueStart, valueEnd];
   const keySpan = { start: keyRange[0], end: keyRange[1] };
   const text = scalar(value);
-  if (text) return { file, form: "string", items: [text], span: { start: text.start, end: text.end }, keySpan };
+  const id = `${service}.${key}`;
+  if (text) return { file, id, form: "string", items: [text], span: { start: text.start, end: text.end }, keySpan };
   if (isSeq(value)) {
     const items = value.items.map((i) => scalar(deref(doc, i as Node | null))).filter((i): i is YamlScalar => i !== undefined);
-    return { file, form: "list", items, span: { start: valueStart, end: valueEnd }, keySpan };
+    return { file, id, form: "list", items, span: { start: valueStart, end: valueEnd }, keySpan };
   }
   return undefined;
 }
