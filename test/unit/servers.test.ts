@@ -6,6 +6,7 @@ import {
   optionValue,
   optionValues,
   parsePumaThreads,
+  recogniseCeleryBeat,
   recogniseServer,
   serverTable,
 } from "../../server/src/engine/parse/servers.ts";
@@ -316,6 +317,15 @@ describe("servers", () => {
     assert.equal(recogniseServer(words("celery -A proj beat -l info")), undefined);
     assert.equal(recogniseServer(words("celery --app=proj flower")), undefined);
     assert.equal(recogniseServer(words("celery -A proj")), undefined);
+  });
+
+  test("celery beat: the scheduler, not a worker", () => {
+    for (const cmd of ["celery -A proj beat -l info", "python -m celery --app=proj.celery:app beat -S django", "tini -- celery -b redis://r beat"]) {
+      assert.equal(recogniseCeleryBeat(words(cmd))?.value, "beat", cmd);
+    }
+    for (const cmd of ["celery -A proj worker -B -c 2", "celery -A proj flower", "gunicorn beat:app", "celery -A proj -- beat"]) {
+      assert.equal(recogniseCeleryBeat(words(cmd)), undefined, cmd);
+    }
   });
 
   test("uwsgi", () => {

@@ -435,6 +435,11 @@ export const SOURCES = {
     url: "https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-concurrency",
     says: "\"Default: Number of CPU cores.\" \"If not set, the number of CPUs/cores on the host will be used.\"",
   },
+  celeryBeatScheduler: {
+    title: "Celery: Periodic Tasks (celery beat) and celery/beat.py Service.start",
+    url: "https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html",
+    says: "\"celery beat is a scheduler; It kicks off tasks at regular intervals, that are then executed by available worker nodes in the cluster.\" \"You have to ensure only a single scheduler is running for a schedule at a time\". celery/beat.py: Service.start loops on scheduler.tick() and time.sleep() in one thread (embedded with `worker -B`, in a thread or a child process of the worker).",
+  },
   celeryPoolDefault: {
     title: "Celery configuration: worker_pool",
     url: "https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-pool",
@@ -461,6 +466,11 @@ export const SOURCES = {
     title: "SQLAlchemy: Using Connection Pools with Multiprocessing or os.fork()",
     url: "https://docs.sqlalchemy.org/en/20/core/pooling.html#using-connection-pools-with-multiprocessing-or-os-fork",
     says: "\"It's critical that when using a connection pool ... the pooled connections are not shared to a forked process. TCP connections are represented as file descriptors, which usually work across process boundaries\".",
+  },
+  sqlalchemyNoPrecreate: {
+    title: "SQLAlchemy: Connection Pooling",
+    url: "https://docs.sqlalchemy.org/en/20/core/pooling.html",
+    says: "\"All SQLAlchemy pool implementations have in common that none of them 'pre create' connections - all implementations wait until first use before creating a connection. At that point, if no additional concurrent checkout requests for more connections are made, no additional connections are created.\"",
   },
   djangoConnMaxAge: {
     title: "Django: Databases - Persistent connections",

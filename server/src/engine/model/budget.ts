@@ -88,6 +88,7 @@ export function processesText(pool: Pool): string {
 /** "DB_POOL_SIZE 30", "pool 5 (Rails's default)", "concurrency 10 (--concurrency)", "concurrency 10 (config/sidekiq.yml)". */
 export function poolSizeText(pool: Pool): string {
   const { size } = pool;
+  if (pool.oneThread) return `1 connection (${pool.oneThread.what}'s one scheduler thread holds one at a time, whatever its pool allows: ${perProcessTerms(pool.oneThread.pool)})`;
   if (pool.kind === "django") return `${size.value} persistent connection${size.value === 1 ? "" : "s"} (one per thread, CONN_MAX_AGE)`;
   if (pool.kind === "sidekiq") return pool.sizeFrom ? `concurrency ${size.value} (${pool.sizeFrom})` : pool.sizeName ? `${pool.sizeName} ${size.value}` : `concurrency ${size.value} (${size.by}'s default)`;
   if (pool.sizeName) return `${pool.sizeName} ${size.value}`;
@@ -95,9 +96,14 @@ export function poolSizeText(pool: Pool): string {
 }
 
 function perProcessText(pool: Pool): string {
+  const terms = perProcessTerms(pool);
+  return pool.overflow || pool.capsules?.length ? `(${terms})` : terms;
+}
+
+/** "DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70": what one process may hold, term by term. */
+function perProcessTerms(pool: Pool): string {
   const capsules = (pool.capsules ?? []).map((c) => ` + capsule ${c.name} ${c.threads.value}`).join("");
-  if (!pool.overflow && !capsules) return poolSizeText(pool);
-  return `(${poolSizeText(pool)}${pool.overflow ? ` + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}` : ""}${capsules})`;
+  return `${poolSizeText(pool)}${pool.overflow ? ` + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}` : ""}${capsules}`;
 }
 
 /** Threads of a Sidekiq process's other capsules, each of which may hold a connection too. */

@@ -26,7 +26,7 @@ import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
-import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, moveScript, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
@@ -713,7 +713,7 @@ function startingWords(script: ShellScript, wholeScript: boolean): CommandWord[]
   if (!first) return [];
   const within = (c: ShellScript["commands"][number]): boolean => c === first || (c.parent !== undefined && within(c.parent));
   const candidates = wholeScript ? script.commands : script.commands.filter(within);
-  return (candidates.find((c) => recogniseServer(c.words)) ?? candidates.find((c) => recogniseDevServer(c.words)) ?? (candidates.length > 1 ? candidates[candidates.length - 1] : first)).words;
+  return (candidates.find((c) => recogniseServer(c.words)) ?? candidates.find((c) => recogniseDevServer(c.words)) ?? candidates.find((c) => recogniseCeleryBeat(c.words)) ?? (candidates.length > 1 ? candidates[candidates.length - 1] : first)).words;
 }
 
 /**
@@ -740,6 +740,11 @@ function addWordsProcesses(
   const devServer = recogniseDevServer(words);
   if (devServer) {
     deployment.devServers = [...(deployment.devServers ?? []), { invocation: devServer, commandAt: at }];
+    return;
+  }
+  const beat = recogniseCeleryBeat(words);
+  if (beat) {
+    deployment.celeryBeat = beat.fact.at?.file === at.file ? { file: at.file, start: beat.start, end: beat.end } : at;
     return;
   }
   const wrapped = wrappedProgramIndex(words);
@@ -833,7 +838,7 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       continue;
     }
     const invocation = recogniseServer(command.words);
-    if (!invocation && !recogniseDevServer(command.words) && supervisordOptionsStart(command.words) < 0 && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
+    if (!invocation && !recogniseDevServer(command.words) && !recogniseCeleryBeat(command.words) && supervisordOptionsStart(command.words) < 0 && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
     addWordsProcesses(ctx, deployment, command.words, at, dir, programEnv, depth, [], invocation);

@@ -99,6 +99,11 @@ export interface Pool {
   capsules?: Array<{ name: string; threads: Fact<number> }>;
   /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
   connMaxAge?: Fact<number | null>;
+  /**
+   * A process that uses the database from one thread (celery beat's scheduler): it holds one connection at a time
+   * whatever its pool allows, so `size` is 1; `pool` is the pool its environment gives it, for the message.
+   */
+  oneThread?: { what: string; pool: Pool };
   /** Pools are per process, never shared between processes: always true, to say so in types. */
   perProcess: true;
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
@@ -132,6 +137,23 @@ export interface DjangoConnections {
 
 /** The pool of a deployment's processes, from its environment, its servers, database.yml and Django's settings. Undefined when nothing says there is one. */
 export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, django?: DjangoConnections, table: readonly PoolEnvName[] = POOL_ENV): Pool | undefined {
+  const pool = environmentPool(deployment, rails, django, table);
+  const beat = deployment.celeryBeat;
+  if (!pool || !beat || deployment.processes.length > 0) return pool;
+  // celery beat sends tasks from one scheduler thread and runs none (SOURCES.celeryBeatScheduler); SQLAlchemy opens a
+  // pool's connections only as they are checked out (SOURCES.sqlalchemyNoPrecreate), Django one per thread: one at a time.
+  return {
+    kind: pool.kind,
+    size: { value: 1, origin: "assumed", by: "celery beat" },
+    sizeName: "scheduler thread",
+    oneThread: { what: "celery beat", pool },
+    perProcess: true,
+    processes: { value: 1, origin: "stated", at: beat },
+    processLabel: "celery beat process",
+  };
+}
+
+function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined, django: DjangoConnections | undefined, table: readonly PoolEnvName[]): Pool | undefined {
   const process = deployment.processes[0];
   const server = process?.invocation.server;
   const envOf = processEnv(deployment);

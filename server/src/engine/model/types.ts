@@ -109,6 +109,8 @@ export interface Deployment {
   processes: ServerProcess[];
   /** Development servers it runs instead of (or besides) a production server. */
   devServers?: DevServer[];
+  /** The command that runs Celery's beat scheduler (`celery … beat`), which sends tasks and serves nothing: its `beat` word. */
+  celeryBeat?: SourceRef;
   /** The database connection pool each of its processes opens (model/pools.ts), when known. */
   pool?: Pool;
   /**

@@ -1105,6 +1105,23 @@ export function wrappedProgramIndex(words: CommandWord[]): number {
 
 /** Recognises a server invocation in a command's words; undefined when it is not one. */
 export function recogniseServer(words: CommandWord[]): ServerInvocation | undefined {
+  const found = locateProgram(words);
+  return found && finish(words, found.server, found.program, found.next, found.runner);
+}
+
+/**
+ * The `beat` word of `celery … beat`: Celery's periodic task scheduler, which sends tasks to the workers and runs
+ * none itself, so it is not a worker invocation. Undefined for any other command.
+ */
+export function recogniseCeleryBeat(words: CommandWord[]): CommandWord | undefined {
+  const found = locateProgram(words);
+  if (found?.server !== "celery") return undefined;
+  const sub = words[celerySubcommandIndex(words, found.next, newParseState()) ?? words.length];
+  return sub?.value === "beat" ? sub : undefined;
+}
+
+/** The server program among a command's words, past its wrappers and runners (which `runner` collects). */
+function locateProgram(words: CommandWord[]): { server: ServerKind; program: CommandWord; next: number; runner: CommandWord[] } | undefined {
   const runner: CommandWord[] = [];
   let i = 0;
   let guard = 0;
@@ -1120,9 +1137,25 @@ export function recogniseServer(words: CommandWord[]): ServerInvocation | undefi
     for (let k = i; k < r.next - 1 && k < words.length; k++) {
       if (words[k] !== r.program) runner.push(words[k]);
     }
-    return finish(words, r.server, r.program, r.next, runner);
+    return { server: r.server, program: r.program, next: r.next, runner };
   }
   return undefined;
+}
+
+function newParseState(): ParseState {
+  return { options: [], positionals: [], unknown: [], invalid: [], endOfOptions: false };
+}
+
+/** Past celery's global options (read into `st`): the index of its sub-command word; undefined after `--`. */
+function celerySubcommandIndex(words: CommandWord[], from: number, st: ParseState): number | undefined {
+  let i = from;
+  while (i < words.length) {
+    const next = readOption(words, i, [CELERY_GLOBAL], st);
+    if (next === undefined) break;
+    if (st.endOfOptions) return undefined;
+    i = next;
+  }
+  return i;
 }
 
 function finish(
@@ -1132,7 +1165,7 @@ function finish(
   from: number,
   runner: CommandWord[],
 ): ServerInvocation | undefined {
-  const st: ParseState = { options: [], positionals: [], unknown: [], invalid: [], endOfOptions: false };
+  const st = newParseState();
   const inv = (subcommand?: CommandWord): ServerInvocation => {
     const out: ServerInvocation = {
       server,
@@ -1155,15 +1188,9 @@ function finish(
   }
   if (server === "celery") {
     // global options, then the sub-command; only `worker` counts
-    let i = from;
-    while (i < words.length) {
-      const next = readOption(words, i, [CELERY_GLOBAL], st);
-      if (next === undefined) break;
-      if (st.endOfOptions) return undefined;
-      i = next;
-    }
-    const sub = words[i];
-    if (sub?.value !== "worker") return undefined;
+    const i = celerySubcommandIndex(words, from, st);
+    const sub = i === undefined ? undefined : words[i];
+    if (i === undefined || sub?.value !== "worker") return undefined;
     // Celery 5 wants global options before `worker`; older habits put `-A` after it, which
     // Celery 5.0–5.2 rejected. Accept both here so the worker is still seen.
     parseRest(words, i + 1, [CELERY_WORKER, CELERY_GLOBAL], st);

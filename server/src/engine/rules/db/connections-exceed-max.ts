@@ -33,6 +33,8 @@ export default defineRule({
       SOURCES.sidekiqConfigFile,
       SOURCES.sidekiqCapsules,
       SOURCES.djangoConnMaxAge,
+      SOURCES.celeryBeatScheduler,
+      SOURCES.sqlalchemyNoPrecreate,
       SOURCES.appRunnerAutoScalingDefaults,
     ],
     docs: {
@@ -45,7 +47,9 @@ export default defineRule({
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares; " +
         "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
         "(CONN_MAX_AGE above 0: one per thread) (docs/pools.md has the table); " +
-        "Sidekiq processes count in the same sum as the web processes. The limit from a postgres service's `-c max_connections=N`, a postgresql.conf, " +
+        "Sidekiq processes count in the same sum as the web processes. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
+        "counts one connection whatever its pool says: its one scheduler thread checks out one at a time, and pools open connections only " +
+        "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. The limit from a postgres service's `-c max_connections=N`, a postgresql.conf, " +
         "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
         "or TS_TUNE_MAX_CONNS for Timescale's; images built on the official one (postgis, pgvector, citus, supabase) and services built FROM any of these count too. " +
         "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
@@ -147,7 +151,8 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
   for (const s of shares) {
     const name = shares.length > 1 ? `${shortName(s.deployment)}: ` : "";
     const { pool } = s;
-    add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own pool`);
+    if (pool.oneThread && pool.processes.at) place(pool.processes.at, `${name}${pool.oneThread.what} runs here: one scheduler thread, one connection at a time`);
+    else add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own pool`);
     add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
     const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));
