@@ -2,8 +2,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
+import { uwsgiEnvNames, uwsgiNumber } from "../../server/src/engine/model/uwsgi.ts";
+import { recogniseServer, type ServerInvocation } from "../../server/src/engine/parse/servers.ts";
 import { parseUwsgiIni } from "../../server/src/engine/parse/uwsgi-ini.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
+import { words } from "../helpers/words.ts";
 
 const slice = (text: string, span: { start: number; end: number } | undefined) => (span ? text.slice(span.start, span.end) : undefined);
 
@@ -43,5 +46,27 @@ describe("uwsgi.ini", () => {
     const host = memoryHost({ "docker-compose.yml": compose("uwsgi --ini uwsgi.ini --processes 3 --threads 4"), "uwsgi.ini": ini });
     const p = buildModel(host, host.list(), []).deployments[0].processes[0];
     assert.deepEqual([p.workers.value, p.threads?.value], [3, 4]);
+  });
+});
+
+describe("uWSGI options from UWSGI_* environment variables", () => {
+  const env = (vars: Record<string, string>) => (name: string) => (name in vars ? { value: vars[name] as string, origin: "stated" as const } : undefined);
+  const invocation = (cmd: string) => recogniseServer(words(cmd)) as ServerInvocation;
+
+  it("each long flag of an option is a variable: processes is UWSGI_PROCESSES or UWSGI_WORKERS", () => {
+    assert.deepEqual(uwsgiEnvNames("processes"), ["UWSGI_PROCESSES", "UWSGI_WORKERS"]);
+    assert.deepEqual(uwsgiEnvNames("http-socket"), ["UWSGI_HTTP_SOCKET"]);
+    assert.deepEqual(uwsgiEnvNames("cheaper-step"), ["UWSGI_CHEAPER_STEP"]);
+  });
+
+  it("the command line wins over the ini file, which wins over the environment", () => {
+    const ini = parseUwsgiIni("[uwsgi]\nprocesses = 3\n");
+    const config = { path: "uwsgi.ini", settings: ini.settings };
+    const vars = env({ UWSGI_WORKERS: "16" });
+    assert.equal(uwsgiNumber(invocation("uwsgi --ini uwsgi.ini --processes 5"), config, vars, "processes")?.value, 5);
+    assert.equal(uwsgiNumber(invocation("uwsgi --ini uwsgi.ini"), config, vars, "processes")?.value, 3);
+    assert.equal(uwsgiNumber(invocation("uwsgi"), undefined, vars, "processes")?.value, 16);
+    assert.equal(uwsgiNumber(invocation("uwsgi"), undefined, env({ UWSGI_PROCESSES: "%k" }), "processes"), undefined);
+    assert.equal(uwsgiNumber(invocation("uwsgi"), undefined, env({}), "processes"), undefined);
   });
 });

@@ -616,6 +616,16 @@ export const SOURCES = {
     url: "https://nginx.org/en/docs/http/ngx_http_uwsgi_module.html#uwsgi_read_timeout",
     says: "uwsgi_pass [protocol://]address: \"The address can be specified as a domain name or IP address, and a port\" or \"as a server group\"; protocol uwsgi or suwsgi. uwsgi_read_timeout default 60s: \"Defines a timeout for reading a response from the uwsgi server.\"",
   },
+  uwsgiEnvironment: {
+    title: "uWSGI: Configuring uWSGI - Environment variables; core/uwsgi.c parse_sys_envs",
+    url: "https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#environment-variables",
+    says: "\"When passed as environment variables, options are capitalized and prefixed with UWSGI_, and dashes are substituted with underscores.\" Example: \"UWSGI_SOCKET=127.0.0.1 UWSGI_MASTER=1 UWSGI_WORKERS=3 uwsgi\". core/uwsgi.c reads the environment (parse_sys_envs) before the command line (uwsgi_commandline_config), and a later value of an option overrides an earlier one.",
+  },
+  uwsgiCheaper: {
+    title: "uWSGI source: core/uwsgi.c, cheaper checks",
+    url: "https://github.com/unbit/uwsgi/blob/master/core/uwsgi.c",
+    says: "\"if (uwsgi.cheaper_count > 0 && uwsgi.cheaper_count >= uwsgi.numproc) { uwsgi_log(\"invalid cheaper value: must be lower than processes\\n\"); exit(1); }\"",
+  },
   uwsgiHarakiri: {
     title: "uWSGI Glossary: harakiri",
     url: "https://uwsgi-docs.readthedocs.io/en/latest/Glossary.html",

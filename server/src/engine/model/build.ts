@@ -24,6 +24,7 @@ import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
+import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
@@ -1025,7 +1026,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir)
     : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir)
     : invocation.server === "unicorn" ? unicornConfig(ctx, deployment, invocation, dir)
-    : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir)
+    : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir, env)
     : invocation.server === "sidekiq" ? sidekiqConfig(ctx, deployment, invocation, dir, env)
     : invocation.server === "hypercorn" ? hypercornConfig(ctx, deployment, invocation, dir)
     : invocation.server === "rails" ? railsPumaConfig(ctx, deployment, invocation, dir)
@@ -1037,7 +1038,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     if (threads) process.threads = threads;
   }
   if (invocation.server === "uwsgi") {
-    const threads = uwsgiThreads(invocation, conf, env);
+    const threads = uwsgiNumber(invocation, conf, env, "threads");
     if (threads) process.threads = threads;
   }
 
@@ -1078,8 +1079,8 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       if (!setting.conditional) return process;
     }
   }
-  // uvicorn and granian read every option from a prefixed variable too (below the command line, above WEB_CONCURRENCY).
-  const ownVariable = SERVER_WORKERS_ENV[invocation.server];
+  // uvicorn, granian and uWSGI read every option from a prefixed variable too (below the command line, above WEB_CONCURRENCY).
+  const ownVariable = invocation.server === "uwsgi" ? uwsgiEnvOption(env, "processes")?.name : SERVER_WORKERS_ENV[invocation.server];
   const readsConcurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) || (invocation.server === "rails" && conf !== undefined);
   const own = ownVariable ? env(ownVariable) : undefined;
   const concurrency = own || (readsConcurrency ? env("WEB_CONCURRENCY") : undefined);
@@ -1231,9 +1232,9 @@ function gunicornThreads(invocation: ServerInvocation, envArgs: ServerInvocation
   return conf && setting && !setting.conditional ? settingNumber(setting, conf.path, env) : undefined;
 }
 
-/** uWSGI's ini file: `--ini file` (`file:section` picks a section), or a positional `*.ini`, which uWSGI loads by its extension. */
-function uwsgiConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): SettingsFile | undefined {
-  const named = optionValue(invocation, "ini")?.value?.value ?? invocation.positionals.find((w) => /\.ini(:[\w-]+)?$/.test(w.value))?.value;
+/** uWSGI's ini file: `--ini file` (`file:section` picks a section), a positional `*.ini`, which uWSGI loads by its extension, or UWSGI_INI. */
+function uwsgiConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string, env: EnvLookup): SettingsFile | undefined {
+  const named = optionValue(invocation, "ini")?.value?.value ?? invocation.positionals.find((w) => /\.ini(:[\w-]+)?$/.test(w.value))?.value ?? uwsgiEnvOption(env, "ini")?.fact.value;
   if (!named) return undefined;
   const [name, section] = named.split(/:(?=[\w-]+$)/);
   return settingsFile(ctx, deployment, invocation, namedFile(ctx, dir, name), (text) => parseUwsgiIni(text, section), section);
@@ -1258,14 +1259,6 @@ function sidekiqConfig(ctx: Context, deployment: Deployment, invocation: ServerI
     const capsules = sidekiqCapsules(yml, environment).flatMap((c): Array<[string, SettingExpr]> => (c.concurrency ? [[`${SIDEKIQ_CAPSULE}${c.name}`, c.concurrency]] : []));
     return { settings: new Map([...(concurrency ? [["concurrency", concurrency] as [string, SettingExpr]] : []), ...capsules]) };
   }, environment);
-}
-
-/** uWSGI threads per worker: `--threads`, else the ini's `threads`; undefined when neither says (no thread pool). */
-function uwsgiThreads(invocation: ServerInvocation, conf: SettingsFile | undefined, env: EnvLookup): Fact<number> | undefined {
-  const flag = optionValue(invocation, "threads")?.value;
-  if (flag && Number.isFinite(Number(flag.fact.value))) return { ...flag.fact, value: Number(flag.fact.value) };
-  const setting = conf?.settings.get("threads");
-  return conf && setting && !setting.conditional ? settingNumber(setting, conf.path, env) : undefined;
 }
 
 /** Puma's maximum threads per process: `-t min:max`, else `threads` in its config file, else Puma's default. */

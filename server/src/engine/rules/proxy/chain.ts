@@ -6,6 +6,7 @@ import type { NginxProxy, ProxyLocation, ProxyUpstream } from "../../model/nginx
 import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
 import { optionValue } from "../../parse/servers.ts";
 import { settingNumber } from "../../parse/setting-expr.ts";
+import { uwsgiNumber } from "../../model/uwsgi.ts";
 import type { Fact, Fix, SourceRef } from "../../types.ts";
 import { effectiveWorkerClass, gunicornSetting, type WorkerKind, workerKind } from "../gunicorn/settings.ts";
 import { insertAfterEdit } from "../server/edits.ts";
@@ -206,19 +207,12 @@ function unicornTimeout(deployment: Deployment, process: ServerProcess): Fact<nu
 }
 
 /**
- * uWSGI's `harakiri`: `--harakiri`, else the ini file's. Only a stated one: uWSGI's default is 0, no limit at all
- * (SOURCES.uwsgiHarakiri). Undefined when unset, 0, or written in a way not read.
+ * uWSGI's `harakiri`: `--harakiri`, else the ini file's, else UWSGI_HARAKIRI. Only a stated one: uWSGI's default is 0,
+ * no limit at all (SOURCES.uwsgiHarakiri). Undefined when unset, 0, or written in a way not read.
  */
 function uwsgiHarakiri(deployment: Deployment, process: ServerProcess): Fact<number> | undefined {
-  const flag = optionValue(process.invocation, "harakiri");
-  if (flag) {
-    const value = Number(flag.value?.fact.value);
-    return flag.value?.fact.at && value > 0 ? { value, origin: "stated", at: flag.value.fact.at } : undefined;
-  }
-  const setting = process.config?.settings.get("harakiri");
-  if (!setting || setting.conditional || !process.config) return undefined;
-  const value = settingNumber(setting, process.config.path, (name) => deployment.env.get(name));
-  return value && value.value > 0 ? value : undefined;
+  const value = uwsgiNumber(process.invocation, process.config, (name) => process.exported?.get(name) ?? deployment.env.get(name), "harakiri");
+  return value?.at && value.value > 0 ? { ...value, origin: "stated" } : undefined;
 }
 
 export interface AppKeepAlive {

@@ -2,6 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
 import { cpuLimitRelated, formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
 import { serverName } from "../../parse/servers.ts";
+import { uwsgiNumber } from "../../model/uwsgi.ts";
 
 export default defineRule({
   meta: {
@@ -9,7 +10,7 @@ export default defineRule({
     summary: "More worker processes than the instance's CPUs can run",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus],
+    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.uwsgiEnvironment, SOURCES.uwsgiCheaper, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus],
     docs: {
       why:
         "Each worker is a process that competes for the instance's CPUs. gunicorn advises (2 x num_cores) + 1 workers; " +
@@ -18,8 +19,11 @@ export default defineRule({
         "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus` or `cpus:`, or the CPUs a compose `cpuset:` " +
         "names: `\"0-3,6\"` is 5; with a quota and a cpuset both set, the smaller bound). A program supervisord starts `numprocs` " +
         "times counts each copy's workers, and the fix lowers the workers per copy. The same bound is applied to Puma's " +
-        "workers and to Unicorn's `worker_processes` (read from the config file `unicorn -c` names): Unicorn's tuning guide asks " +
-        "for at least one worker per core and more only for slow responses that are not CPU-bound.\n\n" +
+        "workers, to Unicorn's `worker_processes` (read from the config file `unicorn -c` names): Unicorn's tuning guide asks " +
+        "for at least one worker per core and more only for slow responses that are not CPU-bound; and to uWSGI's `processes` " +
+        "(`--processes`/`--workers`, its ini file, or UWSGI_PROCESSES/UWSGI_WORKERS in its environment, the lowest of the three), " +
+        "each a worker with its own copy of the app; no fix is offered where uWSGI's `cheaper` would not stay below the new count, " +
+        "as uWSGI then refuses to start.\n\n" +
         "This rule owns CPU limits of 1 and more; below 1 CPU, `workers/fractional-cpu` reports any worker count above 1 " +
         "(where (2 x cores) + 1 no longer means anything), so a deployment gets one finding, not two.",
       bad: {
@@ -47,6 +51,9 @@ export default defineRule({
         if (workers.origin === "default" || total <= max || !workers.at) continue;
         const written = text(workers.at.file)?.slice(workers.at.start, workers.at.end);
         const perCopy = Math.floor(max / copies);
+        // uWSGI exits at start when `cheaper` is not below `processes`: no fix that would get there.
+        const cheaper = process.invocation.server === "uwsgi" ? uwsgiNumber(process.invocation, process.config, (name) => process.exported?.get(name) ?? deployment.env.get(name), "cheaper") : undefined;
+        const fixable = written === String(workers.value) && perCopy >= 1 && (cheaper === undefined || perCopy > cheaper.value);
         const counted = copies === 1 ? `${workers.value} ${serverName(process.invocation)} workers` : `${copies} copies (numprocs) x ${workers.value} ${serverName(process.invocation)} worker${workers.value === 1 ? "" : "s"} = ${total} processes`;
         report({
           at: workers.at,
@@ -59,7 +66,7 @@ export default defineRule({
             ...(copies > 1 && process.copies?.at ? [{ at: process.copies.at, message: `numprocs=${copies}: supervisord starts ${copies} copies of this server, each with its own workers` }] : []),
           ],
           fixes:
-            written === String(workers.value) && perCopy >= 1
+            fixable
               ? [{ title: copies === 1 ? `Lower the workers to ${max}` : `Lower the workers to ${perCopy} per copy (${copies} x ${perCopy} = ${copies * perCopy})`, safe: true, edits: [{ ...workers.at, newText: String(perCopy) }] }]
               : [],
         });

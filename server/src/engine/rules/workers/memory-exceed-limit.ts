@@ -9,8 +9,6 @@ import { PROCESS_SERVERS } from "./recommended.ts";
  * 150 MiB, a framework app after its imports.
  */
 export const ASSUMED_WORKER_MIB: Partial<Record<ServerKind, number>> = { puma: 512, unicorn: 512, gunicorn: 150, uvicorn: 150, hypercorn: 150, granian: 150, uwsgi: 150 };
-/** uWSGI's `processes` are workers like gunicorn's, each with its own copy of the app (with `cheaper`, the most it spawns under load). */
-const MEMORY_SERVERS: ReadonlySet<ServerKind> = new Set([...PROCESS_SERVERS, "uwsgi"]);
 
 function formatMiB(mib: number): string {
   return mib >= 1024 && mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
@@ -53,7 +51,7 @@ export default defineRule({
         // headroom.yml's facts.worker_memory_mib (a measured figure) replaces the assumption.
         const configured = deployment.workerMemoryMiB;
         const perWorker = configured?.value ?? ASSUMED_WORKER_MIB[server as ServerKind];
-        if (!MEMORY_SERVERS.has(process.invocation.server) || perWorker === undefined) continue;
+        if (!PROCESS_SERVERS.has(process.invocation.server) || perWorker === undefined) continue;
         const workers = Math.max(1, process.workers.value);
         // supervisord's numprocs: each copy of the server has its own workers.
         const copies = process.copies?.value ?? 1;

@@ -2,8 +2,11 @@ import type { CpuLimit } from "../../model/types.ts";
 import type { ServerKind } from "../../parse/servers.ts";
 import type { Fact, RelatedInfo } from "../../types.ts";
 
-/** Servers whose worker count is the process count a CPU can run; gunicorn's advice applies to them. */
-export const PROCESS_SERVERS: ReadonlySet<ServerKind> = new Set(["gunicorn", "uvicorn", "hypercorn", "granian", "puma", "rails", "unicorn"]);
+/**
+ * Servers whose worker count is the process count a CPU can run; gunicorn's advice applies to them. uWSGI's `processes`
+ * are workers like gunicorn's, each with its own copy of the app (with `cheaper`, the most it spawns under load).
+ */
+export const PROCESS_SERVERS: ReadonlySet<ServerKind> = new Set(["gunicorn", "uvicorn", "hypercorn", "granian", "puma", "rails", "unicorn", "uwsgi"]);
 
 /** gunicorn's advice: (2 x num_cores) + 1 workers; for a fractional CPU limit, rounded down, at least 1. */
 export function maxWorkers(cpus: number): number {
