@@ -225,8 +225,8 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
   });
 
   test("commands that only moved (an edit above them) give what a fresh reading gives", () => {
-    // Moved services are copies of their parse elsewhere (parse/compose.ts) and their command lines
-    // are moved in place (model/build.ts commandLine): values from .env (not moved) and from the
+    // Moved services and their command lines are kept and moved in place (parse/compose.ts,
+    // model/build.ts commandLine), their deployments built again: values from .env (not moved) and from the
     // service's own environment (moved with it), a nested `sh -c`, escaped quotes (a character map, and
     // the same command line written without escapes), a problem (an unterminated quote), two services
     // with the same command line, and in another project, one command two services merge from an anchor.

@@ -28,9 +28,10 @@ import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
-import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, moveScript, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
+import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
@@ -414,7 +415,7 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   const deployments: Deployment[] = [];
   for (const [name, layers] of merged) {
     const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv);
-    deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}-${project.runBy?.at.end ?? ""}#${name}`, [...layers, projectEnv], build, findNearby));
+    deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}-${project.runBy?.at.end ?? ""}#${name}`, [...layers, ...layers.map((layer) => layer.nameSpan.start), projectEnv], build, findNearby));
   }
   return deployments;
 }
@@ -656,7 +657,7 @@ function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, 
   // (the model keeps every word it reads, and a new copy of every later command is what an edit cost).
   const kept = ctx.parses.get(`command:${at.file}:${id}`, text, parse, unchanged);
   if (kept.at.start !== at.start) {
-    moveScript(kept.script, kept.at, at.start - kept.at.start);
+    moveSpans(kept.script, at.start - kept.at.start, kept.at);
     kept.at = { file: at.file, start: at.start, end: at.end };
   }
   return kept.script;

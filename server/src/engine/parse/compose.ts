@@ -5,6 +5,7 @@ import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, type Node, 
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import type { Fact, ParseProblem, SourceRef, Span } from "../types.ts";
 import { yamlSource } from "./text-lines.ts";
+import { moveSpans } from "./move-spans.ts";
 
 /** A scalar with its span (the value as written, quotes included). */
 export interface YamlScalar {
@@ -215,12 +216,19 @@ function parseByService(text: string, file: string, layout: ServiceLayout, memo:
   const result: ComposeFile = { file, services: new Map(), problems: [] };
   for (const span of layout.services) {
     const chunk = text.slice(span.start, span.end);
-    // Parsed once per text wherever it sits, then placed at its offset (kept while it stays there).
-    const service = memo.get(`compose-service-at:${file}:${span.start}`, chunk, () => {
-      const parsed = memo.get(`compose-service:${file}:${chunk}`, chunk, () => parseOneService(chunk, file));
-      return parsed && shifted(parsed, span.start);
+    // Parsed once per text, and moved in place when an edit above it moves it (model/build.ts rebuilds
+    // the deployments of a service that moved: what they made from its spans is not moved with it).
+    const placed = memo.get(`compose-service:${file}:${chunk}`, chunk, () => {
+      const parsed = parseOneService(chunk, file);
+      if (parsed) moveSpans(parsed, span.start);
+      return { service: parsed, at: span.start };
     });
+    const service = placed.service;
     if (!service) return undefined;
+    if (placed.at !== span.start) {
+      moveSpans(service, span.start - placed.at);
+      placed.at = span.start;
+    }
     result.services.set(service.name, service);
   }
   return result;
@@ -235,26 +243,6 @@ function parseOneService(chunk: string, file: string): ComposeService | undefine
   if (!isScalar(pair.key) || !isMap(node)) return undefined;
   const [ks, ke] = pair.key.range ?? [0, 0];
   return readService(doc, file, String(pair.key.value), { start: ks, end: ke }, node);
-}
-
-/**
- * A copy of a parsed service with every span moved by `delta` (offsets are the only `start`/`end` numbers in it).
- * Written with plain loops: it runs for every service below an edit that changes the text's length.
- */
-function shifted<T>(value: T, delta: number): T {
-  if (delta === 0 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => shifted(v, delta)) as T;
-  if (value instanceof Map) {
-    const out = new Map();
-    for (const [k, v] of value) out.set(k, shifted(v, delta));
-    return out as T;
-  }
-  const out: Record<string, unknown> = {};
-  for (const k in value) {
-    const v = (value as Record<string, unknown>)[k];
-    out[k] = (k === "start" || k === "end") && typeof v === "number" ? v + delta : typeof v === "object" ? shifted(v, delta) : v;
-  }
-  return out as T;
 }
 
 function readService(doc: Document.Parsed, file: string, name: string, nameSpan: Span, node: YAMLMap): ComposeService {

@@ -145,38 +145,6 @@ export function parseCommandLine(text: string, file: string, baseOffset: number,
 }
 
 /**
- * Moves a script read from `within` of `file` by `delta`, in place: for a parse kept while its text only
- * moved (an edit above it). Every span the reader made lies in `within`; spans from elsewhere (the
- * environment's facts) are left alone, and an object shared by two words is moved once.
- */
-export function moveScript(script: ShellScript, within: SourceRef, delta: number): void {
-  const seen = new Set<object>();
-  const visit = (value: object): void => {
-    if (seen.has(value)) return;
-    seen.add(value);
-    if (Array.isArray(value)) {
-      for (const item of value) if (item !== null && typeof item === "object") visit(item);
-      return;
-    }
-    if (value instanceof Map) {
-      for (const item of value.values()) if (item !== null && typeof item === "object") visit(item);
-      return;
-    }
-    const fields = value as Record<string, unknown>;
-    const { start, end, file } = fields;
-    if (typeof start === "number" && typeof end === "number" && (file === undefined || file === within.file) && start >= within.start && end <= within.end) {
-      fields.start = start + delta;
-      fields.end = end + delta;
-    }
-    for (const key in fields) {
-      const field = fields[key];
-      if (field !== null && typeof field === "object") visit(field);
-    }
-  };
-  visit(script);
-}
-
-/**
  * The fact for part of a word's value, such as the `4` of `-w4` or the port of `0.0.0.0:${PORT:-8000}`:
  * the piece it lies in when it lies in one (narrowed to the characters when they map one to one
  * onto the file), else the word.
