@@ -33,6 +33,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   supervisor: 2 * MB,
   ci: MB / 2,
   "app.json": 2 * MB,
+  "render.yaml": MB / 2,
   other: 2 * MB,
 };
 

@@ -835,6 +835,40 @@ export const SOURCES = {
     url: "https://fastapi.tiangolo.com/deployment/docker/#memory",
     says: "UNCONFIRMED: no gunicorn, uvicorn or FastAPI document gives a per-worker memory figure; FastAPI only says each process has its own memory. Treat MB-per-worker as a configurable assumption. (Puma, by contrast, documents ~512MB-1GB per worker: see pumaMemoryPerWorker.)",
   },
+
+  // ---------------------------------------------------------------- Render
+  renderBlueprintDefaults: {
+    title: "Render: Blueprint YAML Reference",
+    url: "https://render.com/docs/blueprint-spec",
+    says: "\"plan: standard # Default: starter\"; \"numInstances: 3 # Manual scaling configuration. Default: 1 for new services\"; `scaling: minInstances / maxInstances`; \"dockerCommand: ./webdis.sh # optional (defaults to Dockerfile command)\"; envVars entries with `value`, `fromDatabase: { name, property: connectionString }`, `fromGroup`.",
+  },
+  renderInstanceTypes: {
+    title: "Render: Limits and Pricing for Render Workflows - Instance types (compute specs)",
+    url: "https://render.com/docs/workflows-limits",
+    says: "\"starter 0.5 CPU 512 MB RAM\"; \"standard 1 CPU 2 GB RAM\"; \"pro 2 CPU 4 GB RAM\"; \"pro_plus 4 CPU 8 GB RAM\"; pro_max 16 GB RAM and pro_ultra 32 GB RAM, their CPUs given as 4 and 8 in one revision of the page and 8 and 16 in another (so Headroom leaves those two CPU counts unknown). SECONDARY for web services: the same instance type names as services' `plan`; the pricing page itself was not read.",
+  },
+  renderPostgresConnectionLimits: {
+    title: "Render tutorials: Postgres on Render - Connection limits and pooling",
+    url: "https://render.com/tutorials/postgres-on-render/connection-limits-and-pooling",
+    says: "\"Maximum concurrent connections scale with the database's RAM\": \"< 8 GB 100\", \"8 GB <= memory < 16 GB 200\", \"16 GB <= memory < 32 GB 400\", \">= 32 GB 500\"; \"These are the caps for current-generation plans. Legacy instance types have lower limits (97 / 197 / 397)\".",
+  },
+
+  // ---------------------------------------------------------------- Fly.io
+  flyMachineSizes: {
+    title: "Fly.io: Machine Sizing",
+    url: "https://fly.io/docs/machines/guides-examples/machine-sizing",
+    says: "\"Each CPU selection defaults to a specific amount of memory.\" \"Minimum memory is `256m * shared CPU size` or `2048m * performance CPU size`.\" \"a `performance-2x` machine (2 CPU, 4gb memory)\".",
+  },
+  flyDefaultMachineSize: {
+    title: "Fly.io: Scale Machine CPU and RAM",
+    url: "https://fly.io/docs/apps/scale-machine",
+    says: "\"The [[vm]] section in fly.toml: The fly deploy and fly scale count commands respect the VM size configurations in your app's fly.toml file.\" \"Default Machine size of shared-cpu-1x: If no VM size is set in fly.toml, and there are no existing Machines to infer size from, then the default Machine size is used.\"",
+  },
+  flyConcurrency: {
+    title: "Fly.io: Guidelines for concurrency settings",
+    url: "https://fly.io/docs/apps/concurrency",
+    says: "\"`hard_limit`: At or above this number, no new traffic goes to the Machine.\" \"`soft_limit`: At or above this number, traffic to the Machine is deprioritized.\" \"The default concurrency settings when not specified are a `soft_limit` of 20 and no `hard_limit`.\" \"`connections` is the default concurrency type.\"",
+  },
 } as const satisfies Record<string, Source>;
 
 export type SourceKey = keyof typeof SOURCES;

@@ -72,7 +72,7 @@ export function shareFormula(share: PoolShare): string {
   const parts: string[] = [];
   const { instances } = share.deployment;
   // A configured instance count is headroom.yml's autoscaling max: say so, even when it is 1.
-  if (instances.origin === "configured") parts.push(`autoscaling max ${instances.value} instance${instances.value === 1 ? "" : "s"}`);
+  if (instances.origin === "configured" || share.deployment.instancesAreMax) parts.push(`autoscaling max ${instances.value} instance${instances.value === 1 ? "" : "s"}`);
   else if (instances.value !== 1) parts.push(`${instances.value} instances`);
   parts.push(processesText(share.pool));
   parts.push(perProcessText(share.pool));

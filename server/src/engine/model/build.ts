@@ -3,6 +3,7 @@
 //   App Runner service.json / apprunner.yaml → StartCommand, or a Dockerfile / start script in its folder
 //   (a service.json with ConfigurationSource REPOSITORY → the repository's apprunner.yaml run settings)
 //   Procfile line, or a start script nothing else links → a deployment of its own (CPUs unknown)
+//   Render render.yaml service / Fly.io fly.toml process group → its command, or its Dockerfile (model/platform.ts)
 // Compose files merge as `docker compose` does by default: `compose.yaml`/`docker-compose.yml`
 // with its `.override` file; command and entrypoint are replaced, environment is merged. An add-on
 // variant (docker-compose.prod.yml beside docker-compose.yml) merges over its base as `-f base -f
@@ -33,16 +34,18 @@ import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
-import type { Deployment, DeploymentModel, ServerProcess } from "./types.ts";
+import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
 import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
 import { combinedCpuLimit } from "./cpus.ts";
+import type { PlatformService } from "./platform.ts";
+import { renderModel } from "./render.ts";
 import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -56,6 +59,8 @@ export function fileKind(path: string): FileKind | undefined {
   if (name === "procfile" || name.startsWith("procfile.")) return "procfile";
   // Heroku's manifest: read beside a Procfile for the config vars and dynos it sets up.
   if (name === "app.json") return "app.json";
+  // Render's Blueprint (its default name; the dashboard may name another path).
+  if (name === "render.yaml" || name === "render.yml") return "render.yaml";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
   if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
@@ -137,6 +142,12 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
       if (deployment) deployments.push(deployment);
     }
   }
+  const platformDatabases: Database[] = [];
+  for (const path of ofKind("render.yaml")) {
+    const render = renderModel(ctx, path);
+    deployments.push(...render.services.map((service) => platformDeployment(ctx, service)));
+    platformDatabases.push(...render.databases);
+  }
   // The files supervisord configs may be, the same array while they are the same paths (model/reuse.ts compares it).
   const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
   const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);
@@ -162,7 +173,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv);
     if (pool) deployment.pool = pool;
   }
-  const databases = findDatabases(host, paths, postgres, deployments);
+  const databases = findDatabases(host, paths, postgres, deployments, platformDatabases);
   // A conf.d/*.conf that holds supervisord's programs is not nginx's.
   const maybeSupervisor = new Set(supervisorCandidates);
   const nginxFiles = ofKind("nginx").filter((p) => !(maybeSupervisor.has(p) && readSupervisorConf(ctx, p)?.recognised));
@@ -253,6 +264,26 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
       }
     }
   }
+  return deployment;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform descriptors (render.yaml, fly.toml)
+
+/** A service as its platform's descriptor states it: sized there, running its command, or its Dockerfile's with the command in place of CMD. */
+function platformDeployment(ctx: Context, service: PlatformService): Deployment {
+  const deployment = newDeployment(service.id, service.name, service.files);
+  if (service.instances) deployment.instances = service.instances;
+  if (service.instancesUnknown) deployment.instancesUnknown = service.instancesUnknown;
+  if (service.instancesAreMax) deployment.instancesAreMax = true;
+  if (service.cpus) deployment.cpus = service.cpus;
+  if (service.memoryMiB) deployment.memoryMiB = service.memoryMiB;
+  deployment.env = new Map(service.env);
+  deployment.links.push(...service.links);
+  const env = lookupIn(deployment.env);
+  const command = service.command && commandLine(ctx, service.command.text, service.command.at, env, textSpans(ctx, service.command.at, service.command.text));
+  if (service.dockerfile) addDockerfileProcesses(ctx, deployment, service.dockerfile, command && startingWords(command, true), undefined, service.dockerContext ?? dirOf(service.dockerfile), env);
+  else if (command) addCommandProcesses(ctx, deployment, command, service.dir, env, { words: [], dir: service.dir }, 0);
   return deployment;
 }
 

@@ -91,8 +91,10 @@ export function isDatabaseClient(deployment: Deployment): boolean {
 const MAX_CONNECTIONS_DEFAULT = 100;
 const SUPERUSER_RESERVED_DEFAULT = 3;
 
-export function findDatabases(host: WorkspaceHost, paths: string[], services: PostgresService[], deployments: Deployment[]): Database[] {
-  const databases: Database[] = [];
+/** `platform`: the databases platform descriptors create (render.yaml), their clients already known. */
+export function findDatabases(host: WorkspaceHost, paths: string[], services: PostgresService[], deployments: Deployment[], platform: Database[] = []): Database[] {
+  const databases: Database[] = [...platform];
+  const platformClients = new Set(platform.flatMap((d) => d.clients));
   const confs = paths.filter((p) => p.slice(p.lastIndexOf("/") + 1).toLowerCase() === "postgresql.conf");
   const usedConfs = new Set<string>();
   const byProject = composeDeploymentsByBase(deployments);
@@ -120,13 +122,13 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(d, service.name, serviceNames)).map((d) => d.id);
     databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
   }
-  const clientsOfAll = deployments.filter((d) => isDatabaseClient(d) && (d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k)))).map((d) => d.id);
+  const clientsOfAll = deployments.filter((d) => !platformClients.has(d.id) && isDatabaseClient(d) && (d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k)))).map((d) => d.id);
   for (const conf of confs.filter((c) => !usedConfs.has(c))) {
     const settings = new Map<string, Fact<number>>();
     readConf(host, conf, settings);
     databases.push(database(conf, settings, [conf], clientsOfAll, { origin: "default", by: "PostgreSQL" }));
   }
-  if (databases.length === 0 && clientsOfAll.length > 0) {
+  if (databases.length === platform.length && clientsOfAll.length > 0) {
     databases.push(database("PostgreSQL (assumed)", new Map(), [], clientsOfAll, { origin: "assumed", by: "PostgreSQL" }));
   }
   return databases;

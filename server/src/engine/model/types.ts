@@ -90,6 +90,13 @@ export interface Deployment {
    * The value names the configuration.
    */
   autoscaling?: Fact<string>;
+  /**
+   * Why the number of instances is not in the workspace, where the platform sets it elsewhere (fly.toml:
+   * `fly scale count`): `instances` then counts one, and findings that multiply by it say so.
+   */
+  instancesUnknown?: string;
+  /** `instances` is the autoscaling maximum a platform's descriptor states (render.yaml `scaling.maxInstances`). */
+  instancesAreMax?: true;
   cpus?: CpuLimit;
   memoryMiB?: Fact<number>;
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */
@@ -166,6 +173,8 @@ export interface Database {
   maxConnections: Fact<number>;
   /** Slots ordinary roles cannot use: superuser_reserved_connections (+ reserved_connections). */
   reserved: Fact<number>;
+  /** Where the limit comes from, when a platform's plan sets it (Render: "Render's limit for a basic-1gb database"). */
+  limitNote?: string;
   files: Set<string>;
   /**
    * Ids of the deployments that open connections to it: app servers, job workers, scripts of the

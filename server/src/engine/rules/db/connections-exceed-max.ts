@@ -104,7 +104,11 @@ function unboundedAutoscaling(shares: PoolShare[]): PoolShare[] {
 }
 
 function autoscalingNote(shares: PoolShare[]): string {
-  return unboundedAutoscaling(shares)
+  const unknown = shares
+    .filter((s) => s.deployment.instancesUnknown && s.deployment.instances.origin !== "configured")
+    .map((s) => ` That counts one instance${shares.length > 1 ? ` of ${shortName(s.deployment)}` : ""}: ${s.deployment.instancesUnknown}, each opening up to ${s.total / s.deployment.instances.value} more; set facts.max_instances in headroom.yml to count them.`)
+    .join("");
+  return unknown + unboundedAutoscaling(shares)
     .map((s) => {
       const config = s.deployment.autoscaling as Fact<string>;
       const which =
@@ -121,7 +125,9 @@ function autoscalingNote(shares: PoolShare[]): string {
 function limitNote(database: Database): string {
   const max = database.maxConnections;
   const limit =
-    max.origin === "configured"
+    database.limitNote && max.origin !== "configured"
+      ? `max_connections ${max.value} (${database.limitNote})`
+      : max.origin === "configured"
       ? `max_connections ${max.value} (configured in ${max.at?.file ?? "the editor settings"})`
       : max.origin === "assumed"
       ? `max_connections ${max.value} (assumed: PostgreSQL's default, nothing in the workspace states the limit)`
@@ -169,13 +175,13 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(hop.at, `${name}${hop.note}`);
     }
     const { instances } = s.deployment;
-    add(instances, `${name}${instances.origin === "configured" ? "autoscaling max " : ""}${instances.value} instance${instances.value === 1 ? "" : "s"}, each with its own processes and pools`);
+    add(instances, `${name}${instances.origin === "configured" || s.deployment.instancesAreMax ? "autoscaling max " : ""}${instances.value} instance${instances.value === 1 ? "" : "s"}, each with its own processes and pools`);
     const autoscaling = s.deployment.autoscaling;
     if (autoscaling?.at && autoscaling.origin === "stated" && unboundedAutoscaling([s]).length > 0) {
       out.push({ at: autoscaling.at, message: `${name}autoscaling configuration ${autoscaling.value}: more instances under load, each with its own pools` });
     }
   }
-  add(database.maxConnections, `max_connections ${database.maxConnections.value}`);
+  add(database.maxConnections, `max_connections ${database.maxConnections.value}${database.limitNote ? `: ${database.limitNote}` : ""}`);
   add(database.reserved, `${database.reserved.value} connections reserved for superusers`);
   return out;
 }
