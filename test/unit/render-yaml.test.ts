@@ -60,7 +60,7 @@ describe("render.yaml", () => {
     };
     const [api] = model(files).deployments;
     assert.deepEqual([api.processes[0].workers.value, api.processes[0].commandAt.file, api.env.get("DB_POOL_SIZE")?.value, api.files.has("docker/Dockerfile.prod")], [4, "render.yaml", "7", true]);
-    const [fromCmd] = model({ ...files, "render.yaml": files["render.yaml"].replace(/    dockerCommand.*\n/, "") }).deployments;
+    const [fromCmd] = model({ ...files, "render.yaml": files["render.yaml"].replace(/ {4}dockerCommand.*\n/, "") }).deployments;
     assert.deepEqual([fromCmd.processes[0].workers.value, fromCmd.processes[0].workers.at?.file], [2, "docker/Dockerfile.prod"]);
   });
 
