@@ -281,7 +281,7 @@ function platformDeployment(ctx: Context, service: PlatformService): Deployment 
   deployment.env = new Map(service.env);
   deployment.links.push(...service.links);
   const env = lookupIn(deployment.env);
-  const command = service.command && commandLine(ctx, service.command.text, service.command.at, env, textSpans(ctx, service.command.at, service.command.text));
+  const command = service.command && commandLine(ctx, service.command.text, service.command.at, env, textSpans(ctx, service.command.at, service.command.text), service.id);
   if (service.dockerfile) addDockerfileProcesses(ctx, deployment, service.dockerfile, command && startingWords(command, true), undefined, service.dockerContext ?? dirOf(service.dockerfile), env);
   else if (command) addCommandProcesses(ctx, deployment, command, service.dir, env, { words: [], dir: service.dir }, 0);
   return deployment;
