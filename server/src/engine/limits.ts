@@ -34,6 +34,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   ci: MB / 2,
   "app.json": 2 * MB,
   "render.yaml": MB / 2,
+  "fly.toml": 2 * MB,
   other: 2 * MB,
 };
 

@@ -864,10 +864,15 @@ export const SOURCES = {
     url: "https://fly.io/docs/apps/scale-machine",
     says: "\"The [[vm]] section in fly.toml: The fly deploy and fly scale count commands respect the VM size configurations in your app's fly.toml file.\" \"Default Machine size of shared-cpu-1x: If no VM size is set in fly.toml, and there are no existing Machines to infer size from, then the default Machine size is used.\"",
   },
+  flyMachinesAreVms: {
+    title: "Fly.io: Run User Code on Fly Machines",
+    url: "https://fly.io/docs/app-guides/functions-with-machines/",
+    says: "\"Fly Machines are Firecracker VMs with a fast REST API that can boot instances in about 300ms\".",
+  },
   flyConcurrency: {
     title: "Fly.io: Guidelines for concurrency settings",
     url: "https://fly.io/docs/apps/concurrency",
-    says: "\"`hard_limit`: At or above this number, no new traffic goes to the Machine.\" \"`soft_limit`: At or above this number, traffic to the Machine is deprioritized.\" \"The default concurrency settings when not specified are a `soft_limit` of 20 and no `hard_limit`.\" \"`connections` is the default concurrency type.\"",
+    says: "\"Concurrency settings are used by Fly Proxy for important things like load balancing and autostop/autostart for Machines.\" \"`hard_limit`: At or above this number, no new traffic goes to the Machine.\" \"`soft_limit`: At or above this number, traffic to the Machine is deprioritized.\" \"The default concurrency settings when not specified are a `soft_limit` of 20 and no `hard_limit`.\" \"`connections` is the default concurrency type.\"",
   },
 } as const satisfies Record<string, Source>;
 

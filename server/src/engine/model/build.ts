@@ -42,10 +42,11 @@ import { reusedDeployment } from "./reuse.ts";
 import { combinedCpuLimit } from "./cpus.ts";
 import type { PlatformService } from "./platform.ts";
 import { renderModel } from "./render.ts";
+import { flyServices } from "./fly.ts";
 import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -61,6 +62,8 @@ export function fileKind(path: string): FileKind | undefined {
   if (name === "app.json") return "app.json";
   // Render's Blueprint (its default name; the dashboard may name another path).
   if (name === "render.yaml" || name === "render.yml") return "render.yaml";
+  // Fly.io's app configuration, and the per-environment copies deployed with `fly deploy -c fly.staging.toml`.
+  if (name === "fly.toml" || /^fly\.[\w-]+\.toml$/.test(name)) return "fly.toml";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
   if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
@@ -148,6 +151,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     deployments.push(...render.services.map((service) => platformDeployment(ctx, service)));
     platformDatabases.push(...render.databases);
   }
+  for (const path of ofKind("fly.toml")) deployments.push(...flyServices(ctx, path).map((service) => platformDeployment(ctx, service)));
   // The files supervisord configs may be, the same array while they are the same paths (model/reuse.ts compares it).
   const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
   const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);
@@ -276,6 +280,7 @@ function platformDeployment(ctx: Context, service: PlatformService): Deployment 
   if (service.instances) deployment.instances = service.instances;
   if (service.instancesUnknown) deployment.instancesUnknown = service.instancesUnknown;
   if (service.instancesAreMax) deployment.instancesAreMax = true;
+  if (service.proxyConcurrency) deployment.proxyConcurrency = service.proxyConcurrency;
   if (service.cpus) deployment.cpus = service.cpus;
   if (service.memoryMiB) deployment.memoryMiB = service.memoryMiB;
   deployment.env = new Map(service.env);

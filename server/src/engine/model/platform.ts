@@ -1,6 +1,7 @@
 // What a platform's descriptor (render.yaml, fly.toml) says about one service, in the model's terms, for
 // model/build.ts to turn into a deployment: its size, instances and environment as the descriptor states
 // them, and what it runs: a command written there, or its image's Dockerfile (whose CMD the command replaces).
+import type { FlyConcurrency } from "../parse/fly-toml.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { CpuLimit, Link } from "./types.ts";
 
@@ -22,6 +23,8 @@ export interface PlatformService {
   /** `instances` is the autoscaling maximum. */
   instancesAreMax?: true;
   env: Map<string, Fact<string>>;
+  /** The platform proxy's limits on what it sends one instance at once (fly.toml's concurrency). */
+  proxyConcurrency?: FlyConcurrency;
   /** A command line the platform runs (through a shell, as a Procfile line is read). */
   command?: { text: string; at: SourceRef };
   /** The Dockerfile the image is built from, when there is one: its ENTRYPOINT, ENV and (without `command`) CMD apply. */

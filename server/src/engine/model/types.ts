@@ -1,4 +1,5 @@
 import type { AppRunnerService } from "../parse/apprunner.ts";
+import type { FlyConcurrency } from "../parse/fly-toml.ts";
 import type { ComposeFile } from "../parse/compose.ts";
 import type { DevServerInvocation } from "../parse/dev-servers.ts";
 import type { ServerInvocation } from "../parse/servers.ts";
@@ -97,6 +98,8 @@ export interface Deployment {
   instancesUnknown?: string;
   /** `instances` is the autoscaling maximum a platform's descriptor states (render.yaml `scaling.maxInstances`). */
   instancesAreMax?: true;
+  /** Fly Proxy's concurrency limits for the service that routes to this process group (fly.toml). */
+  proxyConcurrency?: FlyConcurrency;
   cpus?: CpuLimit;
   memoryMiB?: Fact<number>;
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */

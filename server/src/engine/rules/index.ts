@@ -38,6 +38,7 @@ import proxyTimeoutShorterThanApp from "./proxy/timeout-shorter-than-app.ts";
 import proxyKeepaliveShorterThanUpstream from "./proxy/keepalive-shorter-than-upstream.ts";
 import gunicornTimeoutDefaultBehindLongProxy from "./gunicorn/timeout-default-behind-long-proxy.ts";
 import gunicornTimeoutDisabled from "./gunicorn/timeout-disabled.ts";
+import flySoftLimitAboveCapacity from "./fly/soft-limit-above-capacity.ts";
 
 // One rule per line, so that rules added in parallel merge without conflicts.
 export const ALL_RULES: Rule[] = [
@@ -64,6 +65,7 @@ export const ALL_RULES: Rule[] = [
   dbSidekiqConcurrencyExceedsPool,
   apprunnerPortMismatch,
   apprunnerInvalidCpuMemory,
+  flySoftLimitAboveCapacity,
   nginxWorkerConnectionsLow,
   nginxWorkerProcessesDefault,
   nginxWorkerProcessesAutoCpuLimit,

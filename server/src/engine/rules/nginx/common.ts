@@ -160,7 +160,7 @@ export function backendDemand(model: DeploymentModel, proxy: NginxProxy): ProxyD
 }
 
 /** Requests one process of a server serves at the same time, when bounded. */
-function processConcurrency(deployment: Deployment, process: ServerProcess): { value: number; what: string } | undefined {
+export function processConcurrency(deployment: Deployment, process: ServerProcess): { value: number; what: string } | undefined {
   const invocation = process.invocation;
   const number = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
   switch (invocation.server) {

@@ -29,7 +29,7 @@ export default defineRule({
     summary: "Workers computed from the host's CPU count (cpu_count(), nproc, Etc.nprocessors) inside a container",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.pythonCpuCount, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors],
+    sources: [SOURCES.pythonCpuCount, SOURCES.flyMachinesAreVms, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors],
     docs: {
       why:
         "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
@@ -44,7 +44,8 @@ export default defineRule({
         "processor_count and physical_processor_count count the host's too. A compose `cpuset:` (the CPUs the container may run on) " +
         "is different: nproc, Etc.nprocessors and processor_count count the CPUs of the process's affinity, so where a cpuset is the " +
         "tighter bound they count right and nothing is reported; Python's cpu_count() and physical_processor_count still count the host's. Without a CPU limit the container may use every CPU of the host, " +
-        "so the count is right and nothing is reported.",
+        "so the count is right and nothing is reported. Fly.io's Machines (fly.toml) are VMs, not containers: cpu_count() and nproc " +
+        "see the Machine's own vCPUs there, so they are not reported either.",
       bad: {
         "docker-compose.yml": "services:\n  api:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n",
         Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "-c", "gunicorn.conf.py", "app:app"]\n',
@@ -60,7 +61,8 @@ export default defineRule({
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
       // Without a CPU limit the container may use every CPU of the host, which is what cpu_count() counts.
-      if (!isContainer(deployment) || !deployment.cpus) continue;
+      // A Fly Machine is a VM (SOURCES.flyMachinesAreVms): cpu_count() and nproc see its own vCPUs.
+      if (!isContainer(deployment) || deployment.id.startsWith("fly:") || !deployment.cpus) continue;
       for (const process of deployment.processes) {
         const fromCpu = process.workersFromCpuCount;
         if (!fromCpu) continue;
