@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { audit } from "../../server/src/engine/audit.ts";
+import { explainAt } from "../../server/src/engine/explain.ts";
 import { buildModel } from "../../server/src/engine/model/build.ts";
 import { flyMemoryMiB } from "../../server/src/engine/parse/fly-toml.ts";
 import { parseToml } from "../../server/src/engine/parse/toml.ts";
@@ -82,6 +83,17 @@ describe("fly.toml", () => {
     for (const odd of ["", "processes = 3\n", "[processes]\nweb = 3\n", "[[vm]]\ncpus = -1\n", "[vm]\nprocesses = 'web'\n", "[[services]]\n[services.concurrency]\nsoft_limit = 'x'\n"]) {
       assert.doesNotThrow(() => audit(memoryHost({ "fly.toml": odd })), odd);
     }
+  });
+});
+
+describe("a fly.toml pool in the hover", () => {
+  it("counts one Machine and says the count is not in fly.toml, until headroom.yml states it", () => {
+    const text = '[env]\n  DB_POOL_SIZE = "10"\n[processes]\n  web = "gunicorn app:app -w 3"\n';
+    const hover = (files: Record<string, string>) => explainAt(audit(memoryHost(files)).model, "fly.toml", text.indexOf('"10"') + 1)?.text ?? "";
+    assert.match(hover({ "fly.toml": text }), /= 30 \*\*of 97\*\*.* That is one instance: fly\.toml does not say how many Machines run the web group \(`fly scale count` sets that\)/);
+    const stated = hover({ "fly.toml": text, "headroom.yml": "facts:\n  max_instances: 4\n" });
+    assert.match(stated, /autoscaling max 4 instances x 3 gunicorn workers/);
+    assert.doesNotMatch(stated, /That is one instance/);
   });
 });
 
