@@ -751,6 +751,17 @@ describe("an entrypoint that dispatches on its first argument (`case \"$1\" in w
     const b = build(files('["$ROLE"]'));
     assert.deepEqual(b.deployment("compose:docker-compose.yml#app").processes.map((p) => p.invocation.server), ["gunicorn", "celery"]);
   });
+
+  test("a script kept in docker/ runs in the image's WORKDIR: gunicorn reads the build context's gunicorn.conf.py", () => {
+    const b = build({
+      "docker-compose.yml": "services:\n  app:\n    build: .\n",
+      Dockerfile: 'FROM python:3.12\nCOPY . .\nENTRYPOINT ["docker/entrypoint.sh"]\nCMD ["web"]\n',
+      "docker/entrypoint.sh": '#!/bin/sh\ncase "$1" in\n  web) exec gunicorn app:app ;;\n  *) exec "$@" ;;\nesac\n',
+      "gunicorn.conf.py": "workers = 6\n",
+    });
+    const p = only(b.deployment("compose:docker-compose.yml#app"));
+    assert.deepEqual([p.workers.value, p.workers.at?.file, p.config?.path], [6, "gunicorn.conf.py", "gunicorn.conf.py"]);
+  });
 });
 
 describe("COMPOSE_FILE in .env: files from other folders, paths relative to the project directory", () => {

@@ -156,6 +156,16 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
     }
   });
 
+  it("an ENTRYPOINT script kept in docker/ runs in the image's WORKDIR: its `proj.wsgi` is the build context's proj/settings.py", () => {
+    const pool = model({
+      "Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nCOPY docker/entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["web"]\n',
+      "docker/entrypoint.sh": '#!/bin/sh\ncase "$1" in\n  web) exec gunicorn proj.wsgi:application --workers 3 --threads 4 ;;\n  *) exec "$@" ;;\nesac\n',
+      "docker-compose.yml": "services:\n  web:\n    build: .\n    environment:\n      DATABASE_URL: postgres://db/app\n",
+      "proj/settings.py": "CONN_MAX_AGE = 60\n",
+    }).deployments[0].pool;
+    assert.deepEqual([pool?.kind, pool?.size.value, pool?.processes.value], ["django", 4, 3]);
+  });
+
   it("a celery worker of `-A <project>` reads <project>/settings.py: one connection per worker process, --concurrency of them", () => {
     const settings = "CONN_MAX_AGE = 600\n";
     for (const app of ["mysite", "mysite.celery", "mysite.celery:app"]) {

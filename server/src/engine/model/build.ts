@@ -854,7 +854,9 @@ function addScriptProcesses(ctx: Context, deployment: Deployment, path: string, 
   ctx.problems.push(...script.problems);
   deployment.files.add(path);
   ctx.claimed.add(path);
-  addCommandProcesses(ctx, deployment, script, dirOf(path), env, args, depth);
+  // A script runs in its caller's working directory (the image's WORKDIR, a Procfile's folder), not in the folder
+  // it is kept in: `docker/entrypoint.sh` running `gunicorn -c gunicorn.conf.py proj.wsgi` reads the project's files.
+  addCommandProcesses(ctx, deployment, script, args.dir, env, args, depth);
 }
 
 interface PassedArgs {
@@ -1050,7 +1052,7 @@ function findNearby(ctx: Context, dir: string, name: string): string | undefined
 // Server settings
 
 function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerInvocation, words: CommandWord[], at: SourceRef, dir: string, env: EnvLookup): ServerProcess {
-  const process: ServerProcess = { invocation, words: words as ServerProcess["words"], commandAt: at, workers: defaultWorkers(invocation) };
+  const process: ServerProcess = { invocation, words: words as ServerProcess["words"], commandAt: at, workdir: dir, workers: defaultWorkers(invocation) };
   const programAt = invocation.program.fact.at ?? at;
   process.workers.at = { file: at.file, start: invocation.program.start, end: invocation.program.end };
   if (programAt.file !== at.file) process.workers.at = at;
@@ -1319,7 +1321,7 @@ function railsDatabase(ctx: Context, deployment: Deployment): RailsDatabaseConfi
   const process = deployment.processes.find((p) => RUBY_SERVERS.has(p.invocation.server));
   if (!process) return undefined;
   const beside = process.config && existing(ctx, join(dirOf(process.config.path), "database.yml"));
-  const path = beside ?? findNearby(ctx, dirOf(process.commandAt.file), "config/database.yml");
+  const path = beside ?? findNearby(ctx, process.workdir ?? dirOf(process.commandAt.file), "config/database.yml");
   const text = path && ctx.host.read(path);
   if (!path || text === undefined) return undefined;
   const yml = cached(ctx, `database-yml:${path}`, () => {
@@ -1346,7 +1348,7 @@ function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnecti
   const app = process.invocation.server === "celery" ? celeryDjangoProject(process.invocation) : process.invocation.positionals.map((w) => /^([\w.]+)\.[wa]sgi(:\w+)?$/.exec(w.value)?.[1]).find((m) => m !== undefined);
   const module = deployment.env.get("DJANGO_SETTINGS_MODULE")?.value ?? (app ? `${app}.settings` : undefined);
   if (!module || !/^[\w.]+$/.test(module)) return undefined;
-  const dir = dirOf(process.commandAt.file);
+  const dir = process.workdir ?? dirOf(process.commandAt.file);
   // A module is a path: `mysite.settings` is some folder's mysite/settings.py, never another project's settings.py.
   const modulePath = (name: string) => {
     const found = namedFile(ctx, dir, name);

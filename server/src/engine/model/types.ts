@@ -16,6 +16,8 @@ export interface ServerProcess {
   words: ShellWord[];
   /** The whole command as written, for messages and fixes that rewrite it. */
   commandAt: SourceRef;
+  /** The folder its relative paths resolve from (a `-c` file, a settings module): where the command runs, not where it is written. */
+  workdir?: string;
   /** Worker processes per instance, with where the number comes from. */
   workers: Fact<number>;
   /**
