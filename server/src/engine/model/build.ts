@@ -495,6 +495,8 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     for (const [key, fact] of layer.environment) deployment.env.set(key, interpolate(fact, projectEnv));
   }
   if (projectEnv.size > 0) deployment.files.add(join(dir, ".env"));
+  const profiles = layers.flatMap((layer) => layer.profiles ?? []);
+  if (profiles.length > 0) deployment.composeProfiles = [...new Set(profiles)];
   deployment.instances = last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
   const cpus = combinedCpuLimit(last("cpus"), last("cpuset"));
   if (cpus) deployment.cpus = cpus;

@@ -147,6 +147,8 @@ export interface Deployment {
    * order): `source` names it (`deploy.sh`, `Makefile target deploy`), `at` is the command.
    */
   runBy?: { at: SourceRef; source: string; target?: string; files: string[] };
+  /** A compose service's `profiles:` (of every layer): it starts only when one of them is active. */
+  composeProfiles?: string[];
 }
 
 /**

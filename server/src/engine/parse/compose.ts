@@ -61,6 +61,8 @@ export interface ComposeService {
   variables?: { replicas?: Fact<string>; cpus?: Fact<string>; cpuset?: Fact<string>; memory?: Fact<string> };
   /** `extends: name` or `extends: { service, file }`: the service this one starts from. */
   extends?: { service: string; file?: string; at: SourceRef };
+  /** `profiles:`: the service starts only when one of them is active (`--profile`, COMPOSE_PROFILES). */
+  profiles?: string[];
 }
 
 export interface ComposeFile {
@@ -312,6 +314,9 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   const nofile = mapGet(doc, mapGet(doc, node, "ulimits"), "nofile");
   const nofileSoft = numberFact(file, scalar(isMap(nofile) ? mapGet(doc, nofile, "soft") : nofile));
   if (nofileSoft) service.nofileSoft = nofileSoft;
+
+  const profiles = mapGet(doc, node, "profiles");
+  if (isSeq(profiles)) service.profiles = profiles.items.map((item) => scalar(deref(doc, item as Node | null))?.value).filter((p): p is string => p !== undefined);
 
   const extendsNode = mapGet(doc, node, "extends");
   const extendsName = scalar(extendsNode) ?? scalar(mapGet(doc, extendsNode, "service"));

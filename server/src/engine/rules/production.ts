@@ -19,15 +19,21 @@ export function isDevPath(path: string): boolean {
 }
 
 const COMPOSE_FILE = /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i;
+/** A compose profile for development or debugging: Docker's docs give `debug` and `dev` as examples. */
+const DEV_PROFILE = /(^|[-_.])(dev|devel|develop|development|local|reload|debug)([-_.]|$)/i;
 
 /**
- * A deployment clearly meant for development: a compose service named dev/local, a compose
+ * A deployment clearly meant for development: a compose service named dev/local or only in development
+ * profiles (`profiles: [dev]`, `[debug]`), a compose
  * file or folder (or the file holding the command, `commandFile`) named so, or a compose project
  * that a dev script or Makefile target runs with `-f` (model/compose-commands.ts).
  */
 export function isDevDeployment(deployment: Deployment, commandFile?: string): boolean {
   const service = deployment.id.startsWith("compose:") ? deployment.id.slice(deployment.id.lastIndexOf("#") + 1) : undefined;
   if (service !== undefined && DEV_WORD.test(service)) return true;
+  // `profiles: [dev]`: `docker compose up` leaves it out; it runs only when a development profile is activated.
+  const profiles = deployment.composeProfiles;
+  if (profiles && profiles.length > 0 && profiles.every((profile) => DEV_PROFILE.test(profile))) return true;
   for (const file of deployment.files) if (COMPOSE_FILE.test(file) && isDevPath(file)) return true;
   // Run by dev.sh, `make dev`, or with a file named for development (`-f local.yml`).
   const runBy = deployment.runBy;

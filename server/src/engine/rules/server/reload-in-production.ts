@@ -32,7 +32,7 @@ export default defineRule({
         "`--reload` makes gunicorn, uvicorn and hypercorn watch the source tree and restart on every change. It is meant for " +
         "development: the watcher costs CPU in every container (polling, or inotify over the whole tree), a deploy that touches " +
         "files restarts the workers mid-request, and uvicorn runs a single process under the reloader: it ignores `--workers`. " +
-        "Headroom stays quiet when the compose file, folder or service says dev or local (`docker-compose.dev.yml`, service `dev`), " +
+        "Headroom stays quiet when the compose file, folder or service says dev or local (`docker-compose.dev.yml`, service `dev`), or the service only runs under development profiles (`profiles: [dev]`, `[debug]`: `docker compose up` leaves it out), " +
         "when the script that runs it is named for development or reloading (`start-dev.sh`, `start-reload.sh`), and when the command " +
         "sits in a start-script branch taken only with a debug/development switch on (`if [ \"$DEBUG\" = true ]; then`, " +
         "`case \"$ENV\" in dev)`); what the switch is set to at run time is not evaluated.",
