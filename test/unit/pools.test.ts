@@ -166,6 +166,22 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
     assert.deepEqual([pool?.kind, pool?.size.value, pool?.processes.value], ["django", 4, 3]);
   });
 
+  it("Django 5.1's OPTIONS pool: max_size per process, shared by its threads; min_size without max_size; True is psycopg_pool's 4", () => {
+    const settings = (pool: string) => `DATABASES = {\n    "default": {\n        "ENGINE": "django.db.backends.postgresql",\n        "OPTIONS": {\n            "pool": ${pool},\n        },\n    }\n}\n`;
+    const pool = (text: string, env: string[] = []) => model({ "docker-compose.yml": compose("gunicorn mysite.wsgi -w 3 --threads 8", env), "mysite/settings.py": text }).deployments[0].pool;
+    const read = (p: ReturnType<typeof pool>) => [p?.kind, p?.size.value, p?.size.origin, p?.sizeName, p?.processes.value, p?.djangoPool?.minSize];
+    assert.deepEqual(read(pool(settings('{"min_size": 2, "max_size": 10, "timeout": 10}'))), ["django", 10, "stated", "pool max_size", 3, 2]);
+    assert.deepEqual(read(pool(settings('{"min_size": 6}'))), ["django", 6, "stated", "pool min_size (max_size unset)", 3, undefined]);
+    assert.deepEqual(read(pool(settings("True"))), ["django", 4, "default", "pool max_size", 3, undefined]);
+    // max_size from the environment, with min_size unset (psycopg_pool's 4 is the floor for a fix).
+    const fromEnv = pool(settings('{"max_size": int(os.environ.get("DB_POOL_MAX", 16))}'), ["DB_POOL_MAX: \"12\""]);
+    assert.deepEqual([fromEnv?.size.value, fromEnv?.size.at?.file, fromEnv?.djangoPool?.minSize], [12, "docker-compose.yml", 4]);
+    // No pool: False, a commented-out line, a "pool" key outside OPTIONS; an unreadable max_size sizes nothing.
+    for (const text of [settings("False"), settings("{}"), settings("True").replace('"pool"', '# "pool"'), 'CACHES = {"default": {"pool": True}}\n', settings('{"max_size": compute()}')]) {
+      assert.equal(pool(text), undefined, text);
+    }
+  });
+
   it("a celery worker of `-A <project>` reads <project>/settings.py: one connection per worker process, --concurrency of them", () => {
     const settings = "CONN_MAX_AGE = 600\n";
     for (const app of ["mysite", "mysite.celery", "mysite.celery:app"]) {

@@ -478,6 +478,17 @@ export const SOURCES = {
     says: "\"The default value is 0, preserving the historical behavior of closing the database connection at the end of each request.\" Caveats: \"Since each thread maintains its own connection, your database must support at least as many simultaneous connections as you have worker threads.\" Under ASGI \"persistent connections should be disabled\".",
   },
 
+  djangoConnectionPool: {
+    title: "Django: Databases - Connection pool (Django 5.1+)",
+    url: "https://docs.djangoproject.com/en/5.1/ref/databases/#connection-pool",
+    says: "\"To use a connection pool with psycopg, you can either set \"pool\" in the OPTIONS part of your database configuration to be a dict to be passed to ConnectionPool, or to True to use the ConnectionPool defaults.\" \"This option requires psycopg[pool] or psycopg-pool to be installed and is ignored with psycopg2.\" An empty dict is no pool (django/db/backends/postgresql/base.py: `if ... not pool_options`).",
+  },
+  psycopgPoolSizes: {
+    title: "psycopg_pool: The ConnectionPool class",
+    url: "https://www.psycopg.org/psycopg3/docs/api/pool.html#psycopg_pool.ConnectionPool",
+    says: "ConnectionPool(conninfo, *, ..., min_size: int = 4, max_size: Optional[int] = None, ...). psycopg_pool's _check_size: \"if max_size is None: max_size = min_size\"; \"if max_size < min_size: raise ValueError(\"max_size must be greater or equal than min_size\")\".",
+  },
+
   // ---------------------------------------------------------------- PostgreSQL / RDS / Heroku Postgres
   postgresMaxConnections: {
     title: "PostgreSQL: Connection Settings - max_connections",

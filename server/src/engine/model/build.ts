@@ -23,7 +23,7 @@ import { parseProcfile } from "../parse/procfile.ts";
 import { type HerokuAppJson, parseAppJson } from "../parse/app-json.ts";
 import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
-import { parseDjangoSettings } from "../parse/django-settings.ts";
+import { type DjangoSettings, parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
@@ -36,7 +36,7 @@ import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parse
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
-import { type DjangoConnections, POOL_ENV, type PoolEnvName, type RailsDatabaseConfig, readPool } from "./pools.ts";
+import { type DjangoConnections, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
 import { combinedCpuLimit } from "./cpus.ts";
@@ -1357,23 +1357,51 @@ function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnecti
     return found === name || found?.endsWith(`/${name}`) ? found : undefined;
   };
   const path = modulePath(`${module.replace(/\./g, "/")}.py`) ?? modulePath(`${module.replace(/\./g, "/")}/__init__.py`);
+  const env = lookupIn(deployment.env);
+  const found: DjangoConnections = { path: "" };
   for (let file = path, hops = 0; file && hops < 3; hops++) {
     const text = ctx.host.read(file);
-    if (text === undefined) return undefined;
+    if (text === undefined) break;
     const settings = cached(ctx, `django-settings:${file}`, () => parseDjangoSettings(text, file as string));
     const expr = settings.connMaxAge;
-    if (expr) {
-      const env = lookupIn(deployment.env);
+    if (expr && !found.connMaxAge) {
       const seconds = expr.none ? { value: null, origin: "stated" as const, at: { file, ...expr.span } } : settingNumber(expr, file, env);
       if (!seconds) return undefined;
+      found.connMaxAge = seconds;
+      found.path ||= file;
       deployment.files.add(file);
       deployment.links.push({ from: process.commandAt.file, to: file, why: `Django's settings module ${module} sets CONN_MAX_AGE` });
-      return { path: file, connMaxAge: seconds };
+    }
+    if (settings.pool && !found.pool) {
+      const pool = djangoPoolSize(settings.pool, file, env);
+      if (!pool) return undefined;
+      found.pool = pool;
+      found.path ||= file;
+      deployment.files.add(file);
+      deployment.links.push({ from: process.commandAt.file, to: file, why: `Django's settings module ${module} sets a connection pool (OPTIONS pool)` });
     }
     const base = settings.starImports.find((m) => m.startsWith(".") && !m.startsWith(".."));
     file = base ? existing(ctx, join(dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`)) ?? namedFile(ctx, dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`) : undefined;
   }
-  return undefined;
+  return found.connMaxAge || found.pool ? found : undefined;
+}
+
+/**
+ * The most connections a Django 5.1 pool opens per process: its max_size; without one, min_size (psycopg_pool:
+ * "If None, set it equal to min_size"); `"pool": True` takes ConnectionPool's defaults, min_size 4. Undefined
+ * when a size is written in a way Headroom cannot read.
+ */
+function djangoPoolSize(pool: NonNullable<DjangoSettings["pool"]>, file: string, env: EnvLookup): DjangoConnections["pool"] {
+  const written = pool.maxSize ?? pool.minSize;
+  if (written) {
+    const size = settingNumber(written, file, env);
+    if (!size) return undefined;
+    if (!pool.maxSize) return { maxSize: size, sizeName: "pool min_size (max_size unset)", at: { file, ...pool.enabled } };
+    // psycopg_pool refuses a max_size below min_size (4 when unset): a fix must not go under it.
+    const minSize = pool.minSize ? settingNumber(pool.minSize, file, env)?.value : PSYCOPG_POOL_MIN_SIZE;
+    return { maxSize: size, sizeName: "pool max_size", at: { file, ...pool.enabled }, ...(minSize !== undefined ? { minSize } : {}) };
+  }
+  return { maxSize: { value: PSYCOPG_POOL_MIN_SIZE, origin: "default", by: "psycopg_pool" }, sizeName: "pool max_size", at: { file, ...pool.enabled } };
 }
 
 /**

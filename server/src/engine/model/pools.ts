@@ -70,6 +70,9 @@ export function poolEnvTable(mapping: HeadroomConfig["pools"]["env"]): readonly 
   return [...configured, ...POOL_ENV.filter((entry) => !mapping.has(entry.name))];
 }
 
+/** psycopg_pool's ConnectionPool(min_size=4, max_size=None): max_size None is min_size. Django 5.1's `"pool": True` takes these defaults. */
+export const PSYCOPG_POOL_MIN_SIZE = 4;
+
 /** Documented defaults, used only when a deployment is known to use a database but sets no size. */
 export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy" | "django">, { value: number; by: string; source: Source }> = {
   // Rails' generated config/database.yml: pool: ENV.fetch("RAILS_MAX_THREADS") { 5 }
@@ -97,6 +100,8 @@ export interface Pool {
    * capsule's concurrency), and each thread may hold a connection. Only capsules whose concurrency Headroom reads.
    */
   capsules?: Array<{ name: string; threads: Fact<number> }>;
+  /** Django 5.1's psycopg pool (kind "django"): `size` is its max_size, shared by the process's threads. */
+  djangoPool?: { at: SourceRef; minSize?: number };
   /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
   connMaxAge?: Fact<number | null>;
   /**
@@ -128,11 +133,13 @@ export interface RailsDatabaseConfig {
   url?: SettingExpr;
 }
 
-/** Django's CONN_MAX_AGE as the deployment's settings module sets it (model/build.ts finds the module). */
+/** Django's CONN_MAX_AGE, or its connection pool, as the deployment's settings module sets it (model/build.ts finds the module). */
 export interface DjangoConnections {
   path: string;
   /** Seconds a connection is kept; null for None (kept without limit). */
-  connMaxAge: Fact<number | null>;
+  connMaxAge?: Fact<number | null>;
+  /** `"OPTIONS": {"pool": ...}` (Django 5.1+): the most connections each process's psycopg pool opens. */
+  pool?: { maxSize: Fact<number>; sizeName: string; at: SourceRef; minSize?: number };
 }
 
 /** The pool of a deployment's processes, from its environment, its servers, database.yml and Django's settings. Undefined when nothing says there is one. */
@@ -218,8 +225,12 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     };
   }
 
+  // Django 5.1's pool: one psycopg ConnectionPool per process, which its threads share, up to max_size connections.
+  if (django?.pool && process) {
+    return { kind: "django", size: django.pool.maxSize, sizeName: django.pool.sizeName, djangoPool: { at: django.pool.at, ...(django.pool.minSize !== undefined ? { minSize: django.pool.minSize } : {}) }, perProcess: true, ...processCount(process) };
+  }
   // Django with persistent connections (CONN_MAX_AGE > 0 or None): "each thread maintains its own connection".
-  if (django && process && (django.connMaxAge.value === null || django.connMaxAge.value > 0)) {
+  if (django?.connMaxAge && process && (django.connMaxAge.value === null || django.connMaxAge.value > 0)) {
     const threads = process.threads;
     return {
       kind: "django",

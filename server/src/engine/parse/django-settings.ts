@@ -8,12 +8,19 @@
 // python-decouple's config("X", default=, cast=int). Anything else is "unknown". The last
 // assignment in the file wins, as Python runs it; `from .base import *` names the module it
 // starts from (model/build.ts follows one level).
+// Django 5.1's connection pool is read too: `"pool": True` or `"pool": {"min_size": 2, "max_size": 8}`
+// inside an `"OPTIONS": {...}` dict (a dict literal; its values read as CONN_MAX_AGE's are).
 import { parseGunicornConf } from "./gunicorn-conf.ts";
 import type { SettingExpr } from "./setting-expr.ts";
 
 export interface DjangoSettings {
   /** CONN_MAX_AGE: seconds a connection is kept; value null means None (kept without limit). */
   connMaxAge?: SettingExpr & { none?: boolean };
+  /**
+   * `"OPTIONS": {"pool": ...}` (Django 5.1+, psycopg 3): each process opens a psycopg_pool ConnectionPool.
+   * `enabled` is the span of the `True` or of the dict; `minSize`/`maxSize` are the dict's keys, as written.
+   */
+  pool?: { enabled: { start: number; end: number }; minSize?: SettingExpr; maxSize?: SettingExpr };
   /** Modules imported with `from .x import *` / `from pkg.x import *`, as written (relative ones start with "."). */
   starImports: string[];
 }
@@ -33,7 +40,62 @@ export function parseDjangoSettings(text: string, file: string): DjangoSettings 
     if (text.slice(lineStart, m.index).includes("#")) continue;
     result.connMaxAge = expr;
   }
+  const pool = readPoolOption(text, file);
+  if (pool) result.pool = pool;
   return result;
+}
+
+const OPTIONS_KEY = /["']OPTIONS["'][ \t]*:[ \t]*\{/g;
+const POOL_KEY = /["']pool["'][ \t]*:[ \s]*/g;
+
+/** The last `"pool": True | {...}` inside an `"OPTIONS": {...}` dict of the file; `"pool": False` (or none) is no pool. */
+function readPoolOption(text: string, file: string): DjangoSettings["pool"] {
+  let found: DjangoSettings["pool"];
+  for (const options of text.matchAll(OPTIONS_KEY)) {
+    const open = (options.index ?? 0) + options[0].length - 1;
+    const close = matchingBrace(text, open);
+    const body = text.slice(open, close);
+    for (const key of body.matchAll(POOL_KEY)) {
+      const lineStart = text.lastIndexOf("\n", open + (key.index ?? 0)) + 1;
+      if (text.slice(lineStart, open + (key.index ?? 0)).includes("#")) continue;
+      const start = open + (key.index ?? 0) + key[0].length;
+      if (text.startsWith("True", start)) found = { enabled: { start, end: start + 4 } };
+      else if (text[start] === "{") {
+        const end = matchingBrace(text, start);
+        // `"pool": {}` is no pool: Django tests `not pool_options`.
+        found = /^\{\s*\}$/.test(text.slice(start, end)) ? undefined : { enabled: { start, end }, ...sizes(text, file, start, end) };
+      } else found = undefined;
+    }
+  }
+  return found;
+}
+
+/** `"min_size": …` and `"max_size": …` of the dict at `start..end`. */
+function sizes(text: string, file: string, start: number, end: number): { minSize?: SettingExpr; maxSize?: SettingExpr } {
+  const out: { minSize?: SettingExpr; maxSize?: SettingExpr } = {};
+  for (const m of text.slice(start, end).matchAll(/["'](min_size|max_size)["'][ \t]*:[ \t]*/g)) {
+    const valueStart = start + (m.index ?? 0) + m[0].length;
+    const valueEnd = expressionEnd(text, valueStart);
+    if (valueEnd <= valueStart) continue;
+    out[m[1] === "min_size" ? "minSize" : "maxSize"] = describe(text, file, valueStart, valueEnd);
+  }
+  return out;
+}
+
+/** The offset just after the `}` that closes the `{` at `open` (strings skipped), or the end of the text. */
+function matchingBrace(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return i + 1;
+  }
+  return text.length;
 }
 
 /** End of the expression at `start`: the end of the line, or a `,`/`)`/`}` outside brackets. */

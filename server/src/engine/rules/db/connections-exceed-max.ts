@@ -35,6 +35,8 @@ export default defineRule({
       SOURCES.djangoConnMaxAge,
       SOURCES.celeryBeatScheduler,
       SOURCES.sqlalchemyNoPrecreate,
+      SOURCES.djangoConnectionPool,
+      SOURCES.psycopgPoolSizes,
       SOURCES.appRunnerAutoScalingDefaults,
     ],
     docs: {
@@ -46,7 +48,8 @@ export default defineRule({
         "Pools are read from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares; " +
         "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
-        "(CONN_MAX_AGE above 0: one per thread) (docs/pools.md has the table); " +
+        "(CONN_MAX_AGE above 0: one per thread) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
+        "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
         "counts one connection whatever its pool says: its one scheduler thread checks out one at a time, and pools open connections only " +
         "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. The limit from a postgres service's `-c max_connections=N`, a postgresql.conf, " +
@@ -58,7 +61,7 @@ export default defineRule({
         "An App Runner service always autoscales (its AutoScalingConfigurationArn, or App Runner's default configuration, MaxSize " +
         `${APP_RUNNER_DEFAULT_MAX_SIZE}); until headroom.yml states the max, the sum counts one instance and the message says how many ` +
         "connections each further instance adds. A gunicorn worker with a thread pool (`--threads N`) serves N requests at once, " +
-        "so a SQLAlchemy pool above N per worker only fills if a request holds several connections: the message says so, and the " +
+        "so a SQLAlchemy or Django pool above N per worker only fills if a request holds several connections: the message says so, and the " +
         "fix sizes the pool to the threads (overflow 0) when that fits. An Active Record pool is never lowered below its Puma " +
         "process's threads (the threads would wait for a connection, see db/puma-threads-exceed-pool) unless one variable " +
         "(RAILS_MAX_THREADS) sizes both: when the budget leaves less than that, there is no fix here; lower the threads, " +
@@ -165,6 +168,9 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     // Django's pool is CONN_MAX_AGE's: relate that line; one thread per process is the server's way, not an unset size.
     const maxAge = pool.connMaxAge;
     if (maxAge?.at) place(maxAge.at, `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: each thread keeps its database connection between requests`);
+    else if (pool.djangoPool) {
+      place(pool.djangoPool.at, `${name}OPTIONS pool: each ${singular(pool.processLabel)} opens its own psycopg pool (${poolSizeText(pool)}), shared by its threads`);
+    }
     else if (pooled && (pool.size.origin === "default" || pool.size.origin === "assumed")) {
       place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
@@ -188,13 +194,15 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
 
 /** Lower the biggest pool so the sum fits, when its numbers are written as plain literals. */
 /**
- * A SQLAlchemy pool in a gunicorn worker with a thread pool: the worker serves that many requests at
+ * A SQLAlchemy or Django pool in a gunicorn worker with a thread pool: the worker serves that many requests at
  * once, so it checks out at most that many connections (one per request) unless a request holds several.
  */
 function workerThreads(s: PoolShare): Threads | undefined {
-  if (s.pool.kind !== "sqlalchemy") return undefined;
+  if (s.pool.kind !== "sqlalchemy" && !s.pool.djangoPool) return undefined;
   const gunicorn = s.deployment.processes.find((p) => p.invocation.server === "gunicorn");
   const threads = gunicorn && threadsPerWorker(gunicorn);
+  // A psycopg pool keeps min_size connections open whatever the threads use.
+  if (threads && threads.value < (s.pool.djangoPool?.minSize ?? 0)) return undefined;
   return threads && threads.value < s.perProcess ? threads : undefined;
 }
 
@@ -241,6 +249,8 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   const oneInstance = unboundedAutoscaling([s]).length > 0 ? " for one instance" : "";
   // Size the pool to the worker's threads when that fits: what the worker can use, not a share of the limit.
   const threads = workerThreads(s);
+  // psycopg_pool rejects a max_size below its min_size: a Django pool is not lowered under it.
+  const floor = pool.djangoPool?.minSize ?? 1;
   if (threads && threads.value <= perProcess && editable(pool.size) && (!pool.overflow || editable(pool.overflow))) {
     const edits: TextEdit[] = [{ ...pool.size.at, newText: String(threads.value) }];
     if (pool.overflow?.at) edits.push({ ...pool.overflow.at, newText: "0" });
@@ -265,6 +275,7 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
     size = overflow !== undefined && overflow > 0 ? Math.max(1, Math.floor((perProcess * size) / (size + overflow))) : perProcess;
     const threads = pumaThreads(s);
     if (threads?.origin === "stated" && size < threads.value && !samePlace(threads.at, pool.size.at)) return [];
+    if (size < floor) return [];
     edits.push({ ...pool.size.at, newText: String(size) });
     title = `Lower ${sizeName} to ${size}`;
     if (pool.overflow && overflow !== undefined) {
