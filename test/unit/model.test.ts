@@ -732,6 +732,36 @@ describe("worker counts a shell computes from nproc", () => {
   });
 });
 
+describe("compose build.target: the stage the service builds runs, not the Dockerfile's last", () => {
+  const dockerfile = [
+    "FROM python:3.12-slim AS Base",
+    "ENV WEB_CONCURRENCY=2",
+    "FROM base AS development",
+    'CMD ["uvicorn", "app:app", "--reload"]',
+    "FROM base AS production",
+    "ENV WEB_CONCURRENCY=6",
+    'CMD ["gunicorn", "app:app"]',
+    "",
+  ].join("\n");
+  const service = (build: string) => `services:\n  web:\n    build:\n      context: .\n${build}`;
+  const run = (build: string) => {
+    const d = buildFiles(build);
+    const p = only(d);
+    return [p.invocation.server, p.workers.value, p.reload !== undefined, d.env.get("WEB_CONCURRENCY")?.value];
+  };
+  const buildFiles = (target: string) => build({ "docker-compose.yml": service(target), Dockerfile: dockerfile }).deployment("compose:docker-compose.yml#web");
+
+  test("target: development runs that stage's CMD, with the ENV of the stages it is built from", () => {
+    assert.deepEqual(run("      target: development\n"), ["uvicorn", 2, true, "2"]);
+  });
+
+  test("no target, or one the Dockerfile does not name, is the last stage; names match case-insensitively", () => {
+    assert.deepEqual(run(""), ["gunicorn", 6, false, "6"]);
+    assert.deepEqual(run("      target: staging\n"), ["gunicorn", 6, false, "6"]);
+    assert.deepEqual(run("      target: Development\n"), ["uvicorn", 2, true, "2"]);
+  });
+});
+
 describe("an entrypoint that dispatches on its first argument (`case \"$1\" in web) …`)", () => {
   const files = (command: string) => ({
     "docker-compose.yml": `services:\n  app:\n    build: .\n    command: ${command}\n`,

@@ -15,7 +15,7 @@ import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
 import { type ComposeCommand, type ComposeFile, type ComposeService, countCpuList, parseComposeFile, parseMemoryMiB } from "../parse/compose.ts";
-import { type DockerCommand, parseDockerfile } from "../parse/dockerfile.ts";
+import { type DockerCommand, parseDockerfile, targetStage } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
 import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
@@ -517,6 +517,8 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   const dockerfile = context ? existing(ctx, join(contextDir, dockerfileName?.value ?? "Dockerfile")) : undefined;
   const command = last("command");
   const entrypoint = last("entrypoint");
+  // `build.target`: the image is that stage of the Dockerfile, with its CMD and ENV, not the last stage's.
+  const target = last("buildTarget")?.value;
   const projectLookup = lookupIn(projectEnv);
   const image = last("image");
   if (image && !dockerfile) deployment.image = image.value;
@@ -529,7 +531,7 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
     const buildArgs = last("buildArgs");
     const interpolatedArgs = buildArgs && new Map([...buildArgs].map(([key, fact]) => [key, interpolate(fact, projectEnv)]));
-    addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env, interpolatedArgs);
+    addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env, interpolatedArgs, target);
   } else if (command || entrypoint) {
     const entryWords = entrypoint ? composeWords(ctx, entrypoint, projectLookup, env) : [];
     const cmdWords = command ? composeWords(ctx, command, projectLookup, env) : [];
@@ -544,20 +546,20 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   }
   // An add-on variant replaces the command on purpose (`-f` names it); only the implicit override is recorded.
   const overridden = overlay !== undefined && isOverride(overlay) && (command?.file === overlay || entrypoint?.file === overlay);
-  if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup);
-  else if (dockerfile && (command || entrypoint) && !overridden) recordReplacedImageCommand(ctx, deployment, layers, dockerfile, command, entrypoint, contextDir, env);
+  if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup, target);
+  else if (dockerfile && (command || entrypoint) && !overridden) recordReplacedImageCommand(ctx, deployment, layers, dockerfile, command, entrypoint, contextDir, env, target);
   return deployment;
 }
 
 /** What the base file (or the Dockerfile's CMD) would run, had the override's `command:` not replaced it. */
-function recordReplacedCommand(ctx: Context, deployment: Deployment, layers: ComposeService[], override: string, by: ComposeCommand, dockerfile: string | undefined, contextDir: string, env: EnvLookup, projectLookup: EnvLookup): void {
+function recordReplacedCommand(ctx: Context, deployment: Deployment, layers: ComposeService[], override: string, by: ComposeCommand, dockerfile: string | undefined, contextDir: string, env: EnvLookup, projectLookup: EnvLookup, target: string | undefined): void {
   const baseLayers = layers.filter((l) => l.file !== override);
   if (baseLayers.length === 0) return;
   const command = baseLayers.map((l) => l.command).filter((c) => c !== undefined).pop();
   const entrypoint = baseLayers.map((l) => l.entrypoint).filter((c) => c !== undefined).pop();
   const scratch = newDeployment(deployment.id, deployment.name, [...deployment.files]);
   scratch.env = new Map(deployment.env);
-  if (dockerfile) addDockerfileProcesses(ctx, scratch, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env);
+  if (dockerfile) addDockerfileProcesses(ctx, scratch, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env, undefined, target);
   else if (command || entrypoint) {
     const words = [...(entrypoint ? composeWords(ctx, entrypoint, projectLookup, env) : []), ...(command ? composeWords(ctx, command, projectLookup, env) : [])];
     addWordsProcesses(ctx, scratch, words, commandRef(baseLayers, command ?? entrypoint), contextDir, env, 0);
@@ -572,16 +574,16 @@ function recordReplacedCommand(ctx: Context, deployment: Deployment, layers: Com
  * replaces, and what it would run: the image started anywhere but this compose file runs it.
  * `entrypoint:` replaces ENTRYPOINT and drops the image's CMD; `command:` replaces CMD only.
  */
-function recordReplacedImageCommand(ctx: Context, deployment: Deployment, layers: ComposeService[], dockerfile: string, command: ComposeCommand | undefined, entrypoint: ComposeCommand | undefined, contextDir: string, env: EnvLookup): void {
+function recordReplacedImageCommand(ctx: Context, deployment: Deployment, layers: ComposeService[], dockerfile: string, command: ComposeCommand | undefined, entrypoint: ComposeCommand | undefined, contextDir: string, env: EnvLookup, target: string | undefined): void {
   const text = ctx.host.read(dockerfile);
   if (text === undefined) return;
-  const parsed = ctx.parses.get(`dockerfile:${dockerfile}`, text, () => parseDockerfile(text, dockerfile));
+  const parsed = targetStage(ctx.parses.get(`dockerfile:${dockerfile}`, text, () => parseDockerfile(text, dockerfile)), target);
   const replaced = entrypoint ? (parsed.entrypoint ?? parsed.cmd) : parsed.cmd;
   if (!replaced) return;
   const scratch = newDeployment(deployment.id, deployment.name, [...deployment.files]);
   scratch.env = new Map(deployment.env);
   // A script only the replaced CMD runs is not run by this service: it still stands alone as before.
-  addDockerfileProcesses({ ...ctx, claimed: { add: () => undefined } }, scratch, dockerfile, undefined, undefined, contextDir, env);
+  addDockerfileProcesses({ ...ctx, claimed: { add: () => undefined } }, scratch, dockerfile, undefined, undefined, contextDir, env, undefined, target);
   if (scratch.processes.length === 0) return;
   deployment.replacedImageCommand = { at: { file: dockerfile, start: replaced.start, end: replaced.end }, instruction: replaced.keyword, by: commandRef(layers, command ?? entrypoint), processes: scratch.processes };
 }
@@ -705,13 +707,14 @@ function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, 
 // Dockerfile, scripts, Procfile
 
 /** `buildArgs`: the ARG values the build passes (compose `build.args`), which ENV set from an ARG takes over its default. */
-function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: string, command: CommandWord[] | undefined, entrypoint: CommandWord[] | undefined, contextDir: string, env: EnvLookup, buildArgs?: Map<string, Fact<string>>): void {
+function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: string, command: CommandWord[] | undefined, entrypoint: CommandWord[] | undefined, contextDir: string, env: EnvLookup, buildArgs?: Map<string, Fact<string>>, target?: string): void {
   const text = ctx.host.read(path);
   if (text === undefined) return;
-  const dockerfile = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
+  const parsed = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
+  const dockerfile = targetStage(parsed, target);
   if (dockerfile.baseImage) deployment.image = dockerfile.baseImage;
-  ctx.cache.set(`${ENV_FILE_READ}${path}`, dockerfile.env);
-  ctx.problems.push(...dockerfile.problems);
+  ctx.cache.set(`${ENV_FILE_READ}${path}`, parsed.env);
+  ctx.problems.push(...parsed.problems);
   deployment.files.add(path);
   ctx.claimed.add(path);
   for (const [key, fact] of dockerfile.env) {

@@ -1,5 +1,6 @@
 // Dockerfiles read with dockerfile-ast. Only the last stage runs, so CMD, ENTRYPOINT and ENV are
-// taken from it (ENV of the stages it is built FROM carries over, as Docker does).
+// taken from it (ENV of the stages it is built FROM carries over, as Docker does); a build that names
+// a target (`docker build --target`, compose `build.target`) runs that stage instead (`stages`).
 import { DockerfileParser, type Instruction, JSONInstruction } from "dockerfile-ast";
 import { LineIndex, type Fact, type ParseProblem } from "../types.ts";
 
@@ -25,11 +26,16 @@ export interface Dockerfile {
   workdir?: string;
   /** The image the last stage starts from, through `FROM <stage>` chains (`nginx:1.25-alpine`, `${BASE}` as written). */
   baseImage?: string;
+  /** Each named stage (`FROM … AS name`, lower-cased as BuildKit matches them) as it stands at its end: what `--target name` runs. */
+  stages: Map<string, DockerfileStage>;
   problems: ParseProblem[];
 }
 
+/** What one stage runs and sets, as the Dockerfile's own fields describe the last stage. */
+export type DockerfileStage = Omit<Dockerfile, "file" | "problems" | "stages">;
+
 export function parseDockerfile(text: string, file: string): Dockerfile {
-  const result: Dockerfile = { file, env: new Map(), envFromArgs: new Map(), copies: [], problems: [] };
+  const result: Dockerfile = { file, env: new Map(), envFromArgs: new Map(), copies: [], stages: new Map(), problems: [] };
   const lines = new LineIndex(text);
   const offset = (p: { line: number; character: number }) => lines.offset(p.line, p.character);
   let instructions: Instruction[];
@@ -49,10 +55,10 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     const args = instruction.getArguments();
     if (keyword === "FROM") {
       const from = args.find((a) => !a.getValue().startsWith("--"))?.getValue() ?? "";
-      const parent = stages.get(from);
+      const parent = stages.get(from.toLowerCase());
       stage = parent ? { ...parent, env: new Map(parent.env), envFromArgs: new Map(parent.envFromArgs), args: new Map(parent.args), copies: [...parent.copies] } : { ...emptyStage(), ...(from ? { baseImage: from } : {}) };
       const asIndex = args.findIndex((a) => a.getValue().toUpperCase() === "AS");
-      if (asIndex > 0 && args[asIndex + 1]) stages.set(args[asIndex + 1].getValue(), stage);
+      if (asIndex > 0 && args[asIndex + 1]) stages.set(args[asIndex + 1].getValue().toLowerCase(), stage);
     } else if (keyword === "ARG") {
       for (const property of (instruction as unknown as { getProperties(): EnvProperty[] }).getProperties()) {
         const range = property.getValueRange();
@@ -116,10 +122,20 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     }
   }
   const last = stage ?? emptyStage();
-  return { file, cmd: last.cmd, entrypoint: last.entrypoint, env: last.env, envFromArgs: last.envFromArgs, copies: last.copies, workdir: last.workdir, baseImage: last.baseImage, problems: result.problems };
+  const named = new Map([...stages].map(([name, s]) => [name, stageView(s)]));
+  return { file, ...stageView(last), stages: named, problems: result.problems };
 }
 
-type Stage = Omit<Dockerfile, "file" | "problems"> & { args: Map<string, Fact<string>> };
+function stageView(s: Stage): DockerfileStage {
+  return { cmd: s.cmd, entrypoint: s.entrypoint, env: s.env, envFromArgs: s.envFromArgs, copies: s.copies, workdir: s.workdir, baseImage: s.baseImage };
+}
+
+/** The stage a build runs: the `target` named (BuildKit matches names case-insensitively), else the last one. */
+export function targetStage(dockerfile: Dockerfile, target: string | undefined): DockerfileStage {
+  return (target !== undefined && dockerfile.stages.get(target.toLowerCase())) || dockerfile;
+}
+
+type Stage = DockerfileStage & { args: Map<string, Fact<string>> };
 
 const FROM_ARG = "ENV ";
 
