@@ -291,6 +291,16 @@ describe("App Runner", () => {
     assert.equal(b.text({ file: "service.json", start: p.invocation.program.start, end: p.invocation.program.end }), "gunicorn");
   });
 
+  test("a service.json kept in deploy/ runs the image of the Dockerfile above it; one in its own folder wins", () => {
+    const json = '{"ServiceName": "api", "SourceConfiguration": {"ImageRepository": {"ImageConfiguration": {"Port": "8080"}}}, "InstanceConfiguration": {"Cpu": "1 vCPU"}}';
+    const root = 'FROM python:3.12\nCMD ["uvicorn", "app.main:app", "--workers", "4"]\n';
+    const b = build({ "deploy/apprunner/service.json": json, Dockerfile: root });
+    const p = only(b.deployment("apprunner:deploy/apprunner/service.json"));
+    assert.deepEqual([p.invocation.server, p.workers.value, p.workers.at?.file], ["uvicorn", 4, "Dockerfile"]);
+    const own = build({ "deploy/service.json": json, "deploy/Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "app:app", "-w", "2"]\n', Dockerfile: root });
+    assert.deepEqual([only(own.deployment("apprunner:deploy/service.json")).invocation.server, only(own.deployment("apprunner:deploy/service.json")).workers.value], ["gunicorn", 2]);
+  });
+
   test("a \\u escape in the worker count is one character with a six-character span", () => {
     const json = '{"ServiceName": "api", "SourceConfiguration": {"ImageRepository": {"ImageConfiguration": {"StartCommand": "gunicorn -w \\u0035 app:app"}}}}';
     const b = build({ "service.json": json });

@@ -253,10 +253,13 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
     addCommandProcesses(ctx, deployment, script, dirOf(path), env, { words: [], dir: dirOf(path) }, 0);
   } else {
     const dir = dirOf(path);
-    const dockerfile = existing(ctx, join(dir, "Dockerfile"));
+    // Teams keep service.json in deploy/ or infra/apprunner/ and the image's Dockerfile at the repository root:
+    // the Dockerfile of its own folder, else the closest one in a folder above it.
+    const dockerfile = existing(ctx, join(dir, "Dockerfile")) ?? dockerfileAbove(ctx, dir);
     if (dockerfile) {
-      deployment.links.push({ from: path, to: dockerfile, why: "the Dockerfile in the same folder builds the image App Runner runs" });
-      addDockerfileProcesses(ctx, deployment, dockerfile, undefined, undefined, dir, env);
+      const where = dirOf(dockerfile) === dir ? "in the same folder" : `in ${dirOf(dockerfile) || "the workspace root"}, above ${path}`;
+      deployment.links.push({ from: path, to: dockerfile, why: `the Dockerfile ${where} builds the image App Runner runs` });
+      addDockerfileProcesses(ctx, deployment, dockerfile, undefined, undefined, dirOf(dockerfile), env);
     } else {
       for (const name of ["start.sh", "entrypoint.sh", "docker-entrypoint.sh", "run.sh", "Procfile"]) {
         const script = existing(ctx, join(dir, name));
@@ -269,6 +272,16 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
     }
   }
   return deployment;
+}
+
+/** The Dockerfile of the closest folder above `dir` (its parent, then up to the workspace root). */
+function dockerfileAbove(ctx: Context, dir: string): string | undefined {
+  for (let up = dir; up !== ""; ) {
+    up = dirOf(up);
+    const found = existing(ctx, join(up, "Dockerfile"));
+    if (found) return found;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
