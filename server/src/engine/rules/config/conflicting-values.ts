@@ -57,6 +57,10 @@ function precedence(winner: SourceRef, loserFile: string): string {
   const kind = fileKind(winner.file);
   const by = kind === "compose" ? "compose's environment:" : kind === "service.json" || kind === "apprunner.yaml" ? "App Runner's environment variables" : kind === "dotenv" ? "an env_file" : "the container's environment";
   if (fileKind(loserFile) === "dockerfile") return `${by} override${by.endsWith("s") ? "" : "s"} the image's ENV`;
+  // Both env files: either both are env_file entries (read in order) or the loser only feeds interpolation.
+  if (kind === "dotenv" && fileKind(loserFile) === "dotenv") {
+    return `an env_file sets the container's value, and of several env_file entries the last one that sets it wins; a .env file that is not an env_file of the service only feeds \${VAR} interpolation in the compose file`;
+  }
   return `${by} set${by.endsWith("s") ? "" : "s"} the container's value; a .env file reaches a container only through env_file (which environment: overrides) or \${VAR} interpolation in the compose file`;
 }
 
