@@ -1152,6 +1152,12 @@ describe("server config files", () => {
     assert.equal(p.workersFromCpuCount.at.file, "gunicorn_conf.py");
     assert.deepEqual(links(d), ["start.sh → gunicorn_conf.py"]);
   });
+
+  test("gunicorn conf: int(os.getenv(\"GUNICORN_WORKERS\", cpu_count() * 2 + 1)) unset keeps its formula, and the variable is where to set the count", () => {
+    const conf = 'import multiprocessing, os\nworkers = int(os.getenv("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))\n';
+    const p = only(build({ "start.sh": "#!/bin/sh\nexec gunicorn -c gunicorn.conf.py app:app\n", "gunicorn.conf.py": conf }).deployment("script:start.sh"));
+    assert.deepEqual([p.workersFromCpuCount?.cpuFormula, p.workersFromCpuCount?.option], [{ multiplier: 2, add: 1 }, "GUNICORN_WORKERS="]);
+  });
 });
 
 describe("gunicorn settings in gunicorn's order: command line, GUNICORN_CMD_ARGS, config file, WEB_CONCURRENCY", () => {

@@ -1131,7 +1131,10 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     // `WEB_CONCURRENCY` unset and the fallback computed from cpu_count() (tiangolo's gunicorn_conf.py) counts as cpu_count().
     const fromCpu = setting.kind === "env" && setting.envName && !env(setting.envName) && setting.fallback?.kind === "cpu-count" ? setting.fallback : setting;
     if (fromCpu.kind === "cpu-count") {
-      process.workersFromCpuCount = { at: { file: conf.path, ...fromCpu.span }, formula: conf.text.slice(fromCpu.span.start, fromCpu.span.end) };
+      // `int(os.getenv("GUNICORN_WORKERS", cpu_count() * 2 + 1))`: the variable is where the count is set instead.
+      const variable = fromCpu !== setting && setting.envName ? { option: `${setting.envName}=` } : {};
+      const cpuFormula = fromCpu.cpuFormula ? { cpuFormula: fromCpu.cpuFormula } : {};
+      process.workersFromCpuCount = { at: { file: conf.path, ...fromCpu.span }, formula: conf.text.slice(fromCpu.span.start, fromCpu.span.end), ...cpuFormula, ...variable };
       // The file sets the count, so WEB_CONCURRENCY (gunicorn's default for it) does not apply.
       if (!setting.conditional) return process;
     }

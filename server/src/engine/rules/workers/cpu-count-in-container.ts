@@ -80,7 +80,7 @@ export default defineRule({
             `${fromCpu.formula} counts the host's CPUs, not the container's: ${cpuCall(fromCpu.formula, process.invocation.server)} does not read the ${cpus.cpuset === undefined ? "cgroup CPU quota" : "cpuset (the CPUs the container may run on)"}, ` +
             `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
             (cpus
-              ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${setting(fromCpu.option)}${use}.` : "."}`
+              ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${setting(fromCpu.option, process.invocation.server)}${use}.` : "."}`
               : " Set the workers from the container's CPU limit."),
           related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
         });
@@ -89,9 +89,10 @@ export default defineRule({
   },
 });
 
-/** How the message writes the setting before its value: `--workers 3`, `workers = 3`, `WEB_CONCURRENCY=3`. */
-function setting(option: string | undefined): string {
-  if (option === undefined) return "workers = ";
+/** How the message writes the setting before its value: `--workers 3`, `workers = 3`, `WEB_CONCURRENCY=3`, puma.rb's `workers 3`. */
+function setting(option: string | undefined, server: string): string {
+  // Ruby config files call a method: puma.rb `workers 3`, unicorn.rb `worker_processes 3`, sidekiq.yml `concurrency: 3`.
+  if (option === undefined) return server === "unicorn" ? "worker_processes " : server === "sidekiq" ? "concurrency: " : RUBY_SERVERS.has(server) ? "workers " : "workers = ";
   return option.endsWith("=") ? option : `${option} `;
 }
 
