@@ -467,6 +467,10 @@ describe("celery worker concurrency", () => {
 
   test("--concurrency, --autoscale, a pool that does not fork, or CELERY_WORKER_CONCURRENCY set the count", () => {
     assert.equal(only(worker("celery -A proj worker -c 4")).workers.value, 4);
+    // --autoscale=MAX,MIN: the pool grows to MAX processes, whatever --concurrency says; the count is MAX's digits.
+    const autoscaled = build({ "docker-compose.yml": "services:\n  worker:\n    image: app\n    command: celery -A proj worker --autoscale=16,4 --concurrency 2\n" });
+    const scaled = only(autoscaled.deployment("compose:docker-compose.yml#worker"));
+    assert.deepEqual([scaled.workers.value, autoscaled.text(scaled.workers.at), scaled.workersFromCpuCount], [16, "16", undefined]);
     for (const d of [worker("celery -A proj worker --autoscale 8,2"), worker("celery -A proj worker -P threads"), worker("celery -A proj worker", 'CELERY_WORKER_CONCURRENCY: "4"')]) {
       assert.equal(only(d).workersFromCpuCount, undefined);
     }

@@ -1099,6 +1099,12 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     if (threads) process.threads = threads;
   }
 
+  // celery's --autoscale=MAX,MIN grows the pool to MAX processes under load, whatever --concurrency says.
+  const autoscaleMax = invocation.server === "celery" ? celeryAutoscaleMax(ctx, invocation) : undefined;
+  if (autoscaleMax) {
+    process.workers = autoscaleMax;
+    return process;
+  }
   // gunicorn's order, most authoritative first: command line, GUNICORN_CMD_ARGS, config file, WEB_CONCURRENCY.
   const workersOption = invocation.server === "celery" || invocation.server === "sidekiq" ? "concurrency" : invocation.server === "uwsgi" ? "processes" : "workers";
   for (const options of envArgs ? [invocation, envArgs] : [invocation]) {
@@ -1174,6 +1180,20 @@ function celeryCountsCpus(invocation: ServerInvocation, env: EnvLookup): boolean
 
 function defaultWorkers(invocation: ServerInvocation): Fact<number> {
   return { value: 1, origin: "default", by: invocation.server };
+}
+
+/**
+ * The MAX of `celery worker --autoscale=MAX,MIN` (celery splits it at the comma, the maximum first), at its digits
+ * when the value is written as it is read (so that an edit of the count keeps `,MIN`).
+ */
+function celeryAutoscaleMax(ctx: Context, invocation: ServerInvocation): Fact<number> | undefined {
+  const value = optionValue(invocation, "autoscale")?.value;
+  const m = value && /^(\s*)(\d+)\s*(,\s*\d*\s*)?$/.exec(value.fact.value);
+  if (!value || !m) return undefined;
+  const at = value.fact.at;
+  const written = at && ctx.host.read(at.file)?.slice(at.start, at.end) === value.fact.value;
+  const digits = at && written ? { ...at, start: at.start + m[1].length, end: at.start + m[1].length + m[2].length } : at;
+  return { ...value.fact, value: Number(m[2]), ...(digits ? { at: digits } : {}) };
 }
 
 /**
