@@ -791,6 +791,19 @@ describe("an entrypoint that dispatches on its first argument (`case \"$1\" in w
     assert.deepEqual(servers('["uvicorn", "app:app", "--workers", "3"]'), ["uvicorn 3"]);
   });
 
+  test('`exec gunicorn app:app "$@"`: the CMD after the ENTRYPOINT script is the server\'s options; a script nothing runs keeps "$@" unknown', () => {
+    const script = '#!/bin/sh\nset -e\nexec gunicorn app:app --bind 0.0.0.0:8000 "$@"\n';
+    const b = build({
+      "docker-compose.yml": "services:\n  web:\n    build: .\n",
+      Dockerfile: 'FROM python:3.12\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["--workers", "8"]\n',
+      "entrypoint.sh": script,
+    });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.deepEqual([p.workers.value, p.workers.at?.file, b.text(p.workers.at)], [8, "Dockerfile", "8"]);
+    const alone = only(build({ "start.sh": script }).deployment("script:start.sh"));
+    assert.deepEqual([alone.workers.value, alone.workers.origin], [1, "default"]);
+  });
+
   test("an argument the model cannot know keeps every branch", () => {
     const b = build(files('["$ROLE"]'));
     assert.deepEqual(b.deployment("compose:docker-compose.yml#app").processes.map((p) => p.invocation.server), ["gunicorn", "celery"]);

@@ -895,11 +895,14 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       noteExported(deployment.processes.slice(handedOver), command.exported);
       continue;
     }
-    const invocation = recogniseServer(command.words);
-    if (!invocation && !recogniseDevServer(command.words) && !recogniseCeleryBeat(command.words) && supervisordOptionsStart(command.words) < 0 && !findScript(ctx, command.words[0]?.value ?? "", dir)) continue;
+    // `exec gunicorn app:app "$@"` in a script something runs: its arguments (the image's CMD after an ENTRYPOINT
+    // script) are options of the server. A script nothing runs (depth 0) gets unknown arguments: left as written.
+    const words = depth > 0 ? withPassedArgs(command.words, args.words) : command.words;
+    const invocation = recogniseServer(words);
+    if (!invocation && !recogniseDevServer(words) && !recogniseCeleryBeat(words) && supervisordOptionsStart(words) < 0 && !findScript(ctx, words[0]?.value ?? "", dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
-    addWordsProcesses(ctx, deployment, command.words, at, dir, programEnv, depth, [], invocation);
+    addWordsProcesses(ctx, deployment, words, at, dir, programEnv, depth, [], invocation);
     noteExported(deployment.processes.slice(before), command.exported);
     const guards = commandGuards(command);
     if (guards.length > 0) {
@@ -907,6 +910,12 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       for (const devServer of deployment.devServers?.slice(devBefore) ?? []) devServer.guards = [...guards, ...(devServer.guards ?? [])];
     }
   }
+}
+
+/** The words with `"$@"` (or `$*`) after the program replaced by the arguments the script was given. */
+function withPassedArgs(words: CommandWord[], args: CommandWord[]): CommandWord[] {
+  const at = words.findIndex((w, i) => i > 0 && (w.value === "$@" || w.value === "$*"));
+  return at < 0 ? words : [...words.slice(0, at), ...args, ...words.slice(at + 1)];
 }
 
 /** The script's exports go with the processes its command started (a nested script's own exports come first). */
