@@ -35,6 +35,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   "app.json": 2 * MB,
   "render.yaml": MB / 2,
   "fly.toml": 2 * MB,
+  kamal: MB / 2,
   other: 2 * MB,
 };
 

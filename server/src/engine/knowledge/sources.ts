@@ -864,6 +864,13 @@ export const SOURCES = {
     says: "\"Maximum concurrent connections scale with the database's RAM\": \"< 8 GB 100\", \"8 GB <= memory < 16 GB 200\", \"16 GB <= memory < 32 GB 400\", \">= 32 GB 500\"; \"These are the caps for current-generation plans. Legacy instance types have lower limits (97 / 197 / 397)\".",
   },
 
+  // ---------------------------------------------------------------- Kamal
+  kamalRoles: {
+    title: "Kamal: Roles",
+    url: "https://kamal-deploy.org/docs/configuration/roles",
+    says: "\"Roles are specified under the servers key\"; a role \"can be a list of hosts if you don't need custom configuration for the role\"; \"When there are other options to set, the list of hosts goes under the hosts key.\" \"You can also set a custom cmd to run in the container\"; `options: memory: 2g, cpus: 4`. A plain list of servers is the web role (\"Kamal expects there to be a web role\").",
+  },
+
   // ---------------------------------------------------------------- Fly.io
   flyMachineSizes: {
     title: "Fly.io: Machine Sizing",

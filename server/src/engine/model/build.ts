@@ -43,10 +43,11 @@ import { combinedCpuLimit } from "./cpus.ts";
 import type { PlatformService } from "./platform.ts";
 import { renderModel } from "./render.ts";
 import { flyServices } from "./fly.ts";
+import { kamalServices } from "./kamal.ts";
 import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -64,6 +65,8 @@ export function fileKind(path: string): FileKind | undefined {
   if (name === "render.yaml" || name === "render.yml") return "render.yaml";
   // Fly.io's app configuration, and the per-environment copies deployed with `fly deploy -c fly.staging.toml`.
   if (name === "fly.toml" || /^fly\.[\w-]+\.toml$/.test(name)) return "fly.toml";
+  // Kamal's configuration; a deploy.yml elsewhere is some other tool's.
+  if (/(^|\/)config\/deploy\.ya?ml$/.test(path.toLowerCase())) return "kamal";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
   if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
@@ -152,6 +155,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     platformDatabases.push(...render.databases);
   }
   for (const path of ofKind("fly.toml")) deployments.push(...flyServices(ctx, path).map((service) => platformDeployment(ctx, service)));
+  for (const path of ofKind("kamal")) deployments.push(...kamalServices(ctx, path).map((service) => platformDeployment(ctx, service)));
   // The files supervisord configs may be, the same array while they are the same paths (model/reuse.ts compares it).
   const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
   const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);

@@ -53,20 +53,10 @@ export interface RenderBlueprint {
 const SERVICE_TYPES = new Set(["web", "worker", "pserv"]);
 
 export function parseRenderYaml(written: string, file: string): RenderBlueprint {
-  const text = yamlSource(written);
   const result: RenderBlueprint = { file, services: [], databases: [], problems: [] };
-  let doc: Document.Parsed;
-  try {
-    doc = parseDocument(text, { merge: true, uniqueKeys: false, prettyErrors: false });
-  } catch (err) {
-    // The yaml parser recurses per nesting level: thousands of nested `- - -` overflow the stack.
-    result.problems.push({ message: `cannot read YAML: ${String(err).split("\n")[0]}`, at: { file, start: 0, end: 0 }, severity: "error" });
-    return result;
-  }
-  for (const e of doc.errors.slice(0, 20)) {
-    result.problems.push({ message: `YAML: ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
-  }
-  if (doc.errors.length > 0) return result;
+  const { doc, problems } = readYamlDocument(written, file);
+  result.problems.push(...problems);
+  if (!doc || problems.length > 0) return result;
   // Where services may be listed: the top level, and each environment of each project.
   const scopes: Array<{ node: unknown; groups: Map<string, Map<string, Fact<string>>> }> = [];
   const topGroups = envGroups(doc, file, mapGet(doc, doc.contents, "envVarGroups"), new Map());
@@ -90,6 +80,24 @@ export function parseRenderYaml(written: string, file: string): RenderBlueprint 
     }
   }
   return result;
+}
+
+/**
+ * A platform descriptor's YAML document, or its problems: the yaml library's errors (20 at most) at their place,
+ * or its stack overflow on thousands of nested `- - -`, which it cannot read at all.
+ */
+export function readYamlDocument(written: string, file: string): { doc?: Document.Parsed; problems: ParseProblem[] } {
+  const text = yamlSource(written);
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { merge: true, uniqueKeys: false, prettyErrors: false });
+  } catch (err) {
+    return { problems: [{ message: `cannot read YAML: ${String(err).split("\n")[0]}`, at: { file, start: 0, end: 0 }, severity: "error" }] };
+  }
+  const problems = doc.errors
+    .slice(0, 20)
+    .map((e): ParseProblem => ({ message: `YAML: ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" }));
+  return { doc, problems };
 }
 
 function readService(doc: Document.Parsed, file: string, entry: Node, groups: Map<string, Map<string, Fact<string>>>, problems: ParseProblem[]): RenderService | undefined {

@@ -1,0 +1,63 @@
+// Kamal's config/deploy.yml (parse/kamal-deploy.ts, model/kamal.ts): roles, hosts as instances, cmd, options, env.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { audit } from "../../server/src/engine/audit.ts";
+import { buildModel } from "../../server/src/engine/model/build.ts";
+import type { ParseProblem } from "../../server/src/engine/types.ts";
+import { memoryHost } from "../helpers/memory-host.ts";
+
+function model(files: Record<string, string>) {
+  const host = memoryHost(files);
+  const problems: ParseProblem[] = [];
+  return { ...buildModel(host, host.list(), problems), problems };
+}
+
+const DOCKERFILE = 'FROM ruby:3.3-slim\nENTRYPOINT ["/rails/bin/docker-entrypoint"]\nCMD ["./bin/rails", "server"]\n';
+const ENTRYPOINT = '#!/bin/bash -e\nexec "${@}"\n';
+
+describe("Kamal config/deploy.yml", () => {
+  it("a plain list of servers is the web role, one instance per host, with the root env; the image's command runs", () => {
+    const text = "service: shop\nimage: acme/shop\nservers:\n  - 10.0.0.1\n  - 10.0.0.2\n  - 10.0.0.3\nenv:\n  WEB_CONCURRENCY: 3\n  DB_POOL_SIZE: 4\n";
+    const m = model({ "config/deploy.yml": text, Dockerfile: "FROM python:3.12\nCMD gunicorn app:app --workers $WEB_CONCURRENCY\n" });
+    assert.deepEqual(m.problems, []);
+    const [web] = m.deployments;
+    assert.deepEqual([web.id, web.instances.value, web.instances.origin, web.cpus, web.env.get("DB_POOL_SIZE")?.value], ["kamal:config/deploy.yml#web", 3, "stated", undefined, "4"]);
+    assert.equal(text.slice(web.instances.at?.start, web.instances.at?.end).trim(), "- 10.0.0.1\n  - 10.0.0.2\n  - 10.0.0.3");
+    assert.deepEqual([web.processes[0].invocation.server, web.processes[0].workers.value], ["gunicorn", 3]);
+  });
+
+  it("roles with hosts, cmd in place of CMD, options' cpus and memory, clear env over the root's and database secrets by name", () => {
+    const text =
+      "service: shop\nimage: acme/shop\nservers:\n  web:\n    hosts:\n      - 10.0.0.1\n    options:\n      cpus: 2\n      memory: 2g\n" +
+      "  job:\n    hosts: [10.0.0.2, 10.0.0.3]\n    cmd: bundle exec sidekiq -c 4\n    env:\n      clear:\n        RAILS_MAX_THREADS: 4\n" +
+      "env:\n  clear:\n    RAILS_MAX_THREADS: 2\n  secret:\n    - RAILS_MASTER_KEY\n    - DATABASE_URL\n";
+    const [web, job] = model({ "config/deploy.yml": text, Dockerfile: DOCKERFILE, "bin/docker-entrypoint": ENTRYPOINT }).deployments;
+    assert.deepEqual([web.cpus?.value, web.memoryMiB?.value, web.instances.value, web.env.get("RAILS_MAX_THREADS")?.value], [2, 2048, 1, "2"]);
+    assert.deepEqual([job.instances.value, job.env.get("RAILS_MAX_THREADS")?.value, job.processes[0].invocation.server, job.processes[0].commandAt.file], [2, "4", "sidekiq", "config/deploy.yml"]);
+    assert.deepEqual([web.env.has("DATABASE_URL"), web.env.has("RAILS_MASTER_KEY")], [true, false]);
+  });
+
+  it("builds from builder.dockerfile in builder.context, relative to the repository root above config/", () => {
+    const text = "service: shop\nimage: acme/shop\nbuilder:\n  context: app\n  dockerfile: Dockerfile.production\nservers:\n  web:\n    - 10.0.0.1\n";
+    const [web] = model({ "config/deploy.yml": text, "app/Dockerfile.production": 'FROM python:3.12\nCMD ["gunicorn", "app:app", "-w", "4"]\n' }).deployments;
+    assert.deepEqual([web.processes[0].workers.value, web.files.has("app/Dockerfile.production")], [4, true]);
+  });
+
+  it("bad input: broken YAML is a parse error when the file is Kamal's; ERB, other tools' deploy.yml and odd shapes say nothing and never crash", () => {
+    const broken = "service: shop\nservers:\n  web: [10.0.0.1\n";
+    assert.deepEqual(audit(memoryHost({ "config/deploy.yml": broken })).findings.map((f) => [f.rule, f.at.file]), [["parse/error", "config/deploy.yml"]]);
+    for (const quiet of [
+      "service: shop\nservers:\n  web:\n<% if ENV['X'] %>\n    - 10.0.0.1\n<% end %>\n  broken: [\n",
+      "deploy:\n  branch: main\n  target: [prod\n",
+      "environments:\n  - production\n",
+    ]) {
+      assert.deepEqual(audit(memoryHost({ "config/deploy.yml": quiet })).findings, [], quiet);
+    }
+    const erb = "service: shop\nimage: acme/shop\nservers:\n  web:\n    - <%= ENV['APP_HOST'] %>\n    - 10.0.0.2\nenv:\n  clear:\n    WEB_CONCURRENCY: <%= ENV.fetch('WEB_CONCURRENCY', 2) %>\n";
+    const [web] = model({ "config/deploy.yml": erb }).deployments;
+    assert.deepEqual([web.instances.value, web.env.has("WEB_CONCURRENCY")], [2, false]);
+    for (const odd of ["service: a\nservers: 3\n", "service: a\nservers:\n  web: 3\n  job:\n    hosts: x\n", "service: a\nservers:\n  web:\n    hosts: []\n    options: 3\n    env: [1]\n", "- - -\n"]) {
+      assert.doesNotThrow(() => audit(memoryHost({ "config/deploy.yml": odd })), odd);
+    }
+  });
+});
