@@ -45,6 +45,18 @@ describe("suppressions", () => {
     assert.ok(!rules({ "docker-compose.yml": compose("# headroom-ignore workers/exceed-cpu: load-tested") }).some((r) => r.includes("exceed-cpu") || r.includes("suppress/")));
   });
 
+  it("platform descriptors take comments too: a render.yaml block scalar, a fly.toml key, a Kamal role's cmd", () => {
+    const cases: Array<[string, (comment: string) => string, string]> = [
+      ["render.yaml", (c) => `services:\n  - type: web\n    name: api\n    runtime: python\n    plan: standard\n    ${c}\n    startCommand: >\n      gunicorn app:app\n      --workers 8\n`, "workers/exceed-cpu"],
+      ["fly.toml", (c) => `[processes]\n  ${c}\n  web = "gunicorn app:app --workers 8"\n[[vm]]\n  size = "shared-cpu-1x"\n  memory = "2gb"\n`, "workers/exceed-cpu"],
+      ["config/deploy.yml", (c) => `service: shop\nservers:\n  web:\n    hosts: [10.0.0.1]\n    ${c}\n    cmd: gunicorn app:app --workers 8\n    options:\n      cpus: 1\n`, "workers/exceed-cpu"],
+    ];
+    for (const [file, text, rule] of cases) {
+      assert.ok(rules({ [file]: text("# nothing") }).includes(`${file} ${rule}`), `${file}: the case must fire unsuppressed`);
+      assert.deepEqual(rules({ [file]: text(`# headroom-ignore ${rule}: load-tested`) }), [], file);
+    }
+  });
+
   it("an nginx directive continued over several lines is one statement", () => {
     const files = (conf: string) => ({
       "nginx.conf": conf,
