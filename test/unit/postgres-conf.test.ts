@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parsePostgresArgs, parsePostgresConf, pgQuantity } from "../../server/src/engine/parse/postgres-conf.ts";
+import { parseCommandLine } from "../../server/src/engine/parse/shell.ts";
 import { words } from "../helpers/words.ts";
 
 const at = (text: string, span?: { start: number; end: number }) => (span ? text.slice(span.start, span.end) : undefined);
@@ -99,4 +100,20 @@ test("postgres options without the program (official image entrypoint) and with 
   const quoted = `postgres -c 'max_connections=${expansion}'`;
   const q = parsePostgresArgs(words(quoted));
   assert.equal(q.settings.get("max_connections")?.value, expansion);
+});
+
+test("postgres args: a value taken from a variable keeps where the variable is set (the .env line)", () => {
+  const at = { file: ".env", start: 7, end: 10 };
+  const env = (name: string) => (name === "PG_MAX" ? { value: "300", origin: "stated" as const, at } : undefined);
+  const read = (cmd: string, lookup = env) => parsePostgresArgs(parseCommandLine(cmd, "compose.yml", 0, lookup).commands[0]?.words ?? []);
+  for (const cmd of ["postgres -c max_connections=${PG_MAX} -c shared_buffers=1GB", "postgres -N $PG_MAX", "postgres -cmax_connections=${PG_MAX}"]) {
+    const r = read(cmd);
+    assert.equal(r.settings.get("max_connections")?.value, 300, cmd);
+    assert.deepEqual(r.origins.get("max_connections")?.at, at, cmd);
+  }
+  const written = read("postgres -c max_connections=${PG_MAX:-40}", () => undefined);
+  assert.equal(written.settings.get("max_connections")?.value, 40);
+  assert.equal(written.origins.size, 0, "a default written in the command is the command's own value");
+  const later = read("postgres -c max_connections=${PG_MAX} -c max_connections=50");
+  assert.equal(later.origins.has("max_connections"), false, "the last value wins, and it is written here");
 });

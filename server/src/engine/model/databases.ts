@@ -116,7 +116,12 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     // `-c max_connections=` on the command line wins over postgresql.conf, where the images write the variable.
     const args = parsePostgresArgs(service.words);
     const file = service.words[0]?.fact.at?.file ?? service.base;
-    for (const [name, expr] of args.settings) setNumber(settings, name, expr, file);
+    for (const [name, expr] of args.settings) {
+      // A value from a variable (`max_connections=${PG_MAX}`) is changed where the variable is set: the .env line.
+      const origin = args.origins.get(name);
+      setNumber(settings, name, expr, file, origin?.at);
+      if (origin?.at && settings.has(name) && !files.includes(origin.at.file)) files.push(origin.at.file);
+    }
     const project = byProject.get(service.base) ?? [];
     const serviceNames = new Set(project.map((d) => d.id.slice(`compose:${service.base}#`.length)));
     const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(d, service.name, serviceNames)).map((d) => d.id);
@@ -197,9 +202,10 @@ function readConf(host: WorkspaceHost, path: string, settings: Map<string, Fact<
   for (const [name, expr] of parsePostgresConf(text, path).settings) setNumber(settings, name, expr, path);
 }
 
-function setNumber(settings: Map<string, Fact<number>>, name: string, expr: SettingExpr, file: string): void {
+/** `origin`: where the value is set when the command takes it from a variable. */
+function setNumber(settings: Map<string, Fact<number>>, name: string, expr: SettingExpr, file: string, origin?: SourceRef): void {
   if (!["max_connections", "superuser_reserved_connections", "reserved_connections"].includes(name)) return;
   if (expr.kind !== "number" || typeof expr.value !== "number" || !Number.isInteger(expr.value)) return;
-  const at: SourceRef = { file, start: expr.span.start, end: expr.span.end };
+  const at: SourceRef = origin ?? { file, start: expr.span.start, end: expr.span.end };
   settings.set(name, { value: expr.value, origin: "stated", at });
 }

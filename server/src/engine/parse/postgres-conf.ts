@@ -12,8 +12,9 @@
 // A compose `command:` for the official image may start with the options themselves (the
 // image's entrypoint adds `postgres`).
 
-import type { ParseProblem, Span } from "../types.ts";
+import type { Fact, ParseProblem, Span } from "../types.ts";
 import { type CommandWord, subWord } from "./servers.ts";
+import { factForSlice, type ShellWord } from "./shell.ts";
 import type { SettingExpr } from "./setting-expr.ts";
 
 export interface PostgresInclude {
@@ -179,6 +180,16 @@ export interface PostgresArgs {
   /** The `postgres` word, when the command names it. */
   program?: CommandWord;
   problems: ParseProblem[];
+  /** Where a value written as a variable (`max_connections=${PG_MAX}`) is set (the .env line), by parameter. */
+  origins: Map<string, Fact<string>>;
+}
+
+/** Where the value from `from` on of a word comes from, when that is not the word itself: a variable's assignment. */
+function valueOrigin(word: CommandWord, from: number): Fact<string> | undefined {
+  const fact = "pieces" in word ? factForSlice(word as ShellWord, from) : from === 0 ? word.fact : undefined;
+  const at = fact?.at;
+  const inWord = at !== undefined && at.file === word.fact.at?.file && at.start >= word.start && at.end <= word.end;
+  return fact && at && !inWord ? fact : undefined;
 }
 
 function isPostgresProgram(value: string): boolean {
@@ -196,7 +207,7 @@ export function parsePostgresArgs(words: CommandWord[]): PostgresArgs {
   const settings = new Map<string, SettingExpr>();
   const problems: ParseProblem[] = [];
   let i = words.findIndex((w) => isPostgresProgram(w.value));
-  const out: PostgresArgs = { settings, problems };
+  const out: PostgresArgs = { settings, problems, origins: new Map() };
   if (i >= 0) {
     out.program = words[i];
     i++;
@@ -216,6 +227,9 @@ export function parsePostgresArgs(words: CommandWord[]): PostgresArgs {
     const valueWord = subWord(w, from + eq + 1);
     const nameSpan = { start: nameWord.start, end: Math.min(nameWord.start + eq, nameWord.end) };
     settings.set(name, valueExpr(valueWord.value, false, { start: valueWord.start, end: valueWord.end }, nameSpan));
+    const origin = valueOrigin(w, from + eq + 1);
+    if (origin) out.origins.set(name, origin);
+    else out.origins.delete(name);
   };
   for (; i < words.length; i++) {
     const w = words[i];
@@ -245,6 +259,9 @@ export function parsePostgresArgs(words: CommandWord[]): PostgresArgs {
       if (attached < 0) i++;
       if (!valueWord || !param) continue;
       settings.set(param, valueExpr(valueWord.value, false, { start: valueWord.start, end: valueWord.end }, { start: w.start, end: w.start + 2 }));
+      const origin = attached > 0 ? valueOrigin(w, 2) : valueOrigin(valueWord, 0);
+      if (origin) out.origins.set(param, origin);
+      else out.origins.delete(param);
     }
   }
   return out;

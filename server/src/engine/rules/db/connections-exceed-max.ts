@@ -52,7 +52,7 @@ export default defineRule({
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
         "counts one connection whatever its pool says: its one scheduler thread checks out one at a time, and pools open connections only " +
-        "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. The limit from a postgres service's `-c max_connections=N`, a postgresql.conf, " +
+        "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. The limit from a postgres service's `-c max_connections=N` (a `${VAR}` there is related at the .env line that sets it, the place to change it), a postgresql.conf, " +
         "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
         "or TS_TUNE_MAX_CONNS for Timescale's; images built on the official one (postgis, pgvector, citus, supabase) and services built FROM any of these count too. " +
         "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
