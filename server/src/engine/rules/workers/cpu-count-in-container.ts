@@ -43,7 +43,8 @@ export default defineRule({
         "reads cgroup quotas only in its 2025 releases, and the coreutils of today's base images (Debian 12: 9.1) and busybox do not. Ruby's Etc.nprocessors and concurrent-ruby's " +
         "processor_count and physical_processor_count count the host's too. A compose `cpuset:` (the CPUs the container may run on) " +
         "is different: nproc, Etc.nprocessors and processor_count count the CPUs of the process's affinity, so where a cpuset is the " +
-        "tighter bound they count right and nothing is reported; Python's cpu_count() and physical_processor_count still count the host's. Without a CPU limit the container may use every CPU of the host, " +
+        "tighter bound they count right and nothing is reported, and where a quota is tighter than the cpuset they count the cpuset's CPUs (the " +
+        "message says so: more than the quota, fewer than the host's); Python's cpu_count() and physical_processor_count still count the host's. Without a CPU limit the container may use every CPU of the host, " +
         "so the count is right and nothing is reported. Fly.io's Machines (fly.toml) are VMs, not containers: cpu_count() and nproc " +
         "see the Machine's own vCPUs there, so they are not reported either.",
       bad: {
@@ -71,17 +72,21 @@ export default defineRule({
         const source = text(fromCpu.at.file);
         const formula = fromCpu.cpuFormula ?? (source === undefined ? undefined : parseGunicornConf(source, fromCpu.at.file).settings.get("workers")?.cpuFormula);
         const cpus = deployment.cpus;
-        const hostCount = formula ? `${apply(formula, EXAMPLE_HOST_CPUS)} workers on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host";
-        const use = cpus && formula ? apply(formula, cpus.value) : undefined;
+        const call = cpuCall(fromCpu.formula, process.invocation.server);
+        const use = formula ? apply(formula, cpus.value) : undefined;
+        // Under a quota with a looser cpuset, nproc and Etc.nprocessors count the cpuset's CPUs: fewer than the host's, more than the quota.
+        const cpuset = countsAllowedCpus(fromCpu.formula, process.invocation.server) ? cpus.looser?.cpuset : undefined;
+        const counted =
+          cpus.looser && cpuset !== undefined
+            ? `${fromCpu.formula} counts the ${cpus.looser.value} CPUs of the container's cpuset "${cpuset}" (the CPUs it may run on), not its CPU quota: ` +
+              `${call} does not read the cgroup CPU quota, so ${deployment.name} starts ${formula ? `${apply(formula, cpus.looser.value)} workers` : "a worker count that grows with the cpuset"} for a quota of ${formatCpus(cpus.value)}.`
+            : `${fromCpu.formula} counts the host's CPUs, not the container's: ${call} does not read the ${cpus.cpuset === undefined ? "cgroup CPU quota" : "cpuset (the CPUs the container may run on)"}, ` +
+              `so ${deployment.name} starts ${formula ? `${apply(formula, EXAMPLE_HOST_CPUS)} workers on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host"}, and a different number on every host size.`;
+        const given = cpus.cpuset !== undefined ? `pins each instance to ${cpus.value} CPU${cpus.value === 1 ? "" : "s"} (cpuset "${cpus.cpuset}")` : `gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}`;
         report({
           at: fromCpu.at,
           deployment,
-          message:
-            `${fromCpu.formula} counts the host's CPUs, not the container's: ${cpuCall(fromCpu.formula, process.invocation.server)} does not read the ${cpus.cpuset === undefined ? "cgroup CPU quota" : "cpuset (the CPUs the container may run on)"}, ` +
-            `so ${deployment.name} starts ${hostCount}, and a different number on every host size.` +
-            (cpus
-              ? ` The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}${use !== undefined ? `: set ${setting(fromCpu.option, process.invocation.server)}${use}.` : "."}`
-              : " Set the workers from the container's CPU limit."),
+          message: `${counted} The deployment ${given}${use !== undefined ? `: set ${setting(fromCpu.option, process.invocation.server)}${use}.` : "."}`,
           related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
         });
       }
@@ -104,7 +109,9 @@ function countsAllowedCpus(formula: string, server: string): boolean {
 
 /** What a formula counts CPUs with, as its message names it. */
 function cpuCall(formula: string, server: string): string {
-  if (/\bnproc\b|\bgetconf\b/.test(formula)) return "nproc (busybox's, and GNU coreutils' before 2025)";
+  if (/\bgetconf\b/.test(formula)) return "getconf (the host's online CPUs)";
+  if (/\bnproc\b[^)]*--all\b/.test(formula)) return "nproc --all (every installed CPU)";
+  if (/\bnproc\b/.test(formula)) return "nproc (busybox's, and GNU coreutils' before 2025)";
   if (!RUBY_SERVERS.has(server)) return "Python's cpu_count()";
   const call = /Concurrent\.(physical_)?processor_count/.exec(formula)?.[0];
   return call ? `concurrent-ruby's ${call}` : "Ruby's Etc.nprocessors";
