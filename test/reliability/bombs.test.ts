@@ -120,6 +120,28 @@ describe("bombs: YAML", () => {
     assert.ok(parseErrorsIn(r2, "docker-compose.yml").length > 0, "an unclosed flow map is a parse error");
   });
 
+  // Each YAML reader, with the files that make the audit read it: every one says "nested too deep to read" (not the yaml
+  // library's "Maximum call stack size exceeded"), and the audit runs again and again in one process (after a few stack
+  // overflows inside the yaml library, Node itself aborted: "RegExpCompiler Allocation failed").
+  const nested = (key: string) => `${key}: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`;
+  const readers: Array<[string, string, Record<string, string>]> = [
+    ["docker-compose.yml", "parse/error", { "docker-compose.yml": nested("services") }],
+    ["apprunner.yaml", "parse/error", { "apprunner.yaml": nested("run") }],
+    ["config/database.yml", "parse/error", { "config/database.yml": nested("production"), Procfile: "web: bundle exec puma -C config/puma.rb\n", "config/puma.rb": "workers 2\n" }],
+    ["config/sidekiq.yml", "parse/error", { "config/sidekiq.yml": nested(":concurrency"), Procfile: "worker: bundle exec sidekiq\n" }],
+    ["headroom.yml", "config/invalid", { "headroom.yml": nested("facts"), Procfile: "web: gunicorn app:app -w 2\n" }],
+    [".github/workflows/deploy.yml", "", { ".github/workflows/deploy.yml": nested("jobs"), "docker-compose.yml": "services:\n  web:\n    image: python:3.12\n" }],
+  ];
+  for (const [file, rule, files] of readers) {
+    it(`100,000 levels of flow nesting in ${file}, read ${rule ? `as "nested too deep to read"` : "as nothing"}, three times over`, (t) => {
+      for (let round = 0; round < 3; round++) {
+        const r = auditBounded(t, `YAML nesting 100k in ${file}`, files, 500);
+        const messages = r.findings.filter((f) => f.at.file === file).map((f) => `${f.rule}: ${f.message}`);
+        assert.deepEqual(messages, rule ? [`${rule}: ${rule === "config/invalid" ? "not valid YAML" : "YAML"}: nested too deep to read`] : [], messages.join("; "));
+      }
+    });
+  }
+
   it("100,000 levels of block nesting (a list of lists) in docker-compose.yml", (t) => {
     auditBounded(t, "YAML block nesting 100k", { "docker-compose.yml": `services:\n  api:\n    command: ${"- ".repeat(100_000)}x\n` }, 500);
   });

@@ -5,6 +5,7 @@
 // schemas/headroom.schema.json (generated from configSchema()) lets editors validate and complete them.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { yamlSource } from "./parse/text-lines.ts";
+import { YAML_TOO_DEEP, yamlErrorText, yamlTooDeepAt } from "./parse/yaml-depth.ts";
 import type { Fact, SourceRef } from "./types.ts";
 
 export const CONFIG_FILE = "headroom.yml";
@@ -396,19 +397,24 @@ function distance(a: string, b: string): number {
 /** Reads headroom.yml. YAML errors and invalid keys become problems; the valid part still applies. */
 export function readConfigFile(text: string, knownRules: ReadonlySet<string>, file = CONFIG_FILE): { config: HeadroomConfig; problems: ConfigProblem[] } {
   const reader = new Reader(knownRules);
+  const source = yamlSource(text);
+  const deep = yamlTooDeepAt(source);
+  if (deep !== undefined) {
+    reader.problem(`not valid YAML: ${YAML_TOO_DEEP}`, "", { file, start: deep, end: Math.min(deep + 1, text.length) });
+    return { config: reader.config, problems: reader.problems };
+  }
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(yamlSource(text), { lineCounter: new LineCounter(), uniqueKeys: true, prettyErrors: false });
+    doc = parseDocument(source, { lineCounter: new LineCounter(), uniqueKeys: true, prettyErrors: false });
   } catch (err) {
-    // The yaml parser recurses per nesting level: thousands of nested `- - -` overflow the stack.
-    reader.problem(`not valid YAML: ${err instanceof Error ? err.message : String(err)}`, "", { file, start: 0, end: 0 });
+    reader.problem(`not valid YAML: ${yamlErrorText(err instanceof Error ? err.message : String(err))}`, "", { file, start: 0, end: 0 });
     return { config: reader.config, problems: reader.problems };
   }
   if (doc.errors.length > 0) {
     for (const e of doc.errors.slice(0, 5)) {
       // The parser may place an end-of-input error one past the text.
       const start = Math.min(e.pos[0], text.length);
-      reader.problem(`not valid YAML: ${e.message.split("\n")[0]}`, "", { file, start, end: Math.min(Math.max(start, e.pos[1]), text.length) });
+      reader.problem(`not valid YAML: ${yamlErrorText(e.message)}`, "", { file, start, end: Math.min(Math.max(start, e.pos[1]), text.length) });
     }
     return { config: reader.config, problems: reader.problems };
   }

@@ -11,6 +11,7 @@ import { fileKind, type FileKind } from "./model/build.ts";
 import { lineIndexOf, NO_MEMO, type ParseMemo } from "./parse-cache.ts";
 import { composeLayout } from "./parse/compose.ts";
 import { lineBounds, lineBreakOf, yamlSource } from "./parse/text-lines.ts";
+import { yamlTooDeepAt } from "./parse/yaml-depth.ts";
 import suppressUnknownRule from "./rules/suppress/unknown-rule.ts";
 import suppressUnused from "./rules/suppress/unused.ts";
 import { type Finding, type LineIndex, type SourceRef } from "./types.ts";
@@ -124,11 +125,13 @@ export function yamlSpansAt(text: string, file: string, memo: ParseMemo = NO_MEM
 export function yamlMultilineSpans(text: string, clean = false): Array<[number, number]> | undefined {
   const lineCounter = new LineCounter();
   // Lines are counted as LineIndex counts them, a lone \r included.
+  const source = yamlSource(text);
+  // Text nested deeper than the yaml parser can read has no spans (parse/yaml-depth.ts).
+  if (yamlTooDeepAt(source) !== undefined) return undefined;
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(yamlSource(text), { lineCounter, keepSourceTokens: false });
+    doc = parseDocument(source, { lineCounter, keepSourceTokens: false });
   } catch {
-    // The yaml parser recurses per nesting level: thousands of nested `- - -` overflow the stack. No spans then.
     return undefined;
   }
   if (clean && doc.errors.length > 0) return undefined;

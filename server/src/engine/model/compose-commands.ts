@@ -7,6 +7,7 @@ import type { ParseMemo } from "../parse-cache.ts";
 import { mapGet, scalar } from "../parse/compose.ts";
 import { parseMakefile } from "../parse/makefile.ts";
 import { yamlSource } from "../parse/text-lines.ts";
+import { yamlTooDeepAt } from "../parse/yaml-depth.ts";
 import { wrappedProgramIndex } from "../parse/servers.ts";
 import { parseCommandLine, parseShellScript, type ShellWord } from "../parse/shell.ts";
 import type { SourceRef } from "../types.ts";
@@ -154,7 +155,9 @@ const GITLAB_KEYWORDS = new Set(["default", "include", "stages", "variables", "w
 export function ciComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
   return parses.get(`compose-lists:${path}`, text, () => {
     const lists: ComposeFileList[] = [];
-    const doc = parseDocument(yamlSource(text), { uniqueKeys: false });
+    const source = yamlSource(text);
+    if (yamlTooDeepAt(source) !== undefined) return lists;
+    const doc = parseDocument(source, { uniqueKeys: false });
     if (!isMap(doc.contents)) return lists;
     const addRun = (node: unknown, job: string, runDirs: string[]) => {
       const run = scalar(node);

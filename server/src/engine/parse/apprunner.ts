@@ -5,6 +5,7 @@ import { isMap, isSeq, parseDocument } from "yaml";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import { mapGet, scalar } from "./compose.ts";
 import { yamlSource } from "./text-lines.ts";
+import { YAML_TOO_DEEP, yamlErrorText, yamlTooDeepAt } from "./yaml-depth.ts";
 
 export interface AppRunnerCommand {
   text: string;
@@ -102,8 +103,14 @@ export function parseServiceJson(text: string, file: string): AppRunnerService {
 
 export function parseAppRunnerYaml(text: string, file: string): AppRunnerService {
   const result: AppRunnerService = { file, kind: "apprunner.yaml", recognised: false, env: new Map(), problems: [] };
-  const doc = parseDocument(yamlSource(text), { uniqueKeys: false });
-  for (const e of doc.errors) result.problems.push({ message: `YAML: ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
+  const source = yamlSource(text);
+  const deep = yamlTooDeepAt(source);
+  if (deep !== undefined) {
+    result.problems.push({ message: `YAML: ${YAML_TOO_DEEP}`, at: { file, start: deep, end: Math.min(deep + 1, text.length) }, severity: "error" });
+    return result;
+  }
+  const doc = parseDocument(source, { uniqueKeys: false });
+  for (const e of doc.errors) result.problems.push({ message: `YAML: ${yamlErrorText(e.message)}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
   if (doc.errors.length > 0) return result;
   const run = mapGet(doc, doc.contents, "run");
   result.recognised = scalar(mapGet(doc, doc.contents, "runtime")) !== undefined || isMap(run);

@@ -6,6 +6,7 @@ import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import type { Fact, ParseProblem, SourceRef, Span } from "../types.ts";
 import { yamlSource } from "./text-lines.ts";
 import { moveSpans } from "./move-spans.ts";
+import { YAML_TOO_DEEP, yamlErrorText, yamlTooDeepAt } from "./yaml-depth.ts";
 
 /** A scalar with its span (the value as written, quotes included). */
 export interface YamlScalar {
@@ -93,6 +94,11 @@ export function parseComposeFile(written: string, file: string, memo: ParseMemo 
 
 function parseWhole(text: string, file: string): ComposeFile {
   const result: ComposeFile = { file, services: new Map(), problems: [] };
+  const deep = yamlTooDeepAt(text);
+  if (deep !== undefined) {
+    result.problems.push({ message: `YAML: ${YAML_TOO_DEEP}`, at: { file, start: deep, end: Math.min(deep + 1, text.length) }, severity: "error" });
+    return result;
+  }
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { merge: true, uniqueKeys: false, prettyErrors: false });
@@ -214,7 +220,7 @@ export function composeLayout(text: string, file: string, memo: ParseMemo): Serv
 function parseByService(text: string, file: string, layout: ServiceLayout, memo: ParseMemo): ComposeFile | undefined {
   // The rest of the file is parsed too, only so that its errors are not missed.
   const rest = text.slice(0, layout.block.start) + text.slice(layout.block.end);
-  if (!memo.get(`compose-rest:${file}`, rest, () => parseDocument(rest, { merge: true, uniqueKeys: false, prettyErrors: false }).errors.length === 0)) return undefined;
+  if (!memo.get(`compose-rest:${file}`, rest, () => yamlTooDeepAt(rest) === undefined && parseDocument(rest, { merge: true, uniqueKeys: false, prettyErrors: false }).errors.length === 0)) return undefined;
   const result: ComposeFile = { file, services: new Map(), problems: [] };
   for (const span of layout.services) {
     const chunk = text.slice(span.start, span.end);
@@ -238,6 +244,7 @@ function parseByService(text: string, file: string, layout: ServiceLayout, memo:
 
 /** One service's text (its spans relative to the chunk), or undefined if it is not a clean one-key map. */
 function parseOneService(chunk: string, file: string): ComposeService | undefined {
+  if (yamlTooDeepAt(chunk) !== undefined) return undefined;
   const doc = parseDocument(chunk, { merge: true, uniqueKeys: false, prettyErrors: false });
   if (doc.errors.length > 0 || !isMap(doc.contents) || doc.contents.items.length !== 1) return undefined;
   const pair = doc.contents.items[0];
@@ -511,13 +518,4 @@ export function parseMemoryMiB(text: string): number | undefined {
   const unit = m[2].toLowerCase();
   const factor = unit === "" ? 1 / (1024 * 1024) : unit === "k" ? 1 / 1024 : unit === "m" ? 1 : unit === "g" ? 1024 : 1024 * 1024;
   return n * factor;
-}
-
-/** The yaml library's message, first line; its own stack overflow on deeply nested input said as what it means. */
-function yamlErrorText(message: string): string {
-  return /Maximum call stack size exceeded/.test(message) ? "nested too deep to read" : firstLine(message);
-}
-
-function firstLine(text: string): string {
-  return text.split("\n")[0];
 }

@@ -6,6 +6,7 @@ import { type Document, isMap, parseDocument } from "yaml";
 import type { ParseProblem, Span } from "../types.ts";
 import { mapGet, scalar } from "./compose.ts";
 import { yamlSource } from "./text-lines.ts";
+import { YAML_TOO_DEEP, yamlErrorText, yamlTooDeepAt } from "./yaml-depth.ts";
 import { parseRubyExpression } from "./puma-rb.ts";
 import type { SettingExpr } from "./setting-expr.ts";
 
@@ -70,15 +71,20 @@ export function parseErbYaml(written: string, file: string, problems: ParseProbl
     last = tag.end;
   }
   yamlText += text.slice(last);
+  const deep = yamlTooDeepAt(yamlText);
+  if (deep !== undefined) {
+    problems.push({ message: `YAML: ${YAML_TOO_DEEP}`, at: { file, start: deep, end: Math.min(deep + 1, text.length) }, severity: "error" });
+    return undefined;
+  }
   let doc: Document.Parsed;
   try {
     doc = parseDocument(yamlText, { merge: true, uniqueKeys: false, prettyErrors: false });
   } catch (err) {
-    problems.push({ message: `cannot read YAML: ${String(err)}`, at: { file, start: 0, end: 0 }, severity: "error" });
+    problems.push({ message: `cannot read YAML: ${yamlErrorText(String(err))}`, at: { file, start: 0, end: 0 }, severity: "error" });
     return undefined;
   }
   for (const e of doc.errors) {
-    problems.push({ message: `YAML (after blanking ERB tags): ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
+    problems.push({ message: `YAML (after blanking ERB tags): ${yamlErrorText(e.message)}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
   }
   return doc.errors.length > 0 ? undefined : { doc, tags };
 }
