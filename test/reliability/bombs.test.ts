@@ -127,6 +127,7 @@ describe("bombs: YAML", () => {
   const readers: Array<[string, string, Record<string, string>]> = [
     ["docker-compose.yml", "parse/error", { "docker-compose.yml": nested("services") }],
     ["apprunner.yaml", "parse/error", { "apprunner.yaml": nested("run") }],
+    ["render.yaml", "parse/error", { "render.yaml": nested("services") }],
     ["config/database.yml", "parse/error", { "config/database.yml": nested("production"), Procfile: "web: bundle exec puma -C config/puma.rb\n", "config/puma.rb": "workers 2\n" }],
     ["config/sidekiq.yml", "parse/error", { "config/sidekiq.yml": nested(":concurrency"), Procfile: "worker: bundle exec sidekiq\n" }],
     ["headroom.yml", "config/invalid", { "headroom.yml": nested("facts"), Procfile: "web: gunicorn app:app -w 2\n" }],

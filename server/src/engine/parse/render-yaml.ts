@@ -8,6 +8,7 @@ import { type Document, isMap, isSeq, type Node, parseDocument } from "yaml";
 import type { Fact, ParseProblem, SourceRef, Span } from "../types.ts";
 import { mapGet, scalar, type YamlScalar } from "./compose.ts";
 import { yamlSource } from "./text-lines.ts";
+import { YAML_TOO_DEEP, yamlErrorText, yamlTooDeepAt } from "./yaml-depth.ts";
 
 /** A value as written in render.yaml: the text and where it is (inside its quotes). */
 export interface RenderValue {
@@ -88,15 +89,17 @@ export function parseRenderYaml(written: string, file: string): RenderBlueprint 
  */
 export function readYamlDocument(written: string, file: string): { doc?: Document.Parsed; problems: ParseProblem[] } {
   const text = yamlSource(written);
+  const deep = yamlTooDeepAt(text);
+  if (deep !== undefined) return { problems: [{ message: `YAML: ${YAML_TOO_DEEP}`, at: { file, start: deep, end: Math.min(deep + 1, text.length) }, severity: "error" }] };
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { merge: true, uniqueKeys: false, prettyErrors: false });
   } catch (err) {
-    return { problems: [{ message: `cannot read YAML: ${String(err).split("\n")[0]}`, at: { file, start: 0, end: 0 }, severity: "error" }] };
+    return { problems: [{ message: `cannot read YAML: ${yamlErrorText(String(err))}`, at: { file, start: 0, end: 0 }, severity: "error" }] };
   }
   const problems = doc.errors
     .slice(0, 20)
-    .map((e): ParseProblem => ({ message: `YAML: ${e.message.split("\n")[0]}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" }));
+    .map((e): ParseProblem => ({ message: `YAML: ${yamlErrorText(e.message)}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" }));
   return { doc, problems };
 }
 
