@@ -143,6 +143,26 @@ describe("compose projects from scripts and Makefiles", () => {
     assert.equal(isDevDeployment(model.deployments[0]), true);
   });
 
+  test("--env-file replaces the project's .env for interpolation; without -f it runs the default files", () => {
+    const compose = "services:\n  api:\n    image: api\n    command: gunicorn app:app -w ${WEB_WORKERS:-2}\n    environment:\n      DATABASE_URL: ${DATABASE_URL}\n      DB_POOL_SIZE: ${DB_POOL_SIZE:-5}\n    cpus: \"${API_CPUS:-1}\"\n";
+    const files = {
+      "docker-compose.yml": compose,
+      ".env": "WEB_WORKERS=2\nDATABASE_URL=postgresql://localhost/app\n",
+      ".env.production": "WEB_WORKERS=8\nDB_POOL_SIZE=20\nAPI_CPUS=2\nDATABASE_URL=postgresql://db.internal/app\n",
+      "deploy.sh": "#!/bin/sh\ndocker compose --env-file .env.production pull\ndocker compose --env-file .env.production up -d\n",
+    };
+    const model = build(files);
+    assert.deepEqual(model.deployments.map((d) => [d.id, d.name]), [["compose:docker-compose.yml#api", "api (docker-compose.yml, as deploy.sh runs it)"]]);
+    const api = model.deployments[0];
+    assert.deepEqual([api.processes[0].workers.value, api.processes[0].workers.at?.file, api.cpus?.value, api.pool?.size.value], [8, ".env.production", 2, 20]);
+    assert.ok(api.files.has(".env.production") && !api.files.has(".env"));
+    // With -f too, in either order; an env file the workspace lacks (kept on the server) leaves the default project.
+    const lists = scriptComposeLists("x.sh", "docker compose -f docker-compose.yml --env-file .env.production up -d\ndocker compose --env-file=.env.staging -f a.yml up\n", NO_MEMO);
+    assert.deepEqual(lists.map((l) => [l.files, l.envFiles]), [[["docker-compose.yml"], [".env.production"]], [["a.yml"], [".env.staging"]]]);
+    const missing = build({ ...files, "deploy.sh": "docker compose --env-file /srv/app/prod.env up -d\n" });
+    assert.deepEqual([missing.deployments[0].name, missing.deployments[0].processes[0].workers.value], ["api (docker-compose.yml)", 2]);
+  });
+
   test("a list naming a file the workspace lacks, or equal to COMPOSE_FILE's, adds no project", () => {
     const missing = build({ "docker-compose.yml": base, "deploy.sh": "docker compose -f docker-compose.yml -f generated.yml up\n" });
     assert.deepEqual(missing.deployments.map((d) => d.id), ["compose:docker-compose.yml#web"]);

@@ -327,6 +327,8 @@ interface ComposeProject {
   why: string;
   /** The script or Makefile command that names the files with `-f`, when one does: the project is named after it. */
   runBy?: { at: SourceRef; source: string; target?: string };
+  /** The command's `--env-file` files, in order: they replace the project directory's .env for interpolation. */
+  envFiles?: string[];
 }
 
 /**
@@ -379,18 +381,39 @@ function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: 
   for (const list of lists) {
     // A file `-f` names may have any name (cookiecutter-django's production.yml): read when it is YAML.
     const isComposeFile = (f: string | undefined) => f !== undefined && (fileKind(f) === "compose" ? ctx.pathSet.has(f) : /\.ya?ml$/i.test(f) && ctx.host.read(f) !== undefined);
-    const files = list.runDirs.map((dir) => list.files.map((f) => (f.startsWith("/") ? undefined : join(dir, f)))).find((resolved) => resolved.every(isComposeFile));
-    if (!files || seen.has(files.join("\n"))) continue;
-    seen.add(files.join("\n"));
+    // No `-f` (a command with only `--env-file`): the default files of the folder it runs in.
+    const named = (dir: string) => (list.files.length > 0 ? list.files.map((f) => (f.startsWith("/") ? undefined : join(dir, f))) : defaultComposeFiles(ctx, dir));
+    const runDir = list.runDirs.find((dir) => { const resolved = named(dir); return resolved.length > 0 && resolved.every(isComposeFile); });
+    const files = runDir === undefined ? undefined : named(runDir);
+    const envFiles = runDir === undefined ? undefined : list.envFiles?.map((f) => (f.startsWith("/") ? undefined : join(runDir, f)));
+    // An env file the workspace lacks (kept on the server) leaves the project to the files' own .env.
+    const envKnown = envFiles?.every((f) => f !== undefined && ctx.host.read(f) !== undefined) ? (envFiles as string[]) : undefined;
+    if (!files || (list.files.length === 0 && !envKnown)) continue;
+    const identity = [...files, ...(envKnown ?? []).map((f) => `env:${f}`)].join("\n");
+    if (seen.has(identity)) continue;
+    seen.add(identity);
     const paths = files as string[];
     // Named by its files, in the first file's folder (the project directory), unique among the projects.
     let key = join(dirOf(paths[0]), paths.map((f) => f.slice(f.lastIndexOf("/") + 1)).join("+"));
     for (let n = 2; keys.has(key); n++) key = `${key.replace(/@\d+$/, "")}@${n}`;
     keys.add(key);
-    const command = `docker compose ${paths.map((f) => `-f ${f}`).join(" ")}`;
-    projects.push({ key, files: paths, why: `\`${command}\` (${list.source}) merges the files in this order`, runBy: { at: list.at, source: list.source, ...(list.target ? { target: list.target } : {}) } });
+    const command = `docker compose ${[...(envKnown ?? []).map((f) => `--env-file ${f}`), ...(list.files.length > 0 ? paths.map((f) => `-f ${f}`) : [])].join(" ")}`;
+    const why = list.files.length > 0 ? `\`${command}\` (${list.source}) merges the files in this order` : `\`${command}\` (${list.source}) runs the default files with this env file`;
+    projects.push({ key, files: paths, why, runBy: { at: list.at, source: list.source, ...(list.target ? { target: list.target } : {}) }, ...(envKnown ? { envFiles: envKnown } : {}) });
   }
   return projects;
+}
+
+/** The files `docker compose` reads in `dir` without `-f`: the first default name there, and its override file. */
+function defaultComposeFiles(ctx: Context, dir: string): string[] {
+  for (const name of ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]) {
+    const file = existing(ctx, join(dir, name));
+    if (!file) continue;
+    const stem = file.replace(/\.ya?ml$/i, "");
+    const override = existing(ctx, `${stem}.override.yaml`) ?? existing(ctx, `${stem}.override.yml`);
+    return override ? [file, override] : [file];
+  }
+  return [];
 }
 
 /**
@@ -464,7 +487,8 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
     const compose = readComposeFile(ctx, file);
     for (const [name, service] of compose?.services ?? []) merged.set(name, [...(merged.get(name) ?? []), ...withExtends(ctx, service)]);
   }
-  const projectEnv = readDotenv(ctx, join(dir, ".env"));
+  // `--env-file` replaces the project directory's .env (later files override earlier ones).
+  const projectEnv = project.envFiles ? new Map(project.envFiles.flatMap((f) => [...readDotenv(ctx, f, true)])) : readDotenv(ctx, join(dir, ".env"));
   const deployments: Deployment[] = [];
   for (const [name, layers] of merged) {
     const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv);
@@ -511,7 +535,7 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     }
     for (const [key, fact] of layer.environment) deployment.env.set(key, interpolate(fact, projectEnv));
   }
-  if (projectEnv.size > 0) deployment.files.add(join(dir, ".env"));
+  for (const envFile of project.envFiles ?? (projectEnv.size > 0 ? [join(dir, ".env")] : [])) deployment.files.add(envFile);
   const profiles = layers.flatMap((layer) => layer.profiles ?? []);
   if (profiles.length > 0) deployment.composeProfiles = [...new Set(profiles)];
   deployment.instances = last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };

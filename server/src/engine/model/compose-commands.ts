@@ -25,6 +25,17 @@ export interface ComposeFileList {
   target?: string;
   /** Folders a relative path may be relative to, most likely first. */
   runDirs: string[];
+  /**
+   * `--env-file` values in order, as written: they replace the project's .env for `${VAR}` interpolation. With no
+   * `-f`, `files` is empty: the command runs the default files of the folder it runs in.
+   */
+  envFiles?: string[];
+}
+
+/** The files and env files one `docker compose` command names. */
+interface NamedFiles {
+  files: string[];
+  envFiles?: string[];
 }
 
 /** `docker compose`'s global options that take a value (the value is the next word unless written with `=`). */
@@ -39,7 +50,7 @@ const SUDO_VALUE_OPTIONS = new Set(["-u", "--user", "-g", "--group", "-h", "--ho
  * `docker stack deploy`), in order; undefined when
  * the command is not one, names no file, or a name is not known as written (`-f compose.$ENV.yml`, `-f -`).
  */
-export function composeFileArgs(words: ShellWord[]): string[] | undefined {
+export function composeFileArgs(words: ShellWord[], option: FileOption = FILE_OPTION): string[] | undefined {
   let i = wrappedProgramIndex(words);
   // Deploy scripts often run docker as root.
   if (words[i]?.value === "sudo") for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (SUDO_VALUE_OPTIONS.has(words[i].value)) i++;
@@ -48,11 +59,23 @@ export function composeFileArgs(words: ShellWord[]): string[] | undefined {
   if (name === "docker") {
     for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (DOCKER_VALUE_OPTIONS.has(words[i].value)) i++;
     // `docker stack deploy -c a.yml -c b.yml STACK`: Swarm merges the files in order, as compose does `-f`.
-    if (words[i]?.value === "stack" && (words[i + 1]?.value === "deploy" || words[i + 1]?.value === "up")) return fileOptionValues(words.slice(i + 2), "-c", "--compose-file", STACK_VALUE_OPTIONS, false);
+    if (words[i]?.value === "stack" && (words[i + 1]?.value === "deploy" || words[i + 1]?.value === "up")) {
+      return option === FILE_OPTION ? fileOptionValues(words.slice(i + 2), "-c", "--compose-file", STACK_VALUE_OPTIONS, false) : undefined;
+    }
     if (words[i]?.value !== "compose") return undefined;
   } else if (name !== "docker-compose") return undefined;
-  return fileOptionValues(words.slice(i + 1), "-f", "--file", COMPOSE_VALUE_OPTIONS, true);
+  return fileOptionValues(words.slice(i + 1), option.short, option.long, option === FILE_OPTION ? COMPOSE_VALUE_OPTIONS : ENV_FILE_SKIPS, true);
 }
+
+interface FileOption {
+  short: string;
+  long: string;
+}
+const FILE_OPTION: FileOption = { short: "-f", long: "--file" };
+/** `--env-file` has no short form: a short name no word can be. */
+const ENV_FILE_OPTION: FileOption = { short: "--env-file", long: "--env-file" };
+/** Looking for `--env-file`, `-f`/`--file` are the options whose value to skip. */
+const ENV_FILE_SKIPS = new Set([...COMPOSE_VALUE_OPTIONS, "-f", "--file"]);
 
 const STACK_VALUE_OPTIONS = new Set(["--resolve-image"]);
 
@@ -89,8 +112,8 @@ const SSH_VALUE_OPTIONS = new Set(["-B", "-b", "-c", "-D", "-E", "-e", "-F", "-I
  * `ssh HOST "cd app && docker compose -f … up -d"` runs (deploy scripts and CI jobs often deploy so; the
  * remote folder is taken to hold the same files as the workspace).
  */
-function composeFileLists(words: ShellWord[], file: string, at: { start: number; end: number }): string[][] {
-  const own = composeFileArgs(words);
+function composeFileLists(words: ShellWord[], file: string, at: { start: number; end: number }): NamedFiles[] {
+  const own = namedFiles(words);
   if (own) return [own];
   const program = words[0]?.value ?? "";
   if (program.slice(program.lastIndexOf("/") + 1) !== "ssh") return [];
@@ -100,7 +123,15 @@ function composeFileLists(words: ShellWord[], file: string, at: { start: number;
   if (!remote.includes("compose")) return [];
   // The remote command is text the ssh words carry: every character points at the whole local command.
   const spans = { starts: new Array<number>(remote.length).fill(at.start), ends: new Array<number>(remote.length).fill(at.end) };
-  return parseCommandLine(remote, file, at.start, undefined, spans).commands.map((c) => composeFileArgs(c.words)).filter((f): f is string[] => f !== undefined);
+  return parseCommandLine(remote, file, at.start, undefined, spans).commands.map((c) => namedFiles(c.words)).filter((f): f is NamedFiles => f !== undefined);
+}
+
+/** The `-f` files and `--env-file` files of a compose command: a command with either names a project. */
+function namedFiles(words: ShellWord[]): NamedFiles | undefined {
+  const files = composeFileArgs(words);
+  const envFiles = composeFileArgs(words, ENV_FILE_OPTION);
+  if (!files && !envFiles) return undefined;
+  return { files: files ?? [], ...(envFiles ? { envFiles } : {}) };
 }
 
 /** The explicit compose file lists of a shell script: relative to the folder it is run from, which is usually its own or the repository's root. */
@@ -117,8 +148,8 @@ export function scriptComposeLists(path: string, text: string, parses: ParseMemo
         continue;
       }
       const runDirs = cwd === undefined ? ancestors(dirOf(path)) : [cwd, ...ancestors(dirOf(path)).filter((d) => d !== cwd)];
-      for (const files of composeFileLists(command.words, path, { start: command.start, end: command.end })) {
-        lists.push({ files, at: { file: path, start: command.start, end: command.end }, source: path, runDirs });
+      for (const named of composeFileLists(command.words, path, { start: command.start, end: command.end })) {
+        lists.push({ ...named, at: { file: path, start: command.start, end: command.end }, source: path, runDirs });
       }
     }
     return lists;
@@ -135,8 +166,8 @@ export function makefileComposeLists(path: string, text: string, parses: ParseMe
       const length = recipe.command.length;
       const spans = { starts: new Array<number>(length).fill(recipe.start), ends: new Array<number>(length).fill(recipe.end) };
       for (const command of parseCommandLine(recipe.command, path, recipe.start, undefined, spans).commands) {
-        for (const files of composeFileLists(command.words, path, recipe)) {
-          lists.push({ files, at: { file: path, start: recipe.start, end: recipe.end }, source: `${path} target ${recipe.target}`, target: recipe.target, runDirs: [dirOf(path)] });
+        for (const named of composeFileLists(command.words, path, recipe)) {
+          lists.push({ ...named, at: { file: path, start: recipe.start, end: recipe.end }, source: `${path} target ${recipe.target}`, target: recipe.target, runDirs: [dirOf(path)] });
         }
       }
     }
@@ -163,7 +194,7 @@ export function ciComposeLists(path: string, text: string, parses: ParseMemo): C
       const run = scalar(node);
       if (!run || !run.value.includes("compose")) return;
       for (const command of parseShellScript(run.value, path).commands) {
-        for (const files of composeFileLists(command.words, path, run)) lists.push({ files, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
+        for (const named of composeFileLists(command.words, path, run)) lists.push({ ...named, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
       }
     };
     if (/(^|\/)\.gitlab-ci\.ya?ml$/.test(path)) {
