@@ -655,10 +655,10 @@ function withInterpolatedSizing(layer: ComposeService, projectEnv: ReadonlyMap<s
   return { ...layer, ...(replicas ? { replicas } : {}), ...(cpus ? { cpus } : {}), ...(cpuset ? { cpuset } : {}), ...(memoryMiB ? { memoryMiB } : {}) };
 }
 
-function interpolate(fact: Fact<string>, projectEnv: ReadonlyMap<string, Fact<string>>): Fact<string> {
+function interpolate(fact: Fact<string>, projectEnv: ReadonlyMap<string, Fact<string>> | EnvLookup): Fact<string> {
   const m = /^\$\{(\w+)(?:(:?-)([^}]*))?\}$/.exec(fact.value) ?? /^\$(\w+)()()$/.exec(fact.value);
   if (!m) return fact;
-  const fromEnv = projectEnv.get(m[1]);
+  const fromEnv = typeof projectEnv === "function" ? projectEnv(m[1]) : projectEnv.get(m[1]);
   if (fromEnv && (m[2] !== ":-" || fromEnv.value !== "")) return { ...fromEnv, via: [...(fromEnv.via ?? []), ...(fact.at ? [{ at: fact.at, note: `\${${m[1]}} in compose` }] : [])] };
   if (!m[2]) return fact;
   const defaultStart = (fact.at?.start ?? 0) + fact.value.indexOf(m[2]) + m[2].length;
@@ -681,7 +681,13 @@ function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLook
     const spans = at.end - at.start === value.length && value === item.value ? undefined : textSpans(ctx, at, value);
     return startingWords(commandLine(ctx, shlexLines(value), at, lookup, spans, command.id), false);
   }
-  return command.items.map((item) => literalWord(file, composeUnescape(item.value), item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : ""));
+  return command.items.map((item) => {
+    const word = literalWord(file, composeUnescape(item.value), item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : "");
+    // Compose fills in an item that is one `${X}` (`"${WEB_WORKERS:-4}"`) from the project's .env, as in the
+    // string form; read from the item as written, where `$${X}` is the container's, not compose's.
+    const filled = interpolate({ ...word.fact, value: item.value }, projectEnv);
+    return filled.value === item.value ? word : { ...word, value: filled.value, fact: filled };
+  });
 }
 
 /**
