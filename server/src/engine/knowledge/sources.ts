@@ -538,7 +538,17 @@ export const SOURCES = {
   herokuPostgresLimits: {
     title: "Heroku Dev Center: Choosing the Right Heroku Postgres Plan",
     url: "https://devcenter.heroku.com/articles/heroku-postgres-plans",
-    says: "SECONDARY (third-party summaries, not the Heroku page itself): Essential-0/1 20 connections, Essential-2 40, Standard-0 120, Standard-2 400.",
+    says: "SECONDARY (third-party summaries, not the Heroku page itself): Essential-0/1 20 connections, Essential-2 40, Standard-0 120, Standard-2 400, Premium-0 120, Premium-2 400. The retired hobby-dev plan: `heroku pg:info` printed \"Connections: 0/20\". Headroom names the plan and says the limit is the published one; facts.max_connections overrides it.",
+  },
+  herokuPythonWebConcurrency: {
+    title: "heroku/heroku-buildpack-python: vendor/WEB_CONCURRENCY.sh",
+    url: "https://github.com/heroku/heroku-buildpack-python/blob/main/vendor/WEB_CONCURRENCY.sh",
+    says: "Sets WEB_CONCURRENCY at dyno boot \"(if it's not already set)\" to the lower of \"<number of dyno CPU cores> * 2 + 1\" and \"<dyno available RAM in MB> / 256\": \"Eco / Basic / Standard-1X: 2\", \"Standard-2X / Private-S / Shield-S: 4\", \"Performance-M / Private-M / Shield-M: 5\", \"Performance-L / Private-L / Shield-L: 17\" (since PR #1547, March 2024; before, a table by dyno type).",
+  },
+  herokuRubyWebConcurrency: {
+    title: "heroku/heroku-buildpack-ruby: lib/language_pack/ruby.rb (setup_profiled, set_default_web_concurrency)",
+    url: "https://github.com/heroku/heroku-buildpack-ruby/blob/main/lib/language_pack/ruby.rb",
+    says: "\"web_concurrency = env(\"SENSIBLE_DEFAULTS\") ? set_default_web_concurrency : \"\"\" written to .profile.d/WEB_CONCURRENCY.sh (\"always write that file, even if its empty (meaning no defaults apply)\"); the defaults by `ulimit -u`: 512 MB dynos 2, 1 GB 4, Performance-M 8, Performance-L 16. Changelog v229: the Ruby buildpack \"now clears previous default buildpack WEB_CONCURRENCY values\".",
   },
 
   // ---------------------------------------------------------------- nginx

@@ -39,6 +39,7 @@ import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } 
 import { type DjangoConnections, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { reusedDeployment } from "./reuse.ts";
+import { herokuLanguage, herokuPostgres, herokuWebConcurrency } from "./heroku.ts";
 import { combinedCpuLimit } from "./cpus.ts";
 import type { PlatformService } from "./platform.ts";
 import { renderModel } from "./render.ts";
@@ -177,11 +178,11 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   }
   for (const deployment of deployments) {
     // An nginx or redis service given the app's env_file reads DB_POOL_SIZE too, but opens no database connection.
-    if (!isDatabaseClient(deployment)) continue;
+    if (!isDatabaseClient(deployment) || isReleasePhase(deployment)) continue;
     const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv);
     if (pool) deployment.pool = pool;
   }
-  const databases = findDatabases(host, paths, postgres, deployments, platformDatabases);
+  const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, ofKind("procfile"), deployments)]);
   // A conf.d/*.conf that holds supervisord's programs is not nginx's.
   const maybeSupervisor = new Set(supervisorCandidates);
   const nginxFiles = ofKind("nginx").filter((p) => !(maybeSupervisor.has(p) && readSupervisorConf(ctx, p)?.recognised));
@@ -1038,9 +1039,11 @@ function procfileDeployments(ctx: Context, path: string): Deployment[] {
     if (manifest) {
       // Heroku sets the manifest's config vars for every process type of the app; formation sets this one's dynos.
       for (const [name, fact] of manifest.app.env) deployment.env.set(name, fact);
+      const concurrency = herokuWebConcurrency(manifest.app, process.name, herokuLanguage(manifest.app, text));
+      if (concurrency) deployment.env.set("WEB_CONCURRENCY", concurrency);
       const dynos = manifest.app.quantity.get(process.name);
       if (dynos) deployment.instances = dynos;
-      if (manifest.app.env.size > 0 || dynos) {
+      if (manifest.app.env.size > 0 || dynos || manifest.app.size.has(process.name)) {
         deployment.files.add(manifest.path);
         deployment.links.push({ from: path, to: manifest.path, why: "Heroku sets up this app with the config vars and dynos of app.json" });
       }
@@ -1056,6 +1059,37 @@ function herokuAppJson(ctx: Context, dir: string): { path: string; app: HerokuAp
   if (path === undefined || text === undefined) return undefined;
   const app = cached(ctx, `app.json:${path}`, () => parseAppJson(text, path));
   return app && { path, app };
+}
+
+/**
+ * Heroku's release phase (the Procfile's `release` type) runs once per deploy, a one-off command such as a
+ * migration, not a dyno that serves: its environment's pool variables size no standing pool.
+ */
+function isReleasePhase(deployment: Deployment): boolean {
+  return /^procfile:.*#release$/.test(deployment.id);
+}
+
+/** The Heroku Postgres databases the app.json beside each Procfile provisions, used by that Procfile's process types. */
+function herokuDatabases(ctx: Context, procfiles: string[], deployments: Deployment[]): Database[] {
+  const databases: Database[] = [];
+  for (const procfile of procfiles) {
+    const manifest = herokuAppJson(ctx, dirOf(procfile));
+    const postgres = manifest && herokuPostgres(manifest.app);
+    if (!manifest || !postgres) continue;
+    const clients = deployments.filter((d) => d.id.startsWith(`procfile:${procfile}#`) && isDatabaseClient(d));
+    for (const client of clients) client.files.add(manifest.path);
+    const { plan } = postgres;
+    databases.push({
+      name: `${plan.value} (${manifest.path})`,
+      maxConnections: { value: postgres.connections, origin: "stated", by: "Heroku Postgres", ...(plan.at ? { at: plan.at } : {}) },
+      limitNote: `the published limit of the Heroku Postgres plan ${plan.value}; set facts.max_connections in headroom.yml if yours differs`,
+      // The plan's limit is what the app's role may open: no superuser slot comes out of it.
+      reserved: { value: 0, origin: "default", by: "Heroku Postgres" },
+      files: new Set([manifest.path]),
+      clients: clients.map((d) => d.id),
+    });
+  }
+  return databases;
 }
 
 function addProcfileWeb(ctx: Context, deployment: Deployment, path: string, env: EnvLookup): void {

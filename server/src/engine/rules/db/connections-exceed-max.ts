@@ -37,6 +37,9 @@ export default defineRule({
       SOURCES.sqlalchemyNoPrecreate,
       SOURCES.djangoConnectionPool,
       SOURCES.psycopgPoolSizes,
+      SOURCES.herokuPostgresLimits,
+      SOURCES.herokuPythonWebConcurrency,
+      SOURCES.herokuRubyWebConcurrency,
       SOURCES.appRunnerAutoScalingDefaults,
     ],
     docs: {
@@ -137,7 +140,8 @@ function limitNote(database: Database): string {
       : max.origin === "default"
         ? `max_connections ${max.value} (PostgreSQL's default)`
         : `max_connections ${max.value}`;
-  return `${limit} minus ${database.reserved.value} reserved for superusers`;
+  // A platform plan's limit with no slot reserved out of it (Heroku Postgres: what the app's role may open).
+  return database.reserved.value === 0 ? limit : `${limit} minus ${database.reserved.value} reserved for superusers`;
 }
 
 function primaryAt(s: PoolShare): SourceRef {
@@ -162,6 +166,10 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     const { pool } = s;
     if (pool.oneThread && pool.processes.at) place(pool.processes.at, `${name}${pool.oneThread.what} runs here: one scheduler thread, one connection at a time`);
     else add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own pool`);
+    // A platform's default with a line of its own (the dyno size Heroku's buildpack sizes WEB_CONCURRENCY by).
+    if (pool.processes.origin === "default" && pool.processes.at && pool.processes.by?.startsWith("Heroku")) {
+      place(pool.processes.at, `${name}${processesText(pool)} per instance: WEB_CONCURRENCY ${pool.processes.value}, set by ${pool.processes.by}`);
+    }
     add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
     const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));
