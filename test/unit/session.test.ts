@@ -378,6 +378,28 @@ describe("compose: reading service by service equals reading the whole file", ()
   });
 });
 
+describe("supervisord's directory= as an input of a reused deployment", () => {
+  test("a folder that appears under the build context moves the program there, as a fresh audit does", () => {
+    const files: Files = {
+      "docker-compose.yml": "services:\n  app:\n    build: .\n    cpus: 1\n",
+      "Dockerfile": 'FROM python:3.12-slim\nCMD ["supervisord", "-n", "-c", "/etc/supervisord.conf"]\n',
+      "supervisord.conf": "[supervisord]\nnodaemon=true\n\n[program:web]\ncommand=gunicorn -c gunicorn.conf.py app:app\ndirectory=/srv/backend\n",
+      "gunicorn.conf.py": "workers = 2\n",
+    };
+    const session = new AuditSession();
+    for (const [path, text] of Object.entries(files)) session.update(path, text);
+    assert.deepStrictEqual(session.audit(), audit(memoryHost(files)));
+    files["backend/gunicorn.conf.py"] = "workers = 9\n";
+    session.update("backend/gunicorn.conf.py", files["backend/gunicorn.conf.py"]);
+    const fresh = audit(memoryHost(files));
+    assert.ok(fresh.findings.some((f) => f.rule === "workers/exceed-cpu" && f.at.file === "backend/gunicorn.conf.py"), "the fresh audit reads backend/gunicorn.conf.py");
+    assert.deepStrictEqual(session.audit(), fresh);
+    delete files["backend/gunicorn.conf.py"];
+    session.remove("backend/gunicorn.conf.py");
+    assert.deepStrictEqual(session.audit(), audit(memoryHost(files)));
+  });
+});
+
 describe("compose parsed service by service agrees with the whole parse", () => {
   test("a `- item` line at column 0 after the services (a `---` typed mid-line) is an error either way", () => {
     const text = "services:\n  web:\n    image: example/web\n  nginx:\n    image: nginx:1.27\n    volumes:\n      ---\n- ./nginx/nginx.conf:/etc/nginx/nginx.conf:ro\n";

@@ -119,6 +119,8 @@ export interface Context {
   paths: string[];
   /** The same paths, for constant-time lookups: linking asks "is this file here?" once per candidate. */
   pathSet: Pick<Set<string>, "has">;
+  /** The folders that hold the paths (at any depth), for constant-time "is this folder here?" (model/reuse.ts records the answers). */
+  folders: Pick<Set<string>, "has">;
   /** The same paths by file name, built on first use: findNearby looks names up anywhere below a folder. */
   names: { byName?: Map<string, string[]> };
   problems: Pick<ParseProblem[], "push">;
@@ -139,7 +141,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const claimed = new Set<string>();
   const cache = new Map<string, unknown>();
   const postgres: PostgresService[] = [];
-  const ctx: Context = { host, paths, pathSet: new Set(paths), names: {}, problems, claimed, cache, parses, postgres };
+  const ctx: Context = { host, paths, pathSet: new Set(paths), folders: folderSet(paths), names: {}, problems, claimed, cache, parses, postgres };
   const deployments: Deployment[] = [];
   const ofKind = pathsByKind(paths);
   // service.json first: one that takes its run settings from the repository claims that apprunner.yaml.
@@ -1585,6 +1587,20 @@ function literalWord(file: string, value: string, start: number, end: number, qu
 }
 
 /** The path if the workspace has that file. */
+/** Every folder that holds one of `paths`, built on its first question (most audits ask none). */
+function folderSet(paths: string[]): Pick<Set<string>, "has"> {
+  let folders: Set<string> | undefined;
+  return {
+    has: (folder) => {
+      if (!folders) {
+        folders = new Set();
+        for (const path of paths) for (let i = path.indexOf("/"); i > 0; i = path.indexOf("/", i + 1)) folders.add(path.slice(0, i));
+      }
+      return folders.has(folder);
+    },
+  };
+}
+
 function existing(ctx: Context, path: string): string | undefined {
   return ctx.pathSet.has(path) ? path : undefined;
 }

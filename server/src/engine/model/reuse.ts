@@ -11,6 +11,8 @@ import type { Deployment } from "./types.ts";
 interface Recording {
   reads: Map<string, string | undefined>;
   exists: Map<string, boolean>;
+  /** Folders it asked about (supervisord's `directory=`), and whether each held files. */
+  folders: Map<string, boolean>;
   nearby: Array<{ dir: string; name: string; found: string | undefined }>;
   /** Per-audit cache entries it looked at before setting them itself: the value seen, or ABSENT. */
   cacheSeen: Map<string, unknown>;
@@ -41,7 +43,7 @@ export function reusedDeployment(ctx: Context, key: string, inputs: readonly unk
   const kept = ctx.parses.keep(
     key,
     (): Kept => {
-      const recording: Recording = { reads: new Map(), exists: new Map(), nearby: [], cacheSeen: new Map(), effects: [] };
+      const recording: Recording = { reads: new Map(), exists: new Map(), folders: new Map(), nearby: [], cacheSeen: new Map(), effects: [] };
       built = build(recordingContext(ctx, recording));
       return { inputs, recording, deployment: copy(built) };
     },
@@ -63,6 +65,7 @@ function copy(deployment: Deployment): Deployment {
  */
 function stillHolds(ctx: Context, recording: Recording, findNearby: NearbyLookup): boolean {
   for (const [path, exists] of recording.exists) if (ctx.pathSet.has(path) !== exists) return false;
+  for (const [folder, held] of recording.folders) if (ctx.folders.has(folder) !== held) return false;
   for (const [key, seen] of recording.cacheSeen) if ((ctx.cache.has(key) ? ctx.cache.get(key) : ABSENT) !== seen) return false;
   if (!recording.nearby.every(({ dir, name, found }) => findNearby(ctx, dir, name) === found)) return false;
   for (const [path, text] of recording.reads) if (ctx.host.read(path) !== text) return false;
@@ -90,6 +93,13 @@ function recordingContext(ctx: Context, recording: Recording): Context {
         const exists = ctx.pathSet.has(path);
         recording.exists.set(path, exists);
         return exists;
+      },
+    },
+    folders: {
+      has: (folder) => {
+        const held = ctx.folders.has(folder);
+        recording.folders.set(folder, held);
+        return held;
       },
     },
     cache: {

@@ -146,15 +146,15 @@ function numprocsFromEnv(written: { name: string; at: SourceRef } | undefined, e
 /**
  * A program's `directory=` in the workspace: a relative one (from `%(here)s`) as it is; an absolute one
  * is a folder in the image (`/app/backend`), taken as the longest tail of it that is a folder below
- * the build context (`backend`), else the build context itself. (The folder list is not a recorded input
- * of model/reuse.ts: a folder created later is seen once the deployment is rebuilt for another reason.)
+ * the build context (`backend`), else the build context itself. Asked through `ctx.folders`, whose answers
+ * model/reuse.ts records: a folder created or emptied later rebuilds the deployment.
  */
 function workspaceFolder(ctx: Context, contextDir: string, directory: string): string {
   if (!directory.startsWith("/")) return join(contextDir, directory);
   const parts = directory.split("/").filter(Boolean);
   for (let i = 0; i < parts.length; i++) {
     const folder = join(contextDir, parts.slice(i).join("/"));
-    if (ctx.paths.some((p) => p.startsWith(`${folder}/`))) return folder;
+    if (ctx.folders.has(folder)) return folder;
   }
   return contextDir;
 }
