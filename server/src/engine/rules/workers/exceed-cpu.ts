@@ -1,8 +1,10 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
 import { cpuLimitRelated, formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
-import { serverName } from "../../parse/servers.ts";
+import { optionValue, serverName } from "../../parse/servers.ts";
 import { uwsgiNumber } from "../../model/uwsgi.ts";
+import type { ServerProcess } from "../../model/types.ts";
+import type { SourceRef } from "../../types.ts";
 
 export default defineRule({
   meta: {
@@ -18,7 +20,10 @@ export default defineRule({
         "and multiplies connections. The count is compared with the CPUs the deployment gives one instance " +
         "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus` or `cpus:`, or the CPUs a compose `cpuset:` " +
         "names: `\"0-3,6\"` is 5; with a quota and a cpuset both set, the smaller bound). A program supervisord starts `numprocs` " +
-        "times counts each copy's workers, and the fix lowers the workers per copy. The same bound is applied to Puma's " +
+        "times counts each copy's workers, and the fix lowers the workers per copy. The servers one instance runs side by side " +
+        "(supervisord's programs, a start script's background servers) share its CPUs: their processes are added up (a prefork " +
+        "celery worker's concurrency, one process for Sidekiq or a threaded celery pool), and when only the sum is over, the " +
+        "finding is at the count with the most processes (a celery worker's `--concurrency` too), whose fix leaves room for the others. The same bound is applied to Puma's " +
         "workers, to Unicorn's `worker_processes` (read from the config file `unicorn -c` names): Unicorn's tuning guide asks " +
         "for at least one worker per core and more only for slow responses that are not CPU-bound; and to uWSGI's `processes` " +
         "(`--processes`/`--workers`, its ini file, or UWSGI_PROCESSES/UWSGI_WORKERS in its environment, the lowest of the three), " +
@@ -41,36 +46,79 @@ export default defineRule({
       const cpus = deployment.cpus;
       // Below one CPU, workers/fractional-cpu owns the finding.
       if (!cpus || cpus.value < 1) continue;
-      for (const process of deployment.processes) {
-        if (!PROCESS_SERVERS.has(process.invocation.server)) continue;
+      const max = maxWorkers(cpus.value);
+      // The processes that run side by side in one instance (supervisord's programs, a script's `&` servers) share its CPUs.
+      const sharing = deployment.processes.filter((p) => !p.guards?.length && cpuProcesses(p) > 0);
+      const together = sharing.reduce((sum, p) => sum + cpuProcesses(p), 0);
+      const stated = (p: ServerProcess) => p.workers.origin !== "default" && p.workers.at !== undefined;
+      const alone = deployment.processes.filter((p) => PROCESS_SERVERS.has(p.invocation.server) && stated(p) && p.workers.value * (p.copies?.value ?? 1) > max);
+      // When no server is over on its own, the sum is reported once, at the stated count with the most processes (a prefork celery worker's too).
+      const lowerable = sharing.filter((p) => stated(p) && (PROCESS_SERVERS.has(p.invocation.server) || (p.invocation.server === "celery" && celeryForks(p))));
+      const overTogether = alone.length === 0 && sharing.length > 1 && together > max ? lowerable.sort((a, b) => cpuProcesses(b) - cpuProcesses(a))[0] : undefined;
+      for (const process of overTogether ? [overTogether] : alone) {
         const workers = process.workers;
-        const max = maxWorkers(cpus.value);
+        const at = workers.at as SourceRef;
         // supervisord's numprocs: that many copies of the server, each with its workers, share the CPUs.
         const copies = process.copies?.value ?? 1;
         const total = workers.value * copies;
-        if (workers.origin === "default" || total <= max || !workers.at) continue;
-        const written = text(workers.at.file)?.slice(workers.at.start, workers.at.end);
-        const perCopy = Math.floor(max / copies);
+        const others = sharing.includes(process) ? sharing.filter((p) => p !== process) : [];
+        const othersCount = others.reduce((sum, p) => sum + cpuProcesses(p), 0);
+        const written = text(at.file)?.slice(at.start, at.end);
+        const perCopy = Math.floor(Math.min(max, max - othersCount) / copies);
+        const name = serverName(process.invocation);
+        const unit = process.invocation.server === "celery" ? "worker process" : "worker";
+        const counted = copies === 1 ? processesText(process) : `${copies} copies (numprocs) x ${workers.value} ${name} ${unit}${workers.value === 1 ? "" : "s"} = ${total} processes`;
+        const withOthers = othersCount > 0 ? `, with ${others.map(processesText).join(" and ")} in the same instance: ${total + othersCount} processes` : "";
         // uWSGI exits at start when `cheaper` is not below `processes`: no fix that would get there.
         const cheaper = process.invocation.server === "uwsgi" ? uwsgiNumber(process.invocation, process.config, (name) => process.exported?.get(name) ?? deployment.env.get(name), "cheaper") : undefined;
         const fixable = written === String(workers.value) && perCopy >= 1 && (cheaper === undefined || perCopy > cheaper.value);
-        const counted = copies === 1 ? `${workers.value} ${serverName(process.invocation)} workers` : `${copies} copies (numprocs) x ${workers.value} ${serverName(process.invocation)} worker${workers.value === 1 ? "" : "s"} = ${total} processes`;
         report({
-          at: workers.at,
+          at,
           deployment,
           message:
-            `${counted} for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
+            `${counted}${withOthers} for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
             "processes can share these CPUs usefully; more only add context switches, memory and database connections.",
           related: [
             ...cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
             ...(copies > 1 && process.copies?.at ? [{ at: process.copies.at, message: `numprocs=${copies}: supervisord starts ${copies} copies of this server, each with its own workers` }] : []),
+            ...others.flatMap((p) => (p.workers.at && p.workers.origin !== "default" ? [{ at: p.workers.at, message: `${processesText(p)} on the same CPUs` }] : [])),
           ],
           fixes:
             fixable
-              ? [{ title: copies === 1 ? `Lower the workers to ${max}` : `Lower the workers to ${perCopy} per copy (${copies} x ${perCopy} = ${copies * perCopy})`, safe: true, edits: [{ ...workers.at, newText: String(perCopy) }] }]
+              ? [{ title: fixTitle(process.invocation.server === "celery" ? "concurrency" : "workers", copies, perCopy, othersCount), safe: true, edits: [{ ...at, newText: String(perCopy) }] }]
               : [],
         });
       }
     }
   },
 });
+
+/**
+ * Processes of one server that compete for the CPUs: its workers (x numprocs copies) for the process servers,
+ * a prefork celery worker's concurrency, one process for a threaded one (Sidekiq, celery's threads or gevent pool).
+ */
+function cpuProcesses(process: ServerProcess): number {
+  const copies = process.copies?.value ?? 1;
+  const server = process.invocation.server;
+  if (PROCESS_SERVERS.has(server)) return copies * process.workers.value;
+  if (server === "celery") return copies * (celeryForks(process) ? process.workers.value : 1);
+  return server === "sidekiq" ? copies : 0;
+}
+
+function celeryForks(process: ServerProcess): boolean {
+  const pool = optionValue(process.invocation, "pool")?.value?.value;
+  return pool === undefined || pool === "prefork" || pool === "processes";
+}
+
+function processesText(process: ServerProcess): string {
+  const n = cpuProcesses(process);
+  const name = serverName(process.invocation);
+  const plural = n === 1 ? "" : "es";
+  if (PROCESS_SERVERS.has(process.invocation.server)) return `${n} ${name} worker${n === 1 ? "" : "s"}`;
+  return `${n} ${name} ${process.invocation.server === "celery" && celeryForks(process) ? "worker process" : "process"}${plural}`;
+}
+
+function fixTitle(what: string, copies: number, perCopy: number, others: number): string {
+  const lowered = copies === 1 ? `Lower the ${what} to ${perCopy}` : `Lower the ${what} to ${perCopy} per copy (${copies} x ${perCopy} = ${copies * perCopy})`;
+  return others > 0 ? `${lowered}, ${copies * perCopy + others} processes with the others` : lowered;
+}
