@@ -28,6 +28,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   "rails-database": MB / 2,
   uwsgi: 2 * MB,
   sidekiq: MB / 2,
+  "sidekiq-initializer": 2 * MB,
   hypercorn: 2 * MB,
   makefile: 1 * MB,
   supervisor: 2 * MB,

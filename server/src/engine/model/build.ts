@@ -21,6 +21,7 @@ import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
 import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
 import { parseProcfile } from "../parse/procfile.ts";
 import { type HerokuAppJson, parseAppJson } from "../parse/app-json.ts";
+import { parseSidekiqInitializer } from "../parse/sidekiq-initializer.ts";
 import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { type DjangoSettings, parseDjangoSettings } from "../parse/django-settings.ts";
@@ -48,7 +49,7 @@ import { kamalServices } from "./kamal.ts";
 import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -81,6 +82,8 @@ export function fileKind(path: string): FileKind | undefined {
   if (/uwsgi[\w.-]*\.ini$/.test(name)) return "uwsgi";
   // The names Sidekiq looks for in the app's config/ folder when no -C names a file.
   if (name === "sidekiq.yml" || name === "sidekiq.yml.erb") return "sidekiq";
+  // Read only for the capsules a Rails app declares there (`config.capsule("x") { |cap| cap.concurrency = 1 }`).
+  if (/(^|\/)config\/initializers\/sidekiq\.rb$/.test(path)) return "sidekiq-initializer";
   if (/^hypercorn[\w.-]*\.toml$/.test(name)) return "hypercorn";
   // Read only for the compose files its recipes name with `-f` (model/compose-commands.ts).
   if (name === "makefile" || name === "gnumakefile" || name.endsWith(".mk")) return "makefile";
@@ -1168,6 +1171,10 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     : invocation.server === "rails" ? railsPumaConfig(ctx, deployment, invocation, dir)
     : undefined;
   if (conf) process.config = { path: conf.path, settings: conf.settings };
+  if (invocation.server === "sidekiq") {
+    const capsules = sidekiqInitializerCapsules(ctx, deployment, invocation, dir);
+    if (capsules.length > 0) process.initializerCapsules = capsules;
+  }
   if (invocation.server === "puma" || (invocation.server === "rails" && conf)) process.threads = pumaThreads(invocation, conf, env);
   if (invocation.server === "gunicorn") {
     const threads = gunicornThreads(invocation, envArgs, conf, env);
@@ -1418,6 +1425,23 @@ function sidekiqConfig(ctx: Context, deployment: Deployment, invocation: ServerI
     const capsules = sidekiqCapsules(yml, environment).flatMap((c): Array<[string, SettingExpr]> => (c.concurrency ? [[`${SIDEKIQ_CAPSULE}${c.name}`, c.concurrency]] : []));
     return { settings: new Map([...(concurrency ? [["concurrency", concurrency] as [string, SettingExpr]] : []), ...capsules]) };
   }, environment);
+}
+
+/**
+ * The capsules the app's config/initializers/sidekiq.rb declares with a literal concurrency (read as text, never run).
+ * Sidekiq boots the app after reading config/sidekiq.yml, so a capsule of the same name set up there is this one.
+ */
+function sidekiqInitializerCapsules(ctx: Context, deployment: Deployment, invocation: ServerInvocation, dir: string): Array<{ name: string; threads: Fact<number> }> {
+  const app = optionValue(invocation, "require")?.value?.value;
+  const path = findNearby(ctx, app && !app.endsWith(".rb") ? join(dir, app) : dir, "config/initializers/sidekiq.rb");
+  const text = path === undefined ? undefined : ctx.host.read(path);
+  if (path === undefined || text === undefined) return [];
+  const capsules = cached(ctx, `sidekiq-initializer:${path}`, () => parseSidekiqInitializer(text, path)).flatMap((c) => (c.threads ? [{ name: c.name, threads: c.threads }] : []));
+  if (capsules.length > 0) {
+    deployment.files.add(path);
+    deployment.links.push({ from: invocation.program.fact.at?.file ?? path, to: path, why: "Sidekiq runs the capsules this initializer declares" });
+  }
+  return capsules;
 }
 
 /** Puma's maximum threads per process: `-t min:max`, else `threads` in its config file, else Puma's default. */

@@ -262,15 +262,21 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
  * (`<%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>`, read as text).
  */
 /** The environment the deployment's (first) process sees: what its start script exported, over the deployment's. */
-/** The threads of each capsule the process's config/sidekiq.yml declares, where its concurrency reads as a number. */
+/**
+ * The threads of each capsule the process's config/sidekiq.yml declares, where its concurrency reads as a number,
+ * then those of its Rails initializer (which runs later: a capsule of the same name is set up there last).
+ */
 function sidekiqCapsules(process: ServerProcess, env: (name: string) => Fact<string> | undefined): Array<{ name: string; threads: Fact<number> }> {
   const config = process.config;
-  if (!config) return [];
-  return [...config.settings].flatMap(([key, setting]) => {
-    if (!key.startsWith(SIDEKIQ_CAPSULE)) return [];
-    const threads = settingNumber(setting, config.path, env);
-    return threads ? [{ name: key.slice(SIDEKIQ_CAPSULE.length), threads }] : [];
-  });
+  const fromYml = !config
+    ? []
+    : [...config.settings].flatMap(([key, setting]) => {
+        if (!key.startsWith(SIDEKIQ_CAPSULE)) return [];
+        const threads = settingNumber(setting, config.path, env);
+        return threads ? [{ name: key.slice(SIDEKIQ_CAPSULE.length), threads }] : [];
+      });
+  const fromInitializer = process.initializerCapsules ?? [];
+  return [...fromYml.filter((c) => !fromInitializer.some((i) => i.name === c.name)), ...fromInitializer];
 }
 
 function processEnv(deployment: Deployment): (name: string) => Fact<string> | undefined {

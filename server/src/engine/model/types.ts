@@ -50,6 +50,11 @@ export interface ServerProcess {
    * they override the config file and are overridden by the command line.
    */
   envArgs?: ServerInvocation;
+  /**
+   * Sidekiq 7 capsules a Rails initializer declares (config/initializers/sidekiq.rb, parse/sidekiq-initializer.ts):
+   * each runs its own threads in this process. Those whose `concurrency` is an integer literal.
+   */
+  initializerCapsules?: Array<{ name: string; threads: Fact<number> }>;
   /** The server's settings file (gunicorn.conf.py or `-c`, config/puma.rb or `-C`), read as text. */
   config?: { path: string; settings: Map<string, SettingExpr> };
   /**

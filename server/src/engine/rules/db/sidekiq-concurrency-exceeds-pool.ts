@@ -18,7 +18,7 @@ export default defineRule({
         "wait for a connection and fail after the checkout timeout (5 s) with ActiveRecord::ConnectionTimeoutError; throughput " +
         "collapses while the database sits idle. Sidekiq's wiki asks for a pool close or equal to the number of threads. " +
         "Headroom reads the concurrency as Sidekiq does (`-c`, config/sidekiq.yml's environment section over its top level, " +
-        "plus the threads of Sidekiq 7's other `:capsules:`, which share the process's pool, " +
+        "plus the threads of Sidekiq 7's other capsules (`:capsules:` in sidekiq.yml, or `config.capsule` with a literal `concurrency` in config/initializers/sidekiq.rb), which share the process's pool, " +
         "RAILS_MAX_THREADS, 5) and the pool as Rails does for that service's environment (`?pool=` in DATABASE_URL, database.yml's " +
         "`pool:` with its ERB read as text). It reports only a Rails app (database.yml has the section, or DATABASE_URL a pool). " +
         "The finding points at the pool, or at the concurrency when the pool's value is one the app's other processes read too " +
