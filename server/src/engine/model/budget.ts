@@ -1,6 +1,7 @@
 // The arithmetic the sizing rules and the audit report share, so both always show the same
 // numbers: each deployment's share of a database's connections, and how many clients an nginx
 // proxy can hold. Rules phrase findings from these; the report draws them.
+import type { Fact } from "../types.ts";
 import type { NginxProxy } from "./nginx.ts";
 import type { Pool } from "./pools.ts";
 import type { Database, Deployment, DeploymentModel } from "./types.ts";
@@ -26,7 +27,7 @@ export interface ConnectionBudget {
 }
 
 export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
-  const perProcess = pool.size.value + (pool.overflow?.value ?? 0) + capsuleThreads(pool);
+  const perProcess = sidekiqPoolCap(pool)?.value ?? pool.size.value + (pool.overflow?.value ?? 0) + capsuleThreads(pool);
   return { deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess };
 }
 
@@ -97,6 +98,12 @@ export function poolSizeText(pool: Pool): string {
 }
 
 function perProcessText(pool: Pool): string {
+  const cap = sidekiqPoolCap(pool);
+  if (cap && pool.activeRecord) {
+    const { name } = pool.activeRecord;
+    const where = name === "pool" ? (cap.at?.file ?? `${cap.by ?? "Rails"}'s default`) : `${name}${cap.at ? ` in ${cap.at.file}` : ""}`;
+    return `Active Record pool ${cap.value} (${where}; its ${pool.size.value + capsuleThreads(pool)} job threads share it)`;
+  }
   const terms = perProcessTerms(pool);
   return pool.overflow || pool.capsules?.length ? `(${terms})` : terms;
 }
@@ -105,6 +112,15 @@ function perProcessText(pool: Pool): string {
 function perProcessTerms(pool: Pool): string {
   const capsules = (pool.capsules ?? []).map((c) => ` + capsule ${c.name} ${c.threads.value}`).join("");
   return `${poolSizeText(pool)}${pool.overflow ? ` + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}` : ""}${capsules}`;
+}
+
+/**
+ * A Sidekiq process's Active Record pool when it is smaller than its job threads: the process opens no more
+ * connections than that (the other jobs wait for one, db/sidekiq-concurrency-exceeds-pool), so it caps its share.
+ */
+export function sidekiqPoolCap(pool: Pool): Fact<number> | undefined {
+  const ar = pool.kind === "sidekiq" ? pool.activeRecord?.fact : undefined;
+  return ar && ar.value < pool.size.value + capsuleThreads(pool) ? ar : undefined;
 }
 
 /** Threads of a Sidekiq process's other capsules, each of which may hold a connection too. */

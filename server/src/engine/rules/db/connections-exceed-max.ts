@@ -1,6 +1,6 @@
 import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
-import { connectionBudgets, poolSizeText, type PoolShare, processesText, shareFormula } from "../../model/budget.ts";
+import { capsuleThreads, connectionBudgets, poolSizeText, type PoolShare, processesText, shareFormula, sidekiqPoolCap } from "../../model/budget.ts";
 import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 import { defineRule } from "../define.ts";
@@ -53,7 +53,8 @@ export default defineRule({
         "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
         "(CONN_MAX_AGE above 0: one per thread) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
-        "Sidekiq processes count in the same sum as the web processes. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
+        "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
+        "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). A `celery beat` process (the scheduler, which sends tasks and runs none) " +
         "counts one connection whatever its pool says: its one scheduler thread checks out one at a time, and pools open connections only " +
         "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. The limit from a postgres service's `-c max_connections=N` (a `${VAR}` there is related at the .env line that sets it, the place to change it), a postgresql.conf, " +
         "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
@@ -170,7 +171,9 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     if (pool.processes.origin === "default" && pool.processes.at && pool.processes.by?.startsWith("Heroku")) {
       place(pool.processes.at, `${name}${processesText(pool)} per instance: WEB_CONCURRENCY ${pool.processes.value}, set by ${pool.processes.by}`);
     }
-    add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
+    const cap = sidekiqPoolCap(pool);
+    if (cap) add(cap, `${name}Active Record pool ${cap.value}: connections per sidekiq process, whatever its ${pool.size.value + capsuleThreads(pool)} job threads`);
+    else add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
     const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));
     // Django's pool is CONN_MAX_AGE's: relate that line; one thread per process is the server's way, not an unset size.
@@ -238,7 +241,8 @@ function threadsNote(s: PoolShare): string {
 
 function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
   // Threads split between capsules are the team's choice of which queues get them: no one number to lower.
-  if (s.pool.capsules) return [];
+  // A Sidekiq process held to a smaller Active Record pool: lowering its concurrency changes nothing.
+  if (s.pool.capsules || sidekiqPoolCap(s.pool)) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
