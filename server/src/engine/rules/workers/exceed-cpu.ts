@@ -81,7 +81,7 @@ export default defineRule({
           related: [
             ...cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
             ...(copies > 1 && process.copies?.at ? [{ at: process.copies.at, message: `numprocs=${copies}: supervisord starts ${copies} copies of this server, each with its own workers` }] : []),
-            ...others.flatMap((p) => (p.workers.at && p.workers.origin !== "default" ? [{ at: p.workers.at, message: `${processesText(p)} on the same CPUs` }] : [])),
+            ...others.flatMap(sharerRelated),
           ],
           fixes:
             fixable
@@ -108,6 +108,13 @@ function cpuProcesses(process: ServerProcess): number {
 function celeryForks(process: ServerProcess): boolean {
   const pool = optionValue(process.invocation, "pool")?.value?.value;
   return pool === undefined || pool === "prefork" || pool === "processes";
+}
+
+/** Where another server's processes are counted: its worker count, or its command when it is one process (Sidekiq's count is of threads). */
+function sharerRelated(process: ServerProcess): Array<{ at: SourceRef; message: string }> {
+  const counted = PROCESS_SERVERS.has(process.invocation.server) || (process.invocation.server === "celery" && celeryForks(process));
+  const at = counted && process.workers.origin !== "default" ? process.workers.at : process.commandAt;
+  return at ? [{ at, message: `${processesText(process)} on the same CPUs` }] : [];
 }
 
 function processesText(process: ServerProcess): string {
