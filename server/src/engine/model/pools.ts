@@ -328,7 +328,8 @@ function processCount(process: ServerProcess | undefined): { processes: Fact<num
   if (server === "uvicorn" && process.reload) return { processes: { value: 1, origin: "stated", at: process.reload }, processLabel: "uvicorn process (--reload)" };
   // puma's `workers 0` (its default) is single mode: the one puma process serves, it forks no worker.
   const n = Math.max(1, process.workers.value);
-  const single = RUBY_THREADED.has(server) && (process.workers.value === 0 || process.workers.origin === "default");
+  // A platform's default count above 1 (Heroku's buildpack WEB_CONCURRENCY) is cluster mode all the same.
+  const single = RUBY_THREADED.has(server) && (process.workers.value === 0 || (process.workers.origin === "default" && process.workers.value <= 1));
   // Without --concurrency celery forks one process per CPU of the host, which the workspace does not say: 1 is a floor.
   const label =
     server === "celery" ? (process.workersFromCpuCount && process.workers.origin === "default" ? "celery worker process (at least: without --concurrency, one per host CPU)" : "celery worker process") : single ? `${name} process` : `${name} worker`;
