@@ -74,7 +74,7 @@ export default defineRule({
         message:
           `Sidekiq runs ${threads.value} job threads per process (${concurrency}) in ${deployment.name}, but Active Record's pool there holds ${poolText}: ` +
           `${threads.value - ar.fact.value} busy jobs can wait for a connection and fail with ActiveRecord::ConnectionTimeoutError after the checkout timeout. ` +
-          `Set the pool to ${threads.value} for this service (${poolAdvice(ar, threads.value, deployment.id.startsWith("procfile:") && ar.fact.at?.file.endsWith("app.json") === true)}), or lower the concurrency.`,
+          `Set the pool to ${threads.value} for this service (${poolAdvice(ar, threads.value, deployment.id.startsWith("procfile:"))}), or lower the concurrency.`,
         related,
       });
     }
@@ -82,10 +82,10 @@ export default defineRule({
 });
 
 /** Where this service's pool is set: the `?pool=` of its URL, the variable database.yml reads, else database.yml itself. */
-function poolAdvice(ar: NonNullable<Pool["activeRecord"]>, threads: number, herokuConfigVar: boolean): string {
+function poolAdvice(ar: NonNullable<Pool["activeRecord"]>, threads: number, procfileLine: boolean): string {
   if (ar.name === "DATABASE_URL pool") return `?pool=${threads} in its DATABASE_URL`;
   const variable = ar.unsetVariables?.[0] ?? (ar.name !== "pool" ? ar.name : undefined);
-  // app.json's config vars are every process type's: the Procfile line is where one type's value is set.
-  if (variable && herokuConfigVar) return `\`${variable}=${threads}\` before the command in its Procfile line, as app.json's config vars are every process type's`;
+  // A Procfile platform's config vars (Heroku's, app.json's) are every process type's: the Procfile line is where one type's value is set.
+  if (variable && procfileLine) return `\`${variable}=${threads}\` before the command in its Procfile line, as the app's config vars are every process type's`;
   return variable ? `${variable}=${threads} in its environment, which database.yml's pool reads` : "database.yml's pool: no variable there to set per service";
 }
