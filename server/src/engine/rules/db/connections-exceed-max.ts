@@ -198,7 +198,9 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       out.push({ at: autoscaling.at, message: `${name}autoscaling configuration ${autoscaling.value}: more instances under load, each with its own pools` });
     }
   }
-  add(database.maxConnections, `max_connections ${database.maxConnections.value}${database.limitNote ? `: ${database.limitNote}` : ""}`);
+  // A configured limit replaces the plan's: its note no longer says where the number comes from.
+  const limitFrom = database.limitNote && database.maxConnections.origin !== "configured" ? `: ${database.limitNote}` : "";
+  add(database.maxConnections, `max_connections ${database.maxConnections.value}${limitFrom}`);
   add(database.reserved, `${database.reserved.value} connections reserved for superusers`);
   return out;
 }
