@@ -248,7 +248,9 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
-  const coupled = shares.filter((o) => o === s || (samePlace(o.pool.size.at, s.pool.size.at) && sameOverflow(o)));
+  // A Sidekiq process held to an Active Record pool read from the same place holds at most the lowered value too.
+  const capped = (o: PoolShare) => !s.pool.overflow && samePlace(sidekiqPoolCap(o.pool)?.at, s.pool.size.at);
+  const coupled = shares.filter((o) => o === s || (samePlace(o.pool.size.at, s.pool.size.at) && sameOverflow(o)) || capped(o));
   if (shares.some((o) => !coupled.includes(o) && (samePlace(o.pool.size.at, s.pool.size.at) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at)))) return [];
   const others = total - coupled.reduce((sum, o) => sum + o.total, 0);
   const holders = coupled.reduce((sum, o) => sum + o.deployment.instances.value * o.pool.processes.value, 0);
