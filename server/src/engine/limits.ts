@@ -25,6 +25,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   puma: 2 * MB,
   unicorn: 2 * MB,
   postgres: 2 * MB,
+  pgbouncer: 2 * MB,
   "rails-database": MB / 2,
   uwsgi: 2 * MB,
   sidekiq: MB / 2,

@@ -520,6 +520,31 @@ export const SOURCES = {
     url: "https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-SUPERUSER-RESERVED-CONNECTIONS",
     says: "\"Determines the number of connection 'slots' that are reserved for connections by PostgreSQL superusers.\" \"The default value is three connections.\"",
   },
+  pgbouncerMaxClientConn: {
+    title: "PgBouncer configuration: max_client_conn",
+    url: "https://www.pgbouncer.org/config.html#max_client_conn",
+    says: "\"Maximum number of client connections allowed.\" \"Default: 100\". A client past it is turned away (src/client.c: \"no more connections allowed (max_client_conn)\"). Raising it may need a higher file descriptor limit: \"max_client_conn + (max pool_size * total databases * total users)\".",
+  },
+  pgbouncerPoolSize: {
+    title: "PgBouncer configuration: default_pool_size, reserve_pool_size, max_db_connections, [databases] pool_size and user",
+    url: "https://www.pgbouncer.org/config.html#default_pool_size",
+    says: "default_pool_size: \"The maximum number of server connections to allow per user/database pair.\" \"Default: 20\". reserve_pool_size: \"How many additional connections to allow to a pool\" \"Default: 0 (disabled)\". max_db_connections: \"Do not allow more than this many server connections per database (regardless of user)\" \"Default: 0 (unlimited)\", also settable per database. [databases] pool_size: \"If not set, the default_pool_size is used\"; reserve_pool_size (alias reserve_pool) likewise; user: \"If user= is set, all connections to the destination database will be done with the specified user, meaning that there will be only one pool for this database. Otherwise, PgBouncer logs into the destination database with the client user name, meaning that there will be one pool per user.\" \"*\" acts as a fallback database for any other name.",
+  },
+  pgbouncerPoolMode: {
+    title: "PgBouncer configuration: pool_mode",
+    url: "https://www.pgbouncer.org/config.html#pool_mode",
+    says: "session: \"Server is released back to pool after client disconnects. Default.\" transaction: \"Server is released back to pool after transaction finishes.\" statement: \"Server is released back to pool after query finishes.\"",
+  },
+  pgbouncerEdoburuImage: {
+    title: "edoburu/pgbouncer image: entrypoint.sh and README",
+    url: "https://github.com/edoburu/docker-pgbouncer/blob/master/entrypoint.sh",
+    says: "Writes /etc/pgbouncer/pgbouncer.ini only \"if [ ! -f ${PG_CONFIG_DIR}/pgbouncer.ini ]\": `${DB_NAME:-*} = host=${DB_HOST} port=${DB_PORT:-5432} auth_user=${DB_USER:-postgres}` (DB_HOST, DB_NAME from DATABASE_URL when set) and, each only when its variable is set, pool_mode = ${POOL_MODE}, max_client_conn = ${MAX_CLIENT_CONN}, default_pool_size = ${DEFAULT_POOL_SIZE}, reserve_pool_size = ${RESERVE_POOL_SIZE}, max_db_connections = ${MAX_DB_CONNECTIONS}. README: \"When the pgbouncer.ini file exists, the startup script will not override it.\"",
+  },
+  pgbouncerBitnamiImage: {
+    title: "bitnami/pgbouncer image: pgbouncer-env.sh and libpgbouncer.sh",
+    url: "https://github.com/bitnami/containers/blob/main/bitnami/pgbouncer/1/debian-12/rootfs/opt/bitnami/scripts/libpgbouncer.sh",
+    says: "Unless pgbouncer.ini is mounted in /bitnami/pgbouncer/conf (\"Configuration file is mounted externally, skipping configuration\"), writes [databases] `${PGBOUNCER_DATABASE:-postgres} = host=${POSTGRESQL_HOST:-postgresql} port=…` (user= only when PGBOUNCER_SET_DATABASE_USER is yes) and, when not empty, \"pool_mode:${PGBOUNCER_POOL_MODE}\", \"max_client_conn:${PGBOUNCER_MAX_CLIENT_CONN}\", \"max_db_connections:${PGBOUNCER_MAX_DB_CONNECTIONS}\", \"default_pool_size:${PGBOUNCER_DEFAULT_POOL_SIZE}\", \"reserve_pool_size:${PGBOUNCER_RESERVE_POOL_SIZE}\" (all empty by default in pgbouncer-env.sh: PgBouncer's defaults apply).",
+  },
   postgresReservedConnections: {
     title: "PostgreSQL: Connection Settings - reserved_connections",
     url: "https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-RESERVED-CONNECTIONS",

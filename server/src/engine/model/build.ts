@@ -39,6 +39,7 @@ import type { Database, Deployment, DeploymentModel, ServerProcess } from "./typ
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
 import { type DjangoConnections, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, type RailsDatabaseConfig, readPool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
+import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
 import { reusedDeployment } from "./reuse.ts";
 import { herokuLanguage, herokuPostgres, herokuWebConcurrency } from "./heroku.ts";
 import { combinedCpuLimit } from "./cpus.ts";
@@ -49,7 +50,7 @@ import { kamalServices } from "./kamal.ts";
 import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -78,6 +79,7 @@ export function fileKind(path: string): FileKind | undefined {
   if (name === "puma.rb") return "puma";
   if (/^unicorn[\w.-]*\.rb$/.test(name)) return "unicorn";
   if (name === "postgresql.conf") return "postgres";
+  if (isPgBouncerIni(name)) return "pgbouncer";
   if (name === "database.yml") return "rails-database";
   if (/uwsgi[\w.-]*\.ini$/.test(name)) return "uwsgi";
   // The names Sidekiq looks for in the app's config/ folder when no -C names a file.
@@ -188,16 +190,17 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (pool) deployment.pool = pool;
   }
   const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, ofKind("procfile"), deployments)]);
+  const composeFiles = new Map<string, ComposeFile>();
+  for (const [key, value] of cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
+  const poolers = findPgBouncers(host, paths, deployments, databases, composeFiles);
   // A conf.d/*.conf that holds supervisord's programs is not nginx's.
   const maybeSupervisor = new Set(supervisorCandidates);
   const nginxFiles = ofKind("nginx").filter((p) => !(maybeSupervisor.has(p) && readSupervisorConf(ctx, p)?.recognised));
   const proxies = buildProxies(host, nginxFiles, problems, deployments, parses);
-  const composeFiles = new Map<string, ComposeFile>();
-  for (const [key, value] of cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
   linkMountingServices(proxies, composeFiles, deployments);
   const envFiles = new Map<string, Map<string, Fact<string>>>();
   for (const [key, value] of cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
-  return { deployments, databases, proxies, composeFiles, envFiles };
+  return { deployments, databases, poolers, proxies, composeFiles, envFiles };
 }
 
 /** The paths of each kind, in order: each path's kind is worked out once, not once per kind. */

@@ -70,11 +70,12 @@ const MAX_CONNECTIONS_ENV: Record<PostgresImage, readonly string[]> = {
 
 /**
  * Images of services that open no connection to the application's database: reverse proxies, caches,
- * brokers, other database servers, object stores, mail catchers, monitoring. Matched on the image's
+ * brokers, other database servers, object stores, mail catchers, monitoring, and PgBouncer (its server connections are
+ * counted from its own settings, model/pgbouncer.ts, not from pool variables it may share). Matched on the image's
  * last path segment without its tag (`nginxinc/nginx-unprivileged:1.25`, `bitnami/redis`).
  */
 const NOT_DATABASE_CLIENTS =
-  /^(nginx(-unprivileged)?|openresty|traefik|caddy|haproxy|envoy|httpd|apache|varnish|redis(-stack(-server)?)?|valkey|keydb|memcached|rabbitmq|nats|(cp-)?kafka|(cp-)?zookeeper|mysql|mariadb|mongo(db)?|elasticsearch|opensearch|clickhouse-server|minio|mailhog|mailpit|maildev|localstack|prometheus|grafana)$/;
+  /^(nginx(-unprivileged)?|openresty|traefik|caddy|haproxy|envoy|httpd|apache|varnish|redis(-stack(-server)?)?|valkey|keydb|memcached|rabbitmq|nats|(cp-)?kafka|(cp-)?zookeeper|mysql|mariadb|mongo(db)?|elasticsearch|opensearch|clickhouse-server|minio|mailhog|mailpit|maildev|localstack|prometheus|grafana|pgbouncer)$/;
 
 /**
  * Whether a deployment's processes may open connections to a database: one that runs an app or job
@@ -127,7 +128,9 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(d, service.name, serviceNames)).map((d) => d.id);
     databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
   }
-  const clientsOfAll = deployments.filter((d) => !platformClients.has(d.id) && isDatabaseClient(d) && (d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k)))).map((d) => d.id);
+  const clientsOfAll = deployments
+    .filter((d) => !platformClients.has(d.id) && isDatabaseClient(d) && (d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k))) && !POOLER_HOST.test(databaseAddress(d)?.host ?? ""))
+    .map((d) => d.id);
   for (const conf of confs.filter((c) => !usedConfs.has(c))) {
     const settings = new Map<string, Fact<number>>();
     readConf(host, conf, settings);
@@ -153,21 +156,63 @@ function imageMaxConnections(service: PostgresService): Fact<number> | undefined
 
 /**
  * Whether a deployment of the project may connect to its PostgreSQL service `name`: not when its
- * database URL or host names another service of the project (a PgBouncer in front, another database).
+ * database URL or host names another service of the project (a PgBouncer in front, another database),
+ * nor when it names a PgBouncer (model/pgbouncer.ts counts those connections).
  */
 function mayConnectTo(deployment: Deployment, name: string, serviceNames: Set<string>): boolean {
-  const host = databaseHost(deployment);
-  return host === undefined || !serviceNames.has(host) || host === name;
+  const host = databaseAddress(deployment)?.host;
+  return host === undefined || ((!serviceNames.has(host) || host === name) && !POOLER_HOST.test(host));
 }
 
-/** The host of the deployment's database URL (`postgres://user:pw@host:5432/db`, `jdbc:postgresql://host/db`) or host variable (DB_HOST). */
-function databaseHost(deployment: Deployment): string | undefined {
+/** A database host that names a PgBouncer (`pgbouncer`, `pgbouncer.internal`, `db-pgbouncer`): its clients' connections end there. */
+export const POOLER_HOST = /pgbouncer/i;
+
+/** Where a deployment's database URL or host variable points, with the URL's port, user and database when written. */
+export interface DatabaseAddress {
+  host: string;
+  /** The variable's line. */
+  at?: SourceRef;
+  port?: number;
+  user?: string;
+  dbname?: string;
+}
+
+/**
+ * The first database URL (`postgres://user:pw@host:5432/db`, `jdbc:postgresql://host/db`) or host variable (DB_HOST)
+ * of the deployment's environment that names a host.
+ */
+export function databaseAddress(deployment: Deployment): DatabaseAddress | undefined {
   for (const [key, fact] of deployment.env) {
     if (!DATABASE_ENV.test(key)) continue;
-    const host = /HOST$/.test(key) ? fact.value.trim() : /^(?:jdbc:)?[\w+.-]+:\/\/(?:[^@/]*@)?([^:/?#]+)/.exec(fact.value)?.[1];
-    if (host) return host;
+    if (/HOST$/.test(key)) {
+      const host = fact.value.trim();
+      if (host) return { host, at: fact.at };
+      continue;
+    }
+    const url = parseDatabaseUrl(fact.value);
+    if (url) return { ...url, at: fact.at };
   }
   return undefined;
+}
+
+/** `postgres://user:pw@host:5432/db`, `jdbc:postgresql://host/db`: host, and port, user and database when written. */
+export function parseDatabaseUrl(text: string): DatabaseAddress | undefined {
+  const url = /^(?:jdbc:)?[\w+.-]+:\/\/(?:([^@/:]*)(?::[^@/]*)?@)?([^:/?#]+)(?::(\d+))?(?:\/([^?#]*))?/.exec(text.trim());
+  if (!url) return undefined;
+  return {
+    host: url[2],
+    ...(url[3] ? { port: Number(url[3]) } : {}),
+    ...(url[1] ? { user: safeDecode(url[1]) } : {}),
+    ...(url[4] ? { dbname: url[4] } : {}),
+  };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Compose deployments by the base file of their project (ids `compose:<base>#<service>`), in model order. */

@@ -8,6 +8,7 @@ import type { ShellGuard, ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Pool } from "./pools.ts";
 import type { NginxProxy } from "./nginx.ts";
+import type { PgBouncer } from "./pgbouncer.ts";
 
 /** One web or job server process group as it runs in one instance of a deployment. */
 export interface ServerProcess {
@@ -171,6 +172,8 @@ export interface DeploymentModel {
   deployments: Deployment[];
   /** Databases the deployments connect to, with their connection limits (model/databases.ts). */
   databases: Database[];
+  /** PgBouncers between deployments and a database (model/pgbouncer.ts). */
+  poolers?: PgBouncer[];
   /** nginx reverse proxies: one per nginx.conf in the workspace (model/nginx.ts). */
   proxies: NginxProxy[];
   /** The compose files the model read, by path, so that rules look services up without parsing again. */

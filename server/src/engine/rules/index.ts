@@ -6,6 +6,8 @@ import suppressUnused from "./suppress/unused.ts";
 import dbConnectionsExceedMax from "./db/connections-exceed-max.ts";
 import dbPumaThreadsExceedPool from "./db/puma-threads-exceed-pool.ts";
 import dbSidekiqConcurrencyExceedsPool from "./db/sidekiq-concurrency-exceeds-pool.ts";
+import pgbouncerClientsExceedMaxClientConn from "./pgbouncer/clients-exceed-max-client-conn.ts";
+import pgbouncerServerConnectionsExceedMax from "./pgbouncer/server-connections-exceed-max.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
 import workersFractionalCpu from "./workers/fractional-cpu.ts";
 import composeOverrideReplacesCommand from "./compose/override-replaces-command.ts";
@@ -63,6 +65,8 @@ export const ALL_RULES: Rule[] = [
   dbConnectionsExceedMax,
   dbPumaThreadsExceedPool,
   dbSidekiqConcurrencyExceedsPool,
+  pgbouncerClientsExceedMaxClientConn,
+  pgbouncerServerConnectionsExceedMax,
   apprunnerPortMismatch,
   apprunnerInvalidCpuMemory,
   flySoftLimitAboveCapacity,
