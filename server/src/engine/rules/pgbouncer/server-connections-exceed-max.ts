@@ -26,7 +26,8 @@ export default defineRule({
         "edoburu/pgbouncer's DEFAULT_POOL_SIZE, RESERVE_POOL_SIZE, MAX_DB_CONNECTIONS or bitnami/pgbouncer's PGBOUNCER_-prefixed names; " +
         "PostgreSQL's limit as db/connections-exceed-max reads it. It is checked only when the workspace says which PostgreSQL " +
         "PgBouncer's entries point at. An app that goes through PgBouncer is not counted against max_connections itself: its " +
-        "connections end at PgBouncer (see pgbouncer/clients-exceed-max-client-conn). The fix lowers default_pool_size when it alone " +
+        "connections end at PgBouncer (see pgbouncer/clients-exceed-max-client-conn); when the apps that connect directly are over the " +
+        "limit on their own, db/connections-exceed-max reports them and this rule waits. The fix lowers default_pool_size when it alone " +
         "sizes the pools; it is unsafe, as clients then wait longer for a server connection under load.",
       bad: {
         "docker-compose.yml":
@@ -49,7 +50,8 @@ export default defineRule({
     const poolers = model.poolers ?? [];
     for (const pooler of poolers) {
       const budget = budgets.find((b) => b.database.name === pooler.server);
-      if (!budget || budget.database.maxConnections.origin === "assumed") continue;
+      // Unknown limit; or the direct clients alone are over it, which db/connections-exceed-max reports.
+      if (!budget || budget.database.maxConnections.origin === "assumed" || budget.total > budget.allowed) continue;
       const clients = model.deployments.filter((d) => pooler.clients.includes(d.id));
       const shares = pgbouncerServerShares(pooler, clients, pooler.server);
       if (!shares || shares.length === 0) continue;
