@@ -654,13 +654,15 @@ describe("which PostgreSQL service a deployment connects to", () => {
     "",
   ].join("\n");
 
-  test("a URL or host naming another service of the project (PgBouncer, another database) is not a client", () => {
+  test("a URL or host naming another service of the project (PgBouncer, another database) is not a client; PgBouncer is not one either", () => {
     const b = build({ "docker-compose.yml": compose });
     const clients = (name: string) => b.model.databases.find((d) => d.name === `${name} (docker-compose.yml)`)?.clients.map((c) => c.split("#")[1]);
     const db = clients("db") ?? [];
     const authDb = clients("auth-db") ?? [];
-    // web talks to pgbouncer, auth to auth-db; jobs names a host outside the project, so it may be either.
-    assert.deepEqual([db.includes("web"), db.includes("pgbouncer"), db.includes("auth"), db.includes("jobs")], [false, true, false, true]);
+    // web talks to pgbouncer, auth to auth-db; jobs names a host outside the project, so it may be either. PgBouncer's
+    // own connections to db are counted from its settings (model/pgbouncer.ts), not as a client's pool.
+    assert.deepEqual([db.includes("web"), db.includes("pgbouncer"), db.includes("auth"), db.includes("jobs")], [false, false, false, true]);
+    assert.deepEqual(b.model.poolers?.map((p) => [p.name, p.clients, p.server]), [["pgbouncer (docker-compose.yml)", ["compose:docker-compose.yml#web"], "db (docker-compose.yml)"]]);
     assert.deepEqual([authDb.includes("web"), authDb.includes("pgbouncer"), authDb.includes("auth"), authDb.includes("jobs")], [false, false, true, true]);
   });
 });

@@ -14,7 +14,8 @@ import { memoryHost, readFixture } from "../helpers/memory-host.ts";
 
 const isYaml = (path: string) => /\.ya?ml$/.test(path);
 const withCr = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).map(([path, text]) => [path, isYaml(path) ? text.replace(/\r?\n/g, "\r") : text]));
-const shape = (result: AuditResult) => JSON.stringify([result.findings, result.suppressed]);
+// A fix that inserts a line (a variable added to `environment:`) ends it with the file's own break: compare breaks as one.
+const shape = (result: AuditResult) => JSON.stringify([result.findings, result.suppressed], (key, value) => (key === "newText" && typeof value === "string" ? value.replace(/\r\n?/g, "\n") : value));
 
 describe("YAML with lone CR line endings", () => {
   const cases = fixtureCases().map((c) => ({ ...c, files: readFixture(c.dir) })).filter((c) => Object.entries(c.files).some(([path, text]) => isYaml(path) && text.includes("\n")));
