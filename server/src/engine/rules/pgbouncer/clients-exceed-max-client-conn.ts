@@ -5,7 +5,7 @@ import type { PgBouncer } from "../../model/pgbouncer.ts";
 import type { Deployment } from "../../model/types.ts";
 import type { Fix, RelatedInfo, SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { poolerName, setSetting, settingText, shortName } from "./common.ts";
+import { poolerName, relatedLines, setSetting, settingText, shortName } from "./common.ts";
 
 export default defineRule({
   meta: {
@@ -76,13 +76,7 @@ function clientShares(pooler: PgBouncer, deployments: Deployment[]): PoolShare[]
 }
 
 function related(pooler: PgBouncer, shares: PoolShare[], primary: SourceRef): RelatedInfo[] {
-  const out: RelatedInfo[] = [];
-  const seen = new Set([`${primary.file}:${primary.start}`]);
-  const place = (at: SourceRef | undefined, message: string) => {
-    if (!at || seen.has(`${at.file}:${at.start}`)) return;
-    seen.add(`${at.file}:${at.start}`);
-    out.push({ at, message });
-  };
+  const { out, place } = relatedLines(primary);
   for (const s of shares) {
     const name = shares.length > 1 ? `${shortName(s.deployment)}: ` : "";
     const { pool, deployment } = s;

@@ -4,7 +4,7 @@
 import type { PgBouncer, PgBouncerSetting } from "../../model/pgbouncer.ts";
 import type { DeploymentModel } from "../../model/types.ts";
 import { lineBounds, lineBreakOf } from "../../parse/text-lines.ts";
-import type { TextEdit } from "../../types.ts";
+import type { RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 
 /** "PgBouncer service pgbouncer", "PgBouncer of deploy/pgbouncer.ini". */
 export function poolerName(pooler: PgBouncer): string {
@@ -18,6 +18,18 @@ export function shortName(named: { name: string }): string {
 /** "max_client_conn 100 (PgBouncer's default)", "MAX_CLIENT_CONN 200". */
 export function settingText(setting: PgBouncerSetting): string {
   return `${setting.name} ${setting.value}${setting.origin === "default" ? ` (${setting.by}'s default)` : ""}`;
+}
+
+/** Related lines in the order placed, each place once and never the finding's own. */
+export function relatedLines(primary: SourceRef): { out: RelatedInfo[]; place: (at: SourceRef | undefined, message: string) => void } {
+  const out: RelatedInfo[] = [];
+  const seen = new Set([`${primary.file}:${primary.start}`]);
+  const place = (at: SourceRef | undefined, message: string) => {
+    if (!at || seen.has(`${at.file}:${at.start}`)) return;
+    seen.add(`${at.file}:${at.start}`);
+    out.push({ at, message });
+  };
+  return { out, place };
 }
 
 /**

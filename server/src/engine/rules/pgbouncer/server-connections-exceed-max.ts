@@ -5,7 +5,7 @@ import { type PgBouncer, type PgBouncerPoolShare, pgbouncerServerShares } from "
 import type { Database, Deployment, DeploymentModel } from "../../model/types.ts";
 import type { Fix, RelatedInfo, SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { poolerName, setSetting, settingText, shortName } from "./common.ts";
+import { poolerName, relatedLines, setSetting, settingText, shortName } from "./common.ts";
 
 export default defineRule({
   meta: {
@@ -114,13 +114,7 @@ function primaryAt(pooler: PgBouncer, shares: PgBouncerPoolShare[]): SourceRef |
 }
 
 function related(pooler: PgBouncer, shares: PgBouncerPoolShare[], database: Database, direct: PoolShare[], primary: SourceRef): RelatedInfo[] {
-  const out: RelatedInfo[] = [];
-  const seen = new Set([`${primary.file}:${primary.start}`]);
-  const place = (at: SourceRef | undefined, message: string) => {
-    if (!at || seen.has(`${at.file}:${at.start}`)) return;
-    seen.add(`${at.file}:${at.start}`);
-    out.push({ at, message });
-  };
+  const { out, place } = relatedLines(primary);
   for (const s of shares) {
     const stated = (fact: { origin: string; at?: SourceRef }) => fact.origin === "stated";
     if (stated(s.poolSize)) place(s.poolSize.at, `${settingText(s.poolSize)}: server connections per database/user pair`);
