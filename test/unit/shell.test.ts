@@ -632,6 +632,13 @@ describe("if/case branches a command runs in", () => {
     assert.equal(guard && text.slice(guard.at.start, guard.at.end).trim(), '[ "$DEBUG" = "true" ];');
   });
 
+  test("thousands of unclosed `if … then`: each command records the outermost 64 branches, not all above it", () => {
+    const script = parseShellScript(`${"if [ -n \"$A\" ]; then\n".repeat(5000)}exec server\n`, "start.sh");
+    const server = script.commands.find((c) => c.words[0]?.value === "server");
+    assert.equal(server?.guards?.length, 64);
+    assert.equal(script.commands.length, 5001);
+  });
+
   test("a command in `sh -c` inside a branch carries the outer branch", () => {
     const script = parseShellScript("if [ \"$DEV\" ]; then\n  sh -c 'exec devserver'\nfi\n", "start.sh");
     assert.deepEqual(guardsOf(script, "devserver"), ['then: [ "$DEV" ]']);
