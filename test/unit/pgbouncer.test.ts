@@ -177,6 +177,14 @@ describe("pgbouncer/* fixes, re-read", () => {
     assert.deepEqual(audit(memoryHost({ ...files, [file]: fixed })).findings, []);
   });
 
+  it("db/connections-exceed-max's fix for a direct client leaves room for PgBouncer's server connections: nothing is left to report", () => {
+    const files = readFixture(join(FIXTURES, "db", "connections-exceed-max", "direct-worker-counted-pgbouncer-clients-not"));
+    const finding = audit(memoryHost(files)).findings.find((f) => f.rule === "db/connections-exceed-max");
+    assert.ok(finding);
+    const fixed = applyEdits(files["docker-compose.yml"], finding.fixes[0].edits);
+    assert.deepEqual(audit(memoryHost({ ...files, "docker-compose.yml": fixed })).findings.map((f) => f.rule), []);
+  });
+
   for (const [fixture, rule, variable, value] of [
     ["rails-puma-sidekiq-bitnami-pgbouncer", "pgbouncer/clients-exceed-max-client-conn", "PGBOUNCER_MAX_CLIENT_CONN", "110"],
     ["../pgbouncer/clients-exceed-max-client-conn/bitnami-default-list-environment", "pgbouncer/clients-exceed-max-client-conn", "PGBOUNCER_MAX_CLIENT_CONN", "200"],

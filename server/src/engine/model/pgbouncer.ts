@@ -325,3 +325,9 @@ export function pgbouncerServerShares(pooler: PgBouncer, clients: Deployment[], 
   }
   return shares;
 }
+
+/** A PgBouncer's possible server connections, all instances (0 when a setting it needs is not a number). */
+export function pgbouncerServerTotal(pooler: PgBouncer, deployments: Deployment[]): number {
+  const shares = pgbouncerServerShares(pooler, deployments.filter((d) => pooler.clients.includes(d.id)), pooler.server) ?? [];
+  return pooler.instances.value * shares.reduce((sum, s) => sum + s.total, 0);
+}

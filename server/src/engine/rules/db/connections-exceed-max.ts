@@ -1,6 +1,8 @@
 import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { capsuleThreads, connectionBudgets, poolSizeText, type PoolShare, processesText, shareFormula, sidekiqPoolCap } from "../../model/budget.ts";
+import { pgbouncerServerTotal } from "../../model/pgbouncer.ts";
+import { poolerName } from "../pgbouncer/common.ts";
 import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 import { defineRule } from "../define.ts";
@@ -69,7 +71,8 @@ export default defineRule({
         "fix sizes the pool to the threads (overflow 0) when that fits. An Active Record pool is never lowered below its Puma " +
         "process's threads (the threads would wait for a connection, see db/puma-threads-exceed-pool) unless one variable " +
         "(RAILS_MAX_THREADS) sizes both: when the budget leaves less than that, there is no fix here; lower the threads, " +
-        "processes or instances, or raise the limit.",
+        "processes or instances, or raise the limit. An app whose database URL names a PgBouncer is counted by the pgbouncer/ rules " +
+        "instead; the server connections of a PgBouncer in front of the same database are added to the message and the fix's sum.",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers ${GUNICORN_WORKERS:-5} -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
         "service.json":
@@ -94,12 +97,20 @@ export default defineRule({
       const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${shareFormula(s)} = ${s.total}`);
       const sum = shares.length > 1 ? `${terms.join("; ")}; ${total} possible database connections in all` : `${terms[0]} possible database connections`;
       const perProcessNote = shares.length > 1 ? "each process has its own pool, not shared" : `each ${singular(biggest.pool.processLabel)} has its own pool, not shared`;
+      // PgBouncers in front of this database add their server connections (pgbouncer/server-connections-exceed-max).
+      const poolers = (model.poolers ?? []).filter((p) => p.server === database.name).map((p) => ({ p, total: pgbouncerServerTotal(p, model.deployments) })).filter((p) => p.total > 0);
+      const pooled = poolers.reduce((n, p) => n + p.total, 0);
+      const poolerNote = poolers.map((p) => ` ${poolerName(p.p)} opens up to ${p.total} more.`).join("");
+      const poolerLines = poolers.flatMap(({ p, total }) => {
+        const at = p.defaultPoolSize?.origin === "stated" ? p.defaultPoolSize.at : p.anchor;
+        return at ? [{ at, message: `${poolerName(p)}: up to ${total} server connections to this database` }] : [];
+      });
       report({
         at,
         deployment: biggest.deployment,
-        message: `${sum}; ${perProcessNote}. PostgreSQL allows ${allowed}: ${limitNote(database)}.${autoscalingNote(shares)}${threadsNote(biggest)}`,
-        related: related(shares, database, at),
-        fixes: fixes(biggest, shares, total, allowed, text),
+        message: `${sum}; ${perProcessNote}.${poolerNote} PostgreSQL allows ${allowed}: ${limitNote(database)}.${autoscalingNote(shares)}${threadsNote(biggest)}`,
+        related: [...related(shares, database, at), ...poolerLines],
+        fixes: fixes(biggest, shares, total + pooled, allowed, text),
       });
     }
   },

@@ -1,8 +1,8 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { connectionBudgets, type PoolShare, shareFormula } from "../../model/budget.ts";
 import { databaseAddress } from "../../model/databases.ts";
-import { type PgBouncer, type PgBouncerPoolShare, pgbouncerServerShares } from "../../model/pgbouncer.ts";
-import type { Database, Deployment, DeploymentModel } from "../../model/types.ts";
+import { type PgBouncer, type PgBouncerPoolShare, pgbouncerServerShares, pgbouncerServerTotal } from "../../model/pgbouncer.ts";
+import type { Database, DeploymentModel } from "../../model/types.ts";
 import type { Fix, RelatedInfo, SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { poolerName, relatedLines, setSetting, settingText, shortName } from "./common.ts";
@@ -59,7 +59,7 @@ export default defineRule({
       const perInstance = shares.reduce((sum, s) => sum + s.total, 0);
       const own = instances * perInstance;
       // The other PgBouncers in front of the same database, and the apps that connect to it directly.
-      const otherPoolers = poolers.filter((p) => p !== pooler && p.server === pooler.server).map((p) => ({ p, total: serverTotal(p, model.deployments) }));
+      const otherPoolers = poolers.filter((p) => p !== pooler && p.server === pooler.server).map((p) => ({ p, total: pgbouncerServerTotal(p, model.deployments) }));
       const others = budget.total + otherPoolers.reduce((sum, o) => sum + o.total, 0);
       const { allowed, database } = budget;
       if (own + others <= allowed) continue;
@@ -81,11 +81,6 @@ export default defineRule({
     }
   },
 });
-
-function serverTotal(pooler: PgBouncer, deployments: Deployment[]): number {
-  const shares = pgbouncerServerShares(pooler, deployments.filter((d) => pooler.clients.includes(d.id)), pooler.server) ?? [];
-  return pooler.instances.value * shares.reduce((sum, s) => sum + s.total, 0);
-}
 
 /**
  * "(default_pool_size 40 + reserve_pool_size 10) for database orders, user orders",
