@@ -172,7 +172,7 @@ describe("pgbouncer/* fixes, re-read", () => {
     const file = "deploy/pgbouncer.ini";
     const fixed = applyEdits(files[file], finding.fixes[0].edits);
     const after = parsePgBouncerIni(fixed);
-    assert.equal(after.settings.get("max_client_conn")?.value, "240");
+    assert.equal(after.settings.get("max_client_conn")?.value, "150");
     assert.equal(after.settings.get("default_pool_size")?.value, "25");
     assert.deepEqual(audit(memoryHost({ ...files, [file]: fixed })).findings, []);
   });
