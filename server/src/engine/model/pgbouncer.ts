@@ -100,14 +100,15 @@ export function findPgBouncers(host: WorkspaceHost, paths: string[], deployments
     return text === undefined ? undefined : parsePgBouncerIni(text);
   };
   for (const deployment of deployments) {
+    // A Dockerfile that builds FROM a PgBouncer image names it as the deployment's image too.
     const image = pgbouncerImage(deployment.image);
+    if (!image) continue;
     const hash = deployment.id.lastIndexOf("#");
     if (!deployment.id.startsWith("compose:") || hash < 0) continue;
     const base = deployment.id.slice("compose:".length, hash);
     const service = deployment.id.slice(hash + 1);
+    // Only for a PgBouncer: over every compose file, for each of a monorepo's thousands of deployments, it was 6% of the audit.
     const layers = [...composeFiles].filter(([file, compose]) => deployment.files.has(file) && compose.services.has(service)).map(([file, compose]) => ({ file, service: compose.services.get(service)! }));
-    // A Dockerfile that builds FROM a PgBouncer image names it as the deployment's image too.
-    if (!image) continue;
     const ini = mountedIni(inis, layers) ?? builtIni(inis, deployment);
     const imageLine = [...layers].reverse().find((l) => l.service.image)?.service.image;
     const anchor = imageLine && { file: [...layers].reverse().find((l) => l.service.image)!.file, start: imageLine.start, end: imageLine.end };
