@@ -192,7 +192,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, ofKind("procfile"), deployments)]);
   const composeFiles = new Map<string, ComposeFile>();
   for (const [key, value] of cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
-  const poolers = findPgBouncers(host, paths, deployments, databases, composeFiles);
+  const poolers = findPgBouncers(host, parses, paths, deployments, databases, composeFiles);
   // A conf.d/*.conf that holds supervisord's programs is not nginx's.
   const maybeSupervisor = new Set(supervisorCandidates);
   const nginxFiles = ofKind("nginx").filter((p) => !(maybeSupervisor.has(p) && readSupervisorConf(ctx, p)?.recognised));

@@ -10,6 +10,7 @@
 // service its [databases] entries (or the image's DB_HOST / POSTGRESQL_HOST) name.
 import { posix } from "node:path";
 import type { WorkspaceHost } from "../api.ts";
+import type { ParseMemo } from "../parse-cache.ts";
 import type { ComposeFile, ComposeService } from "../parse/compose.ts";
 import { parsePgBouncerIni, type PgBouncerIni, type PgBouncerValue } from "../parse/pgbouncer-ini.ts";
 import type { Fact, SourceRef } from "../types.ts";
@@ -91,13 +92,14 @@ export function isPgBouncerIni(path: string): boolean {
   return /^pgbouncer[\w.-]*\.ini$/.test(path.slice(path.lastIndexOf("/") + 1).toLowerCase());
 }
 
-export function findPgBouncers(host: WorkspaceHost, paths: string[], deployments: Deployment[], databases: Database[], composeFiles: Map<string, ComposeFile>): PgBouncer[] {
+export function findPgBouncers(host: WorkspaceHost, parses: ParseMemo, paths: string[], deployments: Deployment[], databases: Database[], composeFiles: Map<string, ComposeFile>): PgBouncer[] {
   const inis = paths.filter(isPgBouncerIni);
   const claimed = new Set<string>();
   const poolers: PgBouncer[] = [];
+  // Parsed once per text: this runs on every audit, so on every keystroke in the editor.
   const read = (path: string): PgBouncerIni | undefined => {
     const text = host.read(path);
-    return text === undefined ? undefined : parsePgBouncerIni(text);
+    return text === undefined ? undefined : parses.get(`pgbouncer:${path}`, text, () => parsePgBouncerIni(text));
   };
   for (const deployment of deployments) {
     // A Dockerfile that builds FROM a PgBouncer image names it as the deployment's image too.
