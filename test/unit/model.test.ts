@@ -537,6 +537,61 @@ describe("compose values from .env and env_file", () => {
   });
 });
 
+describe("compose list-form commands: compose interpolates inside each item", () => {
+  const service = (command: string, extra: string[] = []) => ["services:", "  web:", "    image: app", `    command: ${command}`, ...extra, ""].join("\n");
+
+  test("-w${WORKERS} and --workers=${WORKERS:-2} take the .env value, pointing at its .env line", () => {
+    for (const item of ['"-w${WORKERS}"', '"--workers=${WORKERS:-2}"', "-w$WORKERS"]) {
+      const b = build({ "docker-compose.yml": service(`["gunicorn", ${item}, "app:app"]`), ".env": "WORKERS=9\n" });
+      const p = only(b.deployment("compose:docker-compose.yml#web"));
+      assert.equal(p.workers.value, 9, item);
+      assert.equal(p.workers.at?.file, ".env", item);
+      assert.equal(b.text(p.workers.at), "9", item);
+    }
+  });
+
+  test("the string form's -w${WORKERS} is located at the .env line too", () => {
+    const b = build({ "docker-compose.yml": service("gunicorn -w${WORKERS} app:app"), ".env": "WORKERS=9\n" });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 9);
+    assert.equal(b.text(p.workers.at), "9");
+    assert.equal(p.workers.at?.file, ".env");
+  });
+
+  test("without a .env the default is the count, located at the reference (no number to rewrite there)", () => {
+    const b = build({ "docker-compose.yml": service('["gunicorn", "--workers=${WORKERS:-2}", "app:app"]') });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 2);
+    assert.equal(b.text(p.workers.at), "${WORKERS:-2}");
+  });
+
+  test("$${WORKERS} is the container's: read from the service's environment, not the .env", () => {
+    const files = { "docker-compose.yml": service('["sh", "-c", "exec gunicorn --workers=$${WORKERS} app:app"]', ["    environment:", '      WORKERS: "3"']), ".env": "WORKERS=9\n" };
+    const p = only(build(files).deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 3);
+    assert.equal(p.workers.at?.file, "docker-compose.yml");
+  });
+
+  test("a `sh -c` item's ${WORKERS} is compose's: the .env value", () => {
+    const b = build({ "docker-compose.yml": service('["sh", "-c", "exec gunicorn -w ${WORKERS:-2} app:app"]'), ".env": "WORKERS=9\n" });
+    const p = only(b.deployment("compose:docker-compose.yml#web"));
+    assert.equal(p.workers.value, 9);
+    assert.equal(p.workers.at?.file, ".env");
+  });
+
+  test("postgres -c max_connections=${PG_MAX:-100}: the .env value, located at its line; else the default", () => {
+    const db = ["services:", "  db:", "    image: postgres:16", '    command: ["postgres", "-c", "max_connections=${PG_MAX:-100}"]', ""].join("\n");
+    const b = build({ "docker-compose.yml": db, ".env": "# limits\nPG_MAX=40\n" });
+    const limit = b.model.databases.find((d) => d.name.startsWith("db"))?.maxConnections;
+    assert.equal(limit?.value, 40);
+    assert.equal(limit?.at?.file, ".env");
+    assert.equal(b.text(limit?.at), "40");
+    const fallback = build({ "docker-compose.yml": db }).model.databases.find((d) => d.name.startsWith("db"))?.maxConnections;
+    assert.equal(fallback?.value, 100);
+    assert.equal(fallback?.origin, "stated");
+  });
+});
+
 describe("compose sizing written as variables", () => {
   const compose = [
     "services:",

@@ -15,6 +15,7 @@ import type { WorkspaceHost } from "../api.ts";
 import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
 import { type ComposeCommand, type ComposeFile, type ComposeService, countCpuList, parseComposeFile, parseMemoryMiB } from "../parse/compose.ts";
+import { interpolateCompose } from "../parse/compose-interpolation.ts";
 import { type DockerCommand, parseDockerfile, targetStage } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
@@ -665,13 +666,11 @@ function withInterpolatedSizing(layer: ComposeService, projectEnv: ReadonlyMap<s
 }
 
 function interpolate(fact: Fact<string>, projectEnv: ReadonlyMap<string, Fact<string>> | EnvLookup): Fact<string> {
-  const m = /^\$\{(\w+)(?:(:?-)([^}]*))?\}$/.exec(fact.value) ?? /^\$(\w+)()()$/.exec(fact.value);
-  if (!m) return fact;
-  const fromEnv = typeof projectEnv === "function" ? projectEnv(m[1]) : projectEnv.get(m[1]);
-  if (fromEnv && (m[2] !== ":-" || fromEnv.value !== "")) return { ...fromEnv, via: [...(fromEnv.via ?? []), ...(fact.at ? [{ at: fact.at, note: `\${${m[1]}} in compose` }] : [])] };
-  if (!m[2]) return fact;
-  const defaultStart = (fact.at?.start ?? 0) + fact.value.indexOf(m[2]) + m[2].length;
-  return { value: m[3], origin: "stated", at: fact.at ? { file: fact.at.file, start: defaultStart, end: defaultStart + m[3].length } : undefined };
+  if (!fact.value.includes("$")) return fact;
+  const filled = interpolateCompose(fact.value, fact.at, typeof projectEnv === "function" ? projectEnv : lookupIn(projectEnv));
+  if (!filled.changed) return fact;
+  // One variable (or its default) is that fact; text around it keeps the value's own place.
+  return filled.pieces.includes(filled.fact) ? filled.fact : { ...fact, value: filled.value };
 }
 
 /** Words of a compose `command:`/`entrypoint:` value. The string form is split like a shell would (compose uses shlex). */
@@ -680,10 +679,7 @@ function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLook
   if (command.form === "string") {
     const item = command.items[0];
     const at = { file, start: item.start + (item.quoted ? 1 : 0), end: item.end - (item.quoted ? 1 : 0) };
-    // `$$X` is compose's escape for a `$X` the container's shell expands, from the service's environment;
-    // `${X}` compose fills in itself, from the project's .env.
-    const escaped = new Set([...item.value.matchAll(/\$\$\{?(\w+)/g)].map((m) => m[1]));
-    const lookup: EnvLookup = escaped.size === 0 ? projectEnv : (name) => (escaped.has(name) ? serviceEnv(name) : projectEnv(name));
+    const lookup = composeLookup(escapedNames(item.value), projectEnv, serviceEnv);
     const value = composeUnescape(item.value);
     // Where the value is as long as its text, they are the same characters: no need to read the file
     // (a read would tie every service's deployment to the whole compose file's text, model/reuse.ts).
@@ -691,12 +687,33 @@ function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLook
     return startingWords(commandLine(ctx, shlexLines(value), at, lookup, spans, command.id), false);
   }
   return command.items.map((item) => {
-    const word = literalWord(file, composeUnescape(item.value), item.start + (item.quoted ? 1 : 0), item.end - (item.quoted ? 1 : 0), item.quoted ? "\"" : "");
-    // Compose fills in an item that is one `${X}` (`"${WEB_WORKERS:-4}"`) from the project's .env, as in the
-    // string form; read from the item as written, where `$${X}` is the container's, not compose's.
-    const filled = interpolate({ ...word.fact, value: item.value }, projectEnv);
-    return filled.value === item.value ? word : { ...word, value: filled.value, fact: filled };
+    const start = item.start + (item.quoted ? 1 : 0);
+    const end = item.end - (item.quoted ? 1 : 0);
+    const quote = item.quoted ? "\"" : "";
+    // Compose fills in each `${X}` of an item (`"${WEB_WORKERS:-4}"`, `"max_connections=${PG_MAX}"`, `"-w${WORKERS}"`)
+    // from the project's .env, as in the string form; `$${X}` is the container's, not compose's.
+    const variables = new Map<string, Fact<string>>();
+    const filled = interpolateCompose(item.value, { file, start, end }, (name) => {
+      const fact = projectEnv(name);
+      if (fact) variables.set(name, fact);
+      return fact;
+    });
+    if (!filled.changed) return literalWord(file, item.value, start, end, quote);
+    // An item written as is places each piece where it is written; a `sh -c` script reads the text as compose does.
+    const written = end - start === item.value.length ? { raw: item.value } : {};
+    const script = { text: composeUnescape(item.value), variables, escaped: escapedNames(item.value) };
+    return { value: filled.value, start, end, quote, file, fact: filled.fact, pieces: filled.pieces, ...written, script };
   });
+}
+
+/** `$$X` is compose's escape for a `$X` the container's shell expands, from the service's environment; `${X}` compose fills in itself, from the project's .env. */
+function composeLookup(escaped: ReadonlySet<string>, projectEnv: EnvLookup, serviceEnv: EnvLookup): EnvLookup {
+  return escaped.size === 0 ? projectEnv : (name) => (escaped.has(name) ? serviceEnv(name) : projectEnv(name));
+}
+
+/** The names a compose value escapes from compose's interpolation (`$$X`, `$${X}`). */
+function escapedNames(written: string): Set<string> {
+  return new Set([...written.matchAll(/\$\$\{?(\w+)/g)].map((m) => m[1]));
 }
 
 /**
@@ -901,10 +918,13 @@ function shellCommandString(words: CommandWord[]): number | undefined {
 
 /** `["sh", "-c", "script"]` as list items (exec form, compose list): the string is a script of its own. */
 function addShellStringProcesses(ctx: Context, deployment: Deployment, item: ListItemWord, dir: string, env: EnvLookup, args: CommandWord[], depth: number): void {
-  const file = item.fact.at?.file ?? "";
+  const file = item.file ?? item.fact.at?.file ?? "";
+  const text = item.script?.text ?? item.value;
   // Escapes or a folded block make the item's text differ from its value: then spans are coarse.
-  const spans = textSpans(ctx, { file, start: item.start, end: item.end }, item.value);
-  addCommandProcesses(ctx, deployment, parseCommandLine(item.value, file, item.start, env, spans), dir, env, { words: args, dir }, depth);
+  const spans = textSpans(ctx, { file, start: item.start, end: item.end }, text);
+  const compose = item.script;
+  const lookup = compose ? composeLookup(compose.escaped, (name) => compose.variables.get(name), env) : env;
+  addCommandProcesses(ctx, deployment, parseCommandLine(text, file, item.start, lookup, spans), dir, env, { words: args, dir }, depth);
 }
 
 /** `args`: the words the script gets as "$@", read in the folder of the file that wrote them (the CMD's, not the script's). */
@@ -1607,6 +1627,11 @@ function lookupIn(env: ReadonlyMap<string, Fact<string>>, fallback?: EnvLookup):
 /** A word written as one item of a list (Dockerfile exec form, compose list form): edits must add items, not text. */
 export interface ListItemWord extends CommandWord {
   quote: string;
+  /**
+   * A compose item that compose interpolates, for a `sh -c` script to read as the string form is read: its text with `$$`
+   * made `$`, the values compose gives its variables (from the project's .env) and the names it leaves to the container (`$$X`).
+   */
+  script?: { text: string; variables: ReadonlyMap<string, Fact<string>>; escaped: ReadonlySet<string> };
 }
 
 function literalWord(file: string, value: string, start: number, end: number, quote: string): ListItemWord {

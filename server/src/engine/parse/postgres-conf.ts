@@ -13,8 +13,7 @@
 // image's entrypoint adds `postgres`).
 
 import type { Fact, ParseProblem, Span } from "../types.ts";
-import { type CommandWord, subWord } from "./servers.ts";
-import { factForSlice, type ShellWord } from "./shell.ts";
+import { type CommandWord, subWord, valueOrigin } from "./servers.ts";
 import type { SettingExpr } from "./setting-expr.ts";
 
 export interface PostgresInclude {
@@ -182,14 +181,6 @@ export interface PostgresArgs {
   problems: ParseProblem[];
   /** Where a value written as a variable (`max_connections=${PG_MAX}`) is set (the .env line), by parameter. */
   origins: Map<string, Fact<string>>;
-}
-
-/** Where the value from `from` on of a word comes from, when that is not the word itself: a variable's assignment. */
-function valueOrigin(word: CommandWord, from: number): Fact<string> | undefined {
-  const fact = "pieces" in word ? factForSlice(word as ShellWord, from) : from === 0 ? word.fact : undefined;
-  const at = fact?.at;
-  const inWord = at !== undefined && at.file === word.fact.at?.file && at.start >= word.start && at.end <= word.end;
-  return fact && at && !inWord ? fact : undefined;
 }
 
 function isPostgresProgram(value: string): boolean {

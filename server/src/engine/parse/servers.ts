@@ -30,6 +30,7 @@
 // - `--` ends the options; every later word is a positional.
 
 import type { Fact, Span } from "../types.ts";
+import { factForSlice } from "./shell.ts";
 
 /** A word of a command (the shell parser's `ShellWord` is assignable to this). */
 export interface CommandWord {
@@ -41,6 +42,10 @@ export interface CommandWord {
   fact: Fact<string>;
   /** The word as written, quotes included, when known: used to place spans inside the word. */
   raw?: string;
+  /** The file the word is written in, when its fact may lie elsewhere (a variable's value). */
+  file?: string;
+  /** The value piece by piece, each with its own origin, when it was expanded (ShellWord.pieces; an interpolated compose list item). */
+  pieces?: Fact<string>[];
 }
 
 export type ServerKind =
@@ -724,11 +729,23 @@ export function subWord(word: CommandWord, from: number): CommandWord {
   if (start > end) start = end;
   const fact: Fact<string> = { ...word.fact, value: text };
   if (word.fact.at) fact.at = { file: word.fact.at.file, start, end };
-  const out: CommandWord = { value: text, start, end, fact };
+  // A value that comes from a variable (`-w${WORKERS}`, `--workers=${WEB_CONCURRENCY}`) is changed where the variable is set.
+  const out: CommandWord = { value: text, start, end, fact: valueOrigin(word, from) ?? fact };
   if (raw !== undefined && start >= word.start && end <= word.end) {
     out.raw = raw.slice(start - word.start, end - word.start);
   }
   return out;
+}
+
+/**
+ * Where the value of a word from `from` on comes from, when that is not the word's own text: the value of a
+ * variable where it is set (the .env line, an assignment above), when all of it comes from that one variable.
+ */
+export function valueOrigin(word: CommandWord, from: number): Fact<string> | undefined {
+  const fact = word.pieces ? factForSlice({ ...word, file: word.file ?? word.fact.at?.file ?? "", pieces: word.pieces }, from) : from === 0 ? word.fact : undefined;
+  const at = fact?.at;
+  const inWord = at !== undefined && at.file === (word.file ?? word.fact.at?.file) && at.start >= word.start && at.end <= word.end;
+  return fact && at && !inWord ? fact : undefined;
 }
 
 function isQuotedWhole(s: string): boolean {

@@ -149,7 +149,7 @@ export function parseCommandLine(text: string, file: string, baseOffset: number,
  * the piece it lies in when it lies in one (narrowed to the characters when they map one to one
  * onto the file), else the word.
  */
-export function factForSlice(word: ShellWord, from: number, to: number = word.value.length): Fact<string> {
+export function factForSlice(word: Pick<ShellWord, "value" | "fact" | "pieces" | "file" | "start" | "end">, from: number, to: number = word.value.length): Fact<string> {
   if (from <= 0 && to >= word.value.length) return word.fact;
   let offset = 0;
   for (const piece of word.pieces) {

@@ -3,7 +3,7 @@ import { fileKind } from "../../model/build.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
 import { isBuildArgDefault, parseDockerfile } from "../../parse/dockerfile.ts";
 import { parseDotenv } from "../../parse/dotenv.ts";
-import { optionValue, type ServerInvocation, serverName } from "../../parse/servers.ts";
+import { type CommandWord, optionValue, type ServerInvocation, serverName } from "../../parse/servers.ts";
 import type { Fact, SourceRef } from "../../types.ts";
 import { defineRule, type Report } from "../define.ts";
 
@@ -128,12 +128,17 @@ function shellDefaults(deployment: Deployment, process: ServerProcess, text: Tex
         message:
           `${describePlace(hop.at)} falls back to ${fallback.name}=${fallback.value} (${fallback.raw}), but ${fallback.name} is set to ${word.value} ` +
           `in ${describePlace(fact.at)}, and that wins: the default after :- applies only where ${fallback.name} is unset or empty, so ` +
-          `${serverName(process.invocation)} runs with ${option.flag.value} ${word.value}.`,
+          `${serverName(process.invocation)} runs with ${attached(option.flag, word) ? option.flag.value : `${option.flag.value} ${word.value}`}.`,
         related: [{ at: fact.at, message: `${fallback.name}=${word.value}: the value ${serverName(process.invocation)} gets` }],
       });
     }
   }
   return out;
+}
+
+/** A value written in its flag's word (`--workers=${W}`, `-w${W}`). */
+function attached(flag: CommandWord, value: CommandWord): boolean {
+  return value.start >= flag.start && value.end <= flag.end;
 }
 
 /** gunicorn: command line > GUNICORN_CMD_ARGS > config file (> WEB_CONCURRENCY for workers); uvicorn: --workers > WEB_CONCURRENCY. */
