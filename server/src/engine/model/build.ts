@@ -27,6 +27,8 @@ import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { type DjangoSettings, parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
+import { findPythonCalls } from "../parse/python-calls.ts";
+import { pythonMainCandidates, UVICORN_RUN, uvicornRunInvocation } from "./python-main.ts";
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
@@ -884,6 +886,11 @@ function addWordsProcesses(
     addSupervisordProcesses(ctx, deployment, words, supervisord, at, dir, env, depth);
     return;
   }
+  const pythonMain = pythonMainCandidates(words);
+  if (pythonMain) {
+    addPythonMainProcess(ctx, deployment, pythonMain, words, at, dir, env);
+    return;
+  }
   const script = findScript(ctx, program, dir);
   if (script) {
     deployment.links.push({ from: at.file, to: script, why: `${program} runs ${script}` });
@@ -895,6 +902,27 @@ function addWordsProcesses(
     return;
   }
   if (passedArgs.length > 0) addWordsProcesses(ctx, deployment, passedArgs, passedArgs[0].fact.at ?? at, dir, env, depth + 1);
+}
+
+/** `python main.py`, `python -m app`: the uvicorn.run() call of the file it runs (model/python-main.ts), read as text. */
+function addPythonMainProcess(ctx: Context, deployment: Deployment, candidates: string[], words: CommandWord[], at: SourceRef, dir: string, env: EnvLookup): void {
+  for (const candidate of candidates) {
+    const path = namedFile(ctx, dir, candidate);
+    const text = path === undefined ? undefined : ctx.host.read(path);
+    if (path === undefined || text === undefined) continue;
+    deployment.files.add(path);
+    deployment.links.push({ from: at.file, to: path, why: `${words[0].value} runs ${path}` });
+    const calls = ctx.parses.get(`python-calls:${path}`, text, () => findPythonCalls(text, path, UVICORN_RUN)).calls;
+    const run = uvicornRunInvocation(calls, text, path, env);
+    if (!run) return;
+    const process = serverProcess(ctx, deployment, run.invocation, words, run.at, dir, env);
+    if (run.workersUnresolved) {
+      process.workers = defaultWorkers(run.invocation);
+      process.workersUnresolved = run.workersUnresolved;
+    }
+    deployment.processes.push(process);
+    return;
+  }
 }
 
 const SHELL_PROGRAMS = new Set(["sh", "bash", "dash", "ash", "zsh", "ksh"]);
@@ -1255,7 +1283,8 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     }
   }
   // uvicorn, granian and uWSGI read every option from a prefixed variable too (below the command line, above WEB_CONCURRENCY).
-  const ownVariable = invocation.server === "uwsgi" ? uwsgiEnvOption(env, "processes")?.name : SERVER_WORKERS_ENV[invocation.server];
+  // uvicorn.run() reads WEB_CONCURRENCY (its Config does) but not UVICORN_WORKERS, which only its command line reads.
+  const ownVariable = invocation.server === "uwsgi" ? uwsgiEnvOption(env, "processes")?.name : invocation.call ? undefined : SERVER_WORKERS_ENV[invocation.server];
   const readsConcurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) || (invocation.server === "rails" && conf !== undefined);
   const own = ownVariable ? env(ownVariable) : undefined;
   const concurrency = own || (readsConcurrency ? env("WEB_CONCURRENCY") : undefined);

@@ -3,6 +3,8 @@
 // their right-hand sides (literal, environment variable with default, CPU-count formula),
 // following local variables a few levels and the common `if ENV_STR: x = int(ENV_STR) else:
 // x = <default>` idiom (tiangolo/uvicorn-gunicorn-docker). Anything else is kind "unknown".
+// Its tokenizer, statement tree and evaluator are exported for the other Python files Headroom
+// reads as text (parse/python-calls.ts: `uvicorn.run(...)` in the file `python main.py` runs).
 //
 // Setting names follow gunicorn's settings reference (23.0.0, plus newer names): a top-level
 // name that is not a gunicorn setting is a local variable (returned in `locals`).
@@ -46,7 +48,7 @@ export interface GunicornConf {
 // ---------------------------------------------------------------------------------------------
 // Tokens and logical lines
 
-interface Tok {
+export interface Tok {
   t: "name" | "num" | "str" | "op";
   v: string;
   start: number;
@@ -88,7 +90,7 @@ function decodePyString(body: string, raw: boolean): string {
   });
 }
 
-function tokenize(text: string, file: string, problems: ParseProblem[]): Line[] {
+export function tokenize(text: string, file: string, problems: ParseProblem[]): Line[] {
   const lines: Line[] = [];
   let toks: Tok[] = [];
   let depth = 0;
@@ -200,16 +202,16 @@ function tokenize(text: string, file: string, problems: ParseProblem[]): Line[] 
 // ---------------------------------------------------------------------------------------------
 // Statement tree
 
-interface Stmt {
+export interface Stmt {
   indent: number;
   toks: Tok[];
   children: Stmt[];
 }
 
-const COMPOUND = new Set(["if", "elif", "else", "for", "while", "with", "try", "except", "finally", "def", "class", "async", "match", "case"]);
+export const COMPOUND = new Set(["if", "elif", "else", "for", "while", "with", "try", "except", "finally", "def", "class", "async", "match", "case"]);
 
 /** Index of the header's ':' (outside brackets), or -1. */
-function headerColon(toks: Tok[]): number {
+export function headerColon(toks: Tok[]): number {
   let depth = 0;
   for (let k = 0; k < toks.length; k++) {
     const v = toks[k].v;
@@ -221,7 +223,7 @@ function headerColon(toks: Tok[]): number {
   return -1;
 }
 
-function buildTree(lines: Line[]): Stmt[] {
+export function buildTree(lines: Line[]): Stmt[] {
   // split `if x: y = 1` into a header and an inline child
   const flat: Stmt[] = [];
   for (const l of lines) {
@@ -253,7 +255,7 @@ function buildTree(lines: Line[]): Stmt[] {
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
-type Node =
+export type Node =
   | { k: "num"; n: number; tok: Tok }
   | { k: "str"; s: string | undefined; start: number; end: number }
   | { k: "name"; id: string; tok: Tok }
@@ -266,7 +268,7 @@ type Node =
   | { k: "list"; items: Node[]; start: number; end: number }
   | { k: "other"; start: number; end: number };
 
-function nodeStart(nd: Node): number {
+export function nodeStart(nd: Node): number {
   switch (nd.k) {
     case "num":
     case "name":
@@ -287,7 +289,28 @@ function nodeStart(nd: Node): number {
   }
 }
 
-class ExprParser {
+/** The offset just after a node's last token. */
+export function nodeEnd(nd: Node): number {
+  switch (nd.k) {
+    case "num":
+    case "name":
+    case "const":
+      return nd.tok.end;
+    case "str":
+    case "list":
+    case "other":
+    case "attr":
+    case "call":
+    case "index":
+      return nd.end;
+    case "bin":
+      return nodeEnd(nd.b);
+    case "unary":
+      return nodeEnd(nd.a);
+  }
+}
+
+export class ExprParser {
   private p = 0;
   constructor(private readonly toks: Tok[]) {}
 
@@ -327,29 +350,9 @@ class ExprParser {
       this.or();
       this.expect("else");
       const b = this.ternary();
-      return { k: "other", start: nodeStart(a), end: this.endOf(b) };
+      return { k: "other", start: nodeStart(a), end: nodeEnd(b) };
     }
     return a;
-  }
-
-  private endOf(nd: Node): number {
-    switch (nd.k) {
-      case "num":
-      case "name":
-      case "const":
-        return nd.tok.end;
-      case "str":
-      case "list":
-      case "other":
-      case "attr":
-      case "call":
-      case "index":
-        return nd.end;
-      case "bin":
-        return this.endOf(nd.b);
-      case "unary":
-        return this.endOf(nd.a);
-    }
   }
 
   private or(): Node {
@@ -373,7 +376,7 @@ class ExprParser {
       const t = this.peek() as Tok;
       this.p++;
       const a = this.not();
-      return { k: "other", start: t.start, end: this.endOf(a) };
+      return { k: "other", start: t.start, end: nodeEnd(a) };
     }
     return this.compare();
   }
@@ -512,7 +515,7 @@ class ExprParser {
 // ---------------------------------------------------------------------------------------------
 // Symbolic values
 
-interface Binding {
+export interface Binding {
   val: Val;
   nameSpan: Span;
   span: Span;
@@ -520,11 +523,11 @@ interface Binding {
   via: Array<{ span: Span; note: string }>;
 }
 
-type Scope = Map<string, Binding>;
+export type Scope = Map<string, Binding>;
 
-const UNKNOWN: Val = { k: "unknown" };
+export const UNKNOWN: Val = { k: "unknown" };
 
-function dotted(nd: Node): string | undefined {
+export function dotted(nd: Node): string | undefined {
   if (nd.k === "name") return nd.id;
   if (nd.k === "attr") {
     const o = dotted(nd.obj);
@@ -554,7 +557,7 @@ function truthyLiteral(v: Val | undefined): boolean | undefined {
   }
 }
 
-class Evaluator {
+export class Evaluator {
   constructor(
     private readonly scope: Scope,
     private readonly via: Array<{ span: Span; note: string }>,
@@ -714,7 +717,7 @@ class Evaluator {
 // ---------------------------------------------------------------------------------------------
 // Statements
 
-function assignment(toks: Tok[]): { name: Tok; rhs: Tok[] } | { augmented: Tok } | undefined {
+export function assignment(toks: Tok[]): { name: Tok; rhs: Tok[] } | { augmented: Tok } | undefined {
   const first = toks[0];
   if (first?.t !== "name" || COMPOUND.has(first.v)) return undefined;
   let k = 1;
@@ -738,7 +741,7 @@ function assignment(toks: Tok[]): { name: Tok; rhs: Tok[] } | { augmented: Tok }
 }
 
 /** Names assigned anywhere in a subtree (any depth). */
-function assignedNames(stmts: Stmt[], out = new Set<string>()): Set<string> {
+export function assignedNames(stmts: Stmt[], out = new Set<string>()): Set<string> {
   for (const s of stmts) {
     const a = assignment(s.toks);
     if (a) out.add("name" in a ? a.name.v : a.augmented.v);
@@ -757,7 +760,7 @@ function rhsSpan(rhs: Tok[]): Span {
   return { start: rhs[0].start, end: rhs[rhs.length - 1].end };
 }
 
-function evalAssign(scope: Scope, name: Tok, rhs: Tok[]): Binding {
+export function evalAssign(scope: Scope, name: Tok, rhs: Tok[]): Binding {
   const via: Array<{ span: Span; note: string }> = [];
   const node = new ExprParser(rhs).parse();
   const val = node ? new Evaluator(scope, via).eval(node) : UNKNOWN;
@@ -794,7 +797,7 @@ function runBranch(scope: Scope, body: Stmt[]): { scope: Scope; direct: Set<stri
   return { scope: s, direct, nested };
 }
 
-function runModule(stmts: Stmt[], scope: Scope): void {
+export function runModule(stmts: Stmt[], scope: Scope): void {
   for (let i = 0; i < stmts.length; i++) {
     const st = stmts[i];
     const head = st.toks[0];

@@ -29,7 +29,7 @@
 //   tools themselves reject it). An option that needs a value but ends the command has none.
 // - `--` ends the options; every later word is a positional.
 
-import type { Fact, Span } from "../types.ts";
+import type { Fact, SourceRef, Span } from "../types.ts";
 import { factForSlice } from "./shell.ts";
 
 /** A word of a command (the shell parser's `ShellWord` is assignable to this). */
@@ -92,6 +92,12 @@ export interface ServerInvocation {
   invalid: CommandWord[];
   /** The last word, for fixes that append. */
   end: CommandWord | undefined;
+  /**
+   * The server is started by a call in a Python file (`uvicorn.run(...)` in the main.py `python main.py` runs,
+   * model/python-main.ts): the options are its keyword arguments, and the variables only the server's command
+   * line reads (UVICORN_*) do not apply.
+   */
+  call?: SourceRef;
 }
 
 /** How an option takes its value. `optional`: only when attached (`--fork-worker=1000`). */

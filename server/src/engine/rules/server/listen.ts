@@ -68,7 +68,7 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
       if (socketOptions.some((name) => optionValue(inv, name))) return undefined;
       const hostOption = optionValue(inv, inv.server === "granian" ? "address" : "host");
       const portOption = optionValue(inv, "port");
-      const prefix = inv.server === "daphne" ? undefined : inv.server.toUpperCase();
+      const prefix = inv.server === "daphne" || inv.call ? undefined : inv.server.toUpperCase();
       const fallback = defaults(program, inv.server);
       const host = hostOption ? (hostOption.value ? stated({ ...hostOption, value: hostOption.value }, text) : undefined) : fromEnv(prefix && env(`${prefix}_HOST`), `${prefix}_HOST`, text) ?? fallback.host;
       const portPart = portOption ? (portOption.value ? stated({ ...portOption, value: portOption.value }, text) : undefined) : fromEnv(prefix && env(`${prefix}_PORT`), `${prefix}_PORT`, text) ?? fallback.port;

@@ -20,6 +20,11 @@ export function reloadRef(process: ServerProcess): SourceRef | undefined {
   return process.reload ?? { file: option.flag.fact.at?.file ?? process.commandAt.file, start: option.flag.start, end: option.flag.end };
 }
 
+/** How messages name reload and workers: as flags, or as uvicorn.run()'s keyword arguments in a Python file (model/python-main.ts). */
+export function reloadWording(process: ServerProcess): { reloadName: string; workersName: string; equals: string } {
+  return process.invocation.call ? { reloadName: "reload=True", workersName: "workers", equals: "=" } : { reloadName: "--reload", workersName: "--workers", equals: " " };
+}
+
 export default defineRule({
   meta: {
     id: "server/reload-in-production",
@@ -53,11 +58,12 @@ export default defineRule({
         if (!option || !at || isDevDeployment(deployment, process.commandAt.file) || runsOnlyInDevelopment(process.guards)) continue;
         const server = process.invocation.server;
         const workers = optionValue(process.invocation, "workers");
+        const { reloadName, workersName, equals } = reloadWording(process);
         const note =
           server === "uvicorn"
             ? workers?.value && workers.value.value !== "1"
-              ? ` uvicorn also ignores --workers ${workers.value.value} with --reload: one process serves everything.`
-              : " uvicorn runs a single process under the reloader and ignores --workers."
+              ? ` uvicorn also ignores ${workersName}${equals}${workers.value.value} with ${reloadName}: one process serves everything.`
+              : ` uvicorn runs a single process under the reloader and ignores ${workersName}.`
             : server === "gunicorn"
               ? " gunicorn's reloader is also incompatible with --preload."
               : "";
@@ -66,8 +72,8 @@ export default defineRule({
           at,
           deployment,
           message:
-            `${server} runs with --reload in ${deployment.name}: a file watcher scans the source tree (polling, unless inotify or ` +
-            `watchfiles is installed) and costs CPU in every container, and any file change restarts the workers mid-request. --reload is for development.${note}`,
+            `${server} runs with ${reloadName} in ${deployment.name}: a file watcher scans the source tree (polling, unless inotify or ` +
+            `watchfiles is installed) and costs CPU in every container, and any file change restarts the workers mid-request. ${reloadName} is for development.${note}`,
           fixes: edit ? [{ title: "Remove --reload", safe: true, edits: [edit] }] : [],
         });
       }

@@ -1,7 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { optionValue } from "../../parse/servers.ts";
 import { defineRule } from "../define.ts";
-import { reloadOption, reloadRef } from "../server/reload-in-production.ts";
+import { reloadOption, reloadRef, reloadWording } from "../server/reload-in-production.ts";
 
 export default defineRule({
   meta: {
@@ -34,13 +34,14 @@ export default defineRule({
         const count = workers.value.value;
         if (count === "1") continue;
         const file = workers.flag.fact.at?.file ?? reloadAt.file;
+        const { reloadName, workersName, equals } = reloadWording(process);
         report({
           at: { file, start: workers.flag.start, end: Math.max(workers.flag.end, workers.value.end) },
           deployment,
           message:
-            `uvicorn ignores --workers ${count} because --reload is set: the two are mutually exclusive, so one process serves ` +
-            "every request. Drop --reload to run the workers (or drop --workers in a development command).",
-          related: [{ at: reloadAt, message: "--reload set here: uvicorn runs one process under the reloader" }],
+            `uvicorn ignores ${workersName}${equals}${count} because ${reloadName} is set: the two are mutually exclusive, so one process serves ` +
+            `every request. Drop ${reloadName} to run the workers (or drop ${workersName} in a development command).`,
+          related: [{ at: reloadAt, message: `${reloadName} set here: uvicorn runs one process under the reloader` }],
         });
       }
     }

@@ -1,0 +1,154 @@
+// uvicorn.run() in the file `python main.py` / `python -m app` runs: the call reader (parse/python-calls.ts)
+// and the uvicorn process the model makes of it (model/python-main.ts), read as text, never run.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
+import { pythonMainCandidates } from "../../server/src/engine/model/python-main.ts";
+import type { Deployment } from "../../server/src/engine/model/types.ts";
+import { findPythonCalls } from "../../server/src/engine/parse/python-calls.ts";
+import { optionValue } from "../../server/src/engine/parse/servers.ts";
+import { describeSetting } from "../../server/src/engine/parse/setting-expr.ts";
+import type { SourceRef } from "../../server/src/engine/types.ts";
+import { memoryHost } from "../helpers/memory-host.ts";
+import { words } from "../helpers/words.ts";
+
+const RUN = new Set(["uvicorn.run"]);
+
+describe("findPythonCalls", () => {
+  test("keyword arguments: literals, variables followed to the environment, keyword and value spans", () => {
+    const text = [
+      "import os",
+      "import uvicorn",
+      'PORT = int(os.environ.get("PORT", 8000))',
+      'if __name__ == "__main__":',
+      '    workers = int(os.getenv("WEB_CONCURRENCY", "4"))',
+      '    uvicorn.run("app.main:app", host="0.0.0.0", port=PORT, workers=workers, reload=False)',
+      "",
+    ].join("\n");
+    const { calls, problems } = findPythonCalls(text, "main.py", RUN);
+    assert.deepEqual(problems, []);
+    assert.equal(calls.length, 1);
+    const call = calls[0];
+    assert.equal(call.callee, "uvicorn.run");
+    assert.equal(call.conditional, false);
+    assert.equal(text.slice(call.calleeSpan.start, call.calleeSpan.end), "uvicorn.run");
+    assert.ok(text.slice(call.span.start, call.span.end).endsWith("reload=False)"));
+    assert.equal(describeSetting(call.args[0].value), '"app.main:app"');
+    const described = Object.fromEntries([...call.kwargs].map(([name, arg]) => [name, describeSetting(arg.value)]));
+    assert.deepEqual(described, { host: '"0.0.0.0"', port: '$PORT (default "8000")', workers: '$WEB_CONCURRENCY (default "4")', reload: "false" });
+    const workers = call.kwargs.get("workers")?.value;
+    assert.equal(text.slice(workers?.nameSpan.start, workers?.nameSpan.end), "workers");
+    assert.equal(text.slice(workers?.envDefault?.span.start, workers?.envDefault?.span.end), '"4"');
+  });
+
+  test("imports name the callee: aliases and from-imports; other functions are not calls to it", () => {
+    const text = ["import uvicorn as uv", "from uvicorn import run as serve", 'uv.run("a:app")', 'serve("b:app")', 'run("c:app")', 'other.run("d:app")', ""].join("\n");
+    const apps = findPythonCalls(text, "main.py", RUN).calls.map((c) => c.args[0].value.value);
+    assert.deepEqual(apps, ["a:app", "b:app"]);
+  });
+
+  test("a call in a branch or loop is conditional; one under the main guard, in a def, try or with is not", () => {
+    const text = [
+      "import uvicorn",
+      "def main():",
+      "    try:",
+      '        uvicorn.run("a:app")',
+      "    finally:",
+      "        pass",
+      "if DEBUG:",
+      '    uvicorn.run("b:app", reload=True)',
+      "for i in range(2):",
+      '    uvicorn.run("c:app")',
+      'if "__main__" == __name__:',
+      '    uvicorn.run("d:app")',
+      "",
+    ].join("\n");
+    const byApp = Object.fromEntries(findPythonCalls(text, "main.py", RUN).calls.map((c) => [c.args[0].value.value, c.conditional]));
+    assert.deepEqual(byApp, { "a:app": false, "b:app": true, "c:app": true, "d:app": false });
+  });
+
+  test("a variable a branch may reassign before the call is unknown; **kwargs is a spread", () => {
+    const text = ["import uvicorn", "def main():", "    n = 4", "    if SLOW:", "        n = 1", '    uvicorn.run("a:app", workers=n, **extra)', ""].join("\n");
+    const call = findPythonCalls(text, "main.py", RUN).calls[0];
+    assert.equal(call.kwargs.get("workers")?.value.kind, "unknown");
+    assert.equal(call.spread, true);
+  });
+
+  test("broken or hostile text never throws", () => {
+    for (const text of ["uvicorn.run(", "import uvicorn\nuvicorn.run('a:app', workers=)", "((((((((((".repeat(2000), 'uvicorn.run("""unterminated']) {
+      const result = findPythonCalls(text, "main.py", RUN);
+      assert.ok(Array.isArray(result.calls));
+    }
+  });
+});
+
+describe("pythonMainCandidates", () => {
+  test("the file or module python runs", () => {
+    assert.deepEqual(pythonMainCandidates(words("python main.py")), ["main.py"]);
+    assert.deepEqual(pythonMainCandidates(words("python3.12 -u -W ignore src/serve.py --flag")), ["src/serve.py"]);
+    assert.deepEqual(pythonMainCandidates(words("python -m app.server")), ["app/server.py", "app/server/__main__.py"]);
+    assert.equal(pythonMainCandidates(words("python -c 'import app'")), undefined);
+    assert.equal(pythonMainCandidates(words("python manage")), undefined);
+    assert.equal(pythonMainCandidates(words("node main.py")), undefined);
+  });
+});
+
+/** A compose service built from the folder's Dockerfile, unless the test gives its own compose file. */
+function build(given: Record<string, string>): { deployment: Deployment; text: (at: SourceRef | undefined) => string | undefined } {
+  const files: Record<string, string> = { "docker-compose.yml": "services:\n  api:\n    build: .\n", ...given };
+  const host = memoryHost(files);
+  const model = buildModel(host, host.list().filter((p) => fileKind(p) !== undefined), []);
+  assert.equal(model.deployments.length, 1);
+  return { deployment: model.deployments[0], text: (at) => (at ? files[at.file]?.slice(at.start, at.end) : undefined) };
+}
+
+const DOCKERFILE = 'FROM python:3.12-slim\nWORKDIR /srv\nCOPY . .\nCMD ["python", "main.py"]\n';
+
+describe("uvicorn.run() as the deployment's server", () => {
+  test("workers from WEB_CONCURRENCY's default in main.py, at the literal; the compose environment wins when set", () => {
+    const main = 'import os, uvicorn\nif __name__ == "__main__":\n    uvicorn.run("app:app", host="0.0.0.0", workers=int(os.getenv("WEB_CONCURRENCY", 8)))\n';
+    const unset = build({ Dockerfile: DOCKERFILE, "main.py": main });
+    const process = unset.deployment.processes[0];
+    assert.equal(process?.invocation.server, "uvicorn");
+    assert.equal(process.workers.value, 8);
+    assert.deepEqual({ file: process.workers.at?.file, text: unset.text(process.workers.at) }, { file: "main.py", text: "8" });
+    assert.equal(unset.text(process.commandAt)?.startsWith("uvicorn.run("), true);
+    assert.ok(unset.deployment.files.has("main.py"));
+
+    const compose = 'services:\n  api:\n    build: .\n    environment:\n      WEB_CONCURRENCY: "3"\n';
+    const set = build({ Dockerfile: DOCKERFILE, "main.py": main, "docker-compose.yml": compose });
+    const fromEnv = set.deployment.processes[0];
+    assert.equal(fromEnv.workers.value, 3);
+    assert.equal(fromEnv.workers.at?.file, "docker-compose.yml");
+  });
+
+  test("no workers argument: WEB_CONCURRENCY (uvicorn's Config reads it), never UVICORN_WORKERS (only its command line does)", () => {
+    const main = 'import uvicorn\nuvicorn.run("app:app", host="0.0.0.0")\n';
+    const compose = (name: string) => `services:\n  api:\n    build: .\n    environment:\n      ${name}: "5"\n`;
+    assert.equal(build({ Dockerfile: DOCKERFILE, "main.py": main, "docker-compose.yml": compose("WEB_CONCURRENCY") }).deployment.processes[0].workers.value, 5);
+    const own = build({ Dockerfile: DOCKERFILE, "main.py": main, "docker-compose.yml": compose("UVICORN_WORKERS") }).deployment.processes[0];
+    assert.deepEqual([own.workers.value, own.workers.origin], [1, "default"]);
+  });
+
+  test("reload=True is the reload option; a computed workers count is unresolved, not uvicorn's default", () => {
+    const reload = build({ Dockerfile: DOCKERFILE, "main.py": 'import uvicorn\nuvicorn.run("app:app", reload=True, workers=4)\n' });
+    const process = reload.deployment.processes[0];
+    assert.ok(optionValue(process.invocation, "reload"));
+    assert.equal(reload.text(process.reload), "reload");
+    const computed = build({ Dockerfile: DOCKERFILE, "main.py": 'import uvicorn\nfrom app.config import settings\nuvicorn.run("app:app", workers=settings.WORKERS)\n' }).deployment.processes[0];
+    assert.ok(computed.workersUnresolved);
+  });
+
+  test("python -m finds the module's file; what cannot be told starts no process", () => {
+    const module = build({ Dockerfile: 'FROM python:3.12\nCMD ["python", "-m", "app"]\n', "app/__main__.py": 'import uvicorn\nuvicorn.run("app.main:app", workers=2)\n' });
+    assert.equal(module.deployment.processes[0]?.workers.value, 2);
+    for (const main of [
+      'import uvicorn\nfrom app.main import app\nuvicorn.run(app, workers=4)\n', // an app object with workers: uvicorn exits
+      'import uvicorn\nif DEV:\n    uvicorn.run("app:app", reload=True)\nelse:\n    uvicorn.run("app:app", workers=4)\n', // which call runs is not known
+      'import uvicorn\nuvicorn.run("app:app", **options)\n',
+      "print('no server')\n",
+    ]) {
+      assert.equal(build({ Dockerfile: DOCKERFILE, "main.py": main }).deployment.processes.length, 0, main);
+    }
+  });
+});
