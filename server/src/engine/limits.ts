@@ -30,6 +30,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   uwsgi: 2 * MB,
   sidekiq: MB / 2,
   "sidekiq-initializer": 2 * MB,
+  "solid-queue": MB / 2,
   hypercorn: 2 * MB,
   makefile: 1 * MB,
   supervisor: 2 * MB,

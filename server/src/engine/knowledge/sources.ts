@@ -420,6 +420,21 @@ export const SOURCES = {
     url: "https://github.com/sidekiq/sidekiq/blob/main/lib/sidekiq/cli.rb",
     says: "After the default capsule gets \"cap.concurrency = opts[:concurrency] || @config[:concurrency]\", \"opts[:capsules]&.each do |name, cap_config| @config.capsule(name.to_s) do |cap| cap.queues = cap_config[:queues]; cap.concurrency = cap_config[:concurrency]\": each capsule runs its own threads. capsule.rb: \"A Sidekiq::Capsule is the set of resources necessary to process one or more queues with a given concurrency. One \\\"default\\\" Capsule is started but the user may declare additional Capsules\".",
   },
+  solidQueueWorkerConnections: {
+    title: "Solid Queue README: Workers, dispatchers and scheduler (threads)",
+    url: "https://github.com/rails/solid_queue#workers-dispatchers-and-scheduler",
+    says: "\"`threads`: this is the max size of the thread pool that each worker will have to run jobs. [...] By default, this is `3`.\" \"It is recommended to set this value less than or equal to the queue database's connection pool size minus 2, as each worker thread uses one connection, and two additional connections are reserved for polling and heartbeat.\" \"`processes`: this is the number of worker processes that will be forked by the supervisor with the settings given. By default, this is `1`\". lib/solid_queue/configuration.rb: WORKER_DEFAULTS threads 3, processes 1; estimated_number_of_threads is \"At most \\\"threads\\\" in each worker + 1 thread for the worker + 1 thread for the heartbeat task\", and Solid Queue refuses to start when the pool is smaller.",
+  },
+  solidQueueProcesses: {
+    title: "Solid Queue README and lib/solid_queue/configuration.rb: the supervisor's processes",
+    url: "https://github.com/rails/solid_queue/blob/main/lib/solid_queue/configuration.rb",
+    says: "README: \"Solid Queue's supervisor will fork a separate process for each supervised worker/dispatcher/scheduler.\" \"If no configuration at all is provided, Solid Queue will run with one dispatcher and one worker with default settings.\" configuration.rb: config_from takes `config[env]` when the file has the environment's section, else the whole file, keeps :workers and :dispatchers, and falls back to one worker and one dispatcher when that is empty; a scheduler runs when recurring.yml has tasks (\"if !skip_recurring_tasks? && recurring_tasks.any?\"). processes/registrable.rb: every process (supervisor, worker, dispatcher, scheduler) registers and runs a heartbeat TimerTask thread that updates its row (\"wrap_in_app_executor { heartbeat }\"): Headroom counts 2 connections for each process that is not a worker (its own thread and its heartbeat), a floor.",
+  },
+  solidQueuePumaPlugin: {
+    title: "Solid Queue README: Puma plugin",
+    url: "https://github.com/rails/solid_queue#puma-plugin",
+    says: "\"We provide a Puma plugin if you want to run the Solid Queue's supervisor together with Puma and have Puma monitor and manage it. You just need to add `plugin :solid_queue` to your `puma.rb` configuration.\" \"plugin :solid_queue if ENV[\\\"SOLID_QUEUE_IN_PUMA\\\"]\" \"This is what Rails 8's default Puma config looks like.\" lib/puma/plugin/solid_queue.rb forks the supervisor once from Puma's own process when it has booted, so each Puma server (each container) runs one supervisor with all the processes config/queue.yml describes.",
+  },
   sidekiqActiveRecordPool: {
     title: "Sidekiq wiki: Advanced Options (concurrency)",
     url: "https://github.com/sidekiq/sidekiq/wiki/Advanced-Options#concurrency",

@@ -4,6 +4,7 @@
 import type { Fact } from "../types.ts";
 import type { NginxProxy } from "./nginx.ts";
 import type { Pool } from "./pools.ts";
+import { solidQueueTerms } from "./solid-queue.ts";
 import type { Database, Deployment, DeploymentModel } from "./types.ts";
 
 /** One deployment's share of a database's connections: instances x processes x (size + overflow). */
@@ -46,6 +47,7 @@ export function connectionBudgets(model: DeploymentModel): ConnectionBudget[] {
     for (const i of clients) {
       const deployment = model.deployments[i];
       if (deployment.pool) shares.push(poolShare(deployment, deployment.pool));
+      for (const pool of deployment.sidePools ?? []) shares.push(poolShare(deployment, pool));
     }
     return {
       database,
@@ -75,8 +77,9 @@ export function shareFormula(share: PoolShare): string {
   // A configured instance count is headroom.yml's autoscaling max: say so, even when it is 1.
   if (instances.origin === "configured" || share.deployment.instancesAreMax) parts.push(`autoscaling max ${instances.value} instance${instances.value === 1 ? "" : "s"}`);
   else if (instances.value !== 1) parts.push(`${instances.value} instances`);
-  parts.push(processesText(share.pool));
-  parts.push(perProcessText(share.pool));
+  // A Solid Queue supervisor is one per instance; its sum says which processes it forks.
+  if (share.pool.solidQueue) parts.push(`${share.pool.processLabel} (${solidQueueTerms(share.pool.solidQueue)})`);
+  else parts.push(processesText(share.pool), perProcessText(share.pool));
   return parts.join(" x ");
 }
 
@@ -89,6 +92,7 @@ export function processesText(pool: Pool): string {
 /** "DB_POOL_SIZE 30", "pool 5 (Rails's default)", "concurrency 10 (--concurrency)", "concurrency 10 (config/sidekiq.yml)". */
 export function poolSizeText(pool: Pool): string {
   const { size } = pool;
+  if (pool.solidQueue) return `${size.value} Solid Queue connections (${solidQueueTerms(pool.solidQueue)})`;
   if (pool.oneThread) return `1 connection (${pool.oneThread.what}'s one scheduler thread holds one at a time, whatever its pool allows: ${perProcessTerms(pool.oneThread.pool)})`;
   if (pool.djangoPool) return size.origin === "default" ? `pool max_size ${size.value} (${size.by}'s default)` : `${pool.sizeName ?? "pool max_size"} ${size.value}`;
   if (pool.kind === "django") return `${size.value} persistent connection${size.value === 1 ? "" : "s"} (one per thread, CONN_MAX_AGE)`;

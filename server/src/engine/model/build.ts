@@ -23,7 +23,7 @@ import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
 import { parseProcfile } from "../parse/procfile.ts";
 import { type HerokuAppJson, parseAppJson } from "../parse/app-json.ts";
 import { parseSidekiqInitializer } from "../parse/sidekiq-initializer.ts";
-import { parsePumaRb, parseUnicornRb } from "../parse/puma-rb.ts";
+import { parsePumaRb, parseUnicornRb, PUMA_PLUGIN } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { type DjangoSettings, parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
@@ -40,7 +40,7 @@ import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parse
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
-import { type DjangoConnections, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, type RailsDatabaseConfig, readPool } from "./pools.ts";
+import { type DjangoConnections, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
 import { reusedDeployment } from "./reuse.ts";
@@ -50,10 +50,11 @@ import type { PlatformService } from "./platform.ts";
 import { renderModel } from "./render.ts";
 import { flyServices } from "./fly.ts";
 import { kamalServices } from "./kamal.ts";
+import { railsAppRoot, solidQueueCliOptions, solidQueueTree } from "./solid-queue.ts";
 import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
 
 export function fileKind(path: string): FileKind | undefined {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
@@ -89,6 +90,8 @@ export function fileKind(path: string): FileKind | undefined {
   if (name === "sidekiq.yml" || name === "sidekiq.yml.erb") return "sidekiq";
   // Read only for the capsules a Rails app declares there (`config.capsule("x") { |cap| cap.concurrency = 1 }`).
   if (/(^|\/)config\/initializers\/sidekiq\.rb$/.test(path)) return "sidekiq-initializer";
+  // Solid Queue's processes and recurring tasks, where `bin/jobs` and Puma's plugin look for them.
+  if (/(^|\/)config\/(queue|recurring)\.ya?ml$/.test(path)) return "solid-queue";
   if (/^hypercorn[\w.-]*\.toml$/.test(name)) return "hypercorn";
   // Read only for the compose files its recipes name with `-f` (model/compose-commands.ts).
   if (name === "makefile" || name === "gnumakefile" || name.endsWith(".mk")) return "makefile";
@@ -191,6 +194,9 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (!isDatabaseClient(deployment) || isReleasePhase(deployment)) continue;
     const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv);
     if (pool) deployment.pool = pool;
+    // Puma's `plugin :solid_queue` forks a supervisor beside the server in each instance.
+    const forked = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue)] : []));
+    if (forked.length > 0) deployment.sidePools = forked;
   }
   const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, ofKind("procfile"), deployments)]);
   const composeFiles = new Map<string, ComposeFile>();
@@ -1178,7 +1184,7 @@ function hasShellShebang(text: string | undefined): boolean {
  * copied to another path in the image (/start.sh, /app/docker/entrypoint.sh), so when that exact
  * path is not in the workspace, take the file of the same name closest to the folder.
  */
-function findNearby(ctx: Context, dir: string, name: string): string | undefined {
+export function findNearby(ctx: Context, dir: string, name: string): string | undefined {
   const exact = existing(ctx, join(dir, name.replace(/^\.\//, "")));
   if (exact) return exact;
   const base = name.slice(name.lastIndexOf("/") + 1);
@@ -1227,6 +1233,12 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     if (capsules.length > 0) process.initializerCapsules = capsules;
   }
   if (invocation.server === "puma" || (invocation.server === "rails" && conf)) process.threads = pumaThreads(invocation, conf, env);
+  if (invocation.server === "solid_queue") {
+    process.solidQueue = solidQueueTree(ctx, deployment, dir, env, { ...solidQueueCliOptions(invocation), command: at }, at.file);
+    return process;
+  }
+  const plugin = conf && (invocation.server === "puma" || invocation.server === "rails") ? solidQueuePlugin(conf, env) : undefined;
+  if (conf && plugin) process.solidQueue = solidQueueTree(ctx, deployment, railsAppRoot(conf.path), env, { inPuma: plugin }, conf.path);
   if (invocation.server === "gunicorn") {
     const threads = gunicornThreads(invocation, envArgs, conf, env);
     if (threads) process.threads = threads;
@@ -1362,7 +1374,7 @@ function hypercornConfig(ctx: Context, deployment: Deployment, invocation: Serve
 }
 
 /** A file a command names explicitly: any name goes, so look in the workspace beyond deployment-file names. */
-function namedFile(ctx: Context, dir: string, name: string): string | undefined {
+export function namedFile(ctx: Context, dir: string, name: string): string | undefined {
   const found = findNearby(ctx, dir, name);
   if (found) return found;
   const exact = join(dir, name.replace(/^\.\//, ""));
@@ -1496,6 +1508,17 @@ function sidekiqInitializerCapsules(ctx: Context, deployment: Deployment, invoca
   return capsules;
 }
 
+/**
+ * The `plugin :solid_queue` line of config/puma.rb when the plugin loads: always, or under `if ENV["X"]` (Rails 8's
+ * template: SOLID_QUEUE_IN_PUMA) when the deployment sets X. Under a condition Headroom cannot read, it is not counted.
+ */
+function solidQueuePlugin(conf: SettingsFile, env: EnvLookup): SourceRef | undefined {
+  const plugin = conf.settings.get(`${PUMA_PLUGIN}solid_queue`);
+  if (!plugin) return undefined;
+  const loads = !plugin.conditional || (plugin.kind === "env" && plugin.envName !== undefined && (env(plugin.envName) !== undefined) === (plugin.value === "set"));
+  return loads ? { file: conf.path, ...plugin.span } : undefined;
+}
+
 /** Puma's maximum threads per process: `-t min:max`, else `threads` in its config file, else Puma's default. */
 function pumaThreads(invocation: ServerInvocation, conf: SettingsFile | undefined, env: EnvLookup): Fact<number> {
   const flag = optionValue(invocation, "threads")?.value;
@@ -1609,7 +1632,7 @@ function celeryDjangoProject(invocation: ServerInvocation): string | undefined {
 
 const PYTHON_WEB_SERVERS: ReadonlySet<string> = new Set(["gunicorn", "uvicorn", "daphne", "hypercorn", "uwsgi", "granian"]);
 
-const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "rails", "sidekiq", "unicorn"]);
+const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "rails", "sidekiq", "unicorn", "solid_queue"]);
 
 interface SettingsFile {
   path: string;

@@ -11,9 +11,10 @@ import { flagName, optionValue, type ServerKind, serverName } from "../parse/ser
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { SIDEKIQ_CAPSULE } from "../parse/sidekiq-yml.ts";
 import type { Fact, SourceRef } from "../types.ts";
+import { type SolidQueueTree, solidQueueConnections } from "./solid-queue.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
-export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq" | "django";
+export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq" | "django" | "solid_queue";
 
 export interface PoolEnvName {
   name: string;
@@ -74,7 +75,7 @@ export function poolEnvTable(mapping: HeadroomConfig["pools"]["env"]): readonly 
 export const PSYCOPG_POOL_MIN_SIZE = 4;
 
 /** Documented defaults, used only when a deployment is known to use a database but sets no size. */
-export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy" | "django">, { value: number; by: string; source: Source }> = {
+export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy" | "django" | "solid_queue">, { value: number; by: string; source: Source }> = {
   // Rails' generated config/database.yml: pool: ENV.fetch("RAILS_MAX_THREADS") { 5 }
   activerecord: { value: 5, by: "Rails", source: SOURCES.railsDatabaseYmlPool },
   // Sidekiq 7: "Sidekiq's default concurrency has been reduced from 10 to 5."
@@ -109,6 +110,11 @@ export interface Pool {
    * whatever its pool allows, so `size` is 1; `pool` is the pool its environment gives it, for the message.
    */
   oneThread?: { what: string; pool: Pool };
+  /**
+   * Solid Queue's supervisor and the processes it forks (kind "solid_queue"): `size` is the connections all of them
+   * may hold in one instance (model/solid-queue.ts solidQueueConnections), `processes` is the one supervisor.
+   */
+  solidQueue?: SolidQueueTree;
   /** Pools are per process, never shared between processes: always true, to say so in types. */
   perProcess: true;
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
@@ -176,6 +182,8 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     }
     return undefined;
   };
+
+  if (server === "solid_queue" && process?.solidQueue) return solidQueuePool(process.solidQueue);
 
   if (server === "sidekiq" && process) {
     // The model's worker count for sidekiq is its concurrency: `-c`/`--concurrency`, else config/sidekiq.yml's
@@ -254,6 +262,28 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     };
   }
   return undefined;
+}
+
+/**
+ * The connections of a Solid Queue supervisor and its processes in one instance, as one share. It points at the
+ * threads of its biggest group of workers (or their processes, or the group), the numbers a team changes.
+ */
+export function solidQueuePool(tree: SolidQueueTree): Pool {
+  const biggest = [...tree.workers].sort((a, b) => b.processes.value * b.threads.value - a.processes.value * a.threads.value)[0];
+  // Several processes: their count is the bigger lever (JOB_CONCURRENCY in Rails' template), else the threads.
+  const levers = biggest && biggest.processes.value > 1 ? [biggest.processes, biggest.threads] : [biggest?.threads, biggest?.processes];
+  const anchor = levers.find((f) => f?.origin === "stated" && f.at);
+  const at = anchor?.at ?? biggest?.at ?? tree.inPuma ?? (tree.config ? { file: tree.config, start: 0, end: 0 } : undefined);
+  const size: Fact<number> = anchor ? { ...anchor, value: solidQueueConnections(tree) } : { value: solidQueueConnections(tree), origin: "default", by: "Solid Queue", ...(at ? { at } : {}) };
+  return {
+    kind: "solid_queue",
+    size,
+    sizeName: "Solid Queue connections",
+    solidQueue: tree,
+    perProcess: true,
+    processes: { value: 1, origin: "default", by: "Solid Queue" },
+    processLabel: tree.inPuma ? "Solid Queue supervisor forked by Puma" : "Solid Queue supervisor",
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Fact, SourceRef } from "../types.ts";
 import type { Pool } from "./pools.ts";
 import type { NginxProxy } from "./nginx.ts";
 import type { PgBouncer } from "./pgbouncer.ts";
+import type { SolidQueueTree } from "./solid-queue.ts";
 
 /** One web or job server process group as it runs in one instance of a deployment. */
 export interface ServerProcess {
@@ -56,6 +57,11 @@ export interface ServerProcess {
    * each runs its own threads in this process. Those whose `concurrency` is an integer literal.
    */
   initializerCapsules?: Array<{ name: string; threads: Fact<number> }>;
+  /**
+   * Solid Queue's supervisor and the processes it forks (model/solid-queue.ts): the process itself for `bin/jobs`,
+   * or the one Puma forks for `plugin :solid_queue` (then `inPuma` is set and this process stays Puma).
+   */
+  solidQueue?: SolidQueueTree;
   /** The server's settings file (gunicorn.conf.py or `-c`, config/puma.rb or `-C`), read as text. */
   config?: { path: string; settings: Map<string, SettingExpr> };
   /**
@@ -131,6 +137,11 @@ export interface Deployment {
   celeryBeat?: SourceRef;
   /** The database connection pool each of its processes opens (model/pools.ts), when known. */
   pool?: Pool;
+  /**
+   * Pools of processes its server forks beside its own, which count against the same database: the Solid Queue
+   * supervisor Puma's `plugin :solid_queue` starts in each instance.
+   */
+  sidePools?: Pool[];
   /**
    * Commands a compose override file replaced (compose merges `command:` by replacing it): `at`
    * is the replaced command (base compose file, or the Dockerfile CMD), `by` the override's

@@ -493,6 +493,21 @@ function span(toks: Tok[]): Span {
   return { start: toks[0].start, end: toks[toks.length - 1].end };
 }
 
+/** The prefix of a plugin's entry among the settings: `plugin :solid_queue` is `plugin:solid_queue`. */
+export const PUMA_PLUGIN = "plugin:";
+
+/**
+ * A `plugin` line as a setting: a bool, true. Under a trailing `if ENV["X"]` (or `unless`) it is kind "env" with the
+ * variable and `value` "set" (or "unset"): the plugin loads when the variable is set (or not), whatever its value, as
+ * Ruby reads any string as true. Under any other condition it is a conditional bool.
+ */
+function pluginSetting(arg: Tok, nameSpan: Span, conditional: boolean, condition: SymVal | undefined, keyword: string | undefined): SettingExpr {
+  const span = { start: nameSpan.start, end: arg.end };
+  const envTest = condition?.k === "env" && !condition.required && (condition.def === undefined || condition.def.k === "none");
+  if (envTest && condition?.k === "env") return { kind: "env", envName: condition.name, value: keyword === "unless" ? "unset" : "set", conditional: true, span, nameSpan };
+  return { kind: "bool", value: true, span, nameSpan, ...(conditional ? { conditional } : {}) };
+}
+
 /** Reads a Puma config file (Ruby) as text. Never throws. */
 export function parsePumaRb(text: string, file: string): PumaRb {
   return parseRubyConfig(text, file, PUMA_DSL);
@@ -521,6 +536,7 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
     let conditional = st.conditional;
     // trailing `if`/`unless` modifier
     const mod = toks.findIndex((t, k) => k > 0 && t.t === "id" && (t.v === "if" || t.v === "unless"));
+    const condition = mod > 0 ? { keyword: toks[mod].v, toks: toks.slice(mod + 1) } : undefined;
     if (mod > 0) {
       toks = toks.slice(0, mod);
       conditional = true;
@@ -562,6 +578,9 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
       // `quiet`, `prune_bundler`, `fork_worker` … with no argument: switched on
       settings.set(head.v, { kind: "bool", value: true, span: nameSpan, nameSpan, ...(conditional ? { conditional } : {}) });
       continue;
+    }
+    if (head.v === "plugin" && args[0]?.length === 1 && (args[0][0].t === "sym" || args[0][0].s !== undefined)) {
+      settings.set(`${PUMA_PLUGIN}${args[0][0].t === "sym" ? args[0][0].v.slice(1) : args[0][0].s}`, pluginSetting(args[0][0], nameSpan, conditional, condition && new RubyExpr(condition.toks, scope, []).all(), condition?.keyword));
     }
     if (head.v === "threads") {
       const min = read(args[0]);

@@ -58,6 +58,7 @@ export type ServerKind =
   | "unicorn"
   | "rails"
   | "sidekiq"
+  | "solid_queue"
   | "celery"
   | "uwsgi";
 
@@ -548,6 +549,22 @@ export const SIDEKIQ: ServerTable = {
   ],
 };
 
+// solid_queue — follows Solid Queue 1.x `bin/jobs` (lib/solid_queue/cli.rb, Thor): the supervisor that forks the
+// workers, dispatchers and scheduler config/queue.yml and config/recurring.yml describe. `bin/jobs start` is its
+// default command; `rake solid_queue:start` and `rails solid_queue:start` start the same supervisor.
+export const SOLID_QUEUE: ServerTable = {
+  server: "solid_queue",
+  docs: "Solid Queue 1.x `bin/jobs` (lib/solid_queue/cli.rb, Thor)",
+  style: "thor",
+  options: [
+    v("config_file", "-c --config_file --config-file"),
+    v("recurring_schedule_file", "--recurring_schedule_file --recurring-schedule-file"),
+    f("skip_recurring", "--skip_recurring --skip-recurring"),
+    f("only_work", "--only_work --only-work --work_only --work-only"),
+    f("only_dispatch", "--only_dispatch --only-dispatch --dispatch_only --dispatch-only"),
+  ],
+};
+
 // celery — follows Celery 5.4 `celery --help` (global options, before the sub-command) and
 // `celery worker --help` (click). Only `celery … worker` is a worker invocation.
 export const CELERY_GLOBAL: ServerTable = {
@@ -689,6 +706,7 @@ const TABLES: Record<Exclude<ServerKind, "celery">, ServerTable> = {
   unicorn: UNICORN,
   rails: RAILS,
   sidekiq: SIDEKIQ,
+  solid_queue: SOLID_QUEUE,
   uwsgi: UWSGI,
 };
 
@@ -961,6 +979,9 @@ const PROGRAMS: Record<string, ServerKind> = {
   uwsgi: "uwsgi",
 };
 
+/** The Rake task that starts Solid Queue's supervisor (`bin/jobs` runs the same). */
+const SOLID_QUEUE_TASK = "solid_queue:start";
+
 /** Modules that `python -m` can run as a server. */
 const PY_MODULES: Record<string, ServerKind> = {
   gunicorn: "gunicorn",
@@ -998,9 +1019,13 @@ function step(words: CommandWord[], i: number): Step {
   const w = words[i];
   const s = w.value;
   const base = basename(s);
+  const following = words[i + 1]?.value;
+  // `bin/rails solid_queue:start` and `rake solid_queue:start` run Solid Queue's supervisor, as `bin/jobs` does.
+  if ((base === "rails" || base === "rake") && following === SOLID_QUEUE_TASK) return { kind: "program", server: "solid_queue", program: w, next: i + 2 };
+  // Only a path to it: a bare `jobs` is the shell's builtin.
+  if (base === "jobs" && s.endsWith("bin/jobs")) return { kind: "program", server: "solid_queue", program: w, next: i + 1 };
   const server = PROGRAMS[base];
   if (server) return { kind: "program", server, program: w, next: i + 1 };
-  const following = words[i + 1]?.value;
   if (ASSIGNMENT_RE.test(s)) return { kind: "runner", next: i + 1 };
   switch (base) {
     case "exec":

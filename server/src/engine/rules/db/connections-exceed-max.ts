@@ -8,6 +8,7 @@ import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts
 import { defineRule } from "../define.ts";
 import { type Threads, threadsPerWorker } from "../workers/threads.ts";
 import { serverName } from "../../parse/servers.ts";
+import { SOLID_QUEUE_OTHER_CONNECTIONS, SOLID_QUEUE_SOURCES, SOLID_QUEUE_WORKER_EXTRA, type SolidQueueTree } from "../../model/solid-queue.ts";
 
 /** App Runner's default autoscaling configuration: MaxSize 25 (SOURCES.appRunnerAutoScalingDefaults). */
 const APP_RUNNER_DEFAULT_MAX_SIZE = 25;
@@ -34,6 +35,7 @@ export default defineRule({
       SOURCES.sidekiqConcurrencyHistory,
       SOURCES.sidekiqConfigFile,
       SOURCES.sidekiqCapsules,
+      ...SOLID_QUEUE_SOURCES,
       SOURCES.djangoConnMaxAge,
       SOURCES.celeryBeatScheduler,
       SOURCES.sqlalchemyNoPrecreate,
@@ -56,7 +58,13 @@ export default defineRule({
         "(CONN_MAX_AGE above 0: one per thread) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
-        "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). A `celery beat` process (the scheduler, which sends tasks and runs none) " +
+        "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). " +
+        "Solid Queue's supervisor (`bin/jobs`, `rake solid_queue:start`, or Puma's `plugin :solid_queue`, which forks one beside each Puma server " +
+        "when its condition holds, such as Rails 8's `if ENV[\"SOLID_QUEUE_IN_PUMA\"]`) counts the processes it forks, from config/queue.yml's section for " +
+        "RAILS_ENV (ERB such as `<%= ENV.fetch(\"JOB_CONCURRENCY\", 1) %>` read as text): each `workers:` group's `processes` x (`threads` + 2, one " +
+        "connection per job thread plus its polling and heartbeat), and 2 for each dispatcher, for the scheduler when config/recurring.yml has tasks, and " +
+        "for the supervisor; without the file, Solid Queue's defaults (one worker with 3 threads, one dispatcher). No fix is offered for its share: which " +
+        "processes or threads to give up is the team's choice. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
         "counts one connection whatever its pool says: its one scheduler thread checks out one at a time, and pools open connections only " +
         "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. The limit from a postgres service's `-c max_connections=N` (a `${VAR}` there is related at the .env line that sets it, the place to change it), a postgresql.conf, " +
         "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
@@ -94,7 +102,7 @@ export default defineRule({
       if (shares.length === 0 || total <= allowed) continue;
       const biggest = shares.reduce((a, b) => (b.total > a.total ? b : a));
       const at = primaryAt(biggest);
-      const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${shareFormula(s)} = ${s.total}`);
+      const terms = shares.map((s) => `${shares.length > 1 ? `${shareName(s)}: ` : ""}${shareFormula(s)} = ${s.total}`);
       const sum = shares.length > 1 ? `${terms.join("; ")}; ${total} possible database connections in all` : `${terms[0]} possible database connections`;
       const perProcessNote = shares.length > 1 ? "each process has its own pool, not shared" : `each ${singular(biggest.pool.processLabel)} has its own pool, not shared`;
       // PgBouncers in front of this database add their server connections (pgbouncer/server-connections-exceed-max).
@@ -174,8 +182,14 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     if (fact?.at && fact.origin !== "default" && fact.origin !== "assumed") place(fact.at, message);
   };
   for (const s of shares) {
-    const name = shares.length > 1 ? `${shortName(s.deployment)}: ` : "";
+    const name = shares.length > 1 ? `${shareName(s)}: ` : "";
     const { pool } = s;
+    if (pool.solidQueue) {
+      solidQueueLines(pool.solidQueue, name, add, place);
+      const { instances } = s.deployment;
+      add(instances, `${name}${instances.value} instance${instances.value === 1 ? "" : "s"}, each with its own Solid Queue supervisor and processes`);
+      continue;
+    }
     if (pool.oneThread && pool.processes.at) place(pool.processes.at, `${name}${pool.oneThread.what} runs here: one scheduler thread, one connection at a time`);
     else add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own pool`);
     // A platform's default with a line of its own (the dyno size Heroku's buildpack sizes WEB_CONCURRENCY by).
@@ -255,7 +269,8 @@ function threadsNote(s: PoolShare): string {
 function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
   // Threads split between capsules are the team's choice of which queues get them: no one number to lower.
   // A Sidekiq process held to a smaller Active Record pool: lowering its concurrency changes nothing.
-  if (s.pool.capsules || sidekiqPoolCap(s.pool)) return [];
+  // Solid Queue's connections come from several groups of processes: which to shrink is the team's choice.
+  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
@@ -315,6 +330,24 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   const newShare = holders * (size + (overflow ?? 0));
   title += ` (${holders} x ${overflow !== undefined ? `(${size} + ${overflow})` : size} = ${newShare}${sharedBy}${oneInstance}${others > 0 ? `, ${newShare + others} in all` : ""}, within ${allowed})`;
   return [{ title, safe: false, edits }];
+}
+
+/** The lines that size a Solid Queue supervisor's share: each group of workers' threads and processes, its dispatchers, Puma's plugin line. */
+function solidQueueLines(tree: SolidQueueTree, name: string, add: (fact: Fact<number> | undefined, message: string) => void, place: (at: SourceRef, message: string) => void): void {
+  const processes = tree.config ? `the processes ${tree.config} describes` : "Solid Queue's default processes (no config/queue.yml: one worker with 3 threads, one dispatcher)";
+  if (tree.inPuma) place(tree.inPuma, `${name}Puma forks a Solid Queue supervisor here, in each instance, with ${processes}`);
+  else if (tree.command && !tree.config) place(tree.command, `${name}Solid Queue's supervisor starts here, with ${processes}`);
+  for (const w of tree.workers) {
+    const processes = `${w.processes.value} worker process${w.processes.value === 1 ? "" : "es"}`;
+    add(w.threads, `${name}${w.threads.value} job threads in each of ${processes}: one connection each, plus ${SOLID_QUEUE_WORKER_EXTRA} for its polling and heartbeat`);
+    add(w.processes, `${name}${processes} forked by the supervisor, each with ${w.threads.value} + ${SOLID_QUEUE_WORKER_EXTRA} connections`);
+  }
+  for (const d of tree.dispatchers) if (d.at) place(d.at, `${name}a dispatcher process: ${SOLID_QUEUE_OTHER_CONNECTIONS} connections (polling and heartbeat)`);
+}
+
+/** A share's name in a sum of several: the deployment, and what Puma forks beside it. */
+function shareName(s: PoolShare): string {
+  return `${shortName(s.deployment)}${s.pool.solidQueue?.inPuma ? " (Solid Queue forked by Puma)" : ""}`;
 }
 
 function shortName(deployment: Deployment): string {

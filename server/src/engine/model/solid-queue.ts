@@ -1,0 +1,150 @@
+// Solid Queue's supervisor and the processes it forks, as config/queue.yml and config/recurring.yml describe them
+// (parse/queue-yml.ts): `bin/jobs` (or `rake solid_queue:start`) runs one, and so does Puma's `plugin :solid_queue`,
+// forked once from the Puma server. Each worker process holds up to its threads + 2 database connections (one per job
+// thread, one for its polling, one for its heartbeat); each other process (dispatcher, scheduler, the supervisor
+// itself) registers and heartbeats from a thread of its own: 2, a floor.
+import { SOURCES } from "../knowledge/sources.ts";
+import { parseQueueYml, queueProcesses, recurringTaskCount } from "../parse/queue-yml.ts";
+import { optionValue, type ServerInvocation } from "../parse/servers.ts";
+import { settingNumber } from "../parse/setting-expr.ts";
+import type { EnvLookup } from "../parse/shell.ts";
+import type { Fact, ParseProblem, SourceRef } from "../types.ts";
+import { type Context, dirOf, findNearby, join, namedFile } from "./build.ts";
+import type { Deployment } from "./types.ts";
+
+/** Connections a worker process holds besides its job threads: its polling (main) thread and its heartbeat (SOURCES.solidQueueWorkerConnections). */
+export const SOLID_QUEUE_WORKER_EXTRA = 2;
+/** Connections of a dispatcher, scheduler or supervisor: its own thread and its heartbeat (SOURCES.solidQueueProcesses). */
+export const SOLID_QUEUE_OTHER_CONNECTIONS = 2;
+/** WORKER_DEFAULTS in lib/solid_queue/configuration.rb. */
+const DEFAULT_THREADS = 3;
+const DEFAULT_PROCESSES = 1;
+
+export const SOLID_QUEUE_SOURCES = [SOURCES.solidQueueWorkerConnections, SOURCES.solidQueueProcesses, SOURCES.solidQueuePumaPlugin];
+
+export interface SolidQueueWorkers {
+  threads: Fact<number>;
+  processes: Fact<number>;
+  /** The `workers:` item in config/queue.yml. */
+  at?: SourceRef;
+}
+
+/** What one Solid Queue supervisor runs in one instance. */
+export interface SolidQueueTree {
+  /** config/queue.yml as read, when the workspace has it (without it Solid Queue runs its default processes). */
+  config?: string;
+  environment: string;
+  workers: SolidQueueWorkers[];
+  dispatchers: Array<{ at?: SourceRef }>;
+  /** Set when config/recurring.yml gives the environment recurring tasks: Solid Queue then forks a scheduler. */
+  scheduler?: { at: SourceRef; tasks: number };
+  /** Puma's `plugin :solid_queue` line, when Puma forks this supervisor. */
+  inPuma?: SourceRef;
+  /** The `bin/jobs` command, when that starts it. */
+  command?: SourceRef;
+}
+
+/** Database connections one supervisor and the processes it forks may hold. */
+export function solidQueueConnections(tree: SolidQueueTree): number {
+  const workers = tree.workers.reduce((sum, w) => sum + w.processes.value * (w.threads.value + SOLID_QUEUE_WORKER_EXTRA), 0);
+  const others = tree.dispatchers.length + (tree.scheduler ? 1 : 0) + 1;
+  return workers + others * SOLID_QUEUE_OTHER_CONNECTIONS;
+}
+
+/** "2 worker processes x (3 threads + 2) + 1 dispatcher x 2 + supervisor 2": the sum, term by term. */
+export function solidQueueTerms(tree: SolidQueueTree): string {
+  const terms = tree.workers.map((w) => `${w.processes.value} worker process${w.processes.value === 1 ? "" : "es"} x (${w.threads.value} thread${w.threads.value === 1 ? "" : "s"} + ${SOLID_QUEUE_WORKER_EXTRA})`);
+  const dispatchers = tree.dispatchers.length;
+  if (dispatchers > 0) terms.push(`${dispatchers} dispatcher${dispatchers === 1 ? "" : "s"} x ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
+  if (tree.scheduler) terms.push(`scheduler ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
+  terms.push(`supervisor ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
+  return terms.join(" + ");
+}
+
+/** Forked processes besides the supervisor, for the model's process count. */
+export function solidQueueForks(tree: SolidQueueTree): number {
+  return tree.workers.reduce((sum, w) => sum + w.processes.value, 0) + tree.dispatchers.length + (tree.scheduler ? 1 : 0);
+}
+
+export interface SolidQueueOptions {
+  /** `bin/jobs -c FILE`; config/queue.yml by default. */
+  configFile?: string;
+  recurringFile?: string;
+  skipRecurring?: boolean;
+  onlyWork?: boolean;
+  onlyDispatch?: boolean;
+  inPuma?: SourceRef;
+  command?: SourceRef;
+}
+
+/** The options of a `bin/jobs` command line. */
+export function solidQueueCliOptions(invocation: ServerInvocation): SolidQueueOptions {
+  const configFile = optionValue(invocation, "config_file")?.value?.value;
+  const recurringFile = optionValue(invocation, "recurring_schedule_file")?.value?.value;
+  return {
+    ...(configFile ? { configFile } : {}),
+    ...(recurringFile ? { recurringFile } : {}),
+    ...(optionValue(invocation, "skip_recurring") ? { skipRecurring: true } : {}),
+    ...(optionValue(invocation, "only_work") ? { onlyWork: true } : {}),
+    ...(optionValue(invocation, "only_dispatch") ? { onlyDispatch: true } : {}),
+  };
+}
+
+/**
+ * The supervisor's processes, read from the app's config/queue.yml (the section of RAILS_ENV, production when unset,
+ * as for database.yml) and config/recurring.yml, near `dir` (the folder the command runs in, or config/puma.rb's app).
+ */
+export function solidQueueTree(ctx: Context, deployment: Deployment, dir: string, env: EnvLookup, options: SolidQueueOptions, from: string): SolidQueueTree {
+  const environment = env("RAILS_ENV")?.value || env("RACK_ENV")?.value || "production";
+  const tree: SolidQueueTree = { environment, workers: [], dispatchers: [], ...(options.inPuma ? { inPuma: options.inPuma } : {}), ...(options.command ? { command: options.command } : {}) };
+  const path = options.configFile ? namedFile(ctx, dir, options.configFile) : findNearby(ctx, dir, "config/queue.yml");
+  const text = path === undefined ? undefined : ctx.host.read(path);
+  let workers: SolidQueueWorkers[] | undefined;
+  let dispatchers: Array<{ at?: SourceRef }> | undefined;
+  if (path !== undefined && text !== undefined) {
+    const yml = ctx.parses.get(`queue-yml:${path}`, text, () => parseQueueYml(text, path));
+    reportOnce(ctx, path, yml.problems);
+    tree.config = path;
+    deployment.files.add(path);
+    deployment.links.push({ from, to: path, why: `Solid Queue's supervisor forks the processes the ${environment} section of this file describes` });
+    const section = queueProcesses(yml, environment);
+    if (section.workers || section.dispatchers) {
+      workers = (section.workers ?? []).map((w) => ({
+        threads: (w.threads && settingNumber(w.threads, path, env)) || { value: DEFAULT_THREADS, origin: "default", by: "Solid Queue" },
+        processes: (w.processes && settingNumber(w.processes, path, env)) || { value: DEFAULT_PROCESSES, origin: "default", by: "Solid Queue" },
+        at: { file: path, ...w.at },
+      }));
+      dispatchers = (section.dispatchers ?? []).map((at) => ({ at: { file: path, ...at } }));
+    }
+  }
+  // Nothing configured: one worker and one dispatcher with their defaults.
+  tree.workers = options.onlyDispatch ? [] : (workers ?? [{ threads: { value: DEFAULT_THREADS, origin: "default", by: "Solid Queue" }, processes: { value: DEFAULT_PROCESSES, origin: "default", by: "Solid Queue" } }]);
+  tree.dispatchers = options.onlyWork ? [] : (dispatchers ?? [{}]);
+  const skipRecurring = options.skipRecurring || options.onlyWork || /^(1|true|t|yes|y|on)$/i.test(env("SOLID_QUEUE_SKIP_RECURRING")?.value ?? "");
+  const recurring = skipRecurring ? undefined : options.recurringFile ? namedFile(ctx, dir, options.recurringFile) : findNearby(ctx, dir, "config/recurring.yml");
+  const recurringText = recurring === undefined ? undefined : ctx.host.read(recurring);
+  if (recurring !== undefined && recurringText !== undefined) {
+    const { count, problems } = ctx.parses.get(`recurring-yml:${recurring}:${environment}`, recurringText, () => recurringTaskCount(recurringText, recurring, environment));
+    reportOnce(ctx, recurring, problems);
+    if (count > 0) {
+      tree.scheduler = { at: { file: recurring, start: 0, end: 0 }, tasks: count };
+      deployment.files.add(recurring);
+      deployment.links.push({ from, to: recurring, why: `its ${count} recurring task${count === 1 ? "" : "s"} make Solid Queue fork a scheduler` });
+    }
+  }
+  return tree;
+}
+
+/** A file's parse problems, once per audit however many deployments read it. */
+function reportOnce(ctx: Context, path: string, problems: ParseProblem[]): void {
+  const key = `solid-queue-problems:${path}`;
+  if (ctx.cache.has(key)) return;
+  ctx.cache.set(key, true);
+  ctx.problems.push(...problems);
+}
+
+/** The folder a Rails app's config/ is in, from a file inside it (config/puma.rb → the app's root). */
+export function railsAppRoot(file: string): string {
+  const dir = dirOf(file);
+  return dir.endsWith("config") ? join(dir, "..") : dir;
+}

@@ -1,0 +1,156 @@
+// Solid Queue: config/queue.yml and config/recurring.yml read as text (parse/queue-yml.ts), `bin/jobs` and Puma's
+// `plugin :solid_queue` recognised, and the connections the supervisor's processes hold (model/solid-queue.ts).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { connectionBudgets, shareFormula } from "../../server/src/engine/model/budget.ts";
+import { buildModel } from "../../server/src/engine/model/build.ts";
+import { solidQueueConnections } from "../../server/src/engine/model/solid-queue.ts";
+import { parsePumaRb } from "../../server/src/engine/parse/puma-rb.ts";
+import { parseQueueYml, queueProcesses, recurringTaskCount } from "../../server/src/engine/parse/queue-yml.ts";
+import { recogniseServer } from "../../server/src/engine/parse/servers.ts";
+import { describeSetting } from "../../server/src/engine/parse/setting-expr.ts";
+import { memoryHost } from "../helpers/memory-host.ts";
+
+/** Rails 8's generated config/queue.yml. */
+const RAILS8_QUEUE_YML = `default: &default
+  dispatchers:
+    - polling_interval: 1
+      batch_size: 500
+  workers:
+    - queues: "*"
+      threads: 3
+      processes: <%= ENV.fetch("JOB_CONCURRENCY", 1) %>
+      polling_interval: 0.1
+
+development:
+  <<: *default
+
+production:
+  <<: *default
+`;
+
+const words = (line: string) => {
+  let at = 0;
+  return line.split(" ").map((value) => {
+    const start = line.indexOf(value, at);
+    at = start + value.length;
+    return { value, start, end: at, fact: { value, origin: "stated" as const, at: { file: "Procfile", start, end: at } } };
+  });
+};
+
+function model(files: Record<string, string>) {
+  const host = memoryHost(files);
+  return buildModel(host, host.list(), []);
+}
+
+describe("config/queue.yml", () => {
+  it("reads workers' threads and processes (ERB as text) through merge keys, per environment", () => {
+    const yml = parseQueueYml(RAILS8_QUEUE_YML, "config/queue.yml");
+    assert.deepEqual(yml.problems, []);
+    const production = queueProcesses(yml, "production");
+    assert.equal(production.workers?.length, 1);
+    assert.equal(production.dispatchers?.length, 1);
+    const [worker] = production.workers ?? [];
+    assert.equal(worker.threads && describeSetting(worker.threads), "3");
+    assert.equal(worker.processes && describeSetting(worker.processes), '$JOB_CONCURRENCY (default "1")');
+    assert.equal(RAILS8_QUEUE_YML.slice(worker.at.start, worker.at.end), 'queues: "*"');
+  });
+
+  it("falls back to the top level when the environment has no section, and keeps absent keys absent", () => {
+    const yml = parseQueueYml("workers:\n  - threads: 7\n", "config/queue.yml");
+    const staging = queueProcesses(yml, "staging");
+    assert.equal(staging.workers?.[0].threads?.value, 7);
+    assert.equal(staging.dispatchers, undefined);
+    const onlyDispatchers = queueProcesses(parseQueueYml("production:\n  dispatchers:\n    - batch_size: 100\n", "q.yml"), "production");
+    assert.deepEqual([onlyDispatchers.workers, onlyDispatchers.dispatchers?.length], [undefined, 1]);
+  });
+
+  it("reports YAML it cannot read, without throwing", () => {
+    assert.equal(parseQueueYml("production:\n  workers: [\n", "config/queue.yml").problems.length > 0, true);
+    assert.deepEqual(queueProcesses(parseQueueYml("", "config/queue.yml"), "production"), {});
+  });
+
+  it("counts recurring tasks of the environment (entries with a schedule)", () => {
+    const text = "# examples:\n#   periodic_cleanup:\n#     schedule: every hour\nproduction:\n  clear_solid_queue_finished_jobs:\n    command: \"SolidQueue::Job.clear_finished_in_batches\"\n    schedule: every hour at minute 12\n  not_a_task:\n    class: X\n";
+    assert.equal(recurringTaskCount(text, "config/recurring.yml", "production").count, 1);
+    assert.equal(recurringTaskCount(text, "config/recurring.yml", "development").count, 0);
+    assert.equal(recurringTaskCount("", "config/recurring.yml", "production").count, 0);
+  });
+});
+
+describe("recognising Solid Queue's supervisor", () => {
+  it("bin/jobs, rake and rails solid_queue:start are Solid Queue; a bare `jobs` is the shell's", () => {
+    assert.equal(recogniseServer(words("bin/jobs"))?.server, "solid_queue");
+    assert.equal(recogniseServer(words("./bin/jobs start --skip-recurring"))?.server, "solid_queue");
+    assert.equal(recogniseServer(words("bundle exec rake solid_queue:start"))?.server, "solid_queue");
+    assert.equal(recogniseServer(words("bin/rails solid_queue:start"))?.server, "solid_queue");
+    assert.equal(recogniseServer(words("jobs")), undefined);
+    assert.equal(recogniseServer(words("bin/rails db:prepare")), undefined);
+    assert.equal(recogniseServer(words("bin/rails server"))?.server, "rails");
+  });
+
+  it("reads Puma's plugin line and its `if ENV[...]` condition", () => {
+    const settings = parsePumaRb('plugin :tmp_restart\nplugin :solid_queue if ENV["SOLID_QUEUE_IN_PUMA"]\nplugin "other" unless ENV["NO_OTHER"]\nplugin :maybe if Rails.env.production?\n', "config/puma.rb").settings;
+    const plugin = settings.get("plugin:solid_queue");
+    assert.deepEqual([plugin?.kind, plugin?.envName, plugin?.value, plugin?.conditional], ["env", "SOLID_QUEUE_IN_PUMA", "set", true]);
+    assert.deepEqual([settings.get("plugin:other")?.envName, settings.get("plugin:other")?.value], ["NO_OTHER", "unset"]);
+    assert.deepEqual([settings.get("plugin:tmp_restart")?.kind, settings.get("plugin:tmp_restart")?.conditional], ["bool", undefined]);
+    assert.deepEqual([settings.get("plugin:maybe")?.kind, settings.get("plugin:maybe")?.conditional], ["bool", true]);
+  });
+});
+
+describe("Solid Queue's connections", () => {
+  const app = (extra: Record<string, string>) => ({
+    "config/database.yml": "production:\n  adapter: postgresql\n  url: <%= ENV[\"DATABASE_URL\"] %>\n  pool: 5\n",
+    "config/queue.yml": RAILS8_QUEUE_YML,
+    ".env": "DATABASE_URL=postgres://db/app\n",
+    ...extra,
+  });
+
+  it("a Procfile's bin/jobs: threads + 2 per worker process, 2 per dispatcher, scheduler and supervisor", () => {
+    const m = model(app({ Procfile: "web: bundle exec puma -C config/puma.rb\nworker: JOB_CONCURRENCY=3 bin/jobs\n", "config/recurring.yml": "production:\n  cleanup:\n    class: CleanupJob\n    schedule: every hour\n" }));
+    const jobs = m.deployments.find((d) => d.name.startsWith("worker"));
+    const pool = jobs?.pool;
+    assert.equal(pool?.kind, "solid_queue");
+    // 3 worker processes (JOB_CONCURRENCY) x (3 threads + 2) + dispatcher 2 + scheduler 2 + supervisor 2
+    assert.equal(pool?.size.value, 3 * (3 + 2) + 2 + 2 + 2);
+    assert.equal(pool?.size.at?.file, "Procfile");
+    assert.ok(jobs?.files.has("config/queue.yml") && jobs.files.has("config/recurring.yml"));
+  });
+
+  it("without config/queue.yml: one worker with 3 threads and one dispatcher; --only-work and SOLID_QUEUE_SKIP_RECURRING drop processes", () => {
+    const defaults = model({ ".env": "DATABASE_URL=postgres://db/app\n", Procfile: "worker: bin/jobs\n" });
+    assert.equal(defaults.deployments[0].pool?.size.value, 3 + 2 + 2 + 2);
+    const recurring = "production:\n  cleanup:\n    class: CleanupJob\n    schedule: every hour\n";
+    const onlyWork = model(app({ Procfile: "worker: JOB_CONCURRENCY=3 bin/jobs --only-work\n", "config/recurring.yml": recurring }));
+    assert.equal(onlyWork.deployments[0].pool?.size.value, 3 * 5 + 2);
+    const skip = model(app({ Procfile: "worker: SOLID_QUEUE_SKIP_RECURRING=true bin/jobs\n", "config/recurring.yml": recurring }));
+    assert.equal(skip.deployments[0].pool?.solidQueue?.scheduler, undefined);
+  });
+
+  it("Puma's plugin forks a supervisor per instance, counted beside Puma's own pool when its condition holds", () => {
+    const puma = 'workers 2\nthreads 5, 5\nplugin :solid_queue if ENV["SOLID_QUEUE_IN_PUMA"]\n';
+    const compose = (env: string) =>
+      `services:\n  web:\n    build: .\n    command: bundle exec puma -C config/puma.rb\n    deploy:\n      replicas: 2\n    environment:\n      DATABASE_URL: postgres://app@db/app\n      JOB_CONCURRENCY: "3"\n${env}  db:\n    image: postgres:17\n`;
+    const on = model(app({ "config/puma.rb": puma, "docker-compose.yml": compose("      SOLID_QUEUE_IN_PUMA: \"1\"\n"), Dockerfile: "FROM ruby:3.4\n" }));
+    const web = on.deployments.find((d) => d.name.startsWith("web"));
+    assert.equal(web?.sidePools?.length, 1);
+    const side = web?.sidePools?.[0];
+    assert.equal(side?.solidQueue?.inPuma?.file, "config/puma.rb");
+    const budget = connectionBudgets(on)[0];
+    // Puma: 2 instances x 2 workers x pool 5 = 20; Solid Queue: 2 x (3 x (3 + 2) + 2 + 2) = 38.
+    assert.deepEqual(budget.shares.map((s) => s.total), [20, 38]);
+    assert.equal(shareFormula(budget.shares[1]), "2 instances x Solid Queue supervisor forked by Puma (3 worker processes x (3 threads + 2) + 1 dispatcher x 2 + supervisor 2)");
+    const off = model(app({ "config/puma.rb": puma, "docker-compose.yml": compose(""), Dockerfile: "FROM ruby:3.4\n" }));
+    assert.equal(off.deployments.find((d) => d.name.startsWith("web"))?.sidePools, undefined);
+  });
+
+  it("adds each group of workers, with Solid Queue's defaults for what a group leaves out", () => {
+    const yml = "production:\n  workers:\n    - queues: [real_time]\n      threads: 5\n      processes: 2\n    - queues: background\n  dispatchers:\n    - batch_size: 500\n    - batch_size: 100\n";
+    const m = model({ ".env": "DATABASE_URL=postgres://db/app\n", Procfile: "worker: bundle exec rake solid_queue:start\n", "config/queue.yml": yml });
+    const tree = m.deployments[0].pool?.solidQueue;
+    assert.ok(tree);
+    assert.deepEqual(tree.workers.map((w) => [w.threads.value, w.processes.value, w.threads.origin]), [[5, 2, "stated"], [3, 1, "default"]]);
+    assert.equal(solidQueueConnections(tree), 2 * (5 + 2) + (3 + 2) + 2 * 2 + 2);
+  });
+});
