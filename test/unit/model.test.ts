@@ -1303,7 +1303,8 @@ describe("gunicorn settings in gunicorn's order: command line, GUNICORN_CMD_ARGS
     // Each value says where it is written, so a rule can point at it.
     const written = (s: ReturnType<typeof gunicornSetting>) => ("at" in s && s.at ? `${s.at.file}:${files[s.at.file as keyof typeof files].slice(s.at.start, s.at.end)}` : undefined);
     const workerClass = gunicornSetting(p, "worker_class");
-    assert.deepEqual({ ...workerClass, at: written(workerClass) }, { from: "env", value: "gevent", at: "docker-compose.yml:gevent" });
+    assert.equal(workerClass.from === "env" && workerClass.option.name, "worker_class");
+    assert.deepEqual({ from: workerClass.from, value: "value" in workerClass ? workerClass.value : undefined, at: written(workerClass) }, { from: "env", value: "gevent", at: "docker-compose.yml:gevent" });
     const workers = gunicornSetting(p, "workers");
     assert.deepEqual({ ...workers, at: written(workers) }, { from: "conf", value: "3", at: "gunicorn.conf.py:3" });
     assert.equal(gunicornSetting(p, "threads").from, "command");

@@ -147,4 +147,15 @@ describe("fix helpers refuse what they cannot edit safely", () => {
     assert.equal(f.length, 1);
     assert.deepEqual(f[0].fixes, []);
   });
+  it("removes a gunicorn.conf.py setting only when it is a whole line of its own", () => {
+    const conf = (line: string) => ({ "start.sh": "#!/bin/sh\nexec gunicorn -c gunicorn.conf.py app:app\n", "gunicorn.conf.py": `worker_class = "uvicorn.workers.UvicornWorker"\n${line}\ntimeout = 60\n` });
+    const fixesOf = (line: string) => {
+      const f = audit(memoryHost(conf(line))).findings.filter((x) => x.rule === "gunicorn/worker-connections-ignored");
+      assert.equal(f.length, 1, line);
+      return f[0].fixes;
+    };
+    assert.deepEqual(fixesOf("worker_connections = 2000  # (per worker)")[0].edits.map((e) => e.newText), [""]);
+    assert.deepEqual(fixesOf("worker_connections = \\\n    2000"), []);
+    assert.deepEqual(fixesOf("worker_connections = (\n    2000\n)"), []);
+  });
 });

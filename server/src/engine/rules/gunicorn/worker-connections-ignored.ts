@@ -1,8 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import { optionValue } from "../../parse/servers.ts";
 import { defineRule } from "../define.ts";
 import { removeOptionEdit } from "../server/edits.ts";
-import { effectiveWorkerClass, gunicornProcesses, gunicornSetting, optionRef, workerClassRelated, workerKind } from "./settings.ts";
+import { effectiveWorkerClass, gunicornProcesses, gunicornSetting, removeConfSettingEdit, statedSetting, workerClassRelated, workerKind } from "./settings.ts";
 
 export default defineRule({
   meta: {
@@ -17,7 +16,9 @@ export default defineRule({
         "in gunicorn's code, the gthread worker, where it also bounds kept-alive connections). The sync worker handles one " +
         "request at a time and `uvicorn.workers.UvicornWorker` / `uvicorn_worker.UvicornWorker` never read it, so raising it " +
         "(`--worker-connections 2000`) changes nothing: capacity comes from the number of workers. For a uvicorn worker, " +
-        "uvicorn's own `--limit-concurrency` is not available under gunicorn either.",
+        "uvicorn's own `--limit-concurrency` is not available under gunicorn either. The setting is read where gunicorn reads it: the " +
+        "command line, GUNICORN_CMD_ARGS and the config file (`worker_connections = 2000`, whose line the fix deletes when it " +
+        "is a statement of its own).",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn app.main:app -w 4 -k uvicorn.workers.UvicornWorker --worker-connections 2000 --bind 0.0.0.0:8000\n",
       },
@@ -28,8 +29,9 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const { deployment, process } of gunicornProcesses(model)) {
-      const option = optionValue(process.invocation, "worker_connections");
-      if (!option?.value) continue;
+      const setting = gunicornSetting(process, "worker_connections", deployment.env);
+      const stated = statedSetting(process, "worker_connections", setting);
+      if (!stated || setting.from === "default" || setting.from === "unknown") continue;
       const workerClass = effectiveWorkerClass(process);
       if (!workerClass) continue;
       let kind = workerKind(workerClass.value);
@@ -38,19 +40,21 @@ export default defineRule({
       // gunicorn runs the gthread worker when the sync worker is asked for more than one thread.
       if (kind === "sync" && threads.from !== "default" && Number(threads.value) > 1) kind = "gthread";
       if (kind !== "sync" && kind !== "uvicorn") continue;
-      const at = optionRef(option, process);
-      const edit = removeOptionEdit(option, text);
+      const edit =
+        setting.from === "conf" ? (process.config && removeConfSettingEdit(process.config.path, "worker_connections", stated.at, text))
+        : removeOptionEdit(setting.option, text);
+      const title = setting.from === "conf" ? `Remove worker_connections = ${setting.value}` : `Remove --worker-connections ${setting.value}`;
       report({
-        at,
+        at: stated.at,
         deployment,
         message:
-          `--worker-connections ${option.value.value} does nothing with the ${workerClass.value} worker` +
+          `${stated.written} does nothing with the ${workerClass.value} worker` +
           (workerClass.source.from === "default" ? " (gunicorn's default worker class)" : "") +
           ": only the gevent, eventlet (and gthread) workers read worker_connections. " +
           (kind === "sync" ? "A sync worker serves one request at a time; " : "uvicorn's worker never reads it; ") +
           "concurrency comes from the number of workers.",
-        related: workerClassRelated(workerClass, at.file),
-        fixes: edit ? [{ title: `Remove --worker-connections ${option.value.value}`, safe: true, edits: [edit] }] : [],
+        related: workerClassRelated(workerClass, stated.at.file),
+        fixes: edit ? [{ title, safe: true, edits: [edit] }] : [],
       });
     }
   },
