@@ -79,6 +79,18 @@ describe("recogniseServer: programs and runners", () => {
     assert.equal(otel.runner.length, 4);
   });
 
+  test("wait-for-it and dockerize before the server", () => {
+    const waited = inv("./wait-for-it.sh db:5432 --timeout=30 -- gunicorn app:app -w 6");
+    assert.equal(val(waited, "workers"), "6");
+    assert.deepEqual(texts(waited.runner), ["./wait-for-it.sh", "db:5432", "--timeout=30", "--"]);
+    assert.equal(inv("wait-for db:5432 -t 60 -- uvicorn app:app").server, "uvicorn");
+    // Without `--` wait-for-it runs no command after the wait.
+    assert.equal(recogniseServer(words("wait-for-it.sh db:5432 gunicorn app:app")), undefined);
+    const dockerized = inv("dockerize -wait tcp://db:5432 -wait http://cache:80 -timeout 30s -skip-tls-verify gunicorn app:app -w 6");
+    assert.equal(val(dockerized, "workers"), "6");
+    assert.equal(dockerized.runner.length, 8);
+  });
+
   test("watchmedo auto-restart with and without --", () => {
     const a = inv("watchmedo auto-restart --directory=./ --pattern=*.py --recursive -- celery -A app worker -c 2");
     assert.equal(a.server, "celery");

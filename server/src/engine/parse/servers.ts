@@ -1015,6 +1015,13 @@ function skipWrapperOptions(words: CommandWord[], i: number, withValue: Set<stri
   return i;
 }
 
+/** dockerize's flags that take a value (jwilder/dockerize and the powerman fork's README), as `-flag value` or `--flag value`. */
+const DOCKERIZE_VALUE_FLAGS = new Set(
+  ["wait", "timeout", "template", "stdout", "stderr", "delims", "wait-retry-interval", "wait-http-header", "wait-http-status-code", "env", "env-section", "env-header", "cacert"].flatMap(
+    (name) => [`-${name}`, `--${name}`],
+  ),
+);
+
 function step(words: CommandWord[], i: number): Step {
   const w = words[i];
   const s = w.value;
@@ -1093,6 +1100,17 @@ function step(words: CommandWord[], i: number): Step {
       if (words[j]?.value === "--") j++;
       return { kind: "runner", next: j };
     }
+    // `wait-for-it.sh db:5432 -t 30 -- gunicorn …` (vishnubob/wait-for-it, eficode/wait-for): the command follows `--`.
+    case "wait-for-it":
+    case "wait-for-it.sh":
+    case "wait-for":
+    case "wait-for.sh": {
+      const separator = words.findIndex((word, j) => j > i && word.value === "--");
+      return separator < 0 ? { kind: "stop" } : { kind: "runner", next: separator + 1 };
+    }
+    // `dockerize -wait tcp://db:5432 -timeout 30s gunicorn …` (jwilder/dockerize, Go flags: one or two dashes).
+    case "dockerize":
+      return { kind: "runner", next: skipWrapperOptions(words, i + 1, DOCKERIZE_VALUE_FLAGS) };
     case "doppler":
     case "infisical":
     case "op":
