@@ -11,6 +11,11 @@ import { isDevDeployment } from "../../server/src/engine/rules/production.ts";
 import type { ParseProblem } from "../../server/src/engine/types.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
+const build = (files: Record<string, string>) => {
+  const host = memoryHost(files);
+  const problems: ParseProblem[] = [];
+  return buildModel(host, host.list().filter((p) => fileKind(p) !== undefined), problems);
+};
 const fileArgs = (line: string) => composeFileArgs(parseCommandLine(line, "x.sh", 0).commands[0].words);
 
 describe("docker compose -f arguments", () => {
@@ -96,11 +101,6 @@ describe("compose projects from scripts and Makefiles", () => {
   const base = "services:\n  web:\n    build: .\n    command: gunicorn app:app --workers 4\n";
   const prod = "services:\n  web:\n    image: registry.example.com/web\n    deploy:\n      replicas: 3\n";
   const dev = "services:\n  web:\n    command: gunicorn app:app --reload\n";
-  const build = (files: Record<string, string>) => {
-    const host = memoryHost(files);
-    const problems: ParseProblem[] = [];
-    return buildModel(host, host.list().filter((p) => fileKind(p) !== undefined), problems);
-  };
 
   test("a script's -f list is one project in its order, and its files are not projects of their own", () => {
     const model = build({
@@ -168,6 +168,56 @@ describe("compose projects from scripts and Makefiles", () => {
     assert.deepEqual(missing.deployments.map((d) => d.id), ["compose:docker-compose.yml#web"]);
     const same = build({ "docker-compose.yml": base, "docker-compose.prod.yml": prod, ".env": "COMPOSE_FILE=docker-compose.yml:docker-compose.prod.yml\n", "deploy.sh": "docker compose -f docker-compose.yml -f docker-compose.prod.yml up\n" });
     assert.deepEqual(same.deployments.map((d) => d.id), ["compose:docker-compose.yml#web"]);
+  });
+});
+
+describe("compose profiles and --project-directory", () => {
+  const services = (...specs: Array<[string, string[]]>) =>
+    `services:\n${specs.map(([name, profiles]) => `  ${name}:\n    image: app\n    command: gunicorn app:app -w 2\n${profiles.length > 0 ? `    profiles: [${profiles.join(", ")}]\n` : ""}`).join("")}`;
+  const compose = services(["web", ["web"]], ["worker", ["worker"]], ["admin", ["admin"]], ["db", []]);
+  const names = (files: Record<string, string>) => build(files).deployments.map((d) => d.id.slice(d.id.indexOf("#") + 1)).sort();
+
+  test("the profiles an `up` activates: --profile (repeated, =, comma lists) else COMPOSE_PROFILES it runs with; not for other subcommands", () => {
+    const lists = (script: string) => scriptComposeLists("deploy.sh", script, NO_MEMO).map((l) => l.profiles);
+    assert.deepEqual(lists("docker compose --profile web --profile=worker,beat up -d\n"), [["web", "worker", "beat"]]);
+    assert.deepEqual(lists("COMPOSE_PROFILES=web,worker docker compose up -d\n"), [["web", "worker"]]);
+    assert.deepEqual(lists("export COMPOSE_PROFILES=web\ndocker compose up -d\n"), [["web"]]);
+    assert.deepEqual(lists("docker compose --profile web pull\ndocker compose up -d\n"), []);
+    assert.deepEqual(lists("docker compose --profile \"$PROFILE\" up -d\n"), []);
+  });
+
+  test("a service with profiles runs only when a deploy command activates one; unprofiled services always run", () => {
+    assert.deepEqual(names({ "docker-compose.yml": compose, "deploy.sh": "docker compose --profile web --profile worker up -d\n" }), ["db", "web", "worker"]);
+    // Two `up` commands of the same project: both sets run; a `run` of another profile starts no service.
+    const twice = "docker compose --profile web up -d\ndocker compose --profile worker up -d\ndocker compose --profile admin run --rm admin migrate\n";
+    assert.deepEqual(names({ "docker-compose.yml": compose, "deploy.sh": twice }), ["db", "web", "worker"]);
+    assert.deepEqual(names({ "docker-compose.yml": compose, "deploy.sh": "docker compose --profile '*' up -d\n" }), ["admin", "db", "web", "worker"]);
+  });
+
+  test("COMPOSE_PROFILES in the project's .env activates profiles; with nothing saying which, every service is counted", () => {
+    assert.deepEqual(names({ "docker-compose.yml": compose, ".env": "COMPOSE_PROFILES=web\n" }), ["db", "web"]);
+    assert.deepEqual(names({ "docker-compose.yml": compose, ".env": "COMPOSE_PROFILES=web\n", "deploy.sh": "docker compose --profile admin up -d\n" }), ["admin", "db"], "--profile wins over COMPOSE_PROFILES");
+    assert.deepEqual(names({ "docker-compose.yml": compose }), ["admin", "db", "web", "worker"]);
+  });
+
+  test("--project-directory: .env, env_file and the build context resolve there, not in the compose file's folder", () => {
+    const file = "services:\n  web:\n    build: .\n    command: gunicorn app:app -w ${WEB_CONCURRENCY:-2}\n    env_file: config/web.env\n";
+    const files = {
+      "docker/compose.yml": file,
+      ".env": "WEB_CONCURRENCY=8\n",
+      "docker/.env": "WEB_CONCURRENCY=3\n",
+      "config/web.env": "DB_POOL_SIZE=20\n",
+      Dockerfile: "FROM python:3.12\nCMD [\"gunicorn\", \"app:app\"]\n",
+      Makefile: "deploy:\n\tdocker compose -f docker/compose.yml --project-directory . up -d\n",
+    };
+    const model = build(files);
+    assert.deepEqual(model.deployments.map((d) => d.name), ["web (docker/compose.yml, as Makefile target deploy runs it)"]);
+    const web = model.deployments[0];
+    assert.deepEqual([web.processes[0].workers.value, web.processes[0].workers.at?.file, web.pool?.size.value], [8, ".env", 20]);
+    assert.ok(web.links.some((l) => l.to === "Dockerfile"), "the build context is the project directory");
+    // Without -f, compose looks for the default files in the project directory.
+    const moved = build({ "deploy/prod/compose.yaml": "services:\n  web:\n    image: app\n    command: gunicorn app:app -w ${W:-2}\n", "deploy/prod/.env": "W=6\n", "deploy.sh": "docker compose --project-directory deploy/prod up -d\n" });
+    assert.deepEqual(moved.deployments.map((d) => [d.name, d.processes[0].workers.value]), [["web (deploy/prod/compose.yaml, as deploy.sh runs it)", 6]]);
   });
 });
 

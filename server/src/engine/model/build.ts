@@ -51,7 +51,7 @@ import { renderModel } from "./render.ts";
 import { flyServices } from "./fly.ts";
 import { kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliOptions, solidQueueTree } from "./solid-queue.ts";
-import { ciComposeLists, makefileComposeLists, scriptComposeLists } from "./compose-commands.ts";
+import { ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
@@ -347,6 +347,10 @@ interface ComposeProject {
   runBy?: { at: SourceRef; source: string; target?: string };
   /** The command's `--env-file` files, in order: they replace the project directory's .env for interpolation. */
   envFiles?: string[];
+  /** The profiles the commands that run the project activate (`--profile`, COMPOSE_PROFILES), when one says. */
+  profiles?: string[];
+  /** `--project-directory`: where relative paths and .env resolve, instead of the first file's folder. */
+  dir?: string;
 }
 
 /**
@@ -389,7 +393,7 @@ function composeProjects(ctx: Context, files: string[], dotenvs: string[], runne
  */
 function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: string[]; ci: string[] }, earlier: ComposeProject[]): ComposeProject[] {
   const projects: ComposeProject[] = [];
-  const seen = new Set(earlier.map((p) => p.files.join("\n")));
+  const seen = new Map<string, ComposeProject | undefined>(earlier.map((p) => [p.files.join("\n"), undefined]));
   const keys = new Set(earlier.map((p) => p.key));
   const lists = [
     ...runners.makefiles.flatMap((path) => makefileComposeLists(path, ctx.host.read(path) ?? "", ctx.parses)),
@@ -399,25 +403,34 @@ function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: 
   for (const list of lists) {
     // A file `-f` names may have any name (cookiecutter-django's production.yml): read when it is YAML.
     const isComposeFile = (f: string | undefined) => f !== undefined && (fileKind(f) === "compose" ? ctx.pathSet.has(f) : /\.ya?ml$/i.test(f) && ctx.host.read(f) !== undefined);
-    // No `-f` (a command with only `--env-file`): the default files of the folder it runs in.
-    const named = (dir: string) => (list.files.length > 0 ? list.files.map((f) => (f.startsWith("/") ? undefined : join(dir, f))) : defaultComposeFiles(ctx, dir));
+    // No `-f`: the default files of the project directory (`--project-directory`, else the folder it runs in).
+    const projectDir = (dir: string) => (list.projectDirectory === undefined ? undefined : join(dir, list.projectDirectory));
+    const named = (dir: string) => (list.files.length > 0 ? list.files.map((f) => (f.startsWith("/") ? undefined : join(dir, f))) : defaultComposeFiles(ctx, projectDir(dir) ?? dir));
     const runDir = list.runDirs.find((dir) => { const resolved = named(dir); return resolved.length > 0 && resolved.every(isComposeFile); });
     const files = runDir === undefined ? undefined : named(runDir);
     const envFiles = runDir === undefined ? undefined : list.envFiles?.map((f) => (f.startsWith("/") ? undefined : join(runDir, f)));
     // An env file the workspace lacks (kept on the server) leaves the project to the files' own .env.
     const envKnown = envFiles?.every((f) => f !== undefined && ctx.host.read(f) !== undefined) ? (envFiles as string[]) : undefined;
-    if (!files || (list.files.length === 0 && !envKnown)) continue;
-    const identity = [...files, ...(envKnown ?? []).map((f) => `env:${f}`)].join("\n");
-    if (seen.has(identity)) continue;
-    seen.add(identity);
+    const dir = runDir === undefined ? undefined : projectDir(runDir);
+    if (!files || (list.files.length === 0 && !envKnown && !list.profiles && dir === undefined)) continue;
+    const identity = [...files, ...(envKnown ?? []).map((f) => `env:${f}`), ...(dir !== undefined ? [`dir:${dir}`] : [])].join("\n");
+    if (seen.has(identity)) {
+      // The same project run again (`pull`, then `--profile worker up -d`): its services run under every profile an `up` activates.
+      const same = seen.get(identity);
+      if (same && list.profiles) same.profiles = [...new Set([...(same.profiles ?? []), ...list.profiles])];
+      continue;
+    }
     const paths = files as string[];
     // Named by its files, in the first file's folder (the project directory), unique among the projects.
     let key = join(dirOf(paths[0]), paths.map((f) => f.slice(f.lastIndexOf("/") + 1)).join("+"));
     for (let n = 2; keys.has(key); n++) key = `${key.replace(/@\d+$/, "")}@${n}`;
     keys.add(key);
-    const command = `docker compose ${[...(envKnown ?? []).map((f) => `--env-file ${f}`), ...(list.files.length > 0 ? paths.map((f) => `-f ${f}`) : [])].join(" ")}`;
-    const why = list.files.length > 0 ? `\`${command}\` (${list.source}) merges the files in this order` : `\`${command}\` (${list.source}) runs the default files with this env file`;
-    projects.push({ key, files: paths, why, runBy: { at: list.at, source: list.source, ...(list.target ? { target: list.target } : {}) }, ...(envKnown ? { envFiles: envKnown } : {}) });
+    const options = [...(dir !== undefined ? [`--project-directory ${dir || "."}`] : []), ...(envKnown ?? []).map((f) => `--env-file ${f}`), ...(list.profiles ?? []).map((p) => `--profile ${p}`)];
+    const command = `docker compose ${[...options, ...(list.files.length > 0 ? paths.map((f) => `-f ${f}`) : [])].join(" ")}`;
+    const why = list.files.length > 0 ? `\`${command}\` (${list.source}) merges the files in this order` : `\`${command}\` (${list.source}) runs the default files${envKnown ? " with this env file" : ""}`;
+    const project: ComposeProject = { key, files: paths, why, runBy: { at: list.at, source: list.source, ...(list.target ? { target: list.target } : {}) }, ...(envKnown ? { envFiles: envKnown } : {}), ...(list.profiles ? { profiles: [...list.profiles] } : {}), ...(dir !== undefined ? { dir } : {}) };
+    seen.set(identity, project);
+    projects.push(project);
   }
   return projects;
 }
@@ -499,7 +512,7 @@ const MAX_EXTENDS = 16;
 
 function composeDeployments(ctx: Context, project: ComposeProject): Deployment[] {
   const { files } = project;
-  const dir = dirOf(files[0]);
+  const dir = project.dir ?? dirOf(files[0]);
   const merged = new Map<string, ComposeService[]>();
   for (const file of files) {
     const compose = readComposeFile(ctx, file);
@@ -508,7 +521,13 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   // `--env-file` replaces the project directory's .env (later files override earlier ones).
   const projectEnv = project.envFiles ? new Map(project.envFiles.flatMap((f) => [...readDotenv(ctx, f, true)])) : readDotenv(ctx, join(dir, ".env"));
   const deployments: Deployment[] = [];
+  // Which profiles run, when the command or the project's .env says (COMPOSE_PROFILES); unknown, every service is counted.
+  const fromEnv = projectEnv.get("COMPOSE_PROFILES")?.value;
+  const active = project.profiles ?? (fromEnv !== undefined && !fromEnv.includes("$") ? profileNames(fromEnv) : undefined);
   for (const [name, layers] of merged) {
+    // A service with `profiles:` starts only when one of them is active (`--profile "*"` activates all).
+    const profiles = layers.flatMap((layer) => layer.profiles ?? []);
+    if (active && !active.includes("*") && profiles.length > 0 && !profiles.some((p) => active.includes(p))) continue;
     const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv);
     deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}-${project.runBy?.at.end ?? ""}#${name}`, [...layers, ...layers.map((layer) => layer.nameSpan.start), projectEnv], build, findNearby));
   }
@@ -520,7 +539,7 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   const { files } = project;
   const base = files[0];
   const overlay = files.length > 1 ? files[files.length - 1] : undefined;
-  const dir = dirOf(base);
+  const dir = project.dir ?? dirOf(base);
   const runBy = project.runBy ? `, as ${project.runBy.source} runs it` : "";
   const deployment = newDeployment(`compose:${project.key}#${name}`, `${name} (${files.filter((f) => !isOverride(f)).join(" + ")}${runBy})`, files);
   if (overlay && layers.some((l) => l.file === overlay) && layers.some((l) => l.file === base)) deployment.links.push({ from: overlay, to: base, why: project.why });

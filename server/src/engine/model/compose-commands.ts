@@ -10,7 +10,7 @@ import { yamlSource } from "../parse/text-lines.ts";
 import { yamlTooDeepAt } from "../parse/yaml-depth.ts";
 import { wrappedProgramIndex } from "../parse/servers.ts";
 import { parseCommandLine, parseShellScript, type ShellWord } from "../parse/shell.ts";
-import type { SourceRef } from "../types.ts";
+import type { Fact, SourceRef } from "../types.ts";
 import { dirOf, join } from "./build.ts";
 
 /** One `docker compose` command with an explicit file list, as written. */
@@ -30,12 +30,21 @@ export interface ComposeFileList {
    * `-f`, `files` is empty: the command runs the default files of the folder it runs in.
    */
   envFiles?: string[];
+  /**
+   * The profiles an `up` command activates (`--profile web --profile worker`, else the COMPOSE_PROFILES it runs with):
+   * a service with `profiles:` runs only under one of them.
+   */
+  profiles?: string[];
+  /** `--project-directory` as written (relative to the folder the command runs in): where relative paths and .env resolve. */
+  projectDirectory?: string;
 }
 
-/** The files and env files one `docker compose` command names. */
+/** The files, env files, profiles and project directory one `docker compose` command names. */
 interface NamedFiles {
   files: string[];
   envFiles?: string[];
+  profiles?: string[];
+  projectDirectory?: string;
 }
 
 /** `docker compose`'s global options that take a value (the value is the next word unless written with `=`). */
@@ -51,20 +60,53 @@ const SUDO_VALUE_OPTIONS = new Set(["-u", "--user", "-g", "--group", "-h", "--ho
  * the command is not one, names no file, or a name is not known as written (`-f compose.$ENV.yml`, `-f -`).
  */
 export function composeFileArgs(words: ShellWord[], option: FileOption = FILE_OPTION): string[] | undefined {
+  const invocation = composeInvocation(words);
+  if (!invocation) return undefined;
+  // `docker stack deploy -c a.yml -c b.yml STACK`: Swarm merges the files in order, as compose does `-f`.
+  if (invocation.stack) return option === FILE_OPTION ? fileOptionValues(invocation.args, "-c", "--compose-file", STACK_VALUE_OPTIONS, false) : undefined;
+  return fileOptionValues(invocation.args, option.short, option.long, option === FILE_OPTION ? COMPOSE_VALUE_OPTIONS : OTHER_OPTION_SKIPS, true);
+}
+
+/** The words after `docker compose`/`docker-compose` (or `docker stack deploy`), past `sudo`, wrappers and docker's own options. */
+function composeInvocation(words: ShellWord[]): { args: ShellWord[]; stack: boolean } | undefined {
   let i = wrappedProgramIndex(words);
   // Deploy scripts often run docker as root.
   if (words[i]?.value === "sudo") for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (SUDO_VALUE_OPTIONS.has(words[i].value)) i++;
   const program = words[i]?.value ?? "";
   const name = program.slice(program.lastIndexOf("/") + 1);
-  if (name === "docker") {
-    for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (DOCKER_VALUE_OPTIONS.has(words[i].value)) i++;
-    // `docker stack deploy -c a.yml -c b.yml STACK`: Swarm merges the files in order, as compose does `-f`.
-    if (words[i]?.value === "stack" && (words[i + 1]?.value === "deploy" || words[i + 1]?.value === "up")) {
-      return option === FILE_OPTION ? fileOptionValues(words.slice(i + 2), "-c", "--compose-file", STACK_VALUE_OPTIONS, false) : undefined;
-    }
-    if (words[i]?.value !== "compose") return undefined;
-  } else if (name !== "docker-compose") return undefined;
-  return fileOptionValues(words.slice(i + 1), option.short, option.long, option === FILE_OPTION ? COMPOSE_VALUE_OPTIONS : ENV_FILE_SKIPS, true);
+  if (name === "docker-compose") return { args: words.slice(i + 1), stack: false };
+  if (name !== "docker") return undefined;
+  for (i++; i < words.length && words[i].value.startsWith("-"); i++) if (DOCKER_VALUE_OPTIONS.has(words[i].value)) i++;
+  if (words[i]?.value === "stack" && (words[i + 1]?.value === "deploy" || words[i + 1]?.value === "up")) return { args: words.slice(i + 2), stack: true };
+  return words[i]?.value === "compose" ? { args: words.slice(i + 1), stack: false } : undefined;
+}
+
+/** The subcommand of `docker compose` (`up`, `pull`, `run`): the first word after its global options. */
+function composeSubcommand(args: ShellWord[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i].value;
+    if (!word.startsWith("-")) return word;
+    if (OTHER_OPTION_SKIPS.has(word)) i++;
+  }
+  return undefined;
+}
+
+/**
+ * The profiles a `docker compose up` activates: its `--profile` values, else COMPOSE_PROFILES in the environment it
+ * runs with (`COMPOSE_PROFILES=web,worker docker compose up -d`, an export above it); undefined when neither says.
+ */
+function activeProfiles(words: ShellWord[], environment: ReadonlyMap<string, Fact<string>> | undefined): string[] | undefined {
+  const invocation = composeInvocation(words);
+  if (!invocation || invocation.stack || composeSubcommand(invocation.args) !== "up") return undefined;
+  const flags = fileOptionValues(invocation.args, "--profile", "--profile", OTHER_OPTION_SKIPS, true);
+  if (flags) return flags.flatMap(profileNames);
+  const variable = environment?.get("COMPOSE_PROFILES")?.value;
+  return variable === undefined || variable.includes("$") ? undefined : profileNames(variable);
+}
+
+/** COMPOSE_PROFILES (and each `--profile`) may list several names, comma-separated. */
+export function profileNames(value: string): string[] {
+  return value.split(",").map((name) => name.trim()).filter((name) => name !== "");
 }
 
 interface FileOption {
@@ -74,8 +116,9 @@ interface FileOption {
 const FILE_OPTION: FileOption = { short: "-f", long: "--file" };
 /** `--env-file` has no short form: a short name no word can be. */
 const ENV_FILE_OPTION: FileOption = { short: "--env-file", long: "--env-file" };
-/** Looking for `--env-file`, `-f`/`--file` are the options whose value to skip. */
-const ENV_FILE_SKIPS = new Set([...COMPOSE_VALUE_OPTIONS, "-f", "--file"]);
+const PROJECT_DIRECTORY_OPTION: FileOption = { short: "--project-directory", long: "--project-directory" };
+/** Looking for another option than `-f`, `-f`/`--file` are options whose value to skip too. */
+const OTHER_OPTION_SKIPS = new Set([...COMPOSE_VALUE_OPTIONS, "-f", "--file"]);
 
 const STACK_VALUE_OPTIONS = new Set(["--resolve-image"]);
 
@@ -112,8 +155,8 @@ const SSH_VALUE_OPTIONS = new Set(["-B", "-b", "-c", "-D", "-E", "-e", "-F", "-I
  * `ssh HOST "cd app && docker compose -f … up -d"` runs (deploy scripts and CI jobs often deploy so; the
  * remote folder is taken to hold the same files as the workspace).
  */
-function composeFileLists(words: ShellWord[], file: string, at: { start: number; end: number }): NamedFiles[] {
-  const own = namedFiles(words);
+function composeFileLists(words: ShellWord[], file: string, at: { start: number; end: number }, environment?: ReadonlyMap<string, Fact<string>>): NamedFiles[] {
+  const own = namedFiles(words, environment);
   if (own) return [own];
   const program = words[0]?.value ?? "";
   if (program.slice(program.lastIndexOf("/") + 1) !== "ssh") return [];
@@ -126,12 +169,19 @@ function composeFileLists(words: ShellWord[], file: string, at: { start: number;
   return parseCommandLine(remote, file, at.start, undefined, spans).commands.map((c) => namedFiles(c.words)).filter((f): f is NamedFiles => f !== undefined);
 }
 
-/** The `-f` files and `--env-file` files of a compose command: a command with either names a project. */
-function namedFiles(words: ShellWord[]): NamedFiles | undefined {
+/**
+ * The `-f` files, `--env-file` files, active profiles and `--project-directory` of a compose command: a command with any
+ * of them names a project (without `-f`, the default files of its project directory).
+ */
+function namedFiles(words: ShellWord[], environment?: ReadonlyMap<string, Fact<string>>): NamedFiles | undefined {
   const files = composeFileArgs(words);
   const envFiles = composeFileArgs(words, ENV_FILE_OPTION);
-  if (!files && !envFiles) return undefined;
-  return { files: files ?? [], ...(envFiles ? { envFiles } : {}) };
+  const profiles = activeProfiles(words, environment);
+  // The last one wins; one known only at run time (`--project-directory "$APP_DIR"`, an absolute path on the server) is not guessed.
+  const directory = composeFileArgs(words, PROJECT_DIRECTORY_OPTION)?.pop();
+  const projectDirectory = directory !== undefined && !directory.startsWith("/") ? directory : undefined;
+  if (!files && !envFiles && !profiles && projectDirectory === undefined) return undefined;
+  return { files: files ?? [], ...(envFiles ? { envFiles } : {}), ...(profiles ? { profiles } : {}), ...(projectDirectory !== undefined ? { projectDirectory } : {}) };
 }
 
 /** The explicit compose file lists of a shell script: relative to the folder it is run from, which is usually its own or the repository's root. */
@@ -148,7 +198,7 @@ export function scriptComposeLists(path: string, text: string, parses: ParseMemo
         continue;
       }
       const runDirs = cwd === undefined ? ancestors(dirOf(path)) : [cwd, ...ancestors(dirOf(path)).filter((d) => d !== cwd)];
-      for (const named of composeFileLists(command.words, path, { start: command.start, end: command.end })) {
+      for (const named of composeFileLists(command.words, path, { start: command.start, end: command.end }, command.exported)) {
         lists.push({ ...named, at: { file: path, start: command.start, end: command.end }, source: path, runDirs });
       }
     }
@@ -166,7 +216,7 @@ export function makefileComposeLists(path: string, text: string, parses: ParseMe
       const length = recipe.command.length;
       const spans = { starts: new Array<number>(length).fill(recipe.start), ends: new Array<number>(length).fill(recipe.end) };
       for (const command of parseCommandLine(recipe.command, path, recipe.start, undefined, spans).commands) {
-        for (const named of composeFileLists(command.words, path, recipe)) {
+        for (const named of composeFileLists(command.words, path, recipe, command.exported)) {
           lists.push({ ...named, at: { file: path, start: recipe.start, end: recipe.end }, source: `${path} target ${recipe.target}`, target: recipe.target, runDirs: [dirOf(path)] });
         }
       }
@@ -194,7 +244,7 @@ export function ciComposeLists(path: string, text: string, parses: ParseMemo): C
       const run = scalar(node);
       if (!run || !run.value.includes("compose")) return;
       for (const command of parseShellScript(run.value, path).commands) {
-        for (const named of composeFileLists(command.words, path, run)) lists.push({ ...named, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
+        for (const named of composeFileLists(command.words, path, run, command.exported)) lists.push({ ...named, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
       }
     };
     if (/(^|\/)\.gitlab-ci\.ya?ml$/.test(path)) {
