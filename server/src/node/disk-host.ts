@@ -68,15 +68,19 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
   return { paths: found.sort(), links };
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: false });
-
 /** Decode a file's bytes, or say why it is not text we read. */
 export function decodeFile(bytes: Buffer): { text: string } | { skip: string } {
   if (bytes.length > MAX_FILE_BYTES) return { skip: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` };
-  if (bytes.subarray(0, 8192).includes(0)) return { skip: "binary (NUL bytes)" };
-  let text = UTF8.decode(bytes);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { text };
+  return textOrSkip(bytes.toString("utf8"));
+}
+
+/**
+ * A file's text as read (UTF-8, U+FFFD for invalid sequences), or why it is not text we read. A NUL can only
+ * come from a 0 byte, and the first 8,192 characters hold at least the first 8,192 bytes.
+ */
+function textOrSkip(text: string): { text: string } | { skip: string } {
+  if (text.slice(0, 8192).includes("\0")) return { skip: "binary (NUL bytes)" };
+  return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
 }
 
 export interface FileRead {
@@ -100,7 +104,8 @@ export function readRegularFile(abs: string): FileRead {
     if (st.isDirectory()) return { ...stat, read: { skip: "a directory, not a file" } };
     if (!st.isFile()) return { ...stat, read: { skip: "not a regular file (a pipe, socket or device)" } };
     if (st.size > MAX_FILE_BYTES) return { ...stat, read: { skip: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` } };
-    return { ...stat, read: decodeFile(readFileSync(fd)) };
+    // Decoded by Node in one native call: a Buffer then a TextDecoder cost twice as much on a large monorepo.
+    return { ...stat, read: textOrSkip(readFileSync(fd, "utf8")) };
   } finally {
     closeSync(fd);
   }

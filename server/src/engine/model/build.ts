@@ -56,8 +56,22 @@ import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, super
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
 
+/** Paths already classified: fileKind runs on every path of every audit, several times (listing, model, suppressions, rules). */
+const kinds = new Map<string, FileKind | undefined>();
+const MAX_REMEMBERED_KINDS = 100_000;
+
 export function fileKind(path: string): FileKind | undefined {
-  const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
+  const known = kinds.get(path);
+  if (known !== undefined || kinds.has(path)) return known;
+  if (kinds.size >= MAX_REMEMBERED_KINDS) kinds.clear();
+  const kind = classify(path);
+  kinds.set(path, kind);
+  return kind;
+}
+
+function classify(path: string): FileKind | undefined {
+  const lowerPath = path.toLowerCase();
+  const name = lowerPath.slice(lowerPath.lastIndexOf("/") + 1);
   // Read only for the compose files their shell steps name with `-f` (model/compose-commands.ts).
   if (/(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || name === ".gitlab-ci.yml" || name === ".gitlab-ci.yaml") return "ci";
   // docker-stack.yml: a Swarm stack (`docker stack deploy -c`), the same format; Swarm honours deploy.replicas and limits.
@@ -73,12 +87,12 @@ export function fileKind(path: string): FileKind | undefined {
   // Fly.io's app configuration, and the per-environment copies deployed with `fly deploy -c fly.staging.toml`.
   if (name === "fly.toml" || /^fly\.[\w-]+\.toml$/.test(name)) return "fly.toml";
   // Kamal's configuration; a deploy.yml elsewhere is some other tool's.
-  if (/(^|\/)config\/deploy\.ya?ml$/.test(path.toLowerCase())) return "kamal";
+  if (/(^|\/)config\/deploy\.ya?ml$/.test(lowerPath)) return "kamal";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
   if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
-  if (isSupervisorName(name, path.toLowerCase())) return "supervisor";
-  if (isNginxName(name, path.toLowerCase())) return "nginx";
+  if (isSupervisorName(name, lowerPath)) return "supervisor";
+  if (isNginxName(name, lowerPath)) return "nginx";
   if (/^gunicorn[\w.-]*\.py$/.test(name)) return "gunicorn-conf";
   if (name === "puma.rb") return "puma";
   if (/^unicorn[\w.-]*\.rb$/.test(name)) return "unicorn";

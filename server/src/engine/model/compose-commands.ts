@@ -188,6 +188,9 @@ function namedFiles(words: ShellWord[], environment?: ReadonlyMap<string, Fact<s
 export function scriptComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
   return parses.get(`compose-lists:${path}`, text, () => {
     const lists: ComposeFileList[] = [];
+    // Read without an environment, every word comes from the script's own text: one that never writes docker or compose
+    // runs no compose command (a start script, most often), and is not read a second time for nothing.
+    if (!text.includes("docker") && !text.includes("compose")) return lists;
     // A `cd` to a folder written as is (`cd deploy`) moves where later commands run; one computed at run time
     // (`cd "$(dirname "$0")/.."`) is left to the folders above the script.
     let cwd: string | undefined;
