@@ -99,6 +99,13 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
   const confs = paths.filter((p) => p.slice(p.lastIndexOf("/") + 1).toLowerCase() === "postgresql.conf");
   const usedConfs = new Set<string>();
   const byProject = composeDeploymentsByBase(deployments);
+  // Each PostgreSQL service asks every deployment of its project where it connects: worked out once per deployment.
+  const addresses = new Map<Deployment, DatabaseAddress | undefined>();
+  const addressOf = (deployment: Deployment): DatabaseAddress | undefined => {
+    if (!addresses.has(deployment)) addresses.set(deployment, databaseAddress(deployment));
+    return addresses.get(deployment);
+  };
+  const namesByProject = new Map<string, Set<string>>();
   for (const service of services) {
     const settings = new Map<string, Fact<number>>();
     const dir = service.base.includes("/") ? service.base.slice(0, service.base.lastIndexOf("/") + 1) : "";
@@ -124,12 +131,14 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
       if (origin?.at && settings.has(name) && !files.includes(origin.at.file)) files.push(origin.at.file);
     }
     const project = byProject.get(service.base) ?? [];
-    const serviceNames = new Set(project.map((d) => d.id.slice(`compose:${service.base}#`.length)));
-    const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(d, service.name, serviceNames)).map((d) => d.id);
+    let serviceNames = namesByProject.get(service.base);
+    if (!serviceNames) namesByProject.set(service.base, (serviceNames = new Set(project.map((d) => d.id.slice(`compose:${service.base}#`.length)))));
+    const names = serviceNames;
+    const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(addressOf(d)?.host, service.name, names)).map((d) => d.id);
     databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
   }
   const clientsOfAll = deployments
-    .filter((d) => !platformClients.has(d.id) && isDatabaseClient(d) && (d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k))) && !POOLER_HOST.test(databaseAddress(d)?.host ?? ""))
+    .filter((d) => !platformClients.has(d.id) && isDatabaseClient(d) && (d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k))) && !POOLER_HOST.test(addressOf(d)?.host ?? ""))
     .map((d) => d.id);
   for (const conf of confs.filter((c) => !usedConfs.has(c))) {
     const settings = new Map<string, Fact<number>>();
@@ -155,12 +164,11 @@ function imageMaxConnections(service: PostgresService): Fact<number> | undefined
 }
 
 /**
- * Whether a deployment of the project may connect to its PostgreSQL service `name`: not when its
- * database URL or host names another service of the project (a PgBouncer in front, another database),
- * nor when it names a PgBouncer (model/pgbouncer.ts counts those connections).
+ * Whether a deployment of the project may connect to its PostgreSQL service `name`, given the `host` its database
+ * URL or host variable names (if any): not when that is another service of the project (a PgBouncer in front,
+ * another database), nor a PgBouncer (model/pgbouncer.ts counts those connections).
  */
-function mayConnectTo(deployment: Deployment, name: string, serviceNames: Set<string>): boolean {
-  const host = databaseAddress(deployment)?.host;
+function mayConnectTo(host: string | undefined, name: string, serviceNames: Set<string>): boolean {
   return host === undefined || ((!serviceNames.has(host) || host === name) && !POOLER_HOST.test(host));
 }
 
@@ -182,8 +190,9 @@ export interface DatabaseAddress {
  * of the deployment's environment that names a host.
  */
 export function databaseAddress(deployment: Deployment): DatabaseAddress | undefined {
-  for (const [key, fact] of deployment.env) {
+  for (const key of deployment.env.keys()) {
     if (!DATABASE_ENV.test(key)) continue;
+    const fact = deployment.env.get(key) as Fact<string>;
     if (/HOST$/.test(key)) {
       const host = fact.value.trim();
       if (host) return { host, at: fact.at };

@@ -14,12 +14,19 @@ export function moveSpans(value: object, delta: number, within?: SourceRef): voi
   const visit = (node: object): void => {
     if (seen.has(node)) return;
     seen.add(node);
+    // Indexed loops and forEach: this runs on every object of every moved parse, on every keystroke, and an iterator per
+    // array and map was most of what it allocated.
     if (Array.isArray(node)) {
-      for (const item of node) if (item !== null && typeof item === "object") visit(item);
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (item !== null && typeof item === "object") visit(item);
+      }
       return;
     }
     if (node instanceof Map) {
-      for (const item of node.values()) if (item !== null && typeof item === "object") visit(item);
+      node.forEach((item: unknown) => {
+        if (item !== null && typeof item === "object") visit(item);
+      });
       return;
     }
     const fields = node as Record<string, unknown>;
