@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
 import { pythonMainCandidates } from "../../server/src/engine/model/python-main.ts";
 import type { Deployment } from "../../server/src/engine/model/types.ts";
-import { findPythonCalls } from "../../server/src/engine/parse/python-calls.ts";
+import { readPythonModule } from "../../server/src/engine/parse/python-calls.ts";
 import { optionValue } from "../../server/src/engine/parse/servers.ts";
 import { describeSetting } from "../../server/src/engine/parse/setting-expr.ts";
 import type { SourceRef } from "../../server/src/engine/types.ts";
@@ -14,7 +14,7 @@ import { words } from "../helpers/words.ts";
 
 const RUN = new Set(["uvicorn.run"]);
 
-describe("findPythonCalls", () => {
+describe("readPythonModule", () => {
   test("keyword arguments: literals, variables followed to the environment, keyword and value spans", () => {
     const text = [
       "import os",
@@ -25,7 +25,7 @@ describe("findPythonCalls", () => {
       '    uvicorn.run("app.main:app", host="0.0.0.0", port=PORT, workers=workers, reload=False)',
       "",
     ].join("\n");
-    const { calls, problems } = findPythonCalls(text, "main.py", RUN);
+    const { calls, problems } = readPythonModule(text, "main.py", RUN);
     assert.deepEqual(problems, []);
     assert.equal(calls.length, 1);
     const call = calls[0];
@@ -43,7 +43,7 @@ describe("findPythonCalls", () => {
 
   test("imports name the callee: aliases and from-imports; other functions are not calls to it", () => {
     const text = ["import uvicorn as uv", "from uvicorn import run as serve", 'uv.run("a:app")', 'serve("b:app")', 'run("c:app")', 'other.run("d:app")', ""].join("\n");
-    const apps = findPythonCalls(text, "main.py", RUN).calls.map((c) => c.args[0].value.value);
+    const apps = readPythonModule(text, "main.py", RUN).calls.map((c) => c.args[0].value.value);
     assert.deepEqual(apps, ["a:app", "b:app"]);
   });
 
@@ -63,20 +63,20 @@ describe("findPythonCalls", () => {
       '    uvicorn.run("d:app")',
       "",
     ].join("\n");
-    const byApp = Object.fromEntries(findPythonCalls(text, "main.py", RUN).calls.map((c) => [c.args[0].value.value, c.conditional]));
+    const byApp = Object.fromEntries(readPythonModule(text, "main.py", RUN).calls.map((c) => [c.args[0].value.value, c.conditional]));
     assert.deepEqual(byApp, { "a:app": false, "b:app": true, "c:app": true, "d:app": false });
   });
 
   test("a variable a branch may reassign before the call is unknown; **kwargs is a spread", () => {
     const text = ["import uvicorn", "def main():", "    n = 4", "    if SLOW:", "        n = 1", '    uvicorn.run("a:app", workers=n, **extra)', ""].join("\n");
-    const call = findPythonCalls(text, "main.py", RUN).calls[0];
+    const call = readPythonModule(text, "main.py", RUN).calls[0];
     assert.equal(call.kwargs.get("workers")?.value.kind, "unknown");
     assert.equal(call.spread, true);
   });
 
   test("broken or hostile text never throws", () => {
     for (const text of ["uvicorn.run(", "import uvicorn\nuvicorn.run('a:app', workers=)", "((((((((((".repeat(2000), 'uvicorn.run("""unterminated']) {
-      const result = findPythonCalls(text, "main.py", RUN);
+      const result = readPythonModule(text, "main.py", RUN);
       assert.ok(Array.isArray(result.calls));
     }
   });
@@ -150,5 +150,83 @@ describe("uvicorn.run() as the deployment's server", () => {
     ]) {
       assert.equal(build({ Dockerfile: DOCKERFILE, "main.py": main }).deployment.processes.length, 0, main);
     }
+  });
+});
+
+describe("SQLAlchemy engine in the app's code (model/sqlalchemy.ts)", () => {
+  const compose = (env: string) =>
+    `services:\n  api:\n    build: .\n    command: uvicorn app.main:app --host 0.0.0.0 --workers 3\n    environment:\n      DATABASE_URL: postgresql://u@db/app\n${env}`;
+  const main = "from fastapi import FastAPI\nfrom app.db import engine\napp = FastAPI()\n";
+
+  test("literal keyword arguments win over the naming convention; the finding's place is the literal", () => {
+    const { deployment, text } = build({
+      "docker-compose.yml": compose('      DB_POOL_SIZE: "2"\n'),
+      Dockerfile: "FROM python:3.12\n",
+      "app/main.py": main,
+      "app/db.py": 'from sqlalchemy import create_engine\nengine = create_engine(URL, pool_size=20, max_overflow=10)\n',
+    });
+    const pool = deployment.pool;
+    assert.deepEqual([pool?.kind, pool?.size.value, pool?.sizeName, pool?.overflow?.value, pool?.overflowName], ["sqlalchemy", 20, "pool_size", 10, "max_overflow"]);
+    assert.deepEqual({ file: pool?.size.at?.file, text: text(pool?.size.at) }, { file: "app/db.py", text: "20" });
+    assert.ok(deployment.files.has("app/db.py"));
+  });
+
+  test("no pool arguments: SQLAlchemy's defaults, 5 and 10", () => {
+    const { deployment } = build({
+      "docker-compose.yml": compose(""),
+      Dockerfile: "FROM python:3.12\n",
+      "app/main.py": main,
+      "app/db.py": "from sqlalchemy.ext.asyncio import create_async_engine as make\nengine = make(settings.url)\n",
+    });
+    assert.deepEqual([deployment.pool?.size.value, deployment.pool?.size.origin, deployment.pool?.overflow?.value, deployment.pool?.overflow?.origin], [5, "default", 10, "default"]);
+  });
+
+  test("a pydantic settings field through the imported instance: its default, or the variable of its name in any case, with env_prefix and alias", () => {
+    const config = [
+      "from pydantic import Field",
+      "from pydantic_settings import BaseSettings, SettingsConfigDict",
+      "class Settings(BaseSettings):",
+      '    model_config = SettingsConfigDict(env_prefix="BILLING_")',
+      "    db_pool_size: int = Field(20, ge=1)",
+      '    db_max_overflow: int = Field(default=10, alias="DB_BURST")',
+      "settings = Settings()",
+      "",
+    ].join("\n");
+    const files = (env: string) => ({
+      "docker-compose.yml": compose(env),
+      Dockerfile: "FROM python:3.12\n",
+      "app/main.py": "from .api import router\n",
+      "app/api.py": "from . import db\n",
+      "app/db.py": "import sqlalchemy as sa\nfrom app.core.config import settings\nengine = sa.create_engine(settings.url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)\n",
+      "app/core/config.py": config,
+    });
+    const defaults = build(files(""));
+    assert.deepEqual([defaults.deployment.pool?.size.value, defaults.text(defaults.deployment.pool?.size.at), defaults.deployment.pool?.size.at?.file], [20, "20", "app/core/config.py"]);
+    assert.equal(defaults.deployment.pool?.overflow?.value, 10);
+    const fromEnv = build(files('      billing_DB_POOL_SIZE: "7"\n      db_burst: "3"\n      DB_POOL_SIZE: "50"\n'));
+    assert.deepEqual([fromEnv.deployment.pool?.size.value, fromEnv.deployment.pool?.sizeName, fromEnv.deployment.pool?.size.at?.file], [7, "billing_DB_POOL_SIZE", "docker-compose.yml"]);
+    assert.deepEqual([fromEnv.deployment.pool?.overflow?.value, fromEnv.deployment.pool?.overflowName], [3, "db_burst"]);
+  });
+
+  test("what cannot be sized is left to the environment's names: poolclass, SQLite, two engines, an unbounded pool", () => {
+    for (const db of [
+      "from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\nengine = create_engine(URL, poolclass=NullPool)\n",
+      'from sqlalchemy import create_engine\nengine = create_engine("sqlite:///app.db", pool_size=50)\n',
+      "from sqlalchemy import create_engine\nengine = create_engine(A, pool_size=50)\nreplica = create_engine(B, pool_size=50)\n",
+      "from sqlalchemy import create_engine\nengine = create_engine(A, pool_size=0)\n",
+    ]) {
+      const { deployment } = build({ "docker-compose.yml": compose('      DB_POOL_SIZE: "4"\n'), Dockerfile: "FROM python:3.12\n", "app/main.py": main, "app/db.py": db });
+      assert.deepEqual([deployment.pool?.size.value, deployment.pool?.sizeName], [4, "DB_POOL_SIZE"], db);
+    }
+  });
+
+  test("the file python main.py runs is where the app's imports start", () => {
+    const { deployment } = build({
+      Dockerfile: DOCKERFILE,
+      "docker-compose.yml": "services:\n  api:\n    build: .\n    environment:\n      DATABASE_URL: postgresql://u@db/app\n",
+      "main.py": 'import uvicorn\nfrom app.db import engine\nuvicorn.run("app.main:app", workers=2)\n',
+      "app/db.py": "from sqlmodel import create_engine\nengine = create_engine(URL, pool_size=12)\n",
+    });
+    assert.deepEqual([deployment.pool?.size.value, deployment.pool?.processes.value], [12, 2]);
   });
 });

@@ -487,6 +487,11 @@ export const SOURCES = {
     url: "https://docs.sqlalchemy.org/en/20/core/pooling.html",
     says: "\"All SQLAlchemy pool implementations have in common that none of them 'pre create' connections - all implementations wait until first use before creating a connection. At that point, if no additional concurrent checkout requests for more connections are made, no additional connections are created.\"",
   },
+  pydanticSettingsEnvNames: {
+    title: "Pydantic Settings: Environment variable names",
+    url: "https://docs.pydantic.dev/latest/concepts/pydantic_settings/#environment-variable-names",
+    says: "\"By default, the environment variable name is the same as the field name.\" \"You can change the prefix for all environment variables by setting the env_prefix config setting\"; \"env_prefix does not apply to fields with alias. It means the environment variable name is the same as field alias\". Case-sensitivity: \"By default, environment variable names are case-insensitive.\" (case_sensitive=True changes it). \"(Default values will still be used if the matching environment variable is not set.)\"",
+  },
   djangoConnMaxAge: {
     title: "Django: Databases - Persistent connections",
     url: "https://docs.djangoproject.com/en/stable/ref/databases/#persistent-connections",

@@ -27,8 +27,9 @@ import { parsePumaRb, parseUnicornRb, PUMA_PLUGIN } from "../parse/puma-rb.ts";
 import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { type DjangoSettings, parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
-import { findPythonCalls } from "../parse/python-calls.ts";
+import { readPythonModule } from "../parse/python-calls.ts";
 import { pythonMainCandidates, UVICORN_RUN, uvicornRunInvocation } from "./python-main.ts";
+import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from "./sqlalchemy.ts";
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
@@ -206,7 +207,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   for (const deployment of deployments) {
     // An nginx or redis service given the app's env_file reads DB_POOL_SIZE too, but opens no database connection.
     if (!isDatabaseClient(deployment) || isReleasePhase(deployment)) continue;
-    const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv);
+    const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
     if (pool) deployment.pool = pool;
     // Puma's `plugin :solid_queue` forks a supervisor beside the server in each instance.
     const forked = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue)] : []));
@@ -951,7 +952,7 @@ function addPythonMainProcess(ctx: Context, deployment: Deployment, candidates: 
     if (path === undefined || text === undefined) continue;
     deployment.files.add(path);
     deployment.links.push({ from: at.file, to: path, why: `${words[0].value} runs ${path}` });
-    const calls = ctx.parses.get(`python-calls:${path}`, text, () => findPythonCalls(text, path, UVICORN_RUN)).calls;
+    const calls = ctx.parses.get(`python-module:uvicorn:${path}`, text, () => readPythonModule(text, path, UVICORN_RUN)).calls;
     const run = uvicornRunInvocation(calls, text, path, env);
     if (!run) return;
     const process = serverProcess(ctx, deployment, run.invocation, words, run.at, dir, env);
@@ -1652,6 +1653,32 @@ function djangoPoolSize(pool: NonNullable<DjangoSettings["pool"]>, file: string,
     return { maxSize: size, sizeName: "pool max_size", at: { file, ...pool.enabled }, ...(minSize !== undefined ? { minSize } : {}) };
   }
   return { maxSize: { value: PSYCOPG_POOL_MIN_SIZE, origin: "default", by: "psycopg_pool" }, sizeName: "pool max_size", at: { file, ...pool.enabled } };
+}
+
+/**
+ * The SQLAlchemy engine the app of a deployment's Python server creates (model/sqlalchemy.ts), read from the
+ * modules its app imports: `app.main` of `uvicorn app.main:app`, the file `python main.py` runs, `celery -A proj`.
+ */
+function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngine | undefined {
+  const process = deployment.processes.find((p) => PYTHON_WEB_SERVERS.has(p.invocation.server) || p.invocation.server === "celery");
+  if (!process) return undefined;
+  const dir = process.workdir ?? dirOf(process.commandAt.file);
+  // Python files are not deployment files (not listed): each path an import may be is read once per audit.
+  const module = (path: string) =>
+    cached(ctx, `python-module:${path}`, () => {
+      const text = ctx.host.read(path);
+      return text === undefined ? undefined : ctx.parses.get(`python-module:sqlalchemy:${path}`, text, () => readPythonModule(text, path, ENGINE_FUNCTIONS));
+    });
+  const app = process.invocation.server === "celery" ? optionValue(process.invocation, "app")?.value?.value : process.invocation.positionals.map((w) => /^([\w.]+)(:[\w.()]*)?$/.exec(w.value)?.[1]).find((m) => m !== undefined);
+  const entries = [
+    ...(process.invocation.call ? [process.invocation.call.file] : []),
+    ...(app ? [`${app.replace(/\./g, "/")}.py`, `${app.replace(/\./g, "/")}/__init__.py`].map((path) => join(dir, path)) : []),
+  ];
+  const engine = findSqlAlchemyEngine({ module, env: new Map([...deployment.env, ...(process.exported ?? [])]) }, dir, entries);
+  if (!engine) return undefined;
+  for (const file of engine.files) deployment.files.add(file);
+  deployment.links.push({ from: process.commandAt.file, to: engine.at.file, why: "the app creates its SQLAlchemy engine (connection pool) here" });
+  return engine;
 }
 
 /**

@@ -12,6 +12,7 @@ import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { SIDEKIQ_CAPSULE } from "../parse/sidekiq-yml.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import { type SolidQueueTree, solidQueueConnections } from "./solid-queue.ts";
+import type { SqlAlchemyEngine } from "./sqlalchemy.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
 export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq" | "django" | "solid_queue";
@@ -149,8 +150,8 @@ export interface DjangoConnections {
 }
 
 /** The pool of a deployment's processes, from its environment, its servers, database.yml and Django's settings. Undefined when nothing says there is one. */
-export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, django?: DjangoConnections, table: readonly PoolEnvName[] = POOL_ENV): Pool | undefined {
-  const pool = environmentPool(deployment, rails, django, table);
+export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, django?: DjangoConnections, table: readonly PoolEnvName[] = POOL_ENV, engine?: SqlAlchemyEngine): Pool | undefined {
+  const pool = environmentPool(deployment, rails, django, table, engine);
   const beat = deployment.celeryBeat;
   if (!pool || !beat || deployment.processes.length > 0) return pool;
   // celery beat sends tasks from one scheduler thread and runs none (SOURCES.celeryBeatScheduler); SQLAlchemy opens a
@@ -166,7 +167,7 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
   };
 }
 
-function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined, django: DjangoConnections | undefined, table: readonly PoolEnvName[]): Pool | undefined {
+function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined, django: DjangoConnections | undefined, table: readonly PoolEnvName[], engine: SqlAlchemyEngine | undefined): Pool | undefined {
   const process = deployment.processes[0];
   const server = process?.invocation.server;
   const envOf = processEnv(deployment);
@@ -218,6 +219,10 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     };
   }
 
+  // The engine the app's code creates says what its pool is: its arguments (or SQLAlchemy's defaults), not a naming convention.
+  if (engine && process) {
+    return { kind: "sqlalchemy", size: engine.size, sizeName: engine.sizeName, overflow: engine.overflow, overflowName: engine.overflowName, perProcess: true, ...processCount(process) };
+  }
   const sqlSize = found("sqlalchemy", "size");
   const sqlOverflow = found("sqlalchemy", "overflow");
   if (sqlSize || sqlOverflow) {

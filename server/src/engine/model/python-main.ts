@@ -36,7 +36,7 @@ export function pythonMainCandidates(words: CommandWord[]): string[] | undefined
   return undefined;
 }
 
-/** The functions that start uvicorn from Python, for findPythonCalls. */
+/** The functions that start uvicorn from Python, for readPythonModule. */
 export const UVICORN_RUN: ReadonlySet<string> = new Set(["uvicorn.run", "uvicorn.main.run"]);
 
 /** uvicorn.run()'s keyword arguments that are options of its command line, by their name there (`workers`, `reload`, `host`). */

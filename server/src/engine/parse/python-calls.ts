@@ -53,26 +53,45 @@ export interface PythonCall {
   conditional: boolean;
 }
 
-export interface PythonCalls {
+/** A class of the module (pydantic settings): its annotated fields' defaults and the settings config it states. */
+export interface PythonClass {
+  /** Base classes as written (`BaseSettings`, `pydantic_settings.BaseSettings`). */
+  bases: string[];
+  /** `NAME: int = 20`, `NAME: int = Field(20, ...)` (the default), with `alias=`/`validation_alias=` when a string. */
+  fields: Map<string, { value: SettingExpr; alias?: string }>;
+  /** `model_config = SettingsConfigDict(env_prefix="APP_", case_sensitive=True)` or `class Config:` with the same names. */
+  envPrefix?: string;
+  caseSensitive?: boolean;
+}
+
+export interface PythonModule {
   calls: PythonCall[];
+  /** Local names its imports bind, to the dotted names they stand for (relative ones keep their leading dots). */
+  aliases: Map<string, string>;
+  /** The modules it imports, as written (`app.core.config`, `.db`), with each from-imported name as a possible submodule. */
+  imports: string[];
+  /** Top-level classes, by name. */
+  classes: Map<string, PythonClass>;
+  /** Top-level `settings = Settings()` (or `= get_settings()` where that def returns `Settings()`): the class each name holds. */
+  instances: Map<string, string>;
   problems: ParseProblem[];
 }
 
-/** The calls of a Python file to any of `callees` (full dotted names). Never throws. */
-export function findPythonCalls(text: string, file: string, callees: ReadonlySet<string>): PythonCalls {
-  const problems: ParseProblem[] = [];
-  const calls: PythonCall[] = [];
+/** Reads a Python file as text: the calls to any of `callees` (full dotted names), its imports, classes and instances. Never throws. */
+export function readPythonModule(text: string, file: string, callees: ReadonlySet<string>): PythonModule {
+  const result: PythonModule = { calls: [], aliases: new Map(), imports: [], classes: new Map(), instances: new Map(), problems: [] };
   try {
-    const tree = buildTree(tokenize(text, file, problems));
+    const tree = buildTree(tokenize(text, file, result.problems));
     const top = tree.filter((s) => s.indent === (tree[0]?.indent ?? 0));
     const scope: Scope = new Map();
     runModule(top, scope);
-    const aliases = importAliases(tree);
-    visit(top, scope, false, { aliases, callees, calls }, true);
+    importAliases(tree, result.aliases, result.imports);
+    visit(top, scope, false, { aliases: result.aliases, callees, calls: result.calls }, true);
+    readClasses(top, scope, result);
   } catch (err) {
-    problems.push({ message: `Could not read ${file}: ${(err as Error).message}`, at: { file, start: 0, end: 0 }, severity: "warning" });
+    result.problems.push({ message: `Could not read ${file}: ${(err as Error).message}`, at: { file, start: 0, end: 0 }, severity: "warning" });
   }
-  return { calls, problems };
+  return result;
 }
 
 interface Search {
@@ -81,28 +100,109 @@ interface Search {
   calls: PythonCall[];
 }
 
-/** Local names the file's imports bind (at any depth), to the dotted names they stand for. */
-function importAliases(stmts: Stmt[], out = new Map<string, string>()): Map<string, string> {
+/** Local names the file's imports bind (at any depth), to the dotted names they stand for; `modules` gets what they import. */
+function importAliases(stmts: Stmt[], out: Map<string, string>, modules: string[]): void {
   for (const st of stmts) {
     const toks = st.toks;
     if (toks[0]?.v === "import") {
       for (const part of splitTopLevel(toks.slice(1))) {
         const { name, alias } = importedName(part);
-        if (name) out.set(alias ?? name.split(".")[0], alias ? name : name.split(".")[0]);
+        if (!name) continue;
+        out.set(alias ?? name.split(".")[0], alias ? name : name.split(".")[0]);
+        modules.push(name);
       }
     } else if (toks[0]?.v === "from") {
       const importAt = toks.findIndex((t) => t.t === "name" && t.v === "import");
       const module = toks.slice(1, importAt).map((t) => t.v).join("");
-      if (importAt > 0 && !module.startsWith(".")) {
+      if (importAt > 0 && /^\.*[\w.]*$/.test(module)) {
+        modules.push(module);
         for (const part of splitTopLevel(toks.slice(importAt + 1).filter((t) => t.v !== "(" && t.v !== ")"))) {
           const { name, alias } = importedName(part);
-          if (name && !name.includes(".")) out.set(alias ?? name, `${module}.${name}`);
+          if (!name || name.includes(".")) continue;
+          const full = module.endsWith(".") ? `${module}${name}` : `${module}.${name}`;
+          out.set(alias ?? name, full);
+          modules.push(full);
         }
       }
     }
-    importAliases(st.children, out);
+    importAliases(st.children, out, modules);
   }
-  return out;
+}
+
+/** pydantic's Field() and pydantic-settings' config calls, by their last name. */
+const FIELD_CALL = /(^|\.)Field$/;
+
+/** Top-level classes (their fields, settings config) and the instances module-level names hold. */
+function readClasses(top: Stmt[], scope: Scope, out: PythonModule): void {
+  const returns = new Map<string, string>();
+  for (const st of top) {
+    const head = st.toks[0];
+    const name = st.toks[1];
+    if (head.v === "class" && name?.t === "name") out.classes.set(name.v, readClass(st, scope));
+    // `def get_settings() -> Settings: return Settings()` (often under @lru_cache)
+    if (head.v === "def" && name?.t === "name") {
+      const last = st.children[st.children.length - 1]?.toks;
+      const returned = last?.[0]?.v === "return" ? calledName(last.slice(1)) : undefined;
+      if (returned) returns.set(name.v, returned);
+    }
+  }
+  for (const st of top) {
+    const a = assignment(st.toks);
+    if (!a || !("name" in a)) continue;
+    const called = calledName(a.rhs);
+    const cls = called && (out.classes.has(called) || out.aliases.has(called) ? called : returns.get(called));
+    if (cls) out.instances.set(a.name.v, cls);
+  }
+}
+
+/** `Name(...)` or `mod.Name(...)`: the name called, when the tokens are just that call. */
+function calledName(toks: Tok[]): string | undefined {
+  const node = new ExprParser(toks).parse();
+  return node?.k === "call" ? dotted(node.fn) : undefined;
+}
+
+function readClass(st: Stmt, scope: Scope): PythonClass {
+  const colon = headerColon(st.toks);
+  const bases = splitTopLevel(st.toks.slice(3, colon - 1)).map((part) => part.map((t) => t.v).join(""));
+  const cls: PythonClass = { bases, fields: new Map() };
+  for (const child of st.children) {
+    if (child.toks[0]?.v === "class" && child.toks[1]?.v === "Config") {
+      for (const inner of child.children) readConfigAssignment(inner.toks, scope, cls);
+      continue;
+    }
+    const a = assignment(child.toks);
+    if (!a || !("name" in a)) continue;
+    if (a.name.v === "model_config") {
+      const node = new ExprParser(a.rhs).parse();
+      if (node?.k === "call") for (const kw of node.kwargs) configValue(kw.name, kw.value, scope, cls);
+      continue;
+    }
+    // only annotated fields are pydantic fields (`NAME: int = 20`)
+    if (child.toks[1]?.v !== ":") continue;
+    const node = new ExprParser(a.rhs).parse();
+    if (!node) continue;
+    const isField = node.k === "call" && FIELD_CALL.test(dotted(node.fn) ?? "");
+    const valueNode = isField ? (node.args[0] ?? node.kwargs.find((k) => k.name === "default")?.value) : node;
+    const aliasNode = isField ? node.kwargs.find((k) => k.name === "validation_alias" || k.name === "alias")?.value : undefined;
+    const alias = aliasNode?.k === "str" ? aliasNode.s : undefined;
+    const via: Binding["via"] = [];
+    const span = valueNode ? { start: nodeStart(valueNode), end: nodeEnd(valueNode) } : { start: a.name.start, end: a.name.end };
+    const value = valueNode ? symToExpr(new Evaluator(scope, via).eval(valueNode), { span, nameSpan: { start: a.name.start, end: a.name.end }, via }) : { kind: "unknown" as const, span, nameSpan: span };
+    cls.fields.set(a.name.v, alias === undefined ? { value } : { value, alias });
+  }
+  return cls;
+}
+
+function readConfigAssignment(toks: Tok[], scope: Scope, cls: PythonClass): void {
+  const a = assignment(toks);
+  const node = a && "name" in a ? new ExprParser(a.rhs).parse() : undefined;
+  if (a && "name" in a && node) configValue(a.name.v, node, scope, cls);
+}
+
+function configValue(name: string, node: Node, scope: Scope, cls: PythonClass): void {
+  const value = new Evaluator(scope, []).eval(node);
+  if (name === "env_prefix" && value.k === "str") cls.envPrefix = value.s;
+  if (name === "case_sensitive" && value.k === "bool") cls.caseSensitive = value.b;
 }
 
 function splitTopLevel(toks: Tok[]): Tok[][] {

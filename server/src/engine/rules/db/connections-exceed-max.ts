@@ -28,6 +28,7 @@ export default defineRule({
       SOURCES.postgresTimescaleTune,
       SOURCES.sqlalchemyPoolSize,
       SOURCES.sqlalchemyMaxOverflow,
+      SOURCES.pydanticSettingsEnvNames,
       SOURCES.sqlalchemyForkSafety,
       SOURCES.railsDatabaseYmlPool,
       SOURCES.railsPoolDefault,
@@ -52,7 +53,10 @@ export default defineRule({
         "so a deployment can hold (pool size + overflow) x processes x instances connections, and every service that " +
         "uses the same database adds its own. When the sum is above PostgreSQL's max_connections minus the slots reserved " +
         "for superusers, the connections past the limit fail with \"too many clients already\" at the busiest moment. " +
-        "Pools are read from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
+        "Pools are read from the SQLAlchemy engine the app's code creates (`create_engine(url, pool_size=20, max_overflow=10)`, create_async_engine, in the modules " +
+        "the server's app imports, read as text: a literal, `os.getenv(...)`, or a pydantic settings field `settings.DB_POOL_SIZE` with its default, which the " +
+        "environment variable of the field's name overrides in any case, as pydantic-settings reads it; without pool_size or max_overflow, SQLAlchemy's 5 and 10), " +
+        "from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares (or config/initializers/sidekiq.rb's `config.capsule(\"name\") { |cap| cap.concurrency = N }`, an integer literal; read as text, never run); " +
         "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
         "(CONN_MAX_AGE above 0: one per thread) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +

@@ -1,0 +1,134 @@
+// The SQLAlchemy engine a Python app creates, read from its source as text (never imported): the
+// `create_engine(url, pool_size=20, max_overflow=10)` (or create_async_engine, SQLModel's create_engine)
+// in the modules the server's app imports. Each argument is a literal, an environment variable, or a
+// pydantic settings field (`pool_size=settings.DB_POOL_SIZE`): the field's default, overridden by the
+// environment variable of its name (case-insensitive unless the class says case_sensitive, with its
+// env_prefix; an alias is the name), as pydantic-settings reads it. Without pool_size or max_overflow,
+// SQLAlchemy's defaults apply: 5 and 10.
+import type { PythonArgument, PythonModule } from "../parse/python-calls.ts";
+import { settingNumber } from "../parse/setting-expr.ts";
+import type { Fact, SourceRef } from "../types.ts";
+
+/** The functions that create an engine with a connection pool, for readPythonModule. */
+export const ENGINE_FUNCTIONS: ReadonlySet<string> = new Set([
+  "sqlalchemy.create_engine",
+  "sqlalchemy.engine.create_engine",
+  "sqlalchemy.ext.asyncio.create_async_engine",
+  "sqlmodel.create_engine",
+]);
+
+/** create_engine()'s defaults (knowledge/sources.ts: sqlalchemyPoolSize, sqlalchemyMaxOverflow). */
+export const SQLALCHEMY_DEFAULTS = { poolSize: 5, maxOverflow: 10 };
+
+export interface SqlAlchemyEngine {
+  /** The create_engine call. */
+  at: SourceRef;
+  size: Fact<number>;
+  sizeName: string;
+  overflow: Fact<number>;
+  overflowName: string;
+  /** The Python files the sizes were read from, for the deployment's files. */
+  files: string[];
+}
+
+export interface PythonSource {
+  /** The module read from the file at `path` (memoised by the caller), or undefined when there is no such file. */
+  module(path: string): PythonModule | undefined;
+  /** The variables of the process's environment, for pydantic's case-insensitive lookup. */
+  env: ReadonlyMap<string, Fact<string>>;
+}
+
+/** Files looked at, at most, following an app's imports: an app's engine is a few imports away from its entry module. */
+const MAX_MODULES = 40;
+
+/**
+ * The one engine the app creates, found from its entry modules (`app.main` of `app.main:app`) or files
+ * (`main.py`) through their imports inside `dir`. Undefined when there is none, several, or one whose pool
+ * Headroom cannot size (a `poolclass=`, a SQLite URL, an unreadable or unbounded size).
+ */
+export function findSqlAlchemyEngine(source: PythonSource, dir: string, entries: string[]): SqlAlchemyEngine | undefined {
+  const queue = [...entries];
+  const seen = new Set<string>();
+  const found: Array<{ path: string; module: PythonModule; call: PythonModule["calls"][number] }> = [];
+  for (let i = 0; i < queue.length && seen.size < MAX_MODULES; i++) {
+    const path = queue[i];
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const module = source.module(path);
+    if (!module) continue;
+    for (const call of module.calls) if (!call.conditional) found.push({ path, module, call });
+    for (const imported of module.imports) {
+      const file = moduleFile(source, dir, path, imported);
+      if (file && !seen.has(file)) queue.push(file);
+    }
+  }
+  if (found.length !== 1) return undefined;
+  const { path, module, call } = found[0];
+  const url = call.args[0]?.value;
+  if (call.spread || call.kwargs.has("poolclass") || (url?.kind === "string" && /^sqlite/.test(String(url.value)))) return undefined;
+  const files = new Set([path]);
+  const size = poolArgument(source, dir, path, module, call.kwargs.get("pool_size"), "pool_size", SQLALCHEMY_DEFAULTS.poolSize, files);
+  const overflow = poolArgument(source, dir, path, module, call.kwargs.get("max_overflow"), "max_overflow", SQLALCHEMY_DEFAULTS.maxOverflow, files);
+  // pool_size 0 means no limit; max_overflow -1 no limit on overflow: nothing to count.
+  if (!size || !overflow || size.fact.value <= 0 || overflow.fact.value < 0) return undefined;
+  return { at: { file: path, ...call.span }, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files] };
+}
+
+/** The path of an imported module inside `dir`: `app.db` → app/db.py or app/db/__init__.py; `.db` from the importing file's package. */
+function moduleFile(source: PythonSource, dir: string, from: string, imported: string): string | undefined {
+  const dots = /^\.*/.exec(imported)?.[0].length ?? 0;
+  let base = dir;
+  if (dots > 0) {
+    base = from.includes("/") ? from.slice(0, from.lastIndexOf("/")) : "";
+    for (let up = 1; up < dots; up++) base = base.includes("/") ? base.slice(0, base.lastIndexOf("/")) : "";
+  }
+  const rest = imported.slice(dots).replace(/\./g, "/");
+  if (!rest) return undefined;
+  const prefix = base ? `${base}/${rest}` : rest;
+  return [`${prefix}.py`, `${prefix}/__init__.py`].find((path) => source.module(path) !== undefined);
+}
+
+interface PoolValue {
+  fact: Fact<number>;
+  name: string;
+}
+
+function poolArgument(source: PythonSource, dir: string, path: string, module: PythonModule, argument: PythonArgument | undefined, keyword: string, fallback: number, files: Set<string>): PoolValue | undefined {
+  if (!argument) return { fact: { value: fallback, origin: "default", by: "SQLAlchemy" }, name: keyword };
+  const env = (name: string) => source.env.get(name);
+  const fact = settingNumber(argument.value, path, env);
+  if (fact) return { fact, name: argument.value.kind === "env" && argument.value.envName ? argument.value.envName : keyword };
+  const dotted = argument.dottedName?.split(".");
+  if (dotted?.length !== 2) return undefined;
+  const field = settingsField(source, dir, path, module, dotted[0], dotted[1]);
+  if (!field) return undefined;
+  files.add(field.path);
+  const via = { at: { file: path, ...argument.value.span }, note: `${keyword}=${argument.dottedName}` };
+  return { fact: { ...field.fact, via: [...(field.fact.via ?? []), via] }, name: field.name };
+}
+
+/**
+ * A pydantic settings field read through the instance `holder` names (`settings` of `settings.DB_POOL_SIZE`): the
+ * environment variable pydantic-settings would read for it, else its default where the class states it.
+ */
+function settingsField(source: PythonSource, dir: string, path: string, module: PythonModule, holder: string, field: string): { fact: Fact<number>; name: string; path: string } | undefined {
+  let instancePath = path;
+  let instanceModule: PythonModule | undefined = module;
+  let className = module.instances.get(holder);
+  const imported = module.aliases.get(holder);
+  if (!className && imported?.includes(".")) {
+    // `from app.core.config import settings`: the instance is in that module
+    const file = moduleFile(source, dir, path, imported.slice(0, imported.lastIndexOf(".")));
+    instanceModule = file === undefined ? undefined : source.module(file);
+    instancePath = file ?? path;
+    className = instanceModule?.instances.get(imported.slice(imported.lastIndexOf(".") + 1));
+  }
+  const cls = className === undefined ? undefined : instanceModule?.classes.get(className);
+  const declared = cls?.fields.get(field);
+  if (!cls || !declared || !cls.bases.some((base) => /(^|\.)BaseSettings$/.test(base))) return undefined;
+  const envName = declared.alias ?? `${cls.envPrefix ?? ""}${field}`;
+  const fromEnv = [...source.env].find(([name]) => (cls.caseSensitive ? name === envName : name.toLowerCase() === envName.toLowerCase()));
+  if (fromEnv && fromEnv[1].value.trim() !== "" && Number.isInteger(Number(fromEnv[1].value))) return { fact: { ...fromEnv[1], value: Number(fromEnv[1].value) }, name: fromEnv[0], path: instancePath };
+  const fact = settingNumber(declared.value, instancePath, (name) => source.env.get(name));
+  return fact ? { fact, name: envName, path: instancePath } : undefined;
+}
