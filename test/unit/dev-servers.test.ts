@@ -26,6 +26,15 @@ describe("recogniseDevServer", () => {
     assert.equal(recogniseDevServer(words("flask --app=src/app.py run"))?.app?.value, "src/app.py");
   });
 
+  test("fastapi dev is the FastAPI CLI's development server; fastapi run is uvicorn", () => {
+    for (const cmd of ["fastapi dev", "fastapi dev app/main.py --host 0.0.0.0", "python -m fastapi dev main.py", "uv run fastapi dev --port 8000 src/main.py"]) {
+      assert.equal(kind(cmd), "fastapi-dev", cmd);
+      assert.equal(recogniseServer(words(cmd)), undefined, cmd);
+    }
+    assert.equal(kind("fastapi run app/main.py"), undefined);
+    assert.equal(recogniseServer(words("fastapi run app/main.py"))?.server, "uvicorn");
+  });
+
   test("management commands, other flask commands and python scripts are not servers", () => {
     for (const cmd of [
       "python manage.py migrate --noinput",

@@ -79,6 +79,19 @@ describe("recogniseServer: programs and runners", () => {
     assert.equal(otel.runner.length, 4);
   });
 
+  test("fastapi run: uvicorn through the FastAPI CLI, with its own options", () => {
+    const run = inv("fastapi run --workers 4 --no-reload --proxy-headers app/main.py --port 80");
+    assert.equal(run.server, "uvicorn");
+    assert.equal(run.subcommand?.value, "run");
+    assert.equal(val(run, "workers"), "4");
+    assert.equal(val(run, "port"), "80");
+    // --no-reload is not --reload.
+    assert.equal(optionValue(run, "reload"), undefined);
+    assert.deepEqual(texts(run.positionals), ["app/main.py"]);
+    assert.equal(val(inv("python -m fastapi run -e app.main:app --workers=3"), "workers"), "3");
+    for (const cmd of ["fastapi", "fastapi --version", "fastapi deploy", "fastapi dev main.py"]) assert.equal(recogniseServer(words(cmd)), undefined, cmd);
+  });
+
   test("wait-for-it and dockerize before the server", () => {
     const waited = inv("./wait-for-it.sh db:5432 --timeout=30 -- gunicorn app:app -w 6");
     assert.equal(val(waited, "workers"), "6");

@@ -247,6 +247,16 @@ export const SOURCES = {
     url: "https://fastapi.tiangolo.com/deployment/server-workers/",
     says: "\"when running on Kubernetes you will probably not want to use workers and instead run a single Uvicorn process per container\"; otherwise use --workers (e.g. fastapi run --workers 4).",
   },
+  fastapiCli: {
+    title: "FastAPI: FastAPI CLI",
+    url: "https://fastapi.tiangolo.com/fastapi-cli/",
+    says: "`fastapi dev` runs in development mode: auto-reload on, listening on 127.0.0.1; `fastapi run` runs in production mode: auto-reload off, listening on 0.0.0.0. `fastapi dev` prints \"Running in development mode, for production use: fastapi run\".",
+  },
+  fastapiCliOptions: {
+    title: "fastapi-cli: src/fastapi_cli/cli.py (the run and dev commands)",
+    url: "https://github.com/fastapi/fastapi-cli/blob/main/src/fastapi_cli/cli.py",
+    says: "`run`: host \"0.0.0.0\", port 8000, reload False, workers None, all passed to uvicorn.run() (whose Config takes WEB_CONCURRENCY when workers is None, else 1); typer options, no environment variables. `dev`: host \"127.0.0.1\", reload True, no --workers.",
+  },
   fastapiMemoryPerProcess: {
     title: "FastAPI: FastAPI in Containers - Docker (Memory)",
     url: "https://fastapi.tiangolo.com/deployment/docker/#memory",

@@ -33,7 +33,7 @@ import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from ".
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
-import { type CommandWord, flagName, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { type CommandWord, flagName, isFastapiRun, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
@@ -1329,8 +1329,9 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     }
   }
   // uvicorn, granian and uWSGI read every option from a prefixed variable too (below the command line, above WEB_CONCURRENCY).
-  // uvicorn.run() reads WEB_CONCURRENCY (its Config does) but not UVICORN_WORKERS, which only its command line reads.
-  const ownVariable = invocation.server === "uwsgi" ? uwsgiEnvOption(env, "processes")?.name : invocation.call ? undefined : SERVER_WORKERS_ENV[invocation.server];
+  // uvicorn.run() reads WEB_CONCURRENCY (its Config does) but not UVICORN_WORKERS, which only its command line reads;
+  // `fastapi run` calls uvicorn.run().
+  const ownVariable = invocation.server === "uwsgi" ? uwsgiEnvOption(env, "processes")?.name : invocation.call || isFastapiRun(invocation) ? undefined : SERVER_WORKERS_ENV[invocation.server];
   const readsConcurrency = ["gunicorn", "uvicorn", "puma"].includes(invocation.server) || (invocation.server === "rails" && conf !== undefined);
   const own = ownVariable ? env(ownVariable) : undefined;
   const concurrency = own || (readsConcurrency ? env("WEB_CONCURRENCY") : undefined);

@@ -1,5 +1,6 @@
-// Recognise the development servers that frameworks ship for a laptop: Django's `runserver` and
-// Flask's `flask run`. They are not ServerKinds (no workers, threads or pools to size): the model
+// Recognise the development servers that frameworks ship for a laptop: Django's `runserver`,
+// Flask's `flask run` and FastAPI's `fastapi dev` (uvicorn with the reloader, on 127.0.0.1; its
+// production twin `fastapi run` is a uvicorn ServerInvocation, parse/servers.ts). They are not ServerKinds (no workers, threads or pools to size): the model
 // keeps them apart so that only the rule saying "this is not a production server" reads them.
 //
 // Only the command line is read. `python app.py` may start Flask's development server through
@@ -8,13 +9,13 @@
 
 import { basename, type CommandWord, PYTHON_RE, subWord, wrappedProgramIndex } from "./servers.ts";
 
-export type DevServerKind = "django-runserver" | "flask-run";
+export type DevServerKind = "django-runserver" | "flask-run" | "fastapi-dev";
 
 export interface DevServerInvocation {
   kind: DevServerKind;
-  /** `manage.py`, `django-admin`, `flask`, or the module after `python -m`. */
+  /** `manage.py`, `django-admin`, `flask`, `fastapi`, or the module after `python -m`. */
   program: CommandWord;
-  /** `runserver` or `run`. */
+  /** `runserver`, `run` or `dev`. */
   subcommand: CommandWord;
   /** Flask's `--app`/`-A` value, given before `run`. */
   app?: CommandWord;
@@ -39,21 +40,22 @@ export function recogniseDevServer(words: CommandWord[]): DevServerInvocation | 
     while (words[i] && words[i].value.startsWith("-") && words[i].value !== "-m") i += PYTHON_VALUE_OPTS.has(words[i].value) ? 2 : 1;
     if (words[i]?.value === "-m") {
       const module = words[i + 1]?.value;
-      kind = module === "django" ? "django-runserver" : module === "flask" ? "flask-run" : undefined;
+      kind = module === "django" ? "django-runserver" : module === "flask" ? "flask-run" : module === "fastapi" ? "fastapi-dev" : undefined;
       i++;
     } else if (words[i] && basename(words[i].value) === "manage.py") kind = "django-runserver";
     if (!kind || !words[i]) return undefined;
     program = words[i];
   } else {
     const base = basename(first.value);
-    kind = base === "manage.py" || base === "django-admin" || base === "django-admin.py" ? "django-runserver" : base === "flask" ? "flask-run" : undefined;
+    kind =
+      base === "manage.py" || base === "django-admin" || base === "django-admin.py" ? "django-runserver" : base === "flask" ? "flask-run" : base === "fastapi" ? "fastapi-dev" : undefined;
     if (!kind) return undefined;
   }
   i++;
-  if (kind === "django-runserver") {
-    // Django takes the sub-command as the first argument; its options come after it.
+  if (kind === "django-runserver" || kind === "fastapi-dev") {
+    // Django and the FastAPI CLI take the sub-command as the first argument; its options come after it.
     const sub = words[i];
-    return sub?.value === "runserver" ? { kind, program, subcommand: sub, args: words.slice(i + 1) } : undefined;
+    return sub?.value === (kind === "fastapi-dev" ? "dev" : "runserver") ? { kind, program, subcommand: sub, args: words.slice(i + 1) } : undefined;
   }
   let app: CommandWord | undefined;
   while (words[i]?.value.startsWith("-")) {

@@ -75,7 +75,7 @@ export interface ServerInvocation {
   server: ServerKind;
   /** The word naming the server (e.g. `gunicorn`, or `uvicorn` after `python -m`). */
   program: CommandWord;
-  /** The sub-command that makes this a server: `server`/`s` for rails, `worker` for celery. */
+  /** The sub-command that makes this a server: `server`/`s` for rails, `worker` for celery, `run` for the FastAPI CLI. */
   subcommand?: CommandWord;
   /** Wrapper words before the program: `python -m`, `bundle exec`, `ddtrace-run`, `exec`, … */
   runner: CommandWord[];
@@ -696,6 +696,34 @@ export const UWSGI: ServerTable = {
   ],
 };
 
+// `fastapi run` (fastapi-cli, typer): production mode of the FastAPI CLI, which calls uvicorn.run() with these
+// options (host 0.0.0.0, reload off, workers None: uvicorn's Config then reads WEB_CONCURRENCY, else 1).
+// Typer reads no environment variables for them (no UVICORN_* prefix). `fastapi dev` is a development server
+// (parse/dev-servers.ts). Names are uvicorn's, so the uvicorn rules read them.
+export const FASTAPI_RUN: ServerTable = {
+  server: "uvicorn",
+  docs: "fastapi-cli `fastapi run --help` (typer)",
+  style: "click",
+  options: [
+    f("help", "--help"),
+    v("host", "--host"),
+    v("port", "--port"),
+    f("reload", "--reload"),
+    f("no_reload", "--no-reload"),
+    v("workers", "--workers"),
+    v("root_path", "--root-path"),
+    v("app", "--app"),
+    v("entrypoint", "--entrypoint -e"),
+    f("proxy_headers", "--proxy-headers --no-proxy-headers"),
+    v("forwarded_allow_ips", "--forwarded-allow-ips"),
+  ],
+};
+
+/** `fastapi run …` (or `python -m fastapi run …`): uvicorn started by the FastAPI CLI. */
+export function isFastapiRun(inv: ServerInvocation): boolean {
+  return inv.server === "uvicorn" && inv.subcommand?.value === "run" && basename(inv.program.value) === "fastapi";
+}
+
 const TABLES: Record<Exclude<ServerKind, "celery">, ServerTable> = {
   gunicorn: GUNICORN,
   uvicorn: UVICORN,
@@ -968,6 +996,8 @@ function parseRest(words: CommandWord[], from: number, tables: ServerTable[], st
 const PROGRAMS: Record<string, ServerKind> = {
   gunicorn: "gunicorn",
   uvicorn: "uvicorn",
+  // The FastAPI CLI: `fastapi run` starts uvicorn (finish() reads its sub-command and options).
+  fastapi: "uvicorn",
   hypercorn: "hypercorn",
   daphne: "daphne",
   granian: "granian",
@@ -987,6 +1017,7 @@ const PY_MODULES: Record<string, ServerKind> = {
   gunicorn: "gunicorn",
   "gunicorn.app.wsgiapp": "gunicorn",
   uvicorn: "uvicorn",
+  fastapi: "uvicorn",
   hypercorn: "hypercorn",
   daphne: "daphne",
   granian: "granian",
@@ -1260,6 +1291,12 @@ function finish(
     // Celery 5 wants global options before `worker`; older habits put `-A` after it, which
     // Celery 5.0–5.2 rejected. Accept both here so the worker is still seen.
     parseRest(words, i + 1, [CELERY_WORKER, CELERY_GLOBAL], st);
+    return inv(sub);
+  }
+  if (server === "uvicorn" && basename(program.value) === "fastapi") {
+    const sub = words[from];
+    if (sub?.value !== "run") return undefined;
+    parseRest(words, from + 1, [FASTAPI_RUN], st);
     return inv(sub);
   }
   parseRest(words, from, [TABLES[server]], st);

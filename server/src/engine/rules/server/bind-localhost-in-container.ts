@@ -21,14 +21,14 @@ export default defineRule({
     summary: "A server in a container listening on 127.0.0.1, which nothing outside the container can reach",
     severity: "error",
     fix: "safe",
-    sources: [SOURCES.uvicornHostDefault, SOURCES.gunicornBind, SOURCES.asgiServersLocalhostDefault, SOURCES.uvicornEnvSettings, SOURCES.granianDefaults],
+    sources: [SOURCES.uvicornHostDefault, SOURCES.gunicornBind, SOURCES.asgiServersLocalhostDefault, SOURCES.uvicornEnvSettings, SOURCES.granianDefaults, SOURCES.fastapiCliOptions],
     docs: {
       why:
         "127.0.0.1 (and localhost, ::1) inside a container is the container's own loopback: the compose network, the published " +
         "port, App Runner's router and an nginx container all connect from outside it, so the service is unreachable (connection " +
         "refused, or App Runner's health check fails and the deployment rolls back). uvicorn, hypercorn, daphne and granian listen " +
         "on 127.0.0.1:8000 unless told otherwise, and gunicorn does too unless `PORT` is set, so a missing `--host`/`--bind` in a " +
-        "container is the same bug. Listen on 0.0.0.0. Headroom stays quiet when the start script also starts a proxy " +
+        "container is the same bug (`fastapi run` listens on 0.0.0.0 by default: only an explicit `--host 127.0.0.1` is). Listen on 0.0.0.0. Headroom stays quiet when the start script also starts a proxy " +
         "(nginx, caddy, haproxy, supervisord) that can reach the loopback address, and for processes that are not in a container.",
       bad: {
         Dockerfile: 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--port", "8000"]\n',

@@ -8,16 +8,18 @@ import { isDevDeployment, isDevPath, runsOnlyInDevelopment } from "../production
 export default defineRule({
   meta: {
     id: "server/dev-server-in-production",
-    summary: "Django's runserver or `flask run` serves a deployment that is not clearly for development",
+    summary: "Django's runserver, `flask run` or `fastapi dev` serves a deployment that is not clearly for development",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.djangoRunserver, SOURCES.flaskDevelopmentServer, SOURCES.gunicornDjango],
+    sources: [SOURCES.djangoRunserver, SOURCES.flaskDevelopmentServer, SOURCES.gunicornDjango, SOURCES.fastapiCli],
     docs: {
       why:
         "`python manage.py runserver` (or `django-admin runserver`) and `flask run` (or `python -m flask run`) start the framework's " +
         "development server. Both projects say it is not for production: Django's \"has not gone through security audits or performance " +
         "tests\", Flask's \"is not designed to be particularly efficient, stable, or secure\". One process serves every request, with the " +
-        "autoreloader watching the source unless it is turned off, and nothing manages or restarts workers. Headroom reports it where it is " +
+        "autoreloader watching the source unless it is turned off, and nothing manages or restarts workers. FastAPI's `fastapi dev` " +
+        "(or `python -m fastapi dev`) is its CLI's development mode: uvicorn with the reloader on, listening on 127.0.0.1, no " +
+        "workers option; the CLI's help sends production to `fastapi run`. Headroom reports it where it is " +
         "the command of a deployment: a Dockerfile CMD, a compose `command:`, a Procfile line, a start script, an App Runner StartCommand. " +
         "It stays quiet when the compose file, folder, service, script or Procfile is named dev or local (as `server/reload-in-production` " +
         "does), for a base compose file run alone when a production variant layers on it (`docker-compose.yml` beside " +
@@ -101,7 +103,10 @@ function what(devServer: DevServer): string {
   return devServer.invocation.kind === "django-runserver"
     ? "`runserver` starts Django's development server, which Django says not to use in production (\"It has not gone through security audits or " +
         "performance tests\"): one process for every request, the autoreloader watching the source unless --noreload, nothing to manage workers."
-    : "`flask run` starts Flask's development server, which Flask says not to use when deploying to production (\"It is not designed to be " +
+    : devServer.invocation.kind === "fastapi-dev"
+      ? "`fastapi dev` runs FastAPI in development mode (it prints \"Running in development mode, for production use: fastapi run\"): one uvicorn process with the " +
+        "reloader watching the source and restarting it on every change, listening on 127.0.0.1 unless --host says otherwise."
+      : "`flask run` starts Flask's development server, which Flask says not to use when deploying to production (\"It is not designed to be " +
         "particularly efficient, stable, or secure\"): one process for every request, and the reloader and debugger when debug mode is on.";
 }
 
@@ -115,6 +120,11 @@ function instead(devServer: DevServer, deployment: Deployment): string {
     const project = settings && /^([\w.]+?)\.settings(\.|$)/.exec(settings)?.[1];
     return `gunicorn ${project ? `${project}.wsgi` : "<project>.wsgi"} --bind ${bind}`;
   }
+  if (invocation.kind === "fastapi-dev") {
+    const path = invocation.args.find((w, i) => !w.value.startsWith("-") && !FASTAPI_VALUE_OPTIONS.has(invocation.args[i - 1]?.value ?? ""))?.value;
+    const port = optionWord(invocation.args, "--port")?.value;
+    return `fastapi run${path ? ` ${path}` : ""}${port ? ` --port ${port}` : ""}`;
+  }
   const host = optionWord(invocation.args, "--host", "-h")?.value ?? "127.0.0.1";
   const port = optionWord(invocation.args, "--port", "-p")?.value ?? "5000";
   const app = invocation.app?.value ?? deployment.env.get("FLASK_APP")?.value;
@@ -122,6 +132,9 @@ function instead(devServer: DevServer, deployment: Deployment): string {
   const target = !module ? "<module>:app" : module.includes(":") ? module : `${module}:app`;
   return `gunicorn --bind ${host}:${port} '${target}'`;
 }
+
+/** `fastapi dev`'s options that take a value (the word after them is not the app's path). */
+const FASTAPI_VALUE_OPTIONS = new Set(["--host", "--port", "--root-path", "--app", "--entrypoint", "-e", "--forwarded-allow-ips"]);
 
 /** The value of `--name value` or `--name=value` (click and Django's argparse both accept either). */
 function optionWord(words: CommandWord[], ...names: string[]): CommandWord | undefined {

@@ -1,7 +1,7 @@
 // Where a server listens: its host and port as the command line (or the server's own env vars)
 // state them, or the server's documented default. Read-only; rules decide what is wrong with it.
 import type { Deployment, ServerProcess } from "../../model/types.ts";
-import { type CommandWord, optionValue, optionValues, type ServerOption } from "../../parse/servers.ts";
+import { type CommandWord, isFastapiRun, optionValue, optionValues, type ServerOption } from "../../parse/servers.ts";
 import { factForSlice, type ShellWord } from "../../parse/shell.ts";
 import type { SourceRef } from "../../types.ts";
 import { gunicornSetting } from "../gunicorn/settings.ts";
@@ -27,6 +27,8 @@ export interface Listen {
 /** Documented defaults: uvicorn, hypercorn, daphne, granian and gunicorn (without $PORT) bind 127.0.0.1:8000. */
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8000;
+/** `fastapi run` listens on every address unless --host says otherwise (`fastapi dev` on 127.0.0.1). */
+const FASTAPI_RUN_HOST = "0.0.0.0";
 
 /** Hosts that only the container itself can reach. */
 export function isLoopback(host: string): boolean {
@@ -68,8 +70,9 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
       if (socketOptions.some((name) => optionValue(inv, name))) return undefined;
       const hostOption = optionValue(inv, inv.server === "granian" ? "address" : "host");
       const portOption = optionValue(inv, "port");
-      const prefix = inv.server === "daphne" || inv.call ? undefined : inv.server.toUpperCase();
-      const fallback = defaults(program, inv.server);
+      const fastapi = isFastapiRun(inv);
+      const prefix = inv.server === "daphne" || inv.call || fastapi ? undefined : inv.server.toUpperCase();
+      const fallback = fastapi ? defaults(program, "fastapi run", FASTAPI_RUN_HOST) : defaults(program, inv.server);
       const host = hostOption ? (hostOption.value ? stated({ ...hostOption, value: hostOption.value }, text) : undefined) : fromEnv(prefix && env(`${prefix}_HOST`), `${prefix}_HOST`, text) ?? fallback.host;
       const portPart = portOption ? (portOption.value ? stated({ ...portOption, value: portOption.value }, text) : undefined) : fromEnv(prefix && env(`${prefix}_PORT`), `${prefix}_PORT`, text) ?? fallback.port;
       const port = portPart && toPort(portPart);
@@ -80,9 +83,9 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
   }
 }
 
-function defaults(program: CommandWord, server: string): Listen {
-  const from = `${server}'s default ${DEFAULT_HOST}:${DEFAULT_PORT}, as nothing sets the address`;
-  return { host: { value: DEFAULT_HOST, origin: "default", from }, port: { value: DEFAULT_PORT, origin: "default", from }, program };
+function defaults(program: CommandWord, server: string, host = DEFAULT_HOST): Listen {
+  const from = `${server}'s default ${host}:${DEFAULT_PORT}, as nothing sets the address`;
+  return { host: { value: host, origin: "default", from }, port: { value: DEFAULT_PORT, origin: "default", from }, program };
 }
 
 /** The first bind that is not a unix socket or file descriptor; `HOST`, `HOST:PORT`, `[V6]:PORT`. */

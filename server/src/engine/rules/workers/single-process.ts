@@ -2,7 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { type ConnectionBudget, connectionBudgets, type PoolShare, poolSizeText } from "../../model/budget.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
 import type { ListItemWord } from "../../model/build.ts";
-import { type CommandWord, optionValue } from "../../parse/servers.ts";
+import { type CommandWord, isFastapiRun, optionValue } from "../../parse/servers.ts";
 import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule, type Report } from "../define.ts";
 import { isDevDeployment } from "../production.ts";
@@ -18,7 +18,7 @@ export default defineRule({
     severity: "warning",
     fix: "unsafe",
     sources: [
-      SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers, SOURCES.daphneSingleProcess,
+      SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers, SOURCES.fastapiCliOptions, SOURCES.daphneSingleProcess,
       SOURCES.pumaGvlCluster, SOURCES.pumaWorkersDefault, SOURCES.pumaDeploymentSizing, SOURCES.railsPumaTemplate8, SOURCES.unicornDefaults, SOURCES.unicornTuning,
     ],
     docs: {
@@ -89,7 +89,7 @@ export default defineRule({
           at: stated ? (process.workers.at ?? process.commandAt) : { file: process.commandAt.file, start: program.start, end: program.end },
           deployment,
           message:
-            `One ${server} worker process on ${formatCpus(cpus.value)}: ${stated ? "the workers are set to 1" : `${server} starts a single worker by default`}, ` +
+            `One ${server} worker process on ${formatCpus(cpus.value)}: ${stated ? "the workers are set to 1" : isFastapiRun(process.invocation) ? "`fastapi run` starts a single uvicorn worker by default" : `${server} starts a single worker by default`}, ` +
             `so only one CPU serves requests. Run ${recommended} workers ((2 x ${cpus.value}) + 1).${note}`,
           related: sizingRelated(deployment, cpus, note),
           fixes: fixes(process, recommended, text),
@@ -272,7 +272,8 @@ function fixes(process: ServerProcess, workers: number, text: (file: string) => 
   if (!append) return [];
   result.push({ title: `Add --workers ${workers}`, safe: false, edits: [{ file, start: invocation.end.end + append.after, end: invocation.end.end + append.after, newText: append.text }] });
   if ("quote" in invocation.end) return result;
-  if (invocation.server === "uvicorn" && invocation.positionals.length === 1 && invocation.options.every((o) => PORTABLE_UVICORN_OPTIONS.has(o.name) && o.value)) {
+  // `fastapi run app/main.py` names a file, not an import string gunicorn could load.
+  if (invocation.server === "uvicorn" && !isFastapiRun(invocation) && invocation.positionals.length === 1 && invocation.options.every((o) => PORTABLE_UVICORN_OPTIONS.has(o.name) && o.value)) {
     const raw = (name: string) => {
       const option = invocation.options.filter((o) => o.name === name).pop();
       return option?.value ? source.slice(option.value.start, option.value.end) : undefined;
