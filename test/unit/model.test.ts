@@ -1515,6 +1515,15 @@ describe("nginx.conf and the compose service that mounts it", () => {
     const others = "services:\n  app:\n    image: example/app\n    volumes:\n      - .:/app\n    cpus: 0.5\n  proxy:\n    image: nginx\n    volumes:\n      - data:/etc/nginx\n      - ./other:/etc/nginx/conf.d\n    cpus: 0.5\nvolumes:\n  data: {}\n";
     assert.equal(only1(build({ "docker-compose.yml": others, "nginx.conf": conf }).model.proxies).service, undefined);
   });
+
+  test("an envsubst template's upstream names the service its nginx container's environment sets", () => {
+    const template = "upstream backend {\n    server ${API_HOST}:${API_PORT};\n}\nserver {\n    location / { proxy_pass http://backend; proxy_pass_header Server; }\n}\n";
+    const compose = (env: string) => `services:\n  api:\n    image: example/api\n  web:\n    image: example/web\n  proxy:\n    image: nginx\n    environment:\n${env}    volumes:\n      - ./templates:/etc/nginx/templates\n`;
+    const backends = (env: string) => only1(build({ "compose.yaml": compose(env), "templates/default.conf.template": template }).model.proxies).backends.map((b) => `${b.service} ${b.address}`);
+    assert.deepEqual(backends("      API_HOST: web\n      API_PORT: '8000'\n"), ["web web:8000"]);
+    // A variable the container does not set is left as written by envsubst: no service is named.
+    assert.deepEqual(backends("      API_HOST: web\n"), []);
+  });
 });
 
 function only1<T>(items: T[]): T {

@@ -352,6 +352,17 @@ function hostOf(address: string): string | undefined {
   return host;
 }
 
+/** `${NAME}` and `$NAME` replaced by the container's values (the nginx image runs envsubst on its templates); undefined when one is not set. */
+function envsubst(text: string, env: Map<string, Fact<string>>): string | undefined {
+  let missing = false;
+  const out = text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, braced: string | undefined, bare: string | undefined) => {
+    const value = env.get((braced ?? bare) as string)?.value;
+    if (value === undefined) missing = true;
+    return value ?? "";
+  });
+  return missing ? undefined : out;
+}
+
 /** Compose deployments by service name, built once per audit (every nginx.conf looks its hosts up in it). */
 function composeServicesByName(deployments: Deployment[]): Map<string, Deployment[]> {
   const services = new Map<string, Deployment[]>();
@@ -365,7 +376,12 @@ function composeServicesByName(deployments: Deployment[]): Map<string, Deploymen
   return services;
 }
 
-function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>): void {
+/**
+ * Links the proxy's upstream servers and proxy_pass targets to the compose services they name. With
+ * `env` (the environment of the nginx container that renders this envsubst template), only the
+ * addresses written with variables are linked, after substituting them as envsubst does.
+ */
+function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>, env?: Map<string, Fact<string>>): void {
   if (services.size === 0) return;
   const rootDir = posix.dirname(proxy.root);
   // The compose file closest to the nginx.conf: in its folder or a folder above it.
@@ -374,10 +390,12 @@ function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>): v
     if (composeDir === "." || rootDir === composeDir || rootDir.startsWith(`${composeDir}/`)) return composeDir === "." ? 0 : composeDir.split("/").length;
     return -1;
   };
-  const add = (address: string, at: SourceRef, upstream?: string) => {
-    const host = hostOf(address);
+  const add = (written: string, at: SourceRef, upstream?: string) => {
+    if (env && !written.includes("$")) return;
+    const address = env ? envsubst(written, env) : written;
+    const host = address === undefined ? undefined : hostOf(address);
     const candidates = host ? services.get(host) : undefined;
-    if (!host || !candidates) return;
+    if (!address || !host || !candidates) return;
     const best = candidates.map((d) => ({ d, c: closeness(d) })).sort((a, b) => b.c - a.c)[0];
     const deployment = best.c >= 0 || candidates.length === 1 ? best.d : undefined;
     if (!deployment) return;
@@ -507,6 +525,7 @@ export function linkMountingServices(proxies: NginxProxy[], composeFiles: Map<st
       }
     }
   }
+  let services: Map<string, Deployment[]> | undefined;
   for (const proxy of proxies) {
     const rank = (m: (typeof mounts)[number]) => (m.target === proxy.root ? 2 : m.target === posix.dirname(proxy.root) && m.nginxImage ? 1 : 0);
     const best = mounts.filter((m) => rank(m) > 0).sort((a, b) => rank(b) - rank(a))[0];
@@ -514,5 +533,8 @@ export function linkMountingServices(proxies: NginxProxy[], composeFiles: Map<st
     if (!deployment) continue;
     const cpus = deployment.cpus && { ...deployment.cpus, via: [...(deployment.cpus.via ?? []), { at: best.at, note: `service ${best.service} mounts ${proxy.root}` }] };
     proxy.service = { deployment: deployment.id, mountAt: best.at, ...(cpus ? { cpus } : {}), ...(deployment.nofileSoftLimit ? { nofileSoftLimit: deployment.nofileSoftLimit } : {}) };
+    // The nginx image renders /etc/nginx/templates/*.template with envsubst over the container's environment:
+    // `server ${API_HOST}:${API_PORT};` names the service that environment sets.
+    if (proxy.root.endsWith(".template")) linkBackends(proxy, (services ??= composeServicesByName(deployments)), deployment.env);
   }
 }
