@@ -10,6 +10,7 @@ import { parseQueueYml, queueProcesses, recurringTaskCount } from "../../server/
 import { recogniseServer } from "../../server/src/engine/parse/servers.ts";
 import { describeSetting } from "../../server/src/engine/parse/setting-expr.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
+import { words } from "../helpers/words.ts";
 
 /** Rails 8's generated config/queue.yml. */
 const RAILS8_QUEUE_YML = `default: &default
@@ -29,14 +30,6 @@ production:
   <<: *default
 `;
 
-const words = (line: string) => {
-  let at = 0;
-  return line.split(" ").map((value) => {
-    const start = line.indexOf(value, at);
-    at = start + value.length;
-    return { value, start, end: at, fact: { value, origin: "stated" as const, at: { file: "Procfile", start, end: at } } };
-  });
-};
 
 function model(files: Record<string, string>) {
   const host = memoryHost(files);

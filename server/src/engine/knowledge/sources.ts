@@ -445,6 +445,16 @@ export const SOURCES = {
     url: "https://github.com/rails/solid_queue#puma-plugin",
     says: "\"We provide a Puma plugin if you want to run the Solid Queue's supervisor together with Puma and have Puma monitor and manage it. You just need to add `plugin :solid_queue` to your `puma.rb` configuration.\" \"plugin :solid_queue if ENV[\\\"SOLID_QUEUE_IN_PUMA\\\"]\" \"This is what Rails 8's default Puma config looks like.\" lib/puma/plugin/solid_queue.rb forks the supervisor once from Puma's own process when it has booted, so each Puma server (each container) runs one supervisor with all the processes config/queue.yml describes.",
   },
+  goodJobConnections: {
+    title: "GoodJob README: Database connections",
+    url: "https://github.com/bensheldon/good_job#database-connections",
+    says: "\"Each GoodJob execution thread requires its own database connection that is automatically checked out from Rails' connection pool.\" \"To calculate the total number of the database connections you'll need: 1 connection dedicated to the scheduler aka `LISTEN/NOTIFY`; 1 connection per query pool thread e.g. `--queues=mice:2;elephants:1` is 3 threads. Pool thread size defaults to `--max-threads`; (optional) 2 connections for Cron scheduler if you're running it; [...] When running `:async`, you must also add the number of threads by the webserver\".",
+  },
+  goodJobConfiguration: {
+    title: "GoodJob source: lib/good_job/configuration.rb",
+    url: "https://github.com/bensheldon/good_job/blob/main/lib/good_job/configuration.rb",
+    says: "\"DEFAULT_MAX_THREADS = 5\"; max_threads is options[:max_threads] || rails_config[:max_threads] || env['GOOD_JOB_MAX_THREADS'] || env['RAILS_MAX_THREADS'] || DEFAULT_MAX_THREADS; queue_string is --queues, else GOOD_JOB_QUEUES, else '*'; execution_mode is GOOD_JOB_EXECUTION_MODE when set (:async, :async_all, :async_server, :external, :inline), else :external in production; enable_cron reads GOOD_JOB_ENABLE_CRON (default false). README: \"GoodJob can also be configured to execute jobs within the web server process [...] GOOD_JOB_EXECUTION_MODE=async rails server\".",
+  },
   sidekiqActiveRecordPool: {
     title: "Sidekiq wiki: Advanced Options (concurrency)",
     url: "https://github.com/sidekiq/sidekiq/wiki/Advanced-Options#concurrency",

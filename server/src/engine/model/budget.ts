@@ -5,6 +5,7 @@ import type { Fact } from "../types.ts";
 import type { NginxProxy } from "./nginx.ts";
 import type { Pool } from "./pools.ts";
 import { solidQueueTerms } from "./solid-queue.ts";
+import { goodJobExtra, goodJobExtraTerms, goodJobThreadsText } from "./good-job.ts";
 import type { Database, Deployment, DeploymentModel } from "./types.ts";
 
 /** One deployment's share of a database's connections: instances x processes x (size + overflow). */
@@ -28,7 +29,7 @@ export interface ConnectionBudget {
 }
 
 export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
-  const perProcess = sidekiqPoolCap(pool)?.value ?? pool.size.value + (pool.overflow?.value ?? 0) + capsuleThreads(pool);
+  const perProcess = sidekiqPoolCap(pool)?.value ?? pool.size.value + (pool.overflow?.value ?? 0) + capsuleThreads(pool) + (pool.goodJob ? goodJobExtra(pool.goodJob) : 0);
   return { deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess };
 }
 
@@ -92,6 +93,7 @@ export function processesText(pool: Pool): string {
 /** "DB_POOL_SIZE 30", "pool 5 (Rails's default)", "concurrency 10 (--concurrency)", "concurrency 10 (config/sidekiq.yml)". */
 export function poolSizeText(pool: Pool): string {
   const { size } = pool;
+  if (pool.goodJob) return goodJobThreadsText(pool.goodJob);
   if (pool.solidQueue) return `${size.value} Solid Queue connections (${solidQueueTerms(pool.solidQueue)})`;
   if (pool.oneThread) return `1 connection (${pool.oneThread.what}'s one scheduler thread holds one at a time, whatever its pool allows: ${perProcessTerms(pool.oneThread.pool)})`;
   if (pool.djangoPool) return size.origin === "default" ? `pool max_size ${size.value} (${size.by}'s default)` : `${pool.sizeName ?? "pool max_size"} ${size.value}`;
@@ -109,13 +111,13 @@ function perProcessText(pool: Pool): string {
     return `Active Record pool ${cap.value} (${where}; its ${pool.size.value + capsuleThreads(pool)} job threads share it)`;
   }
   const terms = perProcessTerms(pool);
-  return pool.overflow || pool.capsules?.length ? `(${terms})` : terms;
+  return pool.overflow || pool.capsules?.length || (pool.goodJob && goodJobExtra(pool.goodJob) > 0) ? `(${terms})` : terms;
 }
 
 /** "DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70": what one process may hold, term by term. */
 function perProcessTerms(pool: Pool): string {
   const capsules = (pool.capsules ?? []).map((c) => ` + capsule ${c.name} ${c.threads.value}`).join("");
-  return `${poolSizeText(pool)}${pool.overflow ? ` + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}` : ""}${capsules}`;
+  return `${poolSizeText(pool)}${pool.overflow ? ` + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}` : ""}${capsules}${pool.goodJob ? goodJobExtraTerms(pool.goodJob) : ""}`;
 }
 
 /**

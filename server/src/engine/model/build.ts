@@ -52,6 +52,7 @@ import { renderModel } from "./render.ts";
 import { flyServices } from "./fly.ts";
 import { kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliOptions, solidQueueTree } from "./solid-queue.ts";
+import { goodJobAsync, goodJobThreads } from "./good-job.ts";
 import { ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
@@ -1267,6 +1268,12 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     if (capsules.length > 0) process.initializerCapsules = capsules;
   }
   if (invocation.server === "puma" || (invocation.server === "rails" && conf)) process.threads = pumaThreads(invocation, conf, env);
+  if (invocation.server === "good_job") {
+    process.goodJob = goodJobThreads(invocation, env);
+    return process;
+  }
+  const asyncJobs = invocation.server === "puma" || invocation.server === "rails" ? goodJobAsync(env) : undefined;
+  if (asyncJobs) process.goodJob = asyncJobs;
   if (invocation.server === "solid_queue") {
     process.solidQueue = solidQueueTree(ctx, deployment, dir, env, { ...solidQueueCliOptions(invocation), command: at }, at.file);
     return process;
@@ -1693,7 +1700,7 @@ function celeryDjangoProject(invocation: ServerInvocation): string | undefined {
 
 const PYTHON_WEB_SERVERS: ReadonlySet<string> = new Set(["gunicorn", "uvicorn", "daphne", "hypercorn", "uwsgi", "granian"]);
 
-const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "rails", "sidekiq", "unicorn", "solid_queue"]);
+const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "rails", "sidekiq", "unicorn", "solid_queue", "good_job"]);
 
 interface SettingsFile {
   path: string;

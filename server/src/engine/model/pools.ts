@@ -12,10 +12,11 @@ import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { SIDEKIQ_CAPSULE } from "../parse/sidekiq-yml.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import { type SolidQueueTree, solidQueueConnections } from "./solid-queue.ts";
+import type { GoodJobThreads } from "./good-job.ts";
 import type { SqlAlchemyEngine } from "./sqlalchemy.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
-export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq" | "django" | "solid_queue";
+export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq" | "django" | "solid_queue" | "good_job";
 
 export interface PoolEnvName {
   name: string;
@@ -76,7 +77,7 @@ export function poolEnvTable(mapping: HeadroomConfig["pools"]["env"]): readonly 
 export const PSYCOPG_POOL_MIN_SIZE = 4;
 
 /** Documented defaults, used only when a deployment is known to use a database but sets no size. */
-export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy" | "django" | "solid_queue">, { value: number; by: string; source: Source }> = {
+export const POOL_DEFAULTS: Record<Exclude<PoolKind, "sqlalchemy" | "django" | "solid_queue" | "good_job">, { value: number; by: string; source: Source }> = {
   // Rails' generated config/database.yml: pool: ENV.fetch("RAILS_MAX_THREADS") { 5 }
   activerecord: { value: 5, by: "Rails", source: SOURCES.railsDatabaseYmlPool },
   // Sidekiq 7: "Sidekiq's default concurrency has been reduced from 10 to 5."
@@ -116,6 +117,8 @@ export interface Pool {
    * may hold in one instance (model/solid-queue.ts solidQueueConnections), `processes` is the one supervisor.
    */
   solidQueue?: SolidQueueTree;
+  /** `good_job start`'s process (kind "good_job"): `size` is its job threads; LISTEN/NOTIFY and cron add their connections. */
+  goodJob?: GoodJobThreads;
   /** Pools are per process, never shared between processes: always true, to say so in types. */
   perProcess: true;
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
@@ -185,6 +188,11 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
   };
 
   if (server === "solid_queue" && process?.solidQueue) return solidQueuePool(process.solidQueue);
+  // Counted at what GoodJob's README sizes the pool for: one connection per job thread, LISTEN/NOTIFY and cron.
+  if (server === "good_job" && process?.goodJob) {
+    const goodJob = process.goodJob;
+    return { kind: "good_job", size: goodJob.threads, sizeName: `GoodJob threads${goodJob.threadsFrom ? ` (${goodJob.threadsFrom})` : ""}`, goodJob, perProcess: true, processes: { value: 1, origin: "default", by: "GoodJob" }, processLabel: "good_job process" };
+  }
 
   if (server === "sidekiq" && process) {
     // The model's worker count for sidekiq is its concurrency: `-c`/`--concurrency`, else config/sidekiq.yml's

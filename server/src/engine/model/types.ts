@@ -10,6 +10,7 @@ import type { Pool } from "./pools.ts";
 import type { NginxProxy } from "./nginx.ts";
 import type { PgBouncer } from "./pgbouncer.ts";
 import type { SolidQueueTree } from "./solid-queue.ts";
+import type { GoodJobThreads } from "./good-job.ts";
 
 /** One web or job server process group as it runs in one instance of a deployment. */
 export interface ServerProcess {
@@ -62,6 +63,11 @@ export interface ServerProcess {
    * or the one Puma forks for `plugin :solid_queue` (then `inPuma` is set and this process stays Puma).
    */
   solidQueue?: SolidQueueTree;
+  /**
+   * GoodJob's job threads (model/good-job.ts): those of `good_job start`, or those GOOD_JOB_EXECUTION_MODE=async runs
+   * inside each process of a web server (then `asyncMode` is set), from the same Active Record pool as its requests.
+   */
+  goodJob?: GoodJobThreads;
   /** The server's settings file (gunicorn.conf.py or `-c`, config/puma.rb or `-C`), read as text. */
   config?: { path: string; settings: Map<string, SettingExpr> };
   /**

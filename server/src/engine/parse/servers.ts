@@ -59,6 +59,7 @@ export type ServerKind =
   | "rails"
   | "sidekiq"
   | "solid_queue"
+  | "good_job"
   | "celery"
   | "uwsgi";
 
@@ -565,6 +566,29 @@ export const SOLID_QUEUE: ServerTable = {
   ],
 };
 
+// good_job — follows GoodJob 4.x `good_job help start` (lib/good_job/cli.rb, Thor): `good_job start` (its default
+// command) runs the job schedulers; every option can be set from a GOOD_JOB_* variable instead.
+export const GOOD_JOB: ServerTable = {
+  server: "good_job",
+  docs: "GoodJob 4.x `good_job help start` (lib/good_job/cli.rb, Thor)",
+  style: "thor",
+  options: [
+    v("queues", "--queues"),
+    v("max_threads", "--max-threads --max_threads"),
+    v("poll_interval", "--poll-interval --poll_interval"),
+    v("max_cache", "--max-cache --max_cache"),
+    v("shutdown_timeout", "--shutdown-timeout --shutdown_timeout"),
+    f("enable_cron", "--enable-cron --enable_cron --no-enable-cron"),
+    f("enable_listen_notify", "--enable-listen-notify --enable_listen_notify --no-enable-listen-notify"),
+    v("idle_timeout", "--idle-timeout --idle_timeout"),
+    f("daemonize", "--daemonize"),
+    v("pidfile", "--pidfile"),
+    v("probe_port", "--probe-port --probe_port"),
+    v("probe_handler", "--probe-handler --probe_handler"),
+    v("queue_select_limit", "--queue-select-limit --queue_select_limit"),
+  ],
+};
+
 // celery — follows Celery 5.4 `celery --help` (global options, before the sub-command) and
 // `celery worker --help` (click). Only `celery … worker` is a worker invocation.
 export const CELERY_GLOBAL: ServerTable = {
@@ -735,6 +759,7 @@ const TABLES: Record<Exclude<ServerKind, "celery">, ServerTable> = {
   rails: RAILS,
   sidekiq: SIDEKIQ,
   solid_queue: SOLID_QUEUE,
+  good_job: GOOD_JOB,
   uwsgi: UWSGI,
 };
 
@@ -1005,6 +1030,7 @@ const PROGRAMS: Record<string, ServerKind> = {
   unicorn: "unicorn",
   rails: "rails",
   sidekiq: "sidekiq",
+  good_job: "good_job",
   celery: "celery",
   uwsgi: "uwsgi",
 };
@@ -1282,6 +1308,13 @@ function finish(
     if (!sub || (sub.value !== "server" && sub.value !== "s")) return undefined;
     parseRest(words, from + 1, [RAILS], st);
     return inv(sub);
+  }
+  if (server === "good_job") {
+    // `good_job start`, or options alone (start is its default command); `good_job cleanup_preserved_jobs` runs no jobs.
+    const sub = words[from];
+    if (sub && !sub.value.startsWith("-") && sub.value !== "start") return undefined;
+    parseRest(words, sub?.value === "start" ? from + 1 : from, [GOOD_JOB], st);
+    return inv(sub?.value === "start" ? sub : undefined);
   }
   if (server === "celery") {
     // global options, then the sub-command; only `worker` counts

@@ -8,6 +8,7 @@ import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts
 import { defineRule } from "../define.ts";
 import { type Threads, threadsPerWorker } from "../workers/threads.ts";
 import { serverName } from "../../parse/servers.ts";
+import { GOOD_JOB_SOURCES } from "../../model/good-job.ts";
 import { SOLID_QUEUE_OTHER_CONNECTIONS, SOLID_QUEUE_SOURCES, SOLID_QUEUE_WORKER_EXTRA, type SolidQueueTree } from "../../model/solid-queue.ts";
 
 /** App Runner's default autoscaling configuration: MaxSize 25 (SOURCES.appRunnerAutoScalingDefaults). */
@@ -37,6 +38,7 @@ export default defineRule({
       SOURCES.sidekiqConfigFile,
       SOURCES.sidekiqCapsules,
       ...SOLID_QUEUE_SOURCES,
+      ...GOOD_JOB_SOURCES,
       SOURCES.djangoConnMaxAge,
       SOURCES.celeryBeatScheduler,
       SOURCES.sqlalchemyNoPrecreate,
@@ -68,7 +70,10 @@ export default defineRule({
         "RAILS_ENV (ERB such as `<%= ENV.fetch(\"JOB_CONCURRENCY\", 1) %>` read as text): each `workers:` group's `processes` x (`threads` + 2, one " +
         "connection per job thread plus its polling and heartbeat), and 2 for each dispatcher, for the scheduler when config/recurring.yml has tasks, and " +
         "for the supervisor; without the file, Solid Queue's defaults (one worker with 3 threads, one dispatcher). No fix is offered for its share: which " +
-        "processes or threads to give up is the team's choice. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
+        "processes or threads to give up is the team's choice. " +
+        "A `good_job start` process counts what GoodJob's README sizes its pool for: its job threads (`--max-threads`, GOOD_JOB_MAX_THREADS, RAILS_MAX_THREADS, " +
+        "else 5; each `;`-separated scheduler of `--queues`/GOOD_JOB_QUEUES its own `queue:N` threads), 1 for LISTEN/NOTIFY (unless turned off) and 2 for cron " +
+        "(`--enable-cron`, GOOD_JOB_ENABLE_CRON); no fix is offered for its share. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
         "counts one connection whatever its pool says: its one scheduler thread checks out one at a time, and pools open connections only " +
         "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. The limit from a postgres service's `-c max_connections=N` (a `${VAR}` there is related at the .env line that sets it, the place to change it), a postgresql.conf, " +
         "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
@@ -274,7 +279,8 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   // Threads split between capsules are the team's choice of which queues get them: no one number to lower.
   // A Sidekiq process held to a smaller Active Record pool: lowering its concurrency changes nothing.
   // Solid Queue's connections come from several groups of processes: which to shrink is the team's choice.
-  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue) return [];
+  // GoodJob's LISTEN/NOTIFY and cron connections do not shrink with its threads: its sum is not the fix's arithmetic.
+  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);

@@ -36,7 +36,7 @@ export default defineRule({
       const concurrency = deployment.proxyConcurrency;
       const soft = concurrency?.softLimit;
       if (!concurrency || !soft?.at) continue;
-      const web = deployment.processes.filter((p) => !["celery", "sidekiq", "solid_queue"].includes(p.invocation.server));
+      const web = deployment.processes.filter((p) => !["celery", "sidekiq", "solid_queue", "good_job"].includes(p.invocation.server));
       if (web.length === 0) continue;
       let capacity = 0;
       const terms: string[] = [];

@@ -134,7 +134,7 @@ export function backendDemand(model: DeploymentModel, proxy: NginxProxy): ProxyD
       configuredUsers.push({ service, users });
       continue;
     }
-    const web = deployment?.processes.filter((p) => !["celery", "sidekiq", "solid_queue"].includes(p.invocation.server)) ?? [];
+    const web = deployment?.processes.filter((p) => !["celery", "sidekiq", "solid_queue", "good_job"].includes(p.invocation.server)) ?? [];
     if (!deployment || web.length === 0) return undefined;
     let perInstance = 0;
     const parts: string[] = [];

@@ -1,0 +1,62 @@
+// GoodJob: `good_job start` recognised, its threads read as GoodJob reads them (model/good-job.ts), and the connections
+// its process, or GOOD_JOB_EXECUTION_MODE=async inside Puma, needs.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { connectionBudgets, shareFormula } from "../../server/src/engine/model/budget.ts";
+import { buildModel } from "../../server/src/engine/model/build.ts";
+import { goodJobConnections, goodJobThreads } from "../../server/src/engine/model/good-job.ts";
+import { recogniseServer, type ServerInvocation } from "../../server/src/engine/parse/servers.ts";
+import type { Fact } from "../../server/src/engine/types.ts";
+import { memoryHost } from "../helpers/memory-host.ts";
+import { words } from "../helpers/words.ts";
+
+const envOf = (vars: Record<string, string>) => (name: string): Fact<string> | undefined => (name in vars ? { value: vars[name], origin: "stated" } : undefined);
+const threadsOf = (line: string, vars: Record<string, string> = {}) => goodJobThreads(recogniseServer(words(line)) as ServerInvocation, envOf(vars));
+
+describe("GoodJob", () => {
+  it("recognises good_job start (its default command) and nothing else of good_job's", () => {
+    assert.equal(recogniseServer(words("bundle exec good_job start"))?.server, "good_job");
+    assert.equal(recogniseServer(words("good_job --max-threads=4"))?.server, "good_job");
+    assert.equal(recogniseServer(words("good_job"))?.server, "good_job");
+    assert.equal(recogniseServer(words("bundle exec good_job cleanup_preserved_jobs")), undefined);
+  });
+
+  it("reads threads as GoodJob does: --max-threads, GOOD_JOB_MAX_THREADS, RAILS_MAX_THREADS, 5; each scheduler of --queues its own", () => {
+    assert.deepEqual([threadsOf("good_job start --max-threads 8", { GOOD_JOB_MAX_THREADS: "3" }).threads.value, threadsOf("good_job start --max-threads 8").threadsFrom], [8, "--max-threads"]);
+    assert.equal(threadsOf("good_job start", { GOOD_JOB_MAX_THREADS: "3", RAILS_MAX_THREADS: "9" }).threads.value, 3);
+    assert.equal(threadsOf("good_job start", { RAILS_MAX_THREADS: "9" }).threads.value, 9);
+    assert.deepEqual([threadsOf("good_job start").threads.value, threadsOf("good_job start").threads.origin], [5, "default"]);
+    // README: `--queues=mice:2;elephants:1` is 3 threads; a scheduler without a count has max_threads.
+    assert.equal(threadsOf("good_job start --queues=mice:2;elephants:1").threads.value, 3);
+    assert.equal(threadsOf("good_job start --queues=mice:2;* --max-threads=4").threads.value, 6);
+    assert.equal(threadsOf("good_job start", { GOOD_JOB_QUEUES: "a;b", GOOD_JOB_MAX_THREADS: "4" }).threads.value, 8);
+    assert.equal(threadsOf("good_job start --queues=mice,elephants").threads.value, 5);
+  });
+
+  it("adds 1 connection for LISTEN/NOTIFY unless turned off, and 2 for cron when on", () => {
+    assert.equal(goodJobConnections(threadsOf("good_job start")), 5 + 1);
+    assert.equal(goodJobConnections(threadsOf("good_job start --enable-cron")), 5 + 1 + 2);
+    assert.equal(goodJobConnections(threadsOf("good_job start", { GOOD_JOB_ENABLE_CRON: "true" })), 5 + 1 + 2);
+    assert.equal(goodJobConnections(threadsOf("good_job start --no-enable-listen-notify")), 5);
+    assert.equal(goodJobConnections(threadsOf("good_job start", { GOOD_JOB_ENABLE_LISTEN_NOTIFY: "false" })), 5);
+  });
+
+  it("counts a Procfile's good_job process in the database's budget, and async threads inside Puma only with an async mode", () => {
+    const host = memoryHost({
+      Procfile: "web: bundle exec puma -C config/puma.rb\nworker: bundle exec good_job start --max-threads=10\n",
+      "config/puma.rb": "workers 2\nthreads 5, 5\n",
+      "config/database.yml": "production:\n  adapter: postgresql\n  url: <%= ENV[\"DATABASE_URL\"] %>\n  pool: 5\n",
+    });
+    const m = buildModel(host, host.list(), []);
+    const budget = connectionBudgets(m)[0];
+    const worker = budget.shares.find((s) => s.pool.kind === "good_job");
+    assert.ok(worker);
+    assert.equal(worker.total, 11);
+    assert.equal(shareFormula(worker), "1 good_job process x (10 GoodJob threads (--max-threads) + LISTEN/NOTIFY 1)");
+    assert.equal(m.deployments.find((d) => d.name.startsWith("web"))?.processes[0].goodJob, undefined);
+
+    const asyncHost = memoryHost({ Procfile: "web: GOOD_JOB_EXECUTION_MODE=async_server bundle exec puma -C config/puma.rb\n", "config/puma.rb": "threads 5, 5\n" });
+    const web = buildModel(asyncHost, asyncHost.list(), []).deployments[0].processes[0].goodJob;
+    assert.deepEqual([web?.asyncMode?.value, web?.threads.value, web?.listenNotify], ["async_server", 5, true]);
+  });
+});
