@@ -540,12 +540,13 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   // Which profiles run, when the command or the project's .env says (COMPOSE_PROFILES); unknown, every service is counted.
   const fromEnv = projectEnv.get("COMPOSE_PROFILES")?.value;
   const active = project.profiles ?? (fromEnv !== undefined && !fromEnv.includes("$") ? profileNames(fromEnv) : undefined);
+  const keyPrefix = `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}-${project.runBy?.at.end ?? ""}#`;
   for (const [name, layers] of merged) {
     // A service with `profiles:` starts only when one of them is active (`--profile "*"` activates all).
     const profiles = layers.flatMap((layer) => layer.profiles ?? []);
     if (active && !active.includes("*") && profiles.length > 0 && !profiles.some((p) => active.includes(p))) continue;
     const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv);
-    deployments.push(reusedDeployment(ctx, `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}-${project.runBy?.at.end ?? ""}#${name}`, [...layers, ...layers.map((layer) => layer.nameSpan.start), projectEnv], build, findNearby));
+    deployments.push(reusedDeployment(ctx, keyPrefix + name, [...layers, ...layers.map((layer) => layer.nameSpan.start), projectEnv], build, findNearby));
   }
   return deployments;
 }

@@ -226,7 +226,10 @@ function parseByService(text: string, file: string, layout: ServiceLayout, memo:
     const chunk = text.slice(span.start, span.end);
     // Parsed once per text, and moved in place when an edit above it moves it (model/build.ts rebuilds
     // the deployments of a service that moved: what they made from its spans is not moved with it).
-    const placed = memo.get(`compose-service:${file}:${chunk}`, chunk, () => {
+    // Keyed by the service's first line (its name), not its whole text: a key of every service's text,
+    // made on every keystroke, was most of what reading a kept file allocated.
+    const nameLine = chunk.slice(0, chunk.indexOf("\n") + 1 || chunk.length);
+    const placed = memo.get(`compose-service:${file}:${nameLine}`, chunk, () => {
       const parsed = parseOneService(chunk, file);
       if (parsed) moveSpans(parsed, span.start);
       return { service: parsed, at: span.start };
