@@ -198,10 +198,26 @@ export function databaseAddress(deployment: Deployment): DatabaseAddress | undef
       if (host) return { host, at: fact.at };
       continue;
     }
-    const url = parseDatabaseUrl(fact.value);
-    if (url) return { ...url, at: fact.at };
+    const url = urlAddress(fact);
+    if (url) return url;
   }
   return undefined;
+}
+
+/**
+ * The address a URL variable's fact names, worked out once per fact: every audit (every keystroke) asks it of
+ * every deployment, and a kept fact is the same object from one audit to the next (moved in place when an edit
+ * moves it, with the `at` the address shares). Callers only read it.
+ */
+const urlAddresses = new WeakMap<Fact<string>, DatabaseAddress | null>();
+function urlAddress(fact: Fact<string>): DatabaseAddress | undefined {
+  let address = urlAddresses.get(fact);
+  if (address === undefined) {
+    const url = parseDatabaseUrl(fact.value);
+    address = url ? { ...url, at: fact.at } : null;
+    urlAddresses.set(fact, address);
+  }
+  return address ?? undefined;
 }
 
 /** `postgres://user:pw@host:5432/db`, `jdbc:postgresql://host/db`: host, and port, user and database when written. */
