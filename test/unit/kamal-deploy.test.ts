@@ -61,3 +61,49 @@ describe("Kamal config/deploy.yml", () => {
     }
   });
 });
+
+describe("Kamal destinations and accessories", () => {
+  const base =
+    "service: shop\nimage: acme/shop\nservers:\n  - 10.0.0.1\nenv:\n  clear:\n    WEB_CONCURRENCY: 2\n    DB_POOL_SIZE: 5\n  secret:\n    - DATABASE_URL\n    - RAILS_MASTER_KEY\n" +
+    "accessories:\n  db:\n    image: postgres:16\n    host: 10.0.0.9\n    cmd: postgres -c max_connections=50\n";
+  const production =
+    "servers:\n  web:\n    hosts: [10.0.1.1, 10.0.1.2, 10.0.1.3]\n  job:\n    hosts: [10.0.1.4]\n    cmd: bundle exec sidekiq -c 8\n" +
+    "env:\n  clear:\n    WEB_CONCURRENCY: 4\n  secret:\n    - DATABASE_URL\naccessories:\n  db:\n    cmd: postgres -c max_connections=300\n";
+  const python = "FROM python:3.12\nCMD gunicorn app:app --workers $WEB_CONCURRENCY\n";
+
+  it("`kamal deploy -d production` in a script, Makefile or workflow deep-merges config/deploy.production.yml over config/deploy.yml", () => {
+    for (const [runner, text] of [
+      ["bin/deploy.sh", "#!/bin/sh\nset -e\nbin/kamal deploy -d production\n"],
+      ["Makefile", "deploy:\n\tkamal deploy --destination=production\n"],
+      [".github/workflows/deploy.yml", "jobs:\n  deploy:\n    steps:\n      - run: kamal deploy --skip-push --destination production\n"],
+    ]) {
+      const m = model({ "config/deploy.yml": base, "config/deploy.production.yml": production, Dockerfile: python, [runner]: text });
+      assert.deepEqual(m.deployments.map((d) => d.id), ["kamal:config/deploy.yml@production#web", "kamal:config/deploy.yml@production#job"], runner);
+      const [web, job] = m.deployments;
+      // Maps merge key by key (WEB_CONCURRENCY from production, DB_POOL_SIZE from the base); lists are replaced (secrets, hosts).
+      assert.deepEqual([web.instances.value, web.instances.at?.file, web.env.get("WEB_CONCURRENCY")?.value, web.env.get("WEB_CONCURRENCY")?.at?.file, web.env.get("DB_POOL_SIZE")?.value], [3, "config/deploy.production.yml", "4", "config/deploy.production.yml", "5"]);
+      assert.deepEqual([web.processes[0].workers.value, job.processes[0].invocation.server, job.env.has("DATABASE_URL")], [4, "sidekiq", true]);
+      assert.ok(web.files.has("config/deploy.production.yml") && web.files.has("config/deploy.yml"));
+      const db = m.databases.find((d) => d.name === "db (config/deploy.production.yml over config/deploy.yml)");
+      assert.deepEqual([db?.maxConnections.value, db?.maxConnections.at?.file, db?.clients], [300, "config/deploy.production.yml", ["kamal:config/deploy.yml@production#web", "kamal:config/deploy.yml@production#job"]], runner);
+    }
+  });
+
+  it("without a command naming a destination (or one known only at run time, or a file the workspace lacks) the base file alone is read", () => {
+    for (const runner of ["kamal deploy\n", "kamal deploy -d $DESTINATION\n", "kamal deploy -d staging\n", "kamal app logs -d production\n"]) {
+      const m = model({ "config/deploy.yml": base, "config/deploy.production.yml": production, Dockerfile: python, "deploy.sh": runner });
+      assert.deepEqual(m.deployments.map((d) => [d.id, d.instances.value]), [["kamal:config/deploy.yml#web", 1]], runner);
+    }
+  });
+
+  it("a PostgreSQL accessory is the roles' database: max_connections from its cmd, else PostgreSQL's default", () => {
+    const m = model({ "config/deploy.yml": base, Dockerfile: python });
+    const db = m.databases.find((d) => d.name === "db (config/deploy.yml)");
+    assert.deepEqual([db?.maxConnections.value, db?.clients, m.databases.length], [50, ["kamal:config/deploy.yml#web"], 1]);
+    const plain = model({ "config/deploy.yml": base.replace("    cmd: postgres -c max_connections=50\n", ""), Dockerfile: python });
+    const fallback = plain.databases.find((d) => d.name === "db (config/deploy.yml)");
+    assert.deepEqual([fallback?.maxConnections.value, fallback?.maxConnections.origin], [100, "default"]);
+    const redis = model({ "config/deploy.yml": base.replace("image: postgres:16", "image: redis:7"), Dockerfile: python });
+    assert.deepEqual(redis.databases.map((d) => d.name), ["PostgreSQL (assumed)"]);
+  });
+});

@@ -50,7 +50,7 @@ import { combinedCpuLimit } from "./cpus.ts";
 import type { PlatformService } from "./platform.ts";
 import { renderModel } from "./render.ts";
 import { flyServices } from "./fly.ts";
-import { kamalServices } from "./kamal.ts";
+import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliOptions, solidQueueTree } from "./solid-queue.ts";
 import { goodJobAsync, goodJobThreads } from "./good-job.ts";
 import { ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists } from "./compose-commands.ts";
@@ -88,8 +88,9 @@ function classify(path: string): FileKind | undefined {
   if (name === "render.yaml" || name === "render.yml") return "render.yaml";
   // Fly.io's app configuration, and the per-environment copies deployed with `fly deploy -c fly.staging.toml`.
   if (name === "fly.toml" || /^fly\.[\w-]+\.toml$/.test(name)) return "fly.toml";
-  // Kamal's configuration; a deploy.yml elsewhere is some other tool's.
-  if (/(^|\/)config\/deploy\.ya?ml$/.test(lowerPath)) return "kamal";
+  // Kamal's configuration and its destination files (config/deploy.production.yml, merged over it by `kamal deploy -d production`);
+  // a deploy.yml elsewhere is some other tool's.
+  if (/(^|\/)config\/deploy(\.[\w-]+)?\.ya?ml$/.test(lowerPath)) return "kamal";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
   if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
@@ -185,7 +186,12 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     platformDatabases.push(...render.databases);
   }
   for (const path of ofKind("fly.toml")) deployments.push(...flyServices(ctx, path).map((service) => platformDeployment(ctx, service)));
-  for (const path of ofKind("kamal")) deployments.push(...kamalServices(ctx, path).map((service) => platformDeployment(ctx, service)));
+  const runnerTexts = [...ofKind("shell"), ...ofKind("makefile"), ...ofKind("ci")];
+  for (const path of ofKind("kamal").filter(isKamalBase)) {
+    // Each destination a deploy script, Makefile or CI job runs (`kamal deploy -d production`), else the file alone.
+    const destinations = kamalDestinations(ctx, path, runnerTexts);
+    for (const destination of destinations.length > 0 ? destinations : [undefined]) deployments.push(...kamalServices(ctx, path, destination).map((service) => platformDeployment(ctx, service)));
+  }
   // The files supervisord configs may be, the same array while they are the same paths (model/reuse.ts compares it).
   const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
   const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);

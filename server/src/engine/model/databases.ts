@@ -24,6 +24,8 @@ export interface PostgresService {
   image: PostgresImage;
   /** The service's environment (Bitnami's and sclorg's images read their settings from it). */
   env: Map<string, Fact<string>>;
+  /** The deployments that may connect to it, when they are not a compose project's: a Kamal accessory's roles. */
+  clients?: string[];
 }
 
 /** Whose PostgreSQL image a compose service runs: whose start scripts read its settings. */
@@ -134,7 +136,10 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     let serviceNames = namesByProject.get(service.base);
     if (!serviceNames) namesByProject.set(service.base, (serviceNames = new Set(project.map((d) => d.id.slice(`compose:${service.base}#`.length)))));
     const names = serviceNames;
-    const clients = project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(addressOf(d)?.host, service.name, names)).map((d) => d.id);
+    const named = service.clients && new Set(service.clients);
+    const clients = named
+      ? deployments.filter((d) => named.has(d.id) && isDatabaseClient(d)).map((d) => d.id)
+      : project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(addressOf(d)?.host, service.name, names)).map((d) => d.id);
     databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
   }
   const clientsOfAll = deployments

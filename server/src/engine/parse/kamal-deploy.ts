@@ -3,7 +3,7 @@
 // the root `env` (a map of clear values, or `clear:` and `secret:`), and the Dockerfile `builder` names. Each
 // host runs one container of its role, so the hosts are the role's instances. ERB (`<%= … %>`) is not
 // evaluated: a value holding it is not read. Read with the `yaml` library's node tree, so values keep their spans.
-import { type Document, isMap, isScalar, isSeq, type Node } from "yaml";
+import { type Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import { mapGet, parseMemoryMiB, scalar, type YamlScalar } from "./compose.ts";
 import { readYamlDocument } from "./render-yaml.ts";
@@ -23,84 +23,163 @@ export interface KamalRole {
   secrets: Map<string, SourceRef>;
 }
 
+/** An accessory (`accessories.db`): a container Kamal runs beside the app, on its own host. */
+export interface KamalAccessory {
+  name: string;
+  image: string;
+  /** `cmd`, when written: for a PostgreSQL image, its `-c max_connections=N`. */
+  cmd?: { value: string; at: SourceRef };
+  /** Its clear env. */
+  env: Map<string, Fact<string>>;
+}
+
 export interface KamalConfig {
   file: string;
+  /** The destination file merged over it (`config/deploy.production.yml` for `kamal deploy -d production`). */
+  destination?: string;
   /** A file with `service` and `servers` (Kamal requires both). */
   recognised: boolean;
   roles: KamalRole[];
+  accessories: KamalAccessory[];
   /** `builder.dockerfile` and `builder.context`, as written. */
   dockerfile?: string;
   context?: string;
   problems: ParseProblem[];
 }
 
-export function parseKamalDeploy(written: string, file: string): KamalConfig {
-  const config: KamalConfig = { file, recognised: false, roles: [], problems: [] };
-  const { doc, problems } = readYamlDocument(written, file);
-  if (!doc || problems.length > 0) {
-    // A deploy.yml that is not YAML: said only when it looks like Kamal's (config/deploy.yml is a common name) and
-    // holds no ERB, which Kamal evaluates before reading the YAML (`<% if … %>` lines are not YAML).
-    if (/^\s*service\s*:/m.test(written) && /^\s*servers\s*:/m.test(written) && !written.includes("<%")) config.problems.push(...problems);
-    return config;
+/** One YAML document of the configuration, with its file. */
+interface Part {
+  doc: Document.Parsed;
+  file: string;
+  node: Node | undefined;
+}
+
+/**
+ * A value of the configuration as Kamal merges its files: the same key path in the base file, then in the destination
+ * file. Kamal deep-merges the destination over the base: maps key by key, anything else replaced whole.
+ */
+type Layered = Part[];
+
+function get(value: Layered, key: string): Layered {
+  return value.map((part) => ({ ...part, node: mapGet(part.doc, part.node, key) }));
+}
+
+/** The part whose node is the value: the last file that sets it. */
+function last(value: Layered): Part | undefined {
+  for (let i = value.length - 1; i >= 0; i--) if (value[i].node !== undefined) return value[i];
+  return undefined;
+}
+
+/** The parts that merge into a map: from the last file that replaced the value with something else on. */
+function mapParts(value: Layered): Layered {
+  const top = last(value);
+  if (!top || !isMap(top.node)) return [];
+  let from = value.length - 1;
+  while (from > 0 && (value[from - 1].node === undefined || isMap(value[from - 1].node))) from--;
+  return value.slice(from).filter((part) => isMap(part.node));
+}
+
+/** The keys of a merged map, in the order the files write them. */
+function keys(value: Layered): Array<{ key: string; at: SourceRef }> {
+  const seen = new Map<string, SourceRef>();
+  for (const part of mapParts(value)) {
+    for (const pair of (part.node as YAMLMap).items) if (isScalar(pair.key) && !seen.has(String(pair.key.value))) seen.set(String(pair.key.value), rangeOf(part.file, pair.key as Node));
   }
-  const servers = mapGet(doc, doc.contents, "servers");
-  config.recognised = scalar(mapGet(doc, doc.contents, "service")) !== undefined && servers !== undefined;
-  if (!config.recognised) return config;
-  const builder = mapGet(doc, doc.contents, "builder");
-  const dockerfile = literal(scalar(mapGet(doc, builder, "dockerfile")));
-  const context = literal(scalar(mapGet(doc, builder, "context")));
-  if (dockerfile) config.dockerfile = dockerfile.value;
-  if (context) config.context = context.value;
-  const rootEnv = readEnv(doc, file, mapGet(doc, doc.contents, "env"));
-  if (isSeq(servers)) {
-    config.roles.push(role(doc, file, "web", rangeOf(file, mapKey(doc, "servers")), servers, undefined, rootEnv));
-  } else if (isMap(servers)) {
-    for (const pair of servers.items) {
-      if (!isScalar(pair.key)) continue;
-      const name = String(pair.key.value);
-      const node = pair.value as Node | null;
-      const hosts = isSeq(node) ? node : mapGet(doc, node, "hosts");
-      if (!isSeq(hosts)) continue;
-      config.roles.push(role(doc, file, name, rangeOf(file, pair.key as Node), hosts, isMap(node) ? node : undefined, rootEnv));
+  return [...seen].map(([key, at]) => ({ key, at }));
+}
+
+/** A scalar written as is, with its file. */
+function leaf(value: Layered): { found: YamlScalar; file: string } | undefined {
+  const top = last(value);
+  const found = top && literal(scalar(top.node));
+  return top && found ? { found, file: top.file } : undefined;
+}
+
+/** `destination`: the destination file (`config/deploy.production.yml`) merged over this one, as `kamal deploy -d production` reads them. */
+export function parseKamalDeploy(written: string, file: string, destination?: { text: string; file: string }): KamalConfig {
+  const config: KamalConfig = { file, recognised: false, roles: [], accessories: [], problems: [] };
+  if (destination) config.destination = destination.file;
+  const parts: Part[] = [];
+  for (const source of [{ text: written, file }, ...(destination ? [destination] : [])]) {
+    const { doc, problems } = readYamlDocument(source.text, source.file);
+    if (!doc || problems.length > 0) {
+      // A deploy.yml that is not YAML: said only when it looks like Kamal's (config/deploy.yml is a common name) and
+      // holds no ERB, which Kamal evaluates before reading the YAML (`<% if … %>` lines are not YAML).
+      const kamalLike = source !== destination ? /^\s*service\s*:/m.test(source.text) && /^\s*servers\s*:/m.test(source.text) : true;
+      if (kamalLike && !source.text.includes("<%")) config.problems.push(...problems);
+      return config;
     }
+    parts.push({ doc, file: source.file, node: doc.contents ?? undefined });
+  }
+  const root: Layered = parts;
+  const servers = get(root, "servers");
+  config.recognised = leaf(get(root, "service")) !== undefined && last(servers) !== undefined;
+  if (!config.recognised) return config;
+  const builder = get(root, "builder");
+  const dockerfile = leaf(get(builder, "dockerfile"));
+  const context = leaf(get(builder, "context"));
+  if (dockerfile) config.dockerfile = dockerfile.found.value;
+  if (context) config.context = context.found.value;
+  const rootEnv = readEnv(get(root, "env"));
+  const list = last(servers);
+  if (list && isSeq(list.node)) {
+    config.roles.push(role("web", rangeOf(list.file, mapKey(list.doc, "servers")), [{ ...list }], undefined, rootEnv));
+  } else {
+    for (const { key, at } of keys(servers)) {
+      const node = get(servers, key);
+      const top = last(node);
+      // A role is its list of hosts, or a map with `hosts`.
+      const hosts = top && isSeq(top.node) ? [top] : get(node, "hosts");
+      if (!isSeq(last(hosts)?.node)) continue;
+      config.roles.push(role(key, at, hosts, top && isMap(top.node) ? node : undefined, rootEnv));
+    }
+  }
+  const accessories = get(root, "accessories");
+  for (const { key } of keys(accessories)) {
+    const accessory = get(accessories, key);
+    const image = leaf(get(accessory, "image"));
+    if (!image) continue;
+    const cmd = leaf(get(accessory, "cmd"));
+    config.accessories.push({ name: key, image: image.found.value, ...(cmd ? { cmd: { value: cmd.found.value, at: inner(cmd.file, cmd.found) } } : {}), env: readEnv(get(accessory, "env")).clear });
   }
   return config;
 }
 
-function role(doc: Document.Parsed, file: string, name: string, nameAt: SourceRef, hosts: Node, node: Node | undefined, rootEnv: ReturnType<typeof readEnv>): KamalRole {
-  const count = isSeq(hosts) ? hosts.items.length : 0;
-  const result: KamalRole = { name, nameAt, hosts: { value: count, origin: "stated", at: rangeOf(file, hosts) }, env: new Map(rootEnv.clear), secrets: new Map(rootEnv.secret) };
+function role(name: string, nameAt: SourceRef, hosts: Layered, node: Layered | undefined, rootEnv: ReturnType<typeof readEnv>): KamalRole {
+  const list = last(hosts);
+  const count = list && isSeq(list.node) ? list.node.items.length : 0;
+  const result: KamalRole = { name, nameAt, hosts: { value: count, origin: "stated", at: rangeOf(list?.file ?? nameAt.file, list?.node) }, env: new Map(rootEnv.clear), secrets: new Map(rootEnv.secret) };
   if (!node) return result;
-  const cmd = literal(scalar(mapGet(doc, node, "cmd")));
-  if (cmd) result.cmd = { value: cmd.value, at: inner(file, cmd) };
-  const options = mapGet(doc, node, "options");
-  const cpus = literal(scalar(mapGet(doc, options, "cpus")));
-  if (cpus && Number(cpus.value) > 0) result.cpus = { value: Number(cpus.value), origin: "stated", at: inner(file, cpus) };
-  const memory = literal(scalar(mapGet(doc, options, "memory")));
-  const mib = memory && parseMemoryMiB(memory.value);
-  if (memory && mib) result.memoryMiB = { value: mib, origin: "stated", at: inner(file, memory) };
-  const own = readEnv(doc, file, mapGet(doc, node, "env"));
+  const cmd = leaf(get(node, "cmd"));
+  if (cmd) result.cmd = { value: cmd.found.value, at: inner(cmd.file, cmd.found) };
+  const options = get(node, "options");
+  const cpus = leaf(get(options, "cpus"));
+  if (cpus && Number(cpus.found.value) > 0) result.cpus = { value: Number(cpus.found.value), origin: "stated", at: inner(cpus.file, cpus.found) };
+  const memory = leaf(get(options, "memory"));
+  const mib = memory && parseMemoryMiB(memory.found.value);
+  if (memory && mib) result.memoryMiB = { value: mib, origin: "stated", at: inner(memory.file, memory.found) };
+  const own = readEnv(get(node, "env"));
   for (const [key, fact] of own.clear) result.env.set(key, fact);
   for (const [key, at] of own.secret) result.secrets.set(key, at);
   return result;
 }
 
 /** `env:` as a map of clear values, or `clear:` (a map) and `secret:` (a list of names). */
-function readEnv(doc: Document.Parsed, file: string, node: Node | undefined): { clear: Map<string, Fact<string>>; secret: Map<string, SourceRef> } {
+function readEnv(node: Layered): { clear: Map<string, Fact<string>>; secret: Map<string, SourceRef> } {
   const clear = new Map<string, Fact<string>>();
   const secret = new Map<string, SourceRef>();
-  if (!isMap(node)) return { clear, secret };
-  const structured = mapGet(doc, node, "clear") !== undefined || mapGet(doc, node, "secret") !== undefined;
-  const values = structured ? mapGet(doc, node, "clear") : node;
-  for (const pair of isMap(values) ? values.items : []) {
-    const value = literal(scalar(pair.value));
-    if (isScalar(pair.key) && value) clear.set(String(pair.key.value), { value: value.value, origin: "stated", at: inner(file, value) });
+  if (!last(node) || !isMap(last(node)?.node)) return { clear, secret };
+  const structured = last(get(node, "clear")) !== undefined || last(get(node, "secret")) !== undefined;
+  const values = structured ? get(node, "clear") : node;
+  for (const { key } of keys(values)) {
+    const value = leaf(get(values, key));
+    if (value) clear.set(key, { value: value.found.value, origin: "stated", at: inner(value.file, value.found) });
   }
-  const secrets = structured ? mapGet(doc, node, "secret") : undefined;
-  for (const item of isSeq(secrets) ? secrets.items : []) {
+  const secrets = structured ? last(get(node, "secret")) : undefined;
+  for (const item of secrets && isSeq(secrets.node) ? secrets.node.items : []) {
     const name = literal(scalar(item));
     // `DB_PASSWORD:MAIN_DB_PASSWORD` sets DB_PASSWORD from the secret MAIN_DB_PASSWORD.
-    if (name) secret.set(name.value.split(":")[0], inner(file, name));
+    if (name && secrets) secret.set(name.value.split(":")[0], inner(secrets.file, name));
   }
   return { clear, secret };
 }
