@@ -89,7 +89,7 @@ let settings: unknown;
 /** Settings problems last shown, so the same message is not repeated on every audit. */
 let shownSettingsProblems = "";
 let timer: NodeJS.Timeout | undefined;
-/** How long the last audit took; decides the debounce. */
+/** How long the last audit took (0 after the first, cold one); decides the debounce. */
 let lastAuditMs = Number.POSITIVE_INFINITY;
 /** Parses kept between audits: an edit re-parses the edited file only. */
 const parses = new ParseCache();
@@ -185,6 +185,9 @@ function runAudit(): AuditRun | undefined {
   const base = root;
   const { host: recHost, snapshots } = h.recording();
   let result: AuditResult;
+  // The first audit parses the whole workspace: its time says nothing of an edit's, which re-parses one file, so
+  // it does not make the first keystroke wait (that audit's own time then decides).
+  const cold = parses.size === 0;
   const started = performance.now();
   try {
     result = loadEngine().audit(recHost, { settings }, parses);
@@ -192,7 +195,7 @@ function runAudit(): AuditRun | undefined {
     logError("audit", err);
     return undefined;
   } finally {
-    lastAuditMs = performance.now() - started;
+    lastAuditMs = cold ? 0 : performance.now() - started;
   }
   dependencies = new Set(result.dependencies);
   reportSettingsProblems(result.configProblems);
