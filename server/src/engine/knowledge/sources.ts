@@ -380,6 +380,11 @@ export const SOURCES = {
     url: "https://guides.rubyonrails.org/configuring.html#database-pooling",
     says: "\"This limit defaults to 5 and can be configured in database.yml.\" A request that cannot get a connection raises ActiveRecord::ConnectionTimeoutError \"could not obtain a database connection within 5.000 seconds\".",
   },
+  railsConnectionPerThread: {
+    title: "Rails API: ActiveRecord::ConnectionAdapters::ConnectionPool",
+    url: "https://api.rubyonrails.org/classes/ActiveRecord/ConnectionAdapters/ConnectionPool.html",
+    says: "\"A connection pool synchronizes thread access to a limited number of database connections. The basic idea is that each thread checks out a database connection from the pool, uses that connection, and checks the connection back in.\" \"It will ensure that a connection cannot be used by two threads at the same time\". connection_pool.rb (acquire_connection, try_to_checkout_new_connection) opens a new connection only when a thread finds none free and the pool holds fewer than its size: a process whose N threads use the pool opens at most N, whatever the size.",
+  },
   herokuPumaConfig: {
     title: "Heroku Dev Center: Deploying Rails Applications with the Puma Web Server",
     url: "https://devcenter.heroku.com/articles/deploying-rails-applications-with-the-puma-web-server",

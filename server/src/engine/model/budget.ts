@@ -29,7 +29,7 @@ export interface ConnectionBudget {
 }
 
 export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
-  const perProcess = sidekiqPoolCap(pool)?.value ?? pool.size.value + (pool.overflow?.value ?? 0) + capsuleThreads(pool) + (pool.goodJob ? goodJobExtra(pool.goodJob) : 0);
+  const perProcess = sidekiqPoolCap(pool)?.value ?? (pool.threadCap?.value ?? pool.size.value) + (pool.overflow?.value ?? 0) + capsuleThreads(pool) + (pool.goodJob ? goodJobExtra(pool.goodJob) : 0);
   return { deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess };
 }
 
@@ -109,6 +109,10 @@ function perProcessText(pool: Pool): string {
     const { name } = pool.activeRecord;
     const where = name === "pool" ? (cap.at?.file ?? `${cap.by ?? "Rails"}'s default`) : `${name}${cap.at ? ` in ${cap.at.file}` : ""}`;
     return `Active Record pool ${cap.value} (${where}; its ${pool.size.value + capsuleThreads(pool)} job threads share it)`;
+  }
+  if (pool.threadCap) {
+    const { threads, goodJob } = pool.threadCap;
+    return `${pool.threadCap.value} (${threads.value} puma threads${goodJob ? ` + ${goodJob} GoodJob connections` : ""}, one connection each at most, below ${poolSizeText(pool)})`;
   }
   const terms = perProcessTerms(pool);
   return pool.overflow || pool.capsules?.length || (pool.goodJob && goodJobExtra(pool.goodJob) > 0) ? `(${terms})` : terms;

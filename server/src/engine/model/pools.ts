@@ -12,7 +12,7 @@ import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { SIDEKIQ_CAPSULE } from "../parse/sidekiq-yml.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import { type SolidQueueTree, solidQueueConnections } from "./solid-queue.ts";
-import type { GoodJobThreads } from "./good-job.ts";
+import { goodJobConnections, type GoodJobThreads } from "./good-job.ts";
 import type { SqlAlchemyEngine } from "./sqlalchemy.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
@@ -117,6 +117,11 @@ export interface Pool {
    * may hold in one instance (model/solid-queue.ts solidQueueConnections), `processes` is the one supervisor.
    */
   solidQueue?: SolidQueueTree;
+  /**
+   * An Active Record pool bigger than what its Puma process's threads can check out (kind "activerecord"): `value` is
+   * the threads (plus GoodJob's, run async in the process), the most connections the process opens from the pool.
+   */
+  threadCap?: { value: number; threads: Fact<number>; goodJob?: number };
   /** `good_job start`'s process (kind "good_job"): `size` is its job threads; LISTEN/NOTIFY and cron add their connections. */
   goodJob?: GoodJobThreads;
   /** Pools are per process, never shared between processes: always true, to say so in types. */
@@ -266,15 +271,30 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
   const arSize = activeRecordPool(deployment, rails) ?? found("activerecord", "size");
   if (arSize || (usesDatabase && server !== undefined && RUBY_THREADED.has(server))) {
     const d = POOL_DEFAULTS.activerecord;
+    const size = arSize?.fact ?? { value: d.value, origin: "default" as const, by: d.by };
+    const cap = process && pumaThreadCap(process);
     return {
       kind: "activerecord",
-      size: arSize?.fact ?? { value: d.value, origin: "default", by: d.by },
+      size,
       sizeName: arSize?.name,
+      ...(cap && cap.value < size.value ? { threadCap: cap } : {}),
       perProcess: true,
       ...processCount(process),
     };
   }
   return undefined;
+}
+
+/**
+ * The most connections a Puma process can hold at once from its pool, when its threads are stated: one per thread
+ * (Rails checks a connection out per thread and opens one only when none is free: SOURCES.railsConnectionPerThread), plus what GoodJob runs in it
+ * (GOOD_JOB_EXECUTION_MODE=async). Action Cable's and load_async's own thread pools are not counted.
+ */
+function pumaThreadCap(process: ServerProcess): Pool["threadCap"] {
+  const threads = process.threads;
+  if (!RUBY_THREADED.has(process.invocation.server) || !threads || threads.origin === "default") return undefined;
+  const goodJob = process.goodJob?.asyncMode ? goodJobConnections(process.goodJob) : 0;
+  return { value: threads.value + goodJob, threads, ...(goodJob > 0 ? { goodJob } : {}) };
 }
 
 /**

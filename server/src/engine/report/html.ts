@@ -220,7 +220,9 @@ ${this.findingList(d.findings)}
       if (process.recommendedMaxWorkers !== undefined && d.cpus) instanceLines.push({ text: `advice: at most ${process.recommendedMaxWorkers} for ${formatCpus(d.cpus.value)}`, cls: "muted" });
     }
     if (d.processes.length > 1) instanceLines.push({ text: `+ ${plural(d.processes.length - 1, "more process", "more processes")}`, cls: "muted" });
-    if (d.pool) instanceLines.push({ text: `pool ${d.pool.perProcess !== d.pool.size.value ? `${[d.pool.size, d.pool.overflow, ...(d.pool.capsules ?? []).map((c) => c.threads)].filter((f) => f !== undefined).map((f) => f.value).join(" + ")}` : d.pool.size.value} per process`, cls: "", role: "pool" });
+    // A pool its threads cannot fill (Puma threads below it): what they use of it.
+    if (d.pool?.kind === "activerecord" && d.pool.perProcess < d.pool.size.value) instanceLines.push({ text: `${d.pool.perProcess} of pool ${d.pool.size.value} per process`, cls: "", role: "pool" });
+    else if (d.pool) instanceLines.push({ text: `pool ${d.pool.perProcess !== d.pool.size.value ? `${[d.pool.size, d.pool.overflow, ...(d.pool.capsules ?? []).map((c) => c.threads)].filter((f) => f !== undefined).map((f) => f.value).join(" + ")}` : d.pool.size.value} per process`, cls: "", role: "pool" });
     const boxH = 22 + Math.max(4, instanceLines.length) * 21;
     const mid = top + boxH / 2;
     const parts: string[] = [];

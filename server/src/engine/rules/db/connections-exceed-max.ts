@@ -33,6 +33,7 @@ export default defineRule({
       SOURCES.sqlalchemyForkSafety,
       SOURCES.railsDatabaseYmlPool,
       SOURCES.railsPoolDefault,
+      SOURCES.railsConnectionPerThread,
       SOURCES.sidekiqConcurrencyDefault,
       SOURCES.sidekiqConcurrencyHistory,
       SOURCES.sidekiqConfigFile,
@@ -71,6 +72,8 @@ export default defineRule({
         "connection per job thread plus its polling and heartbeat), and 2 for each dispatcher, for the scheduler when config/recurring.yml has tasks, and " +
         "for the supervisor; without the file, Solid Queue's defaults (one worker with 3 threads, one dispatcher). No fix is offered for its share: which " +
         "processes or threads to give up is the team's choice. " +
+        "A Puma process whose stated threads are fewer than its Active Record pool counts its threads (plus GoodJob's async ones): each thread checks " +
+        "out one connection and the pool opens one only when none is free; the finding then points at the threads. " +
         "A `good_job start` process counts what GoodJob's README sizes its pool for: its job threads (`--max-threads`, GOOD_JOB_MAX_THREADS, RAILS_MAX_THREADS, " +
         "else 5; each `;`-separated scheduler of `--queues`/GOOD_JOB_QUEUES its own `queue:N` threads), 1 for LISTEN/NOTIFY (unless turned off) and 2 for cron " +
         "(`--enable-cron`, GOOD_JOB_ENABLE_CRON); no fix is offered for its share. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
@@ -175,6 +178,9 @@ function limitNote(database: Database): string {
 
 function primaryAt(s: PoolShare): SourceRef {
   const pool = s.pool;
+  // A pool its threads cannot fill: the threads are what sets the connections.
+  const threads = pool.threadCap?.threads;
+  if (threads?.at && threads.origin !== "default") return threads.at;
   return pool.size.at ?? pool.overflow?.at ?? pool.processes.at ?? s.deployment.instances.at ?? { file: [...s.deployment.files].sort()[0] ?? "", start: 0, end: 0 };
 }
 
@@ -206,7 +212,8 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(pool.processes.at, `${name}${processesText(pool)} per instance: WEB_CONCURRENCY ${pool.processes.value}, set by ${pool.processes.by}`);
     }
     const cap = sidekiqPoolCap(pool);
-    if (cap) add(cap, `${name}Active Record pool ${cap.value}: connections per sidekiq process, whatever its ${pool.size.value + capsuleThreads(pool)} job threads`);
+    if (pool.threadCap) add(pool.threadCap.threads, `${name}${pool.threadCap.threads.value} puma threads per process: each holds one connection at most, fewer than its ${poolSizeText(pool)}`);
+    else if (cap) add(cap, `${name}Active Record pool ${cap.value}: connections per sidekiq process, whatever its ${pool.size.value + capsuleThreads(pool)} job threads`);
     else add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
     const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));
@@ -280,7 +287,8 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   // A Sidekiq process held to a smaller Active Record pool: lowering its concurrency changes nothing.
   // Solid Queue's connections come from several groups of processes: which to shrink is the team's choice.
   // GoodJob's LISTEN/NOTIFY and cron connections do not shrink with its threads: its sum is not the fix's arithmetic.
-  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob) return [];
+  // A pool its threads cannot fill: lowering it changes nothing until it is below the threads.
+  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
