@@ -182,6 +182,20 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
     }
   });
 
+  it("a CONN_MAX_AGE other than 0 beside the OPTIONS pool (None included) is kept for db/django-pool-with-conn-max-age; 0 is not; `DATABASES[...][\"OPTIONS\"] = {...}` is read too", () => {
+    const files = (base: string) => ({
+      "docker-compose.yml": compose("gunicorn config.wsgi -w 2 --threads 4", ["DJANGO_SETTINGS_MODULE: config.settings.production"]),
+      "config/settings/production.py": 'from .base import *\nDATABASES["default"]["OPTIONS"] = {\n    "pool": {"max_size": 4},\n}\n',
+      "config/settings/base.py": base,
+    });
+    const read = (base: string) => model(files(base)).deployments[0].pool;
+    const persistent = read('DATABASES = {"default": dj_database_url.config(conn_max_age=600)}\n');
+    assert.deepEqual([persistent?.size.value, persistent?.djangoPool?.connMaxAge?.value, persistent?.djangoPool?.connMaxAge?.at?.file], [4, 600, "config/settings/base.py"]);
+    assert.equal(read('DATABASES = {"default": {"CONN_MAX_AGE": None}}\n')?.djangoPool?.connMaxAge?.value, null);
+    const closed = read('DATABASES = {"default": {"CONN_MAX_AGE": 0}}\n');
+    assert.deepEqual([closed?.size.value, closed?.djangoPool?.connMaxAge], [4, undefined]);
+  });
+
   it("a celery worker of `-A <project>` reads <project>/settings.py: one connection per worker process, --concurrency of them", () => {
     const settings = "CONN_MAX_AGE = 600\n";
     for (const app of ["mysite", "mysite.celery", "mysite.celery:app"]) {

@@ -22,7 +22,7 @@ import { memoryHost, readFixture } from "../helpers/memory-host.ts";
 const PYTHON = "/usr/bin/python3";
 
 const REQUIRE = process.env.HEADROOM_REQUIRE_E2E === "1";
-const RULE_GROUPS = ["server/", "uvicorn/", "gunicorn/", "workers/", "compose/", "apprunner/", "proxy/"];
+const RULE_GROUPS = ["server/", "uvicorn/", "gunicorn/", "workers/", "compose/", "apprunner/", "proxy/", "db/django-pool-with-conn-max-age"];
 
 const probe = spawnSync(PYTHON, ["-c", "import gunicorn.config"], { encoding: "utf8" });
 const gunicornMissing = probe.error || probe.status !== 0 ? `${PYTHON} cannot import gunicorn: ${probe.error?.message ?? probe.stderr.trim()}` : undefined;

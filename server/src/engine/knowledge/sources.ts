@@ -523,6 +523,11 @@ export const SOURCES = {
     says: "\"The default value is 0, preserving the historical behavior of closing the database connection at the end of each request.\" Caveats: \"Since each thread maintains its own connection, your database must support at least as many simultaneous connections as you have worker threads.\" Under ASGI \"persistent connections should be disabled\".",
   },
 
+  djangoPoolRefusesConnMaxAge: {
+    title: "Django: django/db/backends/postgresql/base.py (DatabaseWrapper.pool, 5.1+)",
+    url: "https://github.com/django/django/blob/stable/5.1.x/django/db/backends/postgresql/base.py",
+    says: "In the `pool` property, before the pool is created: `if self.settings_dict.get(\"CONN_MAX_AGE\", 0) != 0: raise ImproperlyConfigured(\"Pooling doesn't support persistent connections.\")` (tested by test_pooling_not_support_persistent_connections). The property is read when a connection is opened, so any CONN_MAX_AGE but 0, None included, makes every database access fail.",
+  },
   djangoConnectionPool: {
     title: "Django: Databases - Connection pool (Django 5.1+)",
     url: "https://docs.djangoproject.com/en/5.1/ref/databases/#connection-pool",

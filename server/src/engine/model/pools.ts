@@ -103,8 +103,11 @@ export interface Pool {
    * capsule's concurrency), and each thread may hold a connection. Only capsules whose concurrency Headroom reads.
    */
   capsules?: Array<{ name: string; threads: Fact<number> }>;
-  /** Django 5.1's psycopg pool (kind "django"): `size` is its max_size, shared by the process's threads. */
-  djangoPool?: { at: SourceRef; minSize?: number };
+  /**
+   * Django 5.1's psycopg pool (kind "django"): `size` is its max_size, shared by the process's threads. `connMaxAge`: a
+   * CONN_MAX_AGE other than 0 set beside it, which Django refuses ("Pooling doesn't support persistent connections").
+   */
+  djangoPool?: { at: SourceRef; minSize?: number; connMaxAge?: Fact<number | null> };
   /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
   connMaxAge?: Fact<number | null>;
   /**
@@ -253,7 +256,9 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
 
   // Django 5.1's pool: one psycopg ConnectionPool per process, which its threads share, up to max_size connections.
   if (django?.pool && process) {
-    return { kind: "django", size: django.pool.maxSize, sizeName: django.pool.sizeName, djangoPool: { at: django.pool.at, ...(django.pool.minSize !== undefined ? { minSize: django.pool.minSize } : {}) }, perProcess: true, ...processCount(process) };
+    const conflicting = django.connMaxAge && django.connMaxAge.value !== 0 ? { connMaxAge: django.connMaxAge } : {};
+    const minSize = django.pool.minSize !== undefined ? { minSize: django.pool.minSize } : {};
+    return { kind: "django", size: django.pool.maxSize, sizeName: django.pool.sizeName, djangoPool: { at: django.pool.at, ...minSize, ...conflicting }, perProcess: true, ...processCount(process) };
   }
   // Django with persistent connections (CONN_MAX_AGE > 0 or None): "each thread maintains its own connection".
   if (django?.connMaxAge && process && (django.connMaxAge.value === null || django.connMaxAge.value > 0)) {

@@ -9,7 +9,8 @@
 // assignment in the file wins, as Python runs it; `from .base import *` names the module it
 // starts from (model/build.ts follows one level).
 // Django 5.1's connection pool is read too: `"pool": True` or `"pool": {"min_size": 2, "max_size": 8}`
-// inside an `"OPTIONS": {...}` dict (a dict literal; its values read as CONN_MAX_AGE's are).
+// inside an `"OPTIONS": {...}` dict or a `DATABASES["default"]["OPTIONS"] = {...}` assignment (a dict
+// literal; its values read as CONN_MAX_AGE's are).
 import { parseGunicornConf } from "./gunicorn-conf.ts";
 import type { SettingExpr } from "./setting-expr.ts";
 
@@ -45,7 +46,7 @@ export function parseDjangoSettings(text: string, file: string): DjangoSettings 
   return result;
 }
 
-const OPTIONS_KEY = /["']OPTIONS["'][ \t]*:[ \t]*\{/g;
+const OPTIONS_KEY = /["']OPTIONS["'](?:[ \t]*:|\][ \t]*=)[ \t]*\{/g;
 const POOL_KEY = /["']pool["'][ \t]*:[ \s]*/g;
 
 /** The last `"pool": True | {...}` inside an `"OPTIONS": {...}` dict of the file; `"pool": False` (or none) is no pool. */
