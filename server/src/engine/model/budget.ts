@@ -29,7 +29,7 @@ export interface ConnectionBudget {
 }
 
 export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
-  const perProcess = sidekiqPoolCap(pool)?.value ?? (pool.threadCap?.value ?? pool.size.value) + (pool.overflow?.value ?? 0) + capsuleThreads(pool) + (pool.goodJob ? goodJobExtra(pool.goodJob) : 0);
+  const perProcess = sidekiqPoolCap(pool)?.value ?? Math.min(pool.size.value, pool.threadCap?.value ?? pool.size.value) + otherDatabaseConnections(pool) + (pool.overflow?.value ?? 0) + capsuleThreads(pool) + (pool.goodJob ? goodJobExtra(pool.goodJob) : 0);
   return { deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess };
 }
 
@@ -110,6 +110,12 @@ function perProcessText(pool: Pool): string {
     const where = name === "pool" ? (cap.at?.file ?? `${cap.by ?? "Rails"}'s default`) : `${name}${cap.at ? ` in ${cap.at.file}` : ""}`;
     return `Active Record pool ${cap.value} (${where}; its ${pool.size.value + capsuleThreads(pool)} job threads share it)`;
   }
+  if (pool.databases) {
+    const capped = (size: number) => Math.min(size, pool.threadCap?.value ?? size);
+    const terms = [`primary ${pool.threadCap ? capped(pool.size.value) : poolSizeText(pool)}`, ...pool.databases.map((d) => `${d.name} ${pool.threadCap ? capped(d.size.value) : `pool ${d.size.value}`}`)].join(" + ");
+    const threads = pool.threadCap ? `: ${pool.threadCap.threads.value} puma threads${pool.threadCap.goodJob ? ` + ${pool.threadCap.goodJob} GoodJob connections` : ""}, one connection each per database at most` : "";
+    return `(${terms}${threads})`;
+  }
   if (pool.threadCap) {
     const { threads, goodJob } = pool.threadCap;
     return `${pool.threadCap.value} (${threads.value} puma threads${goodJob ? ` + ${goodJob} GoodJob connections` : ""}, one connection each at most, below ${poolSizeText(pool)})`;
@@ -131,6 +137,11 @@ function perProcessTerms(pool: Pool): string {
 export function sidekiqPoolCap(pool: Pool): Fact<number> | undefined {
   const ar = pool.kind === "sidekiq" ? pool.activeRecord?.fact : undefined;
   return ar && ar.value < pool.size.value + capsuleThreads(pool) ? ar : undefined;
+}
+
+/** Connections of a Rails process's other databases on the same server (cache, queue, cable), each up to its threads. */
+export function otherDatabaseConnections(pool: Pool): number {
+  return (pool.databases ?? []).reduce((sum, d) => sum + Math.min(d.size.value, pool.threadCap?.value ?? d.size.value), 0);
 }
 
 /** Threads of a Sidekiq process's other capsules, each of which may hold a connection too. */

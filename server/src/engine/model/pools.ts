@@ -10,6 +10,7 @@ import { SOURCES, type Source } from "../knowledge/sources.ts";
 import { flagName, optionValue, type ServerKind, serverName } from "../parse/servers.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { SIDEKIQ_CAPSULE } from "../parse/sidekiq-yml.ts";
+import type { DatabaseYmlEnvironment } from "../parse/database-yml.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import { type SolidQueueTree, solidQueueConnections } from "./solid-queue.ts";
 import { goodJobConnections, type GoodJobThreads } from "./good-job.ts";
@@ -125,6 +126,11 @@ export interface Pool {
    * the threads (plus GoodJob's, run async in the process), the most connections the process opens from the pool.
    */
   threadCap?: { value: number; threads: Fact<number>; goodJob?: number };
+  /**
+   * The other databases of a Rails multi-database section on the same server (kind "activerecord"): each a pool of its
+   * own in every process, up to its size (and, with `threadCap`, to the threads). `at` is its name in database.yml.
+   */
+  databases?: Array<{ name: string; at: SourceRef; size: Fact<number> }>;
   /** `good_job start`'s process (kind "good_job"): `size` is its job threads; LISTEN/NOTIFY and cron add their connections. */
   goodJob?: GoodJobThreads;
   /** Pools are per process, never shared between processes: always true, to say so in types. */
@@ -149,6 +155,7 @@ export interface RailsDatabaseConfig {
   environment: string;
   pool?: SettingExpr;
   url?: SettingExpr;
+  databases?: DatabaseYmlEnvironment["databases"];
 }
 
 /** Django's CONN_MAX_AGE, or its connection pool, as the deployment's settings module sets it (model/build.ts finds the module). */
@@ -278,16 +285,30 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     const d = POOL_DEFAULTS.activerecord;
     const size = arSize?.fact ?? { value: d.value, origin: "default" as const, by: d.by };
     const cap = process && pumaThreadCap(process);
+    const databases = rails ? otherDatabases(rails, envOf) : [];
     return {
       kind: "activerecord",
       size,
       sizeName: arSize?.name,
-      ...(cap && cap.value < size.value ? { threadCap: cap } : {}),
+      ...(databases.length > 0 ? { databases } : {}),
+      ...(cap && [size, ...databases.map((d) => d.size)].some((s) => cap.value < s.value) ? { threadCap: cap } : {}),
       perProcess: true,
       ...processCount(process),
     };
   }
   return undefined;
+}
+
+/**
+ * The pools of database.yml's other databases on the primary's server (Rails 8's cache, queue and cable): Active Record
+ * opens one per database in each process, each up to its own `pool` (Rails' default 5).
+ */
+function otherDatabases(rails: RailsDatabaseConfig, env: (name: string) => Fact<string> | undefined): NonNullable<Pool["databases"]> {
+  return (rails.databases ?? []).flatMap((d) => {
+    if (!d.sameServer) return [];
+    const size = (d.pool && settingNumber(d.pool, rails.path, env)) || { value: POOL_DEFAULTS.activerecord.value, origin: "default" as const, by: POOL_DEFAULTS.activerecord.by };
+    return [{ name: d.name, at: { file: rails.path, ...d.nameSpan }, size }];
+  });
 }
 
 /**

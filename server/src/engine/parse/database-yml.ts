@@ -15,6 +15,13 @@ export interface DatabaseYmlEnvironment {
   pool?: SettingExpr;
   /** The `url:` key, when the environment names its database by URL. */
   url?: SettingExpr;
+  /**
+   * A three-tier section's other databases (Rails 8's cache, queue, cable): each is a pool of its own in every process
+   * that uses it. `sameServer` when its `url`, `host` and `port` are written as the primary's (the same text, often
+   * through `<<: *primary_production`, or absent from both), so that it counts against the same server. Replicas
+   * (`replica: true`) are left out.
+   */
+  databases?: Array<{ name: string; nameSpan: Span; pool?: SettingExpr; sameServer: boolean }>;
 }
 
 export interface DatabaseYml {
@@ -41,11 +48,26 @@ export function parseDatabaseYml(text: string, file: string): DatabaseYml {
     if (!name) continue;
     let section = mapGet(doc, doc.contents, name.value);
     // Rails 6+ multiple databases: `production: { primary: {...}, cache: {...} }`.
+    let others: DatabaseYmlEnvironment["databases"];
     if (isMap(section) && !mapGet(doc, section, "adapter") && !mapGet(doc, section, "pool") && !mapGet(doc, section, "url") && isMap(mapGet(doc, section, "primary"))) {
-      section = mapGet(doc, section, "primary");
+      const tiers = section;
+      const primary = mapGet(doc, tiers, "primary");
+      // Where a database's server is written: the same source text as the primary's means the same server.
+      const serverOf = (entry: unknown) => ["url", "host", "port"].map((key) => {
+        const range = mapGet(doc, entry, key)?.range;
+        return range ? text.slice(range[0], range[1]) : "";
+      }).join("\u0000");
+      others = tiers.items.flatMap((pair) => {
+        const key = scalar(pair.key);
+        const entry = key && key.value !== "primary" ? mapGet(doc, tiers, key.value) : undefined;
+        if (!key || !isMap(entry) || scalar(mapGet(doc, entry, "replica"))?.value === "true") return [];
+        const pool = erbValue(doc, entry, "pool", text, file, tags);
+        return [{ name: key.value, nameSpan: { start: key.start, end: key.end }, ...(pool ? { pool } : {}), sameServer: serverOf(entry) === serverOf(primary) }];
+      });
+      section = primary;
     }
     if (!isMap(section)) continue;
-    const env: DatabaseYmlEnvironment = {};
+    const env: DatabaseYmlEnvironment = others && others.length > 0 ? { databases: others } : {};
     const pool = erbValue(doc, section, "pool", text, file, tags);
     if (pool) env.pool = pool;
     const url = erbValue(doc, section, "url", text, file, tags);

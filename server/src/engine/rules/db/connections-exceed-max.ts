@@ -72,6 +72,8 @@ export default defineRule({
         "connection per job thread plus its polling and heartbeat), and 2 for each dispatcher, for the scheduler when config/recurring.yml has tasks, and " +
         "for the supervisor; without the file, Solid Queue's defaults (one worker with 3 threads, one dispatcher). No fix is offered for its share: which " +
         "processes or threads to give up is the team's choice. " +
+        "A Rails multi-database section (Rails 8's primary, cache, queue and cable) adds a pool per process for each other database written on the " +
+        "primary's server (the same `url`/`host`/`port` text, as `<<: *primary_production` gives it; replicas left out), each up to its own `pool:`. " +
         "A Puma process whose stated threads are fewer than its Active Record pool counts its threads (plus GoodJob's async ones): each thread checks " +
         "out one connection and the pool opens one only when none is free; the finding then points at the threads. " +
         "A `good_job start` process counts what GoodJob's README sizes its pool for: its job threads (`--max-threads`, GOOD_JOB_MAX_THREADS, RAILS_MAX_THREADS, " +
@@ -227,6 +229,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
+    for (const d of pool.databases ?? []) place(d.at, `${name}database ${d.name} on the same server: a pool of its own (${d.size.value}) in each process`);
     for (const capsule of pool.capsules ?? []) add(capsule.threads, `${name}capsule ${capsule.name}: ${capsule.threads.value} more thread${capsule.threads.value === 1 ? "" : "s"} per sidekiq process, each may hold a connection`);
     // A name the workspace's headroom.yml maps (pools.env): show where, so the reading can be checked.
     for (const hop of [...(pool.size.via ?? []), ...(pool.overflow?.via ?? [])].filter((v) => v.at.file === CONFIG_FILE)) {
@@ -288,7 +291,8 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   // Solid Queue's connections come from several groups of processes: which to shrink is the team's choice.
   // GoodJob's LISTEN/NOTIFY and cron connections do not shrink with its threads: its sum is not the fix's arithmetic.
   // A pool its threads cannot fill: lowering it changes nothing until it is below the threads.
-  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap) return [];
+  // Several databases' pools per process: no one number to lower.
+  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap || s.pool.databases) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
