@@ -133,6 +133,21 @@ describe("compose projects from scripts and Makefiles", () => {
     assert.deepEqual([isDevDeployment(devWeb), isDevDeployment(prodWeb)], [true, false]);
   });
 
+  test("a base compose file beside a production one (layered or standalone) is the development setup, unless something runs it as it is", () => {
+    const devBase = "services:\n  web:\n    build: .\n    command: python manage.py runserver 0.0.0.0:8000\n";
+    const prodFull = "services:\n  web:\n    build: .\n    command: gunicorn mysite.wsgi --bind 0.0.0.0:8000\n";
+    const dev = (files: Record<string, string>) => {
+      const model = build(files);
+      return model.deployments.filter((d) => d.id.startsWith("compose:")).map((d) => `${d.id} ${isDevDeployment(d, undefined, model)}`).sort();
+    };
+    assert.deepEqual(dev({ "docker-compose.yml": devBase, "docker-compose.prod.yml": prodFull }), ["compose:docker-compose.prod.yml#web false", "compose:docker-compose.yml#web true"]);
+    // Another folder's production file, or another service's, says nothing about this one.
+    assert.deepEqual(dev({ "docker-compose.yml": devBase, "deploy/docker-compose.prod.yml": prodFull }), ["compose:deploy/docker-compose.prod.yml#web false", "compose:docker-compose.yml#web false"]);
+    assert.deepEqual(dev({ "docker-compose.yml": devBase, "docker-compose.prod.yml": prodFull.replace("web:", "api:") }), ["compose:docker-compose.prod.yml#api false", "compose:docker-compose.yml#web false"]);
+    // A deploy script that names the base alone (`-f docker-compose.yml`) runs it as it is: production.
+    assert.deepEqual(dev({ "docker-compose.yml": devBase, "docker-compose.prod.yml": prodFull, "deploy.sh": "#!/bin/sh\ndocker compose -f docker-compose.yml up -d\n" })[1], "compose:docker-compose.yml#web false");
+  });
+
   test("a Makefile target named dev makes a development deployment; the same list twice is one project", () => {
     const model = build({
       "docker-compose.yml": base,

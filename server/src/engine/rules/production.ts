@@ -1,6 +1,6 @@
 // Whether a deployment is meant for development. Rules about development settings (--reload,
 // debug flags, a dev Dockerfile) stay quiet there, and all share this one test.
-import type { Deployment } from "../model/types.ts";
+import type { Deployment, DeploymentModel } from "../model/types.ts";
 import type { ShellGuard } from "../parse/shell.ts";
 
 // `reload` too: a script named for reloading (tiangolo's start-reload.sh next to its start.sh) is the development one.
@@ -26,9 +26,10 @@ const DEV_PROFILE = /(^|[-_.])(dev|devel|develop|development|local|reload|debug)
  * A deployment clearly meant for development: a compose service named dev/local or only in development
  * profiles (`profiles: [dev]`, `[debug]`), a compose
  * file or folder (or the file holding the command, `commandFile`) named so, or a compose project
- * that a dev script or Makefile target runs with `-f` (model/compose-commands.ts).
+ * that a dev script or Makefile target runs with `-f` (model/compose-commands.ts); with `model`, also a base compose
+ * file beside a production variant of the same service (`docker-compose.yml` next to `docker-compose.prod.yml`).
  */
-export function isDevDeployment(deployment: Deployment, commandFile?: string): boolean {
+export function isDevDeployment(deployment: Deployment, commandFile?: string, model?: DeploymentModel): boolean {
   const service = deployment.id.startsWith("compose:") ? deployment.id.slice(deployment.id.lastIndexOf("#") + 1) : undefined;
   if (service !== undefined && DEV_WORD.test(service)) return true;
   // `profiles: [dev]`: `docker compose up` leaves it out; it runs only when a development profile is activated.
@@ -38,7 +39,47 @@ export function isDevDeployment(deployment: Deployment, commandFile?: string): b
   // Run by dev.sh, `make dev`, or with a file named for development (`-f local.yml`).
   const runBy = deployment.runBy;
   if (runBy && (isDevPath(runBy.at.file) || (runBy.target !== undefined && DEV_WORD.test(runBy.target)) || runBy.files.some(isDevPath))) return true;
-  return commandFile ? isDevPath(commandFile) : false;
+  if (commandFile && isDevPath(commandFile)) return true;
+  return model !== undefined && hasProductionVariant(model, deployment);
+}
+
+const PRODUCTION_WORD = /(^|[-_.])(prod|production)([-_.]|$)/i;
+const isProductionFile = (path: string): boolean => PRODUCTION_WORD.test(path.slice(path.lastIndexOf("/") + 1).replace(/\.ya?ml$/i, ""));
+const folderOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf("/")));
+
+/** Compose deployments by service name with their compose files, once per model. */
+const composeServices = new WeakMap<DeploymentModel, Map<string, { deployment: Deployment; files: string[] }[]>>();
+
+function composeServicesOf(model: DeploymentModel): Map<string, { deployment: Deployment; files: string[] }[]> {
+  let byService = composeServices.get(model);
+  if (byService) return byService;
+  byService = new Map();
+  for (const deployment of model.deployments) {
+    if (!deployment.id.startsWith("compose:")) continue;
+    const service = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
+    const entry = { deployment, files: [...deployment.files].filter((f) => COMPOSE_FILE.test(f)) };
+    const named = byService.get(service);
+    if (named) named.push(entry);
+    else byService.set(service, [entry]);
+  }
+  composeServices.set(model, byService);
+  return byService;
+}
+
+/**
+ * A compose service whose files are not named for production while a compose file beside them is, for the
+ * same service: `docker-compose.yml` next to `docker-compose.prod.yml`, whether the variant layers on the base
+ * (`-f docker-compose.yml -f docker-compose.prod.yml`) or is written out in full and run alone. Production runs
+ * the variant, so the base alone is the development setup; not when a script, Makefile or CI job runs the base
+ * as it is (`runBy`).
+ */
+function hasProductionVariant(model: DeploymentModel, deployment: Deployment): boolean {
+  if (!deployment.id.startsWith("compose:") || deployment.runBy) return false;
+  const sameService = composeServicesOf(model).get(deployment.id.slice(deployment.id.lastIndexOf("#") + 1)) ?? [];
+  const own = sameService.find((entry) => entry.deployment === deployment)?.files ?? [];
+  if (own.length === 0 || own.some(isProductionFile)) return false;
+  const folders = new Set(own.map(folderOf));
+  return sameService.some(({ deployment: other, files }) => other !== deployment && files.some((f) => !own.includes(f) && isProductionFile(f) && folders.has(folderOf(f))));
 }
 
 /**

@@ -104,7 +104,7 @@ export default defineRule({
     const sharers = imageSharers(model.deployments);
     for (const deployment of model.deployments) {
       const replaced = deployment.replacedImageCommand;
-      if (!replaced || isDevDeployment(deployment, replaced.by.file) || isDevPath(replaced.at.file)) continue;
+      if (!replaced || isDevDeployment(deployment, replaced.by.file, model) || isDevPath(replaced.at.file)) continue;
       for (const after of deployment.processes) {
         const before = replaced.processes.find((p) => p.invocation.server === after.invocation.server);
         if (!before || reloadOption(after) || reloadOption(before)) continue;

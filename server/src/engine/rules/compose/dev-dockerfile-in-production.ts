@@ -51,7 +51,7 @@ export default defineRule({
       return parsed.get(file);
     };
     for (const deployment of model.deployments) {
-      if (!deployment.id.startsWith("compose:") || isDevDeployment(deployment)) continue;
+      if (!deployment.id.startsWith("compose:") || isDevDeployment(deployment, undefined, model)) continue;
       const serviceName = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
       // The last compose file that sets the build wins; an override file is a development layer by convention.
       const composeFiles = [...deployment.files].filter((f) => /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i.test(f));

@@ -86,7 +86,7 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
-      const processes = deployment.processes.filter((p) => !isDevDeployment(deployment, p.commandAt.file));
+      const processes = deployment.processes.filter((p) => !isDevDeployment(deployment, p.commandAt.file, model));
       if (processes.length === 0) continue;
       for (const process of processes) checkFlags(deployment, process, report, text);
       const servers = new Set(processes.map((p) => p.invocation.server));

@@ -22,8 +22,8 @@ export default defineRule({
         "workers option; the CLI's help sends production to `fastapi run`. Headroom reports it where it is " +
         "the command of a deployment: a Dockerfile CMD, a compose `command:`, a Procfile line, a start script, an App Runner StartCommand. " +
         "It stays quiet when the compose file, folder, service, script or Procfile is named dev or local (as `server/reload-in-production` " +
-        "does), for a base compose file run alone when a production variant layers on it (`docker-compose.yml` beside " +
-        "`docker-compose.prod.yml`: the variant's deployment is the one checked), when the command sits in a start-script branch taken only with a debug/development switch on, and for management commands " +
+        "does), for a base compose file beside a production variant of the same service, layered on it or written out in full " +
+        "(`docker-compose.yml` beside `docker-compose.prod.yml`: the variant's deployment is the one checked; unless a script runs the base alone with `-f`), when the command sits in a start-script branch taken only with a debug/development switch on, and for management commands " +
         "that are not servers (`migrate`, `collectstatic`). `python app.py` is not reported: whether the script calls `app.run()` or starts " +
         "a production server is in the Python, which Headroom does not read; for the same reason `manage.py runserver` is taken as Django's " +
         "(a Flask-Script `manage.py` has a `runserver` too: Werkzeug's development server, so the finding holds, though the message names Django). There is no quick-fix: swapping the server is not a minimal " +
@@ -41,13 +41,10 @@ export default defineRule({
     },
   },
   check({ model, report }) {
-    let byService: ComposeFilesByService | undefined;
     for (const deployment of model.deployments) {
       if (!deployment.devServers?.length || procfileProcessIsDev(deployment)) continue;
-      byService ??= composeFilesByService(model);
-      if (hasProductionVariant(byService, deployment)) continue;
       for (const devServer of deployment.devServers) {
-        if (isDevDeployment(deployment, devServer.commandAt.file) || runsOnlyInDevelopment(devServer.guards)) continue;
+        if (isDevDeployment(deployment, devServer.commandAt.file, model) || runsOnlyInDevelopment(devServer.guards)) continue;
         if (devServer.startedBy && isDevPath(devServer.startedBy.file)) continue;
         report({
           at: devServer.commandAt,
@@ -59,40 +56,6 @@ export default defineRule({
     }
   },
 });
-
-const COMPOSE_FILE = /(^|\/)(docker-)?compose[^/]*\.ya?ml$/i;
-const PRODUCTION_WORD = /(^|[-_.])(prod|production)([-_.]|$)/i;
-
-/** Compose deployments by service (`#name`, the end of their id), each with its compose files: one pass over the model per check, not one per deployment. */
-type ComposeFilesByService = Map<string, { deployment: Deployment; files: string[] }[]>;
-
-function composeFilesByService(model: DeploymentModel): ComposeFilesByService {
-  const byService: ComposeFilesByService = new Map();
-  for (const deployment of model.deployments) {
-    if (!deployment.id.startsWith("compose:")) continue;
-    const service = deployment.id.slice(deployment.id.lastIndexOf("#"));
-    const entry = { deployment, files: [...deployment.files].filter((f) => COMPOSE_FILE.test(f)) };
-    const named = byService.get(service);
-    if (named) named.push(entry);
-    else byService.set(service, [entry]);
-  }
-  return byService;
-}
-
-/**
- * A compose base file run alone while a production variant layers on it (`docker-compose.yml` next to
- * `docker-compose.prod.yml`, run with `-f docker-compose.yml -f docker-compose.prod.yml`): the base
- * alone is then the development setup, and the variant's deployment is checked on its own.
- */
-function hasProductionVariant(byService: ComposeFilesByService, deployment: Deployment): boolean {
-  if (!deployment.id.startsWith("compose:")) return false;
-  const sameService = byService.get(deployment.id.slice(deployment.id.lastIndexOf("#"))) ?? [];
-  const own = sameService.find((entry) => entry.deployment === deployment)?.files ?? [];
-  return sameService.some(
-    ({ deployment: other, files }) =>
-      other !== deployment && own.every((f) => files.includes(f)) && files.some((f) => !own.includes(f) && PRODUCTION_WORD.test(f.slice(f.lastIndexOf("/") + 1).replace(/\.ya?ml$/i, ""))),
-  );
-}
 
 /** A Procfile process named for development (`dev: flask run`): Heroku routes requests to `web` only. */
 function procfileProcessIsDev(deployment: Deployment): boolean {

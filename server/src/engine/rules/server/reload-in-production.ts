@@ -38,6 +38,8 @@ export default defineRule({
         "development: the watcher costs CPU in every container (polling, or inotify over the whole tree), a deploy that touches " +
         "files restarts the workers mid-request, and uvicorn runs a single process under the reloader: it ignores `--workers`. " +
         "Headroom stays quiet when the compose file, folder or service says dev or local (`docker-compose.dev.yml`, service `dev`), or the service only runs under development profiles (`profiles: [dev]`, `[debug]`: `docker compose up` leaves it out), " +
+        "for a base compose file beside a production variant of the same service (`docker-compose.yml` beside `docker-compose.prod.yml`, " +
+        "layered or written out in full: production runs the variant, which is checked), " +
         "when the script that runs it is named for development or reloading (`start-dev.sh`, `start-reload.sh`), and when the command " +
         "sits in a start-script branch taken only with a debug/development switch on (`if [ \"$DEBUG\" = true ]; then`, " +
         "`case \"$ENV\" in dev)`); what the switch is set to at run time is not evaluated.",
@@ -55,7 +57,7 @@ export default defineRule({
       for (const process of deployment.processes) {
         const option = reloadOption(process);
         const at = reloadRef(process);
-        if (!option || !at || isDevDeployment(deployment, process.commandAt.file) || runsOnlyInDevelopment(process.guards)) continue;
+        if (!option || !at || isDevDeployment(deployment, process.commandAt.file, model) || runsOnlyInDevelopment(process.guards)) continue;
         const server = process.invocation.server;
         const workers = optionValue(process.invocation, "workers");
         const { reloadName, workersName, equals } = reloadWording(process);

@@ -60,13 +60,13 @@ export default defineRule({
         // supervisord's numprocs runs several copies: more than one process serves.
         if ((process.copies?.value ?? 1) > 1) continue;
         if (isPuma(process)) {
-          if (process.workers.value <= 1 && !isDevDeployment(deployment, process.commandAt.file) && !runsInDevelopment(deployment, process) && !parallelRuby(deployment, process, text)) {
+          if (process.workers.value <= 1 && !isDevDeployment(deployment, process.commandAt.file, model) && !runsInDevelopment(deployment, process) && !parallelRuby(deployment, process, text)) {
             reportPuma({ process, deployment, cpus, shares: sharesOf(deployment), report, text });
           }
           continue;
         }
         if (server === "unicorn") {
-          if (process.workers.value === 1 && !isDevDeployment(deployment, process.commandAt.file)) reportUnicorn({ process, deployment, cpus, shares: sharesOf(deployment), report, text });
+          if (process.workers.value === 1 && !isDevDeployment(deployment, process.commandAt.file, model)) reportUnicorn({ process, deployment, cpus, shares: sharesOf(deployment), report, text });
           continue;
         }
         if (!["gunicorn", "uvicorn", "hypercorn", "granian", "daphne"].includes(server) || process.workers.value !== 1) continue;
