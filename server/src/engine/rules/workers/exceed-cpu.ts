@@ -1,6 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { cpuLimitRelated, formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
+import { cpuLimitRelated, formatCpuLimit, formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
 import { optionValue, serverName } from "../../parse/servers.ts";
 import { uwsgiNumber } from "../../model/uwsgi.ts";
 import type { ServerProcess } from "../../model/types.ts";
@@ -76,7 +76,7 @@ export default defineRule({
           at,
           deployment,
           message:
-            `${counted}${withOthers} for ${formatCpus(cpus.value)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
+            `${counted}${withOthers} for ${formatCpuLimit(cpus)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
             "processes can share these CPUs usefully; more only add context switches, memory and database connections.",
           related: [
             ...cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),

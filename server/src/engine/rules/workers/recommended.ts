@@ -17,6 +17,11 @@ export function formatCpus(cpus: number): string {
   return `${Number(cpus.toFixed(2))} vCPU`;
 }
 
+/** The CPUs of an instance, saying whose default they are when nothing in the workspace states them (no related line can). */
+export function formatCpuLimit(cpus: CpuLimit): string {
+  return `${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default: nothing in the workspace sets the instance size)` : ""}`;
+}
+
 /**
  * Related lines for a stated CPU limit: `describe` words the bound that applies (a cpuset adds its list and
  * count); when the service states a looser bound too, a second line says why that one does not apply.

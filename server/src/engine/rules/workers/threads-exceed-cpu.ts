@@ -1,7 +1,7 @@
 import { threshold, thresholdDefault } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { cpuLimitRelated, formatCpus } from "./recommended.ts";
+import { cpuLimitRelated, formatCpuLimit, formatCpus } from "./recommended.ts";
 import { threadsPerWorker } from "./threads.ts";
 
 /**
@@ -70,7 +70,7 @@ export default defineRule({
           at: threads.at ?? process.workers.at ?? process.commandAt,
           deployment,
           message:
-            `${workersText} x ${threads.value} threads (${threads.from}) = ${total} threads on ${formatCpus(cpus.value)}, ${perVcpu} per vCPU: ${advice}; ` +
+            `${workersText} x ${threads.value} threads (${threads.from}) = ${total} threads on ${formatCpuLimit(cpus)}, ${perVcpu} per vCPU: ${advice}; ` +
             `this is more than ${factor.value} x that (${Number(limit.toFixed(1))} here${factor.origin === "configured" ? ", the factor headroom.yml sets" : ""}). Threads of one process share the interpreter lock, so the extra ones ` +
             "queue for the CPU while each holds memory and, often, a database connection.",
           related: [
