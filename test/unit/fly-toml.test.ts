@@ -70,7 +70,23 @@ describe("fly.toml", () => {
     assert.deepEqual(["512mb", "1gb", "2GB", "2048", "1.5gb", "lots"].map(flyMemoryMiB), [512, 1024, 2048, 2048, 1536, undefined]);
     const text = '[processes]\n  web = "gunicorn a:b"\n  jobs = "celery -A a worker"\n[http_service]\n  processes = ["web"]\n  [http_service.concurrency]\n    type = "requests"\n    soft_limit = 50\n';
     const [web, jobs] = model({ "fly.toml": text }).deployments;
-    assert.deepEqual([web.proxyConcurrency?.softLimit?.value, web.proxyConcurrency?.type.value, jobs.proxyConcurrency], [50, "requests", undefined]);
+    assert.deepEqual([web.proxyConcurrency?.[0]?.softLimit?.value, web.proxyConcurrency?.[0]?.type.value, jobs.proxyConcurrency], [50, "requests", undefined]);
+  });
+
+  it("every [[services]] routing to a group keeps its limits; min_machines_running is the group's floor of Machines", () => {
+    const text =
+      '[processes]\n  web = "gunicorn a:b -w 2"\n  jobs = "celery -A a worker"\n' +
+      '[[services]]\n  internal_port = 8000\n  processes = ["web"]\n  min_machines_running = 2\n  [services.concurrency]\n    type = "requests"\n    soft_limit = 2\n' +
+      '[[services]]\n  internal_port = 9000\n  processes = ["web"]\n  min_machines_running = 3\n  [services.concurrency]\n    type = "connections"\n    soft_limit = 40\n' +
+      '[[services]]\n  internal_port = 7000\n  processes = ["jobs"]\n  min_machines_running = 0\n';
+    const [web, jobs] = model({ "fly.toml": text }).deployments;
+    assert.deepEqual(web.proxyConcurrency?.map((c) => [c.section, c.softLimit?.value]), [["[[services]] #1", 2], ["[[services]] #2", 40]]);
+    assert.deepEqual([web.instances.value, web.instances.origin, text.slice(web.instances.at?.start, web.instances.at?.end)], [3, "stated", "3"]);
+    assert.match(web.instancesUnknown ?? "", /at least 3 Machines of the web group running \(min_machines_running\)/);
+    assert.deepEqual([jobs.instances.value, jobs.instances.origin], [1, "assumed"], "0 keeps none running: the count stays unknown");
+    const findings = audit(memoryHost({ "fly.toml": text })).findings.filter((f) => f.rule === "fly/soft-limit-above-capacity");
+    assert.deepEqual(findings.map((f) => text.slice(f.at.start, f.at.end)), ["40"], "the second service's soft_limit is over the 2 sync workers; the first's is not");
+    assert.match(findings[0].message, /^soft_limit 40 connections \(\[\[services\]\] #2\)/);
   });
 
   it("bad input: broken TOML is a parse error at its line and no deployment; odd sizes and memory are noted at the value", () => {

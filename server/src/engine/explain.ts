@@ -118,7 +118,7 @@ function budgetLine(deployment: Deployment, budgets: ConnectionBudget[]): string
         ? ` That is one instance: ${deployment.autoscaling.origin === "stated" ? `App Runner autoscaling (${deployment.autoscaling.value})` : "App Runner's default autoscaling (up to 25 instances)"} ` +
           `adds ${share.total / deployment.instances.value} per instance it starts; set facts.max_instances in headroom.yml.`
         : deployment.instancesUnknown && deployment.instances.origin !== "configured"
-          ? ` That is one instance: ${deployment.instancesUnknown}; set facts.max_instances in headroom.yml.`
+          ? ` That is ${deployment.instances.value === 1 ? "one instance" : `${deployment.instances.value} instances`}: ${deployment.instancesUnknown}; set facts.max_instances in headroom.yml.`
           : "";
     if (budget.shares.length === 1) return `Connections: ${mine} **of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
     return `Connections: ${mine}; with the other ${plural(budget.shares.length - 1, "deployment")}, **${budget.total} of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;

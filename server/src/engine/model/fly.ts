@@ -2,7 +2,7 @@
 // on the Machine size of the `[[vm]]` that applies to it (SOURCES.flyMachineSizes; shared-cpu-1x without one,
 // SOURCES.flyDefaultMachineSize), with `[env]`, running its command (or the image's, for the default group `app`),
 // and with the Fly Proxy's concurrency limits of the services that route to it. How many Machines run is not in
-// fly.toml: the deployment counts one and says so (`instancesUnknown`).
+// fly.toml: the deployment counts one, or the `min_machines_running` its services keep running, and says so (`instancesUnknown`).
 import { type FlyConfig, type FlyVm, parseFlyToml } from "../parse/fly-toml.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import { type Context, dirOf, join } from "./build.ts";
@@ -43,8 +43,16 @@ export function flyServices(ctx: Context, path: string): PlatformService[] {
     const size = machineSize(config, group.name, path, ctx.problems);
     service.cpus = size.cpus;
     service.memoryMiB = size.memoryMiB;
-    const concurrency = config.concurrency.find((c) => (c.softLimit || c.hardLimit) && (!c.processes || c.processes.includes(group.name)));
-    if (concurrency) service.proxyConcurrency = concurrency;
+    const routing = config.concurrency.filter((c) => !c.processes || c.processes.includes(group.name));
+    // Every service that routes to the group limits what the proxy sends a Machine (an app may have several ports).
+    const limited = routing.filter((c) => c.softLimit || c.hardLimit);
+    if (limited.length > 0) service.proxyConcurrency = limited;
+    // Autostop keeps min_machines_running Machines running: a floor on the count (the highest floor of the group's services).
+    const floor = routing.map((c) => c.minMachinesRunning).filter((f): f is Fact<number> => f !== undefined && f.value > 1).sort((a, b) => b.value - a.value)[0];
+    if (floor) {
+      service.instances = floor;
+      service.instancesUnknown = `${path} keeps at least ${floor.value} Machines of the ${group.name} group running (min_machines_running); \`fly scale count\` may run more`;
+    }
     return service;
   });
 }

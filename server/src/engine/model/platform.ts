@@ -24,7 +24,7 @@ export interface PlatformService {
   instancesAreMax?: true;
   env: Map<string, Fact<string>>;
   /** The platform proxy's limits on what it sends one instance at once (fly.toml's concurrency). */
-  proxyConcurrency?: FlyConcurrency;
+  proxyConcurrency?: FlyConcurrency[];
   /** A command line the platform runs (through a shell, as a Procfile line is read). */
   command?: { text: string; at: SourceRef };
   /** The Dockerfile the image is built from, when there is one: its ENTRYPOINT, ENV and (without `command`) CMD apply. */

@@ -118,8 +118,8 @@ export interface Deployment {
   instancesUnknown?: string;
   /** `instances` is the autoscaling maximum a platform's descriptor states (render.yaml `scaling.maxInstances`). */
   instancesAreMax?: true;
-  /** Fly Proxy's concurrency limits for the service that routes to this process group (fly.toml). */
-  proxyConcurrency?: FlyConcurrency;
+  /** Fly Proxy's concurrency limits of each service that routes to this process group (fly.toml). */
+  proxyConcurrency?: FlyConcurrency[];
   cpus?: CpuLimit;
   memoryMiB?: Fact<number>;
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */

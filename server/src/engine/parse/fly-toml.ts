@@ -2,7 +2,8 @@
 // (`[processes]`, name = command; one group `app` running the image's command without it), the Machine size
 // of each (`[[vm]]`: `size`, `cpus`, `cpu_kind`, `memory`, `memory_mb`, `processes`), the environment (`[env]`),
 // the image (`[build] dockerfile` or `image`) and the Fly Proxy's concurrency limits (`[http_service.concurrency]`,
-// `[[services]]` `concurrency`). How many Machines run is not in the file (`fly scale count` sets it).
+// `[[services]]` `concurrency`, and `min_machines_running`, the Machines autostop keeps running). How many Machines run
+// is not in the file (`fly scale count` sets it): at least min_machines_running of a group's.
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import { type TomlEntry, parseToml } from "./toml.ts";
 
@@ -33,6 +34,8 @@ export interface FlyConcurrency {
   hardLimit?: Fact<number>;
   /** The groups the service routes to; all when absent. */
   processes?: string[];
+  /** `min_machines_running`: the Machines Fly Proxy's autostop keeps running (in the primary region). */
+  minMachinesRunning?: Fact<number>;
 }
 
 export interface FlyConfig {
@@ -87,6 +90,8 @@ export function parseFlyToml(text: string, file: string): FlyConfig {
       if (rest.length === 1 && rest[0] === "processes") {
         const names = strings(entry);
         if (names) service.processes = names;
+      } else if (rest.length === 1 && rest[0] === "min_machines_running" && entry.kind === "integer" && Number(entry.value) >= 0) {
+        service.minMachinesRunning = { value: Number(entry.value), origin: "stated", at: ref(entry) };
       } else if (rest.length === 2 && rest[0] === "concurrency") {
         if (rest[1] === "type" && entry.kind === "string") service.type = { value: String(entry.value), origin: "stated", at: ref(entry) };
         else if ((rest[1] === "soft_limit" || rest[1] === "hard_limit") && entry.kind === "integer") {

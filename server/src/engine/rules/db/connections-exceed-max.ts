@@ -143,10 +143,15 @@ function unboundedAutoscaling(shares: PoolShare[]): PoolShare[] {
   return shares.filter((s) => s.deployment.autoscaling && s.deployment.instances.origin !== "configured");
 }
 
+/** "one instance", "3 instances" (a platform's floor, Fly's min_machines_running). */
+function instanceCount(n: number): string {
+  return n === 1 ? "one instance" : `${n} instances`;
+}
+
 function autoscalingNote(shares: PoolShare[]): string {
   const unknown = shares
     .filter((s) => s.deployment.instancesUnknown && s.deployment.instances.origin !== "configured")
-    .map((s) => ` That counts one instance${shares.length > 1 ? ` of ${shortName(s.deployment)}` : ""}: ${s.deployment.instancesUnknown}, each opening up to ${s.total / s.deployment.instances.value} more; set facts.max_instances in headroom.yml to count them.`)
+    .map((s) => ` That counts ${instanceCount(s.deployment.instances.value)}${shares.length > 1 ? ` of ${shortName(s.deployment)}` : ""}: ${s.deployment.instancesUnknown}, each opening up to ${s.total / s.deployment.instances.value} more; set facts.max_instances in headroom.yml to count them.`)
     .join("");
   return unknown + unboundedAutoscaling(shares)
     .map((s) => {
