@@ -172,6 +172,27 @@ describe("symlinks and files that vanish", () => {
     }
   });
 
+  it("the listing answers for the folders it read to the end: a name it did not see there is not looked for on disk", () => {
+    const dir = workspace();
+    mkdirSync(join(dir, "app"));
+    mkdirSync(join(dir, "node_modules", "pkg"), { recursive: true });
+    writeFileSync(join(dir, "start.sh"), "#!/bin/sh\nexec gunicorn app.main:app\n");
+    writeFileSync(join(dir, "app", "main.py"), "app = None\n");
+    const host = diskHost(dir, { filter: isDeploymentFile });
+    assert.deepEqual(host.list(), ["start.sh"]);
+    // Created after the listing: where the listing read the folder, the file is taken as absent (the app's
+    // imports try many module paths that are not there, each a failed realpath and open); in a folder it
+    // skipped, and in one it never saw, the disk is still asked.
+    writeFileSync(join(dir, "app", "late.py"), "x = 1\n");
+    writeFileSync(join(dir, "node_modules", "pkg", "late.py"), "x = 1\n");
+    assert.equal(host.read("app/main.py"), "app = None\n", "a file the listing did not keep (not a deployment file) is read");
+    assert.equal(host.read("app/late.py"), undefined);
+    assert.equal(host.read("app/missing/__init__.py"), undefined);
+    assert.equal(host.read("node_modules/pkg/late.py"), "x = 1\n");
+    // Another case is asked of the disk, so a case-insensitive file system (macOS, Windows) still finds the file.
+    if (process.platform === "linux") assert.equal(host.read("APP/main.py"), undefined);
+  });
+
   it("a file deleted between the listing and its read is noted, not silently missing", () => {
     const dir = workspace();
     writeFileSync(join(dir, "Procfile"), "web: gunicorn -w 9 app:app\n");

@@ -23,14 +23,18 @@ export interface Listing {
   paths: string[];
   /** Those that are symlinks (to regular files): where they lead is checked when they are read. */
   links: Set<string>;
+  /** Folders listed to the end ("" for the root), and every name in them (files of any kind, folders, links), lower-cased. */
+  complete: Map<string, Set<string>>;
 }
 
 export function listWorkspace(root: string, options: DiskHostOptions = {}): Listing {
   const found: string[] = [];
   const links = new Set<string>();
+  const complete = new Map<string, Set<string>>();
   /** `rel`: the folder relative to the root, with forward slashes ("" for the root). */
   const walk = (dir: string, rel: string) => {
     if (found.length >= MAX_FILES) return;
+    const names = new Set<string>();
     let entries: import("node:fs").Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -41,6 +45,7 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
     }
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
+      names.add(entry.name.toLowerCase());
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) walk(join(dir, entry.name), path);
         continue;
@@ -63,9 +68,28 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
         return;
       }
     }
+    complete.set(rel, names);
   };
   walk(root, "");
-  return { paths: found.sort(), links };
+  return { paths: found.sort(), links, complete };
+}
+
+/**
+ * False when the listing read one of the path's folders to the end and the next name on the path was not there
+ * (compared without case, so that a case-insensitive file system is still asked): a read would find nothing. The
+ * model looks for many files that are not there (the modules an app's imports could be, config files a command
+ * may name), and each miss on disk cost a realpath and an open that throw.
+ */
+function mayExist(listing: Listing, path: string): boolean {
+  let folder = "";
+  for (const name of path.split("/")) {
+    const names = listing.complete.get(folder);
+    // A folder the listing did not read to the end: skipped (node_modules), reached through a link, or past MAX_FILES.
+    if (!names) return true;
+    if (!names.has(name.toLowerCase())) return false;
+    folder = folder ? `${folder}/${name}` : name;
+  }
+  return true;
 }
 
 /** Decode a file's bytes, or say why it is not text we read. */
@@ -129,6 +153,10 @@ export function diskHost(root: string, options: DiskHostOptions = {}): Workspace
     read: (path) => {
       if (!texts.has(path)) {
         let text: string | undefined;
+        if (listing && !mayExist(listing, path)) {
+          texts.set(path, undefined);
+          return undefined;
+        }
         try {
           const located = locate(path, linkFree?.has(path));
           if ("refused" in located) {
