@@ -158,7 +158,7 @@ function openDocs(): Map<string, OpenDoc> {
 }
 
 function ensureHost(): ServerHost | undefined {
-  if (!host && root) host = new ServerHost(root, isDeploymentFile, openDocs, { allowedDirs, log: (m) => connection.console.info(`headroom: ${m}`) });
+  if (!host && root) host = new ServerHost(root, isDeploymentFile, openDocs, { allowedDirs, log: (m) => connection.console.info(`headroom: ${m}`), listingFollowsChanges: watching });
   return host;
 }
 

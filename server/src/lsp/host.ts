@@ -3,7 +3,7 @@
 import { statSync } from "node:fs";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { type Located, workspaceLocator } from "../node/containment.ts";
-import { type FileRead, listWorkspace, readRegularFile } from "../node/disk-host.ts";
+import { type FileRead, type Listing, listWorkspace, mayExist, readRegularFile } from "../node/disk-host.ts";
 
 /** An open editor buffer, keyed by its workspace-relative path. */
 export interface OpenDoc {
@@ -29,10 +29,15 @@ interface CachedRead {
 export interface HostAccess {
   allowedDirs?: readonly string[];
   log?: (message: string) => void;
+  /**
+   * The client reports created and deleted files (watched files), and each report makes the host list again: a
+   * path the listing saw to be absent is then not looked for on disk. Without it, every read goes to the disk.
+   */
+  listingFollowsChanges?: boolean;
 }
 
 export class ServerHost implements WorkspaceHost {
-  private listCache: string[] | undefined;
+  private listing: Listing | undefined;
   private readonly reads = new Map<string, CachedRead>();
   private readonly locate: (rel: string) => Located;
   /** The last reason logged per path, so each skip is told once, not on every audit. */
@@ -51,10 +56,11 @@ export class ServerHost implements WorkspaceHost {
 
   list(): string[] {
     // Listed as the CLI lists; what the listing skips (a dangling link) is told once, not after every watcher event.
-    this.listCache ??= listWorkspace(this.root, { filter: this.isDeploymentFile, log: (m) => this.logOnce(m) }).paths;
+    this.listing ??= listWorkspace(this.root, { filter: this.isDeploymentFile, log: (m) => this.logOnce(m) });
+    const listed = this.listing.paths;
     const open = [...this.openDocs().keys()].filter((p) => this.isDeploymentFile(p));
-    if (open.every((p) => this.listCache?.includes(p))) return [...this.listCache];
-    return [...new Set([...this.listCache, ...open])].sort();
+    if (open.every((p) => listed.includes(p))) return [...listed];
+    return [...new Set([...listed, ...open])].sort();
   }
 
   read(path: string): string | undefined {
@@ -64,6 +70,12 @@ export class ServerHost implements WorkspaceHost {
 
   /** The file's text on disk, re-read only when its mtime or size changed; undefined (and logged once) when it is not read. */
   private readDisk(path: string): string | undefined {
+    // Every audit reads again what each kept deployment read, misses included (an app's imports try several module
+    // paths): a miss on disk is a realpath and a stat that throw, per path, per keystroke.
+    if (this.access.listingFollowsChanges && this.listing && !mayExist(this.listing, path)) {
+      this.reads.delete(path);
+      return undefined;
+    }
     const located = this.locate(path);
     if ("refused" in located) {
       this.logSkip(path, located.refused);
@@ -100,7 +112,7 @@ export class ServerHost implements WorkspaceHost {
   }
 
   invalidateList(): void {
-    this.listCache = undefined;
+    this.listing = undefined;
   }
 
   invalidateFile(path: string): void {
@@ -108,7 +120,7 @@ export class ServerHost implements WorkspaceHost {
   }
 
   invalidateAll(): void {
-    this.listCache = undefined;
+    this.listing = undefined;
     this.reads.clear();
   }
 

@@ -80,7 +80,7 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
  * model looks for many files that are not there (the modules an app's imports could be, config files a command
  * may name), and each miss on disk cost a realpath and an open that throw.
  */
-function mayExist(listing: Listing, path: string): boolean {
+export function mayExist(listing: Listing, path: string): boolean {
   let folder = "";
   for (const name of path.split("/")) {
     const names = listing.complete.get(folder);
