@@ -171,11 +171,11 @@ describe("SQLAlchemy engine in the app's code (model/sqlalchemy.ts)", () => {
     assert.ok(deployment.files.has("app/db.py"));
   });
 
-  test("no pool arguments: SQLAlchemy's defaults, 5 and 10", () => {
+  test("no pool arguments: SQLAlchemy's defaults, 5 and 10 (found through `from app import db`: app/ has no __init__.py)", () => {
     const { deployment } = build({
       "docker-compose.yml": compose(""),
       Dockerfile: "FROM python:3.12\n",
-      "app/main.py": main,
+      "app/main.py": "from fastapi import FastAPI\nfrom app import db\napp = FastAPI()\n",
       "app/db.py": "from sqlalchemy.ext.asyncio import create_async_engine as make\nengine = make(settings.url)\n",
     });
     assert.deepEqual([deployment.pool?.size.value, deployment.pool?.size.origin, deployment.pool?.overflow?.value, deployment.pool?.overflow?.origin], [5, "default", 10, "default"]);

@@ -48,6 +48,8 @@ const MAX_MODULES = 40;
  */
 export function findSqlAlchemyEngine(source: PythonSource, dir: string, entries: string[]): SqlAlchemyEngine | undefined {
   const queue = [...entries];
+  // The app's own top-level packages (`app` of app/main.py), whose folders may have no __init__.py.
+  const ownPackages = new Set(entries.map((entry) => entry.slice(dir ? dir.length + 1 : 0).split("/")).filter((parts) => parts.length > 1).map((parts) => parts[0]));
   const seen = new Set<string>();
   const found: Array<{ path: string; module: PythonModule; call: PythonModule["calls"][number] }> = [];
   for (let i = 0; i < queue.length && seen.size < MAX_MODULES; i++) {
@@ -57,9 +59,17 @@ export function findSqlAlchemyEngine(source: PythonSource, dir: string, entries:
     const module = source.module(path);
     if (!module) continue;
     for (const call of module.calls) if (!call.conditional) found.push({ path, module, call });
-    for (const imported of module.imports) {
+    for (const { module: imported, names } of module.imports) {
       const file = moduleFile(source, dir, path, imported);
-      if (file && !seen.has(file)) queue.push(file);
+      if (file) queue.push(file);
+      // `from app import db`: a name is a submodule only of a package (an `__init__.py`, or a folder without one: looked
+      // for in the app's own packages and relative imports, not in every library the app imports).
+      if (file?.endsWith(".py") && !file.endsWith("/__init__.py")) continue;
+      if (!file && !imported.startsWith(".") && !ownPackages.has(imported.split(".")[0])) continue;
+      for (const name of names) {
+        const submodule = moduleFile(source, dir, path, imported.endsWith(".") ? `${imported}${name}` : `${imported}.${name}`);
+        if (submodule) queue.push(submodule);
+      }
     }
   }
   if (found.length !== 1) return undefined;

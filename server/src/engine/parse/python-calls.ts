@@ -68,8 +68,8 @@ export interface PythonModule {
   calls: PythonCall[];
   /** Local names its imports bind, to the dotted names they stand for (relative ones keep their leading dots). */
   aliases: Map<string, string>;
-  /** The modules it imports, as written (`app.core.config`, `.db`), with each from-imported name as a possible submodule. */
-  imports: string[];
+  /** The modules it imports, as written (`app.core.config`, `.db`), with the names a from-import takes (each may be a submodule). */
+  imports: Array<{ module: string; names: string[] }>;
   /** Top-level classes, by name. */
   classes: Map<string, PythonClass>;
   /** Top-level `settings = Settings()` (or `= get_settings()` where that def returns `Settings()`): the class each name holds. */
@@ -101,7 +101,7 @@ interface Search {
 }
 
 /** Local names the file's imports bind (at any depth), to the dotted names they stand for; `modules` gets what they import. */
-function importAliases(stmts: Stmt[], out: Map<string, string>, modules: string[]): void {
+function importAliases(stmts: Stmt[], out: Map<string, string>, modules: PythonModule["imports"]): void {
   for (const st of stmts) {
     const toks = st.toks;
     if (toks[0]?.v === "import") {
@@ -109,20 +109,20 @@ function importAliases(stmts: Stmt[], out: Map<string, string>, modules: string[
         const { name, alias } = importedName(part);
         if (!name) continue;
         out.set(alias ?? name.split(".")[0], alias ? name : name.split(".")[0]);
-        modules.push(name);
+        modules.push({ module: name, names: [] });
       }
     } else if (toks[0]?.v === "from") {
       const importAt = toks.findIndex((t) => t.t === "name" && t.v === "import");
       const module = toks.slice(1, importAt).map((t) => t.v).join("");
       if (importAt > 0 && /^\.*[\w.]*$/.test(module)) {
-        modules.push(module);
+        const names: string[] = [];
         for (const part of splitTopLevel(toks.slice(importAt + 1).filter((t) => t.v !== "(" && t.v !== ")"))) {
           const { name, alias } = importedName(part);
           if (!name || name.includes(".")) continue;
-          const full = module.endsWith(".") ? `${module}${name}` : `${module}.${name}`;
-          out.set(alias ?? name, full);
-          modules.push(full);
+          out.set(alias ?? name, module.endsWith(".") ? `${module}${name}` : `${module}.${name}`);
+          names.push(name);
         }
+        modules.push({ module, names });
       }
     }
     importAliases(st.children, out, modules);
