@@ -41,7 +41,7 @@ import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parse
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
-import { type DjangoConnections, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
+import { type DjangoConnections, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
 import { reusedDeployment } from "./reuse.ts";
@@ -214,10 +214,11 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   for (const deployment of deployments) {
     // An nginx or redis service given the app's env_file reads DB_POOL_SIZE too, but opens no database connection.
     if (!isDatabaseClient(deployment) || isReleasePhase(deployment)) continue;
-    const pool = readPool(deployment, railsDatabase(ctx, deployment), djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
+    const rails = railsDatabase(ctx, deployment);
+    const pool = readPool(deployment, rails, djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
     if (pool) deployment.pool = pool;
     // Puma's `plugin :solid_queue` forks a supervisor beside the server in each instance.
-    const forked = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue)] : []));
+    const forked = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails))] : []));
     if (forked.length > 0) deployment.sidePools = forked;
   }
   const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, ofKind("procfile"), deployments)]);

@@ -131,6 +131,8 @@ export interface Pool {
    * own in every process, up to its size (and, with `threadCap`, to the threads). `at` is its name in database.yml.
    */
   databases?: Array<{ name: string; at: SourceRef; size: Fact<number> }>;
+  /** For a Solid Queue pool: the Active Record pool its processes use (database.yml's `queue` database, else the primary). */
+  queuePool?: { database: string; fact: Fact<number>; file: string };
   /** `good_job start`'s process (kind "good_job"): `size` is its job threads; LISTEN/NOTIFY and cron add their connections. */
   goodJob?: GoodJobThreads;
   /** Pools are per process, never shared between processes: always true, to say so in types. */
@@ -202,7 +204,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     return undefined;
   };
 
-  if (server === "solid_queue" && process?.solidQueue) return solidQueuePool(process.solidQueue);
+  if (server === "solid_queue" && process?.solidQueue) return solidQueuePool(process.solidQueue, queueDatabasePool(deployment, rails));
   // Counted at what GoodJob's README sizes the pool for: one connection per job thread, LISTEN/NOTIFY and cron.
   if (server === "good_job" && process?.goodJob) {
     const goodJob = process.goodJob;
@@ -324,10 +326,23 @@ function pumaThreadCap(process: ServerProcess): Pool["threadCap"] {
 }
 
 /**
+ * The pool Solid Queue's processes take their connections from: database.yml's `queue` database (Rails 8 connects
+ * Solid Queue to it), else the primary's (one database for the app and the queue), as the deployment's environment sizes it.
+ */
+export function queueDatabasePool(deployment: Deployment, rails: RailsDatabaseConfig | undefined): Pool["queuePool"] {
+  if (!rails) return undefined;
+  const env = processEnv(deployment);
+  const queue = rails.databases?.find((d) => d.name === "queue");
+  const expr = queue ? queue.pool : rails.pool;
+  const fact = (expr && settingNumber(expr, rails.path, env)) || { value: POOL_DEFAULTS.activerecord.value, origin: "default" as const, by: POOL_DEFAULTS.activerecord.by };
+  return { database: queue ? "queue" : "primary", fact, file: rails.path };
+}
+
+/**
  * The connections of a Solid Queue supervisor and its processes in one instance, as one share. It points at the
  * threads of its biggest group of workers (or their processes, or the group), the numbers a team changes.
  */
-export function solidQueuePool(tree: SolidQueueTree): Pool {
+export function solidQueuePool(tree: SolidQueueTree, queuePool?: Pool["queuePool"]): Pool {
   const biggest = [...tree.workers].sort((a, b) => b.processes.value * b.threads.value - a.processes.value * a.threads.value)[0];
   // Several processes: their count is the bigger lever (JOB_CONCURRENCY in Rails' template), else the threads.
   const levers = biggest && biggest.processes.value > 1 ? [biggest.processes, biggest.threads] : [biggest?.threads, biggest?.processes];
@@ -339,6 +354,7 @@ export function solidQueuePool(tree: SolidQueueTree): Pool {
     size,
     sizeName: "Solid Queue connections",
     solidQueue: tree,
+    ...(queuePool ? { queuePool } : {}),
     perProcess: true,
     processes: { value: 1, origin: "default", by: "Solid Queue" },
     processLabel: tree.inPuma ? "Solid Queue supervisor forked by Puma" : "Solid Queue supervisor",

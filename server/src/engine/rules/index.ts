@@ -6,6 +6,7 @@ import suppressUnused from "./suppress/unused.ts";
 import dbConnectionsExceedMax from "./db/connections-exceed-max.ts";
 import dbPumaThreadsExceedPool from "./db/puma-threads-exceed-pool.ts";
 import dbSidekiqConcurrencyExceedsPool from "./db/sidekiq-concurrency-exceeds-pool.ts";
+import dbSolidQueueThreadsExceedPool from "./db/solid-queue-threads-exceed-pool.ts";
 import dbDjangoPoolWithConnMaxAge from "./db/django-pool-with-conn-max-age.ts";
 import pgbouncerClientsExceedMaxClientConn from "./pgbouncer/clients-exceed-max-client-conn.ts";
 import pgbouncerServerConnectionsExceedMax from "./pgbouncer/server-connections-exceed-max.ts";
@@ -66,6 +67,7 @@ export const ALL_RULES: Rule[] = [
   dbConnectionsExceedMax,
   dbPumaThreadsExceedPool,
   dbSidekiqConcurrencyExceedsPool,
+  dbSolidQueueThreadsExceedPool,
   dbDjangoPoolWithConnMaxAge,
   pgbouncerClientsExceedMaxClientConn,
   pgbouncerServerConnectionsExceedMax,
