@@ -96,6 +96,21 @@ describe("Kamal destinations and accessories", () => {
     }
   });
 
+  it("hosts tagged for their own env (env.tags, Kamal 1's env_tags) are a deployment of their own, the tag's env over the role's", () => {
+    const text =
+      "service: shop\nimage: acme/shop\nservers:\n  web:\n    hosts:\n      - 10.0.0.1\n      - 10.0.0.2\n      - 10.0.0.3: big\n      - 10.0.0.4: [big, canary]\n" +
+      "env:\n  clear:\n    WEB_CONCURRENCY: 2\n  tags:\n    big:\n      WEB_CONCURRENCY: 8\n    canary:\n      clear:\n        FEATURE: on\n";
+    const m = model({ "config/deploy.yml": text, Dockerfile: python });
+    assert.deepEqual(
+      m.deployments.map((d) => [d.id, d.instances.value, d.env.get("WEB_CONCURRENCY")?.value, d.env.get("FEATURE")?.value, d.processes[0]?.workers.value]),
+      [["kamal:config/deploy.yml#web", 2, "2", undefined, 2], ["kamal:config/deploy.yml#web[big]", 1, "8", undefined, 8], ["kamal:config/deploy.yml#web[big,canary]", 1, "8", "on", 8]],
+    );
+    const big = m.deployments[1].env.get("WEB_CONCURRENCY");
+    assert.equal(text.slice(big?.at?.start, big?.at?.end), "8");
+    const v1 = model({ "config/deploy.yml": "service: shop\nimage: acme/shop\nservers:\n  - 10.0.0.1: big\nenv_tags:\n  big:\n    WEB_CONCURRENCY: 6\n", Dockerfile: python });
+    assert.deepEqual(v1.deployments.map((d) => [d.id, d.env.get("WEB_CONCURRENCY")?.value]), [["kamal:config/deploy.yml#web[big]", "6"]]);
+  });
+
   it("a PostgreSQL accessory is the roles' database: max_connections from its cmd, else PostgreSQL's default", () => {
     const m = model({ "config/deploy.yml": base, Dockerfile: python });
     const db = m.databases.find((d) => d.name === "db (config/deploy.yml)");

@@ -33,7 +33,9 @@ export function kamalServices(ctx: Context, path: string, destination?: string):
   const candidate = join(context, config.dockerfile ?? "Dockerfile");
   const dockerfile = ctx.pathSet.has(candidate) ? candidate : undefined;
   const services = config.roles.map((role) => {
-    const service: PlatformService = { id: `${idBase}#${role.name}`, name: `${role.name} (${described})`, files: [...files], dir: root, links: [], env: new Map(role.env), instances: role.hosts };
+    // Hosts tagged for their own env are a deployment of their own: `web[canary]`.
+    const tagged = role.tags ? `[${role.tags.join(",")}]` : "";
+    const service: PlatformService = { id: `${idBase}#${role.name}${tagged}`, name: `${role.name}${tagged} (${described})`, files: [...files], dir: root, links: [], env: new Map(role.env), instances: role.hosts };
     if (destination) service.links.push({ from: destination, to: path, why: `kamal deploy -d ${name} merges ${destination} over ${path}` });
     // A secret's value is in .kamal/secrets, outside what is read; a database URL's name still says the role connects to one.
     for (const [name, at] of role.secrets) if (DATABASE_ENV.test(name) && !service.env.has(name)) service.env.set(name, { value: `(secret ${name})`, origin: "stated", at });

@@ -13,6 +13,8 @@ export interface KamalRole {
   nameAt: SourceRef;
   /** How many hosts run the role, at the list of hosts. */
   hosts: Fact<number>;
+  /** The env tags of these hosts (`- 10.0.0.2: canary`): a role's hosts with other tags are a role of their own here. */
+  tags?: string[];
   /** `cmd`: the command the role's containers run instead of the image's CMD. */
   cmd?: { value: string; at: SourceRef };
   /** `options: { cpus, memory }`, passed to `docker run`. */
@@ -121,9 +123,12 @@ export function parseKamalDeploy(written: string, file: string, destination?: { 
   if (dockerfile) config.dockerfile = dockerfile.found.value;
   if (context) config.context = context.found.value;
   const rootEnv = readEnv(get(root, "env"));
+  // Host-specific env (`env.tags`, Kamal 1's `env_tags`): each tag's env, for the hosts that carry the tag.
+  const tagEnvs = new Map<string, ReturnType<typeof readEnv>>();
+  for (const tags of [get(root, "env_tags"), get(get(root, "env"), "tags")]) for (const { key } of keys(tags)) tagEnvs.set(key, readEnv(get(tags, key)));
   const list = last(servers);
   if (list && isSeq(list.node)) {
-    config.roles.push(role("web", rangeOf(list.file, mapKey(list.doc, "servers")), [{ ...list }], undefined, rootEnv));
+    config.roles.push(...byTags(role("web", rangeOf(list.file, mapKey(list.doc, "servers")), [{ ...list }], undefined, rootEnv), [{ ...list }], tagEnvs));
   } else {
     for (const { key, at } of keys(servers)) {
       const node = get(servers, key);
@@ -131,7 +136,7 @@ export function parseKamalDeploy(written: string, file: string, destination?: { 
       // A role is its list of hosts, or a map with `hosts`.
       const hosts = top && isSeq(top.node) ? [top] : get(node, "hosts");
       if (!isSeq(last(hosts)?.node)) continue;
-      config.roles.push(role(key, at, hosts, top && isMap(top.node) ? node : undefined, rootEnv));
+      config.roles.push(...byTags(role(key, at, hosts, top && isMap(top.node) ? node : undefined, rootEnv), hosts, tagEnvs));
     }
   }
   const accessories = get(root, "accessories");
@@ -164,12 +169,41 @@ function role(name: string, nameAt: SourceRef, hosts: Layered, node: Layered | u
   return result;
 }
 
+/**
+ * The role split by its hosts' env tags (`- 10.0.0.2: canary`, `- 10.0.0.3: [canary, gc]`): the untagged hosts keep
+ * the role, each set of tags is a role of its own with those tags' env over the role's (in the order the host names them).
+ */
+function byTags(base: KamalRole, hosts: Layered, tagEnvs: ReadonlyMap<string, ReturnType<typeof readEnv>>): KamalRole[] {
+  const list = last(hosts);
+  if (!list || !isSeq(list.node)) return [base];
+  const groups = new Map<string, { tags: string[]; hosts: number }>();
+  for (const item of list.node.items) {
+    const value = isMap(item) ? item.items[0]?.value : undefined;
+    const names = isSeq(value) ? value.items.map((t) => literal(scalar(t))?.value) : [literal(scalar(value))?.value];
+    const tags = names.filter((t): t is string => t !== undefined);
+    const key = tags.join(",");
+    groups.set(key, { tags, hosts: (groups.get(key)?.hosts ?? 0) + 1 });
+  }
+  if (groups.size === 1 && groups.has("")) return [base];
+  return [...groups.values()].map(({ tags, hosts }) => {
+    const group: KamalRole = { ...base, hosts: { ...base.hosts, value: hosts }, env: new Map(base.env), secrets: new Map(base.secrets) };
+    if (tags.length === 0) return group;
+    group.tags = tags;
+    for (const tag of tags) {
+      for (const [name, fact] of tagEnvs.get(tag)?.clear ?? []) group.env.set(name, fact);
+      for (const [name, at] of tagEnvs.get(tag)?.secret ?? []) group.secrets.set(name, at);
+    }
+    return group;
+  });
+}
+
 /** `env:` as a map of clear values, or `clear:` (a map) and `secret:` (a list of names). */
 function readEnv(node: Layered): { clear: Map<string, Fact<string>>; secret: Map<string, SourceRef> } {
   const clear = new Map<string, Fact<string>>();
   const secret = new Map<string, SourceRef>();
   if (!last(node) || !isMap(last(node)?.node)) return { clear, secret };
-  const structured = last(get(node, "clear")) !== undefined || last(get(node, "secret")) !== undefined;
+  // With `tags` (or secrets), clear values are under `clear:`.
+  const structured = ["clear", "secret", "tags"].some((key) => last(get(node, key)) !== undefined);
   const values = structured ? get(node, "clear") : node;
   for (const { key } of keys(values)) {
     const value = leaf(get(values, key));
