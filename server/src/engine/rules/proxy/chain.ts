@@ -4,7 +4,7 @@
 // keep-alive, each with where it is written (or, for a default, where it would be written).
 import type { NginxProxy, ProxyLocation, ProxyUpstream } from "../../model/nginx.ts";
 import type { Deployment, DeploymentModel, ServerProcess } from "../../model/types.ts";
-import { optionValue } from "../../parse/servers.ts";
+import { isFastapiRun, optionValue } from "../../parse/servers.ts";
 import { settingNumber } from "../../parse/setting-expr.ts";
 import { uwsgiNumber } from "../../model/uwsgi.ts";
 import type { Fact, Fix, SourceRef } from "../../types.ts";
@@ -258,7 +258,10 @@ export function appKeepAlive(deployment: Deployment, process: ServerProcess): Ap
         }
       }
       const fallback = invocation.server === "uvicorn" ? UVICORN_KEEPALIVE : HYPERCORN_KEEPALIVE;
-      return { value: { value: fallback, origin: "default", by: invocation.server, at: programRef(process) }, flag, name: `${invocation.server} ${flag}` };
+      const value: Fact<number> = { value: fallback, origin: "default", by: invocation.server, at: programRef(process) };
+      // `fastapi run` passes uvicorn.run() no keep-alive setting and has no option for one: no flag to add.
+      if (isFastapiRun(invocation)) return { value, name: "uvicorn's --timeout-keep-alive (`fastapi run` has no option for it: run uvicorn itself to set it)" };
+      return { value, flag, name: `${invocation.server} ${flag}` };
     }
     case "puma": {
       // Puma's default changed (65 s since Puma 7): only a stated persistent_timeout is compared.
