@@ -39,13 +39,13 @@ export type HerokuLanguage = "python" | "ruby";
 
 /**
  * The language buildpack that runs the app: the last of app.json's `buildpacks` (the primary language),
- * else the one the Procfile's commands are written for (gunicorn, uvicorn, celery: Python; puma, unicorn,
+ * else the one the Procfile's commands are written for (gunicorn, uvicorn, fastapi, celery: Python; puma, unicorn,
  * sidekiq, rails, bundle exec: Ruby), when they are all of one language.
  */
 export function herokuLanguage(app: HerokuAppJson, procfileText: string): HerokuLanguage | undefined {
   const last = app.buildpacks.at(-1);
   if (last !== undefined) return /(^heroku\/|heroku-buildpack-)python\b/.test(last) ? "python" : /(^heroku\/|heroku-buildpack-)ruby\b/.test(last) ? "ruby" : undefined;
-  const python = /\b(gunicorn|uvicorn|hypercorn|granian|daphne|celery|python3?|waitress-serve|uwsgi)\b/.test(procfileText);
+  const python = /\b(gunicorn|uvicorn|hypercorn|granian|daphne|celery|python3?|waitress-serve|uwsgi|fastapi)\b/.test(procfileText);
   const ruby = /\b(puma|unicorn|sidekiq|rails|rake|bundle|good_job|solid_queue)\b/.test(procfileText);
   return python === ruby ? undefined : python ? "python" : "ruby";
 }

@@ -322,10 +322,12 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   const floor = pool.djangoPool?.minSize ?? 1;
   if (threads && threads.value <= perProcess && editable(pool.size) && (!pool.overflow || editable(pool.overflow))) {
     const edits: TextEdit[] = [{ ...pool.size.at, newText: String(threads.value) }];
-    if (pool.overflow?.at) edits.push({ ...pool.overflow.at, newText: "0" });
+    // An overflow already at 0 is left as it is (no edit that changes nothing, no "lower to 0" in the title).
+    const overflowToZero = pool.overflow !== undefined && pool.overflow.value !== 0;
+    if (overflowToZero && pool.overflow?.at) edits.push({ ...pool.overflow.at, newText: "0" });
     const share = holders * threads.value;
     const title =
-      `Lower ${sizeName} to ${threads.value}${pool.overflow ? ` and ${overflowName} to 0` : ""}, one connection per thread ` +
+      `Lower ${sizeName} to ${threads.value}${overflowToZero ? ` and ${overflowName} to 0` : ""}, one connection per thread ` +
       `(${holders} x ${threads.value} = ${share}${sharedBy}${oneInstance}${others > 0 ? `, ${share + others} in all` : ""}, within ${allowed})`;
     return [{ title, safe: false, edits }];
   }
@@ -347,7 +349,7 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
     if (size < floor) return [];
     edits.push({ ...pool.size.at, newText: String(size) });
     title = `Lower ${sizeName} to ${size}`;
-    if (pool.overflow && overflow !== undefined) {
+    if (pool.overflow && overflow !== undefined && perProcess - size !== overflow) {
       if (!editable(pool.overflow)) return [];
       overflow = perProcess - size;
       edits.push({ ...pool.overflow.at, newText: String(overflow) });
