@@ -199,6 +199,9 @@ describe("compose profiles and --project-directory", () => {
     assert.deepEqual(lists("export COMPOSE_PROFILES=web\ndocker compose up -d\n"), [["web"]]);
     assert.deepEqual(lists("docker compose --profile web pull\ndocker compose up -d\n"), []);
     assert.deepEqual(lists("docker compose --profile \"$PROFILE\" up -d\n"), []);
+    // A GitHub Actions step's (or job's, or workflow's) env: is its commands' environment.
+    const workflow = "env:\n  COMPOSE_PROFILES: all\njobs:\n  deploy:\n    env:\n      COMPOSE_PROFILES: web\n    steps:\n      - run: docker compose up -d\n      - run: docker compose up -d\n        env:\n          COMPOSE_PROFILES: web,worker\n";
+    assert.deepEqual(ciComposeLists(".github/workflows/deploy.yml", workflow, NO_MEMO).map((l) => l.profiles), [["web"], ["web", "worker"]]);
   });
 
   test("a service with profiles runs only when a deploy command activates one; unprofiled services always run", () => {

@@ -2,7 +2,7 @@
 // -f docker-compose.prod.yml up -d` in deploy.sh or under a Makefile target is how many teams run
 // production, and the list (in its order) is the project, whatever the default files are.
 // Scripts and Makefiles are read as text, never run.
-import { isMap, isSeq, parseDocument } from "yaml";
+import { type Document, isMap, isSeq, parseDocument } from "yaml";
 import type { ParseMemo } from "../parse-cache.ts";
 import { mapGet, scalar } from "../parse/compose.ts";
 import { parseMakefile } from "../parse/makefile.ts";
@@ -243,11 +243,13 @@ export function ciComposeLists(path: string, text: string, parses: ParseMemo): C
     if (yamlTooDeepAt(source) !== undefined) return lists;
     const doc = parseDocument(source, { uniqueKeys: false });
     if (!isMap(doc.contents)) return lists;
-    const addRun = (node: unknown, job: string, runDirs: string[]) => {
+    const addRun = (node: unknown, job: string, runDirs: string[], environment?: ReadonlyMap<string, Fact<string>>) => {
       const run = scalar(node);
       if (!run || !run.value.includes("compose")) return;
       for (const command of parseShellScript(run.value, path).commands) {
-        for (const named of composeFileLists(command.words, path, run, command.exported)) lists.push({ ...named, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
+        // The step's and job's `env:` are the environment of its commands, under what the script itself exports.
+        const exported = environment && command.exported ? new Map([...environment, ...command.exported]) : (command.exported ?? environment);
+        for (const named of composeFileLists(command.words, path, run, exported)) lists.push({ ...named, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
       }
     };
     if (/(^|\/)\.gitlab-ci\.ya?ml$/.test(path)) {
@@ -269,11 +271,21 @@ export function ciComposeLists(path: string, text: string, parses: ParseMemo): C
       const steps = mapGet(doc, pair.value, "steps");
       for (const step of isSeq(steps) ? steps.items : []) {
         const dir = scalar(mapGet(doc, step, "working-directory"))?.value ?? jobDir;
-        addRun(mapGet(doc, step, "run"), job, dir ? [join("", dir), ""] : [""]);
+        addRun(mapGet(doc, step, "run"), job, dir ? [join("", dir), ""] : [""], stepEnvironment(doc, path, [doc.contents, pair.value, step]));
       }
     }
     return lists;
   });
+}
+
+/** COMPOSE_PROFILES in a workflow's, job's or step's `env:` (the innermost wins): the environment a `run:` step's commands get. */
+function stepEnvironment(doc: Document.Parsed, path: string, scopes: unknown[]): Map<string, Fact<string>> | undefined {
+  let profiles: Fact<string> | undefined;
+  for (const scope of scopes) {
+    const value = scalar(mapGet(doc, mapGet(doc, scope, "env"), "COMPOSE_PROFILES"));
+    if (value) profiles = { value: value.value, origin: "stated", at: { file: path, start: value.start, end: value.end } };
+  }
+  return profiles ? new Map([["COMPOSE_PROFILES", profiles]]) : undefined;
 }
 
 /** The folder and each folder above it, up to the workspace root (""). */
