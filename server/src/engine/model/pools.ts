@@ -109,6 +109,8 @@ export interface Pool {
    * CONN_MAX_AGE other than 0 set beside it, which Django refuses ("Pooling doesn't support persistent connections").
    */
   djangoPool?: { at: SourceRef; minSize?: number; connMaxAge?: Fact<number | null> };
+  /** The `create_engine(...)` call of the app's code the pool is read from (model/sqlalchemy.ts): where pool_size goes when unset. */
+  engine?: SourceRef;
   /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
   connMaxAge?: Fact<number | null>;
   /**
@@ -246,7 +248,9 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
 
   // The engine the app's code creates says what its pool is: its arguments (or SQLAlchemy's defaults), not a naming convention.
   if (engine && process) {
-    return { kind: "sqlalchemy", size: engine.size, sizeName: engine.sizeName, overflow: engine.overflow, overflowName: engine.overflowName, perProcess: true, ...processCount(process) };
+    // An unset pool_size is named as SQLAlchemy's default in messages ("pool_size 5 (SQLAlchemy's default)").
+    const sizeName = engine.size.origin === "default" ? {} : { sizeName: engine.sizeName };
+    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, perProcess: true, ...processCount(process) };
   }
   const sqlSize = found("sqlalchemy", "size");
   const sqlOverflow = found("sqlalchemy", "overflow");

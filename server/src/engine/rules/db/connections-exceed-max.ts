@@ -188,7 +188,7 @@ function primaryAt(s: PoolShare): SourceRef {
   // A pool its threads cannot fill: the threads are what sets the connections.
   const threads = pool.threadCap?.threads;
   if (threads?.at && threads.origin !== "default") return threads.at;
-  return pool.size.at ?? pool.overflow?.at ?? pool.processes.at ?? s.deployment.instances.at ?? { file: [...s.deployment.files].sort()[0] ?? "", start: 0, end: 0 };
+  return pool.size.at ?? pool.overflow?.at ?? pool.engine ?? pool.processes.at ?? s.deployment.instances.at ?? { file: [...s.deployment.files].sort()[0] ?? "", start: 0, end: 0 };
 }
 
 function related(shares: PoolShare[], database: Database, primary: SourceRef): RelatedInfo[] {
@@ -230,6 +230,8 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     else if (pool.djangoPool) {
       place(pool.djangoPool.at, `${name}OPTIONS pool: each ${singular(pool.processLabel)} opens its own psycopg pool (${poolSizeText(pool)}), shared by its threads`);
     }
+    // The engine the app's code creates: where its pool is sized, or would be (SQLAlchemy's defaults when unset).
+    else if (pool.engine) place(pool.engine, `${name}the app creates its SQLAlchemy engine here: one pool in each ${singular(pool.processLabel)}`);
     else if (pooled && (pool.size.origin === "default" || pool.size.origin === "assumed")) {
       place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
