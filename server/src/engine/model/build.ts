@@ -1690,7 +1690,10 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
     ...(process.invocation.call ? [process.invocation.call.file] : []),
     ...(app ? [`${app.replace(/\./g, "/")}.py`, `${app.replace(/\./g, "/")}/__init__.py`].map((path) => join(dir, path)) : []),
   ];
-  const engine = findSqlAlchemyEngine({ module, env: new Map([...deployment.env, ...(process.exported ?? [])]) }, dir, entries);
+  if (entries.length === 0) return undefined;
+  let env: ReadonlyMap<string, Fact<string>> | undefined;
+  const processEnv = () => (env ??= new Map([...deployment.env, ...(process.exported ?? [])]));
+  const engine = findSqlAlchemyEngine({ module, env: processEnv }, dir, entries);
   if (!engine) return undefined;
   for (const file of engine.files) deployment.files.add(file);
   deployment.links.push({ from: process.commandAt.file, to: engine.at.file, why: "the app creates its SQLAlchemy engine (connection pool) here" });

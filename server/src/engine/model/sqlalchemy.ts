@@ -34,8 +34,8 @@ export interface SqlAlchemyEngine {
 export interface PythonSource {
   /** The module read from the file at `path` (memoised by the caller), or undefined when there is no such file. */
   module(path: string): PythonModule | undefined;
-  /** The variables of the process's environment, for pydantic's case-insensitive lookup. */
-  env: ReadonlyMap<string, Fact<string>>;
+  /** The variables of the process's environment, for pydantic's case-insensitive lookup (made only when an engine call is found). */
+  env: () => ReadonlyMap<string, Fact<string>>;
 }
 
 /** Files looked at, at most, following an app's imports: an app's engine is a few imports away from its entry module. */
@@ -105,7 +105,7 @@ interface PoolValue {
 
 function poolArgument(source: PythonSource, dir: string, path: string, module: PythonModule, argument: PythonArgument | undefined, keyword: string, fallback: number, files: Set<string>): PoolValue | undefined {
   if (!argument) return { fact: { value: fallback, origin: "default", by: "SQLAlchemy" }, name: keyword };
-  const env = (name: string) => source.env.get(name);
+  const env = (name: string) => source.env().get(name);
   const fact = settingNumber(argument.value, path, env);
   if (fact) return { fact, name: argument.value.kind === "env" && argument.value.envName ? argument.value.envName : keyword };
   const dotted = argument.dottedName?.split(".");
@@ -137,8 +137,8 @@ function settingsField(source: PythonSource, dir: string, path: string, module: 
   const declared = cls?.fields.get(field);
   if (!cls || !declared || !cls.bases.some((base) => /(^|\.)BaseSettings$/.test(base))) return undefined;
   const envName = declared.alias ?? `${cls.envPrefix ?? ""}${field}`;
-  const fromEnv = [...source.env].find(([name]) => (cls.caseSensitive ? name === envName : name.toLowerCase() === envName.toLowerCase()));
+  const fromEnv = [...source.env()].find(([name]) => (cls.caseSensitive ? name === envName : name.toLowerCase() === envName.toLowerCase()));
   if (fromEnv && fromEnv[1].value.trim() !== "" && Number.isInteger(Number(fromEnv[1].value))) return { fact: { ...fromEnv[1], value: Number(fromEnv[1].value) }, name: fromEnv[0], path: instancePath };
-  const fact = settingNumber(declared.value, instancePath, (name) => source.env.get(name));
+  const fact = settingNumber(declared.value, instancePath, (name) => source.env().get(name));
   return fact ? { fact, name: envName, path: instancePath } : undefined;
 }

@@ -47,23 +47,36 @@ const PRODUCTION_WORD = /(^|[-_.])(prod|production)([-_.]|$)/i;
 const isProductionFile = (path: string): boolean => PRODUCTION_WORD.test(path.slice(path.lastIndexOf("/") + 1).replace(/\.ya?ml$/i, ""));
 const folderOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf("/")));
 
-/** Compose deployments by service name with their compose files, once per model. */
-const composeServices = new WeakMap<DeploymentModel, Map<string, { deployment: Deployment; files: string[] }[]>>();
+/**
+ * Per model: each compose deployment's compose files, and the production-named compose files (`docker-compose.prod.yml`)
+ * by service and folder, with the deployment that reads each. Indexed so that a check of every deployment stays
+ * linear: a monorepo's thousand projects often name their service alike (`api`, `web`).
+ */
+interface ComposeIndex {
+  files: Map<Deployment, string[]>;
+  productionFiles: Map<string, { deployment: Deployment; file: string }[]>;
+}
+const composeIndexes = new WeakMap<DeploymentModel, ComposeIndex>();
+const serviceFolderKey = (service: string, folder: string): string => `${service}\0${folder}`;
 
-function composeServicesOf(model: DeploymentModel): Map<string, { deployment: Deployment; files: string[] }[]> {
-  let byService = composeServices.get(model);
-  if (byService) return byService;
-  byService = new Map();
+function composeIndexOf(model: DeploymentModel): ComposeIndex {
+  let index = composeIndexes.get(model);
+  if (index) return index;
+  index = { files: new Map(), productionFiles: new Map() };
   for (const deployment of model.deployments) {
     if (!deployment.id.startsWith("compose:")) continue;
     const service = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
-    const entry = { deployment, files: [...deployment.files].filter((f) => COMPOSE_FILE.test(f)) };
-    const named = byService.get(service);
-    if (named) named.push(entry);
-    else byService.set(service, [entry]);
+    const files = [...deployment.files].filter((f) => COMPOSE_FILE.test(f));
+    index.files.set(deployment, files);
+    for (const file of files.filter(isProductionFile)) {
+      const key = serviceFolderKey(service, folderOf(file));
+      const named = index.productionFiles.get(key);
+      if (named) named.push({ deployment, file });
+      else index.productionFiles.set(key, [{ deployment, file }]);
+    }
   }
-  composeServices.set(model, byService);
-  return byService;
+  composeIndexes.set(model, index);
+  return index;
 }
 
 /**
@@ -75,11 +88,15 @@ function composeServicesOf(model: DeploymentModel): Map<string, { deployment: De
  */
 function hasProductionVariant(model: DeploymentModel, deployment: Deployment): boolean {
   if (!deployment.id.startsWith("compose:") || deployment.runBy) return false;
-  const sameService = composeServicesOf(model).get(deployment.id.slice(deployment.id.lastIndexOf("#") + 1)) ?? [];
-  const own = sameService.find((entry) => entry.deployment === deployment)?.files ?? [];
+  const index = composeIndexOf(model);
+  const own = index.files.get(deployment) ?? [];
   if (own.length === 0 || own.some(isProductionFile)) return false;
-  const folders = new Set(own.map(folderOf));
-  return sameService.some(({ deployment: other, files }) => other !== deployment && files.some((f) => !own.includes(f) && isProductionFile(f) && folders.has(folderOf(f))));
+  const service = deployment.id.slice(deployment.id.lastIndexOf("#") + 1);
+  for (const folder of new Set(own.map(folderOf))) {
+    const variants = index.productionFiles.get(serviceFolderKey(service, folder)) ?? [];
+    if (variants.some(({ deployment: other, file }) => other !== deployment && !own.includes(file))) return true;
+  }
+  return false;
 }
 
 /**
