@@ -1799,7 +1799,13 @@ export function dirOf(path: string): string {
 }
 
 /** Join workspace-relative paths, resolving `.` and `..`; never escapes the workspace. */
+/** A path with a leading, trailing or doubled slash, or a `.` or `..` part. */
+const NOT_PLAIN_PATH = /^\/|\/$|\/\/|(^|\/)\.\.?(\/|$)/;
+
 export function join(dir: string, relative: string): string {
+  // Most paths are already plain (no `.`, `..`, empty or leading parts): joined as they are, without splitting,
+  // since the model joins paths for every deployment on every audit.
+  if (relative !== "" && !NOT_PLAIN_PATH.test(relative) && (dir === "" || !NOT_PLAIN_PATH.test(dir))) return dir === "" ? relative : `${dir}/${relative}`;
   const parts = relative.startsWith("/") ? [] : dir.split("/").filter(Boolean);
   for (const part of relative.split("/")) {
     if (part === "" || part === ".") continue;
