@@ -23,18 +23,18 @@ export interface Listing {
   paths: string[];
   /** Those that are symlinks (to regular files): where they lead is checked when they are read. */
   links: Set<string>;
-  /** Folders listed to the end ("" for the root), and every name in them (files of any kind, folders, links), lower-cased. */
-  complete: Map<string, Set<string>>;
+  /** Folders listed to the end ("" for the root), and every name in them (files of any kind, folders, links). */
+  complete: Map<string, string[]>;
 }
 
 export function listWorkspace(root: string, options: DiskHostOptions = {}): Listing {
   const found: string[] = [];
   const links = new Set<string>();
-  const complete = new Map<string, Set<string>>();
+  const complete = new Map<string, string[]>();
   /** `rel`: the folder relative to the root, with forward slashes ("" for the root). */
   const walk = (dir: string, rel: string) => {
     if (found.length >= MAX_FILES) return;
-    const names = new Set<string>();
+    const names: string[] = [];
     let entries: import("node:fs").Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -45,7 +45,7 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
     }
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
-      names.add(entry.name.toLowerCase());
+      names.push(entry.name);
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) walk(join(dir, entry.name), path);
         continue;
@@ -86,10 +86,18 @@ export function mayExist(listing: Listing, path: string): boolean {
     const names = listing.complete.get(folder);
     // A folder the listing did not read to the end: skipped (node_modules), reached through a link, or past MAX_FILES.
     if (!names) return true;
-    if (!names.has(name.toLowerCase())) return false;
+    if (!lowerCased(names).has(name.toLowerCase())) return false;
     folder = folder ? `${folder}/${name}` : name;
   }
   return true;
+}
+
+/** A folder's names lower-cased, made the first time a read asks about that folder (most are never asked). */
+const lowerNames = new WeakMap<string[], Set<string>>();
+function lowerCased(names: string[]): Set<string> {
+  let set = lowerNames.get(names);
+  if (!set) lowerNames.set(names, (set = new Set(names.map((name) => name.toLowerCase()))));
+  return set;
 }
 
 /** Decode a file's bytes, or say why it is not text we read. */
