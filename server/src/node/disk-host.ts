@@ -84,8 +84,9 @@ export function mayExist(listing: Listing, path: string): boolean {
   let folder = "";
   for (const name of path.split("/")) {
     const names = listing.complete.get(folder);
-    // A folder the listing did not read to the end: skipped (node_modules), reached through a link, or past MAX_FILES.
-    if (!names) return true;
+    // A folder the listing did not read to the end: skipped (node_modules), reached through a link, or past MAX_FILES;
+    // and a path that is not plain (`.`, `..`, empty parts), left to the reader's own checks.
+    if (!names || name === "" || name === "." || name === "..") return true;
     if (!lowerCased(names).has(name.toLowerCase())) return false;
     folder = folder ? `${folder}/${name}` : name;
   }
