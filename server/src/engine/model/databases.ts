@@ -133,13 +133,12 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
       if (origin?.at && settings.has(name) && !files.includes(origin.at.file)) files.push(origin.at.file);
     }
     const project = byProject.get(service.base) ?? [];
-    let serviceNames = namesByProject.get(service.base);
-    if (!serviceNames) namesByProject.set(service.base, (serviceNames = new Set(project.map((d) => d.id.slice(`compose:${service.base}#`.length)))));
-    const names = serviceNames;
+    const serviceNames = namesByProject.get(service.base) ?? new Set(project.map((d) => d.id.slice(`compose:${service.base}#`.length)));
+    namesByProject.set(service.base, serviceNames);
     const named = service.clients && new Set(service.clients);
     const clients = named
       ? deployments.filter((d) => named.has(d.id) && isDatabaseClient(d)).map((d) => d.id)
-      : project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(addressOf(d)?.host, service.name, names)).map((d) => d.id);
+      : project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(addressOf(d)?.host, service.name, serviceNames)).map((d) => d.id);
     databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
   }
   const clientsOfAll = deployments
