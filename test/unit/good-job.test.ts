@@ -59,4 +59,15 @@ describe("GoodJob", () => {
     const web = buildModel(asyncHost, asyncHost.list(), []).deployments[0].processes[0].goodJob;
     assert.deepEqual([web?.asyncMode?.value, web?.threads.value, web?.listenNotify], ["async_server", 5, true]);
   });
+
+  it("a good_job process's jobs query the other databases of the primary's server too (cache, cable), each up to its threads", () => {
+    const databaseYml =
+      "production:\n  primary: &primary\n    adapter: postgresql\n    host: db\n    pool: 10\n  cache:\n    <<: *primary\n    database: app_cache\n    pool: 3\n" +
+      "  cable:\n    <<: *primary\n    database: app_cable\n  analytics:\n    <<: *primary\n    host: warehouse\n";
+    const host = memoryHost({ Procfile: "worker: bundle exec good_job start --max-threads=5\n", "config/database.yml": databaseYml });
+    const worker = connectionBudgets(buildModel(host, host.list(), []))[0].shares.find((s) => s.pool.kind === "good_job");
+    // 5 threads + LISTEN/NOTIFY 1 + cache min(3, 5) + cable min(10, 5); analytics is on another server.
+    assert.equal(worker?.total, 5 + 1 + 3 + 5);
+    assert.equal(worker && shareFormula(worker), "1 good_job process x (5 GoodJob threads (--max-threads) + LISTEN/NOTIFY 1 + cache 3 + cable 5)");
+  });
 });

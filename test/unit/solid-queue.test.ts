@@ -146,4 +146,43 @@ describe("Solid Queue's connections", () => {
     assert.deepEqual(tree.workers.map((w) => [w.threads.value, w.processes.value, w.threads.origin]), [[5, 2, "stated"], [3, 1, "default"]]);
     assert.equal(solidQueueConnections(tree), 2 * (5 + 2) + (3 + 2) + 2 * 2 + 2);
   });
+
+  describe("the jobs' own queries", () => {
+    /** Rails 8's generated production section: cache, queue and cable databases beside the primary, `<<: *primary_production`. */
+    const multi = (queue: string) =>
+      "default: &default\n  adapter: postgresql\n  pool: <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>\n  host: <%= ENV[\"DB_HOST\"] %>\n" +
+      "production:\n  primary: &primary_production\n    <<: *default\n    database: app_production\n" +
+      "  cache:\n    <<: *primary_production\n    database: app_production_cache\n" +
+      queue +
+      "  cable:\n    <<: *primary_production\n    database: app_production_cable\n";
+    const jobs = (databaseYml: string, procfile = "worker: JOB_CONCURRENCY=2 bin/jobs\n") => {
+      const m = model({ "config/database.yml": databaseYml, "config/queue.yml": RAILS8_QUEUE_YML, ".env": "DB_HOST=db\n", Procfile: procfile });
+      return connectionBudgets(m)[0].shares.find((s) => s.pool.solidQueue);
+    };
+
+    it("a queue database of its own: each job thread also holds a connection to the primary, cache and cable of the same server", () => {
+      const share = jobs(multi("  queue:\n    <<: *primary_production\n    database: app_production_queue\n"));
+      assert.ok(share);
+      // 2 worker processes x (3 threads + 2 on the queue + primary 3 + cache 3 + cable 3) + dispatcher 2 + supervisor 2
+      assert.equal(share.total, 2 * (3 + 2 + 3 + 3 + 3) + 2 + 2);
+      assert.equal(shareFormula(share), "Solid Queue supervisor (2 worker processes x (3 threads + 2 + primary 3 + cache 3 + cable 3) + 1 dispatcher x 2 + supervisor 2)");
+    });
+
+    it("the queue in the primary: a job's queries reuse its thread's connection, only the other databases add", () => {
+      const share = jobs(multi(""));
+      assert.equal(share?.total, 2 * (3 + 2 + 3 + 3) + 2 + 2);
+      const single = jobs("production:\n  adapter: postgresql\n  pool: 5\n  host: db\n");
+      assert.equal(single?.total, 2 * (3 + 2) + 2 + 2);
+    });
+
+    it("each database up to its own pool; a queue database on another server leaves only the jobs' queries on this one", () => {
+      const small = jobs(multi("  queue:\n    <<: *primary_production\n    database: app_production_queue\n"), "worker: JOB_CONCURRENCY=2 RAILS_MAX_THREADS=2 bin/jobs\n");
+      // Pools of 2: the job threads (3) take at most 2 from each.
+      assert.equal(small?.pool.solidQueue?.jobDatabases?.map((d) => d.size.value).join(), "2,2,2");
+      const elsewhere = jobs(multi("  queue:\n    <<: *primary_production\n    host: <%= ENV[\"QUEUE_DB_HOST\"] %>\n    database: app_production_queue\n"));
+      assert.ok(elsewhere?.pool.solidQueue?.queueElsewhere);
+      assert.equal(elsewhere.total, 2 * (3 + 3 + 3));
+      assert.equal(shareFormula(elsewhere), "Solid Queue supervisor (2 worker processes x (primary 3 + cache 3 + cable 3))");
+    });
+  });
 });

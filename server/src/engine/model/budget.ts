@@ -4,7 +4,7 @@
 import type { Fact } from "../types.ts";
 import type { NginxProxy } from "./nginx.ts";
 import type { Pool } from "./pools.ts";
-import { solidQueueTerms } from "./solid-queue.ts";
+import { jobQueryConnections, jobQueryTerms, solidQueueTerms } from "./solid-queue.ts";
 import { goodJobExtra, goodJobExtraTerms, goodJobThreadsText } from "./good-job.ts";
 import type { Database, Deployment, DeploymentModel } from "./types.ts";
 
@@ -29,7 +29,7 @@ export interface ConnectionBudget {
 }
 
 export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
-  const perProcess = sidekiqPoolCap(pool)?.value ?? Math.min(pool.size.value, pool.threadCap?.value ?? pool.size.value) + otherDatabaseConnections(pool) + (pool.overflow?.value ?? 0) + capsuleThreads(pool) + (pool.goodJob ? goodJobExtra(pool.goodJob) : 0);
+  const perProcess = sidekiqPoolCap(pool)?.value ?? Math.min(pool.size.value, pool.threadCap?.value ?? pool.size.value) + otherDatabaseConnections(pool) + (pool.overflow?.value ?? 0) + capsuleThreads(pool) + (pool.goodJob ? goodJobExtra(pool.goodJob) + jobQueryConnections(pool.jobDatabases, pool.size.value) : 0);
   return { deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess };
 }
 
@@ -121,13 +121,13 @@ function perProcessText(pool: Pool): string {
     return `${pool.threadCap.value} (${threads.value} puma threads${goodJob ? ` + ${goodJob} GoodJob connections` : ""}, one connection each at most, below ${poolSizeText(pool)})`;
   }
   const terms = perProcessTerms(pool);
-  return pool.overflow || pool.capsules?.length || (pool.goodJob && goodJobExtra(pool.goodJob) > 0) ? `(${terms})` : terms;
+  return pool.overflow || pool.capsules?.length || (pool.goodJob && goodJobExtra(pool.goodJob) + jobQueryConnections(pool.jobDatabases, pool.size.value) > 0) ? `(${terms})` : terms;
 }
 
 /** "DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70": what one process may hold, term by term. */
 function perProcessTerms(pool: Pool): string {
   const capsules = (pool.capsules ?? []).map((c) => ` + capsule ${c.name} ${c.threads.value}`).join("");
-  return `${poolSizeText(pool)}${pool.overflow ? ` + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}` : ""}${capsules}${pool.goodJob ? goodJobExtraTerms(pool.goodJob) : ""}`;
+  return `${poolSizeText(pool)}${pool.overflow ? ` + ${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}` : ""}${capsules}${pool.goodJob ? goodJobExtraTerms(pool.goodJob) + jobQueryTerms(pool.jobDatabases, pool.size.value) : ""}`;
 }
 
 /**

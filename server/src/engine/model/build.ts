@@ -41,7 +41,7 @@ import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parse
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
-import { type DjangoConnections, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
+import { type DjangoConnections, jobDatabases, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
 import { reusedDeployment } from "./reuse.ts";
@@ -218,7 +218,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     const pool = readPool(deployment, rails, djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
     if (pool) deployment.pool = pool;
     // Puma's `plugin :solid_queue` forks a supervisor beside the server in each instance.
-    const forked = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails))] : []));
+    const forked = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails))] : []));
     if (forked.length > 0) deployment.sidePools = forked;
   }
   const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, ofKind("procfile"), deployments)]);

@@ -17,6 +17,14 @@ import { goodJobConnections, type GoodJobThreads } from "./good-job.ts";
 import type { SqlAlchemyEngine } from "./sqlalchemy.ts";
 import type { Deployment, ServerProcess } from "./types.ts";
 
+/** A database a job runner's jobs query on the counted server, with the pool each of its processes takes connections from. */
+export interface JobDatabase {
+  name: string;
+  size: Fact<number>;
+  /** Its name in database.yml (cache, cable), or where the primary's pool is set; none for Rails' default pool of the primary. */
+  at?: SourceRef;
+}
+
 export type PoolKind = "sqlalchemy" | "activerecord" | "sidekiq" | "django" | "solid_queue" | "good_job";
 
 export interface PoolEnvName {
@@ -137,6 +145,8 @@ export interface Pool {
   queuePool?: { database: string; fact: Fact<number>; file: string };
   /** `good_job start`'s process (kind "good_job"): `size` is its job threads; LISTEN/NOTIFY and cron add their connections. */
   goodJob?: GoodJobThreads;
+  /** For a `good_job start` process: the other databases on the server its jobs query (cache, cable), each up to its job threads. */
+  jobDatabases?: JobDatabase[];
   /** Pools are per process, never shared between processes: always true, to say so in types. */
   perProcess: true;
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
@@ -206,11 +216,13 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     return undefined;
   };
 
-  if (server === "solid_queue" && process?.solidQueue) return solidQueuePool(process.solidQueue, queueDatabasePool(deployment, rails));
+  if (server === "solid_queue" && process?.solidQueue) return solidQueuePool(process.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails));
   // Counted at what GoodJob's README sizes the pool for: one connection per job thread, LISTEN/NOTIFY and cron.
   if (server === "good_job" && process?.goodJob) {
     const goodJob = process.goodJob;
-    return { kind: "good_job", size: goodJob.threads, sizeName: `GoodJob threads${goodJob.threadsFrom ? ` (${goodJob.threadsFrom})` : ""}`, goodJob, perProcess: true, processes: { value: 1, origin: "default", by: "GoodJob" }, processLabel: "good_job process" };
+    // GoodJob's records and the jobs' own queries share the primary's pool (one connection per thread); other databases on the server add theirs.
+    const databases = jobDatabases(deployment, rails).databases;
+    return { kind: "good_job", size: goodJob.threads, sizeName: `GoodJob threads${goodJob.threadsFrom ? ` (${goodJob.threadsFrom})` : ""}`, goodJob, ...(databases.length > 0 ? { jobDatabases: databases } : {}), perProcess: true, processes: { value: 1, origin: "default", by: "GoodJob" }, processLabel: "good_job process" };
   }
 
   if (server === "sidekiq" && process) {
@@ -343,10 +355,29 @@ export function queueDatabasePool(deployment: Deployment, rails: RailsDatabaseCo
 }
 
 /**
+ * The databases on the primary's server that a job runner's jobs query besides its own queue: each job thread takes a
+ * connection from each pool it queries. With database.yml's `queue` database (Rails 8's Solid Queue setup) the jobs' own
+ * queries go to the primary (its pool, as the deployment's environment sizes it) and to the other databases written on
+ * its server (cache, cable); with the queue in the primary, a job's queries reuse the connection its thread already holds,
+ * and only the other databases add. `queueElsewhere`: the queue database is written on another server.
+ */
+export function jobDatabases(deployment: Deployment, rails: RailsDatabaseConfig | undefined): { databases: JobDatabase[]; queueElsewhere?: SourceRef } {
+  if (!rails) return { databases: [] };
+  const env = processEnv(deployment);
+  const others: JobDatabase[] = otherDatabases(rails, env).filter((d) => d.name !== "queue");
+  const queue = rails.databases?.find((d) => d.name === "queue");
+  if (!queue) return { databases: others };
+  const pool = activeRecordPool(deployment, rails)?.fact ?? { value: POOL_DEFAULTS.activerecord.value, origin: "default" as const, by: POOL_DEFAULTS.activerecord.by };
+  const primary: JobDatabase = { name: "primary", size: pool, ...(pool.at && pool.origin !== "default" ? { at: pool.at } : {}) };
+  return { databases: [primary, ...others], ...(queue.sameServer ? {} : { queueElsewhere: { file: rails.path, ...queue.nameSpan } }) };
+}
+
+/**
  * The connections of a Solid Queue supervisor and its processes in one instance, as one share. It points at the
  * threads of its biggest group of workers (or their processes, or the group), the numbers a team changes.
  */
-export function solidQueuePool(tree: SolidQueueTree, queuePool?: Pool["queuePool"]): Pool {
+export function solidQueuePool(written: SolidQueueTree, queuePool?: Pool["queuePool"], jobs?: ReturnType<typeof jobDatabases>): Pool {
+  const tree: SolidQueueTree = { ...written, ...(jobs && jobs.databases.length > 0 ? { jobDatabases: jobs.databases } : {}), ...(jobs?.queueElsewhere ? { queueElsewhere: jobs.queueElsewhere } : {}) };
   const biggest = [...tree.workers].sort((a, b) => b.processes.value * b.threads.value - a.processes.value * a.threads.value)[0];
   // Several processes: their count is the bigger lever (JOB_CONCURRENCY in Rails' template), else the threads.
   const levers = biggest && biggest.processes.value > 1 ? [biggest.processes, biggest.threads] : [biggest?.threads, biggest?.processes];

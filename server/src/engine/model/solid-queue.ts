@@ -10,6 +10,7 @@ import { settingNumber } from "../parse/setting-expr.ts";
 import type { EnvLookup } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import { type Context, dirOf, findNearby, join, namedFile } from "./build.ts";
+import type { JobDatabase } from "./pools.ts";
 import type { Deployment } from "./types.ts";
 
 /** Connections a worker process holds besides its job threads: its polling (main) thread and its heartbeat (SOURCES.solidQueueWorkerConnections). */
@@ -42,18 +43,40 @@ export interface SolidQueueTree {
   inPuma?: SourceRef;
   /** The `bin/jobs` command, when that starts it. */
   command?: SourceRef;
+  /**
+   * The databases on the counted server that the jobs' own queries use besides Solid Queue's connections (model/pools.ts
+   * jobDatabases): the primary when database.yml gives the queue a database of its own, and the other databases (cache,
+   * cable) written on the primary's server. Each job thread takes one connection from each pool it queries.
+   */
+  jobDatabases?: JobDatabase[];
+  /** database.yml's `queue` database when it is written on another server: Solid Queue's own connections go there, not to the counted one. */
+  queueElsewhere?: SourceRef;
+}
+
+/** Connections a process's job threads open on the databases their jobs query, each up to its pool. */
+export function jobQueryConnections(databases: readonly JobDatabase[] | undefined, threads: number): number {
+  return (databases ?? []).reduce((sum, d) => sum + Math.min(d.size.value, threads), 0);
+}
+
+/** " + primary 3 + cache 3": the jobs' own queries of a process with `threads` job threads, term by term. */
+export function jobQueryTerms(databases: readonly JobDatabase[] | undefined, threads: number): string {
+  return (databases ?? []).map((d) => ` + ${d.name} ${Math.min(d.size.value, threads)}`).join("");
 }
 
 /** Database connections one supervisor and the processes it forks may hold. */
 export function solidQueueConnections(tree: SolidQueueTree): number {
-  const workers = tree.workers.reduce((sum, w) => sum + w.processes.value * (w.threads.value + SOLID_QUEUE_WORKER_EXTRA), 0);
-  const others = tree.dispatchers.length + (tree.scheduler ? 1 : 0) + 1;
+  const own = tree.queueElsewhere ? 0 : SOLID_QUEUE_WORKER_EXTRA;
+  const workers = tree.workers.reduce((sum, w) => sum + w.processes.value * ((tree.queueElsewhere ? 0 : w.threads.value) + own + jobQueryConnections(tree.jobDatabases, w.threads.value)), 0);
+  const others = tree.queueElsewhere ? 0 : tree.dispatchers.length + (tree.scheduler ? 1 : 0) + 1;
   return workers + others * SOLID_QUEUE_OTHER_CONNECTIONS;
 }
 
 /** "2 worker processes x (3 threads + 2) + 1 dispatcher x 2 + supervisor 2": the sum, term by term. */
 export function solidQueueTerms(tree: SolidQueueTree): string {
-  const terms = tree.workers.map((w) => `${w.processes.value} worker process${w.processes.value === 1 ? "" : "es"} x (${w.threads.value} thread${w.threads.value === 1 ? "" : "s"} + ${SOLID_QUEUE_WORKER_EXTRA})`);
+  const processes = (w: SolidQueueWorkers) => `${w.processes.value} worker process${w.processes.value === 1 ? "" : "es"}`;
+  // The queue database on another server: only the jobs' queries of this server's databases count here.
+  if (tree.queueElsewhere) return tree.workers.map((w) => `${processes(w)} x (${jobQueryTerms(tree.jobDatabases, w.threads.value).slice(3)})`).join(" + ");
+  const terms = tree.workers.map((w) => `${processes(w)} x (${w.threads.value} thread${w.threads.value === 1 ? "" : "s"} + ${SOLID_QUEUE_WORKER_EXTRA}${jobQueryTerms(tree.jobDatabases, w.threads.value)})`);
   const dispatchers = tree.dispatchers.length;
   if (dispatchers > 0) terms.push(`${dispatchers} dispatcher${dispatchers === 1 ? "" : "s"} x ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
   if (tree.scheduler) terms.push(`scheduler ${SOLID_QUEUE_OTHER_CONNECTIONS}`);

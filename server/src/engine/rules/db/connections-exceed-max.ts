@@ -2,6 +2,7 @@ import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { capsuleThreads, connectionBudgets, poolSizeText, type PoolShare, processesText, shareFormula, sidekiqPoolCap } from "../../model/budget.ts";
 import { pgbouncerServerTotal } from "../../model/pgbouncer.ts";
+import type { JobDatabase } from "../../model/pools.ts";
 import { poolerName } from "../pgbouncer/common.ts";
 import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
@@ -71,7 +72,10 @@ export default defineRule({
         "RAILS_ENV (ERB such as `<%= ENV.fetch(\"JOB_CONCURRENCY\", 1) %>` read as text): each `workers:` group's `processes` x (`threads` + 2, one " +
         "connection per job thread plus its polling and heartbeat), and 2 for each dispatcher, for the scheduler when config/recurring.yml has tasks, and " +
         "for the supervisor; without the file, Solid Queue's defaults (one worker with 3 threads, one dispatcher). No fix is offered for its share: which " +
-        "processes or threads to give up is the team's choice. " +
+        "processes or threads to give up is the team's choice. The jobs' own queries go to the app's databases too: with database.yml's `queue` database " +
+        "apart from the primary, each worker process's job threads add one connection each to the primary and to the other databases on its server " +
+        "(cache, cable), each up to its pool; with the queue in the primary, only the other databases add (a job's queries reuse its thread's connection); a " +
+        "`queue` database on another server leaves only these. A `good_job start` process adds the other databases the same way. " +
         "A Rails multi-database section (Rails 8's primary, cache, queue and cable) adds a pool per process for each other database written on the " +
         "primary's server (the same `url`/`host`/`port` text, as `<<: *primary_production` gives it; replicas left out), each up to its own `pool:`. " +
         "A Puma process whose stated threads are fewer than its Active Record pool counts its threads (plus GoodJob's async ones): each thread checks " +
@@ -236,6 +240,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
+    jobDatabaseLines(pool.jobDatabases, "good_job process", name, place);
     for (const d of pool.databases ?? []) place(d.at, `${name}database ${d.name} on the same server: a pool of its own (${d.size.value}) in each process`);
     for (const capsule of pool.capsules ?? []) add(capsule.threads, `${name}capsule ${capsule.name}: ${capsule.threads.value} more thread${capsule.threads.value === 1 ? "" : "s"} per sidekiq process, each may hold a connection`);
     // A name the workspace's headroom.yml maps (pools.env): show where, so the reading can be checked.
@@ -374,6 +379,15 @@ function solidQueueLines(tree: SolidQueueTree, name: string, add: (fact: Fact<nu
     add(w.processes, `${name}${processes} forked by the supervisor, each with ${w.threads.value} + ${SOLID_QUEUE_WORKER_EXTRA} connections`);
   }
   for (const d of tree.dispatchers) if (d.at) place(d.at, `${name}a dispatcher process: ${SOLID_QUEUE_OTHER_CONNECTIONS} connections (polling and heartbeat)`);
+  if (tree.queueElsewhere) place(tree.queueElsewhere, `${name}the queue database is on another server: Solid Queue's own connections go there and are not counted here, the jobs' queries of this server's databases are`);
+  jobDatabaseLines(tree.jobDatabases, "worker process", name, place);
+}
+
+/** The databases a job runner's jobs query besides its queue: each job thread takes a connection from each pool. */
+function jobDatabaseLines(databases: readonly JobDatabase[] | undefined, processName: string, name: string, place: (at: SourceRef, message: string) => void): void {
+  for (const d of databases ?? []) {
+    if (d.at) place(d.at, `${name}database ${d.name} on the same server: the jobs' own queries take a connection from its pool (${d.size.value}) for each job thread of a ${processName}`);
+  }
 }
 
 /** A share's name in a sum of several: the deployment, and what Puma forks beside it. */
