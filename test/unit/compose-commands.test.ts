@@ -193,7 +193,8 @@ describe("compose profiles and --project-directory", () => {
   const names = (files: Record<string, string>) => build(files).deployments.map((d) => d.id.slice(d.id.indexOf("#") + 1)).sort();
 
   test("the profiles an `up` activates: --profile (repeated, =, comma lists) else COMPOSE_PROFILES it runs with; not for other subcommands", () => {
-    const lists = (script: string) => scriptComposeLists("deploy.sh", script, NO_MEMO).map((l) => l.profiles);
+    // Every `up` is listed (for the services it starts): those that activate profiles.
+    const lists = (script: string) => scriptComposeLists("deploy.sh", script, NO_MEMO).flatMap((l) => (l.profiles ? [l.profiles] : []));
     assert.deepEqual(lists("docker compose --profile web --profile=worker,beat up -d\n"), [["web", "worker", "beat"]]);
     assert.deepEqual(lists("COMPOSE_PROFILES=web,worker docker compose up -d\n"), [["web", "worker"]]);
     assert.deepEqual(lists("export COMPOSE_PROFILES=web\ndocker compose up -d\n"), [["web"]]);
@@ -236,6 +237,82 @@ describe("compose profiles and --project-directory", () => {
     // Without -f, compose looks for the default files in the project directory.
     const moved = build({ "deploy/prod/compose.yaml": "services:\n  web:\n    image: app\n    command: gunicorn app:app -w ${W:-2}\n", "deploy/prod/.env": "W=6\n", "deploy.sh": "docker compose --project-directory deploy/prod up -d\n" });
     assert.deepEqual(moved.deployments.map((d) => [d.name, d.processes[0].workers.value]), [["web (deploy/prod/compose.yaml, as deploy.sh runs it)", 6]]);
+  });
+});
+
+describe("the services a deploy command starts", () => {
+  const compose = [
+    "services:",
+    "  web:",
+    "    image: app",
+    "    command: gunicorn app:app -w 4",
+    "    depends_on: { db: { condition: service_healthy }, cache: { condition: service_started } }",
+    "  worker:",
+    "    image: app",
+    "    command: celery -A app worker -c 4",
+    "    links: [\"db:database\"]",
+    "  admin:",
+    "    image: app",
+    "    command: gunicorn admin:app -w 9",
+    "    profiles: [tools]",
+    "    network_mode: service:vpn",
+    "  vpn:",
+    "    image: wireguard",
+    "  cache:",
+    "    image: redis",
+    "  db:",
+    "    image: postgres:16",
+    "",
+  ].join("\n");
+  const running = (files: Record<string, string>) =>
+    build({ "docker-compose.yml": compose, ...files }).deployments.map((d) => `${d.id.slice(d.id.indexOf("#") + 1)}${d.instances.value > 1 ? ` x${d.instances.value}` : ""}`).sort();
+  const starts = (script: string) => scriptComposeLists("deploy.sh", script, NO_MEMO).map((l) => l.starts);
+
+  test("up's, run's and scale's service words, options and their values skipped, each name at its word", () => {
+    const script = "docker compose -f docker-compose.yml up -d --pull always --scale web=3 -t 30 --no-deps web worker\n";
+    const [up] = starts(script);
+    assert.deepEqual(up?.services.map((s) => [s.name, script.slice(s.at.start, s.at.end)]), [["web", "web"], ["worker", "worker"]]);
+    assert.deepEqual([...(up?.scale ?? [])].map(([name, count]) => [name, count.value, script.slice(count.at?.start, count.at?.end)]), [["web", 3, "3"]]);
+    const [run] = starts("docker-compose run --rm -e DEBUG=0 --name migrate web python manage.py migrate\n");
+    assert.deepEqual([run?.subcommand, run?.services.map((s) => s.name), run?.oneOff], ["run", ["web"], true]);
+    assert.equal(starts("docker compose run -d web\n")[0]?.oneOff, undefined, "no command: the service's own");
+    assert.deepEqual(starts("docker-compose scale web=2 worker=4\n").map((s) => [s?.services.map((x) => x.name), [...(s?.scale ?? [])].map(([n, c]) => `${n}=${c.value}`)]), [[["web", "worker"], ["web=2", "worker=4"]]]);
+    assert.equal(starts("docker compose up -d $SERVICES\n")[0]?.unknown, true);
+    assert.deepEqual(starts("docker compose logs -f web\ndocker compose exec web sh\n"), []);
+    // A count in a variable the script sets is followed to its assignment.
+    const variable = "REPLICAS=4\ndocker compose up -d --scale=web=$REPLICAS\n";
+    const count = starts(variable)[0]?.scale?.get("web");
+    assert.deepEqual([count?.value, variable.slice(count?.at?.start, count?.at?.end)], [4, "4"]);
+  });
+
+  test("only the services an up names run, with what they depend on (depends_on, links, network_mode), a named one whatever its profiles", () => {
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d web\n" }), ["cache", "db", "web"]);
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d --no-deps worker\n" }), ["db", "worker"], "--no-deps: what it needs runs already");
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d admin\n" }), ["admin", "vpn"]);
+    // Every up of the project counts: one naming none starts all (profiles decide again: nothing says which run, so admin counts).
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d web\n", Makefile: "up:\n\tdocker compose up -d\n" }), ["admin", "cache", "db", "vpn", "web", "worker"]);
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d web\n", Makefile: "up:\n\tdocker compose --profile web up -d\n" }), ["cache", "db", "vpn", "web", "worker"]);
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d db\ndocker compose up -d worker\n" }), ["db", "worker"]);
+    // A name no service has (another project's) restricts nothing.
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d frontend\n" }), ["admin", "cache", "db", "vpn", "web", "worker"]);
+  });
+
+  test("a one-off run keeps what its service depends on running, not the service; runs alone restrict nothing", () => {
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d worker\ndocker compose run --rm web python manage.py migrate\n" }), ["cache", "db", "worker"]);
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d worker\ndocker compose run -d web\n" }), ["cache", "db", "web", "worker"]);
+    assert.deepEqual(running({ Makefile: "migrate:\n\tdocker compose run --rm web python manage.py migrate\n" }), ["admin", "cache", "db", "vpn", "web", "worker"]);
+  });
+
+  test("--scale SERVICE=NUM is the service's instances, at the number, over deploy.replicas; docker-compose v1 and CI steps too", () => {
+    const replicated = compose.replace("    command: gunicorn app:app -w 4\n", "    command: gunicorn app:app -w 4\n    deploy: { replicas: 2 }\n");
+    const model = build({ "docker-compose.yml": replicated, "deploy.sh": "docker-compose up -d --scale web=5 web\n" });
+    const web = model.deployments.find((d) => d.id.endsWith("#web"));
+    assert.deepEqual([web?.instances.value, web?.instances.at?.file, web?.instances.at?.start], [5, "deploy.sh", "docker-compose up -d --scale web=".length]);
+    assert.deepEqual(running({ "deploy.sh": "docker compose up -d --scale worker=3\n" }), ["admin", "cache", "db", "vpn", "web", "worker x3"], "no name: every service, one scaled");
+    const workflow = "jobs:\n  deploy:\n    steps:\n      - name: Deploy\n        run: |\n          docker compose pull\n          docker compose up -d --scale web=4 web\n";
+    const ci = build({ "docker-compose.yml": compose, ".github/workflows/deploy.yml": workflow }).deployments;
+    const scaled = ci.find((d) => d.id.endsWith("#web"))?.instances;
+    assert.deepEqual([ci.length, scaled?.value, workflow.slice(scaled?.at?.start, scaled?.at?.end), workflow.slice(0, scaled?.at?.start).split("\n").length], [3, 4, "4", 7]);
   });
 });
 

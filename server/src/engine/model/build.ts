@@ -53,7 +53,7 @@ import { flyServices } from "./fly.ts";
 import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliOptions, solidQueueTree } from "./solid-queue.ts";
 import { goodJobAsync, goodJobThreads } from "./good-job.ts";
-import { ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists } from "./compose-commands.ts";
+import { ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
@@ -374,6 +374,38 @@ interface ComposeProject {
   profiles?: string[];
   /** `--project-directory`: where relative paths and .env resolve, instead of the first file's folder. */
   dir?: string;
+  /**
+   * The services the `up` commands that run the project name (with those `run` keeps running), when none of them
+   * starts every service: the others are not started. Each name is kept at the word that names it.
+   */
+  started?: { named: Map<string, SourceRef>; dependenciesOf: Set<string> };
+  /** `--scale SERVICE=NUM`: the containers of a service, over its `scale:`/`deploy.replicas`. */
+  scale?: Map<string, Fact<number>>;
+}
+
+/** What the commands that run one project start, gathered over all of them (model/compose-commands.ts StartedServices). */
+interface Starts {
+  /** An `up` runs the project: without one (only one-off `run`s), which services run cannot be told. */
+  up: boolean;
+  /** An `up` that names no service (or one known only at run time) starts every service. */
+  all: boolean;
+  named: Map<string, SourceRef>;
+  /** `run SERVICE COMMAND`: SERVICE's container is a one-off; what it depends on keeps running. */
+  dependenciesOf: Set<string>;
+  scale: Map<string, Fact<number>>;
+}
+
+function addStarts(into: Starts, started: StartedServices): void {
+  if (started.subcommand === "up") {
+    into.up = true;
+    if (started.services.length === 0 || started.unknown) into.all = true;
+  }
+  for (const service of started.services) {
+    if (started.oneOff) into.dependenciesOf.add(service.name);
+    else if (!into.named.has(service.name)) into.named.set(service.name, service.at);
+  }
+  // Two commands scaling the same service: the larger count, what the project may run at once.
+  for (const [service, count] of started.scale ?? []) if ((into.scale.get(service)?.value ?? -1) < count.value) into.scale.set(service, count);
 }
 
 /**
@@ -418,6 +450,7 @@ function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: 
   const projects: ComposeProject[] = [];
   const seen = new Map<string, ComposeProject | undefined>(earlier.map((p) => [p.files.join("\n"), undefined]));
   const keys = new Set(earlier.map((p) => p.key));
+  const starts = new Map<string, Starts>();
   const lists = [
     ...runners.makefiles.flatMap((path) => makefileComposeLists(path, ctx.host.read(path) ?? "", ctx.parses)),
     ...runners.scripts.flatMap((path) => scriptComposeLists(path, ctx.host.read(path) ?? "", ctx.parses)),
@@ -435,8 +468,15 @@ function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: 
     // An env file the workspace lacks (kept on the server) leaves the project to the files' own .env.
     const envKnown = envFiles?.every((f) => f !== undefined && ctx.host.read(f) !== undefined) ? (envFiles as string[]) : undefined;
     const dir = runDir === undefined ? undefined : projectDir(runDir);
-    if (!files || (list.files.length === 0 && !envKnown && !list.profiles && dir === undefined)) continue;
+    if (!files) continue;
     const identity = [...files, ...(envKnown ?? []).map((f) => `env:${f}`), ...(dir !== undefined ? [`dir:${dir}`] : [])].join("\n");
+    if (list.starts) {
+      if (!starts.has(identity)) starts.set(identity, { up: false, all: false, named: new Map(), dependenciesOf: new Set(), scale: new Map() });
+      addStarts(starts.get(identity) as Starts, list.starts);
+    }
+    // A plain `docker compose up -d` or a one-off `run` names no project of its own: it runs the default one.
+    const selects = list.starts && list.starts.subcommand !== "run" && (list.starts.services.length > 0 || list.starts.scale);
+    if (list.files.length === 0 && !envKnown && !list.profiles && dir === undefined && !selects) continue;
     if (seen.has(identity)) {
       // The same project run again (`pull`, then `--profile worker up -d`): its services run under every profile an `up` activates.
       const same = seen.get(identity);
@@ -454,6 +494,12 @@ function commandProjects(ctx: Context, runners: { scripts: string[]; makefiles: 
     const project: ComposeProject = { key, files: paths, why, runBy: { at: list.at, source: list.source, ...(list.target ? { target: list.target } : {}) }, ...(envKnown ? { envFiles: envKnown } : {}), ...(list.profiles ? { profiles: [...list.profiles] } : {}), ...(dir !== undefined ? { dir } : {}) };
     seen.set(identity, project);
     projects.push(project);
+  }
+  for (const [identity, project] of seen) {
+    const gathered = project && starts.get(identity);
+    if (!project || !gathered) continue;
+    if (gathered.up && !gathered.all) project.started = { named: gathered.named, dependenciesOf: gathered.dependenciesOf };
+    if (gathered.scale.size > 0) project.scale = gathered.scale;
   }
   return projects;
 }
@@ -548,18 +594,48 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   const fromEnv = projectEnv.get("COMPOSE_PROFILES")?.value;
   const active = project.profiles ?? (fromEnv !== undefined && !fromEnv.includes("$") ? profileNames(fromEnv) : undefined);
   const keyPrefix = `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}-${project.runBy?.at.end ?? ""}#`;
+  const started = project.started && startedServices(merged, project.started);
   for (const [name, layers] of merged) {
-    // A service with `profiles:` starts only when one of them is active (`--profile "*"` activates all).
-    const profiles = layers.flatMap((layer) => layer.profiles ?? []);
-    if (active && !active.includes("*") && profiles.length > 0 && !profiles.some((p) => active.includes(p))) continue;
-    const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv);
-    deployments.push(reusedDeployment(ctx, keyPrefix + name, [...layers, ...layers.map((layer) => layer.nameSpan.start), projectEnv], build, findNearby));
+    if (started) {
+      // The commands name the services they start: compose starts those (a named service's profiles too) and what they depend on.
+      if (!started.has(name)) continue;
+    } else {
+      // A service with `profiles:` starts only when one of them is active (`--profile "*"` activates all).
+      const profiles = layers.flatMap((layer) => layer.profiles ?? []);
+      if (active && !active.includes("*") && profiles.length > 0 && !profiles.some((p) => active.includes(p))) continue;
+    }
+    const startedAt = project.started?.named.get(name);
+    const scale = project.scale?.get(name);
+    const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv, startedAt, scale);
+    deployments.push(reusedDeployment(ctx, keyPrefix + name, [...layers, ...layers.map((layer) => layer.nameSpan.start), projectEnv, startedAt, scale], build, findNearby));
   }
   return deployments;
 }
 
+/**
+ * The services the project's commands start: those they name and, following `depends_on` (and links, `network_mode`/
+ * `volumes_from` of a service), what those depend on; undefined when none of the names is a service of the project
+ * (the commands run other files than these, so which services run is not told).
+ */
+function startedServices(merged: ReadonlyMap<string, ComposeService[]>, started: NonNullable<ComposeProject["started"]>): Set<string> | undefined {
+  const roots = [...started.named.keys(), ...started.dependenciesOf].filter((name) => merged.has(name));
+  if (roots.length === 0) return undefined;
+  const running = new Set(started.named.keys());
+  const queue = [...roots];
+  for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
+    for (const layer of merged.get(name) ?? []) {
+      for (const dependency of layer.dependsOn ?? []) {
+        if (running.has(dependency) || !merged.has(dependency)) continue;
+        running.add(dependency);
+        queue.push(dependency);
+      }
+    }
+  }
+  return running;
+}
+
 /** One service of a compose project (its layers: extended services, base, override) as a deployment. */
-function composeServiceDeployment(ctx: Context, project: ComposeProject, name: string, layers: ComposeService[], projectEnv: ReadonlyMap<string, Fact<string>>): Deployment {
+function composeServiceDeployment(ctx: Context, project: ComposeProject, name: string, layers: ComposeService[], projectEnv: ReadonlyMap<string, Fact<string>>, startedAt?: SourceRef, scale?: Fact<number>): Deployment {
   const { files } = project;
   const base = files[0];
   const overlay = files.length > 1 ? files[files.length - 1] : undefined;
@@ -572,6 +648,8 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     deployment.files.add(project.runBy.at.file);
     deployment.links.push({ from: project.runBy.at.file, to: base, why: `${project.runBy.source} runs this project with \`docker compose -f\`` });
   }
+  if (startedAt && startedAt.file !== project.runBy?.at.file) deployment.files.add(startedAt.file);
+  if (startedAt) deployment.links.push({ from: startedAt.file, to: base, why: `${startedAt.file} starts ${name} by name: compose runs only the services the project's commands name and what they depend on` });
   for (const layer of layers) {
     if (layer.file === base || layer.file === overlay) continue;
     deployment.files.add(layer.file);
@@ -599,7 +677,8 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   for (const envFile of project.envFiles ?? (projectEnv.size > 0 ? [join(dir, ".env")] : [])) deployment.files.add(envFile);
   const profiles = layers.flatMap((layer) => layer.profiles ?? []);
   if (profiles.length > 0) deployment.composeProfiles = [...new Set(profiles)];
-  deployment.instances = last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
+  // `--scale web=3` on the deploy command overrides `scale:` and `deploy.replicas`.
+  deployment.instances = scale ?? last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
   const cpus = combinedCpuLimit(last("cpus"), last("cpuset"));
   if (cpus) deployment.cpus = cpus;
   const memory = last("memoryMiB");
@@ -1464,7 +1543,7 @@ function textSpans(ctx: Context, at: SourceRef, value: string): CharSpans | unde
 }
 
 /** Places each non-blank character of `value` on the same character of `written`, in order, skipping blanks of `written` between them. */
-function alignedSpans(written: string, value: string, offset: number): CharSpans | undefined {
+export function alignedSpans(written: string, value: string, offset: number): CharSpans | undefined {
   const blank = (c: string | undefined) => c === " " || c === "\t" || c === "\n" || c === "\r";
   const starts = new Array<number>(value.length);
   // A block scalar's text starts on the line after its `>`/`|` header (a lone CR ends a line too).

@@ -4,14 +4,14 @@
 // Scripts and Makefiles are read as text, never run.
 import { type Document, isMap, isSeq, parseDocument } from "yaml";
 import type { ParseMemo } from "../parse-cache.ts";
-import { mapGet, scalar } from "../parse/compose.ts";
+import { mapGet, scalar, type YamlScalar } from "../parse/compose.ts";
 import { parseMakefile } from "../parse/makefile.ts";
 import { yamlSource } from "../parse/text-lines.ts";
 import { yamlTooDeepAt } from "../parse/yaml-depth.ts";
 import { wrappedProgramIndex } from "../parse/servers.ts";
-import { parseCommandLine, parseShellScript, type ShellWord } from "../parse/shell.ts";
+import { type CharSpans, factForSlice, parseCommandLine, parseShellScript, type ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
-import { dirOf, join } from "./build.ts";
+import { alignedSpans, dirOf, join } from "./build.ts";
 
 /** One `docker compose` command with an explicit file list, as written. */
 export interface ComposeFileList {
@@ -37,14 +37,34 @@ export interface ComposeFileList {
   profiles?: string[];
   /** `--project-directory` as written (relative to the folder the command runs in): where relative paths and .env resolve. */
   projectDirectory?: string;
+  /** What an `up`, `run` or `scale` command starts (model/build.ts keeps the project's services it names). */
+  starts?: StartedServices;
 }
 
-/** The files, env files, profiles and project directory one `docker compose` command names. */
+/**
+ * The services a command that starts containers names: `up -d web worker`, `run --rm web migrate`, `scale web=3`.
+ * Compose starts what each depends on too (`depends_on`, also when `--no-deps` says it is already running).
+ */
+export interface StartedServices {
+  /** The subcommand: only an `up` may say that every service runs; a `run` is a one-off beside them. */
+  subcommand: "up" | "run" | "scale";
+  /** The names as written, with their words; none for an `up` that names no service (every service starts). */
+  services: Array<{ name: string; at: SourceRef }>;
+  /** `run SERVICE COMMAND…`: the container runs that command once, not the service's server; its dependencies keep running. */
+  oneOff?: boolean;
+  /** `--scale web=3` (`up`), `web=3` (`scale`): the containers of a service, over `scale:`/`deploy.replicas`. */
+  scale?: Map<string, Fact<number>>;
+  /** A name known only at run time (`up -d $SERVICES`): which services start cannot be told. */
+  unknown?: boolean;
+}
+
+/** The files, env files, profiles, project directory and started services of one `docker compose` command. */
 interface NamedFiles {
   files: string[];
   envFiles?: string[];
   profiles?: string[];
   projectDirectory?: string;
+  starts?: StartedServices;
 }
 
 /** `docker compose`'s global options that take a value (the value is the next word unless written with `=`). */
@@ -83,12 +103,67 @@ function composeInvocation(words: ShellWord[]): { args: ShellWord[]; stack: bool
 
 /** The subcommand of `docker compose` (`up`, `pull`, `run`): the first word after its global options. */
 function composeSubcommand(args: ShellWord[]): string | undefined {
+  return args[subcommandIndex(args)]?.value;
+}
+
+function subcommandIndex(args: ShellWord[]): number {
   for (let i = 0; i < args.length; i++) {
     const word = args[i].value;
-    if (!word.startsWith("-")) return word;
+    if (!word.startsWith("-")) return i;
     if (OTHER_OPTION_SKIPS.has(word)) i++;
   }
-  return undefined;
+  return args.length;
+}
+
+/** `up`'s options that take a value (compose v2's and v1's). */
+const UP_VALUE_OPTIONS = new Set(["--scale", "--pull", "--exit-code-from", "-t", "--timeout", "--attach", "--no-attach", "--wait-timeout"]);
+/** `run`'s options that take a value: its first other word is the service, the rest its command. */
+const RUN_VALUE_OPTIONS = new Set(["-e", "--env", "--env-from-file", "-l", "--label", "--name", "-u", "--user", "-w", "--workdir", "--entrypoint", "-v", "--volume", "-p", "--publish", "--pull", "--cap-add", "--cap-drop"]);
+
+/**
+ * The services an `up`, `run` or `scale` names, and the `--scale SERVICE=NUM` it sets
+ * ([`docker compose up`](https://docs.docker.com/reference/cli/docker/compose/up/): "Overrides the `scale` setting
+ * in the Compose file if present"; compose-go's SetScale sets `deploy.replicas` too). Undefined for other subcommands.
+ */
+function startedServices(args: ShellWord[]): StartedServices | undefined {
+  const index = subcommandIndex(args);
+  const subcommand = args[index]?.value;
+  if (subcommand !== "up" && subcommand !== "run" && subcommand !== "scale") return undefined;
+  const started: StartedServices = { subcommand, services: [] };
+  const name = (word: ShellWord) => {
+    if (word.opaque || word.unresolved.length > 0 || word.value.includes("$") || word.value === "") started.unknown = true;
+    else started.services.push({ name: word.value, at: { file: word.file, start: word.start, end: word.end } });
+  };
+  const scale = (word: ShellWord, from: number) => {
+    const eq = word.value.indexOf("=", from);
+    const count = eq > from ? factForSlice(word, eq + 1) : undefined;
+    if (!count || !/^\d+$/.test(count.value) || word.opaque) return;
+    started.scale ??= new Map();
+    started.scale.set(word.value.slice(from, eq), { ...count, value: Number(count.value) });
+  };
+  const rest = args.slice(index + 1);
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i];
+    const value = word.value;
+    if (subcommand === "scale") {
+      if (!value.startsWith("-")) {
+        scale(word, 0);
+        name({ ...word, value: value.slice(0, Math.max(0, value.indexOf("="))) });
+      }
+    } else if (value === "--scale" && rest[i + 1]) scale(rest[++i], 0);
+    else if (value.startsWith("--scale=")) scale(word, "--scale=".length);
+    else if (value.startsWith("-")) {
+      if ((subcommand === "up" ? UP_VALUE_OPTIONS : RUN_VALUE_OPTIONS).has(value)) i++;
+    } else {
+      name(word);
+      // `run SERVICE COMMAND…`: the words after the service are its one-off command.
+      if (subcommand === "run") {
+        if (i + 1 < rest.length) started.oneOff = true;
+        break;
+      }
+    }
+  }
+  return started;
 }
 
 /**
@@ -180,8 +255,10 @@ function namedFiles(words: ShellWord[], environment?: ReadonlyMap<string, Fact<s
   // The last one wins; one known only at run time (`--project-directory "$APP_DIR"`, an absolute path on the server) is not guessed.
   const directory = composeFileArgs(words, PROJECT_DIRECTORY_OPTION)?.pop();
   const projectDirectory = directory !== undefined && !directory.startsWith("/") ? directory : undefined;
-  if (!files && !envFiles && !profiles && projectDirectory === undefined) return undefined;
-  return { files: files ?? [], ...(envFiles ? { envFiles } : {}), ...(profiles ? { profiles } : {}), ...(projectDirectory !== undefined ? { projectDirectory } : {}) };
+  const invocation = composeInvocation(words);
+  const starts = invocation && !invocation.stack ? startedServices(invocation.args) : undefined;
+  if (!files && !envFiles && !profiles && projectDirectory === undefined && !starts) return undefined;
+  return { files: files ?? [], ...(envFiles ? { envFiles } : {}), ...(profiles ? { profiles } : {}), ...(projectDirectory !== undefined ? { projectDirectory } : {}), ...(starts ? { starts } : {}) };
 }
 
 /** The explicit compose file lists of a shell script: relative to the folder it is run from, which is usually its own or the repository's root. */
@@ -246,7 +323,7 @@ export function ciComposeLists(path: string, text: string, parses: ParseMemo): C
     const addRun = (node: unknown, job: string, runDirs: string[], environment?: ReadonlyMap<string, Fact<string>>) => {
       const run = scalar(node);
       if (!run || !run.value.includes("compose")) return;
-      for (const command of parseShellScript(run.value, path).commands) {
+      for (const command of parseCommandLine(run.value, path, run.start, undefined, scalarSpans(source, run)).commands) {
         // The step's and job's `env:` are the environment of its commands, under what the script itself exports.
         const exported = environment && command.exported ? new Map([...environment, ...command.exported]) : (command.exported ?? environment);
         for (const named of composeFileLists(command.words, path, run, exported)) lists.push({ ...named, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
@@ -276,6 +353,17 @@ export function ciComposeLists(path: string, text: string, parses: ParseMemo): C
     }
     return lists;
   });
+}
+
+/**
+ * Where each character of a YAML scalar's value is in the file, so a word of a `run:` step (a `--scale web=3`) points
+ * at its own place: undefined when the value is written as is; a quoted value whose escapes do not line up points at
+ * the whole scalar.
+ */
+function scalarSpans(text: string, run: YamlScalar): CharSpans | undefined {
+  const written = text.slice(run.start, run.end);
+  if (written === run.value) return undefined;
+  return alignedSpans(written, run.value, run.start) ?? { starts: new Array<number>(run.value.length).fill(run.start), ends: new Array<number>(run.value.length).fill(run.end) };
 }
 
 /** COMPOSE_PROFILES in a workflow's, job's or step's `env:` (the innermost wins): the environment a `run:` step's commands get. */

@@ -64,6 +64,8 @@ export interface ComposeService {
   extends?: { service: string; file?: string; at: SourceRef };
   /** `profiles:`: the service starts only when one of them is active (`--profile`, COMPOSE_PROFILES). */
   profiles?: string[];
+  /** The services compose starts before this one: `depends_on`, `links`, `network_mode`/`volumes_from` naming a service. */
+  dependsOn?: string[];
 }
 
 export interface ComposeFile {
@@ -328,6 +330,9 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   const profiles = mapGet(doc, node, "profiles");
   if (isSeq(profiles)) service.profiles = profiles.items.map((item) => scalar(deref(doc, item as Node | null))?.value).filter((p): p is string => p !== undefined);
 
+  const dependsOn = dependencies(doc, node);
+  if (dependsOn.length > 0) service.dependsOn = dependsOn;
+
   const extendsNode = mapGet(doc, node, "extends");
   const extendsName = scalar(extendsNode) ?? scalar(mapGet(doc, extendsNode, "service"));
   if (extendsName) {
@@ -335,6 +340,26 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
     service.extends = { service: extendsName.value, at: { file, start: extendsName.start, end: extendsName.end }, ...(extendsFile ? { file: extendsFile.value } : {}) };
   }
   return service;
+}
+
+/**
+ * The services a service needs running, as compose-go's loader gathers them: `depends_on` (a list, or a map's keys),
+ * `links` (`db` or `db:alias`), `network_mode: service:vpn` and `volumes_from` entries (`app`, `service:app:ro`, not `container:…`).
+ */
+function dependencies(doc: Document.Parsed, node: YAMLMap): string[] {
+  const names = new Set<string>();
+  const items = (key: string) => {
+    const value = mapGet(doc, node, key);
+    if (isMap(value)) return value.items.map((pair) => scalar(pair.key)?.value);
+    return isSeq(value) ? value.items.map((item) => scalar(deref(doc, item as Node | null))?.value) : [];
+  };
+  for (const name of items("depends_on")) if (name) names.add(name);
+  for (const link of items("links")) if (link) names.add(link.split(":")[0]);
+  for (const from of items("volumes_from")) if (from && !from.startsWith("container:")) names.add(from.replace(/^service:/, "").split(":")[0]);
+  const network = scalar(mapGet(doc, node, "network_mode"))?.value;
+  if (network?.startsWith("service:")) names.add(network.slice("service:".length));
+  names.delete("");
+  return [...names];
 }
 
 /** A CPU or memory limit of 0 is no limit (Docker's `--cpus 0`, `--memory 0`). */
