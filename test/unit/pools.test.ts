@@ -156,6 +156,23 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
     }
   });
 
+  it("gevent and eventlet workers: worker_connections per process (gunicorn's 1000 by default), whatever CONN_MAX_AGE or --threads; DATABASES alone counts too", () => {
+    const read = (command: string, settings: string, extra: Record<string, string> = {}) => {
+      const pool = model({ "docker-compose.yml": compose(command), "mysite/settings.py": settings, ...extra }).deployments[0].pool;
+      return [pool?.kind, pool?.size.value, pool?.size.origin, pool?.greenlets?.kind, pool?.greenlets?.persistent, pool?.processes.value];
+    };
+    const databases = 'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "HOST": "db"}}\n';
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 3 -k gevent --threads 8", "CONN_MAX_AGE = 60\n"), ["django", 1000, "default", "gevent", true, 3]);
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 2 --worker-class eventlet --worker-connections 50", "CONN_MAX_AGE = 0\n"), ["django", 50, "stated", "eventlet", false, 2]);
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 2 -k gevent", databases), ["django", 1000, "default", "gevent", false, 2]);
+    const conf = { "gunicorn.conf.py": 'import os\nworkers = 4\nworker_class = os.environ.get("WORKER_CLASS", "gevent")\nworker_connections = 64\n' };
+    assert.deepEqual(read("gunicorn -c gunicorn.conf.py mysite.wsgi", databases, conf), ["django", 64, "stated", "gevent", false, 4]);
+    // Other worker classes keep one connection per thread, and only with CONN_MAX_AGE above 0; gevent without a settings module that uses a database counts nothing.
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 3 -k gthread --threads 4", "CONN_MAX_AGE = 60\n"), ["django", 4, "stated", undefined, undefined, 3]);
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 3 --worker-connections 50", databases), [undefined, undefined, undefined, undefined, undefined, undefined]);
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 3 -k gevent", "DEBUG = False\n"), [undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
+
   it("an ENTRYPOINT script kept in docker/ runs in the image's WORKDIR: its `proj.wsgi` is the build context's proj/settings.py", () => {
     const pool = model({
       "Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nCOPY docker/entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["web"]\n',

@@ -56,6 +56,11 @@ export const SOURCES = {
     url: "https://docs.gunicorn.org/en/stable/settings.html#worker-connections",
     says: "--worker-connections default 1000. \"The maximum number of simultaneous clients. This setting only affects the Eventlet and Gevent worker types.\"",
   },
+  gunicornDjangoGreenletConnections: {
+    title: "gunicorn issue 996: Persistent database connections with async workers on Django >= 1.6 fails",
+    url: "https://github.com/benoitc/gunicorn/issues/996",
+    says: "Switching Django from sync to eventlet workers, PostgreSQL \"complaining that maximum connection limit was reached\": \"new connections to the database was established for each HTTP request. Even though CONN_MAX_AGE was set to 60 database connections were not reused.\" benoitc (maintainer): \"New coming requests are handled in a new greenlet.\" Django keeps a connection per thread, and the gevent and eventlet workers patch threads into greenlets.",
+  },
   gunicornTimeout: {
     title: "Gunicorn settings: timeout",
     url: "https://docs.gunicorn.org/en/stable/settings.html#timeout",

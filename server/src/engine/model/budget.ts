@@ -97,6 +97,11 @@ export function poolSizeText(pool: Pool): string {
   if (pool.solidQueue) return `${size.value} Solid Queue connections (${solidQueueTerms(pool.solidQueue)})`;
   if (pool.oneThread) return `1 connection (${pool.oneThread.what}'s one scheduler thread holds one at a time, whatever its pool allows: ${perProcessTerms(pool.oneThread.pool)})`;
   if (pool.djangoPool) return size.origin === "default" ? `pool max_size ${size.value} (${size.by}'s default)` : `${pool.sizeName ?? "pool max_size"} ${size.value}`;
+  if (pool.greenlets) {
+    const { kind, persistent } = pool.greenlets;
+    const each = persistent ? `one persistent connection per ${kind} greenlet, CONN_MAX_AGE` : `one connection per request in flight, each in its own ${kind} greenlet`;
+    return `worker_connections ${size.value} (${size.origin === "default" ? `${size.by}'s default; ` : ""}${each})`;
+  }
   if (pool.kind === "django") return `${size.value} persistent connection${size.value === 1 ? "" : "s"} (one per thread, CONN_MAX_AGE)`;
   if (pool.kind === "sidekiq") return pool.sizeFrom ? `concurrency ${size.value} (${pool.sizeFrom})` : pool.sizeName ? `${pool.sizeName} ${size.value}` : `concurrency ${size.value} (${size.by}'s default)`;
   if (pool.sizeName) return `${pool.sizeName} ${size.value}`;

@@ -18,7 +18,7 @@ import { type ComposeCommand, type ComposeFile, type ComposeService, countCpuLis
 import { interpolateCompose } from "../parse/compose-interpolation.ts";
 import { type DockerCommand, parseDockerfile, targetStage } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
-import { parseGunicornConf } from "../parse/gunicorn-conf.ts";
+import { GUNICORN_WORKER_CONNECTIONS, parseGunicornConf, workerKind } from "../parse/gunicorn-conf.ts";
 import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
 import { parseProcfile } from "../parse/procfile.ts";
 import { type HerokuAppJson, parseAppJson } from "../parse/app-json.ts";
@@ -1368,8 +1368,10 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   const plugin = conf && (invocation.server === "puma" || invocation.server === "rails") ? solidQueuePlugin(conf, env) : undefined;
   if (conf && plugin) process.solidQueue = solidQueueTree(ctx, deployment, railsAppRoot(conf.path), env, { inPuma: plugin }, conf.path);
   if (invocation.server === "gunicorn") {
-    const threads = gunicornThreads(invocation, envArgs, conf, env);
+    const threads = gunicornNumber(invocation, envArgs, conf, env, "threads");
     if (threads) process.threads = threads;
+    const greenlets = gunicornGreenlets(invocation, envArgs, conf, env);
+    if (greenlets) process.greenlets = greenlets;
   }
   if (invocation.server === "uwsgi") {
     const threads = uwsgiNumber(invocation, conf, env, "threads");
@@ -1581,14 +1583,40 @@ function unicornConfig(ctx: Context, deployment: Deployment, invocation: ServerI
   return path && fileKind(path) === "unicorn" ? settingsFile(ctx, deployment, invocation, path, parseUnicornRb) : undefined;
 }
 
-/** gunicorn's `threads` in its order (command line, GUNICORN_CMD_ARGS, config file); undefined when none sets it (gunicorn's default is 1). */
-function gunicornThreads(invocation: ServerInvocation, envArgs: ServerInvocation | undefined, conf: SettingsFile | undefined, env: EnvLookup): Fact<number> | undefined {
+/** A numeric gunicorn setting in its order (command line, GUNICORN_CMD_ARGS, config file); undefined when none sets it. */
+function gunicornNumber(invocation: ServerInvocation, envArgs: ServerInvocation | undefined, conf: SettingsFile | undefined, env: EnvLookup, name: string): Fact<number> | undefined {
   for (const options of envArgs ? [invocation, envArgs] : [invocation]) {
-    const flag = optionValue(options, "threads")?.value;
+    const flag = optionValue(options, name)?.value;
     if (flag && Number.isFinite(Number(flag.fact.value))) return { ...flag.fact, value: Number(flag.fact.value) };
   }
-  const setting = conf?.settings.get("threads");
+  const setting = conf?.settings.get(name);
   return conf && setting && !setting.conditional ? settingNumber(setting, conf.path, env) : undefined;
+}
+
+/**
+ * gunicorn's gevent and eventlet workers: each serves up to worker_connections clients at once (default 1000,
+ * SOURCES.gunicornWorkerConnections), each in a greenlet of its own. Undefined for another worker class, or one
+ * Headroom cannot read (computed in the config file).
+ */
+function gunicornGreenlets(invocation: ServerInvocation, envArgs: ServerInvocation | undefined, conf: SettingsFile | undefined, env: EnvLookup): ServerProcess["greenlets"] {
+  const workerClass = gunicornWorkerClass(invocation, envArgs, conf, env);
+  const kind = workerClass && workerKind(workerClass.value);
+  if (!workerClass || (kind !== "gevent" && kind !== "eventlet")) return undefined;
+  const connections = gunicornNumber(invocation, envArgs, conf, env, "worker_connections") ?? { value: GUNICORN_WORKER_CONNECTIONS, origin: "default" as const, by: "gunicorn" };
+  return { kind, workerClass, connections };
+}
+
+/** gunicorn's worker_class as written, in gunicorn's order; undefined when unset (sync) or not readable. */
+function gunicornWorkerClass(invocation: ServerInvocation, envArgs: ServerInvocation | undefined, conf: SettingsFile | undefined, env: EnvLookup): Fact<string> | undefined {
+  for (const options of envArgs ? [invocation, envArgs] : [invocation]) {
+    const option = optionValue(options, "worker_class");
+    if (option) return option.value?.fact;
+  }
+  const setting = conf?.settings.get("worker_class");
+  if (!conf || !setting || setting.conditional) return undefined;
+  if (setting.kind === "string" && typeof setting.value === "string") return { value: setting.value, origin: "stated", at: { file: conf.path, ...setting.span } };
+  if (setting.kind !== "env" || !setting.envName) return undefined;
+  return env(setting.envName) ?? (setting.envDefault && { value: setting.envDefault.value, origin: "stated", at: { file: conf.path, ...setting.envDefault.span } });
 }
 
 /** uWSGI's ini file: `--ini file` (`file:section` picks a section), a positional `*.ini`, which uWSGI loads by its extension, or UWSGI_INI. */
@@ -1726,10 +1754,16 @@ function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnecti
       deployment.files.add(file);
       deployment.links.push({ from: process.commandAt.file, to: file, why: `Django's settings module ${module} sets a connection pool (OPTIONS pool)` });
     }
+    if (settings.databases && !found.databases) found.databases = { file, ...settings.databases };
     const base = settings.starImports.find((m) => m.startsWith(".") && !m.startsWith(".."));
     file = base ? existing(ctx, join(dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`)) ?? namedFile(ctx, dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`) : undefined;
   }
-  return found.connMaxAge || found.pool ? found : undefined;
+  if (found.connMaxAge || found.pool) return found;
+  // Only a greenlet worker counts connections from DATABASES alone (CONN_MAX_AGE's default 0: one per request in flight).
+  if (!found.databases || !process.greenlets) return undefined;
+  deployment.files.add(found.databases.file);
+  deployment.links.push({ from: process.commandAt.file, to: found.databases.file, why: `Django's settings module ${module} sets DATABASES` });
+  return { ...found, path: found.databases.file };
 }
 
 /**

@@ -122,6 +122,11 @@ export interface Pool {
   /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
   connMaxAge?: Fact<number | null>;
   /**
+   * Django under gunicorn's gevent or eventlet worker (kind "django"): `size` is the worker's worker_connections, one
+   * connection per greenlet; `persistent` when CONN_MAX_AGE keeps them between requests, else each is held for its request.
+   */
+  greenlets?: { kind: "gevent" | "eventlet"; workerClass: Fact<string>; persistent: boolean; databases?: SourceRef };
+  /**
    * A process that uses the database from one thread (celery beat's scheduler): it holds one connection at a time
    * whatever its pool allows, so `size` is 1; `pool` is the pool its environment gives it, for the message.
    */
@@ -179,6 +184,8 @@ export interface DjangoConnections {
   connMaxAge?: Fact<number | null>;
   /** `"OPTIONS": {"pool": ...}` (Django 5.1+): the most connections each process's psycopg pool opens. */
   pool?: { maxSize: Fact<number>; sizeName: string; at: SourceRef; minSize?: number };
+  /** Where the module (or one it starts from) sets DATABASES: the app uses a database, with CONN_MAX_AGE's default 0 when unset. */
+  databases?: SourceRef;
 }
 
 /** The pool of a deployment's processes, from its environment, its servers, database.yml and Django's settings. Undefined when nothing says there is one. */
@@ -284,6 +291,22 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     const conflicting = django.connMaxAge && django.connMaxAge.value !== 0 ? { connMaxAge: django.connMaxAge } : {};
     const minSize = django.pool.minSize !== undefined ? { minSize: django.pool.minSize } : {};
     return { kind: "django", size: django.pool.maxSize, sizeName: django.pool.sizeName, djangoPool: { at: django.pool.at, ...minSize, ...conflicting }, perProcess: true, ...processCount(process) };
+  }
+  // gevent and eventlet run each client in a greenlet, which Django takes for a thread: a connection each, up to
+  // worker_connections per worker. CONN_MAX_AGE keeps them after the request, and a greenlet does not serve the next
+  // client, so they are not reused (SOURCES.gunicornDjangoGreenletConnections); with 0 each is held while its request runs.
+  const greenlets = process?.greenlets;
+  if (django && greenlets && process) {
+    const persistent = django.connMaxAge !== undefined && django.connMaxAge.value !== 0;
+    return {
+      kind: "django",
+      size: greenlets.connections,
+      sizeName: "worker_connections",
+      ...(django.connMaxAge ? { connMaxAge: django.connMaxAge } : {}),
+      greenlets: { kind: greenlets.kind, workerClass: greenlets.workerClass, persistent, ...(django.databases ? { databases: django.databases } : {}) },
+      perProcess: true,
+      ...processCount(process),
+    };
   }
   // Django with persistent connections (CONN_MAX_AGE > 0 or None): "each thread maintains its own connection".
   if (django?.connMaxAge && process && (django.connMaxAge.value === null || django.connMaxAge.value > 0)) {

@@ -31,6 +31,11 @@ export interface ServerProcess {
   /** Threads per worker process, where the server has a thread pool (puma: its maximum). */
   threads?: Fact<number>;
   /**
+   * gunicorn's gevent or eventlet worker (`workerClass` as written): each process serves up to `connections` clients
+   * at once (worker_connections, gunicorn's default 1000), each request in a greenlet of its own.
+   */
+  greenlets?: { kind: "gevent" | "eventlet"; workerClass: Fact<string>; connections: Fact<number> };
+  /**
    * The count is written as a variable nothing in the workspace sets (`--workers $WEB_CONCURRENCY`,
    * given by the platform where it runs): `workers` then holds only the server's default, which may not apply.
    */

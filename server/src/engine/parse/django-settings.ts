@@ -24,6 +24,8 @@ export interface DjangoSettings {
   pool?: { enabled: { start: number; end: number }; minSize?: SettingExpr; maxSize?: SettingExpr };
   /** Modules imported with `from .x import *` / `from pkg.x import *`, as written (relative ones start with "."). */
   starImports: string[];
+  /** The name of the first top-level `DATABASES = …` (or `DATABASES[...] = …`): the project uses a database. */
+  databases?: { start: number; end: number };
 }
 
 const ASSIGNMENT = /(?:^[ \t]*CONN_MAX_AGE[ \t]*=|["']CONN_MAX_AGE["'][ \t]*:|\[[ \t]*["']CONN_MAX_AGE["'][ \t]*\][ \t]*=|\bconn_max_age[ \t]*=)[ \t]*/gm;
@@ -31,6 +33,8 @@ const ASSIGNMENT = /(?:^[ \t]*CONN_MAX_AGE[ \t]*=|["']CONN_MAX_AGE["'][ \t]*:|\[
 export function parseDjangoSettings(text: string, file: string): DjangoSettings {
   const result: DjangoSettings = { starImports: [] };
   for (const m of text.matchAll(/^from[ \t]+([.\w]+)[ \t]+import[ \t]+\*/gm)) result.starImports.push(m[1]);
+  const databases = /^DATABASES[ \t]*[=[]/m.exec(text);
+  if (databases) result.databases = { start: databases.index, end: databases.index + "DATABASES".length };
   for (const m of text.matchAll(ASSIGNMENT)) {
     const start = (m.index ?? 0) + m[0].length;
     const end = expressionEnd(text, start);

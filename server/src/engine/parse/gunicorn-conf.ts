@@ -37,6 +37,23 @@ export const GUNICORN_SETTINGS: ReadonlySet<string> = new Set([
   "dirty_threads", "dirty_graceful_timeout",
 ]);
 
+/** worker_connections when nothing sets it (gunicorn/config.py WorkerConnections.default). */
+export const GUNICORN_WORKER_CONNECTIONS = 1000;
+
+export type WorkerKind = "sync" | "gthread" | "gevent" | "eventlet" | "uvicorn" | "tornado" | "other";
+
+/** What a `worker_class` value names (gunicorn accepts short names, egg URIs and dotted paths). */
+export function workerKind(workerClass: string): WorkerKind {
+  const v = workerClass.trim().replace(/^egg:gunicorn#/, "");
+  if (v === "sync" || v.endsWith(".SyncWorker")) return "sync";
+  if (v === "gthread" || v.endsWith(".ThreadWorker")) return "gthread";
+  if (/^gevent(_wsgi|_pywsgi)?$/.test(v) || /ggevent\.|Gevent\w*Worker$/.test(v)) return "gevent";
+  if (v === "eventlet" || /geventlet\.|EventletWorker$/.test(v)) return "eventlet";
+  if (/^uvicorn(_worker)?\./.test(v) || /Uvicorn\w*Worker$/.test(v)) return "uvicorn";
+  if (v === "tornado" || /TornadoWorker$/.test(v)) return "tornado";
+  return "other";
+}
+
 export interface GunicornConf {
   /** Top-level assignments of gunicorn settings; the last assignment wins. */
   settings: Map<string, SettingExpr>;

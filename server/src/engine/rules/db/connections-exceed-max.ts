@@ -8,6 +8,7 @@ import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { type Threads, threadsPerWorker } from "../workers/threads.ts";
+import { addOption } from "../proxy/chain.ts";
 import { serverName } from "../../parse/servers.ts";
 import { GOOD_JOB_SOURCES } from "../../model/good-job.ts";
 import { SOLID_QUEUE_OTHER_CONNECTIONS, SOLID_QUEUE_SOURCES, SOLID_QUEUE_WORKER_EXTRA, type SolidQueueTree } from "../../model/solid-queue.ts";
@@ -42,6 +43,8 @@ export default defineRule({
       ...SOLID_QUEUE_SOURCES,
       ...GOOD_JOB_SOURCES,
       SOURCES.djangoConnMaxAge,
+      SOURCES.gunicornWorkerConnections,
+      SOURCES.gunicornDjangoGreenletConnections,
       SOURCES.celeryBeatScheduler,
       SOURCES.sqlalchemyNoPrecreate,
       SOURCES.djangoConnectionPool,
@@ -63,7 +66,9 @@ export default defineRule({
         "from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares (or config/initializers/sidekiq.rb's `config.capsule(\"name\") { |cap| cap.concurrency = N }`, an integer literal; read as text, never run); " +
         "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
-        "(CONN_MAX_AGE above 0: one per thread) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
+        "(CONN_MAX_AGE above 0: one per thread; under gunicorn's gevent or eventlet worker, one per greenlet, up to its worker_connections, " +
+        "default 1000, whatever CONN_MAX_AGE says: each request in flight holds one, and with CONN_MAX_AGE above 0 a greenlet keeps its connection " +
+        "after the request while the next client gets a new greenlet; the fix lowers worker_connections where it is stated, else adds `--worker-connections` to the command) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
         "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). " +
@@ -230,7 +235,20 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     const pooled = s.deployment.processes.find((p) => (pool.kind === "sidekiq") === (p.invocation.server === "sidekiq"));
     // Django's pool is CONN_MAX_AGE's: relate that line; one thread per process is the server's way, not an unset size.
     const maxAge = pool.connMaxAge;
-    if (maxAge?.at) place(maxAge.at, `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: each thread keeps its database connection between requests`);
+    const greenlets = pool.greenlets;
+    if (greenlets) {
+      if (greenlets.workerClass.at) place(greenlets.workerClass.at, `${name}${greenlets.kind} worker: each ${singular(pool.processLabel)} serves up to worker_connections (${pool.size.value}) clients at once, each in a greenlet with its own database connection`);
+      if (maxAge?.at) {
+        place(
+          maxAge.at,
+          greenlets.persistent
+            ? `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: each greenlet keeps its connection after its request, and the next client gets a new greenlet and a new connection`
+            : `${name}CONN_MAX_AGE 0: each connection is closed at the end of its request, but every request in flight holds one`,
+        );
+      } else if (greenlets.databases) {
+        place(greenlets.databases, `${name}DATABASES without CONN_MAX_AGE: Django closes each connection at the end of its request (CONN_MAX_AGE 0, its default), but every request in flight holds one`);
+      }
+    } else if (maxAge?.at) place(maxAge.at, `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: each thread keeps its database connection between requests`);
     else if (pool.djangoPool) {
       place(pool.djangoPool.at, `${name}OPTIONS pool: each ${singular(pool.processLabel)} opens its own psycopg pool (${poolSizeText(pool)}), shared by its threads`);
     }
@@ -337,6 +355,14 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
       `Lower ${sizeName} to ${threads.value}${overflowToZero ? ` and ${overflowName} to 0` : ""}, one connection per thread ` +
       `(${holders} x ${threads.value} = ${share}${sharedBy}${oneInstance}${others > 0 ? `, ${share + others} in all` : ""}, within ${allowed})`;
     return [{ title, safe: false, edits }];
+  }
+  // gunicorn's default worker_connections is written nowhere: state a lower one on the command line, which wins over the config file.
+  const greenletWorker = pool.greenlets && pool.size.origin === "default" ? s.deployment.processes.find((p) => p.greenlets) : undefined;
+  if (greenletWorker) {
+    const share = holders * perProcess;
+    const title = `Add --worker-connections ${perProcess} (${holders} x ${perProcess} = ${share}${sharedBy}${oneInstance}${others > 0 ? `, ${share + others} in all` : ""}, within ${allowed})`;
+    const fix = addOption(greenletWorker, "--worker-connections", perProcess, title, text);
+    return fix ? [{ ...fix, safe: false }] : [];
   }
   const edits: TextEdit[] = [];
   let title: string;

@@ -5,6 +5,8 @@ import type { Deployment, DeploymentModel, ServerProcess } from "../../model/typ
 import { optionValue, type ServerOption } from "../../parse/servers.ts";
 import type { Fact, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 
+export { type WorkerKind, workerKind } from "../../parse/gunicorn-conf.ts";
+
 /** Each gunicorn process of the model, with its deployment. */
 export function* gunicornProcesses(model: DeploymentModel): Generator<{ deployment: Deployment; process: ServerProcess }> {
   for (const deployment of model.deployments) {
@@ -75,20 +77,6 @@ export function removeConfSettingEdit(configPath: string, name: string, at: Sour
   const line = source.slice(start, end);
   if (!new RegExp(`^${name}[ \\t]*=[ \\t]*[^\\s;\\\\([{][^;\\\\([{]*?(#.*)?\\r?\\n?$`).test(line)) return undefined;
   return { file: configPath, start, end, newText: "" };
-}
-
-export type WorkerKind = "sync" | "gthread" | "gevent" | "eventlet" | "uvicorn" | "tornado" | "other";
-
-/** What a `worker_class` value names (gunicorn accepts short names, egg URIs and dotted paths). */
-export function workerKind(workerClass: string): WorkerKind {
-  const v = workerClass.trim().replace(/^egg:gunicorn#/, "");
-  if (v === "sync" || v.endsWith(".SyncWorker")) return "sync";
-  if (v === "gthread" || v.endsWith(".ThreadWorker")) return "gthread";
-  if (/^gevent(_wsgi|_pywsgi)?$/.test(v) || /ggevent\.|Gevent\w*Worker$/.test(v)) return "gevent";
-  if (v === "eventlet" || /geventlet\.|EventletWorker$/.test(v)) return "eventlet";
-  if (/^uvicorn(_worker)?\./.test(v) || /Uvicorn\w*Worker$/.test(v)) return "uvicorn";
-  if (v === "tornado" || /TornadoWorker$/.test(v)) return "tornado";
-  return "other";
 }
 
 /** "worker class set here", where the command line, GUNICORN_CMD_ARGS or the config file sets it (`file`: the option's file, for a word without its own). */
