@@ -181,7 +181,8 @@ export function processConcurrency(deployment: Deployment, process: ServerProces
     }
     case "uvicorn": {
       const value = number(optionValue(invocation, "limit_concurrency")?.value?.value);
-      return value ? { value, what: `uvicorn processes x ${value} (--limit-concurrency)` } : undefined;
+      const written = invocation.call ? `limit_concurrency=${value} in ${invocation.program.value}()` : "--limit-concurrency";
+      return value ? { value, what: `uvicorn processes x ${value} (${written})` } : undefined;
     }
     case "puma":
       return process.threads ? { value: process.threads.value, what: `puma processes x ${process.threads.value} threads` } : undefined;

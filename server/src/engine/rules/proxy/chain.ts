@@ -10,6 +10,7 @@ import { uwsgiNumber } from "../../model/uwsgi.ts";
 import type { Fact, Fix, SourceRef } from "../../types.ts";
 import { effectiveWorkerClass, gunicornSetting, type WorkerKind, workerKind } from "../gunicorn/settings.ts";
 import { insertAfterEdit } from "../server/edits.ts";
+import { addRunKeyword, runKeyword, settingName } from "../server/run-call.ts";
 
 type Text = (file: string) => string | undefined;
 
@@ -246,7 +247,7 @@ export function appKeepAlive(deployment: Deployment, process: ServerProcess): Ap
       if (option) {
         const value = Number(option.value?.value);
         if (!option.value || !Number.isFinite(value)) return undefined;
-        return { value: { value, origin: "stated", at: option.value.fact.at }, flag, name: `${invocation.server} ${flag}` };
+        return { value: { value, origin: "stated", at: option.value.fact.at }, flag, name: settingName(invocation, flag) };
       }
       // hypercorn's config file (TOML or Python) can set it too: read when the model found the file.
       if (invocation.server === "hypercorn" && optionValue(invocation, "config")) {
@@ -261,7 +262,7 @@ export function appKeepAlive(deployment: Deployment, process: ServerProcess): Ap
       const value: Fact<number> = { value: fallback, origin: "default", by: invocation.server, at: programRef(process) };
       // `fastapi run` passes uvicorn.run() no keep-alive setting and has no option for one: no flag to add.
       if (isFastapiRun(invocation)) return { value, name: "uvicorn's --timeout-keep-alive (`fastapi run` has no option for it: run uvicorn itself to set it)" };
-      return { value, flag, name: `${invocation.server} ${flag}` };
+      return { value, flag, name: settingName(invocation, flag) };
     }
     case "puma": {
       // Puma's default changed (65 s since Puma 7): only a stated persistent_timeout is compared.
@@ -283,9 +284,10 @@ export function replaceNumber(fact: Fact<number>, value: number, title: string, 
   return { title, safe: true, edits: [{ ...fact.at, newText: `${quote}${value}${quote}` }] };
 }
 
-/** Add `flag value` right after the server's program word (a default made explicit). */
+/** Add `flag value` right after the server's program word (a default made explicit); in a uvicorn.run() call, the flag's keyword argument. */
 export function addOption(process: ServerProcess, flag: string, value: number, title: string, text: Text): Fix | undefined {
-  const edit = insertAfterEdit(process.invocation.program, [flag, String(value)], text);
+  const invocation = process.invocation;
+  const edit = invocation.call ? addRunKeyword(invocation, runKeyword(flag), String(value), text) : insertAfterEdit(invocation.program, [flag, String(value)], text);
   return edit && { title, safe: true, edits: [edit] };
 }
 

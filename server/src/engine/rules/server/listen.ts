@@ -1,7 +1,7 @@
 // Where a server listens: its host and port as the command line (or the server's own env vars)
 // state them, or the server's documented default. Read-only; rules decide what is wrong with it.
 import type { Deployment, ServerProcess } from "../../model/types.ts";
-import { type CommandWord, isFastapiRun, optionValue, optionValues, type ServerOption } from "../../parse/servers.ts";
+import { type CommandWord, isFastapiRun, optionValue, optionValues, type ServerInvocation, type ServerOption } from "../../parse/servers.ts";
 import { factForSlice, type ShellWord } from "../../parse/shell.ts";
 import type { SourceRef } from "../../types.ts";
 import { gunicornSetting } from "../gunicorn/settings.ts";
@@ -73,8 +73,8 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
       const fastapi = isFastapiRun(inv);
       const prefix = inv.server === "daphne" || inv.call || fastapi ? undefined : inv.server.toUpperCase();
       const fallback = fastapi ? defaults(program, "fastapi run", FASTAPI_RUN_HOST) : defaults(program, inv.server);
-      const host = hostOption ? (hostOption.value ? stated({ ...hostOption, value: hostOption.value }, text) : undefined) : fromEnv(prefix && env(`${prefix}_HOST`), `${prefix}_HOST`, text) ?? fallback.host;
-      const portPart = portOption ? (portOption.value ? stated({ ...portOption, value: portOption.value }, text) : undefined) : fromEnv(prefix && env(`${prefix}_PORT`), `${prefix}_PORT`, text) ?? fallback.port;
+      const host = hostOption ? (hostOption.value ? stated({ ...hostOption, value: hostOption.value }, text, inv) : undefined) : fromEnv(prefix && env(`${prefix}_HOST`), `${prefix}_HOST`, text) ?? fallback.host;
+      const portPart = portOption ? (portOption.value ? stated({ ...portOption, value: portOption.value }, text, inv) : undefined) : fromEnv(prefix && env(`${prefix}_PORT`), `${prefix}_PORT`, text) ?? fallback.port;
       const port = portPart && toPort(portPart);
       return host && port ? { host, port, program } : undefined;
     }
@@ -120,9 +120,13 @@ export function splitHostPort(value: string): { host: string; hostOffset: number
   return { host: m[1], hostOffset: 0, port: m[2] === undefined ? undefined : Number(m[2]), portOffset: m[1].length + 1 };
 }
 
-function stated(option: ServerOption & { value: CommandWord }, text: Text): ListenPart<string> {
+/** A host or port as its option states it: `--host 0.0.0.0`, or uvicorn.run()'s keyword argument `host="0.0.0.0"`. */
+function stated(option: ServerOption & { value: CommandWord }, text: Text, invocation: ServerInvocation): ListenPart<string> {
   const word = option.value;
-  return { value: word.value, origin: "stated", at: exact(sliceFact(word, 0, word.value.length).at, word.value, text), from: `${option.flag.value.split("=")[0]} ${word.value}` };
+  const from = invocation.call
+    ? `${option.name}=${/^\d+$/.test(word.value) ? word.value : JSON.stringify(word.value)} in ${invocation.program.value}()`
+    : `${option.flag.value.split("=")[0]} ${word.value}`;
+  return { value: word.value, origin: "stated", at: exact(sliceFact(word, 0, word.value.length).at, word.value, text), from };
 }
 
 function fromEnv(fact: { value: string; at?: SourceRef } | undefined | "", name: string, text: Text): ListenPart<string> | undefined {

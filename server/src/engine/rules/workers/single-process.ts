@@ -7,6 +7,7 @@ import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule, type Report } from "../define.ts";
 import { isDevDeployment } from "../production.ts";
 import { cpuLimitRelated, formatCpus, maxWorkers } from "./recommended.ts";
+import { addRunKeyword } from "../server/run-call.ts";
 
 // Options that translate one to one from uvicorn to gunicorn; a command with others is not rewritten.
 const PORTABLE_UVICORN_OPTIONS = new Set(["host", "port", "log_level"]);
@@ -260,11 +261,17 @@ function fixes(process: ServerProcess, workers: number, text: (file: string) => 
   const file = process.commandAt.file;
   const source = text(file);
   const invocation = process.invocation;
-  if (source === undefined || !invocation.end || invocation.options.some((o) => o.name === "reload")) return [];
+  if (source === undefined || invocation.options.some((o) => o.name === "reload")) return [];
   const result: Fix[] = [];
   if (process.workers.origin !== "default" && process.workers.at && /^[01]$/.test(text(process.workers.at.file)?.slice(process.workers.at.start, process.workers.at.end) ?? "")) {
     return [{ title: `Run ${workers} workers`, safe: false, edits: [{ ...process.workers.at, newText: String(workers) }] }];
   }
+  // uvicorn.run() takes workers only with the app as an import string (the model reads no positional otherwise).
+  if (invocation.call) {
+    const edit = invocation.positionals.length === 1 && process.workers.origin === "default" && !process.workersUnresolved ? addRunKeyword(invocation, "workers", String(workers), text) : undefined;
+    return edit ? [{ title: `Add workers=${workers} to ${invocation.program.value}()`, safe: false, edits: [edit] }] : [];
+  }
+  if (!invocation.end) return [];
   // Words must be written in this file for an edit to land on them (not only expanded from a variable).
   const inFile = (w: { start: number; end: number }) => w.end <= source.length && w.start < w.end;
   if (!inFile(invocation.end) || !inFile(invocation.program)) return [];
