@@ -157,12 +157,13 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     };
     const services = text.match(/^ {2}svc-/gm)?.length ?? 0;
     assert.ok(services > 100);
-    assert.equal(audited(), services, "the first audit builds every service's deployment");
+    // Each service makes two kept entries: its deployment, and the pools read for it (model/reuse.ts reusedReading).
+    assert.equal(audited(), 2 * services, "the first audit builds every service's deployment and reads its pools");
     files["docker-compose.yml"] = `${text.slice(0, editAt)}9${text.slice(editAt + 1)}`;
-    assert.equal(audited(), 1, "an edit inside one service rebuilds that service's deployment only");
+    assert.equal(audited(), 2, "an edit inside one service rebuilds that service's deployment only");
     assert.equal(audited(), 0, "nothing changed, nothing rebuilt");
     files[".env"] = "LOG_LEVEL=debug\n";
-    assert.equal(audited(), services, "the project's .env feeds every service");
+    assert.equal(audited(), 2 * services, "the project's .env feeds every service");
   });
 
   test("nginx: server blocks that did not change keep their reading only while what they inherit is the same", () => {
@@ -211,17 +212,44 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
       assert.deepStrictEqual(result, audit(memoryHost(files)));
       return { rebuilt: session.parses.kept.misses - before, rules: result.findings.map((f) => `${f.at.file} ${f.rule}`) };
     };
-    assert.equal(rebuilt().rebuilt, 2);
+    // Two kept entries per service: its deployment and its pools (model/reuse.ts reusedReading).
+    assert.equal(rebuilt().rebuilt, 4);
     files["a/start.sh"] = "#!/bin/sh\nexec gunicorn app:app -w 8\n";
     const edited = rebuilt();
-    assert.equal(edited.rebuilt, 1, "a's script changed: a only");
+    assert.equal(edited.rebuilt, 2, "a's script changed: a only");
     assert.ok(edited.rules.includes("a/start.sh workers/exceed-cpu"), "and a's finding follows the script");
     files["b/gunicorn.conf.py"] = "workers = 9\n";
     const withConf = rebuilt();
-    assert.equal(withConf.rebuilt, 1, "b's gunicorn finds a config file it looked for: b only");
+    assert.equal(withConf.rebuilt, 2, "b's gunicorn finds a config file it looked for: b only");
     assert.ok(withConf.rules.includes("b/gunicorn.conf.py workers/exceed-cpu"), "and b now reads it");
     files["b/Dockerfile"] = 'FROM python:3.12\nCMD ["gunicorn", "app:app", "-w", "1"]\n';
-    assert.equal(rebuilt().rebuilt, 1, "b's Dockerfile changed: b only");
+    assert.equal(rebuilt().rebuilt, 2, "b's Dockerfile changed: b only");
+  });
+
+  test("pools read from the app's code follow edits of its modules while the deployments are kept", () => {
+    const stack = readFixture(join(repo, "test", "fixtures", "stacks", "fastapi-pydantic-settings-pool-defaults"));
+    const files: Files = { ...stack };
+    const session = new AuditSession();
+    const poolFindings = () => {
+      for (const path of Object.keys(stack)) if (!(path in files)) session.remove(path);
+      for (const path of Object.keys(files)) session.update(path, files[path] as string);
+      const result = session.audit();
+      assert.deepStrictEqual(result, audit(memoryHost(files)));
+      return result.findings.filter((f) => f.rule === "db/connections-exceed-max").map((f) => `${f.at.file} ${f.message.slice(0, f.message.indexOf("="))}`);
+    };
+    assert.match(poolFindings().join("\n"), /config\.py .*db_pool_size 20 \+ DB_MAX_OVERFLOW 15/);
+    const hits = session.parses.kept.hits;
+    files["docker-compose.yml"] = `${files["docker-compose.yml"]}\n`;
+    poolFindings();
+    assert.ok(session.parses.kept.hits > hits, "an edit elsewhere keeps the deployments and their pools");
+    files["app/core/config.py"] = (stack["app/core/config.py"] as string).replace("Field(20,", "Field(2,");
+    assert.match(poolFindings().join("\n"), /db_pool_size 2 \+/, "the pool's default in the settings module: read again");
+    files["app/db.py"] = (stack["app/db.py"] as string).replace("pool_size=settings.db_pool_size", "pool_size=40");
+    assert.match(poolFindings().join("\n"), /db\.py .*pool_size 40/, "the engine's own argument: read again");
+    delete files["app/db.py"];
+    assert.doesNotMatch(poolFindings().join("\n"), /pool_size 40/, "the engine's module deleted");
+    files["app/db.py"] = stack["app/db.py"] as string;
+    assert.match(poolFindings().join("\n"), /db_pool_size 2 \+/, "and restored");
   });
 
   test("commands that only moved (an edit above them) give what a fresh reading gives", () => {

@@ -41,10 +41,10 @@ import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parse
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
-import { type DjangoConnections, jobDatabases, POOL_ENV, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
+import { type DjangoConnections, jobDatabases, POOL_ENV, type Pool, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
-import { reusedDeployment } from "./reuse.ts";
+import { reusedDeployment, reusedReading } from "./reuse.ts";
 import { herokuLanguage, herokuPostgres, herokuWebConcurrency } from "./heroku.ts";
 import { combinedCpuLimit } from "./cpus.ts";
 import type { PlatformService } from "./platform.ts";
@@ -214,12 +214,9 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   for (const deployment of deployments) {
     // An nginx or redis service given the app's env_file reads DB_POOL_SIZE too, but opens no database connection.
     if (!isDatabaseClient(deployment) || isReleasePhase(deployment)) continue;
-    const rails = railsDatabase(ctx, deployment);
-    const pool = readPool(deployment, rails, djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
+    const { pool, sidePools } = reusedReading(ctx, `pools:${deployment.id}`, deployment, [poolEnv], (c) => readPools(c, deployment, poolEnv), findNearby);
     if (pool) deployment.pool = pool;
-    // Puma's `plugin :solid_queue` forks a supervisor beside the server in each instance.
-    const forked = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails))] : []));
-    if (forked.length > 0) deployment.sidePools = forked;
+    if (sidePools.length > 0) deployment.sidePools = sidePools;
   }
   const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, ofKind("procfile"), deployments)]);
   const composeFiles = new Map<string, ComposeFile>();
@@ -233,6 +230,15 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const envFiles = new Map<string, Map<string, Fact<string>>>();
   for (const [key, value] of cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
   return { deployments, databases, poolers, proxies, composeFiles, envFiles };
+}
+
+/** A deployment's connection pools, from its settings and the app's code (Active Record, Django, SQLAlchemy). */
+function readPools(ctx: Context, deployment: Deployment, poolEnv: readonly PoolEnvName[]): { pool?: Pool; sidePools: Pool[] } {
+  const rails = railsDatabase(ctx, deployment);
+  const pool = readPool(deployment, rails, djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
+  // Puma's `plugin :solid_queue` forks a supervisor beside the server in each instance.
+  const sidePools = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails))] : []));
+  return { ...(pool ? { pool } : {}), sidePools };
 }
 
 /** The paths of each kind, in order: each path's kind is worked out once, not once per kind. */

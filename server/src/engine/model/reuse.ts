@@ -5,6 +5,7 @@
 // the deployment when its inputs are the same objects and every answer recorded is still the
 // answer, replaying the changes in their order; otherwise it builds it again. So a reused
 // deployment is the one a fresh build would give, whatever the edit (test/unit/session.test.ts).
+// What the model reads for a kept deployment afterwards (its connection pools) is kept with it the same way.
 import type { Context } from "./build.ts";
 import type { Deployment } from "./types.ts";
 
@@ -29,6 +30,17 @@ interface Kept {
 
 const ABSENT = Symbol("absent");
 
+/** Each deployment reusedDeployment returned, to the kept deployment it is a copy of (reusedReading's input). */
+const keptSource = new WeakMap<Deployment, Deployment>();
+
+function newRecording(): Recording {
+  return { reads: new Map(), exists: new Map(), folders: new Map(), nearby: [], cacheSeen: new Map(), effects: [] };
+}
+
+function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** build.ts's findNearby, passed in rather than imported (build.ts imports this module). */
 type NearbyLookup = (ctx: Context, dir: string, name: string) => string | undefined;
 
@@ -43,15 +55,53 @@ export function reusedDeployment(ctx: Context, key: string, inputs: readonly unk
   const kept = ctx.parses.keep(
     key,
     (): Kept => {
-      const recording: Recording = { reads: new Map(), exists: new Map(), folders: new Map(), nearby: [], cacheSeen: new Map(), effects: [] };
+      const recording = newRecording();
       built = build(recordingContext(ctx, recording));
       return { inputs, recording, deployment: copy(built) };
     },
-    (entry) => entry.inputs.length === inputs.length && entry.inputs.every((x, i) => x === inputs[i]) && stillHolds(ctx, entry.recording, findNearby),
+    (entry) => sameInputs(entry.inputs, inputs) && stillHolds(ctx, entry.recording, findNearby),
   );
-  if (built) return built;
+  const deployment = built ?? copy(kept.deployment);
+  if (!built) for (const effect of kept.recording.effects) effect(ctx);
+  keptSource.set(deployment, kept.deployment);
+  return deployment;
+}
+
+interface KeptReading<T> {
+  inputs: readonly unknown[];
+  recording: Recording;
+  value: T;
+  /** The files and links `read` added to the deployment, in order. */
+  files: string[];
+  links: Deployment["links"];
+}
+
+/**
+ * What `read` returns for a deployment reusedDeployment returned (build.ts: its connection pools), reused
+ * while that deployment is the same kept one, `inputs` are the same objects and the context answers as it
+ * did; the files and links `read` added to the deployment are added again. Any other deployment is read.
+ */
+export function reusedReading<T>(ctx: Context, key: string, deployment: Deployment, inputs: readonly unknown[], read: (ctx: Context) => T, findNearby: NearbyLookup): T {
+  const source = keptSource.get(deployment);
+  if (!source) return read(ctx);
+  const allInputs = [source, ...inputs];
+  let fresh: { value: T } | undefined;
+  const kept = ctx.parses.keep(
+    key,
+    (): KeptReading<T> => {
+      const recording = newRecording();
+      const filesBefore = deployment.files.size;
+      const linksBefore = deployment.links.length;
+      fresh = { value: read(recordingContext(ctx, recording)) };
+      return { inputs: allInputs, recording, value: fresh.value, files: [...deployment.files].slice(filesBefore), links: deployment.links.slice(linksBefore) };
+    },
+    (entry) => sameInputs(entry.inputs, allInputs) && stillHolds(ctx, entry.recording, findNearby),
+  );
+  if (fresh) return fresh.value;
   for (const effect of kept.recording.effects) effect(ctx);
-  return copy(kept.deployment);
+  for (const file of kept.files) deployment.files.add(file);
+  deployment.links.push(...kept.links);
+  return kept.value;
 }
 
 /** Later stages add files and links to a deployment and set fields on it; its other parts are only read. */
