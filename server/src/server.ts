@@ -88,7 +88,8 @@ let canReadSettings = false;
 let settings: unknown;
 /** Settings problems last shown, so the same message is not repeated on every audit. */
 let shownSettingsProblems = "";
-let timer: NodeJS.Timeout | undefined;
+/** The audit an edit scheduled, until it runs: cancelled by the next edit or a full audit. */
+let scheduled: { cancel(): void } | undefined;
 /** How long the last audit took (0 after the first, cold one); decides the debounce. */
 let lastAuditMs = Number.POSITIVE_INFINITY;
 /** Parses kept between audits: an edit re-parses the edited file only. */
@@ -236,10 +237,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 async function auditWithProgress(token: CancellationToken, progress: WorkDoneProgressReporter): Promise<AuditRun | undefined> {
   const h = ensureHost();
   if (!h) return undefined;
-  if (timer) {
-    clearTimeout(timer);
-    timer = undefined;
-  }
+  cancelScheduled();
   h.invalidateAll();
   progress.begin("Headroom: auditing the workspace", 0, "listing files", true);
   try {
@@ -329,15 +327,25 @@ async function refreshSettings(): Promise<void> {
   schedule();
 }
 
+function cancelScheduled(): void {
+  scheduled?.cancel();
+  scheduled = undefined;
+}
+
 function schedule(): void {
-  if (timer) clearTimeout(timer);
-  timer = setTimeout(
-    guard("scheduled audit", undefined, () => {
-      timer = undefined;
-      runAudit();
-    }),
-    lastAuditMs <= FAST_AUDIT_MS ? 0 : DEBOUNCE_MS,
-  );
+  cancelScheduled();
+  const run = guard("scheduled audit", undefined, () => {
+    scheduled = undefined;
+    runAudit();
+  });
+  if (lastAuditMs > FAST_AUDIT_MS) {
+    const timeout = setTimeout(run, DEBOUNCE_MS);
+    scheduled = { cancel: () => clearTimeout(timeout) };
+  } else {
+    // Not setTimeout(0): Node makes that at least 1 ms, added to every keystroke's latency.
+    const immediate = setImmediate(run);
+    scheduled = { cancel: () => clearImmediate(immediate) };
+  }
 }
 
 function allowedPathsOption(options: unknown): string[] {
@@ -477,10 +485,7 @@ connection.onExecuteCommand(async (params, token, progress) => {
     if (params.command === REPORT_COMMAND) return await report(token, progress);
     if (params.command === APPLY_FIX_COMMAND) return await applyReportedFix(params.arguments?.[0]);
     if (params.command !== AUDIT_COMMAND) return null;
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
+    cancelScheduled();
     ensureHost()?.invalidateAll();
     return auditCounts(runAudit()?.result);
   } catch (err) {
@@ -490,10 +495,7 @@ connection.onExecuteCommand(async (params, token, progress) => {
   }
 });
 
-connection.onShutdown(() => {
-  if (timer) clearTimeout(timer);
-  timer = undefined;
-});
+connection.onShutdown(() => cancelScheduled());
 
 process.on("uncaughtException", (err) => logError("uncaught exception", err));
 process.on("unhandledRejection", (err) => logError("unhandled rejection", err));
