@@ -1,14 +1,18 @@
-// The audit "floor": walk DIR, read every deployment file and parse it with the same parsers the
-// engine uses (yaml parseDocument, jsonc-parser parseTree, dockerfile-ast, Headroom's nginx, shell
-// and dotenv parsers), with no model, no rules and no report. Bundled with esbuild and run by
+// The audit "floor": walk DIR, read every file the audit reads and parse it with the same parsers the
+// engine uses (yaml parseDocument, jsonc-parser parseTree, dockerfile-ast, Headroom's nginx, shell,
+// dotenv and Python readers), with no model, no rules and no report. Python files count because the
+// audit reads the app modules a server command names (`uvicorn main:app`: main.py) for their
+// SQLAlchemy engine; in the generated monorepo every .py file is such a module. Bundled with esbuild and run by
 // bench/run.ts the same way as dist/cli.js. Prints one JSON line: {files, parsed, bytes}.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DockerfileParser } from "dockerfile-ast";
 import { parseTree } from "jsonc-parser";
 import { parseDocument } from "yaml";
+import { ENGINE_FUNCTIONS } from "../server/src/engine/model/sqlalchemy.ts";
 import { parseDotenv } from "../server/src/engine/parse/dotenv.ts";
 import { parseNginx } from "../server/src/engine/parse/nginx.ts";
+import { readPythonModule } from "../server/src/engine/parse/python-calls.ts";
 import { parseShellScript } from "../server/src/engine/parse/shell.ts";
 
 const SKIP = new Set(["node_modules", ".git", "dist", ".venv", "venv", "__pycache__", "vendor"]);
@@ -34,6 +38,7 @@ const walk = (dir: string): void => {
     else if (name === "nginx.conf") parse = (t) => parseNginx(t, full);
     else if (name.endsWith(".sh")) parse = (t) => parseShellScript(t, full);
     else if (name === ".env") parse = (t) => parseDotenv(t, full);
+    else if (name.endsWith(".py")) parse = (t) => readPythonModule(t, full, ENGINE_FUNCTIONS);
     if (!parse) continue;
     const text = readFileSync(full, "utf8");
     bytes += text.length;
