@@ -21,9 +21,41 @@ interface Recording {
   effects: Array<(ctx: Context) => void>;
 }
 
+/**
+ * A recording as kept: each map's keys and values in two arrays, in the order asked, so that checking
+ * it on every audit walks them by index (iterating a Map makes an entry array per step, per deployment).
+ */
+interface Answers {
+  readPaths: string[];
+  readTexts: Array<string | undefined>;
+  existsPaths: string[];
+  existsAnswers: boolean[];
+  folders: string[];
+  folderHeld: boolean[];
+  nearby: Recording["nearby"];
+  cacheKeys: string[];
+  cacheSeen: unknown[];
+  effects: Recording["effects"];
+}
+
+function answersOf(recording: Recording): Answers {
+  return {
+    readPaths: [...recording.reads.keys()],
+    readTexts: [...recording.reads.values()],
+    existsPaths: [...recording.exists.keys()],
+    existsAnswers: [...recording.exists.values()],
+    folders: [...recording.folders.keys()],
+    folderHeld: [...recording.folders.values()],
+    nearby: recording.nearby,
+    cacheKeys: [...recording.cacheSeen.keys()],
+    cacheSeen: [...recording.cacheSeen.values()],
+    effects: recording.effects,
+  };
+}
+
 interface Kept {
   inputs: readonly unknown[];
-  recording: Recording;
+  recording: Answers;
   /** As built, before later stages of the model (pools, configured facts) add to it. */
   deployment: Deployment;
 }
@@ -57,7 +89,7 @@ export function reusedDeployment(ctx: Context, key: string, inputs: readonly unk
     (): Kept => {
       const recording = newRecording();
       built = build(recordingContext(ctx, recording));
-      return { inputs, recording, deployment: copy(built) };
+      return { inputs, recording: answersOf(recording), deployment: copy(built) };
     },
     (entry) => sameInputs(entry.inputs, inputs) && stillHolds(ctx, entry.recording, findNearby),
   );
@@ -69,7 +101,7 @@ export function reusedDeployment(ctx: Context, key: string, inputs: readonly unk
 
 interface KeptReading<T> {
   inputs: readonly unknown[];
-  recording: Recording;
+  recording: Answers;
   value: T;
   /** The files and links `read` added to the deployment, in order. */
   files: string[];
@@ -93,7 +125,7 @@ export function reusedReading<T>(ctx: Context, key: string, deployment: Deployme
       const filesBefore = deployment.files.size;
       const linksBefore = deployment.links.length;
       fresh = { value: read(recordingContext(ctx, recording)) };
-      return { inputs: allInputs, recording, value: fresh.value, files: [...deployment.files].slice(filesBefore), links: deployment.links.slice(linksBefore) };
+      return { inputs: allInputs, recording: answersOf(recording), value: fresh.value, files: [...deployment.files].slice(filesBefore), links: deployment.links.slice(linksBefore) };
     },
     (entry) => sameInputs(entry.inputs, allInputs) && stillHolds(ctx, entry.recording, findNearby),
   );
@@ -113,12 +145,15 @@ function copy(deployment: Deployment): Deployment {
  * Reads are checked last, in the order the build made them: while every other answer holds, they are the
  * reads a fresh build would make, so the audit notes the same paths as missing either way (audit.ts).
  */
-function stillHolds(ctx: Context, recording: Recording, findNearby: NearbyLookup): boolean {
-  for (const [path, exists] of recording.exists) if (ctx.pathSet.has(path) !== exists) return false;
-  for (const [folder, held] of recording.folders) if (ctx.folders.has(folder) !== held) return false;
-  for (const [key, seen] of recording.cacheSeen) if ((ctx.cache.has(key) ? ctx.cache.get(key) : ABSENT) !== seen) return false;
-  if (!recording.nearby.every(({ dir, name, found }) => findNearby(ctx, dir, name) === found)) return false;
-  for (const [path, text] of recording.reads) if (ctx.host.read(path) !== text) return false;
+function stillHolds(ctx: Context, answers: Answers, findNearby: NearbyLookup): boolean {
+  for (let i = 0; i < answers.existsPaths.length; i++) if (ctx.pathSet.has(answers.existsPaths[i]) !== answers.existsAnswers[i]) return false;
+  for (let i = 0; i < answers.folders.length; i++) if (ctx.folders.has(answers.folders[i]) !== answers.folderHeld[i]) return false;
+  for (let i = 0; i < answers.cacheKeys.length; i++) {
+    const key = answers.cacheKeys[i];
+    if ((ctx.cache.has(key) ? ctx.cache.get(key) : ABSENT) !== answers.cacheSeen[i]) return false;
+  }
+  for (const { dir, name, found } of answers.nearby) if (findNearby(ctx, dir, name) !== found) return false;
+  for (let i = 0; i < answers.readPaths.length; i++) if (ctx.host.read(answers.readPaths[i]) !== answers.readTexts[i]) return false;
   return true;
 }
 

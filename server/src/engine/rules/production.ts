@@ -30,6 +30,19 @@ const DEV_PROFILE = /(^|[-_.])(dev|devel|develop|development|local|reload|debug)
  * file beside a production variant of the same service (`docker-compose.yml` next to `docker-compose.prod.yml`).
  */
 export function isDevDeployment(deployment: Deployment, commandFile?: string, model?: DeploymentModel): boolean {
+  if (commandFile && isDevPath(commandFile)) return true;
+  let known = devDeployments.get(deployment);
+  if (!known || known.model !== model) {
+    known = { model, dev: isDevSetup(deployment, model) };
+    devDeployments.set(deployment, known);
+  }
+  return known.dev;
+}
+
+/** isDevDeployment's answer apart from the command's file, per deployment: half a dozen rules ask it of every deployment. */
+const devDeployments = new WeakMap<Deployment, { model: DeploymentModel | undefined; dev: boolean }>();
+
+function isDevSetup(deployment: Deployment, model: DeploymentModel | undefined): boolean {
   const service = deployment.id.startsWith("compose:") ? deployment.id.slice(deployment.id.lastIndexOf("#") + 1) : undefined;
   if (service !== undefined && DEV_WORD.test(service)) return true;
   // `profiles: [dev]`: `docker compose up` leaves it out; it runs only when a development profile is activated.
@@ -39,7 +52,6 @@ export function isDevDeployment(deployment: Deployment, commandFile?: string, mo
   // Run by dev.sh, `make dev`, or with a file named for development (`-f local.yml`).
   const runBy = deployment.runBy;
   if (runBy && (isDevPath(runBy.at.file) || (runBy.target !== undefined && DEV_WORD.test(runBy.target)) || runBy.files.some(isDevPath))) return true;
-  if (commandFile && isDevPath(commandFile)) return true;
   return model !== undefined && hasProductionVariant(model, deployment);
 }
 
