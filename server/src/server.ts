@@ -342,9 +342,14 @@ function schedule(): void {
     const timeout = setTimeout(run, DEBOUNCE_MS);
     scheduled = { cancel: () => clearTimeout(timeout) };
   } else {
-    // Not setTimeout(0): Node makes that at least 1 ms, added to every keystroke's latency.
-    const immediate = setImmediate(run);
-    scheduled = { cancel: () => clearImmediate(immediate) };
+    // Not setTimeout(0): Node makes that at least 1 ms, added to every keystroke's latency. Two turns of the
+    // event loop, as vscode-jsonrpc handles one queued message per turn: a burst of edits already read is
+    // handled before the audit, which then runs once, for the last.
+    const first = setImmediate(() => {
+      const second = setImmediate(run);
+      scheduled = { cancel: () => clearImmediate(second) };
+    });
+    scheduled = { cancel: () => clearImmediate(first) };
   }
 }
 
