@@ -348,6 +348,28 @@ describe("compose projects from CI files", () => {
     assert.deepEqual(ciComposeLists(".gitlab-ci.yml", gitlab, NO_MEMO).map((l) => [l.files, l.source]), [[["docker-compose.yml", "production.yml"], ".gitlab-ci.yml job deploy"]]);
   });
 
+  test("the job's environment reaches its commands: GitLab variables (global, job, value: form) and GitHub env:", () => {
+    const gitlab = [
+      "variables:",
+      "  DEPLOY_ENV: staging",
+      "deploy-production:",
+      "  variables:",
+      "    DEPLOY_ENV:",
+      "      value: production",
+      "      description: the compose overlay",
+      "    WEB_REPLICAS: \"3\"",
+      "  script:",
+      "    - docker compose -f docker-compose.yml -f docker-compose.$DEPLOY_ENV.yml up -d --scale web=$WEB_REPLICAS web",
+      "",
+    ].join("\n");
+    const [list] = ciComposeLists(".gitlab-ci.yml", gitlab, NO_MEMO);
+    assert.deepEqual(list.files, ["docker-compose.yml", "docker-compose.production.yml"]);
+    const replicas = list.starts?.scale?.get("web");
+    assert.deepEqual([replicas?.value, gitlab.slice(replicas?.at?.start, replicas?.at?.end)], [3, "3"]);
+    const workflow = "jobs:\n  deploy:\n    env:\n      OVERLAY: prod\n      TAG: ${{ github.sha }}\n    steps:\n      - run: docker compose -f docker-compose.yml -f docker-compose.$OVERLAY.yml -f docker-compose.$TAG.yml up -d\n      - run: docker compose -f docker-compose.yml -f docker-compose.$OVERLAY.yml up -d\n";
+    assert.deepEqual(ciComposeLists(".github/workflows/deploy.yml", workflow, NO_MEMO).map((l) => l.files), [["docker-compose.yml", "docker-compose.prod.yml"]], "an expression is known only at run time");
+  });
+
   test("the workflow's project in the model, and a broken CI file is no crash", () => {
     const host = memoryHost({
       "docker-compose.yml": "services:\n  web:\n    build: .\n    command: gunicorn app:app -w 4\n",

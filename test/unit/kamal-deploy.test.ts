@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { audit } from "../../server/src/engine/audit.ts";
-import { buildModel } from "../../server/src/engine/model/build.ts";
+import { buildModel, fileKind } from "../../server/src/engine/model/build.ts";
 import type { ParseProblem } from "../../server/src/engine/types.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 
@@ -89,11 +89,58 @@ describe("Kamal destinations and accessories", () => {
     }
   });
 
-  it("without a command naming a destination (or one known only at run time, or a file the workspace lacks) the base file alone is read", () => {
-    for (const runner of ["kamal deploy\n", "kamal deploy -d $DESTINATION\n", "kamal deploy -d staging\n", "kamal app logs -d production\n"]) {
+  it("without a command naming a destination (or a file the workspace lacks) the base file alone is read", () => {
+    for (const runner of ["kamal deploy\n", "kamal deploy -d staging\n", "kamal app logs -d production\n"]) {
       const m = model({ "config/deploy.yml": base, "config/deploy.production.yml": production, Dockerfile: python, "deploy.sh": runner });
       assert.deepEqual(m.deployments.map((d) => [d.id, d.instances.value]), [["kamal:config/deploy.yml#web", 1]], runner);
     }
+  });
+
+  it("a destination in a variable is followed to what the script, Makefile or CI job sets it to", () => {
+    const staging = "servers:\n  web:\n    hosts: [10.0.2.1]\n";
+    const files = { "config/deploy.yml": base, "config/deploy.production.yml": production, "config/deploy.staging.yml": staging, Dockerfile: python };
+    for (const [runner, text] of [
+      ["bin/deploy", '#!/usr/bin/env bash\nset -euo pipefail\nDESTINATION="${1:-production}"\nbin/kamal deploy -d "$DESTINATION"\n'],
+      ["scripts/release", "#!/bin/sh\nDEST=production\nexec bundle exec kamal deploy --destination=$DEST\n"],
+      ["Makefile", "DEST ?= production\ndeploy:\n\tbin/kamal deploy -d $(DEST)\n"],
+      [".github/workflows/deploy.yml", "env:\n  DESTINATION: staging\njobs:\n  deploy:\n    env:\n      DESTINATION: production\n    steps:\n      - run: bin/kamal deploy -d ${DESTINATION}\n"],
+      [".gitlab-ci.yml", "variables:\n  KAMAL_DESTINATION:\n    value: production\n    description: where to deploy\ndeploy:\n  script:\n    - bin/kamal deploy -d $KAMAL_DESTINATION\n"],
+    ]) {
+      const m = model({ ...files, [runner]: text });
+      assert.deepEqual(m.deployments.map((d) => d.id), ["kamal:config/deploy.yml@production#web", "kamal:config/deploy.yml@production#job"], runner);
+    }
+  });
+
+  it("a destination known only at run time may be any: every config/deploy.*.yml is counted, and the names say why", () => {
+    const staging = "servers:\n  web:\n    hosts: [10.0.2.1]\n";
+    const files = { "config/deploy.yml": base, "config/deploy.production.yml": production, "config/deploy.staging.yml": staging, Dockerfile: python };
+    for (const [runner, text] of [
+      ["bin/deploy", '#!/usr/bin/env bash\nbin/kamal deploy -d "$1"\n'],
+      ["deploy.sh", "kamal deploy -d ${DESTINATION}\n"],
+      [".github/workflows/deploy.yml", "on:\n  workflow_dispatch:\n    inputs:\n      environment: { type: choice, options: [staging, production] }\njobs:\n  deploy:\n    steps:\n      - run: bin/kamal deploy -d ${{ inputs.environment }}\n"],
+      ["Makefile", "deploy:\n\tkamal deploy -d $(ENV)\n"],
+    ]) {
+      const m = model({ ...files, [runner]: text });
+      assert.deepEqual(m.deployments.map((d) => d.id), ["kamal:config/deploy.yml@production#web", "kamal:config/deploy.yml@production#job", "kamal:config/deploy.yml@staging#web"], runner);
+      assert.match(m.deployments[2].name, new RegExp(`^web \\(config/deploy\\.staging\\.yml over config/deploy\\.yml; ${runner.replace(/\./g, "\\.")}'s -d .+ may deploy it\\)$`), runner);
+      assert.ok(m.deployments[2].links.some((l) => l.from === runner && /known only at run time/.test(l.why)), runner);
+    }
+    // A name that is known wins; the unknown one adds the other destinations.
+    const both = model({ ...files, "bin/deploy": "#!/bin/sh\nkamal deploy -d production\nkamal deploy -d \"$TARGET\"\n" });
+    assert.deepEqual(both.deployments.map((d) => [d.id, /may deploy it/.test(d.name)]), [["kamal:config/deploy.yml@production#web", false], ["kamal:config/deploy.yml@production#job", false], ["kamal:config/deploy.yml@staging#web", true]]);
+  });
+
+  it("deploy scripts without an extension are read when their shebang is a shell's; a Ruby binstub is not", () => {
+    const files = { "config/deploy.yml": base, "config/deploy.production.yml": production, Dockerfile: python };
+    assert.equal(fileKind("bin/deploy"), "shell");
+    assert.equal(fileKind("scripts/release"), "shell");
+    assert.equal(fileKind("ops/Makefile"), "makefile");
+    assert.equal(fileKind("docs/deploy.md"), undefined);
+    assert.equal(fileKind("src/handlers"), undefined);
+    const ids = (runner: Record<string, string>) => model({ ...files, ...runner }).deployments.map((d) => d.id);
+    assert.deepEqual(ids({ "bin/ship": "#!/usr/bin/env bash\nset -e\nbin/kamal deploy -d production\n" }), ["kamal:config/deploy.yml@production#web", "kamal:config/deploy.yml@production#job"]);
+    assert.deepEqual(ids({ "bin/ship": "#!/usr/bin/env ruby\nsystem('kamal deploy -d production')\n" }), ["kamal:config/deploy.yml#web"]);
+    assert.deepEqual(ids({ "deploy/release": "kamal deploy -d production\n" }), ["kamal:config/deploy.yml#web"], "no shebang: not read");
   });
 
   it("hosts tagged for their own env (env.tags, Kamal 1's env_tags) are a deployment of their own, the tag's env over the role's", () => {

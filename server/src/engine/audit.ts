@@ -3,7 +3,7 @@ import picomatch from "picomatch";
 import type { AuditResult, RuleInfo, WorkspaceHost } from "./api.ts";
 import { withSizeLimits } from "./limits.ts";
 import { CONFIG_FILE, type ConfigProblem, emptyConfig, type HeadroomConfig, mergeConfigs, readConfigFile, readConfigSettings } from "./config.ts";
-import { buildModel, fileKind } from "./model/build.ts";
+import { buildModel, fileKind, isShellScript } from "./model/build.ts";
 import { applyConfiguredFacts } from "./model/configured.ts";
 import { poolEnvTable } from "./model/pools.ts";
 import { oneAuditMemo, type ParseCache } from "./parse-cache.ts";
@@ -50,7 +50,7 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   const host = withSizeLimits(notingMisses(workspace, missing), problems);
   const { config, problems: configProblems } = loadConfig(host, options.settings);
   const included = pathFilter(config);
-  const paths = host.list().filter((p) => p !== CONFIG_FILE && isDeploymentFile(p) && included(p)).sort();
+  const paths = host.list().filter((p) => p !== CONFIG_FILE && isDeploymentFile(p) && included(p) && isShellScript(p, host.read)).sort();
   parses?.startAudit();
   const memo = parses ?? oneAuditMemo();
   // Pools are read while the model is built, so headroom.yml's pool names go in here, not with the facts below.

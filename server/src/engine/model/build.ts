@@ -93,7 +93,7 @@ function classify(path: string): FileKind | undefined {
   if (/(^|\/)config\/deploy(\.[\w-]+)?\.ya?ml$/.test(lowerPath)) return "kamal";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
-  if (name.endsWith(".sh") || /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/.test(name)) return "shell";
+  if (name.endsWith(".sh") || STARTING_SCRIPT.test(name)) return "shell";
   if (isSupervisorName(name, lowerPath)) return "supervisor";
   if (isNginxName(name, lowerPath)) return "nginx";
   if (/^gunicorn[\w.-]*\.py$/.test(name)) return "gunicorn-conf";
@@ -112,7 +112,36 @@ function classify(path: string): FileKind | undefined {
   if (/^hypercorn[\w.-]*\.toml$/.test(name)) return "hypercorn";
   // Read only for the compose files its recipes name with `-f` (model/compose-commands.ts).
   if (name === "makefile" || name === "gnumakefile" || name.endsWith(".mk")) return "makefile";
+  // Deploy scripts kept without an extension (bin/deploy, scripts/release): read for the commands they deploy with, when their shebang is a shell's.
+  if (isDeployScriptName(name, lowerPath)) return "shell";
   return undefined;
+}
+
+/** Extensionless script names that start a server (bin/docker-server, docker-entrypoint): the model reads one alone. */
+const STARTING_SCRIPT = /^(start|entrypoint|run|boot|serve|docker-[\w-]+)$/;
+
+/**
+ * An extensionless file in a scripts folder (bin/, script/, scripts/, deploy/, ops/, ci/, tools/) or named for deploying
+ * (deploy, release, redeploy, ship, rollout, provision): a deploy script by convention, often executable with a
+ * shebang; the model reads it only for the commands it deploys with, and only with a shell shebang (deployScripts).
+ */
+function isDeployScriptName(name: string, lowerPath: string): boolean {
+  if (name.includes(".") || name === "") return false;
+  return /(^|\/)(bin|script|scripts|deploy|deployment|ops|ci|\.ci|tools)\/[^/]+$/.test(lowerPath) || /^(deploy|release|redeploy|ship|rollout|provision)([-_][\w-]+)?$/.test(name);
+}
+
+/**
+ * The scripts deploy commands are read from: `.sh` files and the conventional start-script names as they are; an
+ * extensionless deploy script only when its first line is a shell's shebang (a Ruby binstub in bin/ is not one).
+ */
+function deployScripts(ctx: Context, scripts: string[]): string[] {
+  return scripts.filter((path) => isShellScript(path, (p) => ctx.host.read(p)));
+}
+
+/** False for a file named like an extensionless deploy script whose first line is not a shell's shebang (a Ruby binstub in bin/): the audit does not read it. */
+export function isShellScript(path: string, read: (path: string) => string | undefined): boolean {
+  const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
+  return name.includes(".") || STARTING_SCRIPT.test(name) || fileKind(path) !== "shell" || hasShellShebang(read(path));
 }
 
 /**
@@ -186,17 +215,18 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     platformDatabases.push(...render.databases);
   }
   for (const path of ofKind("fly.toml")) deployments.push(...flyServices(ctx, path).map((service) => platformDeployment(ctx, service)));
-  const runnerTexts = [...ofKind("shell"), ...ofKind("makefile"), ...ofKind("ci")];
+  const scripts = deployScripts(ctx, ofKind("shell"));
+  const runnerTexts = [...scripts, ...ofKind("makefile"), ...ofKind("ci")];
   for (const path of ofKind("kamal").filter(isKamalBase)) {
     // Each destination a deploy script, Makefile or CI job runs (`kamal deploy -d production`), else the file alone.
-    const destinations = kamalDestinations(ctx, path, runnerTexts);
+    const destinations = kamalDestinations(ctx, path, runnerTexts, ofKind("kamal"));
     for (const destination of destinations.length > 0 ? destinations : [undefined]) deployments.push(...kamalServices(ctx, path, destination).map((service) => platformDeployment(ctx, service)));
   }
   // The files supervisord configs may be, the same array while they are the same paths (model/reuse.ts compares it).
   const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
   const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);
   ctx.cache.set(SUPERVISOR_CANDIDATES, supervisorCandidates);
-  const runners = { scripts: ofKind("shell"), makefiles: ofKind("makefile"), ci: ofKind("ci") };
+  const runners = { scripts, makefiles: ofKind("makefile"), ci: ofKind("ci") };
   for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"), runners)) deployments.push(...composeDeployments(ctx, project));
   for (const path of ofKind("procfile")) {
     deployments.push(...procfileDeployments(ctx, path));
@@ -205,8 +235,10 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     const deployment = supervisorDeployment(ctx, path);
     if (deployment) deployments.push(deployment);
   }
-  for (const path of ofKind("shell").filter((p) => !claimed.has(p))) {
-    if (!/\.\w+$/.test(path.slice(path.lastIndexOf("/") + 1)) && !hasShellShebang(host.read(path))) continue;
+  for (const path of scripts.filter((p) => !claimed.has(p))) {
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    // A deploy script kept without an extension is read for its deploy commands, not as a server's start script.
+    if (!/\.\w+$/.test(name) && !(STARTING_SCRIPT.test(name.toLowerCase()) && hasShellShebang(host.read(path)))) continue;
     const deployment = newDeployment(`script:${path}`, path, [path]);
     addScriptProcesses(ctx, deployment, path, () => undefined, { words: [], dir: dirOf(path) }, 0);
     if (deployment.processes.length > 0 || deployment.devServers) deployments.push(deployment);

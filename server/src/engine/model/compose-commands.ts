@@ -9,7 +9,7 @@ import { parseMakefile } from "../parse/makefile.ts";
 import { yamlSource } from "../parse/text-lines.ts";
 import { yamlTooDeepAt } from "../parse/yaml-depth.ts";
 import { wrappedProgramIndex } from "../parse/servers.ts";
-import { type CharSpans, factForSlice, parseCommandLine, parseShellScript, type ShellWord } from "../parse/shell.ts";
+import { type CharSpans, factForSlice, parseCommandLine, parseShellScript, type ShellCommand, type ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import { alignedSpans, dirOf, join } from "./build.ts";
 
@@ -222,6 +222,15 @@ function fileOptionValues(args: ShellWord[], short: string, long: string, valueO
   return named;
 }
 
+/** Whether a `-f`/`--file` comes before the subcommand, whatever its value. */
+function namesFileOption(args: ShellWord[]): boolean {
+  for (let i = 0; i < subcommandIndex(args); i++) {
+    const word = args[i].value;
+    if (word === "-f" || word === "--file" || word.startsWith("--file=") || (word.startsWith("-f") && word.length > 2 && word[2] !== "-")) return true;
+  }
+  return false;
+}
+
 /** `ssh`'s options that take a value (the host is the first other word, the remote command the rest). */
 const SSH_VALUE_OPTIONS = new Set(["-B", "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w"]);
 
@@ -256,6 +265,8 @@ function namedFiles(words: ShellWord[], environment?: ReadonlyMap<string, Fact<s
   const directory = composeFileArgs(words, PROJECT_DIRECTORY_OPTION)?.pop();
   const projectDirectory = directory !== undefined && !directory.startsWith("/") ? directory : undefined;
   const invocation = composeInvocation(words);
+  // A `-f` known only at run time (`-f docker-compose.$TAG.yml`) names files that cannot be told, not the default ones.
+  if (!files && invocation && !invocation.stack && namesFileOption(invocation.args)) return undefined;
   const starts = invocation && !invocation.stack ? startedServices(invocation.args) : undefined;
   if (!files && !envFiles && !profiles && projectDirectory === undefined && !starts) return undefined;
   return { files: files ?? [], ...(envFiles ? { envFiles } : {}), ...(profiles ? { profiles } : {}), ...(projectDirectory !== undefined ? { projectDirectory } : {}), ...(starts ? { starts } : {}) };
@@ -308,48 +319,76 @@ export function makefileComposeLists(path: string, text: string, parses: ParseMe
 /** GitLab CI's top-level keys that are not jobs. */
 const GITLAB_KEYWORDS = new Set(["default", "include", "stages", "variables", "workflow", "image", "services", "cache", "before_script", "after_script", "pages"]);
 
+/** One shell command of a CI job's step, with the environment the job gives it. */
+export interface CiCommand {
+  command: ShellCommand;
+  /** The `run:` value or `script:` line it is in. */
+  run: YamlScalar;
+  job: string;
+  /** Folders the command may run in, most likely first. */
+  runDirs: string[];
+  /** The `env:` (GitHub Actions: workflow, job, step; the innermost wins) or `variables:` (GitLab CI: global, job) it runs with. */
+  environment?: ReadonlyMap<string, Fact<string>>;
+}
+
 /**
- * The explicit compose file lists of a CI file's shell steps: a GitHub Actions workflow's `run:` steps
- * (in the step's or the job's `working-directory`, else the repository's root) and a `.gitlab-ci.yml` job's
- * `script:` and `before_script:` lines (in the repository's root). Named after the job.
+ * The shell commands of a CI file's steps that hold one of `words` (read only those): a GitHub Actions workflow's `run:`
+ * steps (in the step's or the job's `working-directory`, else the repository's root) and a `.gitlab-ci.yml` job's
+ * `script:` and `before_script:` lines (in the repository's root). A variable the job's environment sets is followed
+ * (`-f docker-compose.$DEPLOY_ENV.yml`, `kamal deploy -d $DESTINATION`), each word keeping its place in the file.
  */
-export function ciComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
-  return parses.get(`compose-lists:${path}`, text, () => {
-    const lists: ComposeFileList[] = [];
+export function ciCommands(path: string, text: string, parses: ParseMemo): CiCommand[] {
+  return parses.get(`ci-commands:${path}`, text, () => {
+    const commands: CiCommand[] = [];
+    if (!text.includes("compose") && !text.includes("kamal")) return commands;
     const source = yamlSource(text);
-    if (yamlTooDeepAt(source) !== undefined) return lists;
+    if (yamlTooDeepAt(source) !== undefined) return commands;
     const doc = parseDocument(source, { uniqueKeys: false });
-    if (!isMap(doc.contents)) return lists;
+    if (!isMap(doc.contents)) return commands;
     const addRun = (node: unknown, job: string, runDirs: string[], environment?: ReadonlyMap<string, Fact<string>>) => {
       const run = scalar(node);
-      if (!run || !run.value.includes("compose")) return;
-      for (const command of parseCommandLine(run.value, path, run.start, undefined, scalarSpans(source, run)).commands) {
-        // The step's and job's `env:` are the environment of its commands, under what the script itself exports.
-        const exported = environment && command.exported ? new Map([...environment, ...command.exported]) : (command.exported ?? environment);
-        for (const named of composeFileLists(command.words, path, run, exported)) lists.push({ ...named, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
+      if (!run || !(run.value.includes("compose") || run.value.includes("kamal"))) return;
+      for (const command of parseCommandLine(run.value, path, run.start, environment && ((name) => environment.get(name)), scalarSpans(source, run)).commands) {
+        commands.push({ command, run, job, runDirs, ...(environment ? { environment } : {}) });
       }
     };
     if (/(^|\/)\.gitlab-ci\.ya?ml$/.test(path)) {
       for (const pair of doc.contents.items) {
         const job = scalar(pair.key)?.value;
         if (job === undefined || job.startsWith(".") || GITLAB_KEYWORDS.has(job)) continue;
+        const environment = scopedEnvironment(doc, path, [doc.contents, pair.value], "variables");
         for (const key of ["before_script", "script"]) {
           const lines = mapGet(doc, pair.value, key);
-          for (const line of isSeq(lines) ? lines.items : [lines]) addRun(line, job, [""]);
+          for (const line of isSeq(lines) ? lines.items : [lines]) addRun(line, job, [""], environment);
         }
       }
-      return lists;
+      return commands;
     }
     const jobs = mapGet(doc, doc.contents, "jobs");
-    if (!isMap(jobs)) return lists;
+    if (!isMap(jobs)) return commands;
     for (const pair of jobs.items) {
       const job = scalar(pair.key)?.value ?? "";
       const jobDir = scalar(mapGet(doc, mapGet(doc, mapGet(doc, pair.value, "defaults"), "run"), "working-directory"))?.value;
       const steps = mapGet(doc, pair.value, "steps");
       for (const step of isSeq(steps) ? steps.items : []) {
         const dir = scalar(mapGet(doc, step, "working-directory"))?.value ?? jobDir;
-        addRun(mapGet(doc, step, "run"), job, dir ? [join("", dir), ""] : [""], stepEnvironment(doc, path, [doc.contents, pair.value, step]));
+        addRun(mapGet(doc, step, "run"), job, dir ? [join("", dir), ""] : [""], scopedEnvironment(doc, path, [doc.contents, pair.value, step], "env"));
       }
+    }
+    return commands;
+  });
+}
+
+/**
+ * The explicit compose file lists of a CI file's shell steps (ciCommands), named after the job; the job's environment
+ * is its commands' (COMPOSE_PROFILES there activates profiles), under what the script itself exports.
+ */
+export function ciComposeLists(path: string, text: string, parses: ParseMemo): ComposeFileList[] {
+  return parses.get(`compose-lists:${path}`, text, () => {
+    const lists: ComposeFileList[] = [];
+    for (const { command, run, job, runDirs, environment } of ciCommands(path, text, parses)) {
+      const exported = environment && command.exported ? new Map([...environment, ...command.exported]) : (command.exported ?? environment);
+      for (const named of composeFileLists(command.words, path, run, exported)) lists.push({ ...named, at: { file: path, start: run.start, end: run.end }, source: `${path} job ${job}`, target: job, runDirs });
     }
     return lists;
   });
@@ -366,14 +405,25 @@ function scalarSpans(text: string, run: YamlScalar): CharSpans | undefined {
   return alignedSpans(written, run.value, run.start) ?? { starts: new Array<number>(run.value.length).fill(run.start), ends: new Array<number>(run.value.length).fill(run.end) };
 }
 
-/** COMPOSE_PROFILES in a workflow's, job's or step's `env:` (the innermost wins): the environment a `run:` step's commands get. */
-function stepEnvironment(doc: Document.Parsed, path: string, scopes: unknown[]): Map<string, Fact<string>> | undefined {
-  let profiles: Fact<string> | undefined;
+/**
+ * The variables of `key` (`env:`, GitLab's `variables:`) in each scope, outermost first (an inner one wins): scalar
+ * values, and GitLab's `{ value: …, description: … }` form. A value with a GitHub expression (`${{ inputs.env }}`) is
+ * known only at run time, and left out.
+ */
+function scopedEnvironment(doc: Document.Parsed, path: string, scopes: unknown[], key: string): Map<string, Fact<string>> | undefined {
+  let environment: Map<string, Fact<string>> | undefined;
   for (const scope of scopes) {
-    const value = scalar(mapGet(doc, mapGet(doc, scope, "env"), "COMPOSE_PROFILES"));
-    if (value) profiles = { value: value.value, origin: "stated", at: { file: path, start: value.start, end: value.end } };
+    const variables = mapGet(doc, scope, key);
+    if (!isMap(variables)) continue;
+    for (const pair of variables.items) {
+      const name = scalar(pair.key)?.value;
+      const value = scalar(pair.value) ?? scalar(mapGet(doc, pair.value, "value"));
+      if (!name || !value || value.value.includes("${{")) continue;
+      const at = value.quoted ? { start: value.start + 1, end: value.end - 1 } : { start: value.start, end: value.end };
+      (environment ??= new Map()).set(name, { value: value.value, origin: "stated", at: { file: path, ...at } });
+    }
   }
-  return profiles ? new Map([["COMPOSE_PROFILES", profiles]]) : undefined;
+  return environment;
 }
 
 /** The folder and each folder above it, up to the workspace root (""). */
