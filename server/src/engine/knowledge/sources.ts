@@ -876,6 +876,11 @@ export const SOURCES = {
     url: "https://docs.docker.com/reference/compose-file/services/#scale",
     says: "\"scale specifies the default number of containers to deploy for this service. When both are set, scale must be consistent with the replicas attribute in the Deploy Specification.\"",
   },
+  composeInterpolationDefault: {
+    title: "Compose file reference: Interpolation",
+    url: "https://docs.docker.com/reference/compose-file/interpolation/",
+    says: "\"${VAR:-default} -> value of VAR if set and non-empty, otherwise default\"; \"${VAR-default} -> value of VAR if set, otherwise default\". \"You can use a $$ (double-dollar sign) when your configuration needs a literal dollar sign. This also prevents Compose from interpolating a value.\" The values come from the shell and the project's .env (or --env-file).",
+  },
   composeDotEnvInterpolation: {
     title: "Docker docs: Set environment variables within your container's environment",
     url: "https://docs.docker.com/compose/how-tos/environment-variables/set-environment-variables/",

@@ -73,13 +73,16 @@ export default defineRule({
     summary: "The same setting is given different values in two places that feed one deployment",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.posixDefaultValue, SOURCES.composeEnvPrecedence, SOURCES.composeDotEnvInterpolation, SOURCES.gunicornConfigPrecedence, SOURCES.gunicornWorkersDefault, SOURCES.uvicornWorkersDefault],
+    sources: [SOURCES.posixDefaultValue, SOURCES.composeInterpolationDefault, SOURCES.composeEnvPrecedence, SOURCES.composeDotEnvInterpolation, SOURCES.gunicornConfigPrecedence, SOURCES.gunicornWorkersDefault, SOURCES.uvicornWorkersDefault],
     docs: {
       why:
         "A setting written twice with different values reads as one thing and runs as another. Headroom reports the value that " +
         "loses, points at the one that wins, and says why, by each tool's documented precedence: a start script's " +
         "`${GUNICORN_WORKERS:-5}` only applies when the variable is unset or empty (POSIX `${parameter:-word}`), so the 3 that " +
-        "App Runner or compose passes wins; gunicorn takes the command line over GUNICORN_CMD_ARGS over its config file, and " +
+        "App Runner or compose passes wins (a default in the compose file's own interpolation, `command: gunicorn -w ${WORKERS:-2}` or " +
+        "`WEB_CONCURRENCY: ${WEB_CONCURRENCY:-2}` with WORKERS or WEB_CONCURRENCY set in the project's .env, is not reported: that is " +
+        "compose's documented way to give the shared file a fallback for a .env that lacks the variable, and the .env is meant to win; " +
+        "`$${WORKERS:-2}`, left to the container's shell, is reported like a start script's); gunicorn takes the command line over GUNICORN_CMD_ARGS over its config file, and " +
         "WEB_CONCURRENCY only when none sets workers; uvicorn's --workers wins over WEB_CONCURRENCY; compose's `environment:` " +
         "wins over `env_file`, and both over the image's `ENV` (Docker's documented order). Only the variables the server's " +
         "settings read are compared (those its command line expands, WEB_CONCURRENCY, GUNICORN_CMD_ARGS, and those its config " +
@@ -119,6 +122,8 @@ function shellDefaults(deployment: Deployment, process: ServerProcess, text: Tex
     const fact = word?.fact;
     if (!word || !fact?.at) continue;
     for (const hop of fact.via ?? []) {
+      // Compose's own `${X:-2}` is the fallback for a .env that does not set X: the .env is meant to win (not `$${X:-2}`, the container shell's).
+      if (isComposeInterpolation(hop.at, text)) continue;
       const fallback = shellDefault(hop.at, text);
       // The default was used when the value's origin lies inside the expansion.
       if (!fallback || within(fact.at, hop.at) || fallback.value === word.value) continue;
@@ -134,6 +139,14 @@ function shellDefaults(deployment: Deployment, process: ServerProcess, text: Tex
     }
   }
   return out;
+}
+
+/**
+ * A `${X:-d}` compose fills in from the shell and the project's .env before anything runs: written in a compose file,
+ * not escaped as `$${X:-d}` (a literal `$` left for the container's shell).
+ */
+function isComposeInterpolation(at: SourceRef, text: Text): boolean {
+  return fileKind(at.file) === "compose" && text(at.file)?.[at.start - 1] !== "$";
 }
 
 /** A value written in its flag's word (`--workers=${W}`, `-w${W}`). */
