@@ -366,6 +366,11 @@ describe("compose projects from CI files", () => {
     assert.deepEqual(list.files, ["docker-compose.yml", "docker-compose.production.yml"]);
     const replicas = list.starts?.scale?.get("web");
     assert.deepEqual([replicas?.value, gitlab.slice(replicas?.at?.start, replicas?.at?.end)], [3, "3"]);
+    // COMPOSE_FILE in the job's environment is the -f list of a command without one.
+    const listed = "jobs:\n  deploy:\n    env:\n      COMPOSE_FILE: docker-compose.yml:docker-compose.prod.yml\n    steps:\n      - run: docker compose up -d web\n      - run: docker compose -f other.yml up -d\n";
+    assert.deepEqual(ciComposeLists(".github/workflows/deploy.yml", listed, NO_MEMO).map((l) => l.files), [["docker-compose.yml", "docker-compose.prod.yml"], ["other.yml"]]);
+    assert.deepEqual(scriptComposeLists("deploy.sh", "export COMPOSE_FILE=\"$FILES\"\ndocker compose up -d\n", NO_MEMO), [], "known only at run time");
+    assert.deepEqual(scriptComposeLists("deploy.sh", "COMPOSE_PATH_SEPARATOR=, COMPOSE_FILE=a.yml,b.yml docker compose up -d\n", NO_MEMO).map((l) => l.files), [["a.yml", "b.yml"]]);
     const workflow = "jobs:\n  deploy:\n    env:\n      OVERLAY: prod\n      TAG: ${{ github.sha }}\n    steps:\n      - run: docker compose -f docker-compose.yml -f docker-compose.$OVERLAY.yml -f docker-compose.$TAG.yml up -d\n      - run: docker compose -f docker-compose.yml -f docker-compose.$OVERLAY.yml up -d\n";
     assert.deepEqual(ciComposeLists(".github/workflows/deploy.yml", workflow, NO_MEMO).map((l) => l.files), [["docker-compose.yml", "docker-compose.prod.yml"]], "an expression is known only at run time");
   });

@@ -222,6 +222,20 @@ function fileOptionValues(args: ShellWord[], short: string, long: string, valueO
   return named;
 }
 
+/**
+ * COMPOSE_FILE in the environment a command without `-f` runs with (`export COMPOSE_FILE=…` above it, a CI job's
+ * `env:`/`variables:`): compose reads it as the `-f` list, `:`-separated (or COMPOSE_PATH_SEPARATOR). An empty list
+ * when its value is known only at run time: which files run cannot be told.
+ */
+function composeFileVariable(words: ShellWord[], environment: ReadonlyMap<string, Fact<string>> | undefined): string[] | undefined {
+  const value = environment?.get("COMPOSE_FILE")?.value;
+  const invocation = value === undefined ? undefined : composeInvocation(words);
+  if (value === undefined || !invocation || invocation.stack || namesFileOption(invocation.args)) return undefined;
+  if (value.includes("$")) return [];
+  const separator = environment?.get("COMPOSE_PATH_SEPARATOR")?.value || ":";
+  return value.split(separator).map((f) => f.trim()).filter((f) => f !== "" && !f.startsWith("/"));
+}
+
 /** Whether a `-f`/`--file` comes before the subcommand, whatever its value. */
 function namesFileOption(args: ShellWord[]): boolean {
   for (let i = 0; i < subcommandIndex(args); i++) {
@@ -258,7 +272,8 @@ function composeFileLists(words: ShellWord[], file: string, at: { start: number;
  * of them names a project (without `-f`, the default files of its project directory).
  */
 function namedFiles(words: ShellWord[], environment?: ReadonlyMap<string, Fact<string>>): NamedFiles | undefined {
-  const files = composeFileArgs(words);
+  const files = composeFileArgs(words) ?? composeFileVariable(words, environment);
+  if (files?.length === 0) return undefined;
   const envFiles = composeFileArgs(words, ENV_FILE_OPTION);
   const profiles = activeProfiles(words, environment);
   // The last one wins; one known only at run time (`--project-directory "$APP_DIR"`, an absolute path on the server) is not guessed.
