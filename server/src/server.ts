@@ -58,10 +58,6 @@ const READ_BATCH = 25;
  */
 const DEBOUNCE_MS = 150;
 const FAST_AUDIT_MS = 50;
-/** Edits this close to the previous one are a flood, not typing: the audit waits until they pause. */
-const FLOOD_MS = 5;
-/** When the last edit scheduled an audit. */
-let lastScheduledAt = Number.NEGATIVE_INFINITY;
 
 const documents = new TextDocuments(TextDocument);
 
@@ -342,12 +338,8 @@ function schedule(): void {
     scheduled = undefined;
     runAudit();
   });
-  // Edits arriving closer together than anyone types (a client replaying changes, a generated file) wait for a pause.
-  const now = performance.now();
-  const flood = now - lastScheduledAt < FLOOD_MS;
-  lastScheduledAt = now;
-  if (lastAuditMs > FAST_AUDIT_MS || flood) {
-    const timeout = setTimeout(run, lastAuditMs > FAST_AUDIT_MS ? DEBOUNCE_MS : FLOOD_MS);
+  if (lastAuditMs > FAST_AUDIT_MS) {
+    const timeout = setTimeout(run, DEBOUNCE_MS);
     scheduled = { cancel: () => clearTimeout(timeout) };
   } else {
     // Not setTimeout(0): Node makes that at least 1 ms, added to every keystroke's latency. Two turns of the
