@@ -320,9 +320,9 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
   ctx.problems.push(...service.problems);
   if (!service.recognised) return undefined;
   const deployment = newDeployment(`apprunner:${path}`, path, [path]);
-  // App Runner's default instance size is 1 vCPU / 2 GB when the input does not set one.
-  deployment.cpus = service.cpu ?? { value: 1, origin: "default", by: "AWS App Runner", at: { file: path, start: 0, end: 0 } };
-  deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
+  // App Runner's default instance size is 1 vCPU / 2 GB when the input does not set one; a value it refuses sizes nothing.
+  if (service.cpu || !service.unaccepted?.cpu) deployment.cpus = service.cpu ?? { value: 1, origin: "default", by: "AWS App Runner", at: { file: path, start: 0, end: 0 } };
+  if (service.memoryMiB || !service.unaccepted?.memory) deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
   // Without an AutoScalingConfigurationArn, App Runner applies its default configuration (MaxSize 25).
   deployment.autoscaling = service.autoScaling ?? { value: "DefaultConfiguration", origin: "default", by: "AWS App Runner" };
   const runConfig = repositoryRunConfig(ctx, deployment, service);
@@ -1037,13 +1037,12 @@ function addWordsProcesses(
     return;
   }
   const program = words[0].value;
-  const shells = ["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env"];
   const commandString = shellCommandString(words);
   if (commandString !== undefined) {
     if ("quote" in words[commandString]) addShellStringProcesses(ctx, deployment, words[commandString] as ListItemWord, dir, env, words.slice(commandString + 2), depth + 1);
     return;
   }
-  if (shells.includes(program) && words[1]) {
+  if (SCRIPT_RUNNERS.has(program) && words[1]) {
     addWordsProcesses(ctx, deployment, words.slice(1), at, dir, env, depth + 1, passedArgs);
     return;
   }
@@ -1156,7 +1155,7 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
     // script) are options of the server. A script nothing runs (depth 0) gets unknown arguments: left as written.
     const words = depth > 0 ? withPassedArgs(command.words, args.words) : command.words;
     const invocation = recogniseServer(words);
-    if (!invocation && !recogniseDevServer(words) && !recogniseCeleryBeat(words) && supervisordOptionsStart(words) < 0 && !findScript(ctx, words[0]?.value ?? "", dir)) continue;
+    if (!invocation && !startsProgram(ctx, words, dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
     addWordsProcesses(ctx, deployment, words, at, dir, programEnv, depth, [], invocation);
@@ -1167,6 +1166,21 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
       for (const devServer of deployment.devServers?.slice(devBefore) ?? []) devServer.guards = [...guards, ...(devServer.guards ?? [])];
     }
   }
+}
+
+/** Programs that run the script named after them (`sh start.sh`, `/usr/bin/env bash start.sh`). */
+const SCRIPT_RUNNERS = new Set(["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env"]);
+
+/**
+ * Whether a command of a script or start command leads to something the model reads: a development server, celery
+ * beat, supervisord, a script (also run by a shell: `sh start.sh`) or the file `python main.py` runs. Other commands
+ * (migrations, echo, sleep) are not followed.
+ */
+function startsProgram(ctx: Context, words: CommandWord[], dir: string): boolean {
+  if (recogniseDevServer(words) || recogniseCeleryBeat(words) || supervisordOptionsStart(words) >= 0) return true;
+  const program = words[0]?.value ?? "";
+  if (SCRIPT_RUNNERS.has(program)) return words.length > 1 && startsProgram(ctx, words.slice(1), dir);
+  return findScript(ctx, program, dir) !== undefined || pythonMainCandidates(words) !== undefined;
 }
 
 /** The words with `"$@"` (or `$*`) after the program replaced by the arguments the script was given. */
@@ -1270,7 +1284,11 @@ function procfileDeployments(ctx: Context, path: string): Deployment[] {
         deployment.links.push({ from: path, to: manifest.path, why: "Heroku sets up this app with the config vars and dynos of app.json" });
       }
     }
-    addCommandProcesses(ctx, deployment, process.script, dirOf(path), lookupIn(deployment.env), { words: [], dir: dirOf(path) }, 0);
+    // The buildpack exports WEB_CONCURRENCY before the dyno's command runs: `${WEB_CONCURRENCY:-2}` expands to it.
+    const expanded = deployment.env.get("WEB_CONCURRENCY")?.origin === "default" && text.includes("WEB_CONCURRENCY")
+      ? parseProcfile(text, path, lookupIn(deployment.env)).processes.find((p) => p.name === process.name)?.script
+      : undefined;
+    addCommandProcesses(ctx, deployment, expanded ?? process.script, dirOf(path), lookupIn(deployment.env), { words: [], dir: dirOf(path) }, 0);
     return deployment;
   });
 }

@@ -21,9 +21,12 @@ export interface AppRunnerService {
   /** True when the file is recognisably an App Runner definition. */
   recognised: boolean;
   cpu?: Fact<number>;
-  /** The Cpu value as written, for messages. */
-  cpuText?: string;
   memoryMiB?: Fact<number>;
+  /**
+   * A Cpu or Memory value App Runner refuses and that reads as no size: "2" with no unit (App Runner's unitless
+   * values are CPU units from 256 and MB from 512, so "2" is not 2 vCPU), "banana". As written, at its value.
+   */
+  unaccepted?: { cpu?: Fact<string>; memory?: Fact<string> };
   env: Map<string, Fact<string>>;
   startCommand?: AppRunnerCommand;
   port?: Fact<number>;
@@ -62,13 +65,14 @@ export function parseServiceJson(text: string, file: string): AppRunnerService {
   const cpu = findNodeAtLocation(root, ["InstanceConfiguration", "Cpu"]);
   if (cpu && (cpu.type === "string" || cpu.type === "number")) {
     const value = parseCpu(String(cpu.value));
-    result.cpuText = String(cpu.value);
     if (value !== undefined) result.cpu = { value, origin: "stated", at: valueRef(file, cpu) };
+    else result.unaccepted = { ...result.unaccepted, cpu: { value: String(cpu.value), origin: "stated", at: valueRef(file, cpu) } };
   }
   const memory = findNodeAtLocation(root, ["InstanceConfiguration", "Memory"]);
   if (memory && (memory.type === "string" || memory.type === "number")) {
     const value = parseAppRunnerMemoryMiB(String(memory.value));
     if (value !== undefined) result.memoryMiB = { value, origin: "stated", at: valueRef(file, memory) };
+    else result.unaccepted = { ...result.unaccepted, memory: { value: String(memory.value), origin: "stated", at: valueRef(file, memory) } };
   }
   const autoScaling = findNodeAtLocation(root, ["AutoScalingConfigurationArn"]);
   if (autoScaling?.type === "string") {
@@ -131,20 +135,26 @@ export function parseAppRunnerYaml(text: string, file: string): AppRunnerService
   return result;
 }
 
-/** "1 vCPU", "0.25 vCPU", "1024" (CPU units) → vCPUs. */
+/** The smallest unitless Cpu (CPU units) and Memory (MB) App Runner takes (SOURCES.appRunnerCpuPattern, appRunnerMemoryPattern). */
+const MIN_CPU_UNITS = 256;
+const MIN_MEMORY_MB = 512;
+
+/** "1 vCPU", "0.25 vCPU", "1024" (CPU units) → vCPUs; undefined for what is no size ("2" with no unit is not 2 CPU units' worth anyone means). */
 export function parseCpu(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$/i.exec(text);
   if (!m) return undefined;
   const n = Number(m[1]);
-  return m[2] ? n : n / 1024;
+  if (m[2]) return n;
+  return n >= MIN_CPU_UNITS ? n / 1024 : undefined;
 }
 
-/** "2 GB", "0.5 GB", "2048" (MiB) → MiB. */
+/** "2 GB", "0.5 GB", "2048" (MiB) → MiB; undefined for what is no size ("2" with no unit). */
 export function parseAppRunnerMemoryMiB(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(gb)?\s*$/i.exec(text);
   if (!m) return undefined;
   const n = Number(m[1]);
-  return m[2] ? n * 1024 : n;
+  if (m[2]) return n * 1024;
+  return n >= MIN_MEMORY_MB ? n : undefined;
 }
 
 export function valueRef(file: string, node: Node): SourceRef {

@@ -37,7 +37,9 @@ export default defineRule({
         "App Runner offers fixed instance sizes: 0.25 vCPU with 0.5 or 1 GB, 0.5 vCPU with 1 GB, 1 vCPU with 2, 3 or 4 GB, " +
         "2 vCPU with 4 or 6 GB, 4 vCPU with 8, 10 or 12 GB. Any other pair (\"2 vCPU\" with \"2 GB\", \"1 vCPU\" with \"8 GB\") is " +
         "refused by CreateService/UpdateService, so the deployment never happens; a copy-pasted Cpu line is the usual cause. " +
-        "Both spellings are read (\"1 vCPU\" or 1024 CPU units, \"4 GB\" or 4096 MB). Headroom checks only a file that states both. " +
+        "Both spellings are read (\"1 vCPU\" or 1024 CPU units, \"4 GB\" or 4096 MB). Headroom checks the pair only in a file that states both. " +
+        "A value App Runner's pattern refuses on its own is reported wherever it is: a unit left out (`\"Cpu\": \"2\"` is not 2 vCPU: App Runner's " +
+        "unitless Cpu is CPU units, 256 to 4096, and its unitless Memory MB, 512 to 12288), or no number at all; the fix then writes the unit. " +
         "The quick-fix is offered only when one of the two values is not an App Runner size at all and exactly one valid value " +
         "is nearest to it; when both are valid sizes that do not go together, changing either is a sizing decision, so none is offered.",
       bad: { "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "2 GB" }\n}\n' },
@@ -47,6 +49,10 @@ export default defineRule({
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
       const service = deployment.appRunner?.service;
+      for (const [field, value] of [["Cpu", service?.unaccepted?.cpu], ["Memory", service?.unaccepted?.memory]] as const) {
+        // A JSON number (`"Cpu": 2`) takes its quotes with the fix: App Runner's values are strings.
+        if (value?.at) report({ at: value.at, deployment, ...unaccepted(field, value, text(value.at.file)?.[value.at.start - 1] === '"') });
+      }
       const cpu = service?.cpu;
       const memory = service?.memoryMiB;
       if (!service || !cpu?.at || !memory?.at) continue;
@@ -83,6 +89,22 @@ export default defineRule({
     }
   },
 });
+
+/** A Cpu or Memory value that matches none of App Runner's spellings, and the unit to write when it is a size without one. */
+function unaccepted(field: "Cpu" | "Memory", value: Fact<string>, quoted: boolean): { message: string; fixes: Fix[] } {
+  const unit = field === "Cpu" ? "vCPU" : "GB";
+  const sizes = field === "Cpu" ? [...VALID_PAIRS.keys()] : ALL_MEMORY;
+  const accepted = field === "Cpu" ? "256, 512, 1024, 2048 or 4096 (CPU units), or 0.25, 0.5, 1, 2 or 4 vCPU" : `512 to 12288 (MB), or ${ALL_MEMORY.join(", ")} GB`;
+  const written = value.value.trim();
+  const size = /^\d+(\.\d+)?$/.test(written) && sizes.includes(Number(written)) ? Number(written) : undefined;
+  const reading = size !== undefined ? ` "${written}" has no unit, and a unitless ${field} is ${field === "Cpu" ? "CPU units" : "MB"}, far below the smallest size.` : "";
+  return {
+    message:
+      `App Runner does not accept ${field} "${written}": it takes ${accepted}.${reading} CreateService/UpdateService refuse the value, so this ` +
+      `configuration never deploys, and Headroom sizes nothing against it.`,
+    fixes: size !== undefined && value.at ? [{ title: `Set ${field} ${size} ${unit}`, safe: false, edits: [{ ...value.at, newText: quoted ? `${size} ${unit}` : `"${size} ${unit}"` }] }] : [],
+  };
+}
 
 /** The new value in the spelling the file uses: "4 GB" / "4096", "2 vCPU" / "2048". */
 function formatLike(written: string | undefined, value: number, unit: "GB" | "vCPU", perUnit: number): string {

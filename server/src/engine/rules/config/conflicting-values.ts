@@ -88,7 +88,8 @@ export default defineRule({
         "settings read are compared (those its command line expands, WEB_CONCURRENCY, GUNICORN_CMD_ARGS, and those its config " +
         "file reads), and shell defaults only for sizing options (workers, threads, timeouts, connections). A config file's own " +
         "fallback (`ENV.fetch(\"RAILS_MAX_THREADS\") { 3 }` in Rails' generated puma.rb, `os.environ.get(..., \"4\")`) is not " +
-        "reported: that is the framework's documented way to give a default for local runs. There is no automatic fix: which of the two values is meant is for you to decide; align them or delete " +
+        "reported: that is the framework's documented way to give a default for local runs. Nor is a platform's own value (the " +
+        "WEB_CONCURRENCY Heroku's buildpack exports by dyno size), which a stated one is meant to override or a `:-` default to take. There is no automatic fix: which of the two values is meant is for you to decide; align them or delete " +
         "the one that never applies.",
       bad: {
         "start.sh": "#!/bin/sh\nWORKERS=${GUNICORN_WORKERS:-5}\nexec gunicorn main:app --workers ${WORKERS} --bind 0.0.0.0:8000\n",
@@ -120,7 +121,8 @@ function shellDefaults(deployment: Deployment, process: ServerProcess, text: Tex
     if (!SIZING_OPTIONS.has(option.name)) continue;
     const word = option.value;
     const fact = word?.fact;
-    if (!word || !fact?.at) continue;
+    // A platform's own value (Heroku's buildpack WEB_CONCURRENCY) is what `${WEB_CONCURRENCY:-2}` is written to take.
+    if (!word || !fact?.at || fact.origin === "default") continue;
     for (const hop of fact.via ?? []) {
       // Compose's own `${X:-2}` is the fallback for a .env that does not set X: the .env is meant to win (not `$${X:-2}`, the container shell's).
       if (isComposeInterpolation(hop.at, text)) continue;
@@ -173,7 +175,8 @@ function layeredSettings(deployment: Deployment, process: ServerProcess): Report
       }
     }
     const concurrency: Fact<string> | undefined = name === "workers" ? deployment.env.get("WEB_CONCURRENCY") : undefined;
-    if (concurrency?.at) places.push({ value: concurrency.value, at: concurrency.at, label: "WEB_CONCURRENCY" });
+    // A platform's default (Heroku's buildpack sizes WEB_CONCURRENCY by dyno) gives way to a stated value by design: no conflict.
+    if (concurrency?.at && concurrency.origin !== "default") places.push({ value: concurrency.value, at: concurrency.at, label: "WEB_CONCURRENCY" });
     const winner = places[0];
     if (!winner) continue;
     // WEB_CONCURRENCY stands only for workers: the closing sentence names it only for them.
