@@ -490,6 +490,11 @@ export const SOURCES = {
     url: "https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-pool",
     says: "\"Default: 'prefork' (celery.concurrency.prefork:TaskPool).\" Workers guide: \"By default multiprocessing is used to perform concurrent execution of tasks\".",
   },
+  celeryConcurrencyPools: {
+    title: "Celery: Concurrency (the --pool options)",
+    url: "https://docs.celeryq.dev/en/stable/userguide/concurrency/index.html",
+    says: "\"prefork: The default option\"; \"eventlet and gevent: Designed for IO-bound tasks, these models use greenlets for high concurrency\"; \"solo: Executes tasks sequentially in the main thread.\"; \"threads: Utilizes threading for concurrency\". Only prefork forks child processes: the others run --concurrency threads or greenlets (solo one task) inside the worker's one process.",
+  },
   celeryPrefetchMultiplier: {
     title: "Celery configuration: worker_prefetch_multiplier",
     url: "https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-prefetch-multiplier",

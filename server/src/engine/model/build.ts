@@ -1434,6 +1434,15 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     if (threads) process.threads = threads;
   }
 
+  // celery's thread and green pools run --concurrency threads or greenlets (solo: one task) in the worker's one process.
+  const pool = invocation.server === "celery" ? optionValue(invocation, "pool")?.value : undefined;
+  if (pool && ONE_PROCESS_CELERY_POOLS.has(pool.value)) {
+    const concurrency = optionValue(invocation, "concurrency")?.value;
+    const n = Number(concurrency?.fact.value ?? Number.NaN);
+    if (pool.value !== "solo" && concurrency && Number.isFinite(n)) process.threads = { ...concurrency.fact, value: n };
+    process.workers = { value: 1, origin: "default", by: `celery's ${pool.value} pool, which runs in the worker's one process`, ...(pool.fact.at ? { at: pool.fact.at } : {}) };
+    return process;
+  }
   // celery's --autoscale=MAX,MIN grows the pool to MAX processes under load, whatever --concurrency says.
   const autoscaleMax = invocation.server === "celery" ? celeryAutoscaleMax(ctx, invocation) : undefined;
   if (autoscaleMax) {
@@ -1523,6 +1532,9 @@ function defaultWorkers(invocation: ServerInvocation): Fact<number> {
  * The MAX of `celery worker --autoscale=MAX,MIN` (celery splits it at the comma, the maximum first), at its digits
  * when the value is written as it is read (so that an edit of the count keeps `,MIN`).
  */
+/** celery worker pools that fork no child processes (SOURCES.celeryConcurrencyPools). */
+const ONE_PROCESS_CELERY_POOLS = new Set(["threads", "gevent", "eventlet", "solo"]);
+
 function celeryAutoscaleMax(ctx: Context, invocation: ServerInvocation): Fact<number> | undefined {
   const value = optionValue(invocation, "autoscale")?.value;
   const m = value && /^(\s*)(\d+)\s*(,\s*\d*\s*)?$/.exec(value.fact.value);

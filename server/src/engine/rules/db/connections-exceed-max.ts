@@ -46,6 +46,7 @@ export default defineRule({
       SOURCES.gunicornWorkerConnections,
       SOURCES.gunicornDjangoGreenletConnections,
       SOURCES.celeryBeatScheduler,
+      SOURCES.celeryConcurrencyPools,
       SOURCES.sqlalchemyNoPrecreate,
       SOURCES.djangoConnectionPool,
       SOURCES.psycopgPoolSizes,
@@ -89,7 +90,9 @@ export default defineRule({
         "else 5; each `;`-separated scheduler of `--queues`/GOOD_JOB_QUEUES its own `queue:N` threads), 1 for LISTEN/NOTIFY (unless turned off) and 2 for cron " +
         "(`--enable-cron`, GOOD_JOB_ENABLE_CRON); no fix is offered for its share. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
         "counts one connection whatever its pool says: its one scheduler thread checks out one at a time, and pools open connections only " +
-        "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. The limit from a postgres service's `-c max_connections=N` (a `${VAR}` there is related at the .env line that sets it, the place to change it), a postgresql.conf, " +
+        "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. A celery worker forks --concurrency " +
+        "processes only with its default prefork pool: with `--pool threads`, `gevent` or `eventlet` its concurrency runs in one process, " +
+        "which holds one pool (and `solo` runs one task at a time). The limit from a postgres service's `-c max_connections=N` (a `${VAR}` there is related at the .env line that sets it, the place to change it), a postgresql.conf, " +
         "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
         "or TS_TUNE_MAX_CONNS for Timescale's; images built on the official one (postgis, pgvector, citus, supabase) and services built FROM any of these count too. " +
         "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
