@@ -33,7 +33,8 @@ export default defineRule({
         "The nginx side is compared per location that proxies to the deployment, with nginx's inheritance " +
         "(http → server → location); since the worker timeout is one per process, a deployment is reported only when every " +
         "location that reaches it gives up earlier (a `/reports` location at 120 s covers a 120 s timeout even if `/` keeps " +
-        "60 s). The fix sets `proxy_read_timeout` (`uwsgi_read_timeout`) in each such location to the worker timeout; on App " +
+        "60 s). A location that serves a health or readiness probe (`/health`, `/healthz`, `/ping`, `/ready`, `/live`, `/status`, as the last " +
+        "part of its path) is left out: its short timeout is the probe's own deadline. The fix sets `proxy_read_timeout` (`uwsgi_read_timeout`) in each such location to the worker timeout; on App " +
         "Runner, whose 120 s cannot be raised, it lowers the worker timeout (`--timeout`, Unicorn's `timeout`) to 120. The opposite mismatch (gunicorn's default 30 s " +
         "behind a proxy that waits longer) is gunicorn/timeout-default-behind-long-proxy.",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": conf("            proxy_read_timeout 30s;\n") },
@@ -49,7 +50,8 @@ export default defineRule({
         if (!app) continue;
         const { value: timeout, what } = app;
         const timeoutRelated: RelatedInfo[] = timeout.at ? [{ at: timeout.at, message: app.note }] : [];
-        const fronts = frontsOf(model, deployment);
+        // A health-check location's short timeout is the probe's own deadline: it fails fast on purpose.
+        const fronts = frontsOf(model, deployment).filter((f) => f.kind !== "nginx" || !isProbeLocation(text(f.location.at.file)?.slice(f.location.at.start, f.location.at.end)));
         // The worker timeout is one per process, not per route: where some nginx location already waits as long, the
         // timeout serves that route, and the shorter ones are that route's choice.
         const longestNginx = Math.max(...fronts.map((f) => (f.kind === "nginx" ? f.readTimeout.value : 0)));
@@ -104,3 +106,12 @@ export default defineRule({
     for (const group of grouped.values()) report({ ...group.report, related: group.related });
   },
 });
+
+/** Last path segments that name a health or readiness probe (`/health`, `/api/healthz`, `/ping`, `/ready`). */
+const PROBE_PATH = /(^|\/)(health|healthz|healthcheck|health-check|health_check|ping|ready|readyz|readiness|live|livez|liveness|status)\/?\$?$/i;
+
+/** `location /health`, `location = /healthz`, `location ~ ^/api/ping$`: a location that serves a probe, not users. */
+function isProbeLocation(directive: string | undefined): boolean {
+  const path = directive?.trim().split(/\s+/).at(-1)?.replace(/^\^/, "");
+  return path !== undefined && PROBE_PATH.test(path);
+}
