@@ -3,17 +3,18 @@
 import type { Deployment, DeploymentModel } from "../model/types.ts";
 import type { ShellGuard } from "../parse/shell.ts";
 
-// `reload` too: a script named for reloading (tiangolo's start-reload.sh next to its start.sh) is the development one.
-const DEV_WORD = /(^|[-_.])(dev|devel|develop|development|local|reload)([-_.]|$)/i;
+// `reload` too: a script named for reloading (tiangolo's start-reload.sh next to its start.sh) is the development one;
+// `test`/`e2e` (docker-compose.test.yml, the setup a CI job runs tests in) and `devcontainer` (VS Code's dev containers) are not production either.
+const DEV_WORD = /(^|[-_.])(dev|devel|develop|development|local|reload|test|tests|testing|e2e|devcontainer)([-_.]|$)/i;
 /** A debug/development switch in a shell condition: `$DEBUG`, `$CTFD_DEBUG`, `"$ENV" = development`, a `dev|local)` pattern. */
 const DEV_SWITCH = /(^|[^a-z0-9])(debug|dev|devel|develop|development|local|reload)([^a-z0-9]|$)/i;
 /** `[ -z "$DEBUG" ]`, `! ...`, `!=`: the condition holds when the switch is off. */
 const NEGATED = /(^|\s)(!|-z)(\s|$)|!=/;
 
 /** Any of DEV_WORD's words anywhere: most paths have none, and need no splitting. */
-const ANY_DEV_WORD = /dev|local|reload/i;
+const ANY_DEV_WORD = /dev|local|reload|test|e2e/i;
 
-/** True when a path segment (a folder, or a file name without its YAML extension) says dev or local. */
+/** True when a path segment (a folder, or a file name without its YAML extension) says dev, local, test or e2e. */
 export function isDevPath(path: string): boolean {
   return ANY_DEV_WORD.test(path) && path.split("/").some((segment) => DEV_WORD.test(segment.replace(/\.ya?ml$/i, "")));
 }

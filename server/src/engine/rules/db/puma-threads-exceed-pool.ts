@@ -1,6 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { GOOD_JOB_SOURCES, goodJobConnections, goodJobExtraTerms, goodJobThreadsText } from "../../model/good-job.ts";
 import type { Pool } from "../../model/pools.ts";
+import { plural } from "../../report/plural.ts";
 import type { RelatedInfo, SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
 
@@ -63,7 +64,7 @@ export default defineRule({
           deployment,
           message:
             `Puma runs up to ${threads.value} threads per process (${threadsAt ? `set in ${threadsAt.file}` : `${threads.by ?? "Puma"}'s default`})${jobs} but Active Record's pool holds ${poolText(pool)}: ` +
-            `${needed - pool.size.value} thread(s) can wait for a connection under load and fail with ActiveRecord::ConnectionTimeoutError after the checkout timeout.`,
+            `${plural(needed - pool.size.value, "thread")} can wait for a connection under load and fail with ActiveRecord::ConnectionTimeoutError after the checkout timeout.`,
           related,
           // A pool read from the value that sizes the threads too (RAILS_MAX_THREADS) would raise them with it.
           fixes: poolAt && written === String(pool.size.value) && !samePlace(poolAt, threadsAt) && !samePlace(poolAt, jobThreadsAt) ? [{ title: `Raise the pool to ${needed} (one connection per thread; more database connections per process)`, safe: false, edits: [{ ...poolAt, newText: String(needed) }] }] : [],

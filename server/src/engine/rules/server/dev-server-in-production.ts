@@ -21,7 +21,7 @@ export default defineRule({
         "(or `python -m fastapi dev`) is its CLI's development mode: uvicorn with the reloader on, listening on 127.0.0.1, no " +
         "workers option; the CLI's help sends production to `fastapi run`. Headroom reports it where it is " +
         "the command of a deployment: a Dockerfile CMD, a compose `command:`, a Procfile line, a start script, an App Runner StartCommand. " +
-        "It stays quiet when the compose file, folder, service, script or Procfile is named dev or local (as `server/reload-in-production` " +
+        "It stays quiet when the compose file, folder, service, script or Procfile is named dev, local, test or e2e (or lies in `.devcontainer/`) (as `server/reload-in-production` " +
         "does), for a base compose file beside a production variant of the same service, layered on it or written out in full " +
         "(`docker-compose.yml` beside `docker-compose.prod.yml`: the variant's deployment is the one checked; unless a script runs the base alone with `-f`), when the command sits in a start-script branch taken only with a debug/development switch on, and for management commands " +
         "that are not servers (`migrate`, `collectstatic`). `python app.py` is not reported: whether the script calls `app.run()` or starts " +

@@ -74,7 +74,7 @@ export default defineRule({
           deployment,
           message:
             `${copies > 1 ? `${copies} copies (numprocs) x ` : ""}${workers} ${server} worker${workers === 1 ? "" : "s"} x ${perWorker} MiB (${basis}) = ${total} MiB, above the instance's ${limitText} memory limit: each worker holds its own copy of the app, so under load workers are OOM-killed or the instance swaps. ` +
-            `${fits} worker${fits === 1 ? "" : "s"}${copies > 1 ? " per copy" : ""} fit, or raise the memory.`,
+            `${fits} worker${fits === 1 ? "" : "s"}${copies > 1 ? " per copy" : ""} fit${fits === 1 ? "s" : ""}, or raise the memory.`,
           related: [
             ...(memory.at && memory.origin !== "default" ? [{ at: memory.at, message: `memory limit set here: ${formatMiB(memory.value)}` }] : []),
             ...(configured?.at ? [{ at: configured.at, message: `memory per worker configured here: ${configured.value} MiB` }] : []),
