@@ -30,6 +30,7 @@ export default defineRule({
         "database pool: when that many pools would exceed what the database accepts, the message says so, with the arithmetic " +
         "(seed 001's team went from 1 to 5 workers and from 70 to 500 possible connections). daphne has no workers option " +
         "at all: one daphne serves on one CPU, so run more of them (replicas, or a process manager) or an ASGI server with workers. " +
+        "A development or test setup (a compose file, folder, service or deploy script named dev, local, test or e2e) is not sized. " +
         "Puma runs in single mode unless `workers`, `-w` or WEB_CONCURRENCY says otherwise (Rails 8's config/puma.rb sets none), and on " +
         "MRI the Global VM Lock lets one thread of a process run Ruby at a time: its threads overlap waits, not CPU work. The rule " +
         "asks for one Puma worker per CPU, as Puma's deployment guide and Rails' puma.rb advise, and stays quiet on JRuby and " +
@@ -71,6 +72,9 @@ export default defineRule({
           continue;
         }
         if (!["gunicorn", "uvicorn", "hypercorn", "granian", "daphne"].includes(server) || process.workers.value !== 1) continue;
+        // A development setup (compose file, service or script named so) sizes nothing; a dev image that production's compose
+        // file builds (seed 002's Dockerfile.dev) is still production, so the file holding the command is not asked.
+        if (isDevDeployment(deployment, undefined, model)) continue;
         const recommended = maxWorkers(cpus.value);
         const program = process.invocation.program;
         const stated = process.workers.origin !== "default" && process.workers.at;
