@@ -4,7 +4,7 @@ import type { Deployment } from "../../model/types.ts";
 import { parseGunicornConf } from "../../parse/gunicorn-conf.ts";
 import type { CpuFormula } from "../../parse/setting-expr.ts";
 import { defineRule } from "../define.ts";
-import { cpuLimitRelated, formatCpus } from "./recommended.ts";
+import { cpuLimitRelated, formatCpus, scaledToZero } from "./recommended.ts";
 
 const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "unicorn", "sidekiq", "rails"]);
 
@@ -61,6 +61,7 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
+      if (scaledToZero(deployment)) continue;
       // Without a CPU limit the container may use every CPU of the host, which is what cpu_count() counts.
       // A Fly Machine is a VM (SOURCES.flyMachinesAreVms): cpu_count() and nproc see its own vCPUs.
       if (!isContainer(deployment) || deployment.id.startsWith("fly:") || !deployment.cpus) continue;

@@ -1,6 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { cpuLimitRelated, formatCpuLimit, formatCpus, maxWorkers, PROCESS_SERVERS } from "./recommended.ts";
+import { cpuLimitRelated, formatCpuLimit, formatCpus, maxWorkers, PROCESS_SERVERS, scaledToZero } from "./recommended.ts";
 import { optionValue, serverName } from "../../parse/servers.ts";
 import { uwsgiNumber } from "../../model/uwsgi.ts";
 import type { ServerProcess } from "../../model/types.ts";
@@ -43,6 +43,7 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
+      if (scaledToZero(deployment)) continue;
       const cpus = deployment.cpus;
       // Below one CPU, workers/fractional-cpu owns the finding.
       if (!cpus || cpus.value < 1) continue;

@@ -1,6 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { cpuLimitRelated, formatCpus, PROCESS_SERVERS } from "./recommended.ts";
+import { cpuLimitRelated, formatCpus, PROCESS_SERVERS, scaledToZero } from "./recommended.ts";
 
 export default defineRule({
   meta: {
@@ -31,6 +31,7 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
+      if (scaledToZero(deployment)) continue;
       const cpus = deployment.cpus;
       if (!cpus || cpus.value >= 1 || cpus.value <= 0) continue;
       for (const process of deployment.processes) {

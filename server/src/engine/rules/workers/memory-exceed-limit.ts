@@ -1,7 +1,7 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { type ServerKind, serverName } from "../../parse/servers.ts";
 import { defineRule } from "../define.ts";
-import { PROCESS_SERVERS } from "./recommended.ts";
+import { PROCESS_SERVERS, scaledToZero } from "./recommended.ts";
 
 /**
  * Memory one worker process is assumed to hold, MiB. Puma documents "~512MB-1GB per worker"
@@ -43,6 +43,7 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
+      if (scaledToZero(deployment)) continue;
       const memory = deployment.memoryMiB;
       if (!memory || memory.value <= 0) continue;
       for (const process of deployment.processes) {

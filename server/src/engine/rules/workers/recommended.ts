@@ -1,4 +1,4 @@
-import type { CpuLimit } from "../../model/types.ts";
+import type { CpuLimit, Deployment } from "../../model/types.ts";
 import type { ServerKind } from "../../parse/servers.ts";
 import type { Fact, RelatedInfo } from "../../types.ts";
 
@@ -9,6 +9,11 @@ import type { Fact, RelatedInfo } from "../../types.ts";
 export const PROCESS_SERVERS: ReadonlySet<ServerKind> = new Set(["gunicorn", "uvicorn", "hypercorn", "granian", "puma", "rails", "unicorn", "uwsgi"]);
 
 /** gunicorn's advice: (2 x num_cores) + 1 workers; for a fractional CPU limit, rounded down, at least 1. */
+/** A deployment scaled to zero (`deploy.replicas: 0`, `--scale web=0`) runs no process: nothing to size against its instance. */
+export function scaledToZero(deployment: Deployment): boolean {
+  return deployment.instances.value === 0;
+}
+
 export function maxWorkers(cpus: number): number {
   return Math.max(1, Math.floor(2 * cpus + 1));
 }

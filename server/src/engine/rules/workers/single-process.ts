@@ -6,7 +6,7 @@ import { type CommandWord, isFastapiRun, optionValue } from "../../parse/servers
 import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule, type Report } from "../define.ts";
 import { isDevDeployment } from "../production.ts";
-import { cpuLimitRelated, formatCpus, maxWorkers } from "./recommended.ts";
+import { cpuLimitRelated, formatCpus, maxWorkers, scaledToZero } from "./recommended.ts";
 import { addRunKeyword } from "../server/run-call.ts";
 
 // Options that translate one to one from uvicorn to gunicorn; a command with others is not rewritten.
@@ -54,6 +54,7 @@ export default defineRule({
     let shares: Map<Deployment, DeploymentShare[]> | undefined;
     const sharesOf = (deployment: Deployment) => (shares ??= sharesByDeployment(connectionBudgets(model))).get(deployment) ?? [];
     for (const deployment of model.deployments) {
+      if (scaledToZero(deployment)) continue;
       const cpus = deployment.cpus;
       if (!cpus || cpus.value < 2) continue;
       for (const process of deployment.processes) {

@@ -1,7 +1,7 @@
 import { threshold, thresholdDefault } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { cpuLimitRelated, formatCpuLimit, formatCpus } from "./recommended.ts";
+import { cpuLimitRelated, formatCpuLimit, formatCpus, scaledToZero } from "./recommended.ts";
 import { threadsPerWorker } from "./threads.ts";
 
 /**
@@ -45,6 +45,7 @@ export default defineRule({
   check({ model, config, report }) {
     const factor = threshold(config, RULE_ID, FACTOR);
     for (const deployment of model.deployments) {
+      if (scaledToZero(deployment)) continue;
       const cpus = deployment.cpus;
       if (!cpus || cpus.value <= 0) continue;
       for (const process of deployment.processes) {
