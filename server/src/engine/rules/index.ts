@@ -10,6 +10,7 @@ import dbSolidQueueThreadsExceedPool from "./db/solid-queue-threads-exceed-pool.
 import dbDjangoPoolWithConnMaxAge from "./db/django-pool-with-conn-max-age.ts";
 import pgbouncerClientsExceedMaxClientConn from "./pgbouncer/clients-exceed-max-client-conn.ts";
 import pgbouncerServerConnectionsExceedMax from "./pgbouncer/server-connections-exceed-max.ts";
+import pgbouncerSessionPoolBelowClients from "./pgbouncer/session-pool-below-clients.ts";
 import workersExceedCpu from "./workers/exceed-cpu.ts";
 import workersFractionalCpu from "./workers/fractional-cpu.ts";
 import composeOverrideReplacesCommand from "./compose/override-replaces-command.ts";
@@ -71,6 +72,7 @@ export const ALL_RULES: Rule[] = [
   dbDjangoPoolWithConnMaxAge,
   pgbouncerClientsExceedMaxClientConn,
   pgbouncerServerConnectionsExceedMax,
+  pgbouncerSessionPoolBelowClients,
   apprunnerPortMismatch,
   apprunnerInvalidCpuMemory,
   flySoftLimitAboveCapacity,
