@@ -230,3 +230,29 @@ describe("SQLAlchemy engine in the app's code (model/sqlalchemy.ts)", () => {
     assert.deepEqual([deployment.pool?.size.value, deployment.pool?.processes.value], [12, 2]);
   });
 });
+
+describe("Flask-SQLAlchemy's engine options (model/sqlalchemy.ts, parse/flask-config.ts)", () => {
+  const compose = "services:\n  web:\n    build: .\n    command: gunicorn \"shop:create_app()\" --workers 3\n    environment:\n      DATABASE_URL: postgresql://u@db/shop\n";
+  const factory = (body: string, imports = "") =>
+    `from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\n${imports}\ndb = SQLAlchemy()\n\n\ndef create_app():\n    app = Flask(__name__)\n${body}    db.init_app(app)\n    return app\n`;
+  const read = (files: Record<string, string>) => {
+    const pool = build({ "docker-compose.yml": compose, Dockerfile: "FROM python:3.12\n", ...files }).deployment.pool;
+    return pool && [pool.size.value, pool.size.origin, pool.overflow?.value, pool.overflow?.origin];
+  };
+
+  test("app.config[...] in the factory; without options SQLAlchemy's defaults; a poolclass is no pool Headroom sizes", () => {
+    assert.deepEqual(read({ "shop/__init__.py": factory('    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 12, "max_overflow": 3}\n') }), [12, "stated", 3, "stated"]);
+    assert.deepEqual(read({ "shop/__init__.py": factory('    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]\n') }), [5, "default", 10, "default"]);
+    assert.equal(read({ "shop/__init__.py": factory('    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}\n') }), undefined);
+  });
+
+  test("config classes: the one from_object names, or the base it inherits the options from; several and none named: not counted", () => {
+    const config =
+      'import os\n\nclass Config:\n    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": int(os.getenv("DB_POOL_SIZE", 7))}\n\n' +
+      'class TestingConfig(Config):\n    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 1, "max_overflow": 0}\n\nclass ProductionConfig(Config):\n    DEBUG = False\n';
+    assert.deepEqual(read({ "shop/__init__.py": factory('    app.config.from_object("config.ProductionConfig")\n'), "config.py": config }), [7, "stated", 10, "default"]);
+    assert.deepEqual(read({ "shop/__init__.py": factory('    app.config.from_object("config.TestingConfig")\n'), "config.py": config }), [1, "stated", 0, "stated"]);
+    assert.deepEqual(read({ "shop/__init__.py": factory("    app.config.from_object(ProductionConfig)\n", "from config import ProductionConfig\n"), "config.py": config }), [7, "stated", 10, "default"]);
+    assert.equal(read({ "shop/__init__.py": factory("    app.config.from_object(CONFIGS[os.environ['APP_ENV']])\n", "from config import CONFIGS\n"), "config.py": config }), undefined);
+  });
+});

@@ -507,6 +507,11 @@ export const SOURCES = {
     url: "https://docs.sqlalchemy.org/en/20/core/engines.html#sqlalchemy.create_engine.params.pool_size",
     says: "pool_size=5: \"the number of connections to keep open inside the connection pool.\" Pooling docs: create_engine() uses a QueuePool \"of size five\" by default.",
   },
+  flaskSqlalchemyEngineOptions: {
+    title: "Flask-SQLAlchemy 3: SQLAlchemy.init_app and _make_engine (src/flask_sqlalchemy/extension.py)",
+    url: "https://github.com/pallets-eco/flask-sqlalchemy/blob/main/src/flask_sqlalchemy/extension.py",
+    says: "init_app: `basic_engine_options = self._engine_options.copy(); basic_engine_options.update(app.config.setdefault(\"SQLALCHEMY_ENGINE_OPTIONS\", {}))`; _make_engine: `return sa.engine_from_config(options, prefix=\"\")`. _apply_driver_defaults changes only SQLite (StaticPool in memory) and MySQL; \"versionchanged:: 3.0 MySQL ... It does not set pool_size to 10.\" So a PostgreSQL engine gets SQLAlchemy's QueuePool defaults unless the options set them.",
+  },
   sqlalchemyMaxOverflow: {
     title: "SQLAlchemy: create_engine() max_overflow",
     url: "https://docs.sqlalchemy.org/en/20/core/engines.html#sqlalchemy.create_engine.params.max_overflow",

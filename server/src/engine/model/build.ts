@@ -28,6 +28,7 @@ import { parseDatabaseYml } from "../parse/database-yml.ts";
 import { type DjangoSettings, parseDjangoSettings } from "../parse/django-settings.ts";
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { readPythonModule } from "../parse/python-calls.ts";
+import { mayConfigureFlaskSqlalchemy, readFlaskConfig } from "../parse/flask-config.ts";
 import { pythonMainCandidates, UVICORN_RUN, uvicornRunInvocation } from "./python-main.ts";
 import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from "./sqlalchemy.ts";
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
@@ -1874,10 +1875,14 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
   if (entries.length === 0) return undefined;
   let env: ReadonlyMap<string, Fact<string>> | undefined;
   const processEnv = () => (env ??= new Map([...deployment.env, ...(process.exported ?? [])]));
-  const engine = findSqlAlchemyEngine({ module, env: processEnv }, dir, entries);
+  const flaskConfig = (path: string) => {
+    const text = ctx.host.read(path);
+    return text === undefined || !mayConfigureFlaskSqlalchemy(text) ? undefined : ctx.parses.get(`flask-config:${path}`, text, () => readFlaskConfig(text, path));
+  };
+  const engine = findSqlAlchemyEngine({ module, env: processEnv, flaskConfig }, dir, entries);
   if (!engine) return undefined;
   for (const file of engine.files) deployment.files.add(file);
-  deployment.links.push({ from: process.commandAt.file, to: engine.at.file, why: "the app creates its SQLAlchemy engine (connection pool) here" });
+  deployment.links.push({ from: process.commandAt.file, to: engine.at.file, why: `${engine.what} (its connection pool)` });
   return engine;
 }
 

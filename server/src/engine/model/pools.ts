@@ -119,6 +119,8 @@ export interface Pool {
   djangoPool?: { at: SourceRef; minSize?: number; connMaxAge?: Fact<number | null> };
   /** The `create_engine(...)` call of the app's code the pool is read from (model/sqlalchemy.ts): where pool_size goes when unset. */
   engine?: SourceRef;
+  /** What creates that engine, for messages ("the app creates its SQLAlchemy engine here", Flask-SQLAlchemy's options). */
+  engineWhat?: string;
   /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
   connMaxAge?: Fact<number | null>;
   /**
@@ -269,7 +271,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
   if (engine && process) {
     // An unset pool_size is named as SQLAlchemy's default in messages ("pool_size 5 (SQLAlchemy's default)").
     const sizeName = engine.size.origin === "default" ? {} : { sizeName: engine.sizeName };
-    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, perProcess: true, ...processCount(process) };
+    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, engineWhat: engine.what, perProcess: true, ...processCount(process) };
   }
   const sqlSize = found("sqlalchemy", "size");
   const sqlOverflow = found("sqlalchemy", "overflow");

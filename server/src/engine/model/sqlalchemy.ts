@@ -4,8 +4,10 @@
 // pydantic settings field (`pool_size=settings.DB_POOL_SIZE`): the field's default, overridden by the
 // environment variable of its name (case-insensitive unless the class says case_sensitive, with its
 // env_prefix; an alias is the name), as pydantic-settings reads it. Without pool_size or max_overflow,
-// SQLAlchemy's defaults apply: 5 and 10.
-import type { PythonArgument, PythonModule } from "../parse/python-calls.ts";
+// SQLAlchemy's defaults apply: 5 and 10. Flask-SQLAlchemy's `db = SQLAlchemy()` creates the engine from
+// SQLALCHEMY_ENGINE_OPTIONS with engine_from_config, so the same defaults apply (Flask-SQLAlchemy 3 sets no pool_size: SOURCES.flaskSqlalchemyEngineOptions).
+import type { FlaskConfig } from "../parse/flask-config.ts";
+import type { PythonArgument, PythonCall, PythonModule } from "../parse/python-calls.ts";
 import { settingNumber } from "../parse/setting-expr.ts";
 import type { Fact, SourceRef } from "../types.ts";
 
@@ -15,7 +17,10 @@ export const ENGINE_FUNCTIONS: ReadonlySet<string> = new Set([
   "sqlalchemy.engine.create_engine",
   "sqlalchemy.ext.asyncio.create_async_engine",
   "sqlmodel.create_engine",
+  "flask_sqlalchemy.SQLAlchemy",
 ]);
+
+const FLASK_SQLALCHEMY = "flask_sqlalchemy.SQLAlchemy";
 
 /** create_engine()'s defaults (knowledge/sources.ts: sqlalchemyPoolSize, sqlalchemyMaxOverflow). */
 export const SQLALCHEMY_DEFAULTS = { poolSize: 5, maxOverflow: 10 };
@@ -29,6 +34,8 @@ export interface SqlAlchemyEngine {
   overflowName: string;
   /** The Python files the sizes were read from, for the deployment's files. */
   files: string[];
+  /** What creates the engine at `at`, for messages: the app's create_engine call, or Flask-SQLAlchemy's options. */
+  what: string;
 }
 
 export interface PythonSource {
@@ -36,6 +43,8 @@ export interface PythonSource {
   module(path: string): PythonModule | undefined;
   /** The variables of the process's environment, for pydantic's case-insensitive lookup (made only when an engine call is found). */
   env: () => ReadonlyMap<string, Fact<string>>;
+  /** Flask-SQLAlchemy's options and config classes in the file at `path` (parse/flask-config.ts), read only for an app that uses it. */
+  flaskConfig(path: string): FlaskConfig | undefined;
 }
 
 /** Files looked at, at most, following an app's imports: an app's engine is a few imports away from its entry module. */
@@ -74,6 +83,7 @@ export function findSqlAlchemyEngine(source: PythonSource, dir: string, entries:
   }
   if (found.length !== 1) return undefined;
   const { path, module, call } = found[0];
+  if (call.callee === FLASK_SQLALCHEMY) return flaskEngine(source, dir, path, call, [...seen]);
   const url = call.args[0]?.value;
   if (call.spread || call.kwargs.has("poolclass") || (url?.kind === "string" && /^sqlite/.test(String(url.value)))) return undefined;
   const files = new Set([path]);
@@ -81,7 +91,76 @@ export function findSqlAlchemyEngine(source: PythonSource, dir: string, entries:
   const overflow = poolArgument(source, dir, path, module, call.kwargs.get("max_overflow"), "max_overflow", SQLALCHEMY_DEFAULTS.maxOverflow, files);
   // pool_size 0 means no limit; max_overflow -1 no limit on overflow: nothing to count.
   if (!size || !overflow || size.fact.value <= 0 || overflow.fact.value < 0) return undefined;
-  return { at: { file: path, ...call.span }, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files] };
+  return { at: { file: path, ...call.span }, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files], what: "the app creates its SQLAlchemy engine here" };
+}
+
+type Options = { file: string; options: FlaskConfig["options"][number] };
+
+/**
+ * Flask-SQLAlchemy's engine: pool_size and max_overflow of SQLALCHEMY_ENGINE_OPTIONS, else SQLAlchemy's defaults. Where several config classes set the options, the
+ * one `app.config.from_object(...)` names (or a base it inherits them from) applies; undefined when that cannot be
+ * told, for a `poolclass`, or a size not read.
+ */
+function flaskEngine(source: PythonSource, dir: string, path: string, call: PythonCall, visited: string[]): SqlAlchemyEngine | undefined {
+  const configs = new Map<string, FlaskConfig>();
+  for (const file of visited) {
+    const config = source.flaskConfig(file);
+    if (config) configs.set(file, config);
+  }
+  // `from_object("config.ProductionConfig")` names a module nothing may import: read it too.
+  const targets: string[] = [];
+  for (const [file, config] of [...configs]) {
+    for (const name of config.fromObject) {
+      targets.push(name.slice(name.lastIndexOf(".") + 1));
+      const module = name.includes(".") ? moduleFile(source, dir, file, name.slice(0, name.lastIndexOf("."))) : undefined;
+      const read = module && !configs.has(module) ? source.flaskConfig(module) : undefined;
+      if (module && read) configs.set(module, read);
+    }
+  }
+  const all = [...configs].flatMap(([file, config]) => config.options.map((options) => ({ file, options })));
+  const bases = new Map([...configs.values()].flatMap((config) => [...config.classes]));
+  const chosen = chooseOptions(all, targets, bases);
+  if (chosen === "ambiguous" || chosen?.options.poolclass) return undefined;
+  const env = (name: string) => source.env().get(name);
+  const files = new Set([path, ...(chosen ? [chosen.file] : [])]);
+  const value = (key: "poolSize" | "maxOverflow", keyword: string, fallback: number): PoolValue | undefined => {
+    const expr = chosen?.options[key];
+    if (!chosen || !expr) return { fact: { value: fallback, origin: "default", by: "SQLAlchemy" }, name: keyword };
+    const fact = settingNumber(expr, chosen.file, env);
+    return fact && { fact, name: expr.kind === "env" && expr.envName ? expr.envName : keyword };
+  };
+  const size = value("poolSize", "pool_size", SQLALCHEMY_DEFAULTS.poolSize);
+  const overflow = value("maxOverflow", "max_overflow", SQLALCHEMY_DEFAULTS.maxOverflow);
+  if (!size || !overflow || size.fact.value <= 0 || overflow.fact.value < 0) return undefined;
+  const at = chosen ? { file: chosen.file, ...chosen.options.span } : { file: path, ...call.span };
+  const what = chosen ? "Flask-SQLAlchemy creates the app's engine with these SQLALCHEMY_ENGINE_OPTIONS" : "Flask-SQLAlchemy creates the app's engine here, with SQLAlchemy's pool defaults";
+  return { at, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files], what };
+}
+
+/**
+ * The config's options that apply: the one `app.config[...] =` or module-level setting; else those of the class
+ * `from_object` names, or of the nearest base it inherits them from (none: the defaults); else the only class that
+ * sets them. "ambiguous" when that cannot be told.
+ */
+function chooseOptions(candidates: Options[], targets: string[], bases: Map<string, string[]>): Options | "ambiguous" | undefined {
+  const unowned = candidates.filter((o) => o.options.className === undefined);
+  if (unowned.length > 0) return unowned.length === 1 ? unowned[0] : "ambiguous";
+  if (candidates.length === 0) return undefined;
+  if (targets.length === 0) return candidates.length === 1 ? candidates[0] : "ambiguous";
+  const applying = new Set<Options>();
+  for (const target of new Set(targets)) {
+    let names = [target];
+    for (let depth = 0; depth < 4 && names.length > 0; depth++) {
+      const hits = candidates.filter((o) => names.includes(o.options.className as string));
+      if (hits.length > 1) return "ambiguous";
+      if (hits.length === 1) {
+        applying.add(hits[0]);
+        break;
+      }
+      names = names.flatMap((name) => bases.get(name) ?? []).map((base) => base.slice(base.lastIndexOf(".") + 1));
+    }
+  }
+  return applying.size > 1 ? "ambiguous" : [...applying][0];
 }
 
 /** The path of an imported module inside `dir`: `app.db` → app/db.py or app/db/__init__.py; `.db` from the importing file's package. */

@@ -88,7 +88,7 @@ function sizes(text: string, file: string, start: number, end: number): { minSiz
 }
 
 /** The offset just after the `}` that closes the `{` at `open` (strings skipped), or the end of the text. */
-function matchingBrace(text: string, open: number): number {
+export function matchingBrace(text: string, open: number): number {
   let depth = 0;
   let quote: string | undefined;
   for (let i = open; i < text.length; i++) {
@@ -104,7 +104,7 @@ function matchingBrace(text: string, open: number): number {
 }
 
 /** End of the expression at `start`: the end of the line, or a `,`/`)`/`}` outside brackets. */
-function expressionEnd(text: string, start: number): number {
+export function expressionEnd(text: string, start: number): number {
   let depth = 0;
   let quote: string | undefined;
   let i = start;
@@ -127,7 +127,8 @@ function expressionEnd(text: string, start: number): number {
   return end;
 }
 
-function describe(text: string, file: string, start: number, end: number): SettingExpr & { none?: boolean } {
+/** A Python value at `start..end` of a settings file: None, an environment helper with its default, else as a gunicorn.conf.py value. */
+export function describe(text: string, file: string, start: number, end: number): SettingExpr & { none?: boolean } {
   const source = text.slice(start, end);
   const span = { start, end };
   if (source === "None") return { kind: "unknown", none: true, span, nameSpan: span };

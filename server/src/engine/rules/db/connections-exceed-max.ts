@@ -48,6 +48,7 @@ export default defineRule({
       SOURCES.celeryBeatScheduler,
       SOURCES.celeryConcurrencyPools,
       SOURCES.sqlalchemyNoPrecreate,
+      SOURCES.flaskSqlalchemyEngineOptions,
       SOURCES.djangoConnectionPool,
       SOURCES.psycopgPoolSizes,
       SOURCES.herokuPostgresLimits,
@@ -63,7 +64,8 @@ export default defineRule({
         "for superusers, the connections past the limit fail with \"too many clients already\" at the busiest moment. " +
         "Pools are read from the SQLAlchemy engine the app's code creates (`create_engine(url, pool_size=20, max_overflow=10)`, create_async_engine, in the modules " +
         "the server's app imports, read as text: a literal, `os.getenv(...)`, or a pydantic settings field `settings.DB_POOL_SIZE` with its default, which the " +
-        "environment variable of the field's name overrides in any case, as pydantic-settings reads it; without pool_size or max_overflow, SQLAlchemy's 5 and 10), " +
+        "environment variable of the field's name overrides in any case, as pydantic-settings reads it; without pool_size or max_overflow, SQLAlchemy's 5 and 10; Flask-SQLAlchemy's `db = SQLAlchemy()` is sized by " +
+        "SQLALCHEMY_ENGINE_OPTIONS, in `app.config[...]` or the config class `app.config.from_object(...)` names, with the same defaults), " +
         "from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares (or config/initializers/sidekiq.rb's `config.capsule(\"name\") { |cap| cap.concurrency = N }`, an integer literal; read as text, never run); " +
         "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
@@ -256,7 +258,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(pool.djangoPool.at, `${name}OPTIONS pool: each ${singular(pool.processLabel)} opens its own psycopg pool (${poolSizeText(pool)}), shared by its threads`);
     }
     // The engine the app's code creates: where its pool is sized, or would be (SQLAlchemy's defaults when unset).
-    else if (pool.engine) place(pool.engine, `${name}the app creates its SQLAlchemy engine here: one pool in each ${singular(pool.processLabel)}`);
+    else if (pool.engine) place(pool.engine, `${name}${pool.engineWhat ?? "the app creates its SQLAlchemy engine here"}: one pool in each ${singular(pool.processLabel)}`);
     else if (pooled && (pool.size.origin === "default" || pool.size.origin === "assumed")) {
       place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
