@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connectionBudgets, shareFormula } from "../../server/src/engine/model/budget.ts";
 import { buildModel } from "../../server/src/engine/model/build.ts";
-import { solidQueueConnections } from "../../server/src/engine/model/solid-queue.ts";
+import { solidQueueConnections, solidQueueTerms } from "../../server/src/engine/model/solid-queue.ts";
 import { parsePumaRb } from "../../server/src/engine/parse/puma-rb.ts";
 import { parseQueueYml, queueProcesses, recurringTaskCount } from "../../server/src/engine/parse/queue-yml.ts";
 import { recogniseServer } from "../../server/src/engine/parse/servers.ts";
-import { describeSetting } from "../../server/src/engine/parse/setting-expr.ts";
+import { describeSetting, envConditionHolds, type SettingExpr } from "../../server/src/engine/parse/setting-expr.ts";
 import { memoryHost } from "../helpers/memory-host.ts";
 import { words } from "../helpers/words.ts";
 
@@ -85,10 +85,32 @@ describe("recognising Solid Queue's supervisor", () => {
   it("reads Puma's plugin line and its `if ENV[...]` condition", () => {
     const settings = parsePumaRb('plugin :tmp_restart\nplugin :solid_queue if ENV["SOLID_QUEUE_IN_PUMA"]\nplugin "other" unless ENV["NO_OTHER"]\nplugin :maybe if Rails.env.production?\n', "config/puma.rb").settings;
     const plugin = settings.get("plugin:solid_queue");
-    assert.deepEqual([plugin?.kind, plugin?.envName, plugin?.value, plugin?.conditional], ["env", "SOLID_QUEUE_IN_PUMA", "set", true]);
-    assert.deepEqual([settings.get("plugin:other")?.envName, settings.get("plugin:other")?.value], ["NO_OTHER", "unset"]);
+    assert.deepEqual([plugin?.kind, plugin?.conditional, plugin?.when?.envName, plugin?.when?.test, plugin?.when?.negated], ["bool", true, "SOLID_QUEUE_IN_PUMA", "set", false]);
+    assert.deepEqual([settings.get("plugin:other")?.when?.envName, settings.get("plugin:other")?.when?.negated], ["NO_OTHER", true]);
     assert.deepEqual([settings.get("plugin:tmp_restart")?.kind, settings.get("plugin:tmp_restart")?.conditional], ["bool", undefined]);
-    assert.deepEqual([settings.get("plugin:maybe")?.kind, settings.get("plugin:maybe")?.conditional], ["bool", true]);
+    assert.deepEqual([settings.get("plugin:maybe")?.kind, settings.get("plugin:maybe")?.conditional, settings.get("plugin:maybe")?.when], ["bool", true, undefined]);
+  });
+
+  it("reads the plugin and solid_queue_mode inside an `if ENV[...] ... end` block, its `else` branch, and comparisons", () => {
+    const block = parsePumaRb('threads 3, 3\nif ENV["SOLID_QUEUE_IN_PUMA"]\n  plugin :solid_queue\n  solid_queue_mode :async\nend\nworkers 2\n', "config/puma.rb").settings;
+    assert.deepEqual([block.get("plugin:solid_queue")?.conditional, block.get("plugin:solid_queue")?.when?.envName], [true, "SOLID_QUEUE_IN_PUMA"]);
+    assert.deepEqual([block.get("solid_queue_mode")?.value, block.get("solid_queue_mode")?.when?.test], ["async", "set"]);
+    assert.deepEqual([block.get("workers")?.conditional, block.get("workers")?.when], [undefined, undefined]);
+    const compared = parsePumaRb('if ENV.fetch("SOLID_QUEUE_IN_PUMA", "true") == "true"\n  plugin :solid_queue\nelse\n  plugin :other\nend\n', "config/puma.rb").settings;
+    const when = compared.get("plugin:solid_queue")?.when;
+    assert.ok(when);
+    assert.deepEqual([when.test, when.value, when.default, when.negated], ["equals", "true", "true", false]);
+    assert.equal(envConditionHolds(when, undefined), true);
+    assert.equal(envConditionHolds(when, "false"), false);
+    const otherwise = compared.get("plugin:other")?.when;
+    assert.ok(otherwise && otherwise.negated && envConditionHolds(otherwise, "false"));
+    const present = parsePumaRb('plugin :solid_queue if ENV["SQ"].present?\nsolid_queue_mode ENV.fetch("SOLID_QUEUE_SUPERVISOR_MODE", "fork")\n', "p.rb").settings;
+    const test = present.get("plugin:solid_queue")?.when;
+    assert.ok(test && envConditionHolds(test, "1") && !envConditionHolds(test, " ") && !envConditionHolds(test, undefined));
+    assert.equal(present.get("solid_queue_mode") && describeSetting(present.get("solid_queue_mode") as SettingExpr), '$SOLID_QUEUE_SUPERVISOR_MODE (default "fork")');
+    // An elsif branch, or a condition on anything but one variable, is not read.
+    const elsif = parsePumaRb('if ENV["A"]\n  workers 1\nelsif ENV["B"]\n  plugin :solid_queue\nend\n', "p.rb").settings;
+    assert.deepEqual([elsif.get("plugin:solid_queue")?.conditional, elsif.get("plugin:solid_queue")?.when], [true, undefined]);
   });
 });
 
@@ -183,6 +205,58 @@ describe("Solid Queue's connections", () => {
       assert.ok(elsewhere?.pool.solidQueue?.queueElsewhere);
       assert.equal(elsewhere.total, 2 * (3 + 3 + 3));
       assert.equal(shareFormula(elsewhere), "Solid Queue supervisor (2 worker processes x (primary 3 + cache 3 + cable 3))");
+    });
+  });
+
+  describe("async mode", () => {
+    const puma = (body: string) => `threads_count = ENV.fetch("RAILS_MAX_THREADS", 3)\nthreads threads_count, threads_count\nport ENV.fetch("PORT", 3000)\n${body}`;
+    const web = (pumaRb: string, env: Record<string, string>) => {
+      const lines = Object.entries(env).map(([k, v]) => `      ${k}: "${v}"\n`).join("");
+      const compose = `services:\n  web:\n    build: .\n    command: bundle exec puma -C config/puma.rb\n    environment:\n      DATABASE_URL: postgres://app@db/app\n${lines}  db:\n    image: postgres:17\n`;
+      const m = model(app({ "config/puma.rb": pumaRb, "docker-compose.yml": compose, "config/recurring.yml": "production:\n  cleanup:\n    class: CleanupJob\n    schedule: every hour\n" }));
+      return m.deployments.find((d) => d.name.startsWith("web"))?.sidePools?.[0];
+    };
+    const block = puma('if ENV["SOLID_QUEUE_IN_PUMA"]\n  plugin :solid_queue\n  solid_queue_mode :async\nend\n');
+
+    it("the plugin inside an `if ENV[...]` block counts only when the deployment sets the variable, and says so", () => {
+      assert.equal(web(block, { JOB_CONCURRENCY: "3" }), undefined);
+      const unset = model(app({ "config/puma.rb": block, Procfile: "web: bundle exec puma -C config/puma.rb\n" })).deployments[0].processes[0];
+      assert.deepEqual([unset.solidQueue, unset.solidQueueNotLoaded?.when.envName, unset.solidQueueNotLoaded?.at.file], [undefined, "SOLID_QUEUE_IN_PUMA", "config/puma.rb"]);
+      const side = web(block, { SOLID_QUEUE_IN_PUMA: "true", JOB_CONCURRENCY: "3" });
+      assert.equal(side?.solidQueue?.inPumaWhen?.envName, "SOLID_QUEUE_IN_PUMA");
+      assert.equal(side?.solidQueue?.inPumaWhen?.set?.at?.file, "docker-compose.yml");
+    });
+
+    it("solid_queue_mode :async: one process, worker processes ignored, held to the queue database's pool", () => {
+      // Cluster mode: the supervisor's threads run in Puma's master, whose pool is its own.
+      const side = web(block, { SOLID_QUEUE_IN_PUMA: "1", JOB_CONCURRENCY: "3", WEB_CONCURRENCY: "2" });
+      assert.equal(side?.solidQueue?.async?.via, "solid_queue_mode :async");
+      assert.deepEqual(side?.solidQueue?.workers.map((w) => w.processes.value), [1]);
+      // 1 worker x (3 + 2) + dispatcher 2 + scheduler 2 + supervisor 2 = 11, from one pool of 5 (database.yml's pool: 5).
+      assert.equal(side?.size.value, 5);
+      assert.equal(solidQueueTerms(side?.solidQueue as NonNullable<typeof side>["solidQueue"] & object), "async mode: 1 worker x (3 threads + 2) + 1 dispatcher x 2 + scheduler 2 + supervisor 2 = 11, held to the queue database's pool 5");
+      // Single mode: they share the serving process's pool (the queue is in the primary), what its 3 request threads leave of 5.
+      const single = web(block, { SOLID_QUEUE_IN_PUMA: "1" });
+      assert.equal(single?.size.value, 5 - 3);
+      assert.match(solidQueueTerms(single?.solidQueue as NonNullable<typeof single>["solidQueue"] & object), /held to what Puma's request threads \(3\) leave of the primary's pool in the same process: 2$/);
+      // Forked, the same file counts 3 worker processes x (3 + 2) + 6.
+      const forked = web(puma('plugin :solid_queue if ENV["SOLID_QUEUE_IN_PUMA"]\n'), { SOLID_QUEUE_IN_PUMA: "1", JOB_CONCURRENCY: "3" });
+      assert.equal(forked?.size.value, 3 * 5 + 6);
+      // The mode read from a variable, with its default.
+      const fromEnv = puma('plugin :solid_queue\nsolid_queue_mode ENV.fetch("SOLID_QUEUE_MODE", "fork")\n');
+      assert.equal(web(fromEnv, {})?.solidQueue?.async, undefined);
+      assert.equal(web(fromEnv, { SOLID_QUEUE_MODE: "async" })?.solidQueue?.async?.via, "solid_queue_mode from SOLID_QUEUE_MODE=async");
+    });
+
+    it("bin/jobs --mode async and SOLID_QUEUE_SUPERVISOR_MODE=async run the workers as threads of the supervisor", () => {
+      const option = model(app({ Procfile: "worker: JOB_CONCURRENCY=3 bin/jobs --mode async\n" })).deployments[0].pool;
+      assert.equal(option?.solidQueue?.async?.via, "--mode async");
+      assert.equal(option?.size.value, 5);
+      const variable = model(app({ Procfile: "worker: JOB_CONCURRENCY=3 SOLID_QUEUE_SUPERVISOR_MODE=async bin/jobs\n", "config/database.yml": "production:\n  adapter: postgresql\n  pool: 10\n" })).deployments[0].pool;
+      assert.equal(variable?.solidQueue?.async?.via, "SOLID_QUEUE_SUPERVISOR_MODE=async");
+      assert.equal(variable?.size.value, 3 + 2 + 2 + 2);
+      const fork = model(app({ Procfile: "worker: JOB_CONCURRENCY=3 bin/jobs --mode fork\n" })).deployments[0].pool;
+      assert.equal(fork?.solidQueue?.async, undefined);
     });
   });
 });

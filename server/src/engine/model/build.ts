@@ -37,7 +37,7 @@ import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { type CommandWord, flagName, isFastapiRun, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
-import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
+import { envConditionHolds, type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
@@ -52,7 +52,7 @@ import type { PlatformService } from "./platform.ts";
 import { renderModel } from "./render.ts";
 import { flyServices } from "./fly.ts";
 import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
-import { railsAppRoot, solidQueueCliOptions, solidQueueTree } from "./solid-queue.ts";
+import { railsAppRoot, solidQueueCliAsync, solidQueueCliOptions, type SolidQueueTree, solidQueueTree } from "./solid-queue.ts";
 import { goodJobAsync, goodJobThreads } from "./good-job.ts";
 import { ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
@@ -269,8 +269,8 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
 function readPools(ctx: Context, deployment: Deployment, poolEnv: readonly PoolEnvName[]): { pool?: Pool; sidePools: Pool[] } {
   const rails = railsDatabase(ctx, deployment);
   const pool = readPool(deployment, rails, djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
-  // Puma's `plugin :solid_queue` forks a supervisor beside the server in each instance.
-  const sidePools = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails))] : []));
+  // Puma's `plugin :solid_queue` runs a supervisor beside the server in each instance (forked, or in its own process).
+  const sidePools = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails), pumaHeldConnections(p, pool))] : []));
   return { ...(pool ? { pool } : {}), sidePools };
 }
 
@@ -1419,11 +1419,18 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   const asyncJobs = invocation.server === "puma" || invocation.server === "rails" ? goodJobAsync(env) : undefined;
   if (asyncJobs) process.goodJob = asyncJobs;
   if (invocation.server === "solid_queue") {
-    process.solidQueue = solidQueueTree(ctx, deployment, dir, env, { ...solidQueueCliOptions(invocation), command: at }, at.file);
+    const async = solidQueueCliAsync(invocation, env);
+    process.solidQueue = solidQueueTree(ctx, deployment, dir, env, { ...solidQueueCliOptions(invocation), command: at, ...(async ? { async } : {}) }, at.file);
     return process;
   }
   const plugin = conf && (invocation.server === "puma" || invocation.server === "rails") ? solidQueuePlugin(conf, env) : undefined;
-  if (conf && plugin) process.solidQueue = solidQueueTree(ctx, deployment, railsAppRoot(conf.path), env, { inPuma: plugin }, conf.path);
+  const notLoaded = plugin === undefined && conf?.settings.get(`${PUMA_PLUGIN}solid_queue`);
+  if (conf && notLoaded && notLoaded.when) process.solidQueueNotLoaded = { at: { file: conf.path, ...notLoaded.span }, when: notLoaded.when };
+  if (conf && plugin) {
+    const async = solidQueuePumaAsync(conf, env);
+    const options = { inPuma: plugin.at, ...(plugin.when ? { inPumaWhen: plugin.when } : {}), ...(async ? { async } : {}) };
+    process.solidQueue = solidQueueTree(ctx, deployment, railsAppRoot(conf.path), env, options, conf.path);
+  }
   if (invocation.server === "gunicorn") {
     const threads = gunicornNumber(invocation, envArgs, conf, env, "threads");
     if (threads) process.threads = threads;
@@ -1735,14 +1742,45 @@ function sidekiqInitializerCapsules(ctx: Context, deployment: Deployment, invoca
 }
 
 /**
- * The `plugin :solid_queue` line of config/puma.rb when the plugin loads: always, or under `if ENV["X"]` (Rails 8's
- * template: SOLID_QUEUE_IN_PUMA) when the deployment sets X. Under a condition Headroom cannot read, it is not counted.
+ * The connections a single-mode Puma process (no forked workers) holds from its own pool: an async Solid Queue supervisor
+ * runs in that same process, so its threads share what the request threads leave of the pool. In cluster mode it runs in
+ * Puma's master, which serves no request.
  */
-function solidQueuePlugin(conf: SettingsFile, env: EnvLookup): SourceRef | undefined {
+function pumaHeldConnections(process: ServerProcess, pool: Pool | undefined): number {
+  const single = process.workers.value === 0 || (process.workers.origin === "default" && process.workers.value <= 1);
+  if (!process.solidQueue?.async || !single || pool?.kind !== "activerecord") return 0;
+  return Math.min(pool.size.value, pool.threadCap?.value ?? pool.size.value);
+}
+
+/**
+ * The `plugin :solid_queue` line of config/puma.rb when the plugin loads: always, or under a condition on one environment
+ * variable (Rails 8's template: `if ENV["SOLID_QUEUE_IN_PUMA"]`, as a modifier or a block) that the deployment's
+ * environment meets; `when` names that variable. Under a condition Headroom cannot read, it is not counted.
+ */
+function solidQueuePlugin(conf: SettingsFile, env: EnvLookup): { at: SourceRef; when?: SolidQueueTree["inPumaWhen"] } | undefined {
   const plugin = conf.settings.get(`${PUMA_PLUGIN}solid_queue`);
-  if (!plugin) return undefined;
-  const loads = !plugin.conditional || (plugin.kind === "env" && plugin.envName !== undefined && (env(plugin.envName) !== undefined) === (plugin.value === "set"));
-  return loads ? { file: conf.path, ...plugin.span } : undefined;
+  if (!plugin || !settingApplies(plugin, env)) return undefined;
+  const at = { file: conf.path, ...plugin.span };
+  if (!plugin.when) return { at };
+  const set = env(plugin.when.envName);
+  return { at, when: { envName: plugin.when.envName, ...(set ? { set } : {}) } };
+}
+
+/** Whether a setting of a Ruby config file is in force: unconditional, or its condition on one variable holds. */
+function settingApplies(setting: SettingExpr, env: EnvLookup): boolean {
+  if (!setting.conditional) return true;
+  return setting.when !== undefined && envConditionHolds(setting.when, env(setting.when.envName)?.value);
+}
+
+/** `solid_queue_mode :async` in config/puma.rb (the Solid Queue plugin's DSL), in force for this environment, or read from a variable. */
+function solidQueuePumaAsync(conf: SettingsFile, env: EnvLookup): SolidQueueTree["async"] {
+  const mode = conf.settings.get("solid_queue_mode");
+  if (!mode || !settingApplies(mode, env)) return undefined;
+  const variable = mode.kind === "env" && mode.envName ? env(mode.envName) : undefined;
+  const value = mode.kind === "string" ? mode.value : mode.kind === "env" ? (variable?.value ?? mode.envDefault?.value) : undefined;
+  if (typeof value !== "string" || value.trim().replace(/^:/, "") !== "async") return undefined;
+  const via = variable ? `solid_queue_mode from ${mode.envName}=async` : "solid_queue_mode :async";
+  return { via, at: variable?.at ?? { file: conf.path, ...mode.nameSpan } };
 }
 
 /** Puma's maximum threads per process: `-t min:max`, else `threads` in its config file, else Puma's default. */

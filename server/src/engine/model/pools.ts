@@ -401,8 +401,12 @@ export function jobDatabases(deployment: Deployment, rails: RailsDatabaseConfig 
  * The connections of a Solid Queue supervisor and its processes in one instance, as one share. It points at the
  * threads of its biggest group of workers (or their processes, or the group), the numbers a team changes.
  */
-export function solidQueuePool(written: SolidQueueTree, queuePool?: Pool["queuePool"], jobs?: ReturnType<typeof jobDatabases>): Pool {
-  const tree: SolidQueueTree = { ...written, ...(jobs && jobs.databases.length > 0 ? { jobDatabases: jobs.databases } : {}), ...(jobs?.queueElsewhere ? { queueElsewhere: jobs.queueElsewhere } : {}) };
+export function solidQueuePool(written: SolidQueueTree, queuePool?: Pool["queuePool"], jobs?: ReturnType<typeof jobDatabases>, pumaHeld = 0): Pool {
+  // An async supervisor's threads share one pool of the queue database: it holds at most that many of their connections,
+  // less what Puma's request threads hold of it when they are in the same process and the queue is the primary.
+  const shared = queuePool?.database === "primary" ? pumaHeld : 0;
+  const async = written.async && queuePool ? { async: { ...written.async, pool: Math.max(0, queuePool.fact.value - shared), ...(shared > 0 ? { pumaHeld: shared } : {}) } } : {};
+  const tree: SolidQueueTree = { ...written, ...async, ...(jobs && jobs.databases.length > 0 ? { jobDatabases: jobs.databases } : {}), ...(jobs?.queueElsewhere ? { queueElsewhere: jobs.queueElsewhere } : {}) };
   const biggest = [...tree.workers].sort((a, b) => b.processes.value * b.threads.value - a.processes.value * a.threads.value)[0];
   // Several processes: their count is the bigger lever (JOB_CONCURRENCY in Rails' template), else the threads.
   const levers = biggest && biggest.processes.value > 1 ? [biggest.processes, biggest.threads] : [biggest?.threads, biggest?.processes];
@@ -417,7 +421,7 @@ export function solidQueuePool(written: SolidQueueTree, queuePool?: Pool["queueP
     ...(queuePool ? { queuePool } : {}),
     perProcess: true,
     processes: { value: 1, origin: "default", by: "Solid Queue" },
-    processLabel: tree.inPuma ? "Solid Queue supervisor forked by Puma" : "Solid Queue supervisor",
+    processLabel: tree.inPuma ? (tree.async ? "Solid Queue supervisor in Puma's process" : "Solid Queue supervisor forked by Puma") : "Solid Queue supervisor",
   };
 }
 

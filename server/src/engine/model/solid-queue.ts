@@ -39,8 +39,16 @@ export interface SolidQueueTree {
   dispatchers: Array<{ at?: SourceRef }>;
   /** Set when config/recurring.yml gives the environment recurring tasks: Solid Queue then forks a scheduler. */
   scheduler?: { at: SourceRef; tasks: number };
-  /** Puma's `plugin :solid_queue` line, when Puma forks this supervisor. */
+  /** Puma's `plugin :solid_queue` line, when Puma runs this supervisor. */
   inPuma?: SourceRef;
+  /** The environment variable the plugin line's condition reads (`if ENV["SOLID_QUEUE_IN_PUMA"]`), as the deployment sets it (or not). */
+  inPumaWhen?: { envName: string; set?: Fact<string> };
+  /**
+   * Async mode (`solid_queue_mode :async` in config/puma.rb, `bin/jobs --mode async`, SOLID_QUEUE_SUPERVISOR_MODE=async): the
+   * supervisor runs its workers, dispatchers and scheduler as threads of the one process it is in, each worker group once
+   * (`processes` is ignored), all sharing that process's pool of each database. `pool`: the queue database's, which holds them.
+   */
+  async?: { via: string; at?: SourceRef; pool?: number; pumaHeld?: number };
   /** The `bin/jobs` command, when that starts it. */
   command?: SourceRef;
   /**
@@ -65,14 +73,28 @@ export function jobQueryTerms(databases: readonly JobDatabase[] | undefined, thr
 
 /** Database connections one supervisor and the processes it forks may hold. */
 export function solidQueueConnections(tree: SolidQueueTree): number {
-  const own = tree.queueElsewhere ? 0 : SOLID_QUEUE_WORKER_EXTRA;
-  const workers = tree.workers.reduce((sum, w) => sum + w.processes.value * ((tree.queueElsewhere ? 0 : w.threads.value) + own + jobQueryConnections(tree.jobDatabases, w.threads.value)), 0);
-  const others = tree.queueElsewhere ? 0 : tree.dispatchers.length + (tree.scheduler ? 1 : 0) + 1;
+  const own = solidQueueOwnConnections(tree);
+  // Async mode: one process, so one pool per database holds all its threads.
+  if (tree.async) return Math.min(own, tree.async.pool ?? own) + jobQueryConnections(tree.jobDatabases, asyncJobThreads(tree));
+  return own + tree.workers.reduce((sum, w) => sum + w.processes.value * jobQueryConnections(tree.jobDatabases, w.threads.value), 0);
+}
+
+/** Solid Queue's own connections to the queue database: threads + 2 per worker process, 2 per other process. None when that database is on another server. */
+function solidQueueOwnConnections(tree: SolidQueueTree): number {
+  if (tree.queueElsewhere) return 0;
+  const workers = tree.workers.reduce((sum, w) => sum + w.processes.value * (w.threads.value + SOLID_QUEUE_WORKER_EXTRA), 0);
+  const others = tree.dispatchers.length + (tree.scheduler ? 1 : 0) + 1;
   return workers + others * SOLID_QUEUE_OTHER_CONNECTIONS;
+}
+
+/** The job threads of all workers of an async supervisor, which share its process's pools. */
+function asyncJobThreads(tree: SolidQueueTree): number {
+  return tree.workers.reduce((sum, w) => sum + w.threads.value, 0);
 }
 
 /** "2 worker processes x (3 threads + 2) + 1 dispatcher x 2 + supervisor 2": the sum, term by term. */
 export function solidQueueTerms(tree: SolidQueueTree): string {
+  if (tree.async) return asyncTerms(tree, tree.async);
   const processes = (w: SolidQueueWorkers) => `${w.processes.value} worker process${w.processes.value === 1 ? "" : "es"}`;
   // The queue database on another server: only the jobs' queries of this server's databases count here.
   if (tree.queueElsewhere) return tree.workers.map((w) => `${processes(w)} x (${jobQueryTerms(tree.jobDatabases, w.threads.value).slice(3)})`).join(" + ");
@@ -82,6 +104,22 @@ export function solidQueueTerms(tree: SolidQueueTree): string {
   if (tree.scheduler) terms.push(`scheduler ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
   terms.push(`supervisor ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
   return terms.join(" + ");
+}
+
+/** "async mode, one process: 1 worker x (3 threads + 2) + supervisor 2 = 7, held to the queue pool 5; + primary 3": an async supervisor's sum. */
+function asyncTerms(tree: SolidQueueTree, async: NonNullable<SolidQueueTree["async"]>): string {
+  const own = solidQueueOwnConnections(tree);
+  const jobs = jobQueryTerms(tree.jobDatabases, asyncJobThreads(tree));
+  const threads = (n: number) => `${n} thread${n === 1 ? "" : "s"}`;
+  const terms = tree.workers.map((w) => `1 worker x (${threads(w.threads.value)} + ${SOLID_QUEUE_WORKER_EXTRA})`);
+  const dispatchers = tree.dispatchers.length;
+  if (dispatchers > 0) terms.push(`${dispatchers} dispatcher${dispatchers === 1 ? "" : "s"} x ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
+  if (tree.scheduler) terms.push(`scheduler ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
+  terms.push(`supervisor ${SOLID_QUEUE_OTHER_CONNECTIONS}`);
+  const room = async.pumaHeld ? `what Puma's request threads (${async.pumaHeld}) leave of the primary's pool in the same process: ${async.pool}` : `the queue database's pool ${async.pool}`;
+  const held = async.pool !== undefined && async.pool < own ? `, held to ${room}` : "";
+  const queue = tree.queueElsewhere ? "the queue database on another server" : `${terms.join(" + ")}${terms.length > 1 || held ? ` = ${own}` : ""}${held}`;
+  return `async mode: ${queue}${jobs ? `; the jobs' queries${jobs}` : ""}`;
 }
 
 /** Forked processes besides the supervisor, for the model's process count. */
@@ -97,7 +135,9 @@ export interface SolidQueueOptions {
   onlyWork?: boolean;
   onlyDispatch?: boolean;
   inPuma?: SourceRef;
+  inPumaWhen?: SolidQueueTree["inPumaWhen"];
   command?: SourceRef;
+  async?: SolidQueueTree["async"];
 }
 
 /** The options of a `bin/jobs` command line. */
@@ -113,13 +153,29 @@ export function solidQueueCliOptions(invocation: ServerInvocation): SolidQueueOp
   };
 }
 
+/** Async mode for `bin/jobs`: `--mode async`, else SOLID_QUEUE_SUPERVISOR_MODE=async (Solid Queue's default_options). */
+export function solidQueueCliAsync(invocation: ServerInvocation, env: EnvLookup): SolidQueueTree["async"] {
+  const option = optionValue(invocation, "mode")?.value;
+  if (option) return option.value === "async" ? { via: "--mode async", ...(option.fact.at ? { at: option.fact.at } : {}) } : undefined;
+  const variable = env("SOLID_QUEUE_SUPERVISOR_MODE");
+  return variable?.value.trim() === "async" ? { via: "SOLID_QUEUE_SUPERVISOR_MODE=async", ...(variable.at ? { at: variable.at } : {}) } : undefined;
+}
+
 /**
  * The supervisor's processes, read from the app's config/queue.yml (the section of RAILS_ENV, production when unset,
  * as for database.yml) and config/recurring.yml, near `dir` (the folder the command runs in, or config/puma.rb's app).
  */
 export function solidQueueTree(ctx: Context, deployment: Deployment, dir: string, env: EnvLookup, options: SolidQueueOptions, from: string): SolidQueueTree {
   const environment = env("RAILS_ENV")?.value || env("RACK_ENV")?.value || "production";
-  const tree: SolidQueueTree = { environment, workers: [], dispatchers: [], ...(options.inPuma ? { inPuma: options.inPuma } : {}), ...(options.command ? { command: options.command } : {}) };
+  const tree: SolidQueueTree = {
+    environment,
+    workers: [],
+    dispatchers: [],
+    ...(options.inPuma ? { inPuma: options.inPuma } : {}),
+    ...(options.inPumaWhen ? { inPumaWhen: options.inPumaWhen } : {}),
+    ...(options.command ? { command: options.command } : {}),
+    ...(options.async ? { async: options.async } : {}),
+  };
   const path = options.configFile ? namedFile(ctx, dir, options.configFile) : findNearby(ctx, dir, "config/queue.yml");
   const text = path === undefined ? undefined : ctx.host.read(path);
   let workers: SolidQueueWorkers[] | undefined;
@@ -142,6 +198,8 @@ export function solidQueueTree(ctx: Context, deployment: Deployment, dir: string
   }
   // Nothing configured: one worker and one dispatcher with their defaults.
   tree.workers = options.onlyDispatch ? [] : (workers ?? [{ threads: { value: DEFAULT_THREADS, origin: "default", by: "Solid Queue" }, processes: { value: DEFAULT_PROCESSES, origin: "default", by: "Solid Queue" } }]);
+  // Async mode runs each group once, in the supervisor's process: "the `processes` option [...] will be ignored".
+  if (options.async) tree.workers = tree.workers.map((w) => ({ ...w, processes: { value: 1, origin: "default", by: "Solid Queue's async mode" } }));
   tree.dispatchers = options.onlyWork ? [] : (dispatchers ?? [{}]);
   const skipRecurring = options.skipRecurring || options.onlyWork || /^(1|true|t|yes|y|on)$/i.test(env("SOLID_QUEUE_SKIP_RECURRING")?.value ?? "");
   const recurring = skipRecurring ? undefined : options.recurringFile ? namedFile(ctx, dir, options.recurringFile) : findNearby(ctx, dir, "config/recurring.yml");

@@ -3,7 +3,7 @@ import type { FlyConcurrency } from "../parse/fly-toml.ts";
 import type { ComposeFile } from "../parse/compose.ts";
 import type { DevServerInvocation } from "../parse/dev-servers.ts";
 import type { ServerInvocation } from "../parse/servers.ts";
-import type { CpuFormula, SettingExpr } from "../parse/setting-expr.ts";
+import type { CpuFormula, EnvCondition, SettingExpr } from "../parse/setting-expr.ts";
 import type { ShellGuard, ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Pool } from "./pools.ts";
@@ -68,6 +68,8 @@ export interface ServerProcess {
    * or the one Puma forks for `plugin :solid_queue` (then `inPuma` is set and this process stays Puma).
    */
   solidQueue?: SolidQueueTree;
+  /** config/puma.rb's `plugin :solid_queue` under a condition on a variable this deployment's environment does not meet: not counted. */
+  solidQueueNotLoaded?: { at: SourceRef; when: EnvCondition };
   /**
    * GoodJob's job threads (model/good-job.ts): those of `good_job start`, or those GOOD_JOB_EXECUTION_MODE=async runs
    * inside each process of a web server (then `asyncMode` is set), from the same Active Record pool as its requests.

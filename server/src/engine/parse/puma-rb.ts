@@ -14,7 +14,7 @@
 // the same way with Unicorn::Configurator's names (parseUnicornRb).
 
 import type { ParseProblem, Span } from "../types.ts";
-import { type SettingExpr, type SymVal, symToExpr } from "./setting-expr.ts";
+import { type EnvCondition, type SettingExpr, type SymVal, symToExpr } from "./setting-expr.ts";
 
 /** Puma 6.x DSL methods that take a value (Puma::DSL). */
 export const PUMA_DSL: ReadonlySet<string> = new Set([
@@ -30,6 +30,8 @@ export const PUMA_DSL: ReadonlySet<string> = new Set([
   "enable_keep_alives", "io_selector_backend", "early_hints", "set_remote_address",
   "mutate_stdout_and_stderr_to_sync_on_write", "custom_logger", "log_formatter", "clean_thread_locals",
   "lowlevel_error_handler", "control_url", "restart_command", "app", "load", "environment",
+  // Added to Puma's DSL by Solid Queue's plugin (lib/puma/plugin/solid_queue.rb).
+  "solid_queue_mode",
 ]);
 
 /** Unicorn 6.x Unicorn::Configurator methods that take a value (worker_processes defaults to 1, timeout to 60). */
@@ -153,6 +155,8 @@ interface Stmt {
   toks: Tok[];
   /** Inside a top-level if/unless/else. */
   conditional: boolean;
+  /** The top-level block's condition: its tokens (none in an `elsif` branch) and whether this branch runs when it fails (`unless`, `else`). */
+  block?: { toks?: Tok[]; negated: boolean };
 }
 
 const OPENERS = new Set(["if", "unless", "while", "until", "case", "begin", "def", "class", "module", "for"]);
@@ -187,30 +191,42 @@ function statements(toks: Tok[]): Stmt[] {
   // block structure: a stack of open blocks; statements count only at the top level or
   // directly in a top-level if/unless/else
   const stack: Array<"cond" | "skip"> = [];
+  let block: Stmt["block"];
   for (const line of lines) {
     const head = line[0];
     const opensDo = line.some((t, k) => t.t === "id" && t.v === "do" && k > 0);
     if (head.t === "id" && head.v === "end") {
-      stack.pop();
+      if (stack.pop() === "cond") block = undefined;
       continue;
     }
     if (head.t === "id" && (head.v === "else" || head.v === "elsif" || head.v === "when" || head.v === "rescue" || head.v === "ensure")) {
+      // The top-level block's other branch: `else` runs when its condition fails; an `elsif` is not read.
+      if (stack.length === 1 && stack[0] === "cond" && block) block = head.v === "else" && block.toks ? { toks: block.toks, negated: !block.negated } : { negated: false };
       continue;
     }
     const inSkip = stack.includes("skip");
     const condDepth = stack.filter((s) => s === "cond").length;
     if (head.t === "id" && OPENERS.has(head.v)) {
       // `x = if …` is not handled: it is an opener too
-      stack.push((head.v === "if" || head.v === "unless") && !inSkip && condDepth === 0 ? "cond" : "skip");
-      if (line.some((t) => t.t === "id" && t.v === "end")) stack.pop(); // one-line `if x then y end`
+      const cond = (head.v === "if" || head.v === "unless") && !inSkip && condDepth === 0;
+      stack.push(cond ? "cond" : "skip");
+      if (cond) {
+        const then = line.findIndex((t, k) => k > 0 && t.t === "id" && t.v === "then");
+        block = { toks: line.slice(1, then > 0 ? then : undefined), negated: head.v === "unless" };
+      }
+      if (line.some((t) => t.t === "id" && t.v === "end")) {
+        // one-line `if x then y end`
+        if (stack.pop() === "cond") block = undefined;
+      }
       continue;
     }
-    if (!inSkip && !opensDo) out.push({ toks: line, conditional: condDepth > 0 });
+    const inBlock = condDepth > 0 && block ? { block } : {};
+    if (!inSkip && !opensDo) out.push({ toks: line, conditional: condDepth > 0, ...inBlock });
     if (opensDo) {
       const ends = line.filter((t) => t.t === "id" && t.v === "end").length;
       const dos = line.filter((t) => t.t === "id" && t.v === "do").length;
       for (let k = 0; k < dos - ends; k++) stack.push("skip");
-      if (!inSkip && dos === ends) out.push({ toks: line, conditional: condDepth > 0 });
+      if (!inSkip && dos === ends) out.push({ toks: line, conditional: condDepth > 0, ...inBlock });
     } else if (line.some((t) => t.t === "id" && OPENERS.has(t.v) && t.v !== "if" && t.v !== "unless" && t.v !== "while" && t.v !== "until")) {
       // `x = begin` / `x = case …` spanning lines
       if (!line.some((t) => t.t === "id" && t.v === "end")) stack.push("skip");
@@ -497,15 +513,38 @@ function span(toks: Tok[]): Span {
 export const PUMA_PLUGIN = "plugin:";
 
 /**
- * A `plugin` line as a setting: a bool, true. Under a trailing `if ENV["X"]` (or `unless`) it is kind "env" with the
- * variable and `value` "set" (or "unset"): the plugin loads when the variable is set (or not), whatever its value, as
- * Ruby reads any string as true. Under any other condition it is a conditional bool.
+ * The condition of a statement when it tests one environment variable: `ENV["X"]`, `ENV.fetch("X", nil)`,
+ * `ENV["X"].present?`, `!ENV["X"]`, `ENV["X"] == "v"` or `!=`, `ENV.fetch("X", "d") == "v"`. Undefined for any other.
  */
-function pluginSetting(arg: Tok, nameSpan: Span, conditional: boolean, condition: SymVal | undefined, keyword: string | undefined): SettingExpr {
-  const span = { start: nameSpan.start, end: arg.end };
-  const envTest = condition?.k === "env" && !condition.required && (condition.def === undefined || condition.def.k === "none");
-  if (envTest && condition?.k === "env") return { kind: "env", envName: condition.name, value: keyword === "unless" ? "unset" : "set", conditional: true, span, nameSpan };
-  return { kind: "bool", value: true, span, nameSpan, ...(conditional ? { conditional } : {}) };
+function envCondition(toks: Tok[], scope: Scope, negated: boolean): EnvCondition | undefined {
+  if (toks.length === 0) return undefined;
+  const span = { start: toks[0].start, end: toks[toks.length - 1].end };
+  let rest = toks;
+  let not = negated;
+  if (rest[0].t === "op" && rest[0].v === "!") {
+    rest = rest.slice(1);
+    not = !not;
+  }
+  const compare = rest.findIndex((t) => t.t === "op" && (t.v === "==" || t.v === "!="));
+  const variable = (part: Tok[]) => {
+    const val = new RubyExpr(part, scope, []).all();
+    if (val.k !== "env" || val.required) return undefined;
+    const def = val.def;
+    if (def === undefined || def.k === "none") return { name: val.name };
+    return def.k === "str" ? { name: val.name, default: def.s } : undefined;
+  };
+  if (compare > 0) {
+    const left = variable(rest.slice(0, compare));
+    const right = rest.slice(compare + 1);
+    if (!left || right.length !== 1 || right[0].t !== "str" || right[0].s === undefined) return undefined;
+    const equals = { envName: left.name, test: "equals" as const, value: right[0].s, ...(left.default !== undefined ? { default: left.default } : {}) };
+    return { ...equals, negated: rest[compare].v === "!=" ? !not : not, span };
+  }
+  const present = rest.length > 2 && rest[rest.length - 2].v === "." && rest[rest.length - 1].v === "present?";
+  const found = variable(present ? rest.slice(0, -2) : rest);
+  // A default makes the variable always set: not a test Headroom reads.
+  if (!found || found.default !== undefined) return undefined;
+  return { envName: found.name, test: present ? "present" : "set", negated: not, span };
 }
 
 /** Reads a Puma config file (Ruby) as text. Never throws. */
@@ -536,11 +575,13 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
     let conditional = st.conditional;
     // trailing `if`/`unless` modifier
     const mod = toks.findIndex((t, k) => k > 0 && t.t === "id" && (t.v === "if" || t.v === "unless"));
-    const condition = mod > 0 ? { keyword: toks[mod].v, toks: toks.slice(mod + 1) } : undefined;
+    // The condition a setting depends on, when it tests one environment variable: the modifier's, else its block's.
+    const when = mod > 0 ? envCondition(toks.slice(mod + 1), scope, toks[mod].v === "unless") : st.block?.toks ? envCondition(st.block.toks, scope, st.block.negated) : undefined;
     if (mod > 0) {
       toks = toks.slice(0, mod);
       conditional = true;
     }
+    const onCondition = when ? { when } : {};
     const head = toks[0];
     if (head.t !== "id") continue;
     // local assignment
@@ -579,8 +620,15 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
       settings.set(head.v, { kind: "bool", value: true, span: nameSpan, nameSpan, ...(conditional ? { conditional } : {}) });
       continue;
     }
-    if (head.v === "plugin" && args[0]?.length === 1 && (args[0][0].t === "sym" || args[0][0].s !== undefined)) {
-      settings.set(`${PUMA_PLUGIN}${args[0][0].t === "sym" ? args[0][0].v.slice(1) : args[0][0].s}`, pluginSetting(args[0][0], nameSpan, conditional, condition && new RubyExpr(condition.toks, scope, []).all(), condition?.keyword));
+    // A symbol or string argument is its name: `plugin :solid_queue`, `solid_queue_mode :async`.
+    const name = args.length === 1 && args[0].length === 1 && (args[0][0].t === "sym" ? args[0][0].v.slice(1) : args[0][0].s);
+    if (head.v === "plugin" && name) {
+      settings.set(`${PUMA_PLUGIN}${name}`, { kind: "bool", value: true, span: { start: nameSpan.start, end: args[0][0].end }, nameSpan, ...(conditional ? { conditional } : {}), ...onCondition });
+      continue;
+    }
+    if (head.v === "solid_queue_mode" && name) {
+      settings.set(head.v, { kind: "string", value: name, span: { start: args[0][0].start, end: args[0][0].end }, nameSpan, ...(conditional ? { conditional } : {}), ...onCondition });
+      continue;
     }
     if (head.v === "threads") {
       const min = read(args[0]);
@@ -589,7 +637,7 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
       settings.set("max_threads", max);
       continue;
     }
-    settings.set(head.v, read(args[0]));
+    settings.set(head.v, { ...read(args[0]), ...onCondition });
   }
   return { settings, locals, problems };
 }

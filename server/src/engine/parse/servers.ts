@@ -563,6 +563,8 @@ export const SOLID_QUEUE: ServerTable = {
     f("skip_recurring", "--skip_recurring --skip-recurring"),
     f("only_work", "--only_work --only-work --work_only --work-only"),
     f("only_dispatch", "--only_dispatch --only-dispatch --dispatch_only --dispatch-only"),
+    // fork (the default) or async: the supervisor runs its processes as threads of its own (README, "Fork vs. async mode").
+    v("mode", "--mode"),
   ],
 };
 

@@ -17,6 +17,31 @@ export interface CpuFormula {
   multiplierEnv?: string;
 }
 
+/**
+ * A condition on one environment variable, as a Ruby config file writes it: `if ENV["X"]` (set: Ruby reads every string
+ * as true), `if ENV["X"].present?` (set and not blank), `if ENV.fetch("X", "true") == "true"` (equals, the default when unset).
+ */
+export interface EnvCondition {
+  envName: string;
+  test: "set" | "present" | "equals";
+  /** For equals: the value compared with, and the variable's default when unset (nil when none). */
+  value?: string;
+  default?: string;
+  /** `unless`, an `else` branch, `!` or `!=`: the statement runs when the test fails. */
+  negated: boolean;
+  /** The condition as written. */
+  span: Span;
+}
+
+/** Whether a condition holds for an environment (undefined for an unset variable). */
+export function envConditionHolds(condition: EnvCondition, value: string | undefined): boolean {
+  const passes =
+    condition.test === "set" ? value !== undefined
+    : condition.test === "present" ? value !== undefined && value.trim() !== ""
+    : (value ?? condition.default) === condition.value;
+  return passes !== condition.negated;
+}
+
 export interface SettingExpr {
   kind: "number" | "string" | "bool" | "env" | "cpu-count" | "unknown";
   /** For number, string and bool. */
@@ -33,6 +58,8 @@ export interface SettingExpr {
   items?: SettingExpr[];
   /** True when a conditional statement may change or set the value (the value shown is one branch). */
   conditional?: boolean;
+  /** For a conditional statement whose condition reads one environment variable (`if ENV["X"]`): that test. */
+  when?: EnvCondition;
   /** Places the value travelled through: local variables, other environment variables. */
   via?: Array<{ span: Span; note: string }>;
   /** The right-hand side (or the argument of a DSL call) as written. */

@@ -76,11 +76,15 @@ export default defineRule({
         "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
         "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). " +
         "Solid Queue's supervisor (`bin/jobs`, `rake solid_queue:start`, or Puma's `plugin :solid_queue`, which forks one beside each Puma server " +
-        "when its condition holds, such as Rails 8's `if ENV[\"SOLID_QUEUE_IN_PUMA\"]`) counts the processes it forks, from config/queue.yml's section for " +
+        "when its condition on one environment variable holds, as a modifier or an `if ... end` block, such as Rails 8's `if ENV[\"SOLID_QUEUE_IN_PUMA\"]`; the " +
+        "finding names the variable) counts the processes it forks, from config/queue.yml's section for " +
         "RAILS_ENV (ERB such as `<%= ENV.fetch(\"JOB_CONCURRENCY\", 1) %>` read as text): each `workers:` group's `processes` x (`threads` + 2, one " +
         "connection per job thread plus its polling and heartbeat), and 2 for each dispatcher, for the scheduler when config/recurring.yml has tasks, and " +
         "for the supervisor; without the file, Solid Queue's defaults (one worker with 3 threads, one dispatcher). No fix is offered for its share: which " +
-        "processes or threads to give up is the team's choice. The jobs' own queries go to the app's databases too: with database.yml's `queue` database " +
+        "processes or threads to give up is the team's choice. In async mode (`solid_queue_mode :async` in config/puma.rb, `bin/jobs --mode async`, " +
+        "SOLID_QUEUE_SUPERVISOR_MODE=async) the supervisor runs them as threads of one process: each worker group once (`processes` ignored), " +
+        "held to that process's pool of the queue database, and in a single-mode Puma process to what its request threads leave of it when the queue is the primary. " +
+        "The jobs' own queries go to the app's databases too: with database.yml's `queue` database " +
         "apart from the primary, each worker process's job threads add one connection each to the primary and to the other databases on its server " +
         "(cache, cable), each up to its pool; with the queue in the primary, only the other databases add (a job's queries reuse its thread's connection); a " +
         "`queue` database on another server leaves only these. A `good_job start` process adds the other databases the same way. " +
@@ -270,6 +274,13 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     for (const hop of [...(pool.size.via ?? []), ...(pool.overflow?.via ?? [])].filter((v) => v.at.file === CONFIG_FILE)) {
       place(hop.at, `${name}${hop.note}`);
     }
+    // Puma's Solid Queue plugin under a condition this deployment does not meet: say it is left out, and on what it depends.
+    for (const p of s.deployment.processes) {
+      const off = p.solidQueueNotLoaded;
+      if (!off) continue;
+      const { envName, test, negated } = off.when;
+      place(off.at, `${name}not counted: ${test === "set" && !negated ? `Puma loads this plugin only when ${envName} is set, and this service does not set it` : `the condition on ${envName} that loads this plugin does not hold for this service`}`);
+    }
     const { instances } = s.deployment;
     add(instances, `${name}${instances.origin === "configured" || s.deployment.instancesAreMax ? "autoscaling max " : ""}${instances.value} instance${instances.value === 1 ? "" : "s"}, each with its own processes and pools`);
     const autoscaling = s.deployment.autoscaling;
@@ -402,14 +413,19 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
 /** The lines that size a Solid Queue supervisor's share: each group of workers' threads and processes, its dispatchers, Puma's plugin line. */
 function solidQueueLines(tree: SolidQueueTree, name: string, add: (fact: Fact<number> | undefined, message: string) => void, place: (at: SourceRef, message: string) => void): void {
   const processes = tree.config ? `the processes ${tree.config} describes` : "Solid Queue's default processes (no config/queue.yml: one worker with 3 threads, one dispatcher)";
-  if (tree.inPuma) place(tree.inPuma, `${name}Puma forks a Solid Queue supervisor here, in each instance, with ${processes}`);
+  const when = tree.inPumaWhen;
+  if (tree.inPuma && tree.async) place(tree.inPuma, `${name}Puma runs a Solid Queue supervisor here, in each instance, as threads of its own process (${tree.async.via}), with ${processes}`);
+  else if (tree.inPuma) place(tree.inPuma, `${name}Puma forks a Solid Queue supervisor here, in each instance, with ${processes}`);
+  if (when?.set?.at) place(when.set.at, `${name}${when.envName} set here: config/puma.rb loads plugin :solid_queue only when it is`);
+  if (tree.async?.at) place(tree.async.at, `${name}${tree.async.via}: the supervisor runs its workers, dispatchers and scheduler as threads of one process, each worker group once (its processes ignored), from one pool per database`);
   else if (tree.command && !tree.config) place(tree.command, `${name}Solid Queue's supervisor starts here, with ${processes}`);
   for (const w of tree.workers) {
     const processes = `${w.processes.value} worker process${w.processes.value === 1 ? "" : "es"}`;
-    add(w.threads, `${name}${w.threads.value} job threads in each of ${processes}: one connection each, plus ${SOLID_QUEUE_WORKER_EXTRA} for its polling and heartbeat`);
-    add(w.processes, `${name}${processes} forked by the supervisor, each with ${w.threads.value} + ${SOLID_QUEUE_WORKER_EXTRA} connections`);
+    const where = tree.async ? "a worker" : `each of ${processes}`;
+    add(w.threads, `${name}${w.threads.value} job threads in ${where}: one connection each, plus ${SOLID_QUEUE_WORKER_EXTRA} for its polling and heartbeat`);
+    if (!tree.async) add(w.processes, `${name}${processes} forked by the supervisor, each with ${w.threads.value} + ${SOLID_QUEUE_WORKER_EXTRA} connections`);
   }
-  for (const d of tree.dispatchers) if (d.at) place(d.at, `${name}a dispatcher process: ${SOLID_QUEUE_OTHER_CONNECTIONS} connections (polling and heartbeat)`);
+  for (const d of tree.dispatchers) if (d.at) place(d.at, `${name}a dispatcher${tree.async ? "" : " process"}: ${SOLID_QUEUE_OTHER_CONNECTIONS} connections (polling and heartbeat)`);
   if (tree.queueElsewhere) place(tree.queueElsewhere, `${name}the queue database is on another server: Solid Queue's own connections go there and are not counted here, the jobs' queries of this server's databases are`);
   jobDatabaseLines(tree.jobDatabases, "worker process", name, place);
 }
@@ -423,7 +439,10 @@ function jobDatabaseLines(databases: readonly JobDatabase[] | undefined, process
 
 /** A share's name in a sum of several: the deployment, and what Puma forks beside it. */
 function shareName(s: PoolShare): string {
-  return `${shortName(s.deployment)}${s.pool.solidQueue?.inPuma ? " (Solid Queue forked by Puma)" : ""}`;
+  const tree = s.pool.solidQueue;
+  if (!tree?.inPuma) return shortName(s.deployment);
+  const condition = tree.inPumaWhen ? `, as ${tree.inPumaWhen.envName} is set` : "";
+  return `${shortName(s.deployment)} (Solid Queue ${tree.async ? "in Puma's process" : "forked by Puma"}${condition})`;
 }
 
 function shortName(deployment: Deployment): string {
