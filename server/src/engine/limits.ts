@@ -31,6 +31,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   sidekiq: MB / 2,
   "sidekiq-initializer": 2 * MB,
   "solid-queue": MB / 2,
+  "rails-config": MB / 2,
   hypercorn: 2 * MB,
   makefile: 1 * MB,
   supervisor: 2 * MB,

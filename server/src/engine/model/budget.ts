@@ -118,15 +118,20 @@ function perProcessText(pool: Pool): string {
   if (pool.databases) {
     const capped = (size: number) => Math.min(size, pool.threadCap?.value ?? size);
     const terms = [`primary ${pool.threadCap ? capped(pool.size.value) : poolSizeText(pool)}`, ...pool.databases.map((d) => `${d.name} ${pool.threadCap ? capped(d.size.value) : `pool ${d.size.value}`}`)].join(" + ");
-    const threads = pool.threadCap ? `: ${pool.threadCap.threads.value} puma threads${pool.threadCap.goodJob ? ` + ${pool.threadCap.goodJob} GoodJob connections` : ""}, one connection each per database at most` : "";
+    const threads = pool.threadCap ? `: ${threadCapTerms(pool.threadCap)}, one connection each per database at most` : "";
     return `(${terms}${threads})`;
   }
   if (pool.threadCap) {
-    const { threads, goodJob } = pool.threadCap;
-    return `${pool.threadCap.value} (${threads.value} puma threads${goodJob ? ` + ${goodJob} GoodJob connections` : ""}, one connection each at most, below ${poolSizeText(pool)})`;
+    if (pool.threadCap.value >= pool.size.value) return `${poolSizeText(pool)} (${threadCapTerms(pool.threadCap)} can fill it)`;
+    return `${pool.threadCap.value} (${threadCapTerms(pool.threadCap)}, one connection each at most, below ${poolSizeText(pool)})`;
   }
   const terms = perProcessTerms(pool);
   return pool.overflow || pool.capsules?.length || (pool.goodJob && goodJobExtra(pool.goodJob) + jobQueryConnections(pool.jobDatabases, pool.size.value) > 0) ? `(${terms})` : terms;
+}
+
+/** "3 puma threads + 4 Action Cable workers": the threads of a Puma process that check out connections. */
+function threadCapTerms(cap: NonNullable<Pool["threadCap"]>): string {
+  return `${cap.threads.value} puma threads${cap.goodJob ? ` + ${cap.goodJob} GoodJob connections` : ""}${cap.actionCable ? ` + ${cap.actionCable} Action Cable workers` : ""}`;
 }
 
 /** "DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70": what one process may hold, term by term. */

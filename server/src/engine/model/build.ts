@@ -54,10 +54,11 @@ import { flyServices } from "./fly.ts";
 import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliAsync, solidQueueCliOptions, type SolidQueueTree, solidQueueTree } from "./solid-queue.ts";
 import { goodJobAsync, goodJobThreads } from "./good-job.ts";
+import { actionCable } from "./action-cable.ts";
 import { ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
 
 /** Paths already classified: fileKind runs on every path of every audit, several times (listing, model, suppressions, rules). */
 const kinds = new Map<string, FileKind | undefined>();
@@ -110,6 +111,8 @@ function classify(path: string): FileKind | undefined {
   if (/(^|\/)config\/initializers\/sidekiq\.rb$/.test(path)) return "sidekiq-initializer";
   // Solid Queue's processes and recurring tasks, where `bin/jobs` and Puma's plugin look for them.
   if (/(^|\/)config\/(queue|recurring)\.ya?ml$/.test(path)) return "solid-queue";
+  // Where a Rails app says Action Cable runs in its processes, and sizes its worker pool (model/action-cable.ts).
+  if (/(^|\/)config\/(cable\.ya?ml|routes\.rb|application\.rb|environments\/[^/]+\.rb)$/.test(path)) return "rails-config";
   if (/^hypercorn[\w.-]*\.toml$/.test(name)) return "hypercorn";
   // Read only for the compose files its recipes name with `-f` (model/compose-commands.ts).
   if (name === "makefile" || name === "gnumakefile" || name.endsWith(".mk")) return "makefile";
@@ -1426,6 +1429,9 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   const plugin = conf && (invocation.server === "puma" || invocation.server === "rails") ? solidQueuePlugin(conf, env) : undefined;
   const notLoaded = plugin === undefined && conf?.settings.get(`${PUMA_PLUGIN}solid_queue`);
   if (conf && notLoaded && notLoaded.when) process.solidQueueNotLoaded = { at: { file: conf.path, ...notLoaded.span }, when: notLoaded.when };
+  // Action Cable mounted in the Rails app: each Puma process runs its worker pool too.
+  const cable = conf && (invocation.server === "puma" || invocation.server === "rails") && conf.path.endsWith("config/puma.rb") ? actionCable(ctx, deployment, railsAppRoot(conf.path), env) : undefined;
+  if (cable) process.actionCable = cable;
   if (conf && plugin) {
     const async = solidQueuePumaAsync(conf, env);
     const options = { inPuma: plugin.at, ...(plugin.when ? { inPumaWhen: plugin.when } : {}), ...(async ? { async } : {}) };
@@ -2008,7 +2014,7 @@ function folderSet(paths: string[]): Pick<Set<string>, "has"> {
   };
 }
 
-function existing(ctx: Context, path: string): string | undefined {
+export function existing(ctx: Context, path: string): string | undefined {
   return ctx.pathSet.has(path) ? path : undefined;
 }
 

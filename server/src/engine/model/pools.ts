@@ -142,7 +142,7 @@ export interface Pool {
    * An Active Record pool bigger than what its Puma process's threads can check out (kind "activerecord"): `value` is
    * the threads (plus GoodJob's, run async in the process), the most connections the process opens from the pool.
    */
-  threadCap?: { value: number; threads: Fact<number>; goodJob?: number };
+  threadCap?: { value: number; threads: Fact<number>; goodJob?: number; actionCable?: number };
   /**
    * The other databases of a Rails multi-database section on the same server (kind "activerecord"): each a pool of its
    * own in every process, up to its size (and, with `threadCap`, to the threads). `at` is its name in database.yml.
@@ -334,7 +334,8 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
       size,
       sizeName: arSize?.name,
       ...(databases.length > 0 ? { databases } : {}),
-      ...(cap && [size, ...databases.map((d) => d.size)].some((s) => cap.value < s.value) ? { threadCap: cap } : {}),
+      // Kept with Action Cable's workers even when they fill the pool: the message says what fills it.
+      ...(cap && (cap.actionCable || [size, ...databases.map((d) => d.size)].some((s) => cap.value < s.value)) ? { threadCap: cap } : {}),
       perProcess: true,
       ...processCount(process),
     };
@@ -357,13 +358,15 @@ function otherDatabases(rails: RailsDatabaseConfig, env: (name: string) => Fact<
 /**
  * The most connections a Puma process can hold at once from its pool, when its threads are stated: one per thread
  * (Rails checks a connection out per thread and opens one only when none is free: SOURCES.railsConnectionPerThread), plus what GoodJob runs in it
- * (GOOD_JOB_EXECUTION_MODE=async). Action Cable's and load_async's own thread pools are not counted.
+ * (GOOD_JOB_EXECUTION_MODE=async) and Action Cable's worker pool when the app mounts it (its channel actions check
+ * connections out too: SOURCES.actionCableWorkerPool). load_async's executor is not counted.
  */
 function pumaThreadCap(process: ServerProcess): Pool["threadCap"] {
   const threads = process.threads;
   if (!RUBY_THREADED.has(process.invocation.server) || !threads || threads.origin === "default") return undefined;
   const goodJob = process.goodJob?.asyncMode ? goodJobConnections(process.goodJob) : 0;
-  return { value: threads.value + goodJob, threads, ...(goodJob > 0 ? { goodJob } : {}) };
+  const actionCable = process.actionCable?.workers.value ?? 0;
+  return { value: threads.value + goodJob + actionCable, threads, ...(goodJob > 0 ? { goodJob } : {}), ...(actionCable > 0 ? { actionCable } : {}) };
 }
 
 /**

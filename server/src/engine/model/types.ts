@@ -7,6 +7,7 @@ import type { CpuFormula, EnvCondition, SettingExpr } from "../parse/setting-exp
 import type { ShellGuard, ShellWord } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import type { Pool } from "./pools.ts";
+import type { ActionCable } from "./action-cable.ts";
 import type { NginxProxy } from "./nginx.ts";
 import type { PgBouncer } from "./pgbouncer.ts";
 import type { SolidQueueTree } from "./solid-queue.ts";
@@ -68,6 +69,8 @@ export interface ServerProcess {
    * or the one Puma forks for `plugin :solid_queue` (then `inPuma` is set and this process stays Puma).
    */
   solidQueue?: SolidQueueTree;
+  /** Action Cable mounted in this Rails app's Puma processes: its worker pool's threads (model/action-cable.ts). */
+  actionCable?: ActionCable;
   /** config/puma.rb's `plugin :solid_queue` under a condition on a variable this deployment's environment does not meet: not counted. */
   solidQueueNotLoaded?: { at: SourceRef; when: EnvCondition };
   /**

@@ -11,6 +11,7 @@ import { type Threads, threadsPerWorker } from "../workers/threads.ts";
 import { addOption } from "../proxy/chain.ts";
 import { serverName } from "../../parse/servers.ts";
 import { GOOD_JOB_SOURCES } from "../../model/good-job.ts";
+import { ACTION_CABLE_SOURCES } from "../../model/action-cable.ts";
 import { SOLID_QUEUE_OTHER_CONNECTIONS, SOLID_QUEUE_SOURCES, SOLID_QUEUE_WORKER_EXTRA, type SolidQueueTree } from "../../model/solid-queue.ts";
 
 /** App Runner's default autoscaling configuration: MaxSize 25 (SOURCES.appRunnerAutoScalingDefaults). */
@@ -42,6 +43,7 @@ export default defineRule({
       SOURCES.sidekiqCapsules,
       ...SOLID_QUEUE_SOURCES,
       ...GOOD_JOB_SOURCES,
+      ...ACTION_CABLE_SOURCES,
       SOURCES.djangoConnMaxAge,
       SOURCES.gunicornWorkerConnections,
       SOURCES.gunicornDjangoGreenletConnections,
@@ -90,7 +92,9 @@ export default defineRule({
         "`queue` database on another server leaves only these. A `good_job start` process adds the other databases the same way. " +
         "A Rails multi-database section (Rails 8's primary, cache, queue and cable) adds a pool per process for each other database written on the " +
         "primary's server (the same `url`/`host`/`port` text, as `<<: *primary_production` gives it; replicas left out), each up to its own `pool:`. " +
-        "A Puma process whose stated threads are fewer than its Active Record pool counts its threads (plus GoodJob's async ones): each thread checks " +
+        "A Puma process whose stated threads are fewer than its Active Record pool counts its threads (plus GoodJob's async ones, and Action Cable's worker pool, " +
+        "config.action_cable.worker_pool_size, 4 by default, when the app mounts it: config/cable.yml or `mount ActionCable.server` in config/routes.rb, " +
+        "unless mount_path is nil): each thread checks " +
         "out one connection and the pool opens one only when none is free; the finding then points at the threads. " +
         "A `good_job start` process counts what GoodJob's README sizes its pool for: its job threads (`--max-threads`, GOOD_JOB_MAX_THREADS, RAILS_MAX_THREADS, " +
         "else 5; each `;`-separated scheduler of `--queues`/GOOD_JOB_QUEUES its own `queue:N` threads), 1 for LISTEN/NOTIFY (unless turned off) and 2 for cron " +
@@ -237,7 +241,13 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(pool.processes.at, `${name}${processesText(pool)} per instance: WEB_CONCURRENCY ${pool.processes.value}, set by ${pool.processes.by}`);
     }
     const cap = sidekiqPoolCap(pool);
-    if (pool.threadCap) add(pool.threadCap.threads, `${name}${pool.threadCap.threads.value} puma threads per process: each holds one connection at most, fewer than its ${poolSizeText(pool)}`);
+    const cable = pool.threadCap?.actionCable ? s.deployment.processes.find((p) => p.actionCable)?.actionCable : undefined;
+    if (cable) {
+      const size = cable.workers.origin === "default" ? `${cable.workers.value} threads (Rails' default worker_pool_size)` : `${cable.workers.value} threads (worker_pool_size)`;
+      place(cable.workers.origin === "default" ? cable.at : (cable.workers.at ?? cable.at), `${name}Action Cable runs in each Puma process: its worker pool's ${size} each check out a connection for channel actions`);
+    }
+    if (pool.threadCap && cable) add(pool.threadCap.threads, `${name}${pool.threadCap.threads.value} puma threads per process, besides Action Cable's workers: each holds one connection at most`);
+    else if (pool.threadCap) add(pool.threadCap.threads, `${name}${pool.threadCap.threads.value} puma threads per process: each holds one connection at most, fewer than its ${poolSizeText(pool)}`);
     else if (cap) add(cap, `${name}Active Record pool ${cap.value}: connections per sidekiq process, whatever its ${pool.size.value + capsuleThreads(pool)} job threads`);
     else add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
