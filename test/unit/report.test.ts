@@ -136,6 +136,22 @@ describe("report HTML", () => {
   });
 });
 
+describe("job runners in the report", () => {
+  test("a Solid Queue supervisor is drawn as its processes and threads, its share per instance; a good_job process with its threads", () => {
+    const solidQueue = summaryOf(readFixture(join(repo, "test", "fixtures", "stacks", "kamal-rails8-solid-queue-jobs-query-primary"))).summary;
+    const job = solidQueue.deployments.find((d) => d.name.startsWith("job"));
+    assert.equal(job?.processes[0].label, "Solid Queue supervisor + 4 worker processes x 3 threads + 1 dispatcher + scheduler");
+    const html = renderHtml(solidQueue, { nonce: NONCE });
+    assert.ok(html.includes(">Solid Queue supervisor + 4 worker processes x 3 threads + 1 dispatcher + scheduler<") || html.includes("<title>Solid Queue supervisor + 4 worker processes x 3 threads + 1 dispatcher + scheduler</title>"));
+    assert.ok(html.includes(">62 connections per instance<"));
+    assert.ok(!html.includes("solid_queue process") && !html.includes("solid_queue worker"));
+    const async = summaryOf(readFixture(join(repo, "test", "fixtures", "stacks", "heroku-rails8-solid-queue-async-in-puma"))).summary;
+    assert.equal(async.deployments[0].processes[0].label, undefined, "Puma is still drawn as Puma");
+    const goodJob = summaryOf(readFixture(join(repo, "test", "fixtures", "stacks", "heroku-rails-good-job-worker"))).summary;
+    assert.equal(goodJob.deployments.find((d) => d.name.startsWith("worker"))?.processes[0].label, "1 good_job process x 10 threads");
+  });
+});
+
 describe("hover explanations", () => {
   const explain = (example: string, file: string, needle: string, delta: number) => {
     const files = readFixture(join(repo, "examples", example));

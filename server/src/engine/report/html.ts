@@ -216,12 +216,14 @@ ${this.findingList(d.findings)}
     if (process) {
       const workersText = `${process.workers.value} ${process.server} ${process.workers.value === 1 ? "process" : "workers"}`;
       const tooMany = process.recommendedMaxWorkers !== undefined && process.workers.value > process.recommendedMaxWorkers;
-      instanceLines.push({ text: process.threads ? `${workersText} x ${plural(process.threads.value, "thread")}` : workersText, cls: tooMany ? "strong warn" : "strong", role: "workers" });
+      instanceLines.push({ text: process.label ?? (process.threads ? `${workersText} x ${plural(process.threads.value, "thread")}` : workersText), cls: tooMany ? "strong warn" : "strong", role: "workers" });
       if (process.recommendedMaxWorkers !== undefined && d.cpus) instanceLines.push({ text: `advice: at most ${process.recommendedMaxWorkers} for ${formatCpus(d.cpus.value)}`, cls: "muted" });
     }
     if (d.processes.length > 1) instanceLines.push({ text: `+ ${plural(d.processes.length - 1, "more process", "more processes")}`, cls: "muted" });
     // A pool its threads cannot fill (Puma threads below it): what they use of it.
     if (d.pool?.kind === "activerecord" && d.pool.perProcess < d.pool.size.value) instanceLines.push({ text: `${d.pool.perProcess} of pool ${d.pool.size.value} per process`, cls: "", role: "pool" });
+    // A Solid Queue supervisor's share is all its processes' connections in the instance, not one process's pool.
+    else if (d.pool?.kind === "solid_queue") instanceLines.push({ text: `${d.pool.perProcess} connections per instance`, cls: "", role: "pool" });
     else if (d.pool) instanceLines.push({ text: `pool ${d.pool.perProcess !== d.pool.size.value ? `${[d.pool.size, d.pool.overflow, ...(d.pool.capsules ?? []).map((c) => c.threads)].filter((f) => f !== undefined).map((f) => f.value).join(" + ")}` : d.pool.size.value} per process`, cls: "", role: "pool" });
     const boxH = 22 + Math.max(4, instanceLines.length) * 21;
     const mid = top + boxH / 2;
@@ -295,7 +297,7 @@ ${parts.join("\n")}
     for (const p of d.processes) {
       const advice = p.recommendedMaxWorkers !== undefined ? ` <span class="muted">(gunicorn's advice for these CPUs: at most ${p.recommendedMaxWorkers})</span>` : "";
       const threads = p.threads ? ` x ${this.figureHtml(p.threads, plural(p.threads.value, "thread"))}` : "";
-      rows.push([`${esc(p.server)}`, `${this.figureHtml(p.workers, `${p.workers.value} ${p.workers.value === 1 ? "process" : "worker processes"}`)}${threads}${advice}`]);
+      rows.push([`${esc(p.server)}`, p.label ? esc(p.label) : `${this.figureHtml(p.workers, `${p.workers.value} ${p.workers.value === 1 ? "process" : "worker processes"}`)}${threads}${advice}`]);
     }
     if (d.pool) {
       const pool = d.pool;
@@ -304,7 +306,8 @@ ${parts.join("\n")}
       const capsules = (pool.capsules ?? []).map((c) => ` + ${this.figureHtml(c.threads, `capsule ${esc(c.name)} ${c.threads.value}`)}`).join("");
       const instances = d.instances.value !== 1 ? `${d.instances.value} instances x ` : "";
       const processes = pool.copies ? `${pool.copies} copies (numprocs) x ${pool.processes.value / pool.copies}` : `${pool.processes.value}`;
-      rows.push(["Connection pool", `${instances}${processes} ${esc(pool.processLabel)} x (${size}${overflow}${capsules}) = <strong data-role="pool-total">${pool.total}</strong> connections${pool.database ? ` to ${esc(pool.database)}` : ""}`]);
+      const shares = pool.kind === "solid_queue" ? `${esc(pool.processLabel)} and its processes: ${size}` : `${processes} ${esc(pool.processLabel)} x (${size}${overflow}${capsules})`;
+      rows.push(["Connection pool", `${instances}${shares} = <strong data-role="pool-total">${pool.total}</strong> connections${pool.database ? ` to ${esc(pool.database)}` : ""}`]);
     }
     rows.push(["Files", d.files.map((f) => `<span class="mono">${esc(f)}</span>`).join(", ")]);
     return `<dl class="facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>`;

@@ -5,6 +5,7 @@
 //
 // Every number is read from the deployment model or computed by model/budget.ts, the module the
 // rules use: a sum the report shows is the sum db/connections-exceed-max reports.
+import { jobRunnerText } from "../model/job-runners.ts";
 import type { AuditResult } from "../api.ts";
 import { connectionBudgets, poolShare, proxyClientCapacity, shareFormula } from "../model/budget.ts";
 import type { Deployment, ServerProcess } from "../model/types.ts";
@@ -38,6 +39,8 @@ export interface ProcessSummary {
   threads?: Figure;
   /** gunicorn's (2 x CPUs) + 1, for servers it applies to, when the CPUs are known. */
   recommendedMaxWorkers?: number;
+  /** A job runner's processes and threads in words ("Solid Queue supervisor + 2 worker processes x 3 threads + 1 dispatcher"), instead of workers x threads. */
+  label?: string;
 }
 
 export interface PoolSummary {
@@ -246,11 +249,13 @@ function processSummary(deployment: Deployment, process: ServerProcess, figure: 
   const server = process.invocation.server;
   const threads = threadsOf(process);
   const cpus = deployment.cpus?.value;
+  const label = jobRunnerText(process);
   return {
     server,
     workers: figure(process.workers),
     ...(threads ? { threads: figure(threads) } : {}),
     ...(cpus !== undefined && PROCESS_SERVERS.has(server) ? { recommendedMaxWorkers: maxWorkers(cpus) } : {}),
+    ...(label ? { label } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { listenAddress } from "../server/listen.ts";
 import { reloadOption } from "../server/reload-in-production.ts";
 import { threadsPerWorker } from "../workers/threads.ts";
 import { serverName } from "../../parse/servers.ts";
+import { jobRunnerText } from "../../model/job-runners.ts";
 
 type Text = (file: string) => string | undefined;
 
@@ -41,7 +42,7 @@ interface Aspect {
 const ASPECTS: Aspect[] = [
   {
     name: "workers",
-    value: (_, p) => (p.workersFromCpuCount ? undefined : `${p.workers.value} ${serverName(p.invocation)} worker${p.workers.value === 1 ? "" : "s"}`),
+    value: (_, p) => (p.workersFromCpuCount ? undefined : (jobRunnerText(p) ?? `${p.workers.value} ${serverName(p.invocation)} worker${p.workers.value === 1 ? "" : "s"}`)),
   },
   {
     name: "threads",

@@ -3,8 +3,11 @@ import type { ServerProcess } from "../../model/types.ts";
 import { defineRule } from "../define.ts";
 import { reloadOption } from "../server/reload-in-production.ts";
 import { serverName } from "../../parse/servers.ts";
+import { jobRunnerText } from "../../model/job-runners.ts";
 
 function describe(process: ServerProcess, reload: boolean): string {
+  const jobs = jobRunnerText(process);
+  if (jobs) return jobs;
   const n = process.workers.value;
   // uvicorn runs one process under --reload, whatever its --workers (or WEB_CONCURRENCY) says.
   if (reload && process.invocation.server === "uvicorn" && n > 1) return `one uvicorn process with --reload (uvicorn ignores its ${n} workers under --reload)`;

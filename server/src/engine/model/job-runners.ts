@@ -1,0 +1,28 @@
+// A job runner's processes and threads in words, for the reports and messages that describe servers by their workers
+// ("4 puma workers"): a Solid Queue supervisor is not one worker but the processes it forks, a good_job process runs threads.
+import type { SolidQueueTree } from "./solid-queue.ts";
+import type { ServerProcess } from "./types.ts";
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * "Solid Queue supervisor + 2 worker processes x 3 threads + 1 dispatcher + scheduler"; in async mode "Solid Queue supervisor
+ * running 1 worker x 3 threads + 1 dispatcher + scheduler as threads of its process"; "1 good_job process x 5 threads".
+ * Undefined for any other server.
+ */
+export function jobRunnerText(process: ServerProcess): string | undefined {
+  const server = process.invocation.server;
+  if (server === "good_job" && process.goodJob) return `1 good_job process x ${count(process.goodJob.threads.value, "thread")}`;
+  const tree = process.solidQueue;
+  if (server !== "solid_queue" || !tree) return undefined;
+  return solidQueueProcessesText(tree);
+}
+
+/** The processes (or, in async mode, threads) of a Solid Queue supervisor, as config/queue.yml and config/recurring.yml give them. */
+export function solidQueueProcessesText(tree: SolidQueueTree): string {
+  const workers = tree.workers.map((w) => `${tree.async ? "1 worker" : count(w.processes.value, "worker process", "worker processes")} x ${count(w.threads.value, "thread")}`);
+  const others = [...(tree.dispatchers.length > 0 ? [count(tree.dispatchers.length, "dispatcher")] : []), ...(tree.scheduler ? ["scheduler"] : [])];
+  const parts = [...workers, ...others].join(" + ");
+  if (tree.async) return `Solid Queue supervisor running ${parts || "nothing"} as threads of its process (async mode)`;
+  return `Solid Queue supervisor${parts ? ` + ${parts}` : ""}`;
+}
