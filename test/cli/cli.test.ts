@@ -20,6 +20,18 @@ describe("headroom CLI", () => {
     ensureBuilt();
   });
 
+  it("exits quietly with the audit's code when its reader stops early (`headroom audit . | head`)", () => {
+    // Enough findings that the report outgrows the pipe's buffer, so writing it meets the closed pipe.
+    const dir = mkdtempSync(join(tmpdir(), "headroom-epipe-"));
+    const service = (i: number) => `  web${i}:\n    command: gunicorn -w 9 app:app\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n`;
+    writeFileSync(join(dir, "docker-compose.yml"), `services:\n${Array.from({ length: 300 }, (_, i) => service(i)).join("")}`);
+    const full = run("audit", dir, "--format", "json");
+    assert.ok(full.stdout.length > 256 * 1024, `the report is ${full.stdout.length} bytes`);
+    const r = spawnSync("bash", ["-c", 'node "$0" audit "$1" --format json | head -c 100 >/dev/null; exit "${PIPESTATUS[0]}"', cli, dir], { encoding: "utf8" });
+    assert.equal(r.stderr, "");
+    assert.equal(r.status, full.code);
+  });
+
   it("says nothing on stderr about a headroom.yml the workspace does not have", () => {
     const r = run("audit", "examples/well-sized");
     assert.equal(r.code, 0, r.stderr);
