@@ -168,6 +168,13 @@ function headroomVersion(): string {
   }
 }
 
+// `headroom audit . | head`: the reader leaving early is not the audit's failure. Without this Node throws
+// EPIPE from the write and prints a stack trace; the exit code stays the audit's.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  process.exit();
+});
+
 /**
  * V8 optimises a function once it has run its interrupt budget of bytecode (66 KB in Node 20's V8). An
  * audit runs hundreds of model and rule functions about once per deployment, and optimising each of them on
@@ -177,13 +184,6 @@ function headroomVersion(): string {
  * CPU drops by about a sixth and its main thread's rises by 10 to 15% (docs/performance.md). Set before any audit code
  * runs; the language server, which runs for hours, keeps V8's default.
  */
-// `headroom audit . | head`: the reader leaving early is not the audit's failure. Without this Node throws
-// EPIPE from the write and prints a stack trace; the exit code stays the audit's.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code !== "EPIPE") throw err;
-  process.exit();
-});
-
 const INTERRUPT_BUDGET = 300_000;
 setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
 process.exitCode = main(process.argv.slice(2));
