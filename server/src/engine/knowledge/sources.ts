@@ -450,6 +450,11 @@ export const SOURCES = {
     url: "https://github.com/rails/solid_queue/blob/main/lib/solid_queue/configuration.rb",
     says: "README: \"Solid Queue's supervisor will fork a separate process for each supervised worker/dispatcher/scheduler.\" \"If no configuration at all is provided, Solid Queue will run with one dispatcher and one worker with default settings.\" configuration.rb: config_from takes `config[env]` when the file has the environment's section, else the whole file, keeps :workers and :dispatchers, and falls back to one worker and one dispatcher when that is empty; a scheduler runs when recurring.yml has tasks (\"if !skip_recurring_tasks? && recurring_tasks.any?\"). processes/registrable.rb: every process (supervisor, worker, dispatcher, scheduler) registers and runs a heartbeat TimerTask thread that updates its row (\"wrap_in_app_executor { heartbeat }\"): Headroom counts 2 connections for each process that is not a worker (its own thread and its heartbeat), a floor.",
   },
+  solidQueueWorkerProcesses: {
+    title: "Solid Queue README: worker processes and CPU cores",
+    url: "https://github.com/rails/solid_queue#threads-processes-and-signals",
+    says: "\"`processes`: this is the number of worker processes that will be forked by the supervisor with the settings given. By default, this is `1`, just a single process. This setting is useful if you want to dedicate more than one CPU core to a queue or queues with the same configuration.\" \"Workers in Solid Queue use a thread pool to run work in multiple threads, configurable via the `threads` parameter above. Besides this, parallelism can be achieved via multiple processes on one machine (configurable via different workers or the `processes` parameter above) or by horizontal scaling.\"",
+  },
   solidQueuePumaPlugin: {
     title: "Solid Queue README: Puma plugin",
     url: "https://github.com/rails/solid_queue#puma-plugin",

@@ -3,8 +3,9 @@ import { defineRule } from "../define.ts";
 import { cpuLimitRelated, formatCpuLimit, formatCpus, maxWorkers, PROCESS_SERVERS, scaledToZero } from "./recommended.ts";
 import { optionValue, serverName } from "../../parse/servers.ts";
 import { uwsgiNumber } from "../../model/uwsgi.ts";
+import type { SolidQueueTree } from "../../model/solid-queue.ts";
 import type { ServerProcess } from "../../model/types.ts";
-import type { SourceRef } from "../../types.ts";
+import type { Fact, SourceRef } from "../../types.ts";
 
 export default defineRule({
   meta: {
@@ -12,7 +13,7 @@ export default defineRule({
     summary: "More worker processes than the instance's CPUs can run",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.uwsgiEnvironment, SOURCES.uwsgiCheaper, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus],
+    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.uwsgiEnvironment, SOURCES.uwsgiCheaper, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus, SOURCES.solidQueueWorkerProcesses, SOURCES.solidQueuePumaPlugin],
     docs: {
       why:
         "Each worker is a process that competes for the instance's CPUs. gunicorn advises (2 x num_cores) + 1 workers; " +
@@ -22,8 +23,12 @@ export default defineRule({
         "names: `\"0-3,6\"` is 5; with a quota and a cpuset both set, the smaller bound). A program supervisord starts `numprocs` " +
         "times counts each copy's workers, and the fix lowers the workers per copy. The servers one instance runs side by side " +
         "(supervisord's programs, a start script's background servers) share its CPUs: their processes are added up (a prefork " +
-        "celery worker's concurrency, one process for Sidekiq or a threaded celery pool), and when only the sum is over, the " +
-        "finding is at the count with the most processes (a celery worker's `--concurrency` too), whose fix leaves room for the others. The same bound is applied to Puma's " +
+        "celery worker's concurrency, one process for Sidekiq or a threaded celery pool, Solid Queue's worker processes), and when only the sum is over, the " +
+        "finding is at the count with the most processes (a celery worker's `--concurrency` or a Solid Queue worker's `processes` in config/queue.yml too), whose fix leaves room for the others. " +
+        "Solid Queue's supervisor forks `processes` worker processes for each worker of config/queue.yml (its README: the setting that dedicates more " +
+        "than one CPU core to a queue), whether `bin/jobs` starts it beside the web server or Puma's `plugin :solid_queue` forks it beside Puma's " +
+        "workers; its supervisor, dispatchers and scheduler mostly sleep between polls and are not counted, and in async mode its workers are threads " +
+        "of one process (`bin/jobs`'s, or Puma's own). The same bound is applied to Puma's " +
         "workers, to Unicorn's `worker_processes` (read from the config file `unicorn -c` names): Unicorn's tuning guide asks " +
         "for at least one worker per core and more only for slow responses that are not CPU-bound; and to uWSGI's `processes` " +
         "(`--processes`/`--workers`, its ini file, or UWSGI_PROCESSES/UWSGI_WORKERS in its environment, the lowest of the three), " +
@@ -48,62 +53,115 @@ export default defineRule({
       // Below one CPU, workers/fractional-cpu owns the finding.
       if (!cpus || cpus.value < 1) continue;
       const max = maxWorkers(cpus.value);
-      // The processes that run side by side in one instance (supervisord's programs, a script's `&` servers) share its CPUs.
-      const sharing = deployment.processes.filter((p) => !p.guards?.length && cpuProcesses(p) > 0);
-      const together = sharing.reduce((sum, p) => sum + cpuProcesses(p), 0);
-      const stated = (p: ServerProcess) => p.workers.origin !== "default" && p.workers.at !== undefined;
-      const alone = deployment.processes.filter((p) => PROCESS_SERVERS.has(p.invocation.server) && stated(p) && p.workers.value * (p.copies?.value ?? 1) > max);
-      // When no server is over on its own, the sum is reported once, at the stated count with the most processes (a prefork celery worker's too).
-      const lowerable = sharing.filter((p) => stated(p) && (PROCESS_SERVERS.has(p.invocation.server) || (p.invocation.server === "celery" && celeryForks(p))));
-      const overTogether = alone.length === 0 && sharing.length > 1 && together > max ? lowerable.sort((a, b) => cpuProcesses(b) - cpuProcesses(a))[0] : undefined;
-      for (const process of overTogether ? [overTogether] : alone) {
-        const workers = process.workers;
-        const at = workers.at as SourceRef;
+      // The processes that run side by side in one instance (supervisord's programs, a script's `&` servers, the Solid Queue
+      // processes Puma's plugin forks) share its CPUs.
+      const sharing = deployment.processes.filter((p) => !p.guards?.length).flatMap(sharers);
+      const together = sharing.reduce((sum, s) => sum + s.processes, 0);
+      const alone = sharing.filter((s) => s.own && PROCESS_SERVERS.has(s.process.invocation.server) && s.lower && s.processes > max);
+      // When no server is over on its own, the sum is reported once, at the stated count with the most processes (a prefork celery worker's,
+      // a Solid Queue worker group's `processes` too).
+      const lowerable = sharing.filter((s) => s.lower);
+      const overTogether = alone.length === 0 && sharing.length > 1 && together > max ? lowerable.sort((a, b) => b.processes - a.processes)[0] : undefined;
+      for (const sharer of overTogether ? [overTogether] : alone) {
+        const { process } = sharer;
+        const lower = sharer.lower as NonNullable<Sharer["lower"]>;
+        const at = lower.fact.at as SourceRef;
         // supervisord's numprocs: that many copies of the server, each with its workers, share the CPUs.
-        const copies = process.copies?.value ?? 1;
-        const total = workers.value * copies;
-        const others = sharing.includes(process) ? sharing.filter((p) => p !== process) : [];
-        const othersCount = others.reduce((sum, p) => sum + cpuProcesses(p), 0);
+        const copies = lower.copies;
+        const others = sharing.filter((s) => s !== sharer);
+        const othersCount = others.reduce((sum, s) => sum + s.processes, 0);
         const written = text(at.file)?.slice(at.start, at.end);
         const perCopy = Math.floor(Math.min(max, max - othersCount) / copies);
-        const name = serverName(process.invocation);
-        const unit = process.invocation.server === "celery" ? "worker process" : "worker";
-        const counted = copies === 1 ? processesText(process) : `${copies} copies (numprocs) x ${workers.value} ${name} ${unit}${workers.value === 1 ? "" : "s"} = ${total} processes`;
-        const withOthers = othersCount > 0 ? `, with ${others.map(processesText).join(" and ")} in the same instance: ${total + othersCount} processes` : "";
+        const withOthers = othersCount > 0 ? `, with ${others.map((s) => s.text).join(" and ")} in the same instance: ${sharer.processes + othersCount} processes` : "";
         // uWSGI exits at start when `cheaper` is not below `processes`: no fix that would get there.
-        const cheaper = process.invocation.server === "uwsgi" ? uwsgiNumber(process.invocation, process.config, (name) => process.exported?.get(name) ?? deployment.env.get(name), "cheaper") : undefined;
-        const fixable = written === String(workers.value) && perCopy >= 1 && (cheaper === undefined || perCopy > cheaper.value);
+        const cheaper = sharer.own && process.invocation.server === "uwsgi" ? uwsgiNumber(process.invocation, process.config, (name) => process.exported?.get(name) ?? deployment.env.get(name), "cheaper") : undefined;
+        const fixable = written === String(lower.fact.value) && perCopy >= 1 && (cheaper === undefined || perCopy > cheaper.value);
         report({
           at,
           deployment,
           message:
-            `${counted}${withOthers} for ${formatCpuLimit(cpus)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
+            `${sharer.counted}${withOthers} for ${formatCpuLimit(cpus)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
             "processes can share these CPUs usefully; more only add context switches, memory and database connections.",
           related: [
             ...cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
             ...(copies > 1 && process.copies?.at ? [{ at: process.copies.at, message: `numprocs=${copies}: supervisord starts ${copies} copies of this server, each with its own workers` }] : []),
             ...others.flatMap(sharerRelated),
+            // Where Puma's plugin forks them, once however many worker groups it forks.
+            ...[...new Set([sharer, ...others].map((s) => s.started))].flatMap((started) => (started ? [started] : [])),
           ],
-          fixes:
-            fixable
-              ? [{ title: fixTitle(process.invocation.server === "celery" ? "concurrency" : "workers", copies, perCopy, othersCount), safe: true, edits: [{ ...at, newText: String(perCopy) }] }]
-              : [],
+          fixes: fixable ? [{ title: fixTitle(lower.what, copies, perCopy, othersCount), safe: true, edits: [{ ...at, newText: String(perCopy) }] }] : [],
         });
       }
     }
   },
 });
 
+/** Processes that compete for an instance's CPUs, as one count a finding can name. */
+interface Sharer {
+  process: ServerProcess;
+  /** Processes on the CPUs (x numprocs copies). */
+  processes: number;
+  /** "3 gunicorn workers", "2 Solid Queue worker processes forked by Puma's plugin". */
+  text: string;
+  /** The same, as a finding at its count starts ("2 copies (numprocs) x 3 gunicorn workers = 6 processes"). */
+  counted: string;
+  /** The server's own workers, not processes something else forks beside it. */
+  own: boolean;
+  /** Where another finding relates it: its stated count, or the line that starts it. */
+  relatedAt?: SourceRef;
+  /** The line that starts these processes, when a finding at their count should show it (Puma's `plugin :solid_queue`). */
+  started?: { at: SourceRef; message: string };
+  /** The stated count a fix lowers, with the copies that multiply it. */
+  lower?: { fact: Fact<number>; copies: number; what: string };
+}
+
 /**
- * Processes of one server that compete for the CPUs: its workers (x numprocs copies) for the process servers,
- * a prefork celery worker's concurrency, one process for a threaded one (Sidekiq, celery's threads or gevent pool).
+ * The processes of one server that compete for the CPUs: its workers (x numprocs copies) for the process servers, a prefork
+ * celery worker's concurrency, one process for a threaded one (Sidekiq, celery's threads or gevent pool); Solid Queue's worker
+ * processes, whether `bin/jobs` or Puma's plugin forks them (its README: `processes` is how one dedicates more than one CPU
+ * core to a queue). The supervisor, dispatchers and scheduler mostly sleep between polls and are not counted; in async mode the
+ * workers are threads of one process (`bin/jobs`: that process; Puma's plugin: Puma's own).
  */
-function cpuProcesses(process: ServerProcess): number {
+function sharers(process: ServerProcess): Sharer[] {
   const copies = process.copies?.value ?? 1;
   const server = process.invocation.server;
-  if (PROCESS_SERVERS.has(server)) return copies * process.workers.value;
-  if (server === "celery") return copies * (celeryForks(process) ? process.workers.value : 1);
-  return server === "sidekiq" ? copies : 0;
+  const name = serverName(process.invocation);
+  const stated = process.workers.origin !== "default" && process.workers.at !== undefined;
+  const out: Sharer[] = [];
+  const tree = process.solidQueue;
+  if (server === "solid_queue" && tree) {
+    if (tree.async) out.push({ process, processes: copies, text: `${plural(copies, "Solid Queue process")} (async mode)`, counted: `${plural(copies, "Solid Queue process")} (async mode)`, own: true, ...(tree.command ? { relatedAt: tree.command } : {}) });
+    else out.push(...solidQueueWorkerSharers(process, tree, copies, ""));
+    return out;
+  }
+  const own = PROCESS_SERVERS.has(server) ? copies * process.workers.value : server === "celery" ? copies * (celeryForks(process) ? process.workers.value : 1) : server === "sidekiq" ? copies : 0;
+  if (own > 0) {
+    const forks = PROCESS_SERVERS.has(server) || (server === "celery" && celeryForks(process));
+    const unit = PROCESS_SERVERS.has(server) ? (own === 1 ? "worker" : "workers") : forks ? (own === 1 ? "worker process" : "worker processes") : own === 1 ? "process" : "processes";
+    const text = `${own} ${name} ${unit}`;
+    const each = server === "celery" ? "worker process" : "worker";
+    const counted = copies === 1 ? text : `${copies} copies (numprocs) x ${process.workers.value} ${name} ${each}${process.workers.value === 1 ? "" : "s"} = ${own} processes`;
+    const relatedAt = forks && process.workers.origin !== "default" ? process.workers.at : process.commandAt;
+    out.push({ process, processes: own, text, counted, own: true, ...(relatedAt ? { relatedAt } : {}), ...(stated && forks ? { lower: { fact: process.workers, copies, what: server === "celery" ? "concurrency" : "workers" } } : {}) });
+  }
+  // Puma's `plugin :solid_queue` forks the supervisor once per Puma server; its worker processes run beside Puma's.
+  if (tree?.inPuma && !tree.async) out.push(...solidQueueWorkerSharers(process, tree, copies, " forked by Puma's plugin"));
+  return out;
+}
+
+/** One sharer per worker group of config/queue.yml: its `processes`, the count a fix lowers when the file states it. */
+function solidQueueWorkerSharers(process: ServerProcess, tree: SolidQueueTree, copies: number, how: string): Sharer[] {
+  const started =
+    tree.inPuma ? { at: tree.inPuma, message: "Puma's plugin forks the Solid Queue supervisor here, in each instance, with the worker processes of config/queue.yml" }
+    : tree.command ? { at: tree.command, message: "Solid Queue's supervisor starts here and forks the worker processes of config/queue.yml" }
+    : undefined;
+  return tree.workers.map((group) => {
+    const n = group.processes.value * copies;
+    const text = `${plural(n, "Solid Queue worker process", "Solid Queue worker processes")}${how}`;
+    const stated = group.processes.origin !== "default" && group.processes.at !== undefined;
+    const relatedAt = stated ? group.processes.at : (group.at ?? tree.inPuma ?? tree.command);
+    return { process, processes: n, text, counted: text, own: !tree.inPuma, ...(relatedAt ? { relatedAt } : {}), ...(started ? { started } : {}), ...(stated ? { lower: { fact: group.processes, copies, what: "Solid Queue worker processes" } } : {}) };
+  });
 }
 
 function celeryForks(process: ServerProcess): boolean {
@@ -112,19 +170,11 @@ function celeryForks(process: ServerProcess): boolean {
 }
 
 /** Where another server's processes are counted: its worker count, or its command when it is one process (Sidekiq's count is of threads). */
-function sharerRelated(process: ServerProcess): Array<{ at: SourceRef; message: string }> {
-  const counted = PROCESS_SERVERS.has(process.invocation.server) || (process.invocation.server === "celery" && celeryForks(process));
-  const at = counted && process.workers.origin !== "default" ? process.workers.at : process.commandAt;
-  return at ? [{ at, message: `${processesText(process)} on the same CPUs` }] : [];
+function sharerRelated(sharer: Sharer): Array<{ at: SourceRef; message: string }> {
+  return sharer.relatedAt ? [{ at: sharer.relatedAt, message: `${sharer.text} on the same CPUs` }] : [];
 }
 
-function processesText(process: ServerProcess): string {
-  const n = cpuProcesses(process);
-  const name = serverName(process.invocation);
-  const plural = n === 1 ? "" : "es";
-  if (PROCESS_SERVERS.has(process.invocation.server)) return `${n} ${name} worker${n === 1 ? "" : "s"}`;
-  return `${n} ${name} ${process.invocation.server === "celery" && celeryForks(process) ? "worker process" : "process"}${plural}`;
-}
+const plural = (n: number, one: string, many = `${one}es`) => `${n} ${n === 1 ? one : many}`;
 
 function fixTitle(what: string, copies: number, perCopy: number, others: number): string {
   const lowered = copies === 1 ? `Lower the ${what} to ${perCopy}` : `Lower the ${what} to ${perCopy} per copy (${copies} x ${perCopy} = ${copies * perCopy})`;
