@@ -55,9 +55,11 @@ export default defineRule({
       const max = maxWorkers(cpus.value);
       // The processes that run side by side in one instance (supervisord's programs, a script's `&` servers, the Solid Queue
       // processes Puma's plugin forks) share its CPUs.
-      const sharing = deployment.processes.filter((p) => !p.guards?.length).flatMap(sharers);
+      const all = deployment.processes.map((p) => ({ process: p, sharers: sharers(p) }));
+      const sharing = all.filter((p) => !p.process.guards?.length).flatMap((p) => p.sharers);
       const together = sharing.reduce((sum, s) => sum + s.processes, 0);
-      const alone = sharing.filter((s) => s.own && PROCESS_SERVERS.has(s.process.invocation.server) && s.lower && s.processes > max);
+      // A server over on its own is reported in whichever branch of its start script it runs.
+      const alone = all.flatMap((p) => p.sharers).filter((s) => s.own && PROCESS_SERVERS.has(s.process.invocation.server) && s.lower && s.processes > max);
       // When no server is over on its own, the sum is reported once, at the stated count with the most processes (a prefork celery worker's,
       // a Solid Queue worker group's `processes` too).
       const lowerable = sharing.filter((s) => s.lower);
@@ -68,7 +70,7 @@ export default defineRule({
         const at = lower.fact.at as SourceRef;
         // supervisord's numprocs: that many copies of the server, each with its workers, share the CPUs.
         const copies = lower.copies;
-        const others = sharing.filter((s) => s !== sharer);
+        const others = sharing.includes(sharer) ? sharing.filter((s) => s !== sharer) : [];
         const othersCount = others.reduce((sum, s) => sum + s.processes, 0);
         const written = text(at.file)?.slice(at.start, at.end);
         const perCopy = Math.floor(Math.min(max, max - othersCount) / copies);
