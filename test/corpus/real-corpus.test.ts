@@ -263,7 +263,7 @@ const slice = (files: Record<string, string>, at: SourceRef | undefined) => (at 
 const linkPairs = (d: Deployment) => d.links.map((l) => `${l.from} → ${l.to}`);
 
 describe("real corpus, files that belong together", { skip }, () => {
-  test("tiangolo/uvicorn-gunicorn-docker: start.sh reads gunicorn_conf.py; start-reload.sh runs uvicorn --reload", (t) => {
+  test("tiangolo/uvicorn-gunicorn-docker: the image's CMD /start.sh reads gunicorn_conf.py; start-reload.sh runs uvicorn --reload", (t) => {
     const files = stack([
       ["shell", "tiangolo__uvicorn-gunicorn-docker__docker-images__start.sh"],
       ["shell", "tiangolo__uvicorn-gunicorn-docker__docker-images__start-reload.sh"],
@@ -273,7 +273,8 @@ describe("real corpus, files that belong together", { skip }, () => {
     if (!files) return t.skip("stack files missing");
     const { model, result } = run(files, "tiangolo");
     t.diagnostic(JSON.stringify(result.findings.map((f) => `${f.at.file} ${f.rule}`)));
-    const start = deployment(model, "script:docker-images/start.sh");
+    // No compose file or platform runs the image: its Dockerfile is the deployment, and its CMD ["/start.sh"] the script.
+    const start = deployment(model, "dockerfile:docker-images/python3.11.dockerfile");
     assert.ok(start.files.has("docker-images/gunicorn_conf.py"), `files: ${[...start.files]}`);
     assert.ok(linkPairs(start).includes("docker-images/start.sh → docker-images/gunicorn_conf.py"), linkPairs(start).join("; "));
     const gunicorn = start.processes[0];

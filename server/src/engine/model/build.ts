@@ -239,6 +239,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     const deployment = supervisorDeployment(ctx, path);
     if (deployment) deployments.push(deployment);
   }
+  deployments.push(...standaloneImages(ctx, ofKind("dockerfile").filter((p) => !claimed.has(p)), deployments));
   for (const path of scripts.filter((p) => !claimed.has(p))) {
     const name = path.slice(path.lastIndexOf("/") + 1);
     // A deploy script kept without an extension is read for its deploy commands, not as a server's start script.
@@ -975,6 +976,36 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   const source = command ?? entrypoint;
   const at: SourceRef = source?.[0]?.fact.at ?? { file: path, start: dockerfile.cmd?.start ?? dockerfile.entrypoint?.start ?? 0, end: dockerfile.cmd?.end ?? dockerfile.entrypoint?.end ?? 0 };
   addWordsProcesses(ctx, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+}
+
+/**
+ * A Dockerfile that nothing in the workspace runs (no compose service, platform file or Procfile in its folder or a
+ * folder above it) is an image deployed as it is built (Cloud Run, ECS, Kubernetes): its ENTRYPOINT and CMD are a
+ * deployment of their own, in a container. Where another deployment covers its folder, the image may be what that
+ * one runs (a compose `image:` the CI builds, a Procfile beside it), and counting it again would double its pools.
+ */
+function standaloneImages(ctx: Context, unclaimed: string[], deployments: Deployment[]): Deployment[] {
+  if (unclaimed.length === 0) return [];
+  const covered = new Set<string>();
+  for (const deployment of deployments) for (const file of deployment.files) covered.add(dirOf(file));
+  const images: Deployment[] = [];
+  for (const path of unclaimed) {
+    if (folderAndAbove(dirOf(path)).some((dir) => covered.has(dir))) continue;
+    const deployment = newDeployment(`dockerfile:${path}`, path, [path]);
+    addDockerfileProcesses(ctx, deployment, path, undefined, undefined, dirOf(path), () => undefined);
+    if (deployment.processes.length > 0 || deployment.devServers) images.push(deployment);
+  }
+  return images;
+}
+
+/** `dir`, then each folder above it up to the workspace root (""). */
+function folderAndAbove(dir: string): string[] {
+  const dirs = [dir];
+  for (let up = dir; up !== ""; ) {
+    up = dirOf(up);
+    dirs.push(up);
+  }
+  return dirs;
 }
 
 /** The words a Dockerfile's ENTRYPOINT and CMD run, for an image whose command is not a server's (PostgreSQL's `-c` options). */
