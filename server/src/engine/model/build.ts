@@ -55,7 +55,7 @@ import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliAsync, solidQueueCliOptions, type SolidQueueTree, solidQueueTree } from "./solid-queue.ts";
 import { goodJobAsync, goodJobThreads } from "./good-job.ts";
 import { actionCable } from "./action-cable.ts";
-import { ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
+import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
@@ -990,22 +990,12 @@ function standaloneImages(ctx: Context, unclaimed: string[], deployments: Deploy
   for (const deployment of deployments) for (const file of deployment.files) covered.add(dirOf(file));
   const images: Deployment[] = [];
   for (const path of unclaimed) {
-    if (folderAndAbove(dirOf(path)).some((dir) => covered.has(dir))) continue;
+    if (ancestors(dirOf(path)).some((dir) => covered.has(dir))) continue;
     const deployment = newDeployment(`dockerfile:${path}`, path, [path]);
     addDockerfileProcesses(ctx, deployment, path, undefined, undefined, dirOf(path), () => undefined);
     if (deployment.processes.length > 0 || deployment.devServers) images.push(deployment);
   }
   return images;
-}
-
-/** `dir`, then each folder above it up to the workspace root (""). */
-function folderAndAbove(dir: string): string[] {
-  const dirs = [dir];
-  for (let up = dir; up !== ""; ) {
-    up = dirOf(up);
-    dirs.push(up);
-  }
-  return dirs;
 }
 
 /** The words a Dockerfile's ENTRYPOINT and CMD run, for an image whose command is not a server's (PostgreSQL's `-c` options). */

@@ -442,7 +442,7 @@ function scopedEnvironment(doc: Document.Parsed, path: string, scopes: unknown[]
 }
 
 /** The folder and each folder above it, up to the workspace root (""). */
-function ancestors(dir: string): string[] {
+export function ancestors(dir: string): string[] {
   const dirs = [dir];
   for (let d = dir; d !== ""; ) {
     d = dirOf(d);
