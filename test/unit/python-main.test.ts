@@ -255,4 +255,40 @@ describe("Flask-SQLAlchemy's engine options (model/sqlalchemy.ts, parse/flask-co
     assert.deepEqual(read({ "shop/__init__.py": factory("    app.config.from_object(ProductionConfig)\n", "from config import ProductionConfig\n"), "config.py": config }), [7, "stated", 10, "default"]);
     assert.equal(read({ "shop/__init__.py": factory("    app.config.from_object(CONFIGS[os.environ['APP_ENV']])\n", "from config import CONFIGS\n"), "config.py": config }), undefined);
   });
+
+  const constructed = (options: string, body = "") =>
+    `from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy(engine_options=${options})\n\n\ndef create_app():\n    app = Flask(__name__)\n${body}    db.init_app(app)\n    return app\n`;
+
+  test("SQLAlchemy(engine_options=...): a dict literal or dict(...); app.config's SQLALCHEMY_ENGINE_OPTIONS set before init_app merges over it key by key", () => {
+    assert.deepEqual(read({ "shop/__init__.py": constructed('{"pool_size": 8, "max_overflow": 2, "pool_pre_ping": True}') }), [8, "stated", 2, "stated"]);
+    assert.deepEqual(read({ "shop/__init__.py": constructed("dict(pool_size=int(os.getenv('POOL', 6)))") }), [6, "stated", 10, "default"]);
+    // Different keys from each: merged whatever the version.
+    assert.deepEqual(read({ "shop/__init__.py": constructed('{"pool_size": 8}', '    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"max_overflow": 0}\n') }), [8, "stated", 0, "stated"]);
+    assert.deepEqual(read({ "shop/__init__.py": constructed('{"pool_size": 8}', '    app.config.update(\n        SQLALCHEMY_ENGINE_OPTIONS={"max_overflow": 1},\n    )\n') }), [8, "stated", 1, "stated"]);
+    assert.deepEqual(read({ "shop/__init__.py": constructed('{"pool_size": 8}', '    app.config.update({"SQLALCHEMY_ENGINE_OPTIONS": {"max_overflow": 4}})\n') }), [8, "stated", 4, "stated"]);
+    // A name Headroom does not follow, or a poolclass on either side: not sized.
+    assert.equal(read({ "shop/__init__.py": constructed("ENGINE_OPTIONS") }), undefined);
+    assert.equal(read({ "shop/__init__.py": constructed('{"poolclass": NullPool}') }), undefined);
+  });
+
+  test("the same key in both: 3.x takes app.config's, 2.x the constructor's; the pinned version decides, and without one it is not counted", () => {
+    const both = { "shop/__init__.py": constructed('{"pool_size": 8}', '    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 3}\n') };
+    assert.deepEqual(read({ ...both, "requirements.txt": "Flask-SQLAlchemy==3.1.1\n" }), [3, "stated", 10, "default"]);
+    assert.deepEqual(read({ ...both, "requirements.txt": "Flask-SQLAlchemy==2.5.1\n" }), [8, "stated", 10, "default"]);
+    assert.equal(read({ ...both, "requirements.txt": "Flask-SQLAlchemy\n" }), undefined);
+    assert.equal(read(both), undefined);
+  });
+
+  test("2.x's SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW: read below 3.0, ignored from 3.0 (SQLAlchemy's defaults), not counted without a pin", () => {
+    const config = "import os\n\nclass Config:\n    SQLALCHEMY_POOL_SIZE = int(os.environ.get('SQLALCHEMY_POOL_SIZE', 20))\n    SQLALCHEMY_MAX_OVERFLOW = 30\n";
+    const files = { "shop/__init__.py": factory('    app.config.from_object("config.Config")\n'), "config.py": config };
+    assert.deepEqual(read({ ...files, "requirements.txt": "flask==1.1.4\nflask-sqlalchemy==2.5.1\n" }), [20, "stated", 30, "stated"]);
+    assert.deepEqual(read({ ...files, "poetry.lock": '[[package]]\nname = "flask-sqlalchemy"\nversion = "2.4.4"\n' }), [20, "stated", 30, "stated"]);
+    assert.deepEqual(read({ ...files, "pyproject.toml": '[project]\ndependencies = ["flask-sqlalchemy>=3.0"]\n' }), [5, "default", 10, "default"]);
+    assert.equal(read({ ...files, "requirements.txt": "flask-sqlalchemy>=2.4\n" }), undefined);
+    assert.equal(read(files), undefined);
+    // SQLALCHEMY_ENGINE_OPTIONS setting both keys decides in either version: no pin needed.
+    const withOptions = config + '    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 4, "max_overflow": 1}\n';
+    assert.deepEqual(read({ ...files, "config.py": withOptions }), [4, "stated", 1, "stated"]);
+  });
 });

@@ -527,6 +527,16 @@ export const SOURCES = {
     url: "https://github.com/pallets-eco/flask-sqlalchemy/blob/main/src/flask_sqlalchemy/extension.py",
     says: "init_app: `basic_engine_options = self._engine_options.copy(); basic_engine_options.update(app.config.setdefault(\"SQLALCHEMY_ENGINE_OPTIONS\", {}))`; _make_engine: `return sa.engine_from_config(options, prefix=\"\")`. _apply_driver_defaults changes only SQLite (StaticPool in memory) and MySQL; \"versionchanged:: 3.0 MySQL ... It does not set pool_size to 10.\" So a PostgreSQL engine gets SQLAlchemy's QueuePool defaults unless the options set them.",
   },
+  flaskSqlalchemyConfigKeys: {
+    title: "Flask-SQLAlchemy 3: Configuration keys",
+    url: "https://flask-sqlalchemy.readthedocs.io/en/stable/config/",
+    says: "\"Configuration is loaded from the Flask app.config when SQLAlchemy.init_app() is called. The configuration is not read again after that.\" SQLALCHEMY_ENGINE_OPTIONS: \"A dict of arguments to pass to sqlalchemy.create_engine() for the default engine. This takes precedence over the engine_options argument to SQLAlchemy, which can be used to set default options for all engines.\" \"Changed in version 3.0: Only applies to the default bind.\" SQLALCHEMY_BINDS: \"A dict mapping bind keys to engine options. The value can be a string or a SQLAlchemy URL instance. Or it can be a dict of arguments, including the url key, that will be passed to sqlalchemy.create_engine().\"",
+  },
+  flaskSqlalchemy2Options: {
+    title: "Flask-SQLAlchemy changelog (2.4, 3.0) and 2.x's _EngineConnector.get_options",
+    url: "https://github.com/pallets-eco/flask-sqlalchemy/blob/main/CHANGES.rst",
+    says: "Version 2.4 (2019-04-24): \"Added the engine_options parameter and SQLALCHEMY_ENGINE_OPTIONS config. Deprecated the individual engine option config keys SQLALCHEMY_NATIVE_UNICODE, SQLALCHEMY_POOL_SIZE, SQLALCHEMY_POOL_TIMEOUT, SQLALCHEMY_POOL_RECYCLE, and SQLALCHEMY_MAX_OVERFLOW.\" Version 3.0.0 (2022-10-04): \"Remove previously deprecated code.\" In 2.4 and 2.5 get_options applies apply_pool_defaults (SQLALCHEMY_POOL_SIZE → pool_size, SQLALCHEMY_MAX_OVERFLOW → max_overflow), then \"options.update(self._app.config['SQLALCHEMY_ENGINE_OPTIONS'])\", then \"# Give options set in SQLAlchemy.__init__() ultimate priority\" \"options.update(self._sa._engine_options)\": the reverse of 3.x's order.",
+  },
   sqlalchemyMaxOverflow: {
     title: "SQLAlchemy: create_engine() max_overflow",
     url: "https://docs.sqlalchemy.org/en/20/core/engines.html#sqlalchemy.create_engine.params.max_overflow",

@@ -29,6 +29,7 @@ import { type DjangoSettings, parseDjangoSettings } from "../parse/django-settin
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { readPythonModule } from "../parse/python-calls.ts";
 import { mayConfigureFlaskSqlalchemy, readFlaskConfig } from "../parse/flask-config.ts";
+import { DEPENDENCY_FILES, flaskSqlalchemyPin, mentionsFlaskSqlalchemy, type PinnedVersion } from "../parse/python-requirements.ts";
 import { pythonMainCandidates, UVICORN_RUN, uvicornRunInvocation } from "./python-main.ts";
 import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from "./sqlalchemy.ts";
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
@@ -1944,11 +1945,30 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
     const text = ctx.host.read(path);
     return text === undefined || !mayConfigureFlaskSqlalchemy(text) ? undefined : ctx.parses.get(`flask-config:${path}`, text, () => readFlaskConfig(text, path));
   };
-  const engine = findSqlAlchemyEngine({ module, env: processEnv, flaskConfig }, dir, entries);
+  const flaskSqlalchemyVersion = () => cached(ctx, `flask-sqlalchemy-version:${dir}`, () => flaskSqlalchemyPinned(ctx, dir));
+  const engine = findSqlAlchemyEngine({ module, env: processEnv, flaskConfig, flaskSqlalchemyVersion }, dir, entries);
   if (!engine) return undefined;
   for (const file of engine.files) deployment.files.add(file);
   deployment.links.push({ from: process.commandAt.file, to: engine.at.file, why: `${engine.what} (its connection pool)` });
   return engine;
+}
+
+/**
+ * The Flask-SQLAlchemy version the project pins, from the first dependency file (parse/python-requirements.ts) in the app's
+ * folder or a folder above it that names the package; undefined when none settles the major version.
+ */
+function flaskSqlalchemyPinned(ctx: Context, dir: string): (PinnedVersion & { file: string }) | undefined {
+  for (let folder: string | undefined = dir; folder !== undefined; folder = folder === "" ? undefined : dirOf(folder)) {
+    for (const name of DEPENDENCY_FILES) {
+      // Not deployment files (not listed): read as the app's Python modules are.
+      const path = join(folder, name);
+      const text = ctx.host.read(path);
+      if (text === undefined || !mentionsFlaskSqlalchemy(text)) continue;
+      const pinned = flaskSqlalchemyPin(text, name);
+      return pinned && { ...pinned, file: path };
+    }
+  }
+  return undefined;
 }
 
 /**

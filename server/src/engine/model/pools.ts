@@ -121,6 +121,8 @@ export interface Pool {
   engine?: SourceRef;
   /** What creates that engine, for messages ("the app creates its SQLAlchemy engine here", Flask-SQLAlchemy's options). */
   engineWhat?: string;
+  /** Lines that explain how the engine's pool was read (the Flask-SQLAlchemy version pinned, keys it ignores). */
+  engineNotes?: SqlAlchemyEngine["notes"];
   /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
   connMaxAge?: Fact<number | null>;
   /**
@@ -271,7 +273,8 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
   if (engine && process) {
     // An unset pool_size is named as SQLAlchemy's default in messages ("pool_size 5 (SQLAlchemy's default)").
     const sizeName = engine.size.origin === "default" ? {} : { sizeName: engine.sizeName };
-    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, engineWhat: engine.what, perProcess: true, ...processCount(process) };
+    const notes = engine.notes ? { engineNotes: engine.notes } : {};
+    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, engineWhat: engine.what, ...notes, perProcess: true, ...processCount(process) };
   }
   const sqlSize = found("sqlalchemy", "size");
   const sqlOverflow = found("sqlalchemy", "overflow");

@@ -6,7 +6,8 @@
 // env_prefix; an alias is the name), as pydantic-settings reads it. Without pool_size or max_overflow,
 // SQLAlchemy's defaults apply: 5 and 10. Flask-SQLAlchemy's `db = SQLAlchemy()` creates the engine from
 // SQLALCHEMY_ENGINE_OPTIONS with engine_from_config, so the same defaults apply (Flask-SQLAlchemy 3 sets no pool_size: SOURCES.flaskSqlalchemyEngineOptions).
-import type { FlaskConfig } from "../parse/flask-config.ts";
+import type { EngineOptions, FlaskConfig } from "../parse/flask-config.ts";
+import type { PinnedVersion } from "../parse/python-requirements.ts";
 import type { PythonArgument, PythonCall, PythonModule } from "../parse/python-calls.ts";
 import { settingNumber } from "../parse/setting-expr.ts";
 import type { Fact, SourceRef } from "../types.ts";
@@ -36,6 +37,13 @@ export interface SqlAlchemyEngine {
   files: string[];
   /** What creates the engine at `at`, for messages: the app's create_engine call, or Flask-SQLAlchemy's options. */
   what: string;
+  /** Lines that explain the reading (the Flask-SQLAlchemy version pinned, keys it ignores), for related lines. */
+  notes?: EngineNote[];
+}
+
+export interface EngineNote {
+  at: SourceRef;
+  message: string;
 }
 
 export interface PythonSource {
@@ -45,6 +53,8 @@ export interface PythonSource {
   env: () => ReadonlyMap<string, Fact<string>>;
   /** Flask-SQLAlchemy's options and config classes in the file at `path` (parse/flask-config.ts), read only for an app that uses it. */
   flaskConfig(path: string): FlaskConfig | undefined;
+  /** The Flask-SQLAlchemy version the project pins (parse/python-requirements.ts), asked only when it decides the pool. */
+  flaskSqlalchemyVersion?: () => (PinnedVersion & { file: string }) | undefined;
 }
 
 /** Files looked at, at most, following an app's imports: an app's engine is a few imports away from its entry module. */
@@ -94,12 +104,15 @@ export function findSqlAlchemyEngine(source: PythonSource, dir: string, entries:
   return { at: { file: path, ...call.span }, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files], what: "the app creates its SQLAlchemy engine here" };
 }
 
-type Options = { file: string; options: FlaskConfig["options"][number] };
+type Options = { file: string; options: EngineOptions };
 
 /**
- * Flask-SQLAlchemy's engine: pool_size and max_overflow of SQLALCHEMY_ENGINE_OPTIONS, else SQLAlchemy's defaults. Where several config classes set the options, the
- * one `app.config.from_object(...)` names (or a base it inherits them from) applies; undefined when that cannot be
- * told, for a `poolclass`, or a size not read.
+ * Flask-SQLAlchemy's engine: pool_size and max_overflow from the options that apply, else SQLAlchemy's defaults. Where several
+ * config classes set them, the one `app.config.from_object(...)` names (or a base it inherits them from) applies. 3.x merges the
+ * constructor's `engine_options` under SQLALCHEMY_ENGINE_OPTIONS and ignores the 2.x keys; 2.x (2.4 and later) puts the
+ * constructor's over SQLALCHEMY_ENGINE_OPTIONS over SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW (SOURCES.flaskSqlalchemy2Options).
+ * Which one runs is read from the project's pin only when it matters (the 2.x keys are set, or both options set one key); undefined
+ * when that cannot be told, for a `poolclass`, or a size not read.
  */
 function flaskEngine(source: PythonSource, dir: string, path: string, call: PythonCall, visited: string[]): SqlAlchemyEngine | undefined {
   const configs = new Map<string, FlaskConfig>();
@@ -119,22 +132,55 @@ function flaskEngine(source: PythonSource, dir: string, path: string, call: Pyth
   }
   const all = [...configs].flatMap(([file, config]) => config.options.map((options) => ({ file, options })));
   const bases = new Map([...configs.values()].flatMap((config) => [...config.classes]));
-  const chosen = chooseOptions(all, targets, bases);
-  if (chosen === "ambiguous" || chosen?.options.poolclass) return undefined;
+  // `from_object(config_class)`, a variable (a factory's parameter, `def create_app(config_class=Config)`): names no class.
+  const named = targets.filter((target) => bases.has(target) || !/^[a-z_][a-z0-9_]*$/.test(target));
+  targets.length = 0;
+  targets.push(...named);
+  const chosen = chooseOptions(all.filter((o) => o.options.kind === "options"), targets, bases);
+  const legacy = chooseOptions(all.filter((o) => o.options.kind === "legacy"), targets, bases);
+  const written = call.kwargs.get("engine_options");
+  const constructor = written && configs.get(path)?.constructorOptions.find((o) => o.span.start === written.value.span.start);
+  // engine_options given as a name or a call Headroom does not follow: its pool is not known.
+  if (chosen === "ambiguous" || legacy === "ambiguous" || (written && !constructor)) return undefined;
+  const fromConstructor = constructor ? { file: path, options: constructor } : undefined;
+  const keys = ["poolSize", "maxOverflow"] as const;
+  // The version decides when both options set one key, or the 2.x keys set one the options leave unset.
+  const decides = keys.some((key) => (fromConstructor?.options[key] !== undefined && chosen?.options[key] !== undefined) || (legacy?.options[key] !== undefined && fromConstructor?.options[key] === undefined && chosen?.options[key] === undefined));
+  const version = decides ? source.flaskSqlalchemyVersion?.() : undefined;
+  // Which Flask-SQLAlchemy decides what applies, and the workspace does not pin it: not guessed.
+  if (decides && !version) return undefined;
+  const layers = (version?.major === 2 ? [fromConstructor, chosen, legacy] : [chosen, fromConstructor]).filter((o): o is Options => o !== undefined);
+  if (layers.some((o) => o.options.poolclass)) return undefined;
   const env = (name: string) => source.env().get(name);
-  const files = new Set([path, ...(chosen ? [chosen.file] : [])]);
-  const value = (key: "poolSize" | "maxOverflow", keyword: string, fallback: number): PoolValue | undefined => {
-    const expr = chosen?.options[key];
-    if (!chosen || !expr) return { fact: { value: fallback, origin: "default", by: "SQLAlchemy" }, name: keyword };
-    const fact = settingNumber(expr, chosen.file, env);
-    return fact && { fact, name: expr.kind === "env" && expr.envName ? expr.envName : keyword };
+  const files = new Set([path, ...layers.map((o) => o.file)]);
+  const value = (key: "poolSize" | "maxOverflow", keyword: string, fallback: number): (PoolValue & { from?: Options }) | undefined => {
+    const from = layers.find((o) => o.options[key] !== undefined);
+    const expr = from?.options[key];
+    if (!from || !expr) return { fact: { value: fallback, origin: "default", by: "SQLAlchemy" }, name: keyword };
+    const fact = settingNumber(expr, from.file, env);
+    const name = expr.kind === "env" && expr.envName ? expr.envName : from.options.kind === "legacy" ? `SQLALCHEMY_${key === "poolSize" ? "POOL_SIZE" : "MAX_OVERFLOW"}` : keyword;
+    return fact && { fact, name, from };
   };
   const size = value("poolSize", "pool_size", SQLALCHEMY_DEFAULTS.poolSize);
   const overflow = value("maxOverflow", "max_overflow", SQLALCHEMY_DEFAULTS.maxOverflow);
   if (!size || !overflow || size.fact.value <= 0 || overflow.fact.value < 0) return undefined;
-  const at = chosen ? { file: chosen.file, ...chosen.options.span } : { file: path, ...call.span };
-  const what = chosen ? "Flask-SQLAlchemy creates the app's engine with these SQLALCHEMY_ENGINE_OPTIONS" : "Flask-SQLAlchemy creates the app's engine here, with SQLAlchemy's pool defaults";
-  return { at, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files], what };
+  const sizing = size.from ?? overflow.from;
+  const at = sizing ? { file: sizing.file, ...sizing.options.span } : { file: path, ...call.span };
+  const notes: EngineNote[] = [];
+  if (version) {
+    files.add(version.file);
+    const pinned = `${version.written} in ${version.file}`;
+    if (legacy && version.major === 3) notes.push({ at: { file: legacy.file, ...legacy.options.span }, message: `ignored: Flask-SQLAlchemy 3.0 removed SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW (${pinned}); SQLALCHEMY_ENGINE_OPTIONS sizes the pool` });
+    notes.push({ at: { file: version.file, ...version.span }, message: `the project installs Flask-SQLAlchemy ${version.major === 2 ? "2.x" : "3.0 or later"} (${version.written})` });
+  }
+  return { at, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files], what: flaskWhat(sizing), ...(notes.length > 0 ? { notes } : {}) };
+}
+
+function flaskWhat(sizing: Options | undefined): string {
+  if (!sizing) return "Flask-SQLAlchemy creates the app's engine here, with SQLAlchemy's pool defaults";
+  if (sizing.options.kind === "constructor") return "Flask-SQLAlchemy creates the app's engine with these engine_options";
+  if (sizing.options.kind === "legacy") return "Flask-SQLAlchemy 2.x creates the app's engine with SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW (deprecated since 2.4)";
+  return "Flask-SQLAlchemy creates the app's engine with these SQLALCHEMY_ENGINE_OPTIONS";
 }
 
 /**

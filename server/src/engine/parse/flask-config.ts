@@ -1,15 +1,20 @@
 // Flask-SQLAlchemy's engine options in a Flask app's Python files, read as text (never imported):
 //   SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 20}       (a config class or module)
 //   app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": int(os.getenv("DB_POOL_SIZE", 10))}
+//   app.config.update({"SQLALCHEMY_ENGINE_OPTIONS": {...}}), app.config.from_mapping(SQLALCHEMY_ENGINE_OPTIONS={...})
+//   SQLALCHEMY_POOL_SIZE = 10, SQLALCHEMY_MAX_OVERFLOW = 20               (Flask-SQLAlchemy 2.x's own keys)
+//   db = SQLAlchemy(engine_options={"pool_size": 10})                       (the constructor's defaults)
 // and `app.config.from_object("config.ProductionConfig")` / `from_object(ProductionConfig)`, which says
 // which config class applies. Values read as Django settings' are (a literal, os.getenv with its default, …).
 import type { SettingExpr } from "./setting-expr.ts";
 import { describe, expressionEnd, matchingBrace } from "./django-settings.ts";
 
 export interface EngineOptions {
-  /** The dict, `{` to `}`. */
+  /** The dict, `{` to `}` (or `dict(` to `)`); for the 2.x keys, the first key's name. */
   span: { start: number; end: number };
-  /** The class whose body assigns it (an indented `SQLALCHEMY_ENGINE_OPTIONS =` under `class Name(...)`). */
+  /** `options`: SQLALCHEMY_ENGINE_OPTIONS; `legacy`: Flask-SQLAlchemy 2.x's SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW; `constructor`: SQLAlchemy(engine_options=...). */
+  kind: "options" | "legacy" | "constructor";
+  /** The class whose body assigns it (a `SQLALCHEMY_ENGINE_OPTIONS =` in the body of `class Name(...)`). */
   className?: string;
   poolSize?: SettingExpr;
   maxOverflow?: SettingExpr;
@@ -18,18 +23,23 @@ export interface EngineOptions {
 }
 
 export interface FlaskConfig {
+  /** SQLALCHEMY_ENGINE_OPTIONS and the 2.x keys (one entry per class, or the file's own, that sets them). */
   options: EngineOptions[];
+  /** `engine_options=` dicts written as a literal (kind `constructor`), by the offset of their `{` or `dict(`. */
+  constructorOptions: EngineOptions[];
   /** Classes of the file with their bases as written (`ProductionConfig` → `["Config"]`). */
   classes: Map<string, string[]>;
   /** What `app.config.from_object(...)` names: a dotted string, or a name (the class itself). */
   fromObject: string[];
 }
 
-const OPTIONS = /(?:^([ \t]*)SQLALCHEMY_ENGINE_OPTIONS[ \t]*=|\[[ \t]*["']SQLALCHEMY_ENGINE_OPTIONS["'][ \t]*\][ \t]*=)[ \t]*\{/gm;
+const OPTIONS = /(?:^([ \t]*)SQLALCHEMY_ENGINE_OPTIONS[ \t]*=|\[[ \t]*["']SQLALCHEMY_ENGINE_OPTIONS["'][ \t]*\][ \t]*=|["']SQLALCHEMY_ENGINE_OPTIONS["'][ \t]*:)[ \t]*\{/gm;
+const LEGACY_KEYS = /(?:^([ \t]*)SQLALCHEMY_(POOL_SIZE|MAX_OVERFLOW)[ \t]*=(?!=)|\[[ \t]*["']SQLALCHEMY_(POOL_SIZE|MAX_OVERFLOW)["'][ \t]*\][ \t]*=(?!=)|["']SQLALCHEMY_(POOL_SIZE|MAX_OVERFLOW)["'][ \t]*:)[ \t]*/gm;
+const CONSTRUCTOR_OPTIONS = /\bengine_options[ \t]*=[ \t]*(\{|dict[ \t]*\()/g;
 
 /** Cheap gate: a file that may say anything read here. */
 export function mayConfigureFlaskSqlalchemy(text: string): boolean {
-  return text.includes("SQLALCHEMY_ENGINE_OPTIONS") || text.includes("from_object");
+  return text.includes("SQLALCHEMY_ENGINE_OPTIONS") || text.includes("SQLALCHEMY_POOL_SIZE") || text.includes("SQLALCHEMY_MAX_OVERFLOW") || text.includes("engine_options") || text.includes("from_object");
 }
 
 export function readFlaskConfig(text: string, file: string): FlaskConfig {
@@ -39,29 +49,79 @@ export function readFlaskConfig(text: string, file: string): FlaskConfig {
   const options: EngineOptions[] = [];
   for (const m of text.matchAll(OPTIONS)) {
     const at = m.index ?? 0;
-    const lineStart = text.lastIndexOf("\n", at) + 1;
-    if (text.slice(lineStart, at).includes("#")) continue;
+    if (commentedOut(text, at)) continue;
     const open = at + m[0].length - 1;
-    const close = matchingBrace(text, open);
-    const found: EngineOptions = { span: { start: open, end: close } };
-    const indent = m[1];
-    if (indent) {
-      const owner = [...text.slice(0, at).matchAll(/^class[ \t]+(\w+)/gm)].pop();
-      if (owner) found.className = owner[1];
-    }
-    for (const key of text.slice(open, close).matchAll(/["'](pool_size|max_overflow|poolclass)["'][ \t]*:[ \t]*/g)) {
-      if (key[1] === "poolclass") {
-        found.poolclass = true;
-        continue;
-      }
-      const start = open + (key.index ?? 0) + key[0].length;
-      const end = expressionEnd(text, start);
-      if (end <= start) continue;
-      const value = describe(text, file, start, end);
-      if (key[1] === "pool_size") found.poolSize = value;
-      else found.maxOverflow = value;
-    }
+    const found: EngineOptions = { kind: "options", span: { start: open, end: matchingBrace(text, open) } };
+    const owner = m[1] ? ownerClass(text, at, m[1]) : undefined;
+    if (owner) found.className = owner;
+    readPoolKeys(text, file, found, "dict");
     options.push(found);
   }
-  return { options, classes, fromObject };
+  // The 2.x keys are two statements: one entry per class (or the file's own statements) that writes either.
+  const legacy = new Map<string | undefined, EngineOptions>();
+  for (const m of text.matchAll(LEGACY_KEYS)) {
+    const at = m.index ?? 0;
+    if (commentedOut(text, at)) continue;
+    const owner = m[1] ? ownerClass(text, at, m[1]) : undefined;
+    const key = m[2] ?? m[3] ?? m[4];
+    const start = at + m[0].length;
+    const end = expressionEnd(text, start);
+    if (end <= start) continue;
+    const nameAt = text.indexOf(`SQLALCHEMY_${key}`, at);
+    const entry = legacy.get(owner) ?? { kind: "legacy" as const, span: { start: nameAt, end: nameAt + `SQLALCHEMY_${key}`.length }, ...(owner ? { className: owner } : {}) };
+    legacy.set(owner, entry);
+    if (key === "POOL_SIZE") entry.poolSize = describe(text, file, start, end);
+    else entry.maxOverflow = describe(text, file, start, end);
+  }
+  options.push(...legacy.values());
+  const constructorOptions: EngineOptions[] = [];
+  for (const m of text.matchAll(CONSTRUCTOR_OPTIONS)) {
+    const at = m.index ?? 0;
+    if (commentedOut(text, at)) continue;
+    const open = at + m[0].length - m[1].length;
+    const call = m[1] !== "{";
+    const found: EngineOptions = { kind: "constructor", span: { start: open, end: call ? expressionEnd(text, open) : matchingBrace(text, open) } };
+    readPoolKeys(text, file, found, call ? "keywords" : "dict");
+    constructorOptions.push(found);
+  }
+  return { options, constructorOptions, classes, fromObject };
+}
+
+/** pool_size, max_overflow and poolclass in the dict at `found.span`: `"pool_size": 10` in a literal, `pool_size=10` in dict(...). */
+function readPoolKeys(text: string, file: string, found: EngineOptions, style: "dict" | "keywords"): void {
+  const { start: open, end: close } = found.span;
+  const keys = style === "dict" ? /["'](pool_size|max_overflow|poolclass)["'][ \t]*:[ \t]*/g : /\b(pool_size|max_overflow|poolclass)[ \t]*=(?!=)[ \t]*/g;
+  for (const key of text.slice(open, close).matchAll(keys)) {
+    if (key[1] === "poolclass") {
+      found.poolclass = true;
+      continue;
+    }
+    const start = open + (key.index ?? 0) + key[0].length;
+    const end = expressionEnd(text, start);
+    if (end <= start) continue;
+    const value = describe(text, file, start, end);
+    if (key[1] === "pool_size") found.poolSize = value;
+    else found.maxOverflow = value;
+  }
+}
+
+function commentedOut(text: string, at: number): boolean {
+  return text.slice(text.lastIndexOf("\n", at) + 1, at).includes("#");
+}
+
+/**
+ * The class whose body holds the statement at `at`, indented by `indent`: the nearest line above that is less indented
+ * opens its block; a `class Name` there owns it, anything else (a def, a call's parenthesis) does not.
+ */
+function ownerClass(text: string, at: number, indent: string): string | undefined {
+  let end = text.lastIndexOf("\n", at);
+  while (end > 0) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const line = text.slice(start, end);
+    end = start - 1;
+    const lead = /^[ \t]*/.exec(line)?.[0] ?? "";
+    if (line.trim() === "" || line.trim().startsWith("#") || lead.length >= indent.length) continue;
+    return /^[ \t]*class[ \t]+(\w+)/.exec(line)?.[1];
+  }
+  return undefined;
 }

@@ -508,7 +508,10 @@ export class ExprParser {
       if (t.v === "lambda" || t.v === "await" || t.v === "yield") throw new Error("unsupported");
       return { k: "name", id: t.v, tok: t };
     }
-    if (t.v === "(" || t.v === "[" || t.v === "{") {
+    // A dict or set literal is a value Headroom does not evaluate, but the call around it still is one
+    // (`SQLAlchemy(engine_options={...})`, whose dict parse/flask-config.ts reads as text).
+    if (t.t === "op" && t.v === "{") return this.skipBraces(t);
+    if (t.v === "(" || t.v === "[") {
       const close = t.v === "(" ? ")" : t.v === "[" ? "]" : "}";
       this.p++;
       const items: Node[] = [];
@@ -521,11 +524,22 @@ export class ExprParser {
         this.p++;
       }
       const end = this.expect(close).end;
-      if (t.v === "{") return { k: "other", start: t.start, end };
       if (!tuple && items.length === 1) return items[0];
       return { k: "list", items, start: t.start, end };
     }
     throw new Error(`unexpected ${t.v}`);
+  }
+  private skipBraces(open: Tok): Node {
+    for (let depth = 0; this.p < this.toks.length; this.p++) {
+      const v = this.toks[this.p];
+      if (v.t !== "op") continue;
+      if (v.v === "(" || v.v === "[" || v.v === "{") depth++;
+      else if ((v.v === ")" || v.v === "]" || v.v === "}") && --depth === 0) {
+        this.p++;
+        return { k: "other", start: open.start, end: v.end };
+      }
+    }
+    throw new Error("eof");
   }
 }
 

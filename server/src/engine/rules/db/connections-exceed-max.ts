@@ -51,6 +51,8 @@ export default defineRule({
       SOURCES.celeryConcurrencyPools,
       SOURCES.sqlalchemyNoPrecreate,
       SOURCES.flaskSqlalchemyEngineOptions,
+      SOURCES.flaskSqlalchemyConfigKeys,
+      SOURCES.flaskSqlalchemy2Options,
       SOURCES.djangoConnectionPool,
       SOURCES.psycopgPoolSizes,
       SOURCES.herokuPostgresLimits,
@@ -67,7 +69,10 @@ export default defineRule({
         "Pools are read from the SQLAlchemy engine the app's code creates (`create_engine(url, pool_size=20, max_overflow=10)`, create_async_engine, in the modules " +
         "the server's app imports, read as text: a literal, `os.getenv(...)`, or a pydantic settings field `settings.DB_POOL_SIZE` with its default, which the " +
         "environment variable of the field's name overrides in any case, as pydantic-settings reads it; without pool_size or max_overflow, SQLAlchemy's 5 and 10; Flask-SQLAlchemy's `db = SQLAlchemy()` is sized by " +
-        "SQLALCHEMY_ENGINE_OPTIONS, in `app.config[...]` or the config class `app.config.from_object(...)` names, with the same defaults), " +
+        "SQLALCHEMY_ENGINE_OPTIONS, in `app.config[...]`, `app.config.update(...)` or the config class `app.config.from_object(...)` names, over the constructor's " +
+        "`SQLAlchemy(engine_options={...})` key by key, with the same defaults; Flask-SQLAlchemy 2.x's SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW " +
+        "(deprecated in 2.4, removed in 3.0) and 2.x's reverse order (the constructor's options win) apply when the project pins a version below 3.0 " +
+        "in poetry.lock, uv.lock, Pipfile.lock, requirements.txt, Pipfile or pyproject.toml; where the version decides and nothing pins it, the engine is not counted), " +
         "from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares (or config/initializers/sidekiq.rb's `config.capsule(\"name\") { |cap| cap.concurrency = N }`, an integer literal; read as text, never run); " +
         "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
@@ -277,6 +282,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       place(pooled.commandAt, `${name}${serverName(pooled.invocation)} starts here, with ${poolSizeText(pool)}: nothing in the workspace sets it`);
     }
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
+    for (const note of pool.engineNotes ?? []) place(note.at, `${name}${note.message}`);
     jobDatabaseLines(pool.jobDatabases, "good_job process", name, place);
     for (const d of pool.databases ?? []) place(d.at, `${name}database ${d.name} on the same server: a pool of its own (${d.size.value}) in each process`);
     for (const capsule of pool.capsules ?? []) add(capsule.threads, `${name}capsule ${capsule.name}: ${capsule.threads.value} more thread${capsule.threads.value === 1 ? "" : "s"} per sidekiq process, each may hold a connection`);
