@@ -149,11 +149,17 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
     assert.deepEqual([pool?.kind, pool?.size.value, pool?.processes.value], ["django", 4, 2]);
   });
 
-  it("CONN_MAX_AGE 0 (Django's default: closed after each request), or a value it cannot read, is no persistent pool", () => {
-    for (const settings of ["CONN_MAX_AGE = 0\n", "CONN_MAX_AGE = compute()\n", "DEBUG = False\n"]) {
-      const pool = model({ "docker-compose.yml": compose("gunicorn mysite.wsgi -w 3"), "mysite/settings.py": settings }).deployments[0].pool;
-      assert.equal(pool, undefined, settings);
-    }
+  it("CONN_MAX_AGE 0 (Django's default: closed after each request) or DATABASES alone: still one connection per thread while its request runs, not persistent", () => {
+    const read = (command: string, settings: string) => {
+      const pool = model({ "docker-compose.yml": compose(command), "mysite/settings.py": settings }).deployments[0].pool;
+      return pool && [pool.kind, pool.size.value, pool.processes.value, pool.connMaxAge?.value, pool.djangoDatabases?.file, poolSizeText(pool)];
+    };
+    const databases = 'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "HOST": "db"}}\n';
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 3", "CONN_MAX_AGE = 0\n"), ["django", 1, 3, 0, undefined, "1 connection (one per thread while its request runs, CONN_MAX_AGE 0)"]);
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 3 --threads 4", databases), ["django", 4, 3, undefined, "mysite/settings.py", "4 connections (one per thread while its request runs, CONN_MAX_AGE 0)"]);
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 3 --threads 4", "CONN_MAX_AGE = 60\n"), ["django", 4, 3, 60, undefined, "4 persistent connections (one per thread, CONN_MAX_AGE)"]);
+    // A value it cannot read, or a settings module that uses no database: nothing counted.
+    for (const settings of ["CONN_MAX_AGE = compute()\n", "DEBUG = False\n"]) assert.equal(read("gunicorn mysite.wsgi -w 3", settings), undefined, settings);
   });
 
   it("gevent and eventlet workers: worker_connections per process (gunicorn's 1000 by default), whatever CONN_MAX_AGE or --threads; DATABASES alone counts too", () => {
@@ -167,9 +173,9 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
     assert.deepEqual(read("gunicorn mysite.wsgi -w 2 -k gevent", databases), ["django", 1000, "default", "gevent", false, 2]);
     const conf = { "gunicorn.conf.py": 'import os\nworkers = 4\nworker_class = os.environ.get("WORKER_CLASS", "gevent")\nworker_connections = 64\n' };
     assert.deepEqual(read("gunicorn -c gunicorn.conf.py mysite.wsgi", databases, conf), ["django", 64, "stated", "gevent", false, 4]);
-    // Other worker classes keep one connection per thread, and only with CONN_MAX_AGE above 0; gevent without a settings module that uses a database counts nothing.
+    // Other worker classes hold one connection per thread (worker_connections is not theirs); gevent without a settings module that uses a database counts nothing.
     assert.deepEqual(read("gunicorn mysite.wsgi -w 3 -k gthread --threads 4", "CONN_MAX_AGE = 60\n"), ["django", 4, "stated", undefined, undefined, 3]);
-    assert.deepEqual(read("gunicorn mysite.wsgi -w 3 --worker-connections 50", databases), [undefined, undefined, undefined, undefined, undefined, undefined]);
+    assert.deepEqual(read("gunicorn mysite.wsgi -w 3 --worker-connections 50", databases), ["django", 1, "default", undefined, undefined, 3]);
     assert.deepEqual(read("gunicorn mysite.wsgi -w 3 -k gevent", "DEBUG = False\n"), [undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 
@@ -193,10 +199,13 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
     // max_size from the environment, with min_size unset (psycopg_pool's 4 is the floor for a fix).
     const fromEnv = pool(settings('{"max_size": int(os.environ.get("DB_POOL_MAX", 16))}'), ["DB_POOL_MAX: \"12\""]);
     assert.deepEqual([fromEnv?.size.value, fromEnv?.size.at?.file, fromEnv?.djangoPool?.minSize], [12, "docker-compose.yml", 4]);
-    // No pool: False, a commented-out line, a "pool" key outside OPTIONS; an unreadable max_size sizes nothing.
-    for (const text of [settings("False"), settings("{}"), settings("True").replace('"pool"', '# "pool"'), 'CACHES = {"default": {"pool": True}}\n', settings('{"max_size": compute()}')]) {
-      assert.equal(pool(text), undefined, text);
+    // No pool (False, {}, a commented-out line): DATABASES alone, one connection per thread while its request runs.
+    for (const text of [settings("False"), settings("{}"), settings("True").replace('"pool"', '# "pool"')]) {
+      assert.deepEqual(read(pool(text)), ["django", 8, "stated", "threads", 3, undefined], text);
+      assert.equal(pool(text)?.djangoPool, undefined, text);
     }
+    // A "pool" key outside OPTIONS and no DATABASES, or an unreadable max_size: nothing counted.
+    for (const text of ['CACHES = {"default": {"pool": True}}\n', settings('{"max_size": compute()}')]) assert.equal(pool(text), undefined, text);
   });
 
   it("a CONN_MAX_AGE other than 0 beside the OPTIONS pool (None included) is kept for db/django-pool-with-conn-max-age; 0 is not; `DATABASES[...][\"OPTIONS\"] = {...}` is read too", () => {

@@ -2,7 +2,7 @@
 // or overflow, a thread count, an instance count, a CPU limit, nginx's worker_processes or
 // worker_connections, or PostgreSQL's max_connections. The arithmetic is model/budget.ts's, the
 // same as the rules'.
-import { type ConnectionBudget, connectionBudgets, proxyClientCapacity, shareFormula } from "./model/budget.ts";
+import { type ConnectionBudget, connectionBudgets, ownConnectionsText, proxyClientCapacity, shareFormula } from "./model/budget.ts";
 import type { Deployment, DeploymentModel } from "./model/types.ts";
 import { plural } from "./report/plural.ts";
 import { threadsOf } from "./report/summary.ts";
@@ -67,7 +67,7 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
       const at = hit(pool.size) ?? hit(pool.overflow);
       if (at) {
         const what = hit(pool.size) ? `**${pool.sizeName ?? "pool size"} ${pool.size.value}**: connections each process keeps` : `**${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}**: extra connections each process opens under load`;
-        return { at, text: [`${what}; every ${singularLabel(pool.processLabel)} has its own pool.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
+        return { at, text: [`${what}; every ${singularLabel(pool.processLabel)} ${ownConnectionsText(pool)}.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
       }
     }
     const instancesAt = hit(deployment.instances);

@@ -3,7 +3,7 @@
 // proxy can hold. Rules phrase findings from these; the report draws them.
 import type { Fact } from "../types.ts";
 import type { NginxProxy } from "./nginx.ts";
-import type { Pool } from "./pools.ts";
+import { djangoPersistent, holdsOwnConnections, type Pool } from "./pools.ts";
 import { jobQueryConnections, jobQueryTerms, solidQueueTerms } from "./solid-queue.ts";
 import { goodJobExtra, goodJobExtraTerms, goodJobThreadsText } from "./good-job.ts";
 import type { Database, Deployment, DeploymentModel } from "./types.ts";
@@ -90,6 +90,12 @@ export function processesText(pool: Pool): string {
   return copies > 1 ? `${copies} copies (numprocs) x ${pool.processes.value / copies} ${pool.processLabel}` : `${pool.processes.value} ${pool.processLabel}`;
 }
 
+/** What each process of a pool has, for messages: a pool, or (Django without one) connections of its own, one per thread or greenlet. */
+export function ownConnectionsText(pool: Pool): string {
+  if (pool.greenlets) return `holds its own connections, one per ${pool.greenlets.kind} greenlet`;
+  return holdsOwnConnections(pool) ? "holds its own connections, one per thread" : "has its own pool";
+}
+
 /** "DB_POOL_SIZE 30", "pool 5 (Rails's default)", "concurrency 10 (--concurrency)", "concurrency 10 (config/sidekiq.yml)". */
 export function poolSizeText(pool: Pool): string {
   const { size } = pool;
@@ -102,7 +108,10 @@ export function poolSizeText(pool: Pool): string {
     const each = persistent ? `one persistent connection per ${kind} greenlet, CONN_MAX_AGE` : `one connection per request in flight, each in its own ${kind} greenlet`;
     return `worker_connections ${size.value} (${size.origin === "default" ? `${size.by}'s default; ` : ""}${each})`;
   }
-  if (pool.kind === "django") return `${size.value} persistent connection${size.value === 1 ? "" : "s"} (one per thread, CONN_MAX_AGE)`;
+  if (pool.kind === "django") {
+    const n = `${size.value} ${djangoPersistent(pool) ? "persistent " : ""}connection${size.value === 1 ? "" : "s"}`;
+    return djangoPersistent(pool) ? `${n} (one per thread, CONN_MAX_AGE)` : `${n} (one per thread while its request runs, CONN_MAX_AGE 0)`;
+  }
   if (pool.kind === "sidekiq") return pool.sizeFrom ? `concurrency ${size.value} (${pool.sizeFrom})` : pool.sizeName ? `${pool.sizeName} ${size.value}` : `concurrency ${size.value} (${size.by}'s default)`;
   if (pool.sizeName) return `${pool.sizeName} ${size.value}`;
   return pool.kind === "activerecord" ? `pool ${size.value} (${size.by}'s default)` : `pool_size ${size.value} (${size.by}'s default)`;

@@ -1894,8 +1894,8 @@ function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnecti
     file = base ? existing(ctx, join(dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`)) ?? namedFile(ctx, dirOf(file), `${base.slice(1).replace(/\./g, "/")}.py`) : undefined;
   }
   if (found.connMaxAge || found.pool) return found;
-  // Only a greenlet worker counts connections from DATABASES alone (CONN_MAX_AGE's default 0: one per request in flight).
-  if (!found.databases || !process.greenlets) return undefined;
+  // DATABASES alone: CONN_MAX_AGE's default 0, a connection per thread (or greenlet) while its request runs.
+  if (!found.databases) return undefined;
   deployment.files.add(found.databases.file);
   deployment.links.push({ from: process.commandAt.file, to: found.databases.file, why: `Django's settings module ${module} sets DATABASES` });
   return { ...found, path: found.databases.file };

@@ -82,6 +82,17 @@ export function poolEnvTable(mapping: HeadroomConfig["pools"]["env"]): readonly 
   return [...configured, ...POOL_ENV.filter((entry) => !mapping.has(entry.name))];
 }
 
+/** Django without a pool of its own (CONN_MAX_AGE's connections, one per thread or greenlet): what each process holds is connections, not a pool. */
+export function holdsOwnConnections(pool: Pool): boolean {
+  return pool.kind === "django" && !pool.djangoPool;
+}
+
+/** Django's connections outlive their request (CONN_MAX_AGE above 0, or None). */
+export function djangoPersistent(pool: Pool): boolean {
+  const age = pool.connMaxAge?.value;
+  return pool.connMaxAge !== undefined && (age === null || (age ?? 0) > 0);
+}
+
 /** psycopg_pool's ConnectionPool(min_size=4, max_size=None): max_size None is min_size. Django 5.1's `"pool": True` takes these defaults. */
 export const PSYCOPG_POOL_MIN_SIZE = 4;
 
@@ -123,8 +134,10 @@ export interface Pool {
   engineWhat?: string;
   /** Lines that explain how the engine's pool was read (the Flask-SQLAlchemy version pinned, keys it ignores). */
   engineNotes?: SqlAlchemyEngine["notes"];
-  /** Django's CONN_MAX_AGE that makes each thread keep its connection (kind "django"). */
+  /** Django's CONN_MAX_AGE (kind "django"): above 0 or None each thread keeps its connection; 0 closes it after each request. */
   connMaxAge?: Fact<number | null>;
+  /** Where Django's settings set DATABASES, for a thread-per-connection count without CONN_MAX_AGE (kind "django", its default 0). */
+  djangoDatabases?: SourceRef;
   /**
    * Django under gunicorn's gevent or eventlet worker (kind "django"): `size` is the worker's worker_connections, one
    * connection per greenlet; `persistent` when CONN_MAX_AGE keeps them between requests, else each is held for its request.
@@ -313,14 +326,16 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
       ...processCount(process),
     };
   }
-  // Django with persistent connections (CONN_MAX_AGE > 0 or None): "each thread maintains its own connection".
-  if (django?.connMaxAge && process && (django.connMaxAge.value === null || django.connMaxAge.value > 0)) {
+  // Django opens a connection per thread ("each thread maintains its own connection"): with CONN_MAX_AGE above 0 (or None)
+  // the thread keeps it between requests; with 0, Django's default, it is closed after each request, but a thread holds
+  // one while its request runs, so a process's threads hold as many at its busiest (SOURCES.djangoConnMaxAge).
+  if (django && process && (django.connMaxAge || django.databases)) {
     const threads = process.threads;
     return {
       kind: "django",
       size: threads ? { ...threads } : { value: 1, origin: "default", by: process.invocation.server },
       sizeName: "threads",
-      connMaxAge: django.connMaxAge,
+      ...(django.connMaxAge ? { connMaxAge: django.connMaxAge } : django.databases ? { djangoDatabases: django.databases } : {}),
       perProcess: true,
       ...processCount(process),
     };

@@ -1,8 +1,8 @@
 import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
-import { capsuleThreads, connectionBudgets, poolSizeText, type PoolShare, processesText, shareFormula, sidekiqPoolCap } from "../../model/budget.ts";
+import { capsuleThreads, connectionBudgets, ownConnectionsText, poolSizeText, type PoolShare, processesText, shareFormula, sidekiqPoolCap } from "../../model/budget.ts";
 import { pgbouncerServerTotal } from "../../model/pgbouncer.ts";
-import type { JobDatabase } from "../../model/pools.ts";
+import { djangoPersistent, holdsOwnConnections, type JobDatabase } from "../../model/pools.ts";
 import { poolerName } from "../pgbouncer/common.ts";
 import type { Database, Deployment } from "../../model/types.ts";
 import type { Fact, Fix, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
@@ -75,8 +75,9 @@ export default defineRule({
         "in poetry.lock, uv.lock, Pipfile.lock, requirements.txt, Pipfile or pyproject.toml; where the version decides and nothing pins it, the engine is not counted), " +
         "from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares (or config/initializers/sidekiq.rb's `config.capsule(\"name\") { |cap| cap.concurrency = N }`, an integer literal; read as text, never run); " +
-        "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's persistent connections " +
-        "(CONN_MAX_AGE above 0: one per thread; under gunicorn's gevent or eventlet worker, one per greenlet, up to its worker_connections, " +
+        "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's connections " +
+        "(one per thread: with CONN_MAX_AGE above 0 it is kept between requests; with 0, Django's default, or DATABASES without CONN_MAX_AGE, it is closed after each request but held while " +
+        "the request runs, so a process's threads hold as many at the busiest; under gunicorn's gevent or eventlet worker, one per greenlet, up to its worker_connections, " +
         "default 1000, whatever CONN_MAX_AGE says: each request in flight holds one, and with CONN_MAX_AGE above 0 a greenlet keeps its connection " +
         "after the request while the next client gets a new greenlet; the fix lowers worker_connections where it is stated, else adds `--worker-connections` to the command) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
@@ -145,7 +146,8 @@ export default defineRule({
       const at = primaryAt(biggest);
       const terms = shares.map((s) => `${shares.length > 1 ? `${shareName(s)}: ` : ""}${shareFormula(s)} = ${s.total}`);
       const sum = shares.length > 1 ? `${terms.join("; ")}; ${total} possible database connections in all` : `${terms[0]} possible database connections`;
-      const perProcessNote = shares.length > 1 ? "each process has its own pool, not shared" : `each ${singular(biggest.pool.processLabel)} has its own pool, not shared`;
+      const own = shares.some((s) => holdsOwnConnections(s.pool)) ? (shares.every((s) => holdsOwnConnections(s.pool)) ? "holds its own connections" : "has its own pool or connections") : "has its own pool";
+      const perProcessNote = shares.length > 1 ? `each process ${own}, not shared` : `each ${singular(biggest.pool.processLabel)} ${ownConnectionsText(biggest.pool)}, not shared`;
       // PgBouncers in front of this database add their server connections (pgbouncer/server-connections-exceed-max).
       const poolers = (model.poolers ?? []).filter((p) => p.server === database.name).map((p) => ({ p, total: pgbouncerServerTotal(p, model.deployments) })).filter((p) => p.total > 0);
       const pooled = poolers.reduce((n, p) => n + p.total, 0);
@@ -240,7 +242,7 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       continue;
     }
     if (pool.oneThread && pool.processes.at) place(pool.processes.at, `${name}${pool.oneThread.what} runs here: one scheduler thread, one connection at a time`);
-    else add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own pool`);
+    else add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own ${holdsOwnConnections(pool) ? "connections" : "pool"}`);
     // A platform's default with a line of its own (the dyno size Heroku's buildpack sizes WEB_CONCURRENCY by).
     if (pool.processes.origin === "default" && pool.processes.at && pool.processes.by?.startsWith("Heroku")) {
       place(pool.processes.at, `${name}${processesText(pool)} per instance: WEB_CONCURRENCY ${pool.processes.value}, set by ${pool.processes.by}`);
@@ -272,7 +274,11 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       } else if (greenlets.databases) {
         place(greenlets.databases, `${name}DATABASES without CONN_MAX_AGE: Django closes each connection at the end of its request (CONN_MAX_AGE 0, its default), but every request in flight holds one`);
       }
-    } else if (maxAge?.at) place(maxAge.at, `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: each thread keeps its database connection between requests`);
+    } else if (maxAge?.at && djangoPersistent(pool)) place(maxAge.at, `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: each thread keeps its database connection between requests`);
+    else if (maxAge?.at) place(maxAge.at, `${name}CONN_MAX_AGE 0: each connection is closed at the end of its request, but every thread holds one while its request runs`);
+    else if (pool.djangoDatabases) {
+      place(pool.djangoDatabases, `${name}DATABASES without CONN_MAX_AGE: Django closes each connection at the end of its request (CONN_MAX_AGE 0, its default), but every thread holds one while its request runs`);
+    }
     else if (pool.djangoPool) {
       place(pool.djangoPool.at, `${name}OPTIONS pool: each ${singular(pool.processLabel)} opens its own psycopg pool (${poolSizeText(pool)}), shared by its threads`);
     }
