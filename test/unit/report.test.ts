@@ -147,8 +147,28 @@ describe("job runners in the report", () => {
     assert.ok(!html.includes("solid_queue process") && !html.includes("solid_queue worker"));
     const async = summaryOf(readFixture(join(repo, "test", "fixtures", "stacks", "heroku-rails8-solid-queue-async-in-puma"))).summary;
     assert.equal(async.deployments[0].processes[0].label, undefined, "Puma is still drawn as Puma");
+    assert.equal(async.deployments[0].processes[0].jobs, "Solid Queue supervisor running 1 worker x 3 threads + 1 dispatcher + scheduler as threads of Puma's process (async mode)");
+    const forked = summaryOf(readFixture(join(repo, "test", "fixtures", "workers", "exceed-cpu", "solid-queue-forked-by-puma"))).summary;
+    const puma = forked.deployments[0].processes[0];
+    assert.equal(puma.server, "rails");
+    assert.equal(puma.name, "puma", "bin/rails server runs Puma: named as the messages name it");
+    assert.equal(puma.jobs, "Solid Queue supervisor + 3 worker processes x 3 threads + 1 dispatcher, forked by Puma's plugin");
+    const forkedHtml = renderHtml(forked, { nonce: NONCE });
+    assert.ok(forkedHtml.includes(">3 puma workers x 5 threads<") && !forkedHtml.includes("rails workers"));
+    assert.ok(forkedHtml.includes("<dt>Jobs in puma</dt><dd>Solid Queue supervisor + 3 worker processes x 3 threads + 1 dispatcher, forked by Puma&#39;s plugin</dd>"));
     const goodJob = summaryOf(readFixture(join(repo, "test", "fixtures", "stacks", "heroku-rails-good-job-worker"))).summary;
     assert.equal(goodJob.deployments.find((d) => d.name.startsWith("worker"))?.processes[0].label, "1 good_job process x 10 threads");
+  });
+
+  test("a Sidekiq process is drawn with its concurrency as threads, not as that many workers", () => {
+    const sidekiq = summaryOf(readFixture(join(repo, "test", "fixtures", "stacks", "heroku-rails-app-json-sidekiq-c25"))).summary;
+    const worker = sidekiq.deployments.find((d) => d.processes[0]?.server === "sidekiq");
+    assert.equal(worker?.processes[0].label, "1 sidekiq process x 25 threads");
+    const html = renderHtml(sidekiq, { nonce: NONCE });
+    assert.ok(html.includes(">1 sidekiq process x 25 threads<"));
+    assert.ok(!html.includes("25 sidekiq workers"));
+    const capsules = summaryOf(readFixture(join(repo, "test", "fixtures", "db", "connections-exceed-max", "sidekiq-yml-capsules"))).summary;
+    assert.equal(capsules.deployments[0].processes[0].label, "1 sidekiq process x 10 threads + capsule exports 5 threads + capsule serial 1 thread");
   });
 });
 

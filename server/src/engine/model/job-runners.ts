@@ -7,22 +7,40 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
 
 /**
  * "Solid Queue supervisor + 2 worker processes x 3 threads + 1 dispatcher + scheduler"; in async mode "Solid Queue supervisor
- * running 1 worker x 3 threads + 1 dispatcher + scheduler as threads of its process"; "1 good_job process x 5 threads".
+ * running 1 worker x 3 threads + 1 dispatcher + scheduler as threads of its process"; "1 good_job process x 5 threads";
+ * "1 sidekiq process x 25 threads" (its concurrency is threads, not processes; `capsules` adds theirs: "+ capsule critical 5 threads").
  * Undefined for any other server.
  */
-export function jobRunnerText(process: ServerProcess): string | undefined {
+export function jobRunnerText(process: ServerProcess, capsules: ReadonlyArray<{ name: string; threads: { value: number } }> = []): string | undefined {
   const server = process.invocation.server;
   if (server === "good_job" && process.goodJob) return `1 good_job process x ${count(process.goodJob.threads.value, "thread")}`;
+  if (server === "sidekiq") {
+    const copies = process.copies?.value ?? 1;
+    return `${count(copies, "sidekiq process", "sidekiq processes")} x ${count(process.workers.value, "thread")}${capsules.map((c) => ` + capsule ${c.name} ${count(c.threads.value, "thread")}`).join("")}`;
+  }
   const tree = process.solidQueue;
   if (server !== "solid_queue" || !tree) return undefined;
   return solidQueueProcessesText(tree);
 }
 
-/** The processes (or, in async mode, threads) of a Solid Queue supervisor, as config/queue.yml and config/recurring.yml give them. */
-export function solidQueueProcessesText(tree: SolidQueueTree): string {
+/**
+ * The jobs a web server runs besides its requests: "Solid Queue supervisor + 2 worker processes x 3 threads + 1 dispatcher,
+ * forked by Puma's plugin" (async mode: as threads of Puma's process), "GoodJob async: 5 job threads in each puma process".
+ * Undefined when it runs none.
+ */
+export function jobsInServerText(process: ServerProcess): string | undefined {
+  const tree = process.solidQueue;
+  if (tree?.inPuma) return tree.async ? solidQueueProcessesText(tree, "Puma's process") : `${solidQueueProcessesText(tree)}, forked by Puma's plugin`;
+  const goodJob = process.goodJob;
+  if (goodJob?.asyncMode && process.invocation.server !== "good_job") return `GoodJob ${goodJob.asyncMode.value}: ${count(goodJob.threads.value, "job thread")} in each process`;
+  return undefined;
+}
+
+/** The processes (or, in async mode, threads of `asyncIn`) of a Solid Queue supervisor, as config/queue.yml and config/recurring.yml give them. */
+export function solidQueueProcessesText(tree: SolidQueueTree, asyncIn = "its process"): string {
   const workers = tree.workers.map((w) => `${tree.async ? "1 worker" : count(w.processes.value, "worker process", "worker processes")} x ${count(w.threads.value, "thread")}`);
   const others = [...(tree.dispatchers.length > 0 ? [count(tree.dispatchers.length, "dispatcher")] : []), ...(tree.scheduler ? ["scheduler"] : [])];
   const parts = [...workers, ...others].join(" + ");
-  if (tree.async) return `Solid Queue supervisor running ${parts || "nothing"} as threads of its process (async mode)`;
+  if (tree.async) return `Solid Queue supervisor running ${parts || "nothing"} as threads of ${asyncIn} (async mode)`;
   return `Solid Queue supervisor${parts ? ` + ${parts}` : ""}`;
 }

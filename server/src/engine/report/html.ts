@@ -214,10 +214,11 @@ ${this.findingList(d.findings)}
       { text: `${[d.cpus ? formatCpus(d.cpus.value) : "CPUs unknown", d.memoryMiB ? formatMemory(d.memoryMiB.value) : undefined].filter(Boolean).join(" · ")} each`, cls: "muted", role: "resources" },
     ];
     if (process) {
-      const workersText = `${process.workers.value} ${process.server} ${process.workers.value === 1 ? "process" : "workers"}`;
+      const workersText = `${process.workers.value} ${process.name} ${process.workers.value === 1 ? "process" : "workers"}`;
       const tooMany = process.recommendedMaxWorkers !== undefined && process.workers.value > process.recommendedMaxWorkers;
       instanceLines.push({ text: process.label ?? (process.threads ? `${workersText} x ${plural(process.threads.value, "thread")}` : workersText), cls: tooMany ? "strong warn" : "strong", role: "workers" });
       if (process.recommendedMaxWorkers !== undefined && d.cpus) instanceLines.push({ text: `advice: at most ${process.recommendedMaxWorkers} for ${formatCpus(d.cpus.value)}`, cls: "muted" });
+      if (process.jobs) instanceLines.push({ text: `+ ${process.jobs}`, cls: "", role: "jobs" });
     }
     if (d.processes.length > 1) instanceLines.push({ text: `+ ${plural(d.processes.length - 1, "more process", "more processes")}`, cls: "muted" });
     // A pool its threads cannot fill (Puma threads below it): what they use of it.
@@ -297,7 +298,8 @@ ${parts.join("\n")}
     for (const p of d.processes) {
       const advice = p.recommendedMaxWorkers !== undefined ? ` <span class="muted">(gunicorn's advice for these CPUs: at most ${p.recommendedMaxWorkers})</span>` : "";
       const threads = p.threads ? ` x ${this.figureHtml(p.threads, plural(p.threads.value, "thread"))}` : "";
-      rows.push([`${esc(p.server)}`, p.label ? esc(p.label) : `${this.figureHtml(p.workers, `${p.workers.value} ${p.workers.value === 1 ? "process" : "worker processes"}`)}${threads}${advice}`]);
+      rows.push([`${esc(p.name)}`, p.label ? esc(p.label) : `${this.figureHtml(p.workers, `${p.workers.value} ${p.workers.value === 1 ? "process" : "worker processes"}`)}${threads}${advice}`]);
+      if (p.jobs) rows.push([`Jobs in ${esc(p.name)}`, esc(p.jobs)]);
     }
     if (d.pool) {
       const pool = d.pool;

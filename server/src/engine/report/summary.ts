@@ -5,11 +5,11 @@
 //
 // Every number is read from the deployment model or computed by model/budget.ts, the module the
 // rules use: a sum the report shows is the sum db/connections-exceed-max reports.
-import { jobRunnerText } from "../model/job-runners.ts";
+import { jobRunnerText, jobsInServerText } from "../model/job-runners.ts";
 import type { AuditResult } from "../api.ts";
 import { connectionBudgets, poolShare, proxyClientCapacity, shareFormula } from "../model/budget.ts";
 import type { Deployment, ServerProcess } from "../model/types.ts";
-import { optionValue, parsePumaThreads } from "../parse/servers.ts";
+import { optionValue, parsePumaThreads, serverName } from "../parse/servers.ts";
 import { maxWorkers, PROCESS_SERVERS } from "../rules/workers/recommended.ts";
 import type { Fact, Origin, Severity, SourceRef } from "../types.ts";
 import { summarize } from "./json.ts";
@@ -33,6 +33,8 @@ export interface Figure<T = number> {
 
 export interface ProcessSummary {
   server: string;
+  /** The server as messages name it: `bin/rails server` runs "puma". */
+  name: string;
   /** Worker processes per instance. */
   workers: Figure;
   /** Threads per worker, when the command sets them. */
@@ -41,6 +43,8 @@ export interface ProcessSummary {
   recommendedMaxWorkers?: number;
   /** A job runner's processes and threads in words ("Solid Queue supervisor + 2 worker processes x 3 threads + 1 dispatcher"), instead of workers x threads. */
   label?: string;
+  /** The jobs this web server runs besides its requests, in words ("Solid Queue supervisor + 2 worker processes x 3 threads + 1 dispatcher, forked by Puma's plugin"). */
+  jobs?: string;
 }
 
 export interface PoolSummary {
@@ -249,13 +253,16 @@ function processSummary(deployment: Deployment, process: ServerProcess, figure: 
   const server = process.invocation.server;
   const threads = threadsOf(process);
   const cpus = deployment.cpus?.value;
-  const label = jobRunnerText(process);
+  const label = jobRunnerText(process, deployment.pool?.kind === "sidekiq" ? deployment.pool.capsules : []);
+  const jobs = jobsInServerText(process);
   return {
     server,
+    name: serverName(process.invocation),
     workers: figure(process.workers),
     ...(threads ? { threads: figure(threads) } : {}),
     ...(cpus !== undefined && PROCESS_SERVERS.has(server) ? { recommendedMaxWorkers: maxWorkers(cpus) } : {}),
     ...(label ? { label } : {}),
+    ...(jobs ? { jobs } : {}),
   };
 }
 
