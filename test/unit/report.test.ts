@@ -37,15 +37,19 @@ describe("report summary: the rules' numbers", () => {
       assert.ok(message, "the fixture fires the rule");
       const total = Number(/(\d+) possible database connections/.exec(message)?.[1]);
       const allowed = Number(/PostgreSQL allows (\d+)/.exec(message)?.[1]);
+      // What a PgBouncer in front of the same database opens is added after the sum ("PgBouncer service pgbouncer opens up to 20 more").
+      const viaPgBouncer = Number(/opens up to (\d+) more/.exec(message)?.[1] ?? 0);
       const over = summary.budgets.filter((b) => b.total > b.allowed);
       assert.equal(over.length, 1, JSON.stringify(summary.budgets));
-      assert.equal(over[0].total, total);
+      assert.equal(over[0].total, total + viaPgBouncer);
       assert.equal(over[0].allowed, allowed);
+      const pools = over[0].shares.filter((s) => !s.pooler);
       // Each share is written in the message as "<formula> = <n>".
-      for (const share of over[0].shares) assert.ok(message.includes(`${share.formula} = ${share.total}`), `"${share.formula} = ${share.total}" in: ${message}`);
-      assert.equal(over[0].shares.reduce((sum, s) => sum + s.total, 0), total);
+      for (const share of pools) assert.ok(message.includes(`${share.formula} = ${share.total}`), `"${share.formula} = ${share.total}" in: ${message}`);
+      assert.equal(pools.reduce((sum, s) => sum + s.total, 0), total);
+      assert.equal(over[0].shares.filter((s) => s.pooler).reduce((sum, s) => sum + s.total, 0), viaPgBouncer);
       // Each deployment's pool shows the same share.
-      for (const share of over[0].shares) assert.equal(summary.deployments.find((d) => d.id === share.deployment)?.pool?.total, share.total);
+      for (const share of pools) assert.equal(summary.deployments.find((d) => d.id === share.deployment)?.pool?.total, share.total);
     });
   }
 
@@ -169,6 +173,32 @@ describe("job runners in the report", () => {
     assert.ok(!html.includes("25 sidekiq workers"));
     const capsules = summaryOf(readFixture(join(repo, "test", "fixtures", "db", "connections-exceed-max", "sidekiq-yml-capsules"))).summary;
     assert.equal(capsules.deployments[0].processes[0].label, "1 sidekiq process x 10 threads + capsule exports 5 threads + capsule serial 1 thread");
+  });
+});
+
+describe("PgBouncer in the report", () => {
+  test("drawn between the app and PostgreSQL with its mode, pool size and server connections, its share in the database's budget", () => {
+    const { summary } = summaryOf(readFixture(join(repo, "test", "fixtures", "stacks", "fastapi-pgbouncer-ini-transaction")));
+    const [pooler] = summary.poolers;
+    assert.equal(pooler.poolMode.value, "transaction");
+    assert.deepEqual([pooler.poolSize?.name, pooler.poolSize?.value, pooler.reservePoolSize?.value, pooler.maxClientConn?.value], ["default_pool_size", 40, 10, 150]);
+    // The sum pgbouncer/server-connections-exceed-max reports: 50 from PgBouncer + 10 from the worker directly, of 57.
+    assert.equal(pooler.serverConnections, 50);
+    assert.deepEqual([pooler.serverBudget?.total, pooler.serverBudget?.allowed], [60, 57]);
+    const api = summary.deployments.find((d) => d.name.startsWith("api"));
+    assert.equal(api?.pooler, pooler.name);
+    const [budget] = summary.budgets;
+    assert.deepEqual(budget.shares.map((s) => [s.pooler ?? false, s.total]), [[false, 10], [true, 50]]);
+    const html = renderHtml(summary, { nonce: NONCE });
+    const card = html.slice(html.indexOf(`data-deployment="${api?.id}"`));
+    assert.ok(card.includes('data-role="pooler-mode">transaction mode<'));
+    assert.ok(card.includes('data-role="pooler-pool">40 + 10 reserve per db/user<'));
+    // 180 client connections against max_client_conn 150: the arrow is marked.
+    assert.ok(/<g class="edge bad">[^]*?data-role="edge">180<[^]*?clients</.test(card));
+    assert.ok(card.includes('data-role="db-budget">60 of 57 connections<'));
+    assert.ok(card.includes("<dt>PgBouncer</dt>") && card.includes('up to <strong data-role="pooler-server">50</strong> server connections to db (docker-compose.yml)'));
+    const session = summaryOf(readFixture(join(repo, "test", "fixtures", "pgbouncer", "session-pool-below-clients", "edoburu-default-session-mode"))).summary;
+    assert.ok(renderHtml(session, { nonce: NONCE }).includes('data-role="pooler-mode">session mode (default)<'));
   });
 });
 

@@ -8,7 +8,7 @@
 // opens the file or asks the language server to apply the fix. Without it (the CLI's
 // `--format html`), the page has no script at all.
 import { formatCpus } from "../rules/workers/recommended.ts";
-import type { AuditSummary, BudgetSummary, DeploymentSummary, Figure, FindingSummary, Location, ProxySummary } from "./summary.ts";
+import type { AuditSummary, BudgetSummary, DeploymentSummary, Figure, FindingSummary, Location, PoolerSummary, ProxySummary } from "./summary.ts";
 import { plural } from "./plural.ts";
 
 export interface HtmlOptions {
@@ -249,7 +249,34 @@ ${this.findingList(d.findings)}
     for (let i = stack; i > 0; i--) parts.push(`<rect class="box shadow" x="${x + i * 6}" y="${top - i * 6}" width="${boxW}" height="${boxH}" rx="6"/>`);
     parts.push(this.box(x, top, boxW, boxH, "instances", instanceLines));
     x += boxW + stack * 6;
-    if (d.pool) {
+    const pooler = d.pool && d.pooler !== undefined ? this.s.poolers.find((p) => p.name === d.pooler) : undefined;
+    if (d.pool && pooler) {
+      // Through PgBouncer: the app's connections end there; its server connections go on to PostgreSQL.
+      const clientsOver = pooler.maxClientConn !== undefined && d.pool.total > pooler.instances.value * pooler.maxClientConn.value;
+      parts.push(this.arrow(markerId, x, x + gap, mid, `${d.pool.total}`, clientsOver ? "bad" : undefined, "clients"));
+      x += gap;
+      parts.push(this.box(x, top, boxW, boxH, "pooler", this.poolerLines(pooler)));
+      x += boxW;
+      const server = pooler.serverBudget;
+      if (pooler.serverConnections !== undefined) {
+        const over = server ? server.total > server.allowed : false;
+        parts.push(this.arrow(markerId, x, x + gap, mid, `${pooler.serverConnections}`, over ? "bad" : undefined, "to server"));
+        x += gap;
+        const lines: BoxLine[] = server
+          ? [
+              { text: "PostgreSQL", cls: "title" },
+              { text: pooler.server ?? "", cls: "mono muted" },
+              { text: `max ${server.maxConnections.value} − ${server.reserved.value} reserved = ${server.allowed}`, cls: "", role: "db-limit" },
+              { text: `${server.total} of ${server.allowed} connections`, cls: over ? "strong bad" : "strong good", role: "db-budget" },
+            ]
+          : [
+              { text: "database", cls: "title" },
+              { text: "no limit known", cls: "muted" },
+            ];
+        parts.push(this.box(x, top, boxW, boxH, over ? "database over" : "database", lines));
+        x += boxW;
+      }
+    } else if (d.pool) {
       const over = budget ? budget.total > budget.allowed : false;
       parts.push(this.arrow(markerId, x, x + gap, mid, `${d.pool.total}`, over ? "bad" : undefined, "connections"));
       x += gap;
@@ -272,6 +299,18 @@ ${this.findingList(d.findings)}
 <defs><marker id="${markerId}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrowhead" d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>
 ${parts.join("\n")}
 </svg>`;
+  }
+
+  /** PgBouncer's box: its mode, the server connections per pool and in all, the clients it accepts. */
+  private poolerLines(p: PoolerSummary): BoxLine[] {
+    const instances = p.instances.value;
+    const size = p.poolSize ? `${p.poolSize.value}${p.reservePoolSize?.value ? ` + ${p.reservePoolSize.value} reserve` : ""} per db/user` : "pool size unknown";
+    return [
+      { text: `PgBouncer${instances !== 1 ? ` x ${instances}` : ""}`, cls: "title" },
+      { text: `${p.poolMode.value} mode${p.poolMode.origin === "default" ? " (default)" : ""}`, cls: "", role: "pooler-mode" },
+      { text: size, cls: "", role: "pooler-pool" },
+      { text: p.maxClientConn ? `max_client_conn ${p.maxClientConn.value}` : "max_client_conn unknown", cls: "muted", role: "pooler-clients" },
+    ];
   }
 
   private box(x: number, y: number, w: number, h: number, cls: string, lines: BoxLine[]): string {
@@ -309,10 +348,25 @@ ${parts.join("\n")}
       const instances = d.instances.value !== 1 ? `${d.instances.value} instances x ` : "";
       const processes = pool.copies ? `${pool.copies} copies (numprocs) x ${pool.processes.value / pool.copies}` : `${pool.processes.value}`;
       const shares = pool.kind === "solid_queue" ? `${esc(pool.processLabel)} and its processes: ${size}` : `${processes} ${esc(pool.processLabel)} x (${size}${overflow}${capsules})`;
-      rows.push(["Connection pool", `${instances}${shares} = <strong data-role="pool-total">${pool.total}</strong> connections${pool.database ? ` to ${esc(pool.database)}` : ""}`]);
+      const pooler = d.pooler !== undefined ? this.s.poolers.find((p) => p.name === d.pooler) : undefined;
+      rows.push(["Connection pool", `${instances}${shares} = <strong data-role="pool-total">${pool.total}</strong> connections${pooler ? ` to PgBouncer ${esc(pooler.name)}` : pool.database ? ` to ${esc(pool.database)}` : ""}`]);
+      if (pooler) rows.push(["PgBouncer", this.poolerFacts(pooler)]);
     }
     rows.push(["Files", d.files.map((f) => `<span class="mono">${esc(f)}</span>`).join(", ")]);
     return `<dl class="facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>`;
+  }
+
+  /** "pool_mode transaction · default_pool_size 20 per database and user · max_client_conn 100 · up to 40 server connections to db". */
+  private poolerFacts(p: PoolerSummary): string {
+    const named = (f: PoolerSummary["poolSize"]) => f && this.figureHtml(f, `${f.name} ${f.value}`);
+    const parts = [
+      this.figureHtml(p.poolMode, `pool_mode ${p.poolMode.value}`),
+      p.poolSize ? `${named(p.poolSize)}${p.reservePoolSize?.value ? ` + ${named(p.reservePoolSize)}` : ""} per database and user` : "",
+      p.maxClientConn ? `${named(p.maxClientConn)}` : "",
+      p.instances.value !== 1 ? this.figureHtml(p.instances, plural(p.instances.value, "instance")) : "",
+      p.serverConnections !== undefined ? `up to <strong data-role="pooler-server">${p.serverConnections}</strong> server connections${p.server ? ` to ${esc(p.server)}` : ""}` : "",
+    ];
+    return parts.filter(Boolean).join(" · ");
   }
 
   /** A value with where it is written (a link in the webview) or what kind of default it is. */
@@ -465,6 +519,7 @@ svg text.label { font-size: 12px; }
 .box.shadow { fill: var(--card); }
 .node.proxy .box { stroke: var(--s1); }
 .node.instances .box { stroke: var(--s0); stroke-width: 1.6; }
+.node.pooler .box { stroke: var(--s3); }
 .node.database .box { stroke: var(--good); }
 .node.database.over .box { stroke: var(--error); stroke-width: 2; }
 .wire { stroke: var(--muted); stroke-width: 1.6; }

@@ -8,6 +8,7 @@
 import { jobRunnerText, jobsInServerText } from "../model/job-runners.ts";
 import type { AuditResult } from "../api.ts";
 import { connectionBudgets, poolShare, proxyClientCapacity, shareFormula } from "../model/budget.ts";
+import { pgbouncerServerTotal } from "../model/pgbouncer.ts";
 import type { Deployment, ServerProcess } from "../model/types.ts";
 import { optionValue, parsePumaThreads, serverName } from "../parse/servers.ts";
 import { maxWorkers, PROCESS_SERVERS } from "../rules/workers/recommended.ts";
@@ -79,12 +80,17 @@ export interface DeploymentSummary {
   pool?: PoolSummary;
   /** Roots of the nginx proxies that send requests to it. */
   proxies: string[];
+  /** The PgBouncer (its `name` in `poolers`) its database connections go through. */
+  pooler?: string;
   /** Ids (indexes into `findings`) of the findings about this deployment. */
   findings: number[];
 }
 
 export interface BudgetShare {
+  /** The deployment's id; for a PgBouncer's share, its compose deployment's id or its name. */
   deployment: string;
+  /** Set for the server connections a PgBouncer in front of the database may open (not a deployment's pool). */
+  pooler?: boolean;
   name: string;
   /** "3 instances x 4 gunicorn workers x (DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 10)" */
   formula: string;
@@ -115,6 +121,27 @@ export interface ProxySummary {
   findings: number[];
 }
 
+/** A PgBouncer between deployments and PostgreSQL: its pool mode and size, and the server connections it may open. */
+export interface PoolerSummary {
+  name: string;
+  instances: Figure;
+  poolMode: Figure<string>;
+  /** default_pool_size: server connections per database and user. */
+  poolSize?: Figure & { name: string };
+  reservePoolSize?: Figure & { name: string };
+  maxClientConn?: Figure & { name: string };
+  /** Server connections all its instances may open (pgbouncer/server-connections-exceed-max's sum); undefined when a setting is not a number. */
+  serverConnections?: number;
+  /** The database its server connections go to, when the workspace has it. */
+  server?: string;
+  /**
+   * That database's limit, and everything that may connect to it: this PgBouncer's server connections, the other PgBouncers'
+   * in front of it and the apps that connect directly (the sum pgbouncer/server-connections-exceed-max checks).
+   */
+  serverBudget?: { maxConnections: Figure; reserved: Figure; allowed: number; total: number };
+  clients: string[];
+}
+
 export interface FindingSummary {
   id: number;
   rule: string;
@@ -131,6 +158,7 @@ export interface AuditSummary {
   deployments: DeploymentSummary[];
   budgets: BudgetSummary[];
   proxies: ProxySummary[];
+  poolers: PoolerSummary[];
   findings: FindingSummary[];
   /** Findings about no deployment or proxy of the report (a file that fails to parse, for instance). */
   otherFindings: number[];
@@ -179,6 +207,8 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
   });
   const idsOf = (map: Map<number, string>, key: string) => [...map].filter(([, k]) => k === key).map(([id]) => id);
 
+  const poolerOf = new Map<string, string>();
+  for (const pooler of model.poolers ?? []) for (const client of pooler.clients) if (!poolerOf.has(client)) poolerOf.set(client, pooler.name);
   const deployments: DeploymentSummary[] = shown.map((d) => {
     const budget = budgets.find((b) => b.shares.some((s) => s.deployment === d));
     const pool = d.pool;
@@ -210,24 +240,57 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
           }
         : {}),
       proxies: model.proxies.filter((p) => p.backends.some((b) => b.deployment === d.id)).map((p) => p.root),
+      ...(poolerOf.has(d.id) ? { pooler: poolerOf.get(d.id) } : {}),
       findings: idsOf(owner, d.id),
     };
   });
 
+  const poolers: PoolerSummary[] = (model.poolers ?? []).map((p) => {
+    const setting = (f: (Fact<number> & { name: string }) | undefined) => (f ? { ...figure(f), name: f.name } : undefined);
+    const poolSize = setting(p.defaultPoolSize);
+    const reservePoolSize = setting(p.reservePoolSize);
+    const maxClientConn = setting(p.maxClientConn);
+    const serverConnections = p.defaultPoolSize && p.reservePoolSize && p.maxDbConnections ? pgbouncerServerTotal(p, model.deployments) : undefined;
+    const budget = p.server === undefined ? undefined : budgets.find((b) => b.database.name === p.server);
+    const viaPoolers = (model.poolers ?? []).filter((o) => o.server === p.server).reduce((sum, o) => sum + (o === p ? (serverConnections ?? 0) : pgbouncerServerTotal(o, model.deployments)), 0);
+    const serverBudget = budget && { maxConnections: figure(budget.database.maxConnections), reserved: figure(budget.database.reserved), allowed: budget.allowed, total: budget.total + viaPoolers };
+    return {
+      name: p.name,
+      instances: figure(p.instances),
+      poolMode: figure(p.poolMode),
+      ...(poolSize ? { poolSize } : {}),
+      ...(reservePoolSize ? { reservePoolSize } : {}),
+      ...(maxClientConn ? { maxClientConn } : {}),
+      ...(serverConnections !== undefined ? { serverConnections } : {}),
+      ...(p.server ? { server: p.server } : {}),
+      ...(serverBudget ? { serverBudget } : {}),
+      clients: [...p.clients],
+    };
+  });
   const assigned = new Set([...owner.keys(), ...proxyOwner.keys()]);
   return {
     counts: summarize(result),
     deployments,
     budgets: budgets
-      .filter((b) => b.shares.length > 0)
-      .map((b) => ({
-        database: b.database.name,
-        maxConnections: figure(b.database.maxConnections),
-        reserved: figure(b.database.reserved),
-        allowed: b.allowed,
-        total: b.total,
-        shares: b.shares.map((s) => ({ deployment: s.deployment.id, name: s.deployment.name, formula: shareFormula(s), total: s.total })),
-      })),
+      .map((b) => {
+        // A PgBouncer in front of the database takes its share as the server connections it may open.
+        const pooled = poolers.flatMap((p, i) => {
+          const pooler = (model.poolers ?? [])[i];
+          if (p.server !== b.database.name || !p.serverConnections || !p.poolSize) return [];
+          const instances = p.instances.value !== 1 ? `${p.instances.value} instances x ` : "";
+          const reserve = p.reservePoolSize?.value ? ` + ${p.reservePoolSize.name} ${p.reservePoolSize.value}` : "";
+          return [{ deployment: pooler.deployment ?? p.name, pooler: true, name: `PgBouncer ${p.name}`, formula: `${instances}(${p.poolSize.name} ${p.poolSize.value}${reserve}) per database and user`, total: p.serverConnections }];
+        });
+        return {
+          database: b.database.name,
+          maxConnections: figure(b.database.maxConnections),
+          reserved: figure(b.database.reserved),
+          allowed: b.allowed,
+          total: b.total + pooled.reduce((sum, s) => sum + s.total, 0),
+          shares: [...b.shares.map((s) => ({ deployment: s.deployment.id, name: s.deployment.name, formula: shareFormula(s), total: s.total })), ...pooled],
+        };
+      })
+      .filter((b) => b.shares.length > 0),
     proxies: model.proxies
       .filter((p) => p.main)
       .map((p) => {
@@ -244,6 +307,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
           findings: idsOf(proxyOwner, p.root),
         };
       }),
+    poolers,
     findings,
     otherFindings: findings.map((f) => f.id).filter((id) => !assigned.has(id)),
   };
