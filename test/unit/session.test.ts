@@ -144,6 +144,22 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     assert.deepEqual(added.sort(), ["workers/exceed-cpu", "workers/memory-exceed-limit"], "the edit (-w 9 on 1 CPU and 512M) adds these findings");
   });
 
+  test("an audit in which the compose file did not change keeps its services' parses for the next edit", () => {
+    const { text, editAt } = composeYml(3000);
+    const session = new AuditSession();
+    session.update("docker-compose.yml", text);
+    session.audit();
+    // Another file is edited twice: the compose file is read, unchanged, by both audits.
+    session.update(".env", "LOG_LEVEL=debug\n");
+    session.audit();
+    session.update(".env", "LOG_LEVEL=info\n");
+    session.audit();
+    const misses = session.parses.stats.misses;
+    session.update("docker-compose.yml", `${text.slice(0, editAt)}9${text.slice(editAt + 1)}`);
+    session.audit();
+    assert.ok(session.parses.stats.misses - misses <= 5, `re-parsed ${session.parses.stats.misses - misses} things for a one-character edit after audits that did not change the file`);
+  });
+
   test("an edit re-evaluates only the deployments that depend on the file it changed", () => {
     const { text, editAt } = composeYml(3000);
     const session = new AuditSession();

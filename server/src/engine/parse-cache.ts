@@ -2,7 +2,8 @@
 // An entry is reused only when its input text is exactly the text being parsed, so a stale entry
 // can never be served: invalidation is by content, whatever the caller's events say. Entries the
 // last audit did not use are dropped when the next one starts (deleted files, old versions of
-// edited ones), so the cache holds about one workspace's parses.
+// edited ones), so the cache holds about one workspace's parses. What a value was made from (a compose
+// file's per-service parses) is kept while the value is used, even by an audit that did not ask for it.
 import { LineIndex } from "./types.ts";
 
 export interface ParseMemo {
@@ -56,10 +57,20 @@ export function oneAuditMemo(): ParseMemo {
   };
 }
 
+interface Entry {
+  input: string;
+  value: unknown;
+  audit: number;
+  /** The keys looked up while the value was made: reusing the value keeps them too. */
+  parts: string[];
+}
+
 export class ParseCache implements ParseMemo {
   readonly keepsBetweenAudits = true;
-  private readonly entries = new Map<string, { input: string; value: unknown; audit: number }>();
+  private readonly entries = new Map<string, Entry>();
   private audit = 0;
+  /** The parts of each value being made, innermost last. */
+  private readonly making: string[][] = [];
   /** Parses reused and made since the cache was made, for tests and the benchmark's profile. */
   readonly stats = { hits: 0, misses: 0 };
   /** The same for `keep` (deployments reused and built). */
@@ -74,17 +85,37 @@ export class ParseCache implements ParseMemo {
   }
 
   private lookup<T>(key: string, input: string, make: (previous?: Previous<T>) => T, valid: ((value: T) => boolean) | undefined, stats: { hits: number; misses: number }): T {
+    this.making.at(-1)?.push(key);
     const entry = this.entries.get(key);
     if (entry && entry.input === input && (!valid || valid(entry.value as T))) {
-      entry.audit = this.audit;
+      this.use(entry);
       stats.hits++;
       return entry.value as T;
     }
-    // A value `valid` turned down is not handed on: what it depends on besides the text changed.
-    const value = make(entry && entry.input !== input ? { input: entry.input, value: entry.value as T } : undefined);
-    this.entries.set(key, { input, value, audit: this.audit });
+    const parts: string[] = [];
+    this.making.push(parts);
+    let value: T;
+    try {
+      // A value `valid` turned down is not handed on: what it depends on besides the text changed.
+      value = make(entry && entry.input !== input ? { input: entry.input, value: entry.value as T } : undefined);
+    } finally {
+      this.making.pop();
+    }
+    this.entries.set(key, { input, value, audit: this.audit, parts });
     stats.misses++;
     return value;
+  }
+
+  /**
+   * Marks an entry and what it was made from as used by this audit. Without it, an audit in which a compose
+   * file did not change would drop its per-service parses, and the next keystroke in it would parse every service.
+   */
+  private use(entry: Entry): void {
+    entry.audit = this.audit;
+    for (const key of entry.parts) {
+      const part = this.entries.get(key);
+      if (part && part.audit !== this.audit) this.use(part);
+    }
   }
 
   /** Starts an audit: drops what the previous audit did not use. */
