@@ -130,7 +130,7 @@ describe("compose projects from scripts and Makefiles", () => {
     const prodWeb = byName.get("web (docker-compose.yml + docker-compose.prod.yml, as deploy.sh runs it)");
     assert.ok(devWeb && prodWeb);
     assert.ok(devWeb.processes[0].reload);
-    assert.deepEqual([isDevDeployment(devWeb), isDevDeployment(prodWeb)], [true, false]);
+    assert.deepEqual([isDevDeployment(devWeb, undefined, model), isDevDeployment(prodWeb, undefined, model)], [true, false]);
   });
 
   test("a base compose file beside a production one (layered or standalone) is the development setup, unless something runs it as it is", () => {
@@ -155,7 +155,7 @@ describe("compose projects from scripts and Makefiles", () => {
       Makefile: "dev:\n\tdocker compose -f docker-compose.yml -f local.yml up\nlogs:\n\tdocker compose -f docker-compose.yml -f local.yml logs -f\n",
     });
     assert.deepEqual(model.deployments.map((d) => d.name), ["web (docker-compose.yml + local.yml, as Makefile target dev runs it)"]);
-    assert.equal(isDevDeployment(model.deployments[0]), true);
+    assert.equal(isDevDeployment(model.deployments[0], undefined, model), true);
   });
 
   test("--env-file replaces the project's .env for interpolation; without -f it runs the default files", () => {

@@ -196,6 +196,8 @@ export interface Context {
   postgres: Pick<PostgresService[], "push">;
   /** Told each findNearby answer (model/reuse.ts records them). */
   onNearby?: (dir: string, name: string, found: string | undefined) => void;
+  /** Each deployment of this audit copied from one kept from an earlier audit, to that one (model/reuse.ts). */
+  copiedFrom: Map<Deployment, Deployment>;
 }
 
 /** `poolEnv`: the environment names that size pools (model/pools.ts poolEnvTable, with headroom.yml's `pools.env`). */
@@ -203,7 +205,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const claimed = new Set<string>();
   const cache = new Map<string, unknown>();
   const postgres: PostgresService[] = [];
-  const ctx: Context = { host, paths, pathSet: new Set(paths), folders: folderSet(paths), names: {}, problems, claimed, cache, parses, postgres };
+  const ctx: Context = { host, paths, pathSet: new Set(paths), folders: folderSet(paths), names: {}, problems, claimed, cache, parses, postgres, copiedFrom: new Map() };
   const deployments: Deployment[] = [];
   const ofKind = pathsByKind(paths);
   // service.json first: one that takes its run settings from the repository claims that apprunner.yaml.
@@ -613,8 +615,9 @@ function readComposeFile(ctx: Context, file: string): ReturnType<typeof parseCom
  * it), then itself. A cycle or a chain deeper than MAX_EXTENDS stops the chain where it loops.
  */
 function withExtends(ctx: Context, service: ComposeService, seen: Set<string> = new Set()): ComposeService[] {
+  if (!service.extends) return [service];
   const key = `${service.file}#${service.name}`;
-  if (!service.extends || seen.has(key) || seen.size >= MAX_EXTENDS) return [service];
+  if (seen.has(key) || seen.size >= MAX_EXTENDS) return [service];
   seen.add(key);
   const file = service.extends.file ? join(dirOf(service.file), service.extends.file) : service.file;
   const parent = readComposeFile(ctx, file)?.services.get(service.extends.service);

@@ -62,9 +62,6 @@ interface Kept {
 
 const ABSENT = Symbol("absent");
 
-/** Each deployment reusedDeployment returned, to the kept deployment it is a copy of (reusedReading's input). */
-const keptSource = new WeakMap<Deployment, Deployment>();
-
 function newRecording(): Recording {
   return { reads: new Map(), exists: new Map(), folders: new Map(), nearby: [], cacheSeen: new Map(), effects: [] };
 }
@@ -95,7 +92,7 @@ export function reusedDeployment(ctx: Context, key: string, inputs: readonly unk
   );
   const deployment = built ?? copy(kept.deployment);
   if (!built) for (const effect of kept.recording.effects) effect(ctx);
-  keptSource.set(deployment, kept.deployment);
+  ctx.copiedFrom.set(deployment, kept.deployment);
   return deployment;
 }
 
@@ -114,7 +111,7 @@ interface KeptReading<T> {
  * did; the files and links `read` added to the deployment are added again. Any other deployment is read.
  */
 export function reusedReading<T>(ctx: Context, key: string, deployment: Deployment, inputs: readonly unknown[], read: (ctx: Context) => T, findNearby: NearbyLookup): T {
-  const source = keptSource.get(deployment);
+  const source = ctx.copiedFrom.get(deployment);
   if (!source) return read(ctx);
   const allInputs = [source, ...inputs];
   let fresh: { value: T } | undefined;

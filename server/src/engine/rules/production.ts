@@ -27,23 +27,26 @@ const DEV_PROFILE = /(^|[-_.])(dev|devel|develop|development|local|reload|debug)
  * A deployment clearly meant for development: a compose service named dev/local or only in development
  * profiles (`profiles: [dev]`, `[debug]`), a compose
  * file or folder (or the file holding the command, `commandFile`) named so, or a compose project
- * that a dev script or Makefile target runs with `-f` (model/compose-commands.ts); with `model`, also a base compose
+ * that a dev script or Makefile target runs with `-f` (model/compose-commands.ts); also a base compose
  * file beside a production variant of the same service (`docker-compose.yml` next to `docker-compose.prod.yml`).
  */
-export function isDevDeployment(deployment: Deployment, commandFile?: string, model?: DeploymentModel): boolean {
+export function isDevDeployment(deployment: Deployment, commandFile: string | undefined, model: DeploymentModel): boolean {
   if (commandFile && isDevPath(commandFile)) return true;
-  let known = devDeployments.get(deployment);
-  if (!known || known.model !== model) {
-    known = { model, dev: isDevSetup(deployment, model) };
-    devDeployments.set(deployment, known);
-  }
-  return known.dev;
+  let known = devDeployments.get(model);
+  if (!known) devDeployments.set(model, (known = new Map()));
+  let dev = known.get(deployment);
+  if (dev === undefined) known.set(deployment, (dev = isDevSetup(deployment, model)));
+  return dev;
 }
 
-/** isDevDeployment's answer apart from the command's file, per deployment: half a dozen rules ask it of every deployment. */
-const devDeployments = new WeakMap<Deployment, { model: DeploymentModel | undefined; dev: boolean }>();
+/**
+ * isDevDeployment's answer apart from the command's file, per deployment of a model: half a dozen rules ask it of
+ * every deployment. A Map per model rather than one WeakMap of deployments: each audit's deployments are new
+ * objects, and adding 150 of them to a WeakMap on every keystroke cost more than the answers it saved.
+ */
+const devDeployments = new WeakMap<DeploymentModel, Map<Deployment, boolean>>();
 
-function isDevSetup(deployment: Deployment, model: DeploymentModel | undefined): boolean {
+function isDevSetup(deployment: Deployment, model: DeploymentModel): boolean {
   const service = deployment.id.startsWith("compose:") ? deployment.id.slice(deployment.id.lastIndexOf("#") + 1) : undefined;
   if (service !== undefined && DEV_WORD.test(service)) return true;
   // `profiles: [dev]`: `docker compose up` leaves it out; it runs only when a development profile is activated.
@@ -53,7 +56,7 @@ function isDevSetup(deployment: Deployment, model: DeploymentModel | undefined):
   // Run by dev.sh, `make dev`, or with a file named for development (`-f local.yml`).
   const runBy = deployment.runBy;
   if (runBy && (isDevPath(runBy.at.file) || (runBy.target !== undefined && DEV_WORD.test(runBy.target)) || runBy.files.some(isDevPath))) return true;
-  return model !== undefined && hasProductionVariant(model, deployment);
+  return hasProductionVariant(model, deployment);
 }
 
 const PRODUCTION_WORD = /(^|[-_.])(prod|production)([-_.]|$)/i;
