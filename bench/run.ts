@@ -170,6 +170,8 @@ interface EditResult {
   cpuPerEditMs?: number;
   /** p95 without the first tenth of the edits, where V8 is still compiling the edit's code: context for p95, not its target. */
   p95AfterWarmup: number;
+  /** Every edit's latency in ms, in order: where the slow ones fall (warm-up, a GC, load) is visible only here. */
+  latencies: number[];
 }
 
 /** CPU seconds per clock tick in /proc/<pid>/stat. */
@@ -197,6 +199,7 @@ function summarize(lat: number[], debounceMs: number, extra: Partial<EditResult>
     p50Net: r1(pct(lat, 50) - debounceMs),
     p95Net: r1(pct(lat, 95) - debounceMs),
     p95AfterWarmup: r1(pct(lat.slice(Math.floor(lat.length / 10)), 95) - debounceMs),
+    latencies: lat.map(r1),
     ...extra,
   };
 }
