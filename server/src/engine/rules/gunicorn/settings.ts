@@ -7,12 +7,19 @@ import type { Fact, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 
 export { type WorkerKind, workerKind } from "../../parse/gunicorn-conf.ts";
 
-/** Each gunicorn process of the model, with its deployment. */
-export function* gunicornProcesses(model: DeploymentModel): Generator<{ deployment: Deployment; process: ServerProcess }> {
-  for (const deployment of model.deployments) {
-    for (const process of deployment.processes) if (process.invocation.server === "gunicorn") yield { deployment, process };
+/** Each gunicorn process of the model, with its deployment: listed once per model, as four rules walk them on every keystroke. */
+export function gunicornProcesses(model: DeploymentModel): ReadonlyArray<{ deployment: Deployment; process: ServerProcess }> {
+  let listed = gunicornProcessesByModel.get(model);
+  if (!listed) {
+    listed = [];
+    for (const deployment of model.deployments) {
+      for (const process of deployment.processes) if (process.invocation.server === "gunicorn") listed.push({ deployment, process });
+    }
+    gunicornProcessesByModel.set(model, listed);
   }
+  return listed;
 }
+const gunicornProcessesByModel = new WeakMap<DeploymentModel, Array<{ deployment: Deployment; process: ServerProcess }>>();
 
 /** A command-line option, from its flag to the end of its value, in the file that holds it. */
 export function optionRef(option: ServerOption, process: ServerProcess): SourceRef {
