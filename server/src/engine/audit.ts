@@ -47,7 +47,7 @@ export function loadConfig(host: WorkspaceHost, settings?: unknown): { config: H
 export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, parses?: ParseCache): AuditResult {
   const problems: ParseProblem[] = [];
   const missing = new Set<string>();
-  const host = withSizeLimits(notingMisses(workspace, missing), problems);
+  const host = readingOnce(withSizeLimits(notingMisses(workspace, missing), problems));
   const { config, problems: configProblems } = loadConfig(host, options.settings);
   const included = pathFilter(config);
   const paths = host.list().filter((p) => p !== CONFIG_FILE && isDeploymentFile(p) && included(p) && isShellScript(p, host.read)).sort();
@@ -116,6 +116,24 @@ function dependencies(filesRead: string[], model: AuditResult["model"], missing:
   const files = new Set([...filesRead, ...missing]);
   for (const group of [...model.deployments, ...model.proxies, ...model.databases]) for (const file of group.files) files.add(file);
   return [...files].sort();
+}
+
+/**
+ * The workspace as one audit sees it: each path read, and the list made, once. Every kept deployment checks
+ * again each file it read (model/reuse.ts), and a read through the language server's host costs a stat.
+ */
+function readingOnce(host: WorkspaceHost): WorkspaceHost {
+  const texts = new Map<string, string | undefined>();
+  let listed: string[] | undefined;
+  return {
+    list: () => (listed ??= host.list()),
+    read: (path) => {
+      if (texts.has(path)) return texts.get(path);
+      const text = host.read(path);
+      texts.set(path, text);
+      return text;
+    },
+  };
 }
 
 /** The workspace, noting each path a read found nothing at. */
