@@ -179,6 +179,20 @@ describe("Django persistent connections (CONN_MAX_AGE)", () => {
     assert.deepEqual(read("gunicorn mysite.wsgi -w 3 -k gevent", "DEBUG = False\n"), [undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 
+  it("uWSGI's gevent loop engine: `--gevent N` or the ini's `gevent = N` async cores per process, one connection each for Django (its module from --module or the ini's module); a SQLAlchemy pool stays one per process", () => {
+    const databases = 'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "HOST": "db"}}\n';
+    const read = (files: Record<string, string>) => {
+      const pool = model(files).deployments[0].pool;
+      return [pool?.kind, pool?.size.value, pool?.sizeName, pool?.greenlets?.setting, pool?.processes.value];
+    };
+    assert.deepEqual(read({ "docker-compose.yml": compose("uwsgi --module mysite.wsgi:application --processes 2 --gevent 50 --http :8000"), "mysite/settings.py": databases }), ["django", 50, "gevent", "gevent", 2]);
+    const ini = "[uwsgi]\nmodule = mysite.wsgi\nprocesses = 3\ngevent = 64\n";
+    assert.deepEqual(read({ "docker-compose.yml": compose("uwsgi --ini uwsgi.ini"), "uwsgi.ini": ini, "mysite/settings.py": databases }), ["django", 64, "gevent", "gevent", 3]);
+    // Without gevent: one connection per thread; SQLAlchemy's pool is the process's, whatever its greenlets.
+    assert.deepEqual(read({ "docker-compose.yml": compose("uwsgi --ini uwsgi.ini"), "uwsgi.ini": ini.replace("gevent = 64\n", "threads = 2\n"), "mysite/settings.py": databases }), ["django", 2, "threads", undefined, 3]);
+    assert.deepEqual(read({ "docker-compose.yml": compose("uwsgi --module app:app --processes 2 --gevent 100", ['DB_POOL_SIZE: "5"']) }), ["sqlalchemy", 5, "DB_POOL_SIZE", undefined, 2]);
+  });
+
   it("an ENTRYPOINT script kept in docker/ runs in the image's WORKDIR: its `proj.wsgi` is the build context's proj/settings.py", () => {
     const pool = model({
       "Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nCOPY docker/entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\nCMD ["web"]\n',

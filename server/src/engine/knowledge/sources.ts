@@ -757,6 +757,11 @@ export const SOURCES = {
     url: "https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#environment-variables",
     says: "\"When passed as environment variables, options are capitalized and prefixed with UWSGI_, and dashes are substituted with underscores.\" Example: \"UWSGI_SOCKET=127.0.0.1 UWSGI_MASTER=1 UWSGI_WORKERS=3 uwsgi\". core/uwsgi.c reads the environment (parse_sys_envs) before the command line (uwsgi_commandline_config), and a later value of an option overrides an earlier one.",
   },
+  uwsgiGevent: {
+    title: "uWSGI: The Gevent loop engine",
+    url: "https://uwsgi-docs.readthedocs.io/en/latest/Gevent.html",
+    says: "\"uwsgi --gevent 100 --socket :3031 --module myapp\" \"the argument of --gevent is the number of async cores to spawn\". \"uWSGI multithread mode (threads option) will not work with Gevent.\" Each async core serves one request at a time in a greenlet of its own, so a process serves up to N requests at once.",
+  },
   uwsgiCheaper: {
     title: "uWSGI source: core/uwsgi.c, cheaper checks",
     url: "https://github.com/unbit/uwsgi/blob/master/core/uwsgi.c",

@@ -104,9 +104,10 @@ export function poolSizeText(pool: Pool): string {
   if (pool.oneThread) return `1 connection (${pool.oneThread.what}'s one scheduler thread holds one at a time, whatever its pool allows: ${perProcessTerms(pool.oneThread.pool)})`;
   if (pool.djangoPool) return size.origin === "default" ? `pool max_size ${size.value} (${size.by}'s default)` : `${pool.sizeName ?? "pool max_size"} ${size.value}`;
   if (pool.greenlets) {
-    const { kind, persistent } = pool.greenlets;
+    const { kind, persistent, setting } = pool.greenlets;
     const each = persistent ? `one persistent connection per ${kind} greenlet, CONN_MAX_AGE` : `one connection per request in flight, each in its own ${kind} greenlet`;
-    return `worker_connections ${size.value} (${size.origin === "default" ? `${size.by}'s default; ` : ""}${each})`;
+    const written = setting === "gevent" ? `gevent ${size.value} async cores` : `worker_connections ${size.value}`;
+    return `${written} (${size.origin === "default" ? `${size.by}'s default; ` : ""}${each})`;
   }
   if (pool.kind === "django") {
     const n = `${size.value} ${djangoPersistent(pool) ? "persistent " : ""}connection${size.value === 1 ? "" : "s"}`;

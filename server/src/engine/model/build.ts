@@ -1471,6 +1471,9 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   if (invocation.server === "uwsgi") {
     const threads = uwsgiNumber(invocation, conf, env, "threads");
     if (threads) process.threads = threads;
+    // uWSGI's gevent loop engine: `--gevent N` async cores per process, each request in a greenlet (SOURCES.uwsgiGevent).
+    const cores = uwsgiNumber(invocation, conf, env, "gevent");
+    if (cores && cores.value > 0) process.greenlets = { kind: "gevent", workerClass: { ...cores, value: "gevent" }, connections: cores, setting: "gevent" };
   }
 
   // celery's thread and green pools run --concurrency threads or greenlets (solo: one task) in the worker's one process.
@@ -1710,7 +1713,7 @@ function gunicornGreenlets(invocation: ServerInvocation, envArgs: ServerInvocati
   const kind = workerClass && workerKind(workerClass.value);
   if (!workerClass || (kind !== "gevent" && kind !== "eventlet")) return undefined;
   const connections = gunicornNumber(invocation, envArgs, conf, env, "worker_connections") ?? { value: GUNICORN_WORKER_CONNECTIONS, origin: "default" as const, by: "gunicorn" };
-  return { kind, workerClass, connections };
+  return { kind, workerClass, connections, setting: "worker_connections" };
 }
 
 /** gunicorn's worker_class as written, in gunicorn's order; undefined when unset (sync) or not readable. */
@@ -1859,7 +1862,7 @@ function railsDatabase(ctx: Context, deployment: Deployment): RailsDatabaseConfi
 function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnections | undefined {
   const process = deployment.processes.find((p) => PYTHON_WEB_SERVERS.has(p.invocation.server) || p.invocation.server === "celery");
   if (!process) return undefined;
-  const app = process.invocation.server === "celery" ? celeryDjangoProject(process.invocation) : process.invocation.positionals.map((w) => /^([\w.]+)\.[wa]sgi(:\w+)?$/.exec(w.value)?.[1]).find((m) => m !== undefined);
+  const app = process.invocation.server === "celery" ? celeryDjangoProject(process.invocation) : appSpecs(process).map((spec) => /^([\w.]+)\.[wa]sgi(:\w+)?$/.exec(spec)?.[1]).find((m) => m !== undefined);
   const module = deployment.env.get("DJANGO_SETTINGS_MODULE")?.value ?? (app ? `${app}.settings` : undefined);
   if (!module || !/^[\w.]+$/.test(module)) return undefined;
   const dir = process.workdir ?? dirOf(process.commandAt.file);
@@ -1936,7 +1939,7 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
       const text = ctx.host.read(path);
       return text === undefined ? undefined : ctx.parses.get(`python-module:sqlalchemy:${path}`, text, () => readPythonModule(text, path, ENGINE_FUNCTIONS));
     });
-  const app = process.invocation.server === "celery" ? optionValue(process.invocation, "app")?.value?.value : process.invocation.positionals.map((w) => /^([\w.]+)(:[\w.()]*)?$/.exec(w.value)?.[1]).find((m) => m !== undefined);
+  const app = process.invocation.server === "celery" ? optionValue(process.invocation, "app")?.value?.value : appSpecs(process).map((spec) => /^([\w.]+)(:[\w.()]*)?$/.exec(spec)?.[1]).find((m) => m !== undefined);
   const entries = [
     ...(process.invocation.call ? [process.invocation.call.file] : []),
     ...(app ? [`${app.replace(/\./g, "/")}.py`, `${app.replace(/\./g, "/")}/__init__.py`].map((path) => join(dir, path)) : []),
@@ -1972,6 +1975,15 @@ function flaskSqlalchemyPinned(ctx: Context, dir: string): (PinnedVersion & { fi
     }
   }
   return undefined;
+}
+
+/** The app a Python server loads as written: its positional words (`mysite.wsgi:application`), or uWSGI's `module` (`--module`, `-w`, the ini's `module =`). */
+function appSpecs(process: ServerProcess): string[] {
+  const words = process.invocation.positionals.map((w) => w.value);
+  if (process.invocation.server !== "uwsgi") return words;
+  const flag = optionValue(process.invocation, "module")?.value?.value;
+  const setting = process.config?.settings.get("module");
+  return [...words, ...(flag ? [flag] : []), ...(setting?.kind === "string" && typeof setting.value === "string" ? [setting.value] : [])];
 }
 
 /**

@@ -142,7 +142,7 @@ export interface Pool {
    * Django under gunicorn's gevent or eventlet worker (kind "django"): `size` is the worker's worker_connections, one
    * connection per greenlet; `persistent` when CONN_MAX_AGE keeps them between requests, else each is held for its request.
    */
-  greenlets?: { kind: "gevent" | "eventlet"; workerClass: Fact<string>; persistent: boolean; databases?: SourceRef };
+  greenlets?: { kind: "gevent" | "eventlet"; workerClass: Fact<string>; persistent: boolean; databases?: SourceRef; setting: "worker_connections" | "gevent" };
   /**
    * A process that uses the database from one thread (celery beat's scheduler): it holds one connection at a time
    * whatever its pool allows, so `size` is 1; `pool` is the pool its environment gives it, for the message.
@@ -319,9 +319,9 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     return {
       kind: "django",
       size: greenlets.connections,
-      sizeName: "worker_connections",
+      sizeName: greenlets.setting,
       ...(django.connMaxAge ? { connMaxAge: django.connMaxAge } : {}),
-      greenlets: { kind: greenlets.kind, workerClass: greenlets.workerClass, persistent, ...(django.databases ? { databases: django.databases } : {}) },
+      greenlets: { kind: greenlets.kind, workerClass: greenlets.workerClass, persistent, ...(django.databases ? { databases: django.databases } : {}), setting: greenlets.setting },
       perProcess: true,
       ...processCount(process),
     };

@@ -33,9 +33,10 @@ export interface ServerProcess {
   threads?: Fact<number>;
   /**
    * gunicorn's gevent or eventlet worker (`workerClass` as written): each process serves up to `connections` clients
-   * at once (worker_connections, gunicorn's default 1000), each request in a greenlet of its own.
+   * at once (worker_connections, gunicorn's default 1000), each request in a greenlet of its own; or uWSGI's gevent loop
+   * engine (`gevent = N`, `setting` "gevent"): N async cores per process, each serving a request in a greenlet.
    */
-  greenlets?: { kind: "gevent" | "eventlet"; workerClass: Fact<string>; connections: Fact<number> };
+  greenlets?: { kind: "gevent" | "eventlet"; workerClass: Fact<string>; connections: Fact<number>; setting: "worker_connections" | "gevent" };
   /**
    * The count is written as a variable nothing in the workspace sets (`--workers $WEB_CONCURRENCY`,
    * given by the platform where it runs): `workers` then holds only the server's default, which may not apply.

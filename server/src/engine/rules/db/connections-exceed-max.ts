@@ -47,6 +47,7 @@ export default defineRule({
       SOURCES.djangoConnMaxAge,
       SOURCES.gunicornWorkerConnections,
       SOURCES.gunicornDjangoGreenletConnections,
+      SOURCES.uwsgiGevent,
       SOURCES.celeryBeatScheduler,
       SOURCES.celeryConcurrencyPools,
       SOURCES.sqlalchemyNoPrecreate,
@@ -79,7 +80,8 @@ export default defineRule({
         "(one per thread: with CONN_MAX_AGE above 0 it is kept between requests; with 0, Django's default, or DATABASES without CONN_MAX_AGE, it is closed after each request but held while " +
         "the request runs, so a process's threads hold as many at the busiest; under gunicorn's gevent or eventlet worker, one per greenlet, up to its worker_connections, " +
         "default 1000, whatever CONN_MAX_AGE says: each request in flight holds one, and with CONN_MAX_AGE above 0 a greenlet keeps its connection " +
-        "after the request while the next client gets a new greenlet; the fix lowers worker_connections where it is stated, else adds `--worker-connections` to the command) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
+        "after the request while the next client gets a new greenlet; the fix lowers worker_connections where it is stated, else adds `--worker-connections` to the command; under uWSGI's " +
+        "gevent loop engine, `--gevent N` or the ini's `gevent = N`, one per async core, N per process) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
         "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). " +
@@ -263,7 +265,8 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     const maxAge = pool.connMaxAge;
     const greenlets = pool.greenlets;
     if (greenlets) {
-      if (greenlets.workerClass.at) place(greenlets.workerClass.at, `${name}${greenlets.kind} worker: each ${singular(pool.processLabel)} serves up to worker_connections (${pool.size.value}) clients at once, each in a greenlet with its own database connection`);
+      const serves = greenlets.setting === "gevent" ? `runs ${pool.size.value} async cores (uWSGI's gevent loop engine), each serving a request` : `serves up to worker_connections (${pool.size.value}) clients at once, each`;
+      if (greenlets.workerClass.at) place(greenlets.workerClass.at, `${name}${greenlets.kind} worker: each ${singular(pool.processLabel)} ${serves} in a greenlet with its own database connection`);
       if (maxAge?.at) {
         place(
           maxAge.at,
