@@ -111,6 +111,23 @@ describe("containment: symlinks out of the workspace", () => {
     assert.ok(secretsIn(allowed.texts) >= 2, "with the folder allowed, the linked files are read");
   });
 
+  it("a file the listing did not keep is read without a realpath only when the walk saw it as a plain file", () => {
+    // The CLI's host skips the realpath for files its walk saw as regular files in real folders (an app module the
+    // model reads through a command): a link named like one still goes through the check.
+    const app = join(base, "ws-app");
+    mkdirSync(join(app, "app"), { recursive: true });
+    writeFileSync(join(outside, "main.py"), "engine = None  # SECRET-APP\n");
+    symlinkSync(join(outside, "main.py"), join(app, "app", "main.py"));
+    writeFileSync(join(app, "app", "db.py"), "engine = None\n");
+    writeFileSync(join(app, "start.sh"), "#!/bin/sh\nexec uvicorn app.main:app\n");
+    const logs: string[] = [];
+    const host = diskHost(app, { filter: isDeploymentFile, log: (m) => logs.push(m) });
+    assert.deepEqual(host.list(), ["start.sh"]);
+    assert.equal(host.read("app/main.py"), undefined);
+    assert.ok(logs.some((l) => l.startsWith("skipped app/main.py: links outside the workspace")), JSON.stringify(logs));
+    assert.equal(host.read("app/db.py"), "engine = None\n");
+  });
+
   it("the language server's host refuses them too (file links included), unless allowed", () => {
     const logs: string[] = [];
     const denied = spy(new ServerHost(ws, isDeploymentFile, () => new Map(), { log: (m) => logs.push(m) }));

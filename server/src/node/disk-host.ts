@@ -25,12 +25,18 @@ export interface Listing {
   links: Set<string>;
   /** Folders listed to the end ("" for the root), and every name in them (files of any kind, folders, links). */
   complete: Map<string, string[]>;
+  /**
+   * Every regular file the walk saw, listed or not (an app module the model reads through a command, main.py): reached
+   * through real folders (the walk follows no link), so it resolves inside the root without a realpath.
+   */
+  plainFiles: Set<string>;
 }
 
 export function listWorkspace(root: string, options: DiskHostOptions = {}): Listing {
   const found: string[] = [];
   const links = new Set<string>();
   const complete = new Map<string, string[]>();
+  const plainFiles = new Set<string>();
   /** `rel`: the folder relative to the root, with forward slashes ("" for the root). */
   const walk = (dir: string, rel: string) => {
     if (found.length >= MAX_FILES) return;
@@ -50,6 +56,7 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
         if (!SKIPPED_DIRS.has(entry.name)) walk(join(dir, entry.name), path);
         continue;
       }
+      if (entry.isFile()) plainFiles.add(path);
       if (!(entry.isFile() || entry.isSymbolicLink()) || (options.filter && !options.filter(path))) continue;
       if (entry.isSymbolicLink()) {
         // A link to a file is listed (docker-compose.yml -> deploy/compose.prod.yml); links to folders are not followed, they can loop.
@@ -71,7 +78,7 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
     complete.set(rel, names);
   };
   walk(root, "");
-  return { paths: found.sort(), links, complete };
+  return { paths: found.sort(), links, complete, plainFiles };
 }
 
 /**
@@ -147,27 +154,23 @@ export function readRegularFile(abs: string): FileRead {
 export function diskHost(root: string, options: DiskHostOptions = {}): WorkspaceHost {
   const texts = new Map<string, string | undefined>();
   let listing: Listing | undefined;
-  /** Listed regular files reached through real folders (the listing follows no folder link), so they resolve inside the root. */
-  let linkFree: Set<string> | undefined;
   const locate = workspaceLocator(root, options.allowedDirs);
   return {
     list: () => {
-      if (!listing) {
-        listing = listWorkspace(root, options);
-        const { links } = listing;
-        linkFree = new Set(listing.paths.filter((p) => !links.has(p)));
-      }
+      listing ??= listWorkspace(root, options);
       return listing.paths;
     },
     read: (path) => {
       if (!texts.has(path)) {
         let text: string | undefined;
-        if (listing && !mayExist(listing, path)) {
+        // A file the walk saw is there (as far as the listing knows, which is what mayExist answers from).
+        const plain = listing?.plainFiles.has(path) === true;
+        if (listing && !plain && !mayExist(listing, path)) {
           texts.set(path, undefined);
           return undefined;
         }
         try {
-          const located = locate(path, linkFree?.has(path));
+          const located = locate(path, plain);
           if ("refused" in located) {
             options.log?.(`skipped ${path}: ${located.refused}`);
             texts.set(path, undefined);
