@@ -3,7 +3,7 @@ import picomatch from "picomatch";
 import type { AuditResult, RuleInfo, WorkspaceHost } from "./api.ts";
 import { withSizeLimits } from "./limits.ts";
 import { CONFIG_FILE, type ConfigProblem, emptyConfig, type HeadroomConfig, mergeConfigs, readConfigFile, readConfigSettings } from "./config.ts";
-import { buildModel, fileKind, isShellScript } from "./model/build.ts";
+import { buildModel, fileKind, isShellScript, parseAhead } from "./model/build.ts";
 import { applyConfiguredFacts } from "./model/configured.ts";
 import { poolEnvTable } from "./model/pools.ts";
 import { oneAuditMemo, type ParseCache } from "./parse-cache.ts";
@@ -51,11 +51,14 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   const { config, problems: configProblems } = loadConfig(host, options.settings);
   const included = pathFilter(config);
   const paths = host.list().filter((p) => p !== CONFIG_FILE && isDeploymentFile(p) && included(p) && isShellScript(p, host.read)).sort();
-  // A one-shot audit reads every listed file anyway (filesRead, below): read in one pass, in order, each read
-  // costs about half what it does scattered through the model's work (docs/performance.md, item 36).
-  if (!parses) for (const path of paths) host.read(path);
   parses?.startAudit();
   const memo = parses ?? oneAuditMemo();
+  if (!parses) {
+    // A one-shot audit reads every listed file anyway (filesRead, below): read in one pass, in order, each read
+    // costs about half what it does scattered through the model's work (docs/performance.md, item 36).
+    for (const path of paths) host.read(path);
+    parseAhead(host, paths, memo);
+  }
   // Pools are read while the model is built, so headroom.yml's pool names go in here, not with the facts below.
   const model = buildModel(host, paths, problems, memo, poolEnvTable(config.pools.env));
   configProblems.push(...applyConfiguredFacts(model, config));

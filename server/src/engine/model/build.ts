@@ -16,7 +16,7 @@ import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
 import { type ComposeCommand, type ComposeFile, type ComposeService, countCpuList, parseComposeFile, parseMemoryMiB } from "../parse/compose.ts";
 import { interpolateCompose } from "../parse/compose-interpolation.ts";
-import { type DockerCommand, parseDockerfile, targetStage } from "../parse/dockerfile.ts";
+import { type DockerCommand, type Dockerfile, parseDockerfile, targetStage } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { GUNICORN_WORKER_CONNECTIONS, parseGunicornConf, workerKind } from "../parse/gunicorn-conf.ts";
 import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
@@ -272,6 +272,40 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   return { deployments, databases, poolers, proxies, composeFiles, envFiles };
 }
 
+/** A compose file as parsed, once per text for whoever holds the memo. */
+function parsedCompose(parses: ParseMemo, file: string, text: string): ComposeFile {
+  return parses.get(`compose:${file}`, text, () => parseComposeFile(text, file, parses));
+}
+
+/** A Dockerfile as parsed, once per text for whoever holds the memo. */
+function parsedDockerfile(parses: ParseMemo, path: string, text: string): Dockerfile {
+  return parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
+}
+
+/** An App Runner service.json or apprunner.yaml as parsed, once per text for whoever holds the memo. */
+function parsedAppRunner(parses: ParseMemo, kind: "service.json" | "apprunner.yaml", path: string, text: string): AppRunnerService {
+  return parses.get(`${kind}:${path}`, text, () => (kind === "service.json" ? parseServiceJson(text, path) : parseAppRunnerYaml(text, path)));
+}
+
+/**
+ * For a one-shot audit (the CLI, whose memo keeps nothing between audits): parses the compose files,
+ * Dockerfiles and App Runner JSON files in one pass, in path order, before the model is built, which then
+ * finds each parse in the memo. The same calls on the same texts, so the model is the same; parsed in
+ * between the model's own work they cost about a tenth more of the audit's time on the bench monorepo
+ * (docs/performance.md, item 37). A parse the model turns out not to need is the floor's work anyway.
+ */
+export function parseAhead(host: WorkspaceHost, paths: readonly string[], parses: ParseMemo): void {
+  for (const path of paths) {
+    const kind = fileKind(path);
+    if (kind !== "compose" && kind !== "dockerfile" && kind !== "service.json") continue;
+    const text = host.read(path);
+    if (text === undefined) continue;
+    if (kind === "compose") parsedCompose(parses, path, text);
+    else if (kind === "dockerfile") parsedDockerfile(parses, path, text);
+    else parsedAppRunner(parses, kind, path, text);
+  }
+}
+
 /** A deployment's connection pools, from its settings and the app's code (Active Record, Django, SQLAlchemy). */
 function readPools(ctx: Context, deployment: Deployment, poolEnv: readonly PoolEnvName[]): { pool?: Pool; sidePools: Pool[] } {
   const rails = railsDatabase(ctx, deployment);
@@ -312,7 +346,7 @@ function repositoryRunConfig(ctx: Context, deployment: Deployment, service: AppR
   const path = existing(ctx, join(dir, "apprunner.yaml")) ?? existing(ctx, join(dir, "apprunner.yml"));
   const text = path === undefined ? undefined : ctx.host.read(path);
   if (path === undefined || text === undefined) return undefined;
-  const run = ctx.parses.get(`apprunner.yaml:${path}`, text, () => parseAppRunnerYaml(text, path));
+  const run = parsedAppRunner(ctx.parses, "apprunner.yaml", path, text);
   if (!run.recognised) return undefined;
   ctx.problems.push(...run.problems);
   ctx.claimed.add(path);
@@ -324,7 +358,7 @@ function repositoryRunConfig(ctx: Context, deployment: Deployment, service: AppR
 function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | "apprunner.yaml"): Deployment | undefined {
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
-  const service: AppRunnerService = ctx.parses.get(`${kind}:${path}`, text, () => (kind === "service.json" ? parseServiceJson(text, path) : parseAppRunnerYaml(text, path)));
+  const service = parsedAppRunner(ctx.parses, kind, path, text);
   ctx.problems.push(...service.problems);
   if (!service.recognised) return undefined;
   const deployment = newDeployment(`apprunner:${path}`, path, [path]);
@@ -602,7 +636,7 @@ const ENV_FILE_READ = "env-file-read:";
 function readComposeFile(ctx: Context, file: string): ReturnType<typeof parseComposeFile> | undefined {
   const text = ctx.host.read(file);
   if (text === undefined) return undefined;
-  const compose = cached(ctx, `${COMPOSE_READ}${file}`, () => ctx.parses.get(`compose:${file}`, text, () => parseComposeFile(text, file, ctx.parses)));
+  const compose = cached(ctx, `${COMPOSE_READ}${file}`, () => parsedCompose(ctx.parses, file, text));
   if (!ctx.cache.has(`compose-problems:${file}`)) {
     ctx.cache.set(`compose-problems:${file}`, true);
     ctx.problems.push(...compose.problems);
@@ -805,7 +839,7 @@ function recordReplacedCommand(ctx: Context, deployment: Deployment, layers: Com
 function recordReplacedImageCommand(ctx: Context, deployment: Deployment, layers: ComposeService[], dockerfile: string, command: ComposeCommand | undefined, entrypoint: ComposeCommand | undefined, contextDir: string, env: EnvLookup, target: string | undefined): void {
   const text = ctx.host.read(dockerfile);
   if (text === undefined) return;
-  const parsed = targetStage(ctx.parses.get(`dockerfile:${dockerfile}`, text, () => parseDockerfile(text, dockerfile)), target);
+  const parsed = targetStage(parsedDockerfile(ctx.parses, dockerfile, text), target);
   const replaced = entrypoint ? (parsed.entrypoint ?? parsed.cmd) : parsed.cmd;
   if (!replaced) return;
   const scratch = newDeployment(deployment.id, deployment.name, [...deployment.files]);
@@ -960,7 +994,7 @@ function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, 
 function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: string, command: CommandWord[] | undefined, entrypoint: CommandWord[] | undefined, contextDir: string, env: EnvLookup, buildArgs?: Map<string, Fact<string>>, target?: string): void {
   const text = ctx.host.read(path);
   if (text === undefined) return;
-  const parsed = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
+  const parsed = parsedDockerfile(ctx.parses, path, text);
   const dockerfile = targetStage(parsed, target);
   if (dockerfile.baseImage) deployment.image = dockerfile.baseImage;
   ctx.cache.set(`${ENV_FILE_READ}${path}`, parsed.env);
@@ -1006,7 +1040,7 @@ function standaloneImages(ctx: Context, unclaimed: string[], deployments: Deploy
 function dockerfileWords(ctx: Context, path: string, env: EnvLookup): CommandWord[] {
   const text = ctx.host.read(path);
   if (text === undefined) return [];
-  const dockerfile = ctx.parses.get(`dockerfile:${path}`, text, () => parseDockerfile(text, path));
+  const dockerfile = parsedDockerfile(ctx.parses, path, text);
   return [...(dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, env) : []), ...(dockerfile.cmd ? dockerWords(dockerfile.cmd, path, env) : [])];
 }
 
