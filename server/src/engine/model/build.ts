@@ -342,8 +342,13 @@ function newDeployment(id: string, name: string, files: string[]): Deployment {
  */
 function repositoryRunConfig(ctx: Context, deployment: Deployment, service: AppRunnerService): AppRunnerService | undefined {
   if (service.kind !== "service.json" || service.codeConfiguration?.source !== "REPOSITORY") return undefined;
-  const dir = join(dirOf(service.file), (service.codeConfiguration.sourceDirectory ?? "").replace(/^\/+|\/+$/g, ""));
-  const path = existing(ctx, join(dir, "apprunner.yaml")) ?? existing(ctx, join(dir, "apprunner.yml"));
+  // SourceDirectory is "absolute from root" of the repository and defaults to it (App Runner's CodeRepository API):
+  // a service.json kept in infra/ reads the root's apprunner.yaml. Its own folder stays a fallback for a workspace
+  // opened below the repository root.
+  const source = (service.codeConfiguration.sourceDirectory ?? "").replace(/^\/+|\/+$/g, "");
+  const path = [join("", source), join(dirOf(service.file), source)]
+    .map((dir) => existing(ctx, join(dir, "apprunner.yaml")) ?? existing(ctx, join(dir, "apprunner.yml")))
+    .find((found) => found !== undefined);
   const text = path === undefined ? undefined : ctx.host.read(path);
   if (path === undefined || text === undefined) return undefined;
   const run = parsedAppRunner(ctx.parses, "apprunner.yaml", path, text);
