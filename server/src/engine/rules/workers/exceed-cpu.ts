@@ -21,7 +21,8 @@ export default defineRule({
         "and multiplies connections. The count is compared with the CPUs the deployment gives one instance " +
         "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus` or `cpus:`, or the CPUs a compose `cpuset:` " +
         "names: `\"0-3,6\"` is 5; with a quota and a cpuset both set, the smaller bound). A program supervisord starts `numprocs` " +
-        "times counts each copy's workers, and the fix lowers the workers per copy. The servers one instance runs side by side " +
+        "times counts each copy's workers, and the fix lowers the workers per copy; where each copy is one process by the server's default " +
+        "(uvicorn's `numprocs=4` under supervisord), the fix, unsafe, lowers numprocs (a proxy may still name the ports the dropped copies listened on). The servers one instance runs side by side " +
         "(supervisord's programs, a start script's background servers) share its CPUs: their processes are added up (a prefork " +
         "celery worker's concurrency, one process for Sidekiq or a threaded celery pool, Solid Queue's worker processes), and when only the sum is over, the " +
         "finding is at the count with the most processes (a celery worker's `--concurrency` or a Solid Queue worker's `processes` in config/queue.yml too), whose fix leaves room for the others. " +
@@ -91,7 +92,8 @@ export default defineRule({
             // Where Puma's plugin forks them, once however many worker groups it forks.
             ...[...new Set([sharer, ...others].map((s) => s.started))].flatMap((started) => (started ? [started] : [])),
           ],
-          fixes: fixable ? [{ title: fixTitle(lower.what, copies, perCopy, othersCount), safe: true, edits: [{ ...at, newText: String(perCopy) }] }] : [],
+          // Fewer copies can leave a proxy's upstream naming ports nothing listens on any more: review it.
+          fixes: fixable ? [{ title: fixTitle(lower.what, copies, perCopy, othersCount), safe: lower.what !== "numprocs", edits: [{ ...at, newText: String(perCopy) }] }] : [],
         });
       }
     }
@@ -144,7 +146,13 @@ function sharers(process: ServerProcess): Sharer[] {
     const each = server === "celery" ? "worker process" : "worker";
     const counted = copies === 1 ? text : `${copies} copies (numprocs) x ${process.workers.value} ${name} ${each}${process.workers.value === 1 ? "" : "s"} = ${own} processes`;
     const relatedAt = forks && process.workers.origin !== "default" ? process.workers.at : process.commandAt;
-    out.push({ process, processes: own, text, counted, own: true, ...(relatedAt ? { relatedAt } : {}), ...(stated && forks ? { lower: { fact: process.workers, copies, what: server === "celery" ? "concurrency" : "workers" } } : {}) });
+    // One process per copy by the server's default (uvicorn's numprocs=4 behind a socket, as its docs run it under supervisord):
+    // numprocs is the count to lower.
+    const lower: Sharer["lower"] =
+      stated && forks ? { fact: process.workers, copies, what: server === "celery" ? "concurrency" : "workers" }
+      : PROCESS_SERVERS.has(server) && process.workers.value === 1 && copies > 1 && process.copies?.at ? { fact: process.copies, copies: 1, what: "numprocs" }
+      : undefined;
+    out.push({ process, processes: own, text, counted, own: true, ...(relatedAt ? { relatedAt } : {}), ...(lower ? { lower } : {}) });
   }
   // Puma's `plugin :solid_queue` forks the supervisor once per Puma server; its worker processes run beside Puma's.
   if (tree?.inPuma && !tree.async) out.push(...solidQueueWorkerSharers(process, tree, copies, " forked by Puma's plugin"));
