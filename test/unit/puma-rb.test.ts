@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parsePumaRb } from "../../server/src/engine/parse/puma-rb.ts";
-import { settingNumber } from "../../server/src/engine/parse/setting-expr.ts";
+import { envConditionHolds, resolveBranches, settingNumber } from "../../server/src/engine/parse/setting-expr.ts";
 
 const read = (text: string) => parsePumaRb(text, "config/puma.rb");
 const at = (text: string, span?: { start: number; end: number }) => (span ? text.slice(span.start, span.end) : undefined);
@@ -141,4 +141,29 @@ test("never throws on broken input", () => {
   for (const text of ["workers ENV.fetch(", "threads 1,", "workers 'x", "end\nend\n", "do\n", "workers ENV.fetch('X') {", "=begin\n"]) {
     assert.ok(read(text).settings instanceof Map, text);
   }
+});
+
+test("Rails.env conditions and if/elsif/else branches: the branch the environment runs", () => {
+  const text =
+    'threads 5, 5\nif Rails.env.production?\n  workers ENV.fetch("WEB_CONCURRENCY", 6)\nelsif Rails.env == "staging"\n  workers 2\nelse\n  workers 0\nend\n' +
+    'plugin :solid_queue unless Rails.env.development?\npreload_app! if "production" != Rails.env\n';
+  const { settings } = parsePumaRb(text, "config/puma.rb");
+  const vars = (set: Record<string, string>) => (name: string) => set[name];
+  const workersIn = (set: Record<string, string>) => {
+    const setting = resolveBranches(settings, vars(set)).get("workers");
+    return setting && settingNumber(setting, "config/puma.rb", (name) => (set[name] === undefined ? undefined : { value: set[name], origin: "stated" }))?.value;
+  };
+  // RAILS_ENV, else RACK_ENV, else production (a deployment).
+  assert.deepEqual([workersIn({}), workersIn({ RAILS_ENV: "production", WEB_CONCURRENCY: "3" }), workersIn({ RAILS_ENV: "staging" }), workersIn({ RACK_ENV: "development" })], [6, 3, 2, 0]);
+  // Written once: resolveBranches leaves it; its condition says when it runs.
+  const plugin = settings.get("plugin:solid_queue")?.when;
+  assert.ok(plugin && envConditionHolds(plugin, vars({})) && !envConditionHolds(plugin, vars({ RAILS_ENV: "development" })));
+  const preload = settings.get("preload_app")?.when;
+  assert.ok(preload && !envConditionHolds(preload, vars({})) && envConditionHolds(preload, vars({ RAILS_ENV: "test" })));
+  // A setting written in a branch no environment runs is not set; one under a test Headroom cannot read stays as written.
+  const dev = parsePumaRb("if Rails.env.development?\n  workers 0\nelse\n  workers 4 if ENV[\"BIG\"]\nend\n", "p.rb").settings;
+  assert.equal(resolveBranches(dev, vars({})).get("workers"), undefined);
+  assert.equal(resolveBranches(dev, vars({ BIG: "1" })).get("workers")?.value, 4);
+  const unread = parsePumaRb("if Rails.env.production? || Rails.env.staging?\n  workers 4\nelse\n  workers 1\nend\n", "p.rb").settings;
+  assert.equal(resolveBranches(unread, vars({})).get("workers")?.value, 1);
 });

@@ -88,7 +88,9 @@ describe("recognising Solid Queue's supervisor", () => {
     assert.deepEqual([plugin?.kind, plugin?.conditional, plugin?.when?.envName, plugin?.when?.test, plugin?.when?.negated], ["bool", true, "SOLID_QUEUE_IN_PUMA", "set", false]);
     assert.deepEqual([settings.get("plugin:other")?.when?.envName, settings.get("plugin:other")?.when?.negated], ["NO_OTHER", true]);
     assert.deepEqual([settings.get("plugin:tmp_restart")?.kind, settings.get("plugin:tmp_restart")?.conditional], ["bool", undefined]);
-    assert.deepEqual([settings.get("plugin:maybe")?.kind, settings.get("plugin:maybe")?.conditional, settings.get("plugin:maybe")?.when], ["bool", true, undefined]);
+    // `if Rails.env.production?`: a test of the environment the app runs in.
+    const maybe = settings.get("plugin:maybe");
+    assert.deepEqual([maybe?.kind, maybe?.conditional, maybe?.when?.test, maybe?.when?.value, maybe?.when?.negated], ["bool", true, "rails-env", "production", false]);
   });
 
   it("reads the plugin and solid_queue_mode inside an `if ENV[...] ... end` block, its `else` branch, and comparisons", () => {
@@ -100,17 +102,25 @@ describe("recognising Solid Queue's supervisor", () => {
     const when = compared.get("plugin:solid_queue")?.when;
     assert.ok(when);
     assert.deepEqual([when.test, when.value, when.default, when.negated], ["equals", "true", "true", false]);
-    assert.equal(envConditionHolds(when, undefined), true);
-    assert.equal(envConditionHolds(when, "false"), false);
+    // The variable's value as the environment gives it (undefined: unset).
+    const valued = (value: string | undefined) => () => value;
+    assert.equal(envConditionHolds(when, valued(undefined)), true);
+    assert.equal(envConditionHolds(when, valued("false")), false);
     const otherwise = compared.get("plugin:other")?.when;
-    assert.ok(otherwise && otherwise.negated && envConditionHolds(otherwise, "false"));
+    assert.ok(otherwise && otherwise.negated && envConditionHolds(otherwise, valued("false")));
     const present = parsePumaRb('plugin :solid_queue if ENV["SQ"].present?\nsolid_queue_mode ENV.fetch("SOLID_QUEUE_SUPERVISOR_MODE", "fork")\n', "p.rb").settings;
     const test = present.get("plugin:solid_queue")?.when;
-    assert.ok(test && envConditionHolds(test, "1") && !envConditionHolds(test, " ") && !envConditionHolds(test, undefined));
+    assert.ok(test && envConditionHolds(test, valued("1")) && !envConditionHolds(test, valued(" ")) && !envConditionHolds(test, valued(undefined)));
     assert.equal(present.get("solid_queue_mode") && describeSetting(present.get("solid_queue_mode") as SettingExpr), '$SOLID_QUEUE_SUPERVISOR_MODE (default "fork")');
-    // An elsif branch, or a condition on anything but one variable, is not read.
+    // An elsif branch runs when the earlier test fails and its own holds.
     const elsif = parsePumaRb('if ENV["A"]\n  workers 1\nelsif ENV["B"]\n  plugin :solid_queue\nend\n', "p.rb").settings;
-    assert.deepEqual([elsif.get("plugin:solid_queue")?.conditional, elsif.get("plugin:solid_queue")?.when], [true, undefined]);
+    const branch = elsif.get("plugin:solid_queue")?.when;
+    assert.ok(branch);
+    const vars = (set: Record<string, string>) => (name: string) => set[name];
+    assert.deepEqual([envConditionHolds(branch, vars({ B: "1" })), envConditionHolds(branch, vars({ A: "1", B: "1" })), envConditionHolds(branch, vars({}))], [true, false, false]);
+    // A condition on anything but one variable or Rails.env is not read.
+    const other = parsePumaRb('if File.exist?("x")\n  plugin :solid_queue\nend\n', "p.rb").settings;
+    assert.deepEqual([other.get("plugin:solid_queue")?.conditional, other.get("plugin:solid_queue")?.when], [true, undefined]);
   });
 });
 

@@ -38,7 +38,7 @@ import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { type CommandWord, flagName, isFastapiRun, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
-import { envConditionHolds, type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
+import { envConditionHolds, resolveBranches, type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
@@ -1473,6 +1473,8 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     : invocation.server === "hypercorn" ? hypercornConfig(ctx, deployment, invocation, dir)
     : invocation.server === "rails" ? railsPumaConfig(ctx, deployment, invocation, dir)
     : undefined;
+  // A Ruby config file's settings written in if/elsif/else branches: the branch this environment runs (`if Rails.env.production?`).
+  if (conf && (invocation.server === "puma" || invocation.server === "rails" || invocation.server === "unicorn")) conf.settings = resolveBranches(conf.settings, (name) => env(name)?.value);
   if (conf) process.config = { path: conf.path, settings: conf.settings };
   if (invocation.server === "sidekiq") {
     const capsules = sidekiqInitializerCapsules(ctx, deployment, invocation, dir);
@@ -1839,10 +1841,10 @@ function solidQueuePlugin(conf: SettingsFile, env: EnvLookup): { at: SourceRef; 
   return { at, when: { envName: plugin.when.envName, ...(set ? { set } : {}) } };
 }
 
-/** Whether a setting of a Ruby config file is in force: unconditional, or its condition on one variable holds. */
+/** Whether a setting of a Ruby config file is in force: unconditional, or its condition (on variables, Rails.env) holds. */
 function settingApplies(setting: SettingExpr, env: EnvLookup): boolean {
   if (!setting.conditional) return true;
-  return setting.when !== undefined && envConditionHolds(setting.when, env(setting.when.envName)?.value);
+  return setting.when !== undefined && envConditionHolds(setting.when, (name) => env(name)?.value);
 }
 
 /** `solid_queue_mode :async` in config/puma.rb (the Solid Queue plugin's DSL), in force for this environment, or read from a variable. */

@@ -151,12 +151,21 @@ function tokenize(text: string, file: string, problems: ParseProblem[]): Tok[] {
   return toks;
 }
 
+/** One test of a branch: its tokens, and whether the branch runs when the test fails (`unless`, a later branch). */
+interface Cond {
+  toks: Tok[];
+  negated: boolean;
+}
+
 interface Stmt {
   toks: Tok[];
   /** Inside a top-level if/unless/else. */
   conditional: boolean;
-  /** The top-level block's condition: its tokens (none in an `elsif` branch) and whether this branch runs when it fails (`unless`, `else`). */
-  block?: { toks?: Tok[]; negated: boolean };
+  /**
+   * The tests that must all hold for the top-level block's branch to run: an `elsif` branch's own and the earlier branches'
+   * failing, an `else` branch's every earlier branch failing. `conds` is absent where the branch cannot be told (`case`'s `when`).
+   */
+  block?: { conds?: Cond[] };
 }
 
 const OPENERS = new Set(["if", "unless", "while", "until", "case", "begin", "def", "class", "module", "for"]);
@@ -192,6 +201,9 @@ function statements(toks: Tok[]): Stmt[] {
   // directly in a top-level if/unless/else
   const stack: Array<"cond" | "skip"> = [];
   let block: Stmt["block"];
+  // The tests of the top-level if's branches so far, each as written (the `if`'s, each `elsif`'s).
+  let chain: Cond[] = [];
+  const failing = (c: Cond): Cond => ({ toks: c.toks, negated: !c.negated });
   for (const line of lines) {
     const head = line[0];
     const opensDo = line.some((t, k) => t.t === "id" && t.v === "do" && k > 0);
@@ -200,8 +212,15 @@ function statements(toks: Tok[]): Stmt[] {
       continue;
     }
     if (head.t === "id" && (head.v === "else" || head.v === "elsif" || head.v === "when" || head.v === "rescue" || head.v === "ensure")) {
-      // The top-level block's other branch: `else` runs when its condition fails; an `elsif` is not read.
-      if (stack.length === 1 && stack[0] === "cond" && block) block = head.v === "else" && block.toks ? { toks: block.toks, negated: !block.negated } : { negated: false };
+      // The top-level block's other branch: `elsif` runs when the earlier tests fail and its own holds, `else` when they all fail.
+      if (stack.length === 1 && stack[0] === "cond" && block) {
+        if (head.v === "elsif" && block.conds) {
+          const then = line.findIndex((t, k) => k > 0 && t.t === "id" && t.v === "then");
+          const own = { toks: line.slice(1, then > 0 ? then : undefined), negated: false };
+          block = { conds: [...chain.map(failing), own] };
+          chain = [...chain, own];
+        } else block = head.v === "else" && block.conds ? { conds: chain.map(failing) } : {};
+      }
       continue;
     }
     const inSkip = stack.includes("skip");
@@ -212,7 +231,8 @@ function statements(toks: Tok[]): Stmt[] {
       stack.push(cond ? "cond" : "skip");
       if (cond) {
         const then = line.findIndex((t, k) => k > 0 && t.t === "id" && t.v === "then");
-        block = { toks: line.slice(1, then > 0 ? then : undefined), negated: head.v === "unless" };
+        chain = [{ toks: line.slice(1, then > 0 ? then : undefined), negated: head.v === "unless" }];
+        block = { conds: chain };
       }
       if (line.some((t) => t.t === "id" && t.v === "end")) {
         // one-line `if x then y end`
@@ -525,6 +545,8 @@ function envCondition(toks: Tok[], scope: Scope, negated: boolean): EnvCondition
     rest = rest.slice(1);
     not = !not;
   }
+  const railsEnv = railsEnvTest(rest);
+  if (railsEnv) return { envName: "RAILS_ENV", test: "rails-env", value: railsEnv.value, negated: railsEnv.negated ? !not : not, span };
   const compare = rest.findIndex((t) => t.t === "op" && (t.v === "==" || t.v === "!="));
   const variable = (part: Tok[]) => {
     const val = new RubyExpr(part, scope, []).all();
@@ -545,6 +567,34 @@ function envCondition(toks: Tok[], scope: Scope, negated: boolean): EnvCondition
   // A default makes the variable always set: not a test Headroom reads.
   if (!found || found.default !== undefined) return undefined;
   return { envName: found.name, test: present ? "present" : "set", negated: not, span };
+}
+
+/**
+ * `Rails.env.production?`, `Rails.env == "production"` (or `!=`, `"production" == Rails.env`): the environment tested,
+ * and whether the test is that it differs. Undefined for anything else.
+ */
+function railsEnvTest(toks: Tok[]): { value: string; negated: boolean } | undefined {
+  const isRailsEnv = (t: Tok[]) => t.length === 3 && t[0].t === "const" && t[0].v === "Rails" && t[1].v === "." && t[2].t === "id" && t[2].v === "env";
+  if (toks.length === 5 && isRailsEnv(toks.slice(0, 3)) && toks[3].v === "." && toks[4].t === "id" && /^[a-z_][a-z0-9_]*\?$/.test(toks[4].v)) {
+    return { value: toks[4].v.slice(0, -1), negated: false };
+  }
+  const compare = toks.findIndex((t) => t.t === "op" && (t.v === "==" || t.v === "!="));
+  if (compare < 0 || toks.length !== 5) return undefined;
+  const [left, right] = [toks.slice(0, compare), toks.slice(compare + 1)];
+  const literal = isRailsEnv(left) ? right : isRailsEnv(right) ? left : undefined;
+  if (!literal || literal.length !== 1 || literal[0].t !== "str" || literal[0].s === undefined) return undefined;
+  return { value: literal[0].s, negated: toks[compare].v === "!=" };
+}
+
+/** The conjunction of a statement's tests as one condition, when each is one Headroom reads; undefined otherwise. */
+function allConditions(conds: Cond[], scope: Scope): EnvCondition | undefined {
+  let out: EnvCondition | undefined;
+  for (const cond of [...conds].reverse()) {
+    const one = envCondition(cond.toks, scope, cond.negated);
+    if (!one) return undefined;
+    out = out ? { ...one, and: out } : one;
+  }
+  return out;
 }
 
 /** Reads a Puma config file (Ruby) as text. Never throws. */
@@ -570,13 +620,23 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
     return { settings, locals, problems };
   }
   const scope: Scope = new Map();
+  // A setting written again under a condition keeps the earlier writes: the model takes the last one its environment runs (resolveBranches).
+  const put = (key: string, expr: SettingExpr) => {
+    const earlier = settings.get(key);
+    if (earlier && expr.conditional) {
+      const { alternatives, ...first } = earlier;
+      expr.alternatives = [...(alternatives ?? []), first];
+    }
+    settings.set(key, expr);
+  };
   for (const st of stmts) {
     let toks = st.toks;
     let conditional = st.conditional;
     // trailing `if`/`unless` modifier
     const mod = toks.findIndex((t, k) => k > 0 && t.t === "id" && (t.v === "if" || t.v === "unless"));
     // The condition a setting depends on, when it tests one environment variable: the modifier's, else its block's.
-    const when = mod > 0 ? envCondition(toks.slice(mod + 1), scope, toks[mod].v === "unless") : st.block?.toks ? envCondition(st.block.toks, scope, st.block.negated) : undefined;
+    const conds = [...(st.block?.conds ?? []), ...(mod > 0 ? [{ toks: toks.slice(mod + 1), negated: toks[mod].v === "unless" }] : [])];
+    const when = conds.length > 0 && (mod > 0 || st.block?.conds) ? allConditions(conds, scope) : undefined;
     if (mod > 0) {
       toks = toks.slice(0, mod);
       conditional = true;
@@ -612,32 +672,32 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
         ? read(args[0])
         : { kind: "bool", value: true, span: nameSpan, nameSpan };
       if (conditional) expr.conditional = true;
-      settings.set("preload_app", expr);
+      put("preload_app", { ...expr, ...onCondition });
       continue;
     }
     if (!args.length) {
       // `quiet`, `prune_bundler`, `fork_worker` … with no argument: switched on
-      settings.set(head.v, { kind: "bool", value: true, span: nameSpan, nameSpan, ...(conditional ? { conditional } : {}) });
+      put(head.v, { kind: "bool", value: true, span: nameSpan, nameSpan, ...(conditional ? { conditional } : {}), ...onCondition });
       continue;
     }
     // A symbol or string argument is its name: `plugin :solid_queue`, `solid_queue_mode :async`.
     const name = args.length === 1 && args[0].length === 1 && (args[0][0].t === "sym" ? args[0][0].v.slice(1) : args[0][0].s);
     if (head.v === "plugin" && name) {
-      settings.set(`${PUMA_PLUGIN}${name}`, { kind: "bool", value: true, span: { start: nameSpan.start, end: args[0][0].end }, nameSpan, ...(conditional ? { conditional } : {}), ...onCondition });
+      put(`${PUMA_PLUGIN}${name}`, { kind: "bool", value: true, span: { start: nameSpan.start, end: args[0][0].end }, nameSpan, ...(conditional ? { conditional } : {}), ...onCondition });
       continue;
     }
     if (head.v === "solid_queue_mode" && name) {
-      settings.set(head.v, { kind: "string", value: name, span: { start: args[0][0].start, end: args[0][0].end }, nameSpan, ...(conditional ? { conditional } : {}), ...onCondition });
+      put(head.v, { kind: "string", value: name, span: { start: args[0][0].start, end: args[0][0].end }, nameSpan, ...(conditional ? { conditional } : {}), ...onCondition });
       continue;
     }
     if (head.v === "threads") {
       const min = read(args[0]);
       const max = args[1] ? read(args[1]) : read(args[0]);
-      settings.set("min_threads", min);
-      settings.set("max_threads", max);
+      put("min_threads", { ...min, ...onCondition });
+      put("max_threads", { ...max, ...onCondition });
       continue;
     }
-    settings.set(head.v, { ...read(args[0]), ...onCondition });
+    put(head.v, { ...read(args[0]), ...onCondition });
   }
   return { settings, locals, problems };
 }

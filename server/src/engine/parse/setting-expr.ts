@@ -19,11 +19,13 @@ export interface CpuFormula {
 
 /**
  * A condition on one environment variable, as a Ruby config file writes it: `if ENV["X"]` (set: Ruby reads every string
- * as true), `if ENV["X"].present?` (set and not blank), `if ENV.fetch("X", "true") == "true"` (equals, the default when unset).
+ * as true), `if ENV["X"].present?` (set and not blank), `if ENV.fetch("X", "true") == "true"` (equals, the default when unset),
+ * `if Rails.env.production?` (rails-env: the environment RAILS_ENV, else RACK_ENV, names; production when neither is set,
+ * as Headroom reads database.yml's section, since what it audits is deployed).
  */
 export interface EnvCondition {
   envName: string;
-  test: "set" | "present" | "equals";
+  test: "set" | "present" | "equals" | "rails-env";
   /** For equals: the value compared with, and the variable's default when unset (nil when none). */
   value?: string;
   default?: string;
@@ -31,15 +33,24 @@ export interface EnvCondition {
   negated: boolean;
   /** The condition as written. */
   span: Span;
+  /** A further condition that must hold too: an `elsif` or `else` branch runs only when the earlier branches' tests fail. */
+  and?: EnvCondition;
 }
 
-/** Whether a condition holds for an environment (undefined for an unset variable). */
-export function envConditionHolds(condition: EnvCondition, value: string | undefined): boolean {
+/** The environment a Rails app runs in: RAILS_ENV, else RACK_ENV, else production (what Headroom audits is deployed). */
+export function railsEnvironment(env: (name: string) => string | undefined): string {
+  return env("RAILS_ENV") || env("RACK_ENV") || "production";
+}
+
+/** Whether a condition holds for an environment (`env` gives undefined for an unset variable). */
+export function envConditionHolds(condition: EnvCondition, env: (name: string) => string | undefined): boolean {
+  const value = env(condition.envName);
   const passes =
     condition.test === "set" ? value !== undefined
     : condition.test === "present" ? value !== undefined && value.trim() !== ""
+    : condition.test === "rails-env" ? railsEnvironment(env) === condition.value
     : (value ?? condition.default) === condition.value;
-  return passes !== condition.negated;
+  return passes !== condition.negated && (condition.and === undefined || envConditionHolds(condition.and, env));
 }
 
 export interface SettingExpr {
@@ -60,6 +71,11 @@ export interface SettingExpr {
   conditional?: boolean;
   /** For a conditional statement whose condition reads one environment variable (`if ENV["X"]`): that test. */
   when?: EnvCondition;
+  /**
+   * Earlier writes of the same setting, in order, when this one is conditional (`if Rails.env.production?` … `else` …):
+   * Ruby keeps the last write that runs, which depends on the environment (resolveBranches).
+   */
+  alternatives?: SettingExpr[];
   /** Places the value travelled through: local variables, other environment variables. */
   via?: Array<{ span: Span; note: string }>;
   /** The right-hand side (or the argument of a DSL call) as written. */
@@ -172,4 +188,22 @@ export function settingNumber(setting: SettingExpr, file: string, env: (name: st
     if (setting.fallback?.kind === "env" && !setting.fallback.conditional) return settingNumber(setting.fallback, file, env);
   }
   return undefined;
+}
+
+/**
+ * The settings as an environment runs them: for a setting written in several branches, the last write whose condition holds
+ * (none: not set), when every write's condition is one Headroom reads; otherwise the setting as read (the last write).
+ */
+export function resolveBranches(settings: Map<string, SettingExpr>, env: (name: string) => string | undefined): Map<string, SettingExpr> {
+  let out: Map<string, SettingExpr> | undefined;
+  for (const [key, setting] of settings) {
+    if (!setting.alternatives) continue;
+    const writes = [...setting.alternatives, setting];
+    if (writes.some((w) => w.conditional && !w.when)) continue;
+    const runs = writes.filter((w) => !w.conditional || (w.when && envConditionHolds(w.when, env))).pop();
+    out ??= new Map(settings);
+    if (runs) out.set(key, runs);
+    else out.delete(key);
+  }
+  return out ?? settings;
 }
