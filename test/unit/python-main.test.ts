@@ -279,6 +279,26 @@ describe("Flask-SQLAlchemy's engine options (model/sqlalchemy.ts, parse/flask-co
     assert.equal(read(both), undefined);
   });
 
+  test("SQLALCHEMY_BINDS: each bind on the default URI's server is an engine with its own pool; 3.x gives a URL bind the constructor's options, 2.x the default's; unpinned and different, not counted", () => {
+    const env = ["DATABASE_URL: postgresql://u@db/shop", "REPORTS_URL: postgresql://u@db:5432/reports"];
+    const composeWith = `services:\n  web:\n    build: .\n    command: gunicorn "shop:create_app()" --workers 3\n    environment:\n${env.map((e) => `      ${e}\n`).join("")}`;
+    const binds = (body: string, extra: Record<string, string> = {}) => {
+      const pool = build({ "docker-compose.yml": composeWith, Dockerfile: "FROM python:3.12\n", "shop/__init__.py": factory(body), ...extra }).deployment.pool;
+      return pool && [pool.size.value, pool.overflow?.value, ...(pool.databases ?? []).map((d) => `${d.name} ${d.size.value}+${d.overflow?.value}`)];
+    };
+    const uri = '    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]\n';
+    // Another port is another server; a dict bind carries its own options; SQLite has no server.
+    const config = '    app.config["SQLALCHEMY_BINDS"] = {\n        "reports": os.environ["REPORTS_URL"],  # same server\n        "audit": {"url": "postgresql://u@db/audit", "pool_size": 1},\n        "other": "postgresql://u@db:6543/other",\n        "cache": "sqlite:///cache.db",\n    }\n';
+    assert.deepEqual(binds(uri + config), [5, 10, "reports 5+10", "audit 1+10"]);
+    // The default's options differ between versions for a URL bind: the pin decides, else the binds are left out.
+    const options = '    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 2, "max_overflow": 0}\n';
+    assert.deepEqual(binds(uri + config + options, { "requirements.txt": "Flask-SQLAlchemy==3.1.1\n" }), [2, 0, "reports 5+10", "audit 1+10"]);
+    assert.deepEqual(binds(uri + config.replace(/ +"audit".*\n/, "") + options, { "requirements.txt": "Flask-SQLAlchemy==2.5.1\n" }), [2, 0, "reports 2+0"]);
+    assert.deepEqual(binds(uri + config + options), [2, 0]);
+    // Without a URI Headroom can read, no bind is known to share its server.
+    assert.deepEqual(binds(config), [5, 10]);
+  });
+
   test("2.x's SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW: read below 3.0, ignored from 3.0 (SQLAlchemy's defaults), not counted without a pin", () => {
     const config = "import os\n\nclass Config:\n    SQLALCHEMY_POOL_SIZE = int(os.environ.get('SQLALCHEMY_POOL_SIZE', 20))\n    SQLALCHEMY_MAX_OVERFLOW = 30\n";
     const files = { "shop/__init__.py": factory('    app.config.from_object("config.Config")\n'), "config.py": config };

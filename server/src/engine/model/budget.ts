@@ -93,6 +93,7 @@ export function processesText(pool: Pool): string {
 /** What each process of a pool has, for messages: a pool, or (Django without one) connections of its own, one per thread or greenlet. */
 export function ownConnectionsText(pool: Pool): string {
   if (pool.greenlets) return `holds its own connections, one per ${pool.greenlets.kind} greenlet`;
+  if (pool.kind === "sqlalchemy" && pool.databases) return "has its own pool for each engine";
   return holdsOwnConnections(pool) ? "holds its own connections, one per thread" : "has its own pool";
 }
 
@@ -124,6 +125,11 @@ function perProcessText(pool: Pool): string {
     const { name } = pool.activeRecord;
     const where = name === "pool" ? (cap.at?.file ?? `${cap.by ?? "Rails"}'s default`) : `${name}${cap.at ? ` in ${cap.at.file}` : ""}`;
     return `Active Record pool ${cap.value} (${where}; its ${pool.size.value + capsuleThreads(pool)} job threads share it)`;
+  }
+  if (pool.databases && pool.kind === "sqlalchemy") {
+    // Flask-SQLAlchemy's binds: an engine each, with its own pool_size + max_overflow.
+    const binds = pool.databases.map((d) => `bind ${d.name} (${d.size.value} + ${d.overflow?.value ?? 0})`);
+    return `(${[perProcessTerms(pool), ...binds].join(" + ")})`;
   }
   if (pool.databases) {
     const capped = (size: number) => Math.min(size, pool.threadCap?.value ?? size);
@@ -161,7 +167,7 @@ export function sidekiqPoolCap(pool: Pool): Fact<number> | undefined {
 
 /** Connections of a Rails process's other databases on the same server (cache, queue, cable), each up to its threads. */
 export function otherDatabaseConnections(pool: Pool): number {
-  return (pool.databases ?? []).reduce((sum, d) => sum + Math.min(d.size.value, pool.threadCap?.value ?? d.size.value), 0);
+  return (pool.databases ?? []).reduce((sum, d) => sum + Math.min(d.size.value, pool.threadCap?.value ?? d.size.value) + (d.overflow?.value ?? 0), 0);
 }
 
 /** Threads of a Sidekiq process's other capsules, each of which may hold a connection too. */

@@ -161,8 +161,9 @@ export interface Pool {
   /**
    * The other databases of a Rails multi-database section on the same server (kind "activerecord"): each a pool of its
    * own in every process, up to its size (and, with `threadCap`, to the threads). `at` is its name in database.yml.
+   * For kind "sqlalchemy", Flask-SQLAlchemy's binds on the default engine's server, each with its size and overflow.
    */
-  databases?: Array<{ name: string; at: SourceRef; size: Fact<number> }>;
+  databases?: Array<{ name: string; at: SourceRef; size: Fact<number>; overflow?: Fact<number> }>;
   /** For a Solid Queue pool: the Active Record pool its processes use (database.yml's `queue` database, else the primary). */
   queuePool?: { database: string; fact: Fact<number>; file: string };
   /** `good_job start`'s process (kind "good_job"): `size` is its job threads; LISTEN/NOTIFY and cron add their connections. */
@@ -287,7 +288,9 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     // An unset pool_size is named as SQLAlchemy's default in messages ("pool_size 5 (SQLAlchemy's default)").
     const sizeName = engine.size.origin === "default" ? {} : { sizeName: engine.sizeName };
     const notes = engine.notes ? { engineNotes: engine.notes } : {};
-    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, engineWhat: engine.what, ...notes, perProcess: true, ...processCount(process) };
+    // Flask-SQLAlchemy's binds on the same server: an engine and pool of their own in each process.
+    const binds = engine.binds ? { databases: engine.binds } : {};
+    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, engineWhat: engine.what, ...notes, ...binds, perProcess: true, ...processCount(process) };
   }
   const sqlSize = found("sqlalchemy", "size");
   const sqlOverflow = found("sqlalchemy", "overflow");

@@ -9,7 +9,7 @@
 import type { EngineOptions, FlaskConfig } from "../parse/flask-config.ts";
 import type { PinnedVersion } from "../parse/python-requirements.ts";
 import type { PythonArgument, PythonCall, PythonModule } from "../parse/python-calls.ts";
-import { settingNumber } from "../parse/setting-expr.ts";
+import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
 import type { Fact, SourceRef } from "../types.ts";
 
 /** The functions that create an engine with a connection pool, for readPythonModule. */
@@ -39,6 +39,17 @@ export interface SqlAlchemyEngine {
   what: string;
   /** Lines that explain the reading (the Flask-SQLAlchemy version pinned, keys it ignores), for related lines. */
   notes?: EngineNote[];
+  /** SQLALCHEMY_BINDS's engines on the same server as this one (Flask-SQLAlchemy), each with its own pool. */
+  binds?: EngineBind[];
+}
+
+/** A Flask-SQLAlchemy bind on the default engine's server: an engine of its own, with its own pool in each process. */
+export interface EngineBind {
+  name: string;
+  /** The bind's key in SQLALCHEMY_BINDS. */
+  at: SourceRef;
+  size: Fact<number>;
+  overflow: Fact<number>;
 }
 
 export interface EngineNote {
@@ -146,13 +157,60 @@ function flaskEngine(source: PythonSource, dir: string, path: string, call: Pyth
   const keys = ["poolSize", "maxOverflow"] as const;
   // The version decides when both options set one key, or the 2.x keys set one the options leave unset.
   const decides = keys.some((key) => (fromConstructor?.options[key] !== undefined && chosen?.options[key] !== undefined) || (legacy?.options[key] !== undefined && fromConstructor?.options[key] === undefined && chosen?.options[key] === undefined));
-  const version = decides ? source.flaskSqlalchemyVersion?.() : undefined;
+  const decided = decides ? source.flaskSqlalchemyVersion?.() : undefined;
   // Which Flask-SQLAlchemy decides what applies, and the workspace does not pin it: not guessed.
-  if (decides && !version) return undefined;
-  const layers = (version?.major === 2 ? [fromConstructor, chosen, legacy] : [chosen, fromConstructor]).filter((o): o is Options => o !== undefined);
+  if (decides && !decided) return undefined;
+  const layers = (decided?.major === 2 ? [fromConstructor, chosen, legacy] : [chosen, fromConstructor]).filter((o): o is Options => o !== undefined);
   if (layers.some((o) => o.options.poolclass)) return undefined;
   const env = (name: string) => source.env().get(name);
   const files = new Set([path, ...layers.map((o) => o.file)]);
+  const { size, overflow } = layeredPool(layers, env);
+  if (!size || !overflow) return undefined;
+  const sizing = size.from ?? overflow.from;
+  const at = sizing ? { file: sizing.file, ...sizing.options.span } : { file: path, ...call.span };
+  // SQLALCHEMY_BINDS: each bind is an engine of its own, with a pool of its own in each process (SOURCES.flaskSqlalchemyConfigKeys).
+  const bindsFrom = chooseOptions(all.filter((o) => o.options.kind === "binds"), targets, bases);
+  const uri = chooseOptions(all.filter((o) => o.options.kind === "uri"), targets, bases);
+  let pinned = decided;
+  const binds: EngineBind[] = [];
+  if (bindsFrom && bindsFrom !== "ambiguous" && uri && uri !== "ambiguous") {
+    const server = serverOf(urlValue(uri.options.url, env));
+    for (const bind of server ? (bindsFrom.options.binds ?? []) : []) {
+      if (serverOf(urlValue(bind.options.url, env)) !== server) continue;
+      // 3.x: the bind's own dict over the constructor's engine_options (SQLALCHEMY_ENGINE_OPTIONS is the default bind's only).
+      // 2.x: binds are URLs that take the default engine's options (a dict bind is 3.x's).
+      const three = [{ file: bindsFrom.file, options: bind.options }, fromConstructor].filter((o): o is Options => o !== undefined);
+      const two = [fromConstructor, chosen, legacy].filter((o): o is Options => o !== undefined);
+      let bindLayers = three;
+      if (!bind.dict) {
+        const a = layeredPool(three, env);
+        const b = layeredPool(two, env);
+        if (a.size?.fact.value !== b.size?.fact.value || a.overflow?.fact.value !== b.overflow?.fact.value) {
+          pinned ??= source.flaskSqlalchemyVersion?.();
+          // Which Flask-SQLAlchemy sizes the binds, and nothing pins it: they are not counted.
+          if (!pinned) break;
+          bindLayers = pinned.major === 2 ? two : three;
+        }
+      }
+      const sized = layeredPool(bindLayers, env);
+      if (bindLayers.some((o) => o.options.poolclass) || !sized.size || !sized.overflow) continue;
+      binds.push({ name: bind.name, at: { file: bindsFrom.file, ...bind.nameSpan }, size: sized.size.fact, overflow: sized.overflow.fact });
+      files.add(bindsFrom.file);
+    }
+  }
+  const notes: EngineNote[] = [];
+  const version = pinned;
+  if (version) {
+    files.add(version.file);
+    const pinned = `${version.written} in ${version.file}`;
+    if (legacy && version.major === 3) notes.push({ at: { file: legacy.file, ...legacy.options.span }, message: `ignored: Flask-SQLAlchemy 3.0 removed SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW (${pinned}); SQLALCHEMY_ENGINE_OPTIONS sizes the pool` });
+    notes.push({ at: { file: version.file, ...version.span }, message: `the project installs Flask-SQLAlchemy ${version.major === 2 ? "2.x" : "3.0 or later"} (${version.written})` });
+  }
+  return { at, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files], what: flaskWhat(sizing), ...(notes.length > 0 ? { notes } : {}), ...(binds.length > 0 ? { binds } : {}) };
+}
+
+/** pool_size and max_overflow from the first of `layers` that sets each, else SQLAlchemy's defaults; undefined when one is not read or unbounded. */
+function layeredPool(layers: Options[], env: (name: string) => Fact<string> | undefined): { size?: PoolValue & { from?: Options }; overflow?: PoolValue & { from?: Options } } {
   const value = (key: "poolSize" | "maxOverflow", keyword: string, fallback: number): (PoolValue & { from?: Options }) | undefined => {
     const from = layers.find((o) => o.options[key] !== undefined);
     const expr = from?.options[key];
@@ -163,17 +221,21 @@ function flaskEngine(source: PythonSource, dir: string, path: string, call: Pyth
   };
   const size = value("poolSize", "pool_size", SQLALCHEMY_DEFAULTS.poolSize);
   const overflow = value("maxOverflow", "max_overflow", SQLALCHEMY_DEFAULTS.maxOverflow);
-  if (!size || !overflow || size.fact.value <= 0 || overflow.fact.value < 0) return undefined;
-  const sizing = size.from ?? overflow.from;
-  const at = sizing ? { file: sizing.file, ...sizing.options.span } : { file: path, ...call.span };
-  const notes: EngineNote[] = [];
-  if (version) {
-    files.add(version.file);
-    const pinned = `${version.written} in ${version.file}`;
-    if (legacy && version.major === 3) notes.push({ at: { file: legacy.file, ...legacy.options.span }, message: `ignored: Flask-SQLAlchemy 3.0 removed SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW (${pinned}); SQLALCHEMY_ENGINE_OPTIONS sizes the pool` });
-    notes.push({ at: { file: version.file, ...version.span }, message: `the project installs Flask-SQLAlchemy ${version.major === 2 ? "2.x" : "3.0 or later"} (${version.written})` });
-  }
-  return { at, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files], what: flaskWhat(sizing), ...(notes.length > 0 ? { notes } : {}) };
+  // pool_size 0 means no limit; max_overflow -1 no limit on overflow: nothing to count.
+  return size && overflow && size.fact.value > 0 && overflow.fact.value >= 0 ? { size, overflow } : {};
+}
+
+/** A URL's text: a literal, or the environment variable it reads (else its default). */
+function urlValue(expr: SettingExpr | undefined, env: (name: string) => Fact<string> | undefined): string | undefined {
+  if (expr?.kind === "string" && typeof expr.value === "string") return expr.value;
+  if (expr?.kind === "env" && expr.envName) return env(expr.envName)?.value ?? expr.envDefault?.value;
+  return undefined;
+}
+
+/** `host:port` of a database URL (`postgresql+psycopg://u:p@db/app` → `db:5432`, PostgreSQL's port when none is written); undefined without a host (SQLite, a socket). */
+function serverOf(url: string | undefined): string | undefined {
+  const m = url === undefined ? null : /^([\w+.-]+):\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^:/?#]+)(?::(\d+))?/.exec(url.trim());
+  return m ? `${m[2].toLowerCase()}:${m[3] ?? (/^postgres/.test(m[1]) ? "5432" : m[1])}` : undefined;
 }
 
 function flaskWhat(sizing: Options | undefined): string {

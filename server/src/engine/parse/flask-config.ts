@@ -12,14 +12,31 @@ import { describe, expressionEnd, matchingBrace } from "./django-settings.ts";
 export interface EngineOptions {
   /** The dict, `{` to `}` (or `dict(` to `)`); for the 2.x keys, the first key's name. */
   span: { start: number; end: number };
-  /** `options`: SQLALCHEMY_ENGINE_OPTIONS; `legacy`: Flask-SQLAlchemy 2.x's SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW; `constructor`: SQLAlchemy(engine_options=...). */
-  kind: "options" | "legacy" | "constructor";
+  /**
+   * `options`: SQLALCHEMY_ENGINE_OPTIONS; `legacy`: Flask-SQLAlchemy 2.x's SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW;
+   * `constructor`: SQLAlchemy(engine_options=...); `binds`: SQLALCHEMY_BINDS; `uri`: SQLALCHEMY_DATABASE_URI.
+   */
+  kind: "options" | "legacy" | "constructor" | "binds" | "uri";
   /** The class whose body assigns it (a `SQLALCHEMY_ENGINE_OPTIONS =` in the body of `class Name(...)`). */
   className?: string;
   poolSize?: SettingExpr;
   maxOverflow?: SettingExpr;
   /** A `poolclass` key: a pool Headroom does not size (NullPool, StaticPool). */
   poolclass?: true;
+  /** SQLALCHEMY_DATABASE_URI's value (kind `uri`), or a bind's `url` key. */
+  url?: SettingExpr;
+  /** SQLALCHEMY_BINDS's entries (kind `binds`), each with its URL and, for a dict (Flask-SQLAlchemy 3), its own options. */
+  binds?: FlaskBind[];
+}
+
+export interface FlaskBind {
+  name: string;
+  /** The bind's key as written. */
+  nameSpan: { start: number; end: number };
+  /** The URL, and for a dict its pool keys (`span`: the dict, or the URL's expression). */
+  options: EngineOptions;
+  /** Written as a dict of engine options (Flask-SQLAlchemy 3), not a URL alone. */
+  dict: boolean;
 }
 
 export interface FlaskConfig {
@@ -35,11 +52,13 @@ export interface FlaskConfig {
 
 const OPTIONS = /(?:^([ \t]*)SQLALCHEMY_ENGINE_OPTIONS[ \t]*=|\[[ \t]*["']SQLALCHEMY_ENGINE_OPTIONS["'][ \t]*\][ \t]*=|["']SQLALCHEMY_ENGINE_OPTIONS["'][ \t]*:)[ \t]*\{/gm;
 const LEGACY_KEYS = /(?:^([ \t]*)SQLALCHEMY_(POOL_SIZE|MAX_OVERFLOW)[ \t]*=(?!=)|\[[ \t]*["']SQLALCHEMY_(POOL_SIZE|MAX_OVERFLOW)["'][ \t]*\][ \t]*=(?!=)|["']SQLALCHEMY_(POOL_SIZE|MAX_OVERFLOW)["'][ \t]*:)[ \t]*/gm;
+const BINDS = /(?:^([ \t]*)SQLALCHEMY_BINDS[ \t]*=|\[[ \t]*["']SQLALCHEMY_BINDS["'][ \t]*\][ \t]*=|["']SQLALCHEMY_BINDS["'][ \t]*:)[ \t]*\{/gm;
+const URI = /(?:^([ \t]*)SQLALCHEMY_DATABASE_URI[ \t]*=(?!=)|\[[ \t]*["']SQLALCHEMY_DATABASE_URI["'][ \t]*\][ \t]*=(?!=)|["']SQLALCHEMY_DATABASE_URI["'][ \t]*:)[ \t]*/gm;
 const CONSTRUCTOR_OPTIONS = /\bengine_options[ \t]*=[ \t]*(\{|dict[ \t]*\()/g;
 
 /** Cheap gate: a file that may say anything read here. */
 export function mayConfigureFlaskSqlalchemy(text: string): boolean {
-  return text.includes("SQLALCHEMY_ENGINE_OPTIONS") || text.includes("SQLALCHEMY_POOL_SIZE") || text.includes("SQLALCHEMY_MAX_OVERFLOW") || text.includes("engine_options") || text.includes("from_object");
+  return text.includes("SQLALCHEMY_ENGINE_OPTIONS") || text.includes("SQLALCHEMY_BINDS") || text.includes("SQLALCHEMY_POOL_SIZE") || text.includes("SQLALCHEMY_MAX_OVERFLOW") || text.includes("engine_options") || text.includes("from_object");
 }
 
 export function readFlaskConfig(text: string, file: string): FlaskConfig {
@@ -74,6 +93,26 @@ export function readFlaskConfig(text: string, file: string): FlaskConfig {
     else entry.maxOverflow = describe(text, file, start, end);
   }
   options.push(...legacy.values());
+  // SQLALCHEMY_BINDS, and SQLALCHEMY_DATABASE_URI beside it (read only where binds may matter: the gate above).
+  if (text.includes("SQLALCHEMY_BINDS")) {
+    for (const m of text.matchAll(BINDS)) {
+      const at = m.index ?? 0;
+      if (commentedOut(text, at)) continue;
+      const open = at + m[0].length - 1;
+      const close = matchingBrace(text, open);
+      const owner = m[1] ? ownerClass(text, at, m[1]) : undefined;
+      options.push({ kind: "binds", span: { start: open, end: close }, binds: readBinds(text, file, open, close), ...(owner ? { className: owner } : {}) });
+    }
+    for (const m of text.matchAll(URI)) {
+      const at = m.index ?? 0;
+      if (commentedOut(text, at)) continue;
+      const start = at + m[0].length;
+      const end = expressionEnd(text, start);
+      if (end <= start) continue;
+      const owner = m[1] ? ownerClass(text, at, m[1]) : undefined;
+      options.push({ kind: "uri", span: { start, end }, url: describe(text, file, start, end), ...(owner ? { className: owner } : {}) });
+    }
+  }
   const constructorOptions: EngineOptions[] = [];
   for (const m of text.matchAll(CONSTRUCTOR_OPTIONS)) {
     const at = m.index ?? 0;
@@ -103,6 +142,32 @@ function readPoolKeys(text: string, file: string, found: EngineOptions, style: "
     if (key[1] === "pool_size") found.poolSize = value;
     else found.maxOverflow = value;
   }
+}
+
+/** The entries of the SQLALCHEMY_BINDS dict at `open..close`: `"key": url` (a string, os.environ...) or `"key": {"url": ..., "pool_size": ...}`. */
+function readBinds(text: string, file: string, open: number, close: number): FlaskBind[] {
+  const binds: FlaskBind[] = [];
+  const entry = /(?:\s|#[^\n]*)*["']([\w.-]+)["'][ \t]*:[ \t]*/y;
+  for (let i = open + 1; i < close - 1; ) {
+    entry.lastIndex = i;
+    const m = entry.exec(text);
+    if (!m) break;
+    const start = i + m[0].length;
+    const end = expressionEnd(text, start);
+    if (end <= start) break;
+    const nameAt = text.indexOf(m[1], i);
+    const options: EngineOptions = { kind: "binds", span: { start, end } };
+    if (text[start] === "{") {
+      readPoolKeys(text, file, options, "dict");
+      const url = /["']url["'][ \t]*:[ \t]*/.exec(text.slice(start, end));
+      const urlStart = url ? start + url.index + url[0].length : -1;
+      if (url) options.url = describe(text, file, urlStart, expressionEnd(text, urlStart));
+    } else options.url = describe(text, file, start, end);
+    binds.push({ name: m[1], nameSpan: { start: nameAt, end: nameAt + m[1].length }, options, dict: text[start] === "{" });
+    i = end;
+    while (i < close && /[\s,]/.test(text[i])) i++;
+  }
+  return binds;
 }
 
 function commentedOut(text: string, at: number): boolean {

@@ -73,7 +73,8 @@ export default defineRule({
         "SQLALCHEMY_ENGINE_OPTIONS, in `app.config[...]`, `app.config.update(...)` or the config class `app.config.from_object(...)` names, over the constructor's " +
         "`SQLAlchemy(engine_options={...})` key by key, with the same defaults; Flask-SQLAlchemy 2.x's SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW " +
         "(deprecated in 2.4, removed in 3.0) and 2.x's reverse order (the constructor's options win) apply when the project pins a version below 3.0 " +
-        "in poetry.lock, uv.lock, Pipfile.lock, requirements.txt, Pipfile or pyproject.toml; where the version decides and nothing pins it, the engine is not counted), " +
+        "in poetry.lock, uv.lock, Pipfile.lock, requirements.txt, Pipfile or pyproject.toml; where the version decides and nothing pins it, the engine is not counted; each SQLALCHEMY_BINDS " +
+        "entry on SQLALCHEMY_DATABASE_URI's server is an engine with a pool of its own in every process, from its own dict or the constructor's options in 3.x, the default's in 2.x), " +
         "from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares (or config/initializers/sidekiq.rb's `config.capsule(\"name\") { |cap| cap.concurrency = N }`, an integer literal; read as text, never run); " +
         "no fix is offered then, as which queues get the threads is the team's choice), a `?pool=` in DATABASE_URL, config/database.yml's `pool:` and Django's connections " +
@@ -293,7 +294,10 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
     add(pool.overflow, `${name}${pool.overflowName ?? "max_overflow"} ${pool.overflow?.value}: extra connections per process under load`);
     for (const note of pool.engineNotes ?? []) place(note.at, `${name}${note.message}`);
     jobDatabaseLines(pool.jobDatabases, "good_job process", name, place);
-    for (const d of pool.databases ?? []) place(d.at, `${name}database ${d.name} on the same server: a pool of its own (${d.size.value}) in each process`);
+    for (const d of pool.databases ?? []) {
+      if (pool.kind === "sqlalchemy") place(d.at, `${name}bind ${d.name} on the same server: an engine and pool of its own (${d.size.value} + ${d.overflow?.value ?? 0}) in each process`);
+      else place(d.at, `${name}database ${d.name} on the same server: a pool of its own (${d.size.value}) in each process`);
+    }
     for (const capsule of pool.capsules ?? []) add(capsule.threads, `${name}capsule ${capsule.name}: ${capsule.threads.value} more thread${capsule.threads.value === 1 ? "" : "s"} per sidekiq process, each may hold a connection`);
     // A name the workspace's headroom.yml maps (pools.env): show where, so the reading can be checked.
     for (const hop of [...(pool.size.via ?? []), ...(pool.overflow?.via ?? [])].filter((v) => v.at.file === CONFIG_FILE)) {
