@@ -65,4 +65,19 @@ describe("database.yml", () => {
       for (const p of yml.problems) assert.ok(p.at.start >= 0 && p.at.end <= text.length);
     }
   });
+
+  it("reads each section as its environment renders the ERB: `<% if Rails.env.production? %>`, `elsif`, `else`", () => {
+    const branches = (section: string) =>
+      `${section}:\n  <<: *default\n  <% if Rails.env.production? %>\n  pool: <%= ENV.fetch("DB_POOL") { 20 } %>\n  <% elsif Rails.env == "staging" %>\n  pool: 8\n  <% else %>\n  pool: 3\n  <% end %>\n`;
+    const text = `default: &default\n  adapter: postgresql\n  pool: 5\n${branches("production")}${branches("staging")}${branches("test")}development:\n  <<: *default\n  <% unless Rails.env.development? %>\n  pool: 50\n  <% end %>\n`;
+    const yml = parseDatabaseYml(text, "config/database.yml");
+    assert.deepEqual(yml.problems, []);
+    const pool = (env: string) => yml.environments.get(env)?.pool;
+    assert.deepEqual([pool("production")?.envName, pool("production")?.envDefault?.value], ["DB_POOL", "20"]);
+    assert.equal(text.slice(pool("production")?.envDefault?.span.start, pool("production")?.envDefault?.span.end), "20", "offsets stay the file's");
+    assert.deepEqual([pool("staging")?.value, pool("test")?.value, pool("development")?.value], [8, 3, 5]);
+    // A test on a variable depends on the deployment, not on the section: both branches stay, as written (the first pool: counts).
+    const variable = parseDatabaseYml("production:\n  adapter: postgresql\n  <% if ENV[\"BIG\"] %>\n  pool: 50\n  <% else %>\n  pool: 5\n  <% end %>\n  <% if Rails.env.production? %>\n  host: db\n  <% end %>\n", "config/database.yml");
+    assert.equal(variable.environments.get("production")?.pool?.value, 50);
+  });
 });

@@ -7,8 +7,8 @@ import type { ParseProblem, Span } from "../types.ts";
 import { mapGet, scalar } from "./compose.ts";
 import { yamlSource } from "./text-lines.ts";
 import { YAML_TOO_DEEP, yamlErrorText, yamlTooDeepAt } from "./yaml-depth.ts";
-import { parseRubyExpression } from "./puma-rb.ts";
-import type { SettingExpr } from "./setting-expr.ts";
+import { parseRubyCondition, parseRubyExpression } from "./puma-rb.ts";
+import { type EnvCondition, envConditionHolds, type SettingExpr } from "./setting-expr.ts";
 
 export interface DatabaseYmlEnvironment {
   /** Active Record's pool size for this environment (`pool:`), as written. */
@@ -42,10 +42,15 @@ export function parseDatabaseYml(text: string, file: string): DatabaseYml {
   const result: DatabaseYml = { file, environments: new Map(), problems: [] };
   const erb = parseErbYaml(text, file, result.problems);
   if (!erb || !isMap(erb.doc.contents)) return result;
-  const { doc, tags } = erb;
+  // `<% if Rails.env.production? %>` … `<% else %>` …: ERB runs in the environment whose section Rails reads, so each
+  // section is read from the text as that environment renders it.
+  const branches = text.includes("Rails.env") ? erbBranches(yamlSource(text), erb.tags) : [];
   for (const pair of erb.doc.contents.items) {
     const name = scalar(pair.key);
     if (!name) continue;
+    const rendered = branches.length > 0 ? parseErbYaml(text, file, [], erbSkipped(branches, name.value)) : erb;
+    if (!rendered || !isMap(rendered.doc.contents)) continue;
+    const { doc, tags } = rendered;
     let section = mapGet(doc, doc.contents, name.value);
     // Rails 6+ multiple databases: `production: { primary: {...}, cache: {...} }`.
     let others: DatabaseYmlEnvironment["databases"];
@@ -82,7 +87,7 @@ export function parseDatabaseYml(text: string, file: string): DatabaseYml {
  * plain scalar of the same length and the others blanks, so offsets stay the file's. Undefined (and a
  * problem) when the YAML does not parse.
  */
-export function parseErbYaml(written: string, file: string, problems: ParseProblem[]): { doc: Document.Parsed; tags: ErbTag[] } | undefined {
+export function parseErbYaml(written: string, file: string, problems: ParseProblem[], skipped: Span[] = []): { doc: Document.Parsed; tags: ErbTag[] } | undefined {
   const text = yamlSource(written);
   const tags = erbTags(text);
   let yamlText = "";
@@ -93,6 +98,8 @@ export function parseErbYaml(written: string, file: string, problems: ParseProbl
     last = tag.end;
   }
   yamlText += text.slice(last);
+  // Branches the environment does not run: blanked, offsets kept.
+  for (const span of skipped) yamlText = yamlText.slice(0, span.start) + yamlText.slice(span.start, span.end).replace(/[^\n]/g, " ") + yamlText.slice(span.end);
   const deep = yamlTooDeepAt(yamlText);
   if (deep !== undefined) {
     problems.push({ message: `YAML: ${YAML_TOO_DEEP}`, at: { file, start: deep, end: Math.min(deep + 1, text.length) }, severity: "error" });
@@ -121,6 +128,58 @@ export function erbValue(doc: Document.Parsed, section: unknown, key: string, te
   const n = Number(node.value);
   if (node.value.trim() !== "" && Number.isFinite(n)) return { kind: "number", value: n, span, nameSpan: span };
   return { kind: "string", value: node.value, span: node.quoted ? { start: node.start + 1, end: node.end - 1 } : span, nameSpan: span };
+}
+
+/** One branch of an ERB `if` chain: the text it renders, and the test that must hold for it (undefined for an `else`). */
+interface ErbBranch {
+  body: Span;
+  test?: EnvCondition;
+}
+
+/**
+ * The `<% if %>` / `<% elsif %>` / `<% else %>` / `<% end %>` chains of an ERB file whose every test is one Headroom reads
+ * (`Rails.env.production?`, `ENV["X"]`, …); a chain with another test is left out (all its branches stay, as before).
+ */
+function erbBranches(text: string, tags: ErbTag[]): ErbBranch[][] {
+  const chains: ErbBranch[][] = [];
+  // Open blocks: an if chain being read (undefined once a test is not read), or another block (`do`) whose `end` is not the chain's.
+  const stack: Array<{ branches: ErbBranch[] | undefined; open?: { start: number; test?: EnvCondition } } | "block"> = [];
+  for (const tag of tags) {
+    if (tag.expr || text[tag.start + 2] === "#") continue;
+    const code = text.slice(tag.start + 2, tag.end - 2).replace(/^-|-$/g, "").trim();
+    const word = /^[a-z]+/.exec(code)?.[0];
+    const top = stack[stack.length - 1];
+    const close = (chain: Exclude<typeof top, "block" | undefined>) => {
+      if (chain.branches && chain.open) chain.branches.push({ body: { start: chain.open.start, end: tag.start }, ...(chain.open.test ? { test: chain.open.test } : {}) });
+    };
+    if (word === "if" || word === "unless") {
+      const test = parseRubyCondition(code.slice(word.length), word === "unless");
+      stack.push({ branches: test ? [] : undefined, open: { start: tag.end, ...(test ? { test } : {}) } });
+    } else if ((word === "elsif" || word === "else") && top && top !== "block") {
+      close(top);
+      const test = word === "elsif" ? parseRubyCondition(code.slice(word.length), false) : undefined;
+      if (word === "elsif" && !test) top.branches = undefined;
+      top.open = { start: tag.end, ...(test ? { test } : {}) };
+    } else if (word === "end" && top) {
+      stack.pop();
+      if (top !== "block") {
+        close(top);
+        if (top.branches) chains.push(top.branches);
+      }
+    } else if (/\bdo(\s*\|[^|]*\|)?$/.test(code)) stack.push("block");
+  }
+  return chains;
+}
+
+/** The branches `environment` does not render: in each chain, all but the first whose test holds (and the earlier ones' failing). */
+function erbSkipped(chains: ErbBranch[][], environment: string): Span[] {
+  const env = (name: string) => (name === "RAILS_ENV" ? environment : undefined);
+  // Only chains on Rails.env: a test on another variable depends on the deployment, not on the section read.
+  const onRailsEnv = (branch: ErbBranch) => branch.test === undefined || branch.test.test === "rails-env";
+  return chains.filter((chain) => chain.every(onRailsEnv)).flatMap((chain) => {
+    const runs = chain.findIndex((b) => b.test === undefined || envConditionHolds(b.test, env));
+    return chain.filter((_, i) => i !== runs).map((b) => b.body);
+  });
 }
 
 /** ERB tags in order: `<%= expr %>` output tags (with the expression's span), `<% … %>` and `<%# … %>`. */

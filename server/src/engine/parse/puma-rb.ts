@@ -597,6 +597,12 @@ function allConditions(conds: Cond[], scope: Scope): EnvCondition | undefined {
   return out;
 }
 
+/** The condition of an `if`/`unless`/`elsif` written as Ruby code (an ERB control tag's), when Headroom reads it. */
+export function parseRubyCondition(code: string, negated: boolean): EnvCondition | undefined {
+  const toks = tokenize(code, "", []).filter((t) => t.t !== "nl");
+  return envCondition(toks, new Map(), negated);
+}
+
 /** Reads a Puma config file (Ruby) as text. Never throws. */
 export function parsePumaRb(text: string, file: string): PumaRb {
   return parseRubyConfig(text, file, PUMA_DSL);
