@@ -18,6 +18,7 @@ import type { Finding, Fix } from "../../server/src/engine/api.ts";
 import { buildModel } from "../../server/src/engine/model/build.ts";
 import { optionValue } from "../../server/src/engine/parse/servers.ts";
 import type { ParseProblem } from "../../server/src/engine/types.ts";
+import { parseErbYaml } from "../../server/src/engine/parse/database-yml.ts";
 import { fixtureCases } from "../helpers/fixtures.ts";
 import { memoryHost, readFixture } from "../helpers/memory-host.ts";
 
@@ -48,6 +49,10 @@ function checkSyntax(file: string, text: string): void {
   if (file.endsWith(".sh")) {
     const r = spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });
     assert.equal(r.status, 0, `bash -n ${file}: ${r.stderr}\n${text}`);
+  } else if (/\.ya?ml$/.test(file) && text.includes("<%")) {
+    // Rails renders database.yml (and queue.yml, sidekiq.yml) through ERB before the YAML is parsed: tags read as Headroom reads them.
+    const problems: ParseProblem[] = [];
+    assert.ok(parseErbYaml(text, file, problems) && problems.length === 0, `${file} no longer parses as ERB YAML: ${JSON.stringify(problems)}\n${text}`);
   } else if (/\.ya?ml$/.test(file)) {
     for (const doc of parseAllDocuments(text) as Array<{ errors: unknown[] }>) assert.deepEqual(doc.errors, [], `${file} no longer parses as YAML:\n${text}`);
   } else if (file.endsWith(".json")) {
