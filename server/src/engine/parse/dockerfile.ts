@@ -52,7 +52,8 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
   let stage: Stage | undefined;
   for (const instruction of instructions) {
     const keyword = instruction.getKeyword();
-    const args = instruction.getArguments();
+    // Split into arguments only where they are read: RUN lines are most of a Dockerfile and none of its sizing.
+    const args = KEYWORDS_READING_ARGUMENTS.has(keyword) ? instruction.getArguments() : [];
     if (keyword === "FROM") {
       const from = args.find((a) => !a.getValue().startsWith("--"))?.getValue() ?? "";
       const parent = stages.get(from.toLowerCase());
@@ -136,6 +137,8 @@ export function targetStage(dockerfile: Dockerfile, target: string | undefined):
 }
 
 type Stage = DockerfileStage & { args: Map<string, Fact<string>> };
+
+const KEYWORDS_READING_ARGUMENTS: ReadonlySet<string> = new Set(["FROM", "CMD", "ENTRYPOINT", "COPY", "ADD", "WORKDIR"]);
 
 const FROM_ARG = "ENV ";
 
