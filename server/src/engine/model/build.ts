@@ -685,10 +685,10 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
     if (started) {
       // The commands name the services they start: compose starts those (a named service's profiles too) and what they depend on.
       if (!started.has(name)) continue;
-    } else {
+    } else if (active && !active.includes("*")) {
       // A service with `profiles:` starts only when one of them is active (`--profile "*"` activates all).
       const profiles = layers.flatMap((layer) => layer.profiles ?? []);
-      if (active && !active.includes("*") && profiles.length > 0 && !profiles.some((p) => active.includes(p))) continue;
+      if (profiles.length > 0 && !profiles.some((p) => active.includes(p))) continue;
     }
     const startedAt = project.started?.named.get(name);
     const scale = project.scale?.get(name);

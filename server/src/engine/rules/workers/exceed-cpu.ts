@@ -56,11 +56,21 @@ export default defineRule({
       const max = maxWorkers(cpus.value);
       // The processes that run side by side in one instance (supervisord's programs, a script's `&` servers, the Solid Queue
       // processes Puma's plugin forks) share its CPUs.
-      const all = deployment.processes.map((p) => ({ process: p, sharers: sharers(p) }));
-      const sharing = all.filter((p) => !p.process.guards?.length).flatMap((p) => p.sharers);
-      const together = sharing.reduce((sum, s) => sum + s.processes, 0);
+      // Loops, not flatMap: this runs for every process of every deployment on every keystroke.
+      const sharing: Sharer[] = [];
       // A server over on its own is reported in whichever branch of its start script it runs.
-      const alone = all.flatMap((p) => p.sharers).filter((s) => s.own && PROCESS_SERVERS.has(s.process.invocation.server) && s.lower && s.processes > max);
+      const alone: Sharer[] = [];
+      let together = 0;
+      for (const process of deployment.processes) {
+        const unguarded = !process.guards?.length;
+        for (const sharer of sharers(process)) {
+          if (unguarded) {
+            sharing.push(sharer);
+            together += sharer.processes;
+          }
+          if (sharer.own && PROCESS_SERVERS.has(process.invocation.server) && sharer.lower && sharer.processes > max) alone.push(sharer);
+        }
+      }
       // When no server is over on its own, the sum is reported once, at the stated count with the most processes (a prefork celery worker's,
       // a Solid Queue worker group's `processes` too).
       const lowerable = sharing.filter((s) => s.lower);
@@ -75,7 +85,7 @@ export default defineRule({
         const othersCount = others.reduce((sum, s) => sum + s.processes, 0);
         const written = text(at.file)?.slice(at.start, at.end);
         const perCopy = Math.floor(Math.min(max, max - othersCount) / copies);
-        const withOthers = othersCount > 0 ? `, with ${others.map((s) => s.text).join(" and ")} in the same instance: ${sharer.processes + othersCount} processes` : "";
+        const withOthers = othersCount > 0 ? `, with ${others.map((s) => s.text()).join(" and ")} in the same instance: ${sharer.processes + othersCount} processes` : "";
         // uWSGI exits at start when `cheaper` is not below `processes`: no fix that would get there.
         const cheaper = sharer.own && process.invocation.server === "uwsgi" ? uwsgiNumber(process.invocation, process.config, (name) => process.exported?.get(name) ?? deployment.env.get(name), "cheaper") : undefined;
         const fixable = written === String(lower.fact.value) && perCopy >= 1 && (cheaper === undefined || perCopy > cheaper.value);
@@ -83,7 +93,7 @@ export default defineRule({
           at,
           deployment,
           message:
-            `${sharer.counted}${withOthers} for ${formatCpuLimit(cpus)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
+            `${sharer.counted()}${withOthers} for ${formatCpuLimit(cpus)}: at most (2 x ${Number(cpus.value.toFixed(2))}) + 1 = ${max} ` +
             "processes can share these CPUs usefully; more only add context switches, memory and database connections.",
           related: [
             ...cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
@@ -105,10 +115,10 @@ interface Sharer {
   process: ServerProcess;
   /** Processes on the CPUs (x numprocs copies). */
   processes: number;
-  /** "3 gunicorn workers", "2 Solid Queue worker processes forked by Puma's plugin". */
-  text: string;
+  /** "3 gunicorn workers", "2 Solid Queue worker processes forked by Puma's plugin": worded only for a finding, as the rule counts every process on every keystroke. */
+  text(): string;
   /** The same, as a finding at its count starts ("2 copies (numprocs) x 3 gunicorn workers = 6 processes"). */
-  counted: string;
+  counted(): string;
   /** The server's own workers, not processes something else forks beside it. */
   own: boolean;
   /** Where another finding relates it: its stated count, or the line that starts it. */
@@ -129,22 +139,24 @@ interface Sharer {
 function sharers(process: ServerProcess): Sharer[] {
   const copies = process.copies?.value ?? 1;
   const server = process.invocation.server;
-  const name = serverName(process.invocation);
   const stated = process.workers.origin !== "default" && process.workers.at !== undefined;
   const out: Sharer[] = [];
   const tree = process.solidQueue;
   if (server === "solid_queue" && tree) {
-    if (tree.async) out.push({ process, processes: copies, text: `${plural(copies, "Solid Queue process")} (async mode)`, counted: `${plural(copies, "Solid Queue process")} (async mode)`, own: true, ...(tree.command ? { relatedAt: tree.command } : {}) });
+    const text = () => `${plural(copies, "Solid Queue process")} (async mode)`;
+    if (tree.async) out.push({ process, processes: copies, text, counted: text, own: true, relatedAt: tree.command });
     else out.push(...solidQueueWorkerSharers(process, tree, copies, ""));
     return out;
   }
   const own = PROCESS_SERVERS.has(server) ? copies * process.workers.value : server === "celery" ? copies * (celeryForks(process) ? process.workers.value : 1) : server === "sidekiq" ? copies : 0;
   if (own > 0) {
     const forks = PROCESS_SERVERS.has(server) || (server === "celery" && celeryForks(process));
-    const unit = PROCESS_SERVERS.has(server) ? (own === 1 ? "worker" : "workers") : forks ? (own === 1 ? "worker process" : "worker processes") : own === 1 ? "process" : "processes";
-    const text = `${own} ${name} ${unit}`;
+    const text = () => {
+      const unit = PROCESS_SERVERS.has(server) ? (own === 1 ? "worker" : "workers") : forks ? (own === 1 ? "worker process" : "worker processes") : own === 1 ? "process" : "processes";
+      return `${own} ${serverName(process.invocation)} ${unit}`;
+    };
     const each = server === "celery" ? "worker process" : "worker";
-    const counted = copies === 1 ? text : `${copies} copies (numprocs) x ${process.workers.value} ${name} ${each}${process.workers.value === 1 ? "" : "s"} = ${own} processes`;
+    const counted = () => (copies === 1 ? text() : `${copies} copies (numprocs) x ${process.workers.value} ${serverName(process.invocation)} ${each}${process.workers.value === 1 ? "" : "s"} = ${own} processes`);
     const relatedAt = forks && process.workers.origin !== "default" ? process.workers.at : process.commandAt;
     // One process per copy by the server's default (uvicorn's numprocs=4 behind a socket, as its docs run it under supervisord):
     // numprocs is the count to lower.
@@ -152,7 +164,7 @@ function sharers(process: ServerProcess): Sharer[] {
       stated && forks ? { fact: process.workers, copies, what: server === "celery" ? "concurrency" : "workers" }
       : PROCESS_SERVERS.has(server) && process.workers.value === 1 && copies > 1 && process.copies?.at ? { fact: process.copies, copies: 1, what: "numprocs" }
       : undefined;
-    out.push({ process, processes: own, text, counted, own: true, ...(relatedAt ? { relatedAt } : {}), ...(lower ? { lower } : {}) });
+    out.push({ process, processes: own, text, counted, own: true, relatedAt, lower });
   }
   // Puma's `plugin :solid_queue` forks the supervisor once per Puma server; its worker processes run beside Puma's.
   if (tree?.inPuma && !tree.async) out.push(...solidQueueWorkerSharers(process, tree, copies, " forked by Puma's plugin"));
@@ -167,10 +179,11 @@ function solidQueueWorkerSharers(process: ServerProcess, tree: SolidQueueTree, c
     : undefined;
   return tree.workers.map((group) => {
     const n = group.processes.value * copies;
-    const text = `${plural(n, "Solid Queue worker process", "Solid Queue worker processes")}${how}`;
+    const text = () => `${plural(n, "Solid Queue worker process", "Solid Queue worker processes")}${how}`;
     const stated = group.processes.origin !== "default" && group.processes.at !== undefined;
     const relatedAt = stated ? group.processes.at : (group.at ?? tree.inPuma ?? tree.command);
-    return { process, processes: n, text, counted: text, own: !tree.inPuma, ...(relatedAt ? { relatedAt } : {}), ...(started ? { started } : {}), ...(stated ? { lower: { fact: group.processes, copies, what: "Solid Queue worker processes" } } : {}) };
+    const lower = stated ? { fact: group.processes, copies, what: "Solid Queue worker processes" } : undefined;
+    return { process, processes: n, text, counted: text, own: !tree.inPuma, relatedAt, started, lower };
   });
 }
 
@@ -181,7 +194,7 @@ function celeryForks(process: ServerProcess): boolean {
 
 /** Where another server's processes are counted: its worker count, or its command when it is one process (Sidekiq's count is of threads). */
 function sharerRelated(sharer: Sharer): Array<{ at: SourceRef; message: string }> {
-  return sharer.relatedAt ? [{ at: sharer.relatedAt, message: `${sharer.text} on the same CPUs` }] : [];
+  return sharer.relatedAt ? [{ at: sharer.relatedAt, message: `${sharer.text()} on the same CPUs` }] : [];
 }
 
 const plural = (n: number, one: string, many = `${one}es`) => `${n} ${n === 1 ? one : many}`;
