@@ -28,15 +28,17 @@ const SETTING = /^[ \t]*config\.action_cable\.(worker_pool_size|mount_path)[ \t]
  * Action Cable in the Puma processes of the Rails app at `root`: config/cable.yml (which `rails new` writes unless
  * --skip-action-cable) or `mount ActionCable.server` in config/routes.rb, its worker pool size read from the
  * environment's config/environments/<env>.rb, then config/application.rb. Undefined when neither file says Action
- * Cable is there, or when mount_path is set to nil without a mount in the routes (a standalone cable server).
+ * Cable is there, or when mount_path is set to nil without a mount in the routes (a standalone cable server). `standalone`:
+ * the rackup file of a standalone cable server this process runs (`puma -p 28080 cable/config.ru`): its worker pool runs here.
  */
-export function actionCable(ctx: Context, deployment: Deployment, root: string, env: EnvLookup): ActionCable | undefined {
-  const cableYml = existing(ctx, join(root, "config/cable.yml"));
+export function actionCable(ctx: Context, deployment: Deployment, root: string, env: EnvLookup, standalone?: SourceRef): ActionCable | undefined {
+  // A standalone cable server (`puma cable/config.ru`) is Action Cable whatever the app mounts.
+  const cableYml = standalone ? undefined : existing(ctx, join(root, "config/cable.yml"));
   // Without config/cable.yml, the routes' mount line (read only then).
-  const routes = cableYml === undefined ? existing(ctx, join(root, "config/routes.rb")) : undefined;
+  const routes = cableYml === undefined && !standalone ? existing(ctx, join(root, "config/routes.rb")) : undefined;
   const routesText = routes === undefined ? undefined : ctx.host.read(routes);
   const mount = routesText === undefined ? undefined : /^[ \t]*mount[ \t(]+ActionCable\.server\b[^\n]*/m.exec(routesText);
-  if (cableYml === undefined && !mount) return undefined;
+  if (cableYml === undefined && !mount && !standalone) return undefined;
   const environment = env("RAILS_ENV")?.value || env("RACK_ENV")?.value || "production";
   let workers: Fact<number> | undefined;
   let unmounted = false;
@@ -59,8 +61,8 @@ export function actionCable(ctx: Context, deployment: Deployment, root: string, 
       break;
     }
   }
-  if (unmounted && !mount) return undefined;
-  const at: SourceRef = mount && routes ? { file: routes, start: mount.index, end: mount.index + mount[0].length } : { file: cableYml as string, start: 0, end: 0 };
+  if (unmounted && !mount && !standalone) return undefined;
+  const at: SourceRef = standalone ?? (mount && routes ? { file: routes, start: mount.index, end: mount.index + mount[0].length } : { file: cableYml as string, start: 0, end: 0 });
   deployment.files.add(at.file);
   return { workers: workers ?? { value: DEFAULT_WORKER_POOL_SIZE, origin: "default", by: "Action Cable", at }, at };
 }

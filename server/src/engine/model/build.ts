@@ -1496,7 +1496,13 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   const notLoaded = plugin === undefined && conf?.settings.get(`${PUMA_PLUGIN}solid_queue`);
   if (conf && notLoaded && notLoaded.when) process.solidQueueNotLoaded = { at: { file: conf.path, ...notLoaded.span }, when: notLoaded.when };
   // Action Cable mounted in the Rails app: each Puma process runs its worker pool too.
-  const cable = conf && (invocation.server === "puma" || invocation.server === "rails") && conf.path.endsWith("config/puma.rb") ? actionCable(ctx, deployment, railsAppRoot(conf.path), env) : undefined;
+  // A standalone cable server (`puma cable/config.ru`, Rails' guide) runs the worker pool in its own processes.
+  const cableRackup = invocation.server === "puma" ? invocation.positionals.find((w) => /(^|\/)cable\/config\.ru$/.test(w.value)) : undefined;
+  const cableAt = cableRackup && { file: at.file, start: cableRackup.start, end: cableRackup.end };
+  const cable =
+    cableRackup && cableAt ? actionCable(ctx, deployment, join(dir, cableRackup.value.replace(/(^|\/)cable\/config\.ru$/, "") || "."), env, cableRackup.fact.at ?? cableAt)
+    : conf && (invocation.server === "puma" || invocation.server === "rails") && conf.path.endsWith("config/puma.rb") ? actionCable(ctx, deployment, railsAppRoot(conf.path), env)
+    : undefined;
   if (cable) process.actionCable = cable;
   if (conf && plugin) {
     const async = solidQueuePumaAsync(conf, env);
