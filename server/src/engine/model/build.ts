@@ -1560,7 +1560,9 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       return process;
     }
   }
-  const setting = conf?.settings.get(CONFIG_WORKERS[invocation.server] ?? "workers");
+  const written = conf?.settings.get(CONFIG_WORKERS[invocation.server] ?? "workers");
+  // A count set in a branch taken on one variable (`if ENV["RAILS_ENV"] == "production"`) counts where the deployment meets it.
+  const setting = written && (written.when === undefined || settingApplies(written, env)) ? written : undefined;
   if (conf && setting) {
     const resolved = settingNumber(setting, conf.path, env);
     if (resolved) {
@@ -1573,7 +1575,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
       // `int(os.getenv("GUNICORN_WORKERS", cpu_count() * 2 + 1))`: the variable is where the count is set instead.
       const variable = fromCpu !== setting && setting.envName ? { option: `${setting.envName}=` } : {};
       const cpuFormula = fromCpu.cpuFormula ? { cpuFormula: fromCpu.cpuFormula } : {};
-      process.workersFromCpuCount = { at: { file: conf.path, ...fromCpu.span }, formula: conf.text.slice(fromCpu.span.start, fromCpu.span.end), ...cpuFormula, ...variable };
+      process.workersFromCpuCount = { at: { file: conf.path, ...fromCpu.span }, formula: cpuCountFormula(conf.text, fromCpu, setting), ...cpuFormula, ...variable };
       // The file sets the count, so WEB_CONCURRENCY (gunicorn's default for it) does not apply.
       if (!setting.conditional) return process;
     }
@@ -1593,6 +1595,19 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
     if (cpuFormula) process.workersFromCpuCount = { at: concurrency.at, formula: `${name}=${concurrency.value}`, cpuFormula, option: `${name}=` };
   }
   return process;
+}
+
+/**
+ * The text that counts the CPUs, as a message names it: the expression, or for a local variable (`workers worker_count`)
+ * the line assigning it (`worker_count = Integer(ENV.fetch("WEB_CONCURRENCY") { Concurrent.physical_processor_count })`),
+ * which says what counts them.
+ */
+function cpuCountFormula(text: string, expr: SettingExpr, setting: SettingExpr): string {
+  const written = text.slice(expr.span.start, expr.span.end);
+  const local = [...(expr.via ?? []), ...(setting.via ?? [])].find((step) => step.note.startsWith("local variable ") && text.slice(step.span.start, step.span.end) === written);
+  if (!local) return written;
+  const lineEnd = text.indexOf("\n", local.span.start);
+  return text.slice(local.span.start, lineEnd < 0 ? text.length : lineEnd).trim();
 }
 
 /** The config file setting that counts worker processes, where it is not `workers`. */

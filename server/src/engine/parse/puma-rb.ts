@@ -625,7 +625,7 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
     problems.push({ message: `Could not read ${file}: ${(err as Error).message}`, at: { file, start: 0, end: 0 }, severity: "warning" });
     return { settings, locals, problems };
   }
-  const scope: Scope = new Map();
+  const topScope: Scope = new Map();
   // A setting written again under a condition keeps the earlier writes: the model takes the last one its environment runs (resolveBranches).
   const put = (key: string, expr: SettingExpr) => {
     const earlier = settings.get(key);
@@ -635,14 +635,26 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
     }
     settings.set(key, expr);
   };
+  // Locals assigned in the branch being read (Rails 7.1's `if ENV["RAILS_ENV"] == "production"` block sets
+  // `worker_count = Integer(ENV.fetch("WEB_CONCURRENCY") { Concurrent.physical_processor_count })`, then
+  // `workers worker_count if worker_count > 1`): their values hold for the branch's own statements; elsewhere they
+  // read as unknown, as the branch may not have run.
+  let branch: Stmt["block"];
+  let branchScope: Scope = new Map();
   for (const st of stmts) {
     let toks = st.toks;
     let conditional = st.conditional;
+    if (st.block !== branch) {
+      branch = st.block;
+      branchScope = new Map();
+    }
+    const scope: Scope = branchScope.size > 0 ? new Map([...topScope, ...branchScope]) : topScope;
     // trailing `if`/`unless` modifier
     const mod = toks.findIndex((t, k) => k > 0 && t.t === "id" && (t.v === "if" || t.v === "unless"));
     // The condition a setting depends on, when it tests one environment variable: the modifier's, else its block's.
     const conds = [...(st.block?.conds ?? []), ...(mod > 0 ? [{ toks: toks.slice(mod + 1), negated: toks[mod].v === "unless" }] : [])];
-    const when = conds.length > 0 && (mod > 0 || st.block?.conds) ? allConditions(conds, scope) : undefined;
+    // A modifier Headroom does not read (`if worker_count > 1`) leaves the branch's own condition.
+    const when = conds.length > 0 && (mod > 0 || st.block?.conds) ? (allConditions(conds, scope) ?? (mod > 0 && st.block?.conds ? allConditions(st.block.conds, scope) : undefined)) : undefined;
     if (mod > 0) {
       toks = toks.slice(0, mod);
       conditional = true;
@@ -657,8 +669,13 @@ function parseRubyConfig(text: string, file: string, dsl: ReadonlySet<string>): 
       const via: Array<{ span: Span; note: string }> = [];
       const val = conditional || toks[1].v === "||=" ? UNKNOWN : new RubyExpr(rhs, scope, via).all();
       const b = { val, nameSpan: { start: head.start, end: head.end }, span: span(rhs), via };
-      scope.set(head.v, b);
+      topScope.set(head.v, b);
       locals.set(head.v, symToExpr(val, b, conditional));
+      // Assigned in a top-level branch, without a modifier of its own: its value, for the branch's statements.
+      if (st.block && mod < 0 && toks[1].v === "=") {
+        const branchVia: Array<{ span: Span; note: string }> = [];
+        branchScope.set(head.v, { ...b, val: new RubyExpr(rhs, scope, branchVia).all(), via: branchVia });
+      }
       continue;
     }
     if (!dsl.has(head.v)) continue;
