@@ -763,6 +763,8 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   for (const envFile of project.envFiles ?? (projectEnv.size > 0 ? [join(dir, ".env")] : [])) deployment.files.add(envFile);
   const profiles = layers.flatMap((layer) => layer.profiles ?? []);
   if (profiles.length > 0) deployment.composeProfiles = [...new Set(profiles)];
+  const networkMode = last("networkMode");
+  if (networkMode) deployment.composeNetworkMode = networkMode;
   // `--scale web=3` on the deploy command overrides `scale:` and `deploy.replicas`.
   deployment.instances = scale ?? last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
   const cpus = combinedCpuLimit(last("cpus"), last("cpuset"));

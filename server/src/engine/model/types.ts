@@ -183,6 +183,8 @@ export interface Deployment {
   runBy?: { at: SourceRef; source: string; target?: string; files: string[] };
   /** A compose service's `profiles:` (of every layer): it starts only when one of them is active. */
   composeProfiles?: string[];
+  /** A compose service's `network_mode:` (the last layer's): `host`, `service:NAME`, `container:NAME`, `none`, `bridge`. */
+  composeNetworkMode?: string;
 }
 
 /**

@@ -64,6 +64,8 @@ export interface ComposeService {
   extends?: { service: string; file?: string; at: SourceRef };
   /** `profiles:`: the service starts only when one of them is active (`--profile`, COMPOSE_PROFILES). */
   profiles?: string[];
+  /** `network_mode:` as written (`host`, `service:vpn`, `container:x`): whose network namespace, loopback included, it shares. */
+  networkMode?: string;
   /** The services compose starts before this one: `depends_on`, `links`, `network_mode`/`volumes_from` naming a service. */
   dependsOn?: string[];
 }
@@ -330,6 +332,8 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   const profiles = mapGet(doc, node, "profiles");
   if (isSeq(profiles)) service.profiles = profiles.items.map((item) => scalar(deref(doc, item as Node | null))?.value).filter((p): p is string => p !== undefined);
 
+  const networkMode = scalar(mapGet(doc, node, "network_mode"))?.value;
+  if (networkMode) service.networkMode = networkMode;
   const dependsOn = dependencies(doc, node);
   if (dependsOn.length > 0) service.dependsOn = dependsOn;
 

@@ -1,5 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { fileKind } from "../../model/build.ts";
+import type { Deployment } from "../../model/types.ts";
 import type { Fix, SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
 import { isContainer } from "../workers/cpu-count-in-container.ts";
@@ -13,6 +14,29 @@ const SAME_CONTAINER_PROXY = /\b(nginx|caddy|haproxy|traefik|envoy|supervisord)\
 function startsProxy(command: SourceRef, text: (file: string) => string | undefined): boolean {
   const source = text(command.file) ?? "";
   return SAME_CONTAINER_PROXY.test(fileKind(command.file) === "shell" ? source : source.slice(command.start, command.end));
+}
+
+/**
+ * Compose services whose network namespace another service joins (`network_mode: service:app` on a sidecar nginx), by
+ * project and service (`compose:<project>#app`): that service reaches their loopback.
+ */
+function servicesJoinedByOthers(deployments: readonly Deployment[]): Set<string> {
+  const joined = new Set<string>();
+  for (const deployment of deployments) {
+    const target = deployment.composeNetworkMode?.startsWith("service:") ? deployment.composeNetworkMode.slice("service:".length) : undefined;
+    if (target) joined.add(`${deployment.id.slice(0, deployment.id.lastIndexOf("#") + 1)}${target}`);
+  }
+  return joined;
+}
+
+/**
+ * A compose service whose loopback is not its own: `network_mode: host` listens on the host's (an nginx on the host
+ * proxies to 127.0.0.1), `service:X`/`container:X` on X's, and a service another one joins shares its own with it.
+ */
+function sharesLoopback(deployment: Deployment, joined: ReadonlySet<string>): boolean {
+  const mode = deployment.composeNetworkMode;
+  if (mode === "host" || mode?.startsWith("service:") || mode?.startsWith("container:")) return true;
+  return joined.has(deployment.id);
 }
 
 export default defineRule({
@@ -29,7 +53,9 @@ export default defineRule({
         "refused, or App Runner's health check fails and the deployment rolls back). uvicorn, hypercorn, daphne and granian listen " +
         "on 127.0.0.1:8000 unless told otherwise, and gunicorn does too unless `PORT` is set, so a missing `--host`/`--bind` in a " +
         "container is the same bug (`fastapi run` listens on 0.0.0.0 by default: only an explicit `--host 127.0.0.1` is). Listen on 0.0.0.0. Headroom stays quiet when the start script also starts a proxy " +
-        "(nginx, caddy, haproxy, supervisord) that can reach the loopback address, and for processes that are not in a container.",
+        "(nginx, caddy, haproxy, supervisord) that can reach the loopback address, for processes that are not in a container, and " +
+        "for a compose service whose loopback is shared: `network_mode: host` (the host's loopback, where an nginx on the host " +
+        "proxies to 127.0.0.1), `network_mode: service:X` or `container:X`, or a service that another one joins with `network_mode: service:<it>`.",
       bad: {
         Dockerfile: 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--port", "8000"]\n',
         "docker-compose.yml": "services:\n  api:\n    build: .\n    ports:\n      - \"8000:8000\"\n",
@@ -41,8 +67,9 @@ export default defineRule({
     },
   },
   check({ model, report, text }) {
+    const joined = servicesJoinedByOthers(model.deployments);
     for (const deployment of model.deployments) {
-      if (!isContainer(deployment)) continue;
+      if (!isContainer(deployment) || sharesLoopback(deployment, joined)) continue;
       for (const process of deployment.processes) {
         const listen = listenAddress(deployment, process, text);
         if (!listen || !isLoopback(listen.host.value)) continue;
