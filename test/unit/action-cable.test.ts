@@ -35,6 +35,12 @@ describe("Action Cable", () => {
     assert.equal(fromApplication.share && shareFormula(fromApplication.share), "1 puma process x pool 10 (3 puma threads + 12 Action Cable workers can fill it)");
     const standalone = web({ "config/cable.yml": "production:\n  adapter: redis\n", "config/environments/production.rb": "Rails.application.configure do\n  config.action_cable.mount_path = nil\nend\n" });
     assert.equal(standalone.process.actionCable, undefined);
+    // A trailing `if Rails.env.production?` (or `unless`) counts the value where it holds for the service's environment.
+    const modified = (line: string) => web({ "config/cable.yml": "production:\n  adapter: redis\n", "config/application.rb": `module App\n  class Application < Rails::Application\n    ${line}\n  end\nend\n` }).process.actionCable?.workers.value;
+    assert.deepEqual(
+      [modified("config.action_cable.worker_pool_size = 8 if Rails.env.production?"), modified("config.action_cable.worker_pool_size = 8 unless Rails.env.production?"), modified('config.action_cable.worker_pool_size = 8 if File.exist?("x")')],
+      [8, 4, 4],
+    );
   });
 
   it("without config/cable.yml, a `mount ActionCable.server` line in config/routes.rb", () => {

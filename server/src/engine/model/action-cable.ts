@@ -3,8 +3,8 @@
 // config.action_cable.worker_pool_size threads (4 by default) for connection callbacks and channel actions, and each of those
 // threads checks out a database connection from the process's pool when its action uses Active Record.
 import { SOURCES } from "../knowledge/sources.ts";
-import { parseRubyExpression } from "../parse/puma-rb.ts";
-import { settingNumber } from "../parse/setting-expr.ts";
+import { parseRubyCondition, parseRubyExpression } from "../parse/puma-rb.ts";
+import { envConditionHolds, settingNumber } from "../parse/setting-expr.ts";
 import type { EnvLookup } from "../parse/shell.ts";
 import type { Fact, SourceRef } from "../types.ts";
 import { type Context, existing, join } from "./build.ts";
@@ -48,11 +48,16 @@ export function actionCable(ctx: Context, deployment: Deployment, root: string, 
     if (path === undefined || text === undefined || !text.includes("config.action_cable.")) continue;
     for (const m of text.matchAll(SETTING)) {
       const start = (m.index ?? 0) + m[0].indexOf(m[2], m[0].indexOf("="));
+      // `= 8 if Rails.env.production?`: the value counts where its condition holds; under a test Headroom cannot read, not at all.
+      const modifier = /^(.*?)[ \t]+(if|unless)[ \t]+(.+)$/.exec(m[2]);
+      const condition = modifier ? parseRubyCondition(modifier[3], modifier[2] === "unless") : undefined;
+      if (modifier && !(condition && envConditionHolds(condition, (name) => env(name)?.value))) continue;
+      const written = modifier ? modifier[1] : m[2];
       if (m[1] === "mount_path") {
-        if (m[2] === "nil") unmounted = true;
+        if (written === "nil") unmounted = true;
         continue;
       }
-      const expr = workers ? undefined : parseRubyExpression(text, path, start, start + m[2].length);
+      const expr = workers ? undefined : parseRubyExpression(text, path, start, start + written.length);
       const value = expr && settingNumber(expr, path, env);
       if (value) workers = value;
     }
