@@ -122,11 +122,6 @@ function asyncTerms(tree: SolidQueueTree, async: NonNullable<SolidQueueTree["asy
   return `async mode: ${queue}${jobs ? `; the jobs' queries${jobs}` : ""}`;
 }
 
-/** Forked processes besides the supervisor, for the model's process count. */
-export function solidQueueForks(tree: SolidQueueTree): number {
-  return tree.workers.reduce((sum, w) => sum + w.processes.value, 0) + tree.dispatchers.length + (tree.scheduler ? 1 : 0);
-}
-
 export interface SolidQueueOptions {
   /** `bin/jobs -c FILE`; config/queue.yml by default. */
   configFile?: string;
