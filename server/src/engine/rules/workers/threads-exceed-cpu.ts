@@ -2,7 +2,7 @@ import { threshold, thresholdDefault } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
 import { cpuLimitRelated, formatCpuLimit, formatCpus, scaledToZero } from "./recommended.ts";
-import { threadsPerWorker } from "./threads.ts";
+import { runsPuma, threadsPerWorker } from "./threads.ts";
 
 /**
  * Threads per vCPU that the servers' own docs describe: gunicorn, for one core, (2 x 1) + 1 workers
@@ -25,7 +25,7 @@ export default defineRule({
       why:
         "A thread only helps while another waits on I/O: the threads of one Python or Ruby (MRI) process share one interpreter lock, " +
         "so past what the I/O waits need they only queue for the CPU, and each still holds its stack, its request's memory and often a " +
-        "database connection. Headroom counts workers x threads per worker (gunicorn's gthread worker, Puma) per vCPU and compares it " +
+        "database connection. Headroom counts workers x threads per worker (gunicorn's gthread worker, Puma) per vCPU (Puma also as `bin/rails server`, Rails' own command, with config/puma.rb) and compares it " +
         "with what the servers' docs describe for one core: gunicorn's settings give threads \"in the 2-4 x $(NUM_CORES) range\" and its " +
         "design page (2 x cores) + 1 workers, so one core gets up to 3 x 4 = 12 threads; Puma's deployment guide describes pods of 4 workers " +
         "x 5 threads on 4 vCPU, 5 threads per vCPU. \"Far above\" means more than twice that (over " +
@@ -49,8 +49,9 @@ export default defineRule({
       const cpus = deployment.cpus;
       if (!cpus || cpus.value <= 0) continue;
       for (const process of deployment.processes) {
-        const server = process.invocation.server;
-        if (server !== "gunicorn" && server !== "puma") continue;
+        // `bin/rails server` (Rails 8's Dockerfile CMD) runs Puma with config/puma.rb: named and measured as Puma.
+        const server = process.invocation.server === "gunicorn" ? "gunicorn" : runsPuma(process) ? "puma" : undefined;
+        if (!server) continue;
         const threads = threadsPerWorker(process);
         if (!threads) continue;
         const workers = Math.max(1, process.workers.value);

@@ -1,7 +1,8 @@
-// Threads per worker process, as the server will run them: gunicorn's gthread worker and Puma.
+// Threads per worker process, as the server will run them: gunicorn's gthread worker and Puma (also as `bin/rails server`).
 // Other servers (async workers, uvicorn, sidekiq's own concurrency) are not thread pools here.
 import type { ServerProcess } from "../../model/types.ts";
 import type { SourceRef } from "../../types.ts";
+import { serverName } from "../../parse/servers.ts";
 import { effectiveWorkerClass, gunicornSetting, workerKind } from "../gunicorn/settings.ts";
 
 export interface Threads {
@@ -25,11 +26,17 @@ export function threadsPerWorker(process: ServerProcess): Threads | undefined {
     const at = setting.from === "command" ? setting.option.value?.fact.at : undefined;
     return { value: n, at, from: setting.from === "command" ? `--threads ${n}` : setting.from === "env" ? `--threads ${n} in GUNICORN_CMD_ARGS` : `threads = ${n} in ${process.config?.path ?? "the config file"}` };
   }
-  if (server === "puma" && process.threads) {
+  if (runsPuma(process) && process.threads) {
     // The model reads Puma's threads (-t, then `threads` in its config file, then Puma's default).
     const threads = process.threads;
     if (threads.origin === "default") return { value: threads.value, from: `${threads.by ?? "Puma"}'s default max threads (0:5 on MRI)` };
     return { value: threads.value, at: threads.at, from: `max threads ${threads.value}` };
   }
   return undefined;
+}
+
+/** Puma, started as `puma` or as `bin/rails server` (Rails' default server; not `--using` another one). */
+export function runsPuma(process: ServerProcess): boolean {
+  const server = process.invocation.server;
+  return server === "puma" || (server === "rails" && serverName(process.invocation) === "puma");
 }
