@@ -902,7 +902,8 @@ function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLook
     // Where the value is as long as its text, they are the same characters: no need to read the file
     // (a read would tie every service's deployment to the whole compose file's text, model/reuse.ts).
     const spans = at.end - at.start === value.length && value === item.value ? undefined : textSpans(ctx, at, value);
-    return startingWords(commandLine(ctx, shlexLines(value), at, lookup, spans, command.id), false);
+    const words = wordParentheses(shlexLines(value), at, spans);
+    return startingWords(commandLine(ctx, words.text, at, lookup, words.spans, command.id), false);
   }
   return command.items.map((item) => {
     const start = item.start + (item.quoted ? 1 : 0);
@@ -957,6 +958,53 @@ function shlexLines(value: string): string {
     out += value[i] ?? "";
   }
   return out;
+}
+
+/**
+ * Compose splits a string command with shlex, not a shell: `(` and `)` inside a word are its characters
+ * (`gunicorn app:create_app() --bind 0.0.0.0:8000` is three words and a bind). The shell reader would end the
+ * word there and lose the rest, so they are escaped, each backslash placed on its parenthesis. A parenthesis
+ * starting a word, or after `$` or `=`, is left to the reader (`$(...)`, a subshell).
+ */
+function wordParentheses(text: string, at: SourceRef, spans: CharSpans | undefined): { text: string; spans: CharSpans | undefined } {
+  if (!text.includes("(")) return { text, spans };
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let out = "";
+  let quote: string | undefined;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const start = spans ? spans.starts[i] : at.start + i;
+    const end = spans ? spans.ends[i] : at.start + i + 1;
+    let escape = false;
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "(") {
+      const before = text[i - 1];
+      escape = depth > 0 || (before !== undefined && !/[\s$=<>|&;(]/.test(before));
+      if (escape) depth++;
+    } else if (c === ")" && depth > 0) {
+      escape = true;
+      depth--;
+    }
+    if (escape) {
+      out += "\\";
+      starts.push(start);
+      ends.push(end);
+    }
+    out += c;
+    starts.push(start);
+    ends.push(end);
+    if (c === "\\" && quote !== "'" && i + 1 < text.length) {
+      i++;
+      out += text[i];
+      starts.push(spans ? spans.starts[i] : at.start + i);
+      ends.push(spans ? spans.ends[i] : at.start + i + 1);
+    }
+  }
+  return out.length === text.length ? { text, spans } : { text: out, spans: { starts, ends } };
 }
 
 /** Compose's `$$` is a literal `$` in the value the container gets. */
