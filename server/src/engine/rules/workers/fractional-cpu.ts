@@ -42,8 +42,9 @@ export default defineRule({
         const total = workers.value * copies;
         if (workers.origin === "default" || total <= 1 || !workers.at) continue;
         const server = process.invocation.server;
-        const quotaMs = Math.round(cpus.value * 100);
-        const share = Number((cpus.value / total).toFixed(2));
+        // Two significant digits below 1 ms or 0.01 of a core: `cpus: 0.001` is 0.1 ms per period, not 0.
+        const quotaMs = cpus.value < 0.01 ? Number((cpus.value * 100).toPrecision(2)) : Math.round(cpus.value * 100);
+        const share = cpus.value / total < 0.01 ? Number((cpus.value / total).toPrecision(2)) : Number((cpus.value / total).toFixed(2));
         const written = text(workers.at.file)?.slice(workers.at.start, workers.at.end);
         report({
           at: workers.at,
