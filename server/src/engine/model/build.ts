@@ -971,12 +971,16 @@ function wordParentheses(text: string, at: SourceRef, spans: CharSpans | undefin
   const starts: number[] = [];
   const ends: number[] = [];
   let out = "";
+  /** Appends `c`, placed where the text's character `i` is. */
+  const put = (c: string, i: number) => {
+    out += c;
+    starts.push(spans ? spans.starts[i] : at.start + i);
+    ends.push(spans ? spans.ends[i] : at.start + i + 1);
+  };
   let quote: string | undefined;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    const start = spans ? spans.starts[i] : at.start + i;
-    const end = spans ? spans.ends[i] : at.start + i + 1;
     let escape = false;
     if (quote) {
       if (c === quote) quote = undefined;
@@ -989,19 +993,12 @@ function wordParentheses(text: string, at: SourceRef, spans: CharSpans | undefin
       escape = true;
       depth--;
     }
-    if (escape) {
-      out += "\\";
-      starts.push(start);
-      ends.push(end);
-    }
-    out += c;
-    starts.push(start);
-    ends.push(end);
+    if (escape) put("\\", i);
+    put(c, i);
+    // An escaped character (outside single quotes) is copied as is: `\(` is already literal.
     if (c === "\\" && quote !== "'" && i + 1 < text.length) {
       i++;
-      out += text[i];
-      starts.push(spans ? spans.starts[i] : at.start + i);
-      ends.push(spans ? spans.ends[i] : at.start + i + 1);
+      put(text[i], i);
     }
   }
   return out.length === text.length ? { text, spans } : { text: out, spans: { starts, ends } };

@@ -1,6 +1,6 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { defineRule } from "../define.ts";
-import { cpuLimitRelated, formatCpus, PROCESS_SERVERS, scaledToZero } from "./recommended.ts";
+import { cpuFraction, cpuLimitRelated, formatCpus, PROCESS_SERVERS, scaledToZero } from "./recommended.ts";
 
 export default defineRule({
   meta: {
@@ -44,7 +44,7 @@ export default defineRule({
         const server = process.invocation.server;
         // Two significant digits below 1 ms or 0.01 of a core: `cpus: 0.001` is 0.1 ms per period, not 0.
         const quotaMs = cpus.value < 0.01 ? Number((cpus.value * 100).toPrecision(2)) : Math.round(cpus.value * 100);
-        const share = cpus.value / total < 0.01 ? Number((cpus.value / total).toPrecision(2)) : Number((cpus.value / total).toFixed(2));
+        const share = cpuFraction(cpus.value / total);
         const written = text(workers.at.file)?.slice(workers.at.start, workers.at.end);
         report({
           at: workers.at,

@@ -19,8 +19,12 @@ export function maxWorkers(cpus: number): number {
 }
 
 export function formatCpus(cpus: number): string {
-  // Two decimals, but a limit below 0.01 (compose's `cpus: 0.001`) keeps two significant digits rather than reading "0 vCPU".
-  return `${Number(cpus > 0 && cpus < 0.01 ? cpus.toPrecision(2) : cpus.toFixed(2))} vCPU`;
+  return `${cpuFraction(cpus)} vCPU`;
+}
+
+/** A number of CPUs to two decimals, or to two significant digits below 0.01 (compose's `cpus: 0.001` is not "0"). */
+export function cpuFraction(cpus: number): number {
+  return Number(cpus > 0 && cpus < 0.01 ? cpus.toPrecision(2) : cpus.toFixed(2));
 }
 
 /** The CPUs of an instance, saying whose default they are when nothing in the workspace states them (no related line can). */
