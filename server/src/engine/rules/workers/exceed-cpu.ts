@@ -28,7 +28,7 @@ export default defineRule({
         "finding is at the count with the most processes (a celery worker's `--concurrency` or a Solid Queue worker's `processes` in config/queue.yml too), whose fix leaves room for the others. " +
         "Solid Queue's supervisor forks `processes` worker processes for each worker of config/queue.yml (its README: the setting that dedicates more " +
         "than one CPU core to a queue), whether `bin/jobs` starts it beside the web server or Puma's `plugin :solid_queue` forks it beside Puma's " +
-        "workers; its supervisor, dispatchers and scheduler mostly sleep between polls and are not counted, and in async mode its workers are threads " +
+        "workers, or alone on a host that runs only jobs (its worker processes are then the count compared with the CPUs); its supervisor, dispatchers and scheduler mostly sleep between polls and are not counted, and in async mode its workers are threads " +
         "of one process (`bin/jobs`'s, or Puma's own). The same bound is applied to Puma's " +
         "workers, to Unicorn's `worker_processes` (read from the config file `unicorn -c` names): Unicorn's tuning guide asks " +
         "for at least one worker per core and more only for slow responses that are not CPU-bound; and to uWSGI's `processes` " +
@@ -68,7 +68,7 @@ export default defineRule({
             sharing.push(sharer);
             together += sharer.processes;
           }
-          if (sharer.own && PROCESS_SERVERS.has(process.invocation.server) && sharer.lower && sharer.processes > max) alone.push(sharer);
+          if (sharer.own && ALONE_SERVERS.has(process.invocation.server) && sharer.lower && sharer.processes > max) alone.push(sharer);
         }
       }
       // When no server is over on its own, the sum is reported once, at the stated count with the most processes (a prefork celery worker's,
@@ -186,6 +186,12 @@ function solidQueueWorkerSharers(process: ServerProcess, tree: SolidQueueTree, c
     return { process, processes: n, text, counted: text, own: !tree.inPuma, relatedAt, started, lower };
   });
 }
+
+/**
+ * Servers whose own count is reported when it alone is over: the process servers, and Solid Queue's worker processes (its README:
+ * `processes` is how one dedicates more than one CPU core to a queue), so a host that runs only `bin/jobs` is sized too.
+ */
+const ALONE_SERVERS: ReadonlySet<string> = new Set([...PROCESS_SERVERS, "solid_queue"]);
 
 function celeryForks(process: ServerProcess): boolean {
   const pool = optionValue(process.invocation, "pool")?.value?.value;
