@@ -301,6 +301,25 @@ describe("parseNginx: errors and recovery", () => {
     ]);
   });
 
+  test("an envsubst placeholder alone on its line is template text, not a directive missing its ';'", () => {
+    const text = "server {\n  listen 80;\n  ${EXTRA_LOCATIONS}\n  location / { proxy_pass http://app; }\n  ${TLS_SETTINGS}\n}\n${TRAILER}";
+    const parsed = parseNginx(text, "f");
+    assert.deepEqual(parsed.problems, []);
+    assert.deepEqual(shape(parsed.directives), [
+      [
+        "server",
+        [],
+        [
+          ["listen", ["80"]],
+          ["location", ["/"], [["proxy_pass", ["http://app"]]]],
+        ],
+      ],
+    ]);
+    // Followed by a value on the same line it stays a directive; a lowercase nginx variable is no placeholder.
+    assert.deepEqual(shape(parseNginx("server {\n  ${DIRECTIVE} on;\n}\n", "f").directives), [["server", [], [["${DIRECTIVE}", ["on"]]]]]);
+    assert.equal(only(parseNginx("server {\n  $host\n}\n", "f").problems).message, 'directive "$host" is not terminated by ";"');
+  });
+
   test("missing semicolon at end of file", () => {
     const text = "worker_processes 4;\npid /run/nginx.pid";
     const parsed = parseNginx(text, "f");

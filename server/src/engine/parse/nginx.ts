@@ -368,6 +368,25 @@ function skipLuaString(text: string, at: number, quote: number): number {
   return text.length;
 }
 
+/** An envsubst placeholder: `${NAME}`, the form templates write for text the renderer puts in. */
+const PLACEHOLDER = /^\$\{[A-Za-z_]\w*\}$/;
+
+/**
+ * A statement that is only a placeholder (dify's `${HTTPS_CONFIG}` on its own line in a server block):
+ * the template's renderer replaces it with whole statements or nothing, so nginx never sees it, and it
+ * is neither a directive nor one missing its ";". Followed by another word, it is one only when that
+ * word is on a later line (`${NAME} value;` stays a directive).
+ */
+function isPlaceholderStatement(text: string, word: NginxArg, nextWord?: NginxArg): boolean {
+  if (word.quoted || !PLACEHOLDER.test(word.value)) return false;
+  if (!nextWord) return true;
+  for (let i = word.end; i < nextWord.start; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LF || c === CR) return true;
+  }
+  return false;
+}
+
 function isLuaBlockDirective(name: string): boolean {
   return name.endsWith("_by_lua_block");
 }
@@ -431,7 +450,9 @@ function parseStatements(text: string, file: string, from: number, depth: number
     const token = lexer.next();
     if (token === END) break;
     if (token === WORD) {
-      words.push(lexer.word);
+      const word = lexer.word;
+      if (words.length === 1 && isPlaceholderStatement(text, words[0], word)) words.length = 0;
+      words.push(word);
       continue;
     }
     if (token === CUT) {
@@ -478,6 +499,7 @@ function parseStatements(text: string, file: string, from: number, depth: number
       continue;
     }
     // "}"
+    if (words.length === 1 && isPlaceholderStatement(text, words[0])) words.length = 0;
     if (words.length > 0) {
       const { start, value } = words[0];
       const end = wordsEnd();
@@ -495,6 +517,7 @@ function parseStatements(text: string, file: string, from: number, depth: number
     }
   }
 
+  if (words.length === 1 && isPlaceholderStatement(text, words[0])) words.length = 0;
   if (words.length > 0) {
     const { start, value } = words[0];
     const end = wordsEnd();
