@@ -256,6 +256,50 @@ describe("Flask-SQLAlchemy's engine options (model/sqlalchemy.ts, parse/flask-co
     assert.equal(read({ "shop/__init__.py": factory("    app.config.from_object(CONFIGS[os.environ['APP_ENV']])\n", "from config import CONFIGS\n"), "config.py": config }), undefined);
   });
 
+  test("config set after init_app in the same function: 3.x has read its config already, 2.x reads it at first use; unpinned and different, not counted", () => {
+    const after = (line: string) => factory("").replace("    db.init_app(app)\n", `    db.init_app(app)\n${line}`);
+    const late = { "shop/__init__.py": after('    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 30}\n') };
+    assert.deepEqual(read({ ...late, "requirements.txt": "Flask-SQLAlchemy==3.1.1\n" }), [5, "default", 10, "default"]);
+    assert.deepEqual(read({ ...late, "requirements.txt": "Flask-SQLAlchemy==2.5.1\n" }), [30, "stated", 10, "default"]);
+    assert.equal(read(late), undefined);
+    // Set before init_app, or after it in another function: read as before.
+    assert.deepEqual(read({ "shop/__init__.py": factory('    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 30}\n') }), [30, "stated", 10, "default"]);
+    const helper = `${factory("")}\n\ndef tune(app):\n    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 30}\n`;
+    assert.deepEqual(read({ "shop/__init__.py": helper }), [30, "stated", 10, "default"]);
+    // SQLAlchemy(app) runs init_app itself; a late from_object counts as late config.
+    const module = 'from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\n\napp = Flask(__name__)\ndb = SQLAlchemy(app)\napp.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 30}\n';
+    assert.deepEqual(read({ "shop/__init__.py": module, "requirements.txt": "Flask-SQLAlchemy==3.1.1\n" }), [5, "default", 10, "default"]);
+    const config = 'class ProductionConfig:\n    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 12}\n';
+    const lateObject = { "shop/__init__.py": after('    app.config.from_object("config.ProductionConfig")\n'), "config.py": config };
+    assert.deepEqual(read({ ...lateObject, "requirements.txt": "Flask-SQLAlchemy==3.1.1\n" }), [5, "default", 10, "default"]);
+    assert.deepEqual(read({ ...lateObject, "requirements.txt": "Flask-SQLAlchemy==2.5.1\n" }), [12, "stated", 10, "default"]);
+  });
+
+  test("the config class an environment variable names, directly, through a variable or a dict of classes; its default assumed when unset; unknown and different, not counted", () => {
+    const config =
+      'class Config:\n    SQLALCHEMY_TRACK_MODIFICATIONS = False\n\nclass DevelopmentConfig(Config):\n    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 2, "max_overflow": 0}\n\n' +
+      'class ProductionConfig(Config):\n    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 20, "max_overflow": 10}\n\nconfig = {\n    "development": DevelopmentConfig,\n    "production": ProductionConfig,\n    "default": DevelopmentConfig,\n}\n';
+    const withEnv = (env: string, files: Record<string, string>) => {
+      const pool = build({ "docker-compose.yml": compose.replace("    environment:\n", `    environment:\n      ${env}\n`), Dockerfile: "FROM python:3.12\n", "config.py": config, ...files }).deployment.pool;
+      return pool && [pool.size.value, pool.overflow?.value];
+    };
+    const direct = { "shop/__init__.py": factory('    app.config.from_object(os.environ["APP_SETTINGS"])\n', "import os\n") };
+    assert.deepEqual(withEnv("APP_SETTINGS: config.ProductionConfig", direct), [20, 10]);
+    assert.deepEqual(withEnv("APP_SETTINGS: config.DevelopmentConfig", direct), [2, 0]);
+    assert.equal(withEnv("OTHER: x", direct), undefined);
+    const variable = { "shop/__init__.py": factory('    settings = os.getenv("APP_SETTINGS", "config.ProductionConfig")\n    app.config.from_object(settings)\n', "import os\n") };
+    assert.deepEqual(withEnv("OTHER: x", variable), [20, 10]);
+    assert.deepEqual(withEnv("APP_SETTINGS: config.DevelopmentConfig", variable), [2, 0]);
+    const mapped = { "shop/__init__.py": factory('    app.config.from_object(config[os.getenv("FLASK_CONFIG", "default")])\n', "import os\nfrom config import config\n") };
+    assert.deepEqual(withEnv("FLASK_CONFIG: production", mapped), [20, 10]);
+    assert.deepEqual(withEnv("OTHER: x", mapped), [2, 0]);
+    // A factory's parameter: any class may be loaded; counted only when they all size the pool alike.
+    const parameter = { "shop/__init__.py": factory("    app.config.from_object(config[config_name])\n", "from config import config\n").replace("def create_app():", "def create_app(config_name):") };
+    assert.equal(withEnv("OTHER: x", parameter), undefined);
+    const alike = 'class Config:\n    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 9}\n\nclass DevelopmentConfig(Config):\n    DEBUG = True\n\nclass ProductionConfig(Config):\n    DEBUG = False\n';
+    assert.deepEqual(withEnv("OTHER: x", { ...parameter, "config.py": alike }), [9, 10]);
+  });
+
   const constructed = (options: string, body = "") =>
     `from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy(engine_options=${options})\n\n\ndef create_app():\n    app = Flask(__name__)\n${body}    db.init_app(app)\n    return app\n`;
 

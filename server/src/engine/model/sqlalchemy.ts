@@ -6,7 +6,7 @@
 // env_prefix; an alias is the name), as pydantic-settings reads it. Without pool_size or max_overflow,
 // SQLAlchemy's defaults apply: 5 and 10. Flask-SQLAlchemy's `db = SQLAlchemy()` creates the engine from
 // SQLALCHEMY_ENGINE_OPTIONS with engine_from_config, so the same defaults apply (Flask-SQLAlchemy 3 sets no pool_size: SOURCES.flaskSqlalchemyEngineOptions).
-import type { EngineOptions, FlaskConfig } from "../parse/flask-config.ts";
+import type { EngineOptions, FlaskConfig, FromObject } from "../parse/flask-config.ts";
 import type { PinnedVersion } from "../parse/python-requirements.ts";
 import type { PythonArgument, PythonCall, PythonModule } from "../parse/python-calls.ts";
 import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
@@ -131,24 +131,106 @@ function flaskEngine(source: PythonSource, dir: string, path: string, call: Pyth
     const config = source.flaskConfig(file);
     if (config) configs.set(file, config);
   }
-  // `from_object("config.ProductionConfig")` names a module nothing may import: read it too.
-  const targets: string[] = [];
+  const env = (name: string) => source.env().get(name);
+  // Where the instance runs init_app: `db.init_app(app)` for a name a file binds to SQLAlchemy(), or `SQLAlchemy(app)` itself.
+  const names = new Set([...configs.values()].flatMap((config) => config.instances.map((instance) => instance.name)));
+  const initsIn = (file: string) => {
+    const config = configs.get(file);
+    return config ? [...config.inits.filter((init) => names.has(init.name)), ...config.instances.filter((instance) => instance.init)] : [];
+  };
+  // Config written after init_app in the same function (or both at module level): 3.x has already read it.
+  const late = (file: string, at: number, scope: number | undefined) => (scope === undefined ? undefined : initsIn(file).find((init) => init.scope === scope && init.at < at));
+  const targets: Target[] = [];
   for (const [file, config] of [...configs]) {
-    for (const name of config.fromObject) {
-      targets.push(name.slice(name.lastIndexOf(".") + 1));
-      const module = name.includes(".") ? moduleFile(source, dir, file, name.slice(0, name.lastIndexOf("."))) : undefined;
+    for (const from of config.fromObject) {
+      const target = fromObjectTarget(from, file, configs, env);
+      targets.push({ ...target, late: late(file, from.at, from.scope) !== undefined });
+      // `from_object("config.ProductionConfig")` names a module nothing may import: read it too.
+      const name = target.name;
+      const module = name?.includes(".") ? moduleFile(source, dir, file, name.slice(0, name.lastIndexOf("."))) : undefined;
       const read = module && !configs.has(module) ? source.flaskConfig(module) : undefined;
       if (module && read) configs.set(module, read);
     }
   }
-  const all = [...configs].flatMap(([file, config]) => config.options.map((options) => ({ file, options })));
+  const all = [...configs].flatMap(([file, config]) => config.options.map((options) => ({ file, options, after: late(file, options.span.start, options.scope) })));
   const bases = new Map([...configs.values()].flatMap((config) => [...config.classes]));
+  const classesOf = (file: string) => [...(configs.get(file)?.classes.keys() ?? [])];
+  const lateOnes = all.filter((o) => o.after);
+  if (lateOnes.length === 0 && !targets.some((t) => t.late)) return flaskPool(source, path, call, configs, all, targets, bases, classesOf);
+  // Which Flask-SQLAlchemy runs decides whether the config set after init_app applies: 2.x creates the engine on first use, 3.x in init_app.
+  const version = source.flaskSqlalchemyVersion?.();
+  const earlyTargets = targets.filter((t) => !t.late);
+  // Config classes count only through a from_object that runs in time (or, without any from_object, the only class that sets them).
+  const early = all.filter((o) => !o.after && (o.options.className === undefined || earlyTargets.length > 0 || targets.length === 0));
+  if (!version) {
+    const without = flaskPool(source, path, call, configs, early, earlyTargets, bases, classesOf);
+    const withLate = flaskPool(source, path, call, configs, all, targets, bases, classesOf);
+    // Not pinned, and it changes the pool: not guessed.
+    return without && withLate && samePools(without, withLate) ? without : undefined;
+  }
+  if (version.major === 2) return flaskPool(source, path, call, configs, all, targets, bases, classesOf, version);
+  const engine = flaskPool(source, path, call, configs, early, earlyTargets, bases, classesOf, version);
+  if (!engine) return undefined;
+  const ignored = lateOnes.filter((o) => o.options.kind === "options" || o.options.kind === "binds");
+  for (const o of ignored) {
+    const init = o.after && "init" in o.after ? `${o.after.name} = SQLAlchemy(app)` : `${o.after?.name}.init_app(app)`;
+    engine.notes?.unshift({ at: { file: o.file, ...o.options.span }, message: `ignored: set after ${init}, and Flask-SQLAlchemy 3 reads its config only when init_app runs (${version.written} in ${version.file})` });
+    engine.files.push(o.file);
+  }
+  return engine;
+}
+
+/** `unknown`: a class Headroom cannot name; `anywhere`: nor the module it is in (an unset variable, a dict not found). */
+type Target = { name?: string; unknown?: true; anywhere?: true; late?: boolean; assumed?: EngineNote };
+
+/** The class `from_object(...)` loads: a name; an environment variable's value (else its default); a dict of classes at a known key. */
+function fromObjectTarget(from: FromObject, file: string, configs: Map<string, FlaskConfig>, env: (name: string) => Fact<string> | undefined): Target {
+  if (from.name !== undefined) return { name: from.name };
+  const expr = from.env ?? from.index?.key;
+  let key: string | undefined;
+  let assumed: EngineNote | undefined;
+  if (expr?.kind === "string" && typeof expr.value === "string") key = expr.value;
+  else if (expr?.kind === "env" && expr.envName) {
+    key = env(expr.envName)?.value;
+    if (key === undefined && expr.envDefault) {
+      key = expr.envDefault.value;
+      assumed = { at: { file, ...expr.envDefault.span }, message: `${expr.envName} is not set in the deployment's environment: its default ${key} is assumed` };
+    }
+  }
+  if (key === undefined) return from.index && [...configs.values()].some((config) => config.classMaps.has(from.index?.dict ?? "")) ? { unknown: true } : { unknown: true, anywhere: true };
+  if (!from.index) return { name: key, ...(assumed ? { assumed } : {}) };
+  for (const config of configs.values()) {
+    const name = config.classMaps.get(from.index.dict)?.get(key);
+    if (name) return { name, ...(assumed ? { assumed } : {}) };
+  }
+  return { unknown: true, anywhere: true };
+}
+
+function samePools(a: SqlAlchemyEngine, b: SqlAlchemyEngine): boolean {
+  const binds = (e: SqlAlchemyEngine) => (e.binds ?? []).map((bind) => `${bind.name} ${bind.size.value}+${bind.overflow.value}`).join();
+  return a.size.value === b.size.value && a.overflow.value === b.overflow.value && binds(a) === binds(b);
+}
+
+function flaskPool(
+  source: PythonSource,
+  path: string,
+  call: PythonCall,
+  configs: Map<string, FlaskConfig>,
+  all: Options[],
+  fromObjects: Target[],
+  bases: Map<string, string[]>,
+  classesOf: (file: string) => string[],
+  lateDecided?: PinnedVersion & { file: string },
+): SqlAlchemyEngine | undefined {
+  const unknownTarget = fromObjects.some((t) => t.unknown);
+  // A class loaded from a module not known, and no class read sets the pool: it may set it where Headroom does not look.
+  if (fromObjects.some((t) => t.anywhere) && !all.some((o) => o.options.className !== undefined && (o.options.kind === "options" || o.options.kind === "legacy"))) return undefined;
   // `from_object(config_class)`, a variable (a factory's parameter, `def create_app(config_class=Config)`): names no class.
-  const named = targets.filter((target) => bases.has(target) || !/^[a-z_][a-z0-9_]*$/.test(target));
-  targets.length = 0;
-  targets.push(...named);
-  const chosen = chooseOptions(all.filter((o) => o.options.kind === "options"), targets, bases);
-  const legacy = chooseOptions(all.filter((o) => o.options.kind === "legacy"), targets, bases);
+  const targets = fromObjects.flatMap((t) => (t.name === undefined ? [] : [t.name.slice(t.name.lastIndexOf(".") + 1)])).filter((target) => bases.has(target) || !/^[a-z_][a-z0-9_]*$/.test(target));
+  const unnamed = unknownTarget || fromObjects.some((t) => t.name !== undefined && !targets.includes(t.name.slice(t.name.lastIndexOf(".") + 1)));
+  const choose = (kind: EngineOptions["kind"]) => chooseOptions(all.filter((o) => o.options.kind === kind), targets, bases, unnamed ? classesOf : undefined);
+  const chosen = choose("options");
+  const legacy = choose("legacy");
   const written = call.kwargs.get("engine_options");
   const constructor = written && configs.get(path)?.constructorOptions.find((o) => o.span.start === written.value.span.start);
   // engine_options given as a name or a call Headroom does not follow: its pool is not known.
@@ -157,7 +239,7 @@ function flaskEngine(source: PythonSource, dir: string, path: string, call: Pyth
   const keys = ["poolSize", "maxOverflow"] as const;
   // The version decides when both options set one key, or the 2.x keys set one the options leave unset.
   const decides = keys.some((key) => (fromConstructor?.options[key] !== undefined && chosen?.options[key] !== undefined) || (legacy?.options[key] !== undefined && fromConstructor?.options[key] === undefined && chosen?.options[key] === undefined));
-  const decided = decides ? source.flaskSqlalchemyVersion?.() : undefined;
+  const decided = decides ? source.flaskSqlalchemyVersion?.() : lateDecided;
   // Which Flask-SQLAlchemy decides what applies, and the workspace does not pin it: not guessed.
   if (decides && !decided) return undefined;
   const layers = (decided?.major === 2 ? [fromConstructor, chosen, legacy] : [chosen, fromConstructor]).filter((o): o is Options => o !== undefined);
@@ -169,8 +251,8 @@ function flaskEngine(source: PythonSource, dir: string, path: string, call: Pyth
   const sizing = size.from ?? overflow.from;
   const at = sizing ? { file: sizing.file, ...sizing.options.span } : { file: path, ...call.span };
   // SQLALCHEMY_BINDS: each bind is an engine of its own, with a pool of its own in each process (SOURCES.flaskSqlalchemyConfigKeys).
-  const bindsFrom = chooseOptions(all.filter((o) => o.options.kind === "binds"), targets, bases);
-  const uri = chooseOptions(all.filter((o) => o.options.kind === "uri"), targets, bases);
+  const bindsFrom = choose("binds");
+  const uri = choose("uri");
   let pinned = decided;
   const binds: EngineBind[] = [];
   if (bindsFrom && bindsFrom !== "ambiguous" && uri && uri !== "ambiguous") {
@@ -205,6 +287,14 @@ function flaskEngine(source: PythonSource, dir: string, path: string, call: Pyth
     const pinned = `${version.written} in ${version.file}`;
     if (legacy && version.major === 3) notes.push({ at: { file: legacy.file, ...legacy.options.span }, message: `ignored: Flask-SQLAlchemy 3.0 removed SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW (${pinned}); SQLALCHEMY_ENGINE_OPTIONS sizes the pool` });
     notes.push({ at: { file: version.file, ...version.span }, message: `the project installs Flask-SQLAlchemy ${version.major === 2 ? "2.x" : "3.0 or later"} (${version.written})` });
+  }
+  // The config class an environment variable's default picks, where the classes size the pool differently.
+  if (all.filter((o) => o.options.className !== undefined).length > 1) {
+    for (const target of fromObjects) {
+      if (!target.assumed) continue;
+      notes.push(target.assumed);
+      files.add(target.assumed.at.file);
+    }
   }
   return { at, size: size.fact, sizeName: size.name, overflow: overflow.fact, overflowName: overflow.name, files: [...files], what: flaskWhat(sizing), ...(notes.length > 0 ? { notes } : {}), ...(binds.length > 0 ? { binds } : {}) };
 }
@@ -248,27 +338,35 @@ function flaskWhat(sizing: Options | undefined): string {
 /**
  * The config's options that apply: the one `app.config[...] =` or module-level setting; else those of the class
  * `from_object` names, or of the nearest base it inherits them from (none: the defaults); else the only class that
- * sets them. "ambiguous" when that cannot be told.
+ * sets them. When a `from_object` loads a class Headroom cannot name (`classesOf` given), every class of the files
+ * that set them must come to the same options. "ambiguous" when that cannot be told.
  */
-function chooseOptions(candidates: Options[], targets: string[], bases: Map<string, string[]>): Options | "ambiguous" | undefined {
+function chooseOptions(candidates: Options[], targets: string[], bases: Map<string, string[]>, classesOf?: (file: string) => string[]): Options | "ambiguous" | undefined {
   const unowned = candidates.filter((o) => o.options.className === undefined);
   if (unowned.length > 0) return unowned.length === 1 ? unowned[0] : "ambiguous";
   if (candidates.length === 0) return undefined;
-  if (targets.length === 0) return candidates.length === 1 ? candidates[0] : "ambiguous";
-  const applying = new Set<Options>();
-  for (const target of new Set(targets)) {
-    let names = [target];
-    for (let depth = 0; depth < 4 && names.length > 0; depth++) {
-      const hits = candidates.filter((o) => names.includes(o.options.className as string));
-      if (hits.length > 1) return "ambiguous";
-      if (hits.length === 1) {
-        applying.add(hits[0]);
-        break;
-      }
-      names = names.flatMap((name) => bases.get(name) ?? []).map((base) => base.slice(base.lastIndexOf(".") + 1));
-    }
+  const possible = new Set(classesOf ? candidates.flatMap((candidate) => classesOf(candidate.file)) : []);
+  if (targets.length === 0 && possible.size === 0) return candidates.length === 1 ? candidates[0] : "ambiguous";
+  // A named class that sets nothing leaves the options to the others; a class that may be loaded and sets nothing means the defaults.
+  const applying = new Set<Options | undefined>();
+  for (const [name, setsNothingCounts] of [...targets.map((t) => [t, false] as const), ...[...possible].map((c) => [c, true] as const)]) {
+    const found = inherited(candidates, name, bases);
+    if (found === "ambiguous") return "ambiguous";
+    if (found || setsNothingCounts) applying.add(found);
   }
   return applying.size > 1 ? "ambiguous" : [...applying][0];
+}
+
+/** The options class `name` sets or inherits from its nearest base that sets them. */
+function inherited(candidates: Options[], name: string, bases: Map<string, string[]>): Options | "ambiguous" | undefined {
+  let names = [name];
+  for (let depth = 0; depth < 4 && names.length > 0; depth++) {
+    const hits = candidates.filter((o) => names.includes(o.options.className as string));
+    if (hits.length > 1) return "ambiguous";
+    if (hits.length === 1) return hits[0];
+    names = names.flatMap((n) => bases.get(n) ?? []).map((base) => base.slice(base.lastIndexOf(".") + 1));
+  }
+  return undefined;
 }
 
 /** The path of an imported module inside `dir`: `app.db` → app/db.py or app/db/__init__.py; `.db` from the importing file's package. */

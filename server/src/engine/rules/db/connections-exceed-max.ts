@@ -70,10 +70,12 @@ export default defineRule({
         "Pools are read from the SQLAlchemy engine the app's code creates (`create_engine(url, pool_size=20, max_overflow=10)`, create_async_engine, in the modules " +
         "the server's app imports, read as text: a literal, `os.getenv(...)`, or a pydantic settings field `settings.DB_POOL_SIZE` with its default, which the " +
         "environment variable of the field's name overrides in any case, as pydantic-settings reads it; without pool_size or max_overflow, SQLAlchemy's 5 and 10; Flask-SQLAlchemy's `db = SQLAlchemy()` is sized by " +
-        "SQLALCHEMY_ENGINE_OPTIONS, in `app.config[...]`, `app.config.update(...)` or the config class `app.config.from_object(...)` names, over the constructor's " +
+        "SQLALCHEMY_ENGINE_OPTIONS, in `app.config[...]`, `app.config.update(...)` or the config class `app.config.from_object(...)` names (a dotted string, the value of " +
+        "an environment variable or, said as assumed, its default, a dict of classes at that key; a class Headroom cannot name counts only when every config class sizes the pool alike), over the constructor's " +
         "`SQLAlchemy(engine_options={...})` key by key, with the same defaults; Flask-SQLAlchemy 2.x's SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW " +
         "(deprecated in 2.4, removed in 3.0) and 2.x's reverse order (the constructor's options win) apply when the project pins a version below 3.0 " +
-        "in poetry.lock, uv.lock, Pipfile.lock, requirements.txt, Pipfile or pyproject.toml; where the version decides and nothing pins it, the engine is not counted; each SQLALCHEMY_BINDS " +
+        "in poetry.lock, uv.lock, Pipfile.lock, requirements.txt, Pipfile or pyproject.toml; config set after `db.init_app(app)` (or `SQLAlchemy(app)`) in the same function " +
+        "is ignored by 3.x, which reads its config only in init_app, and read by 2.x, which creates the engine on first use; where the version decides and nothing pins it, the engine is not counted; each SQLALCHEMY_BINDS " +
         "entry on SQLALCHEMY_DATABASE_URI's server is an engine with a pool of its own in every process, from its own dict or the constructor's options in 3.x, the default's in 2.x), " +
         "from the environment (DB_POOL_SIZE/DB_MAX_OVERFLOW and their SQLAlchemy spellings, RAILS_MAX_THREADS or DB_POOL, " +
         "`sidekiq -c`, config/sidekiq.yml's `concurrency` or SIDEKIQ_CONCURRENCY, plus the threads of each Sidekiq 7 capsule its `:capsules:` declares (or config/initializers/sidekiq.rb's `config.capsule(\"name\") { |cap| cap.concurrency = N }`, an integer literal; read as text, never run); " +
