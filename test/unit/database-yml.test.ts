@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseDatabaseYml } from "../../server/src/engine/parse/database-yml.ts";
+import { settingNumber } from "../../server/src/engine/parse/setting-expr.ts";
 
 const slice = (text: string, span: { start: number; end: number } | undefined) => (span ? text.slice(span.start, span.end) : undefined);
 
@@ -79,5 +80,30 @@ describe("database.yml", () => {
     // A test on a variable depends on the deployment, not on the section: both branches stay, as written (the first pool: counts).
     const variable = parseDatabaseYml("production:\n  adapter: postgresql\n  <% if ENV[\"BIG\"] %>\n  pool: 50\n  <% else %>\n  pool: 5\n  <% end %>\n  <% if Rails.env.production? %>\n  host: db\n  <% end %>\n", "config/database.yml");
     assert.equal(variable.environments.get("production")?.pool?.value, 50);
+  });
+  it("reads `||` chains and ternaries in a pool's ERB: the deployment's environment picks the value", () => {
+    const text = [
+      "default: &default",
+      "  adapter: postgresql",
+      "  pool: <%= ENV[\"DB_POOL\"] || ENV['MAX_THREADS'] || 5 %>",
+      "",
+      "production:",
+      "  <<: *default",
+      "  pool: <%= ENV[\"DB_POOL\"] || (Rails.env.production? ? 20 : 5) %>",
+      "staging:",
+      "  <<: *default",
+      "",
+    ].join("\n");
+    const yml = parseDatabaseYml(text, "config/database.yml");
+    const lookup = (set: Record<string, string>) => (name: string) => (set[name] === undefined ? undefined : { value: set[name], origin: "stated" as const });
+    const staging = yml.environments.get("staging")?.pool;
+    assert.ok(staging);
+    assert.deepEqual([settingNumber(staging, "d", lookup({})), settingNumber(staging, "d", lookup({ MAX_THREADS: "8" })), settingNumber(staging, "d", lookup({ DB_POOL: "3", MAX_THREADS: "8" }))].map((f) => f?.value), [5, 8, 3]);
+    const production = yml.environments.get("production")?.pool;
+    assert.ok(production);
+    const twenty = settingNumber(production, "d", lookup({}));
+    assert.equal(twenty?.value, 20);
+    assert.equal(slice(text, twenty?.at), "20");
+    assert.equal(settingNumber(production, "d", lookup({ RAILS_ENV: "development" }))?.value, 5);
   });
 });

@@ -167,3 +167,26 @@ test("Rails.env conditions and if/elsif/else branches: the branch the environmen
   const unread = parsePumaRb("if Rails.env.production? || Rails.env.staging?\n  workers 4\nelse\n  workers 1\nend\n", "p.rb").settings;
   assert.equal(resolveBranches(unread, vars({})).get("workers")?.value, 1);
 });
+
+test("ternaries on a test Headroom reads: the environment picks the value; `||` and ternaries combined", () => {
+  const text =
+    'threads_count = ENV.fetch("RAILS_MAX_THREADS") { Rails.env.production? ? 16 : 5 }\nthreads threads_count, threads_count\n' +
+    "workers Integer(ENV['WEB_CONCURRENCY'] || (Rails.env.production? ? 6 : 0))\n" +
+    'port ENV["PORT"] ? ENV["PORT"] : 3000\npersistent_timeout ENV["SLOW"] == "yes" ? 75 : 20\n';
+  const { settings } = parsePumaRb(text, "config/puma.rb");
+  const numberIn = (key: string, set: Record<string, string>) =>
+    settingNumber(settings.get(key) as NonNullable<ReturnType<typeof settings.get>>, "config/puma.rb", (name) => (set[name] === undefined ? undefined : { value: set[name], origin: "stated" }));
+  assert.deepEqual([numberIn("workers", {}), numberIn("workers", { RAILS_ENV: "development" }), numberIn("workers", { WEB_CONCURRENCY: "2" })].map((f) => f?.value), [6, 0, 2]);
+  // The literal of the branch taken is where the value is written (a finding and its fix point there).
+  const six = numberIn("workers", {})?.at;
+  assert.equal(six && text.slice(six.start, six.end), "6");
+  assert.deepEqual([numberIn("max_threads", {}), numberIn("max_threads", { RACK_ENV: "test" }), numberIn("max_threads", { RAILS_MAX_THREADS: "8" })].map((f) => f?.value), [16, 5, 8]);
+  assert.deepEqual([numberIn("persistent_timeout", {}), numberIn("persistent_timeout", { SLOW: "yes" })].map((f) => f?.value), [20, 75]);
+  assert.deepEqual([numberIn("port", { PORT: "8080" }), numberIn("port", {})].map((f) => f?.value), [8080, 3000]);
+  // A test Headroom does not read (a comparison of numbers, two tests): no branch is guessed.
+  for (const unread of ["workers ENV['WEB_CONCURRENCY'].to_i > 2 ? 4 : 2\n", "workers Rails.env.production? || Rails.env.staging? ? 4 : 0\n", "workers Rails.env.production? ? 4\n"]) {
+    const setting = parsePumaRb(unread, "p.rb").settings.get("workers");
+    assert.equal(setting?.kind, "unknown", unread);
+    assert.equal(setting && settingNumber(setting, "p.rb", () => undefined), undefined, unread);
+  }
+});

@@ -276,12 +276,46 @@ class RubyExpr {
   /** Parses the whole token list as one expression; unknown when anything is left over. */
   all(): SymVal {
     if (!this.toks.length) return UNKNOWN;
+    const choice = this.ternary();
+    if (choice) return choice;
     try {
       const v = this.or();
       return this.p === this.toks.length ? v : UNKNOWN;
     } catch {
       return UNKNOWN;
     }
+  }
+  /**
+   * `test ? a : b` whose test is one Headroom reads (`Rails.env.production?`, `ENV["X"]`, `ENV["X"] == "v"`): both values,
+   * the deployment's environment picks one. Ruby's `?:` binds looser than `||` and `==`, so the test is everything before
+   * the first `?` at the top level; another test is unknown (no branch is guessed). Undefined when there is no `?`.
+   */
+  private ternary(): SymVal | undefined {
+    let depth = 0;
+    let question = -1;
+    let colon = -1;
+    let nested = 0;
+    for (let j = 0; j < this.toks.length; j++) {
+      const t = this.toks[j];
+      if (t.t !== "op") continue;
+      if (t.v === "(" || t.v === "[" || t.v === "{") depth++;
+      else if (t.v === ")" || t.v === "]" || t.v === "}") depth--;
+      else if (depth === 0 && t.v === "?") {
+        if (question < 0) question = j;
+        else nested++;
+      } else if (depth === 0 && t.v === ":" && question >= 0) {
+        if (nested === 0) {
+          colon = j;
+          break;
+        }
+        nested--;
+      }
+    }
+    if (question < 0) return undefined;
+    if (colon < 0 || question === 0 || colon === question + 1 || colon === this.toks.length - 1) return UNKNOWN;
+    const when = envCondition(this.toks.slice(0, question), this.scope, false);
+    if (!when) return UNKNOWN;
+    return { k: "cond", when, yes: this.sub(this.toks.slice(question + 1, colon)), no: this.sub(this.toks.slice(colon + 1)) };
   }
 
   private peek(): Tok | undefined {

@@ -65,6 +65,11 @@ export interface SettingExpr {
   fallback?: SettingExpr;
   /** For cpu-count. */
   cpuFormula?: CpuFormula;
+  /**
+   * For a Ruby ternary on a test Headroom reads (`Rails.env.production? ? 6 : 0`): both values; the deployment's environment
+   * picks one (settingNumber, resolveChoice). The kind is "unknown" until then.
+   */
+  choice?: { when: EnvCondition; yes: SettingExpr; no: SettingExpr };
   /** For list and tuple literals (gunicorn's `bind = [...]`). */
   items?: SettingExpr[];
   /** True when a conditional statement may change or set the value (the value shown is one branch). */
@@ -114,6 +119,7 @@ export function describeSetting(e: Omit<SettingExpr, "span" | "nameSpan">): stri
       return s;
     }
     default:
+      if (e.choice) return `${e.choice.when.envName === "RAILS_ENV" && e.choice.when.test === "rails-env" ? `Rails.env.${e.choice.when.value}?` : `$${e.choice.when.envName}`} ? ${describeSetting(e.choice.yes)} : ${describeSetting(e.choice.no)}`;
       return e.items ? `[${e.items.map(describeSetting).join(", ")}]` : "unknown";
   }
 }
@@ -127,6 +133,7 @@ export type SymVal =
   | { k: "env"; name: string; def?: SymVal; required?: boolean; defConditional?: boolean }
   | { k: "cpu"; f: CpuFormula }
   | { k: "list"; items: SymVal[] }
+  | { k: "cond"; when: EnvCondition; yes: SymVal; no: SymVal }
   | { k: "unknown" };
 
 
@@ -159,6 +166,11 @@ export function symToExpr(val: SymVal, b: { span: Span; nameSpan: Span; via: Arr
     }
     case "list":
       return { ...base, kind: "unknown", items: val.items.map((x) => symToExpr(x, { span: b.span, nameSpan: b.nameSpan, via: [] })) };
+    case "cond": {
+      // Each branch keeps the place its literal is written, where a finding and its fix point.
+      const branch = (v: SymVal) => symToExpr(v, { span: "span" in v ? v.span : b.span, nameSpan: b.nameSpan, via: [] });
+      return { ...base, kind: "unknown", choice: { when: val.when, yes: branch(val.yes), no: branch(val.no) } };
+    }
     default:
       return { ...base, kind: "unknown" };
   }
@@ -180,12 +192,13 @@ function dedupeVia(via: Array<{ span: Span; note: string }>): Array<{ span: Span
  * literal default, or whose default is in turn such a setting (`ENV.fetch("DB_POOL") { ENV.fetch("RAILS_MAX_THREADS") { 5 } }`).
  */
 export function settingNumber(setting: SettingExpr, file: string, env: (name: string) => Fact<string> | undefined): Fact<number> | undefined {
+  if (setting.choice) return settingNumber(resolveChoice(setting, (name) => env(name)?.value), file, env);
   if (setting.kind === "number" && typeof setting.value === "number") return { value: setting.value, origin: "stated", at: { file, ...setting.span } };
   if (setting.kind === "env" && setting.envName) {
     const fromEnv = env(setting.envName);
     if (fromEnv && Number.isFinite(Number(fromEnv.value))) return { ...fromEnv, value: Number(fromEnv.value) };
     if (setting.envDefault && Number.isFinite(Number(setting.envDefault.value))) return { value: Number(setting.envDefault.value), origin: "stated", at: { file, ...setting.envDefault.span } };
-    if (setting.fallback?.kind === "env" && !setting.fallback.conditional) return settingNumber(setting.fallback, file, env);
+    if ((setting.fallback?.kind === "env" || setting.fallback?.choice) && !setting.fallback.conditional) return settingNumber(setting.fallback, file, env);
   }
   return undefined;
 }
@@ -206,4 +219,11 @@ export function resolveBranches(settings: Map<string, SettingExpr>, env: (name: 
     else out.delete(key);
   }
   return out ?? settings;
+}
+
+/** The branch of a ternary (`Rails.env.production? ? 6 : 0`) that `env` takes, nested ones too; any other setting as it is. */
+export function resolveChoice(setting: SettingExpr, env: (name: string) => string | undefined): SettingExpr {
+  let out = setting;
+  while (out.choice) out = envConditionHolds(out.choice.when, env) ? out.choice.yes : out.choice.no;
+  return out;
 }
