@@ -1960,7 +1960,9 @@ function railsDatabase(ctx: Context, deployment: Deployment): RailsDatabaseConfi
   if (!section) return undefined;
   deployment.files.add(path);
   deployment.links.push({ from: process.commandAt.file, to: path, why: `Active Record reads the ${environment} section of ${path}` });
-  return { path, environment, ...section };
+  // Sidekiq.server? is true in the sidekiq process only: its branch of the pool is that process's.
+  const pool = process.invocation.server === "sidekiq" && section.sidekiqPool ? section.sidekiqPool : section.pool;
+  return { path, environment, ...section, ...(pool ? { pool } : {}) };
 }
 
 /**

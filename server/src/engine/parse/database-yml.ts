@@ -22,6 +22,11 @@ export interface DatabaseYmlEnvironment {
    * (`replica: true`) are left out.
    */
   databases?: Array<{ name: string; nameSpan: Span; pool?: SettingExpr; sameServer: boolean }>;
+  /**
+   * The pool in Sidekiq's own process when `pool:` is `<%= Sidekiq.server? ? A : B %>` (A there; `pool` is B, what
+   * every other process gets): Sidekiq.server? is true only in the process the sidekiq command starts.
+   */
+  sidekiqPool?: SettingExpr;
 }
 
 export interface DatabaseYml {
@@ -73,8 +78,10 @@ export function parseDatabaseYml(text: string, file: string): DatabaseYml {
     }
     if (!isMap(section)) continue;
     const env: DatabaseYmlEnvironment = others && others.length > 0 ? { databases: others } : {};
-    const pool = erbValue(doc, section, "pool", text, file, tags);
+    const split = sidekiqServerPools(doc, section, text, file, tags);
+    const pool = split ? split.elsewhere : erbValue(doc, section, "pool", text, file, tags);
     if (pool) env.pool = pool;
+    if (split?.inSidekiq) env.sidekiqPool = split.inSidekiq;
     const url = erbValue(doc, section, "url", text, file, tags);
     if (url) env.url = url;
     result.environments.set(name.value, env);
@@ -128,6 +135,44 @@ export function erbValue(doc: Document.Parsed, section: unknown, key: string, te
   const n = Number(node.value);
   if (node.value.trim() !== "" && Number.isFinite(n)) return { kind: "number", value: n, span, nameSpan: span };
   return { kind: "string", value: node.value, span: node.quoted ? { start: node.start + 1, end: node.end - 1 } : span, nameSpan: span };
+}
+
+/**
+ * `pool: <%= Sidekiq.server? ? A : B %>` (a form Sidekiq's issue tracker passed around: the job threads' pool in the
+ * Sidekiq process, the web threads' elsewhere), read as its two branches; undefined for any other pool.
+ */
+function sidekiqServerPools(doc: Document.Parsed, section: unknown, text: string, file: string, tags: ErbTag[]): { inSidekiq?: SettingExpr; elsewhere?: SettingExpr } | undefined {
+  const node = scalar(mapGet(doc, section, "pool"));
+  const expr = node && tags.find((t) => t.expr && t.start < node.end && t.end > node.start)?.expr;
+  if (!expr) return undefined;
+  const test = /^Sidekiq\.server\?\s*\?\s*/.exec(text.slice(expr.start, expr.end));
+  if (!test) return undefined;
+  const thenStart = expr.start + test[0].length;
+  const colon = ternaryColon(text, thenStart, expr.end);
+  if (colon === undefined) return undefined;
+  const branch = (start: number, end: number) => {
+    while (start < end && /\s/.test(text[start])) start++;
+    while (end > start && /\s/.test(text[end - 1])) end--;
+    return start < end ? parseRubyExpression(text, file, start, end) : undefined;
+  };
+  return { inSidekiq: branch(thenStart, colon), elsewhere: branch(colon + 1, expr.end) };
+}
+
+/** The `:` of a ternary between `from` and `to`: outside brackets and strings, with space on both sides (not `::` or a symbol). */
+function ternaryColon(text: string, from: number, to: number): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = from; i < to; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === ":" && depth === 0 && /\s/.test(text[i - 1] ?? "") && /\s/.test(text[i + 1] ?? "")) return i;
+  }
+  return undefined;
 }
 
 /** One branch of an ERB `if` chain: the text it renders, and the test that must hold for it (undefined for an `else`). */
