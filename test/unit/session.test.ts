@@ -178,6 +178,14 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     files["docker-compose.yml"] = `${text.slice(0, editAt)}9${text.slice(editAt + 1)}`;
     assert.equal(audited(), 2, "an edit inside one service rebuilds that service's deployment only");
     assert.equal(audited(), 0, "nothing changed, nothing rebuilt");
+    // A longer value moves every later service: they are moved in place (model/placement.ts), not built again.
+    const timeoutAt = text.indexOf("--timeout 120", editAt) + "--timeout ".length;
+    for (const timeout of ["1200", "12", "120"]) {
+      const current = files["docker-compose.yml"] as string;
+      const end = current.indexOf(" ", timeoutAt);
+      files["docker-compose.yml"] = `${current.slice(0, timeoutAt)}${timeout}${current.slice(end)}`;
+      assert.equal(audited(), 2, `--timeout ${timeout} moves the services after it, and rebuilds only the edited one`);
+    }
     files[".env"] = "LOG_LEVEL=debug\n";
     assert.equal(audited(), 2 * services, "the project's .env feeds every service");
   });

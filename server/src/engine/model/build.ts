@@ -46,7 +46,8 @@ import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } 
 import { type DjangoConnections, jobDatabases, POOL_ENV, type Pool, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
 import { buildProxies, linkMountingServices } from "./nginx.ts";
 import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
-import { reusedDeployment, reusedReading } from "./reuse.ts";
+import type { TextChanges } from "./placement.ts";
+import { type KeptDeployment, reusedDeployment, reusedReading } from "./reuse.ts";
 import { herokuLanguage, herokuPostgres, herokuWebConcurrency } from "./heroku.ts";
 import { combinedCpuLimit } from "./cpus.ts";
 import type { PlatformService } from "./platform.ts";
@@ -196,8 +197,15 @@ export interface Context {
   postgres: Pick<PostgresService[], "push">;
   /** Told each findNearby answer (model/reuse.ts records them). */
   onNearby?: (dir: string, name: string, found: string | undefined) => void;
+  /**
+   * Told each parse kept between audits that it used and that moves with its file (commandLine), or nothing for one
+   * kept by its place (model/reuse.ts moves the first kind with the deployment, and builds a deployment that used the second).
+   */
+  onKeptParse?: (parse: { at: SourceRef } | undefined) => void;
   /** Each deployment of this audit copied from one kept from an earlier audit, to that one (model/reuse.ts). */
-  copiedFrom: Map<Deployment, Deployment>;
+  copiedFrom: Map<Deployment, KeptDeployment>;
+  /** The edits since the texts kept deployments were placed in, worked out once per audit (model/placement.ts). */
+  textChanges: TextChanges;
 }
 
 /** `poolEnv`: the environment names that size pools (model/pools.ts poolEnvTable, with headroom.yml's `pools.env`). */
@@ -205,7 +213,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const claimed = new Set<string>();
   const cache = new Map<string, unknown>();
   const postgres: PostgresService[] = [];
-  const ctx: Context = { host, paths, pathSet: new Set(paths), folders: folderSet(paths), names: {}, problems, claimed, cache, parses, postgres, copiedFrom: new Map() };
+  const ctx: Context = { host, paths, pathSet: new Set(paths), folders: folderSet(paths), names: {}, problems, claimed, cache, parses, postgres, copiedFrom: new Map(), textChanges: new Map() };
   const deployments: Deployment[] = [];
   const ofKind = pathsByKind(paths);
   // service.json first: one that takes its run settings from the repository claims that apprunner.yaml.
@@ -693,7 +701,7 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
     const startedAt = project.started?.named.get(name);
     const scale = project.scale?.get(name);
     const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv, startedAt, scale);
-    deployments.push(reusedDeployment(ctx, keyPrefix + name, [...layers, ...layers.map((layer) => layer.nameSpan.start), projectEnv, startedAt, scale], build, findNearby));
+    deployments.push(reusedDeployment(ctx, keyPrefix + name, [...layers, projectEnv, startedAt, scale], layers, build, findNearby));
   }
   return deployments;
 }
@@ -1028,14 +1036,20 @@ function commandLine(ctx: Context, text: string, at: SourceRef, env: EnvLookup, 
   };
   const unchanged = (entry: { looked: Map<string, Fact<string> | undefined> }) => [...entry.looked].every(([name, fact]) => env(name) === fact);
   // A command written with escapes maps its characters one by one: kept only where it is.
-  if (spans) return ctx.parses.get(`command:${at.file}:${at.start}:${at.end}`, text, parse, unchanged).script;
+  if (spans) {
+    ctx.onKeptParse?.(undefined);
+    return ctx.parses.get(`command:${at.file}:${at.start}:${at.end}`, text, parse, unchanged).script;
+  }
   // Kept by the command's name, not its place: an edit above it moves the parse rather than making another
   // (the model keeps every word it reads, and a new copy of every later command is what an edit cost).
   const kept = ctx.parses.get(`command:${at.file}:${id}`, text, parse, unchanged);
   if (kept.at.start !== at.start) {
     moveSpans(kept.script, at.start - kept.at.start, kept.at);
-    kept.at = { file: at.file, start: at.start, end: at.end };
+    // In place: a kept deployment moved with its file moves this same span with the words (model/reuse.ts).
+    kept.at.start = at.start;
+    kept.at.end = at.end;
   }
+  ctx.onKeptParse?.(kept);
   return kept.script;
 }
 

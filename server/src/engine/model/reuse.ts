@@ -6,7 +6,10 @@
 // answer, replaying the changes in their order; otherwise it builds it again. So a reused
 // deployment is the one a fresh build would give, whatever the edit (test/unit/session.test.ts).
 // What the model reads for a kept deployment afterwards (its connection pools) is kept with it the same way.
+// A deployment that an edit above it only moved is moved in place, not built again (model/placement.ts).
+import type { Span } from "../types.ts";
 import type { Context } from "./build.ts";
+import { canPlace, type Placement, type PlacementRoot, place, placementOf } from "./placement.ts";
 import type { Deployment } from "./types.ts";
 
 interface Recording {
@@ -19,6 +22,12 @@ interface Recording {
   cacheSeen: Map<string, unknown>;
   /** Its changes to the context, in order. */
   effects: Array<(ctx: Context) => void>;
+  /** What those changes hand the context (problems, cache values, PostgreSQL services): they move with the deployment. */
+  handed: unknown[];
+  /** Parses kept between audits that it used and that move with their file (build.ts commandLine). */
+  movingParses: PlacementRoot[];
+  /** Whether it used a parse kept by its place: moving the parse's words would leave them under the wrong key. */
+  usedPlacedParse: boolean;
 }
 
 /**
@@ -53,17 +62,26 @@ function answersOf(recording: Recording): Answers {
   };
 }
 
-interface Kept {
+/** A deployment kept from an earlier audit (ctx.copiedFrom maps each copy handed out to it). */
+export interface KeptDeployment {
   inputs: readonly unknown[];
   recording: Answers;
   /** As built, before later stages of the model (pools, configured facts) add to it. */
   deployment: Deployment;
+  /** Its spans in the files of its anchors, to move it in place when an edit above it moves it. */
+  placement: Placement;
+}
+
+/** What a deployment is built from and where it is: a compose service (its name's span places it in its file). */
+export interface Anchor {
+  file: string;
+  nameSpan: Span;
 }
 
 const ABSENT = Symbol("absent");
 
 function newRecording(): Recording {
-  return { reads: new Map(), exists: new Map(), folders: new Map(), nearby: [], cacheSeen: new Map(), effects: [] };
+  return { reads: new Map(), exists: new Map(), folders: new Map(), nearby: [], cacheSeen: new Map(), effects: [], handed: [], movingParses: [], usedPlacedParse: false };
 }
 
 function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
@@ -75,24 +93,37 @@ type NearbyLookup = (ctx: Context, dir: string, name: string) => string | undefi
 
 /**
  * The deployment `build` makes, reused from an earlier audit (kept in the caller's parse memo)
- * while `inputs` are the same objects and the context answers as it did. Without a memo kept
+ * while `inputs` are the same objects and the context answers as it did, and moved in place when an
+ * edit moved its anchors (and nothing it holds lies in the edit). Without a memo kept
  * between audits (the CLI) it is built each time, and nothing is recorded.
  */
-export function reusedDeployment(ctx: Context, key: string, inputs: readonly unknown[], build: (ctx: Context) => Deployment, findNearby: NearbyLookup): Deployment {
+export function reusedDeployment(ctx: Context, key: string, inputs: readonly unknown[], anchors: readonly Anchor[], build: (ctx: Context) => Deployment, findNearby: NearbyLookup): Deployment {
   if (!ctx.parses.keepsBetweenAudits) return build(ctx);
   let built: Deployment | undefined;
+  const read = (file: string) => ctx.host.read(file);
   const kept = ctx.parses.keep(
     key,
-    (): Kept => {
+    (): KeptDeployment => {
       const recording = newRecording();
       built = build(recordingContext(ctx, recording));
-      return { inputs, recording: answersOf(recording), deployment: copy(built) };
+      const deployment = copy(built);
+      const files: string[] = [];
+      const roots: PlacementRoot[] = [{ value: deployment }, { value: recording.handed }, ...recording.movingParses];
+      for (const anchor of anchors) {
+        if (!files.includes(anchor.file)) files.push(anchor.file);
+        roots.push({ value: anchor.nameSpan, file: anchor.file });
+      }
+      const placement = placementOf(roots, files, files.map(read), recording.usedPlacedParse);
+      return { inputs, recording: answersOf(recording), deployment, placement };
     },
-    (entry) => sameInputs(entry.inputs, inputs) && stillHolds(ctx, entry.recording, findNearby),
+    (entry) => sameInputs(entry.inputs, inputs) && stillHolds(ctx, entry.recording, findNearby) && canPlace(ctx.textChanges, read, entry.placement),
   );
+  if (!built) {
+    place(ctx.textChanges, read, kept.placement);
+    for (const effect of kept.recording.effects) effect(ctx);
+  }
   const deployment = built ?? copy(kept.deployment);
-  if (!built) for (const effect of kept.recording.effects) effect(ctx);
-  ctx.copiedFrom.set(deployment, kept.deployment);
+  ctx.copiedFrom.set(deployment, kept);
   return deployment;
 }
 
@@ -103,6 +134,8 @@ interface KeptReading<T> {
   /** The files and links `read` added to the deployment, in order. */
   files: string[];
   links: Deployment["links"];
+  /** Its spans in the files its deployment is placed in: they move with it. */
+  placement: Placement;
 }
 
 /**
@@ -114,6 +147,7 @@ export function reusedReading<T>(ctx: Context, key: string, deployment: Deployme
   const source = ctx.copiedFrom.get(deployment);
   if (!source) return read(ctx);
   const allInputs = [source, ...inputs];
+  const readFile = (file: string) => ctx.host.read(file);
   let fresh: { value: T } | undefined;
   const kept = ctx.parses.keep(
     key,
@@ -122,11 +156,15 @@ export function reusedReading<T>(ctx: Context, key: string, deployment: Deployme
       const filesBefore = deployment.files.size;
       const linksBefore = deployment.links.length;
       fresh = { value: read(recordingContext(ctx, recording)) };
-      return { inputs: allInputs, recording: answersOf(recording), value: fresh.value, files: [...deployment.files].slice(filesBefore), links: deployment.links.slice(linksBefore) };
+      const links = deployment.links.slice(linksBefore);
+      const { files } = source.placement;
+      const placement = placementOf([{ value: fresh.value }, { value: links }, { value: recording.handed }, ...recording.movingParses], files, files.map(readFile), recording.usedPlacedParse);
+      return { inputs: allInputs, recording: answersOf(recording), value: fresh.value, files: [...deployment.files].slice(filesBefore), links, placement };
     },
-    (entry) => sameInputs(entry.inputs, allInputs) && stillHolds(ctx, entry.recording, findNearby),
+    (entry) => sameInputs(entry.inputs, allInputs) && stillHolds(ctx, entry.recording, findNearby) && canPlace(ctx.textChanges, readFile, entry.placement),
   );
   if (fresh) return fresh.value;
+  place(ctx.textChanges, readFile, kept.placement);
   for (const effect of kept.recording.effects) effect(ctx);
   for (const file of kept.files) deployment.files.add(file);
   deployment.links.push(...kept.links);
@@ -196,12 +234,14 @@ function recordingContext(ctx: Context, recording: Recording): Context {
       set: (key, value) => {
         setHere.add(key);
         recording.effects.push((c) => c.cache.set(key, value));
+        recording.handed.push(value);
         ctx.cache.set(key, value);
       },
     },
     problems: {
       push: (...problems) => {
         recording.effects.push((c) => c.problems.push(...problems));
+        recording.handed.push(problems);
         return ctx.problems.push(...problems);
       },
     },
@@ -214,9 +254,14 @@ function recordingContext(ctx: Context, recording: Recording): Context {
     postgres: {
       push: (...services) => {
         recording.effects.push((c) => c.postgres.push(...services));
+        recording.handed.push(services);
         return ctx.postgres.push(...services);
       },
     },
     onNearby: (dir, name, found) => recording.nearby.push({ dir, name, found }),
+    onKeptParse: (parse) => {
+      if (parse) recording.movingParses.push({ value: parse, file: parse.at.file });
+      else recording.usedPlacedParse = true;
+    },
   };
 }
