@@ -174,6 +174,22 @@ describe("job runners in the report", () => {
     const capsules = summaryOf(readFixture(join(repo, "test", "fixtures", "db", "connections-exceed-max", "sidekiq-yml-capsules"))).summary;
     assert.equal(capsules.deployments[0].processes[0].label, "1 sidekiq process x 10 threads + capsule exports 5 threads + capsule serial 1 thread");
   });
+
+  test("a celery worker is drawn as what its pool runs: prefork processes, or threads or greenlets in one process", () => {
+    const service = (name: string, command: string) => `  ${name}:\n    build: .\n    command: ${command}\n    deploy:\n      resources:\n        limits:\n          cpus: "2"\n`;
+    const compose = `services:\n${service("prefork", "celery -A proj worker --concurrency 4")}${service("threads", "celery -A proj worker -P threads -c 8")}${service("green", "celery -A proj worker --pool=gevent --concurrency=100")}${service("solo", "celery -A proj worker -P solo")}${service("cpus", "celery -A proj worker")}`;
+    const summary = summaryOf({ "docker-compose.yml": compose, Dockerfile: "FROM python:3.12\n" }).summary;
+    const labels = Object.fromEntries(summary.deployments.map((d) => [d.name.split(" ")[0], d.processes[0]?.label]));
+    assert.deepEqual(labels, {
+      prefork: "4 celery prefork processes",
+      threads: "1 celery process x 8 threads",
+      green: "1 celery process x 100 greenlets",
+      solo: "1 celery process, one task at a time",
+      cpus: "celery prefork processes: 1 per host CPU",
+    });
+    const html = renderHtml(summary, { nonce: NONCE });
+    assert.ok(!html.includes("celery workers"));
+  });
 });
 
 describe("PgBouncer in the report", () => {
