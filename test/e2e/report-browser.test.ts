@@ -157,7 +157,7 @@ document.addEventListener("securitypolicyviolation", (e) => console.error("Conte
       assert.equal(await text(page, `${web} [data-role="workers"]`), "4 gunicorn workers x 2 threads");
       assert.equal(await text(page, `${web} [data-role="proxy-clients"]`), "= 512 clients at once");
       assert.deepEqual(await shown(page, `${web} [data-role="edge"]`), ["requests", "240"]);
-      assert.equal(await text(page, `${worker} [data-role="workers"]`), "4 celery workers");
+      assert.equal(await text(page, `${worker} [data-role="workers"]`), "4 celery prefork processes");
       assert.equal(await text(page, `${worker} [data-role="edge"]`), "20");
       assert.equal(await text(page, `${web} [data-role="db-limit"]`), "max 200 − 3 reserved = 197");
       assert.deepEqual(await assertChartToScale(page, "db (docker-compose.yml)"), { segments: [240, 20], allowed: 197, total: 260 });
