@@ -666,6 +666,17 @@ export const SOURCES = {
     says: "\"web_concurrency = env(\"SENSIBLE_DEFAULTS\") ? set_default_web_concurrency : \"\"\" written to .profile.d/WEB_CONCURRENCY.sh (\"always write that file, even if its empty (meaning no defaults apply)\"); the defaults by `ulimit -u`: 512 MB dynos 2, 1 GB 4, Performance-M 8, Performance-L 16. Changelog v229: the Ruby buildpack \"now clears previous default buildpack WEB_CONCURRENCY values\".",
   },
 
+  tiangoloStartScript: {
+    title: "tiangolo/uvicorn-gunicorn-docker: docker-images/start.sh (the image's CMD)",
+    url: "https://github.com/tiangolo/uvicorn-gunicorn-docker/blob/master/docker-images/start.sh",
+    says: "The images' CMD is [\"/start.sh\"]; tiangolo/uvicorn-gunicorn-fastapi and -starlette are built FROM tiangolo/uvicorn-gunicorn and keep it. start.sh takes GUNICORN_CONF from /app/gunicorn_conf.py if it exists, else /app/app/gunicorn_conf.py, else /gunicorn_conf.py; APP_MODULE from MODULE_NAME (app.main when /app/app/main.py exists, else main) and VARIABLE_NAME (app); it sources PRE_START_PATH (default /app/prestart.sh) with `.` when the file exists, then runs \"exec gunicorn -k uvicorn.workers.UvicornWorker -c \\\"$GUNICORN_CONF\\\" \\\"$APP_MODULE\\\"\".",
+  },
+  tiangoloGunicornConf: {
+    title: "tiangolo/uvicorn-gunicorn-docker: docker-images/gunicorn_conf.py (the image's /gunicorn_conf.py)",
+    url: "https://github.com/tiangolo/uvicorn-gunicorn-docker/blob/master/docker-images/gunicorn_conf.py",
+    says: "WORKERS_PER_CORE default \"1\"; cores = multiprocessing.cpu_count(); with WEB_CONCURRENCY set, workers = int(WEB_CONCURRENCY), else \"web_concurrency = max(int(default_web_concurrency), 2)\" (default_web_concurrency = workers_per_core * cores), then min(…, MAX_WORKERS) when MAX_WORKERS is set. bind = BIND, else HOST:PORT with HOST \"0.0.0.0\" and PORT \"80\"; TIMEOUT \"120\", GRACEFUL_TIMEOUT \"120\", KEEP_ALIVE \"5\". The README: \"if WORKERS_PER_CORE is 1 and the server has only 1 CPU core, instead of starting 1 single worker, it will start 2.\"",
+  },
+
   // ---------------------------------------------------------------- nginx
   nginxWorkerProcesses: {
     title: "nginx core module: worker_processes",

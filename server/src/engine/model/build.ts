@@ -16,7 +16,7 @@ import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { parseAppRunnerYaml, parseServiceJson, type AppRunnerService } from "../parse/apprunner.ts";
 import { type ComposeCommand, type ComposeFile, type ComposeService, countCpuList, parseComposeFile, parseMemoryMiB } from "../parse/compose.ts";
 import { interpolateCompose } from "../parse/compose-interpolation.ts";
-import { type DockerCommand, type Dockerfile, parseDockerfile, targetStage } from "../parse/dockerfile.ts";
+import { type DockerCommand, type Dockerfile, type DockerfileStage, parseDockerfile, targetStage } from "../parse/dockerfile.ts";
 import { parseDotenv } from "../parse/dotenv.ts";
 import { GUNICORN_WORKER_CONNECTIONS, parseGunicornConf, workerKind } from "../parse/gunicorn-conf.ts";
 import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
@@ -57,6 +57,7 @@ import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliAsync, solidQueueCliOptions, type SolidQueueTree, solidQueueTree } from "./solid-queue.ts";
 import { goodJobAsync, goodJobThreads } from "./good-job.ts";
 import { actionCable } from "./action-cable.ts";
+import { contextCandidates, contextFolders, GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
 import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
@@ -1076,10 +1077,102 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   // A compose `entrypoint:` drops the image's CMD: compose passes only its own `command:` to it.
   const cmdWords = command ?? (!entrypoint && dockerfile.cmd ? dockerWords(dockerfile.cmd, path, fullEnv) : []);
   const words = [...entryWords, ...cmdWords];
+  // An ENTRYPOINT (the Dockerfile's or compose's) resets the base image's CMD, so only a command-less image runs its own.
+  const image = entryWords.length === 0 && dockerfile.baseImage !== undefined ? uvicornGunicornImage(dockerfile.baseImage) : undefined;
+  if (image && dockerfile.baseImageAt && runsImageStart(ctx, words, dockerfile, contextDir)) {
+    addUvicornGunicornImageProcess(ctx, deployment, { name: dockerfile.baseImage as string, repository: image, at: { file: path, ...dockerfile.baseImageAt } }, text, dockerfile, contextDir, fullEnv);
+    return;
+  }
   if (words.length === 0) return;
   const source = command ?? entrypoint;
   const at: SourceRef = source?.[0]?.fact.at ?? { file: path, start: dockerfile.cmd?.start ?? dockerfile.entrypoint?.start ?? 0, end: dockerfile.cmd?.end ?? dockerfile.entrypoint?.end ?? 0 };
   addWordsProcesses(ctx, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+}
+
+/** No command (the image's CMD runs), or the image's own /start.sh named again when the workspace puts no script of its own there. */
+function runsImageStart(ctx: Context, words: CommandWord[], dockerfile: DockerfileStage, contextDir: string): boolean {
+  if (words.length === 0) return true;
+  return words.length === 1 && words[0].value === START_SCRIPT && imageFileInContext(ctx, dockerfile, contextDir, START_SCRIPT) === undefined;
+}
+
+/** The workspace file the Dockerfile's COPY lines put at `imagePath`, if any. */
+function imageFileInContext(ctx: Context, dockerfile: DockerfileStage, contextDir: string, imagePath: string): string | undefined {
+  for (const candidate of contextCandidates(dockerfile.copies, dockerfile.workdir, imagePath)) {
+    const found = existing(ctx, join(contextDir, candidate));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * tiangolo/uvicorn-gunicorn(-fastapi, -starlette)'s own command (model/tiangolo.ts): gunicorn with uvicorn workers, its settings
+ * from the app's gunicorn_conf.py when the Dockerfile copies one where the start script looks (or GUNICORN_CONF names), else
+ * from the image's, which sizes the workers from cpu_count() unless WEB_CONCURRENCY is set. Nothing is modelled when a
+ * prestart.sh the image sources may change the server's variables, or GUNICORN_CONF names a file the workspace does not hold.
+ */
+function addUvicornGunicornImageProcess(ctx: Context, deployment: Deployment, image: { name: string; repository: string; at: SourceRef }, text: string, dockerfile: DockerfileStage, contextDir: string, env: EnvLookup): void {
+  const prestartPath = env("PRE_START_PATH")?.value || PRESTART_PATH;
+  const prestart = imageFileInContext(ctx, dockerfile, contextDir, prestartPath);
+  if (prestart) {
+    deployment.files.add(prestart);
+    deployment.links.push({ from: image.at.file, to: prestart, why: `${image.repository}'s start script sources ${prestartPath} before it starts gunicorn` });
+    const prestartText = ctx.host.read(prestart);
+    if (prestartText === undefined || prestartChangesServer(prestartText)) return;
+  }
+  const named = env("GUNICORN_CONF")?.value;
+  const confPaths = named ? [named] : GUNICORN_CONF_PATHS;
+  let confImagePath: string | undefined;
+  let confPath: string | undefined;
+  for (const imagePath of confPaths) {
+    confPath = imageFileInContext(ctx, dockerfile, contextDir, imagePath);
+    if (confPath) {
+      confImagePath = imagePath;
+      break;
+    }
+  }
+  if (named && !confPath) return;
+  // The app's folder in the image (/app), as a folder of the build context: where its modules are found.
+  const appDir = contextFolders(dockerfile.copies, dockerfile.workdir, IMAGE_WORKDIR).map((folder) => join(contextDir, folder)).find((dir) => dir === contextDir || ctx.folders.has(dir)) ?? contextDir;
+  const appModule = env("APP_MODULE")?.value ?? `${env("MODULE_NAME")?.value ?? (existing(ctx, join(appDir, "app/main.py")) ? "app.main" : "main")}:${env("VARIABLE_NAME")?.value ?? "app"}`;
+  const word = (value: string): CommandWord => ({ value, start: image.at.start, end: image.at.end, fact: { value, origin: "default", by: image.repository, at: image.at } });
+  const words = ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-c", confImagePath ?? "/gunicorn_conf.py", appModule].map(word);
+  const invocation = recogniseServer(words);
+  if (!invocation) return;
+  const builtIn = confPath === undefined;
+  const config: SettingsFile | undefined = builtIn ? { path: image.at.file, text, settings: imageConfSettings(image.at) } : settingsFile(ctx, deployment, invocation, confPath, parseGunicornConf);
+  const process = serverProcess(ctx, deployment, invocation, words, image.at, appDir, env, config);
+  process.image = { name: image.name, at: image.at, builtInConfig: builtIn };
+  if (builtIn) imageWorkers(process, image, env);
+  deployment.processes.push(process);
+}
+
+/**
+ * The image's gunicorn_conf.py: WEB_CONCURRENCY when set (serverProcess read it), else max(int(WORKERS_PER_CORE x
+ * cpu_count()), 2), then at most MAX_WORKERS. gunicorn's own order puts GUNICORN_CMD_ARGS's -w above it.
+ */
+function imageWorkers(process: ServerProcess, image: { repository: string; at: SourceRef }, env: EnvLookup): void {
+  if (process.workers.origin !== "default" || process.workersFromCpuCount) return;
+  const concurrency = env("WEB_CONCURRENCY");
+  if (concurrency && concurrency.value.trim() !== "") {
+    process.workersUnresolved = concurrency.at ?? image.at;
+    return;
+  }
+  const perCore = env("WORKERS_PER_CORE");
+  const max = env("MAX_WORKERS");
+  const multiplier = perCore ? Number(perCore.value) : IMAGE_CONF.workersPerCore;
+  // The file caps only with a MAX_WORKERS that is set and not 0 (`if use_max_workers:`).
+  const cap = max?.value && Number(max.value) !== 0 ? Number(max.value) : undefined;
+  const badPerCore = !Number.isFinite(multiplier) || multiplier <= 0;
+  if (badPerCore || (cap !== undefined && !Number.isInteger(cap))) {
+    process.workersUnresolved = (badPerCore ? perCore?.at : max?.at) ?? image.at;
+    return;
+  }
+  const perCoreText = perCore ? `${multiplier} (WORKERS_PER_CORE)` : "WORKERS_PER_CORE (default 1)";
+  const formula = `${image.repository}'s gunicorn_conf.py (workers = max(cpu_count() x ${perCoreText}, ${IMAGE_CONF.minWorkers})${cap !== undefined ? `, at most MAX_WORKERS ${cap}` : ""})`;
+  process.workersFromCpuCount = { at: image.at, formula, cpuFormula: { multiplier, add: 0, min: IMAGE_CONF.minWorkers, ...(cap !== undefined ? { max: cap } : {}) }, option: "WEB_CONCURRENCY=" };
+  // Whatever the host, the image starts at least this many.
+  const floor = cap !== undefined ? Math.min(IMAGE_CONF.minWorkers, cap) : IMAGE_CONF.minWorkers;
+  process.workers = { value: Math.max(1, floor), origin: "default", by: `${image.repository}'s gunicorn_conf.py, at least`, at: image.at };
 }
 
 /**
@@ -1515,7 +1608,8 @@ export function findNearby(ctx: Context, dir: string, name: string): string | un
 // ---------------------------------------------------------------------------------------------
 // Server settings
 
-function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerInvocation, words: CommandWord[], at: SourceRef, dir: string, env: EnvLookup): ServerProcess {
+/** `givenConfig`: gunicorn's settings file when the caller knows it (an image's own gunicorn_conf.py), instead of looking for one. */
+function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerInvocation, words: CommandWord[], at: SourceRef, dir: string, env: EnvLookup, givenConfig?: SettingsFile): ServerProcess {
   const process: ServerProcess = { invocation, words: words as ServerProcess["words"], commandAt: at, workdir: dir, workers: defaultWorkers(invocation) };
   const programAt = invocation.program.fact.at ?? at;
   process.workers.at = { file: at.file, start: invocation.program.start, end: invocation.program.end };
@@ -1526,7 +1620,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   const envArgs = invocation.server === "gunicorn" ? gunicornEnvArgs(ctx, env, at) : undefined;
   if (envArgs) process.envArgs = envArgs;
   const conf =
-    invocation.server === "gunicorn" ? gunicornConfig(ctx, deployment, invocation, envArgs, dir)
+    invocation.server === "gunicorn" ? (givenConfig ?? gunicornConfig(ctx, deployment, invocation, envArgs, dir))
     : invocation.server === "puma" ? pumaConfig(ctx, deployment, invocation, dir)
     : invocation.server === "unicorn" ? unicornConfig(ctx, deployment, invocation, dir)
     : invocation.server === "uwsgi" ? uwsgiConfig(ctx, deployment, invocation, dir, env)

@@ -79,6 +79,12 @@ export interface ServerProcess {
    * inside each process of a web server (then `asyncMode` is set), from the same Active Record pool as its requests.
    */
   goodJob?: GoodJobThreads;
+  /**
+   * The image's own command, which the workspace does not hold (tiangolo/uvicorn-gunicorn's /start.sh, model/tiangolo.ts):
+   * `name` as FROM writes it, `at` there; `builtInConfig` when the image's own gunicorn_conf.py is the one read, described in
+   * `config` with every setting located at `at`.
+   */
+  image?: { name: string; at: SourceRef; builtInConfig: boolean };
   /** The server's settings file (gunicorn.conf.py or `-c`, config/puma.rb or `-C`), read as text. */
   config?: { path: string; settings: Map<string, SettingExpr> };
   /**

@@ -26,6 +26,8 @@ export interface Dockerfile {
   workdir?: string;
   /** The image the last stage starts from, through `FROM <stage>` chains (`nginx:1.25-alpine`, `${BASE}` as written). */
   baseImage?: string;
+  /** Where that image is named: the FROM argument, in the stage that names it. */
+  baseImageAt?: { start: number; end: number };
   /** Each named stage (`FROM … AS name`, lower-cased as BuildKit matches them) as it stands at its end: what `--target name` runs. */
   stages: Map<string, DockerfileStage>;
   problems: ParseProblem[];
@@ -55,9 +57,11 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     // Split into arguments only where they are read: RUN lines are most of a Dockerfile and none of its sizing.
     const args = KEYWORDS_READING_ARGUMENTS.has(keyword) ? instruction.getArguments() : [];
     if (keyword === "FROM") {
-      const from = args.find((a) => !a.getValue().startsWith("--"))?.getValue() ?? "";
+      const fromArg = args.find((a) => !a.getValue().startsWith("--"));
+      const from = fromArg?.getValue() ?? "";
       const parent = stages.get(from.toLowerCase());
-      stage = parent ? { ...parent, env: new Map(parent.env), envFromArgs: new Map(parent.envFromArgs), args: new Map(parent.args), copies: [...parent.copies] } : { ...emptyStage(), ...(from ? { baseImage: from } : {}) };
+      const named = fromArg && from ? { baseImage: from, baseImageAt: { start: offset(fromArg.getRange().start), end: offset(fromArg.getRange().end) } } : {};
+      stage = parent ? { ...parent, env: new Map(parent.env), envFromArgs: new Map(parent.envFromArgs), args: new Map(parent.args), copies: [...parent.copies] } : { ...emptyStage(), ...named };
       const asIndex = args.findIndex((a) => a.getValue().toUpperCase() === "AS");
       if (asIndex > 0 && args[asIndex + 1]) stages.set(args[asIndex + 1].getValue().toLowerCase(), stage);
     } else if (keyword === "ARG") {
@@ -128,7 +132,7 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
 }
 
 function stageView(s: Stage): DockerfileStage {
-  return { cmd: s.cmd, entrypoint: s.entrypoint, env: s.env, envFromArgs: s.envFromArgs, copies: s.copies, workdir: s.workdir, baseImage: s.baseImage };
+  return { cmd: s.cmd, entrypoint: s.entrypoint, env: s.env, envFromArgs: s.envFromArgs, copies: s.copies, workdir: s.workdir, baseImage: s.baseImage, baseImageAt: s.baseImageAt };
 }
 
 /** The stage a build runs: the `target` named (BuildKit matches names case-insensitively), else the last one. */

@@ -12,7 +12,7 @@ export default defineRule({
     summary: "App Runner sends traffic to one port while the server listens on another",
     severity: "error",
     fix: "safe",
-    sources: [SOURCES.appRunnerPortDefault, SOURCES.appRunnerConfigFile, SOURCES.uvicornHostDefault, SOURCES.gunicornBind],
+    sources: [SOURCES.appRunnerPortDefault, SOURCES.appRunnerConfigFile, SOURCES.uvicornHostDefault, SOURCES.gunicornBind, SOURCES.tiangoloGunicornConf],
     docs: {
       why:
         "App Runner routes requests, and its TCP health check, to the `Port` of the service (`ImageConfiguration.Port` or " +

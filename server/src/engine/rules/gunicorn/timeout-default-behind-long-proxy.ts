@@ -32,7 +32,8 @@ export default defineRule({
       for (const process of deployment.processes) {
         if (process.invocation.server !== "gunicorn" || gunicornWorkerKind(deployment, process) !== "sync") continue;
         const timeout = gunicornSeconds(deployment, process, "timeout", GUNICORN_TIMEOUT);
-        if (!timeout || timeout.origin !== "default" || !timeout.at) continue;
+        // gunicorn's own default only: an image's config file (tiangolo's gunicorn_conf.py) sets another.
+        if (!timeout || timeout.origin !== "default" || timeout.by !== "gunicorn" || !timeout.at) continue;
         // The longest stated wait among the proxies in front: that is what someone expects requests to take.
         const longest = frontsOf(model, deployment)
           .filter((front) => front.readTimeout.origin === "stated" && front.readTimeout.value > timeout.value && front.readTimeout.at)

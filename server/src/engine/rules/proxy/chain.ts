@@ -121,6 +121,11 @@ export function gunicornSeconds(deployment: Deployment, process: ServerProcess, 
   if (setting.from === "default") return { value: fallback, origin: "default", by: "gunicorn", at: programRef(process) };
   const value = Number(setting.value);
   if (!Number.isFinite(value)) return undefined;
+  // The image's own gunicorn_conf.py default (no variable set): the image's choice, not the deployment's.
+  const image = process.image;
+  if (image?.builtInConfig && setting.at && setting.at.file === image.at.file && setting.at.start === image.at.start && setting.at.end === image.at.end) {
+    return { value, origin: "default", by: `${image.name}'s gunicorn_conf.py`, at: image.at };
+  }
   return { value, origin: "stated", at: setting.at };
 }
 
@@ -237,6 +242,8 @@ export function appKeepAlive(deployment: Deployment, process: ServerProcess): Ap
       if (kind === undefined) return undefined;
       if (kind === "sync") return "closes";
       const value = gunicornSeconds(deployment, process, "keepalive", GUNICORN_KEEPALIVE);
+      // The image's gunicorn_conf.py reads KEEP_ALIVE: the variable is what sets it there.
+      if (value && process.image?.builtInConfig) return { value, name: value.origin === "default" ? `KEEP_ALIVE (read by ${process.image.name}'s gunicorn_conf.py)` : "KEEP_ALIVE" };
       return value && { value, flag: "--keep-alive", name: "gunicorn keepalive" };
     }
     case "uvicorn":

@@ -29,6 +29,7 @@ export default defineRule({
       SOURCES.albIdleTimeout,
       SOURCES.gunicornKeepalive,
       SOURCES.gunicornSyncNoKeepalive,
+      SOURCES.tiangoloGunicornConf,
       SOURCES.uvicornWorkerKeepalive,
       SOURCES.pumaPersistentTimeoutBefore7,
       SOURCES.puma7Defaults,

@@ -5,6 +5,7 @@ import { type CommandWord, isFastapiRun, optionValue, optionValues, type ServerI
 import { factForSlice, type ShellWord } from "../../parse/shell.ts";
 import type { SourceRef } from "../../types.ts";
 import { gunicornSetting } from "../gunicorn/settings.ts";
+import { IMAGE_CONF } from "../../model/tiangolo.ts";
 
 type Text = (file: string) => string | undefined;
 
@@ -51,6 +52,7 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
       if (binds.length > 0) return fromBinds(binds.map((b) => b.value), program, text);
       const envBinds = process.envArgs ? optionValues(process.envArgs, "bind") : [];
       if (envBinds.length > 0) return fromBinds(envBinds.map((b) => b.value), program, text);
+      if (process.image?.builtInConfig) return imageBind(process.image.name, deployment, program, text);
       const setting = gunicornSetting(process, "bind");
       if (setting.from !== "default") return undefined;
       // gunicorn: "If the PORT environment variable is defined, the default is ['0.0.0.0:$PORT']."
@@ -81,6 +83,23 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
     default:
       return undefined;
   }
+}
+
+/** tiangolo/uvicorn-gunicorn's gunicorn_conf.py: BIND, else HOST:PORT, each 0.0.0.0 and 80 by default (SOURCES.tiangoloGunicornConf). */
+function imageBind(image: string, deployment: Deployment, program: CommandWord, text: Text): Listen | undefined {
+  const bind = deployment.env.get("BIND");
+  if (bind?.value) {
+    const parts = splitHostPort(bind.value);
+    if (!parts || parts.port === undefined) return undefined;
+    const at = exact(bind.at, bind.value, text);
+    const from = `BIND=${bind.value}`;
+    const slice = (offset: number, length: number): SourceRef | undefined => at && { file: at.file, start: at.start + offset, end: at.start + offset + length };
+    return { host: { value: parts.host, origin: "stated", at: slice(parts.hostOffset, parts.host.length), from }, port: { value: parts.port, origin: "stated", at: slice(parts.portOffset, String(parts.port).length), from }, program };
+  }
+  const from = `${image}'s default ${IMAGE_CONF.host}:${IMAGE_CONF.port}, as its gunicorn_conf.py binds HOST:PORT`;
+  const host = fromEnv(deployment.env.get("HOST"), "HOST", text) ?? { value: IMAGE_CONF.host, origin: "default", from };
+  const port = toPort(fromEnv(deployment.env.get("PORT"), "PORT", text) ?? { value: IMAGE_CONF.port, origin: "default", from });
+  return port && { host, port, program };
 }
 
 function defaults(program: CommandWord, server: string, host = DEFAULT_HOST): Listen {

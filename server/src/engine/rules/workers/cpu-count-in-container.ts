@@ -29,7 +29,7 @@ export default defineRule({
     summary: "Workers computed from the host's CPU count (cpu_count(), nproc, Etc.nprocessors) inside a container",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.pythonCpuCount, SOURCES.flyMachinesAreVms, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors],
+    sources: [SOURCES.pythonCpuCount, SOURCES.flyMachinesAreVms, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors, SOURCES.tiangoloGunicornConf, SOURCES.tiangoloStartScript],
     docs: {
       why:
         "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
@@ -37,7 +37,9 @@ export default defineRule({
         "limited to 1 CPU on a 16-CPU host starts 33 workers that share one CPU, each with its own memory and database pool, " +
         "and the count changes with whatever host the container lands on. Set the workers from the deployment's CPU limit " +
         "(an environment variable such as WEB_CONCURRENCY, or a number). A celery worker without --concurrency does the same: " +
-        "its prefork pool starts one process per CPU of the host. A start script's `--workers $(( $(nproc) * 2 + 1 ))` (or " +
+        "its prefork pool starts one process per CPU of the host. So does an image built FROM tiangolo/uvicorn-gunicorn (or its -fastapi " +
+        "and -starlette images) that keeps the image's command: its gunicorn_conf.py starts max(WORKERS_PER_CORE x cpu_count(), 2) " +
+        "workers unless WEB_CONCURRENCY is set (the finding points at the FROM line). A start script's `--workers $(( $(nproc) * 2 + 1 ))` (or " +
         "`export WEB_CONCURRENCY=$(( $(nproc) * 2 + 1 ))` before it runs the server) does the same: " +
         "`nproc` counts the CPUs the container may run on (the host's, unless a cpuset pins it), not its CPU quota; GNU coreutils " +
         "reads cgroup quotas only in its 2025 releases, and the coreutils of today's base images (Debian 12: 9.1) and busybox do not. Ruby's Etc.nprocessors and concurrent-ruby's " +

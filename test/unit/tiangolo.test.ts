@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { contextCandidates, contextFolders, prestartChangesServer, uvicornGunicornImage } from "../../server/src/engine/model/tiangolo.ts";
+
+describe("tiangolo/uvicorn-gunicorn images", () => {
+  test("the images are recognised by any tag or digest, and no other image is", () => {
+    assert.equal(uvicornGunicornImage("tiangolo/uvicorn-gunicorn-fastapi:python3.11"), "tiangolo/uvicorn-gunicorn-fastapi");
+    assert.equal(uvicornGunicornImage("docker.io/tiangolo/uvicorn-gunicorn:python3.10-slim"), "tiangolo/uvicorn-gunicorn");
+    assert.equal(uvicornGunicornImage("tiangolo/uvicorn-gunicorn-starlette"), "tiangolo/uvicorn-gunicorn-starlette");
+    assert.equal(uvicornGunicornImage(`tiangolo/uvicorn-gunicorn-fastapi@sha256:${"a".repeat(64)}`), "tiangolo/uvicorn-gunicorn-fastapi");
+    assert.equal(uvicornGunicornImage("tiangolo/meinheld-gunicorn-flask:python3.9"), undefined, "meinheld's image has a gunicorn_conf.py of its own");
+    assert.equal(uvicornGunicornImage("tiangolo/uwsgi-nginx-flask:python3.11"), undefined);
+    assert.equal(uvicornGunicornImage("myorg/tiangolo/uvicorn-gunicorn-fastapi"), undefined);
+    assert.equal(uvicornGunicornImage("python:3.11"), undefined);
+  });
+
+  test("COPY lines map an image path to build-context files, the last line first", () => {
+    const copies = [
+      { sources: ["./requirements.txt"], destination: "/app/requirements.txt" },
+      { sources: ["./app"], destination: "/app" },
+      { sources: ["deploy/gunicorn_conf.py"], destination: "/app/" },
+    ];
+    assert.deepEqual(contextCandidates(copies, "/app/", "/app/gunicorn_conf.py"), ["deploy/gunicorn_conf.py/gunicorn_conf.py", "deploy/gunicorn_conf.py", "app/gunicorn_conf.py"]);
+    assert.deepEqual(contextCandidates([{ sources: ["gunicorn_conf.py"], destination: "/app/gunicorn_conf.py" }], undefined, "/app/gunicorn_conf.py"), ["gunicorn_conf.py"]);
+    // `COPY . .` in the image's WORKDIR /app; a relative destination follows a WORKDIR the Dockerfile sets.
+    assert.deepEqual(contextCandidates([{ sources: ["."], destination: "." }], undefined, "/app/prestart.sh"), ["prestart.sh"]);
+    assert.deepEqual(contextCandidates([{ sources: ["."], destination: "." }], "/srv", "/app/prestart.sh"), []);
+    assert.deepEqual(contextCandidates([{ sources: ["*.py"], destination: "/app/" }, { sources: ["/etc/x"], destination: "/app/" }], undefined, "/app/gunicorn_conf.py"), []);
+    assert.deepEqual(contextFolders([{ sources: ["./backend/"], destination: "/app" }, { sources: ["main.py"], destination: "/srv/" }], undefined, "/app"), ["backend"]);
+  });
+
+  test("a prestart.sh that may change the server's variables is told apart from one that runs migrations", () => {
+    assert.equal(prestartChangesServer("#! /usr/bin/env bash\n# Let the DB start\nsleep 10;\nalembic upgrade head\n"), false);
+    assert.equal(prestartChangesServer("#! /usr/bin/env bash\n# export WEB_CONCURRENCY=1\npython /app/backend_pre_start.py\n"), false, "a comment sets nothing");
+    assert.equal(prestartChangesServer("export WEB_CONCURRENCY=1\n"), true);
+    assert.equal(prestartChangesServer("MAX_WORKERS=4\n"), true);
+    assert.equal(prestartChangesServer("exec uvicorn main:app\n"), true);
+    assert.equal(prestartChangesServer(". /app/.env.sh\n"), true);
+    assert.equal(prestartChangesServer("export $(grep -v '^#' .env | xargs)\n"), true);
+    assert.equal(prestartChangesServer("set -a\n"), true);
+  });
+});
