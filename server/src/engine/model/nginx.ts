@@ -191,11 +191,16 @@ function mergeLevel(directives: NginxDirective[], parent: Inherited): Inherited 
   };
 }
 
-/** A time directive's value at this level, in seconds, where it is written. */
+/**
+ * A time directive's value at this level, in seconds, where it is written. One written with a value that is not a
+ * time (a template's `${PROXY_READ_TIMEOUT}`, filled in when the container starts) is set all the same, to a value
+ * not known here: NaN, which no comparison holds for, rather than the enclosing level's or nginx's default.
+ */
 function secondsAtLevel(directives: NginxDirective[], name: string): Fact<number> | undefined {
   const timeout = lastNamed(directives, name);
-  const seconds = timeout?.args[0] ? nginxSeconds(timeout.args[0].value) : undefined;
-  return timeout?.args[0] && seconds !== undefined ? { value: seconds, origin: "stated", at: ref(timeout, timeout.args[0].start, timeout.args[0].end) } : undefined;
+  const arg = timeout?.args[0];
+  if (!timeout || !arg) return undefined;
+  return { value: nginxSeconds(arg.value) ?? Number.NaN, origin: "stated", at: ref(timeout, arg.start, arg.end) };
 }
 
 function upstreamOf(target: string, names: Set<string>): string | undefined {
@@ -286,7 +291,7 @@ function sameRef(a: SourceRef | undefined, b: SourceRef | undefined): boolean {
 /** For the facts mergeLevel makes: a stated value and where. */
 function sameFact<T>(a: Fact<T> | undefined, b: Fact<T> | undefined): boolean {
   if (a === b) return true;
-  return a !== undefined && b !== undefined && a.value === b.value && a.origin === b.origin && a.by === b.by && !a.via && !b.via && sameRef(a.at, b.at);
+  return a !== undefined && b !== undefined && Object.is(a.value, b.value) && a.origin === b.origin && a.by === b.by && !a.via && !b.via && sameRef(a.at, b.at);
 }
 
 function sameInherited(a: Inherited, b: Inherited): boolean {
@@ -333,7 +338,8 @@ function readUpstream(d: NginxDirective): ProxyUpstream {
   }
   const keepalive = lastNamed(block, "keepalive");
   const idle = lastNamed(block, "keepalive_timeout");
-  const idleSeconds = idle?.args[0] ? nginxSeconds(idle.args[0].value) : undefined;
+  // Written as a template variable: set, to a value not known here (NaN), not nginx's default.
+  const idleSeconds = idle?.args[0] ? (nginxSeconds(idle.args[0].value) ?? Number.NaN) : undefined;
   return {
     name: d.args[0]?.value ?? "",
     at: ref(d, d.start, headEnd(d)),

@@ -43,7 +43,7 @@ export default defineRule({
       let value = GUNICORN_TIMEOUT;
       let consequence: string;
       if (kind === "sync") {
-        const longest = frontsOf(model, deployment).sort((a, b) => b.readTimeout.value - a.readTimeout.value)[0];
+        const longest = frontsOf(model, deployment).filter((f) => !Number.isNaN(f.readTimeout.value)).sort((a, b) => b.readTimeout.value - a.readTimeout.value)[0];
         if (longest && longest.readTimeout.value > value) {
           value = longest.readTimeout.value;
           const directive = longest.kind === "nginx" ? longest.timeoutDirective : "App Runner's request timeout";

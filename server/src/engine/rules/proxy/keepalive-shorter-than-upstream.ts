@@ -73,7 +73,7 @@ export default defineRule({
           seen.add(upstream);
           const idle = idleTimeout(upstream);
           const app = keepAlive.value;
-          if (app.value > idle.value || !app.at) continue;
+          if (Number.isNaN(idle.value) || app.value > idle.value || !app.at) continue;
           const target = idle.value + MARGIN;
           const fix = setSeconds(process, app, keepAlive.flag, target, `Set ${keepAlive.name} to ${target}`, text);
           const related: RelatedInfo[] = [];

@@ -51,7 +51,8 @@ export default defineRule({
         const { value: timeout, what } = app;
         const timeoutRelated: RelatedInfo[] = timeout.at ? [{ at: timeout.at, message: app.note }] : [];
         // A health-check location's short timeout is the probe's own deadline: it fails fast on purpose.
-        const fronts = frontsOf(model, deployment).filter((f) => f.kind !== "nginx" || !isProbeLocation(text(f.location.at.file)?.slice(f.location.at.start, f.location.at.end)));
+        // A wait written as a template variable is not known here: nothing to compare.
+        const fronts = frontsOf(model, deployment).filter((f) => !Number.isNaN(f.readTimeout.value) && (f.kind !== "nginx" || !isProbeLocation(text(f.location.at.file)?.slice(f.location.at.start, f.location.at.end))));
         // The worker timeout is one per process, not per route: where some nginx location already waits as long, the
         // timeout serves that route, and the shorter ones are that route's choice.
         const longestNginx = Math.max(...fronts.map((f) => (f.kind === "nginx" ? f.readTimeout.value : 0)));
