@@ -76,6 +76,30 @@ function step(files: Files, original: Files, rnd: () => number): string {
   return `${path}: at ${at} remove ${removed} insert ${JSON.stringify(inserted)}`;
 }
 
+/** A comment line added above a random line, one of those removed, or a number given another length. */
+function movingEdit(files: Files, path: string, rnd: () => number): string {
+  const text = files[path] as string;
+  const roll = rnd();
+  const added = [...text.matchAll(/^# moved x*\n/gm)];
+  if (roll < 0.3 && added.length > 0) {
+    const m = added[Math.floor(rnd() * added.length)] as RegExpMatchArray;
+    files[path] = text.slice(0, m.index) + text.slice((m.index ?? 0) + m[0].length);
+    return `${path}: comment at ${m.index} removed`;
+  }
+  const numbers = [...text.matchAll(/\d+/g)];
+  if (roll < 0.6 && numbers.length > 0) {
+    const m = numbers[Math.floor(rnd() * numbers.length)] as RegExpMatchArray;
+    const value = String(Math.floor(rnd() * 3000));
+    files[path] = text.slice(0, m.index) + value + text.slice((m.index ?? 0) + m[0].length);
+    return `${path}: number at ${m.index} -> ${value}`;
+  }
+  const lineStarts = [0];
+  for (let i = text.indexOf("\n"); i >= 0 && i + 1 < text.length; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  const at = lineStarts[Math.floor(rnd() * lineStarts.length)] as number;
+  files[path] = `${text.slice(0, at)}# moved ${"x".repeat(Math.floor(rnd() * 9))}\n${text.slice(at)}`;
+  return `${path}: comment added at ${at}`;
+}
+
 function fixtureWorkspaces(): Array<{ name: string; files: Files }> {
   const out: Array<{ name: string; files: Files }> = [];
   const walk = (dir: string) => {
@@ -111,6 +135,28 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
   test("random edit sequences on every fixture workspace", () => {
     assert.ok(workspaces.length > 20, `found only ${workspaces.length} fixture workspaces`);
     for (const [index, ws] of workspaces.entries()) checkSequence(ws.name, ws.files, 1000 + index, 25);
+  });
+
+  test("edits that keep compose files valid and move what follows them, on every fixture with a compose file", () => {
+    // Random snippets mostly break the YAML (the file is then read whole, every deployment built again); these
+    // edits keep it valid, so kept deployments are moved in place (model/placement.ts) rather than rebuilt.
+    let reused = 0;
+    for (const [index, ws] of workspaces.entries()) {
+      const composeFiles = Object.keys(ws.files).filter((p) => /compose[^/]*\.ya?ml$/.test(p));
+      if (composeFiles.length === 0) continue;
+      const rnd = random(7000 + index);
+      const files: Files = { ...ws.files };
+      const session = new AuditSession();
+      const log: string[] = [];
+      for (let i = 0; i <= 12; i++) {
+        if (i > 0) log.push(movingEdit(files, composeFiles[Math.floor(rnd() * composeFiles.length)] as string, rnd));
+        for (const [path, text] of Object.entries(files)) session.update(path, text);
+        const hits = session.parses.kept.hits;
+        assert.deepStrictEqual(session.audit(), audit(memoryHost(files)), `${ws.name}, after:\n  ${log.join("\n  ")}`);
+        reused += session.parses.kept.hits - hits;
+      }
+    }
+    assert.ok(reused > 1000, `kept deployments were reused ${reused} times: too few to test moving them`);
   });
 
   test("random edits on one workspace that holds several fixtures", () => {
