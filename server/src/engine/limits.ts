@@ -40,6 +40,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   "render.yaml": MB / 2,
   "fly.toml": 2 * MB,
   kamal: MB / 2,
+  systemd: 2 * MB,
   other: 2 * MB,
 };
 

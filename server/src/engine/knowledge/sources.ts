@@ -677,6 +677,17 @@ export const SOURCES = {
     says: "WORKERS_PER_CORE default \"1\"; cores = multiprocessing.cpu_count(); with WEB_CONCURRENCY set, workers = int(WEB_CONCURRENCY), else \"web_concurrency = max(int(default_web_concurrency), 2)\" (default_web_concurrency = workers_per_core * cores), then min(…, MAX_WORKERS) when MAX_WORKERS is set. bind = BIND, else HOST:PORT with HOST \"0.0.0.0\" and PORT \"80\"; TIMEOUT \"120\", GRACEFUL_TIMEOUT \"120\", KEEP_ALIVE \"5\". The README: \"if WORKERS_PER_CORE is 1 and the server has only 1 CPU core, instead of starting 1 single worker, it will start 2.\"",
   },
 
+  systemdSyntax: {
+    title: "systemd.syntax and systemd.exec, the man pages: unit file lines, Environment=, EnvironmentFile=",
+    url: "https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#EnvironmentFile=",
+    says: "systemd.syntax: \"Lines ending in a backslash are concatenated with the following line while reading and the backslash is replaced by a space character.\" Empty lines and lines starting with \"#\" or \";\" are ignored. systemd.exec: Environment= takes space-separated assignments, quoted when they hold spaces; EnvironmentFile= files hold KEY=VALUE lines, a path prefixed with \"-\" is ignored when missing, and \"Settings from these files override settings made with Environment=\". systemd.service: an empty ExecStart= resets the earlier ones; the prefixes \"-\", \"@\", \":\", \"+\", \"!\" change how the command runs, not what it is.",
+  },
+  systemdResourceControl: {
+    title: "systemd.resource-control, the man page: CPUQuota=, MemoryMax=",
+    url: "https://www.freedesktop.org/software/systemd/man/latest/systemd.resource-control.html",
+    says: "CPUQuota=: \"The percentage specifies how much CPU time the unit shall get at maximum, relative to the total CPU time available on one CPU. Use values > 100% for allotting CPU time on more than one CPU.\" MemoryMax=: a hard limit, a size in bytes with K, M, G or T suffixes (base 1024), or \"infinity\" for none; MemoryLimit= is its deprecated older name (cgroup v1).",
+  },
+
   // ---------------------------------------------------------------- nginx
   nginxWorkerProcesses: {
     title: "nginx core module: worker_processes",

@@ -21,6 +21,7 @@ import { parseDotenv } from "../parse/dotenv.ts";
 import { GUNICORN_WORKER_CONNECTIONS, parseGunicornConf, workerKind } from "../parse/gunicorn-conf.ts";
 import { parseHypercornToml } from "../parse/hypercorn-toml.ts";
 import { parseProcfile } from "../parse/procfile.ts";
+import { looksLikeServiceUnit, parseServiceUnit } from "../parse/systemd.ts";
 import { type HerokuAppJson, parseAppJson } from "../parse/app-json.ts";
 import { parseSidekiqInitializer } from "../parse/sidekiq-initializer.ts";
 import { parsePumaRb, parseUnicornRb, PUMA_PLUGIN } from "../parse/puma-rb.ts";
@@ -61,7 +62,7 @@ import { contextCandidates, contextFolders, GUNICORN_CONF_PATHS, IMAGE_CONF, IMA
 import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer" | "systemd";
 
 /** Paths already classified: fileKind runs on every path of every audit, several times (listing, model, suppressions, rules). */
 const kinds = new Map<string, FileKind | undefined>();
@@ -100,6 +101,8 @@ function classify(path: string): FileKind | undefined {
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
   if (name.endsWith(".sh") || STARTING_SCRIPT.test(name)) return "shell";
   if (isSupervisorName(name, lowerPath)) return "supervisor";
+  // systemd service units (gunicorn.service, puma.service, a template's app@.service): read when they start something.
+  if (name.endsWith(".service")) return "systemd";
   if (isNginxName(name, lowerPath)) return "nginx";
   if (/^gunicorn[\w.-]*\.py$/.test(name)) return "gunicorn-conf";
   if (name === "puma.rb") return "puma";
@@ -249,6 +252,10 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   }
   for (const path of supervisorCandidates.filter((p) => !claimed.has(p))) {
     const deployment = supervisorDeployment(ctx, path);
+    if (deployment) deployments.push(deployment);
+  }
+  for (const path of ofKind("systemd")) {
+    const deployment = systemdDeployment(ctx, path);
     if (deployment) deployments.push(deployment);
   }
   deployments.push(...standaloneImages(ctx, ofKind("dockerfile").filter((p) => !claimed.has(p)), deployments));
@@ -1483,6 +1490,37 @@ function supervisorDeployment(ctx: Context, path: string): Deployment | undefine
   if (!readSupervisorConf(ctx, path)?.recognised) return undefined;
   const deployment = newDeployment(`supervisor:${path}`, path, [path]);
   addSupervisorPrograms(ctx, deployment, supervisorConfigFiles(ctx, path), dirOf(path), () => undefined, 0);
+  return deployment.processes.length > 0 || deployment.devServers ? deployment : undefined;
+}
+
+/**
+ * A systemd service unit (parse/systemd.ts) on a VM: its ExecStart= read as a command line from the repository's root
+ * (its WorkingDirectory= is the checkout on the server), in the environment of its Environment= lines and the
+ * EnvironmentFile= files the workspace holds (by their name, nearest the unit, else at the root), which win over
+ * Environment=, as systemd applies them. CPUQuota= and MemoryMax= bound the service's cgroup: its CPUs and memory.
+ */
+function systemdDeployment(ctx: Context, path: string): Deployment | undefined {
+  const text = ctx.host.read(path);
+  if (text === undefined || !looksLikeServiceUnit(text)) return undefined;
+  const unit = cached(ctx, `systemd:${path}`, () => ctx.parses.get(`systemd:${path}`, text, () => parseServiceUnit(text, path)));
+  ctx.problems.push(...unit.problems);
+  if (!unit.execStart) return undefined;
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const deployment = newDeployment(`systemd:${path}`, `${name} (${path})`, [path]);
+  for (const [key, fact] of unit.environment) deployment.env.set(key, fact);
+  for (const file of unit.environmentFiles) {
+    const base = file.path.slice(file.path.lastIndexOf("/") + 1);
+    const found = base ? (findNearby(ctx, dirOf(path), base) ?? existing(ctx, base)) : undefined;
+    if (!found) continue;
+    deployment.files.add(found);
+    deployment.links.push({ from: path, to: found, why: `${name} reads its environment from ${file.path} (EnvironmentFile=)` });
+    for (const [key, fact] of readDotenv(ctx, found, true)) deployment.env.set(key, fact);
+  }
+  if (unit.cpus) deployment.cpus = unit.cpus;
+  if (unit.memoryMiB) deployment.memoryMiB = unit.memoryMiB;
+  const env = lookupIn(deployment.env);
+  const script = parseCommandLine(unit.execStart.value, path, unit.execStart.start, env);
+  addCommandProcesses(ctx, deployment, script, "", env, { words: [], dir: "" }, 0);
   return deployment.processes.length > 0 || deployment.devServers ? deployment : undefined;
 }
 

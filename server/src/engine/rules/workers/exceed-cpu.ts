@@ -13,7 +13,7 @@ export default defineRule({
     summary: "More worker processes than the instance's CPUs can run",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.uwsgiEnvironment, SOURCES.uwsgiCheaper, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus, SOURCES.solidQueueWorkerProcesses, SOURCES.solidQueuePumaPlugin],
+    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.uwsgiEnvironment, SOURCES.uwsgiCheaper, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus, SOURCES.solidQueueWorkerProcesses, SOURCES.solidQueuePumaPlugin, SOURCES.systemdResourceControl],
     docs: {
       why:
         "Each worker is a process that competes for the instance's CPUs. gunicorn advises (2 x num_cores) + 1 workers; " +

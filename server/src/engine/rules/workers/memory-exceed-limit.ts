@@ -20,7 +20,7 @@ export default defineRule({
     summary: "Worker processes x their memory above the instance's memory limit",
     severity: "warning",
     fix: "unsafe",
-    sources: [SOURCES.pumaMemoryPerWorker, SOURCES.unicornTuning, SOURCES.pythonWorkerMemory, SOURCES.fastapiMemoryPerProcess, SOURCES.composeDeployMemory, SOURCES.appRunnerMemoryPattern],
+    sources: [SOURCES.pumaMemoryPerWorker, SOURCES.unicornTuning, SOURCES.pythonWorkerMemory, SOURCES.fastapiMemoryPerProcess, SOURCES.composeDeployMemory, SOURCES.appRunnerMemoryPattern, SOURCES.systemdResourceControl],
     docs: {
       why:
         "Every worker process holds its own copy of the application in memory. When workers x memory per worker exceeds the " +
