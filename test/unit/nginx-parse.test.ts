@@ -492,6 +492,22 @@ describe("loadNginxConfig: includes", () => {
     assert.equal(config.files.get("deploy/nginx.conf")?.directives[0].block?.[1].name, "include");
   });
 
+  test("a conf.d file on its own resolves includes against the conf prefix above it, and reads an envsubst template for a missing file", () => {
+    const host = workspace({
+      "docker/nginx/conf.d/default.conf.template": "server {\n  location / {\n    proxy_pass http://app:8000;\n    include proxy.conf;\n  }\n}\n",
+      "docker/nginx/proxy.conf.template": "proxy_http_version 1.1;\n",
+    });
+    const config = loadNginxConfig("docker/nginx/conf.d/default.conf.template", host);
+    assert.deepEqual(config.problems, []);
+    assert.deepEqual(
+      config.includes.map((i) => [i.directive.args[0].value, i.resolved]),
+      [["proxy.conf", ["docker/nginx/proxy.conf.template"]]],
+    );
+    // Outside conf.d and sites-*, the root's own folder stays the prefix: nothing above it is looked at.
+    const other = loadNginxConfig("docker/nginx/site/app.conf", workspace({ "docker/nginx/site/app.conf": "include proxy.conf;\n", "docker/nginx/proxy.conf": "" }));
+    assert.match(only(other.problems).message, /^included file "proxy.conf" was not found/);
+  });
+
   test("glob ? and [...] match one path segment character; * does not cross '/'", () => {
     const host = workspace({
       "nginx.conf": "include sites/app-[ab]?.conf;\ninclude sites/*.conf;",

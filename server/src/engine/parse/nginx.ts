@@ -641,6 +641,9 @@ function shiftDirective(d: NginxDirective, delta: number): NginxDirective {
 /** Where nginx.conf usually lives in an image; a repo copies or mounts its root file there. */
 const CONF_PREFIXES = ["/etc/nginx/", "/usr/local/nginx/conf/", "/usr/local/openresty/nginx/conf/"];
 
+/** Folders that sit inside nginx's conf prefix (/etc/nginx/conf.d), from which the stock nginx.conf includes files. */
+const PREFIX_SUBFOLDERS: ReadonlySet<string> = new Set(["conf.d", "sites-enabled", "sites-available"]);
+
 /** Files nginx or the distribution packages ship: absent from a repo, present at run time. */
 const SHIPPED_FILES = new Set([
   "mime.types",
@@ -734,7 +737,11 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
     return matches;
   };
 
-  /** Candidate locations, best first: against the root's directory (nginx's conf prefix), then the including file's. */
+  /**
+   * Candidate locations, best first: against the root's directory (nginx's conf prefix), then, for a root kept in a
+   * folder the stock nginx.conf includes from inside the prefix (conf.d/, sites-enabled/), that folder's parent, which
+   * stands for the prefix; then the including file's directory.
+   */
   const candidates = (value: string, includingFile: string): string[] | undefined => {
     let relative = value;
     if (value.startsWith("/")) {
@@ -742,8 +749,17 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
       if (!prefix) return undefined;
       relative = value.slice(prefix.length);
     }
-    const paths = [posix.join(rootDir, relative), posix.join(posix.dirname(includingFile), relative)];
+    const paths = [posix.join(rootDir, relative)];
+    if (PREFIX_SUBFOLDERS.has(posix.basename(rootDir))) paths.push(posix.join(posix.dirname(rootDir), relative));
+    paths.push(posix.join(posix.dirname(includingFile), relative));
     return [...new Set(paths)].filter(isInsideWorkspace);
+  };
+
+  /** The file itself, else the envsubst template it is rendered from when the container starts (`proxy.conf.template`). */
+  const readable = (candidate: string): string | undefined => {
+    if (read(candidate) !== undefined) return candidate;
+    const template = `${candidate}.template`;
+    return read(template) !== undefined ? template : undefined;
   };
 
   const resolve = (directive: NginxDirective, arg: NginxArg): string[] => {
@@ -761,8 +777,9 @@ export function loadNginxConfig(rootFile: string, host: NginxLoadHost, limits: N
       if (isGlob) {
         const matches = globMatches(candidate);
         if (matches.length > 0) return matches;
-      } else if (read(candidate) !== undefined) {
-        return [candidate];
+      } else {
+        const found = readable(candidate);
+        if (found) return [found];
       }
     }
     // nginx accepts a glob that matches nothing; a missing file it would reject.
