@@ -319,7 +319,8 @@ describe("Flask-SQLAlchemy's engine options (model/sqlalchemy.ts, parse/flask-co
     const both = { "shop/__init__.py": constructed('{"pool_size": 8}', '    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 3}\n') };
     assert.deepEqual(read({ ...both, "requirements.txt": "Flask-SQLAlchemy==3.1.1\n" }), [3, "stated", 10, "default"]);
     assert.deepEqual(read({ ...both, "requirements.txt": "Flask-SQLAlchemy==2.5.1\n" }), [8, "stated", 10, "default"]);
-    assert.equal(read({ ...both, "requirements.txt": "Flask-SQLAlchemy\n" }), undefined);
+    // A bare name lets pip install the newest release: 3.x, assumed (and said).
+    assert.deepEqual(read({ ...both, "requirements.txt": "Flask-SQLAlchemy\n" }), [3, "stated", 10, "default"]);
     assert.equal(read(both), undefined);
   });
 
@@ -343,13 +344,36 @@ describe("Flask-SQLAlchemy's engine options (model/sqlalchemy.ts, parse/flask-co
     assert.deepEqual(binds(config), [5, 10]);
   });
 
+  test("the pin from lock files, requirements files (requirements/*.txt, -r includes, dev files left out), Pipfile and pyproject.toml (PEP 621, Poetry), main dependencies only", () => {
+    const config = "class Config:\n    SQLALCHEMY_POOL_SIZE = 20\n    SQLALCHEMY_MAX_OVERFLOW = 30\n";
+    const files = { "shop/__init__.py": factory('    app.config.from_object("config.Config")\n'), "config.py": config };
+    const two = [20, "stated", 30, "stated"];
+    const three = [5, "default", 10, "default"];
+    assert.deepEqual(read({ ...files, "uv.lock": 'version = 1\n\n[[package]]\nname = "flask"\nversion = "3.1.0"\n\n[[package]]\nname = "flask-sqlalchemy"\nversion = "2.5.1"\nsource = { registry = "https://pypi.org/simple" }\n' }), two);
+    assert.deepEqual(read({ ...files, "pdm.lock": '[[package]]\nname = "flask-sqlalchemy"\nversion = "3.1.1"\n' }), three);
+    assert.deepEqual(read({ ...files, "Pipfile.lock": '{"default": {"flask-sqlalchemy": {"hashes": [], "version": "==2.5.1"}}, "develop": {}}' }), two);
+    assert.deepEqual(read({ ...files, "requirements/base.txt": "Flask-SQLAlchemy==2.5.1  # pinned for the 2.x keys\n", "requirements/production.txt": "-r base.txt\ngunicorn\n" }), two);
+    assert.deepEqual(read({ ...files, "requirements.txt": "-r requirements/common.txt\n", "requirements/common.txt": "flask-sqlalchemy~=2.5\n" }), two);
+    // A test file pinning another major does not count; two production files that disagree settle nothing.
+    assert.deepEqual(read({ ...files, "requirements-prod.txt": "flask-sqlalchemy<3\n", "requirements-dev.txt": "flask-sqlalchemy==3.1.1\n" }), two);
+    assert.equal(read({ ...files, "requirements/web.txt": "flask-sqlalchemy==2.5.1\n", "requirements/worker.txt": "flask-sqlalchemy==3.1.1\n" }), undefined);
+    assert.deepEqual(read({ ...files, Pipfile: '[packages]\nflask-sqlalchemy = {version = "==2.5.1", extras = ["asyncio"]}\n\n[dev-packages]\nflask-sqlalchemy = "*"\n' }), two);
+    assert.deepEqual(read({ ...files, "pyproject.toml": '[project]\nname = "shop"\ndependencies = [\n  "flask>=3",\n  "Flask-SQLAlchemy[asyncio] >=2.4, <3.0 ; python_version >= \'3.8\'",\n]\n' }), two);
+    assert.deepEqual(read({ ...files, "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\nflask-sqlalchemy = "^2.5.1"\n' }), two);
+    // Poetry's dev group and PEP 621's optional dependencies are not what production installs.
+    assert.equal(read({ ...files, "pyproject.toml": '[tool.poetry.group.dev.dependencies]\nflask-sqlalchemy = "^2.5.1"\n\n[project.optional-dependencies]\nold = ["flask-sqlalchemy<3"]\n' }), undefined);
+    // Not TOML: nothing read, nothing thrown.
+    assert.equal(read({ ...files, "pyproject.toml": "[project\ndependencies = [flask-sqlalchemy<3\n" }), undefined);
+  });
+
   test("2.x's SQLALCHEMY_POOL_SIZE / SQLALCHEMY_MAX_OVERFLOW: read below 3.0, ignored from 3.0 (SQLAlchemy's defaults), not counted without a pin", () => {
     const config = "import os\n\nclass Config:\n    SQLALCHEMY_POOL_SIZE = int(os.environ.get('SQLALCHEMY_POOL_SIZE', 20))\n    SQLALCHEMY_MAX_OVERFLOW = 30\n";
     const files = { "shop/__init__.py": factory('    app.config.from_object("config.Config")\n'), "config.py": config };
     assert.deepEqual(read({ ...files, "requirements.txt": "flask==1.1.4\nflask-sqlalchemy==2.5.1\n" }), [20, "stated", 30, "stated"]);
     assert.deepEqual(read({ ...files, "poetry.lock": '[[package]]\nname = "flask-sqlalchemy"\nversion = "2.4.4"\n' }), [20, "stated", 30, "stated"]);
     assert.deepEqual(read({ ...files, "pyproject.toml": '[project]\ndependencies = ["flask-sqlalchemy>=3.0"]\n' }), [5, "default", 10, "default"]);
-    assert.equal(read({ ...files, "requirements.txt": "flask-sqlalchemy>=2.4\n" }), undefined);
+    assert.deepEqual(read({ ...files, "requirements.txt": "flask-sqlalchemy>=2.4\n" }), [5, "default", 10, "default"]);
+    assert.deepEqual(read({ ...files, "requirements.txt": "flask-sqlalchemy>=2.4,<3\n" }), [20, "stated", 30, "stated"]);
     assert.equal(read(files), undefined);
     // SQLALCHEMY_ENGINE_OPTIONS setting both keys decides in either version: no pin needed.
     const withOptions = config + '    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 4, "max_overflow": 1}\n';

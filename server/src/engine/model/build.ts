@@ -30,7 +30,7 @@ import { type DjangoSettings, parseDjangoSettings } from "../parse/django-settin
 import { parseUwsgiIni } from "../parse/uwsgi-ini.ts";
 import { readPythonModule } from "../parse/python-calls.ts";
 import { mayConfigureFlaskSqlalchemy, readFlaskConfig } from "../parse/flask-config.ts";
-import { DEPENDENCY_FILES, flaskSqlalchemyPin, mentionsFlaskSqlalchemy, type PinnedVersion } from "../parse/python-requirements.ts";
+import { flaskSqlalchemyPin, isDevRequirements, LOCK_FILES, MANIFEST_FILES, mentionsFlaskSqlalchemy, type PinnedVersion, requirementIncludes } from "../parse/python-requirements.ts";
 import { pythonMainCandidates, UVICORN_RUN, uvicornRunInvocation } from "./python-main.ts";
 import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from "./sqlalchemy.ts";
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
@@ -2217,21 +2217,83 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
 }
 
 /**
- * The Flask-SQLAlchemy version the project pins, from the first dependency file (parse/python-requirements.ts) in the app's
- * folder or a folder above it that names the package; undefined when none settles the major version.
+ * The Flask-SQLAlchemy version the project pins (parse/python-requirements.ts), in the app's folder or the nearest folder above
+ * it that names the package: a lock file, else its requirements files, else Pipfile or pyproject.toml. Undefined when none
+ * settles the major version, or requirements files disagree.
  */
 function flaskSqlalchemyPinned(ctx: Context, dir: string): (PinnedVersion & { file: string }) | undefined {
   for (let folder: string | undefined = dir; folder !== undefined; folder = folder === "" ? undefined : dirOf(folder)) {
-    for (const name of DEPENDENCY_FILES) {
-      // Not deployment files (not listed): read as the app's Python modules are.
-      const path = join(folder, name);
-      const text = ctx.host.read(path);
-      if (text === undefined || !mentionsFlaskSqlalchemy(text)) continue;
-      const pinned = flaskSqlalchemyPin(text, name);
-      return pinned && { ...pinned, file: path };
+    for (const name of LOCK_FILES) {
+      const found = pinIn(ctx, join(folder, name), name);
+      if (found !== NOT_NAMED) return found;
+    }
+    const fromRequirements = requirementsPinned(ctx, folder);
+    if (fromRequirements !== NOT_NAMED) return fromRequirements;
+    for (const name of MANIFEST_FILES) {
+      const found = pinIn(ctx, join(folder, name), name);
+      if (found !== NOT_NAMED) return found;
     }
   }
   return undefined;
+}
+
+const NOT_NAMED = Symbol("not named");
+
+/** Where projects keep what production installs, `requirements.txt` first: read in every folder that has them. */
+const REQUIREMENTS_FILES = [
+  "requirements.txt",
+  "requirements-prod.txt",
+  "requirements-production.txt",
+  "requirements_prod.txt",
+  "requirements/production.txt",
+  "requirements/prod.txt",
+  "requirements/base.txt",
+  "requirements/common.txt",
+  "requirements/main.txt",
+];
+
+/** Not deployment files (not listed): read as the app's Python modules are. */
+function pinIn(ctx: Context, path: string, name: string): (PinnedVersion & { file: string }) | undefined | typeof NOT_NAMED {
+  const text = ctx.host.read(path);
+  if (text === undefined || !mentionsFlaskSqlalchemy(text)) return NOT_NAMED;
+  const pinned = flaskSqlalchemyPin(text, name);
+  return pinned && { ...pinned, file: path };
+}
+
+/**
+ * The pin in a folder's requirements files (REQUIREMENTS_FILES, and any `requirements*.txt` or `requirements/*.txt` listed; those
+ * named for development or tests left out) and the files they include with `-r` / `-c`. When several name the package, they must agree:
+ * a stated pin over an assumed one; two stated pins of different majors settle nothing.
+ */
+function requirementsPinned(ctx: Context, folder: string): (PinnedVersion & { file: string }) | undefined | typeof NOT_NAMED {
+  const prefix = folder === "" ? "" : `${folder}/`;
+  // Requirements files are not deployment files, which is all a workspace's list may hold: the usual names are read where
+  // they are, and whatever the list has besides.
+  const listed = ctx.host.list().filter((path) => {
+    const rest = path.startsWith(prefix) ? path.slice(prefix.length) : "";
+    return /^requirements[^/]*\.txt$/.test(rest) || /^requirements\/[^/]+\.txt$/.test(rest);
+  });
+  const roots = [...new Set([...REQUIREMENTS_FILES.map((name) => `${prefix}${name}`), ...listed])].filter((path) => !isDevRequirements(path));
+  const seen = new Set<string>();
+  const pins: Array<(PinnedVersion & { file: string }) | undefined> = [];
+  const visit = (path: string, depth: number) => {
+    if (seen.has(path) || depth > 4) return;
+    seen.add(path);
+    const text = ctx.host.read(path);
+    if (text === undefined) return;
+    if (mentionsFlaskSqlalchemy(text)) {
+      const pinned = flaskSqlalchemyPin(text, "requirements.txt");
+      pins.push(pinned && { ...pinned, file: path });
+    }
+    for (const include of requirementIncludes(text)) visit(join(dirOf(path), include), depth + 1);
+  };
+  for (const root of roots) visit(root, 0);
+  if (pins.length === 0) return NOT_NAMED;
+  // A requirement Headroom cannot read: it may say anything.
+  if (pins.some((pin) => pin === undefined)) return undefined;
+  const stated = pins.filter((pin) => pin !== undefined && !pin.assumed);
+  if (stated.some((pin) => pin?.major !== stated[0]?.major)) return undefined;
+  return stated[0] ?? pins[0];
 }
 
 /** The app a Python server loads as written: its positional words (`mysite.wsgi:application`), or uWSGI's `module` (`--module`, `-w`, the ini's `module =`). */

@@ -286,7 +286,12 @@ function flaskPool(
     files.add(version.file);
     const pinned = `${version.written} in ${version.file}`;
     if (legacy && version.major === 3) notes.push({ at: { file: legacy.file, ...legacy.options.span }, message: `ignored: Flask-SQLAlchemy 3.0 removed SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW (${pinned}); SQLALCHEMY_ENGINE_OPTIONS sizes the pool` });
-    notes.push({ at: { file: version.file, ...version.span }, message: `the project installs Flask-SQLAlchemy ${version.major === 2 ? "2.x" : "3.0 or later"} (${version.written})` });
+    notes.push({
+      at: { file: version.file, ...version.span },
+      message: version.assumed
+        ? `assumed: the project installs Flask-SQLAlchemy 3.x, as ${version.written} does not pin it and ${version.assumed}`
+        : `the project installs Flask-SQLAlchemy ${version.major === 2 ? "2.x" : "3.0 or later"} (${version.written})`,
+    });
   }
   // The config class an environment variable's default picks, where the classes size the pool differently.
   if (all.filter((o) => o.options.className !== undefined).length > 1) {

@@ -1,7 +1,11 @@
-// Which Flask-SQLAlchemy a Python project pins, read as text from its dependency files: which major version
-// it installs decides which config keys size its pool (2.x reads SQLALCHEMY_POOL_SIZE, 3.0 removed it) and
-// which of two engine options wins. Only what a pin settles is answered: `==2.5.1`, `~=2.5`, `<3` and Poetry's
-// `^2.5` say 2; `==3.1.1`, `>=3.0` say 3; an unpinned name, `*` or an open `>=2.4` (pip installs the newest) say nothing.
+// Which Flask-SQLAlchemy a Python project installs, read from its dependency files (never run): which major version
+// decides which config keys size its pool (2.x reads SQLALCHEMY_POOL_SIZE, 3.0 removed it) and which of two engine
+// options wins. Lock files give the exact version; requirements files, Pipfile and pyproject.toml (PEP 621's
+// `[project] dependencies`, which PDM and uv use, and Poetry's `[tool.poetry.dependencies]`) give a specifier:
+// `==2.5.1`, `~=2.5`, `<3` and Poetry's `^2.5` settle 2; `==3.1.1`, `>=3.0` settle 3. A bare name or an open
+// `>=2.4` lets pip install the newest release, 3.x since 3.0.0 (2022-10-04): 3 is assumed, and the note says so.
+// Development-only sections (Poetry's groups, Pipfile's dev-packages, optional dependencies) are not read.
+import { parseToml, type TomlEntry } from "./toml.ts";
 
 export interface PinnedVersion {
   /** 2: below 3.0 (the 2.x keys are read); 3: 3.0 or later. */
@@ -9,61 +13,137 @@ export interface PinnedVersion {
   /** The requirement as written (`Flask-SQLAlchemy==2.5.1`), for messages. */
   written: string;
   span: { start: number; end: number };
+  /** Set when the file does not settle the major version and the newest release's is taken: why, for messages. */
+  assumed?: string;
 }
 
-/** The dependency files read, most exact first: lock files, then what people write. */
-export const DEPENDENCY_FILES = ["poetry.lock", "uv.lock", "Pipfile.lock", "requirements.txt", "Pipfile", "pyproject.toml"];
+/** Lock files, read first: they give the exact version. */
+export const LOCK_FILES = ["poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock"];
+/** Read after the requirements files (`requirements*.txt`, `requirements/*.txt`, which the model finds). */
+export const MANIFEST_FILES = ["Pipfile", "pyproject.toml"];
 
-const NAME = "flask[-_.]sqlalchemy";
+const NAME = /^flask[-_.]+sqlalchemy$/i;
 
 /** Cheap gate: the file names Flask-SQLAlchemy at all. */
 export function mentionsFlaskSqlalchemy(text: string): boolean {
-  return /flask[-_.]sqlalchemy/i.test(text);
+  return /flask[-_.]+sqlalchemy/i.test(text);
 }
 
+const OPEN = "pip installs the newest release, 3.x since Flask-SQLAlchemy 3.0.0 (2022-10-04)";
+
 export function flaskSqlalchemyPin(text: string, fileName: string): PinnedVersion | undefined {
-  if (fileName === "poetry.lock" || fileName === "uv.lock") {
-    // [[package]] name = "flask-sqlalchemy" then version = "3.1.1"
-    const m = new RegExp(`^name[ \\t]*=[ \\t]*"(${NAME})"[ \\t]*\\r?\\nversion[ \\t]*=[ \\t]*"([^"]+)"`, "im").exec(text);
-    return m ? pin(exact(m[2]), `${m[1]} ${m[2]}`, m.index + m[0].length - m[2].length - 1, m[2].length) : undefined;
-  }
-  if (fileName === "Pipfile.lock") {
-    const m = new RegExp(`"(${NAME})"[ \\t]*:[ \\t]*\\{[^}]*?"version"[ \\t]*:[ \\t]*"([^"]+)"`, "i").exec(text);
-    return m ? pin(specifierMajor(m[2]), `${m[1]}${m[2]}`, m.index + m[0].length - m[2].length - 1, m[2].length) : undefined;
-  }
-  // requirements.txt, PEP 621's dependencies in pyproject.toml, Pipfile's and Poetry's `name = "spec"`.
-  const line = new RegExp(`(^|["'\\s])(${NAME})(\\[[^\\]]*\\])?(?![\\w.-])[ \\t]*(?:=[ \\t]*["']([^"'\\n]*)["']|([<>=!~^][^"'\\n#;]*))?`, "gim");
-  for (const m of text.matchAll(line)) {
-    const lineStart = text.lastIndexOf("\n", m.index ?? 0) + 1;
-    if (text.slice(lineStart, (m.index ?? 0) + m[1].length).trimStart().startsWith("#")) continue;
-    const spec = (m[4] ?? m[5] ?? "").trim();
-    const written = m[0].slice(m[1].length).trim();
-    return pin(specifierMajor(spec), written, (m.index ?? 0) + m[1].length, written.length);
+  if (fileName === "poetry.lock" || fileName === "uv.lock" || fileName === "pdm.lock") return lockPin(text);
+  if (fileName === "Pipfile.lock") return pipfileLockPin(text);
+  if (fileName === "Pipfile") return tomlTablePin(text, ["packages"]);
+  if (fileName === "pyproject.toml") return pyprojectPin(text);
+  return requirementsPin(text);
+}
+
+/** `[[package]]` tables with `name` and `version` (poetry.lock, uv.lock, pdm.lock). */
+function lockPin(text: string): PinnedVersion | undefined {
+  const doc = parseToml(text);
+  for (const entry of doc.entries) {
+    if (entry.path[0] !== "package" || entry.path.length !== 3 || entry.path[2] !== "name" || typeof entry.value !== "string" || !NAME.test(entry.value)) continue;
+    const version = doc.get(["package", entry.path[1], "version"]);
+    if (typeof version?.value !== "string") continue;
+    const major = exactMajor(version.value);
+    return major && { major, written: `${entry.value} ${version.value}`, span: version.inner };
   }
   return undefined;
 }
 
-function pin(major: 2 | 3 | undefined, written: string, start: number, length: number): PinnedVersion | undefined {
-  return major === undefined ? undefined : { major, written, span: { start, end: start + length } };
+/** Pipfile.lock's `default` section (what `pipenv install --deploy` installs; `develop` is not). */
+function pipfileLockPin(text: string): PinnedVersion | undefined {
+  let lock: unknown;
+  try {
+    lock = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const packages = (lock as { default?: Record<string, { version?: unknown }> } | null)?.default;
+  if (!packages || typeof packages !== "object") return undefined;
+  const name = Object.keys(packages).find((key) => NAME.test(key));
+  const version = name === undefined ? undefined : packages[name]?.version;
+  if (name === undefined || typeof version !== "string") return undefined;
+  const major = specifierMajor(version);
+  const at = text.indexOf(`"${version}"`, text.indexOf(`"${name}"`)) + 1;
+  return major && at > 0 ? { ...major, written: `${name}${version}`, span: { start: at, end: at + version.length } } : undefined;
 }
 
-function exact(version: string): 2 | 3 | undefined {
+/** PEP 621's dependencies (PDM, uv, hatch, setuptools), else Poetry's main dependencies. */
+function pyprojectPin(text: string): PinnedVersion | undefined {
+  const doc = parseToml(text);
+  for (const item of doc.get(["project", "dependencies"])?.items ?? []) {
+    if (typeof item.value !== "string") continue;
+    const found = requirementPin(item.value, item.inner.start);
+    if (found) return found;
+  }
+  return tomlTablePin(text, ["tool", "poetry", "dependencies"], doc.entries);
+}
+
+/** `name = "spec"` or `name = {version = "spec"}` in a table (Pipfile's packages, Poetry's dependencies). */
+function tomlTablePin(text: string, table: string[], entries: TomlEntry[] = parseToml(text).entries): PinnedVersion | undefined {
+  for (const entry of entries) {
+    if (entry.path.length < table.length + 1 || table.some((key, i) => entry.path[i] !== key)) continue;
+    const name = String(entry.path[table.length]);
+    if (!NAME.test(name) || typeof entry.value !== "string") continue;
+    if (entry.path.length > table.length + 2 || (entry.path.length === table.length + 2 && entry.path[table.length + 1] !== "version")) continue;
+    const major = specifierMajor(entry.value);
+    return major && { ...major, written: `${name} = "${entry.value}"`, span: entry.inner };
+  }
+  return undefined;
+}
+
+/** requirements.txt: one PEP 508 requirement a line, `#` comments, options (`-r`, `--hash`) ignored here. */
+function requirementsPin(text: string): PinnedVersion | undefined {
+  for (const m of text.matchAll(/^[ \t]*([^\s#-][^\n#]*)/gm)) {
+    const found = requirementPin(m[1].replace(/[ \t]+--hash[= ]\S+/g, "").trimEnd(), m.index + m[0].length - m[1].length);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** One PEP 508 requirement (`Flask-SQLAlchemy[asyncio]>=3.0,<4 ; python_version >= "3.8"`) at `offset` in its file. */
+function requirementPin(requirement: string, offset: number): PinnedVersion | undefined {
+  const m = /^[ \t]*([A-Za-z0-9][\w.-]*)[ \t]*(?:\[[^\]]*\])?[ \t]*\(?([^;@]*?)\)?[ \t]*(?:;.*)?$/.exec(requirement);
+  if (!m || !NAME.test(m[1])) return undefined;
+  const major = specifierMajor(m[2]);
+  const written = requirement.split(";")[0].trim();
+  return major && { ...major, written, span: { start: offset + requirement.indexOf(written), end: offset + requirement.indexOf(written) + written.length } };
+}
+
+function exactMajor(version: string): 2 | 3 | undefined {
   const n = Number(/^(\d+)\./.exec(version.trim())?.[1] ?? Number.NaN);
   return Number.isNaN(n) ? undefined : n < 3 ? 2 : 3;
 }
 
-/** The major a specifier settles: `==X`, `~=X.Y`, Poetry's `^X`/`~X`, a bare version; a lower bound of 3 or more; an upper bound of 3.0 or less. */
-function specifierMajor(spec: string): 2 | 3 | undefined {
+/**
+ * The major a specifier settles: `==X`, `~=X.Y`, Poetry's `^X`/`~X`, a bare version; a lower bound of 3 or more; an upper
+ * bound of 3.0 or less. Nothing (`*`, empty) or only a lower bound below 3: the newest release, 3, assumed.
+ */
+function specifierMajor(spec: string): Pick<PinnedVersion, "major" | "assumed"> | undefined {
   let lowest: 2 | 3 | undefined;
   let below3 = false;
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec.split(",").map((p) => p.trim()).filter((p) => p !== "" && p !== "*")) {
     const m = /^(===?|~=|\^|~|>=|>|<=|<|!=)?[ \t]*v?(\d+(?:\.\d+)*)(\.\*)?$/.exec(part);
-    if (!m) continue;
+    // A specifier not understood (a URL, a wildcard of another shape): nothing is said.
+    if (!m) return undefined;
     const op = m[1] ?? "==";
     const [major, minor = 0, patch = 0] = m[2].split(".").map(Number);
-    if (op === "==" || op === "===" || op === "~=" || op === "^" || op === "~") return major < 3 ? 2 : 3;
+    if (op === "==" || op === "===" || op === "~=" || op === "^" || op === "~") return { major: major < 3 ? 2 : 3 };
     if ((op === ">=" || op === ">") && major >= 3) lowest = 3;
     if ((op === "<" && (major < 3 || (major === 3 && minor === 0 && patch === 0))) || (op === "<=" && major < 3)) below3 = true;
   }
-  return lowest ?? (below3 ? 2 : undefined);
+  if (lowest) return { major: 3 };
+  return below3 ? { major: 2 } : { major: 3, assumed: OPEN };
+}
+
+/** The files a requirements file includes (`-r base.txt`, `--requirement=common.txt`, `-c constraints.txt`), as written. */
+export function requirementIncludes(text: string): string[] {
+  return [...text.matchAll(/^[ \t]*(?:-r|--requirement|-c|--constraint)(?:[ \t]*=[ \t]*|[ \t]+|(?=[^\s=]))(\S+)/gm)].map((m) => m[1]);
+}
+
+/** A requirements file named for development or tests (`requirements/dev.txt`, `requirements-test.txt`), not what production installs. */
+export function isDevRequirements(path: string): boolean {
+  return /(?:^|[/_.-])(?:dev|develop|development|test|tests|testing|local|lint|docs|ci)(?:[/_.-]|$)/i.test(path.slice(path.lastIndexOf("/") + 1).replace(/\.txt$/, "").replace(/^requirements/, ""));
 }
