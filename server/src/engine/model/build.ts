@@ -773,6 +773,7 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
       const named = ctx.pathSet.has(path) || (!envFile.optional && ctx.host.read(path) !== undefined);
       for (const [key, fact] of readDotenv(ctx, path, named)) deployment.env.set(key, fact);
       if (named) deployment.files.add(path);
+      else if (!envFile.optional && ctx.host.read(path) === undefined) (deployment.envFilesMissing ??= []).push(envFile.at);
     }
     for (const [key, fact] of layer.environment) deployment.env.set(key, interpolate(fact, projectEnv));
   }

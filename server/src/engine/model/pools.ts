@@ -263,11 +263,12 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     const capsules = sidekiqCapsules(process, envOf);
     const fromRails = activeRecordPool(deployment, rails);
     // `pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>` with the variable unset for this service: the default applies.
+    // Rails' own default only where the section writes no pool: one Headroom cannot evaluate is not taken for it.
     const unsetVariables: string[] = [];
     if (fromRails?.name === "pool") for (let e = rails?.pool; e?.kind === "env" && e.envName; e = e.fallback) unsetVariables.push(e.envName);
     const activeRecord = fromRails
       ? { ...fromRails, ...(unsetVariables.length > 0 ? { unsetVariables } : {}) }
-      : rails
+      : rails && rails.pool === undefined
         ? { name: "pool", fact: { value: POOL_DEFAULTS.activerecord.value, origin: "default" as const, by: "Rails" } }
         : undefined;
     return {
@@ -344,8 +345,11 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     };
   }
 
-  const arSize = activeRecordPool(deployment, rails) ?? found("activerecord", "size");
-  if (arSize || (usesDatabase && server !== undefined && RUBY_THREADED.has(server))) {
+  // A `pool:` written in a way Headroom cannot evaluate (`Sidekiq.server? ? … : …`) is unknown: neither a variable's value nor Rails' default.
+  const fromRails = activeRecordPool(deployment, rails);
+  const unread = rails?.pool !== undefined && !fromRails;
+  const arSize = fromRails ?? (unread ? undefined : found("activerecord", "size"));
+  if (arSize || (usesDatabase && !unread && server !== undefined && RUBY_THREADED.has(server))) {
     const d = POOL_DEFAULTS.activerecord;
     const size = arSize?.fact ?? { value: d.value, origin: "default" as const, by: d.by };
     const cap = process && pumaThreadCap(process);

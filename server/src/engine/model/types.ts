@@ -191,6 +191,8 @@ export interface Deployment {
   composeProfiles?: string[];
   /** A compose service's `network_mode:` (the last layer's): `host`, `service:NAME`, `container:NAME`, `none`, `bridge`. */
   composeNetworkMode?: string;
+  /** A compose service's required `env_file:` entries that are not in the workspace (kept on the server): what they set is unknown. */
+  envFilesMissing?: SourceRef[];
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Pool } from "../../model/pools.ts";
 import { plural } from "../../report/plural.ts";
 import type { RelatedInfo, SourceRef } from "../../types.ts";
 import { defineRule } from "../define.ts";
+import { runsPuma } from "../workers/threads.ts";
 
 export default defineRule({
   meta: {
@@ -18,9 +19,9 @@ export default defineRule({
         "process runs more threads than the pool holds, the extra threads wait for a connection under load, and after " +
         "the checkout timeout (5 s by default) the request fails with ActiveRecord::ConnectionTimeoutError. Rails' own " +
         "puma.rb template says the pool must provide at least as many connections as threads. Threads are read from " +
-        "`puma -t min:max` or `threads` in config/puma.rb (Puma's default is 5 on MRI); the pool from a `?pool=` in " +
+        "`puma -t min:max` or `threads` in config/puma.rb (Puma's default is 5 on MRI), also when `bin/rails server` (the CMD of Rails' generated Dockerfile) starts Puma with config/puma.rb; the pool from a `?pool=` in " +
         "DATABASE_URL, database.yml's `pool:` (ERB such as `<%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>` is read as " +
-        "text, never run), or RAILS_MAX_THREADS/DB_POOL, else Rails' default of 5. With GOOD_JOB_EXECUTION_MODE=async (or async_server, async_all), " +
+        "text, never run), or RAILS_MAX_THREADS/DB_POOL, else Rails' default of 5; a `pool:` written in a way Headroom cannot evaluate leaves the pool unknown and the rule quiet. With GOOD_JOB_EXECUTION_MODE=async (or async_server, async_all), " +
         "GoodJob runs its job threads inside each Puma process, from the same pool: they count too (GOOD_JOB_MAX_THREADS, else RAILS_MAX_THREADS, " +
         "else 5, or the threads GOOD_JOB_QUEUES gives each scheduler), plus 1 for LISTEN/NOTIFY and 2 for cron when GOOD_JOB_ENABLE_CRON is on, as GoodJob's README counts them.\n\n" +
         "The fix raises the pool to the thread count. It is unsafe: every process then opens more database connections, " +
@@ -46,7 +47,8 @@ export default defineRule({
         // GOOD_JOB_EXECUTION_MODE=async runs GoodJob's threads in the same process, from the same pool.
         const goodJob = process.goodJob?.asyncMode ? process.goodJob : undefined;
         const needed = (threads?.value ?? 0) + (goodJob ? goodJobConnections(goodJob) : 0);
-        if (process.invocation.server !== "puma" || !threads || needed <= pool.size.value) continue;
+        // `bin/rails server` (Rails 8's Dockerfile CMD) runs Puma with config/puma.rb too.
+        if (!runsPuma(process) || !threads || needed <= pool.size.value) continue;
         const poolAt = pool.size.origin === "stated" ? pool.size.at : undefined;
         const threadsAt = threads.origin === "stated" ? threads.at : undefined;
         const at = poolAt ?? threadsAt ?? process.commandAt;

@@ -20,7 +20,7 @@ export default defineRule({
         "Headroom reads the concurrency as Sidekiq does (`-c`, config/sidekiq.yml's environment section over its top level, " +
         "plus the threads of Sidekiq 7's other capsules (`:capsules:` in sidekiq.yml, or `config.capsule` with a literal `concurrency` in config/initializers/sidekiq.rb), which share the process's pool, " +
         "RAILS_MAX_THREADS, 5) and the pool as Rails does for that service's environment (`?pool=` in DATABASE_URL, database.yml's " +
-        "`pool:` with its ERB read as text). It reports only a Rails app (database.yml has the section, or DATABASE_URL a pool). " +
+        "`pool:` with its ERB read as text; one it cannot evaluate, such as `<%= [ENV.fetch(\"RAILS_MAX_THREADS\", 5).to_i, 10].max %>`, is not taken for Rails' default 5; when a variable the pool reads is set nowhere in the workspace and the service's compose `env_file` is not in it either (kept on the server), the message says the default is assumed and relates the env_file line). It reports only a Rails app (database.yml has the section, or DATABASE_URL a pool). " +
         "The finding points at the pool, or at the concurrency when the pool's value is one the app's other processes read too " +
         "(Heroku's app.json env, a shared env_file). No fix: the pool line is usually shared with the web processes; set RAILS_MAX_THREADS (or what `pool:` reads) in the " +
         "Sidekiq service's environment, or lower the concurrency. `db/connections-exceed-max` counts the Sidekiq process at its " +
@@ -35,7 +35,7 @@ export default defineRule({
       },
     },
   },
-  check({ model, report }) {
+  check({ model, report, text }) {
     for (const deployment of model.deployments) {
       const pool = deployment.pool;
       const ar = pool?.kind === "sidekiq" ? pool.activeRecord : undefined;
@@ -51,12 +51,15 @@ export default defineRule({
       // raising it there raises Puma's threads as well. Point at the concurrency then.
       const shared = poolAt && model.deployments.some((d) => d !== deployment && [...d.env.values()].some((f) => f.at?.file === poolAt.file && f.at.start === poolAt.start));
       const at = (shared ? (threadsAt ?? poolAt) : (poolAt ?? threadsAt)) ?? process.commandAt;
+      // env_file entries kept on the server: they may set the variables the pool reads.
+      const missing = ar.unsetVariables && deployment.envFilesMissing?.length ? [...new Set(deployment.envFilesMissing.map((at) => text(at.file)?.slice(at.start, at.end) ?? at.file))].join(", ") : undefined;
       const related: RelatedInfo[] = [];
       if (threadsAt && threadsAt !== at) related.push({ at: threadsAt, message: `Sidekiq concurrency ${pool.size.value}: job threads per process` });
       if (poolAt && poolAt !== at) related.push({ at: poolAt, message: `Active Record pool: ${ar.fact.value} connections per process${shared ? ", a value the app's other processes read too" : ""}` });
       for (const capsule of pool.capsules ?? []) {
         if (capsule.threads.at) related.push({ at: capsule.threads.at, message: `capsule ${capsule.name}: ${capsule.threads.value} more job threads in the same process` });
       }
+      if (missing) for (const envFile of deployment.envFilesMissing ?? []) related.push({ at: envFile, message: `env_file not in the workspace: it may set ${(ar.unsetVariables ?? []).join(" or ")}` });
       if (at !== process.commandAt) related.push({ at: process.commandAt, message: `${deployment.name}: the Sidekiq process` });
       const base = pool.size.value;
       const concurrency =
@@ -66,7 +69,7 @@ export default defineRule({
         ar.fact.origin === "default"
           ? `${ar.fact.value} connections (Rails' default)`
           : ar.unsetVariables
-            ? `${ar.fact.value} connections (${ar.fact.at?.file ?? "database.yml"}'s pool reads ${ar.unsetVariables.join(" and ")}, which this service does not set, so its default)`
+            ? `${ar.fact.value} connections (${ar.fact.at?.file ?? "database.yml"}'s pool reads ${ar.unsetVariables.join(" and ")}, ${missing ? "which nothing in the workspace sets for this service" : "which this service does not set"}, so its default${missing ? `; assumed: its env_file ${missing} is not in the workspace and may set ${ar.unsetVariables.length === 1 ? "it" : "them"}` : ""})`
             : `${ar.fact.value} connections (${ar.name}${ar.fact.at ? ` in ${ar.fact.at.file}` : ""})`;
       report({
         at,
