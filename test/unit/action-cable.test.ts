@@ -41,6 +41,15 @@ describe("Action Cable", () => {
       [modified("config.action_cable.worker_pool_size = 8 if Rails.env.production?"), modified("config.action_cable.worker_pool_size = 8 unless Rails.env.production?"), modified('config.action_cable.worker_pool_size = 8 if File.exist?("x")')],
       [8, 4, 4],
     );
+    // Blocks: the branch the environment runs (`if Rails.env.development?` … `else` … `end`); under another test, nothing.
+    assert.deepEqual(
+      [
+        modified("if Rails.env.development?\n      config.action_cable.worker_pool_size = 20\n    else\n      config.action_cable.worker_pool_size = 6\n    end"),
+        modified("if ENV['BUSY_CHANNELS']\n      config.action_cable.worker_pool_size = 20\n    end"),
+        modified("if File.exist?('x')\n      config.action_cable.worker_pool_size = 20\n    end"),
+      ],
+      [6, 4, 4],
+    );
   });
 
   it("without config/cable.yml, a `mount ActionCable.server` line in config/routes.rb", () => {

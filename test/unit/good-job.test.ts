@@ -70,4 +70,26 @@ describe("GoodJob", () => {
     assert.equal(worker?.total, 5 + 1 + 3 + 5);
     assert.equal(worker && shareFormula(worker), "1 good_job process x (5 GoodJob threads (--max-threads) + LISTEN/NOTIFY 1 + cache 3 + cable 5)");
   });
+  it("reads config.good_job in config/application.rb and config/environments/<env>.rb over the GOOD_JOB_* variables, where its line runs", () => {
+    const application = 'module Shop\n  class Application < Rails::Application\n    config.good_job.max_threads = 2\n  end\nend\n';
+    const webOf = (production: string, vars: Record<string, string> = {}) => {
+      const env = Object.entries(vars).map(([k, v]) => `ENV ${k}=${v}\n`).join("");
+      const host = memoryHost({ Dockerfile: `FROM ruby:3.4\n${env}CMD ["bundle", "exec", "puma", "-C", "config/puma.rb"]\n`, "config/puma.rb": "threads 3, 3\n", "config/application.rb": application, "config/environments/production.rb": production });
+      return buildModel(host, host.list(), []).deployments[0].processes[0].goodJob;
+    };
+    const configure = (body: string) => `Rails.application.configure do\n${body}end\n`;
+    // The environment's file wins over application.rb, and both over GOOD_JOB_MAX_THREADS (GoodJob's rails_config comes first).
+    const both = webOf(configure("  config.good_job.execution_mode = :async\n  config.good_job.max_threads = 4\n"), { GOOD_JOB_MAX_THREADS: "9" });
+    assert.deepEqual([both?.asyncMode?.value, both?.asyncModeFrom, both?.threads.value], ["async", "config.good_job.execution_mode", 4]);
+    assert.equal(webOf(configure("  config.good_job.execution_mode = :async\n"))?.threads.value, 2);
+    // Blocks and modifiers on tests Headroom reads: the branch production runs.
+    assert.equal(webOf(configure("  if Rails.env.production?\n    config.good_job.execution_mode = :async\n  end\n"))?.asyncMode?.value, "async");
+    assert.equal(webOf(configure("  if Rails.env.staging?\n    config.good_job.execution_mode = :async\n  else\n    config.good_job.execution_mode = :external\n  end\n")), undefined);
+    assert.equal(webOf(configure("  unless ENV['JOBS_IN_WEB']\n    config.good_job.execution_mode = :external\n  else\n    config.good_job.execution_mode = :async\n  end\n"), { JOBS_IN_WEB: "1" })?.asyncMode?.value, "async");
+    assert.equal(webOf(configure("  config.good_job.execution_mode = :async if ENV['JOBS_IN_WEB']\n")), undefined);
+    assert.equal(webOf(configure('  config.good_job.execution_mode = ENV.fetch("GOOD_JOB_MODE", "async").to_sym\n')), undefined, "a value Headroom does not evaluate is not taken");
+    // A test Headroom cannot read, or a method body: not taken.
+    assert.equal(webOf(configure("  if File.exist?('jobs')\n    config.good_job.execution_mode = :async\n  end\n")), undefined);
+    assert.equal(webOf(configure("  def self.jobs!\n    config.good_job.execution_mode = :async\n  end\n")), undefined);
+  });
 });

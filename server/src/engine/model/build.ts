@@ -56,7 +56,7 @@ import { renderModel } from "./render.ts";
 import { flyServices } from "./fly.ts";
 import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliAsync, solidQueueCliOptions, type SolidQueueTree, solidQueueTree } from "./solid-queue.ts";
-import { goodJobAsync, goodJobThreads } from "./good-job.ts";
+import { goodJobAsync, type GoodJobRailsConfig, goodJobRailsConfig, goodJobThreads } from "./good-job.ts";
 import { actionCable } from "./action-cable.ts";
 import { contextCandidates, contextFolders, GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
 import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
@@ -1676,10 +1676,10 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   }
   if (invocation.server === "puma" || (invocation.server === "rails" && conf)) process.threads = pumaThreads(invocation, conf, env);
   if (invocation.server === "good_job") {
-    process.goodJob = goodJobThreads(invocation, env);
+    process.goodJob = goodJobThreads(invocation, env, goodJobConfig(ctx, deployment, railsAppNear(ctx, dir), env));
     return process;
   }
-  const asyncJobs = invocation.server === "puma" || invocation.server === "rails" ? goodJobAsync(env) : undefined;
+  const asyncJobs = invocation.server === "puma" || invocation.server === "rails" ? goodJobAsync(env, goodJobConfig(ctx, deployment, conf ? railsAppRoot(conf.path) : railsAppNear(ctx, dir), env)) : undefined;
   if (asyncJobs) process.goodJob = asyncJobs;
   if (invocation.server === "solid_queue") {
     const async = solidQueueCliAsync(invocation, env);
@@ -2083,6 +2083,19 @@ function pumaThreads(invocation: ServerInvocation, conf: SettingsFile | undefine
   if (fromConf) return fromConf;
   // Puma's README: "The current default is 0:16 and on MRI is 0:5."
   return { value: 5, origin: "default", by: "Puma" };
+}
+
+/** The folder of the Rails app a command in `dir` runs: the one holding the nearest config/application.rb, else `dir`. */
+function railsAppNear(ctx: Context, dir: string): string {
+  const application = findNearby(ctx, dir, "config/application.rb");
+  return application === undefined ? dir : railsAppRoot(application);
+}
+
+/** `config.good_job` of the app at `root`; the files that set it belong to the deployment (an edit there re-audits it). */
+function goodJobConfig(ctx: Context, deployment: Deployment, root: string, env: EnvLookup): GoodJobRailsConfig {
+  const config = goodJobRailsConfig(ctx, root, env);
+  for (const fact of [config.maxThreads, config.queues, config.enableCron, config.executionMode]) if (fact?.at) deployment.files.add(fact.at.file);
+  return config;
 }
 
 /**

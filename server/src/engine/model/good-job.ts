@@ -6,6 +6,8 @@ import { SOURCES } from "../knowledge/sources.ts";
 import { optionValue, type ServerInvocation } from "../parse/servers.ts";
 import type { EnvLookup } from "../parse/shell.ts";
 import type { Fact } from "../types.ts";
+import type { Context } from "./build.ts";
+import { railsConfig, railsConfigName, railsConfigNumber, type RailsConfigValue } from "./rails-config.ts";
 
 /** The connection of the LISTEN/NOTIFY notifier (SOURCES.goodJobConnections). */
 export const GOOD_JOB_LISTEN_NOTIFY = 1;
@@ -23,8 +25,10 @@ export interface GoodJobThreads {
   threadsFrom?: string;
   listenNotify: boolean;
   cron: boolean;
-  /** GOOD_JOB_EXECUTION_MODE when it runs the threads inside a web server's processes (async, async_server, async_all). */
+  /** GOOD_JOB_EXECUTION_MODE (or `config.good_job.execution_mode`) when it runs the threads inside a web server's processes (async, async_server, async_all). */
   asyncMode?: Fact<string>;
+  /** What sets asyncMode, for messages: "GOOD_JOB_EXECUTION_MODE", "config.good_job.execution_mode". */
+  asyncModeFrom?: string;
 }
 
 const ASYNC_MODES = new Set(["async", "async_server", "async_all"]);
@@ -50,13 +54,51 @@ export function goodJobThreadsText(g: GoodJobThreads): string {
   return `${g.threads.value} GoodJob thread${g.threads.value === 1 ? "" : "s"} (${g.threadsFrom ?? "GoodJob's default"})`;
 }
 
-/** GoodJob's threads as `good_job start` (its options, then GOOD_JOB_* variables) or an async web process (the variables) reads them. */
-export function goodJobThreads(invocation: ServerInvocation | undefined, env: EnvLookup): GoodJobThreads {
+/**
+ * `config.good_job.*` as the app's config/application.rb and config/environments/<env>.rb set it for the deployment's environment
+ * (model/rails-config.ts): GoodJob reads it before its GOOD_JOB_* variables (lib/good_job/configuration.rb, rails_config).
+ */
+export interface GoodJobRailsConfig {
+  maxThreads?: Fact<number>;
+  queues?: Fact<string>;
+  enableCron?: Fact<string>;
+  executionMode?: Fact<string>;
+}
+
+/** The `config.good_job` settings of the Rails app at `root`. */
+export function goodJobRailsConfig(ctx: Context, root: string, env: EnvLookup): GoodJobRailsConfig {
+  const config = railsConfig(ctx, root, env, "good_job");
+  if (config.size === 0) return {};
+  const value = (key: string) => config.get(key);
+  const maxThreads = value("max_threads");
+  const queues = value("queues");
+  const cron = value("enable_cron");
+  const mode = value("execution_mode");
+  const read = (v: RailsConfigValue | undefined) => (v ? railsConfigName(ctx, v, env) : undefined);
+  const out: GoodJobRailsConfig = {};
+  const threads = maxThreads && railsConfigNumber(ctx, maxThreads, env);
+  if (threads) out.maxThreads = threads;
+  const queueString = queues && /^(["'])([^"'#{}]*)\1$/.exec(queues.written);
+  if (queues && queueString) out.queues = { value: queueString[2], origin: "stated", at: queues.at };
+  if (cron && /^(true|false)$/.test(cron.written)) out.enableCron = { value: cron.written, origin: "stated", at: cron.at };
+  const executionMode = read(mode);
+  if (executionMode) out.executionMode = executionMode;
+  return out;
+}
+
+/**
+ * GoodJob's threads as `good_job start` (its options, then `config.good_job`, then GOOD_JOB_* variables) or an async web
+ * process (`config.good_job`, then the variables) reads them.
+ */
+export function goodJobThreads(invocation: ServerInvocation | undefined, env: EnvLookup, rails: GoodJobRailsConfig = {}): GoodJobThreads {
   const option = invocation && optionValue(invocation, "max_threads")?.value;
-  const fromOption = option && Number.isInteger(Number(option.fact.value)) ? { from: "--max-threads", fact: { ...option.fact, value: Number(option.fact.value) } } : undefined;
+  const fromOption =
+    option && Number.isInteger(Number(option.fact.value)) ? { from: "--max-threads", fact: { ...option.fact, value: Number(option.fact.value) } }
+    : rails.maxThreads ? { from: `config.good_job.max_threads in ${rails.maxThreads.at?.file ?? "the app's config"}`, fact: rails.maxThreads }
+    : undefined;
   const fromEnv = ["GOOD_JOB_MAX_THREADS", "RAILS_MAX_THREADS"].map((name) => ({ name, fact: env(name) })).find((v) => v.fact && Number.isInteger(Number(v.fact.value)));
   const max: { from?: string; fact: Fact<number> } = fromOption ?? (fromEnv?.fact ? { from: fromEnv.name, fact: { ...fromEnv.fact, value: Number(fromEnv.fact.value) } } : { fact: { value: DEFAULT_MAX_THREADS, origin: "default", by: "GoodJob" } });
-  const queues = (invocation && optionValue(invocation, "queues")?.value?.fact) ?? env("GOOD_JOB_QUEUES");
+  const queues = (invocation && optionValue(invocation, "queues")?.value?.fact) ?? rails.queues ?? env("GOOD_JOB_QUEUES");
   // Schedulers are separated by `;`, each with its own threads (`queue:N`), else max_threads.
   const schedulers = queues?.value.trim() ? queues.value.split(";").filter((s) => s.trim() !== "") : [];
   const counted = schedulers.map((s) => /:\s*(\d+)\s*$/.exec(s)?.[1]);
@@ -67,13 +109,13 @@ export function goodJobThreads(invocation: ServerInvocation | undefined, env: En
   const listen = invocation && optionValue(invocation, "enable_listen_notify");
   const listenOff = listen ? listen.flag.value.startsWith("--no-") : /^(0|false|f|no|n|off)$/i.test(env("GOOD_JOB_ENABLE_LISTEN_NOTIFY")?.value ?? "");
   const cronOption = invocation && optionValue(invocation, "enable_cron");
-  const cron = cronOption ? !cronOption.flag.value.startsWith("--no-") : TRUE.test(env("GOOD_JOB_ENABLE_CRON")?.value ?? "");
+  const cron = cronOption ? !cronOption.flag.value.startsWith("--no-") : TRUE.test((rails.enableCron ?? env("GOOD_JOB_ENABLE_CRON"))?.value ?? "");
   return { threads: threads.fact, ...(threads.from ? { threadsFrom: threads.from } : {}), listenNotify: !listenOff, cron };
 }
 
-/** GOOD_JOB_EXECUTION_MODE set to run jobs inside the web server's processes, when the deployment sets it so. */
-export function goodJobAsync(env: EnvLookup): GoodJobThreads | undefined {
-  const mode = env("GOOD_JOB_EXECUTION_MODE");
+/** `config.good_job.execution_mode`, else GOOD_JOB_EXECUTION_MODE, set to run jobs inside the web server's processes. */
+export function goodJobAsync(env: EnvLookup, rails: GoodJobRailsConfig = {}): GoodJobThreads | undefined {
+  const mode = rails.executionMode ?? env("GOOD_JOB_EXECUTION_MODE");
   if (!mode || !ASYNC_MODES.has(mode.value.trim())) return undefined;
-  return { ...goodJobThreads(undefined, env), asyncMode: mode };
+  return { ...goodJobThreads(undefined, env, rails), asyncMode: mode, asyncModeFrom: rails.executionMode ? "config.good_job.execution_mode" : "GOOD_JOB_EXECUTION_MODE" };
 }

@@ -21,8 +21,9 @@ export default defineRule({
         "puma.rb template says the pool must provide at least as many connections as threads. Threads are read from " +
         "`puma -t min:max` or `threads` in config/puma.rb (Puma's default is 5 on MRI), also when `bin/rails server` (the CMD of Rails' generated Dockerfile) starts Puma with config/puma.rb; the pool from a `?pool=` in " +
         "DATABASE_URL, database.yml's `pool:` (ERB such as `<%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>` is read as " +
-        "text, never run), or RAILS_MAX_THREADS/DB_POOL, else Rails' default of 5; a `pool:` written in a way Headroom cannot evaluate leaves the pool unknown and the rule quiet. With GOOD_JOB_EXECUTION_MODE=async (or async_server, async_all), " +
-        "GoodJob runs its job threads inside each Puma process, from the same pool: they count too (GOOD_JOB_MAX_THREADS, else RAILS_MAX_THREADS, " +
+        "text, never run), or RAILS_MAX_THREADS/DB_POOL, else Rails' default of 5; a `pool:` written in a way Headroom cannot evaluate leaves the pool unknown and the rule quiet. With `config.good_job.execution_mode = :async` " +
+        "(config/environments/<env>.rb or config/application.rb, where its line runs for the deployment's environment) or GOOD_JOB_EXECUTION_MODE=async (or async_server, async_all), " +
+        "GoodJob runs its job threads inside each Puma process, from the same pool: they count too (`config.good_job.max_threads`, else GOOD_JOB_MAX_THREADS, else RAILS_MAX_THREADS, " +
         "else 5, or the threads GOOD_JOB_QUEUES gives each scheduler), plus 1 for LISTEN/NOTIFY and 2 for cron when GOOD_JOB_ENABLE_CRON is on, as GoodJob's README counts them.\n\n" +
         "The fix raises the pool to the thread count. It is unsafe: every process then opens more database connections, " +
         "so check db/connections-exceed-max afterwards (or lower the threads instead).",
@@ -56,7 +57,7 @@ export default defineRule({
         if (threadsAt && threadsAt !== at) related.push({ at: threadsAt, message: `${threads.value} Puma threads per process` });
         if (poolAt && poolAt !== at) related.push({ at: poolAt, message: `Active Record pool: ${pool.size.value} connections per process` });
         const modeAt = goodJob?.asyncMode?.at;
-        if (goodJob && modeAt) related.push({ at: modeAt, message: `GOOD_JOB_EXECUTION_MODE ${goodJob.asyncMode?.value}: GoodJob runs its jobs inside each Puma process` });
+        if (goodJob && modeAt) related.push({ at: modeAt, message: `${goodJob.asyncModeFrom ?? "GOOD_JOB_EXECUTION_MODE"} ${goodJob.asyncMode?.value}: GoodJob runs its jobs inside each Puma process` });
         const jobThreadsAt = goodJob?.threads.origin === "stated" ? goodJob.threads.at : undefined;
         if (goodJob && jobThreadsAt && !samePlace(jobThreadsAt, at)) related.push({ at: jobThreadsAt, message: `${goodJobThreadsText(goodJob)} in each Puma process` });
         const jobs = goodJob ? ` and GoodJob, run async in the same process, ${goodJobThreadsText(goodJob)}${goodJobExtraTerms(goodJob)}: ${needed} connections from one pool,` : "";
