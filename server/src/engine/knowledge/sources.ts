@@ -425,6 +425,16 @@ export const SOURCES = {
   },
 
   // ---------------------------------------------------------------- Sidekiq / Celery
+  sidekiqOneCore: {
+    title: "GitLab docs: Run multiple Sidekiq processes",
+    url: "https://docs.gitlab.com/administration/sidekiq/extra_sidekiq_processes/",
+    says: "\"By default, Sidekiq starts one worker process and only uses a single core.\" \"When starting multiple processes, the number of processes should at most equal (and not exceed) the number of CPU cores you want to dedicate to Sidekiq. The Sidekiq worker process uses no more than one CPU core.\"",
+  },
+  sidekiqSwarm: {
+    title: "Sidekiq wiki: Ent Multi-Process (sidekiqswarm)",
+    url: "https://github.com/sidekiq/sidekiq/wiki/Ent-Multi-Process",
+    says: "Sidekiq Enterprise's sidekiqswarm starts N child processes \"like Unicorn or Puma\" so that one service \"scales to all machine cores\": \"SIDEKIQ_COUNT Number of Sidekiq child processes to start, defaults to number of cores\".",
+  },
   sidekiqConcurrencyDefault: {
     title: "Sidekiq 7.0 upgrade notes",
     url: "https://github.com/sidekiq/sidekiq/blob/main/docs/7.0-Upgrade.md",

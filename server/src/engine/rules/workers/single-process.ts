@@ -21,6 +21,7 @@ export default defineRule({
     sources: [
       SOURCES.uvicornWorkersDefault, SOURCES.gunicornWorkersDefault, SOURCES.gunicornWorkerFormula, SOURCES.fastapiServerWorkers, SOURCES.fastapiCliOptions, SOURCES.daphneSingleProcess,
       SOURCES.pumaGvlCluster, SOURCES.pumaWorkersDefault, SOURCES.pumaDeploymentSizing, SOURCES.railsPumaTemplate8, SOURCES.unicornDefaults, SOURCES.unicornTuning,
+      SOURCES.sidekiqOneCore, SOURCES.sidekiqSwarm, SOURCES.solidQueueWorkerProcesses,
     ],
     docs: {
       why:
@@ -38,7 +39,12 @@ export default defineRule({
         "compose file or service), and when a `workers` call is computed in a way Headroom does not evaluate. Unicorn runs " +
         "`worker_processes` workers, 1 unless the config file `unicorn -c` names sets more, and has no threads: one worker serves one " +
         "request at a time on one CPU. Its tuning guide asks for at least one worker per CPU core, so the rule asks for one per CPU " +
-        "(quiet when `worker_processes` is computed in a way Headroom does not evaluate).",
+        "(quiet when `worker_processes` is computed in a way Headroom does not evaluate). " +
+        "A host that runs only jobs is asked the same: Sidekiq runs its concurrency as threads of one process (GitLab's docs: a Sidekiq process " +
+        "uses no more than one CPU core; Sidekiq Enterprise's sidekiqswarm starts one per core), `good_job start` runs one process, and a Solid Queue " +
+        "supervisor forking one worker process (`processes: 1`, its default, or async mode) runs its jobs in one; the rule asks for one process per CPU " +
+        "(Solid Queue's README gives `processes` for dedicating more than one CPU core to a queue; that fix is unsafe: each worker process holds its " +
+        "threads + 2 database connections). Not when the job runner shares the instance with a web server, on JRuby or TruffleRuby, or in development.",
       bad: {
         "start.sh": "#!/bin/sh\nexec uvicorn main:app --host 0.0.0.0 --port ${PORT:-10000}\n",
         "service.json": '{\n  "ServiceName": "api",\n  "InstanceConfiguration": { "Cpu": "2 vCPU", "Memory": "4 GB" }\n}\n',
@@ -70,6 +76,13 @@ export default defineRule({
         }
         if (server === "unicorn") {
           if (process.workers.value === 1 && !isDevDeployment(deployment, process.commandAt.file, model)) reportUnicorn({ process, deployment, cpus, shares: sharesOf(deployment), report, text });
+          continue;
+        }
+        if (JOB_RUNNERS.has(server)) {
+          // A host that runs only jobs: a job runner beside a web server shares the CPUs with it.
+          if (deployment.processes.length === 1 && !isDevDeployment(deployment, process.commandAt.file, model) && !runsInDevelopment(deployment, process) && !parallelRuby(deployment, process, text)) {
+            reportJobRunner({ process, deployment, cpus, shares: [], report, text });
+          }
           continue;
         }
         if (!["gunicorn", "uvicorn", "hypercorn", "granian", "daphne"].includes(server) || process.workers.value !== 1) continue;
@@ -104,6 +117,54 @@ export default defineRule({
     }
   },
 });
+
+const JOB_RUNNERS: ReadonlySet<string> = new Set(["sidekiq", "solid_queue", "good_job"]);
+
+/**
+ * A job runner alone on an instance with 2 or more CPUs, in one process: Sidekiq (one process; its concurrency is threads),
+ * `good_job start` (one process), or a Solid Queue supervisor forking one worker process (or in async mode). On MRI the GVL lets
+ * one thread of a process run Ruby code at a time, so the jobs' Ruby work uses one CPU.
+ */
+function reportJobRunner({ process, deployment, cpus, report, text }: ProcessCheck): void {
+  const server = process.invocation.server;
+  const tree = process.solidQueue;
+  const workerProcesses = tree ? (tree.async ? 1 : tree.workers.reduce((sum, w) => sum + w.processes.value, 0)) : 1;
+  if (workerProcesses !== 1 || (server === "solid_queue" && !tree)) return;
+  const recommended = Math.floor(cpus.value);
+  const idle = formatCpus(cpus.value - 1);
+  const program = process.invocation.program;
+  const commandAt = { file: process.commandAt.file, start: program.start, end: program.end };
+  const gvl = "On MRI the Global VM Lock lets one thread of a process run Ruby code at a time";
+  if (server === "solid_queue" && tree) {
+    // The one worker group's `processes`, when config/queue.yml states it as a number a fix can raise.
+    const group = tree.async ? undefined : tree.workers.find((w) => w.processes.value === 1);
+    const stated = group && group.processes.origin !== "default" ? group.processes.at : undefined;
+    const written = stated && text(stated.file)?.slice(stated.start, stated.end);
+    const threads = tree.workers.reduce((sum, w) => sum + w.threads.value, 0);
+    report({
+      at: stated ?? commandAt,
+      deployment,
+      message:
+        `One Solid Queue worker process on ${formatCpus(cpus.value)}: ${tree.async ? "async mode runs the workers as threads of the supervisor's one process" : stated ? "its worker group's `processes` in config/queue.yml is 1" : "config/queue.yml sets no `processes` (Solid Queue's default is 1)"}. ` +
+        `${gvl}, so its ${threads} job thread${threads === 1 ? "" : "s"} take turns on one CPU, leaving ${idle} idle. Solid Queue's README gives \`processes\` for dedicating more than one CPU core to a queue: ` +
+        `run ${recommended} worker processes (\`processes: ${recommended}\`; each holds its threads + 2 database connections).`,
+      related: sizingRelated(deployment, cpus, ""),
+      fixes: stated && written === "1" ? [{ title: `Run ${recommended} worker processes (more database connections: threads + 2 each)`, safe: false, edits: [{ ...stated, newText: String(recommended) }] }] : [],
+    });
+    return;
+  }
+  const threads = server === "sidekiq" ? process.workers.value : (process.goodJob?.threads.value ?? 0);
+  const name = server === "sidekiq" ? "sidekiq" : "good_job";
+  const how = server === "sidekiq" ? "Sidekiq runs its jobs in one process (its concurrency is threads, and a Sidekiq process uses no more than one CPU core)" : "`good_job start` runs its jobs in one process";
+  report({
+    at: commandAt,
+    deployment,
+    message:
+      `One ${name} process on ${formatCpus(cpus.value)}: ${how}. ${gvl}, so its ${threads} job thread${threads === 1 ? "" : "s"} take turns on one CPU, leaving ${idle} idle. ` +
+      `Run ${recommended} ${name} processes on these CPUs${server === "sidekiq" ? " (Sidekiq Enterprise's sidekiqswarm starts one per core)" : ""}, or ${recommended} replicas with 1 vCPU each.`,
+    related: sizingRelated(deployment, cpus, ""),
+  });
+}
 
 /** One server process to judge, with what a finding about it needs. */
 interface ProcessCheck {
