@@ -80,7 +80,8 @@ const IMAGE_ENV: Record<ImageKind, Record<"max_client_conn" | "default_pool_size
 
 /** The image's name without registry or tag, when it runs PgBouncer. */
 function pgbouncerImage(image: string | undefined): { kind?: ImageKind } | undefined {
-  if (!image) return undefined;
+  // Asked of every deployment on every keystroke: most images are not PgBouncer's, and this test costs no new strings.
+  if (!image || !/pgbouncer/i.test(image)) return undefined;
   const path = image.replace(/@.*$/, "").replace(/:[^/]*$/, "").toLowerCase();
   if (!/(^|\/)pgbouncer$/.test(path)) return undefined;
   if (/(^|\/)edoburu\/pgbouncer$/.test(path)) return { kind: "edoburu" };

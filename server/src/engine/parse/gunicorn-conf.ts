@@ -42,8 +42,23 @@ export const GUNICORN_WORKER_CONNECTIONS = 1000;
 
 export type WorkerKind = "sync" | "gthread" | "gevent" | "eventlet" | "uvicorn" | "tornado" | "other";
 
-/** What a `worker_class` value names (gunicorn accepts short names, egg URIs and dotted paths). */
+/**
+ * What a `worker_class` value names (gunicorn accepts short names, egg URIs and dotted paths). Remembered by value:
+ * rules ask it for every process on every keystroke, and a workspace names a handful of classes.
+ */
 export function workerKind(workerClass: string): WorkerKind {
+  let kind = knownKinds.get(workerClass);
+  if (kind === undefined) {
+    kind = kindOf(workerClass);
+    if (knownKinds.size < MAX_KNOWN_KINDS) knownKinds.set(workerClass, kind);
+  }
+  return kind;
+}
+
+const knownKinds = new Map<string, WorkerKind>();
+const MAX_KNOWN_KINDS = 256;
+
+function kindOf(workerClass: string): WorkerKind {
   const v = workerClass.trim().replace(/^egg:gunicorn#/, "");
   if (v === "sync" || v.endsWith(".SyncWorker")) return "sync";
   if (v === "gthread" || v.endsWith(".ThreadWorker")) return "gthread";

@@ -105,11 +105,11 @@ export default defineRule({
   },
   check({ model, report, text }) {
     for (const deployment of model.deployments) {
-      const found: Report[] = [];
       for (const process of deployment.processes) {
-        found.push(...shellDefaults(deployment, process, text), ...layeredSettings(deployment, process), ...envFiles(deployment, process, model.envFiles, text));
+        for (const finding of shellDefaults(deployment, process, text)) report(finding);
+        for (const finding of layeredSettings(deployment, process)) report(finding);
+        for (const finding of envFiles(deployment, process, model.envFiles, text)) report(finding);
       }
-      for (const finding of found) report(finding);
     }
   },
 });
@@ -202,10 +202,11 @@ function layeredSettings(deployment: Deployment, process: ServerProcess): Report
 /** A Dockerfile ENV or env file that sets a variable the server reads, overridden by the deployment's environment. */
 function envFiles(deployment: Deployment, process: ServerProcess, read: Map<string, Map<string, Fact<string>>> | undefined, text: Text): Report[] {
   const out: Report[] = [];
-  const consumed = consumedVariables(process);
+  let consumed: Set<string> | undefined;
   for (const file of deployment.files) {
     const kind = fileKind(file);
     if (kind !== "dockerfile" && kind !== "dotenv") continue;
+    consumed ??= consumedVariables(process);
     // The model's own reading where it has one (no second parse on every keystroke).
     let vars = read?.get(file);
     if (!vars) {

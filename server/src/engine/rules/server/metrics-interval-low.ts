@@ -67,10 +67,11 @@ export default defineRule({
   check({ model, config, report, text }) {
     const minimum = threshold(config, RULE_ID, MIN_INTERVAL);
     for (const deployment of model.deployments) {
-      const server = deployment.processes.map(asyncServer).find((s) => s !== undefined);
-      if (!server) continue;
+      // The switch first: few deployments set one, and it makes nothing per process.
       const systemSwitch = systemMetricsOn(deployment);
       if (!systemSwitch) continue;
+      const server = firstAsyncServer(deployment);
+      if (!server) continue;
       for (const [name, fact] of deployment.env) {
         if (!INTERVAL_NAME.test(name) || !fact.at) continue;
         const seconds = intervalSeconds(name, fact.value);
@@ -95,6 +96,14 @@ export default defineRule({
     }
   },
 });
+
+function firstAsyncServer(deployment: Deployment): string | undefined {
+  for (const process of deployment.processes) {
+    const server = asyncServer(process);
+    if (server) return server;
+  }
+  return undefined;
+}
 
 function systemMetricsOn(deployment: Deployment): { name: string; fact: Fact<string> } | undefined {
   for (const [name, fact] of deployment.env) if (SYSTEM_SWITCH.test(name) && !INTERVAL_NAME.test(name) && TRUTHY.has(fact.value.trim().toLowerCase())) return { name, fact };
