@@ -77,14 +77,16 @@ export default defineRule({
         const cpus = deployment.cpus;
         const call = cpuCall(fromCpu.formula, process.invocation.server);
         const use = formula ? apply(formula, cpus.value) : undefined;
+        // A celery worker is one process that forks its pool: what the host's CPUs multiply is the pool's processes.
+        const started = process.invocation.server === "celery" ? "prefork processes" : "workers";
         // Under a quota with a looser cpuset, nproc and Etc.nprocessors count the cpuset's CPUs: fewer than the host's, more than the quota.
         const cpuset = countsAllowedCpus(fromCpu.formula, process.invocation.server) ? cpus.looser?.cpuset : undefined;
         const counted =
           cpus.looser && cpuset !== undefined
             ? `${fromCpu.formula} counts the ${cpus.looser.value} CPUs of the container's cpuset "${cpuset}" (the CPUs it may run on), not its CPU quota: ` +
-              `${call} does not read the cgroup CPU quota, so ${deployment.name} starts ${formula ? `${apply(formula, cpus.looser.value)} workers` : "a worker count that grows with the cpuset"} for a quota of ${formatCpus(cpus.value)}.`
+              `${call} does not read the cgroup CPU quota, so ${deployment.name} starts ${formula ? `${apply(formula, cpus.looser.value)} ${started}` : "a worker count that grows with the cpuset"} for a quota of ${formatCpus(cpus.value)}.`
             : `${fromCpu.formula} counts the host's CPUs, not the container's: ${call} does not read the ${cpus.cpuset === undefined ? "cgroup CPU quota" : "cpuset (the CPUs the container may run on)"}, ` +
-              `so ${deployment.name} starts ${formula ? `${apply(formula, EXAMPLE_HOST_CPUS)} workers on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host"}, and a different number on every host size.`;
+              `so ${deployment.name} starts ${formula ? `${apply(formula, EXAMPLE_HOST_CPUS)} ${started} on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host"}, and a different number on every host size.`;
         const given = cpus.cpuset !== undefined ? `pins each instance to ${cpus.value} CPU${cpus.value === 1 ? "" : "s"} (cpuset "${cpus.cpuset}")` : `gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}`;
         report({
           at: fromCpu.at,
