@@ -45,7 +45,7 @@ const DEPLOYMENTS = quick ? 100 : 1000;
 const AUDIT_RUNS = quick ? 1 : 3;
 const START_RUNS = quick ? 5 : 15;
 const WAIT_MS = 30_000;
-/** `--only a,b` runs only some parts: start, nginx, compose, compose-moving, tenfile, yls, audit. */
+/** `--only a,b` runs only some parts: start, nginx, compose, compose-moving, tenfile, compose-no-warm-up, yls, audit. */
 const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? "").split(",")) : undefined;
 const want = (part: string): boolean => !only || only.has(part);
@@ -84,11 +84,15 @@ class Lsp {
   private waiters: Array<{ uri: string | undefined; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }> = [];
   lastPublishAt = performance.now();
   publishes = 0;
+  /** window/logMessage texts, in order. */
+  readonly logs: string[] = [];
 
-  constructor(cmd: string[], cwd: string, config: (section: string | undefined) => unknown = () => null) {
+  constructor(cmd: string[], cwd: string, config: (section: string | undefined) => unknown = () => null, env: NodeJS.ProcessEnv = process.env) {
     // BENCH_CPU_PROF=DIR writes a V8 CPU profile of every spawned server into DIR (on exit).
     const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    this.proc = spawn(process.execPath, [...prof, ...cmd], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    // BENCH_NODE_FLAGS="--flag ..." passes node/V8 flags to every spawned server (to try one out).
+    const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+    this.proc = spawn(process.execPath, [...flags, ...prof, ...cmd], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     this.proc.stderr?.on("data", (b: Buffer) => {
       this.stderr += b.toString();
     });
@@ -103,6 +107,7 @@ class Lsp {
         }
       }
     });
+    this.conn.onNotification("window/logMessage", (p: { message: string }) => this.logs.push(p.message));
     this.conn.onNotification(() => undefined);
     this.conn.onRequest((method: string, params: unknown) => {
       if (method === "workspace/configuration") {
@@ -149,6 +154,17 @@ class Lsp {
     while (performance.now() - this.lastPublishAt < idleMs && performance.now() - start < maxMs) await new Promise((r) => setTimeout(r, 50));
   }
 
+  /**
+   * Headroom's warm-up summary (server/src/lsp/warm-up.ts) once it has ended other than interrupted (opening
+   * more files interrupts it, and the audit they bring starts it again), or what it said by `maxMs`.
+   */
+  async warmUpEnded(maxMs = 20_000): Promise<string> {
+    const start = performance.now();
+    const ended = () => this.logs.find((m) => m.includes("warm-up:") && !m.includes("stopped: an audit is due") && !m.includes("changed or closed"));
+    while (!ended() && performance.now() - start < maxMs) await new Promise((r) => setTimeout(r, 20));
+    return ended() ?? `not ended after ${maxMs} ms: ${this.logs.filter((m) => m.includes("warm-up:")).join("; ") || "no warm-up logged"}`;
+  }
+
   async close(): Promise<void> {
     try {
       await Promise.race([this.conn.sendRequest("shutdown"), new Promise((r) => setTimeout(r, 2000))]);
@@ -178,6 +194,8 @@ interface EditResult {
   p95AfterWarmup: number;
   /** Every edit's latency in ms, in order: where the slow ones fall (warm-up, a GC, load) is visible only here. */
   latencies: number[];
+  /** What Headroom's warm-up logged before the first edit. */
+  warmUp?: string;
 }
 
 /** CPU seconds per clock tick in /proc/<pid>/stat. */
@@ -226,6 +244,8 @@ async function editLatency(opts: {
   versioned: boolean;
   check?: (p: PublishDiagnosticsParams, i: number) => boolean;
   debounceMs: number;
+  /** Wait for Headroom's warm-up to end before the first edit (the server is then idle, as when a user starts typing). */
+  waitForWarmUp?: boolean;
 }): Promise<EditResult> {
   const { lsp, dir } = opts;
   const uri = (rel: string) => pathToFileURL(join(dir, rel)).href;
@@ -236,6 +256,7 @@ async function editLatency(opts: {
     await lsp.conn.sendNotification("textDocument/didOpen", { textDocument: { uri: uri(o.rel), languageId: o.languageId, version: 1, text } });
   }
   await lsp.settle();
+  const warmUp = opts.waitForWarmUp ? await lsp.warmUpEnded() : undefined;
   const text = texts.get(opts.edited) as string;
   const before = text.slice(0, opts.editAt);
   const pos = { line: before.split("\n").length - 1, character: opts.editAt - before.lastIndexOf("\n") - 1 };
@@ -266,26 +287,28 @@ async function editLatency(opts: {
   }
   const cpuAfter = processCpuMs(lsp.proc.pid);
   const cpu = cpuBefore === undefined || cpuAfter === undefined ? {} : { cpuPerEditMs: r1((cpuAfter - cpuBefore) / (N - warm)) };
-  return summarize(lat, opts.debounceMs, { ...(opts.check ? { mismatches } : {}), ...cpu });
+  return summarize(lat, opts.debounceMs, { ...(opts.check ? { mismatches } : {}), ...cpu, ...(warmUp ? { warmUp } : {}) });
 }
 
-async function headroomEdits(kind: "nginx" | "compose" | "compose-moving" | "tenfile", work: string): Promise<EditResult> {
+/** `warmUp` false: the server is started with HEADROOM_WARM_UP=0, so its first edits are also its first audits of an edit. */
+async function headroomEdits(kind: "nginx" | "compose" | "compose-moving" | "tenfile", work: string, warmUp = true): Promise<EditResult> {
   const dir = mkdtempSync(join(work, `lsp-${kind}-`));
-  const lsp = new Lsp([serverJs, "--stdio"], dir);
+  const lsp = new Lsp([serverJs, "--stdio"], dir, undefined, warmUp ? process.env : { ...process.env, HEADROOM_WARM_UP: "0" });
+  const waitForWarmUp = warmUp;
   try {
     if (kind === "nginx") {
       const g = nginxConf(5000);
       writeFileSync(join(dir, "nginx.conf"), g.text);
       await lsp.initialize(dir);
       await lsp.conn.sendNotification("initialized", {});
-      return await editLatency({ lsp, dir, open: [{ rel: "nginx.conf", languageId: "nginx" }], edited: "nginx.conf", watched: "nginx.conf", editAt: g.editAt, toggle: ["60s", "600s"], versioned: true, debounceMs: 0 });
+      return await editLatency({ lsp, dir, open: [{ rel: "nginx.conf", languageId: "nginx" }], edited: "nginx.conf", watched: "nginx.conf", editAt: g.editAt, toggle: ["60s", "600s"], versioned: true, debounceMs: 0, waitForWarmUp });
     }
     if (kind === "compose") {
       const g = composeYml(3000);
       writeFileSync(join(dir, "docker-compose.yml"), g.text);
       await lsp.initialize(dir);
       await lsp.conn.sendNotification("initialized", {});
-      return await editLatency({ lsp, dir, open: [{ rel: "docker-compose.yml", languageId: "dockercompose" }], edited: "docker-compose.yml", watched: "docker-compose.yml", editAt: g.editAt, toggle: ["3", "2"], versioned: true, debounceMs: 0 });
+      return await editLatency({ lsp, dir, open: [{ rel: "docker-compose.yml", languageId: "dockercompose" }], edited: "docker-compose.yml", watched: "docker-compose.yml", editAt: g.editAt, toggle: ["3", "2"], versioned: true, debounceMs: 0, waitForWarmUp });
     }
     if (kind === "compose-moving") {
       // The same file; the middle service's --timeout goes 120 <-> 1200, which changes no finding but
@@ -295,7 +318,7 @@ async function headroomEdits(kind: "nginx" | "compose" | "compose-moving" | "ten
       await lsp.initialize(dir);
       await lsp.conn.sendNotification("initialized", {});
       const editAt = g.text.indexOf("--timeout 120", g.editAt) + "--timeout ".length;
-      return await editLatency({ lsp, dir, open: [{ rel: "docker-compose.yml", languageId: "dockercompose" }], edited: "docker-compose.yml", watched: "docker-compose.yml", editAt, toggle: ["120", "1200"], versioned: true, debounceMs: 0 });
+      return await editLatency({ lsp, dir, open: [{ rel: "docker-compose.yml", languageId: "dockercompose" }], edited: "docker-compose.yml", watched: "docker-compose.yml", editAt, toggle: ["120", "1200"], versioned: true, debounceMs: 0, waitForWarmUp });
     }
     const d = tenFileDeployment(dir);
     await lsp.initialize(dir);
@@ -315,6 +338,7 @@ async function headroomEdits(kind: "nginx" | "compose" | "compose-moving" | "ten
       versioned: false,
       check: (p, i) => p.diagnostics.some((x) => x.code === "workers/single-process") === (i % 2 === 1),
       debounceMs: 0,
+      waitForWarmUp,
     });
   } finally {
     await lsp.close();
@@ -480,6 +504,11 @@ async function main(): Promise<void> {
     results.editCompose = want("compose") ? await headroomEdits("compose", work) : na;
     log("edit latency: docker-compose.yml (3,000 lines), an edit that moves the services after it");
     results.editComposeMoving = want("compose-moving") ? await headroomEdits("compose-moving", work) : na;
+    // For context, in full runs: the same compose edits from a server that did not warm up (HEADROOM_WARM_UP=0).
+    if (only ? want("compose-no-warm-up") : !quick) {
+      log("edit latency: docker-compose.yml (3,000 lines), server warm-up off");
+      results.editComposeNoWarmUp = await headroomEdits("compose", work, false);
+    } else results.editComposeNoWarmUp = { na: quick ? "full runs only" : "skipped (--only)" };
     log("edit latency: 10-file deployment (service.json -> start.sh)");
     results.editTenFile = want("tenfile") ? await headroomEdits("tenfile", work) : na;
     log("edit latency: yaml-language-server on the same compose edits");
@@ -543,6 +572,7 @@ function printTable(j: Record<string, any>): void {
     }
     rows.push([`  p95 without the first ${Math.floor(e.n / 10)} edits (JIT warm-up)`, `${e.p95AfterWarmup} ms`, "", ""]);
     if (e.cpuPerEditMs !== undefined) rows.push([`  server CPU time per edit (user + sys)`, `${e.cpuPerEditMs} ms`, "", ""]);
+    if (e.warmUp !== undefined) rows.push([`  server warm-up before the first edit`, e.warmUp.replace(/^headroom: warm-up: /, "").replace(/ \([^)]*\)$/, ""), "", ""]);
     if (e.mismatches !== undefined) rows.push([`${name} publishes with unexpected content`, `${e.mismatches}`, "0", e.mismatches === 0 ? "ok" : "CHECK"]);
     return 0;
   };
@@ -554,6 +584,7 @@ function printTable(j: Record<string, any>): void {
   edit("edit compose 3,000 lines", j.editCompose, 15);
   edit("edit compose, moving later services", j.editComposeMoving, 15);
   edit("edit service.json -> start.sh (10 files)", j.editTenFile, 15);
+  edit("for context: edit compose, server warm-up off", j.editComposeNoWarmUp);
   edit("yaml-language-server, same compose edits", j.editComposeYls);
   const rc = j.ratioComposeVsYls;
   if (rc.na) rows.push(["ratio Headroom / yaml-language-server", `n/a: ${rc.na}`, "<= 0.5", ""]);

@@ -35,6 +35,7 @@ import { FIX_ALL_KIND, fixAll, quickFixes, RangeMapper, toDiagnostics } from "./
 import type * as Engine from "./lsp/engine.ts";
 import { FrameFilter } from "./lsp/framing.ts";
 import { type OpenDoc, ServerHost, type Snapshot } from "./lsp/host.ts";
+import { warmUp, warmUpText } from "./lsp/warm-up.ts";
 
 /**
  * The engine (parsers, model, rules: most of this bundle) loads on first use, after `initialize`
@@ -106,6 +107,18 @@ let reported: AuditRun | undefined;
 let dependencies: ReadonlySet<string> = new Set();
 /** uri -> diagnostics last published, so files that lose all findings get cleared. */
 const published = new Map<string, Diagnostic[]>();
+/**
+ * The warm-up (lsp/warm-up.ts) runs after an audit until it has run once to its end, and never once the user
+ * has edited: from then on it would make keystrokes wait. HEADROOM_WARM_UP=0 turns it off (the bench compares).
+ */
+let warmUpDue = process.env.HEADROOM_WARM_UP !== "0";
+/** The document last opened: where the user will type first, so the edit the warm-up makes. */
+let lastOpened: string | undefined;
+let justOpened: string | undefined;
+/** While a warm-up audit runs: the text it sees for one open document instead of the buffer's. */
+let warmUpEdit: { rel: string; text: string } | undefined;
+let userHasEdited = false;
+let shuttingDown = false;
 
 function logError(where: string, err: unknown): void {
   const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -153,7 +166,9 @@ function openDocs(): Map<string, OpenDoc> {
   const out = new Map<string, OpenDoc>();
   for (const doc of documents.all()) {
     const rel = relOfUri(doc.uri);
-    if (rel !== undefined) out.set(rel, { uri: doc.uri, text: doc.getText(), version: doc.version });
+    if (rel === undefined) continue;
+    const text = warmUpEdit?.rel === rel ? warmUpEdit.text : doc.getText();
+    out.set(rel, { uri: doc.uri, text, version: doc.version });
   }
   return out;
 }
@@ -200,16 +215,7 @@ function runAudit(): AuditRun | undefined {
   }
   dependencies = new Set(result.dependencies);
   reportSettingsProblems(result.configProblems);
-  const open = openDocs();
-  const urls = docsUrls();
-  const uriOf = (file: string): string => open.get(file)?.uri ?? pathToFileURL(join(base, file)).href;
-  const byFile = toDiagnostics(result.findings, {
-    uriOf,
-    textOf: (file) => snapshots.get(file)?.text ?? h.read(file),
-    versionOf: (file) => snapshots.get(file)?.version ?? open.get(file)?.version ?? null,
-    docsUrl: (rule) => urls.get(rule),
-    memo: parses,
-  });
+  const { byFile, uriOf } = diagnosticsOf(result, snapshots, h, base);
   const next = new Map<string, { diagnostics: Diagnostic[]; version: number | null }>();
   for (const [file, diagnostics] of byFile) {
     next.set(uriOf(file), { diagnostics, version: snapshots.get(file)?.version ?? null });
@@ -224,7 +230,67 @@ function runAudit(): AuditRun | undefined {
     connection.sendDiagnostics(params).catch((err: unknown) => logError("sendDiagnostics", err));
   }
   latest = { result, snapshots };
+  if (warmUpDue) startWarmUp(h);
   return latest;
+}
+
+/** The audit's findings as LSP diagnostics by file, and the uri each file is published under. */
+function diagnosticsOf(result: AuditResult, snapshots: Map<string, Snapshot>, h: ServerHost, base: string) {
+  const open = openDocs();
+  const urls = docsUrls();
+  const uriOf = (file: string): string => open.get(file)?.uri ?? pathToFileURL(join(base, file)).href;
+  const byFile = toDiagnostics(result.findings, {
+    uriOf,
+    textOf: (file) => snapshots.get(file)?.text ?? h.read(file),
+    versionOf: (file) => snapshots.get(file)?.version ?? open.get(file)?.version ?? null,
+    docsUrl: (rule) => urls.get(rule),
+    memo: parses,
+  });
+  return { byFile, uriOf };
+}
+
+/**
+ * Warms the edit path up on the last opened document (lsp/warm-up.ts): its audits publish nothing and change
+ * nothing but the parse cache, which the next audit brings up to date like after any edit.
+ */
+function startWarmUp(h: ServerHost): void {
+  const doc = lastOpened === undefined ? undefined : openDocument(lastOpened);
+  const rel = doc === undefined ? undefined : relOfUri(doc.uri);
+  const edited = doc === undefined ? undefined : warmUpText(doc.getText());
+  if (doc === undefined || rel === undefined || edited === undefined || !root) return;
+  const { uri } = doc;
+  const base = root;
+  const version = doc.version;
+  warmUpDue = false;
+  warmUp(
+    edited,
+    {
+      audit: (text) => {
+        warmUpEdit = text === undefined ? undefined : { rel, text };
+        const started = performance.now();
+        try {
+          const { host: recHost, snapshots } = h.recording();
+          diagnosticsOf(loadEngine().audit(recHost, { settings }, parses), snapshots, h, base);
+        } finally {
+          warmUpEdit = undefined;
+        }
+        return performance.now() - started;
+      },
+      interrupted: () => {
+        if (shuttingDown) return "the server is shutting down";
+        if (scheduled) return "an audit is due";
+        if (documents.get(uri)?.version !== version) return `${rel} changed or closed`;
+        return undefined;
+      },
+      later: (step) => setImmediate(guard("warm-up", undefined, step)),
+      done: (summary, interrupted) => {
+        // Opening more files interrupts it; the audit they bring starts it again, unless the user has typed.
+        if (interrupted && !userHasEdited) warmUpDue = true;
+        connection.console.info(`headroom: ${summary} (${rel})`);
+      },
+    },
+    FAST_AUDIT_MS,
+  );
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -414,6 +480,8 @@ function isRelevant(uri: string): boolean {
 documents.onDidOpen(
   guard("didOpen", undefined, (e) => {
     adoptRootFrom(e.document.uri);
+    lastOpened = e.document.uri;
+    justOpened = e.document.uri;
     host?.invalidateList();
     if (isRelevant(e.document.uri)) schedule();
   }),
@@ -421,6 +489,12 @@ documents.onDidOpen(
 
 documents.onDidChangeContent(
   guard("didChange", undefined, (e) => {
+    // TextDocuments reports an open as a change too, right after onDidOpen.
+    if (justOpened === e.document.uri) justOpened = undefined;
+    else {
+      userHasEdited = true;
+      warmUpDue = false;
+    }
     if (isRelevant(e.document.uri)) schedule();
   }),
 );
@@ -500,7 +574,10 @@ connection.onExecuteCommand(async (params, token, progress) => {
   }
 });
 
-connection.onShutdown(() => cancelScheduled());
+connection.onShutdown(() => {
+  shuttingDown = true;
+  cancelScheduled();
+});
 
 process.on("uncaughtException", (err) => logError("uncaught exception", err));
 process.on("unhandledRejection", (err) => logError("unhandled rejection", err));
