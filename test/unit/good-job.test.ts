@@ -92,4 +92,26 @@ describe("GoodJob", () => {
     assert.equal(webOf(configure("  if File.exist?('jobs')\n    config.good_job.execution_mode = :async\n  end\n")), undefined);
     assert.equal(webOf(configure("  def self.jobs!\n    config.good_job.execution_mode = :async\n  end\n")), undefined);
   });
+
+  it("reads config.good_job = { ... } as the same settings, replacing the keys set before it, and config/initializers/good_job.rb last", () => {
+    const webOf = (files: Record<string, string>, vars: Record<string, string> = {}) => {
+      const env = Object.entries(vars).map(([k, v]) => `ENV ${k}=${v}\n`).join("");
+      const host = memoryHost({ Dockerfile: `FROM ruby:3.4\n${env}CMD ["bundle", "exec", "puma", "-C", "config/puma.rb"]\n`, "config/puma.rb": "threads 3, 3\n", "config/application.rb": "module Shop\n  class Application < Rails::Application\n    config.good_job.max_threads = 2\n  end\nend\n", ...files });
+      return buildModel(host, host.list(), []).deployments[0].processes[0].goodJob;
+    };
+    const hash =
+      'Rails.application.configure do\n  config.good_job = {\n    preserve_job_records: true, # keep them\n    execution_mode: :async_server,\n    max_threads: ENV.fetch("JOB_THREADS", 4).to_i,\n' +
+      '    cron: { sweep: { cron: "0 * * * *", class: "SweepJob" } },\n    :queues => "mice:2;elephants:1",\n    enable_cron: true,\n  }\nend\n';
+    const fromHash = webOf({ "config/initializers/good_job.rb": hash });
+    assert.deepEqual([fromHash?.asyncMode?.value, fromHash?.threads.value, fromHash?.threadsFrom, fromHash?.cron], ["async_server", 3, "--queues", true]);
+    assert.equal(webOf({ "config/environments/production.rb": 'config.good_job = { execution_mode: :async, max_threads: ENV.fetch("JOB_THREADS", 4).to_i }\n' }, { JOB_THREADS: "6" })?.threads.value, 6);
+    // The hash replaces application.rb's max_threads: GoodJob's default (or its variables) applies.
+    const replaced = webOf({ "config/environments/production.rb": "config.good_job = {\n  execution_mode: :async\n}\n" }, { GOOD_JOB_MAX_THREADS: "7" });
+    assert.deepEqual([replaced?.threads.value, replaced?.threadsFrom], [7, "GOOD_JOB_MAX_THREADS"]);
+    // The initializer wins over the environment's file; a hash under a test production fails, or with string keys, sets nothing.
+    assert.equal(webOf({ "config/environments/production.rb": "config.good_job.execution_mode = :async\n", "config/initializers/good_job.rb": "Rails.application.config.good_job.execution_mode = :external\n" }), undefined);
+    assert.equal(webOf({ "config/environments/production.rb": "config.good_job = { execution_mode: :async } if Rails.env.development?\n" }), undefined);
+    assert.equal(webOf({ "config/environments/production.rb": 'config.good_job = { "execution_mode" => :async }\n' }), undefined);
+    assert.equal(webOf({ "config/environments/production.rb": "config.good_job = {\n  execution_mode: :async,\n" }), undefined, "an unclosed hash is not read");
+  });
 });

@@ -117,8 +117,8 @@ function classify(path: string): FileKind | undefined {
   if (/(^|\/)config\/initializers\/sidekiq\.rb$/.test(path)) return "sidekiq-initializer";
   // Solid Queue's processes and recurring tasks, where `bin/jobs` and Puma's plugin look for them.
   if (/(^|\/)config\/(queue|recurring)\.ya?ml$/.test(path)) return "solid-queue";
-  // Where a Rails app says Action Cable runs in its processes, and sizes its worker pool (model/action-cable.ts).
-  if (/(^|\/)config\/(cable\.ya?ml|routes\.rb|application\.rb|environments\/[^/]+\.rb)$/.test(path)) return "rails-config";
+  // Where a Rails app says Action Cable runs in its processes and sizes its worker pool (model/action-cable.ts), and sets config.good_job (model/good-job.ts).
+  if (/(^|\/)config\/(cable\.ya?ml|routes\.rb|application\.rb|environments\/[^/]+\.rb|initializers\/good_job\.rb)$/.test(path)) return "rails-config";
   if (/^hypercorn[\w.-]*\.toml$/.test(name)) return "hypercorn";
   // Read only for the compose files its recipes name with `-f` (model/compose-commands.ts).
   if (name === "makefile" || name === "gnumakefile" || name.endsWith(".mk")) return "makefile";

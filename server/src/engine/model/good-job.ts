@@ -55,7 +55,7 @@ export function goodJobThreadsText(g: GoodJobThreads): string {
 }
 
 /**
- * `config.good_job.*` as the app's config/application.rb and config/environments/<env>.rb set it for the deployment's environment
+ * `config.good_job.*` as the app's config/application.rb, config/environments/<env>.rb and config/initializers/good_job.rb set it for the deployment's environment
  * (model/rails-config.ts): GoodJob reads it before its GOOD_JOB_* variables (lib/good_job/configuration.rb, rails_config).
  */
 export interface GoodJobRailsConfig {
@@ -65,9 +65,15 @@ export interface GoodJobRailsConfig {
   executionMode?: Fact<string>;
 }
 
-/** The `config.good_job` settings of the Rails app at `root`. */
+/**
+ * GoodJob reads its configuration lazily, after the app's initializers ran: settings there (GoodJob's README sets cron in
+ * config/initializers/good_job.rb) count over the environment's file.
+ */
+const GOOD_JOB_INITIALIZERS = ["config/initializers/good_job.rb"];
+
+/** The `config.good_job` settings of the Rails app at `root`, set one by one or as a hash (`config.good_job = { max_threads: 4 }`). */
 export function goodJobRailsConfig(ctx: Context, root: string, env: EnvLookup): GoodJobRailsConfig {
-  const config = railsConfig(ctx, root, env, "good_job");
+  const config = railsConfig(ctx, root, env, "good_job", GOOD_JOB_INITIALIZERS);
   if (config.size === 0) return {};
   const value = (key: string) => config.get(key);
   const maxThreads = value("max_threads");

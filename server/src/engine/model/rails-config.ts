@@ -1,5 +1,6 @@
-// `config.<namespace>.<key> = value` settings of a Rails app, read as text from config/environments/<env>.rb (loaded
-// last, so it wins) and config/application.rb. A setting counts where the deployment's environment runs its line: a
+// `config.<namespace>.<key> = value` (or `config.<namespace> = { key: value }`) settings of a Rails app, read as text from
+// config/application.rb, then config/environments/<env>.rb and the initializers a gem reads its settings after (each later
+// file wins). A setting counts where the deployment's environment runs its line: a
 // trailing `if`/`unless` and the enclosing `if`/`unless`/`elsif`/`else` blocks are tests Headroom reads
 // (`Rails.env.production?`, `ENV["X"]`, `ENV["X"] == "v"`); a line under any other test, or inside a method, is not taken.
 import { parseRubyCondition, parseRubyExpression } from "../parse/puma-rb.ts";
@@ -22,23 +23,27 @@ const OPENS_BLOCK = /^(?:case|while|until|for|begin|class|module)\b|\bdo(?:\s*\|
 
 /**
  * The values of `config.<namespace>.<key>` that the app at `root` sets for the deployment's environment: for each key, the
- * last line that runs in config/environments/<env>.rb, else in config/application.rb.
+ * last line that runs in `initializers` (config/initializers files the namespace's gem reads after boot), else
+ * config/environments/<env>.rb, else config/application.rb. `config.<namespace> = { key: value, ... }` replaces every key set
+ * before it with the hash's (Rails stores the hash itself; its symbol keys are what a gem reads with `config[:key]`).
  */
-export function railsConfig(ctx: Context, root: string, env: EnvLookup, namespace: string): Map<string, RailsConfigValue> {
+export function railsConfig(ctx: Context, root: string, env: EnvLookup, namespace: string, initializers: readonly string[] = []): Map<string, RailsConfigValue> {
   const environment = env("RAILS_ENV")?.value || env("RACK_ENV")?.value || "production";
   const out = new Map<string, RailsConfigValue>();
   const holds = (c: EnvCondition) => envConditionHolds(c, (name) => env(name)?.value);
-  const prefix = `config.${namespace}.`;
-  for (const name of ["config/application.rb", `config/environments/${environment}.rb`]) {
+  const prefix = `config.${namespace}`;
+  for (const name of ["config/application.rb", `config/environments/${environment}.rb`, ...initializers]) {
     const path = existing(ctx, join(root, name));
     const text = path === undefined ? undefined : ctx.host.read(path);
     if (path === undefined || text === undefined || !text.includes(prefix)) continue;
     const frames: Frame[] = [];
+    const lines = text.split("\n");
     let offset = 0;
-    for (const raw of text.split("\n")) {
+    for (let index = 0; index < lines.length; index++) {
+      const raw = lines[index];
       const lineStart = offset;
       offset += raw.length + 1;
-      const line = raw.replace(/\s+#.*$|^\s*#.*$/, "").trim();
+      const line = raw.replace(/\s+#.*$|^\s*#.*$/, "").trim().replace(/^Rails\.application\.config\./, "config.");
       if (line === "") continue;
       const word = /^[a-z]+/.exec(line)?.[0];
       const top = frames[frames.length - 1];
@@ -68,19 +73,69 @@ export function railsConfig(ctx: Context, root: string, env: EnvLookup, namespac
         continue;
       }
       if (!line.startsWith(prefix)) continue;
+      const runs = (modifier: string | undefined, negated: boolean) => {
+        const test = modifier === undefined ? undefined : parseRubyCondition(modifier, negated);
+        if (modifier !== undefined && !test) return false;
+        if (frames.some((f) => f.kind === "def" || (f.kind === "if" && (f.branch === undefined || !f.branch.every(holds))))) return false;
+        return !test || holds(test);
+      };
+      if (line.slice(prefix.length).trimStart().startsWith("=")) {
+        // `config.good_job = { ... }`, over as many lines as its braces take.
+        const open = text.indexOf("{", lineStart + raw.indexOf("="));
+        const hash = open < 0 || text.slice(lineStart + raw.indexOf("=") + 1, open).trim() !== "" ? undefined : rubyHash(text, open);
+        if (!hash) continue;
+        while (offset <= hash.end && index + 1 < lines.length) offset += lines[++index].length + 1;
+        const after = text.slice(hash.end + 1, offset - 1).replace(/\s+#.*$|^\s*#.*$/, "").trim();
+        const modifier = /^(if|unless)\s+(.+)$/.exec(after);
+        if ((after !== "" && !modifier) || !runs(modifier?.[2], modifier?.[1] === "unless")) continue;
+        out.clear();
+        for (const [key, value] of hash.entries) out.set(key, { written: value.written, at: { file: path, start: value.start, end: value.start + value.written.length } });
+        continue;
+      }
       const m = /^config\.[a-z_]+\.([a-z_]+)\s*=\s*(.+)$/.exec(line);
       if (!m) continue;
       const modifier = /^(.*?)\s+(if|unless)\s+(.+)$/.exec(m[2]);
-      const test = modifier ? parseRubyCondition(modifier[3], modifier[2] === "unless") : undefined;
-      if (modifier && !test) continue;
-      if (frames.some((f) => f.kind === "def" || (f.kind === "if" && (f.branch === undefined || !f.branch.every(holds))))) continue;
-      if (test && !holds(test)) continue;
+      if (!runs(modifier?.[3], modifier?.[2] === "unless")) continue;
       const written = modifier ? modifier[1].trim() : m[2];
       const start = lineStart + raw.indexOf(written, raw.indexOf("="));
       out.set(m[1], { written, at: { file: path, start, end: start + written.length } });
     }
   }
   return out;
+}
+
+/**
+ * The symbol-keyed entries (`max_threads: 5`, `:queues => "*"`) of the Ruby hash literal whose `{` is at `open`, each value
+ * as written and where it starts; `end` is the offset of the closing `}`. Undefined when the braces do not close. Comments
+ * and strings are skipped when finding the braces and commas; a key of another kind (a string) is left out.
+ */
+function rubyHash(text: string, open: number): { entries: Map<string, { written: string; start: number }>; end: number } | undefined {
+  const entries = new Map<string, { written: string; start: number }>();
+  let depth = 0;
+  let entryStart = open + 1;
+  const take = (end: number) => {
+    const entry = text.slice(entryStart, end).replace(/#[^\n]*/g, (comment) => " ".repeat(comment.length));
+    const key = /^\s*(?:([a-z_]+):(?!:)|:([a-z_]+)\s*=>)\s*/.exec(entry);
+    const written = key && entry.slice(key[0].length).trim();
+    if (key && written) entries.set(key[1] ?? key[2], { written, start: entryStart + key[0].length });
+    entryStart = end + 1;
+  };
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      // Skip the string, its escapes too (`#{...}` holds no quote of the same kind in configuration values).
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === "\\") i++;
+    } else if (c === "#" && text[i + 1] !== "{") {
+      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+    } else if (c === "{" || c === "(" || c === "[") depth++;
+    else if (c === "}" || c === ")" || c === "]") {
+      if (--depth === 0) {
+        take(i);
+        return { entries, end: i };
+      }
+    } else if (c === "," && depth === 1) take(i);
+  }
+  return undefined;
 }
 
 /** A setting's value as a number (`10`, `ENV.fetch("GOOD_JOB_MAX_THREADS", 10).to_i`), where the environment gives one. */
