@@ -106,4 +106,15 @@ describe("database.yml", () => {
     assert.equal(slice(text, twenty?.at), "20");
     assert.equal(settingNumber(production, "d", lookup({ RAILS_ENV: "development" }))?.value, 5);
   });
+  it("reads [ENV.fetch(...).to_i, n].max and integer tests in a pool's ERB from the environment", () => {
+    const text = 'production:\n  adapter: postgresql\n  pool: <%= [ENV.fetch("RAILS_MAX_THREADS", 5).to_i, 10].max %>\nstaging:\n  adapter: postgresql\n  pool: <%= ENV["DB_POOL"].to_i > 0 ? ENV["DB_POOL"].to_i : 12 %>\n';
+    const yml = parseDatabaseYml(text, "config/database.yml");
+    const lookup = (set: Record<string, string>) => (name: string) => (set[name] === undefined ? undefined : { value: set[name], origin: "stated" as const });
+    const production = yml.environments.get("production")?.pool;
+    const staging = yml.environments.get("staging")?.pool;
+    assert.ok(production && staging);
+    assert.deepEqual(([{}, { RAILS_MAX_THREADS: "20" }, { RAILS_MAX_THREADS: "3" }] as Array<Record<string, string>>).map((set) => settingNumber(production, "d", lookup(set))?.value), [10, 20, 10]);
+    assert.equal(slice(text, settingNumber(production, "d", lookup({}))?.at), "10");
+    assert.deepEqual(([{}, { DB_POOL: "30" }] as Array<Record<string, string>>).map((set) => settingNumber(staging, "d", lookup(set))?.value), [12, 30]);
+  });
 });

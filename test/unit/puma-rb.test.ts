@@ -151,7 +151,7 @@ test("Rails.env conditions and if/elsif/else branches: the branch the environmen
   const vars = (set: Record<string, string>) => (name: string) => set[name];
   const workersIn = (set: Record<string, string>) => {
     const setting = resolveBranches(settings, vars(set)).get("workers");
-    return setting && settingNumber(setting, "config/puma.rb", (name) => (set[name] === undefined ? undefined : { value: set[name], origin: "stated" }))?.value;
+    return setting && settingNumber(setting, "config/puma.rb", (name) => { const value = set[name]; return value === undefined ? undefined : { value, origin: "stated" }; })?.value;
   };
   // RAILS_ENV, else RACK_ENV, else production (a deployment).
   assert.deepEqual([workersIn({}), workersIn({ RAILS_ENV: "production", WEB_CONCURRENCY: "3" }), workersIn({ RAILS_ENV: "staging" }), workersIn({ RACK_ENV: "development" })], [6, 3, 2, 0]);
@@ -183,10 +183,31 @@ test("ternaries on a test Headroom reads: the environment picks the value; `||` 
   assert.deepEqual([numberIn("max_threads", {}), numberIn("max_threads", { RACK_ENV: "test" }), numberIn("max_threads", { RAILS_MAX_THREADS: "8" })].map((f) => f?.value), [16, 5, 8]);
   assert.deepEqual([numberIn("persistent_timeout", {}), numberIn("persistent_timeout", { SLOW: "yes" })].map((f) => f?.value), [20, 75]);
   assert.deepEqual([numberIn("port", { PORT: "8080" }), numberIn("port", {})].map((f) => f?.value), [8080, 3000]);
-  // A test Headroom does not read (a comparison of numbers, two tests): no branch is guessed.
-  for (const unread of ["workers ENV['WEB_CONCURRENCY'].to_i > 2 ? 4 : 2\n", "workers Rails.env.production? || Rails.env.staging? ? 4 : 0\n", "workers Rails.env.production? ? 4\n"]) {
+  // A test Headroom does not read (a comparison of two variables, two tests): no branch is guessed.
+  for (const unread of ["workers ENV['WEB_CONCURRENCY'].to_i > ENV['MIN'].to_i ? 4 : 2\n", "workers ENV['WEB_CONCURRENCY'] > 2 ? 4 : 2\n", "workers Rails.env.production? || Rails.env.staging? ? 4 : 0\n", "workers Rails.env.production? ? 4\n"]) {
     const setting = parsePumaRb(unread, "p.rb").settings.get("workers");
     assert.equal(setting?.kind, "unknown", unread);
     assert.equal(setting && settingNumber(setting, "p.rb", () => undefined), undefined, unread);
+  }
+});
+
+test("integer tests and [a, b].max/.min on a variable's to_i (Discourse's puma.rb): evaluated from the environment, else unknown", () => {
+  const numberOf = (text: string, set: Record<string, string | undefined> = {}) => {
+    const { settings } = parsePumaRb(text, "p.rb");
+    const workers = resolveBranches(settings, (name) => set[name]).get("workers");
+    return workers && settingNumber(workers, "p.rb", (name) => { const value = set[name]; return value === undefined ? undefined : { value, origin: "stated" }; })?.value;
+  };
+  // nil.to_i and "junk".to_i are 0, " 6".to_i is 6, as Ruby's String#to_i.
+  const discourse = 'if ENV["RAILS_ENV"] == "production"\n  num_workers = ENV["NUM_WEBS"].to_i > 0 ? ENV["NUM_WEBS"].to_i : 4\n  workers "#{num_workers}"\n  threads 8, 32\nend\n';
+  assert.deepEqual([{}, { NUM_WEBS: "6" }, { NUM_WEBS: "0" }, { NUM_WEBS: "junk" }].map((set) => numberOf(discourse, { RAILS_ENV: "production", ...set })), [4, 6, 4, 4]);
+  assert.deepEqual([{}, { WEB_CONCURRENCY: "0" }, { WEB_CONCURRENCY: "8" }].map((set) => numberOf('workers [ENV.fetch("WEB_CONCURRENCY", 2).to_i, 1].max\n', set)), [2, 1, 8]);
+  assert.deepEqual([{}, { WEB_CONCURRENCY: "2" }].map((set) => numberOf("workers [ENV.fetch('WEB_CONCURRENCY') { 8 }.to_i, 4].min\n", set)), [4, 2]);
+  assert.equal(numberOf("n = ENV['WORKERS'].to_i\nworkers n >= 2 ? n : 2\n", { WORKERS: "3" }), 3);
+  assert.equal(numberOf("workers [3, 2, 7].max\n"), 7);
+  // to_i gives 0, never nil: `|| 4` is never taken, and the unset variable's value is not guessed.
+  assert.equal(numberOf("workers ENV['WEB_CONCURRENCY'].to_i || 4\n"), undefined);
+  // Without to_i (a String compared with an Integer raises), with a CPU count or two variables: unknown.
+  for (const unread of ['workers [ENV.fetch("WEB_CONCURRENCY", 2), 1].max\n', "workers [Etc.nprocessors, 8].min\n", "workers [ENV['A'].to_i, ENV['B'].to_i].max\n", 'workers "#{ENV["W"]}0"\n']) {
+    assert.equal(numberOf(unread, { WEB_CONCURRENCY: "4", A: "1", B: "2", W: "1" }), undefined, unread);
   }
 });

@@ -368,26 +368,44 @@ class RubyExpr {
     return a;
   }
   private postfix(): SymVal {
+    const first = this.peek() as Tok;
     let a = this.primary();
     while (this.is(".") || this.is("&.")) {
       this.p++;
       const m = this.peek();
       if (!m || (m.t !== "id" && m.t !== "const")) throw new Error("method");
       this.p++;
-      if (this.is("(")) this.args();
+      const called = this.is("(") ? this.args() : [];
       if (m.v === "to_i" || m.v === "to_f" || m.v === "to_s" || m.v === "to_int" || m.v === "freeze") {
         if ((m.v === "to_i" || m.v === "to_f") && a.k === "str") {
           const num = Number(a.s);
           a = a.s.trim() !== "" && Number.isFinite(num) ? { k: "num", n: num, text: a.s, span: a.span } : UNKNOWN;
         }
+        // nil.to_i is 0: the variable's integer, unset or not (an integer test reads it so).
+        if (m.v === "to_i" && a.k === "env" && !a.required) a = { ...a, toI: true };
+        continue;
+      }
+      if ((m.v === "max" || m.v === "min") && a.k === "list" && called.length === 0) {
+        a = extreme(a.items, m.v, { start: first.start, end: m.end });
         continue;
       }
       a = UNKNOWN;
     }
     return a;
   }
-  private args(): Tok[][] {
-    this.expect("(");
+  /**
+   * A double-quoted string that is one interpolation and nothing else (`"#{num_workers}"`: Discourse's puma.rb) is that
+   * value as text; Puma's DSL reads it with to_i, as it reads a number. Any other interpolated string is unknown.
+   */
+  private interpolation(t: Tok): SymVal {
+    const inner = /^"#\{([^{}"#]*)\}"$/.exec(t.v);
+    if (!inner) return UNKNOWN;
+    const shift = t.start + 3;
+    const toks = tokenize(inner[1], "", []).map((x) => ({ ...x, start: x.start + shift, end: x.end + shift }));
+    return toks.some((x) => x.t === "nl") ? UNKNOWN : this.sub(toks);
+  }
+  private args(open = "(", close = ")"): Tok[][] {
+    this.expect(open);
     const out: Tok[][] = [];
     let depth = 0;
     let cur: Tok[] = [];
@@ -396,6 +414,7 @@ class RubyExpr {
       if (t.t === "op" && (t.v === "(" || t.v === "[" || t.v === "{")) depth++;
       if (t.t === "op" && (t.v === ")" || t.v === "]" || t.v === "}")) {
         if (depth === 0) {
+          if (t.v !== close) throw new Error(`expected ${close}`);
           if (cur.length) out.push(cur);
           return out;
         }
@@ -421,7 +440,12 @@ class RubyExpr {
       const n = Number(t.v.replace(/_/g, ""));
       return { k: "num", n, text: t.v, span: { start: t.start, end: t.end } };
     }
-    if (t.t === "str") return t.s === undefined ? UNKNOWN : { k: "str", s: t.s, span: { start: t.start, end: t.end } };
+    if (t.t === "str") return t.s === undefined ? this.interpolation(t) : { k: "str", s: t.s, span: { start: t.start, end: t.end } };
+    if (t.t === "op" && t.v === "[") {
+      this.p--;
+      const items = this.args("[", "]");
+      return { k: "list", items: items.map((item) => this.sub(item)) };
+    }
     if (t.t === "sym") return UNKNOWN;
     if (t.t === "op" && t.v === "(") {
       const start = this.p - 1;
@@ -516,13 +540,43 @@ class RubyExpr {
 
 /** The innermost variable of `ENV["A"] || ENV["B"]` that has no default yet, so `|| 5` becomes its default. */
 function openEnvDefault(v: SymVal): boolean {
-  if (v.k !== "env" || v.required) return false;
+  // `ENV["X"].to_i || 5`: to_i gives 0 for an unset variable, never nil, so `|| 5` never applies.
+  if (v.k !== "env" || v.required || v.toI) return false;
   return v.def === undefined || openEnvDefault(v.def);
 }
 
 function withEnvDefault(v: SymVal, def: SymVal): SymVal {
   if (v.k !== "env") return v;
   return { k: "env", name: v.name, def: v.def === undefined ? def : withEnvDefault(v.def, def) };
+}
+
+/**
+ * `[a, b].max` / `.min`: of numbers, the number; of a variable's integer and a number (`[ENV.fetch("WEB_CONCURRENCY", 2).to_i, 1].max`), the variable where its integer passes
+ * the number, else the number, as the deployment's environment sets it. Anything else (a CPU count among them) is unknown.
+ */
+function extreme(items: SymVal[], which: "max" | "min", span: Span): SymVal {
+  if (items.length > 0 && items.every((i) => i.k === "num")) {
+    let best = items[0] as Extract<SymVal, { k: "num" }>;
+    for (const item of items as Array<Extract<SymVal, { k: "num" }>>) if (which === "max" ? item.n > best.n : item.n < best.n) best = item;
+    return best;
+  }
+  if (items.length !== 2) return UNKNOWN;
+  const number = items.find((i) => i.k === "num");
+  const other = items.find((i) => i !== number);
+  if (!number || number.k !== "num" || !other) return UNKNOWN;
+  if (other.k !== "env" || !other.toI || !Number.isInteger(number.n)) return UNKNOWN;
+  const def = other.def;
+  if (def !== undefined && def.k !== "none" && def.k !== "num" && def.k !== "str") return UNKNOWN;
+  const when: EnvCondition = {
+    envName: other.name,
+    test: "integer",
+    operator: which === "max" ? ">=" : "<=",
+    value: String(number.n),
+    ...(def?.k === "num" ? { default: def.text } : def?.k === "str" ? { default: def.s } : {}),
+    negated: false,
+    span,
+  };
+  return { k: "cond", when, yes: other, no: number };
 }
 
 function combine(op: string, a: SymVal, b: SymVal): SymVal {
@@ -582,6 +636,9 @@ function envCondition(toks: Tok[], scope: Scope, negated: boolean): EnvCondition
   const railsEnv = railsEnvTest(rest);
   if (railsEnv) return { envName: "RAILS_ENV", test: "rails-env", value: railsEnv.value, negated: railsEnv.negated ? !not : not, span };
   const compare = rest.findIndex((t) => t.t === "op" && (t.v === "==" || t.v === "!="));
+  const ordered = rest.findIndex((t) => t.t === "op" && (t.v === ">" || t.v === ">=" || t.v === "<" || t.v === "<="));
+  const integerAt = ordered > 0 ? ordered : compare > 0 && rest[compare + 1]?.t === "num" ? compare : -1;
+  if (integerAt > 0) return integerCondition(rest.slice(0, integerAt), rest[integerAt].v as NonNullable<EnvCondition["operator"]>, rest.slice(integerAt + 1), scope, not, span);
   const variable = (part: Tok[]) => {
     const val = new RubyExpr(part, scope, []).all();
     if (val.k !== "env" || val.required) return undefined;
@@ -601,6 +658,21 @@ function envCondition(toks: Tok[], scope: Scope, negated: boolean): EnvCondition
   // A default makes the variable always set: not a test Headroom reads.
   if (!found || found.default !== undefined) return undefined;
   return { envName: found.name, test: present ? "present" : "set", negated: not, span };
+}
+
+/**
+ * `ENV["X"].to_i > 0`, `ENV.fetch("X", 2).to_i >= 1`, `count.to_i == 0` for a local holding such a variable: the variable's
+ * to_i (0 when unset or not a number, as Ruby's) compared with an integer. Without to_i (a String compared with a number
+ * raises in Ruby), or against anything but an integer literal, undefined.
+ */
+function integerCondition(left: Tok[], operator: NonNullable<EnvCondition["operator"]>, right: Tok[], scope: Scope, negated: boolean, span: Span): EnvCondition | undefined {
+  if (right.length !== 1 || right[0].t !== "num" || !/^\d[\d_]*$/.test(right[0].v)) return undefined;
+  const val = new RubyExpr(left, scope, []).all();
+  if (val.k !== "env" || !val.toI) return undefined;
+  const def = val.def;
+  if (def !== undefined && def.k !== "none" && def.k !== "num" && def.k !== "str") return undefined;
+  const fallback = def?.k === "num" ? { default: def.text } : def?.k === "str" ? { default: def.s } : {};
+  return { envName: val.name, test: "integer", operator, value: right[0].v.replace(/_/g, ""), ...fallback, negated, span };
 }
 
 /**

@@ -25,10 +25,12 @@ export interface CpuFormula {
  */
 export interface EnvCondition {
   envName: string;
-  test: "set" | "present" | "equals" | "rails-env";
-  /** For equals: the value compared with, and the variable's default when unset (nil when none). */
+  test: "set" | "present" | "equals" | "rails-env" | "integer";
+  /** For equals: the value compared with, and the variable's default when unset (nil when none). For integer: the number compared with. */
   value?: string;
   default?: string;
+  /** For integer (`ENV["X"].to_i > 0`, `ENV.fetch("X", 2).to_i >= 1`): the comparison, of the variable's `to_i` with `value`. */
+  operator?: ">" | ">=" | "<" | "<=" | "==" | "!=";
   /** `unless`, an `else` branch, `!` or `!=`: the statement runs when the test fails. */
   negated: boolean;
   /** The condition as written. */
@@ -49,8 +51,32 @@ export function envConditionHolds(condition: EnvCondition, env: (name: string) =
     condition.test === "set" ? value !== undefined
     : condition.test === "present" ? value !== undefined && value.trim() !== ""
     : condition.test === "rails-env" ? railsEnvironment(env) === condition.value
+    : condition.test === "integer" ? compareIntegers(rubyToI(value ?? condition.default), condition.operator ?? "==", Number(condition.value))
     : (value ?? condition.default) === condition.value;
   return passes !== condition.negated && (condition.and === undefined || envConditionHolds(condition.and, env));
+}
+
+/** Ruby's String#to_i (and nil.to_i): the leading integer after blanks, `_` between digits allowed; 0 when there is none. */
+export function rubyToI(text: string | undefined): number {
+  const m = /^\s*([+-]?\d+(?:_\d+)*)/.exec(text ?? "");
+  return m ? Number(m[1].replace(/_/g, "")) : 0;
+}
+
+function compareIntegers(a: number, operator: NonNullable<EnvCondition["operator"]>, b: number): boolean {
+  switch (operator) {
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case "==":
+      return a === b;
+    default:
+      return a !== b;
+  }
 }
 
 export interface SettingExpr {
@@ -119,9 +145,14 @@ export function describeSetting(e: Omit<SettingExpr, "span" | "nameSpan">): stri
       return s;
     }
     default:
-      if (e.choice) return `${e.choice.when.envName === "RAILS_ENV" && e.choice.when.test === "rails-env" ? `Rails.env.${e.choice.when.value}?` : `$${e.choice.when.envName}`} ? ${describeSetting(e.choice.yes)} : ${describeSetting(e.choice.no)}`;
+      if (e.choice) return `${describeCondition(e.choice.when)} ? ${describeSetting(e.choice.yes)} : ${describeSetting(e.choice.no)}`;
       return e.items ? `[${e.items.map(describeSetting).join(", ")}]` : "unknown";
   }
+}
+
+function describeCondition(when: EnvCondition): string {
+  if (when.test === "rails-env") return `Rails.env.${when.value}?`;
+  return when.test === "integer" ? `$${when.envName}.to_i ${when.operator} ${when.value}` : `$${when.envName}`;
 }
 
 /** A symbolic value while reading a file (internal to the parsers). */
@@ -130,7 +161,7 @@ export type SymVal =
   | { k: "str"; s: string; span: Span }
   | { k: "bool"; b: boolean }
   | { k: "none" }
-  | { k: "env"; name: string; def?: SymVal; required?: boolean; defConditional?: boolean }
+  | { k: "env"; name: string; def?: SymVal; required?: boolean; defConditional?: boolean; toI?: boolean }
   | { k: "cpu"; f: CpuFormula }
   | { k: "list"; items: SymVal[] }
   | { k: "cond"; when: EnvCondition; yes: SymVal; no: SymVal }
