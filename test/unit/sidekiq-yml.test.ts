@@ -89,3 +89,22 @@ describe("Sidekiq's concurrency in the model", () => {
     assert.deepEqual([none.pool?.size.value, none.pool?.sizeName], [9, "SIDEKIQ_CONCURRENCY"]);
   });
 });
+
+describe("sidekiqswarm (Sidekiq Enterprise)", () => {
+  const jobs = (env: string[]) => {
+    const compose = ["services:", "  jobs:", "    image: app", "    command: bundle exec bin/sidekiqswarm -C config/sidekiq.yml", "    environment:", "      DATABASE_URL: postgres://db/app", ...env.map((e) => `      ${e}`), ""].join("\n");
+    const host = memoryHost({ "docker-compose.yml": compose, "config/sidekiq.yml": ":concurrency: 10\n" });
+    const deployment = buildModel(host, host.list(), []).deployments[0];
+    return { process: deployment.processes[0], pool: deployment.pool };
+  };
+  it("is sidekiq with its options; SIDEKIQ_COUNT children each open a pool of the concurrency", () => {
+    const { process, pool } = jobs(["SIDEKIQ_COUNT: \"6\""]);
+    assert.deepEqual([process?.invocation.server, process?.workers.value, process?.sidekiqSwarm?.processes.value, pool?.processes.value, pool?.size.value], ["sidekiq", 10, 6, 6, 10]);
+  });
+  it("without SIDEKIQ_COUNT (one child per host core, not known here) counts one child, said as a floor", () => {
+    const { process, pool } = jobs([]);
+    assert.deepEqual([process?.sidekiqSwarm?.perHostCpu, pool?.processes.value], [true, 1]);
+    assert.match(pool?.processLabel ?? "", /at least/);
+    assert.equal(jobs(["SIDEKIQ_COUNT: \"0\""]).process?.sidekiqSwarm?.perHostCpu, true);
+  });
+});

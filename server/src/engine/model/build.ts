@@ -36,7 +36,7 @@ import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from ".
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
-import { type CommandWord, flagName, isFastapiRun, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { type CommandWord, flagName, isFastapiRun, isSidekiqSwarm, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { envConditionHolds, resolveBranches, type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
@@ -1673,6 +1673,7 @@ function serverProcess(ctx: Context, deployment: Deployment, invocation: ServerI
   if (invocation.server === "sidekiq") {
     const capsules = sidekiqInitializerCapsules(ctx, deployment, invocation, dir);
     if (capsules.length > 0) process.initializerCapsules = capsules;
+    if (isSidekiqSwarm(invocation)) process.sidekiqSwarm = sidekiqSwarmProcesses(env);
   }
   if (invocation.server === "puma" || (invocation.server === "rails" && conf)) process.threads = pumaThreads(invocation, conf, env);
   if (invocation.server === "good_job") {
@@ -2089,6 +2090,14 @@ function pumaThreads(invocation: ServerInvocation, conf: SettingsFile | undefine
 function railsAppNear(ctx: Context, dir: string): string {
   const application = findNearby(ctx, dir, "config/application.rb");
   return application === undefined ? dir : railsAppRoot(application);
+}
+
+/** The children `sidekiqswarm` forks: SIDEKIQ_COUNT when a positive integer, else one per host core (SOURCES.sidekiqSwarm), unknown here. */
+function sidekiqSwarmProcesses(env: EnvLookup): NonNullable<ServerProcess["sidekiqSwarm"]> {
+  const count = env("SIDEKIQ_COUNT");
+  const n = count && /^\s*\d+\s*$/.test(count.value) ? Number(count.value) : 0;
+  if (count && n >= 1) return { processes: { ...count, value: n }, perHostCpu: false };
+  return { processes: { value: 1, origin: "default", by: "sidekiqswarm" }, perHostCpu: true };
 }
 
 /** `config.good_job` of the app at `root`; the files that set it belong to the deployment (an edit there re-audits it). */

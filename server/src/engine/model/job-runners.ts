@@ -17,7 +17,9 @@ export function jobRunnerText(process: ServerProcess, capsules: ReadonlyArray<{ 
   const server = process.invocation.server;
   if (server === "good_job" && process.goodJob) return `1 good_job process x ${count(process.goodJob.threads.value, "thread")}`;
   if (server === "sidekiq") {
-    const copies = process.copies?.value ?? 1;
+    const swarm = process.sidekiqSwarm;
+    if (swarm?.perHostCpu) return `sidekiqswarm: 1 sidekiq process per host CPU x ${count(process.workers.value, "thread")}${capsules.map((c) => ` + capsule ${c.name} ${count(c.threads.value, "thread")}`).join("")}`;
+    const copies = (process.copies?.value ?? 1) * (swarm?.processes.value ?? 1);
     return `${count(copies, "sidekiq process", "sidekiq processes")} x ${count(process.workers.value, "thread")}${capsules.map((c) => ` + capsule ${c.name} ${count(c.threads.value, "thread")}`).join("")}`;
   }
   if (server === "celery") return celeryWorkerText(process);

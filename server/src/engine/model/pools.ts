@@ -279,8 +279,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
       ...(fromCommand ? { sizeFrom: fromCommand.from } : {}),
       ...(capsules.length > 0 ? { capsules } : {}),
       perProcess: true,
-      processes: { value: 1, origin: "default", by: "Sidekiq" },
-      processLabel: "sidekiq process",
+      ...sidekiqProcesses(process),
     };
   }
 
@@ -515,6 +514,14 @@ export function urlPool(url: Fact<string>): Fact<number> | undefined {
   const at = url.at;
   const exact = at !== undefined && at.end - at.start === url.value.length;
   return { ...url, value: Number(m[1]), ...(at ? { at: exact ? { file: at.file, start: at.start + start, end: at.start + start + m[1].length } : at } : {}) };
+}
+
+/** One sidekiq process, or the children sidekiqswarm forks: each has the concurrency and its own pool. */
+function sidekiqProcesses(process: ServerProcess): { processes: Fact<number>; processLabel: string } {
+  const swarm = process.sidekiqSwarm;
+  if (!swarm) return { processes: { value: 1, origin: "default", by: "Sidekiq" }, processLabel: "sidekiq process" };
+  if (swarm.perHostCpu) return { processes: swarm.processes, processLabel: "sidekiqswarm child process (at least: without SIDEKIQ_COUNT, one per host CPU)" };
+  return { processes: swarm.processes, processLabel: swarm.processes.value === 1 ? "sidekiqswarm child process (SIDEKIQ_COUNT)" : "sidekiqswarm child processes (SIDEKIQ_COUNT)" };
 }
 
 function processCount(process: ServerProcess | undefined): { processes: Fact<number>; processLabel: string; copies?: Fact<number> } {

@@ -66,6 +66,12 @@ export interface ServerProcess {
    */
   initializerCapsules?: Array<{ name: string; threads: Fact<number> }>;
   /**
+   * Sidekiq Enterprise's `sidekiqswarm`: a parent process forking `processes` Sidekiq children, each with the concurrency
+   * and its own pool (SOURCES.sidekiqSwarm). SIDEKIQ_COUNT, else one per core of the host, which the workspace does not
+   * say: then `processes` is 1 and `perHostCpu` is set (a floor).
+   */
+  sidekiqSwarm?: { processes: Fact<number>; perHostCpu: boolean };
+  /**
    * Solid Queue's supervisor and the processes it forks (model/solid-queue.ts): the process itself for `bin/jobs`,
    * or the one Puma forks for `plugin :solid_queue` (then `inPuma` is set and this process stays Puma).
    */

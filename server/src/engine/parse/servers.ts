@@ -831,6 +831,11 @@ function isQuotedWhole(s: string): boolean {
   return s.length >= 2 && (s[0] === '"' || s[0] === "'") && s[s.length - 1] === s[0];
 }
 
+/** `sidekiqswarm` (Sidekiq Enterprise): a parent forking SIDEKIQ_COUNT `sidekiq` children with these options. */
+export function isSidekiqSwarm(invocation: ServerInvocation): boolean {
+  return invocation.server === "sidekiq" && basename(invocation.program.value) === "sidekiqswarm";
+}
+
 export function basename(path: string): string {
   const i = path.lastIndexOf("/");
   return i >= 0 ? path.slice(i + 1) : path;
@@ -1032,6 +1037,8 @@ const PROGRAMS: Record<string, ServerKind> = {
   unicorn: "unicorn",
   rails: "rails",
   sidekiq: "sidekiq",
+  // Sidekiq Enterprise's swarm: each child process is a `sidekiq` with the same options (SOURCES.sidekiqSwarm).
+  sidekiqswarm: "sidekiq",
   good_job: "good_job",
   celery: "celery",
   uwsgi: "uwsgi",

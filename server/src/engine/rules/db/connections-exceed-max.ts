@@ -41,6 +41,7 @@ export default defineRule({
       SOURCES.sidekiqConcurrencyHistory,
       SOURCES.sidekiqConfigFile,
       SOURCES.sidekiqCapsules,
+      SOURCES.sidekiqSwarm,
       ...SOLID_QUEUE_SOURCES,
       ...GOOD_JOB_SOURCES,
       ...ACTION_CABLE_SOURCES,

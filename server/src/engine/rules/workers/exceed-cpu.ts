@@ -13,7 +13,7 @@ export default defineRule({
     summary: "More worker processes than the instance's CPUs can run",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.uwsgiEnvironment, SOURCES.uwsgiCheaper, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus, SOURCES.solidQueueWorkerProcesses, SOURCES.solidQueuePumaPlugin, SOURCES.systemdResourceControl],
+    sources: [SOURCES.gunicornWorkerFormula, SOURCES.gunicornTooManyWorkers, SOURCES.unicornTuning, SOURCES.unicornDefaults, SOURCES.uwsgiEnvironment, SOURCES.uwsgiCheaper, SOURCES.composeCpuset, SOURCES.dockerCpusetCpus, SOURCES.solidQueueWorkerProcesses, SOURCES.solidQueuePumaPlugin, SOURCES.systemdResourceControl, SOURCES.sidekiqSwarm],
     docs: {
       why:
         "Each worker is a process that competes for the instance's CPUs. gunicorn advises (2 x num_cores) + 1 workers; " +
@@ -148,7 +148,9 @@ function sharers(process: ServerProcess): Sharer[] {
     else out.push(...solidQueueWorkerSharers(process, tree, copies, ""));
     return out;
   }
-  const own = PROCESS_SERVERS.has(server) ? copies * process.workers.value : server === "celery" ? copies * (celeryForks(process) ? process.workers.value : 1) : server === "sidekiq" ? copies : 0;
+  // sidekiqswarm's SIDEKIQ_COUNT children (one per host core without it: the 1 counted is a floor).
+  const sidekiqs = copies * (process.sidekiqSwarm?.processes.value ?? 1);
+  const own = PROCESS_SERVERS.has(server) ? copies * process.workers.value : server === "celery" ? copies * (celeryForks(process) ? process.workers.value : 1) : server === "sidekiq" ? sidekiqs : 0;
   if (own > 0) {
     const forks = PROCESS_SERVERS.has(server) || (server === "celery" && celeryForks(process));
     const text = () => {

@@ -128,7 +128,9 @@ const JOB_RUNNERS: ReadonlySet<string> = new Set(["sidekiq", "solid_queue", "goo
 function reportJobRunner({ process, deployment, cpus, report, text }: ProcessCheck): void {
   const server = process.invocation.server;
   const tree = process.solidQueue;
-  const workerProcesses = tree ? (tree.async ? 1 : tree.workers.reduce((sum, w) => sum + w.processes.value, 0)) : 1;
+  // sidekiqswarm forks SIDEKIQ_COUNT children, else one per host core.
+  const swarm = process.sidekiqSwarm;
+  const workerProcesses = tree ? (tree.async ? 1 : tree.workers.reduce((sum, w) => sum + w.processes.value, 0)) : swarm ? (swarm.perHostCpu ? 0 : swarm.processes.value) : 1;
   if (workerProcesses !== 1 || (server === "solid_queue" && !tree)) return;
   const recommended = Math.floor(cpus.value);
   const idle = formatCpus(cpus.value - 1);
