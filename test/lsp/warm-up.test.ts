@@ -34,10 +34,10 @@ const summary = (p: PublishDiagnosticsParams): string =>
 
 const warmUpLogs = (server: LspServer): string[] => server.logs.filter((m) => m.includes("warm-up:"));
 
-async function until(what: string, test: () => boolean, ms = 30_000): Promise<void> {
+async function until(server: LspServer, what: string, test: () => boolean, ms = 30_000): Promise<void> {
   const start = Date.now();
   while (!test()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}; the server's log:\n${server.logs.join("\n")}\n${server.stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -67,9 +67,10 @@ describe("the server's warm-up", () => {
     server.onPublish(() => publishes++);
     await server.open("docker-compose.yml", text);
     const first = await server.waitFor(uri, (p) => p.diagnostics.some((d) => d.code === "workers/exceed-cpu"), "the first audit's findings");
-    await until("the warm-up's end", () => warmUpLogs(server).some((m) => / done \(docker-compose\.yml\)$/.test(m)));
+    await until(server, "the warm-up's end", () => warmUpLogs(server).length > 0);
     assert.equal(publishes, 1, "the warm-up's audits are not published");
-    assert.match(warmUpLogs(server)[0] ?? "", /^headroom: warm-up: \d+ audits in \d+ ms, done/);
+    // On a loaded machine its audits may take longer than FAST_AUDIT_MS, which ends it early.
+    assert.match(warmUpLogs(server)[0] ?? "", /^headroom: warm-up: \d+ audits in \d+ ms, (done|stopped: its audits take \d+ ms or more) \(docker-compose\.yml\)$/);
 
     // An edit and its undo after the warm-up: the findings of a server that never warmed up.
     const edited = text.replace("-w 9", "-w 1");
@@ -82,16 +83,17 @@ describe("the server's warm-up", () => {
   });
 
   it("gives way to the user's first edit, and does not run again after it", async () => {
-    const text = composeFile(150);
+    // 30 services: audits fast enough on any machine for the warm-up to go on until the edit comes in.
+    const text = composeFile(30);
     const server = start(text);
     await server.initialize();
     const uri = server.uri("docker-compose.yml");
     await server.open("docker-compose.yml", text);
     await server.waitFor(uri, () => true, "the first audit's publish");
-    // Sent as soon as the first publish is in: the warm-up of 150 services takes far longer than one audit.
+    // Sent as soon as the first publish is in: 60 audits take far longer than the edit takes to come.
     await server.replace("docker-compose.yml", text.replace("-w 9", "-w 1"), 2);
     await server.waitFor(uri, (p) => p.version === 2 && !p.diagnostics.some((d) => d.code === "workers/exceed-cpu"), "the edit's publish");
-    await until("the warm-up's log", () => warmUpLogs(server).length > 0);
+    await until(server, "the warm-up's log", () => warmUpLogs(server).length > 0);
     assert.match(warmUpLogs(server)[0] ?? "", /stopped: (an audit is due|docker-compose\.yml changed or closed)/);
     await server.replace("docker-compose.yml", text, 3);
     await server.waitFor(uri, (p) => p.version === 3, "the second edit's publish");
