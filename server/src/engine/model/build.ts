@@ -36,7 +36,7 @@ import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from ".
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
-import { type CommandWord, flagName, isFastapiRun, isSidekiqSwarm, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { appProgram, type CommandWord, flagName, isFastapiRun, isSidekiqSwarm, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { envConditionHolds, resolveBranches, type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
@@ -270,6 +270,13 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   for (const deployment of deployments) {
     // An nginx or redis service given the app's env_file reads DB_POOL_SIZE too, but opens no database connection.
     if (!isDatabaseClient(deployment) || isReleasePhase(deployment)) continue;
+    // A pool variable says how big a pool would be, not that anything opens one: a service that only inherits it
+    // (dify's shared anchor gives it to a Go plugin daemon) counts when what it runs is known to be the app's code.
+    if (!runsAppCode(deployment)) {
+      const inherited = poolEnv.find((entry) => deployment.env.has(entry.name));
+      if (inherited) deployment.poolNotCounted = inherited.name;
+      continue;
+    }
     const { pool, sidePools } = reusedReading(ctx, `pools:${deployment.id}`, deployment, [poolEnv], (c) => readPools(c, deployment, poolEnv), findNearby);
     if (pool) deployment.pool = pool;
     if (sidePools.length > 0) deployment.sidePools = sidePools;
@@ -1283,7 +1290,9 @@ function addWordsProcesses(
   }
   const pythonMain = pythonMainCandidates(words);
   if (pythonMain) {
+    const before = deployment.processes.length;
     addPythonMainProcess(ctx, deployment, pythonMain, words, at, dir, env);
+    if (deployment.processes.length === before) deployment.appCommand ??= { program: words[0].value, at };
     return;
   }
   const script = findScript(ctx, program, dir);
@@ -1297,6 +1306,10 @@ function addWordsProcesses(
     return;
   }
   if (passedArgs.length > 0) addWordsProcesses(ctx, deployment, passedArgs, passedArgs[0].fact.at ?? at, dir, env, depth + 1);
+  else {
+    const app = appProgram(words);
+    if (app) deployment.appCommand ??= { program: app, at };
+  }
 }
 
 /** `python main.py`, `python -m app`: the uvicorn.run() call of the file it runs (model/python-main.ts), read as text. */
@@ -1403,14 +1416,14 @@ const SCRIPT_RUNNERS = new Set(["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/
 
 /**
  * Whether a command of a script or start command leads to something the model reads: a development server, celery
- * beat, supervisord, a script (also run by a shell: `sh start.sh`) or the file `python main.py` runs. Other commands
- * (migrations, echo, sleep) are not followed.
+ * beat, supervisord, a script (also run by a shell: `sh start.sh`), the file `python main.py` runs or another program
+ * of the app's own code (`arq …`, whose pool counts). Other commands (echo, sleep, alembic) are not followed.
  */
 function startsProgram(ctx: Context, words: CommandWord[], dir: string): boolean {
   if (recogniseDevServer(words) || recogniseCeleryBeat(words) || supervisordOptionsStart(words) >= 0) return true;
   const program = words[0]?.value ?? "";
   if (SCRIPT_RUNNERS.has(program)) return words.length > 1 && startsProgram(ctx, words.slice(1), dir);
-  return findScript(ctx, program, dir) !== undefined || pythonMainCandidates(words) !== undefined;
+  return findScript(ctx, program, dir) !== undefined || appProgram(words) !== undefined;
 }
 
 /** The words with `"$@"` (or `$*`) after the program replaced by the arguments the script was given. */
@@ -1566,6 +1579,11 @@ function herokuAppJson(ctx: Context, dir: string): { path: string; app: HerokuAp
  * Heroku's release phase (the Procfile's `release` type) runs once per deploy, a one-off command such as a
  * migration, not a dyno that serves: its environment's pool variables size no standing pool.
  */
+/** Whether the deployment is known to run the app's code: a server, a development server, celery beat or another program of the app. */
+function runsAppCode(deployment: Deployment): boolean {
+  return deployment.processes.length > 0 || deployment.devServers !== undefined || deployment.celeryBeat !== undefined || deployment.appCommand !== undefined;
+}
+
 function isReleasePhase(deployment: Deployment): boolean {
   return /^procfile:.*#release$/.test(deployment.id);
 }

@@ -290,7 +290,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     const notes = engine.notes ? { engineNotes: engine.notes } : {};
     // Flask-SQLAlchemy's binds on the same server: an engine and pool of their own in each process.
     const binds = engine.binds ? { databases: engine.binds } : {};
-    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, engineWhat: engine.what, ...notes, ...binds, perProcess: true, ...processCount(process) };
+    return { kind: "sqlalchemy", size: engine.size, ...sizeName, overflow: engine.overflow, overflowName: engine.overflowName, engine: engine.at, engineWhat: engine.what, ...notes, ...binds, perProcess: true, ...processCount(process, deployment.appCommand) };
   }
   const sqlSize = found("sqlalchemy", "size");
   const sqlOverflow = found("sqlalchemy", "overflow");
@@ -303,7 +303,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
       overflow: sqlOverflow?.fact,
       overflowName: sqlOverflow?.name,
       perProcess: true,
-      ...processCount(process),
+      ...processCount(process, deployment.appCommand),
     };
   }
 
@@ -311,7 +311,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
   if (django?.pool && process) {
     const conflicting = django.connMaxAge && django.connMaxAge.value !== 0 ? { connMaxAge: django.connMaxAge } : {};
     const minSize = django.pool.minSize !== undefined ? { minSize: django.pool.minSize } : {};
-    return { kind: "django", size: django.pool.maxSize, sizeName: django.pool.sizeName, djangoPool: { at: django.pool.at, ...minSize, ...conflicting }, perProcess: true, ...processCount(process) };
+    return { kind: "django", size: django.pool.maxSize, sizeName: django.pool.sizeName, djangoPool: { at: django.pool.at, ...minSize, ...conflicting }, perProcess: true, ...processCount(process, deployment.appCommand) };
   }
   // gevent and eventlet run each client in a greenlet, which Django takes for a thread: a connection each, up to
   // worker_connections per worker. CONN_MAX_AGE keeps them after the request, and a greenlet does not serve the next
@@ -326,7 +326,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
       ...(django.connMaxAge ? { connMaxAge: django.connMaxAge } : {}),
       greenlets: { kind: greenlets.kind, workerClass: greenlets.workerClass, persistent, ...(django.databases ? { databases: django.databases } : {}), setting: greenlets.setting },
       perProcess: true,
-      ...processCount(process),
+      ...processCount(process, deployment.appCommand),
     };
   }
   // Django opens a connection per thread ("each thread maintains its own connection"): with CONN_MAX_AGE above 0 (or None)
@@ -340,7 +340,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
       sizeName: "threads",
       ...(django.connMaxAge ? { connMaxAge: django.connMaxAge } : django.databases ? { djangoDatabases: django.databases } : {}),
       perProcess: true,
-      ...processCount(process),
+      ...processCount(process, deployment.appCommand),
     };
   }
 
@@ -361,7 +361,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
       // Kept with Action Cable's workers even when they fill the pool: the message says what fills it.
       ...(cap && (cap.actionCable || [size, ...databases.map((d) => d.size)].some((s) => cap.value < s.value)) ? { threadCap: cap } : {}),
       perProcess: true,
-      ...processCount(process),
+      ...processCount(process, deployment.appCommand),
     };
   }
   return undefined;
@@ -524,8 +524,9 @@ function sidekiqProcesses(process: ServerProcess): { processes: Fact<number>; pr
   return { processes: swarm.processes, processLabel: swarm.processes.value === 1 ? "sidekiqswarm child process (SIDEKIQ_COUNT)" : "sidekiqswarm child processes (SIDEKIQ_COUNT)" };
 }
 
-function processCount(process: ServerProcess | undefined): { processes: Fact<number>; processLabel: string; copies?: Fact<number> } {
-  if (!process) return { processes: { value: 1, origin: "assumed", by: "Headroom" }, processLabel: "process" };
+function processCount(process: ServerProcess | undefined, appCommand: Deployment["appCommand"]): { processes: Fact<number>; processLabel: string; copies?: Fact<number> } {
+  // `python worker.py`, `arq …`: one process of the app's code, assumed (it may fork or run threads of its own).
+  if (!process) return { processes: { value: 1, origin: "assumed", by: "Headroom", ...(appCommand ? { at: appCommand.at } : {}) }, processLabel: appCommand ? `${appCommand.program} process (assumed)` : "process" };
   const server = process.invocation.server;
   const name = serverName(process.invocation);
   // uvicorn under --reload runs one process and ignores --workers and WEB_CONCURRENCY (SOURCES.uvicornReloadWorkersExclusive).

@@ -162,6 +162,17 @@ export interface Deployment {
   processes: ServerProcess[];
   /** Development servers it runs instead of (or besides) a production server. */
   devServers?: DevServer[];
+  /**
+   * A command that runs the app's own Python or Ruby code without a server Headroom models (`python worker.py`, `arq …`):
+   * its program's name and where it is written. Its pool counts as one process's, said as assumed.
+   */
+  appCommand?: { program: string; at: SourceRef };
+  /**
+   * A pool variable its environment sets (`SQLALCHEMY_POOL_SIZE`, often from a shared anchor or env_file) that is not
+   * counted, because nothing in the workspace says the deployment runs the app's code (an image's own command, a Go
+   * binary): the variable's name, for the note db/connections-exceed-max adds.
+   */
+  poolNotCounted?: string;
   /** The command that runs Celery's beat scheduler (`celery … beat`), which sends tasks and serves nothing: its `beat` word. */
   celeryBeat?: SourceRef;
   /** The database connection pool each of its processes opens (model/pools.ts), when known. */

@@ -1235,6 +1235,25 @@ export function wrappedProgramIndex(words: CommandWord[]): number {
   return i;
 }
 
+/**
+ * Programs that run a Python or Ruby app's own code in one process without being a server Headroom models:
+ * Python job runners (arq, rq, dramatiq, huey, taskiq, faust), and Ruby's interpreter and rake (`rake jobs:work`).
+ */
+const APP_PROGRAMS: ReadonlySet<string> = new Set(["arq", "rq", "dramatiq", "huey_consumer", "huey_consumer.py", "taskiq", "faust", "ruby", "rake"]);
+
+/**
+ * The program of a command that runs the app's own Python or Ruby code (`python worker.py`, `arq app.worker.WorkerSettings`,
+ * `bundle exec rake jobs:work`), past its wrappers: "python" for an interpreter, else the program's name. Undefined for
+ * anything else (a Go binary, node, a shell).
+ */
+export function appProgram(words: CommandWord[]): string | undefined {
+  const program = words[wrappedProgramIndex(words)];
+  if (!program) return undefined;
+  const name = basename(program.value);
+  if (PYTHON_RE.test(name)) return "python";
+  return APP_PROGRAMS.has(name) ? name : undefined;
+}
+
 /** Recognises a server invocation in a command's words; undefined when it is not one. */
 export function recogniseServer(words: CommandWord[]): ServerInvocation | undefined {
   const found = locateProgram(words);

@@ -111,7 +111,11 @@ export default defineRule({
         "out one connection and the pool opens one only when none is free; the finding then points at the threads. " +
         "A `good_job start` process counts what GoodJob's README sizes its pool for: its job threads (`--max-threads`, GOOD_JOB_MAX_THREADS, RAILS_MAX_THREADS, " +
         "else 5; each `;`-separated scheduler of `--queues`/GOOD_JOB_QUEUES its own `queue:N` threads), 1 for LISTEN/NOTIFY (unless turned off) and 2 for cron " +
-        "(`--enable-cron`, GOOD_JOB_ENABLE_CRON); no fix is offered for its share. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
+        "(`--enable-cron`, GOOD_JOB_ENABLE_CRON); no fix is offered for its share. " +
+        "A pool variable (SQLALCHEMY_POOL_SIZE, DB_POOL_SIZE, ...) counts only in a service known to run the app's code: a server or job runner Headroom reads, " +
+        "a development server, celery beat, or another program of the app (`python worker.py`, `arq`, `rq`, `dramatiq`, `rake`: one process, said as assumed). " +
+        "A service that only inherits the variable (a shared `x-` anchor or env_file) and runs its image's own command, which the workspace does not hold, " +
+        "or another program (a Go daemon, nginx) is not counted; the message names it, so its connections can be added if it opens such a pool. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
         "counts one connection whatever its pool says: its one scheduler thread checks out one at a time, and pools open connections only " +
         "when checked out; `celery worker -B` (beat embedded in a worker) is counted as the worker it is. A celery worker forks --concurrency " +
         "processes only with its default prefork pool: with `--pool threads`, `gevent` or `eventlet` its concurrency runs in one process, " +
@@ -166,13 +170,25 @@ export default defineRule({
       report({
         at,
         deployment: biggest.deployment,
-        message: `${sum}; ${perProcessNote}.${poolerNote} PostgreSQL allows ${allowed}: ${limitNote(database)}.${autoscalingNote(shares)}${threadsNote(biggest)}`,
+        message: `${sum}; ${perProcessNote}.${poolerNote} PostgreSQL allows ${allowed}: ${limitNote(database)}.${autoscalingNote(shares)}${threadsNote(biggest)}${notCountedNote(model.deployments, database)}`,
         related: [...related(shares, database, at), ...poolerLines],
         fixes: fixes(biggest, shares, total + pooled, allowed, text),
       });
     }
   },
 });
+
+/** The database's clients whose environment sets a pool variable but whose command is not known to run the app's code. */
+function notCountedNote(deployments: Deployment[], database: Database): string {
+  const clients = new Set(database.clients);
+  const skipped = deployments.filter((d) => d.poolNotCounted && clients.has(d.id));
+  if (skipped.length === 0) return "";
+  const names = skipped.map(shortName);
+  const variables = [...new Set(skipped.map((d) => d.poolNotCounted))].join(" or ");
+  const one = skipped.length === 1;
+  const who = one ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return ` Not counted: ${who}, whose environment sets ${variables} but which ${one ? "runs" : "run"} nothing the workspace shows to be the app's code (an image's own command, another program); add ${one ? "its" : "their"} connections if ${one ? "it opens" : "they open"} that pool.`;
+}
 
 /** Deployments that autoscale with no max in headroom.yml: the sum above counts one instance of each. */
 function unboundedAutoscaling(shares: PoolShare[]): PoolShare[] {
