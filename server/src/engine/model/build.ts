@@ -1087,6 +1087,8 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
     const arg = dockerfile.envFromArgs.get(key);
     if (!deployment.env.has(key)) deployment.env.set(key, (arg !== undefined && buildArgs?.get(arg)) || fact);
   }
+  const installed = installedFiles(ctx, parsed, contextDir);
+  if (installed.length > 0) deployment.installedFrom = installed;
   const fullEnv = lookupIn(deployment.env, env);
   const entryWords = entrypoint ?? (dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, fullEnv) : []);
   // A compose `entrypoint:` drops the image's CMD: compose passes only its own `command:` to it.
@@ -1102,6 +1104,23 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   const source = command ?? entrypoint;
   const at: SourceRef = source?.[0]?.fact.at ?? { file: path, start: dockerfile.cmd?.start ?? dockerfile.entrypoint?.start ?? 0, end: dockerfile.cmd?.end ?? dockerfile.entrypoint?.end ?? 0 };
   addWordsProcesses(ctx, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+}
+
+/**
+ * The build context's files a Dockerfile's RUN lines install from: each path as the image sees it (relative to its stage's
+ * WORKDIR, else /) mapped back through the stage's COPY/ADD lines, else taken relative to the build context.
+ */
+function installedFiles(ctx: Context, dockerfile: Dockerfile, contextDir: string): NonNullable<Deployment["installedFrom"]> {
+  const found: NonNullable<Deployment["installedFrom"]> = [];
+  for (const install of dockerfile.installs) {
+    const workdir = install.workdir ?? "/";
+    const imagePath = install.path.startsWith("/") ? install.path : `${workdir.replace(/\/+$/, "")}/${install.path.replace(/^\.\//, "")}`;
+    const written = install.path.startsWith("/") ? [] : [install.path.replace(/^\.\//, "")];
+    // Dependency files are not deployment files (not listed): read where they may be.
+    const path = [...contextCandidates(install.copies, workdir, imagePath), ...written].map((candidate) => join(contextDir, candidate)).find((p) => ctx.host.read(p) !== undefined);
+    if (path && !found.some((f) => f.path === path)) found.push({ path, kind: install.kind });
+  }
+  return found;
 }
 
 /** No command (the image's CMD runs), or the image's own /start.sh named again when the workspace puts no script of its own there. */
@@ -2249,7 +2268,8 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
     const text = ctx.host.read(path);
     return text === undefined || !mayConfigureFlaskSqlalchemy(text) ? undefined : ctx.parses.get(`flask-config:${path}`, text, () => readFlaskConfig(text, path));
   };
-  const flaskSqlalchemyVersion = () => cached(ctx, `flask-sqlalchemy-version:${dir}`, () => flaskSqlalchemyPinned(ctx, dir));
+  const installed = deployment.installedFrom ?? [];
+  const flaskSqlalchemyVersion = () => cached(ctx, `flask-sqlalchemy-version:${dir}:${installed.map((f) => f.path).join(",")}`, () => flaskSqlalchemyPinned(ctx, dir, installed));
   const engine = findSqlAlchemyEngine({ module, env: processEnv, flaskConfig, flaskSqlalchemyVersion }, dir, entries);
   if (!engine) return undefined;
   for (const file of engine.files) deployment.files.add(file);
@@ -2258,11 +2278,21 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
 }
 
 /**
- * The Flask-SQLAlchemy version the project pins (parse/python-requirements.ts), in the app's folder or the nearest folder above
- * it that names the package: a lock file, else its requirements files, else Pipfile or pyproject.toml. Undefined when none
- * settles the major version, or requirements files disagree.
+ * The Flask-SQLAlchemy version the project pins (parse/python-requirements.ts): first in the files its image's Dockerfile installs
+ * from (`pip install -r requirements/prod.txt`, `poetry install`: those named for development only when nothing else is), then in
+ * the app's folder or the nearest folder above it that names the package: a lock file, else its requirements files, else Pipfile
+ * or pyproject.toml. Undefined when none settles the major version, or requirements files disagree.
  */
-function flaskSqlalchemyPinned(ctx: Context, dir: string): (PinnedVersion & { file: string }) | undefined {
+function flaskSqlalchemyPinned(ctx: Context, dir: string, installed: NonNullable<Deployment["installedFrom"]>): (PinnedVersion & { file: string }) | undefined {
+  const production = installed.filter((f) => !isDevRequirements(f.path));
+  const named = production.length > 0 ? production : installed;
+  for (const file of named) {
+    if (file.kind !== "lock") continue;
+    const found = pinIn(ctx, file.path, file.path.slice(file.path.lastIndexOf("/") + 1));
+    if (found !== NOT_NAMED) return found;
+  }
+  const fromInstalled = requirementsPin(ctx, named.filter((f) => f.kind === "requirements").map((f) => f.path));
+  if (fromInstalled !== NOT_NAMED) return fromInstalled;
   for (let folder: string | undefined = dir; folder !== undefined; folder = folder === "" ? undefined : dirOf(folder)) {
     for (const name of LOCK_FILES) {
       const found = pinIn(ctx, join(folder, name), name);
@@ -2314,7 +2344,11 @@ function requirementsPinned(ctx: Context, folder: string): (PinnedVersion & { fi
     const rest = path.startsWith(prefix) ? path.slice(prefix.length) : "";
     return /^requirements[^/]*\.txt$/.test(rest) || /^requirements\/[^/]+\.txt$/.test(rest);
   });
-  const roots = [...new Set([...REQUIREMENTS_FILES.map((name) => `${prefix}${name}`), ...listed])].filter((path) => !isDevRequirements(path));
+  return requirementsPin(ctx, [...new Set([...REQUIREMENTS_FILES.map((name) => `${prefix}${name}`), ...listed])].filter((path) => !isDevRequirements(path)));
+}
+
+/** The pin in requirements files and the files they include with `-r` / `-c`; several that name the package must agree. */
+function requirementsPin(ctx: Context, roots: string[]): (PinnedVersion & { file: string }) | undefined | typeof NOT_NAMED {
   const seen = new Set<string>();
   const pins: Array<(PinnedVersion & { file: string }) | undefined> = [];
   const visit = (path: string, depth: number) => {

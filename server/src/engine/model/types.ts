@@ -173,6 +173,11 @@ export interface Deployment {
    * binary): the variable's name, for the note db/connections-exceed-max adds.
    */
   poolNotCounted?: string;
+  /**
+   * The workspace's dependency files its image's Dockerfile installs from (`RUN pip install -r requirements/prod.txt`,
+   * `poetry install`): where the versions of its Python packages are read first (model/build.ts flaskSqlalchemyPinned).
+   */
+  installedFrom?: Array<{ path: string; kind: "requirements" | "lock" }>;
   /** The command that runs Celery's beat scheduler (`celery … beat`), which sends tasks and serves nothing: its `beat` word. */
   celeryBeat?: SourceRef;
   /** The database connection pool each of its processes opens (model/pools.ts), when known. */

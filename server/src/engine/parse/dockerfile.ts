@@ -3,6 +3,7 @@
 // a target (`docker build --target`, compose `build.target`) runs that stage instead (`stages`).
 import { DockerfileParser, type Instruction, JSONInstruction } from "dockerfile-ast";
 import { LineIndex, type Fact, type ParseProblem } from "../types.ts";
+import { type DependencyInstall, dependencyInstalls } from "./python-requirements.ts";
 
 /** A CMD or ENTRYPOINT: exec form (JSON array) keeps each string; shell form keeps the text. */
 export interface DockerCommand {
@@ -30,14 +31,19 @@ export interface Dockerfile {
   baseImageAt?: { start: number; end: number };
   /** Each named stage (`FROM … AS name`, lower-cased as BuildKit matches them) as it stands at its end: what `--target name` runs. */
   stages: Map<string, DockerfileStage>;
+  /**
+   * The dependency files RUN lines of any stage install from (`pip install -r requirements/prod.txt`, `poetry install`), with
+   * the WORKDIR and COPY/ADD lines of their stage so far, to find the build-context file each path names.
+   */
+  installs: Array<DependencyInstall & { workdir?: string; copies: Array<{ sources: string[]; destination: string }> }>;
   problems: ParseProblem[];
 }
 
 /** What one stage runs and sets, as the Dockerfile's own fields describe the last stage. */
-export type DockerfileStage = Omit<Dockerfile, "file" | "problems" | "stages">;
+export type DockerfileStage = Omit<Dockerfile, "file" | "problems" | "stages" | "installs">;
 
 export function parseDockerfile(text: string, file: string): Dockerfile {
-  const result: Dockerfile = { file, env: new Map(), envFromArgs: new Map(), copies: [], stages: new Map(), problems: [] };
+  const result: Dockerfile = { file, env: new Map(), envFromArgs: new Map(), copies: [], stages: new Map(), installs: [], problems: [] };
   const lines = new LineIndex(text);
   const offset = (p: { line: number; character: number }) => lines.offset(p.line, p.character);
   let instructions: Instruction[];
@@ -124,11 +130,17 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
       if (paths.length >= 2) (stage ??= emptyStage()).copies.push({ sources: paths.slice(0, -1), destination: paths[paths.length - 1] });
     } else if (keyword === "WORKDIR" && args[0]) {
       (stage ??= emptyStage()).workdir = args[0].getValue();
+    } else if (keyword === "RUN") {
+      const range = instruction.getRange();
+      const current = stage ?? (stage = emptyStage());
+      for (const install of dependencyInstalls(text.slice(offset(range.start) + keyword.length, offset(range.end)))) {
+        result.installs.push({ ...install, ...(current.workdir !== undefined ? { workdir: current.workdir } : {}), copies: [...current.copies] });
+      }
     }
   }
   const last = stage ?? emptyStage();
   const named = new Map([...stages].map(([name, s]) => [name, stageView(s)]));
-  return { file, ...stageView(last), stages: named, problems: result.problems };
+  return { file, ...stageView(last), stages: named, installs: result.installs, problems: result.problems };
 }
 
 function stageView(s: Stage): DockerfileStage {

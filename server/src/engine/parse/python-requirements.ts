@@ -147,3 +147,60 @@ export function requirementIncludes(text: string): string[] {
 export function isDevRequirements(path: string): boolean {
   return /(?:^|[/_.-])(?:dev|develop|development|test|tests|testing|local|lint|docs|ci)(?:[/_.-]|$)/i.test(path.slice(path.lastIndexOf("/") + 1).replace(/\.txt$/, "").replace(/^requirements/, ""));
 }
+
+/** A dependency file a Dockerfile's RUN line installs from, as written there (relative to the RUN's WORKDIR, or absolute). */
+export interface DependencyInstall {
+  path: string;
+  kind: "requirements" | "lock";
+}
+
+/** Cheap gate for a RUN line: it may run an installer this module reads. */
+const INSTALLER = /\b(?:pip[\d.]*|uv|poetry|pipenv|pdm|pip-sync)\b/;
+
+/** The lock file each project tool installs from: `poetry install`, `uv sync`, `pipenv install`/`sync`, `pdm install`/`sync`. */
+const TOOL_LOCKS: Record<string, { commands: ReadonlySet<string>; lock: string }> = {
+  poetry: { commands: new Set(["install", "sync"]), lock: "poetry.lock" },
+  uv: { commands: new Set(["sync"]), lock: "uv.lock" },
+  pipenv: { commands: new Set(["install", "sync"]), lock: "Pipfile.lock" },
+  pdm: { commands: new Set(["install", "sync"]), lock: "pdm.lock" },
+};
+
+/**
+ * The files a RUN line's installers read (`pip install -r requirements/prod.txt`, `python -m pip install --requirement=…`,
+ * `uv pip install -r …`, `uv pip sync …`, `pip-sync …`, `-c` constraints too; `poetry install`, `uv sync`, `pipenv install`,
+ * `pdm install`: their lock file), read as text. A path with a variable in it is left out.
+ */
+export function dependencyInstalls(run: string): DependencyInstall[] {
+  if (!INSTALLER.test(run)) return [];
+  const installs: DependencyInstall[] = [];
+  for (const segment of run.replace(/\\\r?\n/g, " ").split(/&&|\|\||[;|\n]/)) {
+    const words = segment.trim().split(/\s+/).map((w) => w.replace(/^(["'])(.*)\1$/, "$2"));
+    for (let i = 0; i < words.length; i++) {
+      const name = words[i].slice(words[i].lastIndexOf("/") + 1);
+      const tool = TOOL_LOCKS[name];
+      if (tool && tool.commands.has(words[i + 1] ?? "")) {
+        installs.push({ path: tool.lock, kind: "lock" });
+        break;
+      }
+      const pip = /^pip[\d.]*$/.test(name) ? i + 1 : name === "uv" && words[i + 1] === "pip" ? i + 2 : name === "pip-sync" ? i : -1;
+      if (pip < 0) continue;
+      const sub = name === "pip-sync" ? "sync" : words[pip];
+      if (sub === "install") installs.push(...requirementOptions(words.slice(pip + 1)));
+      else if (sub === "sync") for (const word of words.slice(pip + 1)) if (!word.startsWith("-") && word.endsWith(".txt")) installs.push({ path: word, kind: "requirements" });
+      break;
+    }
+  }
+  return installs.filter((install) => !install.path.includes("$"));
+}
+
+/** `-r FILE`, `-rFILE`, `--requirement FILE`, `--requirement=FILE`, and the same for `-c`/`--constraint`. */
+function requirementOptions(words: string[]): DependencyInstall[] {
+  const found: DependencyInstall[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const m = /^(?:-r|-c|--requirement|--constraint)(?:=(.+)|(.+))?$/.exec(words[i]);
+    if (!m || (m[2] !== undefined && words[i].startsWith("--"))) continue;
+    const path = m[1] ?? m[2] ?? words[++i];
+    if (path) found.push({ path, kind: "requirements" });
+  }
+  return found;
+}

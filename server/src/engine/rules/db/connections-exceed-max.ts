@@ -75,7 +75,8 @@ export default defineRule({
         "an environment variable or, said as assumed, its default, a dict of classes at that key; a class Headroom cannot name counts only when every config class sizes the pool alike), over the constructor's " +
         "`SQLAlchemy(engine_options={...})` key by key, with the same defaults; Flask-SQLAlchemy 2.x's SQLALCHEMY_POOL_SIZE and SQLALCHEMY_MAX_OVERFLOW " +
         "(deprecated in 2.4, removed in 3.0) and 2.x's reverse order (the constructor's options win) apply when the project pins a version below 3.0 " +
-        "in a lock file (poetry.lock, uv.lock, pdm.lock, Pipfile.lock), its requirements files (requirements.txt, requirements/*.txt and their -r includes, development ones left out), Pipfile or pyproject.toml " +
+        "in the files its image's Dockerfile installs from (`RUN pip install -r requirements/prod.txt`, `uv pip install -r`, `poetry install`: read first), " +
+        "else in a lock file (poetry.lock, uv.lock, pdm.lock, Pipfile.lock), its requirements files (requirements.txt, requirements/*.txt and their -r includes, development ones left out), Pipfile or pyproject.toml " +
         "(`[project] dependencies` or Poetry's), an unpinned or open `>=2.4` taken as the newest release, 3.x, and said as assumed; config set after `db.init_app(app)` (or `SQLAlchemy(app)`) in the same function " +
         "is ignored by 3.x, which reads its config only in init_app, and read by 2.x, which creates the engine on first use; where the version decides and nothing pins it, the engine is not counted; each SQLALCHEMY_BINDS " +
         "entry on SQLALCHEMY_DATABASE_URI's server is an engine with a pool of its own in every process, from its own dict or the constructor's options in 3.x, the default's in 2.x), " +
