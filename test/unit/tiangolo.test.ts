@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { contextCandidates, contextFolders, prestartChangesServer, uvicornGunicornImage } from "../../server/src/engine/model/tiangolo.ts";
+import { contextCandidates, contextFolders, mountedAt, prestartChangesServer, uvicornGunicornImage } from "../../server/src/engine/model/tiangolo.ts";
 
 describe("tiangolo/uvicorn-gunicorn images", () => {
   test("the images are recognised by any tag or digest, and no other image is", () => {
@@ -27,6 +27,20 @@ describe("tiangolo/uvicorn-gunicorn images", () => {
     assert.deepEqual(contextCandidates([{ sources: ["."], destination: "." }], "/srv", "/app/prestart.sh"), []);
     assert.deepEqual(contextCandidates([{ sources: ["*.py"], destination: "/app/" }, { sources: ["/etc/x"], destination: "/app/" }], undefined, "/app/gunicorn_conf.py"), []);
     assert.deepEqual(contextFolders([{ sources: ["./backend/"], destination: "/app" }, { sources: ["main.py"], destination: "/srv/" }], undefined, "/app"), ["backend"]);
+  });
+
+  test("compose volumes map an image path to the deepest mount above it", () => {
+    const binds = [
+      { source: "app", target: "/app" },
+      { source: "conf/gunicorn.py", target: "/app/gunicorn_conf.py" },
+    ];
+    assert.deepEqual(mountedAt(binds, [], "/app/prestart.sh"), { source: "app", rest: "prestart.sh" });
+    assert.deepEqual(mountedAt(binds, [], "/app/app/gunicorn_conf.py"), { source: "app", rest: "app/gunicorn_conf.py" });
+    assert.deepEqual(mountedAt(binds, [], "/app/gunicorn_conf.py"), { source: "conf/gunicorn.py", rest: "" });
+    assert.equal(mountedAt(binds, [], "/application/x.py"), undefined, "a target is a folder, not a prefix of a name");
+    assert.equal(mountedAt(binds, [], "/start.sh"), undefined);
+    assert.equal(mountedAt(binds, ["/app/app"], "/app/app/gunicorn_conf.py"), "volume");
+    assert.deepEqual(mountedAt([{ source: "", target: "/" }], [], "/start.sh"), { source: "", rest: "start.sh" });
   });
 
   test("a prestart.sh that may change the server's variables is told apart from one that runs migrations", () => {

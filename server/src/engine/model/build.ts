@@ -58,7 +58,7 @@ import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliAsync, solidQueueCliOptions, type SolidQueueTree, solidQueueTree } from "./solid-queue.ts";
 import { goodJobAsync, type GoodJobRailsConfig, goodJobRailsConfig, goodJobThreads } from "./good-job.ts";
 import { actionCable } from "./action-cable.ts";
-import { contextCandidates, contextFolders, GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
+import { contextCandidates, contextFolders, GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, mountedAt, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
 import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 
@@ -825,6 +825,8 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     const buildArgs = last("buildArgs");
     const interpolatedArgs = buildArgs && new Map([...buildArgs].map(([key, fact]) => [key, interpolate(fact, projectEnv)]));
     addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env, interpolatedArgs, target);
+  } else if (image && !context && !entrypoint && runsMountedImage(ctx, deployment, layers, (layer) => (files.includes(layer.file) ? dir : dirOf(layer.file)), command && composeWords(ctx, command, projectLookup, env), projectLookup, env)) {
+    // The image's own start command, modelled from the service's environment and volumes.
   } else if (command || entrypoint) {
     const entryWords = entrypoint ? composeWords(ctx, entrypoint, projectLookup, env) : [];
     const cmdWords = command ? composeWords(ctx, command, projectLookup, env) : [];
@@ -842,6 +844,27 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup, target);
   else if (dockerfile && (command || entrypoint) && !overridden) recordReplacedImageCommand(ctx, deployment, layers, dockerfile, command, entrypoint, contextDir, env, target);
   return deployment;
+}
+
+/**
+ * A service that runs a modelled image by `image:` alone (tiangolo/uvicorn-gunicorn and its -fastapi and -starlette images),
+ * with the image's own command: no `command:`, or the image's /start.sh named again when no volume puts a script there.
+ * Its files come from its volumes (mountedImageFiles). True when the image's command is what the service runs.
+ */
+function runsMountedImage(ctx: Context, deployment: Deployment, layers: ComposeService[], layerDir: (layer: ComposeService) => string, command: CommandWord[] | undefined, projectEnv: EnvLookup, env: EnvLookup): boolean {
+  let imageLayer: ComposeService | undefined;
+  for (const layer of layers) if (layer.image) imageLayer = layer;
+  if (!imageLayer?.image) return false;
+  const written = imageLayer.image;
+  const at: SourceRef = { file: imageLayer.file, start: written.start + (written.quoted ? 1 : 0), end: written.end - (written.quoted ? 1 : 0) };
+  const name = interpolate({ value: written.value, origin: "stated", at }, projectEnv).value;
+  const repository = uvicornGunicornImage(name);
+  if (!repository) return false;
+  const files = mountedImageFiles(ctx, layers, layerDir);
+  if (command && !(command.length === 1 && command[0].value === START_SCRIPT && files.at(START_SCRIPT) === undefined)) return false;
+  const text = ctx.host.read(at.file);
+  if (text !== undefined) addUvicornGunicornImageProcess(ctx, deployment, { name, repository, at }, text, files, env);
+  return true;
 }
 
 /** What the base file (or the Dockerfile's CMD) would run, had the override's `command:` not replaced it. */
@@ -1097,7 +1120,8 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   // An ENTRYPOINT (the Dockerfile's or compose's) resets the base image's CMD, so only a command-less image runs its own.
   const image = entryWords.length === 0 && dockerfile.baseImage !== undefined ? uvicornGunicornImage(dockerfile.baseImage) : undefined;
   if (image && dockerfile.baseImageAt && runsImageStart(ctx, words, dockerfile, contextDir)) {
-    addUvicornGunicornImageProcess(ctx, deployment, { name: dockerfile.baseImage as string, repository: image, at: { file: path, ...dockerfile.baseImageAt } }, text, dockerfile, contextDir, fullEnv);
+    const files = builtImageFiles(ctx, dockerfile, contextDir);
+    addUvicornGunicornImageProcess(ctx, deployment, { name: dockerfile.baseImage as string, repository: image, at: { file: path, ...dockerfile.baseImageAt } }, text, files, fullEnv);
     return;
   }
   if (words.length === 0) return;
@@ -1138,15 +1162,68 @@ function imageFileInContext(ctx: Context, dockerfile: DockerfileStage, contextDi
   return undefined;
 }
 
+/** Where an image's files come from: the workspace file at a path in the container, and the workspace folder that is its /app. */
+interface ImageFiles {
+  /** The workspace file at `imagePath`; undefined when none is (the image's own files show through); NOT_IN_WORKSPACE when what is there may be a file the workspace does not hold. */
+  at(imagePath: string): string | typeof NOT_IN_WORKSPACE | undefined;
+  /** Undefined when the image's /app is its own (its sample app), not a folder of the workspace. */
+  appDir: string | undefined;
+}
+const NOT_IN_WORKSPACE = Symbol("not in the workspace");
+
+/** A Dockerfile's image: its COPY and ADD lines put files of the build context in it. */
+function builtImageFiles(ctx: Context, dockerfile: DockerfileStage, contextDir: string): ImageFiles {
+  // The app's folder in the image (/app), as a folder of the build context: where its modules are found.
+  const appDir = contextFolders(dockerfile.copies, dockerfile.workdir, IMAGE_WORKDIR).map((folder) => join(contextDir, folder)).find((dir) => dir === contextDir || ctx.folders.has(dir)) ?? contextDir;
+  return { at: (imagePath) => imageFileInContext(ctx, dockerfile, contextDir, imagePath), appDir };
+}
+
+/**
+ * A compose service that runs an image as it is: its `volumes:` put files in it. A bind mount of a workspace folder shows
+ * that folder's files (one the workspace lists is there, as for a Dockerfile's COPY); a named volume, a host path outside
+ * the workspace, or a single file mounted that the audit does not read, holds what the workspace does not show.
+ * `layerDir` is the folder a layer's relative paths resolve from.
+ */
+function mountedImageFiles(ctx: Context, layers: ComposeService[], layerDir: (layer: ComposeService) => string): ImageFiles {
+  // Sources as workspace paths; undefined for a host path outside the workspace (absolute, from the home folder, or above it).
+  const binds: Array<{ source: string | undefined; target: string }> = [];
+  const volumes: string[] = [];
+  for (const layer of layers) {
+    for (const bind of layer.bindSources) if (bind.target) binds.push({ source: /^[/~]/.test(bind.path) || climbsOut(layerDir(layer), bind.path) ? undefined : join(layerDir(layer), bind.path), target: bind.target });
+    if (layer.volumeTargets) volumes.push(...layer.volumeTargets);
+  }
+  const at = (imagePath: string): string | typeof NOT_IN_WORKSPACE | undefined => {
+    const mounted = mountedAt(binds, volumes, imagePath);
+    if (mounted === undefined) return undefined;
+    if (mounted === "volume" || mounted.source === undefined) return NOT_IN_WORKSPACE;
+    return existing(ctx, mounted.rest ? join(mounted.source, mounted.rest) : mounted.source) ?? (mounted.rest ? undefined : NOT_IN_WORKSPACE);
+  };
+  const app = mountedAt(binds, volumes, IMAGE_WORKDIR);
+  return { at, appDir: app !== undefined && app !== "volume" && app.rest === "" ? app.source : undefined };
+}
+
+/** Whether `relative`'s `..` parts climb above the workspace from `dir`. */
+function climbsOut(dir: string, relative: string): boolean {
+  let depth = dir === "" ? 0 : dir.split("/").length;
+  for (const part of relative.split("/")) {
+    if (part === "..") depth--;
+    else if (part !== "" && part !== ".") depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
 /**
  * tiangolo/uvicorn-gunicorn(-fastapi, -starlette)'s own command (model/tiangolo.ts): gunicorn with uvicorn workers, its settings
- * from the app's gunicorn_conf.py when the Dockerfile copies one where the start script looks (or GUNICORN_CONF names), else
- * from the image's, which sizes the workers from cpu_count() unless WEB_CONCURRENCY is set. Nothing is modelled when a
- * prestart.sh the image sources may change the server's variables, or GUNICORN_CONF names a file the workspace does not hold.
+ * from the app's gunicorn_conf.py when the Dockerfile copies one (or a compose volume mounts one) where the start script looks
+ * (or GUNICORN_CONF names), else from the image's, which sizes the workers from cpu_count() unless WEB_CONCURRENCY is set.
+ * Nothing is modelled when a prestart.sh the image sources may change the server's variables, when GUNICORN_CONF names a file
+ * the workspace does not hold, or when a file the start script reads may be one the workspace does not hold (a named volume).
  */
-function addUvicornGunicornImageProcess(ctx: Context, deployment: Deployment, image: { name: string; repository: string; at: SourceRef }, text: string, dockerfile: DockerfileStage, contextDir: string, env: EnvLookup): void {
+function addUvicornGunicornImageProcess(ctx: Context, deployment: Deployment, image: { name: string; repository: string; at: SourceRef }, text: string, files: ImageFiles, env: EnvLookup): void {
   const prestartPath = env("PRE_START_PATH")?.value || PRESTART_PATH;
-  const prestart = imageFileInContext(ctx, dockerfile, contextDir, prestartPath);
+  const prestart = files.at(prestartPath);
+  if (prestart === NOT_IN_WORKSPACE) return;
   if (prestart) {
     deployment.files.add(prestart);
     deployment.links.push({ from: image.at.file, to: prestart, why: `${image.repository}'s start script sources ${prestartPath} before it starts gunicorn` });
@@ -1158,23 +1235,26 @@ function addUvicornGunicornImageProcess(ctx: Context, deployment: Deployment, im
   let confImagePath: string | undefined;
   let confPath: string | undefined;
   for (const imagePath of confPaths) {
-    confPath = imageFileInContext(ctx, dockerfile, contextDir, imagePath);
-    if (confPath) {
+    const found = files.at(imagePath);
+    if (found === NOT_IN_WORKSPACE) return;
+    if (found) {
+      confPath = found;
       confImagePath = imagePath;
       break;
     }
   }
   if (named && !confPath) return;
-  // The app's folder in the image (/app), as a folder of the build context: where its modules are found.
-  const appDir = contextFolders(dockerfile.copies, dockerfile.workdir, IMAGE_WORKDIR).map((folder) => join(contextDir, folder)).find((dir) => dir === contextDir || ctx.folders.has(dir)) ?? contextDir;
-  const appModule = env("APP_MODULE")?.value ?? `${env("MODULE_NAME")?.value ?? (existing(ctx, join(appDir, "app/main.py")) ? "app.main" : "main")}:${env("VARIABLE_NAME")?.value ?? "app"}`;
+  const { appDir } = files;
+  const appModule = env("APP_MODULE")?.value ?? `${env("MODULE_NAME")?.value ?? (appDir !== undefined && existing(ctx, join(appDir, "app/main.py")) ? "app.main" : "main")}:${env("VARIABLE_NAME")?.value ?? "app"}`;
   const word = (value: string): CommandWord => ({ value, start: image.at.start, end: image.at.end, fact: { value, origin: "default", by: image.repository, at: image.at } });
   const words = ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-c", confImagePath ?? "/gunicorn_conf.py", appModule].map(word);
   const invocation = recogniseServer(words);
   if (!invocation) return;
   const builtIn = confPath === undefined;
   const config: SettingsFile | undefined = builtIn ? { path: image.at.file, text, settings: imageConfSettings(image.at) } : settingsFile(ctx, deployment, invocation, confPath, parseGunicornConf);
-  const process = serverProcess(ctx, deployment, invocation, words, image.at, appDir, env, config);
+  const process = serverProcess(ctx, deployment, invocation, words, image.at, appDir ?? dirOf(image.at.file), env, config);
+  // The image's own sample app runs: no module of the workspace is the app (appFolder).
+  if (appDir === undefined) process.workdir = undefined;
   process.image = { name: image.name, at: image.at, builtInConfig: builtIn };
   if (builtIn) imageWorkers(process, image, env);
   deployment.processes.push(process);
@@ -2182,7 +2262,8 @@ function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnecti
   const app = process.invocation.server === "celery" ? celeryDjangoProject(process.invocation) : appSpecs(process).map((spec) => /^([\w.]+)\.[wa]sgi(:\w+)?$/.exec(spec)?.[1]).find((m) => m !== undefined);
   const module = deployment.env.get("DJANGO_SETTINGS_MODULE")?.value ?? (app ? `${app}.settings` : undefined);
   if (!module || !/^[\w.]+$/.test(module)) return undefined;
-  const dir = process.workdir ?? dirOf(process.commandAt.file);
+  const dir = appFolder(process);
+  if (dir === undefined) return undefined;
   // A module is a path: `mysite.settings` is some folder's mysite/settings.py, never another project's settings.py.
   const modulePath = (name: string) => {
     const found = namedFile(ctx, dir, name);
@@ -2242,6 +2323,11 @@ function djangoPoolSize(pool: NonNullable<DjangoSettings["pool"]>, file: string,
   return { maxSize: { value: PSYCOPG_POOL_MIN_SIZE, origin: "default", by: "psycopg_pool" }, sizeName: "pool max_size", at: { file, ...pool.enabled } };
 }
 
+/** The folder a process's app modules are read from: undefined for an image's own app (model/tiangolo.ts), which the workspace does not hold. */
+function appFolder(process: ServerProcess): string | undefined {
+  return process.workdir ?? (process.image ? undefined : dirOf(process.commandAt.file));
+}
+
 /**
  * The SQLAlchemy engine the app of a deployment's Python server creates (model/sqlalchemy.ts), read from the
  * modules its app imports: `app.main` of `uvicorn app.main:app`, the file `python main.py` runs, `celery -A proj`.
@@ -2249,7 +2335,8 @@ function djangoPoolSize(pool: NonNullable<DjangoSettings["pool"]>, file: string,
 function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngine | undefined {
   const process = deployment.processes.find((p) => PYTHON_WEB_SERVERS.has(p.invocation.server) || p.invocation.server === "celery");
   if (!process) return undefined;
-  const dir = process.workdir ?? dirOf(process.commandAt.file);
+  const dir = appFolder(process);
+  if (dir === undefined) return undefined;
   // Python files are not deployment files (not listed): each path an import may be is read once per audit.
   const module = (path: string) =>
     cached(ctx, `python-module:${path}`, () => {

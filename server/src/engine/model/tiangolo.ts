@@ -118,3 +118,24 @@ export function imageConfSettings(at: Span): Map<string, SettingExpr> {
     ["bind", env("BIND")],
   ]);
 }
+
+/**
+ * What a compose service's `volumes:` put at `imagePath` in the container: the deepest mount at that path or a folder above
+ * it wins (Docker mounts nested targets over their parents). A bind mount gives its `source` and the `rest` of the path
+ * below its target ("" for the target itself); `volume` is a named or anonymous volume, whose files are not in the
+ * workspace; undefined when nothing is mounted there and the image's own files show through.
+ */
+export function mountedAt<Source>(binds: ReadonlyArray<{ source: Source; target: string }>, volumeTargets: readonly string[], imagePath: string): { source: Source; rest: string } | "volume" | undefined {
+  let deepest = -1;
+  let found: { source: Source; rest: string } | "volume" | undefined;
+  const consider = (target: string, bind: { source: Source } | undefined) => {
+    const mount = target.replace(/\/+$/, "") || "/";
+    const under = imagePath === mount || imagePath.startsWith(mount === "/" ? "/" : `${mount}/`);
+    if (!under || mount.length <= deepest) return;
+    deepest = mount.length;
+    found = bind === undefined ? "volume" : { source: bind.source, rest: imagePath.slice(mount === "/" ? 1 : mount.length + 1) };
+  };
+  for (const bind of binds) consider(bind.target, bind);
+  for (const target of volumeTargets) consider(target, undefined);
+  return found;
+}

@@ -38,8 +38,10 @@ export interface ComposeService {
   environment: Map<string, Fact<string>>;
   /** `env_file:` entries; `optional` for `required: false`. */
   envFiles: Array<{ path: string; at: SourceRef; optional?: boolean }>;
-  /** Host paths bind-mounted into the container (`volumes:` short `./src:/dst` or long `source:`), as written. */
-  bindSources: Array<{ path: string; at: SourceRef }>;
+  /** Host paths bind-mounted into the container (`volumes:` short `./src:/dst` or long `source:`), as written, and where in the container. */
+  bindSources: Array<{ path: string; at: SourceRef; target?: string }>;
+  /** Container paths where a named or anonymous volume is mounted: what is there is not in the workspace. */
+  volumeTargets?: string[];
   image?: YamlScalar;
   buildContext?: YamlScalar;
   dockerfile?: YamlScalar;
@@ -296,11 +298,17 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   for (const item of isSeq(volumes) ? volumes.items : []) {
     const entryNode = deref(doc, item as Node | null);
     const short = scalar(entryNode);
-    const source = short ? { ...short, value: short.value.split(":")[0] } : isMap(entryNode) ? scalar(mapGet(doc, entryNode, "source")) : undefined;
+    // Short syntax `source:target[:mode]`, or `target` alone (an anonymous volume); long syntax `source:` and `target:`.
+    const parts = short?.value.split(":");
+    const source = short ? (parts && parts.length > 1 ? { ...short, value: parts[0] } : undefined) : isMap(entryNode) ? scalar(mapGet(doc, entryNode, "source")) : undefined;
+    const target = short ? parts?.[parts.length > 1 ? 1 : 0] : isMap(entryNode) ? scalar(mapGet(doc, entryNode, "target"))?.value : undefined;
     // Only host paths: a named volume (`data:/var/lib/...`) holds no file of the workspace.
-    if (!source || !/^(\.|\/|~)/.test(source.value)) continue;
+    if (!source || !/^(\.|\/|~)/.test(source.value)) {
+      if (target?.startsWith("/")) (service.volumeTargets ??= []).push(target);
+      continue;
+    }
     const start = source.start + (source.quoted ? 1 : 0);
-    service.bindSources.push({ path: source.value, at: { file, start, end: start + source.value.length } });
+    service.bindSources.push({ path: source.value, at: { file, start, end: start + source.value.length }, ...(target?.startsWith("/") ? { target } : {}) });
   }
 
   const deploy = mapGet(doc, node, "deploy");

@@ -38,8 +38,8 @@ export default defineRule({
         "and the count changes with whatever host the container lands on. Set the workers from the deployment's CPU limit " +
         "(an environment variable such as WEB_CONCURRENCY, or a number). A celery worker without --concurrency does the same: " +
         "its prefork pool starts one process per CPU of the host. So does an image built FROM tiangolo/uvicorn-gunicorn (or its -fastapi " +
-        "and -starlette images) that keeps the image's command: its gunicorn_conf.py starts max(WORKERS_PER_CORE x cpu_count(), 2) " +
-        "workers unless WEB_CONCURRENCY is set (the finding points at the FROM line). A start script's `--workers $(( $(nproc) * 2 + 1 ))` (or " +
+        "and -starlette images) that keeps the image's command, or a compose service that runs one of them by `image:`: its gunicorn_conf.py starts max(WORKERS_PER_CORE x cpu_count(), 2) " +
+        "workers unless WEB_CONCURRENCY is set (the finding points at the FROM line, or at the service's `image:`). A start script's `--workers $(( $(nproc) * 2 + 1 ))` (or " +
         "`export WEB_CONCURRENCY=$(( $(nproc) * 2 + 1 ))` before it runs the server) does the same: " +
         "`nproc` counts the CPUs the container may run on (the host's, unless a cpuset pins it), not its CPU quota; GNU coreutils " +
         "reads cgroup quotas only in its 2025 releases, and the coreutils of today's base images (Debian 12: 9.1) and busybox do not. Ruby's Etc.nprocessors and concurrent-ruby's " +
