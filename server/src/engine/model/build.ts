@@ -118,7 +118,7 @@ function classify(path: string): FileKind | undefined {
   // Solid Queue's processes and recurring tasks, where `bin/jobs` and Puma's plugin look for them.
   if (/(^|\/)config\/(queue|recurring)\.ya?ml$/.test(path)) return "solid-queue";
   // Where a Rails app says Action Cable runs in its processes and sizes its worker pool (model/action-cable.ts), and sets config.good_job (model/good-job.ts).
-  if (/(^|\/)config\/(cable\.ya?ml|routes\.rb|application\.rb|environments\/[^/]+\.rb|initializers\/good_job\.rb)$/.test(path)) return "rails-config";
+  if (/(^|\/)config\/(cable\.ya?ml|routes\.rb|application\.rb|environments\/[^/]+\.rb|initializers\/[^/]+\.rb)$/.test(path)) return "rails-config";
   if (/^hypercorn[\w.-]*\.toml$/.test(name)) return "hypercorn";
   // Read only for the compose files its recipes name with `-f` (model/compose-commands.ts).
   if (name === "makefile" || name === "gnumakefile" || name.endsWith(".mk")) return "makefile";
@@ -267,6 +267,9 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     addScriptProcesses(ctx, deployment, path, () => undefined, { words: [], dir: dirOf(path) }, 0);
     if (deployment.processes.length > 0 || deployment.devServers) deployments.push(deployment);
   }
+  // Rails initializers, the same array while they are the same paths (a kept pool reading is read again when one is added).
+  const initializerFiles = [...ofKind("rails-config"), ...ofKind("sidekiq-initializer")].filter((p) => INITIALIZER.test(p)).sort();
+  const initializers = parses.get(RAILS_INITIALIZERS, initializerFiles.join("\n"), () => initializerFiles);
   for (const deployment of deployments) {
     // An nginx or redis service given the app's env_file reads DB_POOL_SIZE too, but opens no database connection.
     if (!isDatabaseClient(deployment) || isReleasePhase(deployment)) continue;
@@ -277,7 +280,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
       if (inherited) deployment.poolNotCounted = inherited.name;
       continue;
     }
-    const { pool, sidePools } = reusedReading(ctx, `pools:${deployment.id}`, deployment, [poolEnv], (c) => readPools(c, deployment, poolEnv), findNearby);
+    const { pool, sidePools } = reusedReading(ctx, `pools:${deployment.id}`, deployment, [poolEnv, initializers], (c) => readPools(c, deployment, poolEnv, initializers), findNearby);
     if (pool) deployment.pool = pool;
     if (sidePools.length > 0) deployment.sidePools = sidePools;
   }
@@ -330,8 +333,8 @@ export function parseAhead(host: WorkspaceHost, paths: readonly string[], parses
 }
 
 /** A deployment's connection pools, from its settings and the app's code (Active Record, Django, SQLAlchemy). */
-function readPools(ctx: Context, deployment: Deployment, poolEnv: readonly PoolEnvName[]): { pool?: Pool; sidePools: Pool[] } {
-  const rails = railsDatabase(ctx, deployment);
+function readPools(ctx: Context, deployment: Deployment, poolEnv: readonly PoolEnvName[], initializers: readonly string[]): { pool?: Pool; sidePools: Pool[] } {
+  const rails = railsDatabase(ctx, deployment, initializers);
   const pool = readPool(deployment, rails, djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
   // Puma's `plugin :solid_queue` runs a supervisor beside the server in each instance (forked, or in its own process).
   const sidePools = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails), pumaHeldConnections(p, pool))] : []));
@@ -1481,6 +1484,10 @@ interface PassedArgs {
 }
 
 function addCommandProcesses(ctx: Context, deployment: Deployment, script: ShellScript, dir: string, env: EnvLookup, args: PassedArgs, depth: number): void {
+  // The command a wrapper is given runs once: the first command of the script that runs it (`exec "$@"`, `exec bundle exec "$@"`)
+  // counts, later ones are other branches or functions of the same wrapper (a pgbouncer wrapper's `exec "$@"` when disabled,
+  // `"$@" &` beside pgbouncer when enabled). Arguments passed as options to a server the script names (`exec puma "$@"`) are not that.
+  let handedOver = false;
   for (const command of script.commands) {
     const at = { file: script.file, start: command.start, end: command.end };
     if (!caseBranchTaken(commandGuards(command), args.words)) continue;
@@ -1488,20 +1495,25 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
     const programEnv = command.exported ? lookupIn(command.exported, env) : env;
     // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
     if (command.words[0]?.value === "$@" || command.words[0]?.value === "$*") {
-      const handedOver = deployment.processes.length;
+      if (handedOver) continue;
+      const before = deployment.processes.length;
       addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, programEnv, depth + 1);
-      noteExported(deployment.processes.slice(handedOver), command.exported);
+      noteExported(deployment.processes.slice(before), command.exported);
+      handedOver = deployment.processes.length > before;
       continue;
     }
     // `exec gunicorn app:app "$@"` in a script something runs: its arguments (the image's CMD after an ENTRYPOINT
     // script) are options of the server. A script nothing runs (depth 0) gets unknown arguments: left as written.
     const words = depth > 0 ? withPassedArgs(command.words, args.words) : command.words;
     const invocation = recogniseServer(words);
+    const passedCommand = words !== command.words && invocation !== undefined && args.words.includes(invocation.program);
+    if (passedCommand && handedOver) continue;
     if (!invocation && !startsProgram(ctx, words, dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
     addWordsProcesses(ctx, deployment, words, at, dir, programEnv, depth, [], invocation);
     noteExported(deployment.processes.slice(before), command.exported);
+    if (passedCommand) handedOver = true;
     const guards = commandGuards(command);
     if (guards.length > 0) {
       for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];
@@ -2229,7 +2241,7 @@ function goodJobConfig(ctx: Context, deployment: Deployment, root: string, env: 
  * config/puma.rb, or the nearest one to their command. Its section is RAILS_ENV's (or RACK_ENV's);
  * production when neither is set, as a deployment is.
  */
-function railsDatabase(ctx: Context, deployment: Deployment): RailsDatabaseConfig | undefined {
+function railsDatabase(ctx: Context, deployment: Deployment, initializers: readonly string[]): RailsDatabaseConfig | undefined {
   const process = deployment.processes.find((p) => RUBY_SERVERS.has(p.invocation.server));
   if (!process) return undefined;
   const beside = process.config && existing(ctx, join(dirOf(process.config.path), "database.yml"));
@@ -2248,7 +2260,37 @@ function railsDatabase(ctx: Context, deployment: Deployment): RailsDatabaseConfi
   deployment.links.push({ from: process.commandAt.file, to: path, why: `Active Record reads the ${environment} section of ${path}` });
   // Sidekiq.server? is true in the sidekiq process only: its branch of the pool is that process's.
   const pool = process.invocation.server === "sidekiq" && section.sidekiqPool ? section.sidekiqPool : section.pool;
+  const atBoot = poolSetAtBoot(ctx, railsAppRoot(path), initializers);
+  if (atBoot) {
+    deployment.files.add(atBoot.file);
+    deployment.links.push({ from: path, to: atBoot.file, why: `${atBoot.file} sets the pool when the app boots` });
+    // Unknown, not Rails' default: no number is taken for it.
+    const span = pool?.span ?? { start: 0, end: 0 };
+    return { path, environment, ...section, pool: { kind: "unknown", span, nameSpan: pool?.nameSpan ?? span }, poolSetAtBoot: atBoot };
+  }
   return { path, environment, ...section, ...(pool ? { pool } : {}) };
+}
+
+const RAILS_INITIALIZERS = "rails-initializers";
+const INITIALIZER = /(^|\/)config\/initializers\/[^/]+\.rb$/;
+
+/** `config["pool"] = …`, `[:pool] = …`, `pool: …`, `"pool" => …`, `?pool=` in a URL: a pool the initializer sets. */
+const POOL_ASSIGNED = /\[\s*(?:["']pool["']|:pool)\s*\]\s*=(?!=)|\bpool:\s*[^\s,})]|["']pool["']\s*=>|[?&]pool=/;
+
+/**
+ * The first line of the app's config/initializers/*.rb that sets the pool, in a file that connects again
+ * (`establish_connection`): GitLab's database_config.rb (the pool from Puma's or Sidekiq's threads), the older Heroku and
+ * Sidekiq advice (`config["pool"] = ENV["DB_POOL"]; ActiveRecord::Base.establish_connection(config)`). Undefined when none.
+ */
+function poolSetAtBoot(ctx: Context, root: string, initializers: readonly string[]): SourceRef | undefined {
+  const folder = root === "" ? "config/initializers/" : `${root}/config/initializers/`;
+  for (const path of initializers) {
+    if (!path.startsWith(folder) || path.indexOf("/", folder.length) >= 0) continue;
+    const text = ctx.host.read(path);
+    const assigned = text !== undefined && text.includes("establish_connection") ? POOL_ASSIGNED.exec(text) : null;
+    if (assigned) return { file: path, start: assigned.index, end: assigned.index + assigned[0].length };
+  }
+  return undefined;
 }
 
 /**

@@ -193,6 +193,11 @@ export interface RailsDatabaseConfig {
   pool?: SettingExpr;
   url?: SettingExpr;
   databases?: DatabaseYmlEnvironment["databases"];
+  /**
+   * Where an initializer sets the pool and connects again with it (GitLab's config/initializers/database_config.rb sizes it
+   * from the process's Puma or Sidekiq threads): the pool the processes use is not database.yml's, nor one Headroom reads.
+   */
+  poolSetAtBoot?: SourceRef;
 }
 
 /** Django's CONN_MAX_AGE, or its connection pool, as the deployment's settings module sets it (model/build.ts finds the module). */
@@ -481,6 +486,7 @@ function processEnv(deployment: Deployment): (name: string) => Fact<string> | un
 }
 
 function activeRecordPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined): { name: string; fact: Fact<number> } | undefined {
+  if (rails?.poolSetAtBoot) return undefined;
   const env = processEnv(deployment);
   const urlExpr = rails?.url;
   const url = env("DATABASE_URL") ?? (urlExpr && rails && urlFact(urlExpr, rails.path, env));
