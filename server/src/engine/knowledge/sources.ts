@@ -573,6 +573,12 @@ export const SOURCES = {
     says: "\"The default value is 0, preserving the historical behavior of closing the database connection at the end of each request.\" Caveats: \"Since each thread maintains its own connection, your database must support at least as many simultaneous connections as you have worker threads.\" Under ASGI \"persistent connections should be disabled\".",
   },
 
+  djangoAsyncThreadPerRequest: {
+    title: "Django: Asynchronous support - Async views",
+    url: "https://docs.djangoproject.com/en/stable/topics/async/#async-views",
+    says: "Under ASGI \"The main benefits are the ability to service hundreds of connections without using Python threads.\" \"If there is a piece of synchronous middleware, then Django must use a thread per request to safely emulate a synchronous environment for it.\" No per-process bound on requests in flight is given.",
+  },
+
   djangoPoolRefusesConnMaxAge: {
     title: "Django: django/db/backends/postgresql/base.py (DatabaseWrapper.pool, 5.1+)",
     url: "https://github.com/django/django/blob/stable/5.1.x/django/db/backends/postgresql/base.py",

@@ -94,6 +94,7 @@ export function processesText(pool: Pool): string {
 export function ownConnectionsText(pool: Pool): string {
   if (pool.greenlets) return `holds its own connections, one per ${pool.greenlets.kind} greenlet`;
   if (pool.kind === "sqlalchemy" && pool.databases) return "has its own pool for each engine";
+  if (pool.asgi) return "holds its own connections, one per request in flight";
   return holdsOwnConnections(pool) ? "holds its own connections, one per thread" : "has its own pool";
 }
 
@@ -110,6 +111,7 @@ export function poolSizeText(pool: Pool): string {
     const written = setting === "gevent" ? `gevent ${size.value} async cores` : `worker_connections ${size.value}`;
     return `${written} (${size.origin === "default" ? `${size.by}'s default; ` : ""}${each})`;
   }
+  if (pool.asgi) return `at least 1 connection (under ASGI each request in flight holds its own${djangoPersistent(pool) ? ", kept after it by CONN_MAX_AGE" : ""}; how many run at once is not in the workspace)`;
   if (pool.kind === "django") {
     const n = `${size.value} ${djangoPersistent(pool) ? "persistent " : ""}connection${size.value === 1 ? "" : "s"}`;
     return djangoPersistent(pool) ? `${n} (one per thread, CONN_MAX_AGE)` : `${n} (one per thread while its request runs, CONN_MAX_AGE 0)`;

@@ -2313,7 +2313,8 @@ function djangoConnections(ctx: Context, deployment: Deployment): DjangoConnecti
   };
   const path = modulePath(`${module.replace(/\./g, "/")}.py`) ?? modulePath(`${module.replace(/\./g, "/")}/__init__.py`);
   const env = lookupIn(deployment.env);
-  const found: DjangoConnections = { path: "" };
+  const asgi = process.invocation.server === "celery" ? undefined : asgiApp(process);
+  const found: DjangoConnections = { path: "", ...(asgi ? { asgi } : {}) };
   for (let file = path, hops = 0; file && hops < 3; hops++) {
     const text = ctx.host.read(file);
     if (text === undefined) break;
@@ -2498,6 +2499,16 @@ function requirementsPin(ctx: Context, roots: string[]): (PinnedVersion & { file
   const stated = pins.filter((pin) => pin !== undefined && !pin.assumed);
   if (stated.some((pin) => pin?.major !== stated[0]?.major)) return undefined;
   return stated[0] ?? pins[0];
+}
+
+/** Servers that speak only ASGI: whatever app they load is served over it. */
+const ASGI_SERVERS: ReadonlySet<string> = new Set(["uvicorn", "daphne"]);
+
+/** Where a Python server says it serves its app over ASGI: an `<project>.asgi` app (gunicorn's uvicorn worker, hypercorn, granian), or uvicorn and daphne. */
+function asgiApp(process: ServerProcess): SourceRef | undefined {
+  const spec = process.invocation.positionals.find((w) => /\.asgi(:\w+)?$/.test(w.value)) ?? (ASGI_SERVERS.has(process.invocation.server) ? process.invocation.positionals[0] : undefined);
+  if (spec) return spec.fact.at ?? process.commandAt;
+  return ASGI_SERVERS.has(process.invocation.server) ? process.commandAt : undefined;
 }
 
 /** The app a Python server loads as written: its positional words (`mysite.wsgi:application`), or uWSGI's `module` (`--module`, `-w`, the ini's `module =`). */

@@ -136,6 +136,11 @@ export interface Pool {
   engineNotes?: SqlAlchemyEngine["notes"];
   /** Django's CONN_MAX_AGE (kind "django"): above 0 or None each thread keeps its connection; 0 closes it after each request. */
   connMaxAge?: Fact<number | null>;
+  /**
+   * Django served over ASGI without a pool of its own (kind "django"): a process serves many requests at once, each holding
+   * its own connection, and nothing in the workspace bounds how many, so `size` is a floor of 1. `at`: where ASGI is said.
+   */
+  asgi?: SourceRef;
   /** Where Django's settings set DATABASES, for a thread-per-connection count without CONN_MAX_AGE (kind "django", its default 0). */
   djangoDatabases?: SourceRef;
   /**
@@ -209,6 +214,8 @@ export interface DjangoConnections {
   pool?: { maxSize: Fact<number>; sizeName: string; at: SourceRef; minSize?: number };
   /** Where the module (or one it starts from) sets DATABASES: the app uses a database, with CONN_MAX_AGE's default 0 when unset. */
   databases?: SourceRef;
+  /** Where the server says it serves Django over ASGI (an `<project>.asgi` app, or uvicorn/daphne, which speak only ASGI). */
+  asgi?: SourceRef;
 }
 
 /** The pool of a deployment's processes, from its environment, its servers, database.yml and Django's settings. Undefined when nothing says there is one. */
@@ -338,6 +345,19 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
   // the thread keeps it between requests; with 0, Django's default, it is closed after each request, but a thread holds
   // one while its request runs, so a process's threads hold as many at its busiest (SOURCES.djangoConnMaxAge).
   if (django && process && (django.connMaxAge || django.databases)) {
+    // Under ASGI requests are not bounded by threads: Django serves "hundreds of connections without using Python threads",
+    // sync code in a thread per request (SOURCES.djangoAsyncThreadPerRequest). How many run at once is not in the files: a floor.
+    if (django.asgi) {
+      return {
+        kind: "django",
+        size: { value: 1, origin: "assumed", by: "Headroom" },
+        sizeName: "connections",
+        asgi: django.asgi,
+        ...(django.connMaxAge ? { connMaxAge: django.connMaxAge } : django.databases ? { djangoDatabases: django.databases } : {}),
+        perProcess: true,
+        ...processCount(process, deployment.appCommand),
+      };
+    }
     const threads = process.threads;
     return {
       kind: "django",

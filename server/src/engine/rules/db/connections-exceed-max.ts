@@ -46,6 +46,7 @@ export default defineRule({
       ...GOOD_JOB_SOURCES,
       ...ACTION_CABLE_SOURCES,
       SOURCES.djangoConnMaxAge,
+      SOURCES.djangoAsyncThreadPerRequest,
       SOURCES.gunicornWorkerConnections,
       SOURCES.gunicornDjangoGreenletConnections,
       SOURCES.uwsgiGevent,
@@ -87,7 +88,9 @@ export default defineRule({
         "the request runs, so a process's threads hold as many at the busiest; under gunicorn's gevent or eventlet worker, one per greenlet, up to its worker_connections, " +
         "default 1000, whatever CONN_MAX_AGE says: each request in flight holds one, and with CONN_MAX_AGE above 0 a greenlet keeps its connection " +
         "after the request while the next client gets a new greenlet; the fix lowers worker_connections where it is stated, else adds `--worker-connections` to the command; under uWSGI's " +
-        "gevent loop engine, `--gevent N` or the ini's `gevent = N`, one per async core, N per process) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
+        "gevent loop engine, `--gevent N` or the ini's `gevent = N`, one per async core, N per process; under ASGI, an `<project>.asgi` app or uvicorn and daphne, " +
+        "one per request in flight, however many run at once, which Django's docs do not bound: at least 1 per process, said as a floor, and a CONN_MAX_AGE above 0 " +
+        "related as what Django's docs say to disable under ASGI) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
         "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
         "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). " +
@@ -299,6 +302,9 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       } else if (greenlets.databases) {
         place(greenlets.databases, `${name}DATABASES without CONN_MAX_AGE: Django closes each connection at the end of its request (CONN_MAX_AGE 0, its default), but every request in flight holds one`);
       }
+    } else if (pool.asgi) {
+      place(pool.asgi, `${name}Django served over ASGI: one connection per request in flight, however many run at once; counted as at least 1 per process`);
+      if (maxAge?.at && djangoPersistent(pool)) place(maxAge.at, `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: persistent connections, which Django's docs say should be disabled under ASGI (the database backend's pool instead)`);
     } else if (maxAge?.at && djangoPersistent(pool)) place(maxAge.at, `${name}CONN_MAX_AGE ${maxAge.value ?? "None"}: each thread keeps its database connection between requests`);
     else if (maxAge?.at) place(maxAge.at, `${name}CONN_MAX_AGE 0: each connection is closed at the end of its request, but every thread holds one while its request runs`);
     else if (pool.djangoDatabases) {
