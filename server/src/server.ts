@@ -112,7 +112,7 @@ const published = new Map<string, Diagnostic[]>();
  * has edited: from then on it would make keystrokes wait. HEADROOM_WARM_UP=0 turns it off (the bench compares).
  */
 let warmUpDue = process.env.HEADROOM_WARM_UP !== "0";
-/** The document last opened: where the user will type first, so the edit the warm-up makes. */
+/** The deployment file last opened: where the user will type first, so where the warm-up edits. */
 let lastOpened: string | undefined;
 let justOpened: string | undefined;
 /** While a warm-up audit runs: the text it sees for one open document instead of the buffer's. */
@@ -480,10 +480,12 @@ function isRelevant(uri: string): boolean {
 documents.onDidOpen(
   guard("didOpen", undefined, (e) => {
     adoptRootFrom(e.document.uri);
-    lastOpened = e.document.uri;
     justOpened = e.document.uri;
     host?.invalidateList();
-    if (isRelevant(e.document.uri)) schedule();
+    if (isRelevant(e.document.uri)) {
+      lastOpened = e.document.uri;
+      schedule();
+    }
   }),
 );
 

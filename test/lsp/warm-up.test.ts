@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { PublishDiagnosticsParams } from "vscode-languageserver/node";
 import { WARM_UP_BUDGET_MS } from "../../server/src/lsp/warm-up.ts";
-import { LspServer } from "../helpers/lsp-server.ts";
+import { frame, LspServer } from "../helpers/lsp-server.ts";
 
 /** A compose file of `services` gunicorn services; the first runs 9 workers on 1 CPU (workers/exceed-cpu). */
 function composeFile(services: number): string {
@@ -58,14 +58,18 @@ describe("the server's warm-up", () => {
     return server;
   };
 
-  it("runs after the first audit, publishes nothing, and leaves the findings as they were", async () => {
+  it("runs after the first audit on the deployment file last opened, publishes nothing, and leaves the findings as they were", async () => {
     const text = composeFile(60);
     const server = start(text);
     await server.initialize();
     const uri = server.uri("docker-compose.yml");
     let publishes = 0;
     server.onPublish(() => publishes++);
-    await server.open("docker-compose.yml", text);
+    // Both opens in one write, so that both are in before the first audit: NOTES.md is opened last, but is
+    // not a deployment file, and the warm-up edits docker-compose.yml (its log names it).
+    const didOpen = (rel: string, body: string) =>
+      frame(JSON.stringify({ jsonrpc: "2.0", method: "textDocument/didOpen", params: { textDocument: { uri: server.uri(rel), languageId: "plaintext", version: 1, text: body } } }));
+    server.writeRaw(didOpen("docker-compose.yml", text) + didOpen("NOTES.md", "# notes\n\nThe web service runs nine workers.\n"));
     const first = await server.waitFor(uri, (p) => p.diagnostics.some((d) => d.code === "workers/exceed-cpu"), "the first audit's findings");
     await until(server, "the warm-up's end", () => warmUpLogs(server).length > 0);
     assert.equal(publishes, 1, "the warm-up's audits are not published");
