@@ -4,7 +4,22 @@ import { join } from "node:path";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { workspaceLocator } from "./containment.ts";
 
-const SKIPPED_DIRS = new Set(["node_modules", ".git", "dist", ".venv", "venv", "__pycache__", "vendor", ".tox", ".mypy_cache", "target", "build"]);
+/** Folders never walked: installed dependencies, caches and version control hold no deployment files of the project. */
+const SKIPPED_DIRS = new Set(["node_modules", ".git", ".venv", "venv", "__pycache__", "vendor", ".tox", ".mypy_cache"]);
+/**
+ * Build output folders (copies of the sources, often large): skipped where a .gitignore of the workspace ignores them, or
+ * where no .gitignore is seen on the way. A repository that commits one keeps sources there: Mastodon's nginx.conf and
+ * systemd units are in dist/, Go projects keep their Dockerfile in build/package/.
+ */
+const BUILD_OUTPUT_DIRS = new Set(["dist", "build", "target"]);
+/** A .gitignore line that names a build output folder; `anchored`: it applies in the .gitignore's own folder only. */
+interface IgnoreRule {
+  name: string;
+  dir: string;
+  anchored: boolean;
+  negated: boolean;
+}
+const MAX_GITIGNORE_BYTES = 256 * 1024;
 /** Deployment files are small; anything larger is skipped rather than read into memory. */
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 export const MAX_FILES = 20_000;
@@ -38,7 +53,8 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
   const complete = new Map<string, string[]>();
   const plainFiles = new Set<string>();
   /** `rel`: the folder relative to the root, with forward slashes ("" for the root). */
-  const walk = (dir: string, rel: string) => {
+  /** `ignores`: the build-output rules of the .gitignore files seen from the root to here; undefined when none was. */
+  const walk = (dir: string, rel: string, ignores: IgnoreRule[] | undefined) => {
     if (found.length >= MAX_FILES) return;
     const names: string[] = [];
     let entries: import("node:fs").Dirent[];
@@ -49,11 +65,14 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
       options.log?.(`skipped ${rel || "."}/: ${(err as Error).message}`);
       return;
     }
+    const gitignore = entries.find((entry) => entry.name === ".gitignore" && entry.isFile());
+    const rules = gitignore ? [...(ignores ?? []), ...buildOutputIgnores(join(dir, gitignore.name), rel)] : ignores;
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       names.push(entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) walk(join(dir, entry.name), path);
+        if (SKIPPED_DIRS.has(entry.name) || (BUILD_OUTPUT_DIRS.has(entry.name) && (rules === undefined || ignored(rules, entry.name, rel)))) continue;
+        walk(join(dir, entry.name), path, rules);
         continue;
       }
       if (entry.isFile()) plainFiles.add(path);
@@ -77,8 +96,44 @@ export function listWorkspace(root: string, options: DiskHostOptions = {}): List
     }
     complete.set(rel, names);
   };
-  walk(root, "");
+  walk(root, "", undefined);
   return { paths: found.sort(), links, complete, plainFiles };
+}
+
+/**
+ * The lines of a .gitignore in folder `dir` that name a build output folder: `dist` or `dist/` (also after `**` and a
+ * slash) anywhere below it, `/dist` and `dist/*` (a slash before or inside the name) in that folder only, `!dist` taking
+ * one back. Other patterns (globs, deeper paths) are not read: such a folder stays walked.
+ */
+function buildOutputIgnores(file: string, dir: string): IgnoreRule[] {
+  let text: string;
+  try {
+    const { size, read } = readRegularFile(file);
+    if ("skip" in read || size > MAX_GITIGNORE_BYTES) return [];
+    text = read.text;
+  } catch {
+    return [];
+  }
+  const rules: IgnoreRule[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    const negated = line.startsWith("!");
+    const match = /^(\/|\*\*\/)?([\w.-]+)(\/|\/\*|\/\*\*)?$/.exec(negated ? line.slice(1) : line);
+    if (!match || !BUILD_OUTPUT_DIRS.has(match[2])) continue;
+    rules.push({ name: match[2], dir, anchored: match[1] === "/" || (match[1] === undefined && match[3] !== undefined && match[3] !== "/"), negated });
+  }
+  return rules;
+}
+
+/** Whether the folder `name` in folder `rel` is ignored: the last rule that matches it decides, as in git. */
+function ignored(rules: IgnoreRule[], name: string, rel: string): boolean {
+  let result = false;
+  for (const rule of rules) {
+    if (rule.name !== name) continue;
+    const applies = rule.anchored ? rel === rule.dir : rule.dir === "" || rel === rule.dir || rel.startsWith(`${rule.dir}/`);
+    if (applies) result = !rule.negated;
+  }
+  return result;
 }
 
 /**
