@@ -99,7 +99,8 @@ function classify(path: string): FileKind | undefined {
   if (/(^|\/)config\/deploy(\.[\w-]+)?\.ya?ml$/.test(lowerPath)) return "kamal";
   if (name === ".env" || name.startsWith(".env.") || name.endsWith(".env")) return "dotenv";
   // Extensionless names are scripts by convention (bin/docker-server, docker-entrypoint); the model reads one alone only with a shell shebang.
-  if (name.endsWith(".sh") || STARTING_SCRIPT.test(name)) return "shell";
+  // `.bash` too: pretix keeps its start script as deployment/docker/pretix.bash.
+  if (name.endsWith(".sh") || name.endsWith(".bash") || STARTING_SCRIPT.test(name)) return "shell";
   if (isSupervisorName(name, lowerPath)) return "supervisor";
   // systemd service units (gunicorn.service, puma.service, a template's app@.service): read when they start something.
   if (name.endsWith(".service")) return "systemd";
@@ -1490,7 +1491,7 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
   let handedOver = false;
   for (const command of script.commands) {
     const at = { file: script.file, start: command.start, end: command.end };
-    if (!caseBranchTaken(commandGuards(command), args.words)) continue;
+    if (!branchTaken(commandGuards(command), args.words)) continue;
     // What the script exports reaches the program it runs; the service's environment fills in the rest.
     const programEnv = command.exported ? lookupIn(command.exported, env) : env;
     // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
@@ -1550,13 +1551,26 @@ function noteExported(processes: ServerProcess[], exported: Map<string, Fact<str
 }
 
 /**
- * False when the command sits in a `case "$1" in` branch whose patterns do not match the script's first
- * argument, known as written (an entrypoint dispatching on the CMD: `web) exec gunicorn …`, `*) exec "$@"`).
+ * False when the command sits in a branch the script's first argument, known as written, does not take: a
+ * `case "$1" in` pattern it does not match (an entrypoint dispatching on the CMD: `web) exec gunicorn …`,
+ * `*) exec "$@"`), or the `then` (or `else`) of an `if [ "$1" = "web" ]` (`==`, `!=`, `[[ ]]`, `test`) whose
+ * comparison is false (or true): pretix's `if [ "$1" == "taskworker" ]` runs celery only in its task container.
  */
-function caseBranchTaken(guards: ShellGuard[], args: CommandWord[]): boolean {
+function branchTaken(guards: ShellGuard[], args: CommandWord[]): boolean {
   const first = args[0]?.value;
   if (first === undefined || first.includes("$")) return true;
-  return guards.every((g) => g.branch !== "case" || !/^"?\$\{?1\}?"?$/.test(g.subject ?? "") || casePatternMatches(g.condition, first));
+  return guards.every((g) => {
+    if (g.branch === "case") return !/^"?\$\{?1\}?"?$/.test(g.subject ?? "") || casePatternMatches(g.condition, first);
+    const holds = firstArgumentTest(g.condition, first);
+    return holds === undefined || holds === (g.branch === "then");
+  });
+}
+
+/** `[ "$1" = "web" ]`, `[[ $1 == web ]]`, `test "${1}" != 'web'` with the first argument `value`; undefined for any other condition. */
+function firstArgumentTest(condition: string, value: string): boolean | undefined {
+  const match = /^(?:\[\[?|test)\s+("?)\$\{?1\}?\1\s+(==?|!=)\s+(["']?)([^"'\s*?[\]$]*)\3\s*\]?\]?$/.exec(condition.trim());
+  if (!match || (condition.trim().startsWith("test") && condition.trim().endsWith("]"))) return undefined;
+  return (match[4] === value) === (match[2] !== "!=");
 }
 
 /** Whether `value` matches a case pattern as written (`web)`, `"web"|server)`, `run-*)`). */
