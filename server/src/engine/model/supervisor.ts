@@ -130,7 +130,7 @@ export function supervisorRuns(ctx: Context, files: string[], contextDir: string
     const { text, spans } = expandCommand(program.command, names);
     const script = parseCommandLine(text, config.file, program.command.at.start, programEnv, spans);
     if (script.commands.length === 0 || numprocs === 0) continue;
-    const dir = program.directory ? workspaceFolder(ctx, contextDir, expandCommand(program.directory, names).text) : contextDir;
+    const dir = program.directory ? workspaceFolder(ctx, contextDir, expandDirectory(expandCommand(program.directory, names).text, programEnv)) : contextDir;
     runs.push({ script, at: program.command.at, dir, env: programEnv, environment: own, ...(numprocs > 1 && copies ? { copies } : {}) });
   }
   return runs;
@@ -144,12 +144,27 @@ function numprocsFromEnv(written: { name: string; at: SourceRef } | undefined, e
 }
 
 /**
+ * `directory=%(ENV_APP_PATH)s` (OpenProject's programs), which expandCommand writes `${APP_PATH}`: the container's
+ * variable filled in; undefined while one is not known.
+ */
+function expandDirectory(text: string, env: EnvLookup): string | undefined {
+  let unknown = false;
+  const expanded = text.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+    const value = env(name)?.value;
+    if (value === undefined) unknown = true;
+    return value ?? "";
+  });
+  return unknown ? undefined : expanded;
+}
+
+/**
  * A program's `directory=` in the workspace: a relative one (from `%(here)s`) as it is; an absolute one
  * is a folder in the image (`/app/backend`), taken as the longest tail of it that is a folder below
- * the build context (`backend`), else the build context itself. Asked through `ctx.folders`, whose answers
+ * the build context (`backend`), else the build context itself, as is a directory whose variable is not known. Asked through `ctx.folders`, whose answers
  * model/reuse.ts records: a folder created or emptied later rebuilds the deployment.
  */
-function workspaceFolder(ctx: Context, contextDir: string, directory: string): string {
+function workspaceFolder(ctx: Context, contextDir: string, directory: string | undefined): string {
+  if (directory === undefined) return contextDir;
   if (!directory.startsWith("/")) return join(contextDir, directory);
   const parts = directory.split("/").filter(Boolean);
   for (let i = 0; i < parts.length; i++) {
