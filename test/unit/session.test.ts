@@ -430,6 +430,16 @@ describe("AuditSession: incremental results equal a fresh audit", () => {
     assert.equal(after.model.deployments.find((d) => d.name.startsWith("web"))?.processes[0]?.workers.value, 9);
   });
 
+  test("a service under an empty key (`  :`, named null) is placed as a fresh audit places it", () => {
+    // The whole file's YAML parse puts an empty key at its line's start, a parse of the service's own text at the colon.
+    const session = new AuditSession();
+    const text = "services:\n  api:\n    image: shop-api:latest\n  :  # a comment\n    command: gunicorn -w 11 app.main:app\n";
+    session.update("docker-compose.yml", text.replace("latest", "1"));
+    session.audit();
+    session.update("docker-compose.yml", text);
+    assert.deepStrictEqual(session.audit(), audit(memoryHost({ "docker-compose.yml": text })));
+  });
+
   test("entries of removed files are dropped", () => {
     const session = new AuditSession();
     session.update("a/docker-compose.yml", "services:\n  web:\n    command: gunicorn -w 4 app:app\n");

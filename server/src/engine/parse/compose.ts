@@ -260,6 +260,9 @@ function parseOneService(chunk: string, file: string): ComposeService | undefine
   const node = pair.value;
   if (!isScalar(pair.key) || !isMap(node)) return undefined;
   const [ks, ke] = pair.key.range ?? [0, 0];
+  // An empty key (`  :` under services, a service named null): the whole file's parse places it at the line's
+  // start, this chunk's at the colon; the whole file is read instead, so both readings agree.
+  if (ks === ke) return undefined;
   return readService(doc, file, String(pair.key.value), { start: ks, end: ke }, node);
 }
 
