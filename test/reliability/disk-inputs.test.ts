@@ -194,6 +194,15 @@ describe("symlinks and files that vanish", () => {
     if (process.platform === "linux") assert.equal(host.read("APP/main.py"), undefined);
   });
 
+  it("a path through a file (requirements.txt/requirements.txt, a COPY into a folder read back) is not there, without a note", () => {
+    const dir = workspace();
+    writeFileSync(join(dir, "requirements.txt"), "flask==3.0.0\n");
+    const logs: string[] = [];
+    const host = diskHost(dir, { filter: isDeploymentFile, log: (m) => logs.push(m) });
+    assert.equal(host.read("requirements.txt/requirements.txt"), undefined);
+    assert.deepEqual(logs, []);
+  });
+
   it("a file deleted between the listing and its read is noted, not silently missing", () => {
     const dir = workspace();
     writeFileSync(join(dir, "Procfile"), "web: gunicorn -w 9 app:app\n");

@@ -3,7 +3,7 @@
 import { statSync } from "node:fs";
 import type { WorkspaceHost } from "../engine/api.ts";
 import { type Located, workspaceLocator } from "../node/containment.ts";
-import { type FileRead, type Listing, listWorkspace, mayExist, readRegularFile } from "../node/disk-host.ts";
+import { type FileRead, isNotThere, type Listing, listWorkspace, mayExist, readRegularFile } from "../node/disk-host.ts";
 
 /** An open editor buffer, keyed by its workspace-relative path. */
 export interface OpenDoc {
@@ -90,7 +90,7 @@ export class ServerHost implements WorkspaceHost {
     } catch (err) {
       this.reads.delete(path);
       // A file the model looked for and did not find was not skipped; one it cannot open (permissions, a link loop) was.
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.logSkip(path, (err as Error).message);
+      if (!isNotThere(err)) this.logSkip(path, (err as Error).message);
       return undefined;
     }
     const text = "text" in got.read ? got.read.text : undefined;

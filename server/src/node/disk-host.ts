@@ -142,6 +142,12 @@ function ignored(rules: IgnoreRule[], name: string, rel: string): boolean {
  * model looks for many files that are not there (the modules an app's imports could be, config files a command
  * may name), and each miss on disk cost a realpath and an open that throw.
  */
+/** A read that failed because nothing is at the path: ENOENT, or ENOTDIR when a part of it is a file (`requirements.txt/x`). */
+export function isNotThere(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
 export function mayExist(listing: Listing, path: string): boolean {
   let folder = "";
   for (const name of path.split("/")) {
@@ -237,7 +243,7 @@ export function diskHost(root: string, options: DiskHostOptions = {}): Workspace
         } catch (err) {
           // The model looks for files a command may name (a Django settings module, a config file): one that is not there was
           // not skipped, unless the listing saw it.
-          if ((err as NodeJS.ErrnoException).code !== "ENOENT") options.log?.(`skipped ${path}: ${(err as Error).message}`);
+          if (!isNotThere(err)) options.log?.(`skipped ${path}: ${(err as Error).message}`);
           else if (listing?.paths.includes(path)) options.log?.(`skipped ${path}: deleted after the workspace was listed`);
         }
         texts.set(path, text);

@@ -87,7 +87,8 @@ export function shareFormula(share: PoolShare): string {
 /** "5 gunicorn workers", or with supervisord's numprocs "2 copies (numprocs) x 5 gunicorn workers": the processes that each open the pool. */
 export function processesText(pool: Pool): string {
   const copies = pool.copies?.value ?? 1;
-  return copies > 1 ? `${copies} copies (numprocs) x ${pool.processes.value / copies} ${pool.processLabel}` : `${pool.processes.value} ${pool.processLabel}`;
+  const atLeast = pool.processesAtLeast ? ` (at least: ${pool.processesAtLeast})` : "";
+  return copies > 1 ? `${copies} copies (numprocs) x ${pool.processes.value / copies} ${pool.processLabel}${atLeast}` : `${pool.processes.value} ${pool.processLabel}${atLeast}`;
 }
 
 /** What each process of a pool has, for messages: a pool, or (Django without one) connections of its own, one per thread or greenlet. */

@@ -8,7 +8,7 @@
 import { CONFIG_FILE, type HeadroomConfig, type PoolEnvRole } from "../config.ts";
 import { SOURCES, type Source } from "../knowledge/sources.ts";
 import { flagName, optionValue, type ServerKind, serverName } from "../parse/servers.ts";
-import { type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
+import { type SettingExpr, settingNumber, workersOnCpus } from "../parse/setting-expr.ts";
 import { SIDEKIQ_CAPSULE } from "../parse/sidekiq-yml.ts";
 import type { DatabaseYmlEnvironment } from "../parse/database-yml.ts";
 import type { Fact, SourceRef } from "../types.ts";
@@ -180,6 +180,8 @@ export interface Pool {
   /** Processes per instance that each open this pool, and what they are ("gunicorn workers"). */
   processes: Fact<number>;
   processLabel: string;
+  /** Why `processes` is a floor, for messages: `multiprocessing.cpu_count() * 2 + 1 counts the host's CPUs`. */
+  processesAtLeast?: string;
   /** supervisord's numprocs when several copies of the server run, each with `processes / copies` of them (model/budget.ts processesText). */
   copies?: Fact<number>;
   /**
@@ -550,13 +552,27 @@ function sidekiqProcesses(process: ServerProcess): { processes: Fact<number>; pr
   return { processes: swarm.processes, processLabel: swarm.processes.value === 1 ? "sidekiqswarm child process (SIDEKIQ_COUNT)" : "sidekiqswarm child processes (SIDEKIQ_COUNT)" };
 }
 
-function processCount(process: ServerProcess | undefined, appCommand: Deployment["appCommand"]): { processes: Fact<number>; processLabel: string; copies?: Fact<number> } {
+function processCount(
+  process: ServerProcess | undefined,
+  appCommand: Deployment["appCommand"],
+): { processes: Fact<number>; processLabel: string; processesAtLeast?: string; copies?: Fact<number> } {
   // `python worker.py`, `arq …`: one process of the app's code, assumed (it may fork or run threads of its own).
   if (!process) return { processes: { value: 1, origin: "assumed", by: "Headroom", ...(appCommand ? { at: appCommand.at } : {}) }, processLabel: appCommand ? `${appCommand.program} process (assumed)` : "process" };
   const server = process.invocation.server;
   const name = serverName(process.invocation);
   // uvicorn under --reload runs one process and ignores --workers and WEB_CONCURRENCY (SOURCES.uvicornReloadWorkersExclusive).
   if (server === "uvicorn" && process.reload) return { processes: { value: 1, origin: "stated", at: process.reload }, processLabel: "uvicorn process (--reload)" };
+  // `workers = multiprocessing.cpu_count() * 2 + 1` counts the host's CPUs, which the files do not say: its count on one
+  // CPU is a floor (not when a variable the files do not set gives the multiplier).
+  const fromCpu = process.workersFromCpuCount;
+  const floor = fromCpu?.cpuFormula && !fromCpu.cpuFormula.multiplierEnv && process.workers.origin === "default" && server !== "celery" ? workersOnCpus(fromCpu.cpuFormula, 1) : 0;
+  if (fromCpu && floor > process.workers.value) {
+    return {
+      processes: { value: floor, origin: "assumed", by: "Headroom", at: fromCpu.at },
+      processLabel: floor === 1 ? `${name} worker` : `${name} workers`,
+      processesAtLeast: `${fromCpu.formula} counts the host's CPUs, 1 or more`,
+    };
+  }
   // puma's `workers 0` (its default) is single mode: the one puma process serves, it forks no worker.
   const n = Math.max(1, process.workers.value);
   // A platform's default count above 1 (Heroku's buildpack WEB_CONCURRENCY) is cluster mode all the same.

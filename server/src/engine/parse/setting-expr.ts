@@ -17,6 +17,14 @@ export interface CpuFormula {
   multiplierEnv?: string;
 }
 
+/** The workers `formula` starts on a machine of `cpus` CPUs (at least 1: a server starts one worker). */
+export function workersOnCpus(formula: CpuFormula, cpus: number): number {
+  let n = Math.floor(formula.multiplier * cpus + formula.add);
+  if (formula.min !== undefined) n = Math.max(n, formula.min);
+  if (formula.max !== undefined) n = Math.min(n, formula.max);
+  return Math.max(1, n);
+}
+
 /**
  * A condition on one environment variable, as a Ruby config file writes it: `if ENV["X"]` (set: Ruby reads every string
  * as true), `if ENV["X"].present?` (set and not blank), `if ENV.fetch("X", "true") == "true"` (equals, the default when unset),

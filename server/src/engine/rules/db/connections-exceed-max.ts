@@ -92,6 +92,9 @@ export default defineRule({
         "one per request in flight, however many run at once, which Django's docs do not bound: at least 1 per process, said as a floor, and a CONN_MAX_AGE above 0 " +
         "related as what Django's docs say to disable under ASGI) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
+        "Workers a settings file computes from the CPU count (`workers = multiprocessing.cpu_count() * 2 + 1`) count what the formula gives on one CPU, " +
+        "said as a floor: cpu_count() reads the host's CPUs, which the files do not say (workers/cpu-count-in-container reports it in a container " +
+        "with a CPU limit); no fix lowers a pool then, as a pool sized for the floor overflows on a bigger host. " +
         "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
         "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). " +
         "Solid Queue's supervisor (`bin/jobs`, `rake solid_queue:start`, or Puma's `plugin :solid_queue`, which forks one beside each Puma server " +
@@ -269,6 +272,8 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       continue;
     }
     if (pool.oneThread && pool.processes.at) place(pool.processes.at, `${name}${pool.oneThread.what} runs here: one scheduler thread, one connection at a time`);
+    // A floor from the CPU count is assumed, but its formula is a line of the workspace, where the count is set.
+    else if (pool.processesAtLeast && pool.processes.at) place(pool.processes.at, `${name}the workers count the host's CPUs: at least ${pool.processes.value} per instance, each opens its own pool`);
     else add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own ${holdsOwnConnections(pool) ? "connections" : "pool"}`);
     // A platform's default with a line of its own (the dyno size Heroku's buildpack sizes WEB_CONCURRENCY by).
     if (pool.processes.origin === "default" && pool.processes.at && pool.processes.by?.startsWith("Heroku")) {
@@ -394,7 +399,8 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   // GoodJob's LISTEN/NOTIFY and cron connections do not shrink with its threads: its sum is not the fix's arithmetic.
   // A pool its threads cannot fill: lowering it changes nothing until it is below the threads.
   // Several databases' pools per process: no one number to lower.
-  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap || s.pool.databases) return [];
+  // Processes counted from the host's CPUs are a floor: a pool sized to the floor overflows on a bigger host.
+  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap || s.pool.databases || s.pool.processesAtLeast) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);

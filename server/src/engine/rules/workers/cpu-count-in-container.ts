@@ -2,7 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { fileKind } from "../../model/build.ts";
 import type { Deployment } from "../../model/types.ts";
 import { parseGunicornConf } from "../../parse/gunicorn-conf.ts";
-import type { CpuFormula } from "../../parse/setting-expr.ts";
+import { workersOnCpus } from "../../parse/setting-expr.ts";
 import { defineRule } from "../define.ts";
 import { cpuLimitRelated, formatCpus, scaledToZero } from "./recommended.ts";
 
@@ -14,13 +14,6 @@ const EXAMPLE_HOST_CPUS = 16;
 /** Compose services, App Runner services and anything built from a Dockerfile run in a container. */
 export function isContainer(deployment: Deployment): boolean {
   return deployment.id.startsWith("compose:") || deployment.id.startsWith("apprunner:") || [...deployment.files].some((f) => fileKind(f) === "dockerfile");
-}
-
-function apply(formula: CpuFormula, cpus: number): number {
-  let n = Math.floor(formula.multiplier * cpus + formula.add);
-  if (formula.min !== undefined) n = Math.max(n, formula.min);
-  if (formula.max !== undefined) n = Math.min(n, formula.max);
-  return Math.max(1, n);
 }
 
 export default defineRule({
@@ -76,7 +69,7 @@ export default defineRule({
         const formula = fromCpu.cpuFormula ?? (source === undefined ? undefined : parseGunicornConf(source, fromCpu.at.file).settings.get("workers")?.cpuFormula);
         const cpus = deployment.cpus;
         const call = cpuCall(fromCpu.formula, process.invocation.server);
-        const use = formula ? apply(formula, cpus.value) : undefined;
+        const use = formula ? workersOnCpus(formula, cpus.value) : undefined;
         // A celery worker is one process that forks its pool: what the host's CPUs multiply is the pool's processes.
         const started = process.invocation.server === "celery" ? "prefork processes" : "workers";
         // Under a quota with a looser cpuset, nproc and Etc.nprocessors count the cpuset's CPUs: fewer than the host's, more than the quota.
@@ -84,9 +77,9 @@ export default defineRule({
         const counted =
           cpus.looser && cpuset !== undefined
             ? `${fromCpu.formula} counts the ${cpus.looser.value} CPUs of the container's cpuset "${cpuset}" (the CPUs it may run on), not its CPU quota: ` +
-              `${call} does not read the cgroup CPU quota, so ${deployment.name} starts ${formula ? `${apply(formula, cpus.looser.value)} ${started}` : "a worker count that grows with the cpuset"} for a quota of ${formatCpus(cpus.value)}.`
+              `${call} does not read the cgroup CPU quota, so ${deployment.name} starts ${formula ? `${workersOnCpus(formula, cpus.looser.value)} ${started}` : "a worker count that grows with the cpuset"} for a quota of ${formatCpus(cpus.value)}.`
             : `${fromCpu.formula} counts the host's CPUs, not the container's: ${call} does not read the ${cpus.cpuset === undefined ? "cgroup CPU quota" : "cpuset (the CPUs the container may run on)"}, ` +
-              `so ${deployment.name} starts ${formula ? `${apply(formula, EXAMPLE_HOST_CPUS)} ${started} on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host"}, and a different number on every host size.`;
+              `so ${deployment.name} starts ${formula ? `${workersOnCpus(formula, EXAMPLE_HOST_CPUS)} ${started} on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host"}, and a different number on every host size.`;
         const given = cpus.cpuset !== undefined ? `pins each instance to ${cpus.value} CPU${cpus.value === 1 ? "" : "s"} (cpuset "${cpus.cpuset}")` : `gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}`;
         report({
           at: fromCpu.at,
