@@ -148,9 +148,9 @@ function perProcessText(pool: Pool): string {
   return pool.overflow || pool.capsules?.length || (pool.goodJob && goodJobExtra(pool.goodJob) + jobQueryConnections(pool.jobDatabases, pool.size.value) > 0) ? `(${terms})` : terms;
 }
 
-/** "3 puma threads + 4 Action Cable workers": the threads of a Puma process that check out connections. */
+/** "3 puma threads + 4 Action Cable workers": the threads of a Puma (or Unicorn) process that check out connections. */
 function threadCapTerms(cap: NonNullable<Pool["threadCap"]>): string {
-  return `${cap.threads.value} puma threads${cap.goodJob ? ` + ${cap.goodJob} GoodJob connections` : ""}${cap.actionCable ? ` + ${cap.actionCable} Action Cable workers` : ""}`;
+  return `${cap.threads.value} ${cap.what}${cap.goodJob ? ` + ${cap.goodJob} GoodJob connections` : ""}${cap.actionCable ? ` + ${cap.actionCable} Action Cable workers` : ""}`;
 }
 
 /** "DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70": what one process may hold, term by term. */

@@ -162,7 +162,7 @@ export interface Pool {
    * An Active Record pool bigger than what its Puma process's threads can check out (kind "activerecord"): `value` is
    * the threads (plus GoodJob's, run async in the process), the most connections the process opens from the pool.
    */
-  threadCap?: { value: number; threads: Fact<number>; goodJob?: number; actionCable?: number };
+  threadCap?: { value: number; threads: Fact<number>; what: string; goodJob?: number; actionCable?: number };
   /**
    * The other databases of a Rails multi-database section on the same server (kind "activerecord"): each a pool of its
    * own in every process, up to its size (and, with `threadCap`, to the threads). `at` is its name in database.yml.
@@ -407,17 +407,20 @@ function otherDatabases(rails: RailsDatabaseConfig, env: (name: string) => Fact<
 }
 
 /**
- * The most connections a Puma process can hold at once from its pool, when its threads are stated: one per thread
+ * The most connections a Puma process can hold at once from its pool, when its threads are stated (a Unicorn worker: its one), one per thread
  * (Rails checks a connection out per thread and opens one only when none is free: SOURCES.railsConnectionPerThread), plus what GoodJob runs in it
  * (GOOD_JOB_EXECUTION_MODE=async) and Action Cable's worker pool when the app mounts it (its channel actions check
  * connections out too: SOURCES.actionCableWorkerPool). load_async's executor is not counted.
  */
 function pumaThreadCap(process: ServerProcess): Pool["threadCap"] {
-  const threads = process.threads;
-  if (!RUBY_THREADED.has(process.invocation.server) || !threads || threads.origin === "default") return undefined;
   const goodJob = process.goodJob?.asyncMode ? goodJobConnections(process.goodJob) : 0;
   const actionCable = process.actionCable?.workers.value ?? 0;
-  return { value: threads.value + goodJob + actionCable, threads, ...(goodJob > 0 ? { goodJob } : {}), ...(actionCable > 0 ? { actionCable } : {}) };
+  const extras = { ...(goodJob > 0 ? { goodJob } : {}), ...(actionCable > 0 ? { actionCable } : {}) };
+  // A Unicorn worker serves one client at a time (SOURCES.unicornDefaults): one request thread, one connection.
+  if (process.invocation.server === "unicorn") return { value: 1 + goodJob + actionCable, threads: { value: 1, origin: "default", by: "Unicorn" }, what: "unicorn request thread", ...extras };
+  const threads = process.threads;
+  if (!RUBY_THREADED.has(process.invocation.server) || !threads || threads.origin === "default") return undefined;
+  return { value: threads.value + goodJob + actionCable, threads, what: threads.value === 1 ? "puma thread" : "puma threads", ...extras };
 }
 
 /**
@@ -544,9 +547,14 @@ export function urlPool(url: Fact<string>): Fact<number> | undefined {
   return { ...url, value: Number(m[1]), ...(at ? { at: exact ? { file: at.file, start: at.start + start, end: at.start + start + m[1].length } : at } : {}) };
 }
 
-/** One sidekiq process, or the children sidekiqswarm forks: each has the concurrency and its own pool. */
-function sidekiqProcesses(process: ServerProcess): { processes: Fact<number>; processLabel: string } {
+/**
+ * One sidekiq process, supervisord's numprocs copies of it, or the children sidekiqswarm forks: each has the
+ * concurrency and its own pool.
+ */
+function sidekiqProcesses(process: ServerProcess): { processes: Fact<number>; processLabel: string; copies?: Fact<number> } {
   const swarm = process.sidekiqSwarm;
+  const copies = process.copies;
+  if (!swarm && copies && copies.value > 1) return { processes: { value: copies.value, origin: copies.origin, ...(copies.at ? { at: copies.at } : {}) }, processLabel: "sidekiq processes (numprocs)" };
   if (!swarm) return { processes: { value: 1, origin: "default", by: "Sidekiq" }, processLabel: "sidekiq process" };
   if (swarm.perHostCpu) return { processes: swarm.processes, processLabel: "sidekiqswarm child process (at least: without SIDEKIQ_COUNT, one per host CPU)" };
   return { processes: swarm.processes, processLabel: swarm.processes.value === 1 ? "sidekiqswarm child process (SIDEKIQ_COUNT)" : "sidekiqswarm child processes (SIDEKIQ_COUNT)" };

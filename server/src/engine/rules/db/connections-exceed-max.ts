@@ -62,6 +62,7 @@ export default defineRule({
       SOURCES.herokuPythonWebConcurrency,
       SOURCES.herokuRubyWebConcurrency,
       SOURCES.appRunnerAutoScalingDefaults,
+      SOURCES.unicornDefaults,
     ],
     docs: {
       why:
@@ -92,6 +93,8 @@ export default defineRule({
         "one per request in flight, however many run at once, which Django's docs do not bound: at least 1 per process, said as a floor, and a CONN_MAX_AGE above 0 " +
         "related as what Django's docs say to disable under ASGI) or Django 5.1's connection pool (`\"OPTIONS\": {\"pool\": ...}`: each process's psycopg pool opens up to " +
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
+        "A Unicorn worker serves one client at a time (Unicorn's docs), so it holds one connection of its Active Record pool at most, " +
+        "as a Puma process holds one per thread (Rails checks a connection out per thread, opening one only when none is free). " +
         "Workers a settings file computes from the CPU count (`workers = multiprocessing.cpu_count() * 2 + 1`) count what the formula gives on one CPU, " +
         "said as a floor: cpu_count() reads the host's CPUs, which the files do not say (workers/cpu-count-in-container reports it in a container " +
         "with a CPU limit); no fix lowers a pool then, as a pool sized for the floor overflows on a bigger host. " +
@@ -285,8 +288,8 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       const size = cable.workers.origin === "default" ? `${cable.workers.value} threads (Rails' default worker_pool_size)` : `${cable.workers.value} threads (worker_pool_size)`;
       place(cable.workers.origin === "default" ? cable.at : (cable.workers.at ?? cable.at), `${name}Action Cable runs in each Puma process: its worker pool's ${size} each check out a connection for channel actions`);
     }
-    if (pool.threadCap && cable) add(pool.threadCap.threads, `${name}${pool.threadCap.threads.value} puma threads per process, besides Action Cable's workers: each holds one connection at most`);
-    else if (pool.threadCap) add(pool.threadCap.threads, `${name}${pool.threadCap.threads.value} puma threads per process: each holds one connection at most, fewer than its ${poolSizeText(pool)}`);
+    if (pool.threadCap && cable) add(pool.threadCap.threads, `${name}${pool.threadCap.threads.value} ${pool.threadCap.what} per process, besides Action Cable's workers: each holds one connection at most`);
+    else if (pool.threadCap) add(pool.threadCap.threads, `${name}${pool.threadCap.threads.value} ${pool.threadCap.what} per process: each holds one connection at most, fewer than its ${poolSizeText(pool)}`);
     else if (cap) add(cap, `${name}Active Record pool ${cap.value}: connections per sidekiq process, whatever its ${pool.size.value + capsuleThreads(pool)} job threads`);
     else add(pool.size, `${name}${poolSizeText(pool)}: connections per process`);
     // A default size has no line of its own: relate the command that starts the pooled process, where it would be set.
