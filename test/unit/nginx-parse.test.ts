@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { nginxPlacement } from "../../server/src/engine/model/nginx.ts";
 import {
   loadNginxConfig,
   type NginxDirective,
@@ -696,5 +697,28 @@ describe("loadNginxConfig: large files", () => {
     const config = loadNginxConfig("nginx.conf", workspace({ "nginx.conf": "include big.conf;", "big.conf": big }));
     assert.equal(config.directives.length, 300_001);
     assert.ok(config.problems.length >= 150_000);
+  });
+});
+
+describe("nginx configs placed by COPY or a bind mount", () => {
+  test("nginx's main file and the folders its stock nginx.conf includes, whatever the file is named", () => {
+    assert.equal(nginxPlacement("/etc/nginx/nginx.conf", "default.conf"), "main");
+    assert.equal(nginxPlacement("/etc/nginx/", "nginx.conf"), "main");
+    assert.equal(nginxPlacement("/usr/local/openresty/nginx/conf/nginx.conf", "proxy.conf"), "main");
+    assert.equal(nginxPlacement("/etc/nginx/conf.d/default.conf", "site.conf"), "included");
+    assert.equal(nginxPlacement("/etc/nginx/conf.d", "site.conf"), "included", "the image's conf.d is a folder, with or without a slash");
+    assert.equal(nginxPlacement("/etc/nginx/conf.d/", "site.conf"), "included");
+    assert.equal(nginxPlacement("/etc/nginx/http.d/app.conf", "app.conf"), "included");
+    assert.equal(nginxPlacement("/etc/nginx/sites-enabled/app", "app"), "included");
+    assert.equal(nginxPlacement("/etc/nginx/templates/default.conf.template", "x"), "included");
+  });
+
+  test("other places are not nginx's configuration as it starts", () => {
+    assert.equal(nginxPlacement("/etc/nginx/conf.d/readme.txt", "readme.txt"), undefined, "the stock nginx.conf includes conf.d/*.conf only");
+    assert.equal(nginxPlacement("/etc/nginx/snippets/proxy.conf", "proxy.conf"), undefined);
+    assert.equal(nginxPlacement("/etc/nginx/mime.types", "mime.types"), undefined);
+    assert.equal(nginxPlacement("/etc/nginx/conf.d/sub/x.conf", "x.conf"), undefined);
+    assert.equal(nginxPlacement("/etc/supervisor/conf.d/app.conf", "app.conf"), undefined);
+    assert.equal(nginxPlacement("/etc/nginx/nginx.conf.bak", "nginx.conf"), undefined);
   });
 });

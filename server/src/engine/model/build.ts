@@ -45,7 +45,7 @@ import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
 import { type DjangoConnections, jobDatabases, POOL_ENV, type Pool, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
-import { buildProxies, linkMountingServices } from "./nginx.ts";
+import { buildProxies, linkMountingServices, nginxPlacement } from "./nginx.ts";
 import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
 import type { TextChanges } from "./placement.ts";
 import { type KeptDeployment, reusedDeployment, reusedReading } from "./reuse.ts";
@@ -292,11 +292,56 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   // A conf.d/*.conf that holds supervisord's programs is not nginx's.
   const maybeSupervisor = new Set(supervisorCandidates);
   const nginxFiles = ofKind("nginx").filter((p) => !(maybeSupervisor.has(p) && readSupervisorConf(ctx, p)?.recognised));
-  const proxies = buildProxies(host, nginxFiles, problems, deployments, parses);
+  const placed = placedNginxConfigs(ctx, ofKind("dockerfile"), composeFiles);
+  const placedMains = new Set<string>();
+  for (const [path, placement] of placed) {
+    if (placement === "main") placedMains.add(path);
+    if (!ctx.pathSet.has(path)) nginxFiles.push(path);
+  }
+  const proxies = buildProxies(host, nginxFiles, problems, deployments, parses, placedMains);
   linkMountingServices(proxies, composeFiles, deployments);
   const envFiles = new Map<string, Map<string, Fact<string>>>();
   for (const [key, value] of cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
   return { deployments, databases, poolers, proxies, composeFiles, envFiles };
+}
+
+/**
+ * nginx configs kept under other names (label-studio's deploy/default.conf), found where a Dockerfile's COPY/ADD or a
+ * compose bind mount puts them in nginx's container: at /etc/nginx/nginx.conf (read as the main file) or in a folder the
+ * stock nginx.conf includes (nginxPlacement). A COPY source is looked up in the Dockerfile's folder, then the folders
+ * above it (the build context may be one of them); a mount's source in the compose file's folder. Files of another kind
+ * (a supervisord or shell file) and paths outside the workspace or written with variables or wildcards are left out.
+ */
+function placedNginxConfigs(ctx: Context, dockerfiles: string[], composeFiles: ReadonlyMap<string, ComposeFile>): Map<string, "main" | "included"> {
+  const placed = new Map<string, "main" | "included">();
+  const place = (path: string, placement: "main" | "included") => {
+    const kind = fileKind(path);
+    if ((kind === undefined || kind === "nginx") && placed.get(path) !== "main") placed.set(path, placement);
+  };
+  const plain = (source: string) => !/^[/~]/.test(source) && !/[*?[$]/.test(source);
+  // Read, not looked up in the paths: a config kept under another name is not a deployment file by name.
+  const exists = (path: string) => ctx.host.read(path) !== undefined;
+  for (const dockerfile of dockerfiles) {
+    const text = ctx.host.read(dockerfile);
+    if (text === undefined) continue;
+    for (const copy of parsedDockerfile(ctx.parses, dockerfile, text).contextCopies) {
+      const placement = plain(copy.source) ? nginxPlacement(copy.destination, copy.source.slice(copy.source.lastIndexOf("/") + 1)) : undefined;
+      if (!placement) continue;
+      const found = ancestors(dirOf(dockerfile)).find((dir) => !climbsOut(dir, copy.source) && exists(join(dir, copy.source)));
+      if (found !== undefined) place(join(found, copy.source), placement);
+    }
+  }
+  for (const [file, compose] of composeFiles) {
+    for (const service of compose.services.values()) {
+      for (const bind of service.bindSources) {
+        const placement = bind.target && plain(bind.path) ? nginxPlacement(bind.target, bind.path.slice(bind.path.lastIndexOf("/") + 1)) : undefined;
+        if (!placement || climbsOut(dirOf(file), bind.path)) continue;
+        const path = join(dirOf(file), bind.path);
+        if (exists(path)) place(path, placement);
+      }
+    }
+  }
+  return placed;
 }
 
 /** A compose file as parsed, once per text for whoever holds the memo. */

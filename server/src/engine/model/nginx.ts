@@ -411,18 +411,49 @@ function linkBackends(proxy: NginxProxy, services: Map<string, Deployment[]>, en
   for (const location of proxy.locations) if (location.proxyPass && !location.proxyPass.upstream) add(location.proxyPass.target, location.proxyPass.at);
 }
 
+/** Where nginx reads its main file in the official image, Debian's and Alpine's packages, and OpenResty's image. */
+const NGINX_MAIN_FILES: ReadonlySet<string> = new Set(["/etc/nginx/nginx.conf", "/usr/local/openresty/nginx/conf/nginx.conf", "/usr/local/nginx/conf/nginx.conf"]);
+/**
+ * Folders whose files the stock nginx.conf includes (the official image: conf.d/*.conf; Alpine's package: http.d/*.conf;
+ * Debian's: sites-enabled/*), and the official image's templates/, which its entrypoint renders into conf.d/.
+ */
+const NGINX_INCLUDED_FOLDERS: ReadonlyMap<string, RegExp> = new Map([
+  ["/etc/nginx/conf.d", /\.conf$/],
+  ["/etc/nginx/http.d", /\.conf$/],
+  ["/etc/nginx/sites-enabled", /^[^.]/],
+  ["/etc/nginx/templates", /\.conf\.template$/],
+]);
+
+/**
+ * What nginx reads a file as when a Dockerfile's COPY or a compose bind mount puts it at `destination` in the container
+ * (`sourceName`: the file's own name, which a destination folder keeps): its main file, a file its stock nginx.conf
+ * includes, or neither (a snippet only some include names, mime.types, a path nginx does not read).
+ */
+export function nginxPlacement(destination: string, sourceName: string): "main" | "included" | undefined {
+  const trimmed = destination.replace(/\/+$/, "");
+  // A folder the image already has takes the file by its own name, with or without a trailing slash.
+  const intoFolder = destination.endsWith("/") || NGINX_INCLUDED_FOLDERS.has(trimmed) || trimmed === "/etc/nginx";
+  const path = intoFolder ? `${trimmed}/${sourceName}` : trimmed;
+  if (NGINX_MAIN_FILES.has(path)) return "main";
+  const slash = path.lastIndexOf("/");
+  const names = NGINX_INCLUDED_FOLDERS.get(path.slice(0, slash));
+  return names?.test(path.slice(slash + 1)) ? "included" : undefined;
+}
+
 /**
  * Reads the workspace's nginx configs (`nginxPaths`); parse and include problems go to `problems`.
  * Every nginx.conf is a root; then every other config outside the folders of those nginx.conf
  * files, and not included by them, is a root of its own (conf.d/default.conf, a sites-enabled
  * file, an envsubst template: the image's stock nginx.conf includes them).
  */
-export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems: ParseProblem[], deployments: Deployment[], parses: ParseMemo = NO_MEMO): NginxProxy[] {
+export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems: ParseProblem[], deployments: Deployment[], parses: ParseMemo = NO_MEMO, placedMains: ReadonlySet<string> = new Set()): NginxProxy[] {
   const proxies: NginxProxy[] = [];
   const nginxHost = { list: () => host.list(), read: (path: string) => host.read(path), parse: (text: string, path: string) => parses.get<NginxFile>(`nginx:${path}`, text, (previous) => (previous ? reparseNginx({ text: previous.input, parsed: previous.value }, text, path) : parseNginx(text, path))) };
   const services = composeServicesByName(deployments);
   const included = new Set<string>();
-  const mains = nginxPaths.filter((p) => p.endsWith("nginx.conf"));
+  // `placedMains`: files of other names that a Dockerfile or compose file puts where nginx reads its main file.
+  const isMain = (p: string) => p.endsWith("nginx.conf") || placedMains.has(p);
+  const mains = nginxPaths.filter(isMain);
   // A fragment in the folder of an nginx.conf (or below it) is that file's to include, whether it does or not.
   const mainDirs = new Set(mains.map((m) => posix.dirname(m)));
   // Each folder above `p` is looked up, not each nginx.conf's folder compared (a monorepo has thousands).
@@ -431,7 +462,7 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
     for (let slash = p.indexOf("/"); slash >= 0; slash = p.indexOf("/", slash + 1)) if (mainDirs.has(p.slice(0, slash))) return true;
     return false;
   };
-  const roots = [...mains, ...nginxPaths.filter((p) => !p.endsWith("nginx.conf") && !underMain(p))];
+  const roots = [...mains, ...nginxPaths.filter((p) => !isMain(p) && !underMain(p))];
   for (const root of roots) {
     if (included.has(root)) continue;
     const config = loadNginxConfig(root, nginxHost);

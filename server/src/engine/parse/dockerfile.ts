@@ -24,6 +24,8 @@ export interface Dockerfile {
   envFromArgs: Map<string, string>;
   /** `COPY`/`ADD` sources of the last stage, to find scripts it runs. */
   copies: Array<{ sources: string[]; destination: string }>;
+  /** Each file `COPY`/`ADD` takes from the build context, in any stage (not `--from` another stage or image, not a URL). */
+  contextCopies: Array<{ source: string; destination: string }>;
   workdir?: string;
   /** The image the last stage starts from, through `FROM <stage>` chains (`nginx:1.25-alpine`, `${BASE}` as written). */
   baseImage?: string;
@@ -40,10 +42,10 @@ export interface Dockerfile {
 }
 
 /** What one stage runs and sets, as the Dockerfile's own fields describe the last stage. */
-export type DockerfileStage = Omit<Dockerfile, "file" | "problems" | "stages" | "installs">;
+export type DockerfileStage = Omit<Dockerfile, "file" | "problems" | "stages" | "installs" | "contextCopies">;
 
 export function parseDockerfile(text: string, file: string): Dockerfile {
-  const result: Dockerfile = { file, env: new Map(), envFromArgs: new Map(), copies: [], stages: new Map(), installs: [], problems: [] };
+  const result: Dockerfile = { file, env: new Map(), envFromArgs: new Map(), copies: [], contextCopies: [], stages: new Map(), installs: [], problems: [] };
   const lines = new LineIndex(text);
   const offset = (p: { line: number; character: number }) => lines.offset(p.line, p.character);
   let instructions: Instruction[];
@@ -128,6 +130,9 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     } else if (keyword === "COPY" || keyword === "ADD") {
       const paths = args.map((a) => a.getValue()).filter((v) => !v.startsWith("--"));
       if (paths.length >= 2) (stage ??= emptyStage()).copies.push({ sources: paths.slice(0, -1), destination: paths[paths.length - 1] });
+      if (paths.length >= 2 && !args.some((a) => /^--from=/i.test(a.getValue()))) {
+        for (const source of paths.slice(0, -1)) if (!/^[a-z]+:\/\//i.test(source)) result.contextCopies.push({ source, destination: paths[paths.length - 1] });
+      }
     } else if (keyword === "WORKDIR" && args[0]) {
       (stage ??= emptyStage()).workdir = args[0].getValue();
     } else if (keyword === "RUN") {
@@ -140,7 +145,7 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
   }
   const last = stage ?? emptyStage();
   const named = new Map([...stages].map(([name, s]) => [name, stageView(s)]));
-  return { file, ...stageView(last), stages: named, installs: result.installs, problems: result.problems };
+  return { file, ...stageView(last), stages: named, contextCopies: result.contextCopies, installs: result.installs, problems: result.problems };
 }
 
 function stageView(s: Stage): DockerfileStage {
