@@ -16,13 +16,18 @@ export function isContainer(deployment: Deployment): boolean {
   return deployment.id.startsWith("compose:") || deployment.id.startsWith("apprunner:") || [...deployment.files].some((f) => fileKind(f) === "dockerfile");
 }
 
+/** A systemd service whose CPUQuota= bounds its cgroup (SOURCES.systemdResourceControl): a quota cpu_count() does not read either. */
+function isQuotaBoundService(deployment: Deployment): boolean {
+  return deployment.id.startsWith("systemd:") && deployment.cpus !== undefined;
+}
+
 export default defineRule({
   meta: {
     id: "workers/cpu-count-in-container",
-    summary: "Workers computed from the host's CPU count (cpu_count(), nproc, Etc.nprocessors) inside a container",
+    summary: "Workers computed from the host's CPU count (cpu_count(), nproc, Etc.nprocessors) inside a container or under a systemd CPUQuota=",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.pythonCpuCount, SOURCES.flyMachinesAreVms, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors, SOURCES.tiangoloGunicornConf, SOURCES.tiangoloStartScript],
+    sources: [SOURCES.pythonCpuCount, SOURCES.flyMachinesAreVms, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors, SOURCES.tiangoloGunicornConf, SOURCES.tiangoloStartScript, SOURCES.systemdResourceControl],
     docs: {
       why:
         "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
@@ -40,7 +45,9 @@ export default defineRule({
         "is different: nproc, Etc.nprocessors and processor_count count the CPUs of the process's affinity, so where a cpuset is the " +
         "tighter bound they count right and nothing is reported, and where a quota is tighter than the cpuset they count the cpuset's CPUs (the " +
         "message says so: more than the quota, fewer than the host's); Python's cpu_count() and physical_processor_count still count the host's. Without a CPU limit the container may use every CPU of the host, " +
-        "so the count is right and nothing is reported. Fly.io's Machines (fly.toml) are VMs, not containers: cpu_count() and nproc " +
+        "so the count is right and nothing is reported. A systemd service's `CPUQuota=` (`200%` is 2 CPUs' time) is the same kind of cgroup quota " +
+        "on a machine whose CPUs cpu_count() and nproc count, so a unit that sets one is checked as a container is; without one the " +
+        "service may use the whole machine and nothing is reported. Fly.io's Machines (fly.toml) are VMs, not containers: cpu_count() and nproc " +
         "see the Machine's own vCPUs there, so they are not reported either.",
       bad: {
         "docker-compose.yml": "services:\n  api:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: '1.0'\n",
@@ -59,7 +66,9 @@ export default defineRule({
       if (scaledToZero(deployment)) continue;
       // Without a CPU limit the container may use every CPU of the host, which is what cpu_count() counts.
       // A Fly Machine is a VM (SOURCES.flyMachinesAreVms): cpu_count() and nproc see its own vCPUs.
-      if (!isContainer(deployment) || deployment.id.startsWith("fly:") || !deployment.cpus) continue;
+      // A systemd unit's CPUQuota= is a cgroup quota too, on a machine whose CPUs cpu_count() counts.
+      const service = isQuotaBoundService(deployment);
+      if (!(service || isContainer(deployment)) || deployment.id.startsWith("fly:") || !deployment.cpus) continue;
       for (const process of deployment.processes) {
         const fromCpu = process.workersFromCpuCount;
         if (!fromCpu) continue;
@@ -78,13 +87,16 @@ export default defineRule({
           cpus.looser && cpuset !== undefined
             ? `${fromCpu.formula} counts the ${cpus.looser.value} CPUs of the container's cpuset "${cpuset}" (the CPUs it may run on), not its CPU quota: ` +
               `${call} does not read the cgroup CPU quota, so ${deployment.name} starts ${formula ? `${workersOnCpus(formula, cpus.looser.value)} ${started}` : "a worker count that grows with the cpuset"} for a quota of ${formatCpus(cpus.value)}.`
-            : `${fromCpu.formula} counts the host's CPUs, not the container's: ${call} does not read the ${cpus.cpuset === undefined ? "cgroup CPU quota" : "cpuset (the CPUs the container may run on)"}, ` +
-              `so ${deployment.name} starts ${formula ? `${workersOnCpus(formula, EXAMPLE_HOST_CPUS)} ${started} on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host"}, and a different number on every host size.`;
-        const given = cpus.cpuset !== undefined ? `pins each instance to ${cpus.value} CPU${cpus.value === 1 ? "" : "s"} (cpuset "${cpus.cpuset}")` : `gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}`;
+            : service
+              ? `${fromCpu.formula} counts the machine's CPUs, not the service's CPUQuota=: ${call} does not read the cgroup CPU quota, ` +
+                `so ${deployment.name} starts ${formula ? `${workersOnCpus(formula, EXAMPLE_HOST_CPUS)} ${started} on a ${EXAMPLE_HOST_CPUS}-CPU machine` : "a worker count that grows with the machine"}, and a different number on every machine size.`
+              : `${fromCpu.formula} counts the host's CPUs, not the container's: ${call} does not read the ${cpus.cpuset === undefined ? "cgroup CPU quota" : "cpuset (the CPUs the container may run on)"}, ` +
+                `so ${deployment.name} starts ${formula ? `${workersOnCpus(formula, EXAMPLE_HOST_CPUS)} ${started} on a ${EXAMPLE_HOST_CPUS}-CPU host` : "a worker count that grows with the host"}, and a different number on every host size.`;
+        const given = service ? `CPUQuota= gives the service ${formatCpus(cpus.value)}` : cpus.cpuset !== undefined ? `The deployment pins each instance to ${cpus.value} CPU${cpus.value === 1 ? "" : "s"} (cpuset "${cpus.cpuset}")` : `The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}`;
         report({
           at: fromCpu.at,
           deployment,
-          message: `${counted} The deployment ${given}${use !== undefined ? `: set ${setting(fromCpu.option, process.invocation.server)}${use}.` : "."}`,
+          message: `${counted} ${given}${use !== undefined ? `: set ${setting(fromCpu.option, process.invocation.server)}${use}.` : "."}`,
           related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
         });
       }
