@@ -381,9 +381,21 @@ export function parseAhead(host: WorkspaceHost, paths: readonly string[], parses
 /** A deployment's connection pools, from its settings and the app's code (Active Record, Django, SQLAlchemy). */
 function readPools(ctx: Context, deployment: Deployment, poolEnv: readonly PoolEnvName[], initializers: readonly string[]): { pool?: Pool; sidePools: Pool[] } {
   const rails = railsDatabase(ctx, deployment, initializers);
-  const pool = readPool(deployment, rails, djangoConnections(ctx, deployment), poolEnv, sqlalchemyEngine(ctx, deployment));
+  const django = djangoConnections(ctx, deployment);
+  const engine = sqlalchemyEngine(ctx, deployment);
+  const pool = readPool(deployment, rails, django, poolEnv, engine);
   // Puma's `plugin :solid_queue` runs a supervisor beside the server in each instance (forked, or in its own process).
   const sidePools = deployment.processes.flatMap((p) => (p.solidQueue?.inPuma ? [solidQueuePool(p.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails), pumaHeldConnections(p, pool))] : []));
+  // Servers that run side by side in one instance (supervisord's programs, a script's `&` servers) each open their own
+  // pools. Not those in a branch of a start script (one of them runs), nor a second of the first one's kind.
+  const [first, ...others] = deployment.processes;
+  if (pool && first && !first.guards?.length) {
+    for (const process of others) {
+      if (process.guards?.length || process.invocation.server === first.invocation.server) continue;
+      const side = readPool(deployment, rails, django, poolEnv, engine, process);
+      if (side) sidePools.push(side);
+    }
+  }
   return { ...(pool ? { pool } : {}), sidePools };
 }
 

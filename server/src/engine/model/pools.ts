@@ -221,8 +221,15 @@ export interface DjangoConnections {
 }
 
 /** The pool of a deployment's processes, from its environment, its servers, database.yml and Django's settings. Undefined when nothing says there is one. */
-export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, django?: DjangoConnections, table: readonly PoolEnvName[] = POOL_ENV, engine?: SqlAlchemyEngine): Pool | undefined {
-  const pool = environmentPool(deployment, rails, django, table, engine);
+export function readPool(
+  deployment: Deployment,
+  rails?: RailsDatabaseConfig,
+  django?: DjangoConnections,
+  table: readonly PoolEnvName[] = POOL_ENV,
+  engine?: SqlAlchemyEngine,
+  process: ServerProcess | undefined = deployment.processes[0],
+): Pool | undefined {
+  const pool = environmentPool(deployment, process, rails, django, table, engine);
   const beat = deployment.celeryBeat;
   if (!pool || !beat || deployment.processes.length > 0) return pool;
   // celery beat sends tasks from one scheduler thread and runs none (SOURCES.celeryBeatScheduler); SQLAlchemy opens a
@@ -238,10 +245,16 @@ export function readPool(deployment: Deployment, rails?: RailsDatabaseConfig, dj
   };
 }
 
-function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined, django: DjangoConnections | undefined, table: readonly PoolEnvName[], engine: SqlAlchemyEngine | undefined): Pool | undefined {
-  const process = deployment.processes[0];
+function environmentPool(
+  deployment: Deployment,
+  process: ServerProcess | undefined,
+  rails: RailsDatabaseConfig | undefined,
+  django: DjangoConnections | undefined,
+  table: readonly PoolEnvName[],
+  engine: SqlAlchemyEngine | undefined,
+): Pool | undefined {
   const server = process?.invocation.server;
-  const envOf = processEnv(deployment);
+  const envOf = processEnv(deployment, process);
   const usesDatabase = rails !== undefined || [...deployment.env.keys(), ...(process?.exported?.keys() ?? [])].some((k) => DATABASE_ENV.test(k));
   const found = (kind: PoolKind, role: "size" | "overflow") => {
     for (const entry of table) {
@@ -255,12 +268,12 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     return undefined;
   };
 
-  if (server === "solid_queue" && process?.solidQueue) return solidQueuePool(process.solidQueue, queueDatabasePool(deployment, rails), jobDatabases(deployment, rails));
+  if (server === "solid_queue" && process?.solidQueue) return solidQueuePool(process.solidQueue, queueDatabasePool(deployment, rails, process), jobDatabases(deployment, rails, process));
   // Counted at what GoodJob's README sizes the pool for: one connection per job thread, LISTEN/NOTIFY and cron.
   if (server === "good_job" && process?.goodJob) {
     const goodJob = process.goodJob;
     // GoodJob's records and the jobs' own queries share the primary's pool (one connection per thread); other databases on the server add theirs.
-    const databases = jobDatabases(deployment, rails).databases;
+    const databases = jobDatabases(deployment, rails, process).databases;
     return { kind: "good_job", size: goodJob.threads, sizeName: `GoodJob threads${goodJob.threadsFrom ? ` (${goodJob.threadsFrom})` : ""}`, goodJob, ...(databases.length > 0 ? { jobDatabases: databases } : {}), perProcess: true, processes: { value: 1, origin: "default", by: "GoodJob" }, processLabel: "good_job process" };
   }
 
@@ -275,7 +288,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
     const d = POOL_DEFAULTS.sidekiq;
     if (!size && !usesDatabase) return undefined;
     const capsules = sidekiqCapsules(process, envOf);
-    const fromRails = activeRecordPool(deployment, rails);
+    const fromRails = activeRecordPool(deployment, rails, process);
     // `pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>` with the variable unset for this service: the default applies.
     // Rails' own default only where the section writes no pool: one Headroom cannot evaluate is not taken for it.
     const unsetVariables: string[] = [];
@@ -372,7 +385,7 @@ function environmentPool(deployment: Deployment, rails: RailsDatabaseConfig | un
   }
 
   // A `pool:` written in a way Headroom cannot evaluate (`Sidekiq.server? ? … : …`) is unknown: neither a variable's value nor Rails' default.
-  const fromRails = activeRecordPool(deployment, rails);
+  const fromRails = activeRecordPool(deployment, rails, process);
   const unread = rails?.pool !== undefined && !fromRails;
   const arSize = fromRails ?? (unread ? undefined : found("activerecord", "size"));
   if (arSize || (usesDatabase && !unread && server !== undefined && RUBY_THREADED.has(server))) {
@@ -427,9 +440,9 @@ function pumaThreadCap(process: ServerProcess): Pool["threadCap"] {
  * The pool Solid Queue's processes take their connections from: database.yml's `queue` database (Rails 8 connects
  * Solid Queue to it), else the primary's (one database for the app and the queue), as the deployment's environment sizes it.
  */
-export function queueDatabasePool(deployment: Deployment, rails: RailsDatabaseConfig | undefined): Pool["queuePool"] {
+export function queueDatabasePool(deployment: Deployment, rails: RailsDatabaseConfig | undefined, process?: ServerProcess): Pool["queuePool"] {
   if (!rails) return undefined;
-  const env = processEnv(deployment);
+  const env = processEnv(deployment, process);
   const queue = rails.databases?.find((d) => d.name === "queue");
   const expr = queue ? queue.pool : rails.pool;
   const fact = (expr && settingNumber(expr, rails.path, env)) || { value: POOL_DEFAULTS.activerecord.value, origin: "default" as const, by: POOL_DEFAULTS.activerecord.by };
@@ -443,13 +456,13 @@ export function queueDatabasePool(deployment: Deployment, rails: RailsDatabaseCo
  * its server (cache, cable); with the queue in the primary, a job's queries reuse the connection its thread already holds,
  * and only the other databases add. `queueElsewhere`: the queue database is written on another server.
  */
-export function jobDatabases(deployment: Deployment, rails: RailsDatabaseConfig | undefined): { databases: JobDatabase[]; queueElsewhere?: SourceRef } {
+export function jobDatabases(deployment: Deployment, rails: RailsDatabaseConfig | undefined, process?: ServerProcess): { databases: JobDatabase[]; queueElsewhere?: SourceRef } {
   if (!rails) return { databases: [] };
-  const env = processEnv(deployment);
+  const env = processEnv(deployment, process);
   const others: JobDatabase[] = otherDatabases(rails, env).filter((d) => d.name !== "queue");
   const queue = rails.databases?.find((d) => d.name === "queue");
   if (!queue) return { databases: others };
-  const pool = activeRecordPool(deployment, rails)?.fact ?? { value: POOL_DEFAULTS.activerecord.value, origin: "default" as const, by: POOL_DEFAULTS.activerecord.by };
+  const pool = activeRecordPool(deployment, rails, process)?.fact ?? { value: POOL_DEFAULTS.activerecord.value, origin: "default" as const, by: POOL_DEFAULTS.activerecord.by };
   const primary: JobDatabase = { name: "primary", size: pool, ...(pool.at && pool.origin !== "default" ? { at: pool.at } : {}) };
   return { databases: [primary, ...others], ...(queue.sameServer ? {} : { queueElsewhere: { file: rails.path, ...queue.nameSpan } }) };
 }
@@ -505,14 +518,15 @@ function sidekiqCapsules(process: ServerProcess, env: (name: string) => Fact<str
   return [...fromYml.filter((c) => !fromInitializer.some((i) => i.name === c.name)), ...fromInitializer];
 }
 
-function processEnv(deployment: Deployment): (name: string) => Fact<string> | undefined {
-  const exported = deployment.processes[0]?.exported;
+/** A process's environment: what its command line or start script exports, over the deployment's. */
+function processEnv(deployment: Deployment, process: ServerProcess | undefined = deployment.processes[0]): (name: string) => Fact<string> | undefined {
+  const exported = process?.exported;
   return (name) => exported?.get(name) ?? deployment.env.get(name);
 }
 
-function activeRecordPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined): { name: string; fact: Fact<number> } | undefined {
+function activeRecordPool(deployment: Deployment, rails: RailsDatabaseConfig | undefined, process?: ServerProcess): { name: string; fact: Fact<number> } | undefined {
   if (rails?.poolSetAtBoot) return undefined;
-  const env = processEnv(deployment);
+  const env = processEnv(deployment, process);
   const urlExpr = rails?.url;
   const url = env("DATABASE_URL") ?? (urlExpr && rails && urlFact(urlExpr, rails.path, env));
   const fromUrl = url && urlPool(url);

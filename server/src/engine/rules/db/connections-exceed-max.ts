@@ -95,6 +95,8 @@ export default defineRule({
         "its max_size, else its min_size, 4 for `\"pool\": True`; a fix never lowers max_size below min_size, which psycopg_pool refuses) (docs/pools.md has the table); " +
         "A Unicorn worker serves one client at a time (Unicorn's docs), so it holds one connection of its Active Record pool at most, " +
         "as a Puma process holds one per thread (Rails checks a connection out per thread, opening one only when none is free). " +
+        "Servers that run side by side in one instance (supervisord's programs, a start script's `&` servers) each count the pool their own environment sizes; " +
+        "servers in the branches of a start script, of which one runs, do not add up. " +
         "Workers a settings file computes from the CPU count (`workers = multiprocessing.cpu_count() * 2 + 1`) count what the formula gives on one CPU, " +
         "said as a floor: cpu_count() reads the host's CPUs, which the files do not say (workers/cpu-count-in-container reports it in a container " +
         "with a CPU limit); no fix lowers a pool then, as a pool sized for the floor overflows on a bigger host. " +
@@ -505,7 +507,8 @@ function jobDatabaseLines(databases: readonly JobDatabase[] | undefined, process
 /** A share's name in a sum of several: the deployment, and what Puma forks beside it. */
 function shareName(s: PoolShare): string {
   const tree = s.pool.solidQueue;
-  if (!tree?.inPuma) return shortName(s.deployment);
+  // A server beside the deployment's first one in its instance (a supervisord program): named by its server.
+  if (!tree?.inPuma) return s.deployment.sidePools?.includes(s.pool) ? `${shortName(s.deployment)} (${s.pool.processLabel.split(" ")[0]})` : shortName(s.deployment);
   const condition = tree.inPumaWhen ? `, as ${tree.inPumaWhen.envName} is set` : "";
   return `${shortName(s.deployment)} (Solid Queue ${tree.async ? "in Puma's process" : "forked by Puma"}${condition})`;
 }
