@@ -1171,7 +1171,7 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
     const arg = dockerfile.envFromArgs.get(key);
     if (!deployment.env.has(key)) deployment.env.set(key, (arg !== undefined && buildArgs?.get(arg)) || fact);
   }
-  const installed = installedFiles(ctx, parsed, contextDir);
+  const installed = installedFiles(parsed, contextDir);
   if (installed.length > 0) deployment.installedFrom = installed;
   const fullEnv = lookupIn(deployment.env, env);
   const entryWords = entrypoint ?? (dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, fullEnv) : []);
@@ -1192,18 +1192,17 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
 }
 
 /**
- * The build context's files a Dockerfile's RUN lines install from: each path as the image sees it (relative to its stage's
- * WORKDIR, else /) mapped back through the stage's COPY/ADD lines, else taken relative to the build context.
+ * The build context's files a Dockerfile's RUN lines install from, each as the paths it may be: the path as the image sees it
+ * (relative to its stage's WORKDIR, else /) mapped back through the stage's COPY/ADD lines, then taken relative to the build
+ * context. Not read here: only a Flask-SQLAlchemy app's version needs them (flaskSqlalchemyPinned).
  */
-function installedFiles(ctx: Context, dockerfile: Dockerfile, contextDir: string): NonNullable<Deployment["installedFrom"]> {
+function installedFiles(dockerfile: Dockerfile, contextDir: string): NonNullable<Deployment["installedFrom"]> {
   const found: NonNullable<Deployment["installedFrom"]> = [];
   for (const install of dockerfile.installs) {
     const workdir = install.workdir ?? "/";
     const imagePath = install.path.startsWith("/") ? install.path : `${workdir.replace(/\/+$/, "")}/${install.path.replace(/^\.\//, "")}`;
     const written = install.path.startsWith("/") ? [] : [install.path.replace(/^\.\//, "")];
-    // Dependency files are not deployment files (not listed): read where they may be.
-    const path = [...contextCandidates(install.copies, workdir, imagePath), ...written].map((candidate) => join(contextDir, candidate)).find((p) => ctx.host.read(p) !== undefined);
-    if (path && !found.some((f) => f.path === path)) found.push({ path, kind: install.kind });
+    found.push({ candidates: [...contextCandidates(install.copies, workdir, imagePath), ...written].map((candidate) => join(contextDir, candidate)), kind: install.kind });
   }
   return found;
 }
@@ -2469,8 +2468,9 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
     const text = ctx.host.read(path);
     return text === undefined || !mayConfigureFlaskSqlalchemy(text) ? undefined : ctx.parses.get(`flask-config:${path}`, text, () => readFlaskConfig(text, path));
   };
-  const installed = deployment.installedFrom ?? [];
-  const flaskSqlalchemyVersion = () => cached(ctx, `flask-sqlalchemy-version:${dir}:${installed.map((f) => f.path).join(",")}`, () => flaskSqlalchemyPinned(ctx, dir, installed));
+  const installs = deployment.installedFrom ?? [];
+  const flaskSqlalchemyVersion = () =>
+    cached(ctx, `flask-sqlalchemy-version:${dir}:${installs.map((f) => f.candidates.join("|")).join(",")}`, () => flaskSqlalchemyPinned(ctx, dir, installedPaths(ctx, installs)));
   const engine = findSqlAlchemyEngine({ module, env: processEnv, flaskConfig, flaskSqlalchemyVersion }, dir, entries);
   if (!engine) return undefined;
   for (const file of engine.files) deployment.files.add(file);
@@ -2484,7 +2484,18 @@ function sqlalchemyEngine(ctx: Context, deployment: Deployment): SqlAlchemyEngin
  * the app's folder or the nearest folder above it that names the package: a lock file, else its requirements files, else Pipfile
  * or pyproject.toml. Undefined when none settles the major version, or requirements files disagree.
  */
-function flaskSqlalchemyPinned(ctx: Context, dir: string, installed: NonNullable<Deployment["installedFrom"]>): (PinnedVersion & { file: string }) | undefined {
+/** Each installed file at the first of its paths the workspace holds; one that none is left out. */
+function installedPaths(ctx: Context, installs: NonNullable<Deployment["installedFrom"]>): Array<{ path: string; kind: "requirements" | "lock" }> {
+  const found: Array<{ path: string; kind: "requirements" | "lock" }> = [];
+  for (const install of installs) {
+    // Dependency files are not deployment files (not listed): read where they may be.
+    const path = install.candidates.find((p) => ctx.host.read(p) !== undefined);
+    if (path && !found.some((f) => f.path === path)) found.push({ path, kind: install.kind });
+  }
+  return found;
+}
+
+function flaskSqlalchemyPinned(ctx: Context, dir: string, installed: Array<{ path: string; kind: "requirements" | "lock" }>): (PinnedVersion & { file: string }) | undefined {
   const production = installed.filter((f) => !isDevRequirements(f.path));
   const named = production.length > 0 ? production : installed;
   for (const file of named) {

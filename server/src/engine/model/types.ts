@@ -176,8 +176,9 @@ export interface Deployment {
   /**
    * The workspace's dependency files its image's Dockerfile installs from (`RUN pip install -r requirements/prod.txt`,
    * `poetry install`): where the versions of its Python packages are read first (model/build.ts flaskSqlalchemyPinned).
+   * Each as the paths it may be, first first: they are read only when a version matters.
    */
-  installedFrom?: Array<{ path: string; kind: "requirements" | "lock" }>;
+  installedFrom?: Array<{ candidates: string[]; kind: "requirements" | "lock" }>;
   /** The command that runs Celery's beat scheduler (`celery … beat`), which sends tasks and serves nothing: its `beat` word. */
   celeryBeat?: SourceRef;
   /** The database connection pool each of its processes opens (model/pools.ts), when known. */
