@@ -1305,7 +1305,9 @@ function addUvicornGunicornImageProcess(ctx: Context, deployment: Deployment, im
   }
   if (named && !confPath) return;
   const { appDir } = files;
-  const appModule = env("APP_MODULE")?.value ?? `${env("MODULE_NAME")?.value ?? (appDir !== undefined && existing(ctx, join(appDir, "app/main.py")) ? "app.main" : "main")}:${env("VARIABLE_NAME")?.value ?? "app"}`;
+  // The image's start.sh takes app.main when /app/app/main.py exists. A .py file is not listed: read it where it would be.
+  const appModule =
+    env("APP_MODULE")?.value ?? `${env("MODULE_NAME")?.value ?? (appDir !== undefined && ctx.host.read(join(appDir, "app/main.py")) !== undefined ? "app.main" : "main")}:${env("VARIABLE_NAME")?.value ?? "app"}`;
   const word = (value: string): CommandWord => ({ value, start: image.at.start, end: image.at.end, fact: { value, origin: "default", by: image.repository, at: image.at } });
   const words = ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-c", confImagePath ?? "/gunicorn_conf.py", appModule].map(word);
   const invocation = recogniseServer(words);
