@@ -22,7 +22,7 @@ export default defineRule({
         "(App Runner `InstanceConfiguration.Cpu`, compose `deploy.resources.limits.cpus` or `cpus:`, or the CPUs a compose `cpuset:` " +
         "names: `\"0-3,6\"` is 5; with a quota and a cpuset both set, the smaller bound). A program supervisord starts `numprocs` " +
         "times counts each copy's workers, and the fix lowers the workers per copy; where each copy is one process by the server's default " +
-        "(uvicorn's `numprocs=4` under supervisord), the fix, unsafe, lowers numprocs (a proxy may still name the ports the dropped copies listened on). The servers one instance runs side by side " +
+        "(uvicorn's `numprocs=4` under supervisord, or Daphne, which has no workers option and runs `numprocs` copies of itself as the Channels deployment docs show), the fix, unsafe, lowers numprocs (a proxy may still name the ports the dropped copies listened on). The servers one instance runs side by side " +
         "(supervisord's programs, a start script's background servers) share its CPUs: their processes are added up (a prefork " +
         "celery worker's concurrency, one process for Sidekiq or a threaded celery pool, Solid Queue's worker processes), and when only the sum is over, the " +
         "finding is at the count with the most processes (a celery worker's `--concurrency` or a Solid Queue worker's `processes` in config/queue.yml too), whose fix leaves room for the others. " +
@@ -150,21 +150,22 @@ function sharers(process: ServerProcess): Sharer[] {
   }
   // sidekiqswarm's SIDEKIQ_COUNT children (one per host core without it: the 1 counted is a floor).
   const sidekiqs = copies * (process.sidekiqSwarm?.processes.value ?? 1);
-  const own = PROCESS_SERVERS.has(server) ? copies * process.workers.value : server === "celery" ? copies * (celeryForks(process) ? process.workers.value : 1) : server === "sidekiq" ? sidekiqs : 0;
+  // Daphne has no workers option: one process each, run numprocs times under supervisord (the Channels deployment docs' way).
+  const own = PROCESS_SERVERS.has(server) ? copies * process.workers.value : server === "celery" ? copies * (celeryForks(process) ? process.workers.value : 1) : server === "sidekiq" ? sidekiqs : server === "daphne" && copies > 1 ? copies : 0;
   if (own > 0) {
     const forks = PROCESS_SERVERS.has(server) || (server === "celery" && celeryForks(process));
     const text = () => {
       const unit = PROCESS_SERVERS.has(server) ? (own === 1 ? "worker" : "workers") : forks ? (own === 1 ? "worker process" : "worker processes") : own === 1 ? "process" : "processes";
       return `${own} ${serverName(process.invocation)} ${unit}`;
     };
-    const each = server === "celery" ? "worker process" : "worker";
+    const each = server === "celery" ? "worker process" : server === "daphne" ? "process" : "worker";
     const counted = () => (copies === 1 ? text() : `${copies} copies (numprocs) x ${process.workers.value} ${serverName(process.invocation)} ${each}${process.workers.value === 1 ? "" : "s"} = ${own} processes`);
     const relatedAt = forks && process.workers.origin !== "default" ? process.workers.at : process.commandAt;
     // One process per copy by the server's default (uvicorn's numprocs=4 behind a socket, as its docs run it under supervisord):
     // numprocs is the count to lower.
     const lower: Sharer["lower"] =
       stated && forks ? { fact: process.workers, copies, what: server === "celery" ? "concurrency" : "workers" }
-      : PROCESS_SERVERS.has(server) && process.workers.value === 1 && copies > 1 && process.copies?.at ? { fact: process.copies, copies: 1, what: "numprocs" }
+      : (PROCESS_SERVERS.has(server) || server === "daphne") && process.workers.value === 1 && copies > 1 && process.copies?.at ? { fact: process.copies, copies: 1, what: "numprocs" }
       : undefined;
     out.push({ process, processes: own, text, counted, own: true, relatedAt, lower });
   }
@@ -193,7 +194,7 @@ function solidQueueWorkerSharers(process: ServerProcess, tree: SolidQueueTree, c
  * Servers whose own count is reported when it alone is over: the process servers, and Solid Queue's worker processes (its README:
  * `processes` is how one dedicates more than one CPU core to a queue), so a host that runs only `bin/jobs` is sized too.
  */
-const ALONE_SERVERS: ReadonlySet<string> = new Set([...PROCESS_SERVERS, "solid_queue"]);
+const ALONE_SERVERS: ReadonlySet<string> = new Set([...PROCESS_SERVERS, "solid_queue", "daphne"]);
 
 function celeryForks(process: ServerProcess): boolean {
   const pool = optionValue(process.invocation, "pool")?.value?.value;
