@@ -200,6 +200,11 @@ export interface Context {
   parses: ParseMemo;
   /** Compose services that run PostgreSQL (model/databases.ts postgresImage), for the databases. */
   postgres: Pick<PostgresService[], "push">;
+  /**
+   * The image whose command is being followed, when a Dockerfile builds it: its COPY/ADD lines say which build-context
+   * file a script the command names by its path in the container is (`COPY scripts/start-prod.sh /start.sh`).
+   */
+  image?: { stage: DockerfileStage; contextDir: string };
   /** Told each findNearby answer (model/reuse.ts records them). */
   onNearby?: (dir: string, name: string, found: string | undefined) => void;
   /**
@@ -1188,7 +1193,7 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   if (words.length === 0) return;
   const source = command ?? entrypoint;
   const at: SourceRef = source?.[0]?.fact.at ?? { file: path, start: dockerfile.cmd?.start ?? dockerfile.entrypoint?.start ?? 0, end: dockerfile.cmd?.end ?? dockerfile.entrypoint?.end ?? 0 };
-  addWordsProcesses(ctx, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+  addWordsProcesses({ ...ctx, image: { stage: dockerfile, contextDir } }, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
 }
 
 /**
@@ -1806,12 +1811,39 @@ function findScript(ctx: Context, program: string, dir: string): string | undefi
   if (!program || program.startsWith("-")) return undefined;
   const name = program.slice(program.lastIndexOf("/") + 1);
   if (!name) return undefined;
+  // What the image's COPY lines put at that path, whatever its name in the workspace; a file of another kind there is no script.
+  const copied = ctx.image && copiedToImage(ctx, ctx.image, program);
+  if (copied) return fileKind(copied) === "shell" || isShellText(ctx.host.read(copied)) ? copied : undefined;
   if (fileKind(name) === "shell") return findNearby(ctx, dir, program);
   // A path to an extensionless file (./bin/web, /app/bin/server) is a script when it is one for the shell.
   if (!program.includes("/") || name.includes(".")) return undefined;
   const path = namedFile(ctx, dir, program);
-  const text = path === undefined ? undefined : ctx.host.read(path);
-  return text !== undefined && (hasShellShebang(text) || !text.startsWith("#!")) ? path : undefined;
+  return path !== undefined && isShellText(ctx.host.read(path)) ? path : undefined;
+}
+
+/** A file the shell runs: a shell's shebang, or none (`sh` runs a file without one). */
+function isShellText(text: string | undefined): boolean {
+  return text !== undefined && (hasShellShebang(text) || !text.startsWith("#!"));
+}
+
+/** The folders of Docker's default PATH, where a command named without a slash is looked for. */
+const IMAGE_PATH_FOLDERS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+/**
+ * The build-context file the image's COPY/ADD lines put where `program` is: its path in the container (relative to the
+ * WORKDIR), or for a bare name the first PATH folder one is copied to. Undefined when no COPY line puts a workspace file there.
+ */
+function copiedToImage(ctx: Context, image: NonNullable<Context["image"]>, program: string): string | undefined {
+  const workdir = image.stage.workdir ?? "/";
+  const inWorkdir = program.startsWith("/") ? program : `${workdir.replace(/\/+$/, "")}/${program.replace(/^\.\//, "")}`;
+  const imagePaths = program.includes("/") ? [inWorkdir] : IMAGE_PATH_FOLDERS.map((folder) => `${folder}/${program}`);
+  for (const imagePath of imagePaths) {
+    for (const candidate of contextCandidates(image.stage.copies, workdir, imagePath)) {
+      const found = existing(ctx, join(image.contextDir, candidate));
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/bin/dash -e`, …: a script the shell runs. */
