@@ -632,6 +632,35 @@ describe("if/case branches a command runs in", () => {
     assert.equal(guard && text.slice(guard.at.start, guard.at.end).trim(), '[ "$DEBUG" = "true" ];');
   });
 
+  test("elif and else carry the tests before them in their chain, a case pattern the patterns before it", () => {
+    const text = [
+      'if [[ "${MODE}" == "worker" ]]; then',
+      "  exec worker",
+      'elif [[ "${MODE}" == "beat" ]]; then',
+      "  exec beat",
+      "else",
+      "  exec web",
+      "fi",
+      'case "$1" in',
+      "  web) webserver ;;",
+      "  *) other ;;",
+      "esac",
+      'case "$1" in',
+      "  a) first ;&",
+      "  b) second ;;",
+      "esac",
+    ].join("\n");
+    const script = parseShellScript(text, "start.sh");
+    const earlierOf = (program: string) => script.commands.find((c) => c.words[0]?.value === program)?.guards?.map((g) => g.earlier ?? []);
+    assert.deepEqual(earlierOf("worker"), [[]]);
+    assert.deepEqual(earlierOf("beat"), [['[[ "${MODE}" == "worker" ]]']]);
+    assert.deepEqual(earlierOf("web"), [['[[ "${MODE}" == "worker" ]]']]);
+    assert.deepEqual(earlierOf("webserver"), [[]]);
+    assert.deepEqual(earlierOf("other"), [["web"]]);
+    // `;&` falls through to the next pattern's commands: the earlier pattern does not rule it out.
+    assert.deepEqual(earlierOf("second"), [[]]);
+  });
+
   test("thousands of unclosed `if … then`: each command records the outermost 64 branches, not all above it", () => {
     const script = parseShellScript(`${"if [ -n \"$A\" ]; then\n".repeat(5000)}exec server\n`, "start.sh");
     const server = script.commands.find((c) => c.words[0]?.value === "server");

@@ -1554,7 +1554,7 @@ function addCommandProcesses(ctx: Context, deployment: Deployment, script: Shell
   let handedOver = false;
   for (const command of script.commands) {
     const at = { file: script.file, start: command.start, end: command.end };
-    if (!branchTaken(commandGuards(command), args.words)) continue;
+    if (!branchTaken(commandGuards(command), args.words, env, script.variables)) continue;
     // What the script exports reaches the program it runs; the service's environment fills in the rest.
     const programEnv = command.exported ? lookupIn(command.exported, env) : env;
     // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
@@ -1614,26 +1614,49 @@ function noteExported(processes: ServerProcess[], exported: Map<string, Fact<str
 }
 
 /**
- * False when the command sits in a branch the script's first argument, known as written, does not take: a
- * `case "$1" in` pattern it does not match (an entrypoint dispatching on the CMD: `web) exec gunicorn …`,
- * `*) exec "$@"`), or the `then` (or `else`) of an `if [ "$1" = "web" ]` (`==`, `!=`, `[[ ]]`, `test`) whose
- * comparison is false (or true): pretix's `if [ "$1" == "taskworker" ]` runs celery only in its task container.
+ * False when the command sits in a branch that does not run for a value known as written: the script's first argument
+ * (an entrypoint dispatching on the CMD: a `case "$1" in` pattern it does not match, pretix's `if [ "$1" == "taskworker" ]`)
+ * or a variable of the service's environment that the script does not assign (dify's `if [[ "${MODE}" == "worker" ]]`,
+ * `case "$MODE" in`, with `MODE: api` in compose). A branch runs when its test holds (`then`, a matching pattern) or
+ * fails (`else`), and no earlier test of its `if`/`elif` chain or `case` held. Other tests and unknown values keep it.
  */
-function branchTaken(guards: ShellGuard[], args: CommandWord[]): boolean {
-  const first = args[0]?.value;
-  if (first === undefined || first.includes("$")) return true;
-  return guards.every((g) => {
-    if (g.branch === "case") return !/^"?\$\{?1\}?"?$/.test(g.subject ?? "") || casePatternMatches(g.condition, first);
-    const holds = firstArgumentTest(g.condition, first);
-    return holds === undefined || holds === (g.branch === "then");
+function branchTaken(guards: ShellGuard[], args: CommandWord[], env: EnvLookup, assigned: ReadonlyMap<string, unknown>): boolean {
+  if (guards.length === 0) return true;
+  const valueOf = (name: string): string | undefined => {
+    const value = name === "1" ? args[0]?.value : assigned.has(name) ? undefined : env(name)?.value;
+    return value === undefined || value.includes("$") ? undefined : value;
+  };
+  return guards.every((guard) => {
+    if (guard.earlier?.some((condition) => testHolds(condition, guard, valueOf) === true)) return false;
+    const holds = testHolds(guard.condition, guard, valueOf);
+    return holds === undefined || holds === (guard.branch !== "else");
   });
 }
 
-/** `[ "$1" = "web" ]`, `[[ $1 == web ]]`, `test "${1}" != 'web'` with the first argument `value`; undefined for any other condition. */
-function firstArgumentTest(condition: string, value: string): boolean | undefined {
-  const match = /^(?:\[\[?|test)\s+("?)\$\{?1\}?\1\s+(==?|!=)\s+(["']?)([^"'\s*?[\]$]*)\3\s*\]?\]?$/.exec(condition.trim());
-  if (!match || (condition.trim().startsWith("test") && condition.trim().endsWith("]"))) return undefined;
-  return (match[4] === value) === (match[2] !== "!=");
+/** `$MODE`, `"${MODE}"`, `${MODE:-api}` as a test's operand or a case subject: the variable, and the default its `:-`/`-` gives. */
+const EXPANSION = String.raw`("?)\$(?:\{(\w+)(?:(:?-)([^}"'$\s]*))?\}|(\w+))\1`;
+const CASE_SUBJECT = new RegExp(`^${EXPANSION}$`);
+/** `[ "$MODE" = "worker" ]`, `[[ $1 == web ]]`, `test "${MODE}" != 'web'`: a variable compared with a plain word. */
+const COMPARISON = new RegExp(String.raw`^(?:\[\[?|test)\s+${EXPANSION}\s+(==?|!=)\s+(["']?)([^"'\s*?[\]$]*)\7\s*\]?\]?$`);
+
+/** Whether the test (or, in a `case`, the pattern) holds for the values `valueOf` knows; undefined when it cannot tell. */
+function testHolds(condition: string, guard: ShellGuard, valueOf: (name: string) => string | undefined): boolean | undefined {
+  if (guard.branch === "case") {
+    const subject = CASE_SUBJECT.exec((guard.subject ?? "").trim());
+    const value = subject ? expandedValue(subject, valueOf) : undefined;
+    return value === undefined ? undefined : casePatternMatches(condition, value);
+  }
+  const trimmed = condition.trim();
+  const match = COMPARISON.exec(trimmed);
+  if (!match || (trimmed.startsWith("test") && trimmed.endsWith("]"))) return undefined;
+  const value = expandedValue(match, valueOf);
+  return value === undefined ? undefined : (match[8] === value) === (match[6] !== "!=");
+}
+
+/** The value an EXPANSION match stands for: the variable's, or the default `:-` gives an empty one (an unset one is not known to stay unset). */
+function expandedValue(match: RegExpExecArray, valueOf: (name: string) => string | undefined): string | undefined {
+  const value = valueOf(match[2] ?? match[5]);
+  return value === "" && match[3] === ":-" ? match[4] : value;
 }
 
 /** Whether `value` matches a case pattern as written (`web)`, `"web"|server)`, `run-*)`). */

@@ -95,8 +95,13 @@ export interface ShellGuard {
   /** `case SUBJECT in`, as written. */
   subject?: string;
   at: SourceRef;
-  /** `then`: runs when the condition holds; `else`: when it does not (an `elif` chain is not negated); `case`: the pattern matched. */
+  /** `then`: runs when the condition holds; `else`: when it does not; `case`: the pattern matched. */
   branch: "then" | "else" | "case";
+  /**
+   * The conditions of the `if`/`elif`s before this one in its chain (or the patterns before this one in its `case`),
+   * none of which held when this branch runs.
+   */
+  earlier?: string[];
 }
 
 /** Every guard a command runs under, those of the `sh -c` commands around it included. */
@@ -105,7 +110,7 @@ export function commandGuards(command: ShellCommand): ShellGuard[] {
 }
 
 /** An open `if` (reading its condition from `condStart` until `then`) or `case`, and the guard of the branch being read. */
-type BranchFrame = { kind: "if"; condStart?: number; guard?: ShellGuard } | { kind: "case"; subject: string; guard?: ShellGuard };
+type BranchFrame = { kind: "if"; condStart?: number; guard?: ShellGuard; earlier?: string[] } | { kind: "case"; subject: string; guard?: ShellGuard; earlier?: string[]; fallsThrough?: boolean };
 
 export interface ShellVariable {
   value: ShellWord;
@@ -364,7 +369,11 @@ class SourceReader {
           } else {
             const end = this.skipCasePattern();
             const frame = this.branches[this.branches.length - 1];
-            if (frame?.kind === "case") frame.guard = { condition: this.src.text.slice(token.start, end).trim(), subject: frame.subject, at: this.ref(token.start, end), branch: "case" };
+            if (frame?.kind === "case") {
+              if (frame.guard) (frame.earlier ??= []).push(frame.guard.condition);
+              const earlier = frame.earlier && !frame.fallsThrough ? { earlier: [...frame.earlier] } : {};
+              frame.guard = { condition: this.src.text.slice(token.start, end).trim(), subject: frame.subject, at: this.ref(token.start, end), branch: "case", ...earlier };
+            }
             caseStates[top] = "body";
           }
           continue;
@@ -456,7 +465,12 @@ class SourceReader {
     }
     this.finish();
     const top = caseStates.length - 1;
-    if ((token.op === ";;" || token.op === ";&" || token.op === ";;&") && caseStates[top] === "body") caseStates[top] = "pattern";
+    if ((token.op === ";;" || token.op === ";&" || token.op === ";;&") && caseStates[top] === "body") {
+      caseStates[top] = "pattern";
+      // `;&` and `;;&` go on to the next patterns: which one ran first no longer rules the others out.
+      const frame = this.branches[this.branches.length - 1];
+      if (token.op !== ";;" && frame?.kind === "case") frame.fallsThrough = true;
+    }
   }
 
   /** `if`/`elif`/`then`/`else`/`fi`: keeps the guard of the branch being read; true when `keyword` was one of them. */
@@ -469,6 +483,7 @@ class SourceReader {
         return true;
       case "elif":
         if (open) {
+          if (open.guard) (open.earlier ??= []).push(open.guard.condition);
           open.condStart = token.end;
           open.guard = undefined;
         }
@@ -476,7 +491,7 @@ class SourceReader {
       case "then":
         if (open?.condStart !== undefined) {
           const condition = this.src.text.slice(open.condStart, token.start).replace(/[\s;]+$/, "").trim();
-          open.guard = { condition, at: this.ref(open.condStart, token.start), branch: "then" };
+          open.guard = { condition, at: this.ref(open.condStart, token.start), branch: "then", ...(open.earlier ? { earlier: [...open.earlier] } : {}) };
           open.condStart = undefined;
         }
         return true;
