@@ -140,6 +140,42 @@ describe("report HTML", () => {
   });
 });
 
+describe("counts the workspace does not give", () => {
+  const stack = (start: string, extra: Record<string, string> = {}): Record<string, string> => ({
+    "docker-compose.yml": `services:\n  web:\n    build: .\n    deploy:\n      resources:\n        limits:\n          cpus: "2"\n  db:\n    image: postgres:16\n`,
+    Dockerfile: `FROM python:3.12\nCOPY . /app\nCMD ["./start.sh"]\n`,
+    "start.sh": `#!/bin/sh\nexec ${start}\n`,
+    "app.py": `from sqlalchemy import create_engine\nengine = create_engine("postgresql://u:p@db/app", pool_size=20, max_overflow=10)\n`,
+    ...extra,
+  });
+
+  test("workers from the host's CPU count show as a floor, not as the server's default, and the budget says at least", () => {
+    const { summary } = summaryOf(stack("gunicorn -c gunicorn.conf.py app:app", { "gunicorn.conf.py": `import multiprocessing\nbind = "0.0.0.0:8000"\nworkers = multiprocessing.cpu_count() * 2 + 1\n` }));
+    const web = summary.deployments.find((d) => d.name.startsWith("web"));
+    assert.deepEqual([web?.processes[0].workers.value, web?.processes[0].workers.origin], [3, "assumed"]);
+    assert.equal(web?.processes[0].workersAtLeast, "multiprocessing.cpu_count() * 2 + 1 counts the host's CPUs");
+    assert.ok(web?.pool?.processesAtLeast, JSON.stringify(web?.pool));
+    assert.equal(summary.budgets[0].totalAtLeast, true);
+    const html = renderHtml(summary, { nonce: NONCE });
+    assert.ok(html.includes("at least 3 processes") && html.includes("at least 90 of 97 connections") && html.includes("At most 7 to spare"), "the page says the counts are floors");
+    assert.ok(!html.includes("(gunicorn&#39;s default)") && !html.includes("gunicorn's default)"), "no default presented as the count");
+  });
+
+  test("a workers count written as a variable nothing sets shows as at least 1, naming the variable", () => {
+    const { summary } = summaryOf(stack(`gunicorn -w "$WEB_WORKERS" --threads 4 -b 0.0.0.0:8000 app:app`));
+    const process = summary.deployments.find((d) => d.name.startsWith("web"))?.processes[0];
+    assert.deepEqual([process?.workers.value, process?.workers.origin, process?.workersAtLeast], [1, "assumed", "$WEB_WORKERS is not set in the workspace"]);
+    assert.ok(renderHtml(summary, { nonce: NONCE }).includes("at least 1 process"));
+  });
+
+  test("a stated count is shown as stated", () => {
+    const { summary } = summaryOf(stack("gunicorn -w 3 -b 0.0.0.0:8000 app:app"));
+    const process = summary.deployments.find((d) => d.name.startsWith("web"))?.processes[0];
+    assert.deepEqual([process?.workers.value, process?.workers.origin, process?.workersAtLeast], [3, "stated", undefined]);
+    assert.equal(summary.budgets[0].totalAtLeast, undefined);
+  });
+});
+
 describe("job runners in the report", () => {
   test("a Solid Queue supervisor is drawn as its processes and threads, its share per instance; a good_job process with its threads", () => {
     const solidQueue = summaryOf(readFixture(join(repo, "test", "fixtures", "stacks", "kamal-rails8-solid-queue-jobs-query-primary"))).summary;
@@ -234,6 +270,16 @@ describe("hover explanations", () => {
         "That is one instance: App Runner's default autoscaling (up to 25 instances) adds 500 per instance it starts; set facts.max_instances in headroom.yml.",
     );
     assert.equal(inScript?.text, inJson?.text, "the same explanation through the variable");
+  });
+
+  test("threads and CPUs where the workers count is not in the workspace: the count is a floor", () => {
+    const compose = `services:\n  web:\n    image: app\n    command: sh -c "exec gunicorn -w $$WEB_WORKERS --threads 4 -b 0.0.0.0:8000 app:app"\n    cpus: 2\n`;
+    const model = audit(memoryHost({ "docker-compose.yml": compose })).model;
+    assert.equal(
+      explainAt(model, "docker-compose.yml", compose.indexOf("4 -b") + 1)?.text,
+      "**4 threads** in each of 1 gunicorn worker or more (its count is not set in the workspace): 1 x 4 = 4 or more requests at once per instance.",
+    );
+    assert.match(explainAt(model, "docker-compose.yml", compose.indexOf("cpus: 2") + 6)?.text ?? "", /this deployment runs at least 1 gunicorn worker\.$/);
   });
 
   test("an App Runner pool counts one instance until headroom.yml states the autoscaling max", () => {

@@ -5,7 +5,7 @@
 import { type ConnectionBudget, connectionBudgets, ownConnectionsText, proxyClientCapacity, shareFormula } from "./model/budget.ts";
 import type { Deployment, DeploymentModel } from "./model/types.ts";
 import { plural } from "./report/plural.ts";
-import { threadsOf } from "./report/summary.ts";
+import { threadsOf, workersFloor } from "./report/summary.ts";
 import { formatCpus, maxWorkers, PROCESS_SERVERS } from "./rules/workers/recommended.ts";
 import type { Fact, SourceRef } from "./types.ts";
 import { serverName } from "./parse/servers.ts";
@@ -54,12 +54,21 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
       const threads = threadsOf(process);
       const threadsAt = hit(threads);
       if (threads && threadsAt) {
-        const perInstance = threads.value * process.workers.value;
+        // Where the workspace does not give the count, the model holds the server's default: say it is a floor.
+        const floor = workersFloor(process);
+        const workers = floor?.value ?? process.workers.value;
+        const orMore = floor ? " or more" : "";
+        const perInstance = threads.value * workers;
         const instances = deployment.instances.value;
-        const across = instances !== 1 ? `, ${perInstance * instances} across ${instances} instances` : "";
+        const across = instances !== 1 ? `, ${perInstance * instances}${orMore} across ${instances} instances` : "";
         return {
           at: threadsAt,
-          text: [`**${threads.value} threads** in each of ${process.workers.value} ${serverName(process.invocation)} worker${process.workers.value === 1 ? "" : "s"}: ${process.workers.value} x ${threads.value} = ${perInstance} requests at once per instance${across}.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n"),
+          text: [
+            `**${threads.value} threads** in each of ${workers} ${serverName(process.invocation)} worker${workers === 1 ? "" : "s"}${floor ? ` or more (${floor.why})` : ""}: ${workers} x ${threads.value} = ${perInstance}${orMore} requests at once per instance${across}.`,
+            budgetLine(deployment, budgets),
+          ]
+            .filter(Boolean)
+            .join("\n\n"),
         };
       }
     }
@@ -74,7 +83,13 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
     if (instancesAt) return { at: instancesAt, text: [`**${deployment.instances.value} instance${deployment.instances.value === 1 ? "" : "s"}**, each with its own processes and pools.`, budgetLine(deployment, budgets)].filter(Boolean).join("\n\n") };
     const cpusAt = hit(deployment.cpus);
     if (cpusAt && deployment.cpus) {
-      const workers = deployment.processes.filter((p) => PROCESS_SERVERS.has(p.invocation.server)).map((p) => `${p.workers.value} ${serverName(p.invocation)} worker${p.workers.value === 1 ? "" : "s"}`);
+      const workers = deployment.processes
+        .filter((p) => PROCESS_SERVERS.has(p.invocation.server))
+        .map((p) => {
+          const floor = workersFloor(p);
+          const n = floor?.value ?? p.workers.value;
+          return `${floor ? "at least " : ""}${n} ${serverName(p.invocation)} worker${n === 1 ? "" : "s"}`;
+        });
       const cpus = deployment.cpus.value;
       return { at: cpusAt, text: `**${formatCpus(cpus)}** per instance: gunicorn advises at most (2 x ${Number(cpus.toFixed(2))}) + 1 = ${maxWorkers(cpus)} worker processes${workers.length ? `; this deployment runs ${workers.join(", ")}` : ""}.` };
     }

@@ -33,7 +33,10 @@ export function poolShare(deployment: Deployment, pool: Pool): PoolShare {
   return { deployment, pool, perProcess, total: deployment.instances.value * pool.processes.value * perProcess };
 }
 
-/** One budget per database of the model, with the shares of the deployments that use it. */
+/**
+ * One budget per database of the model, with the shares of the deployments that use it; none for a database whose
+ * max_connections is written as a value Headroom cannot read (its limit is not known, so nothing can exceed it).
+ */
 export function connectionBudgets(model: DeploymentModel): ConnectionBudget[] {
   // Each database lists its clients by id: look them up (an id may name several), then put them back in model order.
   const places = new Map<string, number[]>();
@@ -42,7 +45,7 @@ export function connectionBudgets(model: DeploymentModel): ConnectionBudget[] {
     if (same) same.push(i);
     else places.set(d.id, [i]);
   });
-  return model.databases.map((database) => {
+  return model.databases.filter((database) => !database.limitUnknown).map((database) => {
     const clients = [...new Set(database.clients.flatMap((id) => places.get(id) ?? []))].sort((a, b) => a - b);
     const shares: PoolShare[] = [];
     for (const i of clients) {

@@ -1011,10 +1011,12 @@ function composeWords(ctx: Context, command: ComposeCommand, projectEnv: EnvLook
     const item = command.items[0];
     const at = { file, start: item.start + (item.quoted ? 1 : 0), end: item.end - (item.quoted ? 1 : 0) };
     const lookup = composeLookup(escapedNames(item.value), projectEnv, serviceEnv);
-    const value = composeUnescape(item.value);
+    const unescaped = composeUnescape(item.value);
     // Where the value is as long as its text, they are the same characters: no need to read the file
     // (a read would tie every service's deployment to the whole compose file's text, model/reuse.ts).
-    const spans = at.end - at.start === value.length && value === item.value ? undefined : textSpans(ctx, at, value);
+    const spans = at.end - at.start === unescaped.length && unescaped === item.value ? undefined : textSpans(ctx, at, unescaped);
+    // An escaped `$$X` is the container's: its single quotes stay.
+    const value = unescaped === item.value ? interpolatedInSingleQuotes(unescaped) : unescaped;
     const words = wordParentheses(shlexLines(value), at, spans);
     return startingWords(commandLine(ctx, words.text, at, lookup, words.spans, command.id), false);
   }
@@ -1046,6 +1048,37 @@ function composeLookup(escaped: ReadonlySet<string>, projectEnv: EnvLookup, serv
 /** The names a compose value escapes from compose's interpolation (`$$X`, `$${X}`). */
 function escapedNames(written: string): Set<string> {
   return new Set([...written.matchAll(/\$\$\{?(\w+)/g)].map((m) => m[1]));
+}
+
+/**
+ * Compose interpolates `${X}` before it splits the command with shlex, so inside single quotes too
+ * (`postgres -c 'max_connections=${PG_MAX:-200}'` passes 200); the shell reader would keep a single-quoted
+ * `${X}` as text. A single-quoted part that holds a variable becomes double-quoted, one character for one so
+ * spans stay, where that quotes the same characters: nothing in it that double quotes treat apart
+ * (`"`, `\`, a backquote, `$(`).
+ */
+function interpolatedInSingleQuotes(value: string): string {
+  if (!value.includes("'") || !value.includes("$")) return value;
+  let out = "";
+  let double = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === "\\") {
+      out += c + (value[i + 1] ?? "");
+      i++;
+    } else if (c === '"') {
+      double = !double;
+      out += c;
+    } else if (c === "'" && !double) {
+      const close = value.indexOf("'", i + 1);
+      if (close < 0) return out + value.slice(i);
+      const inside = value.slice(i + 1, close);
+      const asDouble = /\$\{?[A-Za-z_]/.test(inside) && !/["\\`]|\$\(/.test(inside);
+      out += asDouble ? `"${inside}"` : value.slice(i, close + 1);
+      i = close;
+    } else out += c;
+  }
+  return out;
 }
 
 /**

@@ -12,7 +12,10 @@ export function applyConfiguredFacts(model: DeploymentModel, config: HeadroomCon
   for (const database of model.databases) {
     const named = [...facts.databases].find(([key]) => namesOf(database.name).includes(key))?.[1];
     const max = named?.maxConnections ?? facts.maxConnections;
-    if (max) database.maxConnections = max;
+    if (max) {
+      database.maxConnections = max;
+      delete database.limitUnknown;
+    }
   }
   for (const deployment of model.deployments) {
     const named = [...facts.deployments].find(([key]) => key === deployment.id || namesOf(deployment.name).includes(key))?.[1];

@@ -110,17 +110,21 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
   const namesByProject = new Map<string, Set<string>>();
   for (const service of services) {
     const settings = new Map<string, Fact<number>>();
+    const unreadable = new Map<string, SourceRef>();
     const dir = service.base.includes("/") ? service.base.slice(0, service.base.lastIndexOf("/") + 1) : "";
     const conf = confs.find((p) => p.startsWith(dir));
     const files = [...service.files];
     if (conf) {
       usedConfs.add(conf);
       files.push(conf);
-      readConf(host, conf, settings);
+      readConf(host, conf, settings, unreadable);
     }
     const fromEnv = imageMaxConnections(service);
-    if (fromEnv) {
+    if (fromEnv && "unreadable" in fromEnv) {
+      if (fromEnv.unreadable) unreadable.set("max_connections", fromEnv.unreadable);
+    } else if (fromEnv) {
       settings.set("max_connections", fromEnv);
+      unreadable.delete("max_connections");
       if (fromEnv.at && !files.includes(fromEnv.at.file)) files.push(fromEnv.at.file);
     }
     // `-c max_connections=` on the command line wins over postgresql.conf, where the images write the variable.
@@ -129,7 +133,7 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     for (const [name, expr] of args.settings) {
       // A value from a variable (`max_connections=${PG_MAX}`) is changed where the variable is set: the .env line.
       const origin = args.origins.get(name);
-      setNumber(settings, name, expr, file, origin?.at);
+      setNumber(settings, name, expr, file, origin?.at, unreadable);
       if (origin?.at && settings.has(name) && !files.includes(origin.at.file)) files.push(origin.at.file);
     }
     const project = byProject.get(service.base) ?? [];
@@ -139,15 +143,16 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
     const clients = named
       ? deployments.filter((d) => named.has(d.id) && isDatabaseClient(d)).map((d) => d.id)
       : project.filter((d) => d.id !== `compose:${service.base}#${service.name}` && isDatabaseClient(d) && mayConnectTo(addressOf(d)?.host, service.name, serviceNames)).map((d) => d.id);
-    databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }));
+    databases.push(database(`${service.name} (${service.base})`, settings, files, clients, { origin: "default", by: "PostgreSQL" }, unreadable.get("max_connections")));
   }
   const clientsOfAll = deployments
     .filter((d) => !platformClients.has(d.id) && isDatabaseClient(d) && (d.pool || [...d.env.keys()].some((k) => DATABASE_ENV.test(k))) && !POOLER_HOST.test(addressOf(d)?.host ?? ""))
     .map((d) => d.id);
   for (const conf of confs.filter((c) => !usedConfs.has(c))) {
     const settings = new Map<string, Fact<number>>();
-    readConf(host, conf, settings);
-    databases.push(database(conf, settings, [conf], clientsOfAll, { origin: "default", by: "PostgreSQL" }));
+    const unreadable = new Map<string, SourceRef>();
+    readConf(host, conf, settings, unreadable);
+    databases.push(database(conf, settings, [conf], clientsOfAll, { origin: "default", by: "PostgreSQL" }, unreadable.get("max_connections")));
   }
   if (databases.length === platform.length && clientsOfAll.length > 0) {
     databases.push(database("PostgreSQL (assumed)", new Map(), [], clientsOfAll, { origin: "assumed", by: "PostgreSQL" }));
@@ -155,10 +160,12 @@ export function findDatabases(host: WorkspaceHost, paths: string[], services: Po
   return databases;
 }
 
-function imageMaxConnections(service: PostgresService): Fact<number> | undefined {
+/** The max_connections an image's variable sets; `unreadable` where the variable is set to what Headroom cannot read (`${PG_MAX}`). */
+function imageMaxConnections(service: PostgresService): Fact<number> | { unreadable: SourceRef | undefined } | undefined {
   for (const name of MAX_CONNECTIONS_ENV[service.image]) {
     const fact = service.env.get(name);
-    if (!fact || !/^\s*\d+\s*$/.test(fact.value)) continue;
+    if (!fact || fact.value.trim() === "") continue;
+    if (!/^\s*\d+\s*$/.test(fact.value)) return { unreadable: fact.at };
     const value = Number(fact.value);
     // timescaledb-tune writes max(TS_TUNE_MAX_CONNS, 100), and nothing when NO_TS_TUNE is set.
     if (service.image === "timescaledb" && (value < MAX_CONNECTIONS_DEFAULT || service.env.get("NO_TS_TUNE")?.value)) return undefined;
@@ -261,25 +268,35 @@ function composeDeploymentsByBase(deployments: Deployment[]): Map<string, Deploy
   return byBase;
 }
 
-function database(name: string, settings: Map<string, Fact<number>>, files: string[], clients: string[], fallback: { origin: "default" | "assumed"; by: string }): Database {
+function database(name: string, settings: Map<string, Fact<number>>, files: string[], clients: string[], fallback: { origin: "default" | "assumed"; by: string }, limitUnknown?: SourceRef): Database {
   const maxConnections = settings.get("max_connections") ?? { value: MAX_CONNECTIONS_DEFAULT, ...fallback };
   const superuser = settings.get("superuser_reserved_connections") ?? { value: SUPERUSER_RESERVED_DEFAULT, ...fallback };
   const roles = settings.get("reserved_connections");
   // PostgreSQL 16's reserved_connections (default 0) adds to the superuser slots.
   const reserved: Fact<number> = roles ? { ...superuser, value: superuser.value + roles.value } : superuser;
-  return { name, maxConnections, reserved, files: new Set(files), clients };
+  return { name, maxConnections, reserved, files: new Set(files), clients, ...(limitUnknown ? { limitUnknown } : {}) };
 }
 
-function readConf(host: WorkspaceHost, path: string, settings: Map<string, Fact<number>>): void {
+function readConf(host: WorkspaceHost, path: string, settings: Map<string, Fact<number>>, unreadable: Map<string, SourceRef>): void {
   const text = host.read(path);
   if (text === undefined) return;
-  for (const [name, expr] of parsePostgresConf(text, path).settings) setNumber(settings, name, expr, path);
+  for (const [name, expr] of parsePostgresConf(text, path).settings) setNumber(settings, name, expr, path, undefined, unreadable);
 }
 
-/** `origin`: where the value is set when the command takes it from a variable. */
-function setNumber(settings: Map<string, Fact<number>>, name: string, expr: SettingExpr, file: string, origin?: SourceRef): void {
+/**
+ * `origin`: where the value is set when the command takes it from a variable. A value that is not an integer (a variable
+ * nothing sets) goes to `unreadable`, where a later source's readable value takes it out again.
+ */
+function setNumber(settings: Map<string, Fact<number>>, name: string, expr: SettingExpr, file: string, origin: SourceRef | undefined, unreadable: Map<string, SourceRef>): void {
   if (!["max_connections", "superuser_reserved_connections", "reserved_connections"].includes(name)) return;
-  if (expr.kind !== "number" || typeof expr.value !== "number" || !Number.isInteger(expr.value)) return;
   const at: SourceRef = origin ?? { file, start: expr.span.start, end: expr.span.end };
-  settings.set(name, { value: expr.value, origin: "stated", at });
+  // PostgreSQL takes a quoted integer too (`max_connections = '200'`).
+  const value = expr.kind === "number" ? expr.value : expr.kind === "string" && typeof expr.value === "string" && /^\s*\d+\s*$/.test(expr.value) ? Number(expr.value) : undefined;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    unreadable.set(name, at);
+    settings.delete(name);
+    return;
+  }
+  settings.set(name, { value, origin: "stated", at });
+  unreadable.delete(name);
 }

@@ -251,6 +251,11 @@ export interface Database {
   reserved: Fact<number>;
   /** Where the limit comes from, when a platform's plan sets it (Render: "Render's limit for a basic-1gb database"). */
   limitNote?: string;
+  /**
+   * max_connections is written as a value Headroom cannot read (`-c max_connections=${PG_MAX}` with PG_MAX set nowhere in
+   * the workspace): where. `maxConnections` then holds PostgreSQL's default, which may not apply, so no budget is made.
+   */
+  limitUnknown?: SourceRef;
   files: Set<string>;
   /**
    * Ids of the deployments that open connections to it: app servers, job workers, scripts of the

@@ -124,14 +124,15 @@ ${this.interactive ? `<script nonce="${nonce}">${SCRIPT}</script>` : ""}
     const max = b.maxConnections;
     const maxNote = originNote(max);
     const reservedNote = originNote(b.reserved);
+    const atLeast = b.totalAtLeast ? "at least " : "";
     const legend = b.shares
       .map((share, i) => `<li><span class="swatch s${i % 6}"></span><span class="mono">${esc(this.deploymentName(share.deployment, share.name))}</span>: ${esc(share.formula)} = <strong>${share.total}</strong></li>`)
       .join("");
     return `<div class="card budget${over ? " over" : ""}" data-database="${esc(b.database)}" data-total="${b.total}" data-allowed="${b.allowed}">
-<div class="card-head"><h3>${esc(b.database)}</h3><span class="verdict ${over ? "bad" : "good"}" data-role="verdict">${b.total} of ${b.allowed} connections</span></div>
+<div class="card-head"><h3>${esc(b.database)}</h3><span class="verdict ${over ? "bad" : "good"}" data-role="verdict">${atLeast}${b.total} of ${b.allowed} connections</span></div>
 ${this.chart(b)}
 <ul class="legend">${legend}</ul>
-<p class="muted">${this.figureText(max, `max_connections ${max.value}`)}${maxNote ? ` <span class="origin ${max.origin}">(${esc(maxNote)})</span>` : ""} − ${b.reserved.value} reserved for superusers${reservedNote ? ` <span class="origin ${b.reserved.origin}">(${esc(reservedNote)})</span>` : ""} = <strong>${b.allowed}</strong> for the pools.${over ? ` The pools can ask for <strong class="bad">${b.total - b.allowed} more</strong> than PostgreSQL accepts: those fail with “too many clients already”.` : ` ${b.allowed - b.total} to spare.`}</p>
+<p class="muted">${this.figureText(max, `max_connections ${max.value}`)}${maxNote ? ` <span class="origin ${max.origin}">(${esc(maxNote)})</span>` : ""} − ${b.reserved.value} reserved for superusers${reservedNote ? ` <span class="origin ${b.reserved.origin}">(${esc(reservedNote)})</span>` : ""} = <strong>${b.allowed}</strong> for the pools.${over ? ` The pools can ask for <strong class="bad">${atLeast}${b.total - b.allowed} more</strong> than PostgreSQL accepts: those fail with “too many clients already”.` : b.totalAtLeast ? ` At most ${b.allowed - b.total} to spare: some counts are floors (see the legend).` : ` ${b.allowed - b.total} to spare.`}</p>
 </div>`;
   }
 
@@ -167,7 +168,7 @@ ${segments}
 ${over ? `<rect class="overflow" x="${limitX.toFixed(2)}" y="${barY - 3}" width="${(endX - limitX).toFixed(2)}" height="${barH + 6}" rx="2"/>` : ""}
 <line class="limit" data-allowed="${b.allowed}" x1="${limitX.toFixed(2)}" x2="${limitX.toFixed(2)}" y1="${barY - 10}" y2="${barY + barH + 4}"/>
 <text class="label" x="${limitX.toFixed(2)}" y="${barY - 14}" text-anchor="${anchor(limitX)}">limit ${b.allowed}</text>
-<text class="label strong ${over ? "bad" : ""}" x="${endX.toFixed(2)}" y="${barY + barH + 20}" text-anchor="${anchor(endX)}" data-role="total">${b.total} possible</text>
+<text class="label strong ${over ? "bad" : ""}" x="${endX.toFixed(2)}" y="${barY + barH + 20}" text-anchor="${anchor(endX)}" data-role="total">${b.totalAtLeast ? "at least " : ""}${b.total} possible</text>
 </svg>`;
   }
 
@@ -214,7 +215,7 @@ ${this.findingList(d.findings)}
       { text: `${[d.cpus ? formatCpus(d.cpus.value) : "CPUs unknown", d.memoryMiB ? formatMemory(d.memoryMiB.value) : undefined].filter(Boolean).join(" · ")} each`, cls: "muted", role: "resources" },
     ];
     if (process) {
-      const workersText = `${process.workers.value} ${process.name} ${process.workers.value === 1 ? "process" : "workers"}`;
+      const workersText = `${process.workersAtLeast ? "≥ " : ""}${process.workers.value} ${process.name} ${process.workers.value === 1 ? "process" : "workers"}`;
       const tooMany = process.recommendedMaxWorkers !== undefined && process.workers.value > process.recommendedMaxWorkers;
       instanceLines.push({ text: process.label ?? (process.threads ? `${workersText} x ${plural(process.threads.value, "thread")}` : workersText), cls: tooMany ? "strong warn" : "strong", role: "workers" });
       if (process.recommendedMaxWorkers !== undefined && d.cpus) instanceLines.push({ text: `advice: at most ${process.recommendedMaxWorkers} for ${formatCpus(d.cpus.value)}`, cls: "muted" });
@@ -278,14 +279,14 @@ ${this.findingList(d.findings)}
       }
     } else if (d.pool) {
       const over = budget ? budget.total > budget.allowed : false;
-      parts.push(this.arrow(markerId, x, x + gap, mid, `${d.pool.total}`, over ? "bad" : undefined, "connections"));
+      parts.push(this.arrow(markerId, x, x + gap, mid, `${d.pool.processesAtLeast ? "≥ " : ""}${d.pool.total}`, over ? "bad" : undefined, "connections"));
       x += gap;
       const lines: BoxLine[] = budget
         ? [
             { text: "PostgreSQL", cls: "title" },
             { text: budget.database, cls: "mono muted" },
             { text: `max ${budget.maxConnections.value} − ${budget.reserved.value} reserved = ${budget.allowed}`, cls: "", role: "db-limit" },
-            { text: `${budget.total} of ${budget.allowed} connections`, cls: over ? "strong bad" : "strong good", role: "db-budget" },
+            { text: `${budget.totalAtLeast ? "≥ " : ""}${budget.total} of ${budget.allowed} connections`, cls: over ? "strong bad" : "strong good", role: "db-budget" },
           ]
         : [
             { text: "database", cls: "title" },
@@ -337,7 +338,10 @@ ${parts.join("\n")}
     for (const p of d.processes) {
       const advice = p.recommendedMaxWorkers !== undefined ? ` <span class="muted">(gunicorn's advice for these CPUs: at most ${p.recommendedMaxWorkers})</span>` : "";
       const threads = p.threads ? ` x ${this.figureHtml(p.threads, plural(p.threads.value, "thread"))}` : "";
-      rows.push([`${esc(p.name)}`, p.label ? esc(p.label) : `${this.figureHtml(p.workers, `${p.workers.value} ${p.workers.value === 1 ? "process" : "worker processes"}`)}${threads}${advice}`]);
+      const workers = p.workersAtLeast
+        ? `<span class="value assumed" data-origin="assumed">at least ${plural(p.workers.value, "process", "processes")}</span> <span class="origin assumed">(${esc(p.workersAtLeast)})</span>`
+        : this.figureHtml(p.workers, `${p.workers.value} ${p.workers.value === 1 ? "process" : "worker processes"}`);
+      rows.push([`${esc(p.name)}`, p.label ? esc(p.label) : `${workers}${threads}${advice}`]);
       if (p.jobs) rows.push([`Jobs in ${esc(p.name)}`, esc(p.jobs)]);
     }
     if (d.pool) {
@@ -346,10 +350,11 @@ ${parts.join("\n")}
       const overflow = pool.overflow ? ` + ${this.figureHtml(pool.overflow, `${pool.overflowName ?? "max_overflow"} ${pool.overflow.value}`)}` : "";
       const capsules = (pool.capsules ?? []).map((c) => ` + ${this.figureHtml(c.threads, `capsule ${esc(c.name)} ${c.threads.value}`)}`).join("");
       const instances = d.instances.value !== 1 ? `${d.instances.value} instances x ` : "";
-      const processes = pool.copies ? `${pool.copies} copies (numprocs) x ${pool.processes.value / pool.copies}` : `${pool.processes.value}`;
+      const processes = `${pool.processesAtLeast ? "at least " : ""}${pool.copies ? `${pool.copies} copies (numprocs) x ${pool.processes.value / pool.copies}` : pool.processes.value}`;
       const shares = pool.kind === "solid_queue" ? `${esc(pool.processLabel)} and its processes: ${size}` : `${processes} ${esc(pool.processLabel)} x (${size}${overflow}${capsules})`;
       const pooler = d.pooler !== undefined ? this.s.poolers.find((p) => p.name === d.pooler) : undefined;
-      rows.push(["Connection pool", `${instances}${shares} = <strong data-role="pool-total">${pool.total}</strong> connections${pooler ? ` to PgBouncer ${esc(pooler.name)}` : pool.database ? ` to ${esc(pool.database)}` : ""}`]);
+      const floor = pool.processesAtLeast ? ` <span class="origin assumed">(${esc(pool.processesAtLeast)})</span>` : "";
+      rows.push(["Connection pool", `${instances}${shares} = ${pool.processesAtLeast ? "at least " : ""}<strong data-role="pool-total">${pool.total}</strong> connections${floor}${pooler ? ` to PgBouncer ${esc(pooler.name)}` : pool.database ? ` to ${esc(pool.database)}` : ""}`]);
       if (pooler) rows.push(["PgBouncer", this.poolerFacts(pooler)]);
     }
     rows.push(["Files", d.files.map((f) => `<span class="mono">${esc(f)}</span>`).join(", ")]);

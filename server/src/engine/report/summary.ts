@@ -11,6 +11,7 @@ import { connectionBudgets, poolShare, proxyClientCapacity, shareFormula } from 
 import { pgbouncerServerTotal } from "../model/pgbouncer.ts";
 import type { Deployment, ServerProcess } from "../model/types.ts";
 import { optionValue, parsePumaThreads, serverName } from "../parse/servers.ts";
+import { workersOnCpus } from "../parse/setting-expr.ts";
 import { maxWorkers, PROCESS_SERVERS } from "../rules/workers/recommended.ts";
 import type { Fact, Origin, Severity, SourceRef } from "../types.ts";
 import { summarize } from "./json.ts";
@@ -38,6 +39,11 @@ export interface ProcessSummary {
   name: string;
   /** Worker processes per instance. */
   workers: Figure;
+  /**
+   * Why `workers` is only a floor, where the workspace does not give the count: it counts the host's CPUs
+   * (`multiprocessing.cpu_count() * 2 + 1`), or it is a variable the workspace does not set (`--workers $WEB_WORKERS`).
+   */
+  workersAtLeast?: string;
   /** Threads per worker, when the command sets them. */
   threads?: Figure;
   /** gunicorn's (2 x CPUs) + 1, for servers it applies to, when the CPUs are known. */
@@ -59,6 +65,8 @@ export interface PoolSummary {
   /** Processes per instance that each open the pool, and what they are ("gunicorn workers"). */
   processes: Figure;
   processLabel: string;
+  /** Why `processes` is only a floor (model/pools.ts), e.g. the workers count the host's CPUs. */
+  processesAtLeast?: string;
   /** supervisord's numprocs, when `processes` are that many copies' workers. */
   copies?: number;
   /** size + overflow + capsule threads. */
@@ -105,6 +113,8 @@ export interface BudgetSummary {
   allowed: number;
   /** Sum of the shares. */
   total: number;
+  /** Some share counts only the processes the workspace vouches for (its workers count the host's CPUs, say): the total is a floor. */
+  totalAtLeast?: true;
   shares: BudgetShare[];
 }
 
@@ -220,7 +230,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
       instances: figure(d.instances),
       ...(d.cpus ? { cpus: figure(d.cpus) } : {}),
       ...(d.memoryMiB ? { memoryMiB: figure(d.memoryMiB) } : {}),
-      processes: d.processes.map((p) => processSummary(d, p, figure)),
+      processes: d.processes.map((p) => processSummary(d, p, figure, read)),
       ...(pool
         ? {
             pool: {
@@ -232,6 +242,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
               ...(pool.capsules ? { capsules: pool.capsules.map((c) => ({ name: c.name, threads: figure(c.threads) })) } : {}),
               processes: figure(pool.processes),
               processLabel: pool.processLabel,
+              ...(pool.processesAtLeast ? { processesAtLeast: pool.processesAtLeast } : {}),
               ...(pool.copies ? { copies: pool.copies.value } : {}),
               perProcess: share?.perProcess ?? 0,
               total: share?.total ?? 0,
@@ -287,6 +298,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
           reserved: figure(b.database.reserved),
           allowed: b.allowed,
           total: b.total + pooled.reduce((sum, s) => sum + s.total, 0),
+          ...(b.shares.some((s) => s.pool.processesAtLeast) ? { totalAtLeast: true as const } : {}),
           shares: [...b.shares.map((s) => ({ deployment: s.deployment.id, name: s.deployment.name, formula: shareFormula(s), total: s.total })), ...pooled],
         };
       })
@@ -313,21 +325,37 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
   };
 }
 
-function processSummary(deployment: Deployment, process: ServerProcess, figure: <T>(fact: Fact<T>) => Figure<T>): ProcessSummary {
+function processSummary(deployment: Deployment, process: ServerProcess, figure: <T>(fact: Fact<T>) => Figure<T>, read: (file: string) => string | undefined): ProcessSummary {
   const server = process.invocation.server;
   const threads = threadsOf(process);
   const cpus = deployment.cpus?.value;
   const label = jobRunnerText(process, deployment.pool?.kind === "sidekiq" ? deployment.pool.capsules : []);
   const jobs = jobsInServerText(process);
+  const floor = workersFloor(process, read);
   return {
     server,
     name: serverName(process.invocation),
-    workers: figure(process.workers),
+    workers: floor ? { value: floor.value, origin: "assumed", by: "Headroom" } : figure(process.workers),
+    ...(floor ? { workersAtLeast: floor.why } : {}),
     ...(threads ? { threads: figure(threads) } : {}),
     ...(cpus !== undefined && PROCESS_SERVERS.has(server) ? { recommendedMaxWorkers: maxWorkers(cpus) } : {}),
     ...(label ? { label } : {}),
     ...(jobs ? { jobs } : {}),
   };
+}
+
+/**
+ * Where the model holds only the server's default because the real count is not in the workspace, the count the
+ * report can vouch for: the formula on one CPU, or one process. (The default would read as the count: "1 process".)
+ */
+export function workersFloor(process: ServerProcess, read?: (file: string) => string | undefined): { value: number; why: string } | undefined {
+  if (process.workers.origin !== "default") return undefined;
+  const fromCpu = process.workersFromCpuCount;
+  if (fromCpu) return { value: fromCpu.cpuFormula ? workersOnCpus(fromCpu.cpuFormula, 1) : 1, why: `${fromCpu.formula} counts the host's CPUs` };
+  const unresolved = process.workersUnresolved;
+  if (!unresolved) return undefined;
+  const written = read?.(unresolved.file)?.slice(unresolved.start, unresolved.end);
+  return { value: 1, why: written && written.length <= 60 ? `${written} is not set in the workspace` : "its count is not set in the workspace" };
 }
 
 /** Threads per worker: the model's (puma, from its flags or config), else the command line's `--threads` (gunicorn, uwsgi). */

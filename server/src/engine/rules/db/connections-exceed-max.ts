@@ -135,6 +135,8 @@ export default defineRule({
         "POSTGRESQL_MAX_CONNECTIONS in the environment of a Bitnami (bitnami/postgresql, postgresql-repmgr) or sclorg/Red Hat (postgresql-NN) image, " +
         "or TS_TUNE_MAX_CONNS for Timescale's; images built on the official one (postgis, pgvector, citus, supabase) and services built FROM any of these count too. " +
         "When nothing in the workspace states the limit, PostgreSQL's default of 100 is assumed and the message says so; " +
+        "when the limit is written as a value Headroom cannot read (`-c max_connections=${PG_MAX}` with PG_MAX set nowhere in the workspace), " +
+        "it is unknown and the rule says nothing about that database; " +
         "for a managed database, set the real limit in headroom.yml (`facts: { max_connections: N }`) and, when the service " +
         "autoscales, its maximum instance count (`facts: { max_instances: N }`): the budget is then autoscaling max x processes x pool. " +
         "An App Runner service always autoscales (its AutoScalingConfigurationArn, or App Runner's default configuration, MaxSize " +
