@@ -673,3 +673,40 @@ describe("if/case branches a command runs in", () => {
     assert.deepEqual(guardsOf(script, "devserver"), ['then: [ "$DEV" ]']);
   });
 });
+
+describe("function bodies", () => {
+  const functionOf = (script: ShellScript, program: string) => find(script, program).inFunction;
+  test("each command of a `{ … }` body records its function; the top level and the calls record none", () => {
+    const text = [
+      "start_web() {",
+      '  exec gunicorn app:app "$@"',
+      "}",
+      "function start_worker {",
+      "  if [ -n \"$X\" ]; then { nested; }; fi",
+      "  exec celery -A app worker",
+      "}",
+      "function outer() { inner() { deepest; }; after_inner; }",
+      "start_web --workers 4",
+      "{ grouped; }",
+      "sub() ( in_subshell )",
+      "sh -c 'within_string'",
+    ].join("\n");
+    const script = parseShellScript(text, "entrypoint.sh");
+    assert.equal(functionOf(script, "gunicorn"), "start_web");
+    assert.equal(functionOf(script, "nested"), "start_worker");
+    assert.equal(functionOf(script, "celery"), "start_worker");
+    assert.equal(functionOf(script, "deepest"), "inner");
+    assert.equal(functionOf(script, "after_inner"), "outer");
+    assert.equal(functionOf(script, "start_web"), undefined);
+    assert.equal(functionOf(script, "grouped"), undefined);
+    // A body that is not a `{ … }` group is read as ordinary commands, and its name is no function of the script.
+    assert.equal(functionOf(script, "in_subshell"), undefined);
+    assert.deepEqual([...(script.functions ?? [])], ["start_web", "start_worker", "outer", "inner"]);
+  });
+
+  test("a command in `sh -c` inside a body records the function; a script without functions has none", () => {
+    const script = parseShellScript("run() {\n  bash -c 'exec server'\n}\nrun\n", "start.sh");
+    assert.equal(functionOf(script, "server"), "run");
+    assert.equal(parseShellScript("exec gunicorn app:app\n", "start.sh").functions, undefined);
+  });
+});

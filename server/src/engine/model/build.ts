@@ -1581,42 +1581,94 @@ interface PassedArgs {
 }
 
 function addCommandProcesses(ctx: Context, deployment: Deployment, script: ShellScript, dir: string, env: EnvLookup, args: PassedArgs, depth: number): void {
-  // The command a wrapper is given runs once: the first command of the script that runs it (`exec "$@"`, `exec bundle exec "$@"`)
-  // counts, later ones are other branches or functions of the same wrapper (a pgbouncer wrapper's `exec "$@"` when disabled,
-  // `"$@" &` beside pgbouncer when enabled). Arguments passed as options to a server the script names (`exec puma "$@"`) are not that.
-  let handedOver = false;
+  const run: ScriptRun = { script, dir, env, depth, handedOver: new Set(), called: new Set(), calls: 0, dynamic: false };
+  // A script something runs gets its arguments (the image's CMD after an ENTRYPOINT script); one nothing runs (depth 0) gets unknown ones.
+  addRunCommands(ctx, deployment, run, undefined, args, depth > 0, NO_GUARDS);
+  if (!run.dynamic || !script.functions) return;
+  // A command named only at run time (`"$@"` not exec'd, `$cmd`, `eval`) may call any function: those the script does not
+  // call by name are read with unknown arguments.
+  for (const name of script.functions) if (!run.called.has(name)) addRunCommands(ctx, deployment, run, name, { words: [], dir: args.dir }, false, NO_GUARDS);
+}
+
+/** One script's reading: its function calls and what the arguments it was given have already started. */
+interface ScriptRun {
+  script: ShellScript;
+  dir: string;
+  env: EnvLookup;
+  depth: number;
+  /**
+   * The first words of the commands handed over (`exec "$@"`): the command a wrapper is given runs once, however many branches
+   * or functions of the script run it (a PgBouncer wrapper's `exec "$@"` when disabled, `"$@" &` beside pgbouncer when enabled).
+   */
+  handedOver: Set<CommandWord>;
+  /** The functions the script calls by name. */
+  called: Set<string>;
+  calls: number;
+  /** Some command that runs is named only at run time and may call any function. */
+  dynamic: boolean;
+}
+
+const NO_GUARDS: ShellGuard[] = [];
+/** Function calls followed per script, nested ones included: entrypoints make a few; recursion and huge input stop here. */
+const MAX_FUNCTION_CALLS = 64;
+
+/**
+ * The commands of the script's top level (`inFunction` undefined) or of one function's body, run with `args` as their "$@"
+ * (`argsKnown`: else "$@" stays as written). `callGuards`: the branches the calls that led here sit in.
+ */
+function addRunCommands(ctx: Context, deployment: Deployment, run: ScriptRun, inFunction: string | undefined, args: PassedArgs, argsKnown: boolean, callGuards: ShellGuard[]): void {
+  const { script, dir, env, depth } = run;
   for (const command of script.commands) {
+    if (command.inFunction !== inFunction) continue;
     const at = { file: script.file, start: command.start, end: command.end };
     if (!branchTaken(commandGuards(command), args.words, env, script.variables)) continue;
-    // What the script exports reaches the program it runs; the service's environment fills in the rest.
-    const programEnv = command.exported ? lookupIn(command.exported, env) : env;
-    // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script).
-    if (command.words[0]?.value === "$@" || command.words[0]?.value === "$*") {
-      if (handedOver) continue;
-      const before = deployment.processes.length;
-      addWordsProcesses(ctx, deployment, args.words, args.words[0]?.fact.at ?? at, args.dir, programEnv, depth + 1);
-      noteExported(deployment.processes.slice(before), command.exported);
-      handedOver = deployment.processes.length > before;
+    const first = command.words[0];
+    const calls = !command.exec && command.wrappers.length === 0 ? script.functions : undefined;
+    // `start_web --workers 4`: the function's body runs here, with these arguments as its "$@".
+    if (first && calls?.has(first.value)) {
+      const callWords = argsKnown ? withPassedArgs(command.words, args.words) : command.words;
+      callFunction(ctx, deployment, run, first.value, { words: callWords.slice(1), dir }, [...callGuards, ...commandGuards(command)]);
       continue;
     }
+    // What the script exports reaches the program it runs; the service's environment fills in the rest.
+    const programEnv = command.exported ? lookupIn(command.exported, env) : env;
+    // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script), or calls the function they name.
+    if (first?.value === "$@" || first?.value === "$*") {
+      const given = args.words[0];
+      if (given && calls?.has(given.value)) callFunction(ctx, deployment, run, given.value, { words: args.words.slice(1), dir: args.dir }, [...callGuards, ...commandGuards(command)]);
+      else if (!argsKnown && calls) run.dynamic = true;
+      if (!given || calls?.has(given.value) || run.handedOver.has(given)) continue;
+      const before = deployment.processes.length;
+      addWordsProcesses(ctx, deployment, args.words, given.fact.at ?? at, args.dir, programEnv, depth + 1);
+      noteExported(deployment.processes.slice(before), command.exported);
+      if (deployment.processes.length > before) run.handedOver.add(given);
+      continue;
+    }
+    if (calls && first && (first.opaque || first.value.includes("$") || first.value === "eval")) run.dynamic = true;
     // `exec gunicorn app:app "$@"` in a script something runs: its arguments (the image's CMD after an ENTRYPOINT
-    // script) are options of the server. A script nothing runs (depth 0) gets unknown arguments: left as written.
-    const words = depth > 0 ? withPassedArgs(command.words, args.words) : command.words;
+    // script) are options of the server.
+    const words = argsKnown ? withPassedArgs(command.words, args.words) : command.words;
     const invocation = recogniseServer(words);
     const passedCommand = words !== command.words && invocation !== undefined && args.words.includes(invocation.program);
-    if (passedCommand && handedOver) continue;
+    if (passedCommand && run.handedOver.has(args.words[0])) continue;
     if (!invocation && !startsProgram(ctx, words, dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
     addWordsProcesses(ctx, deployment, words, at, dir, programEnv, depth, [], invocation);
     noteExported(deployment.processes.slice(before), command.exported);
-    if (passedCommand) handedOver = true;
-    const guards = commandGuards(command);
+    if (passedCommand) run.handedOver.add(args.words[0]);
+    const guards = callGuards.length > 0 ? [...callGuards, ...commandGuards(command)] : commandGuards(command);
     if (guards.length > 0) {
       for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];
       for (const devServer of deployment.devServers?.slice(devBefore) ?? []) devServer.guards = [...guards, ...(devServer.guards ?? [])];
     }
   }
+}
+
+function callFunction(ctx: Context, deployment: Deployment, run: ScriptRun, name: string, args: PassedArgs, guards: ShellGuard[]): void {
+  run.called.add(name);
+  if (run.calls++ >= MAX_FUNCTION_CALLS) return;
+  addRunCommands(ctx, deployment, run, name, args, true, guards);
 }
 
 /** Programs that run the script named after them (`sh start.sh`, `/usr/bin/env bash start.sh`). */

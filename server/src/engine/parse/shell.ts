@@ -22,6 +22,9 @@
 //   `export X`, a `X=1 cmd` prefix, assignments after `set -a`, and assignments to a variable the
 //   environment already has, which the shell exports too): what the program it runs sees on top
 //   of the service's environment. A plain `X=1` stays in the script.
+// - A function's body (`start_web() { …; }`, `function start_web { …; }`) is read where it is written, and each of
+//   its commands records the function (`inFunction`): the model runs it where the script calls the function, with
+//   the call's arguments as its "$@". A body that is not a `{ … }` group (`f() ( … )`) is read as ordinary commands.
 // - `unset`, `read`, `shift`, `set --`, `source` and loops are not followed.
 // - Reading stops, with a problem, after MAX_WORDS words: no start script is that long, and it
 //   bounds time and memory on huge or hostile input.
@@ -79,6 +82,8 @@ export interface ShellCommand {
   end: number;
   /** For a command nested in `sh -c "..."`/`bash -c '...'`: the outer command. */
   parent?: ShellCommand;
+  /** The function whose body the command is in (the innermost one): it runs where the script calls that function. */
+  inFunction?: string;
   /** The `if`/`case` branches the command runs in, outermost first (those of `parent` are on it). */
   guards?: ShellGuard[];
   /**
@@ -126,6 +131,8 @@ export interface ShellScript {
   commands: ShellCommand[];
   /** Assignments seen (`X=1`, `export X=1`, `: ${X:=1}`), in order. */
   variables: Map<string, ShellVariable[]>;
+  /** The functions the script defines with a `{ … }` body, by name; absent when it defines none. */
+  functions?: ReadonlySet<string>;
   /** Unterminated quotes and the like, all warnings. Reading never throws. */
   problems: ParseProblem[];
 }
@@ -202,6 +209,8 @@ interface Shared {
   placeholders: WeakSet<Fact<string>>;
   /** words left to read before giving up on a huge input */
   wordBudget: number;
+  /** The names of the functions defined with a `{ … }` body so far (ShellScript.functions). */
+  functions: Set<string>;
 }
 
 /** Variables visible to a script; a `sh -c` script sees its parent's but its own assignments stay inside. */
@@ -275,9 +284,11 @@ const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 const FIELD_SEPARATORS = " \t\n";
 
 function readScript(src: SourceText, env: EnvLookup | undefined): ShellScript {
-  const shared: Shared = { file: src.file, env, commands: [], variables: new Map(), problems: [], placeholders: new WeakSet(), wordBudget: MAX_WORDS };
+  const shared: Shared = { file: src.file, env, commands: [], variables: new Map(), problems: [], placeholders: new WeakSet(), wordBudget: MAX_WORDS, functions: new Set() };
   new SourceReader(shared, src, new Scope(), undefined, 0).run();
-  return { file: src.file, commands: shared.commands, variables: shared.variables, problems: shared.problems };
+  const script: ShellScript = { file: src.file, commands: shared.commands, variables: shared.variables, problems: shared.problems };
+  if (shared.functions.size > 0) script.functions = shared.functions;
+  return script;
 }
 
 const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1);
@@ -321,6 +332,11 @@ class SourceReader {
   private spanStart = -1;
   private spanEnd = -1;
   private readonly branches: BranchFrame[] = [];
+  /** A function named (`name()`, `function name`) whose body has not begun: the next `{` opens it. */
+  private pendingFunction: string | undefined;
+  /** `{ … }` groups open, and the function bodies among them (with the group depth each opened at). */
+  private braceDepth = 0;
+  private readonly functionBodies: Array<{ name: string; depth: number }> = [];
 
   constructor(
     private readonly shared: Shared,
@@ -378,14 +394,19 @@ class SourceReader {
           }
           continue;
         }
+        if (keyword !== "{") this.pendingFunction = undefined;
         if (this.onBranchKeyword(keyword, token)) continue;
         switch (keyword) {
+          case "{":
+            this.openGroup();
+            continue;
+          case "}":
+            this.closeGroup();
+            continue;
           case "do":
           case "done":
           case "while":
           case "until":
-          case "{":
-          case "}":
           case "!":
           case "coproc":
             continue;
@@ -454,7 +475,8 @@ class SourceReader {
       if (this.words.length === 1 && this.assignmentTokens.length === 0) {
         const close = this.next();
         if (close.kind === "op" && close.op === ")") {
-          // `name() { ... }`: a function definition, its body is read as ordinary commands
+          // `name() { ... }`: a function definition; its body is read where it is written (openGroup)
+          this.pendingFunction = literalText(this.words[0]);
           this.words = [];
           this.spanStart = -1;
           return;
@@ -543,9 +565,24 @@ class SourceReader {
     if (token.kind === "eof") this.peeked = token;
   }
 
+  /** `{` at a command's start: a group, or the body of the function just named. */
+  private openGroup(): void {
+    this.braceDepth++;
+    if (this.pendingFunction === undefined) return;
+    this.functionBodies.push({ name: this.pendingFunction, depth: this.braceDepth });
+    this.shared.functions.add(this.pendingFunction);
+    this.pendingFunction = undefined;
+  }
+
+  /** `}` at a command's start: closes the innermost group, and the function body it is. */
+  private closeGroup(): void {
+    if (this.functionBodies[this.functionBodies.length - 1]?.depth === this.braceDepth) this.functionBodies.pop();
+    if (this.braceDepth > 0) this.braceDepth--;
+  }
+
   /** `function NAME`, `function NAME()` */
   private skipFunctionName(): void {
-    this.next();
+    this.pendingFunction = literalText(this.next());
     const open = this.next();
     if (open.kind === "op" && open.op === "(") {
       const close = this.next();
@@ -617,6 +654,8 @@ class SourceReader {
     if (program === "set") this.onSetOptions(words.slice(1));
     const command: ShellCommand = { words, assignments, exec, wrappers, start: span.start, end: span.end };
     if (this.parent) command.parent = this.parent;
+    const inFunction = this.functionBodies[this.functionBodies.length - 1]?.name ?? this.parent?.inFunction;
+    if (inFunction !== undefined) command.inFunction = inFunction;
     const exported = this.exportedTo(assignments);
     if (exported) command.exported = exported;
     const guards = this.branches.slice(0, MAX_GUARD_DEPTH).flatMap((frame) => frame.guard ?? []);
