@@ -168,6 +168,17 @@ describe("counts the workspace does not give", () => {
     assert.ok(renderHtml(summary, { nonce: NONCE }).includes("at least 1 process"));
   });
 
+  test("replicas written as a variable set nowhere: one instance counted, said so", () => {
+    const files = stack("gunicorn -w 3 -b 0.0.0.0:8000 app:app");
+    files["docker-compose.yml"] = files["docker-compose.yml"].replace("    deploy:\n", "    deploy:\n      replicas: ${WEB_REPLICAS}\n");
+    const web = summaryOf(files).summary.deployments.find((d) => d.name.startsWith("web"));
+    assert.deepEqual([web?.instances.value, web?.instancesUnknown], [1, "its replica count is ${WEB_REPLICAS}, set nowhere in the workspace"]);
+    assert.ok(renderHtml(summaryOf(files).summary, { nonce: NONCE }).includes("1 instance (or more)"));
+    const withDefault = { ...files, "docker-compose.yml": files["docker-compose.yml"].replace("${WEB_REPLICAS}", "${WEB_REPLICAS:-3}") };
+    const three = summaryOf(withDefault).summary.deployments.find((d) => d.name.startsWith("web"));
+    assert.deepEqual([three?.instances.value, three?.instancesUnknown], [3, undefined], "a default written there is the count");
+  });
+
   test("a stated count is shown as stated", () => {
     const { summary } = summaryOf(stack("gunicorn -w 3 -b 0.0.0.0:8000 app:app"));
     const process = summary.deployments.find((d) => d.name.startsWith("web"))?.processes[0];

@@ -857,6 +857,9 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   if (networkMode) deployment.composeNetworkMode = networkMode;
   // `--scale web=3` on the deploy command overrides `scale:` and `deploy.replicas`.
   deployment.instances = scale ?? last("replicas") ?? { value: 1, origin: "default", by: "Docker Compose" };
+  // `replicas: ${WEB_REPLICAS}` with the variable set nowhere here: the deploy environment gives the count.
+  const replicasVariable = scale || deployment.instances.origin !== "default" ? undefined : sized.findLast((layer) => layer.variables?.replicas)?.variables?.replicas;
+  if (replicasVariable) deployment.instancesUnknown = `its replica count is ${replicasVariable.value}, set nowhere in the workspace`;
   const cpus = combinedCpuLimit(last("cpus"), last("cpuset"));
   if (cpus) deployment.cpus = cpus;
   const memory = last("memoryMiB");

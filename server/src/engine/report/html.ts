@@ -211,7 +211,7 @@ ${this.findingList(d.findings)}
     const n = d.instances.value;
     const process = d.processes[0];
     const instanceLines: BoxLine[] = [
-      { text: `${plural(n, "instance")}${d.instances.origin === "stated" ? "" : d.instances.origin === "default" ? " (default)" : " (assumed)"}`, cls: "title", role: "instances" },
+      { text: `${plural(n, "instance")}${d.instancesUnknown ? " (or more)" : d.instances.origin === "stated" ? "" : d.instances.origin === "default" ? " (default)" : " (assumed)"}`, cls: "title", role: "instances" },
       { text: `${[d.cpus ? formatCpus(d.cpus.value) : "CPUs unknown", d.memoryMiB ? formatMemory(d.memoryMiB.value) : undefined].filter(Boolean).join(" · ")} each`, cls: "muted", role: "resources" },
     ];
     if (process) {
@@ -332,7 +332,12 @@ ${parts.join("\n")}
 
   private facts(d: DeploymentSummary): string {
     const rows: Array<[string, string]> = [];
-    rows.push(["Instances", this.figureHtml(d.instances, plural(d.instances.value, "instance"))]);
+    rows.push([
+      "Instances",
+      d.instancesUnknown
+        ? `<span class="value assumed" data-origin="assumed">${plural(d.instances.value, "instance")} counted</span> <span class="origin assumed">(${esc(d.instancesUnknown)}; facts.max_instances in headroom.yml sets it)</span>`
+        : this.figureHtml(d.instances, plural(d.instances.value, "instance")),
+    ]);
     rows.push(["CPU per instance", d.cpus ? this.figureHtml(d.cpus, formatCpus(d.cpus.value)) : `<span class="muted">not stated in the workspace</span>`]);
     rows.push(["Memory per instance", d.memoryMiB ? this.figureHtml(d.memoryMiB, formatMemory(d.memoryMiB.value)) : `<span class="muted">not stated in the workspace</span>`]);
     for (const p of d.processes) {

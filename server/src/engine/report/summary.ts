@@ -82,6 +82,8 @@ export interface DeploymentSummary {
   name: string;
   files: string[];
   instances: Figure;
+  /** Why the workspace does not give the number of instances (fly.toml, a compose replicas variable): `instances` counts what it can vouch for. */
+  instancesUnknown?: string;
   cpus?: Figure;
   memoryMiB?: Figure;
   processes: ProcessSummary[];
@@ -228,6 +230,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
       name: d.name,
       files: [...d.files].sort(),
       instances: figure(d.instances),
+      ...(d.instancesUnknown && d.instances.origin !== "configured" ? { instancesUnknown: d.instancesUnknown } : {}),
       ...(d.cpus ? { cpus: figure(d.cpus) } : {}),
       ...(d.memoryMiB ? { memoryMiB: figure(d.memoryMiB) } : {}),
       processes: d.processes.map((p) => processSummary(d, p, figure, read)),
