@@ -440,6 +440,13 @@ describe("wrappers", () => {
     assert.deepEqual(command.wrappers.map((w) => w.value), ["exec", "nohup", "env", "-i", "gosu", "app", "nice", "-n", "5", "command", "time", "-p"]);
   });
 
+  test("s6-overlay's run-script wrappers are stripped: s6-notifyoncheck with its options, execline's cd DIR, s6-setuidgid USER", () => {
+    const text = 'exec 2>&1 \\\n  s6-notifyoncheck -d -n 300 -w 1000 -c "nc -z localhost 8000" \\\n    cd /app s6-setuidgid abc gunicorn app';
+    const command = only(parseShellScript(text, "run").commands);
+    assert.deepEqual(values(command), ["gunicorn", "app"]);
+    assert.deepEqual(programs(parseShellScript("cd /app || exit 1\nwith-contenv gunicorn app", "run")), ["cd", "exit", "gunicorn"]);
+  });
+
   test("runners stay, and wrappers with nothing to run are the program", () => {
     const script = parseShellScript("poetry run gunicorn app\nbundle exec puma\npython -m gunicorn app\ncommand -v gunicorn\nexec >log 2>&1\nenv", "s");
     assert.deepEqual(programs(script), ["poetry", "bundle", "python", "command", "exec", "env"]);

@@ -682,6 +682,11 @@ export const SOURCES = {
     says: "\"web_concurrency = env(\"SENSIBLE_DEFAULTS\") ? set_default_web_concurrency : \"\"\" written to .profile.d/WEB_CONCURRENCY.sh (\"always write that file, even if its empty (meaning no defaults apply)\"); the defaults by `ulimit -u`: 512 MB dynos 2, 1 GB 4, Performance-M 8, Performance-L 16. Changelog v229: the Ruby buildpack \"now clears previous default buildpack WEB_CONCURRENCY values\".",
   },
 
+  s6Overlay: {
+    title: "just-containers/s6-overlay: README (Writing a service script, Container environment, s6-rc)",
+    url: "https://github.com/just-containers/s6-overlay#writing-a-service-script",
+    says: "Set the ENTRYPOINT to /init. A supervised service is a folder in /etc/services.d with a `run` file holding the long-lived process; with s6-overlay v3, s6-rc services are folders in /etc/s6-overlay/s6-rc.d with a `type` file (longrun or oneshot) and a `run` (longrun) or `up` (oneshot) file, started when the user bundle lists them (an empty file user/contents.d/<name>). Stage 2 runs the user bundle's services and the legacy /etc/services.d ones. A script gets the container's environment through the with-contenv helper (`#!/command/with-contenv sh`); S6_KEEP_ENV=1 keeps the environment for the whole supervision tree. A CMD is run as well, under s6.",
+  },
   tiangoloStartScript: {
     title: "tiangolo/uvicorn-gunicorn-docker: docker-images/start.sh (the image's CMD)",
     url: "https://github.com/tiangolo/uvicorn-gunicorn-docker/blob/master/docker-images/start.sh",

@@ -61,6 +61,7 @@ import { actionCable } from "./action-cable.ts";
 import { contextCandidates, contextFolders, GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, mountedAt, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
 import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
+import { imagePathsOf, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer" | "systemd";
 
@@ -251,6 +252,9 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
   const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);
   ctx.cache.set(SUPERVISOR_CANDIDATES, supervisorCandidates);
+  // The files s6-overlay's run scripts may be when a folder of them is copied (model/s6-overlay.ts), the same array while they are the same paths.
+  const runFiles = ofKind("shell").filter((p) => p === "run" || p.endsWith("/run"));
+  ctx.cache.set(S6_RUN_FILES, parses.get(S6_RUN_FILES, runFiles.join("\n"), () => runFiles));
   const runners = { scripts, makefiles: ofKind("makefile"), ci: ofKind("ci") };
   for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"), runners)) deployments.push(...composeDeployments(ctx, project));
   for (const path of ofKind("procfile")) {
@@ -1229,7 +1233,48 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   if (words.length === 0) return;
   const source = command ?? entrypoint;
   const at: SourceRef = source?.[0]?.fact.at ?? { file: path, start: dockerfile.cmd?.start ?? dockerfile.entrypoint?.start ?? 0, end: dockerfile.cmd?.end ?? dockerfile.entrypoint?.end ?? 0 };
-  addWordsProcesses({ ...ctx, image: { stage: dockerfile, contextDir } }, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+  const imageCtx: Context = { ...ctx, image: { stage: dockerfile, contextDir } };
+  if (words[0].value === S6_INIT) addS6Services(imageCtx, deployment, path, text, fullEnv);
+  addWordsProcesses(imageCtx, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+}
+
+/**
+ * s6-overlay's /init starts, side by side in the container, the services whose run scripts the image's COPY lines put in
+ * /etc/services.d and the s6-rc longruns its user bundles list (model/s6-overlay.ts): each run script is read as a script
+ * something runs with no arguments, in the image's working folder. One that is not a shell's (execline) is not read; one
+ * that runs a reverse proxy makes the container's loopback reachable (proxyBeside).
+ */
+function addS6Services(ctx: Context, deployment: Deployment, dockerfile: string, dockerfileText: string, env: EnvLookup): void {
+  const image = ctx.image;
+  if (!image) return;
+  const workdir = image.stage.workdir ?? "/";
+  const prefix = image.contextDir ? `${image.contextDir}/` : "";
+  // Files copied one by one (`COPY docker/web.run /etc/services.d/web/run`), and those named run in folders copied whole.
+  const sources = new Set<string>();
+  for (const copy of image.stage.copies) for (const source of copy.sources) sources.add(source.replace(/^\.\/?/, "").replace(/\/+$/, ""));
+  for (const path of ctx.cache.get(S6_RUN_FILES) as string[]) if (path.startsWith(prefix)) sources.add(path.slice(prefix.length));
+  for (const source of sources) {
+    if (!source) continue;
+    for (const imagePath of imagePathsOf(image.stage.copies, workdir, source)) {
+      const service = s6Service(imagePath);
+      const path = service && fileInImage(ctx, image, imagePath);
+      if (!service || path !== join(image.contextDir, source) || (service.rc && !s6Longrun(ctx, image, service.name, dockerfileText))) continue;
+      const text = ctx.host.read(path);
+      if (text !== undefined && PROXY_PROGRAM.test(text)) deployment.proxyBeside ??= path;
+      // A run script that does not see the container's environment would read its variables unset, which the rules
+      // comparing values with that environment do not know: it is not read.
+      if (text === undefined || !hasShellShebang(text) || !s6SeesContainerEnv(text, env("S6_KEEP_ENV")?.value)) continue;
+      deployment.links.push({ from: dockerfile, to: path, why: `s6-overlay's ${S6_INIT} starts ${imagePath}` });
+      addScriptProcesses(ctx, deployment, path, env, { words: [], dir: image.contextDir }, 1);
+    }
+  }
+}
+
+/** An s6-rc service s6-overlay starts: its `type` is longrun, and a bundle it starts lists it (a file copied, or created by a RUN line). */
+function s6Longrun(ctx: Context, image: NonNullable<Context["image"]>, name: string, dockerfileText: string): boolean {
+  const type = fileInImage(ctx, image, s6TypeFile(name));
+  if (type === undefined || ctx.host.read(type)?.trim() !== "longrun") return false;
+  return s6BundleEntries(name).some((entry) => fileInImage(ctx, image, entry) !== undefined || dockerfileText.includes(entry));
 }
 
 /**
@@ -1791,6 +1836,7 @@ function addSupervisorPrograms(ctx: Context, deployment: Deployment, files: stri
     ctx.claimed.add(file);
   }
   for (const run of supervisorRuns(ctx, files, dir, env)) {
+    if (run.script.commands.some((command) => PROXY_PROGRAM.test(command.words[0]?.value ?? ""))) deployment.proxyBeside ??= run.at.file;
     const before = deployment.processes.length;
     addWordsProcesses(ctx, deployment, startingWords(run.script, false), run.at, run.dir, run.env, depth + 1);
     noteExported(deployment.processes.slice(before), run.environment);
@@ -1949,17 +1995,30 @@ function copiedToImage(ctx: Context, image: NonNullable<Context["image"]>, progr
   const inWorkdir = program.startsWith("/") ? program : `${workdir.replace(/\/+$/, "")}/${program.replace(/^\.\//, "")}`;
   const imagePaths = program.includes("/") ? [inWorkdir] : IMAGE_PATH_FOLDERS.map((folder) => `${folder}/${program}`);
   for (const imagePath of imagePaths) {
-    for (const candidate of contextCandidates(image.stage.copies, workdir, imagePath)) {
-      const found = existing(ctx, join(image.contextDir, candidate));
-      if (found) return found;
-    }
+    const found = fileInImage(ctx, image, imagePath);
+    if (found) return found;
   }
   return undefined;
 }
 
-/** `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/bin/dash -e`, …: a script the shell runs. */
+/**
+ * The build-context file the image's COPY/ADD lines put at `imagePath`, the last line that writes a workspace file there. A
+ * file named as no deployment file is (`docker/web.run`) is not among the audit's paths: it is looked for by reading it.
+ */
+function fileInImage(ctx: Context, image: NonNullable<Context["image"]>, imagePath: string): string | undefined {
+  for (const candidate of contextCandidates(image.stage.copies, image.stage.workdir ?? "/", imagePath)) {
+    const path = join(image.contextDir, candidate);
+    if (existing(ctx, path) || (fileKind(path) === undefined && ctx.host.read(path) !== undefined)) return path;
+  }
+  return undefined;
+}
+
+/**
+ * `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/bin/dash -e`, …: a script the shell runs; also through s6-overlay's with-contenv
+ * (`#!/usr/bin/with-contenv bash`, `#!/command/with-contenv sh`, Home Assistant's `bashio`), which runs the shell it names.
+ */
 function hasShellShebang(text: string | undefined): boolean {
-  return text !== undefined && /^#!\s*(\/usr)?\/bin\/(env\s+)?(ba|da|z|k|a)?sh\b/.test(text.replace(/^\uFEFF/, ""));
+  return text !== undefined && /^#!\s*(?:(\/usr)?\/bin\/(env\s+)?|\S*\/with-contenv\s+(?:(?:\/usr)?\/bin\/)?)(ba|da|z|k|a)?sh(?:io)?\b/.test(text.replace(/^\uFEFF/, ""));
 }
 
 /**

@@ -153,6 +153,11 @@ export interface Deployment {
    * else the compose service's `image:`. Undefined where no image is named (Procfile, App Runner).
    */
   image?: string;
+  /**
+   * The file of a program that runs a reverse proxy beside its servers in the same container (a supervisord program, an
+   * s6-overlay service: nginx, caddy, ...): the proxy reaches a server listening on the container's loopback.
+   */
+  proxyBeside?: string;
   /** The soft open-file limit its processes start with, when stated (compose `ulimits: nofile`). */
   nofileSoftLimit?: Fact<number>;
   /** Resident memory of one worker process, in MiB: only from configuration (facts.worker_memory_mib). */

@@ -75,7 +75,7 @@ export interface ShellCommand {
   assignments: ShellAssignment[];
   /** Started with `exec`. */
   exec: boolean;
-  /** Wrapper words removed from the front: `exec`, `command`, `time`, `nohup`, `env`, `nice`, `gosu USER`, `su-exec USER`, `tini --`, `dumb-init`, with their options. */
+  /** Wrapper words removed from the front: `exec`, `command`, `time`, `nohup`, `env`, `nice`, `gosu USER`, `su-exec USER`, `tini --`, `dumb-init`, `with-contenv`, `s6-setuidgid USER`, `s6-notifyoncheck`, execline's `cd DIR`, with their options. */
   wrappers: ShellWord[];
   /** Span of the whole simple command, continuation lines and redirections included. */
   start: number;
@@ -260,6 +260,12 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   gosu: { optionsWithValue: [], operands: 1 },
   "su-exec": { optionsWithValue: [], operands: 1 },
   tini: { optionsWithValue: ["-e", "-p"] },
+  // s6-overlay's: the container's environment, a user to run as, a readiness check before the program.
+  "with-contenv": { optionsWithValue: [] },
+  "s6-setuidgid": { optionsWithValue: [], operands: 1 },
+  "s6-notifyoncheck": { optionsWithValue: ["-3", "-s", "-T", "-t", "-w", "-n", "-c"] },
+  // execline's `cd DIR PROG…`, as s6-notifyoncheck runs it in s6-overlay's run scripts; the shell's own `cd DIR` runs nothing after it.
+  cd: { optionsWithValue: [], operands: 1 },
   "dumb-init": { optionsWithValue: ["-r", "--rewrite"] },
 };
 

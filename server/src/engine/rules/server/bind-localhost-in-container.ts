@@ -53,7 +53,7 @@ export default defineRule({
         "refused, or App Runner's health check fails and the deployment rolls back). uvicorn, hypercorn, daphne and granian listen " +
         "on 127.0.0.1:8000 unless told otherwise, and gunicorn does too unless `PORT` is set, so a missing `--host`/`--bind` in a " +
         "container is the same bug (`fastapi run` listens on 0.0.0.0 by default: only an explicit `--host 127.0.0.1` is). Listen on 0.0.0.0. Headroom stays quiet when the start script also starts a proxy " +
-        "(nginx, caddy, haproxy, supervisord) that can reach the loopback address, for processes that are not in a container, and " +
+        "(nginx, caddy, haproxy, supervisord), or a program beside the server in the container runs one (a supervisord program, an s6-overlay service), that can reach the loopback address, for processes that are not in a container, and " +
         "for a compose service whose loopback is shared: `network_mode: host` (the host's loopback, where an nginx on the host " +
         "proxies to 127.0.0.1), `network_mode: service:X` or `container:X`, or a service that another one joins with `network_mode: service:<it>`.",
       bad: {
@@ -73,7 +73,7 @@ export default defineRule({
       for (const process of deployment.processes) {
         const listen = listenAddress(deployment, process, text);
         if (!listen || !isLoopback(listen.host.value)) continue;
-        if (startsProxy(process.commandAt, text)) continue;
+        if (deployment.proxyBeside !== undefined || startsProxy(process.commandAt, text)) continue;
         const server = process.invocation.server;
         const address = `${listen.host.value}:${listen.port.value}`;
         const fixes: Fix[] = [];

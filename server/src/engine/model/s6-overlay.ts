@@ -1,0 +1,66 @@
+// s6-overlay (just-containers/s6-overlay): an image whose command is its `/init` runs, side by side under s6's supervision,
+// the long-running services whose `run` scripts the image holds: every /etc/services.d/<name>/run (the v2 layout, which v3
+// still starts), and each v3 s6-rc service /etc/s6-overlay/s6-rc.d/<name>/ whose `type` is `longrun` and that the `user`
+// (or `user2`) bundle lists (`user/contents.d/<name>`). A run script sees the container's environment only through
+// `with-contenv` (its shebang, `#!/command/with-contenv bash`) or with S6_KEEP_ENV=1 (SOURCES.s6Overlay).
+
+/** The program an s6-overlay image runs as its entrypoint. */
+export const S6_INIT = "/init";
+
+/** Per-audit cache key of the workspace files named `run` (shell scripts by name), set by buildModel. */
+export const S6_RUN_FILES = "s6-run-files";
+
+/** The service an image path is the run script of, and whether it is an s6-rc one (which needs its type and the bundle). */
+export function s6Service(imagePath: string): { name: string; rc: boolean } | undefined {
+  const legacy = /^\/etc\/services\.d\/([^/]+)\/run$/.exec(imagePath);
+  if (legacy) return { name: legacy[1], rc: false };
+  const rc = /^\/etc\/s6-overlay\/s6-rc\.d\/([^/]+)\/run$/.exec(imagePath);
+  return rc && rc[1] !== "user" && rc[1] !== "user2" ? { name: rc[1], rc: true } : undefined;
+}
+
+/** The image paths whose presence puts an s6-rc service in a bundle s6-overlay starts. */
+export function s6BundleEntries(name: string): string[] {
+  return ["user", "user2"].flatMap((bundle) => [`/etc/s6-overlay/s6-rc.d/${bundle}/contents.d/${name}`, `/etc/s6-overlay/user-bundles.d/${bundle}/contents.d/${name}`]);
+}
+
+/** A reverse proxy a program beside the servers runs (it reaches their loopback): `nginx -g "daemon off;"`, caddy, ... */
+export const PROXY_PROGRAM = /\b(nginx|openresty|caddy|haproxy|traefik|envoy)\b/;
+
+/** The s6-rc service's `type` file. */
+export function s6TypeFile(name: string): string {
+  return `/etc/s6-overlay/s6-rc.d/${name}/type`;
+}
+
+/** Whether a run script reads the container's environment: through with-contenv, or with S6_KEEP_ENV set to a non-zero value. */
+export function s6SeesContainerEnv(text: string, keepEnv: string | undefined): boolean {
+  return /^#!\s*\S*\/with-contenv\s/.test(text.replace(/^\uFEFF/, "")) || (keepEnv !== undefined && keepEnv !== "" && keepEnv !== "0");
+}
+
+/**
+ * The image paths COPY/ADD lines put a build-context file at (`contextPath` relative to the context): a file copied to a
+ * destination (into it when it ends with `/` or with several sources), or as part of a folder copied (its contents go to the
+ * destination). A relative destination is relative to the WORKDIR. Sources with wildcards, absolute ones (another stage's)
+ * and URLs are not followed.
+ */
+export function imagePathsOf(copies: ReadonlyArray<{ sources: string[]; destination: string }>, workdir: string, contextPath: string): string[] {
+  const found: string[] = [];
+  for (const copy of copies) {
+    const destination = absoluteIn(copy.destination, workdir);
+    const into = copy.destination.endsWith("/") || copy.sources.length > 1;
+    for (const source of copy.sources) {
+      if (source.startsWith("/") || /[*?[]/.test(source) || /^[a-z]+:\/\//i.test(source)) continue;
+      const src = source.replace(/^\.\/?/, "").replace(/\/+$/, "");
+      const under = destination === "/" ? "" : destination;
+      if (src === "") found.push(`${under}/${contextPath}`);
+      else if (contextPath === src) found.push(into ? `${under}/${src.slice(src.lastIndexOf("/") + 1)}` : destination);
+      else if (contextPath.startsWith(`${src}/`)) found.push(`${under}/${contextPath.slice(src.length + 1)}`);
+    }
+  }
+  return found;
+}
+
+function absoluteIn(destination: string, workdir: string): string {
+  const base = workdir.replace(/\/+$/, "");
+  const joined = destination.startsWith("/") ? destination : destination === "." || destination === "./" ? base || "/" : `${base}/${destination.replace(/^\.\//, "")}`;
+  return joined.replace(/\/+$/, "") || "/";
+}
