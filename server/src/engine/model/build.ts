@@ -774,6 +774,7 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   const active = project.profiles ?? (fromEnv !== undefined && !fromEnv.includes("$") ? profileNames(fromEnv) : undefined);
   const keyPrefix = `compose-deployment:${project.key}\n${files.join("\n")}\n${project.why}:${project.runBy?.at.start ?? ""}-${project.runBy?.at.end ?? ""}#`;
   const started = project.started && startedServices(merged, project.started);
+  const builtHere = builtImages(merged, projectEnv);
   for (const [name, layers] of merged) {
     if (started) {
       // The commands name the services they start: compose starts those (a named service's profiles too) and what they depend on.
@@ -785,10 +786,58 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
     }
     const startedAt = project.started?.named.get(name);
     const scale = project.scale?.get(name);
-    const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv, startedAt, scale);
-    deployments.push(reusedDeployment(ctx, keyPrefix + name, [...layers, projectEnv, startedAt, scale], layers, build, findNearby));
+    // A service with no build of its own that runs, by `image:`, the image another service builds and tags runs that build.
+    const image = layers.some((l) => l.buildContext) ? undefined : imageName(layers, projectEnv);
+    const builder = image === undefined ? undefined : builtHere.get(image);
+    const build = (c: Context) => composeServiceDeployment(c, project, name, layers, projectEnv, startedAt, scale, builder);
+    const anchors = builder ? [...layers, ...builder.layers] : layers;
+    deployments.push(reusedDeployment(ctx, keyPrefix + name, [...anchors, projectEnv, startedAt, scale], anchors, build, findNearby));
   }
   return deployments;
+}
+
+/** A service that builds an image and tags it with its `image:` (compose builds it under that name). */
+interface ImageBuilder {
+  name: string;
+  layers: ComposeService[];
+}
+
+/**
+ * The images the project's services build, by the name their `image:` tags them with. A name two services build
+ * differently (another context, Dockerfile or target) is left out: which build a service runs by that name is not known.
+ */
+function builtImages(merged: ReadonlyMap<string, ComposeService[]>, projectEnv: ReadonlyMap<string, Fact<string>>): Map<string, ImageBuilder> {
+  const built = new Map<string, ImageBuilder>();
+  const ambiguous = new Set<string>();
+  for (const [name, layers] of merged) {
+    if (!layers.some((l) => l.buildContext)) continue;
+    const image = imageName(layers, projectEnv);
+    if (image === undefined || ambiguous.has(image)) continue;
+    const other = built.get(image);
+    if (!other) built.set(image, { name, layers });
+    else if (buildOf(other.layers) !== buildOf(layers)) {
+      built.delete(image);
+      ambiguous.add(image);
+    }
+  }
+  return built;
+}
+
+/** A service's `image:` with the project's variables filled in, `:latest` when it names no tag; undefined when a variable is left. */
+function imageName(layers: ComposeService[], projectEnv: ReadonlyMap<string, Fact<string>>): string | undefined {
+  let written: ComposeService["image"];
+  for (const layer of layers) if (layer.image) written = layer.image;
+  if (!written) return undefined;
+  const name = interpolate({ value: written.value, origin: "stated" }, projectEnv).value.trim();
+  if (name === "" || name.includes("$")) return undefined;
+  // The tag follows the last path segment (a registry's port comes before a slash); a digest names one image as it is.
+  return name.includes("@") || name.slice(name.lastIndexOf("/") + 1).includes(":") ? name : `${name}:latest`;
+}
+
+/** What a service builds: its context, Dockerfile and target as written (the last layer's that sets each). */
+function buildOf(layers: ComposeService[]): string {
+  const last = (key: "buildContext" | "dockerfile" | "buildTarget") => layers.map((l) => l[key]?.value).filter((v) => v !== undefined).pop() ?? "";
+  return `${last("buildContext")}\n${last("dockerfile")}\n${last("buildTarget")}`;
 }
 
 /**
@@ -814,7 +863,16 @@ function startedServices(merged: ReadonlyMap<string, ComposeService[]>, started:
 }
 
 /** One service of a compose project (its layers: extended services, base, override) as a deployment. */
-function composeServiceDeployment(ctx: Context, project: ComposeProject, name: string, layers: ComposeService[], projectEnv: ReadonlyMap<string, Fact<string>>, startedAt?: SourceRef, scale?: Fact<number>): Deployment {
+function composeServiceDeployment(
+  ctx: Context,
+  project: ComposeProject,
+  name: string,
+  layers: ComposeService[],
+  projectEnv: ReadonlyMap<string, Fact<string>>,
+  startedAt?: SourceRef,
+  scale?: Fact<number>,
+  builder?: ImageBuilder,
+): Deployment {
   const { files } = project;
   const base = files[0];
   const overlay = files.length > 1 ? files[files.length - 1] : undefined;
@@ -874,17 +932,23 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
   const reservedMemory = last("reservedMemoryMiB");
   if (reservedCpus || reservedMemory) deployment.reservations = { ...(reservedCpus ? { cpus: reservedCpus } : {}), ...(reservedMemory ? { memoryMiB: reservedMemory } : {}) };
   const env = lookupIn(deployment.env);
-  const context = last("buildContext");
-  const dockerfileName = last("dockerfile");
+  // The build is the service's own, or that of the service whose image it runs.
+  const buildLayers = builder?.layers ?? layers;
+  const lastBuilt = <K extends "buildContext" | "dockerfile" | "buildTarget" | "buildArgs">(key: K): ComposeService[K] | undefined => {
+    for (let i = buildLayers.length - 1; i >= 0; i--) if (buildLayers[i][key] !== undefined) return buildLayers[i][key];
+    return undefined;
+  };
+  const context = lastBuilt("buildContext");
+  const dockerfileName = lastBuilt("dockerfile");
   // A build context from an `extends: { file }` layer is relative to that file's folder; the project's own files share the base's.
-  const contextLayer = [...layers].reverse().find((l) => l.buildContext !== undefined);
+  const contextLayer = [...buildLayers].reverse().find((l) => l.buildContext !== undefined);
   const contextBase = contextLayer && !files.includes(contextLayer.file) ? dirOf(contextLayer.file) : dir;
   const contextDir = context ? join(contextBase, context.value) : dir;
   const dockerfile = context ? existing(ctx, join(contextDir, dockerfileName?.value ?? "Dockerfile")) : undefined;
   const command = last("command");
   const entrypoint = last("entrypoint");
   // `build.target`: the image is that stage of the Dockerfile, with its CMD and ENV, not the last stage's.
-  const target = last("buildTarget")?.value;
+  const target = lastBuilt("buildTarget")?.value;
   const projectLookup = lookupIn(projectEnv);
   const image = last("image");
   if (image && !dockerfile) deployment.image = image.value;
@@ -894,8 +958,9 @@ function composeServiceDeployment(ctx: Context, project: ComposeProject, name: s
     ctx.postgres.push({ name, base: project.key, files, words, image: postgres, env: deployment.env });
   }
   if (dockerfile) {
-    deployment.links.push({ from: base, to: dockerfile, why: `service ${name} builds from ${dockerfile}` });
-    const buildArgs = last("buildArgs");
+    const why = builder ? `service ${name} runs the image ${image?.value} that service ${builder.name} builds from ${dockerfile}` : `service ${name} builds from ${dockerfile}`;
+    deployment.links.push({ from: base, to: dockerfile, why });
+    const buildArgs = lastBuilt("buildArgs");
     const interpolatedArgs = buildArgs && new Map([...buildArgs].map(([key, fact]) => [key, interpolate(fact, projectEnv)]));
     addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env, interpolatedArgs, target);
   } else if (image && !context && !entrypoint && runsMountedImage(ctx, deployment, layers, (layer) => (files.includes(layer.file) ? dir : dirOf(layer.file)), command && composeWords(ctx, command, projectLookup, env), projectLookup, env)) {
@@ -1554,9 +1619,21 @@ function addWordsProcesses(
   }
   if (passedArgs.length > 0) addWordsProcesses(ctx, deployment, passedArgs, passedArgs[0].fact.at ?? at, dir, env, depth + 1);
   else {
-    const app = appProgram(words);
+    const app = appProgram(words) ?? appScript(ctx, program, dir);
     if (app) deployment.appCommand ??= { program: app, at };
   }
+}
+
+/**
+ * A Ruby or Python program of the workspace run by its path (`bin/delayed_job run`, `script/worker`): the app's own code,
+ * by its shebang; its name. Not bin/rails, whose commands appProgram tells apart.
+ */
+function appScript(ctx: Context, program: string, dir: string): string | undefined {
+  const name = program.slice(program.lastIndexOf("/") + 1);
+  if (!program.includes("/") || name === "rails" || name === "") return undefined;
+  const path = namedFile(ctx, dir, program);
+  const text = path === undefined ? undefined : ctx.host.read(path);
+  return text !== undefined && /^#!\s*(?:\S*\/)?(?:env\s+(?:-S\s+)?)?(?:ruby|python[\d.]*)(?:\s|$)/.test(text) ? name : undefined;
 }
 
 /** `python main.py`, `python -m app`: the uvicorn.run() call of the file it runs (model/python-main.ts), read as text. */
@@ -1731,7 +1808,7 @@ function startsProgram(ctx: Context, words: CommandWord[], dir: string): boolean
   if (recogniseDevServer(words) || recogniseCeleryBeat(words) || supervisordOptionsStart(words) >= 0) return true;
   const program = words[0]?.value ?? "";
   if (SCRIPT_RUNNERS.has(program)) return words.length > 1 && startsProgram(ctx, words.slice(1), dir);
-  return findScript(ctx, program, dir) !== undefined || appProgram(words) !== undefined;
+  return findScript(ctx, program, dir) !== undefined || appProgram(words) !== undefined || appScript(ctx, program, dir) !== undefined;
 }
 
 /** The words with `"$@"` (or `$*`) after the program replaced by the arguments the script was given. */

@@ -1237,20 +1237,24 @@ export function wrappedProgramIndex(words: CommandWord[]): number {
 
 /**
  * Programs that run a Python or Ruby app's own code in one process without being a server Headroom models:
- * Python job runners (arq, rq, dramatiq, huey, taskiq, faust), and Ruby's interpreter and rake (`rake jobs:work`).
+ * Python job runners (arq, rq, dramatiq, huey, taskiq, faust), Ruby's interpreter and rake (`rake jobs:work`), and
+ * Ruby job runners that load the app (shoryuken, que, karafka, racecar).
  */
-const APP_PROGRAMS: ReadonlySet<string> = new Set(["arq", "rq", "dramatiq", "huey_consumer", "huey_consumer.py", "taskiq", "faust", "ruby", "rake"]);
+const APP_PROGRAMS: ReadonlySet<string> = new Set(["arq", "rq", "dramatiq", "huey_consumer", "huey_consumer.py", "taskiq", "faust", "ruby", "rake", "shoryuken", "que", "karafka", "racecar"]);
 
 /**
  * The program of a command that runs the app's own Python or Ruby code (`python worker.py`, `arq app.worker.WorkerSettings`,
- * `bundle exec rake jobs:work`), past its wrappers: "python" for an interpreter, else the program's name. Undefined for
+ * `bundle exec rake jobs:work`, `bin/rails runner`), past its wrappers: "python" for an interpreter, else the program's name. Undefined for
  * anything else (a Go binary, node, a shell).
  */
 export function appProgram(words: CommandWord[]): string | undefined {
-  const program = words[wrappedProgramIndex(words)];
+  const index = wrappedProgramIndex(words);
+  const program = words[index];
   if (!program) return undefined;
   const name = basename(program.value);
   if (PYTHON_RE.test(name)) return "python";
+  // `rails runner` runs the app's code; rails' other commands are servers, consoles or one-off tasks (db:migrate).
+  if (name === "rails") return words[index + 1]?.value === "runner" || words[index + 1]?.value === "r" ? "rails runner" : undefined;
   return APP_PROGRAMS.has(name) ? name : undefined;
 }
 
