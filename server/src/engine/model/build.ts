@@ -61,7 +61,7 @@ import { actionCable } from "./action-cable.ts";
 import { contextCandidates, contextFolders, GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, mountedAt, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
 import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
-import { imagePathsOf, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
+import { imagePathsOf, inheritsS6Init, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer" | "systemd";
 
@@ -1284,7 +1284,7 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   const installed = installedFiles(parsed, contextDir);
   if (installed.length > 0) deployment.installedFrom = installed;
   const fullEnv = lookupIn(deployment.env, env);
-  const entryWords = entrypoint ?? (dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, fullEnv) : []);
+  const entryWords = entrypoint ?? (dockerfile.entrypoint ? dockerWords(dockerfile.entrypoint, path, fullEnv) : inheritedEntrypoint(dockerfile, path));
   // A compose `entrypoint:` drops the image's CMD: compose passes only its own `command:` to it.
   const cmdWords = command ?? (!entrypoint && dockerfile.cmd ? dockerWords(dockerfile.cmd, path, fullEnv) : []);
   const words = [...entryWords, ...cmdWords];
@@ -1301,6 +1301,12 @@ function addDockerfileProcesses(ctx: Context, deployment: Deployment, path: stri
   const imageCtx: Context = { ...ctx, image: { stage: dockerfile, contextDir } };
   if (words[0].value === S6_INIT) addS6Services(imageCtx, deployment, path, text, fullEnv);
   addWordsProcesses(imageCtx, deployment, words, at, contextDir, fullEnv, 0, entryWords.length > 0 ? cmdWords : []);
+}
+
+/** The ENTRYPOINT a base image the workspace does not hold sets: s6-overlay's /init of linuxserver's base images, located at FROM. */
+function inheritedEntrypoint(dockerfile: DockerfileStage, path: string): CommandWord[] {
+  const at = dockerfile.baseImageAt;
+  return at && dockerfile.baseImage !== undefined && inheritsS6Init(dockerfile.baseImage) ? [literalWord(path, S6_INIT, at.start, at.end, "")] : [];
 }
 
 /**

@@ -7,6 +7,14 @@
 /** The program an s6-overlay image runs as its entrypoint. */
 export const S6_INIT = "/init";
 
+/** linuxserver.io's base images (`ghcr.io/linuxserver/baseimage-alpine:3.20`, `lscr.io/…`, the older `lsiobase/…`): their ENTRYPOINT is /init. */
+const LINUXSERVER_BASE_IMAGE = /^(?:(?:(?:ghcr|lscr|docker)\.io\/)?linuxserver\/baseimage-[\w.-]+|(?:docker\.io\/)?lsiobase\/[\w.-]+)(?::[\w][\w.-]*)?(?:@sha256:[0-9a-f]{64})?$/i;
+
+/** Whether an image built FROM `image` inherits s6-overlay's /init as its ENTRYPOINT. */
+export function inheritsS6Init(image: string): boolean {
+  return LINUXSERVER_BASE_IMAGE.test(image.trim());
+}
+
 /** Per-audit cache key of the workspace files named `run` (shell scripts by name), set by buildModel. */
 export const S6_RUN_FILES = "s6-run-files";
 
