@@ -166,6 +166,7 @@ describe("counts the workspace does not give", () => {
     const process = summary.deployments.find((d) => d.name.startsWith("web"))?.processes[0];
     assert.deepEqual([process?.workers.value, process?.workers.origin, process?.workersAtLeast], [1, "assumed", "$WEB_WORKERS is not set in the workspace"]);
     assert.ok(renderHtml(summary, { nonce: NONCE }).includes("at least 1 process"));
+    assert.equal(summary.budgets[0].totalAtLeast, true, "the pool counts one worker as a floor too");
   });
 
   test("replicas written as a variable set nowhere: one instance counted, said so", () => {

@@ -595,6 +595,15 @@ function processCount(
       processesAtLeast: `${fromCpu.formula} counts the host's CPUs, 1 or more`,
     };
   }
+  // `--workers "$WEB_WORKERS"` with the variable set nowhere in the workspace: the server's default may not apply,
+  // one process is what the files vouch for.
+  if (process.workersUnresolved && process.workers.origin === "default" && server !== "celery") {
+    return {
+      processes: { value: 1, origin: "assumed", by: "Headroom", at: process.workersUnresolved },
+      processLabel: `${name} worker`,
+      processesAtLeast: "the workers count is a value set nowhere in the workspace, 1 or more",
+    };
+  }
   // puma's `workers 0` (its default) is single mode: the one puma process serves, it forks no worker.
   const n = Math.max(1, process.workers.value);
   // A platform's default count above 1 (Heroku's buildpack WEB_CONCURRENCY) is cluster mode all the same.

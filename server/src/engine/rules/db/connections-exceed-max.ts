@@ -280,8 +280,8 @@ function related(shares: PoolShare[], database: Database, primary: SourceRef): R
       continue;
     }
     if (pool.oneThread && pool.processes.at) place(pool.processes.at, `${name}${pool.oneThread.what} runs here: one scheduler thread, one connection at a time`);
-    // A floor from the CPU count is assumed, but its formula is a line of the workspace, where the count is set.
-    else if (pool.processesAtLeast && pool.processes.at) place(pool.processes.at, `${name}the workers count the host's CPUs: at least ${pool.processes.value} per instance, each opens its own pool`);
+    // A floor (from the CPU count, or a count set nowhere here) is assumed, but its line is where the count is set.
+    else if (pool.processesAtLeast && pool.processes.at) place(pool.processes.at, `${name}${processesText(pool)} per instance, each opens its own pool`);
     else add(pool.processes, `${name}${processesText(pool)} per instance, each opens its own ${holdsOwnConnections(pool) ? "connections" : "pool"}`);
     // A platform's default with a line of its own (the dyno size Heroku's buildpack sizes WEB_CONCURRENCY by).
     if (pool.processes.origin === "default" && pool.processes.at && pool.processes.by?.startsWith("Heroku")) {
