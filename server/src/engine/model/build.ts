@@ -2085,6 +2085,16 @@ function copiedToImage(ctx: Context, image: NonNullable<Context["image"]>, progr
 }
 
 /**
+ * The build-context file the image's COPY/ADD lines put where a command reads `name` (`-c /etc/gunicorn/conf.py`): an
+ * absolute path, or one relative to the WORKDIR when the command runs there (`dir` is the build context).
+ */
+function imageFile(ctx: Context, dir: string, name: string): string | undefined {
+  const image = ctx.image;
+  if (!image || (!name.startsWith("/") && dir !== image.contextDir)) return undefined;
+  return fileInImage(ctx, image, name.startsWith("/") ? name : `${(image.stage.workdir ?? "/").replace(/\/+$/, "")}/${name.replace(/^\.\//, "")}`);
+}
+
+/**
  * The build-context file the image's COPY/ADD lines put at `imagePath`, the last line that writes a workspace file there. A
  * file named as no deployment file is (`docker/web.run`) is not among the audit's paths: it is looked for by reading it.
  */
@@ -2337,7 +2347,7 @@ function celeryAutoscaleMax(ctx: Context, invocation: ServerInvocation): Fact<nu
  */
 function gunicornConfig(ctx: Context, deployment: Deployment, invocation: ServerInvocation, envArgs: ServerInvocation | undefined, dir: string): SettingsFile | undefined {
   const named = (optionValue(invocation, "config") ?? (envArgs && optionValue(envArgs, "config")))?.value?.value;
-  const path = named === undefined ? findNearby(ctx, dir, "gunicorn.conf.py") : namedFile(ctx, dir, gunicornConfigPath(named));
+  const path = named === undefined ? (imageFile(ctx, dir, "gunicorn.conf.py") ?? findNearby(ctx, dir, "gunicorn.conf.py")) : namedFile(ctx, dir, gunicornConfigPath(named));
   return settingsFile(ctx, deployment, invocation, path, parseGunicornConf);
 }
 
@@ -2359,7 +2369,7 @@ function hypercornConfig(ctx: Context, deployment: Deployment, invocation: Serve
 
 /** A file a command names explicitly: any name goes, so look in the workspace beyond deployment-file names. */
 export function namedFile(ctx: Context, dir: string, name: string): string | undefined {
-  const found = findNearby(ctx, dir, name);
+  const found = imageFile(ctx, dir, name) ?? findNearby(ctx, dir, name);
   if (found) return found;
   const exact = join(dir, name.replace(/^\.\//, ""));
   return exact && ctx.host.read(exact) !== undefined ? exact : undefined;
