@@ -64,6 +64,8 @@ describe("dependency files RUN lines install from", () => {
   test("each stage's WORKDIR and COPY lines so far go with its installs, continuation lines included", () => {
     const text = ["FROM python:3.12 AS build", "WORKDIR /srv", "COPY requirements/prod.txt /tmp/r.txt", "RUN pip install --upgrade pip \\", "    && pip install -r /tmp/r.txt", "FROM python:3.12", "COPY --from=build /usr/local /usr/local", "CMD [\"gunicorn\", \"app:app\"]", ""].join("\n");
     const d = parseDockerfile(text, "Dockerfile");
-    assert.deepEqual(d.installs, [{ path: "/tmp/r.txt", kind: "requirements", workdir: "/srv", copies: [{ sources: ["requirements/prod.txt"], destination: "/tmp/r.txt" }] }]);
+    assert.deepEqual(d.installs, [{ path: "/tmp/r.txt", kind: "requirements", workdir: "/srv", copies: [{ sources: ["requirements/prod.txt"], destination: "/tmp/r.txt", fromContext: true, start: 39, end: 76 }] }]);
+    assert.equal(text.slice(39, 76), "COPY requirements/prod.txt /tmp/r.txt");
+    assert.deepEqual(d.copies.map((c) => [c.sources, c.fromContext]), [[["/usr/local"], false]], "a COPY --from takes another stage's files");
   });
 });

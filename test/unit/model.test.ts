@@ -1502,7 +1502,7 @@ describe("nginx.conf and the compose service that mounts it", () => {
     const b = build({ "stack/docker-compose.yml": compose, "stack/nginx.conf": conf });
     const proxy = only1(b.model.proxies);
     assert.equal(proxy.service?.deployment, "compose:stack/docker-compose.yml#lb");
-    assert.equal(b.text(proxy.service?.mountAt), "./nginx.conf");
+    assert.equal(b.text(proxy.service?.placedAt), "./nginx.conf");
     assert.equal(proxy.service?.cpus?.value, 0.15);
     assert.equal(b.text(proxy.service?.cpus?.at), "0.15");
     assert.equal(b.text(proxy.service?.cpus?.via?.at(-1)?.at), "./nginx.conf");
@@ -1523,6 +1523,39 @@ describe("nginx.conf and the compose service that mounts it", () => {
     assert.deepEqual(backends("      API_HOST: web\n      API_PORT: '8000'\n"), ["web web:8000"]);
     // A variable the container does not set is left as written by envsubst: no service is named.
     assert.deepEqual(backends("      API_HOST: web\n"), []);
+  });
+});
+
+describe("nginx.conf and the compose service that builds the image copying it", () => {
+  const conf = "events {}\nhttp { server { location / { proxy_pass http://api:8000; } } }\n";
+  const compose = (nginx: string) => `services:\n  api:\n    image: example/api\n  proxy:\n    build: ./nginx\n${nginx}    cpus: 0.5\n`;
+  const linked = (files: Record<string, string>) => only1(build(files).model.proxies).service;
+
+  test("a COPY of the file, or of a folder holding it, to where nginx reads it links the service, with the COPY line as provenance", () => {
+    const copied = build({ "docker-compose.yml": compose(""), "nginx/Dockerfile": "FROM nginx:1.27\nCOPY --chown=nginx:nginx nginx.conf /etc/nginx/nginx.conf\n", "nginx/nginx.conf": conf });
+    const service = only1(copied.model.proxies).service;
+    assert.equal(service?.deployment, "compose:docker-compose.yml#proxy");
+    assert.equal(service?.placedBy, "copy");
+    assert.equal(copied.text(service?.placedAt), "COPY --chown=nginx:nginx nginx.conf /etc/nginx/nginx.conf");
+    assert.equal(service?.cpus?.value, 0.5);
+    assert.equal(service?.cpus?.via?.at(-1)?.note, "nginx/Dockerfile copies nginx/nginx.conf to /etc/nginx/nginx.conf");
+    for (const copy of ["COPY . /etc/nginx/", "COPY ./ /etc/nginx", "ADD nginx.conf /etc/nginx/"]) {
+      assert.equal(linked({ "docker-compose.yml": compose(""), "nginx/Dockerfile": `FROM nginx\n${copy}\n`, "nginx/nginx.conf": conf })?.deployment, "compose:docker-compose.yml#proxy", copy);
+    }
+    // Under another name, into the folder the stock nginx.conf includes.
+    const site = linked({ "docker-compose.yml": compose(""), "nginx/Dockerfile": "FROM nginx\nCOPY site.conf /etc/nginx/conf.d/default.conf\n", "nginx/site.conf": "server { location / { proxy_pass http://api:8000; } }\n" });
+    assert.equal(site?.deployment, "compose:docker-compose.yml#proxy");
+  });
+
+  test("not linked: a mount over the copied path, a COPY --from, another stage than the one built, a path nginx does not read", () => {
+    const dockerfile = "FROM nginx\nCOPY nginx.conf /etc/nginx/nginx.conf\n";
+    assert.equal(linked({ "docker-compose.yml": compose("    volumes:\n      - conf:/etc/nginx\n"), "nginx/Dockerfile": dockerfile, "nginx/nginx.conf": conf }), undefined);
+    assert.equal(linked({ "docker-compose.yml": compose(""), "nginx/Dockerfile": "FROM alpine AS conf\nCOPY nginx.conf /nginx.conf\nFROM nginx\nCOPY --from=conf /nginx.conf /etc/nginx/nginx.conf\n", "nginx/nginx.conf": conf }), undefined);
+    const staged = "FROM nginx AS prod\nCOPY nginx.conf /etc/nginx/nginx.conf\nFROM nginx AS dev\n";
+    const targeted = (stage: string) => `services:\n  api:\n    image: example/api\n  proxy:\n    build:\n      context: ./nginx\n      target: ${stage}\n    cpus: 0.5\n`;
+    assert.equal(linked({ "docker-compose.yml": targeted("dev"), "nginx/Dockerfile": staged, "nginx/nginx.conf": conf }), undefined);
+    assert.equal(linked({ "docker-compose.yml": targeted("prod"), "nginx/Dockerfile": staged, "nginx/nginx.conf": conf })?.deployment, "compose:docker-compose.yml#proxy");
+    assert.equal(linked({ "docker-compose.yml": compose(""), "nginx/Dockerfile": "FROM nginx\nCOPY nginx.conf /etc/nginx/snippets/nginx.conf\n", "nginx/nginx.conf": conf }), undefined);
   });
 });
 

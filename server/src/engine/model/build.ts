@@ -45,7 +45,7 @@ import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
 import { type DjangoConnections, jobDatabases, POOL_ENV, type Pool, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
-import { buildProxies, linkMountingServices, nginxPlacement } from "./nginx.ts";
+import { buildProxies, type ImageCopy, linkBuildingServices, linkMountingServices, nginxPlacement } from "./nginx.ts";
 import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
 import type { TextChanges } from "./placement.ts";
 import { type KeptDeployment, reusedDeployment, reusedReading } from "./reuse.ts";
@@ -309,6 +309,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   }
   const proxies = buildProxies(host, nginxFiles, problems, deployments, parses, placedMains);
   linkMountingServices(proxies, composeFiles, deployments);
+  linkBuildingServices(proxies, deployments, (deployment) => imageCopies(ctx, deployment));
   const envFiles = new Map<string, Map<string, Fact<string>>>();
   for (const [key, value] of cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
   return { deployments, databases, poolers, proxies, composeFiles, envFiles };
@@ -351,6 +352,18 @@ function placedNginxConfigs(ctx: Context, dockerfiles: string[], composeFiles: R
     }
   }
   return placed;
+}
+
+/** The COPY/ADD lines from the build context of the stage a compose service builds. */
+function imageCopies(ctx: Context, deployment: Deployment): ImageCopy[] {
+  const build = deployment.imageBuild;
+  const text = build && ctx.host.read(build.dockerfile);
+  if (!build || text === undefined) return [];
+  const copies: ImageCopy[] = [];
+  for (const copy of targetStage(parsedDockerfile(ctx.parses, build.dockerfile, text), build.target).copies) {
+    if (copy.fromContext) copies.push({ sources: copy.sources, destination: copy.destination, at: { file: build.dockerfile, start: copy.start, end: copy.end } });
+  }
+  return copies;
 }
 
 /** A compose file as parsed, once per text for whoever holds the memo. */
@@ -960,6 +973,13 @@ function composeServiceDeployment(
   if (dockerfile) {
     const why = builder ? `service ${name} runs the image ${image?.value} that service ${builder.name} builds from ${dockerfile}` : `service ${name} builds from ${dockerfile}`;
     deployment.links.push({ from: base, to: dockerfile, why });
+    // The container's own volumes mount over the image's files, whichever service builds the image.
+    const mountTargets: string[] = [];
+    for (const layer of layers) {
+      for (const bind of layer.bindSources) if (bind.target) mountTargets.push(bind.target);
+      for (const volume of layer.volumeTargets ?? []) mountTargets.push(volume);
+    }
+    deployment.imageBuild = { dockerfile, context: contextDir, ...(target !== undefined ? { target } : {}), mountTargets };
     const buildArgs = lastBuilt("buildArgs");
     const interpolatedArgs = buildArgs && new Map([...buildArgs].map(([key, fact]) => [key, interpolate(fact, projectEnv)]));
     addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env, interpolatedArgs, target);

@@ -12,6 +12,7 @@ import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { loadNginxConfig, type NginxArg, type NginxDirective, type NginxFile, parseNginx, reparseNginx } from "../parse/nginx.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { ComposeFile } from "../parse/compose.ts";
+import { mountedAt } from "./tiangolo.ts";
 import type { CpuLimit, Deployment } from "./types.ts";
 
 /** A header directive (`proxy_set_header`, `add_header`): its name and value as nginx reads them. */
@@ -119,10 +120,11 @@ export interface NginxProxy {
   ifBlocks: NginxIf[];
   backends: ProxyBackend[];
   /**
-   * The compose service that bind-mounts this nginx.conf (or its folder), by deployment id, and
-   * that service's CPU limit (`via` names the mount that links them) and its `ulimits: nofile` soft limit.
+   * The compose service whose container runs this nginx: it bind-mounts the file (or its folder), or builds the image
+   * whose Dockerfile copies it there. By deployment id, with that service's CPU limit (`via` names the mount or the
+   * COPY line that links them) and its `ulimits: nofile` soft limit. `placedAt` is the mount's source or the COPY line.
    */
-  service?: { deployment: string; mountAt: SourceRef; cpus?: CpuLimit; nofileSoftLimit?: Fact<number> };
+  service?: { deployment: string; placedBy: "mount" | "copy"; placedAt: SourceRef; cpus?: CpuLimit; nofileSoftLimit?: Fact<number> };
 }
 
 /** nginx's time syntax ("30", "30s", "1m", "500ms", "1h 30m") in seconds; undefined if not a literal time. */
@@ -430,10 +432,17 @@ const NGINX_INCLUDED_FOLDERS: ReadonlyMap<string, RegExp> = new Map([
  * includes, or neither (a snippet only some include names, mime.types, a path nginx does not read).
  */
 export function nginxPlacement(destination: string, sourceName: string): "main" | "included" | undefined {
+  return placementAt(containerPath(destination, sourceName));
+}
+
+/** Where a file copied or mounted to `destination` lands: a folder the image already has takes it by its own name, with or without a trailing slash. */
+function containerPath(destination: string, sourceName: string): string {
   const trimmed = destination.replace(/\/+$/, "");
-  // A folder the image already has takes the file by its own name, with or without a trailing slash.
   const intoFolder = destination.endsWith("/") || NGINX_INCLUDED_FOLDERS.has(trimmed) || trimmed === "/etc/nginx";
-  const path = intoFolder ? `${trimmed}/${sourceName}` : trimmed;
+  return intoFolder ? `${trimmed}/${sourceName}` : trimmed;
+}
+
+function placementAt(path: string): "main" | "included" | undefined {
   if (NGINX_MAIN_FILES.has(path)) return "main";
   const slash = path.lastIndexOf("/");
   const names = NGINX_INCLUDED_FOLDERS.get(path.slice(0, slash));
@@ -569,9 +578,60 @@ export function linkMountingServices(proxies: NginxProxy[], composeFiles: Map<st
     const deployment = best && deployments.find((d) => d.id.startsWith("compose:") && d.id.endsWith(`#${best.service}`) && d.files.has(best.file));
     if (!deployment) continue;
     const cpus = deployment.cpus && { ...deployment.cpus, via: [...(deployment.cpus.via ?? []), { at: best.at, note: `service ${best.service} mounts ${proxy.root}` }] };
-    proxy.service = { deployment: deployment.id, mountAt: best.at, ...(cpus ? { cpus } : {}), ...(deployment.nofileSoftLimit ? { nofileSoftLimit: deployment.nofileSoftLimit } : {}) };
+    proxy.service = { deployment: deployment.id, placedBy: "mount", placedAt: best.at, ...(cpus ? { cpus } : {}), ...(deployment.nofileSoftLimit ? { nofileSoftLimit: deployment.nofileSoftLimit } : {}) };
     // The nginx image renders /etc/nginx/templates/*.template with envsubst over the container's environment:
     // `server ${API_HOST}:${API_PORT};` names the service that environment sets.
     if (proxy.root.endsWith(".template")) linkBackends(proxy, (services ??= composeServicesByName(deployments)), deployment.env);
   }
+}
+
+/** A COPY/ADD line of the stage a service builds, with the build context its sources are read from. */
+export interface ImageCopy {
+  sources: string[];
+  destination: string;
+  /** The instruction, in the Dockerfile. */
+  at: SourceRef;
+}
+
+/**
+ * Links each nginx config no compose service mounts to the compose service that builds the image whose Dockerfile
+ * copies it where nginx reads it (`COPY nginx.conf /etc/nginx/nginx.conf`, `COPY site.conf /etc/nginx/conf.d/`, or a
+ * folder that holds it: `COPY . /etc/nginx/`), in the stage the service builds, from its build context. A service that
+ * mounts something over that path runs the mounted file, not the copied one, and is not linked.
+ * `copiesOf` gives a deployment's copies, read only when some config is not linked yet.
+ */
+export function linkBuildingServices(proxies: NginxProxy[], deployments: Deployment[], copiesOf: (deployment: Deployment) => ImageCopy[]): void {
+  let unlinked = false;
+  for (const proxy of proxies) if (!proxy.service) unlinked = true;
+  if (!unlinked) return;
+  for (const deployment of deployments) {
+    const build = deployment.imageBuild;
+    if (!build) continue;
+    for (const copy of copiesOf(deployment)) {
+      for (const source of copy.sources) {
+        if (/^[/~]/.test(source) || /[*?[$]/.test(source)) continue;
+        const from = posix.normalize(posix.join(build.context, source)).replace(/\/+$/, "");
+        for (const proxy of proxies) {
+          if (proxy.service) continue;
+          const inImage = imagePath(proxy.root, from, copy.destination);
+          if (!inImage || mountedAt([], build.mountTargets, inImage) !== undefined) continue;
+          const cpus = deployment.cpus && { ...deployment.cpus, via: [...(deployment.cpus.via ?? []), { at: copy.at, note: `${build.dockerfile} copies ${proxy.root} to ${inImage}` }] };
+          proxy.service = { deployment: deployment.id, placedBy: "copy", placedAt: copy.at, ...(cpus ? { cpus } : {}), ...(deployment.nofileSoftLimit ? { nofileSoftLimit: deployment.nofileSoftLimit } : {}) };
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Where a COPY of `from` (a workspace path: the file itself, or a folder above it) to `destination` puts the file
+ * `path` in the image, when nginx reads it there (nginxPlacement); undefined otherwise.
+ */
+function imagePath(path: string, from: string, destination: string): string | undefined {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  if (!destination.startsWith("/")) return undefined;
+  // A folder's contents go into the destination folder: `COPY nginx/ /etc/nginx/` puts nginx/nginx.conf at /etc/nginx/nginx.conf.
+  const prefix = from === "." ? "" : `${from}/`;
+  const inImage = path === from ? containerPath(destination, name) : path.startsWith(prefix) ? `${destination.replace(/\/+$/, "")}/${path.slice(prefix.length)}` : undefined;
+  return inImage !== undefined && placementAt(inImage) ? inImage : undefined;
 }

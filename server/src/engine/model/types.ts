@@ -158,6 +158,11 @@ export interface Deployment {
    * s6-overlay service: nginx, caddy, ...): the proxy reaches a server listening on the container's loopback.
    */
   proxyBeside?: string;
+  /**
+   * The image a compose service builds: its Dockerfile, the build context folder, the stage built (`build.target`),
+   * and the container paths its `volumes:` mount over the image's files (bind mounts and named volumes, every layer's).
+   */
+  imageBuild?: { dockerfile: string; context: string; target?: string; mountTargets: string[] };
   /** The soft open-file limit its processes start with, when stated (compose `ulimits: nofile`). */
   nofileSoftLimit?: Fact<number>;
   /** Resident memory of one worker process, in MiB: only from configuration (facts.worker_memory_mib). */

@@ -1,7 +1,7 @@
 // Dockerfiles read with dockerfile-ast. Only the last stage runs, so CMD, ENTRYPOINT and ENV are
 // taken from it (ENV of the stages it is built FROM carries over, as Docker does); a build that names
 // a target (`docker build --target`, compose `build.target`) runs that stage instead (`stages`).
-import { DockerfileParser, type Instruction, JSONInstruction } from "dockerfile-ast";
+import { DockerfileParser, type Instruction, JSONInstruction, ModifiableInstruction } from "dockerfile-ast";
 import { LineIndex, type Fact, type ParseProblem } from "../types.ts";
 import { type DependencyInstall, dependencyInstalls } from "./python-requirements.ts";
 
@@ -15,6 +15,17 @@ export interface DockerCommand {
   end: number;
 }
 
+/** A COPY or ADD line of a stage. */
+export interface DockerCopy {
+  sources: string[];
+  destination: string;
+  /** False for `--from` another stage or image: its sources are not the build context's files. */
+  fromContext: boolean;
+  /** The instruction. */
+  start: number;
+  end: number;
+}
+
 export interface Dockerfile {
   file: string;
   cmd?: DockerCommand;
@@ -22,8 +33,8 @@ export interface Dockerfile {
   env: Map<string, Fact<string>>;
   /** ENV variables set from a build argument (`ARG WORKERS=4` then `ENV WORKERS=$WORKERS`): env name → ARG name, for build args given at build time. */
   envFromArgs: Map<string, string>;
-  /** `COPY`/`ADD` sources of the last stage, to find scripts it runs. */
-  copies: Array<{ sources: string[]; destination: string }>;
+  /** `COPY`/`ADD` lines of the last stage, to find scripts it runs and the files it puts in the image. */
+  copies: DockerCopy[];
   /** Each file `COPY`/`ADD` takes from the build context, in any stage (not `--from` another stage or image, not a URL). */
   contextCopies: Array<{ source: string; destination: string }>;
   workdir?: string;
@@ -129,8 +140,13 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
       }
     } else if (keyword === "COPY" || keyword === "ADD") {
       const paths = args.map((a) => a.getValue()).filter((v) => !v.startsWith("--"));
-      if (paths.length >= 2) (stage ??= emptyStage()).copies.push({ sources: paths.slice(0, -1), destination: paths[paths.length - 1] });
-      if (paths.length >= 2 && !args.some((a) => /^--from=/i.test(a.getValue()))) {
+      // dockerfile-ast keeps flags apart from the arguments: `--from=build` is a flag.
+      const fromContext = !(instruction instanceof ModifiableInstruction && instruction.getFlags().some((flag) => flag.getName().toLowerCase() === "from"));
+      if (paths.length >= 2) {
+        const range = instruction.getRange();
+        (stage ??= emptyStage()).copies.push({ sources: paths.slice(0, -1), destination: paths[paths.length - 1], fromContext, start: offset(range.start), end: offset(range.end) });
+      }
+      if (paths.length >= 2 && fromContext) {
         for (const source of paths.slice(0, -1)) if (!/^[a-z]+:\/\//i.test(source)) result.contextCopies.push({ source, destination: paths[paths.length - 1] });
       }
     } else if (keyword === "WORKDIR" && args[0]) {

@@ -28,9 +28,10 @@ export default defineRule({
         "Newer nginx versions do not change this: as of December 2026 nginx/nginx#855 (make `auto` cgroup-aware) is open, and the " +
         "open pull request #910 would count the CPUs the process may run on (`sched_getaffinity`), which follows a cpuset " +
         "(`cpuset:`) but still not a CPU quota. Headroom reads the limit of the compose service that bind-mounts the nginx.conf " +
-        "(or its folder); the host's CPU count is not known, so the message gives an example. It stays quiet when that " +
+        "(or its folder), or that builds the image whose Dockerfile copies it there (`COPY nginx.conf /etc/nginx/nginx.conf`, in " +
+        "the stage the service builds, with no volume over that path); the host's CPU count is not known, so the message gives an example. It stays quiet when that " +
         "service sets `" + AUTOTUNE + "` and the file is not mounted read-only (with `:ro` the entrypoint cannot rewrite it and " +
-        "only logs an error). nginx/worker-processes-default covers the opposite case, one worker where the limit allows more.",
+        "only logs an error; a file the Dockerfile copies is not a mount, so it is taken as writable). nginx/worker-processes-default covers the opposite case, one worker where the limit allows more.",
       bad: { "docker-compose.yml": compose("1"), "nginx/nginx.conf": conf("auto") },
       good: { "docker-compose.yml": compose("1"), "nginx/nginx.conf": conf("1") },
     },
@@ -42,7 +43,8 @@ export default defineRule({
       if (!proxy.main || wp.value !== "auto" || !wp.at || !cpus || !(cpus.value > 0)) continue;
       const service = model.deployments.find((d) => d.id === proxy.service?.deployment);
       const autotune = service?.env.get(AUTOTUNE);
-      const readOnly = proxy.service ? mountedReadOnly(proxy.service.mountAt, text) : false;
+      // A file the Dockerfile copies into the image is the entrypoint's to rewrite; only a mount can be read-only.
+      const readOnly = proxy.service?.placedBy === "mount" ? mountedReadOnly(proxy.service.placedAt, text) : false;
       if (autotune && autotune.value !== "" && !readOnly) continue;
       const workers = Math.max(1, Math.ceil(cpus.value));
       const memory = service?.memoryMiB?.origin === "stated" ? service.memoryMiB : undefined;

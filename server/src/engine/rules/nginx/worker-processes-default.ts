@@ -20,10 +20,10 @@ export default defineRule({
         "limit, so one worker also caps how many clients nginx can hold. nginx's docs advise the number of CPU cores as \"a good start\", " +
         "and `auto` detects it, from the CPUs the host has online (`sysconf(_SC_NPROCESSORS_ONLN)` in nginx's source): a CPU quota " +
         "(compose `cpus:`, a Kubernetes limit) is not counted, so in a capped container `auto` starts one worker per host CPU. When the " +
-        "compose service that mounts the nginx.conf has a CPU limit, the quick-fix sets that number (rounded up, as the official image's " +
+        "compose service that mounts the nginx.conf (or builds the image whose Dockerfile copies it there) has a CPU limit, the quick-fix sets that number (rounded up, as the official image's " +
         "`NGINX_ENTRYPOINT_WORKER_PROCESSES_AUTOTUNE` does); without a known limit it sets `auto`. " +
         "Headroom stays quiet when the compose service that mounts the nginx.conf (`volumes: - ./nginx.conf:/etc/nginx/nginx.conf`, " +
-        "or its folder) is limited to 1 CPU or less (`cpus: \"0.5\"`): there one worker is the right number. `auto` under such a " +
+        "or its folder; or that builds the image whose Dockerfile copies it to /etc/nginx/nginx.conf) is limited to 1 CPU or less (`cpus: \"0.5\"`): there one worker is the right number. `auto` under such a " +
         "limit is nginx/worker-processes-auto-cpu-limit.",
       bad: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": `events {\n    worker_connections 4096;\n}\n\n${HTTP}` },
       good: { "docker-compose.yml": COMPOSE, "nginx/nginx.conf": `worker_processes auto;\n\nevents {\n    worker_connections 4096;\n}\n\n${HTTP}` },
@@ -38,7 +38,7 @@ export default defineRule({
       if (cpus && cpus.value <= 1) continue;
       // `auto` counts the host's online CPUs, not a CPU quota: under a known limit, one worker per CPU of the limit (rounded up, as the official image's autotune does).
       const workers = cpus ? String(Math.ceil(cpus.value)) : "auto";
-      const why = cpus ? ` (the ${cpus.value}-CPU limit of the service that mounts it)` : "";
+      const why = cpus ? ` (the ${cpus.value}-CPU limit of the service that ${proxy.service?.placedBy === "copy" ? "builds it into its image" : "mounts it"})` : "";
       const source = text(wp.at.file);
       const fixes: Fix[] = [];
       if (source !== undefined) {
