@@ -1559,6 +1559,40 @@ describe("nginx.conf and the compose service that builds the image copying it", 
   });
 });
 
+describe("nginx in front of a systemd unit, by the address the unit binds", () => {
+  const unit = (execStart: string) => `[Unit]\nDescription=app\n\n[Service]\nWorkingDirectory=/srv/app\nExecStart=${execStart}\nRestart=always\n`;
+  const upstream = (address: string) => `upstream app {\n    server ${address} fail_timeout=0;\n}\nserver {\n    listen 80;\n    location / { proxy_pass http://app; }\n}\n`;
+  const direct = (target: string) => `server {\n    listen 80;\n    location / { proxy_pass ${target}; }\n}\n`;
+  const linked = (files: Record<string, string>) => build(files).model.proxies.flatMap((p) => p.backends.map((b) => `${b.address} -> ${b.deployment}`));
+
+  test("an upstream server or proxy_pass naming the socket or address the unit's server binds links to the unit", () => {
+    const gunicorn = unit("/srv/app/venv/bin/gunicorn --workers 3 --bind unix:/run/gunicorn.sock app.wsgi:application");
+    assert.deepEqual(linked({ "deploy/gunicorn.service": gunicorn, "deploy/nginx/app.conf": upstream("unix:/run/gunicorn.sock") }), ["unix:/run/gunicorn.sock -> systemd:deploy/gunicorn.service"]);
+    assert.deepEqual(linked({ "deploy/gunicorn.service": gunicorn, "deploy/nginx/app.conf": direct("http://unix:/run/gunicorn.sock:/") }), ["http://unix:/run/gunicorn.sock:/ -> systemd:deploy/gunicorn.service"]);
+    const conf = { "deploy/app.service": unit("gunicorn -c gunicorn.conf.py app.wsgi"), "gunicorn.conf.py": 'bind = "127.0.0.1:8000"\nworkers = 3\n' };
+    assert.deepEqual(linked({ ...conf, "nginx/nginx.conf": `events {}\nhttp {\n${direct("http://127.0.0.1:8000")}}\n` }), ["http://127.0.0.1:8000 -> systemd:deploy/app.service"]);
+    // 0.0.0.0 accepts connections to 127.0.0.1.
+    assert.deepEqual(linked({ "app.service": unit("gunicorn -b 0.0.0.0:8000 app:app"), "nginx/app.conf": upstream("127.0.0.1:8000") }), ["127.0.0.1:8000 -> systemd:app.service"]);
+    assert.deepEqual(linked({ "puma.service": unit("/usr/bin/bundle exec puma -b unix:///var/run/puma.sock -e production"), "nginx/app.conf": upstream("unix:/var/run/puma.sock") }), ["unix:/var/run/puma.sock -> systemd:puma.service"]);
+    const pumaRb = { "puma.service": unit("/usr/bin/bundle exec puma -C /srv/app/config/puma.rb"), "config/puma.rb": 'workers 2\nthreads 5, 5\nbind "unix:///srv/app/tmp/sockets/puma.sock"\n' };
+    assert.deepEqual(linked({ ...pumaRb, "nginx/app.conf": upstream("unix:/srv/app/tmp/sockets/puma.sock") }), ["unix:/srv/app/tmp/sockets/puma.sock -> systemd:puma.service"]);
+    assert.deepEqual(linked({ "api.service": unit("uvicorn main:app --uds /run/uvicorn.sock --workers 2"), "nginx/app.conf": upstream("unix:/run/uvicorn.sock") }), ["unix:/run/uvicorn.sock -> systemd:api.service"]);
+    assert.deepEqual(linked({ "api.service": unit("uvicorn main:app --port 8001 --workers 2"), "nginx/app.conf": direct("http://127.0.0.1:8001/") }), ["http://127.0.0.1:8001/ -> systemd:api.service"]);
+  });
+
+  test("nothing links without an exact match: another socket or port, a relative socket, a default bind, two units, nginx in a container", () => {
+    const gunicorn = unit("gunicorn --bind unix:/run/gunicorn.sock app:app");
+    assert.deepEqual(linked({ "app.service": gunicorn, "nginx/app.conf": upstream("unix:/run/gunicorn/app.sock") }), []);
+    assert.deepEqual(linked({ "app.service": unit("gunicorn --bind 127.0.0.1:8001 app:app"), "nginx/app.conf": upstream("127.0.0.1:8000") }), []);
+    assert.deepEqual(linked({ "app.service": unit("gunicorn -b 0.0.0.0:8000 app:app"), "nginx/app.conf": upstream("localhost:8000") }), []);
+    assert.deepEqual(linked({ "app.service": unit("gunicorn --bind unix:app.sock app:app"), "nginx/app.conf": upstream("unix:/srv/app/app.sock") }), []);
+    assert.deepEqual(linked({ "app.service": unit("gunicorn app:app"), "nginx/app.conf": upstream("127.0.0.1:8000") }), [], "gunicorn's default bind is not stated");
+    assert.deepEqual(linked({ "a.service": gunicorn, "b.service": gunicorn, "nginx/app.conf": upstream("unix:/run/gunicorn.sock") }), []);
+    const compose = "services:\n  proxy:\n    image: nginx\n    volumes:\n      - ./nginx/app.conf:/etc/nginx/conf.d/default.conf\n      - /run:/run\n";
+    assert.deepEqual(linked({ "app.service": gunicorn, "nginx/app.conf": upstream("unix:/run/gunicorn.sock"), "docker-compose.yml": compose }), []);
+  });
+});
+
 function only1<T>(items: T[]): T {
   assert.equal(items.length, 1, `expected one, got ${items.length}`);
   return items[0];

@@ -45,7 +45,7 @@ import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
 import { type DjangoConnections, jobDatabases, POOL_ENV, type Pool, type PoolEnvName, PSYCOPG_POOL_MIN_SIZE, queueDatabasePool, type RailsDatabaseConfig, readPool, solidQueuePool } from "./pools.ts";
-import { buildProxies, type ImageCopy, linkBuildingServices, linkMountingServices, nginxPlacement } from "./nginx.ts";
+import { buildProxies, type ImageCopy, linkBuildingServices, linkMountingServices, linkUnitBackends, nginxPlacement } from "./nginx.ts";
 import { findPgBouncers, isPgBouncerIni } from "./pgbouncer.ts";
 import type { TextChanges } from "./placement.ts";
 import { type KeptDeployment, reusedDeployment, reusedReading } from "./reuse.ts";
@@ -310,6 +310,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const proxies = buildProxies(host, nginxFiles, problems, deployments, parses, placedMains);
   linkMountingServices(proxies, composeFiles, deployments);
   linkBuildingServices(proxies, deployments, (deployment) => imageCopies(ctx, deployment));
+  linkUnitBackends(proxies, deployments);
   const envFiles = new Map<string, Map<string, Fact<string>>>();
   for (const [key, value] of cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
   return { deployments, databases, poolers, proxies, composeFiles, envFiles };

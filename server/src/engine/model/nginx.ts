@@ -13,7 +13,8 @@ import { loadNginxConfig, type NginxArg, type NginxDirective, type NginxFile, pa
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { ComposeFile } from "../parse/compose.ts";
 import { mountedAt } from "./tiangolo.ts";
-import type { CpuLimit, Deployment } from "./types.ts";
+import type { CpuLimit, Deployment, ServerProcess } from "./types.ts";
+import { optionValue, optionValues, type ServerOption } from "../parse/servers.ts";
 
 /** A header directive (`proxy_set_header`, `add_header`): its name and value as nginx reads them. */
 export interface ProxyHeader {
@@ -634,4 +635,115 @@ function imagePath(path: string, from: string, destination: string): string | un
   const prefix = from === "." ? "" : `${from}/`;
   const inImage = path === from ? containerPath(destination, name) : path.startsWith(prefix) ? `${destination.replace(/\/+$/, "")}/${path.slice(prefix.length)}` : undefined;
   return inImage !== undefined && placementAt(inImage) ? inImage : undefined;
+}
+
+/**
+ * Links the upstream servers and proxy_pass targets of the nginx configs no container runs to the systemd unit whose
+ * server binds exactly that address, as a compose service is linked by its name: `server unix:/run/gunicorn.sock;` to
+ * `gunicorn --bind unix:/run/gunicorn.sock`, `127.0.0.1:8000` to `--bind 127.0.0.1:8000` (or 0.0.0.0:8000, which
+ * accepts it). Only addresses the unit states (the command line, GUNICORN_CMD_ARGS, gunicorn.conf.py's or puma.rb's
+ * literal `bind`, uvicorn's `--uds` or `--port`); an address two units bind links neither.
+ */
+export function linkUnitBackends(proxies: NginxProxy[], deployments: Deployment[]): void {
+  let units: Map<string, Deployment | undefined> | undefined;
+  for (const proxy of proxies) {
+    // In a container, 127.0.0.1 is the container itself and a socket path is inside it.
+    if (proxy.service) continue;
+    units ??= unitsByAddress(deployments);
+    if (units.size === 0) return;
+    const add = (written: string, at: SourceRef, upstream?: string) => {
+      const key = nginxAddressKey(written, upstream !== undefined);
+      if (!key) return;
+      const loopback = /^127\.0\.0\.1:(\d+)$/.exec(key);
+      const found = units?.has(key) ? units.get(key) : loopback ? units?.get(`0.0.0.0:${loopback[1]}`) : undefined;
+      if (!found) return;
+      proxy.backends.push({ upstream, address: written, at, deployment: found.id, service: found.id.slice(found.id.lastIndexOf("/") + 1), instances: found.instances });
+    };
+    for (const upstream of proxy.upstreams) for (const server of upstream.servers) add(server.address, server.at, upstream.name);
+    for (const location of proxy.locations) if (location.proxyPass && !location.proxyPass.upstream) add(location.proxyPass.target, location.proxyPass.at);
+  }
+}
+
+/** The addresses systemd units' servers bind, canonical (nginxAddressKey's form); undefined for one two units bind. */
+function unitsByAddress(deployments: Deployment[]): Map<string, Deployment | undefined> {
+  const units = new Map<string, Deployment | undefined>();
+  for (const deployment of deployments) {
+    if (!deployment.id.startsWith("systemd:")) continue;
+    for (const process of deployment.processes) {
+      for (const bound of statedBinds(deployment, process)) {
+        const key = bindKey(bound);
+        if (!key) continue;
+        units.set(key, units.has(key) && units.get(key) !== deployment ? undefined : deployment);
+      }
+    }
+  }
+  return units;
+}
+
+/** What a server's own settings say it binds, as written: nothing for a default or a value not known from the files. */
+function statedBinds(deployment: Deployment, process: ServerProcess): string[] {
+  const inv = process.invocation;
+  const values = (options: ServerOption[]) => {
+    const written: string[] = [];
+    for (const option of options) if (option.value) written.push(option.value.value);
+    return written;
+  };
+  switch (inv.server) {
+    case "gunicorn":
+    case "hypercorn":
+    case "puma": {
+      const written = values(optionValues(inv, "bind"));
+      if (written.length > 0) return written;
+      const fromEnv = process.envArgs ? values(optionValues(process.envArgs, "bind")) : [];
+      if (fromEnv.length > 0) return fromEnv;
+      const setting = inv.server === "hypercorn" ? undefined : process.config?.settings.get("bind");
+      if (!setting || setting.conditional) return [];
+      const binds: string[] = [];
+      for (const item of setting.items ?? [setting]) if (item.kind === "string" && typeof item.value === "string") binds.push(item.value);
+      return binds;
+    }
+    case "uvicorn": {
+      const socket = optionValue(inv, "uds")?.value?.value;
+      if (socket) return [`unix:${socket}`];
+      const port = optionValue(inv, "port")?.value?.value ?? deployment.env.get("UVICORN_PORT")?.value;
+      // uvicorn binds 127.0.0.1 unless told otherwise; a port it is given says where.
+      const host = optionValue(inv, "host")?.value?.value ?? deployment.env.get("UVICORN_HOST")?.value ?? "127.0.0.1";
+      return port ? [`${host}:${port}`] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * A bind as gunicorn, hypercorn and Puma write it, canonical: `unix:/abs/path` (`unix:PATH`, `unix://PATH`), or
+ * `host:port` (`tcp://` dropped). Undefined for a relative socket path (relative to a working directory), a variable,
+ * file descriptors, TLS binds and a bind without a port.
+ */
+function bindKey(bind: string): string | undefined {
+  if (bind.includes("$")) return undefined;
+  const unix = /^unix:(?:\/\/)?([^?]*)/.exec(bind);
+  if (unix) return unix[1].startsWith("/") ? `unix:${posix.normalize(unix[1])}` : undefined;
+  const tcp = /^(?:tcp:\/\/)?([^/?]+)$/.exec(bind);
+  const parts = tcp && /^(\[[^\]]+\]|[^:[\]]+):(\d+)$/.exec(tcp[1]);
+  return parts ? `${parts[1].toLowerCase()}:${Number(parts[2])}` : undefined;
+}
+
+/**
+ * An nginx address (an upstream server's, or a proxy_pass URL's host part) in bindKey's form: `unix:/run/app.sock`
+ * (`http://unix:/run/app.sock:/uri`), or `host:port`, port 80 when none is written (an upstream server's default;
+ * proxy_pass's for http). Undefined for variables and relative socket paths.
+ */
+function nginxAddressKey(written: string, upstreamServer: boolean): string | undefined {
+  if (written.includes("$")) return undefined;
+  const scheme = /^([a-z]+):\/\//i.exec(written);
+  const rest = scheme ? written.slice(scheme[0].length) : written;
+  if (rest.startsWith("unix:")) {
+    const path = rest.slice("unix:".length).split(":")[0];
+    return path.startsWith("/") ? `unix:${posix.normalize(path)}` : undefined;
+  }
+  if (!upstreamServer && scheme?.[1].toLowerCase() !== "http") return undefined;
+  const hostPort = rest.split("/")[0];
+  const parts = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/.exec(hostPort);
+  return parts ? `${parts[1].toLowerCase()}:${parts[2] === undefined ? 80 : Number(parts[2])}` : undefined;
 }
