@@ -1523,6 +1523,10 @@ describe("nginx.conf and the compose service that mounts it", () => {
     assert.deepEqual(backends("      API_HOST: web\n      API_PORT: '8000'\n"), ["web web:8000"]);
     // A variable the container does not set is left as written by envsubst: no service is named.
     assert.deepEqual(backends("      API_HOST: web\n"), []);
+    // A file of another name mounted as a template is rendered as one; mounted into conf.d it is read as written.
+    const renamed = (target: string) => only1(build({ "compose.yaml": compose("      API_HOST: web\n      API_PORT: '8000'\n").replace("./templates:/etc/nginx/templates", `./proxy.tmpl:${target}`), "proxy.tmpl": template }).model.proxies).backends.map((b) => `${b.service} ${b.address}`);
+    assert.deepEqual(renamed("/etc/nginx/templates/default.conf.template"), ["web web:8000"]);
+    assert.deepEqual(renamed("/etc/nginx/conf.d/default.conf"), []);
   });
 });
 

@@ -557,18 +557,21 @@ export function buildProxies(host: WorkspaceHost, nginxPaths: string[], problems
   return proxies;
 }
 
+/** Where the official image's entrypoint looks for the templates it renders with envsubst. */
+const TEMPLATE_PATH = /^\/etc\/nginx\/templates\/[^/]+\.template$/;
+
 /**
  * Links each nginx.conf to the compose service whose `volumes:` bind-mount it: a source that
  * resolves (from the compose file's folder) to the file itself, or to its folder. A file mount
  * wins over a folder mount; among folder mounts, a service whose image names nginx.
  */
 export function linkMountingServices(proxies: NginxProxy[], composeFiles: Map<string, ComposeFile>, deployments: Deployment[]): void {
-  const mounts: Array<{ target: string; service: string; file: string; at: SourceRef; nginxImage: boolean }> = [];
+  const mounts: Array<{ target: string; service: string; file: string; at: SourceRef; nginxImage: boolean; inContainer?: string }> = [];
   for (const [file, compose] of composeFiles) {
     for (const service of compose.services.values()) {
       for (const source of service.bindSources) {
         const target = posix.normalize(posix.join(posix.dirname(file), source.path)).replace(/\/$/, "");
-        mounts.push({ target, service: service.name, file, at: source.at, nginxImage: /nginx/i.test(service.image?.value ?? "") });
+        mounts.push({ target, service: service.name, file, at: source.at, nginxImage: /nginx/i.test(service.image?.value ?? ""), ...(source.target ? { inContainer: source.target } : {}) });
       }
     }
   }
@@ -581,8 +584,11 @@ export function linkMountingServices(proxies: NginxProxy[], composeFiles: Map<st
     const cpus = deployment.cpus && { ...deployment.cpus, via: [...(deployment.cpus.via ?? []), { at: best.at, note: `service ${best.service} mounts ${proxy.root}` }] };
     proxy.service = { deployment: deployment.id, placedBy: "mount", placedAt: best.at, ...(cpus ? { cpus } : {}), ...(deployment.nofileSoftLimit ? { nofileSoftLimit: deployment.nofileSoftLimit } : {}) };
     // The nginx image renders /etc/nginx/templates/*.template with envsubst over the container's environment:
-    // `server ${API_HOST}:${API_PORT};` names the service that environment sets.
-    if (proxy.root.endsWith(".template")) linkBackends(proxy, (services ??= composeServicesByName(deployments)), deployment.env);
+    // `server ${API_HOST}:${API_PORT};` names the service that environment sets. A file of another name mounted there
+    // (`./proxy.tmpl:/etc/nginx/templates/default.conf.template`) is rendered too.
+    if (proxy.root.endsWith(".template") || (best.target === proxy.root && best.inContainer !== undefined && TEMPLATE_PATH.test(best.inContainer))) {
+      linkBackends(proxy, (services ??= composeServicesByName(deployments)), deployment.env);
+    }
   }
 }
 
