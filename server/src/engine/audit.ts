@@ -101,6 +101,10 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   const byPosition = (a: Finding, b: Finding) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.start - b.at.start || a.rule.localeCompare(b.rule));
   findings.sort(byPosition);
   const filesRead = [...(readConfigText(host) !== undefined ? [CONFIG_FILE] : []), ...paths.filter((p) => host.read(p) !== undefined)];
+  // nginx configs the listing does not hold by name, read where a Dockerfile's COPY or a compose mount puts them or an include names them.
+  for (const proxy of model.proxies) {
+    for (const file of proxy.files) if ((!isDeploymentFile(file) || !included(file)) && !filesRead.includes(file)) filesRead.push(file);
+  }
   return {
     findings,
     filesRead,
