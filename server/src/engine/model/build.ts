@@ -936,6 +936,11 @@ function composeServiceDeployment(
   // `replicas: ${WEB_REPLICAS}` with the variable set nowhere here: the deploy environment gives the count.
   const replicasVariable = scale || deployment.instances.origin !== "default" ? undefined : sized.findLast((layer) => layer.variables?.replicas)?.variables?.replicas;
   if (replicasVariable) deployment.instancesUnknown = `its replica count is ${replicasVariable.value}, set nowhere in the workspace`;
+  // Swarm's global mode runs one container per node, and ignores replicas.
+  if (!scale && last("globalMode")) {
+    deployment.instances = { value: 1, origin: "assumed", by: "Headroom" };
+    deployment.instancesUnknown = "deploy.mode global runs one container on every node of the swarm, and the workspace does not say how many nodes there are";
+  }
   const cpus = combinedCpuLimit(last("cpus"), last("cpuset"));
   if (cpus) deployment.cpus = cpus;
   const memory = last("memoryMiB");

@@ -50,6 +50,8 @@ export interface ComposeService {
   /** `build.args` (map or `KEY=value` list): the Dockerfile's ARG values for this build. */
   buildArgs?: Map<string, Fact<string>>;
   replicas?: Fact<number>;
+  /** `deploy.mode: global`: one container on every node of the swarm (replicas does not apply). */
+  globalMode?: SourceRef;
   /** `deploy.resources.limits` (or `cpus:`/`mem_limit:`): the capacity of one instance. */
   cpus?: Fact<number>;
   /** `cpuset:` (`"0-1"`, `"0,2"`, `"0-3,6"`): the CPUs the container may run on, counted; `list` is the value as written. */
@@ -318,6 +320,8 @@ function readService(doc: Document.Parsed, file: string, name: string, nameSpan:
   const replicasText = scalar(isMap(deploy) ? mapGet(doc, deploy, "replicas") : undefined) ?? scalar(mapGet(doc, node, "scale"));
   const replicas = numberFact(file, replicasText);
   if (replicas) service.replicas = replicas;
+  const mode = scalar(isMap(deploy) ? mapGet(doc, deploy, "mode") : undefined);
+  if (mode?.value === "global") service.globalMode = { file, start: mode.start, end: mode.end };
   const resources = isMap(deploy) ? mapGet(doc, deploy, "resources") : undefined;
   const resourceLimits = mapGet(doc, resources, "limits");
   const cpusText = scalar(mapGet(doc, resourceLimits, "cpus")) ?? scalar(mapGet(doc, node, "cpus"));
