@@ -32,6 +32,24 @@ describe("uwsgi.ini", () => {
     assert.equal(parseUwsgiIni(text, "prod").settings.get("processes")?.value, 12);
   });
 
+  it("%k (the CPU cores uWSGI detects) and the placeholder math on it count the CPUs; other math stays unknown", () => {
+    const cases: Array<[string, { multiplier: number; add: number } | undefined]> = [
+      ["%k", { multiplier: 1, add: 0 }],
+      ["%(%k * 2)", { multiplier: 2, add: 0 }],
+      ["%(%k + 1)", { multiplier: 1, add: 1 }],
+      ["%(%k * 2 + 1)", { multiplier: 2, add: 1 }],
+      ["%(%k*4-1)", { multiplier: 4, add: -1 }],
+      ["%(%k + 1 * 2)", undefined],
+      ["%(cores * 2)", undefined],
+      ["%(%k)", undefined],
+    ];
+    for (const [value, formula] of cases) {
+      const setting = parseUwsgiIni(`[uwsgi]\nprocesses = ${value}\n`).settings.get("processes");
+      assert.deepEqual(setting?.kind === "cpu-count" ? setting.cpuFormula : undefined, formula, value);
+      if (!formula) assert.equal(setting?.kind, "unknown", value);
+    }
+  });
+
   it("the model reads the ini that `uwsgi --ini` or `uwsgi file.ini` names; the environment fills $(VAR); flags win", () => {
     const ini = "[uwsgi]\nprocesses = $(UWSGI_PROCESSES)\nthreads = 2\n";
     const compose = (command: string) => `services:\n  web:\n    image: app\n    command: ${command}\n    environment:\n      UWSGI_PROCESSES: 5\n`;

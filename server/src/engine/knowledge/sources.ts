@@ -800,6 +800,11 @@ export const SOURCES = {
     url: "https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#environment-variables",
     says: "\"When passed as environment variables, options are capitalized and prefixed with UWSGI_, and dashes are substituted with underscores.\" Example: \"UWSGI_SOCKET=127.0.0.1 UWSGI_MASTER=1 UWSGI_WORKERS=3 uwsgi\". core/uwsgi.c reads the environment (parse_sys_envs) before the command line (uwsgi_commandline_config), and a later value of an option overrides an earlier one.",
   },
+  uwsgiMagicCpuCores: {
+    title: "uWSGI: Configuring uWSGI - Magic variables, Placeholders math; core/uwsgi.c",
+    url: "https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#magic-variables",
+    says: "Magic variables: \"%k the number of detected cpu cores\". Placeholders math: \"total = %(foo + bar + 3)\". core/uwsgi.c sets the count from sysconf(_SC_NPROCESSORS_ONLN) and logs \"detected number of CPU cores\": the machine's online CPUs, not a cgroup quota.",
+  },
   uwsgiGevent: {
     title: "uWSGI: The Gevent loop engine",
     url: "https://uwsgi-docs.readthedocs.io/en/latest/Gevent.html",

@@ -27,7 +27,7 @@ export default defineRule({
     summary: "Workers computed from the host's CPU count (cpu_count(), nproc, Etc.nprocessors) inside a container or under a systemd CPUQuota=",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.pythonCpuCount, SOURCES.flyMachinesAreVms, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors, SOURCES.tiangoloGunicornConf, SOURCES.tiangoloStartScript, SOURCES.systemdResourceControl],
+    sources: [SOURCES.pythonCpuCount, SOURCES.flyMachinesAreVms, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors, SOURCES.tiangoloGunicornConf, SOURCES.tiangoloStartScript, SOURCES.systemdResourceControl, SOURCES.uwsgiMagicCpuCores],
     docs: {
       why:
         "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
@@ -41,7 +41,8 @@ export default defineRule({
         "`export WEB_CONCURRENCY=$(( $(nproc) * 2 + 1 ))` before it runs the server) does the same: " +
         "`nproc` counts the CPUs the container may run on (the host's, unless a cpuset pins it), not its CPU quota; GNU coreutils " +
         "reads cgroup quotas only in its 2025 releases, and the coreutils of today's base images (Debian 12: 9.1) and busybox do not. Ruby's Etc.nprocessors and concurrent-ruby's " +
-        "processor_count and physical_processor_count count the host's too. A compose `cpuset:` (the CPUs the container may run on) " +
+        "processor_count and physical_processor_count count the host's too, and so does uWSGI's `%k` magic variable (`processes = %k`, " +
+        "`processes = %(%k * 2 + 1)`: the CPU cores uWSGI detects, the machine's online CPUs). A compose `cpuset:` (the CPUs the container may run on) " +
         "is different: nproc, Etc.nprocessors and processor_count count the CPUs of the process's affinity, so where a cpuset is the " +
         "tighter bound they count right and nothing is reported, and where a quota is tighter than the cpuset they count the cpuset's CPUs (the " +
         "message says so: more than the quota, fewer than the host's); Python's cpu_count() and physical_processor_count still count the host's. Without a CPU limit the container may use every CPU of the host, " +
@@ -107,7 +108,7 @@ export default defineRule({
 /** How the message writes the setting before its value: `--workers 3`, `workers = 3`, `WEB_CONCURRENCY=3`, puma.rb's `workers 3`. */
 function setting(option: string | undefined, server: string): string {
   // Ruby config files call a method: puma.rb `workers 3`, unicorn.rb `worker_processes 3`, sidekiq.yml `concurrency: 3`.
-  if (option === undefined) return server === "unicorn" ? "worker_processes " : server === "sidekiq" ? "concurrency: " : RUBY_SERVERS.has(server) ? "workers " : "workers = ";
+  if (option === undefined) return server === "unicorn" ? "worker_processes " : server === "sidekiq" ? "concurrency: " : server === "uwsgi" ? "processes = " : RUBY_SERVERS.has(server) ? "workers " : "workers = ";
   return option.endsWith("=") ? option : `${option} `;
 }
 
@@ -122,6 +123,7 @@ function cpuCall(formula: string, server: string): string {
   if (/\bgetconf\b/.test(formula)) return "getconf (the host's online CPUs)";
   if (/\bnproc\b[^)]*--all\b/.test(formula)) return "nproc --all (every installed CPU)";
   if (/\bnproc\b/.test(formula)) return "nproc (busybox's, and GNU coreutils' before 2025)";
+  if (server === "uwsgi" && /%k\b/.test(formula)) return "uWSGI's %k (the CPU cores it detects: the host's online CPUs)";
   if (!RUBY_SERVERS.has(server)) return "Python's cpu_count()";
   const call = /Concurrent\.(physical_)?processor_count/.exec(formula)?.[0];
   return call ? `concurrent-ruby's ${call}` : "Ruby's Etc.nprocessors";
