@@ -147,7 +147,9 @@ export default defineRule({
         "fix sizes the pool to the threads (overflow 0) when that fits. An Active Record pool is never lowered below its Puma " +
         "process's threads (the threads would wait for a connection, see db/puma-threads-exceed-pool) unless one variable " +
         "(RAILS_MAX_THREADS) sizes both: when the budget leaves less than that, there is no fix here; lower the threads, " +
-        "processes or instances, or raise the limit. An app whose database URL names a PgBouncer is counted by the pgbouncer/ rules " +
+        "processes or instances, or raise the limit. Nor is it lowered below the concurrency of a Sidekiq process whose pool reads the same " +
+        "value (RAILS_MAX_THREADS in Heroku config vars every process type shares): its jobs would then wait for connections " +
+        "(db/sidekiq-concurrency-exceeds-pool). An app whose database URL names a PgBouncer is counted by the pgbouncer/ rules " +
         "instead; the server connections of a PgBouncer in front of the same database are added to the message and the fix's sum.",
       bad: {
         "start.sh": "#!/bin/sh\nexec gunicorn main:app --workers ${GUNICORN_WORKERS:-5} -k uvicorn.workers.UvicornWorker --bind 0.0.0.0:${PORT:-8080}\n",
@@ -400,6 +402,20 @@ function threadsNote(s: PoolShare): string {
   );
 }
 
+/**
+ * A Sidekiq process whose Active Record pool reads the value the fix lowers (RAILS_MAX_THREADS in config vars every process
+ * type shares) and holds its concurrency today: lowered below that, its jobs wait for connections and fail
+ * (db/sidekiq-concurrency-exceeds-pool), and the fix's sum, which counts Sidekiq's threads, no longer holds.
+ */
+function starvesSidekiq(s: PoolShare, shares: PoolShare[], perProcess: number): boolean {
+  // A concurrency read from the same value (Sidekiq's default, RAILS_MAX_THREADS) is lowered with it: the fix's sum counts that.
+  return shares.some(
+    (o) =>
+      o !== s && o.pool.kind === "sidekiq" && !sidekiqPoolCap(o.pool) && !samePlace(o.pool.size.at, s.pool.size.at) &&
+      samePlace(o.pool.activeRecord?.fact.at, s.pool.size.at) && perProcess < o.pool.size.value + capsuleThreads(o.pool),
+  );
+}
+
 function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number, text: (file: string) => string | undefined): Fix[] {
   // Threads split between capsules are the team's choice of which queues get them: no one number to lower.
   // A Sidekiq process held to a smaller Active Record pool: lowering its concurrency changes nothing.
@@ -420,7 +436,7 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   const holders = coupled.reduce((sum, o) => sum + o.deployment.instances.value * o.pool.processes.value, 0);
   const sharedBy = coupled.length > 1 ? ` for ${coupled.map((o) => shortName(o.deployment)).join(" and ")}, which read these values` : "";
   const perProcess = Math.floor((allowed - others) / holders);
-  if (perProcess < 1) return [];
+  if (perProcess < 1 || starvesSidekiq(s, shares, perProcess)) return [];
   const editable = (fact: Fact<number> | undefined): fact is Fact<number> & { at: SourceRef } =>
     fact?.origin === "stated" && fact.at !== undefined && text(fact.at.file)?.slice(fact.at.start, fact.at.end) === String(fact.value);
   const { pool } = s;
