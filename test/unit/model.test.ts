@@ -301,6 +301,28 @@ describe("App Runner", () => {
     assert.deepEqual([only(own.deployment("apprunner:deploy/service.json")).invocation.server, only(own.deployment("apprunner:deploy/service.json")).workers.value], ["gunicorn", 2]);
   });
 
+  test("the autoscaling configuration the ARN names, kept in the workspace, gives the instances its MaxSize", () => {
+    const service = (name: string) =>
+      `{"ServiceName": "api", "SourceConfiguration": {"ImageRepository": {"ImageConfiguration": {"StartCommand": "gunicorn -w 2 app:app"}}}, "AutoScalingConfigurationArn": "arn:aws:apprunner:eu-west-1:1:autoscalingconfiguration/${name}/2/abc"}`;
+    const config = (name: string, size: string) => `{"AutoScalingConfigurationName": "${name}", "MaxConcurrency": 50, "MaxSize": ${size}}`;
+    assert.equal(fileKind("infra/orders-auto-scaling.json"), "service.json");
+    assert.equal(fileKind("infra/autoscaling_config.json"), "service.json");
+    const b = build({ "infra/service.json": service("orders"), "infra/autoscaling.json": config("orders", "6"), Dockerfile: "FROM python:3.12\n" });
+    const d = b.deployment("apprunner:infra/service.json");
+    assert.deepEqual([d.instances.value, d.instancesAreMax, d.autoscaling, b.text(d.instances.at)], [6, true, undefined, "6"]);
+    assert.equal(b.model.deployments.length, 1);
+    // Another configuration's file, two sizes for one name, or a MaxSize that is not a whole number: the count stays unknown.
+    const others: Array<Record<string, string>> = [
+      { "infra/autoscaling.json": config("payments", "6") },
+      { "a/autoscaling.json": config("orders", "6"), "b/autoscaling.json": config("orders", "3") },
+      { "infra/autoscaling.json": config("orders", "2.5") },
+    ];
+    for (const files of others) {
+      const other = build({ "infra/service.json": service("orders"), ...files }).deployment("apprunner:infra/service.json");
+      assert.deepEqual([other.instances.value, other.instancesAreMax, other.autoscaling?.value], [1, undefined, "orders"]);
+    }
+  });
+
   test("a \\u escape in the worker count is one character with a six-character span", () => {
     const json = '{"ServiceName": "api", "SourceConfiguration": {"ImageRepository": {"ImageConfiguration": {"StartCommand": "gunicorn -w \\u0035 app:app"}}}}';
     const b = build({ "service.json": json });

@@ -86,7 +86,8 @@ function classify(path: string): FileKind | undefined {
   // docker-stack.yml: a Swarm stack (`docker stack deploy -c`), the same format; Swarm honours deploy.replicas and limits.
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name) || /^docker-stack([.-][\w.-]+)?\.ya?ml$/.test(name)) return "compose";
   if (name === "dockerfile" || name.startsWith("dockerfile.") || name.endsWith(".dockerfile")) return "dockerfile";
-  if (name === "service.json" || /^apprunner.*\.json$/.test(name)) return "service.json";
+  // App Runner's autoscaling configurations (the input of create-auto-scaling-configuration) kept beside the service: read for the MaxSize a service's ARN names.
+  if (name === "service.json" || /^apprunner.*\.json$/.test(name) || /auto[-_]?scaling[\w.-]*\.json$/.test(name)) return "service.json";
   if (/^apprunner\.ya?ml$/.test(name)) return "apprunner.yaml";
   if (name === "procfile" || name.startsWith("procfile.")) return "procfile";
   // Heroku's manifest: read beside a Procfile for the config vars and dynos it sets up.
@@ -467,6 +468,23 @@ function repositoryRunConfig(ctx: Context, deployment: Deployment, service: AppR
   return run;
 }
 
+/**
+ * The autoscaling configuration of this name among the workspace's App Runner JSON files, when exactly one MaxSize is
+ * written for it (several files of the name with different sizes say nothing about which revision the service runs).
+ */
+function autoScalingConfiguration(ctx: Context, name: string): { name: string; file: string; maxSize: Fact<number> } | undefined {
+  let found: { name: string; file: string; maxSize: Fact<number> } | undefined;
+  for (const path of ctx.paths) {
+    if (fileKind(path) !== "service.json") continue;
+    const text = ctx.host.read(path);
+    const configuration = text === undefined ? undefined : parsedAppRunner(ctx.parses, "service.json", path, text).autoScalingConfiguration;
+    if (configuration?.name !== name || !configuration.maxSize) continue;
+    if (found && found.maxSize.value !== configuration.maxSize.value) return undefined;
+    found ??= { name, file: path, maxSize: configuration.maxSize };
+  }
+  return found;
+}
+
 function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | "apprunner.yaml"): Deployment | undefined {
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
@@ -478,7 +496,14 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
   if (service.cpu || !service.unaccepted?.cpu) deployment.cpus = service.cpu ?? { value: 1, origin: "default", by: "AWS App Runner", at: { file: path, start: 0, end: 0 } };
   if (service.memoryMiB || !service.unaccepted?.memory) deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
   // Without an AutoScalingConfigurationArn, App Runner applies its default configuration (MaxSize 25).
-  deployment.autoscaling = service.autoScaling ?? { value: "DefaultConfiguration", origin: "default", by: "AWS App Runner" };
+  // The configuration the ARN names, kept in the workspace with its MaxSize: the instances are that maximum.
+  const configuration = service.autoScaling ? autoScalingConfiguration(ctx, service.autoScaling.value) : undefined;
+  if (configuration) {
+    deployment.instances = configuration.maxSize;
+    deployment.instancesAreMax = true;
+    deployment.files.add(configuration.file);
+    deployment.links.push({ from: path, to: configuration.file, why: `AutoScalingConfigurationArn names ${configuration.name}, whose MaxSize is set here` });
+  } else deployment.autoscaling = service.autoScaling ?? { value: "DefaultConfiguration", origin: "default", by: "AWS App Runner" };
   const runConfig = repositoryRunConfig(ctx, deployment, service);
   deployment.appRunner = { service, ...(runConfig ? { runConfig } : {}) };
   const run = runConfig ?? service;

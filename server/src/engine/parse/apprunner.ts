@@ -37,6 +37,11 @@ export interface AppRunnerService {
    * run settings from apprunner.yaml in SourceDirectory of the repository, not from this file.
    */
   codeConfiguration?: { source: string; sourceDirectory?: string };
+  /**
+   * The input of `aws apprunner create-auto-scaling-configuration --cli-input-json` (AutoScalingConfigurationName, MaxSize):
+   * the configuration a service's AutoScalingConfigurationArn names, by that name. MaxSize only when a whole number from 1.
+   */
+  autoScalingConfiguration?: { name: string; maxSize?: Fact<number> };
   /** A service.json with a SourceConfiguration: App Runner's defaults (Port 8080) apply to what it omits. */
   definesSource?: boolean;
   problems: ParseProblem[];
@@ -57,6 +62,12 @@ export function parseServiceJson(text: string, file: string): AppRunnerService {
     result.problems.push({ message: `JSON: ${printParseErrorCode(e.error)}`, at: { file, start: e.offset, end: e.offset + e.length }, severity: "error" });
   }
   if (!root || errors.length > 0) return result;
+  const configurationName = findNodeAtLocation(root, ["AutoScalingConfigurationName"]);
+  if (configurationName?.type === "string") {
+    const maxSize = findNodeAtLocation(root, ["MaxSize"]);
+    const size = maxSize?.type === "number" && Number.isInteger(maxSize.value) && maxSize.value >= 1 ? { maxSize: { value: Number(maxSize.value), origin: "stated" as const, at: valueRef(file, maxSize) } } : {};
+    result.autoScalingConfiguration = { name: String(configurationName.value), ...size };
+  }
   const instance = findNodeAtLocation(root, ["InstanceConfiguration"]);
   const source = findNodeAtLocation(root, ["SourceConfiguration"]);
   result.recognised = instance !== undefined || source !== undefined || findNodeAtLocation(root, ["ServiceName"]) !== undefined;

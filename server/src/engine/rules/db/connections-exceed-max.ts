@@ -141,8 +141,10 @@ export default defineRule({
         "for a managed database, set the real limit in headroom.yml (`facts: { max_connections: N }`) and, when the service " +
         "autoscales, its maximum instance count (`facts: { max_instances: N }`): the budget is then autoscaling max x processes x pool. " +
         "An App Runner service always autoscales (its AutoScalingConfigurationArn, or App Runner's default configuration, MaxSize " +
-        `${APP_RUNNER_DEFAULT_MAX_SIZE}); until headroom.yml states the max, the sum counts one instance and the message says how many ` +
-        "connections each further instance adds. A gunicorn worker with a thread pool (`--threads N`) serves N requests at once, " +
+        `${APP_RUNNER_DEFAULT_MAX_SIZE}); the MaxSize of the configuration the ARN names is read where the workspace keeps it (the ` +
+        "JSON input of `aws apprunner create-auto-scaling-configuration`, `AutoScalingConfigurationName` and `MaxSize`, in a file named " +
+        "for autoscaling such as `autoscaling.json`) and counted as the autoscaling max; until the workspace or headroom.yml states it, " +
+        "the sum counts one instance and the message says how many connections each further instance adds. A gunicorn worker with a thread pool (`--threads N`) serves N requests at once, " +
         "so a SQLAlchemy or Django pool above N per worker only fills if a request holds several connections: the message says so, and the " +
         "fix sizes the pool to the threads (overflow 0) when that fits. An Active Record pool is never lowered below its Puma " +
         "process's threads (the threads would wait for a connection, see db/puma-threads-exceed-pool) unless one variable " +
