@@ -159,8 +159,9 @@ export interface Deployment {
    */
   proxyBeside?: string;
   /**
-   * The image a compose service builds: its Dockerfile, the build context folder, the stage built (`build.target`),
-   * and the container paths its `volumes:` mount over the image's files (bind mounts and named volumes, every layer's).
+   * The image a compose service builds (or runs by `image:` from another service's build): its Dockerfile, the build
+   * context folder, the stage built (`build.target`), and the container paths the service's own `volumes:` mount over
+   * the image's files (bind mounts and named volumes, every layer's).
    */
   imageBuild?: { dockerfile: string; context: string; target?: string; mountTargets: string[] };
   /** The soft open-file limit its processes start with, when stated (compose `ulimits: nofile`). */
