@@ -2,7 +2,7 @@
 // or overflow, a thread count, an instance count, a CPU limit, nginx's worker_processes or
 // worker_connections, or PostgreSQL's max_connections. The arithmetic is model/budget.ts's, the
 // same as the rules'.
-import { type ConnectionBudget, connectionBudgets, ownConnectionsText, proxyClientCapacity, shareFormula } from "./model/budget.ts";
+import { type ConnectionBudget, connectionBudgets, countsFloor, ownConnectionsText, proxyClientCapacity, shareSum } from "./model/budget.ts";
 import type { Deployment, DeploymentModel } from "./model/types.ts";
 import { plural } from "./report/plural.ts";
 import { threadsOf, workersFloor } from "./report/summary.ts";
@@ -111,10 +111,10 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
     const at = hit(budget.database.maxConnections) ?? hit(budget.database.reserved);
     if (!at) continue;
     const { database } = budget;
-    const shares = budget.shares.map((s) => `- ${s.deployment.name}: ${shareFormula(s)} = ${s.total}`);
+    const shares = budget.shares.map((s) => `- ${s.deployment.name}: ${shareSum(s)}`);
     return {
       at,
-      text: [`max_connections ${database.maxConnections.value} − ${database.reserved.value} reserved = **${budget.allowed}** for the pools; they may open **${budget.total}**.`, ...shares].join("\n"),
+      text: [`max_connections ${database.maxConnections.value} − ${database.reserved.value} reserved = **${budget.allowed}** for the pools; they may open **${budget.shares.some((s) => countsFloor(s.pool)) ? "at least " : ""}${budget.total}**.`, ...shares].join("\n"),
     };
   }
   return undefined;
@@ -125,7 +125,7 @@ function budgetLine(deployment: Deployment, budgets: ConnectionBudget[]): string
   for (const budget of budgets) {
     const share = budget.shares.find((s) => s.deployment === deployment);
     if (!share) continue;
-    const mine = `${shareFormula(share)} = ${share.total}`;
+    const mine = shareSum(share);
     const over = budget.total > budget.allowed ? " (over the limit)" : "";
     // App Runner adds instances under load: without headroom.yml's max the sum is one instance's (as db/connections-exceed-max says).
     const scaling =

@@ -87,6 +87,16 @@ export function shareFormula(share: PoolShare): string {
   return parts.join(" x ");
 }
 
+/** Whether a share's sum is a floor: processes the host's CPUs multiply, or Django's connections under ASGI (at least 1 a process). */
+export function countsFloor(pool: Pool): boolean {
+  return pool.processesFloor === true || pool.asgi !== undefined;
+}
+
+/** "3 instances x 5 gunicorn workers x (DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70) = 300", "= at least 30" for a floor. */
+export function shareSum(share: PoolShare): string {
+  return `${shareFormula(share)} = ${countsFloor(share.pool) ? "at least " : ""}${share.total}`;
+}
+
 /** "5 gunicorn workers", or with supervisord's numprocs "2 copies (numprocs) x 5 gunicorn workers": the processes that each open the pool. */
 export function processesText(pool: Pool): string {
   const copies = pool.copies?.value ?? 1;

@@ -182,6 +182,12 @@ export interface Pool {
   processLabel: string;
   /** Why `processes` is a floor, for messages: `multiprocessing.cpu_count() * 2 + 1 counts the host's CPUs`. */
   processesAtLeast?: string;
+  /**
+   * `processes` is the fewest the files allow: a cpu_count() formula counted on one CPU, a celery worker without
+   * --concurrency, sidekiqswarm without SIDEKIQ_COUNT (the host's CPUs add more), a workers count set nowhere in the
+   * workspace. The share's sum is then a floor too.
+   */
+  processesFloor?: true;
   /** supervisord's numprocs when several copies of the server run, each with `processes / copies` of them (model/budget.ts processesText). */
   copies?: Fact<number>;
   /**
@@ -565,19 +571,19 @@ export function urlPool(url: Fact<string>): Fact<number> | undefined {
  * One sidekiq process, supervisord's numprocs copies of it, or the children sidekiqswarm forks: each has the
  * concurrency and its own pool.
  */
-function sidekiqProcesses(process: ServerProcess): { processes: Fact<number>; processLabel: string; copies?: Fact<number> } {
+function sidekiqProcesses(process: ServerProcess): { processes: Fact<number>; processLabel: string; copies?: Fact<number>; processesFloor?: true } {
   const swarm = process.sidekiqSwarm;
   const copies = process.copies;
   if (!swarm && copies && copies.value > 1) return { processes: { value: copies.value, origin: copies.origin, ...(copies.at ? { at: copies.at } : {}) }, processLabel: "sidekiq processes (numprocs)" };
   if (!swarm) return { processes: { value: 1, origin: "default", by: "Sidekiq" }, processLabel: "sidekiq process" };
-  if (swarm.perHostCpu) return { processes: swarm.processes, processLabel: "sidekiqswarm child process (at least: without SIDEKIQ_COUNT, one per host CPU)" };
+  if (swarm.perHostCpu) return { processes: swarm.processes, processLabel: "sidekiqswarm child process (at least: without SIDEKIQ_COUNT, one per host CPU)", processesFloor: true };
   return { processes: swarm.processes, processLabel: swarm.processes.value === 1 ? "sidekiqswarm child process (SIDEKIQ_COUNT)" : "sidekiqswarm child processes (SIDEKIQ_COUNT)" };
 }
 
 function processCount(
   process: ServerProcess | undefined,
   appCommand: Deployment["appCommand"],
-): { processes: Fact<number>; processLabel: string; processesAtLeast?: string; copies?: Fact<number> } {
+): { processes: Fact<number>; processLabel: string; processesAtLeast?: string; processesFloor?: true; copies?: Fact<number> } {
   // `python worker.py`, `arq …`: one process of the app's code, assumed (it may fork or run threads of its own).
   if (!process) return { processes: { value: 1, origin: "assumed", by: "Headroom", ...(appCommand ? { at: appCommand.at } : {}) }, processLabel: appCommand ? `${appCommand.program} process (assumed)` : "process" };
   const server = process.invocation.server;
@@ -593,6 +599,7 @@ function processCount(
       processes: { value: floor, origin: "assumed", by: "Headroom", at: fromCpu.at },
       processLabel: floor === 1 ? `${name} worker` : `${name} workers`,
       processesAtLeast: `${fromCpu.formula} counts the host's CPUs, 1 or more`,
+      processesFloor: true,
     };
   }
   // `--workers "$WEB_WORKERS"` with the variable set nowhere in the workspace: the server's default may not apply,
@@ -602,6 +609,7 @@ function processCount(
       processes: { value: 1, origin: "assumed", by: "Headroom", at: process.workersUnresolved },
       processLabel: `${name} worker`,
       processesAtLeast: "the workers count is a value set nowhere in the workspace, 1 or more",
+      processesFloor: true,
     };
   }
   // puma's `workers 0` (its default) is single mode: the one puma process serves, it forks no worker.
@@ -609,11 +617,12 @@ function processCount(
   // A platform's default count above 1 (Heroku's buildpack WEB_CONCURRENCY) is cluster mode all the same.
   const single = RUBY_THREADED.has(server) && (process.workers.value === 0 || (process.workers.origin === "default" && process.workers.value <= 1));
   // Without --concurrency celery forks one process per CPU of the host, which the workspace does not say: 1 is a floor.
-  const label =
-    server === "celery" ? (process.workersFromCpuCount && process.workers.origin === "default" ? "celery worker process (at least: without --concurrency, one per host CPU)" : "celery worker process") : single ? `${name} process` : `${name} worker`;
+  const perHostCpu = server === "celery" && process.workersFromCpuCount !== undefined && process.workers.origin === "default";
+  const label = server === "celery" ? (perHostCpu ? "celery worker process (at least: without --concurrency, one per host CPU)" : "celery worker process") : single ? `${name} process` : `${name} worker`;
   const processLabel = n === 1 ? label : label.endsWith("s") ? `${label}es` : `${label}s`;
+  const perHostFloor = perHostCpu ? { processesFloor: true as const } : {};
   // supervisord's numprocs: each copy of the server has its workers, each worker its pool.
   const copies = process.copies;
-  if (copies && copies.value > 1) return { processes: { ...process.workers, value: n * copies.value }, processLabel, copies };
-  return { processes: { ...process.workers, value: n }, processLabel };
+  if (copies && copies.value > 1) return { processes: { ...process.workers, value: n * copies.value }, processLabel, copies, ...perHostFloor };
+  return { processes: { ...process.workers, value: n }, processLabel, ...perHostFloor };
 }

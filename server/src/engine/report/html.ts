@@ -126,7 +126,7 @@ ${this.interactive ? `<script nonce="${nonce}">${SCRIPT}</script>` : ""}
     const reservedNote = originNote(b.reserved);
     const atLeast = b.totalAtLeast ? "at least " : "";
     const legend = b.shares
-      .map((share, i) => `<li><span class="swatch s${i % 6}"></span><span class="mono">${esc(this.deploymentName(share.deployment, share.name))}</span>: ${esc(share.formula)} = <strong>${share.total}</strong></li>`)
+      .map((share, i) => `<li><span class="swatch s${i % 6}"></span><span class="mono">${esc(this.deploymentName(share.deployment, share.name))}</span>: ${esc(share.formula)} = ${share.atLeast ? "at least " : ""}<strong>${share.total}</strong></li>`)
       .join("");
     return `<div class="card budget${over ? " over" : ""}" data-database="${esc(b.database)}" data-total="${b.total}" data-allowed="${b.allowed}">
 <div class="card-head"><h3>${esc(b.database)}</h3><span class="verdict ${over ? "bad" : "good"}" data-role="verdict">${atLeast}${b.total} of ${b.allowed} connections</span></div>

@@ -7,7 +7,7 @@
 // rules use: a sum the report shows is the sum db/connections-exceed-max reports.
 import { jobRunnerText, jobsInServerText } from "../model/job-runners.ts";
 import type { AuditResult } from "../api.ts";
-import { connectionBudgets, poolShare, proxyClientCapacity, shareFormula } from "../model/budget.ts";
+import { connectionBudgets, countsFloor, poolShare, proxyClientCapacity, shareFormula } from "../model/budget.ts";
 import { pgbouncerServerTotal } from "../model/pgbouncer.ts";
 import type { Deployment, ServerProcess } from "../model/types.ts";
 import { optionValue, parsePumaThreads, serverName } from "../parse/servers.ts";
@@ -105,6 +105,8 @@ export interface BudgetShare {
   /** "3 instances x 4 gunicorn workers x (DB_POOL_SIZE 10 + DB_MAX_OVERFLOW 10)" */
   formula: string;
   total: number;
+  /** The total is a floor: processes the host's CPUs multiply, or Django's connections under ASGI ("= at least 30"). */
+  atLeast?: true;
 }
 
 export interface BudgetSummary {
@@ -301,8 +303,8 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
           reserved: figure(b.database.reserved),
           allowed: b.allowed,
           total: b.total + pooled.reduce((sum, s) => sum + s.total, 0),
-          ...(b.shares.some((s) => s.pool.processesAtLeast) ? { totalAtLeast: true as const } : {}),
-          shares: [...b.shares.map((s) => ({ deployment: s.deployment.id, name: s.deployment.name, formula: shareFormula(s), total: s.total })), ...pooled],
+          ...(b.shares.some((s) => countsFloor(s.pool)) ? { totalAtLeast: true as const } : {}),
+          shares: [...b.shares.map((s) => ({ deployment: s.deployment.id, name: s.deployment.name, formula: shareFormula(s), total: s.total, ...(countsFloor(s.pool) ? { atLeast: true as const } : {}) })), ...pooled],
         };
       })
       .filter((b) => b.shares.length > 0),

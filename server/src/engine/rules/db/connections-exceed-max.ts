@@ -1,6 +1,6 @@
 import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
-import { capsuleThreads, connectionBudgets, ownConnectionsText, poolSizeText, type PoolShare, processesText, shareFormula, sidekiqPoolCap } from "../../model/budget.ts";
+import { capsuleThreads, connectionBudgets, countsFloor, ownConnectionsText, poolSizeText, type PoolShare, processesText, shareSum, sidekiqPoolCap } from "../../model/budget.ts";
 import { pgbouncerServerTotal } from "../../model/pgbouncer.ts";
 import { djangoPersistent, holdsOwnConnections, type JobDatabase } from "../../model/pools.ts";
 import { poolerName } from "../pgbouncer/common.ts";
@@ -99,7 +99,9 @@ export default defineRule({
         "servers in the branches of a start script, of which one runs, do not add up. " +
         "Workers a settings file computes from the CPU count (`workers = multiprocessing.cpu_count() * 2 + 1`) count what the formula gives on one CPU, " +
         "said as a floor: cpu_count() reads the host's CPUs, which the files do not say (workers/cpu-count-in-container reports it in a container " +
-        "with a CPU limit); no fix lowers a pool then, as a pool sized for the floor overflows on a bigger host. " +
+        "with a CPU limit); no fix lowers a pool then, as a pool sized for the floor overflows on a bigger host. A share counted from a floor " +
+        "(these workers, a celery worker without --concurrency or sidekiqswarm without SIDEKIQ_COUNT, each forking one process per host CPU, Django under ASGI) " +
+        "says \"= at least N\", and so does the total it is part of. " +
         "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
         "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). " +
         "Solid Queue's supervisor (`bin/jobs`, `rake solid_queue:start`, or Puma's `plugin :solid_queue`, which forks one beside each Puma server " +
@@ -174,8 +176,10 @@ export default defineRule({
       if (shares.length === 0 || total <= allowed) continue;
       const biggest = shares.reduce((a, b) => (b.total > a.total ? b : a));
       const at = primaryAt(biggest);
-      const terms = shares.map((s) => `${shares.length > 1 ? `${shareName(s)}: ` : ""}${shareFormula(s)} = ${s.total}`);
-      const sum = shares.length > 1 ? `${terms.join("; ")}; ${total} possible database connections in all` : `${terms[0]} possible database connections`;
+      const terms = shares.map((s) => `${shares.length > 1 ? `${shareName(s)}: ` : ""}${shareSum(s)}`);
+      // A sum with a floor in it is a floor: the host's CPUs (or the requests in flight) may add more.
+      const anyFloor = shares.some((s) => countsFloor(s.pool)) ? "at least " : "";
+      const sum = shares.length > 1 ? `${terms.join("; ")}; ${anyFloor}${total} possible database connections in all` : `${terms[0]} possible database connections`;
       const own = shares.some((s) => holdsOwnConnections(s.pool)) ? (shares.every((s) => holdsOwnConnections(s.pool)) ? "holds its own connections" : "has its own pool or connections") : "has its own pool";
       const perProcessNote = shares.length > 1 ? `each process ${own}, not shared` : `each ${singular(biggest.pool.processLabel)} ${ownConnectionsText(biggest.pool)}, not shared`;
       // PgBouncers in front of this database add their server connections (pgbouncer/server-connections-exceed-max).

@@ -1,5 +1,5 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import { poolShare, type PoolShare, poolSizeText, processesText, shareFormula } from "../../model/budget.ts";
+import { poolShare, type PoolShare, poolSizeText, processesText, shareSum } from "../../model/budget.ts";
 import { databaseAddress } from "../../model/databases.ts";
 import type { PgBouncer } from "../../model/pgbouncer.ts";
 import type { Deployment } from "../../model/types.ts";
@@ -53,7 +53,7 @@ export default defineRule({
       if (shares.length === 0 || total <= capacity) continue;
       const at = max.origin === "stated" && max.at ? max.at : pooler.anchor;
       if (!at) continue;
-      const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${shareFormula(s)} = ${s.total}`);
+      const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${shareSum(s)}`);
       const sum = shares.length > 1 ? `${terms.join("; ")}: ${total}` : terms[0];
       const needed = Math.ceil(total / instances);
       report({

@@ -1,5 +1,5 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import { connectionBudgets, type PoolShare, shareFormula } from "../../model/budget.ts";
+import { connectionBudgets, type PoolShare, shareSum } from "../../model/budget.ts";
 import { databaseAddress } from "../../model/databases.ts";
 import { type PgBouncer, type PgBouncerPoolShare, pgbouncerServerShares, pgbouncerServerTotal } from "../../model/pgbouncer.ts";
 import type { Database, DeploymentModel } from "../../model/types.ts";
@@ -66,7 +66,7 @@ export default defineRule({
       const at = primaryAt(pooler, shares);
       if (!at) continue;
       const formula = `${instances > 1 ? `${instances} instances x ` : ""}${shares.length > 1 ? `(${shares.map((s) => `${shareText(s)} = ${s.total}`).join("; ")})` : shareText(shares[0])}`;
-      const direct = budget.shares.map((s) => `${shortName(s.deployment)} directly: ${shareFormula(s)} = ${s.total}`);
+      const direct = budget.shares.map((s) => `${shortName(s.deployment)} directly: ${shareSum(s)}`);
       const viaOthers = otherPoolers.filter((o) => o.total > 0).map((o) => `${poolerName(o.p)}: ${o.total}`);
       const rest = [...direct, ...viaOthers];
       report({

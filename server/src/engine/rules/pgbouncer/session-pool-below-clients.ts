@@ -1,5 +1,5 @@
 import { SOURCES } from "../../knowledge/sources.ts";
-import { poolShare, type PoolShare, poolSizeText, processesText, shareFormula } from "../../model/budget.ts";
+import { poolShare, type PoolShare, poolSizeText, processesText, shareSum } from "../../model/budget.ts";
 import { databaseAddress } from "../../model/databases.ts";
 import { type PgBouncer, pgbouncerServerShares } from "../../model/pgbouncer.ts";
 import type { RelatedInfo, SourceRef } from "../../types.ts";
@@ -53,7 +53,7 @@ export default defineRule({
       if (total <= capacity) continue;
       const at = pooler.poolMode.origin === "stated" && pooler.poolMode.at ? pooler.poolMode.at : pooler.anchor;
       if (!at) continue;
-      const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${shareFormula(s)} = ${s.total}`);
+      const terms = shares.map((s) => `${shares.length > 1 ? `${shortName(s.deployment)}: ` : ""}${shareSum(s)}`);
       const sum = shares.length > 1 ? `${terms.join("; ")}: ${total}` : terms[0];
       const size = server.cap ? `${settingText(server.cap)} (its cap)` : `${settingText(server.poolSize)}${server.reserve.value > 0 ? ` + ${settingText(server.reserve)}` : ""}`;
       const pool = `${instances > 1 ? `${instances} instances x ` : ""}${size}${instances > 1 || server.reserve.value > 0 ? ` = ${capacity}` : ""}`;
