@@ -435,6 +435,11 @@ export const SOURCES = {
     url: "https://github.com/sidekiq/sidekiq/wiki/Ent-Multi-Process",
     says: "Sidekiq Enterprise's sidekiqswarm starts N child processes \"like Unicorn or Puma\" so that one service \"scales to all machine cores\": \"SIDEKIQ_COUNT Number of Sidekiq child processes to start, defaults to number of cores\".",
   },
+  sidekiqSwarmCount: {
+    title: "sidekiq/sidekiq issue 6244: allow float for process count (sidekiqswarm's SIDEKIQ_COUNT default)",
+    url: "https://github.com/sidekiq/sidekiq/issues/6244",
+    says: "Mike Perham (maintainer) quotes sidekiqswarm's code: \"@count = Integer(env[\"SIDEKIQ_COUNT\"] || Etc.nprocessors)\", changed to \"Float(env[\"SIDEKIQ_COUNT\"] || Etc.nprocessors).round\" in Sidekiq Enterprise 7.2.3. A user in a container limited to a quarter CPU: \"Etc.nprocessors => 2 # this is wrong, it's the host\".",
+  },
   sidekiqConcurrencyDefault: {
     title: "Sidekiq 7.0 upgrade notes",
     url: "https://github.com/sidekiq/sidekiq/blob/main/docs/7.0-Upgrade.md",

@@ -1,9 +1,9 @@
 import { SOURCES } from "../../knowledge/sources.ts";
 import { fileKind } from "../../model/build.ts";
-import type { Deployment } from "../../model/types.ts";
+import type { Deployment, ServerProcess } from "../../model/types.ts";
 import { parseGunicornConf } from "../../parse/gunicorn-conf.ts";
 import { workersOnCpus } from "../../parse/setting-expr.ts";
-import { defineRule } from "../define.ts";
+import { defineRule, type Report } from "../define.ts";
 import { cpuLimitRelated, formatCpus, scaledToZero } from "./recommended.ts";
 
 const RUBY_SERVERS: ReadonlySet<string> = new Set(["puma", "unicorn", "sidekiq", "rails"]);
@@ -27,7 +27,23 @@ export default defineRule({
     summary: "Workers computed from the host's CPU count (cpu_count(), nproc, Etc.nprocessors) inside a container or under a systemd CPUQuota=",
     severity: "warning",
     fix: "none",
-    sources: [SOURCES.pythonCpuCount, SOURCES.flyMachinesAreVms, SOURCES.pythonCpuCountCgroups, SOURCES.coreutilsNproc, SOURCES.gunicornWorkerFormula, SOURCES.composeDeployCpus, SOURCES.celeryConcurrencyDefault, SOURCES.composeCpuset, SOURCES.rubyEtcNprocessors, SOURCES.tiangoloGunicornConf, SOURCES.tiangoloStartScript, SOURCES.systemdResourceControl, SOURCES.uwsgiMagicCpuCores],
+    sources: [
+      SOURCES.pythonCpuCount,
+      SOURCES.flyMachinesAreVms,
+      SOURCES.pythonCpuCountCgroups,
+      SOURCES.coreutilsNproc,
+      SOURCES.gunicornWorkerFormula,
+      SOURCES.composeDeployCpus,
+      SOURCES.celeryConcurrencyDefault,
+      SOURCES.composeCpuset,
+      SOURCES.rubyEtcNprocessors,
+      SOURCES.tiangoloGunicornConf,
+      SOURCES.tiangoloStartScript,
+      SOURCES.systemdResourceControl,
+      SOURCES.uwsgiMagicCpuCores,
+      SOURCES.sidekiqSwarm,
+      SOURCES.sidekiqSwarmCount,
+    ],
     docs: {
       why:
         "`multiprocessing.cpu_count()` (and `os.cpu_count()`) return the number of CPUs of the machine, not the CPU quota of " +
@@ -42,7 +58,9 @@ export default defineRule({
         "`nproc` counts the CPUs the container may run on (the host's, unless a cpuset pins it), not its CPU quota; GNU coreutils " +
         "reads cgroup quotas only in its 2025 releases, and the coreutils of today's base images (Debian 12: 9.1) and busybox do not. Ruby's Etc.nprocessors and concurrent-ruby's " +
         "processor_count and physical_processor_count count the host's too, and so does uWSGI's `%k` magic variable (`processes = %k`, " +
-        "`processes = %(%k * 2 + 1)`: the CPU cores uWSGI detects, the machine's online CPUs). A compose `cpuset:` (the CPUs the container may run on) " +
+        "`processes = %(%k * 2 + 1)`: the CPU cores uWSGI detects, the machine's online CPUs), and Sidekiq Enterprise's `sidekiqswarm` without SIDEKIQ_COUNT, which forks " +
+        "one Sidekiq child process per Etc.nprocessors, each with its own threads, memory and database pool (the finding points at `sidekiqswarm` and asks for SIDEKIQ_COUNT, " +
+        "one child per CPU of the limit, at least 1). A compose `cpuset:` (the CPUs the container may run on) " +
         "is different: nproc, Etc.nprocessors and processor_count count the CPUs of the process's affinity, so where a cpuset is the " +
         "tighter bound they count right and nothing is reported, and where a quota is tighter than the cpuset they count the cpuset's CPUs (the " +
         "message says so: more than the quota, fewer than the host's); Python's cpu_count() and physical_processor_count still count the host's. Without a CPU limit the container may use every CPU of the host, " +
@@ -71,6 +89,7 @@ export default defineRule({
       const service = isQuotaBoundService(deployment);
       if (!(service || isContainer(deployment)) || deployment.id.startsWith("fly:") || !deployment.cpus) continue;
       for (const process of deployment.processes) {
+        if (process.sidekiqSwarm?.perHostCpu) reportSwarm(process, deployment, report);
         const fromCpu = process.workersFromCpuCount;
         if (!fromCpu) continue;
         // A cpuset that is the tighter bound is what nproc and Etc.nprocessors count (the CPUs the process may run on): right there.
@@ -104,6 +123,30 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * sidekiqswarm without SIDEKIQ_COUNT forks Etc.nprocessors children (SOURCES.sidekiqSwarmCount): the host's CPUs under a
+ * quota, the cpuset's where a cpuset is the tighter bound (then right, and quiet). One child per CPU of the limit is asked for.
+ */
+function reportSwarm(process: ServerProcess, deployment: Deployment, report: (finding: Report) => void): void {
+  const cpus = deployment.cpus;
+  if (!cpus || cpus.cpuset !== undefined) return;
+  // A SIDEKIQ_COUNT the model does not read as a whole number (`2.5`, which Sidekiq Enterprise 7.2.3 rounds, or a variable) is still set.
+  if ((process.exported?.get("SIDEKIQ_COUNT") ?? deployment.env.get("SIDEKIQ_COUNT")) !== undefined) return;
+  const counted = cpus.looser?.cpuset !== undefined ? `the ${cpus.looser.value} CPUs of the container's cpuset "${cpus.looser.cpuset}"` : "the host's CPUs";
+  const children = Math.max(1, Math.floor(cpus.value));
+  const given = deployment.id.startsWith("systemd:") ? `CPUQuota= gives the service ${formatCpus(cpus.value)}` : `The deployment gives each instance ${formatCpus(cpus.value)}${cpus.origin === "default" && cpus.by ? ` (${cpus.by}'s default)` : ""}`;
+  const program = process.invocation.program;
+  report({
+    at: program.fact.at ?? process.commandAt,
+    deployment,
+    message:
+      `sidekiqswarm without SIDEKIQ_COUNT forks one Sidekiq process per Etc.nprocessors, which counts ${counted}, not the CPU quota: ` +
+      `${deployment.name} starts ${cpus.looser?.cpuset !== undefined ? cpus.looser.value : EXAMPLE_HOST_CPUS} Sidekiq processes${cpus.looser?.cpuset !== undefined ? "" : ` on a ${EXAMPLE_HOST_CPUS}-CPU host`}, each with its threads and database pool. ` +
+      `${given}: set SIDEKIQ_COUNT=${children}.`,
+    related: cpuLimitRelated(cpus, (value) => `CPU limit set here: ${formatCpus(value)}`),
+  });
+}
 
 /** How the message writes the setting before its value: `--workers 3`, `workers = 3`, `WEB_CONCURRENCY=3`, puma.rb's `workers 3`. */
 function setting(option: string | undefined, server: string): string {
