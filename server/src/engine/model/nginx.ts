@@ -608,9 +608,20 @@ export interface ImageCopy {
  * `copiesOf` gives a deployment's copies, read only when some config is not linked yet.
  */
 export function linkBuildingServices(proxies: NginxProxy[], deployments: Deployment[], copiesOf: (deployment: Deployment) => ImageCopy[]): void {
-  let unlinked = false;
-  for (const proxy of proxies) if (!proxy.service) unlinked = true;
-  if (!unlinked) return;
+  // Each unlinked config under its own path and every folder above it, so that a COPY source finds the configs it
+  // holds without a pass over every proxy (1,000 deployments x 1,000 configs in a monorepo).
+  const under = new Map<string, NginxProxy[]>();
+  const register = (path: string, proxy: NginxProxy) => {
+    const list = under.get(path);
+    if (list) list.push(proxy);
+    else under.set(path, [proxy]);
+  };
+  for (const proxy of proxies) {
+    if (proxy.service) continue;
+    register(".", proxy);
+    for (let path = proxy.root; path !== "" && path !== "."; path = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "") register(path, proxy);
+  }
+  if (under.size === 0) return;
   for (const deployment of deployments) {
     const build = deployment.imageBuild;
     if (!build) continue;
@@ -618,7 +629,7 @@ export function linkBuildingServices(proxies: NginxProxy[], deployments: Deploym
       for (const source of copy.sources) {
         if (/^[/~]/.test(source) || /[*?[$]/.test(source)) continue;
         const from = posix.normalize(posix.join(build.context, source)).replace(/\/+$/, "");
-        for (const proxy of proxies) {
+        for (const proxy of under.get(from) ?? []) {
           if (proxy.service) continue;
           const inImage = imagePath(proxy.root, from, copy.destination);
           if (!inImage || mountedAt([], build.mountTargets, inImage) !== undefined) continue;
