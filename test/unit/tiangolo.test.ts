@@ -27,6 +27,10 @@ describe("tiangolo/uvicorn-gunicorn images", () => {
     assert.deepEqual(contextCandidates([{ sources: ["."], destination: "." }], "/srv", "/app/prestart.sh"), []);
     assert.deepEqual(contextCandidates([{ sources: ["*.py"], destination: "/app/" }, { sources: ["/etc/x"], destination: "/app/" }], undefined, "/app/gunicorn_conf.py"), []);
     assert.deepEqual(contextFolders([{ sources: ["./backend/"], destination: "/app" }, { sources: ["main.py"], destination: "/srv/" }], undefined, "/app"), ["backend"]);
+    // `COPY --from=builder app/ /app/`: another stage's files, not the build context's.
+    const fromStage = [{ sources: ["app/"], destination: "/app/", fromContext: false }];
+    assert.deepEqual(contextCandidates(fromStage, undefined, "/app/main.py"), []);
+    assert.deepEqual(contextFolders([{ sources: ["backend"], destination: "/app", fromContext: false }], undefined, "/app"), []);
   });
 
   test("compose volumes map an image path to the deepest mount above it", () => {

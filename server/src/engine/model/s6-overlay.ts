@@ -4,6 +4,8 @@
 // (or `user2`) bundle lists (`user/contents.d/<name>`). A run script sees the container's environment only through
 // `with-contenv` (its shebang, `#!/command/with-contenv bash`) or with S6_KEEP_ENV=1 (SOURCES.s6Overlay).
 
+import type { CopyLine } from "./tiangolo.ts";
+
 /** The program an s6-overlay image runs as its entrypoint. */
 export const S6_INIT = "/init";
 
@@ -48,11 +50,12 @@ export function s6SeesContainerEnv(text: string, keepEnv: string | undefined): b
  * The image paths COPY/ADD lines put a build-context file at (`contextPath` relative to the context): a file copied to a
  * destination (into it when it ends with `/` or with several sources), or as part of a folder copied (its contents go to the
  * destination). A relative destination is relative to the WORKDIR. Sources with wildcards, absolute ones (another stage's)
- * and URLs are not followed.
+ * and URLs are not followed, nor lines that copy from another stage.
  */
-export function imagePathsOf(copies: ReadonlyArray<{ sources: string[]; destination: string }>, workdir: string, contextPath: string): string[] {
+export function imagePathsOf(copies: ReadonlyArray<CopyLine>, workdir: string, contextPath: string): string[] {
   const found: string[] = [];
   for (const copy of copies) {
+    if (copy.fromContext === false) continue;
     const destination = absoluteIn(copy.destination, workdir);
     const into = copy.destination.endsWith("/") || copy.sources.length > 1;
     for (const source of copy.sources) {
