@@ -335,7 +335,7 @@ ${parts.join("\n")}
     rows.push([
       "Instances",
       d.instancesUnknown
-        ? `<span class="value assumed" data-origin="assumed">${plural(d.instances.value, "instance")} counted</span> <span class="origin assumed">(${esc(d.instancesUnknown)}; facts.max_instances in headroom.yml sets it)</span>`
+        ? this.floorHtml(`${plural(d.instances.value, "instance")} counted`, `${d.instancesUnknown}; facts.max_instances in headroom.yml sets it`)
         : this.figureHtml(d.instances, plural(d.instances.value, "instance")),
     ]);
     rows.push(["CPU per instance", d.cpus ? this.figureHtml(d.cpus, formatCpus(d.cpus.value)) : `<span class="muted">not stated in the workspace</span>`]);
@@ -344,7 +344,7 @@ ${parts.join("\n")}
       const advice = p.recommendedMaxWorkers !== undefined ? ` <span class="muted">(gunicorn's advice for these CPUs: at most ${p.recommendedMaxWorkers})</span>` : "";
       const threads = p.threads ? ` x ${this.figureHtml(p.threads, plural(p.threads.value, "thread"))}` : "";
       const workers = p.workersAtLeast
-        ? `<span class="value assumed" data-origin="assumed">at least ${plural(p.workers.value, "process", "processes")}</span> <span class="origin assumed">(${esc(p.workersAtLeast)})</span>`
+        ? this.floorHtml(`at least ${plural(p.workers.value, "process", "processes")}`, p.workersAtLeast)
         : this.figureHtml(p.workers, `${p.workers.value} ${p.workers.value === 1 ? "process" : "worker processes"}`);
       rows.push([`${esc(p.name)}`, p.label ? esc(p.label) : `${workers}${threads}${advice}`]);
       if (p.jobs) rows.push([`Jobs in ${esc(p.name)}`, esc(p.jobs)]);
@@ -385,6 +385,11 @@ ${parts.join("\n")}
     const value = `<span class="value ${figure.origin}" data-origin="${figure.origin}">${esc(text)}</span>`;
     if (figure.at) return `${value} ${this.locationLink(figure.at, "small")}`;
     return note ? `${value} <span class="origin ${figure.origin}">(${esc(note)})</span>` : value;
+  }
+
+  /** A count the workspace does not give, shown as what can be vouched for and why. */
+  private floorHtml(text: string, why: string): string {
+    return `<span class="value assumed" data-origin="assumed">${esc(text)}</span> <span class="origin assumed">(${esc(why)})</span>`;
   }
 
   private figureText(figure: Figure<unknown>, text: string): string {
