@@ -20,7 +20,8 @@
 //   is, and the model gives it its location's proxy_set_header list.)
 //
 // No gixy code is used; the configs are read from the shared corpus. The suite skips with a
-// message when the corpus is absent, and fails then when HEADROOM_REQUIRE_E2E=1.
+// message when the corpus is absent, as every corpus-reading suite does (README, Tests):
+// HEADROOM_REQUIRE_E2E=1 is about real tools and editors, and the corpus is not in the repository.
 
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -50,11 +51,7 @@ const simply = path.resolve(
   "plugins",
   "simply",
 );
-const REQUIRED = process.env.HEADROOM_REQUIRE_E2E === "1";
-const absent = existsSync(simply)
-  ? undefined
-  : `gixy corpus absent (${simply})`;
-const skip = absent && !REQUIRED ? absent : false;
+const skip = existsSync(simply) ? false : `gixy corpus absent (${simply})`;
 
 const read = (config: string) =>
   readFileSync(path.join(simply, config), "utf8");
@@ -280,13 +277,7 @@ function droppedHeaders(
 }
 
 describe("gixy configs", { skip }, () => {
-  test("the corpus is present", () =>
-    assert.equal(
-      absent,
-      undefined,
-      `${absent}; HEADROOM_REQUIRE_E2E=1 requires it`,
-    ));
-  if (absent) return;
+  if (skip) return;
 
   for (const [config, expected] of Object.entries(configs)) {
     test(`parses ${config} as nginx reads it`, () => {
