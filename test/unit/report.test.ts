@@ -158,6 +158,7 @@ describe("counts the workspace does not give", () => {
     assert.deepEqual([web?.processes[0].workers.value, web?.processes[0].workers.origin], [3, "assumed"]);
     assert.equal(web?.processes[0].workersAtLeast, "multiprocessing.cpu_count() * 2 + 1 counts the host's CPUs");
     assert.ok(web?.pool?.processesAtLeast, JSON.stringify(web?.pool));
+    assert.equal(web?.pool?.atLeast, true);
     assert.equal(summary.budgets[0].totalAtLeast, true);
     const html = renderHtml(summary, { nonce: NONCE });
     assert.ok(html.includes("at least 3 processes") && html.includes("at least 90 of 97 connections") && html.includes("At most 7 to spare"), "the page says the counts are floors");
@@ -181,6 +182,38 @@ describe("counts the workspace does not give", () => {
     const withDefault = { ...files, "docker-compose.yml": files["docker-compose.yml"].replace("${WEB_REPLICAS}", "${WEB_REPLICAS:-3}") };
     const three = summaryOf(withDefault).summary.deployments.find((d) => d.name.startsWith("web"));
     assert.deepEqual([three?.instances.value, three?.instancesUnknown], [3, undefined], "a default written there is the count");
+  });
+
+  test("a pool's row and its arrow say at least where its budget share does: Django under ASGI, sidekiqswarm without SIDEKIQ_COUNT, celery without --concurrency", () => {
+    const cases = [
+      ["db", "connections-exceed-max", "django-asgi-at-least-one-connection-per-worker"],
+      ["workers", "cpu-count-in-container", "sidekiqswarm-without-count"],
+      ["stacks", "fastapi-compose-extends-dev-override"],
+    ];
+    for (const where of cases) {
+      const { summary } = summaryOf(readFixture(join(repo, "test", "fixtures", ...where)));
+      const html = renderHtml(summary, { nonce: NONCE });
+      const pooled = summary.deployments.filter((d) => d.pool);
+      assert.ok(pooled.some((d) => d.pool?.atLeast), `${where.at(-1)}: a floor`);
+      for (const d of pooled) {
+        const share = summary.budgets.flatMap((b) => b.shares).find((s) => s.deployment === d.id);
+        assert.equal(d.pool?.atLeast, share?.atLeast, `${where.at(-1)} ${d.name}: the pool and its share agree`);
+        const card = html.slice(html.indexOf(`data-deployment="${d.id}"`));
+        const atLeast = d.pool?.atLeast ? "at least " : "";
+        assert.ok(card.includes(`data-role="edge">${d.pool?.atLeast ? "≥ " : ""}${d.pool?.total}<`), `${where.at(-1)} ${d.name}: the arrow`);
+        assert.ok(card.includes(` = ${atLeast}<strong data-role="pool-total">${d.pool?.total}</strong>`), `${where.at(-1)} ${d.name}: the pool row`);
+      }
+    }
+  });
+
+  test("the arrow to PgBouncer says at least for a pool whose processes are a floor", () => {
+    const files = readFixture(join(repo, "test", "fixtures", "stacks", "fastapi-pgbouncer-ini-transaction"));
+    files["docker-compose.yml"] = files["docker-compose.yml"].replace("--workers 4", '--workers "$WEB_WORKERS"');
+    const { summary } = summaryOf(files);
+    const api = summary.deployments.find((d) => d.name.startsWith("api"));
+    assert.deepEqual([api?.pool?.total, api?.pool?.atLeast], [45, true]);
+    const card = renderHtml(summary, { nonce: NONCE }).slice(renderHtml(summary, { nonce: NONCE }).indexOf(`data-deployment="${api?.id}"`));
+    assert.ok(/data-role="edge">≥ 45<[^]*?clients</.test(card));
   });
 
   test("a stated count is shown as stated", () => {
@@ -311,6 +344,13 @@ describe("hover explanations", () => {
     const compose = `services:\n${web(1)}${web(2)}${web(3)}  db:\n    image: postgres:16\n`;
     const text = explainAt(audit(memoryHost({ "docker-compose.yml": compose })).model, "docker-compose.yml", compose.indexOf('"10"') + 1)?.text ?? "";
     assert.match(text, /= 20; with the other 2 deployments, \*\*120 of 97\*\*/);
+  });
+
+  test("the budget's total in a pool's hover is a floor where one of the shares is", () => {
+    const files = readFixture(join(repo, "test", "fixtures", "stacks", "fastapi-compose-extends-dev-override"));
+    const model = audit(memoryHost(files)).model;
+    const text = explainAt(model, "common.yml", files["common.yml"].indexOf("${DB_POOL_SIZE:-20}") + 16)?.text ?? "";
+    assert.match(text, /= 30; with the other 1 deployment, \*\*at least 60 of 57\*\*/);
   });
 
   test("replicas, max_connections, and nothing on a number the model does not use", () => {

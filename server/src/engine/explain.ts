@@ -2,7 +2,7 @@
 // or overflow, a thread count, an instance count, a CPU limit, nginx's worker_processes or
 // worker_connections, or PostgreSQL's max_connections. The arithmetic is model/budget.ts's, the
 // same as the rules'.
-import { type ConnectionBudget, connectionBudgets, countsFloor, ownConnectionsText, proxyClientCapacity, shareSum } from "./model/budget.ts";
+import { type ConnectionBudget, connectionBudgets, ownConnectionsText, proxyClientCapacity, shareSum, sumIsFloor } from "./model/budget.ts";
 import type { Deployment, DeploymentModel } from "./model/types.ts";
 import { plural } from "./report/plural.ts";
 import { threadsOf, workersFloor } from "./report/summary.ts";
@@ -114,7 +114,7 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
     const shares = budget.shares.map((s) => `- ${s.deployment.name}: ${shareSum(s)}`);
     return {
       at,
-      text: [`max_connections ${database.maxConnections.value} − ${database.reserved.value} reserved = **${budget.allowed}** for the pools; they may open **${budget.shares.some((s) => countsFloor(s.pool)) ? "at least " : ""}${budget.total}**.`, ...shares].join("\n"),
+      text: [`max_connections ${database.maxConnections.value} − ${database.reserved.value} reserved = **${budget.allowed}** for the pools; they may open **${sumIsFloor(budget.shares) ? "at least " : ""}${budget.total}**.`, ...shares].join("\n"),
     };
   }
   return undefined;
@@ -136,7 +136,7 @@ function budgetLine(deployment: Deployment, budgets: ConnectionBudget[]): string
           ? ` That is ${deployment.instances.value === 1 ? "one instance" : `${deployment.instances.value} instances`}: ${deployment.instancesUnknown}; set facts.max_instances in headroom.yml.`
           : "";
     if (budget.shares.length === 1) return `Connections: ${mine} **of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
-    return `Connections: ${mine}; with the other ${plural(budget.shares.length - 1, "deployment")}, **${budget.total} of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
+    return `Connections: ${mine}; with the other ${plural(budget.shares.length - 1, "deployment")}, **${sumIsFloor(budget.shares) ? "at least " : ""}${budget.total} of ${budget.allowed}** that ${budget.database.name} accepts${over}.${scaling}`;
   }
   return "";
 }

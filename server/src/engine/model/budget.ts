@@ -87,9 +87,17 @@ export function shareFormula(share: PoolShare): string {
   return parts.join(" x ");
 }
 
-/** Whether a share's sum is a floor: processes the host's CPUs multiply, or Django's connections under ASGI (at least 1 a process). */
+/**
+ * Whether a share's sum is a floor: processes the host's CPUs multiply, or Django's connections under ASGI (at least 1 a
+ * process). The one notion of "at least" for a pool's connections: rules, hovers and every place of the report use it.
+ */
 export function countsFloor(pool: Pool): boolean {
   return pool.processesFloor === true || pool.asgi !== undefined;
+}
+
+/** Whether a sum of shares (a database's budget) is a floor: one of them is. */
+export function sumIsFloor(shares: readonly PoolShare[]): boolean {
+  return shares.some((s) => countsFloor(s.pool));
 }
 
 /** "3 instances x 5 gunicorn workers x (DB_POOL_SIZE 30 + DB_MAX_OVERFLOW 70) = 300", "= at least 30" for a floor. */

@@ -254,7 +254,7 @@ ${this.findingList(d.findings)}
     if (d.pool && pooler) {
       // Through PgBouncer: the app's connections end there; its server connections go on to PostgreSQL.
       const clientsOver = pooler.maxClientConn !== undefined && d.pool.total > pooler.instances.value * pooler.maxClientConn.value;
-      parts.push(this.arrow(markerId, x, x + gap, mid, `${d.pool.total}`, clientsOver ? "bad" : undefined, "clients"));
+      parts.push(this.arrow(markerId, x, x + gap, mid, `${d.pool.atLeast ? "≥ " : ""}${d.pool.total}`, clientsOver ? "bad" : undefined, "clients"));
       x += gap;
       parts.push(this.box(x, top, boxW, boxH, "pooler", this.poolerLines(pooler)));
       x += boxW;
@@ -279,7 +279,7 @@ ${this.findingList(d.findings)}
       }
     } else if (d.pool) {
       const over = budget ? budget.total > budget.allowed : false;
-      parts.push(this.arrow(markerId, x, x + gap, mid, `${d.pool.processesAtLeast ? "≥ " : ""}${d.pool.total}`, over ? "bad" : undefined, "connections"));
+      parts.push(this.arrow(markerId, x, x + gap, mid, `${d.pool.atLeast ? "≥ " : ""}${d.pool.total}`, over ? "bad" : undefined, "connections"));
       x += gap;
       const lines: BoxLine[] = budget
         ? [
@@ -359,7 +359,7 @@ ${parts.join("\n")}
       const shares = pool.kind === "solid_queue" ? `${esc(pool.processLabel)} and its processes: ${size}` : `${processes} ${esc(pool.processLabel)} x (${size}${overflow}${capsules})`;
       const pooler = d.pooler !== undefined ? this.s.poolers.find((p) => p.name === d.pooler) : undefined;
       const floor = pool.processesAtLeast ? ` <span class="origin assumed">(${esc(pool.processesAtLeast)})</span>` : "";
-      rows.push(["Connection pool", `${instances}${shares} = ${pool.processesAtLeast ? "at least " : ""}<strong data-role="pool-total">${pool.total}</strong> connections${floor}${pooler ? ` to PgBouncer ${esc(pooler.name)}` : pool.database ? ` to ${esc(pool.database)}` : ""}`]);
+      rows.push(["Connection pool", `${instances}${shares} = ${pool.atLeast ? "at least " : ""}<strong data-role="pool-total">${pool.total}</strong> connections${floor}${pooler ? ` to PgBouncer ${esc(pooler.name)}` : pool.database ? ` to ${esc(pool.database)}` : ""}`]);
       if (pooler) rows.push(["PgBouncer", this.poolerFacts(pooler)]);
     }
     rows.push(["Files", d.files.map((f) => `<span class="mono">${esc(f)}</span>`).join(", ")]);

@@ -7,7 +7,7 @@
 // rules use: a sum the report shows is the sum db/connections-exceed-max reports.
 import { jobRunnerText, jobsInServerText } from "../model/job-runners.ts";
 import type { AuditResult } from "../api.ts";
-import { connectionBudgets, countsFloor, poolShare, proxyClientCapacity, shareFormula } from "../model/budget.ts";
+import { connectionBudgets, countsFloor, poolShare, proxyClientCapacity, shareFormula, sumIsFloor } from "../model/budget.ts";
 import { pgbouncerServerTotal } from "../model/pgbouncer.ts";
 import type { Deployment, ServerProcess } from "../model/types.ts";
 import { optionValue, parsePumaThreads, serverName } from "../parse/servers.ts";
@@ -65,7 +65,7 @@ export interface PoolSummary {
   /** Processes per instance that each open the pool, and what they are ("gunicorn workers"). */
   processes: Figure;
   processLabel: string;
-  /** Why `processes` is only a floor (model/pools.ts), e.g. the workers count the host's CPUs. */
+  /** Why `processes` is only a floor (model/pools.ts), e.g. the workers count the host's CPUs: a note beside the count. */
   processesAtLeast?: string;
   /** supervisord's numprocs, when `processes` are that many copies' workers. */
   copies?: number;
@@ -73,6 +73,8 @@ export interface PoolSummary {
   perProcess: number;
   /** instances x processes x perProcess, for this deployment. */
   total: number;
+  /** The total is a floor, as the budget's share of this pool says (model/budget.ts countsFloor). */
+  atLeast?: true;
   /** The budget (database name) this share counts against, when one is known. */
   database?: string;
 }
@@ -251,6 +253,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
               ...(pool.copies ? { copies: pool.copies.value } : {}),
               perProcess: share?.perProcess ?? 0,
               total: share?.total ?? 0,
+              ...(countsFloor(pool) ? { atLeast: true as const } : {}),
               ...(budget ? { database: budget.database.name } : {}),
             },
           }
@@ -303,7 +306,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
           reserved: figure(b.database.reserved),
           allowed: b.allowed,
           total: b.total + pooled.reduce((sum, s) => sum + s.total, 0),
-          ...(b.shares.some((s) => countsFloor(s.pool)) ? { totalAtLeast: true as const } : {}),
+          ...(sumIsFloor(b.shares) ? { totalAtLeast: true as const } : {}),
           shares: [...b.shares.map((s) => ({ deployment: s.deployment.id, name: s.deployment.name, formula: shareFormula(s), total: s.total, ...(countsFloor(s.pool) ? { atLeast: true as const } : {}) })), ...pooled],
         };
       })

@@ -1,6 +1,6 @@
 import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
-import { capsuleThreads, connectionBudgets, countsFloor, ownConnectionsText, poolSizeText, type PoolShare, processesText, shareSum, sidekiqPoolCap } from "../../model/budget.ts";
+import { capsuleThreads, connectionBudgets, ownConnectionsText, poolSizeText, type PoolShare, processesText, shareSum, sidekiqPoolCap, sumIsFloor } from "../../model/budget.ts";
 import { pgbouncerServerTotal } from "../../model/pgbouncer.ts";
 import { djangoPersistent, holdsOwnConnections, type JobDatabase } from "../../model/pools.ts";
 import { poolerName } from "../pgbouncer/common.ts";
@@ -178,7 +178,7 @@ export default defineRule({
       const at = primaryAt(biggest);
       const terms = shares.map((s) => `${shares.length > 1 ? `${shareName(s)}: ` : ""}${shareSum(s)}`);
       // A sum with a floor in it is a floor: the host's CPUs (or the requests in flight) may add more.
-      const anyFloor = shares.some((s) => countsFloor(s.pool)) ? "at least " : "";
+      const anyFloor = sumIsFloor(shares) ? "at least " : "";
       const sum = shares.length > 1 ? `${terms.join("; ")}; ${anyFloor}${total} possible database connections in all` : `${terms[0]} possible database connections`;
       const own = shares.some((s) => holdsOwnConnections(s.pool)) ? (shares.every((s) => holdsOwnConnections(s.pool)) ? "holds its own connections" : "has its own pool or connections") : "has its own pool";
       const perProcessNote = shares.length > 1 ? `each process ${own}, not shared` : `each ${singular(biggest.pool.processLabel)} ${ownConnectionsText(biggest.pool)}, not shared`;
