@@ -267,14 +267,17 @@ function startWarmUp(h: ServerHost): void {
     {
       audit: (text) => {
         warmUpEdit = text === undefined ? undefined : { rel, text };
-        const started = performance.now();
+        // CPU time, not wall time: on a loaded machine wall time doubles while the audit's own cost does not,
+        // and the warm-up would stop there, where cold first keystrokes are slowest.
+        const started = process.cpuUsage();
         try {
           const { host: recHost, snapshots } = h.recording();
           diagnosticsOf(loadEngine().audit(recHost, { settings }, parses), snapshots, h, base);
         } finally {
           warmUpEdit = undefined;
         }
-        return performance.now() - started;
+        const spent = process.cpuUsage(started);
+        return (spent.user + spent.system) / 1000;
       },
       interrupted: () => {
         if (shuttingDown) return "the server is shutting down";

@@ -5,7 +5,7 @@
 
 /** How many audits the warm-up runs at most: past ~60, the edit path's audit time no longer drops. */
 export const WARM_UP_AUDITS = 60;
-/** And for how long at most (ms), so that a slow machine or a big workspace stops it early. */
+/** And for how much CPU time at most (ms), so that a slow machine or a big workspace stops it early. */
 export const WARM_UP_BUDGET_MS = 1500;
 
 /**
@@ -22,7 +22,7 @@ export function warmUpText(text: string): string | undefined {
 }
 
 export interface WarmUpSteps {
-  /** Audits the workspace with the warm-up's text of the edited document (`text`), or its real text (undefined); ms taken. */
+  /** Audits the workspace with the warm-up's text of the edited document (`text`), or its real text (undefined); CPU ms taken. */
   audit(text: string | undefined): number;
   /** Why the warm-up must stop now (the user edited, a document closed...), or undefined to go on. */
   interrupted(): string | undefined;
@@ -35,7 +35,7 @@ export interface WarmUpSteps {
 /**
  * Alternates audits of the edited text and of the real one, one per turn of the event loop, until
  * WARM_UP_AUDITS, WARM_UP_BUDGET_MS or an interruption; or until its two first audits have both taken
- * over `slowAuditMs`: there edits are debounced, and a keystroke waits anyway. (One slow audit says
+ * over `slowAuditMs` of CPU time: there edits are debounced, and a keystroke waits anyway. (One slow audit says
  * little: the first ones are the slow ones the warm-up is for, and load or a GC slows any one.) Its
  * last audit is of the real text when it is not interrupted.
  */
