@@ -42,7 +42,7 @@ const selector: DocumentSelector = [
   {
     scheme: "file",
     pattern:
-      "**/{*.sh,*.bash,Procfile,Dockerfile*,*.dockerfile,*compose*.y*ml,service.json,apprunner.y*ml,render.y*ml,fly*.toml,*.conf,.env*,gunicorn*.py,puma.rb,unicorn*.rb,Makefile,*.mk,*.service}",
+      "**/{*.sh,*.bash,Procfile,Dockerfile*,*.dockerfile,*compose*.y*ml,service.json,apprunner.y*ml,render.y*ml,fly*.toml,heroku.yml,*.conf,.env*,gunicorn*.py,puma.rb,unicorn*.rb,Makefile,*.mk,*.service}",
   },
   // python, ruby and ini: settings files a command names (gunicorn -c conf/prod.py, puma -C, uwsgi --ini) may have any
   // name; the server re-audits only for those the last audit read (AuditResult.dependencies).

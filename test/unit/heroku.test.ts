@@ -42,11 +42,11 @@ describe("Heroku app.json: buildpack WEB_CONCURRENCY and Postgres plans", () => 
   });
 
   test("heroku-postgresql add-ons, as a string or an object's plan, give the plan's connection limit", () => {
-    assert.deepEqual(herokuPostgres(app({ addons: ["heroku-redis:mini", "heroku-postgresql:essential-2"] }))?.connections, 40);
-    assert.deepEqual(herokuPostgres(app({ addons: [{ plan: "heroku-postgresql:standard-0", as: "DATABASE" }] }))?.connections, 120);
-    assert.equal(herokuPostgres(app({ addons: ["heroku-postgresql"] })), undefined, "no plan written: no limit assumed");
-    assert.equal(herokuPostgres(app({ addons: ["heroku-postgresql:standard-9"] })), undefined);
-    const plan = herokuPostgres(app({ addons: ["heroku-postgresql:essential-0"] }))?.plan;
+    assert.deepEqual(herokuPostgres(app({ addons: ["heroku-redis:mini", "heroku-postgresql:essential-2"] }).addons)?.connections, 40);
+    assert.deepEqual(herokuPostgres(app({ addons: [{ plan: "heroku-postgresql:standard-0", as: "DATABASE" }] }).addons)?.connections, 120);
+    assert.equal(herokuPostgres(app({ addons: ["heroku-postgresql"] }).addons), undefined, "no plan written: no limit assumed");
+    assert.equal(herokuPostgres(app({ addons: ["heroku-postgresql:standard-9"] }).addons), undefined);
+    const plan = herokuPostgres(app({ addons: ["heroku-postgresql:essential-0"] }).addons)?.plan;
     assert.equal(plan?.value, "heroku-postgresql:essential-0");
   });
 });

@@ -70,7 +70,7 @@ describe("extension manifest", () => {
       else assert.fail(`${event}: only workspaceContains:**/NAME and onLanguage:ID (no *, no onStartupFinished)`);
     }
     // Each kind of file that starts a deployment activates the extension.
-    for (const name of ["start.sh", "Procfile", "Dockerfile", "docker-compose.yml", "compose.yaml", "service.json", "apprunner.yaml", "render.yaml", "fly.toml", "nginx.conf"]) {
+    for (const name of ["start.sh", "Procfile", "Dockerfile", "docker-compose.yml", "compose.yaml", "service.json", "apprunner.yaml", "render.yaml", "fly.toml", "heroku.yml", "nginx.conf"]) {
       assert.ok(manifest.activationEvents.includes(`workspaceContains:**/${name}`), name);
     }
   });

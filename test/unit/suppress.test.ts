@@ -45,10 +45,11 @@ describe("suppressions", () => {
     assert.ok(!rules({ "docker-compose.yml": compose("# headroom-ignore workers/exceed-cpu: load-tested") }).some((r) => r.includes("exceed-cpu") || r.includes("suppress/")));
   });
 
-  it("platform descriptors take comments too: a render.yaml block scalar, a fly.toml key, a Kamal role's cmd", () => {
+  it("platform descriptors take comments too: a render.yaml block scalar, a fly.toml key, a heroku.yml run command, a Kamal role's cmd", () => {
     const cases: Array<[string, (comment: string) => string, string]> = [
       ["render.yaml", (c) => `services:\n  - type: web\n    name: api\n    runtime: python\n    plan: standard\n    ${c}\n    startCommand: >\n      gunicorn app:app\n      --workers 8\n`, "workers/exceed-cpu"],
       ["fly.toml", (c) => `[processes]\n  ${c}\n  web = "gunicorn app:app --workers 8"\n[[vm]]\n  size = "shared-cpu-1x"\n  memory = "2gb"\n`, "workers/exceed-cpu"],
+      ["heroku.yml", (c) => `build:\n  docker:\n    web: Dockerfile\nrun:\n  ${c}\n  web: uvicorn app:app --host 0.0.0.0 --port $PORT --reload\n`, "server/reload-in-production"],
       ["config/deploy.yml", (c) => `service: shop\nservers:\n  web:\n    hosts: [10.0.0.1]\n    ${c}\n    cmd: gunicorn app:app --workers 8\n    options:\n      cpus: 1\n`, "workers/exceed-cpu"],
     ];
     for (const [file, text, rule] of cases) {

@@ -37,6 +37,7 @@ export const MAX_CHARS: Record<FileKind, number> & { other: number } = {
   supervisor: 2 * MB,
   ci: MB / 2,
   "app.json": 2 * MB,
+  "heroku.yml": MB / 2,
   "render.yaml": MB / 2,
   "fly.toml": 2 * MB,
   kamal: MB / 2,

@@ -63,7 +63,7 @@ type SpansAt = (line: number) => Array<[number, number]>;
 /** The last line of the statement that starts at `first` (continuations, nginx's `;`, multi-line YAML nodes). */
 function statementEnd(lines: Lines, first: number, yamlSpans: SpansAt): number {
   const { index, kind } = lines;
-  if (kind === "compose" || kind === "apprunner.yaml" || kind === "render.yaml" || kind === "kamal") {
+  if (kind === "compose" || kind === "apprunner.yaml" || kind === "render.yaml" || kind === "heroku.yml" || kind === "kamal") {
     let last = first;
     for (const [start, end] of yamlSpans(first)) if (start === first && end > last) last = end;
     return last;
@@ -82,7 +82,7 @@ function statementEnd(lines: Lines, first: number, yamlSpans: SpansAt): number {
 function statementStart(index: LineIndex, file: string, line: number, yamlSpans: SpansAt): number {
   const kind = fileKind(file);
   if (!kind) return line;
-  if (kind === "compose" || kind === "apprunner.yaml" || kind === "render.yaml" || kind === "kamal") {
+  if (kind === "compose" || kind === "apprunner.yaml" || kind === "render.yaml" || kind === "heroku.yml" || kind === "kamal") {
     let first = line;
     for (const [start, end] of yamlSpans(line)) if (start < first && end >= line) first = start;
     return first;

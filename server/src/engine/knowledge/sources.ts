@@ -676,6 +676,21 @@ export const SOURCES = {
     url: "https://devcenter.heroku.com/articles/heroku-postgres-plans",
     says: "SECONDARY (third-party summaries, not the Heroku page itself): Essential-0/1 20 connections, Essential-2 40, Standard-0 120, Standard-2 400, Premium-0 120, Premium-2 400. The retired hobby-dev plan: `heroku pg:info` printed \"Connections: 0/20\". Headroom names the plan and says the limit is the published one; facts.max_connections overrides it.",
   },
+  herokuYml: {
+    title: "Heroku Dev Center: Building Docker Images with heroku.yml",
+    url: "https://devcenter.heroku.com/articles/build-docker-images-heroku-yml",
+    says: "\"build: docker: web: Dockerfile run: web: bundle exec puma -C config/puma.rb\"; \"If the Dockerfile lives in a non-root directory, specify the relative path in the build.docker.web value, such as app/Dockerfile.\" \"If you don't include a run section, Heroku uses the CMD specified in the Dockerfile.\" \"After building your application, Heroku uses the run command provided in heroku.yml instead of your Procfile.\" The manifest's four sections: setup (`addons: - plan: heroku-postgresql`, `config`), build (`docker`, `config`), release (`command`, `image`), run (`web: <command>`, or `command: [...]` with `image: worker`). Known issues (quoted in TokTok/bTox#12): \"The Docker build context is always set to the directory containing the Dockerfile and cannot be configured independently.\"",
+  },
+  herokuContainerRuntime: {
+    title: "heroku/cli pull request #930 (a Heroku engineer on how dynos run commands)",
+    url: "https://github.com/heroku/cli/pull/930",
+    says: "\"For the container runtime, we use the container's ENTRYPOINT if it's specified, or /bin/sh -l -c otherwise.\" (a command given for a process type runs through the image's ENTRYPOINT, in place of its CMD)",
+  },
+  herokuPort: {
+    title: "Heroku Dev Center: Heroku Error Codes (R10 Boot timeout, R11 Bad bind)",
+    url: "https://devcenter.heroku.com/articles/error-codes#r10-boot-timeout",
+    says: "\"Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 60 seconds of launch\"; \"Error R11 (Bad bind) -> Process bound to port 32970, should be 13527 (see environment variable PORT)\": Heroku sets PORT in each dyno's environment, a different number at each start.",
+  },
   herokuPythonWebConcurrency: {
     title: "heroku/heroku-buildpack-python: vendor/WEB_CONCURRENCY.sh",
     url: "https://github.com/heroku/heroku-buildpack-python/blob/main/vendor/WEB_CONCURRENCY.sh",

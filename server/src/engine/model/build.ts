@@ -3,7 +3,7 @@
 //   App Runner service.json / apprunner.yaml → StartCommand, or a Dockerfile / start script in its folder
 //   (a service.json with ConfigurationSource REPOSITORY → the repository's apprunner.yaml run settings)
 //   Procfile line, or a start script nothing else links → a deployment of its own (CPUs unknown)
-//   Render render.yaml service / Fly.io fly.toml process group → its command, or its Dockerfile (model/platform.ts)
+//   Render render.yaml service / Fly.io fly.toml process group / heroku.yml process type → its command, or its Dockerfile (model/platform.ts)
 // Compose files merge as `docker compose` does by default: `compose.yaml`/`docker-compose.yml`
 // with its `.override` file; command and entrypoint are replaced, environment is merged. An add-on
 // variant (docker-compose.prod.yml beside docker-compose.yml) merges over its base as `-f base -f
@@ -53,6 +53,7 @@ import { herokuLanguage, herokuPostgres, herokuWebConcurrency } from "./heroku.t
 import { combinedCpuLimit } from "./cpus.ts";
 import type { PlatformService } from "./platform.ts";
 import { renderModel } from "./render.ts";
+import { herokuYmlModel } from "./heroku-yml.ts";
 import { flyServices } from "./fly.ts";
 import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliAsync, solidQueueCliOptions, type SolidQueueTree, solidQueueTree } from "./solid-queue.ts";
@@ -63,7 +64,7 @@ import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptCo
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
 import { imagePathsOf, inheritsS6Init, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
 
-export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer" | "systemd";
+export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "heroku.yml" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer" | "systemd";
 
 /** Paths already classified: fileKind runs on every path of every audit, several times (listing, model, suppressions, rules). */
 const kinds = new Map<string, FileKind | undefined>();
@@ -92,6 +93,8 @@ function classify(path: string): FileKind | undefined {
   if (name === "procfile" || name.startsWith("procfile.")) return "procfile";
   // Heroku's manifest: read beside a Procfile for the config vars and dynos it sets up.
   if (name === "app.json") return "app.json";
+  // Heroku's container-stack manifest (heroku.yml in the app's root).
+  if (name === "heroku.yml") return "heroku.yml";
   // Render's Blueprint (its default name; the dashboard may name another path).
   if (name === "render.yaml" || name === "render.yml") return "render.yaml";
   // Fly.io's app configuration, and the per-environment copies deployed with `fly deploy -c fly.staging.toml`.
@@ -242,6 +245,15 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     platformDatabases.push(...render.databases);
   }
   for (const path of ofKind("fly.toml")) deployments.push(...flyServices(ctx, path).map((service) => platformDeployment(ctx, service)));
+  // heroku.yml's run section replaces the Procfile beside it on Heroku's container stack.
+  const herokuYmlDirs = new Set<string>();
+  for (const path of ofKind("heroku.yml")) {
+    const heroku = herokuYmlModel(ctx, path, herokuAppJson(ctx, dirOf(path)));
+    if (heroku.services.length > 0) herokuYmlDirs.add(dirOf(path));
+    const services = heroku.services.map((service) => platformDeployment(ctx, service));
+    deployments.push(...services);
+    if (heroku.postgres) platformDatabases.push(herokuDatabase(heroku.postgres, services.filter(isDatabaseClient)));
+  }
   const scripts = deployScripts(ctx, ofKind("shell"));
   const runnerTexts = [...scripts, ...ofKind("makefile"), ...ofKind("ci")];
   for (const path of ofKind("kamal").filter(isKamalBase)) {
@@ -258,9 +270,8 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   ctx.cache.set(S6_RUN_FILES, parses.get(S6_RUN_FILES, runFiles.join("\n"), () => runFiles));
   const runners = { scripts, makefiles: ofKind("makefile"), ci: ofKind("ci") };
   for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"), runners)) deployments.push(...composeDeployments(ctx, project));
-  for (const path of ofKind("procfile")) {
-    deployments.push(...procfileDeployments(ctx, path));
-  }
+  const procfiles = ofKind("procfile").filter((path) => !(herokuYmlDirs.has(dirOf(path)) && path.slice(path.lastIndexOf("/") + 1) === "Procfile"));
+  for (const path of procfiles) deployments.push(...procfileDeployments(ctx, path));
   for (const path of supervisorCandidates.filter((p) => !claimed.has(p))) {
     const deployment = supervisorDeployment(ctx, path);
     if (deployment) deployments.push(deployment);
@@ -295,7 +306,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (pool) deployment.pool = pool;
     if (sidePools.length > 0) deployment.sidePools = sidePools;
   }
-  const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, ofKind("procfile"), deployments)]);
+  const databases = findDatabases(host, paths, postgres, deployments, [...platformDatabases, ...herokuDatabases(ctx, procfiles, deployments)]);
   const composeFiles = new Map<string, ComposeFile>();
   for (const [key, value] of cache) if (key.startsWith(COMPOSE_READ)) composeFiles.set(key.slice(COMPOSE_READ.length), value as ComposeFile);
   const poolers = findPgBouncers(host, parses, paths, deployments, databases, composeFiles);
@@ -547,7 +558,7 @@ function dockerfileAbove(ctx: Context, dir: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Platform descriptors (render.yaml, fly.toml)
+// Platform descriptors (render.yaml, fly.toml, heroku.yml, Kamal's deploy.yml)
 
 /** A service as its platform's descriptor states it: sized there, running its command, or its Dockerfile's with the command in place of CMD. */
 function platformDeployment(ctx: Context, service: PlatformService): Deployment {
@@ -558,11 +569,12 @@ function platformDeployment(ctx: Context, service: PlatformService): Deployment 
   if (service.proxyConcurrency) deployment.proxyConcurrency = service.proxyConcurrency;
   if (service.cpus) deployment.cpus = service.cpus;
   if (service.memoryMiB) deployment.memoryMiB = service.memoryMiB;
+  if (service.portSetBy) deployment.portSetBy = service.portSetBy;
   deployment.env = new Map(service.env);
   deployment.links.push(...service.links);
   const env = lookupIn(deployment.env);
   const command = service.command && commandLine(ctx, service.command.text, service.command.at, env, textSpans(ctx, service.command.at, service.command.text), service.id);
-  if (service.dockerfile) addDockerfileProcesses(ctx, deployment, service.dockerfile, command && startingWords(command, true), undefined, service.dockerContext ?? dirOf(service.dockerfile), env);
+  if (service.dockerfile) addDockerfileProcesses(ctx, deployment, service.dockerfile, command && startingWords(command, true), undefined, service.dockerContext ?? dirOf(service.dockerfile), env, service.buildArgs, service.target);
   else if (command) addCommandProcesses(ctx, deployment, command, service.dir, env, { words: [], dir: service.dir }, 0);
   return deployment;
 }
@@ -2072,22 +2084,27 @@ function herokuDatabases(ctx: Context, procfiles: string[], deployments: Deploym
   const databases: Database[] = [];
   for (const procfile of procfiles) {
     const manifest = herokuAppJson(ctx, dirOf(procfile));
-    const postgres = manifest && herokuPostgres(manifest.app);
+    const postgres = manifest && herokuPostgres(manifest.app.addons);
     if (!manifest || !postgres) continue;
     const clients = deployments.filter((d) => d.id.startsWith(`procfile:${procfile}#`) && isDatabaseClient(d));
-    for (const client of clients) client.files.add(manifest.path);
-    const { plan } = postgres;
-    databases.push({
-      name: `${plan.value} (${manifest.path})`,
-      maxConnections: { value: postgres.connections, origin: "stated", by: "Heroku Postgres", ...(plan.at ? { at: plan.at } : {}) },
-      limitNote: `the published limit of the Heroku Postgres plan ${plan.value}; set facts.max_connections in headroom.yml if yours differs`,
-      // The plan's limit is what the app's role may open: no superuser slot comes out of it.
-      reserved: { value: 0, origin: "default", by: "Heroku Postgres" },
-      files: new Set([manifest.path]),
-      clients: clients.map((d) => d.id),
-    });
+    databases.push(herokuDatabase({ ...postgres, file: manifest.path }, clients));
   }
   return databases;
+}
+
+/** The Heroku Postgres database a plan provisions (app.json's or heroku.yml's add-ons), with `clients` using it. */
+function herokuDatabase(postgres: { plan: Fact<string>; connections: number; file: string }, clients: Deployment[]): Database {
+  const { plan, file } = postgres;
+  for (const client of clients) client.files.add(file);
+  return {
+    name: `${plan.value} (${file})`,
+    maxConnections: { value: postgres.connections, origin: "stated", by: "Heroku Postgres", ...(plan.at ? { at: plan.at } : {}) },
+    limitNote: `the published limit of the Heroku Postgres plan ${plan.value}; set facts.max_connections in headroom.yml if yours differs`,
+    // The plan's limit is what the app's role may open: no superuser slot comes out of it.
+    reserved: { value: 0, origin: "default", by: "Heroku Postgres" },
+    files: new Set([file]),
+    clients: clients.map((d) => d.id),
+  };
 }
 
 function addProcfileWeb(ctx: Context, deployment: Deployment, path: string, env: EnvLookup): void {

@@ -1,6 +1,6 @@
 // What Heroku sets up for an app described by app.json beside its Procfile: the WEB_CONCURRENCY its
 // language buildpack exports at dyno boot when no config var sets it, and the connection limit of the
-// Heroku Postgres plan its `addons` provision.
+// Heroku Postgres plan its `addons` (or heroku.yml's `setup.addons`) provision.
 import type { Fact } from "../types.ts";
 import type { HerokuAppJson } from "../parse/app-json.ts";
 
@@ -67,9 +67,9 @@ function describesHerokuApp(app: HerokuAppJson): boolean {
   return app.env.size + app.quantity.size + app.size.size + app.addons.length + app.buildpacks.length > 0;
 }
 
-/** The Heroku Postgres plan the app's add-ons provision, with its connection limit when the plan is known. */
-export function herokuPostgres(app: HerokuAppJson): { plan: Fact<string>; connections: number } | undefined {
-  for (const addon of app.addons) {
+/** The Heroku Postgres plan among an app's add-ons (app.json's, heroku.yml's setup.addons), with its connection limit when the plan is known. */
+export function herokuPostgres(addons: ReadonlyArray<Fact<string>>): { plan: Fact<string>; connections: number } | undefined {
+  for (const addon of addons) {
     const [service, plan] = addon.value.split(":");
     if (service !== "heroku-postgresql" || plan === undefined) continue;
     const connections = POSTGRES_CONNECTIONS[plan.toLowerCase()];

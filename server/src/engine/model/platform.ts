@@ -1,4 +1,4 @@
-// What a platform's descriptor (render.yaml, fly.toml) says about one service, in the model's terms, for
+// What a platform's descriptor (render.yaml, fly.toml, heroku.yml, Kamal's deploy.yml) says about one service, in the model's terms, for
 // model/build.ts to turn into a deployment: its size, instances and environment as the descriptor states
 // them, and what it runs: a command written there, or its image's Dockerfile (whose CMD the command replaces).
 import type { FlyConcurrency } from "../parse/fly-toml.ts";
@@ -23,6 +23,8 @@ export interface PlatformService {
   /** `instances` is the autoscaling maximum. */
   instancesAreMax?: true;
   env: Map<string, Fact<string>>;
+  /** The platform that sets PORT when it starts an instance, to a value not in the workspace. */
+  portSetBy?: string;
   /** The platform proxy's limits on what it sends one instance at once (fly.toml's concurrency). */
   proxyConcurrency?: FlyConcurrency[];
   /** A command line the platform runs (through a shell, as a Procfile line is read). */
@@ -31,4 +33,8 @@ export interface PlatformService {
   dockerfile?: string;
   /** The image's build context, where the paths its commands name are looked for (the Dockerfile's folder when absent). */
   dockerContext?: string;
+  /** The build's arguments (heroku.yml's `build.config`): an `ENV X=$X` after `ARG X` takes its value from them. */
+  buildArgs?: Map<string, Fact<string>>;
+  /** The stage of a multi-stage Dockerfile the image is built to (the last when absent). */
+  target?: string;
 }

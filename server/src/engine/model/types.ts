@@ -148,6 +148,8 @@ export interface Deployment {
   /** What the orchestrator reserves for one instance (compose `deploy.resources.reservations`); the limits above stay the capacity. */
   reservations?: { cpus?: Fact<number>; memoryMiB?: Fact<number> };
   env: Map<string, Fact<string>>;
+  /** The platform that sets PORT in the environment when it starts an instance (Heroku), to a value the workspace does not hold. */
+  portSetBy?: string;
   /**
    * The image its containers run, as written: the base image its Dockerfile builds FROM (last stage),
    * else the compose service's `image:`. Undefined where no image is named (Procfile, App Runner).

@@ -500,7 +500,8 @@ function mapEntries(doc: Document.Parsed, node: unknown, budget = { visits: 0 },
   return entries;
 }
 
-function deref(doc: Document.Parsed, node: Node | null | undefined): Node | undefined {
+/** A node with its aliases followed (a bounded number of hops). */
+export function deref(doc: Document.Parsed, node: Node | null | undefined): Node | undefined {
   let current = node ?? undefined;
   for (let hops = 0; current && isAlias(current) && hops < MAX_ALIAS_HOPS; hops++) current = anchorFor(doc, current);
   return current && !isAlias(current) ? current : undefined;

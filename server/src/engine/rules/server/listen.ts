@@ -57,6 +57,8 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
       if (setting.from !== "default") return undefined;
       // gunicorn: "If the PORT environment variable is defined, the default is ['0.0.0.0:$PORT']."
       const port = env("PORT");
+      // A platform that sets PORT at start (Heroku) makes gunicorn bind 0.0.0.0 on a port the workspace does not hold.
+      if (!port && deployment.portSetBy) return undefined;
       if (port) return Number.isFinite(Number(port.value)) ? { host: { value: "0.0.0.0", origin: "default", from: "gunicorn's default with PORT set" }, port: { value: Number(port.value), origin: "stated", at: exact(port.at, port.value, text), from: `PORT=${port.value}` }, program } : undefined;
       return defaults(program, "gunicorn");
     }
