@@ -1583,6 +1583,13 @@ describe("nginx.conf and the compose service that builds the image copying it", 
     assert.equal(linked({ "docker-compose.yml": targeted("prod"), "nginx/Dockerfile": staged, "nginx/nginx.conf": conf })?.deployment, "compose:docker-compose.yml#proxy");
     assert.equal(linked({ "docker-compose.yml": compose(""), "nginx/Dockerfile": "FROM nginx\nCOPY nginx.conf /etc/nginx/snippets/nginx.conf\n", "nginx/nginx.conf": conf }), undefined);
   });
+
+  test("a destination relative to the WORKDIR is followed; a source above the build context is not (BuildKit reads `..` inside the context)", () => {
+    const workdir = (copy: string) => linked({ "docker-compose.yml": compose(""), "nginx/Dockerfile": `FROM nginx\nWORKDIR /etc/nginx\n${copy}\n`, "nginx/nginx.conf": conf });
+    for (const copy of ["COPY nginx.conf .", "COPY nginx.conf nginx.conf", "COPY nginx.conf ./"]) assert.equal(workdir(copy)?.deployment, "compose:docker-compose.yml#proxy", copy);
+    const above = { "docker-compose.yml": compose(""), "nginx/Dockerfile": "FROM nginx\nCOPY ../nginx.conf /etc/nginx/nginx.conf\n", "nginx.conf": conf };
+    assert.equal(linked(above), undefined);
+  });
 });
 
 describe("nginx in front of a systemd unit, by the address the unit binds", () => {

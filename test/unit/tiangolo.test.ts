@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { contextCandidates, contextFolders, mountedAt, prestartChangesServer, uvicornGunicornImage } from "../../server/src/engine/model/tiangolo.ts";
+import { mountedAt, prestartChangesServer, uvicornGunicornImage } from "../../server/src/engine/model/tiangolo.ts";
 
 describe("tiangolo/uvicorn-gunicorn images", () => {
   test("the images are recognised by any tag or digest, and no other image is", () => {
@@ -12,25 +12,6 @@ describe("tiangolo/uvicorn-gunicorn images", () => {
     assert.equal(uvicornGunicornImage("tiangolo/uwsgi-nginx-flask:python3.11"), undefined);
     assert.equal(uvicornGunicornImage("myorg/tiangolo/uvicorn-gunicorn-fastapi"), undefined);
     assert.equal(uvicornGunicornImage("python:3.11"), undefined);
-  });
-
-  test("COPY lines map an image path to build-context files, the last line first", () => {
-    const copies = [
-      { sources: ["./requirements.txt"], destination: "/app/requirements.txt" },
-      { sources: ["./app"], destination: "/app" },
-      { sources: ["deploy/gunicorn_conf.py"], destination: "/app/" },
-    ];
-    assert.deepEqual(contextCandidates(copies, "/app/", "/app/gunicorn_conf.py"), ["deploy/gunicorn_conf.py/gunicorn_conf.py", "deploy/gunicorn_conf.py", "app/gunicorn_conf.py"]);
-    assert.deepEqual(contextCandidates([{ sources: ["gunicorn_conf.py"], destination: "/app/gunicorn_conf.py" }], undefined, "/app/gunicorn_conf.py"), ["gunicorn_conf.py"]);
-    // `COPY . .` in the image's WORKDIR /app; a relative destination follows a WORKDIR the Dockerfile sets.
-    assert.deepEqual(contextCandidates([{ sources: ["."], destination: "." }], undefined, "/app/prestart.sh"), ["prestart.sh"]);
-    assert.deepEqual(contextCandidates([{ sources: ["."], destination: "." }], "/srv", "/app/prestart.sh"), []);
-    assert.deepEqual(contextCandidates([{ sources: ["*.py"], destination: "/app/" }, { sources: ["/etc/x"], destination: "/app/" }], undefined, "/app/gunicorn_conf.py"), []);
-    assert.deepEqual(contextFolders([{ sources: ["./backend/"], destination: "/app" }, { sources: ["main.py"], destination: "/srv/" }], undefined, "/app"), ["backend"]);
-    // `COPY --from=builder app/ /app/`: another stage's files, not the build context's.
-    const fromStage = [{ sources: ["app/"], destination: "/app/", fromContext: false }];
-    assert.deepEqual(contextCandidates(fromStage, undefined, "/app/main.py"), []);
-    assert.deepEqual(contextFolders([{ sources: ["backend"], destination: "/app", fromContext: false }], undefined, "/app"), []);
   });
 
   test("compose volumes map an image path to the deepest mount above it", () => {

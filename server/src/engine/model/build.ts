@@ -59,10 +59,11 @@ import { isKamalBase, kamalDestinations, kamalServices } from "./kamal.ts";
 import { railsAppRoot, solidQueueCliAsync, solidQueueCliOptions, type SolidQueueTree, solidQueueTree } from "./solid-queue.ts";
 import { goodJobAsync, type GoodJobRailsConfig, goodJobRailsConfig, goodJobThreads } from "./good-job.ts";
 import { actionCable } from "./action-cable.ts";
-import { contextCandidates, contextFolders, GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, mountedAt, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
+import { GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, mountedAt, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
 import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
-import { imagePathsOf, inheritsS6Init, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
+import { inheritsS6Init, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
+import { contextCandidates, contextFolders, contextSource, imagePathsOf, inWorkdir } from "./image-copies.ts";
 
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "heroku.yml" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer" | "systemd";
 
@@ -373,8 +374,9 @@ function imageCopies(ctx: Context, deployment: Deployment): ImageCopy[] {
   const text = build && ctx.host.read(build.dockerfile);
   if (!build || text === undefined) return [];
   const copies: ImageCopy[] = [];
-  for (const copy of targetStage(parsedDockerfile(ctx.parses, build.dockerfile, text), build.target).copies) {
-    if (copy.fromContext) copies.push({ sources: copy.sources, destination: copy.destination, at: { file: build.dockerfile, start: copy.start, end: copy.end } });
+  const stage = targetStage(parsedDockerfile(ctx.parses, build.dockerfile, text), build.target);
+  for (const copy of stage.copies) {
+    if (copy.fromContext) copies.push({ sources: copy.sources, destination: copy.destination, workdir: stage.workdir ?? "/", at: { file: build.dockerfile, start: copy.start, end: copy.end } });
   }
   return copies;
 }
@@ -1385,7 +1387,12 @@ function addS6Services(ctx: Context, deployment: Deployment, dockerfile: string,
   const prefix = image.contextDir ? `${image.contextDir}/` : "";
   // Files copied one by one (`COPY docker/web.run /etc/services.d/web/run`), and those named run in folders copied whole.
   const sources = new Set<string>();
-  for (const copy of image.stage.copies) for (const source of copy.sources) sources.add(source.replace(/^\.\/?/, "").replace(/\/+$/, ""));
+  for (const copy of image.stage.copies) {
+    for (const written of copy.sources) {
+      const source = contextSource(written);
+      if (source !== undefined) sources.add(source);
+    }
+  }
   for (const path of ctx.cache.get(S6_RUN_FILES) as string[]) if (path.startsWith(prefix)) sources.add(path.slice(prefix.length));
   for (const source of sources) {
     if (!source) continue;
@@ -1420,7 +1427,7 @@ function installedFiles(dockerfile: Dockerfile, contextDir: string): NonNullable
   const found: NonNullable<Deployment["installedFrom"]> = [];
   for (const install of dockerfile.installs) {
     const workdir = install.workdir ?? "/";
-    const imagePath = install.path.startsWith("/") ? install.path : `${workdir.replace(/\/+$/, "")}/${install.path.replace(/^\.\//, "")}`;
+    const imagePath = inWorkdir(install.path, workdir);
     const written = install.path.startsWith("/") ? [] : [install.path.replace(/^\.\//, "")];
     found.push({ candidates: [...contextCandidates(install.copies, workdir, imagePath), ...written].map((candidate) => join(contextDir, candidate)), kind: install.kind });
   }
@@ -1435,7 +1442,7 @@ function runsImageStart(ctx: Context, words: CommandWord[], dockerfile: Dockerfi
 
 /** The workspace file the Dockerfile's COPY lines put at `imagePath`, if any. */
 function imageFileInContext(ctx: Context, dockerfile: DockerfileStage, contextDir: string, imagePath: string): string | undefined {
-  for (const candidate of contextCandidates(dockerfile.copies, dockerfile.workdir, imagePath)) {
+  for (const candidate of contextCandidates(dockerfile.copies, dockerfile.workdir ?? IMAGE_WORKDIR, imagePath)) {
     const found = existing(ctx, join(contextDir, candidate));
     if (found) return found;
   }
@@ -1454,7 +1461,7 @@ const NOT_IN_WORKSPACE = Symbol("not in the workspace");
 /** A Dockerfile's image: its COPY and ADD lines put files of the build context in it. */
 function builtImageFiles(ctx: Context, dockerfile: DockerfileStage, contextDir: string): ImageFiles {
   // The app's folder in the image (/app), as a folder of the build context: where its modules are found.
-  const appDir = contextFolders(dockerfile.copies, dockerfile.workdir, IMAGE_WORKDIR).map((folder) => join(contextDir, folder)).find((dir) => dir === contextDir || ctx.folders.has(dir)) ?? contextDir;
+  const appDir = contextFolders(dockerfile.copies, dockerfile.workdir ?? IMAGE_WORKDIR, IMAGE_WORKDIR).map((folder) => join(contextDir, folder)).find((dir) => dir === contextDir || ctx.folders.has(dir)) ?? contextDir;
   return { at: (imagePath) => imageFileInContext(ctx, dockerfile, contextDir, imagePath), appDir };
 }
 
@@ -2159,7 +2166,7 @@ function copiedToImage(ctx: Context, image: NonNullable<Context["image"]>, progr
 function imageFile(ctx: Context, dir: string, name: string): string | undefined {
   const image = ctx.image;
   if (!image || (!name.startsWith("/") && dir !== image.contextDir)) return undefined;
-  return fileInImage(ctx, image, name.startsWith("/") ? name : `${(image.stage.workdir ?? "/").replace(/\/+$/, "")}/${name.replace(/^\.\//, "")}`);
+  return fileInImage(ctx, image, inWorkdir(name, image.stage.workdir ?? "/"));
 }
 
 /**

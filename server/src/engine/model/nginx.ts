@@ -12,6 +12,7 @@ import { NO_MEMO, type ParseMemo } from "../parse-cache.ts";
 import { loadNginxConfig, type NginxArg, type NginxDirective, type NginxFile, parseNginx, reparseNginx } from "../parse/nginx.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { ComposeFile } from "../parse/compose.ts";
+import { contextSource, copiedPath, type CopyLine, type CopyTarget, copyTarget } from "./image-copies.ts";
 import { mountedAt } from "./tiangolo.ts";
 import type { CpuLimit, Deployment, ServerProcess } from "./types.ts";
 import { optionValue, optionValues, type ServerOption } from "../parse/servers.ts";
@@ -439,8 +440,12 @@ export function nginxPlacement(destination: string, sourceName: string): "main" 
 /** Where a file copied or mounted to `destination` lands: a folder the image already has takes it by its own name, with or without a trailing slash. */
 function containerPath(destination: string, sourceName: string): string {
   const trimmed = destination.replace(/\/+$/, "");
-  const intoFolder = destination.endsWith("/") || NGINX_INCLUDED_FOLDERS.has(trimmed) || trimmed === "/etc/nginx";
-  return intoFolder ? `${trimmed}/${sourceName}` : trimmed;
+  return destination.endsWith("/") || nginxFolder(trimmed) ? `${trimmed}/${sourceName}` : trimmed;
+}
+
+/** A folder the nginx image has: /etc/nginx and the folders its stock nginx.conf includes. */
+function nginxFolder(path: string): boolean {
+  return NGINX_INCLUDED_FOLDERS.has(path) || path === "/etc/nginx";
 }
 
 function placementAt(path: string): "main" | "included" | undefined {
@@ -592,10 +597,9 @@ export function linkMountingServices(proxies: NginxProxy[], composeFiles: Map<st
   }
 }
 
-/** A COPY/ADD line of the stage a service builds, with the build context its sources are read from. */
-export interface ImageCopy {
-  sources: string[];
-  destination: string;
+/** A COPY/ADD line of the stage a service builds, with the stage's WORKDIR ("/" when it sets none). */
+export interface ImageCopy extends CopyLine {
+  workdir: string;
   /** The instruction, in the Dockerfile. */
   at: SourceRef;
 }
@@ -626,32 +630,21 @@ export function linkBuildingServices(proxies: NginxProxy[], deployments: Deploym
     const build = deployment.imageBuild;
     if (!build) continue;
     for (const copy of copiesOf(deployment)) {
-      for (const source of copy.sources) {
-        if (/^[/~]/.test(source) || /[*?[$]/.test(source)) continue;
-        const from = posix.normalize(posix.join(build.context, source)).replace(/\/+$/, "");
+      let target: CopyTarget | undefined;
+      for (const written of copy.sources) {
+        const source = contextSource(written);
+        if (source === undefined) continue;
+        const from = posix.join(build.context, source).replace(/\/+$/, "");
         for (const proxy of under.get(from) ?? []) {
           if (proxy.service) continue;
-          const inImage = imagePath(proxy.root, from, copy.destination);
-          if (!inImage || mountedAt([], build.mountTargets, inImage) !== undefined) continue;
+          const inImage = copiedPath(from === "." ? "" : from, proxy.root, (target ??= copyTarget(copy, copy.workdir, nginxFolder)));
+          if (inImage === undefined || !placementAt(inImage) || mountedAt([], build.mountTargets, inImage) !== undefined) continue;
           const cpus = deployment.cpus && { ...deployment.cpus, via: [...(deployment.cpus.via ?? []), { at: copy.at, note: `${build.dockerfile} copies ${proxy.root} to ${inImage}` }] };
           proxy.service = { deployment: deployment.id, placedBy: "copy", placedAt: copy.at, ...(cpus ? { cpus } : {}), ...(deployment.nofileSoftLimit ? { nofileSoftLimit: deployment.nofileSoftLimit } : {}) };
         }
       }
     }
   }
-}
-
-/**
- * Where a COPY of `from` (a workspace path: the file itself, or a folder above it) to `destination` puts the file
- * `path` in the image, when nginx reads it there (nginxPlacement); undefined otherwise.
- */
-function imagePath(path: string, from: string, destination: string): string | undefined {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  if (!destination.startsWith("/")) return undefined;
-  // A folder's contents go into the destination folder: `COPY nginx/ /etc/nginx/` puts nginx/nginx.conf at /etc/nginx/nginx.conf.
-  const prefix = from === "." ? "" : `${from}/`;
-  const inImage = path === from ? containerPath(destination, name) : path.startsWith(prefix) ? `${destination.replace(/\/+$/, "")}/${path.slice(prefix.length)}` : undefined;
-  return inImage !== undefined && placementAt(inImage) ? inImage : undefined;
 }
 
 /**

@@ -4,8 +4,6 @@
 // (or `user2`) bundle lists (`user/contents.d/<name>`). A run script sees the container's environment only through
 // `with-contenv` (its shebang, `#!/command/with-contenv bash`) or with S6_KEEP_ENV=1 (SOURCES.s6Overlay).
 
-import type { CopyLine } from "./tiangolo.ts";
-
 /** The program an s6-overlay image runs as its entrypoint. */
 export const S6_INIT = "/init";
 
@@ -44,34 +42,4 @@ export function s6TypeFile(name: string): string {
 /** Whether a run script reads the container's environment: through with-contenv, or with S6_KEEP_ENV set to a non-zero value. */
 export function s6SeesContainerEnv(text: string, keepEnv: string | undefined): boolean {
   return /^#!\s*\S*\/with-contenv\s/.test(text.replace(/^\uFEFF/, "")) || (keepEnv !== undefined && keepEnv !== "" && keepEnv !== "0");
-}
-
-/**
- * The image paths COPY/ADD lines put a build-context file at (`contextPath` relative to the context): a file copied to a
- * destination (into it when it ends with `/` or with several sources), or as part of a folder copied (its contents go to the
- * destination). A relative destination is relative to the WORKDIR. Sources with wildcards, absolute ones (another stage's)
- * and URLs are not followed, nor lines that copy from another stage.
- */
-export function imagePathsOf(copies: ReadonlyArray<CopyLine>, workdir: string, contextPath: string): string[] {
-  const found: string[] = [];
-  for (const copy of copies) {
-    if (copy.fromContext === false) continue;
-    const destination = absoluteIn(copy.destination, workdir);
-    const into = copy.destination.endsWith("/") || copy.sources.length > 1;
-    for (const source of copy.sources) {
-      if (source.startsWith("/") || /[*?[]/.test(source) || /^[a-z]+:\/\//i.test(source)) continue;
-      const src = source.replace(/^\.\/?/, "").replace(/\/+$/, "");
-      const under = destination === "/" ? "" : destination;
-      if (src === "") found.push(`${under}/${contextPath}`);
-      else if (contextPath === src) found.push(into ? `${under}/${src.slice(src.lastIndexOf("/") + 1)}` : destination);
-      else if (contextPath.startsWith(`${src}/`)) found.push(`${under}/${contextPath.slice(src.length + 1)}`);
-    }
-  }
-  return found;
-}
-
-function absoluteIn(destination: string, workdir: string): string {
-  const base = workdir.replace(/\/+$/, "");
-  const joined = destination.startsWith("/") ? destination : destination === "." || destination === "./" ? base || "/" : `${base}/${destination.replace(/^\.\//, "")}`;
-  return joined.replace(/\/+$/, "") || "/";
 }

@@ -52,60 +52,6 @@ export function prestartChangesServer(text: string): boolean {
   return CHANGES_SERVER.test(text.replace(/^\s*#.*$/gm, ""));
 }
 
-/** A COPY/ADD line as the model reads it; `fromContext` false for `COPY --from=<stage>`, whose sources are not the build context's. */
-export interface CopyLine {
-  sources: string[];
-  destination: string;
-  fromContext?: boolean;
-}
-
-/**
- * The build-context paths (relative to the context) that may hold `imagePath` after the Dockerfile's COPY and ADD lines, the
- * last line that writes there first: `COPY ./app /app` puts `app/gunicorn_conf.py` at /app/gunicorn_conf.py,
- * `COPY gunicorn_conf.py /app/` and `COPY gunicorn_conf.py /app/gunicorn_conf.py` put `gunicorn_conf.py` there. A relative
- * destination is relative to the WORKDIR. Sources from another stage or with wildcards are not followed.
- */
-export function contextCandidates(copies: ReadonlyArray<CopyLine>, workdir: string | undefined, imagePath: string): string[] {
-  const candidates: string[] = [];
-  for (let i = copies.length - 1; i >= 0; i--) {
-    const copy = copies[i];
-    if (copy.fromContext === false) continue;
-    const destination = absolute(copy.destination, workdir);
-    for (const source of copy.sources) {
-      if (source.startsWith("/") || /[*?[]/.test(source) || /^[a-z]+:\/\//i.test(source)) continue;
-      const src = source.replace(/^\.\/?/, "").replace(/\/+$/, "");
-      if (imagePath === destination) candidates.push(src || ".");
-      else if (imagePath.startsWith(destination === "/" ? "/" : `${destination}/`)) {
-        const rest = imagePath.slice(destination === "/" ? 1 : destination.length + 1);
-        // A folder copied there brings its contents; a file copied into the folder keeps its name.
-        candidates.push(src ? `${src}/${rest}` : rest);
-        if (!rest.includes("/") && src.slice(src.lastIndexOf("/") + 1) === rest) candidates.push(src);
-      }
-    }
-  }
-  return candidates;
-}
-
-/** The build-context folders (relative to the context, "" for itself) copied to `imageFolder`, the last first. */
-export function contextFolders(copies: ReadonlyArray<CopyLine>, workdir: string | undefined, imageFolder: string): string[] {
-  const folders: string[] = [];
-  for (let i = copies.length - 1; i >= 0; i--) {
-    const copy = copies[i];
-    if (copy.fromContext === false || absolute(copy.destination, workdir) !== imageFolder) continue;
-    for (const source of copy.sources) {
-      if (source.startsWith("/") || /[*?[]/.test(source)) continue;
-      folders.push(source.replace(/^\.\/?/, "").replace(/\/+$/, ""));
-    }
-  }
-  return folders;
-}
-
-function absolute(destination: string, workdir: string | undefined): string {
-  const base = (workdir ?? IMAGE_WORKDIR).replace(/\/+$/, "") || "/";
-  const joined = destination.startsWith("/") ? destination : destination === "." || destination === "./" ? base : `${base === "/" ? "" : base}/${destination.replace(/^\.\//, "")}`;
-  return joined.replace(/\/+$/, "") || "/";
-}
-
 /**
  * The image's gunicorn_conf.py as settings, each read from its environment variable with the image's default, located at
  * `at` (the image's name in FROM: the file itself is in the image). `bind` is BIND, else HOST:PORT, which one setting cannot
