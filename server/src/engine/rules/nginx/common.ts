@@ -10,6 +10,9 @@ import type { Fact, RelatedInfo, SourceRef, TextEdit } from "../../types.ts";
 /** worker_connections Headroom proposes: room for 2048 proxied clients per worker. */
 export const PROPOSED_WORKER_CONNECTIONS = 4096;
 
+/** The worker_connections nginx and its packages ship (the built-in default and the packaged nginx.conf files), which nginx/worker-connections-low raises. */
+export const STOCK_WORKER_CONNECTIONS: ReadonlySet<number> = new Set([512, 768, 1024]);
+
 /** Main configurations that proxy requests (a location with proxy_pass). */
 export function proxyingMains(model: DeploymentModel): NginxProxy[] {
   return (model.proxies ?? []).filter((p) => p.main && p.locations.some((l) => l.proxyPass));

@@ -2,7 +2,7 @@ import { threshold, thresholdDefault } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
 import type { Fix } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { insertInMain, PROPOSED_WORKER_CONNECTIONS, proxyingMains } from "./common.ts";
+import { insertInMain, PROPOSED_WORKER_CONNECTIONS, proxyingMains, STOCK_WORKER_CONNECTIONS } from "./common.ts";
 
 const RULE_ID = "nginx/rlimit-nofile-low";
 /**
@@ -25,7 +25,7 @@ export default defineRule({
     summary: "nginx's open-file limit is below what worker_connections needs",
     severity: "warning",
     fix: "safe",
-    sources: [SOURCES.nginxWorkerConnections, SOURCES.nginxWorkerRlimitNofile, SOURCES.linuxConnectionIsFd, SOURCES.linuxNofileDefault, SOURCES.dockerContainerNofileDefault, SOURCES.composeUlimits],
+    sources: [SOURCES.nginxWorkerConnections, SOURCES.nginxWorkerRlimitNofile, SOURCES.linuxConnectionIsFd, SOURCES.linuxNofileDefault, SOURCES.dockerContainerNofileDefault, SOURCES.composeUlimits, SOURCES.nginxPackagedConfNginxOrg, SOURCES.nginxPackagedConfDebian],
     docs: {
       why:
         "worker_connections already counts every connection of a worker, client and upstream alike, and each is a file descriptor; " +
@@ -39,8 +39,10 @@ export default defineRule({
         `LimitNOFILE=infinity). Headroom assumes ${thresholdDefault(RULE_ID, ASSUMED_SOFT_LIMIT)} and says so; on an older engine set ` +
         "`thresholds.nginx/rlimit-nofile-low.assumed_soft_limit` in headroom.yml, or better, state the limit (`ulimits:` or " +
         "worker_rlimit_nofile) so it no longer depends on the host. Below the limit workers fail with \"Too many open files\" before " +
-        "worker_connections is reached. The fix sets worker_rlimit_nofile to 2 x worker_connections, at least 8192 (room for " +
-        "worker_connections 4096).",
+        "worker_connections is reached. nginx's worker_rlimit_nofile \"Changes the limit on the maximum number of open files (RLIMIT_NOFILE) for " +
+        "worker processes\", and the message and the fix give it one figure: 2 x worker_connections, or, where worker_connections is a stock " +
+        "512, 768 or 1024, 8192 = 2 x 4096: nginx/worker-connections-low raises such a value to 4096 (nginx/capacity-below-clients to what " +
+        "the backends need) and leaves the open-file limit to this rule's fix, so applied together the fixes hold.",
       bad: { "nginx/nginx.conf": `events {\n    worker_connections 4096;\n}\n\n${HTTP}` },
       good: { "nginx/nginx.conf": `worker_rlimit_nofile 8192;\n\nevents {\n    worker_connections 4096;\n}\n\n${HTTP}` },
     },
@@ -51,9 +53,15 @@ export default defineRule({
       const wc = proxy.workerConnections;
       if (!Number.isFinite(wc.value)) continue;
       const need = 2 * wc.value;
-      const proposed = Math.max(need, 2 * PROPOSED_WORKER_CONNECTIONS);
-      const rlimit = proxy.rlimitNofile;
       const wcText = `${wc.origin === "default" ? "the default " : ""}worker_connections ${wc.value}`;
+      // A stock worker_connections is what nginx/worker-connections-low raises to 4096 (nginx/capacity-below-clients to
+      // what the backends need), leaving the open-file limit to this fix: the figure covers 4096, so the fixes applied together hold.
+      const raised = STOCK_WORKER_CONNECTIONS.has(wc.value) && need < 2 * PROPOSED_WORKER_CONNECTIONS;
+      const proposed = raised ? 2 * PROPOSED_WORKER_CONNECTIONS : need;
+      const figure = raised
+        ? `${proposed} (2 x ${wcText} = ${need} is the least; ${proposed} = 2 x ${PROPOSED_WORKER_CONNECTIONS} leaves room for worker_connections up to ${PROPOSED_WORKER_CONNECTIONS}, what Headroom proposes in place of a stock value)`
+        : String(proposed);
+      const rlimit = proxy.rlimitNofile;
       const related = wc.at && wc.origin === "stated" ? [{ at: wc.at, message: `worker_connections ${wc.value}` }] : [];
       if (rlimit) {
         if (!Number.isFinite(rlimit.value) || rlimit.value >= need || !rlimit.at) continue;
@@ -62,7 +70,7 @@ export default defineRule({
           at: rlimit.at,
           message:
             `worker_rlimit_nofile ${rlimit.value} is below 2 x ${wcText} = ${need}: ${FD_REASON}, so workers fail with ` +
-            `"Too many open files" before they reach ${wc.value} connections. Raise it to ${need} or more.`,
+            `"Too many open files" before they reach ${wc.value} connections. Raise it to ${figure}.`,
           related,
           fixes: written ? [{ title: `Raise worker_rlimit_nofile to ${proposed}`, safe: true, edits: [{ ...rlimit.at, newText: String(proposed) }] }] : [],
         });
@@ -84,7 +92,7 @@ export default defineRule({
         message:
           `worker_rlimit_nofile is not set: workers keep the open-file limit they inherit, ${limitText}, below ` +
           `2 x ${wcText} = ${need}: ${FD_REASON}, so workers fail with "Too many open files" before they reach ${wc.value} connections. ` +
-          `Set worker_rlimit_nofile to ${need} or more${ulimit ? "" : " (or state the container's limit with compose `ulimits: nofile`)"}.`,
+          `Set worker_rlimit_nofile to ${figure}${ulimit ? "" : ", or state the container's limit with compose `ulimits: nofile`"}.`,
         related: [
           ...(ulimit?.at ? [{ at: ulimit.at, message: `ulimits: nofile soft limit ${ulimit.value}` }] : []),
           ...(!ulimit && assumed.at ? [{ at: assumed.at, message: `inherited soft limit configured here: ${assumed.value}` }] : []),

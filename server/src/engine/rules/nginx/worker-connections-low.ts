@@ -3,10 +3,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { proxyClientCapacity } from "../../model/budget.ts";
 import type { Fix, RelatedInfo } from "../../types.ts";
 import { defineRule } from "../define.ts";
-import { backendRelated, backendSummary, capacityShortfall, insertInBlock, PROPOSED_WORKER_CONNECTIONS, proxyingMains, rlimitFor } from "./common.ts";
-
-/** The values nginx and its packages ship: the built-in default and the packaged nginx.conf files. */
-const STOCK = new Set([512, 768, 1024]);
+import { backendRelated, backendSummary, capacityShortfall, insertInBlock, PROPOSED_WORKER_CONNECTIONS, proxyingMains, rlimitFor, STOCK_WORKER_CONNECTIONS } from "./common.ts";
 
 const COMPOSE = "services:\n  api:\n    image: example/api\n    deploy:\n      replicas: 3\n  nginx:\n    image: nginx:1.27\n";
 
@@ -44,7 +41,7 @@ export default defineRule({
     for (const proxy of proxyingMains(model)) {
       const wc = proxy.workerConnections;
       // Where the backends' concurrency is known to exceed nginx's, nginx/capacity-below-clients reports it with that arithmetic.
-      if (!STOCK.has(wc.value) || !wc.at || capacityShortfall(model, proxy)) continue;
+      if (!STOCK_WORKER_CONNECTIONS.has(wc.value) || !wc.at || capacityShortfall(model, proxy)) continue;
       const wp = proxy.workerProcesses;
       const { perWorker, total } = proxyClientCapacity(proxy);
       const setOrDefault = wc.origin === "default" ? `worker_connections is not set, so nginx uses ${wc.value}` : `worker_connections ${wc.value}`;
