@@ -216,6 +216,57 @@ describe("counts the workspace does not give", () => {
     assert.ok(/data-role="edge">≥ 45<[^]*?clients</.test(card));
   });
 
+  // One floor (model/pools.ts workersFloor) for the report's process, the pool and the budget; each case below was counted
+  // differently by the pool (model/pools.ts) and the report (report/summary.ts) before.
+  const floors = (files: Record<string, string>) => {
+    const { summary, messages } = summaryOf(files);
+    const web = summary.deployments.find((d) => d.name.startsWith("web"));
+    return { process: web?.processes[0], pool: web?.pool, budget: summary.budgets[0], messages };
+  };
+
+  test("a CPU-count formula whose value on one CPU is the server's default is a floor in the pool too", () => {
+    // The pool counted uvicorn's default 1 as exact ("1 uvicorn worker = 30"), the report "at least 1 process".
+    const { process, pool, budget } = floors(stack("uvicorn app:app --host 0.0.0.0 --workers $(nproc)"));
+    assert.deepEqual([process?.workers.value, process?.workersAtLeast], [1, "--workers $(nproc) counts the host's CPUs"]);
+    assert.deepEqual([pool?.processes.value, pool?.processesAtLeast, pool?.atLeast, budget.totalAtLeast], [1, "--workers $(nproc) counts the host's CPUs, 1 or more", true, true]);
+  });
+
+  test("a multiplier an environment variable may set counts at its lowest, in the report and the pool", () => {
+    // The report counted the variable's default multiplier on one CPU (at least 2), the pool gunicorn's default 1 as exact.
+    const conf = `import multiprocessing, os\nbind = "0.0.0.0:8000"\nworkers = int(os.environ.get("WORKERS_PER_CORE", "2")) * multiprocessing.cpu_count()\n`;
+    const { process, pool } = floors(stack("gunicorn -c gunicorn.conf.py app:app", { "gunicorn.conf.py": conf }));
+    assert.deepEqual([process?.workers.value, pool?.processes.value, pool?.atLeast], [1, 1, true]);
+    assert.match(process?.workersAtLeast ?? "", /WORKERS_PER_CORE.* counts the host's CPUs$/);
+  });
+
+  test("a celery concurrency written as a variable set nowhere is a floor in the pool too", () => {
+    // The pool counted "1 celery worker process" as exact, the report "at least 1".
+    const { process, pool } = floors(stack(`celery -A app worker --concurrency "$CELERY_CONCURRENCY"`));
+    assert.equal(process?.workersAtLeast, "$CELERY_CONCURRENCY is not set in the workspace");
+    assert.deepEqual([pool?.processLabel, pool?.processesAtLeast, pool?.atLeast], ["celery worker process", "the workers count is a value set nowhere in the workspace, 1 or more", true]);
+  });
+
+  test("uvicorn under --reload runs one process whatever its --workers: no floor in the report either", () => {
+    // The report said "at least 1 process (--workers $(nproc) counts the host's CPUs)".
+    const { process, pool } = floors(stack("uvicorn app:app --reload --workers $(nproc)"));
+    assert.deepEqual([process?.workers.value, process?.workersAtLeast], [1, undefined]);
+    assert.deepEqual([pool?.processLabel, pool?.atLeast], ["uvicorn process (--reload)", undefined]);
+  });
+
+  test("supervisord's numprocs copies multiply a floor of workers too", () => {
+    // The pool counted one copy's 3 workers: 90 connections of 97, quiet; 2 copies open 180.
+    const files = {
+      "docker-compose.yml": "services:\n  web:\n    build: .\n    cpus: 2\n  db:\n    image: postgres:16\n",
+      Dockerfile: `FROM python:3.12\nCOPY . /app\nCMD ["supervisord", "-c", "/app/supervisord.conf"]\n`,
+      "supervisord.conf": "[supervisord]\nnodaemon=true\n\n[program:web]\ncommand=gunicorn -c /app/gunicorn.conf.py app:app\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)s\n",
+      "gunicorn.conf.py": "import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\n",
+      "app.py": `from sqlalchemy import create_engine\nengine = create_engine("postgresql://u:p@db/app", pool_size=20, max_overflow=10)\n`,
+    };
+    const { process, pool, messages } = floors(files);
+    assert.deepEqual([process?.workers.value, pool?.processes.value, pool?.copies, pool?.total, pool?.atLeast], [3, 6, 2, 180, true]);
+    assert.match(messages("db/connections-exceed-max")[0] ?? "", /^2 copies \(numprocs\) x 3 gunicorn workers \(at least: .*\) = at least 180 possible database connections/);
+  });
+
   test("a stated count is shown as stated", () => {
     const { summary } = summaryOf(stack("gunicorn -w 3 -b 0.0.0.0:8000 app:app"));
     const process = summary.deployments.find((d) => d.name.startsWith("web"))?.processes[0];

@@ -5,7 +5,8 @@
 import { type ConnectionBudget, connectionBudgets, ownConnectionsText, proxyClientCapacity, shareSum, sumIsFloor } from "./model/budget.ts";
 import type { Deployment, DeploymentModel } from "./model/types.ts";
 import { plural } from "./report/plural.ts";
-import { threadsOf, workersFloor } from "./report/summary.ts";
+import { floorWhy, threadsOf } from "./report/summary.ts";
+import { workersFloor } from "./model/pools.ts";
 import { formatCpus, maxWorkers, PROCESS_SERVERS } from "./rules/workers/recommended.ts";
 import type { Fact, SourceRef } from "./types.ts";
 import { serverName } from "./parse/servers.ts";
@@ -64,7 +65,7 @@ export function explainAt(model: DeploymentModel, file: string, offset: number):
         return {
           at: threadsAt,
           text: [
-            `**${threads.value} threads** in each of ${workers} ${serverName(process.invocation)} worker${workers === 1 ? "" : "s"}${floor ? ` or more (${floor.why})` : ""}: ${workers} x ${threads.value} = ${perInstance}${orMore} requests at once per instance${across}.`,
+            `**${threads.value} threads** in each of ${workers} ${serverName(process.invocation)} worker${workers === 1 ? "" : "s"}${floor ? ` or more (${floorWhy(floor)})` : ""}: ${workers} x ${threads.value} = ${perInstance}${orMore} requests at once per instance${across}.`,
             budgetLine(deployment, budgets),
           ]
             .filter(Boolean)

@@ -580,6 +580,32 @@ function sidekiqProcesses(process: ServerProcess): { processes: Fact<number>; pr
   return { processes: swarm.processes, processLabel: swarm.processes.value === 1 ? "sidekiqswarm child process (SIDEKIQ_COUNT)" : "sidekiqswarm child processes (SIDEKIQ_COUNT)" };
 }
 
+/** A workers count the workspace does not give, as the floor the files vouch for. */
+export interface WorkersFloor {
+  value: number;
+  /** The formula that counts the host's CPUs, or the variable set nowhere. */
+  at: SourceRef;
+  /** The formula as written or described (`multiprocessing.cpu_count() * 2 + 1`); undefined for a variable set nowhere. */
+  formula?: string;
+}
+
+/**
+ * Where the model holds only the server's default because the workspace does not give the count, the count the files
+ * vouch for, the one floor the pools and the report use: what a formula counting the host's CPUs gives on one CPU (with a
+ * multiplier an environment variable may set, its lowest: `WORKERS_PER_CORE * cpu_count()` is 1 or more, `max(…, 2)` 2), or
+ * one process for a count written as a variable set nowhere. Undefined where the files give the count, and for uvicorn
+ * under --reload, which runs one process whatever the count (SOURCES.uvicornReloadWorkersExclusive).
+ */
+export function workersFloor(process: ServerProcess): WorkersFloor | undefined {
+  if (process.workers.origin !== "default" || (process.invocation.server === "uvicorn" && process.reload)) return undefined;
+  const fromCpu = process.workersFromCpuCount;
+  if (fromCpu) {
+    const formula = fromCpu.cpuFormula;
+    return { value: formula ? workersOnCpus(formula.multiplierEnv ? { ...formula, multiplier: 0 } : formula, 1) : 1, at: fromCpu.at, formula: fromCpu.formula };
+  }
+  return process.workersUnresolved ? { value: 1, at: process.workersUnresolved } : undefined;
+}
+
 function processCount(
   process: ServerProcess | undefined,
   appCommand: Deployment["appCommand"],
@@ -590,39 +616,21 @@ function processCount(
   const name = serverName(process.invocation);
   // uvicorn under --reload runs one process and ignores --workers and WEB_CONCURRENCY (SOURCES.uvicornReloadWorkersExclusive).
   if (server === "uvicorn" && process.reload) return { processes: { value: 1, origin: "stated", at: process.reload }, processLabel: "uvicorn process (--reload)" };
-  // `workers = multiprocessing.cpu_count() * 2 + 1` counts the host's CPUs, which the files do not say: its count on one
-  // CPU is a floor (not when a variable the files do not set gives the multiplier).
-  const fromCpu = process.workersFromCpuCount;
-  const floor = fromCpu?.cpuFormula && !fromCpu.cpuFormula.multiplierEnv && process.workers.origin === "default" && server !== "celery" ? workersOnCpus(fromCpu.cpuFormula, 1) : 0;
-  if (fromCpu && floor > process.workers.value) {
-    return {
-      processes: { value: floor, origin: "assumed", by: "Headroom", at: fromCpu.at },
-      processLabel: floor === 1 ? `${name} worker` : `${name} workers`,
-      processesAtLeast: `${fromCpu.formula} counts the host's CPUs, 1 or more`,
-      processesFloor: true,
-    };
-  }
-  // `--workers "$WEB_WORKERS"` with the variable set nowhere in the workspace: the server's default may not apply,
-  // one process is what the files vouch for.
-  if (process.workersUnresolved && process.workers.origin === "default" && server !== "celery") {
-    return {
-      processes: { value: 1, origin: "assumed", by: "Headroom", at: process.workersUnresolved },
-      processLabel: `${name} worker`,
-      processesAtLeast: "the workers count is a value set nowhere in the workspace, 1 or more",
-      processesFloor: true,
-    };
-  }
-  // puma's `workers 0` (its default) is single mode: the one puma process serves, it forks no worker.
-  const n = Math.max(1, process.workers.value);
-  // A platform's default count above 1 (Heroku's buildpack WEB_CONCURRENCY) is cluster mode all the same.
-  const single = RUBY_THREADED.has(server) && (process.workers.value === 0 || (process.workers.origin === "default" && process.workers.value <= 1));
+  const floor = workersFloor(process);
   // Without --concurrency celery forks one process per CPU of the host, which the workspace does not say: 1 is a floor.
-  const perHostCpu = server === "celery" && process.workersFromCpuCount !== undefined && process.workers.origin === "default";
+  const perHostCpu = server === "celery" && floor?.formula !== undefined;
+  // Other counts the workspace does not give are counted at their floor, with the reason.
+  const counted = perHostCpu ? undefined : floor;
+  const n = counted?.value ?? Math.max(1, process.workers.value);
+  // puma's `workers 0` (its default) is single mode: the one puma process serves, it forks no worker. A platform's default
+  // count above 1 (Heroku's buildpack WEB_CONCURRENCY) is cluster mode all the same.
+  const single = RUBY_THREADED.has(server) && (counted ? n === 1 : process.workers.value === 0 || (process.workers.origin === "default" && process.workers.value <= 1));
   const label = server === "celery" ? (perHostCpu ? "celery worker process (at least: without --concurrency, one per host CPU)" : "celery worker process") : single ? `${name} process` : `${name} worker`;
   const processLabel = n === 1 ? label : label.endsWith("s") ? `${label}es` : `${label}s`;
-  const perHostFloor = perHostCpu ? { processesFloor: true as const } : {};
   // supervisord's numprocs: each copy of the server has its workers, each worker its pool.
-  const copies = process.copies;
-  if (copies && copies.value > 1) return { processes: { ...process.workers, value: n * copies.value }, processLabel, copies, ...perHostFloor };
-  return { processes: { ...process.workers, value: n }, processLabel, ...perHostFloor };
+  const copies = process.copies && process.copies.value > 1 ? process.copies : undefined;
+  const value = n * (copies?.value ?? 1);
+  const processes: Fact<number> = counted ? { value, origin: "assumed", by: "Headroom", at: counted.at } : { ...process.workers, value };
+  const why = counted && (counted.formula ? `${counted.formula} counts the host's CPUs, 1 or more` : "the workers count is a value set nowhere in the workspace, 1 or more");
+  return { processes, processLabel, ...(copies ? { copies } : {}), ...(why ? { processesAtLeast: why } : {}), ...(counted || perHostCpu ? { processesFloor: true as const } : {}) };
 }

@@ -9,9 +9,9 @@ import { jobRunnerText, jobsInServerText } from "../model/job-runners.ts";
 import type { AuditResult } from "../api.ts";
 import { connectionBudgets, countsFloor, poolShare, proxyClientCapacity, shareFormula, sumIsFloor } from "../model/budget.ts";
 import { pgbouncerServerTotal } from "../model/pgbouncer.ts";
+import { type WorkersFloor, workersFloor } from "../model/pools.ts";
 import type { Deployment, ServerProcess } from "../model/types.ts";
 import { optionValue, parsePumaThreads, serverName } from "../parse/servers.ts";
-import { workersOnCpus } from "../parse/setting-expr.ts";
 import { maxWorkers, PROCESS_SERVERS } from "../rules/workers/recommended.ts";
 import type { Fact, Origin, Severity, SourceRef } from "../types.ts";
 import { summarize } from "./json.ts";
@@ -339,12 +339,12 @@ function processSummary(deployment: Deployment, process: ServerProcess, figure: 
   const cpus = deployment.cpus?.value;
   const label = jobRunnerText(process, deployment.pool?.kind === "sidekiq" ? deployment.pool.capsules : []);
   const jobs = jobsInServerText(process);
-  const floor = workersFloor(process, read);
+  const floor = workersFloor(process);
   return {
     server,
     name: serverName(process.invocation),
     workers: floor ? { value: floor.value, origin: "assumed", by: "Headroom" } : figure(process.workers),
-    ...(floor ? { workersAtLeast: floor.why } : {}),
+    ...(floor ? { workersAtLeast: floorWhy(floor, read) } : {}),
     ...(threads ? { threads: figure(threads) } : {}),
     ...(cpus !== undefined && PROCESS_SERVERS.has(server) ? { recommendedMaxWorkers: maxWorkers(cpus) } : {}),
     ...(label ? { label } : {}),
@@ -352,18 +352,11 @@ function processSummary(deployment: Deployment, process: ServerProcess, figure: 
   };
 }
 
-/**
- * Where the model holds only the server's default because the real count is not in the workspace, the count the
- * report can vouch for: the formula on one CPU, or one process. (The default would read as the count: "1 process".)
- */
-export function workersFloor(process: ServerProcess, read?: (file: string) => string | undefined): { value: number; why: string } | undefined {
-  if (process.workers.origin !== "default") return undefined;
-  const fromCpu = process.workersFromCpuCount;
-  if (fromCpu) return { value: fromCpu.cpuFormula ? workersOnCpus(fromCpu.cpuFormula, 1) : 1, why: `${fromCpu.formula} counts the host's CPUs` };
-  const unresolved = process.workersUnresolved;
-  if (!unresolved) return undefined;
-  const written = read?.(unresolved.file)?.slice(unresolved.start, unresolved.end);
-  return { value: 1, why: written && written.length <= 60 ? `${written} is not set in the workspace` : "its count is not set in the workspace" };
+/** Why a workers count is a floor (model/pools.ts workersFloor), for the report and hovers: the formula counts the host's CPUs, or the variable is not set. */
+export function floorWhy(floor: WorkersFloor, read?: (file: string) => string | undefined): string {
+  if (floor.formula !== undefined) return `${floor.formula} counts the host's CPUs`;
+  const written = read?.(floor.at.file)?.slice(floor.at.start, floor.at.end);
+  return written && written.length <= 60 ? `${written} is not set in the workspace` : "its count is not set in the workspace";
 }
 
 /** Threads per worker: the model's (puma, from its flags or config), else the command line's `--threads` (gunicorn, uwsgi). */
