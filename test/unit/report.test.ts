@@ -173,6 +173,16 @@ describe("counts the workspace does not give", () => {
     assert.equal(summary.budgets[0].totalAtLeast, true, "the pool counts one worker as a floor too");
   });
 
+  test("the bound beside a worker count names where it comes from, not gunicorn's advice for every server", () => {
+    const files = {
+      "docker-compose.yml": "services:\n  app:\n    build: .\n    command: bundle exec puma -w 2 -t 5:5 -p 3000\n    deploy:\n      resources:\n        limits:\n          cpus: '2'\n",
+      Dockerfile: "FROM ruby:3.3\nCOPY . /rails\n",
+    };
+    const html = renderHtml(summaryOf(files).summary, { nonce: NONCE });
+    assert.ok(html.includes("(at most 5 for these CPUs: gunicorn's (2 x CPUs) + 1, the bound workers/exceed-cpu applies to puma)"), html.slice(html.indexOf("puma"), html.indexOf("puma") + 400));
+    assert.ok(!html.includes("gunicorn's advice"));
+  });
+
   test("replicas written as a variable set nowhere: one instance counted, said so", () => {
     const files = stack("gunicorn -w 3 -b 0.0.0.0:8000 app:app");
     files["docker-compose.yml"] = files["docker-compose.yml"].replace("    deploy:\n", "    deploy:\n      replicas: ${WEB_REPLICAS}\n");

@@ -341,7 +341,7 @@ ${parts.join("\n")}
     rows.push(["CPU per instance", d.cpus ? this.figureHtml(d.cpus, formatCpus(d.cpus.value)) : `<span class="muted">not stated in the workspace</span>`]);
     rows.push(["Memory per instance", d.memoryMiB ? this.figureHtml(d.memoryMiB, formatMemory(d.memoryMiB.value)) : `<span class="muted">not stated in the workspace</span>`]);
     for (const p of d.processes) {
-      const advice = p.recommendedMaxWorkers !== undefined ? ` <span class="muted">(gunicorn's advice for these CPUs: at most ${p.recommendedMaxWorkers})</span>` : "";
+      const advice = p.recommendedMaxWorkers !== undefined ? ` <span class="muted">(at most ${p.recommendedMaxWorkers} for these CPUs: gunicorn's (2 x CPUs) + 1, the bound workers/exceed-cpu applies to ${esc(p.name)})</span>` : "";
       const threads = p.threads ? ` x ${this.figureHtml(p.threads, plural(p.threads.value, "thread"))}` : "";
       const workers = p.workersAtLeast
         ? this.floorHtml(`at least ${plural(p.workers.value, "process", "processes")}`, p.workersAtLeast)
