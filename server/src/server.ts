@@ -108,6 +108,13 @@ let dependencies: ReadonlySet<string> = new Set();
 /** uri -> diagnostics last published, so files that lose all findings get cleared. */
 const published = new Map<string, Diagnostic[]>();
 /**
+ * uri -> the diagnostics last published for a file no editor has open, as JSON: the same list is not sent again. In a
+ * monorepo every keystroke's audit has findings in thousands of files it did not change (docs/performance.md, item 52).
+ */
+const sentForClosed = new Map<string, string>();
+/** Workspace-relative path -> its file: uri, for files no editor has open (the root does not change once set). */
+const diskUris = new Map<string, string>();
+/**
  * The warm-up (lsp/warm-up.ts) runs after an audit until it has run once to its end, and never once the user
  * has edited: from then on it would make keystrokes wait. HEADROOM_WARM_UP=0 turns it off (the bench compares).
  */
@@ -226,6 +233,15 @@ function runAudit(): AuditRun | undefined {
   published.clear();
   for (const [uri, { diagnostics, version }] of next) {
     if (diagnostics.length > 0) published.set(uri, diagnostics);
+    if (version === null) {
+      // An open document is always published: its publish tells the client that its new version was analysed.
+      const json = JSON.stringify(diagnostics);
+      if (sentForClosed.get(uri) === json) continue;
+      if (diagnostics.length > 0) sentForClosed.set(uri, json);
+      else sentForClosed.delete(uri);
+    } else {
+      sentForClosed.delete(uri);
+    }
     const params = version === null ? { uri, diagnostics } : { uri, version, diagnostics };
     connection.sendDiagnostics(params).catch((err: unknown) => logError("sendDiagnostics", err));
   }
@@ -234,11 +250,21 @@ function runAudit(): AuditRun | undefined {
   return latest;
 }
 
+function diskUri(base: string, file: string): string {
+  let uri = diskUris.get(file);
+  if (uri === undefined) {
+    if (diskUris.size >= 100_000) diskUris.clear();
+    uri = pathToFileURL(join(base, file)).href;
+    diskUris.set(file, uri);
+  }
+  return uri;
+}
+
 /** The audit's findings as LSP diagnostics by file, and the uri each file is published under. */
 function diagnosticsOf(result: AuditResult, snapshots: Map<string, Snapshot>, h: ServerHost, base: string) {
   const open = openDocs();
   const urls = docsUrls();
-  const uriOf = (file: string): string => open.get(file)?.uri ?? pathToFileURL(join(base, file)).href;
+  const uriOf = (file: string): string => open.get(file)?.uri ?? diskUri(base, file);
   const byFile = toDiagnostics(result.findings, {
     uriOf,
     textOf: (file) => snapshots.get(file)?.text ?? h.read(file),

@@ -39,7 +39,7 @@ export interface HostAccess {
 export class ServerHost implements WorkspaceHost {
   private listing: Listing | undefined;
   private readonly reads = new Map<string, CachedRead>();
-  private readonly locate: (rel: string) => Located;
+  private readonly locate: (rel: string, linkFree?: boolean) => Located;
   /** The last reason logged per path, so each skip is told once, not on every audit. */
   private readonly skipsLogged = new Map<string, string>();
   private readonly listingNotes = new Set<string>();
@@ -68,15 +68,25 @@ export class ServerHost implements WorkspaceHost {
     return doc ? doc.text : this.readDisk(path);
   }
 
-  /** The file's text on disk, re-read only when its mtime or size changed; undefined (and logged once) when it is not read. */
+  /**
+   * The file's text on disk, re-read only when its mtime or size changed (or, when the client reports changes, when it
+   * reported one); undefined (and logged once) when it is not read.
+   */
   private readDisk(path: string): string | undefined {
     // Every audit reads again what each kept deployment read, misses included (an app's imports try several module
     // paths): a miss on disk is a realpath and a stat that throw, per path, per keystroke.
-    if (this.access.listingFollowsChanges && this.listing && !mayExist(this.listing, path)) {
+    const listing = this.access.listingFollowsChanges ? this.listing : undefined;
+    if (listing && !mayExist(listing, path)) {
       this.reads.delete(path);
       return undefined;
     }
-    const located = this.locate(path);
+    // A file the listing reached through real folders, with a client that reports every change (invalidateFile), is
+    // neither a link nor changed since it was read: in a 10,000-file workspace the realpath and stat of each file
+    // the model reads were ~150 ms of every keystroke's audit (docs/performance.md, item 52).
+    const plain = listing?.plainFiles.has(path) === true;
+    const hit = this.reads.get(path);
+    if (plain && hit) return hit.text;
+    const located = this.locate(path, plain);
     if ("refused" in located) {
       this.logSkip(path, located.refused);
       return undefined;
@@ -84,7 +94,6 @@ export class ServerHost implements WorkspaceHost {
     let got: FileRead;
     try {
       const st = statSync(located.abs);
-      const hit = this.reads.get(path);
       if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.text;
       got = readRegularFile(located.abs);
     } catch (err) {
