@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   type ServerInvocation,
+  appProgram,
+  isOneOffDatabaseTask,
   optionSpan,
   optionValue,
   optionValues,
@@ -384,6 +386,19 @@ describe("tables", () => {
           seen.add(flag);
         }
       }
+    }
+  });
+});
+
+describe("one-off database tasks and the app's programs", () => {
+  test("rake and rails db:* tasks and manage.py migrate are one-off tasks, not programs of the app; rake jobs:work is one", () => {
+    for (const cmd of ["bundle exec rake db:migrate", "rake db:prepare db:seed RAILS_ENV=production --trace", "bin/rails db:migrate", "./bin/rails db:prepare", "python manage.py migrate --noinput", "python3 -u manage.py migrate"]) {
+      assert.equal(isOneOffDatabaseTask(words(cmd)), true, cmd);
+      assert.equal(appProgram(words(cmd)), undefined, cmd);
+    }
+    for (const [cmd, program] of [["bundle exec rake jobs:work", "rake"], ["rake db:migrate jobs:work", "rake"], ["rake", "rake"], ["python manage.py rqworker", "python"], ["bin/rails runner Worker.run", "rails runner"], ["python worker.py", "python"]]) {
+      assert.equal(isOneOffDatabaseTask(words(cmd)), false, cmd);
+      assert.equal(appProgram(words(cmd)), program, cmd);
     }
   });
 });

@@ -36,7 +36,7 @@ import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from ".
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
-import { appProgram, type CommandWord, flagName, isFastapiRun, isSidekiqSwarm, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { appProgram, type CommandWord, flagName, isFastapiRun, isOneOffDatabaseTask, isSidekiqSwarm, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { envConditionHolds, resolveBranches, type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
@@ -299,6 +299,8 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     // A pool variable says how big a pool would be, not that anything opens one: a service that only inherits it
     // (dify's shared anchor gives it to a Go plugin daemon) counts when what it runs is known to be the app's code.
     if (!runsAppCode(deployment)) {
+      // A one-off task (a migration service) holds its connections only while it runs: no pool, and nothing to note.
+      if (deployment.oneOffTask) continue;
       const inherited = poolEnv.find((entry) => deployment.env.has(entry.name));
       if (inherited) deployment.poolNotCounted = inherited.name;
       continue;
@@ -1680,7 +1682,10 @@ function addWordsProcesses(
   if (pythonMain) {
     const before = deployment.processes.length;
     addPythonMainProcess(ctx, deployment, pythonMain, words, at, dir, env);
-    if (deployment.processes.length === before) deployment.appCommand ??= { program: words[0].value, at };
+    if (deployment.processes.length === before) {
+      if (isOneOffDatabaseTask(words)) deployment.oneOffTask ??= at;
+      else deployment.appCommand ??= { program: words[0].value, at };
+    }
     return;
   }
   const script = findScript(ctx, program, dir);
@@ -1697,6 +1702,7 @@ function addWordsProcesses(
   else {
     const app = appProgram(words) ?? appScript(ctx, program, dir);
     if (app) deployment.appCommand ??= { program: app, at };
+    else if (isOneOffDatabaseTask(words)) deployment.oneOffTask ??= at;
   }
 }
 
@@ -2073,15 +2079,15 @@ function herokuAppJson(ctx: Context, dir: string): { path: string; app: HerokuAp
   return app && { path, app };
 }
 
-/**
- * Heroku's release phase (the Procfile's `release` type) runs once per deploy, a one-off command such as a
- * migration, not a dyno that serves: its environment's pool variables size no standing pool.
- */
 /** Whether the deployment is known to run the app's code: a server, a development server, celery beat or another program of the app. */
 function runsAppCode(deployment: Deployment): boolean {
   return deployment.processes.length > 0 || deployment.devServers !== undefined || deployment.celeryBeat !== undefined || deployment.appCommand !== undefined;
 }
 
+/**
+ * Heroku's release phase (the Procfile's `release` type) runs once per deploy, a one-off command such as a
+ * migration, not a dyno that serves: its environment's pool variables size no standing pool, whatever it runs.
+ */
 function isReleasePhase(deployment: Deployment): boolean {
   return /^procfile:.*#release$/.test(deployment.id);
 }

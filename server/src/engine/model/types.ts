@@ -181,6 +181,12 @@ export interface Deployment {
    */
   appCommand?: { program: string; at: SourceRef };
   /**
+   * A one-off database task it runs (`rake db:migrate`, `bin/rails db:prepare`, `python manage.py migrate`,
+   * parse/servers.ts isOneOffDatabaseTask): where. Without a server or program of the app beside it, no pool is counted:
+   * the task holds its connections only while it runs.
+   */
+  oneOffTask?: SourceRef;
+  /**
    * A pool variable its environment sets (`SQLALCHEMY_POOL_SIZE`, often from a shared anchor or env_file) that is not
    * counted, because nothing in the workspace says the deployment runs the app's code (an image's own command, a Go
    * binary): the variable's name, for the note db/connections-exceed-max adds.

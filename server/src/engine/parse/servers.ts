@@ -1252,10 +1252,43 @@ export function appProgram(words: CommandWord[]): string | undefined {
   const program = words[index];
   if (!program) return undefined;
   const name = basename(program.value);
+  if (isOneOffDatabaseTask(words)) return undefined;
   if (PYTHON_RE.test(name)) return "python";
   // `rails runner` runs the app's code; rails' other commands are servers, consoles or one-off tasks (db:migrate).
   if (name === "rails") return words[index + 1]?.value === "runner" || words[index + 1]?.value === "r" ? "rails runner" : undefined;
   return APP_PROGRAMS.has(name) ? name : undefined;
+}
+
+/**
+ * A one-off database task, past its wrappers: `rake db:migrate` (every task in the `db:` namespace), `bin/rails
+ * db:prepare`, `python manage.py migrate`. Run at deploy time (a migration service, a release phase), it holds its
+ * connections only while it runs, so it is no standing process of a connection budget. `rake jobs:work` runs for good.
+ */
+export function isOneOffDatabaseTask(words: CommandWord[]): boolean {
+  const index = wrappedProgramIndex(words);
+  const program = words[index];
+  if (!program) return false;
+  const name = basename(program.value);
+  if (name === "rake" || name === "rails") return onlyDatabaseTasks(words, index + 1);
+  return PYTHON_RE.test(name) && isDjangoMigrate(words, index + 1);
+}
+
+/** Tasks (options and VAR=value arguments aside) that are all in the `db:` namespace, at least one. */
+function onlyDatabaseTasks(words: CommandWord[], from: number): boolean {
+  let tasks = 0;
+  for (let i = from; i < words.length; i++) {
+    const value = words[i].value;
+    if (value.startsWith("-") || value.includes("=")) continue;
+    if (!value.startsWith("db:")) return false;
+    tasks++;
+  }
+  return tasks > 0;
+}
+
+/** `python manage.py migrate`: Django's migrations, a one-off task like `rails db:migrate`. */
+function isDjangoMigrate(words: CommandWord[], from: number): boolean {
+  const script = words.findIndex((w, i) => i >= from && !w.value.startsWith("-"));
+  return script >= 0 && basename(words[script].value) === "manage.py" && words[script + 1]?.value === "migrate";
 }
 
 /** Recognises a server invocation in a command's words; undefined when it is not one. */

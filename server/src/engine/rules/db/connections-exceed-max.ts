@@ -128,6 +128,8 @@ export default defineRule({
         "(`--enable-cron`, GOOD_JOB_ENABLE_CRON); no fix is offered for its share. " +
         "A pool variable (SQLALCHEMY_POOL_SIZE, DB_POOL_SIZE, ...) counts only in a service known to run the app's code: a server or job runner Headroom reads, " +
         "a development server, celery beat, or another program of the app (`python worker.py`, `arq`, `rq`, `dramatiq`, `rake`, `shoryuken`, `que`, `rails runner`, a Ruby or Python script of the workspace such as `bin/delayed_job`: one process, said as assumed). " +
+        "A one-off database task (`rake db:migrate`, `bin/rails db:prepare`, `python manage.py migrate` in a migration service, or a Procfile's `release` line) " +
+        "holds its connections only while it runs, at deploy time, and is not counted. " +
         "A service that only inherits the variable (a shared `x-` anchor or env_file) and runs its image's own command, which the workspace does not hold " +
         "(unless another service of the project builds that image and tags it with the same `image:`, whose Dockerfile's command it then runs), " +
         "or another program (a Go daemon, nginx) is not counted; the message names it, so its connections can be added if it opens such a pool. A `celery beat` process (the scheduler, which sends tasks and runs none) " +
