@@ -1027,6 +1027,8 @@ function composeServiceDeployment(
       for (const volume of layer.volumeTargets ?? []) mountTargets.push(volume);
     }
     deployment.imageBuild = { dockerfile, context: contextDir, ...(target !== undefined ? { target } : {}), mountTargets };
+    const sourceMount = mountTargets.length > 0 ? contextMountedOverCode(ctx, layers, (layer) => (files.includes(layer.file) ? dir : dirOf(layer.file)), dockerfile, contextDir, target) : undefined;
+    if (sourceMount) deployment.sourceMount = sourceMount;
     const buildArgs = lastBuilt("buildArgs");
     const interpolatedArgs = buildArgs && new Map([...buildArgs].map(([key, fact]) => [key, interpolate(fact, projectEnv)]));
     addDockerfileProcesses(ctx, deployment, dockerfile, command && composeWords(ctx, command, projectLookup, env), entrypoint && composeWords(ctx, entrypoint, projectLookup, env), contextDir, env, interpolatedArgs, target);
@@ -1049,6 +1051,31 @@ function composeServiceDeployment(
   if (overlay && isOverride(overlay) && command?.file === overlay) recordReplacedCommand(ctx, deployment, layers, overlay, command, dockerfile, contextDir, env, projectLookup, target);
   else if (dockerfile && (command || entrypoint) && !overridden) recordReplacedImageCommand(ctx, deployment, layers, dockerfile, command, entrypoint, contextDir, env, target);
   return deployment;
+}
+
+/**
+ * The bind mount (`.:/code`) whose source is the build context and whose target is where the image keeps the code built
+ * from it: the stage's WORKDIR, or the destination of a `COPY .` of the context. The container then runs the host's files.
+ */
+function contextMountedOverCode(ctx: Context, layers: ComposeService[], layerDir: (layer: ComposeService) => string, dockerfile: string, contextDir: string, target: string | undefined): SourceRef | undefined {
+  const text = ctx.host.read(dockerfile);
+  if (text === undefined) return undefined;
+  const stage = targetStage(parsedDockerfile(ctx.parses, dockerfile, text), target);
+  const folder = (path: string) => `/${path.split("/").filter((part) => part !== "" && part !== ".").join("/")}`;
+  const codeFolders = new Set<string>();
+  if (stage.workdir !== undefined && stage.workdir.startsWith("/")) codeFolders.add(folder(stage.workdir));
+  for (const copy of stage.copies) {
+    if (!copy.fromContext || !copy.sources.some((source) => source === "." || source === "./")) continue;
+    const destination = copy.destination.startsWith("/") ? copy.destination : `${stage.workdir ?? "/"}/${copy.destination}`;
+    codeFolders.add(folder(destination));
+  }
+  for (const layer of layers) {
+    for (const bind of layer.bindSources) {
+      if (bind.target === undefined || /^[/~$]/.test(bind.path) || !codeFolders.has(folder(bind.target))) continue;
+      if (join(layerDir(layer), bind.path) === contextDir) return bind.at;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -166,6 +166,12 @@ export interface Deployment {
    * the image's files (bind mounts and named volumes, every layer's).
    */
   imageBuild?: { dockerfile: string; context: string; target?: string; mountTargets: string[] };
+  /**
+   * A compose bind mount that puts the build context over the folder the image keeps the app's code in (its WORKDIR, or
+   * where `COPY .` puts the context): the container runs the host's working copy, not the image's code, which is how a
+   * development setup edits code live (`volumes: [".:/code"]`).
+   */
+  sourceMount?: SourceRef;
   /** The soft open-file limit its processes start with, when stated (compose `ulimits: nofile`). */
   nofileSoftLimit?: Fact<number>;
   /** Resident memory of one worker process, in MiB: only from configuration (facts.worker_memory_mib). */

@@ -25,7 +25,7 @@ const DEV_PROFILE = /(^|[-_.])(dev|devel|develop|development|local|reload|debug)
 
 /**
  * A deployment clearly meant for development: a compose service named dev/local or only in development
- * profiles (`profiles: [dev]`, `[debug]`), a compose
+ * profiles (`profiles: [dev]`, `[debug]`), one that bind-mounts its build context over the image's code, a compose
  * file or folder (or the file holding the command, `commandFile`) named so, or a compose project
  * that a dev script or Makefile target runs with `-f` (model/compose-commands.ts); also a base compose
  * file beside a production variant of the same service (`docker-compose.yml` next to `docker-compose.prod.yml`).
@@ -53,6 +53,8 @@ function isDevSetup(deployment: Deployment, model: DeploymentModel): boolean {
   const profiles = deployment.composeProfiles;
   if (profiles && profiles.length > 0 && profiles.every((profile) => DEV_PROFILE.test(profile))) return true;
   for (const file of deployment.files) if (COMPOSE_FILE.test(file) && isDevPath(file)) return true;
+  // `volumes: [".:/code"]` over the image's code: the container runs the working copy, edited live (not in a file named for production).
+  if (deployment.sourceMount && !isProductionFile(deployment.sourceMount.file)) return true;
   // Run by dev.sh, `make dev`, or with a file named for development (`-f local.yml`).
   const runBy = deployment.runBy;
   if (runBy && (isDevPath(runBy.at.file) || (runBy.target !== undefined && DEV_WORD.test(runBy.target)) || runBy.files.some(isDevPath))) return true;

@@ -22,7 +22,7 @@ export default defineRule({
         "workers option; the CLI's help sends production to `fastapi run`. Headroom reports it where it is " +
         "the command of a deployment: a Dockerfile CMD, a compose `command:`, a Procfile line, a start script, an App Runner StartCommand. " +
         "It stays quiet when the compose file, folder, service, script or Procfile is named dev, local, test or e2e (or lies in `.devcontainer/`) (as `server/reload-in-production` " +
-        "does), for a base compose file beside a production variant of the same service, layered on it or written out in full " +
+        "does), for a compose service that bind-mounts its build context over the image's code (`volumes: [\".:/code\"]` with `WORKDIR /code`: the container runs the working copy, edited live; not in a compose file named for production), for a base compose file beside a production variant of the same service, layered on it or written out in full " +
         "(`docker-compose.yml` beside `docker-compose.prod.yml`: the variant's deployment is the one checked; unless a script runs the base alone with `-f`), when the command sits in a start-script branch taken only with a debug/development switch on, and for management commands " +
         "that are not servers (`migrate`, `collectstatic`). `python app.py` is not reported: whether the script calls `app.run()` or starts " +
         "a production server is in the Python, which Headroom does not read; for the same reason `manage.py runserver` is taken as Django's " +

@@ -37,7 +37,7 @@ export default defineRule({
         "`--reload` makes gunicorn, uvicorn and hypercorn watch the source tree and restart on every change. It is meant for " +
         "development: the watcher costs CPU in every container (polling, or inotify over the whole tree), a deploy that touches " +
         "files restarts the workers mid-request, and uvicorn runs a single process under the reloader: it ignores `--workers`. " +
-        "Headroom stays quiet when the compose file, folder or service says dev, local, test or e2e (`docker-compose.dev.yml`, `docker-compose.test.yml`, `.devcontainer/`, service `dev`), or the service only runs under development profiles (`profiles: [dev]`, `[debug]`: `docker compose up` leaves it out), " +
+        "Headroom stays quiet when the compose file, folder or service says dev, local, test or e2e (`docker-compose.dev.yml`, `docker-compose.test.yml`, `.devcontainer/`, service `dev`), or the service only runs under development profiles (`profiles: [dev]`, `[debug]`: `docker compose up` leaves it out) or bind-mounts its build context over the image's code (`.:/code` over `WORKDIR /code`: the working copy, edited live; not in a file named for production), " +
         "for a base compose file beside a production variant of the same service (`docker-compose.yml` beside `docker-compose.prod.yml`, " +
         "layered or written out in full: production runs the variant, which is checked), " +
         "when the script that runs it is named for development or reloading (`start-dev.sh`, `start-reload.sh`), and when the command " +
