@@ -900,7 +900,7 @@ export const SOURCES = {
   appRunnerConfigFile: {
     title: "App Runner: Configuration file reference (apprunner.yaml)",
     url: "https://docs.aws.amazon.com/apprunner/latest/dg/config-file-ref.html",
-    says: "\"Name it apprunner.yaml, and place it in the source directory\". Top keys version (e.g. 1.0) and runtime; build and run sections; run has command, network (port), env. \"Configuration files are applicable only to services that are based on source code.\"",
+    says: "\"Name it apprunner.yaml, and place it in the source directory\". Top keys version (e.g. 1.0) and runtime; build and run sections; run has command, network (port), env. \"Configuration files are applicable only to services that are based on source code.\" network.env: \"If specified, App Runner passes the port number to the container in this environment variable, in addition to (not instead of) passing the same port number in the default environment variable, `PORT`.\" network.port: \"The default is `8080`.\"",
   },
   albIdleTimeout: {
     title: "ELB: Edit attributes for your Application Load Balancer - Connection idle timeout",

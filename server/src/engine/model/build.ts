@@ -523,6 +523,11 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
   deployment.appRunner = { service, ...(runConfig ? { runConfig } : {}) };
   const run = runConfig ?? service;
   deployment.env = new Map(run.env);
+  // A source-code service (apprunner.yaml) gets its port in PORT, and in the variable `network.env` names too (SOURCES.appRunnerConfigFile).
+  if (run.kind === "apprunner.yaml") {
+    const port: Fact<string> = run.port ? { value: String(run.port.value), origin: "stated", ...(run.port.at ? { at: run.port.at } : {}) } : { value: "8080", origin: "default", by: "AWS App Runner" };
+    for (const name of ["PORT", ...(run.portEnv ? [run.portEnv] : [])]) if (!deployment.env.has(name)) deployment.env.set(name, port);
+  }
   const env = lookupIn(deployment.env);
   if (run.startCommand) {
     const command = run.startCommand;

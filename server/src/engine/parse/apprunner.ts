@@ -30,6 +30,8 @@ export interface AppRunnerService {
   env: Map<string, Fact<string>>;
   startCommand?: AppRunnerCommand;
   port?: Fact<number>;
+  /** apprunner.yaml's `run.network.env`: another variable App Runner sets to the port, besides PORT. */
+  portEnv?: string;
   /** service.json's AutoScalingConfigurationArn, its value the configuration's name (…/autoscalingconfiguration/NAME/REV/ID). */
   autoScaling?: Fact<string>;
   /**
@@ -135,8 +137,11 @@ export function parseAppRunnerYaml(text: string, file: string): AppRunnerService
     const starts = Array.from(command.value, (_, i) => first + i);
     result.startCommand = { text: command.value, starts, ends: starts.map((s) => s + 1), at: { file, start: command.start, end: command.end } };
   }
-  const port = scalar(mapGet(doc, mapGet(doc, run, "network"), "port"));
+  const network = mapGet(doc, run, "network");
+  const port = scalar(mapGet(doc, network, "port"));
   if (port && Number.isFinite(Number(port.value))) result.port = { value: Number(port.value), origin: "stated", at: { file, start: port.start, end: port.end } };
+  const portEnv = scalar(mapGet(doc, network, "env"));
+  if (portEnv && /^[A-Za-z_]\w*$/.test(portEnv.value)) result.portEnv = portEnv.value;
   const env = mapGet(doc, run, "env");
   for (const item of isSeq(env) ? env.items : []) {
     const name = scalar(mapGet(doc, item, "name"));

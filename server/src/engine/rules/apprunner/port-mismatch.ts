@@ -19,7 +19,9 @@ export default defineRule({
         "`CodeConfigurationValues.Port` in service.json, 8080 when absent; `run.network.port` in apprunner.yaml). If the server " +
         "listens on another port (the Dockerfile CMD's `--port 9000`, a start script's `${PORT:-10000}` default, or the server's " +
         "own default of 8000), the health check fails and the deployment never becomes healthy. Headroom compares the Port with " +
-        "the port the start command really binds, following variables to the value App Runner passes. The safe fix changes the " +
+        "the port the start command really binds, following variables to the value App Runner passes (a source-code service " +
+        "configured by apprunner.yaml gets its port in `PORT`, and in the variable `run.network.env` names, so `--bind 0.0.0.0:${PORT:-8000}` " +
+        "listens on App Runner's port there; a service.json is read with the variables its RuntimeEnvironmentVariables set). The safe fix changes the " +
         "server's port to App Runner's when that number is written as is in one place.",
       bad: {
         "service.json":
