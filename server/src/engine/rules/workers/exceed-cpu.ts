@@ -24,7 +24,8 @@ export default defineRule({
         "times counts each copy's workers, and the fix lowers the workers per copy; where each copy is one process by the server's default " +
         "(uvicorn's `numprocs=4` under supervisord, or Daphne, which has no workers option and runs `numprocs` copies of itself as the Channels deployment docs show), the fix, unsafe, lowers numprocs (a proxy may still name the ports the dropped copies listened on). The servers one instance runs side by side " +
         "(supervisord's programs, a start script's background servers) share its CPUs: their processes are added up (a prefork " +
-        "celery worker's concurrency, one process for Sidekiq or a threaded celery pool, Solid Queue's worker processes), and when only the sum is over, the " +
+        "celery worker's concurrency, one process for Sidekiq or a threaded celery pool, Solid Queue's worker processes; a celery worker without `--concurrency` " +
+        "or sidekiqswarm without SIDEKIQ_COUNT forks one process per host CPU, counted as at least one and said so), and when only the sum is over, the " +
         "finding is at the count with the most processes (a celery worker's `--concurrency` or a Solid Queue worker's `processes` in config/queue.yml too), whose fix leaves room for the others. " +
         "Solid Queue's supervisor forks `processes` worker processes for each worker of config/queue.yml (its README: the setting that dedicates more " +
         "than one CPU core to a queue), whether `bin/jobs` starts it beside the web server or Puma's `plugin :solid_queue` forks it beside Puma's " +
@@ -85,7 +86,8 @@ export default defineRule({
         const othersCount = others.reduce((sum, s) => sum + s.processes, 0);
         const written = text(at.file)?.slice(at.start, at.end);
         const perCopy = Math.floor(Math.min(max, max - othersCount) / copies);
-        const withOthers = othersCount > 0 ? `, with ${others.map((s) => s.text()).join(" and ")} in the same instance: ${sharer.processes + othersCount} processes` : "";
+        const atLeast = others.some((s) => s.floor) ? "at least " : "";
+        const withOthers = othersCount > 0 ? `, with ${others.map((s) => s.text()).join(" and ")} in the same instance: ${atLeast}${sharer.processes + othersCount} processes` : "";
         // uWSGI exits at start when `cheaper` is not below `processes`: no fix that would get there.
         const cheaper = sharer.own && process.invocation.server === "uwsgi" ? uwsgiNumber(process.invocation, process.config, (name) => process.exported?.get(name) ?? deployment.env.get(name), "cheaper") : undefined;
         const fixable = written === String(lower.fact.value) && perCopy >= 1 && (cheaper === undefined || perCopy > cheaper.value);
@@ -103,7 +105,7 @@ export default defineRule({
             ...[...new Set([sharer, ...others].map((s) => s.started))].flatMap((started) => (started ? [started] : [])),
           ],
           // Fewer copies can leave a proxy's upstream naming ports nothing listens on any more: review it.
-          fixes: fixable ? [{ title: fixTitle(lower.what, copies, perCopy, othersCount), safe: lower.what !== "numprocs", edits: [{ ...at, newText: String(perCopy) }] }] : [],
+          fixes: fixable ? [{ title: fixTitle(lower.what, copies, perCopy, othersCount, atLeast), safe: lower.what !== "numprocs", edits: [{ ...at, newText: String(perCopy) }] }] : [],
         });
       }
     }
@@ -127,6 +129,8 @@ interface Sharer {
   started?: { at: SourceRef; message: string };
   /** The stated count a fix lowers, with the copies that multiply it. */
   lower?: { fact: Fact<number>; copies: number; what: string };
+  /** One process per host CPU (a celery worker without --concurrency, sidekiqswarm without SIDEKIQ_COUNT): the count is a floor. */
+  floor?: boolean;
 }
 
 /**
@@ -154,9 +158,10 @@ function sharers(process: ServerProcess): Sharer[] {
   const own = PROCESS_SERVERS.has(server) ? copies * process.workers.value : server === "celery" ? copies * (celeryForks(process) ? process.workers.value : 1) : server === "sidekiq" ? sidekiqs : server === "daphne" && copies > 1 ? copies : 0;
   if (own > 0) {
     const forks = PROCESS_SERVERS.has(server) || (server === "celery" && celeryForks(process));
+    const perHostCpu = (server === "celery" && forks && process.workersFromCpuCount !== undefined && process.workers.origin === "default") || (server === "sidekiq" && process.sidekiqSwarm?.perHostCpu === true);
     const text = () => {
       const unit = PROCESS_SERVERS.has(server) ? (own === 1 ? "worker" : "workers") : forks ? (own === 1 ? "worker process" : "worker processes") : own === 1 ? "process" : "processes";
-      return `${own} ${serverName(process.invocation)} ${unit}`;
+      return perHostCpu ? `at least ${own} ${serverName(process.invocation)} ${unit} (one per host CPU)` : `${own} ${serverName(process.invocation)} ${unit}`;
     };
     const each = server === "celery" ? "worker process" : server === "daphne" ? "process" : "worker";
     const counted = () => (copies === 1 ? text() : `${copies} copies (numprocs) x ${process.workers.value} ${serverName(process.invocation)} ${each}${process.workers.value === 1 ? "" : "s"} = ${own} processes`);
@@ -167,7 +172,7 @@ function sharers(process: ServerProcess): Sharer[] {
       stated && forks ? { fact: process.workers, copies, what: server === "celery" ? "concurrency" : "workers" }
       : (PROCESS_SERVERS.has(server) || server === "daphne") && process.workers.value === 1 && copies > 1 && process.copies?.at ? { fact: process.copies, copies: 1, what: "numprocs" }
       : undefined;
-    out.push({ process, processes: own, text, counted, own: true, relatedAt, lower });
+    out.push({ process, processes: own, text, counted, own: true, relatedAt, lower, ...(perHostCpu ? { floor: true } : {}) });
   }
   // Puma's `plugin :solid_queue` forks the supervisor once per Puma server; its worker processes run beside Puma's.
   if (tree?.inPuma && !tree.async) out.push(...solidQueueWorkerSharers(process, tree, copies, " forked by Puma's plugin"));
@@ -208,7 +213,7 @@ function sharerRelated(sharer: Sharer): Array<{ at: SourceRef; message: string }
 
 const plural = (n: number, one: string, many = `${one}es`) => `${n} ${n === 1 ? one : many}`;
 
-function fixTitle(what: string, copies: number, perCopy: number, others: number): string {
+function fixTitle(what: string, copies: number, perCopy: number, others: number, atLeast: string): string {
   const lowered = copies === 1 ? `Lower the ${what} to ${perCopy}` : `Lower the ${what} to ${perCopy} per copy (${copies} x ${perCopy} = ${copies * perCopy})`;
-  return others > 0 ? `${lowered}, ${copies * perCopy + others} processes with the others` : lowered;
+  return others > 0 ? `${lowered}, ${atLeast}${copies * perCopy + others} processes with the others` : lowered;
 }
