@@ -619,6 +619,8 @@ interface ComposeProject {
   started?: { named: Map<string, SourceRef>; dependenciesOf: Set<string> };
   /** `--scale SERVICE=NUM`: the containers of a service, over its `scale:`/`deploy.replicas`. */
   scale?: Map<string, Fact<number>>;
+  /** The files the project's `include:` entries bring in (those files' own includes too), each with the file that includes it. */
+  included?: Map<string, string>;
 }
 
 /** What the commands that run one project start, gathered over all of them (model/compose-commands.ts StartedServices). */
@@ -663,8 +665,9 @@ function addStarts(into: Starts, started: StartedServices): void {
 function composeProjects(ctx: Context, files: string[], dotenvs: string[], runners: { scripts: string[]; makefiles: string[]; ci: string[] }): ComposeProject[] {
   const projects = composeFileProjects(ctx, dotenvs);
   projects.push(...commandProjects(ctx, runners, projects));
-  // A file COMPOSE_FILE or a command lists is run as part of that project, not on its own.
+  // A file COMPOSE_FILE or a command lists is run as part of that project, not on its own; so is a file another one includes.
   const listed = new Set(projects.flatMap((p) => p.files));
+  for (const file of includedByOthers(ctx, files)) listed.add(file);
   for (const file of files.filter((p) => !isOverride(p) && !listed.has(p))) {
     const base = variantBase(ctx, file);
     if (base && isAddOn(ctx, file)) {
@@ -818,6 +821,55 @@ function withExtends(ctx: Context, service: ComposeService, seen: Set<string> = 
 }
 const MAX_EXTENDS = 16;
 
+/** An include path compose fetches (`oci://…`, a git URL) or fills in from a variable: not a workspace file Headroom can name. */
+const REMOTE_OR_VARIABLE = /^[/~]|\$|:\/\/|^git@/;
+/** Included files followed per project, nested includes counted: a bound on what a hostile workspace can make us read. */
+const MAX_INCLUDED = 32;
+
+/**
+ * The files that files no other file includes include, directly or through other included files: they run as part of
+ * the including project. Files that only include each other in a cycle stay projects of their own.
+ */
+function includedByOthers(ctx: Context, files: string[]): Set<string> {
+  const targetsOf = (file: string) => (readComposeFile(ctx, file)?.includes ?? []).filter((path) => !REMOTE_OR_VARIABLE.test(path.value)).map((path) => join(dirOf(file), path.value));
+  const includedAnywhere = new Set<string>();
+  const including: string[] = [];
+  for (const file of files) {
+    const targets = targetsOf(file);
+    if (targets.length > 0) including.push(file);
+    for (const target of targets) includedAnywhere.add(target);
+  }
+  const reached = new Set<string>();
+  const queue = including.filter((file) => !includedAnywhere.has(file));
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    for (const target of targetsOf(file)) {
+      if (reached.has(target) || ctx.host.read(target) === undefined) continue;
+      reached.add(target);
+      queue.push(target);
+    }
+  }
+  return reached;
+}
+
+/**
+ * The files the project's files include, and those files' own includes, each with the file that includes it. A path is
+ * relative to the project directory for the project's own files, to the included file's folder for an included one.
+ */
+function includedFiles(ctx: Context, files: string[], dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const queue = files.map((file) => ({ file, base: dir }));
+  for (let next = queue.shift(); next && found.size < MAX_INCLUDED; next = queue.shift()) {
+    for (const path of readComposeFile(ctx, next.file)?.includes ?? []) {
+      if (REMOTE_OR_VARIABLE.test(path.value)) continue;
+      const target = join(next.base, path.value);
+      if (files.includes(target) || found.has(target) || ctx.host.read(target) === undefined) continue;
+      found.set(target, next.file);
+      queue.push({ file: target, base: dirOf(target) });
+    }
+  }
+  return found;
+}
+
 function composeDeployments(ctx: Context, project: ComposeProject): Deployment[] {
   const { files } = project;
   const dir = project.dir ?? dirOf(files[0]);
@@ -825,6 +877,15 @@ function composeDeployments(ctx: Context, project: ComposeProject): Deployment[]
   for (const file of files) {
     const compose = readComposeFile(ctx, file);
     for (const [name, service] of compose?.services ?? []) merged.set(name, [...(merged.get(name) ?? []), ...withExtends(ctx, service)]);
+  }
+  // `include:` (Compose 2.20+): the included files' services join the project, their relative paths resolved in their own
+  // folder; a name the project already has keeps its own definition (compose refuses the conflict).
+  const included = includedFiles(ctx, files, dir);
+  if (included.size > 0) {
+    project.included = included;
+    for (const file of included.keys()) {
+      for (const [name, service] of readComposeFile(ctx, file)?.services ?? []) if (!merged.has(name)) merged.set(name, withExtends(ctx, service));
+    }
   }
   // `--env-file` replaces the project directory's .env (later files override earlier ones).
   const projectEnv = project.envFiles ? new Map(project.envFiles.flatMap((f) => [...readDotenv(ctx, f, true)])) : readDotenv(ctx, join(dir, ".env"));
@@ -950,7 +1011,8 @@ function composeServiceDeployment(
   for (const layer of layers) {
     if (layer.file === base || layer.file === overlay) continue;
     deployment.files.add(layer.file);
-    deployment.links.push({ from: base, to: layer.file, why: `service ${name} extends a service of ${layer.file}` });
+    const includer = project.included?.get(layer.file);
+    deployment.links.push(includer ? { from: includer, to: layer.file, why: `${includer} includes ${layer.file} (\`include:\`): its services run in this project` } : { from: base, to: layer.file, why: `service ${name} extends a service of ${layer.file}` });
   }
   const sized = layers.map((layer) => withInterpolatedSizing(layer, projectEnv));
   const last = <K extends keyof ComposeService>(key: K): ComposeService[K] | undefined => {

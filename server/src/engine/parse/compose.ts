@@ -77,6 +77,8 @@ export interface ComposeService {
 export interface ComposeFile {
   file: string;
   services: Map<string, ComposeService>;
+  /** The top-level `include:` entries (Compose 2.20+): the files whose services join the project, each path as written. */
+  includes?: YamlScalar[];
   problems: ParseProblem[];
 }
 
@@ -92,7 +94,8 @@ const MAX_MERGE_VISITS = 256;
  */
 export function parseComposeFile(written: string, file: string, memo: ParseMemo = NO_MEMO): ComposeFile {
   const text = yamlSource(written);
-  if (memo.keepsBetweenAudits) {
+  // A file with `include:` is read whole: the entries live outside the services block the per-service path reads.
+  if (memo.keepsBetweenAudits && !INCLUDE_KEY.test(text)) {
     const layout = composeLayout(text, file, memo);
     const chunked = layout && parseByService(text, file, layout, memo);
     if (chunked) return chunked;
@@ -118,6 +121,8 @@ function parseWhole(text: string, file: string): ComposeFile {
     result.problems.push({ message: `YAML: ${yamlErrorText(e.message)}`, at: { file, start: Math.min(e.pos[0], text.length), end: Math.min(e.pos[1], text.length) }, severity: "error" });
   }
   if (doc.errors.length > 0) return result;
+  const includes = includePaths(doc, mapGet(doc, doc.contents, "include"));
+  if (includes.length > 0) result.includes = includes;
   const services = mapGet(doc, doc.contents, "services");
   if (!isMap(services)) return result;
   for (const pair of services.items) {
@@ -129,6 +134,26 @@ function parseWhole(text: string, file: string): ComposeFile {
     result.services.set(name, readService(doc, file, name, { start: ks, end: ke }, node));
   }
   return result;
+}
+
+/** A top-level `include:` key at the start of a line. */
+const INCLUDE_KEY = /^["']?include["']?[ ]*:/m;
+
+/**
+ * The paths of `include:`: each entry a path, or a map whose `path:` is one path or a list of them (merged like `-f`).
+ * `project_directory:` and `env_file:` are not read: the included files' paths resolve against their own folder, compose's default.
+ */
+function includePaths(doc: Document.Parsed, node: Node | undefined): YamlScalar[] {
+  const paths: YamlScalar[] = [];
+  for (const item of isSeq(node) ? node.items : []) {
+    const entry = deref(doc, item as Node | null);
+    const path = isMap(entry) ? mapGet(doc, entry, "path") : entry;
+    for (const one of isSeq(path) ? path.items : [path]) {
+      const written = scalar(deref(doc, one as Node | null));
+      if (written) paths.push(written);
+    }
+  }
+  return paths;
 }
 
 // ---------------------------------------------------------------------------------------------
