@@ -117,4 +117,23 @@ describe("database.yml", () => {
     assert.equal(slice(text, settingNumber(production, "d", lookup({}))?.at), "10");
     assert.deepEqual(([{}, { DB_POOL: "30" }] as Array<Record<string, string>>).map((set) => settingNumber(staging, "d", lookup(set))?.value), [12, 30]);
   });
+  it("reads a Sidekiq.server? group inside a `||` chain (Mastodon's pool) as each process's expression, offsets kept", () => {
+    for (const group of [
+      "(if Sidekiq.server? then Sidekiq.default_configuration[:concurrency] else ENV['MAX_THREADS'] end)",
+      "(Sidekiq.server? ? Sidekiq[:concurrency] : ENV['MAX_THREADS'])",
+    ]) {
+      const text = ["production:", "  adapter: postgresql", `  pool: <%= ENV["DB_POOL"] || ${group} || 5 %>`, ""].join("\n");
+      const section = parseDatabaseYml(text, "config/database.yml").environments.get("production");
+      assert.equal(section?.pool?.kind, "env");
+      assert.equal(section?.pool?.envName, "DB_POOL");
+      assert.equal(section?.pool?.fallback?.envName, "MAX_THREADS");
+      assert.equal(section?.pool?.fallback?.envDefault?.value, "5");
+      assert.equal(slice(text, section?.pool?.fallback?.envDefault?.span), "5");
+      // Sidekiq's branch reads its concurrency, not a value of the file: not known here (never MAX_THREADS).
+      assert.equal(section?.sidekiqPool?.kind, "unknown");
+    }
+    // A branch with a block of its own is not read.
+    const nested = ["production:", "  pool: <%= ENV['DB_POOL'] || (if Sidekiq.server? then (if x then 1 else 2 end) else 5 end) %>", ""].join("\n");
+    assert.equal(parseDatabaseYml(nested, "config/database.yml").environments.get("production")?.sidekiqPool, undefined);
+  });
 });

@@ -146,7 +146,7 @@ function sidekiqServerPools(doc: Document.Parsed, section: unknown, text: string
   const expr = node && tags.find((t) => t.expr && t.start < node.end && t.end > node.start)?.expr;
   if (!expr) return undefined;
   const test = /^Sidekiq\.server\?\s*\?\s*/.exec(text.slice(expr.start, expr.end));
-  if (!test) return undefined;
+  if (!test) return groupedSidekiqServerPools(text, file, expr);
   const thenStart = expr.start + test[0].length;
   const colon = ternaryColon(text, thenStart, expr.end);
   if (colon === undefined) return undefined;
@@ -158,8 +158,57 @@ function sidekiqServerPools(doc: Document.Parsed, section: unknown, text: string
   return { inSidekiq: branch(thenStart, colon), elsewhere: branch(colon + 1, expr.end) };
 }
 
+/**
+ * `ENV["DB_POOL"] || (if Sidekiq.server? then Sidekiq.default_configuration[:concurrency] else ENV['MAX_THREADS'] end) || 5`
+ * (Mastodon's database.yml), or the same group as a ternary in parentheses: each process reads the whole expression with
+ * its branch kept in the group and the rest of the group blanked, so offsets stay the file's.
+ */
+function groupedSidekiqServerPools(text: string, file: string, expr: Span): { inSidekiq?: SettingExpr; elsewhere?: SettingExpr } | undefined {
+  // A pool expression is a line; the Ruby reader's cost grows with nesting, so a deeply nested wall of text is not read twice.
+  if (expr.end - expr.start > MAX_GROUPED_EXPRESSION) return undefined;
+  const opener = /\(\s*(?:if\s+Sidekiq\.server\?\s+then\s|Sidekiq\.server\?\s*\?\s)/.exec(text.slice(expr.start, expr.end));
+  if (!opener) return undefined;
+  const open = expr.start + opener.index;
+  const branchesStart = open + opener[0].length;
+  const close = closingParen(text, open, expr.end);
+  if (close === undefined) return undefined;
+  let yes: Span;
+  let no: Span;
+  if (opener[0].includes("if")) {
+    // `then A else B end`, neither branch holding a block of its own.
+    const body = text.slice(branchesStart, close);
+    const tail = /\selse\s([\s\S]*?)\send\s*$/.exec(body);
+    if (!tail || NESTED_BLOCK.test(body.slice(0, tail.index)) || NESTED_BLOCK.test(tail[1])) return undefined;
+    yes = { start: branchesStart, end: branchesStart + tail.index };
+    // One blank, "else", one blank: B starts 6 characters into the match.
+    const noStart = branchesStart + tail.index + 6;
+    no = { start: noStart, end: noStart + tail[1].length };
+  } else {
+    const colon = ternaryColon(text, branchesStart, close);
+    if (colon === undefined) return undefined;
+    yes = { start: branchesStart, end: colon };
+    no = { start: colon + 1, end: close };
+  }
+  const blank = (from: number, to: number) => text.slice(from, to).replace(/[^\n]/g, " ");
+  const keeping = (kept: Span) => text.slice(0, open + 1) + blank(open + 1, kept.start) + text.slice(kept.start, kept.end) + blank(kept.end, close) + text.slice(close);
+  return { inSidekiq: parseRubyExpression(keeping(yes), file, expr.start, expr.end), elsewhere: parseRubyExpression(keeping(no), file, expr.start, expr.end) };
+}
+
+const MAX_GROUPED_EXPRESSION = 500;
+const NESTED_BLOCK = /\b(if|unless|case|begin|do|else|elsif|end)\b/;
+
+/** The `)` closing the `(` at `open`, before `to`: outside strings. */
+function closingParen(text: string, open: number, to: number): number | undefined {
+  return scanOutsideStrings(text, open, to, (c, _at, depth) => c === ")" && depth === 0);
+}
+
 /** The `:` of a ternary between `from` and `to`: outside brackets and strings, with space on both sides (not `::` or a symbol). */
 function ternaryColon(text: string, from: number, to: number): number | undefined {
+  return scanOutsideStrings(text, from, to, (c, at, depth) => c === ":" && depth === 0 && /\s/.test(text[at - 1] ?? "") && /\s/.test(text[at + 1] ?? ""));
+}
+
+/** The first offset of `[from, to)` outside string literals that `stops` accepts, given the bracket depth after its character. */
+function scanOutsideStrings(text: string, from: number, to: number, stops: (c: string, at: number, depth: number) => boolean): number | undefined {
   let depth = 0;
   let quote: string | undefined;
   for (let i = from; i < to; i++) {
@@ -167,10 +216,12 @@ function ternaryColon(text: string, from: number, to: number): number | undefine
     if (quote) {
       if (c === "\\") i++;
       else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
     else if (c === "(" || c === "[" || c === "{") depth++;
     else if (c === ")" || c === "]" || c === "}") depth--;
-    else if (c === ":" && depth === 0 && /\s/.test(text[i - 1] ?? "") && /\s/.test(text[i + 1] ?? "")) return i;
+    if (stops(c, i, depth)) return i;
   }
   return undefined;
 }
