@@ -53,8 +53,10 @@ function isDevSetup(deployment: Deployment, model: DeploymentModel): boolean {
   const profiles = deployment.composeProfiles;
   if (profiles && profiles.length > 0 && profiles.every((profile) => DEV_PROFILE.test(profile))) return true;
   for (const file of deployment.files) if (COMPOSE_FILE.test(file) && isDevPath(file)) return true;
-  // `volumes: [".:/code"]` over the image's code: the container runs the working copy, edited live (not in a file named for production).
-  if (deployment.sourceMount && !isProductionFile(deployment.sourceMount.file)) return true;
+  // `volumes: [".:/code"]` over the image's code: the container runs the working copy, edited live; not in a file named for
+  // production, nor in a service sized to run (a CPU or memory limit, replicas), which a development setup does not state.
+  const sized = deployment.cpus !== undefined || deployment.memoryMiB !== undefined || deployment.instances.origin !== "default";
+  if (deployment.sourceMount && !sized && !isProductionFile(deployment.sourceMount.file)) return true;
   // Run by dev.sh, `make dev`, or with a file named for development (`-f local.yml`).
   const runBy = deployment.runBy;
   if (runBy && (isDevPath(runBy.at.file) || (runBy.target !== undefined && DEV_WORD.test(runBy.target)) || runBy.files.some(isDevPath))) return true;

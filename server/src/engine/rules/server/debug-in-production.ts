@@ -74,7 +74,7 @@ export default defineRule({
         "`--spew` (traces every line the server executes: \"the nuclear option\") and hypercorn `--debug` (\"extra logging and checks\"). Verbose log levels (`--log-level debug`) are not reported: they cost log volume, not correctness. " +
         "The environment switches are read from the deployment's own environment (compose, .env, App Runner variables, Dockerfile ENV) " +
         "and only for the servers they affect (Python servers for Flask/Django, Ruby servers for Rails/Rack). Like " +
-        "`server/reload-in-production`, Headroom stays quiet when the compose file, folder or service says dev, local, test or e2e, or the service only runs under development profiles (`profiles: [dev]`), or bind-mounts its build context over the image's code (`.:/code` over `WORKDIR /code`).",
+        "`server/reload-in-production`, Headroom stays quiet when the compose file, folder or service says dev, local, test or e2e, or the service only runs under development profiles (`profiles: [dev]`), or bind-mounts its build context over the image's code (`.:/code` over `WORKDIR /code`) without a CPU or memory limit or replicas.",
       bad: {
         "docker-compose.yml": "services:\n  web:\n    image: web:latest\n    command: gunicorn app:app --workers 3 --bind 0.0.0.0:8000\n    environment:\n      FLASK_DEBUG: \"1\"\n",
       },
