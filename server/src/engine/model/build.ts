@@ -831,7 +831,7 @@ const MAX_INCLUDED = 32;
  * the including project. Files that only include each other in a cycle stay projects of their own.
  */
 function includedByOthers(ctx: Context, files: string[]): Set<string> {
-  const targetsOf = (file: string) => (readComposeFile(ctx, file)?.includes ?? []).filter((path) => !REMOTE_OR_VARIABLE.test(path.value)).map((path) => join(dirOf(file), path.value));
+  const targetsOf = (file: string) => (readComposeFile(ctx, file)?.includes ?? []).filter((path) => !REMOTE_OR_VARIABLE.test(path.value) && !climbsOut(dirOf(file), path.value)).map((path) => join(dirOf(file), path.value));
   const includedAnywhere = new Set<string>();
   const including: string[] = [];
   for (const file of files) {
@@ -860,7 +860,8 @@ function includedFiles(ctx: Context, files: string[], dir: string): Map<string, 
   const queue = files.map((file) => ({ file, base: dir }));
   for (let next = queue.shift(); next && found.size < MAX_INCLUDED; next = queue.shift()) {
     for (const path of readComposeFile(ctx, next.file)?.includes ?? []) {
-      if (REMOTE_OR_VARIABLE.test(path.value)) continue;
+      // A path above the workspace root is not a workspace file, whatever file of that name the root holds.
+      if (REMOTE_OR_VARIABLE.test(path.value) || climbsOut(next.base, path.value)) continue;
       const target = join(next.base, path.value);
       if (files.includes(target) || found.has(target) || ctx.host.read(target) === undefined) continue;
       found.set(target, next.file);
