@@ -1138,6 +1138,8 @@ function contextMountedOverCode(ctx: Context, layers: ComposeService[], layerDir
     codeFolders.add(folder(destination));
   }
   for (const layer of layers) {
+    // docker-compose.override.yml is merged wherever `docker compose up` runs, production too (seed 002): its mount says nothing.
+    if (isOverride(layer.file)) continue;
     for (const bind of layer.bindSources) {
       if (bind.target === undefined || /^[/~$]/.test(bind.path) || !codeFolders.has(folder(bind.target))) continue;
       if (join(layerDir(layer), bind.path) === contextDir) return bind.at;
