@@ -46,7 +46,7 @@ const DEPLOYMENTS = quick ? 100 : 1000;
 const AUDIT_RUNS = quick ? 1 : 3;
 const START_RUNS = quick ? 5 : 15;
 const WAIT_MS = 30_000;
-/** `--only a,b` runs only some parts: start, nginx, compose, compose-moving, tenfile, compose-no-warm-up, yls, audit, activation. */
+/** `--only a,b` runs only some parts: start, nginx, compose, compose-moving, tenfile, compose-no-warm-up, monorepo, yls, audit, activation. */
 const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? "").split(",")) : undefined;
 const want = (part: string): boolean => !only || only.has(part);
@@ -197,6 +197,8 @@ interface EditResult {
   latencies: number[];
   /** What Headroom's warm-up logged before the first edit. */
   warmUp?: string;
+  /** Publishes received per edit, for every file (the edited one is published on each edit). */
+  publishesPerEdit?: number;
 }
 
 /** CPU seconds per clock tick in /proc/<pid>/stat. */
@@ -247,7 +249,10 @@ async function editLatency(opts: {
   debounceMs: number;
   /** Wait for Headroom's warm-up to end before the first edit (the server is then idle, as when a user starts typing). */
   waitForWarmUp?: boolean;
+  /** How many edits (default N). */
+  edits?: number;
 }): Promise<EditResult> {
+  const edits = opts.edits ?? N;
   const { lsp, dir } = opts;
   const uri = (rel: string) => pathToFileURL(join(dir, rel)).href;
   const texts = new Map<string, string>();
@@ -267,9 +272,10 @@ async function editLatency(opts: {
   const editedUri = uri(opts.edited);
   const watchedUri = uri(opts.watched);
   // CPU time is taken over the second half of the edits, once the first ones have warmed the JIT up.
-  const warm = Math.floor(N / 2);
+  const warm = Math.floor(edits / 2);
   let cpuBefore: number | undefined;
-  for (let i = 0; i < N; i++) {
+  const publishesBefore = lsp.publishes;
+  for (let i = 0; i < edits; i++) {
     if (i === warm) cpuBefore = processCpuMs(lsp.proc.pid);
     version++;
     const v = version;
@@ -287,16 +293,31 @@ async function editLatency(opts: {
     if (opts.check && !opts.check(p, i)) mismatches++;
   }
   const cpuAfter = processCpuMs(lsp.proc.pid);
-  const cpu = cpuBefore === undefined || cpuAfter === undefined ? {} : { cpuPerEditMs: r1((cpuAfter - cpuBefore) / (N - warm)) };
-  return summarize(lat, opts.debounceMs, { ...(opts.check ? { mismatches } : {}), ...cpu, ...(warmUp ? { warmUp } : {}) });
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? {} : { cpuPerEditMs: r1((cpuAfter - cpuBefore) / (edits - warm)) };
+  const publishesPerEdit = r1((lsp.publishes - publishesBefore) / edits);
+  return summarize(lat, opts.debounceMs, { ...(opts.check ? { mismatches } : {}), ...cpu, publishesPerEdit, ...(warmUp ? { warmUp } : {}) });
 }
 
 /** `warmUp` false: the server is started with HEADROOM_WARM_UP=0, so its first edits are also its first audits of an edit. */
-async function headroomEdits(kind: "nginx" | "compose" | "compose-moving" | "tenfile", work: string, warmUp = true): Promise<EditResult> {
+/** Edits of one compose file in the open monorepo (full runs only): few, as each audits a 1,000-deployment workspace. */
+const MONOREPO_EDITS = 20;
+
+async function headroomEdits(kind: "nginx" | "compose" | "compose-moving" | "tenfile" | "monorepo", work: string, warmUp = true): Promise<EditResult> {
   const dir = mkdtempSync(join(work, `lsp-${kind}-`));
   const lsp = new Lsp([serverJs, "--stdio"], dir, undefined, warmUp ? process.env : { ...process.env, HEADROOM_WARM_UP: "0" });
   const waitForWarmUp = warmUp;
   try {
+    if (kind === "monorepo") {
+      // The audit's monorepo opened in the editor: one service's CPU limit toggles 1.0 <-> 2.0 (no line moves). Its
+      // audits take longer than the server's fast-audit threshold, so the server debounces these edits.
+      monorepo(dir, DEPLOYMENTS);
+      const rel = "services/group-000/svc-0001/docker-compose.yml";
+      const text = readFileSync(join(dir, rel), "utf8");
+      await lsp.initialize(dir);
+      await lsp.conn.sendNotification("initialized", {});
+      const editAt = text.indexOf("cpus: '") + "cpus: '".length;
+      return await editLatency({ lsp, dir, open: [{ rel, languageId: "dockercompose" }], edited: rel, watched: rel, editAt, toggle: ["2", "1"], versioned: true, debounceMs: HEADROOM_DEBOUNCE.ms, waitForWarmUp, edits: MONOREPO_EDITS });
+    }
     if (kind === "nginx") {
       const g = nginxConf(5000);
       writeFileSync(join(dir, "nginx.conf"), g.text);
@@ -560,6 +581,11 @@ async function main(): Promise<void> {
       log("edit latency: docker-compose.yml (3,000 lines), server warm-up off");
       results.editComposeNoWarmUp = await headroomEdits("compose", work, false);
     } else results.editComposeNoWarmUp = { na: quick ? "full runs only" : "skipped (--only)" };
+    // For context, in full runs: edits of one compose file in the audit's monorepo, opened in the editor (item 52).
+    if (only ? want("monorepo") : !quick) {
+      log(`edit latency: one compose file of a ${DEPLOYMENTS * 10}-file monorepo open in the editor`);
+      results.editMonorepo = await headroomEdits("monorepo", work);
+    } else results.editMonorepo = { na: quick ? "full runs only" : "skipped (--only)" };
     log("edit latency: 10-file deployment (service.json -> start.sh)");
     results.editTenFile = want("tenfile") ? await headroomEdits("tenfile", work) : na;
     log("edit latency: yaml-language-server on the same compose edits");
@@ -626,6 +652,7 @@ function printTable(j: Record<string, any>): void {
     }
     rows.push([`  p95 without the first ${Math.floor(e.n / 10)} edits (JIT warm-up)`, `${e.p95AfterWarmup} ms`, "", ""]);
     if (e.cpuPerEditMs !== undefined) rows.push([`  server CPU time per edit (user + sys)`, `${e.cpuPerEditMs} ms`, "", ""]);
+    if (e.publishesPerEdit !== undefined) rows.push([`  files published per edit`, `${e.publishesPerEdit}`, "", ""]);
     if (e.warmUp !== undefined) rows.push([`  server warm-up before the first edit`, e.warmUp.replace(/^headroom: warm-up: /, "").replace(/ \([^)]*\)$/, ""), "", ""]);
     if (e.mismatches !== undefined) rows.push([`${name} publishes with unexpected content`, `${e.mismatches}`, "0", e.mismatches === 0 ? "ok" : "CHECK"]);
     return 0;
@@ -639,6 +666,7 @@ function printTable(j: Record<string, any>): void {
   edit("edit compose, moving later services", j.editComposeMoving, 15);
   edit("edit service.json -> start.sh (10 files)", j.editTenFile, 15);
   edit("for context: edit compose, server warm-up off", j.editComposeNoWarmUp);
+  if (j.editMonorepo) edit("for context: edit one compose file of the open monorepo", j.editMonorepo);
   edit("yaml-language-server, same compose edits", j.editComposeYls);
   const rc = j.ratioComposeVsYls;
   if (rc.na) rows.push(["ratio Headroom / yaml-language-server", `n/a: ${rc.na}`, "<= 0.5", ""]);
