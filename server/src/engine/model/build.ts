@@ -65,6 +65,9 @@ import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, super
 import { inheritsS6Init, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
 import { contextCandidates, contextFolders, contextSource, imagePathsOf, inWorkdir } from "./image-copies.ts";
 
+/** The parse memo's key for the list of App Runner JSON files (buildModel). */
+const APPRUNNER_FILES = "apprunner-files";
+
 export type FileKind = "compose" | "dockerfile" | "service.json" | "apprunner.yaml" | "shell" | "procfile" | "dotenv" | "nginx" | "gunicorn-conf" | "puma" | "unicorn" | "postgres" | "rails-database" | "uwsgi" | "sidekiq" | "sidekiq-initializer" | "solid-queue" | "rails-config" | "hypercorn" | "makefile" | "supervisor" | "ci" | "app.json" | "heroku.yml" | "render.yaml" | "fly.toml" | "kamal" | "pgbouncer" | "systemd";
 
 /** Paths already classified: fileKind runs on every path of every audit, several times (listing, model, suppressions, rules). */
@@ -232,10 +235,16 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   const ctx: Context = { host, paths, pathSet: new Set(paths), folders: folderSet(paths), names: {}, problems, claimed, cache, parses, postgres, copiedFrom: new Map(), textChanges: new Map() };
   const deployments: Deployment[] = [];
   const ofKind = pathsByKind(paths);
+  // The files an AutoScalingConfigurationArn is looked up in, the same array while they are the same paths: a kept App
+  // Runner deployment is built again when one is added or removed (model/reuse.ts compares it).
+  const serviceFiles = ofKind("service.json");
+  const autoScalingFiles = parses.get(APPRUNNER_FILES, serviceFiles.join("\n"), () => serviceFiles);
   // service.json first: one that takes its run settings from the repository claims that apprunner.yaml.
   for (const kind of ["service.json", "apprunner.yaml"] as const) {
     for (const path of ofKind(kind).filter((p) => !claimed.has(p))) {
-      const deployment = appRunnerDeployment(ctx, path, kind);
+      // Kept between audits like a compose service: an edit elsewhere in a monorepo does not build it again.
+      const anchors = [{ file: path, nameSpan: { start: 0, end: 0 } }];
+      const deployment = reusedDeployment(ctx, `apprunner:${path}`, [kind, autoScalingFiles], anchors, (c) => appRunnerDeployment(c, path, kind, autoScalingFiles), findNearby);
       if (deployment) deployments.push(deployment);
     }
   }
@@ -487,10 +496,9 @@ function repositoryRunConfig(ctx: Context, deployment: Deployment, service: AppR
  * The autoscaling configuration of this name among the workspace's App Runner JSON files, when exactly one MaxSize is
  * written for it (several files of the name with different sizes say nothing about which revision the service runs).
  */
-function autoScalingConfiguration(ctx: Context, name: string): { name: string; file: string; maxSize: Fact<number> } | undefined {
+function autoScalingConfiguration(ctx: Context, name: string, serviceFiles: readonly string[]): { name: string; file: string; maxSize: Fact<number> } | undefined {
   let found: { name: string; file: string; maxSize: Fact<number> } | undefined;
-  for (const path of ctx.paths) {
-    if (fileKind(path) !== "service.json") continue;
+  for (const path of serviceFiles) {
     const text = ctx.host.read(path);
     const configuration = text === undefined ? undefined : parsedAppRunner(ctx.parses, "service.json", path, text).autoScalingConfiguration;
     if (configuration?.name !== name || !configuration.maxSize) continue;
@@ -500,7 +508,8 @@ function autoScalingConfiguration(ctx: Context, name: string): { name: string; f
   return found;
 }
 
-function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | "apprunner.yaml"): Deployment | undefined {
+/** `serviceFiles`: the workspace's App Runner JSON files, where the autoscaling configuration an ARN names is looked up. */
+function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | "apprunner.yaml", serviceFiles: readonly string[]): Deployment | undefined {
   const text = ctx.host.read(path);
   if (text === undefined) return undefined;
   const service = parsedAppRunner(ctx.parses, kind, path, text);
@@ -512,7 +521,7 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
   if (service.memoryMiB || !service.unaccepted?.memory) deployment.memoryMiB = service.memoryMiB ?? { value: 2048, origin: "default", by: "AWS App Runner" };
   // Without an AutoScalingConfigurationArn, App Runner applies its default configuration (MaxSize 25).
   // The configuration the ARN names, kept in the workspace with its MaxSize: the instances are that maximum.
-  const configuration = service.autoScaling ? autoScalingConfiguration(ctx, service.autoScaling.value) : undefined;
+  const configuration = service.autoScaling ? autoScalingConfiguration(ctx, service.autoScaling.value, serviceFiles) : undefined;
   if (configuration) {
     deployment.instances = configuration.maxSize;
     deployment.instancesAreMax = true;

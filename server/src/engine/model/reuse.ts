@@ -66,8 +66,8 @@ function answersOf(recording: Recording): Answers {
 export interface KeptDeployment {
   inputs: readonly unknown[];
   recording: Answers;
-  /** As built, before later stages of the model (pools, configured facts) add to it. */
-  deployment: Deployment;
+  /** As built, before later stages of the model (pools, configured facts) add to it; undefined when its files describe none. */
+  deployment: Deployment | undefined;
   /** Its spans in the files of its anchors, to move it in place when an edit above it moves it. */
   placement: Placement;
 }
@@ -92,21 +92,21 @@ function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
 type NearbyLookup = (ctx: Context, dir: string, name: string) => string | undefined;
 
 /**
- * The deployment `build` makes, reused from an earlier audit (kept in the caller's parse memo)
- * while `inputs` are the same objects and the context answers as it did, and moved in place when an
+ * The deployment `build` makes (or its undefined: no deployment), reused from an earlier audit (kept in the caller's
+ * parse memo) while `inputs` are the same objects and the context answers as it did, and moved in place when an
  * edit moved its anchors (and nothing it holds lies in the edit). Without a memo kept
  * between audits (the CLI) it is built each time, and nothing is recorded.
  */
-export function reusedDeployment(ctx: Context, key: string, inputs: readonly unknown[], anchors: readonly Anchor[], build: (ctx: Context) => Deployment, findNearby: NearbyLookup): Deployment {
+export function reusedDeployment<D extends Deployment | undefined>(ctx: Context, key: string, inputs: readonly unknown[], anchors: readonly Anchor[], build: (ctx: Context) => D, findNearby: NearbyLookup): D {
   if (!ctx.parses.keepsBetweenAudits) return build(ctx);
-  let built: Deployment | undefined;
+  let fresh: { built: D } | undefined;
   const read = (file: string) => ctx.host.read(file);
   const kept = ctx.parses.keep(
     key,
     (): KeptDeployment => {
       const recording = newRecording();
-      built = build(recordingContext(ctx, recording));
-      const deployment = copy(built);
+      fresh = { built: build(recordingContext(ctx, recording)) };
+      const deployment = fresh.built && copy(fresh.built);
       const files: string[] = [];
       const roots: PlacementRoot[] = [{ value: deployment }, { value: recording.handed }, ...recording.movingParses];
       for (const anchor of anchors) {
@@ -118,13 +118,16 @@ export function reusedDeployment(ctx: Context, key: string, inputs: readonly unk
     },
     (entry) => sameInputs(entry.inputs, inputs) && stillHolds(ctx, entry.recording, findNearby) && canPlace(ctx.textChanges, read, entry.placement),
   );
-  if (!built) {
-    place(ctx.textChanges, read, kept.placement);
-    for (const effect of kept.recording.effects) effect(ctx);
+  if (fresh) {
+    if (fresh.built) ctx.copiedFrom.set(fresh.built, kept);
+    return fresh.built;
   }
-  const deployment = built ?? copy(kept.deployment);
+  place(ctx.textChanges, read, kept.placement);
+  for (const effect of kept.recording.effects) effect(ctx);
+  if (!kept.deployment) return undefined as D;
+  const deployment = copy(kept.deployment);
   ctx.copiedFrom.set(deployment, kept);
-  return deployment;
+  return deployment as D;
 }
 
 interface KeptReading<T> {
