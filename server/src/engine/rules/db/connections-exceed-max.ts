@@ -1,6 +1,6 @@
 import { CONFIG_FILE } from "../../config.ts";
 import { SOURCES } from "../../knowledge/sources.ts";
-import { capsuleThreads, connectionBudgets, ownConnectionsText, poolSizeText, type PoolShare, processesText, shareSum, sidekiqPoolCap, sumIsFloor } from "../../model/budget.ts";
+import { capsuleThreads, connectionBudgets, countsFloor, ownConnectionsText, poolSizeText, type PoolShare, processesText, shareSum, sidekiqPoolCap, sumIsFloor } from "../../model/budget.ts";
 import { pgbouncerServerTotal } from "../../model/pgbouncer.ts";
 import { djangoPersistent, holdsOwnConnections, type JobDatabase } from "../../model/pools.ts";
 import { poolerName } from "../pgbouncer/common.ts";
@@ -101,7 +101,7 @@ export default defineRule({
         "said as a floor: cpu_count() reads the host's CPUs, which the files do not say (workers/cpu-count-in-container reports it in a container " +
         "with a CPU limit); no fix lowers a pool then, as a pool sized for the floor overflows on a bigger host. A share counted from a floor " +
         "(these workers, a celery worker without --concurrency or sidekiqswarm without SIDEKIQ_COUNT, each forking one process per host CPU, Django under ASGI) " +
-        "says \"= at least N\", and so does the total it is part of. " +
+        "says \"= at least N\", and so does the total it is part of; no fix is offered for a pool that such a share also reads, as its arithmetic holds on the smallest host only. " +
         "Sidekiq processes count in the same sum as the web processes, each with its job threads or its Active Record pool, whichever " +
         "is smaller (the pool caps the connections; its other jobs wait, which db/sidekiq-concurrency-exceeds-pool reports). " +
         "Solid Queue's supervisor (`bin/jobs`, `rake solid_queue:start`, or Puma's `plugin :solid_queue`, which forks one beside each Puma server " +
@@ -431,14 +431,17 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   // GoodJob's LISTEN/NOTIFY and cron connections do not shrink with its threads: its sum is not the fix's arithmetic.
   // A pool its threads cannot fill: lowering it changes nothing until it is below the threads.
   // Several databases' pools per process: no one number to lower.
-  // Processes counted from the host's CPUs are a floor: a pool sized to the floor overflows on a bigger host.
-  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap || s.pool.databases || s.pool.processesAtLeast) return [];
+  // A count that is a floor (processes from the host's CPUs, a celery worker without --concurrency, sidekiqswarm without
+  // SIDEKIQ_COUNT, Django's connections under ASGI): a pool sized to the floor overflows on a bigger host.
+  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap || s.pool.databases || countsFloor(s.pool)) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
   // A Sidekiq process held to an Active Record pool read from the same place holds at most the lowered value too.
   const capped = (o: PoolShare) => !s.pool.overflow && samePlace(sidekiqPoolCap(o.pool)?.at, s.pool.size.at);
   const coupled = shares.filter((o) => o === s || (samePlace(o.pool.size.at, s.pool.size.at) && sameOverflow(o)) || capped(o));
+  // The lowered value is worked out for the processes counted: with a floor among them, it fits only the smallest host.
+  if (coupled.some((o) => countsFloor(o.pool))) return [];
   if (shares.some((o) => !coupled.includes(o) && (samePlace(o.pool.size.at, s.pool.size.at) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at)))) return [];
   const others = total - coupled.reduce((sum, o) => sum + o.total, 0);
   const holders = coupled.reduce((sum, o) => sum + o.deployment.instances.value * o.pool.processes.value, 0);
