@@ -1458,6 +1458,51 @@ describe("compose extends", () => {
   });
 });
 
+describe("positional parameters in a function body take the call's arguments", () => {
+  const app = (script: string, cmd = '["web"]') =>
+    build({
+      "docker-compose.yml": `services:\n  app:\n    build: .\n    command: ${cmd}\n`,
+      Dockerfile: 'FROM python:3.12\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT ["/entrypoint.sh"]\n',
+      "entrypoint.sh": `#!/bin/sh\n${script}\n`,
+    });
+  const servers = (b: Built) => b.deployment("compose:docker-compose.yml#app").processes.map((p) => `${p.invocation.server} ${p.workers.value}`);
+
+  test('`run_server() { exec gunicorn -w "$1" app:app; }; run_server 4`: 4 workers, written at the call', () => {
+    const b = app('run_server() { exec gunicorn -w "$1" app:app; }\nrun_server 4');
+    const p = only(b.deployment("compose:docker-compose.yml#app"));
+    assert.equal(p.workers.value, 4);
+    assert.deepEqual([b.text(p.workers.at), p.workers.at?.start], ["4", "#!/bin/sh\nrun_server() { exec gunicorn -w \"$1\" app:app; }\nrun_server ".length]);
+  });
+
+  test('`local workers=$1; shift; exec uvicorn "$@" --workers "$workers"`: the first argument is the count, the rest uvicorn\'s', () => {
+    const b = app('start() {\n  local workers=$1\n  shift\n  exec uvicorn "$@" --workers "$workers"\n}\nstart 3 app.main:app --host 0.0.0.0');
+    const p = only(b.deployment("compose:docker-compose.yml#app"));
+    assert.deepEqual([p.invocation.server, p.workers.value, b.text(p.workers.at)], ["uvicorn", 3, "3"]);
+    assert.deepEqual(p.invocation.positionals.map((w) => w.value), ["app.main:app"]);
+  });
+
+  test("`${1:-2}` takes the call's argument, and its default for a call without one", () => {
+    const script = (call: string) => `serve() { exec gunicorn app:app --workers "\${1:-2}"; }\n${call}`;
+    assert.deepEqual(servers(app(script("serve 6"))), ["gunicorn 6"]);
+    assert.deepEqual(servers(app(script("serve"))), ["gunicorn 2"]);
+  });
+
+  test("the top level's `case \"$1\"` and `shift` still read the container's command; each branch's call has its own arguments", () => {
+    const script = ['serve() { local workers=$1; shift; exec gunicorn app:app --workers "$workers" "$@"; }', 'case "$1" in', "  web) shift; serve 4 ;;", "  api) shift; serve 2 \"$@\" ;;", '  *) exec "$@" ;;', "esac"].join("\n");
+    assert.deepEqual(servers(app(script, '["web"]')), ["gunicorn 4"]);
+    const api = only(app(script, '["api", "--threads", "8"]').deployment("compose:docker-compose.yml#app"));
+    assert.deepEqual([api.workers.value, api.threads?.value], [2, 8]);
+    assert.deepEqual(servers(app(script, '["uvicorn", "app:app", "--workers", "5"]')), ["uvicorn 5"]);
+  });
+
+  test("what the body may or may not assign stays unknown: an assignment in a branch, a loop over the arguments", () => {
+    const branch = app('serve() {\n  if [ -n "$2" ]; then W=$2; fi\n  exec gunicorn app:app -w "$W"\n}\nserve x 9');
+    assert.notEqual(only(branch.deployment("compose:docker-compose.yml#app")).workers.value, 9);
+    const loop = app(['serve() {', '  while [ $# -gt 0 ]; do', '    case "$1" in', '      -w) W=$2; shift 2 ;;', "      *) shift ;;", "    esac", "  done", '  exec gunicorn app:app -w "$W"', "}", "serve --port 80 -w 5"].join("\n"));
+    assert.notEqual(only(loop.deployment("compose:docker-compose.yml#app")).workers.value, 80);
+  });
+});
+
 describe("compose deploy.resources.reservations", () => {
   test("limits stay the capacity; reservations are recorded with their place", () => {
     const compose = [

@@ -12,6 +12,7 @@ import {
   parseShellScript,
   type ShellCommand,
   type ShellScript,
+  withFunctionArguments,
 } from "../../server/src/engine/parse/shell.ts";
 import type { Fact } from "../../server/src/engine/types.ts";
 
@@ -715,5 +716,62 @@ describe("function bodies", () => {
     const script = parseShellScript("run() {\n  bash -c 'exec server'\n}\nrun\n", "start.sh");
     assert.equal(functionOf(script, "server"), "run");
     assert.equal(parseShellScript("exec gunicorn app:app\n", "start.sh").functions, undefined);
+  });
+});
+
+describe("shift and positional parameters", () => {
+  const shiftOf = (script: ShellScript, program: string) => find(script, program).shifted ?? 0;
+  test("`shift` and `shift N` move the top level's parameters; inside a case branch only for the rest of that branch", () => {
+    const text = ["set -euo pipefail", "first", 'case "$1" in', "  web) shift; exec gunicorn \"$@\" ;;", "  worker) shift 2; exec celery \"$@\" ;;", "esac", "after"].join("\n");
+    const script = parseShellScript(text, "entrypoint.sh");
+    assert.deepEqual([shiftOf(script, "first"), shiftOf(script, "gunicorn"), shiftOf(script, "celery"), shiftOf(script, "after")], [0, 1, 2, "unknown"]);
+    assert.equal(find(script, "celery").guards?.[0].shifted, undefined, "the case reads $1 before its branches shift");
+  });
+
+  test("a shift that may not run, or runs many times, leaves the count unknown; a function's shift is its own", () => {
+    const cases: Array<[string, number | "unknown"]> = [
+      ['[ "$1" = -- ] && shift\nnext', "unknown"],
+      ['[ "$1" = -- ] && { echo x; shift; }\nnext', "unknown"],
+      ["while [ $# -gt 0 ]; do shift; done\nnext", "unknown"],
+      ["shift $N\nnext", "unknown"],
+      ["shift || true\nnext", 1],
+      ["f() { shift 3; }\nnext", 0],
+      ['if [ -n "$X" ]; then echo; else echo; fi\nshift\nnext', 1],
+    ];
+    for (const [text, shifted] of cases) assert.equal(shiftOf(parseShellScript(text, "s.sh"), "next"), shifted, text);
+  });
+
+  test("withFunctionArguments: the body read for one call has its $1, ${2:-x} and `local x=$1`, each at the call's word", () => {
+    const text = 'start() {\n  local workers=$1\n  shift\n  exec uvicorn "$@" --workers "$workers" --port "${2:-8000}"\n}\nstart 4 app:app\n';
+    const script = parseShellScript(text, "start.sh");
+    assert.deepEqual(values(find(script, "uvicorn")), ["uvicorn", "$@", "--workers", "$1", "--port", "8000"]);
+    const call = find(script, "start");
+    const bound = withFunctionArguments(script, "start", call.words.slice(1));
+    const uvicorn = find(bound, "uvicorn");
+    assert.deepEqual([values(uvicorn), uvicorn.shifted], [["uvicorn", "$@", "--workers", "4", "--port", "8000"], 1]);
+    assert.equal(text.slice(uvicorn.words[3].start, uvicorn.words[3].end), '"$workers"');
+    assert.equal(slice(text, uvicorn.words[3].fact), "4");
+    // the same call again is the same reading; a function that reads no $1 is the script itself
+    assert.equal(withFunctionArguments(script, "start", call.words.slice(1)), bound);
+    const plain = parseShellScript('run() { exec gunicorn app:app "$@"; }\nrun -w 2\n', "s.sh");
+    assert.equal(withFunctionArguments(plain, "run", []), plain);
+  });
+
+  test("what cannot be told from one call stays as written: past an unknown \"$@\", in a loop, an assignment in a branch", () => {
+    const text = 'f() {\n  if [ -n "$1" ]; then A=$1; fi\n  for x in a b; do B=$1; done\n  exec server "$A" "$B" "$2" "$1"\n}\nf one\n';
+    const script = parseShellScript(text, "s.sh");
+    const server = (args: string[]) =>
+      values(find(withFunctionArguments(script, "f", args.map((value) => ({ value, fact: { value, origin: "stated" as const } }))), "server"));
+    assert.deepEqual(server(["one"]), ["server", "$1", "$1", "$2", "one"]);
+    assert.deepEqual(server(["$@"]), ["server", "$1", "$1", "$2", "$1"]);
+    assert.deepEqual(server(["one", "$@"]), ["server", "$1", "$1", "$2", "one"]);
+  });
+
+  test("readings for calls stop at a budget: a huge script called many times is read once more at most", () => {
+    const body = "f() { exec server \"$1\"; }\n";
+    const script = parseShellScript(body + "echo x\n".repeat(40_000), "s.sh");
+    const arg = (value: string) => ({ value, fact: { value, origin: "stated" as const } });
+    assert.equal(values(find(withFunctionArguments(script, "f", [arg("a")]), "server"))[1], "a");
+    assert.equal(withFunctionArguments(script, "f", [arg("b")]), script);
   });
 });

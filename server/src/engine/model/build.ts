@@ -40,7 +40,7 @@ import { appProgram, type CommandWord, flagName, isFastapiRun, isOneOffDatabaseT
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { envConditionHolds, resolveBranches, type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
-import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript } from "../parse/shell.ts";
+import { type CharSpans, commandGuards, type EnvLookup, isComputedByShell, parseCommandLine, parseShellScript, type ShellGuard, type ShellScript, type Shift, withFunctionArguments } from "../parse/shell.ts";
 import type { Fact, ParseProblem, SourceRef } from "../types.ts";
 import type { Database, Deployment, DeploymentModel, ServerProcess } from "./types.ts";
 import { findDatabases, isDatabaseClient, type PostgresService, postgresImage } from "./databases.ts";
@@ -1896,11 +1896,11 @@ interface PassedArgs {
 function addCommandProcesses(ctx: Context, deployment: Deployment, script: ShellScript, dir: string, env: EnvLookup, args: PassedArgs, depth: number): void {
   const run: ScriptRun = { script, dir, env, depth, handedOver: new Set(), called: new Set(), calls: 0, dynamic: false };
   // A script something runs gets its arguments (the image's CMD after an ENTRYPOINT script); one nothing runs (depth 0) gets unknown ones.
-  addRunCommands(ctx, deployment, run, undefined, args, depth > 0, NO_GUARDS);
+  addRunCommands(ctx, deployment, run, script, undefined, args, depth > 0, NO_GUARDS);
   if (!run.dynamic || !script.functions) return;
   // A command named only at run time (`"$@"` not exec'd, `$cmd`, `eval`) may call any function: those the script does not
   // call by name are read with unknown arguments.
-  for (const name of script.functions) if (!run.called.has(name)) addRunCommands(ctx, deployment, run, name, { words: [], dir: args.dir }, false, NO_GUARDS);
+  for (const name of script.functions) if (!run.called.has(name)) addRunCommands(ctx, deployment, run, script, name, { words: [], dir: args.dir }, false, NO_GUARDS);
 }
 
 /** One script's reading: its function calls and what the arguments it was given have already started. */
@@ -1927,19 +1927,22 @@ const MAX_FUNCTION_CALLS = 64;
 
 /**
  * The commands of the script's top level (`inFunction` undefined) or of one function's body, run with `args` as their "$@"
- * (`argsKnown`: else "$@" stays as written). `callGuards`: the branches the calls that led here sit in.
+ * (`argsKnown`: else "$@" stays as written). `read`: the script as read for this call (withFunctionArguments), whose
+ * commands in the body have the call's `$1`. `callGuards`: the branches the calls that led here sit in.
  */
-function addRunCommands(ctx: Context, deployment: Deployment, run: ScriptRun, inFunction: string | undefined, args: PassedArgs, argsKnown: boolean, callGuards: ShellGuard[]): void {
+function addRunCommands(ctx: Context, deployment: Deployment, run: ScriptRun, read: ShellScript, inFunction: string | undefined, args: PassedArgs, argsKnown: boolean, callGuards: ShellGuard[]): void {
   const { script, dir, env, depth } = run;
-  for (const command of script.commands) {
+  for (const command of read.commands) {
     if (command.inFunction !== inFunction) continue;
     const at = { file: script.file, start: command.start, end: command.end };
     if (!branchTaken(commandGuards(command), args.words, env, script.variables)) continue;
+    // What "$@" stands for here: the arguments less those `shift` took.
+    const passed = argsKnown ? shiftedArgs(args.words, command.shifted) : undefined;
     const first = command.words[0];
     const calls = !command.exec && command.wrappers.length === 0 ? script.functions : undefined;
     // `start_web --workers 4`: the function's body runs here, with these arguments as its "$@".
     if (first && calls?.has(first.value)) {
-      const callWords = argsKnown ? withPassedArgs(command.words, args.words) : command.words;
+      const callWords = passed ? withPassedArgs(command.words, passed) : command.words;
       callFunction(ctx, deployment, run, first.value, { words: callWords.slice(1), dir }, [...callGuards, ...commandGuards(command)]);
       continue;
     }
@@ -1947,12 +1950,15 @@ function addRunCommands(ctx: Context, deployment: Deployment, run: ScriptRun, in
     const programEnv = command.exported ? lookupIn(command.exported, env) : env;
     // `exec "$@"` hands over to the arguments the script was given (Docker's CMD after an ENTRYPOINT script), or calls the function they name.
     if (first?.value === "$@" || first?.value === "$*") {
-      const given = args.words[0];
-      if (given && calls?.has(given.value)) callFunction(ctx, deployment, run, given.value, { words: args.words.slice(1), dir: args.dir }, [...callGuards, ...commandGuards(command)]);
-      else if (!argsKnown && calls) run.dynamic = true;
-      if (!given || calls?.has(given.value) || run.handedOver.has(given)) continue;
+      const given = passed?.[0];
+      if (!passed || !given) {
+        if (!argsKnown && calls) run.dynamic = true;
+        continue;
+      }
+      if (calls?.has(given.value)) callFunction(ctx, deployment, run, given.value, { words: passed.slice(1), dir: args.dir }, [...callGuards, ...commandGuards(command)]);
+      if (calls?.has(given.value) || run.handedOver.has(given)) continue;
       const before = deployment.processes.length;
-      addWordsProcesses(ctx, deployment, args.words, given.fact.at ?? at, args.dir, programEnv, depth + 1);
+      addWordsProcesses(ctx, deployment, passed, given.fact.at ?? at, args.dir, programEnv, depth + 1);
       noteExported(deployment.processes.slice(before), command.exported);
       if (deployment.processes.length > before) run.handedOver.add(given);
       continue;
@@ -1960,16 +1966,16 @@ function addRunCommands(ctx: Context, deployment: Deployment, run: ScriptRun, in
     if (calls && first && (first.opaque || first.value.includes("$") || first.value === "eval")) run.dynamic = true;
     // `exec gunicorn app:app "$@"` in a script something runs: its arguments (the image's CMD after an ENTRYPOINT
     // script) are options of the server.
-    const words = argsKnown ? withPassedArgs(command.words, args.words) : command.words;
+    const words = passed ? withPassedArgs(command.words, passed) : command.words;
     const invocation = recogniseServer(words);
-    const passedCommand = words !== command.words && invocation !== undefined && args.words.includes(invocation.program);
-    if (passedCommand && run.handedOver.has(args.words[0])) continue;
+    const passedCommand = passed !== undefined && words !== command.words && invocation !== undefined && passed.includes(invocation.program);
+    if (passedCommand && run.handedOver.has(passed[0])) continue;
     if (!invocation && !startsProgram(ctx, words, dir)) continue;
     const before = deployment.processes.length;
     const devBefore = deployment.devServers?.length ?? 0;
     addWordsProcesses(ctx, deployment, words, at, dir, programEnv, depth, [], invocation);
     noteExported(deployment.processes.slice(before), command.exported);
-    if (passedCommand) run.handedOver.add(args.words[0]);
+    if (passedCommand) run.handedOver.add(passed[0]);
     const guards = callGuards.length > 0 ? [...callGuards, ...commandGuards(command)] : commandGuards(command);
     if (guards.length > 0) {
       for (const process of deployment.processes.slice(before)) process.guards = [...guards, ...(process.guards ?? [])];
@@ -1981,7 +1987,7 @@ function addRunCommands(ctx: Context, deployment: Deployment, run: ScriptRun, in
 function callFunction(ctx: Context, deployment: Deployment, run: ScriptRun, name: string, args: PassedArgs, guards: ShellGuard[]): void {
   run.called.add(name);
   if (run.calls++ >= MAX_FUNCTION_CALLS) return;
-  addRunCommands(ctx, deployment, run, name, args, true, guards);
+  addRunCommands(ctx, deployment, run, withFunctionArguments(run.script, name, args.words), name, args, true, guards);
 }
 
 /** Programs that run the script named after them (`sh start.sh`, `/usr/bin/env bash start.sh`). */
@@ -2000,6 +2006,11 @@ function startsProgram(ctx: Context, words: CommandWord[], dir: string): boolean
 }
 
 /** The words with `"$@"` (or `$*`) after the program replaced by the arguments the script was given. */
+/** The arguments from the one `shift` has reached on; all of them, as written, where the shift is not known. */
+function shiftedArgs(args: CommandWord[], shifted: Shift | undefined): CommandWord[] {
+  return typeof shifted === "number" ? args.slice(shifted) : args;
+}
+
 function withPassedArgs(words: CommandWord[], args: CommandWord[]): CommandWord[] {
   const at = words.findIndex((w, i) => i > 0 && (w.value === "$@" || w.value === "$*"));
   return at < 0 ? words : [...words.slice(0, at), ...args, ...words.slice(at + 1)];
@@ -2020,15 +2031,22 @@ function noteExported(processes: ServerProcess[], exported: Map<string, Fact<str
  */
 function branchTaken(guards: ShellGuard[], args: CommandWord[], env: EnvLookup, assigned: ReadonlyMap<string, unknown>): boolean {
   if (guards.length === 0) return true;
-  const valueOf = (name: string): string | undefined => {
-    const value = name === "1" ? args[0]?.value : assigned.has(name) ? undefined : env(name)?.value;
-    return value === undefined || value.includes("$") ? undefined : value;
-  };
   return guards.every((guard) => {
+    const valueOf = (name: string): string | undefined => {
+      const value = POSITIONAL.test(name) ? positionalValue(args, Number(name), guard.shifted) : assigned.has(name) ? undefined : env(name)?.value;
+      return value === undefined || value.includes("$") ? undefined : value;
+    };
     if (guard.earlier?.some((condition) => testHolds(condition, guard, valueOf) === true)) return false;
     const holds = testHolds(guard.condition, guard, valueOf);
     return holds === undefined || holds === (guard.branch !== "else");
   });
+}
+
+const POSITIONAL = /^[1-9]$/;
+
+/** `$2` where `shift` has moved the arguments by `shifted` (not at all where the shift is not known). */
+function positionalValue(args: CommandWord[], position: number, shifted: Shift | undefined): string | undefined {
+  return args[position - 1 + (typeof shifted === "number" ? shifted : 0)]?.value;
 }
 
 /** `$MODE`, `"${MODE}"`, `${MODE:-api}` as a test's operand or a case subject: the variable, and the default its `:-`/`-` gives. */

@@ -25,7 +25,11 @@
 // - A function's body (`start_web() { …; }`, `function start_web { …; }`) is read where it is written, and each of
 //   its commands records the function (`inFunction`): the model runs it where the script calls the function, with
 //   the call's arguments as its "$@". A body that is not a `{ … }` group (`f() ( … )`) is read as ordinary commands.
-// - `unset`, `read`, `shift`, `set --`, `source` and loops are not followed.
+//   Read again for one call (withFunctionArguments), its `$1`, `${2:-4}`, `local port=$1` take the call's arguments.
+// - `shift` (and `shift N`) is counted in the script's top level and in each function body: each command records how
+//   far its positional parameters are shifted (`shifted`). A shift that may or may not run (in a branch that has ended,
+//   a loop, after `&&`/`||`) or `set -- …` leaves the count unknown from there on.
+// - `unset`, `read`, `source` and loops are not followed.
 // - Reading stops, with a problem, after MAX_WORDS words: no start script is that long, and it
 //   bounds time and memory on huge or hostile input.
 
@@ -84,6 +88,11 @@ export interface ShellCommand {
   parent?: ShellCommand;
   /** The function whose body the command is in (the innermost one): it runs where the script calls that function. */
   inFunction?: string;
+  /**
+   * How far `shift` has moved the positional parameters where the command runs (its "$@" starts at that argument), "unknown"
+   * after a shift that may or may not run (the model then reads "$@" whole, as written); absent when nothing shifted.
+   */
+  shifted?: Shift;
   /** The `if`/`case` branches the command runs in, outermost first (those of `parent` are on it). */
   guards?: ShellGuard[];
   /**
@@ -99,6 +108,8 @@ export interface ShellGuard {
   condition: string;
   /** `case SUBJECT in`, as written. */
   subject?: string;
+  /** How far `shift` had moved the positional parameters the condition reads (`"$1"`); absent when not. */
+  shifted?: Shift;
   at: SourceRef;
   /** `then`: runs when the condition holds; `else`: when it does not; `case`: the pattern matched. */
   branch: "then" | "else" | "case";
@@ -114,8 +125,39 @@ export function commandGuards(command: ShellCommand): ShellGuard[] {
   return [...(command.parent ? commandGuards(command.parent) : []), ...(command.guards ?? [])];
 }
 
-/** An open `if` (reading its condition from `condStart` until `then`) or `case`, and the guard of the branch being read. */
-type BranchFrame = { kind: "if"; condStart?: number; guard?: ShellGuard; earlier?: string[] } | { kind: "case"; subject: string; guard?: ShellGuard; earlier?: string[]; fallsThrough?: boolean };
+/** A count of `shift`s, or "unknown" after one that may or may not run. */
+export type Shift = number | "unknown";
+
+/**
+ * An open `if` (reading its condition from `condStart` until `then`) or `case`, and the guard of the branch being read;
+ * the shift of the body it is in when it opened, and whether one of its branches shifted.
+ */
+type BranchFrame = ({ kind: "if"; condStart?: number } | { kind: "case"; subject: string; fallsThrough?: boolean }) & {
+  guard?: ShellGuard;
+  earlier?: string[];
+  body: PositionalFrame;
+  shiftAtOpen: Shift;
+  shifted?: boolean;
+};
+
+/** The positional parameters of the script's top level or of a function body being read. */
+interface PositionalFrame {
+  shift: Shift;
+  /** `do … done` loops open in this body: a shift inside one runs an unknown number of times. */
+  loops: number;
+  /** The call's arguments, when the body is read for one call; `complete`: no argument after them (none was an unknown "$@"). */
+  args?: readonly PositionalArgument[];
+  complete?: boolean;
+}
+
+/** An argument a function is called with (a word of the call, or of the command that named the function). */
+export interface PositionalArgument {
+  value: string;
+  fact: Fact<string>;
+  pieces?: Fact<string>[];
+  unresolved?: readonly string[];
+  opaque?: boolean;
+}
 
 export interface ShellVariable {
   value: ShellWord;
@@ -211,6 +253,16 @@ interface Shared {
   wordBudget: number;
   /** The names of the functions defined with a `{ … }` body so far (ShellScript.functions). */
   functions: Set<string>;
+  /** The functions whose bodies read a positional parameter (`$1`, `${2:-4}`): a call's arguments change what they run. */
+  readsPositional: Set<string>;
+  /** The function whose body is read for one call, with that call's arguments (withFunctionArguments). */
+  bound?: BoundCall;
+}
+
+interface BoundCall {
+  name: string;
+  args: readonly PositionalArgument[];
+  complete: boolean;
 }
 
 /** Variables visible to a script; a `sh -c` script sees its parent's but its own assignments stay inside. */
@@ -286,15 +338,57 @@ const MAX_NESTED_SCRIPTS = 8;
 /** Real start scripts have a few thousand words; past this the input is not one, and reading stops to bound memory. */
 const MAX_WORDS = 100_000;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const POSITIONAL = /^[1-9][0-9]*$/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 const FIELD_SEPARATORS = " \t\n";
 
-function readScript(src: SourceText, env: EnvLookup | undefined): ShellScript {
-  const shared: Shared = { file: src.file, env, commands: [], variables: new Map(), problems: [], placeholders: new WeakSet(), wordBudget: MAX_WORDS, functions: new Set() };
+function readScript(src: SourceText, env: EnvLookup | undefined, bound?: BoundCall): ShellScript {
+  const shared: Shared = { file: src.file, env, commands: [], variables: new Map(), problems: [], placeholders: new WeakSet(), wordBudget: MAX_WORDS, functions: new Set(), readsPositional: new Set() };
+  if (bound) shared.bound = bound;
   new SourceReader(shared, src, new Scope(), undefined, 0).run();
   const script: ShellScript = { file: src.file, commands: shared.commands, variables: shared.variables, problems: shared.problems };
   if (shared.functions.size > 0) script.functions = shared.functions;
+  if (!bound && shared.readsPositional.size > 0) {
+    rereadable.set(script, { src, env, readsPositional: shared.readsPositional, words: MAX_WORDS - shared.wordBudget, budget: MAX_WORDS, reads: new Map() });
+  }
   return script;
+}
+
+/** What reading a script again for one function call needs: its source, and the words such readings may still take. */
+interface Rereadable {
+  src: SourceText;
+  env: EnvLookup | undefined;
+  readsPositional: ReadonlySet<string>;
+  /** Words the script has: one more reading costs that much of the budget. */
+  words: number;
+  budget: number;
+  /** The readings made, by function and arguments. */
+  reads: Map<string, ShellScript>;
+}
+
+const rereadable = new WeakMap<ShellScript, Rereadable>();
+
+/**
+ * The script read for one call of the function `name` with `args`: in that function's body `$1`, `${2:-4}` and
+ * `local port=$1` are those arguments (shifted as the body shifts them). An argument that is an unknown "$@" ends what is
+ * known. The script itself when the function reads no positional parameter, or once the readings have taken as many
+ * words as one huge script would (hostile input calls a function many times).
+ */
+export function withFunctionArguments(script: ShellScript, name: string, args: readonly PositionalArgument[]): ShellScript {
+  const source = rereadable.get(script);
+  if (!source?.readsPositional.has(name)) return script;
+  const unknownAt = args.findIndex((arg) => arg.value === "$@" || arg.value === "$*");
+  const known = unknownAt < 0 ? args : args.slice(0, unknownAt);
+  let key = name;
+  for (const arg of known) key += `\0${arg.value}\0${arg.fact.at?.file}:${arg.fact.at?.start}`;
+  if (unknownAt >= 0) key += "\0$@";
+  const seen = source.reads.get(key);
+  if (seen) return seen;
+  if (source.budget < source.words) return script;
+  source.budget -= source.words;
+  const read = readScript(source.src, source.env, { name, args: known, complete: unknownAt < 0 });
+  source.reads.set(key, read);
+  return read;
 }
 
 const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1);
@@ -330,6 +424,14 @@ type WordToken = Extract<Token, { kind: "word" }>;
  */
 const MAX_GUARD_DEPTH = 64;
 
+/** The end of one branch of an `if`/`case`: whether it shifted, and the count the next branch starts from. */
+function endArm(frame: BranchFrame): void {
+  if (frame.body.shift !== frame.shiftAtOpen) frame.shifted = true;
+  frame.body.shift = frame.shiftAtOpen;
+}
+
+const shiftedBy = (shift: Shift): { shifted?: Shift } => (shift === 0 ? {} : { shifted: shift });
+
 class SourceReader {
   private readonly lexer: Lexer;
   private peeked: Token | undefined;
@@ -343,6 +445,14 @@ class SourceReader {
   /** `{ … }` groups open, and the function bodies among them (with the group depth each opened at). */
   private braceDepth = 0;
   private readonly functionBodies: Array<{ name: string; depth: number }> = [];
+  /** The positional parameters of the top level, then of each function body open (innermost last). */
+  private readonly positional: PositionalFrame[] = [{ shift: 0, loops: 0 }];
+  /** Group depths of the `{ … }` opened after `&&`/`||` (`[ "$1" = -- ] && { shift; }`): what runs inside may not. */
+  private readonly conditionalGroups: number[] = [];
+  /** The last operator was `&&`, `||` or a pipe: the command read next may not run, or runs in a subshell. */
+  private afterAndOr = false;
+  /** Reading the value of a persistent assignment (`X=$1`, `local port=$1`). */
+  private inAssignment = false;
 
   constructor(
     private readonly shared: Shared,
@@ -392,9 +502,10 @@ class SourceReader {
             const end = this.skipCasePattern();
             const frame = this.branches[this.branches.length - 1];
             if (frame?.kind === "case") {
+              endArm(frame);
               if (frame.guard) (frame.earlier ??= []).push(frame.guard.condition);
               const earlier = frame.earlier && !frame.fallsThrough ? { earlier: [...frame.earlier] } : {};
-              frame.guard = { condition: this.src.text.slice(token.start, end).trim(), subject: frame.subject, at: this.ref(token.start, end), branch: "case", ...earlier };
+              frame.guard = { condition: this.src.text.slice(token.start, end).trim(), subject: frame.subject, at: this.ref(token.start, end), branch: "case", ...earlier, ...shiftedBy(frame.shiftAtOpen) };
             }
             caseStates[top] = "body";
           }
@@ -410,7 +521,11 @@ class SourceReader {
             this.closeGroup();
             continue;
           case "do":
+            this.body().loops++;
+            continue;
           case "done":
+            if (this.body().loops > 0) this.body().loops--;
+            continue;
           case "while":
           case "until":
           case "!":
@@ -421,7 +536,7 @@ class SourceReader {
             this.closeBranch("case");
             continue;
           case "case":
-            this.branches.push({ kind: "case", subject: this.skipCaseHead() });
+            this.branches.push({ kind: "case", subject: this.skipCaseHead(), ...this.branchShift() });
             caseStates.push("pattern");
             continue;
           case "for":
@@ -491,7 +606,10 @@ class SourceReader {
       }
       if (this.words.length === 0) return; // a subshell
     }
+    const ended = this.words.length > 0 || this.assignmentTokens.length > 0;
     this.finish();
+    // `cond ||` at a line's end: the next line's command is still the one that may not run.
+    if (ended || token.op !== "\n") this.afterAndOr = token.op === "&&" || token.op === "||" || token.op === "|" || token.op === "|&";
     const top = caseStates.length - 1;
     if ((token.op === ";;" || token.op === ";&" || token.op === ";;&") && caseStates[top] === "body") {
       caseStates[top] = "pattern";
@@ -507,10 +625,11 @@ class SourceReader {
     const open = frame?.kind === "if" ? frame : undefined;
     switch (keyword) {
       case "if":
-        this.branches.push({ kind: "if", condStart: token.end });
+        this.branches.push({ kind: "if", condStart: token.end, ...this.branchShift() });
         return true;
       case "elif":
         if (open) {
+          endArm(open);
           if (open.guard) (open.earlier ??= []).push(open.guard.condition);
           open.condStart = token.end;
           open.guard = undefined;
@@ -519,11 +638,12 @@ class SourceReader {
       case "then":
         if (open?.condStart !== undefined) {
           const condition = this.src.text.slice(open.condStart, token.start).replace(/[\s;]+$/, "").trim();
-          open.guard = { condition, at: this.ref(open.condStart, token.start), branch: "then", ...(open.earlier ? { earlier: [...open.earlier] } : {}) };
+          open.guard = { condition, at: this.ref(open.condStart, token.start), branch: "then", ...(open.earlier ? { earlier: [...open.earlier] } : {}), ...shiftedBy(open.shiftAtOpen) };
           open.condStart = undefined;
         }
         return true;
       case "else":
+        if (open) endArm(open);
         if (open?.guard) open.guard = { ...open.guard, branch: "else" };
         return true;
       case "fi":
@@ -537,7 +657,25 @@ class SourceReader {
   /** Closes the innermost open branch of this kind (and any left open inside it by a malformed script). */
   private closeBranch(kind: BranchFrame["kind"]): void {
     const index = this.branches.map((frame) => frame.kind).lastIndexOf(kind);
-    if (index >= 0) this.branches.length = index;
+    if (index < 0) return;
+    // After the branches, a shift that only some of them made leaves the count unknown.
+    for (let i = this.branches.length - 1; i >= index; i--) {
+      const frame = this.branches[i];
+      endArm(frame);
+      if (frame.shifted) frame.body.shift = "unknown";
+    }
+    this.branches.length = index;
+  }
+
+  /** The body being read: the innermost function body open, else the top level. */
+  private body(): PositionalFrame {
+    return this.positional[this.positional.length - 1];
+  }
+
+  /** What a branch opening now keeps of the shift: the body's count, restored at each of its branches. */
+  private branchShift(): { body: PositionalFrame; shiftAtOpen: Shift } {
+    const body = this.body();
+    return { body, shiftAtOpen: body.shift };
   }
 
   /** `case WORD in`; returns WORD as written. */
@@ -574,16 +712,49 @@ class SourceReader {
   /** `{` at a command's start: a group, or the body of the function just named. */
   private openGroup(): void {
     this.braceDepth++;
-    if (this.pendingFunction === undefined) return;
-    this.functionBodies.push({ name: this.pendingFunction, depth: this.braceDepth });
-    this.shared.functions.add(this.pendingFunction);
+    const name = this.pendingFunction;
+    if (name === undefined) {
+      if (this.afterAndOr) this.conditionalGroups.push(this.braceDepth);
+      return;
+    }
+    this.functionBodies.push({ name, depth: this.braceDepth });
+    this.shared.functions.add(name);
+    const bound = this.shared.bound?.name === name ? this.shared.bound : undefined;
+    this.positional.push(bound ? { shift: 0, loops: 0, args: bound.args, complete: bound.complete } : { shift: 0, loops: 0 });
     this.pendingFunction = undefined;
   }
 
   /** `}` at a command's start: closes the innermost group, and the function body it is. */
   private closeGroup(): void {
-    if (this.functionBodies[this.functionBodies.length - 1]?.depth === this.braceDepth) this.functionBodies.pop();
+    if (this.functionBodies[this.functionBodies.length - 1]?.depth === this.braceDepth) {
+      this.functionBodies.pop();
+      this.positional.pop();
+    }
+    if (this.conditionalGroups[this.conditionalGroups.length - 1] === this.braceDepth) this.conditionalGroups.pop();
     if (this.braceDepth > 0) this.braceDepth--;
+  }
+
+  /** `shift`, `shift 2`: the body's positional parameters move on; by an unknown count when the shift may not run. */
+  private onShift(args: ShellWord[]): void {
+    const body = this.body();
+    if (body.shift === "unknown") return;
+    const count = args.length === 0 ? 1 : args.length === 1 && /^\d+$/.test(args[0].value) ? Number(args[0].value) : undefined;
+    const mayNotRun = this.afterAndOr || body.loops > 0 || this.conditionalGroups.length > 0;
+    body.shift = count === undefined || mayNotRun ? "unknown" : body.shift + count;
+  }
+
+  /**
+   * The argument a positional parameter (`$1`, `${2}`) names in a function body read for one call: the word, null when the
+   * call gave fewer arguments, undefined when it cannot be told (another body, a shift of unknown count, a loop, which reads
+   * it once per pass, or an assignment inside a branch, which the script keeps whichever branch runs).
+   */
+  private positionalArgument(name: string): PositionalArgument | null | undefined {
+    const body = this.body();
+    if (!body.args || body.shift === "unknown" || body.loops > 0) return undefined;
+    if (this.inAssignment && this.branches.some((frame) => frame.body === body)) return undefined;
+    const index = Number(name) - 1 + body.shift;
+    if (index < body.args.length) return body.args[index];
+    return body.complete ? null : undefined;
   }
 
   /** `function NAME`, `function NAME()` */
@@ -658,7 +829,8 @@ class SourceReader {
       }
     }
     if (program === "set") this.onSetOptions(words.slice(1));
-    const command: ShellCommand = { words, assignments, exec, wrappers, start: span.start, end: span.end };
+    const command: ShellCommand = { words, assignments, exec, wrappers, start: span.start, end: span.end, ...shiftedBy(this.body().shift) };
+    if (program === "shift" && index === 0) this.onShift(words.slice(1));
     if (this.parent) command.parent = this.parent;
     const inFunction = this.functionBodies[this.functionBodies.length - 1]?.name ?? this.parent?.inFunction;
     if (inFunction !== undefined) command.inFunction = inFunction;
@@ -700,8 +872,16 @@ class SourceReader {
   private onSetOptions(args: ShellWord[]): void {
     for (let i = 0; i < args.length; i++) {
       const option = args[i].value;
-      if ((option === "-o" || option === "+o") && args[i + 1]?.value === "allexport") this.scope.allExport = option === "-o";
-      else if (/^[-+][A-Za-z]*a[A-Za-z]*$/.test(option)) this.scope.allExport = option.startsWith("-");
+      if (option === "--" || !/^[-+]/.test(option)) {
+        // `set -- a b`, `set a b`: new positional parameters, which this reader does not follow
+        this.body().shift = "unknown";
+        return;
+      }
+      if (/^[-+][A-Za-z]*o$/.test(option)) {
+        // `-o NAME`, `-euo pipefail`: the word after is the option's name
+        if (args[i + 1]?.value === "allexport") this.scope.allExport = option.startsWith("-");
+        i++;
+      } else if (/^[-+][A-Za-z]*a[A-Za-z]*$/.test(option)) this.scope.allExport = option.startsWith("-");
     }
   }
 
@@ -719,7 +899,9 @@ class SourceReader {
 
   /** A persistent assignment (`X=1`, `export X=1`); returns the whole `X=1` word. */
   private assignVariable(token: WordToken, exported: boolean): ShellWord {
+    this.inAssignment = true;
     const { assignment, append, valueStart } = this.assignment(token);
+    this.inAssignment = false;
     const previous = this.scope.get(assignment.name);
     const value = append && previous ? this.concat(previous.value, assignment.value) : assignment.value;
     // A variable the script got from its environment is exported already: assigning it changes what programs get.
@@ -821,8 +1003,9 @@ class SourceReader {
     const raw = this.src.text.slice(part.start, part.end);
     const hop = { at, note: raw };
     const variable = this.scope.get(part.name);
+    const argument = POSITIONAL.test(part.name) ? this.positionalParameter(part.name) : undefined;
     const envFact = variable || !NAME.test(part.name) ? undefined : this.shared.env?.(part.name);
-    const value = variable ? variable.value.value : envFact?.value;
+    const value = variable ? variable.value.value : (argument?.value ?? envFact?.value);
     const isSet = value !== undefined;
     switch (part.op) {
       case "#": {
@@ -833,7 +1016,7 @@ class SourceReader {
       case "-":
       case ":=":
       case "=":
-        if (isSet && (value !== "" || !part.op.startsWith(":"))) return this.currentValue(part, variable, envFact, hop);
+        if (isSet && (value !== "" || !part.op.startsWith(":"))) return argument ? this.fromCallArgument(argument, part, hop) : this.currentValue(part, variable, envFact, hop);
         return this.fromArgument(part, hop, part.op.endsWith("="));
       case ":+":
       case "+":
@@ -841,8 +1024,27 @@ class SourceReader {
         return { pieces: [], fact: { value: "", origin: "stated", at }, unresolved: [], opaque: false };
       default:
         // plain `$X`, and `${X:?message}` which stops the script when X is missing
-        return this.currentValue(part, variable, envFact, hop);
+        return argument ? this.fromCallArgument(argument, part, hop) : this.currentValue(part, variable, envFact, hop);
     }
+  }
+
+  /** `$1` in a function body: the argument of the call it is read for; the body is one whose calls change what it runs. */
+  private positionalParameter(name: string): PositionalArgument | undefined {
+    const body = this.functionBodies[this.functionBodies.length - 1];
+    if (body) this.shared.readsPositional.add(body.name);
+    return this.positionalArgument(name) ?? undefined;
+  }
+
+  /** The call's argument as the value of `$1`, each piece reached through the `$1` that reads it. */
+  private fromCallArgument(argument: PositionalArgument, part: Extract<WordPart, { kind: "param" }>, hop: { at: SourceRef; note: string }): Expansion & { fact: Fact<string> } {
+    const unknown = argument.opaque === true || (argument.unresolved?.length ?? 0) > 0;
+    const pieces = (argument.pieces ?? [argument.fact]).map((piece) => {
+      const fact = this.withVia(piece, [hop]);
+      // an argument the caller did not know stays whole, as a variable holding it would
+      if (unknown) this.shared.placeholders.add(fact);
+      return { fact, splittable: !part.quoted && !unknown };
+    });
+    return { pieces, fact: this.withVia(argument.fact, [hop]), unresolved: argument.unresolved ?? [], opaque: argument.opaque ?? false };
   }
 
   /** The parameter's own value: from the script, else the environment, else left as written. */

@@ -28,7 +28,8 @@ const describePlace = (at: SourceRef) => at.file;
 /** `${NAME:-default}` (or `${NAME-default}`) written at `at`, with the default's own span; undefined for other text. */
 function shellDefault(at: SourceRef, text: Text): { name: string; value: string; at: SourceRef; raw: string } | undefined {
   const raw = text(at.file)?.slice(at.start, at.end);
-  const m = raw === undefined ? null : /^\$\{(\w+):?-([^}$`"'\\\s]+)\}$/.exec(raw);
+  // A positional parameter's default (`${1:-2}` in a function) is for a call without that argument, not a setting.
+  const m = raw === undefined ? null : /^\$\{([A-Za-z_]\w*):?-([^}$`"'\\\s]+)\}$/.exec(raw);
   if (!raw || !m) return undefined;
   const start = at.start + raw.indexOf("-", 2 + m[1].length) + 1;
   return { name: m[1], value: m[2], at: { file: at.file, start, end: start + m[2].length }, raw };
