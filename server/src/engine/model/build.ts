@@ -36,6 +36,7 @@ import { ENGINE_FUNCTIONS, findSqlAlchemyEngine, type SqlAlchemyEngine } from ".
 import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
+import { isExeclineScript, readExeclineRunScript } from "../parse/execline.ts";
 import { appProgram, type CommandWord, flagName, isFastapiRun, isOneOffDatabaseTask, isSidekiqSwarm, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
@@ -62,7 +63,7 @@ import { actionCable } from "./action-cable.ts";
 import { GUNICORN_CONF_PATHS, IMAGE_CONF, IMAGE_WORKDIR, imageConfSettings, mountedAt, PRESTART_PATH, prestartChangesServer, START_SCRIPT, uvicornGunicornImage } from "./tiangolo.ts";
 import { ancestors, ciComposeLists, makefileComposeLists, profileNames, scriptComposeLists, type StartedServices } from "./compose-commands.ts";
 import { readSupervisorConf, SUPERVISOR_CANDIDATES, supervisorConfigFiles, supervisordConfigArg, supervisordOptionsStart, supervisorRuns } from "./supervisor.ts";
-import { inheritsS6Init, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
+import { inheritsS6Init, PROXY_PROGRAM, S6_INIT, S6_RUN_FILES, s6BundleEntries, s6KeepsEnv, s6SeesContainerEnv, s6Service, s6TypeFile } from "./s6-overlay.ts";
 import { contextCandidates, contextFolders, contextSource, imagePathsOf, inWorkdir } from "./image-copies.ts";
 
 /** The parse memo's key for the list of App Runner JSON files (buildModel). */
@@ -1485,7 +1486,8 @@ function inheritedEntrypoint(dockerfile: DockerfileStage, path: string): Command
 /**
  * s6-overlay's /init starts, side by side in the container, the services whose run scripts the image's COPY lines put in
  * /etc/services.d and the s6-rc longruns its user bundles list (model/s6-overlay.ts): each run script is read as a script
- * something runs with no arguments, in the image's working folder. One that is not a shell's (execline) is not read; one
+ * something runs with no arguments, in the image's working folder, or, in execline, as the program its chain of loaders
+ * ends in (parse/execline.ts). One that does not see the container's environment is not read; one
  * that runs a reverse proxy makes the container's loopback reachable (proxyBeside).
  */
 function addS6Services(ctx: Context, deployment: Deployment, dockerfile: string, dockerfileText: string, env: EnvLookup): void {
@@ -1510,9 +1512,22 @@ function addS6Services(ctx: Context, deployment: Deployment, dockerfile: string,
       if (!service || path !== join(image.contextDir, source) || (service.rc && !s6Longrun(ctx, image, service.name, dockerfileText))) continue;
       const text = ctx.host.read(path);
       if (text !== undefined && PROXY_PROGRAM.test(text)) deployment.proxyBeside ??= path;
+      if (text === undefined) continue;
+      const keepEnv = s6KeepsEnv(env("S6_KEEP_ENV")?.value);
       // A run script that does not see the container's environment would read its variables unset, which the rules
       // comparing values with that environment do not know: it is not read.
-      if (text === undefined || !hasShellShebang(text) || !s6SeesContainerEnv(text, env("S6_KEEP_ENV")?.value)) continue;
+      if (isExeclineScript(text)) {
+        const program = readExeclineRunScript(text, path, env, keepEnv);
+        if (!program?.containerEnv) continue;
+        deployment.links.push({ from: dockerfile, to: path, why: `s6-overlay's ${S6_INIT} starts ${imagePath}` });
+        deployment.files.add(path);
+        ctx.claimed.add(path);
+        const before = deployment.processes.length;
+        addWordsProcesses(ctx, deployment, program.words, { file: path, start: program.words[0].start, end: program.words[program.words.length - 1].end }, image.contextDir, program.exported ? lookupIn(program.exported, env) : env, 1);
+        noteExported(deployment.processes.slice(before), program.exported);
+        continue;
+      }
+      if (!hasShellShebang(text) || !s6SeesContainerEnv(text, keepEnv)) continue;
       deployment.links.push({ from: dockerfile, to: path, why: `s6-overlay's ${S6_INIT} starts ${imagePath}` });
       addScriptProcesses(ctx, deployment, path, env, { words: [], dir: image.contextDir }, 1);
     }

@@ -39,7 +39,12 @@ export function s6TypeFile(name: string): string {
   return `/etc/s6-overlay/s6-rc.d/${name}/type`;
 }
 
-/** Whether a run script reads the container's environment: through with-contenv, or with S6_KEEP_ENV set to a non-zero value. */
-export function s6SeesContainerEnv(text: string, keepEnv: string | undefined): boolean {
-  return /^#!\s*\S*\/with-contenv\s/.test(text.replace(/^\uFEFF/, "")) || (keepEnv !== undefined && keepEnv !== "" && keepEnv !== "0");
+/** Whether S6_KEEP_ENV, set to a non-zero value, keeps the container's environment for every service. */
+export function s6KeepsEnv(keepEnv: string | undefined): boolean {
+  return keepEnv !== undefined && keepEnv !== "" && keepEnv !== "0";
+}
+
+/** Whether a shell run script reads the container's environment: through with-contenv, or with S6_KEEP_ENV (`keepEnv`). */
+export function s6SeesContainerEnv(text: string, keepEnv: boolean): boolean {
+  return /^#!\s*\S*\/with-contenv\s/.test(text.replace(/^\uFEFF/, "")) || keepEnv;
 }
