@@ -101,6 +101,22 @@ describe("report summary: the rules' numbers", () => {
 });
 
 describe("report HTML", () => {
+  test("a deployment's Files row lists the nginx config its container runs; a config mounted over in its only container is not a proxy", () => {
+    const beside = summaryOf(readFixture(join(repo, "test", "fixtures", "server", "bind-localhost-in-container", "ok-supervisord-nginx-program-beside-gunicorn"))).summary;
+    assert.ok(beside.deployments[0].files.includes("deploy/nginx.conf"), `files: ${beside.deployments[0].files}`);
+    const conf = (workers: string) => `worker_processes ${workers};\nevents { worker_connections 512; }\nhttp { server { listen 80; location / { proxy_pass http://web:8000; } } }\n`;
+    const files = {
+      "docker-compose.yml": "services:\n  web:\n    image: app\n    command: gunicorn app:app -w 2 -b 0.0.0.0:8000\n  nginx:\n    build: ./nginx\n    volumes:\n      - ./nginx/production.conf:/etc/nginx/nginx.conf:ro\n",
+      "nginx/Dockerfile": "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/nginx.conf\n",
+      "nginx/nginx.conf": conf("1"),
+      "nginx/production.conf": conf("auto"),
+    };
+    assert.deepEqual(summaryOf(files).summary.proxies.map((p) => p.root), ["nginx/production.conf"]);
+    // a named volume starts as a copy of the image's file: the copy is read
+    const volume = { ...files, "docker-compose.yml": files["docker-compose.yml"].replace("./nginx/production.conf:/etc/nginx/nginx.conf:ro", "nginx-conf:/etc/nginx") + "volumes:\n  nginx-conf:\n" };
+    assert.ok(summaryOf(volume).summary.proxies.some((p) => p.root === "nginx/nginx.conf"));
+  });
+
   const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
 
   test("escapes hostile service names, file names and values everywhere", () => {

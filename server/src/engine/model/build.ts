@@ -332,9 +332,11 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
     if (placement === "main") placedMains.add(path);
     if (!ctx.pathSet.has(path)) nginxFiles.push(path);
   }
-  const proxies = buildProxies(host, nginxFiles, problems, deployments, parses, placedMains);
-  linkMountingServices(proxies, composeFiles, deployments);
-  linkBuildingServices(proxies, deployments, (deployment) => imageCopies(ctx, deployment));
+  const built = buildProxies(host, nginxFiles, problems, deployments, parses, placedMains);
+  linkMountingServices(built, composeFiles, deployments);
+  // A config whose only container mounts another file over it is not what any nginx reads: it is not audited as one.
+  const shadowed = linkBuildingServices(built, deployments, (deployment) => imageCopies(ctx, deployment));
+  const proxies = shadowed.size === 0 ? built : built.filter((proxy) => !shadowed.has(proxy));
   linkUnitBackends(proxies, deployments);
   const envFiles = new Map<string, Map<string, Fact<string>>>();
   for (const [key, value] of cache) if (key.startsWith(ENV_FILE_READ)) envFiles.set(key.slice(ENV_FILE_READ.length), value as Map<string, Fact<string>>);
@@ -1100,11 +1102,13 @@ function composeServiceDeployment(
     deployment.links.push({ from: base, to: dockerfile, why });
     // The container's own volumes mount over the image's files, whichever service builds the image.
     const mountTargets: string[] = [];
+    const bindTargets: string[] = [];
     for (const layer of layers) {
-      for (const bind of layer.bindSources) if (bind.target) mountTargets.push(bind.target);
+      for (const bind of layer.bindSources) if (bind.target) bindTargets.push(bind.target);
       for (const volume of layer.volumeTargets ?? []) mountTargets.push(volume);
     }
-    deployment.imageBuild = { dockerfile, context: contextDir, ...(target !== undefined ? { target } : {}), mountTargets };
+    mountTargets.push(...bindTargets);
+    deployment.imageBuild = { dockerfile, context: contextDir, ...(target !== undefined ? { target } : {}), mountTargets, bindTargets };
     const sourceMount = mountTargets.length > 0 ? contextMountedOverCode(ctx, layers, (layer) => (files.includes(layer.file) ? dir : dirOf(layer.file)), dockerfile, contextDir, target) : undefined;
     if (sourceMount) deployment.sourceMount = sourceMount;
     const buildArgs = lastBuilt("buildArgs");

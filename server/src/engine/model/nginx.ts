@@ -609,9 +609,12 @@ export interface ImageCopy extends CopyLine {
  * copies it where nginx reads it (`COPY nginx.conf /etc/nginx/nginx.conf`, `COPY site.conf /etc/nginx/conf.d/`, or a
  * folder that holds it: `COPY . /etc/nginx/`), in the stage the service builds, from its build context. A service that
  * mounts something over that path runs the mounted file, not the copied one, and is not linked.
- * `copiesOf` gives a deployment's copies, read only when some config is not linked yet.
+ * `copiesOf` gives a deployment's copies, read only when some config is not linked yet. Returns the configs no container
+ * reads: copied only into images whose services bind-mount another file over them (`COPY nginx.conf
+ * /etc/nginx/nginx.conf` with `./nginx/prod.conf:/etc/nginx/nginx.conf` in compose), and run nowhere else.
  */
-export function linkBuildingServices(proxies: NginxProxy[], deployments: Deployment[], copiesOf: (deployment: Deployment) => ImageCopy[]): void {
+export function linkBuildingServices(proxies: NginxProxy[], deployments: Deployment[], copiesOf: (deployment: Deployment) => ImageCopy[]): Set<NginxProxy> {
+  const hidden = new Set<NginxProxy>();
   // Each unlinked config under its own path and every folder above it, so that a COPY source finds the configs it
   // holds without a pass over every proxy (1,000 deployments x 1,000 configs in a monorepo).
   const under = new Map<string, NginxProxy[]>();
@@ -625,7 +628,7 @@ export function linkBuildingServices(proxies: NginxProxy[], deployments: Deploym
     register(".", proxy);
     for (let path = proxy.root; path !== "" && path !== "."; path = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "") register(path, proxy);
   }
-  if (under.size === 0) return;
+  if (under.size === 0) return hidden;
   for (const deployment of deployments) {
     const build = deployment.imageBuild;
     if (!build) continue;
@@ -638,13 +641,26 @@ export function linkBuildingServices(proxies: NginxProxy[], deployments: Deploym
         for (const proxy of under.get(from) ?? []) {
           if (proxy.service) continue;
           const inImage = copiedPath(from === "." ? "" : from, proxy.root, (target ??= copyTarget(copy, copy.workdir, nginxFolder)));
-          if (inImage === undefined || !placementAt(inImage) || mountedAt([], build.mountTargets, inImage) !== undefined) continue;
+          if (inImage === undefined || !placementAt(inImage)) continue;
+          if (mountedAt([], build.mountTargets, inImage) !== undefined) {
+            if (hiddenByBind(build, inImage)) hidden.add(proxy);
+            continue;
+          }
           const cpus = deployment.cpus && { ...deployment.cpus, via: [...(deployment.cpus.via ?? []), { at: copy.at, note: `${build.dockerfile} copies ${proxy.root} to ${inImage}` }] };
           proxy.service = { deployment: deployment.id, placedBy: "copy", placedAt: copy.at, ...(cpus ? { cpus } : {}), ...(deployment.nofileSoftLimit ? { nofileSoftLimit: deployment.nofileSoftLimit } : {}) };
         }
       }
     }
   }
+  // Another container that runs the copy (or mounts the file itself) reads it.
+  for (const proxy of hidden) if (proxy.service) hidden.delete(proxy);
+  return hidden;
+}
+
+/** Whether the deepest mount over `inImage` is a bind mount, which hides the image's file (a named volume starts as a copy of it). */
+function hiddenByBind(build: NonNullable<Deployment["imageBuild"]>, inImage: string): boolean {
+  const volumes = build.mountTargets.filter((target) => !build.bindTargets.includes(target));
+  return typeof mountedAt(build.bindTargets.map((target) => ({ source: target, target })), volumes, inImage) === "object";
 }
 
 /**

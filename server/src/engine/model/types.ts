@@ -163,9 +163,10 @@ export interface Deployment {
   /**
    * The image a compose service builds (or runs by `image:` from another service's build): its Dockerfile, the build
    * context folder, the stage built (`build.target`), and the container paths the service's own `volumes:` mount over
-   * the image's files (bind mounts and named volumes, every layer's).
+   * the image's files (bind mounts and named volumes, every layer's); `bindTargets` the bind mounts' among them, which
+   * hide the image's files (a named volume starts as a copy of them).
    */
-  imageBuild?: { dockerfile: string; context: string; target?: string; mountTargets: string[] };
+  imageBuild?: { dockerfile: string; context: string; target?: string; mountTargets: string[]; bindTargets: string[] };
   /**
    * A compose bind mount that puts the build context over the folder the image keeps the app's code in (its WORKDIR, or
    * where `COPY .` puts the context): the container runs the host's working copy, not the image's code, which is how a

@@ -225,6 +225,15 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
 
   const poolerOf = new Map<string, string>();
   for (const pooler of model.poolers ?? []) for (const client of pooler.clients) if (!poolerOf.has(client)) poolerOf.set(client, pooler.name);
+  // The nginx configs a deployment's container runs (mounted or copied into its image) are among its files.
+  const proxyFiles = new Map<string, Set<string>>();
+  for (const proxy of model.proxies) {
+    const id = proxy.service?.deployment;
+    if (id === undefined) continue;
+    const files = proxyFiles.get(id) ?? new Set<string>();
+    for (const file of proxy.files) files.add(file);
+    proxyFiles.set(id, files);
+  }
   const deployments: DeploymentSummary[] = shown.map((d) => {
     const budget = budgets.find((b) => b.shares.some((s) => s.deployment === d));
     const pool = d.pool;
@@ -232,7 +241,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
     return {
       id: d.id,
       name: d.name,
-      files: [...d.files].sort(),
+      files: [...new Set([...d.files, ...(proxyFiles.get(d.id) ?? [])])].sort(),
       instances: figure(d.instances),
       ...(d.instancesUnknown && d.instances.origin !== "configured" ? { instancesUnknown: d.instancesUnknown } : {}),
       ...(d.cpus ? { cpus: figure(d.cpus) } : {}),
