@@ -61,10 +61,20 @@ describe("dependency files RUN lines install from", () => {
     assert.deepEqual(installs("poetry export -o requirements.txt"), []);
   });
 
+  test("each COPY records the WORKDIR in effect at its line; a relative WORKDIR is relative to the one before", () => {
+    const first = ["FROM python:3.12", "COPY a.txt .", "WORKDIR /app", "COPY b.txt .", "WORKDIR src", "COPY c.txt ."];
+    const d = parseDockerfile([...first, ""].join("\n"), "Dockerfile");
+    assert.deepEqual(d.copies.map((c) => [c.sources[0], c.workdir]), [["a.txt", undefined], ["b.txt", "/app"], ["c.txt", "/app/src"]]);
+    assert.equal(d.workdir, "/app/src");
+    // a new stage FROM an image starts before any WORKDIR again
+    const next = parseDockerfile([...first, "FROM python:3.12", "COPY d.txt .", ""].join("\n"), "Dockerfile");
+    assert.deepEqual(next.copies.map((c) => [c.sources[0], c.workdir]), [["d.txt", undefined]]);
+  });
+
   test("each stage's WORKDIR and COPY lines so far go with its installs, continuation lines included", () => {
     const text = ["FROM python:3.12 AS build", "WORKDIR /srv", "COPY requirements/prod.txt /tmp/r.txt", "RUN pip install --upgrade pip \\", "    && pip install -r /tmp/r.txt", "FROM python:3.12", "COPY --from=build /usr/local /usr/local", "CMD [\"gunicorn\", \"app:app\"]", ""].join("\n");
     const d = parseDockerfile(text, "Dockerfile");
-    assert.deepEqual(d.installs, [{ path: "/tmp/r.txt", kind: "requirements", workdir: "/srv", copies: [{ sources: ["requirements/prod.txt"], destination: "/tmp/r.txt", fromContext: true, start: 39, end: 76 }] }]);
+    assert.deepEqual(d.installs, [{ path: "/tmp/r.txt", kind: "requirements", workdir: "/srv", copies: [{ sources: ["requirements/prod.txt"], destination: "/tmp/r.txt", fromContext: true, workdir: "/srv", start: 39, end: 76 }] }]);
     assert.equal(text.slice(39, 76), "COPY requirements/prod.txt /tmp/r.txt");
     assert.deepEqual(d.copies.map((c) => [c.sources, c.fromContext]), [[["/usr/local"], false]], "a COPY --from takes another stage's files");
   });

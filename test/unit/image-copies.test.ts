@@ -30,6 +30,20 @@ describe("COPY/ADD lines between the build context and the image", () => {
     assert.deepEqual(imagePathsOf(copies, "/", "root/etc/services.d/api/run"), ["/etc/services.d/api/run", "/src/root/etc/services.d/api/run"]);
   });
 
+  test("a relative destination is relative to the WORKDIR of its own line; before any, to the base image's", () => {
+    // WORKDIR /app, COPY deploy/gunicorn.conf.py ./gunicorn.conf.py, WORKDIR /app/src, COPY src/ .
+    const copies = [
+      { sources: ["deploy/gunicorn.conf.py"], destination: "./gunicorn.conf.py", workdir: "/app" },
+      { sources: ["src/"], destination: ".", workdir: "/app/src" },
+    ];
+    assert.deepEqual(contextCandidates(copies, "/", "/app/gunicorn.conf.py"), ["deploy/gunicorn.conf.py"]);
+    assert.deepEqual(contextCandidates(copies, "/", "/app/src/gunicorn.conf.py"), ["src/gunicorn.conf.py"]);
+    assert.deepEqual(imagePathsOf(copies, "/", "deploy/gunicorn.conf.py"), ["/app/gunicorn.conf.py"]);
+    assert.deepEqual(contextFolders(copies, "/", "/app/src"), ["src"]);
+    // a line before any WORKDIR: the base image's (the argument)
+    assert.deepEqual(imagePathsOf([{ sources: ["run"], destination: "run" }], "/", "run"), ["/run"]);
+  });
+
   test("COPY --from=<stage> brings another stage's files, not the build context's", () => {
     const fromStage = [{ sources: ["app/"], destination: "/app/", fromContext: false }];
     assert.deepEqual(contextCandidates(fromStage, "/app", "/app/main.py"), []);

@@ -390,7 +390,7 @@ function imageCopies(ctx: Context, deployment: Deployment): ImageCopy[] {
   const copies: ImageCopy[] = [];
   const stage = targetStage(parsedDockerfile(ctx.parses, build.dockerfile, text), build.target);
   for (const copy of stage.copies) {
-    if (copy.fromContext) copies.push({ sources: copy.sources, destination: copy.destination, workdir: stage.workdir ?? "/", at: { file: build.dockerfile, start: copy.start, end: copy.end } });
+    if (copy.fromContext) copies.push({ sources: copy.sources, destination: copy.destination, workdir: copy.workdir ?? BASE_WORKDIR, at: { file: build.dockerfile, start: copy.start, end: copy.end } });
   }
   return copies;
 }
@@ -1497,7 +1497,6 @@ function inheritedEntrypoint(dockerfile: DockerfileStage, path: string): Command
 function addS6Services(ctx: Context, deployment: Deployment, dockerfile: string, dockerfileText: string, env: EnvLookup): void {
   const image = ctx.image;
   if (!image) return;
-  const workdir = image.stage.workdir ?? "/";
   const prefix = image.contextDir ? `${image.contextDir}/` : "";
   // Files copied one by one (`COPY docker/web.run /etc/services.d/web/run`), and those named run in folders copied whole.
   const sources = new Set<string>();
@@ -1510,7 +1509,7 @@ function addS6Services(ctx: Context, deployment: Deployment, dockerfile: string,
   for (const path of ctx.cache.get(S6_RUN_FILES) as string[]) if (path.startsWith(prefix)) sources.add(path.slice(prefix.length));
   for (const source of sources) {
     if (!source) continue;
-    for (const imagePath of imagePathsOf(image.stage.copies, workdir, source)) {
+    for (const imagePath of imagePathsOf(image.stage.copies, BASE_WORKDIR, source)) {
       const service = s6Service(imagePath);
       const path = service && fileInImage(ctx, image, imagePath);
       if (!service || path !== join(image.contextDir, source) || (service.rc && !s6Longrun(ctx, image, service.name, dockerfileText))) continue;
@@ -1556,7 +1555,7 @@ function installedFiles(dockerfile: Dockerfile, contextDir: string): NonNullable
     const workdir = install.workdir ?? "/";
     const imagePath = inWorkdir(install.path, workdir);
     const written = install.path.startsWith("/") ? [] : [install.path.replace(/^\.\//, "")];
-    found.push({ candidates: [...contextCandidates(install.copies, workdir, imagePath), ...written].map((candidate) => join(contextDir, candidate)), kind: install.kind });
+    found.push({ candidates: [...contextCandidates(install.copies, BASE_WORKDIR, imagePath), ...written].map((candidate) => join(contextDir, candidate)), kind: install.kind });
   }
   return found;
 }
@@ -1569,7 +1568,7 @@ function runsImageStart(ctx: Context, words: CommandWord[], dockerfile: Dockerfi
 
 /** The workspace file the Dockerfile's COPY lines put at `imagePath`, if any. */
 function imageFileInContext(ctx: Context, dockerfile: DockerfileStage, contextDir: string, imagePath: string): string | undefined {
-  for (const candidate of contextCandidates(dockerfile.copies, dockerfile.workdir ?? IMAGE_WORKDIR, imagePath)) {
+  for (const candidate of contextCandidates(dockerfile.copies, IMAGE_WORKDIR, imagePath)) {
     const found = existing(ctx, join(contextDir, candidate));
     if (found) return found;
   }
@@ -1588,7 +1587,7 @@ const NOT_IN_WORKSPACE = Symbol("not in the workspace");
 /** A Dockerfile's image: its COPY and ADD lines put files of the build context in it. */
 function builtImageFiles(ctx: Context, dockerfile: DockerfileStage, contextDir: string): ImageFiles {
   // The app's folder in the image (/app), as a folder of the build context: where its modules are found.
-  const appDir = contextFolders(dockerfile.copies, dockerfile.workdir ?? IMAGE_WORKDIR, IMAGE_WORKDIR).map((folder) => join(contextDir, folder)).find((dir) => dir === contextDir || ctx.folders.has(dir)) ?? contextDir;
+  const appDir = contextFolders(dockerfile.copies, IMAGE_WORKDIR, IMAGE_WORKDIR).map((folder) => join(contextDir, folder)).find((dir) => dir === contextDir || ctx.folders.has(dir)) ?? contextDir;
   return { at: (imagePath) => imageFileInContext(ctx, dockerfile, contextDir, imagePath), appDir };
 }
 
@@ -2323,7 +2322,7 @@ function imageFile(ctx: Context, dir: string, name: string): string | undefined 
  * file named as no deployment file is (`docker/web.run`) is not among the audit's paths: it is looked for by reading it.
  */
 function fileInImage(ctx: Context, image: NonNullable<Context["image"]>, imagePath: string): string | undefined {
-  for (const candidate of contextCandidates(image.stage.copies, image.stage.workdir ?? "/", imagePath)) {
+  for (const candidate of contextCandidates(image.stage.copies, BASE_WORKDIR, imagePath)) {
     const path = join(image.contextDir, candidate);
     if (existing(ctx, path) || (fileKind(path) === undefined && ctx.host.read(path) !== undefined)) return path;
   }
@@ -3210,6 +3209,9 @@ function folderSet(paths: string[]): Pick<Set<string>, "has"> {
 export function existing(ctx: Context, path: string): string | undefined {
   return ctx.pathSet.has(path) ? path : undefined;
 }
+
+/** The WORKDIR of a base image the workspace does not hold, for the lines before a Dockerfile sets one: Docker's default, the root. */
+const BASE_WORKDIR = "/";
 
 function cached<T>(ctx: Context, key: string, make: () => T): T {
   if (!ctx.cache.has(key)) ctx.cache.set(key, make());

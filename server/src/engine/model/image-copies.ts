@@ -1,15 +1,19 @@
 // A Dockerfile's COPY/ADD lines between the build context and the image, both ways: the image paths a build-context file
 // is copied to (s6-overlay run scripts, nginx configs), and the build-context paths that may hold an image path (a tiangolo
 // image's gunicorn_conf.py and app, a command's config file, the files RUN lines install from). A relative destination
-// is relative to the WORKDIR. Lines that copy from another stage or image (`COPY --from=<stage>`) bring no build-context
+// is relative to the WORKDIR in effect at its line (`baseWorkdir`, the base image's, before the Dockerfile sets one). Lines that copy from another stage or image (`COPY --from=<stage>`) bring no build-context
 // file, and neither do absolute sources, wildcards, variables and URLs: they are not followed.
 import { posix } from "node:path";
 
-/** A COPY/ADD line as the model reads it; `fromContext` false for `COPY --from=<stage>`, whose sources are not the build context's. */
+/**
+ * A COPY/ADD line as the model reads it; `fromContext` false for `COPY --from=<stage>`, whose sources are not the build
+ * context's; `workdir` the WORKDIR in effect at the line (absent before any: the base image's, which callers give).
+ */
 export interface CopyLine {
   sources: string[];
   destination: string;
   fromContext?: boolean;
+  workdir?: string;
 }
 
 /** Where a COPY/ADD line writes: its destination as an absolute image path ("/" for the root), and whether a file copied there goes into it. */
@@ -41,8 +45,8 @@ export function inWorkdir(path: string, workdir: string): string {
  * (`.`), the destination of several sources (Docker requires a folder then), or a folder the image already has
  * (`existingFolder`: nginx's /etc/nginx/conf.d).
  */
-export function copyTarget(copy: CopyLine, workdir: string, existingFolder?: (path: string) => boolean): CopyTarget {
-  const path = inWorkdir(copy.destination, workdir);
+export function copyTarget(copy: CopyLine, baseWorkdir: string, existingFolder?: (path: string) => boolean): CopyTarget {
+  const path = inWorkdir(copy.destination, copy.workdir ?? baseWorkdir);
   const written = copy.destination;
   const folder = written.endsWith("/") || written === "." || copy.sources.length > 1 || (existingFolder?.(path) ?? false);
   return { path, folder };
@@ -61,14 +65,14 @@ export function copiedPath(source: string, path: string, target: CopyTarget): st
 }
 
 /** The image paths the COPY/ADD lines put the build-context file `contextPath` at, in the order of the lines. */
-export function imagePathsOf(copies: ReadonlyArray<CopyLine>, workdir: string, contextPath: string): string[] {
+export function imagePathsOf(copies: ReadonlyArray<CopyLine>, baseWorkdir: string, contextPath: string): string[] {
   const found: string[] = [];
   for (const copy of copies) {
     if (copy.fromContext === false) continue;
     let target: CopyTarget | undefined;
     for (const written of copy.sources) {
       const source = contextSource(written);
-      const inImage = source === undefined ? undefined : copiedPath(source, contextPath, (target ??= copyTarget(copy, workdir)));
+      const inImage = source === undefined ? undefined : copiedPath(source, contextPath, (target ??= copyTarget(copy, baseWorkdir)));
       if (inImage !== undefined) found.push(inImage);
     }
   }
@@ -81,12 +85,12 @@ export function imagePathsOf(copies: ReadonlyArray<CopyLine>, workdir: string, c
  * `COPY gunicorn_conf.py /app/gunicorn_conf.py` put `gunicorn_conf.py` there. Whether a destination without a trailing
  * slash is a folder is not known here: a file copied to it is a candidate both ways. "." for the whole context.
  */
-export function contextCandidates(copies: ReadonlyArray<CopyLine>, workdir: string, imagePath: string): string[] {
+export function contextCandidates(copies: ReadonlyArray<CopyLine>, baseWorkdir: string, imagePath: string): string[] {
   const candidates: string[] = [];
   for (let i = copies.length - 1; i >= 0; i--) {
     const copy = copies[i];
     if (copy.fromContext === false) continue;
-    const destination = inWorkdir(copy.destination, workdir);
+    const destination = inWorkdir(copy.destination, copy.workdir ?? baseWorkdir);
     for (const written of copy.sources) {
       const src = contextSource(written);
       if (src === undefined) continue;
@@ -103,11 +107,11 @@ export function contextCandidates(copies: ReadonlyArray<CopyLine>, workdir: stri
 }
 
 /** The build-context folders ("" for the context itself) copied to `imageFolder`, the last first. */
-export function contextFolders(copies: ReadonlyArray<CopyLine>, workdir: string, imageFolder: string): string[] {
+export function contextFolders(copies: ReadonlyArray<CopyLine>, baseWorkdir: string, imageFolder: string): string[] {
   const folders: string[] = [];
   for (let i = copies.length - 1; i >= 0; i--) {
     const copy = copies[i];
-    if (copy.fromContext === false || inWorkdir(copy.destination, workdir) !== imageFolder) continue;
+    if (copy.fromContext === false || inWorkdir(copy.destination, copy.workdir ?? baseWorkdir) !== imageFolder) continue;
     for (const written of copy.sources) {
       const src = contextSource(written);
       if (src !== undefined) folders.push(src);

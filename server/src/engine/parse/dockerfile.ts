@@ -21,6 +21,8 @@ export interface DockerCopy {
   destination: string;
   /** False for `--from` another stage or image: its sources are not the build context's files. */
   fromContext: boolean;
+  /** The WORKDIR in effect at the line, which a relative destination is relative to; absent before any WORKDIR (the base image's). */
+  workdir?: string;
   /** The instruction. */
   start: number;
   end: number;
@@ -144,13 +146,17 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
       const fromContext = !(instruction instanceof ModifiableInstruction && instruction.getFlags().some((flag) => flag.getName().toLowerCase() === "from"));
       if (paths.length >= 2) {
         const range = instruction.getRange();
-        (stage ??= emptyStage()).copies.push({ sources: paths.slice(0, -1), destination: paths[paths.length - 1], fromContext, start: offset(range.start), end: offset(range.end) });
+        const current = (stage ??= emptyStage());
+        current.copies.push({ sources: paths.slice(0, -1), destination: paths[paths.length - 1], fromContext, ...(current.workdir !== undefined ? { workdir: current.workdir } : {}), start: offset(range.start), end: offset(range.end) });
       }
       if (paths.length >= 2 && fromContext) {
         for (const source of paths.slice(0, -1)) if (!/^[a-z]+:\/\//i.test(source)) result.contextCopies.push({ source, destination: paths[paths.length - 1] });
       }
     } else if (keyword === "WORKDIR" && args[0]) {
-      (stage ??= emptyStage()).workdir = args[0].getValue();
+      // A relative WORKDIR is relative to the one before it.
+      const current = (stage ??= emptyStage());
+      const path = args[0].getValue();
+      current.workdir = path.startsWith("/") || current.workdir === undefined ? path : `${current.workdir.replace(/\/+$/, "")}/${path}`;
     } else if (keyword === "RUN") {
       const range = instruction.getRange();
       const current = stage ?? (stage = emptyStage());
