@@ -810,6 +810,8 @@ export function subWord(word: CommandWord, from: number): CommandWord {
   if (word.fact.at) fact.at = { file: word.fact.at.file, start, end };
   // A value that comes from a variable (`-w${WORKERS}`, `--workers=${WEB_CONCURRENCY}`) is changed where the variable is set.
   const out: CommandWord = { value: text, start, end, fact: valueOrigin(word, from) ?? fact };
+  // The slice is in the word's file even when its value is set in another (an edit there must not move it).
+  if (word.file !== undefined) out.file = word.file;
   if (raw !== undefined && start >= word.start && end <= word.end) {
     out.raw = raw.slice(start - word.start, end - word.start);
   }
