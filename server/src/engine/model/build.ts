@@ -1699,9 +1699,10 @@ function imageWorkers(process: ServerProcess, image: { repository: string; at: S
   const perCoreText = perCore ? `${multiplier} (WORKERS_PER_CORE)` : "WORKERS_PER_CORE (default 1)";
   const formula = `${image.repository}'s gunicorn_conf.py (workers = max(cpu_count() x ${perCoreText}, ${IMAGE_CONF.minWorkers})${cap !== undefined ? `, at most MAX_WORKERS ${cap}` : ""})`;
   process.workersFromCpuCount = { at: image.at, formula, cpuFormula: { multiplier, add: 0, min: IMAGE_CONF.minWorkers, ...(cap !== undefined ? { max: cap } : {}) }, option: "WEB_CONCURRENCY=" };
-  // Whatever the host, the image starts at least this many.
-  const floor = cap !== undefined ? Math.min(IMAGE_CONF.minWorkers, cap) : IMAGE_CONF.minWorkers;
-  process.workers = { value: Math.max(1, floor), origin: "default", by: `${image.repository}'s gunicorn_conf.py, at least`, at: image.at };
+  // Whatever the host, the image starts at least this many; exactly MAX_WORKERS where it is at or below that.
+  const exact = cap !== undefined && cap <= IMAGE_CONF.minWorkers;
+  const floor = exact ? cap : IMAGE_CONF.minWorkers;
+  process.workers = { value: Math.max(1, floor), origin: "default", by: `${image.repository}'s gunicorn_conf.py${exact ? "" : ", at least"}`, at: image.at };
 }
 
 /**

@@ -8,7 +8,7 @@
 import { CONFIG_FILE, type HeadroomConfig, type PoolEnvRole } from "../config.ts";
 import { SOURCES, type Source } from "../knowledge/sources.ts";
 import { flagName, optionValue, type ServerKind, serverName } from "../parse/servers.ts";
-import { type SettingExpr, settingNumber, workersOnCpus } from "../parse/setting-expr.ts";
+import { sameOnAnyHost, type SettingExpr, settingNumber, workersOnCpus } from "../parse/setting-expr.ts";
 import { SIDEKIQ_CAPSULE } from "../parse/sidekiq-yml.ts";
 import type { DatabaseYmlEnvironment } from "../parse/database-yml.ts";
 import type { Fact, SourceRef } from "../types.ts";
@@ -601,6 +601,8 @@ export function workersFloor(process: ServerProcess): WorkersFloor | undefined {
   const fromCpu = process.workersFromCpuCount;
   if (fromCpu) {
     const formula = fromCpu.cpuFormula;
+    // A cap at or below what one CPU gives is the count on every host: exact, not a floor.
+    if (formula && sameOnAnyHost(formula, 1)) return undefined;
     return { value: formula ? workersOnCpus(formula.multiplierEnv ? { ...formula, multiplier: 0 } : formula, 1) : 1, at: fromCpu.at, formula: fromCpu.formula };
   }
   return process.workersUnresolved ? { value: 1, at: process.workersUnresolved } : undefined;

@@ -26,6 +26,15 @@ export function workersOnCpus(formula: CpuFormula, cpus: number): number {
 }
 
 /**
+ * Whether `formula` starts the same count on every machine of `cpus` CPUs or more: its cap is at or below what those
+ * CPUs give (tiangolo's max(cpu_count(), 2) with MAX_WORKERS 2, `min(cpu_count() * 2 + 1, 4)` from 2 CPUs up). Such a
+ * count does not depend on the host. A multiplier a variable may set is not known, so its count may.
+ */
+export function sameOnAnyHost(formula: CpuFormula, cpus: number): boolean {
+  return formula.multiplierEnv === undefined && formula.max !== undefined && workersOnCpus(formula, cpus) === workersOnCpus(formula, Number.MAX_SAFE_INTEGER);
+}
+
+/**
  * A condition on one environment variable, as a Ruby config file writes it: `if ENV["X"]` (set: Ruby reads every string
  * as true), `if ENV["X"].present?` (set and not blank), `if ENV.fetch("X", "true") == "true"` (equals, the default when unset),
  * `if Rails.env.production?` (rails-env: the environment RAILS_ENV, else RACK_ENV, names; production when neither is set,

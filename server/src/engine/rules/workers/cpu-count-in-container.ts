@@ -2,7 +2,7 @@ import { SOURCES } from "../../knowledge/sources.ts";
 import { fileKind } from "../../model/build.ts";
 import type { Deployment, ServerProcess } from "../../model/types.ts";
 import { parseGunicornConf } from "../../parse/gunicorn-conf.ts";
-import { workersOnCpus } from "../../parse/setting-expr.ts";
+import { sameOnAnyHost, workersOnCpus } from "../../parse/setting-expr.ts";
 import { defineRule, type Report } from "../define.ts";
 import { cpuLimitRelated, formatCpus, scaledToZero } from "./recommended.ts";
 
@@ -64,7 +64,8 @@ export default defineRule({
         "is different: nproc, Etc.nprocessors and processor_count count the CPUs of the process's affinity, so where a cpuset is the " +
         "tighter bound they count right and nothing is reported, and where a quota is tighter than the cpuset they count the cpuset's CPUs (the " +
         "message says so: more than the quota, fewer than the host's); Python's cpu_count() and physical_processor_count still count the host's. Without a CPU limit the container may use every CPU of the host, " +
-        "so the count is right and nothing is reported. A systemd service's `CPUQuota=` (`200%` is 2 CPUs' time) is the same kind of cgroup quota " +
+        "so the count is right and nothing is reported; nor is a count capped at or below what the limit's CPUs already give (tiangolo's " +
+        "max(cpu_count(), 2) with MAX_WORKERS 2, `min(cpu_count() * 2 + 1, 4)` on 2 CPUs), the same on every host. A systemd service's `CPUQuota=` (`200%` is 2 CPUs' time) is the same kind of cgroup quota " +
         "on a machine whose CPUs cpu_count() and nproc count, so a unit that sets one is checked as a container is; without one the " +
         "service may use the whole machine and nothing is reported. Fly.io's Machines (fly.toml) are VMs, not containers: cpu_count() and nproc " +
         "see the Machine's own vCPUs there, so they are not reported either.",
@@ -98,6 +99,8 @@ export default defineRule({
         const formula = fromCpu.cpuFormula ?? (source === undefined ? undefined : parseGunicornConf(source, fromCpu.at.file).settings.get("workers")?.cpuFormula);
         const cpus = deployment.cpus;
         const call = cpuCall(fromCpu.formula, process.invocation.server);
+        // A cap the limit's CPUs already reach gives the same count on every host (there are no fewer CPUs than the limit's).
+        if (formula && sameOnAnyHost(formula, cpus.value)) continue;
         const use = formula ? workersOnCpus(formula, cpus.value) : undefined;
         // A celery worker is one process that forks its pool: what the host's CPUs multiply is the pool's processes.
         const started = process.invocation.server === "celery" ? "prefork processes" : "workers";
