@@ -336,6 +336,17 @@ describe("job runners in the report", () => {
     assert.equal(capsules.deployments[0].processes[0].label, "1 sidekiq process x 10 threads + capsule exports 5 threads + capsule serial 1 thread");
   });
 
+  test("a Sidekiq process whose Active Record pool is below its job threads shows that pool as what it opens, shared by the threads", () => {
+    const summary = summaryOf(readFixture(join(repo, "test", "fixtures", "db", "sidekiq-concurrency-exceeds-pool", "procfile-c-20-pool-5"))).summary;
+    const worker = summary.deployments.find((d) => d.processes[0]?.server === "sidekiq");
+    assert.equal(worker?.pool?.activeRecordCap?.value, 5);
+    assert.equal(worker?.pool?.perProcess, 5);
+    const html = renderHtml(summary, { nonce: NONCE });
+    assert.ok(html.includes(">pool 5 for 20 threads<"), "the card: the pool, not the concurrency, per process");
+    assert.ok(/x \(<[^>]*>Active Record pool 5<\/span>[^()]*, shared by <[^>]*>concurrency 20<\/span>[^()]*\) = <strong data-role="pool-total">5</.test(html), "the row: the pool shared by the concurrency");
+    assert.ok(!html.includes(">pool 20 per process<"));
+  });
+
   test("a celery worker is drawn as what its pool runs: prefork processes, or threads or greenlets in one process", () => {
     const service = (name: string, command: string) => `  ${name}:\n    build: .\n    command: ${command}\n    deploy:\n      resources:\n        limits:\n          cpus: "2"\n`;
     const compose = `services:\n${service("prefork", "celery -A proj worker --concurrency 4")}${service("threads", "celery -A proj worker -P threads -c 8")}${service("green", "celery -A proj worker --pool=gevent --concurrency=100")}${service("solo", "celery -A proj worker -P solo")}${service("cpus", "celery -A proj worker")}`;

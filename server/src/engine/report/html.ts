@@ -225,6 +225,8 @@ ${this.findingList(d.findings)}
     // A pool its threads cannot fill (Puma threads below it): what they use of it.
     if (d.pool?.kind === "activerecord" && d.pool.perProcess < d.pool.size.value) instanceLines.push({ text: `${d.pool.perProcess} of pool ${d.pool.size.value} per process`, cls: "", role: "pool" });
     // A Solid Queue supervisor's share is all its processes' connections in the instance, not one process's pool.
+    // A Sidekiq process whose Active Record pool is below its job threads: the threads share that pool.
+    else if (d.pool?.activeRecordCap) instanceLines.push({ text: `pool ${d.pool.activeRecordCap.value} for ${d.pool.size.value + (d.pool.capsules ?? []).reduce((sum, c) => sum + c.threads.value, 0)} threads`, cls: "", role: "pool" });
     else if (d.pool?.kind === "solid_queue") instanceLines.push({ text: `${d.pool.perProcess} connections per instance`, cls: "", role: "pool" });
     else if (d.pool) instanceLines.push({ text: `pool ${d.pool.perProcess !== d.pool.size.value ? `${[d.pool.size, d.pool.overflow, ...(d.pool.capsules ?? []).map((c) => c.threads)].filter((f) => f !== undefined).map((f) => f.value).join(" + ")}` : d.pool.size.value} per process`, cls: "", role: "pool" });
     const boxH = 22 + Math.max(4, instanceLines.length) * 21;
@@ -356,7 +358,10 @@ ${parts.join("\n")}
       const capsules = (pool.capsules ?? []).map((c) => ` + ${this.figureHtml(c.threads, `capsule ${esc(c.name)} ${c.threads.value}`)}`).join("");
       const instances = d.instances.value !== 1 ? `${d.instances.value} instances x ` : "";
       const processes = `${pool.processesAtLeast ? "at least " : ""}${pool.copies ? `${pool.copies} copies (numprocs) x ${pool.processes.value / pool.copies}` : pool.processes.value}`;
-      const shares = pool.kind === "solid_queue" ? `${esc(pool.processLabel)} and its processes: ${size}` : `${processes} ${esc(pool.processLabel)} x (${size}${overflow}${capsules})`;
+      const cap = pool.activeRecordCap;
+      // The Active Record pool that caps a Sidekiq process's job threads is what it opens.
+      const perProcess = cap ? `${this.figureHtml(cap, `Active Record ${cap.name} ${cap.value}`)}, shared by ${size}${capsules}` : `${size}${overflow}${capsules}`;
+      const shares = pool.kind === "solid_queue" ? `${esc(pool.processLabel)} and its processes: ${size}` : `${processes} ${esc(pool.processLabel)} x (${perProcess})`;
       const pooler = d.pooler !== undefined ? this.s.poolers.find((p) => p.name === d.pooler) : undefined;
       const floor = pool.processesAtLeast ? ` <span class="origin assumed">(${esc(pool.processesAtLeast)})</span>` : "";
       rows.push(["Connection pool", `${instances}${shares} = ${pool.atLeast ? "at least " : ""}<strong data-role="pool-total">${pool.total}</strong> connections${floor}${pooler ? ` to PgBouncer ${esc(pooler.name)}` : pool.database ? ` to ${esc(pool.database)}` : ""}`]);

@@ -7,7 +7,7 @@
 // rules use: a sum the report shows is the sum db/connections-exceed-max reports.
 import { jobRunnerText, jobsInServerText } from "../model/job-runners.ts";
 import type { AuditResult } from "../api.ts";
-import { connectionBudgets, countsFloor, poolShare, proxyClientCapacity, shareFormula, sumIsFloor } from "../model/budget.ts";
+import { connectionBudgets, countsFloor, poolShare, proxyClientCapacity, shareFormula, sidekiqPoolCap, sumIsFloor } from "../model/budget.ts";
 import { pgbouncerServerTotal } from "../model/pgbouncer.ts";
 import { type WorkersFloor, workersFloor } from "../model/pools.ts";
 import type { Deployment, ServerProcess } from "../model/types.ts";
@@ -69,7 +69,12 @@ export interface PoolSummary {
   processesAtLeast?: string;
   /** supervisord's numprocs, when `processes` are that many copies' workers. */
   copies?: number;
-  /** size + overflow + capsule threads. */
+  /**
+   * A Sidekiq process's Active Record pool when it is smaller than its job threads (model/budget.ts sidekiqPoolCap): the
+   * connections it opens, which its threads share; `name` is the setting that sizes it (`pool`, RAILS_MAX_THREADS).
+   */
+  activeRecordCap?: Figure & { name: string };
+  /** size + overflow + capsule threads, or the Active Record pool that caps them. */
   perProcess: number;
   /** instances x processes x perProcess, for this deployment. */
   total: number;
@@ -238,6 +243,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
     const budget = budgets.find((b) => b.shares.some((s) => s.deployment === d));
     const pool = d.pool;
     const share = budget?.shares.find((s) => s.deployment === d) ?? (pool ? poolShare(d, pool) : undefined);
+    const cap = pool && pool.activeRecord ? sidekiqPoolCap(pool) : undefined;
     return {
       id: d.id,
       name: d.name,
@@ -260,6 +266,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
               processLabel: pool.processLabel,
               ...(pool.processesAtLeast ? { processesAtLeast: pool.processesAtLeast } : {}),
               ...(pool.copies ? { copies: pool.copies.value } : {}),
+              ...(cap && pool.activeRecord ? { activeRecordCap: { ...figure(cap), name: pool.activeRecord.name } } : {}),
               perProcess: share?.perProcess ?? 0,
               total: share?.total ?? 0,
               ...(countsFloor(pool) ? { atLeast: true as const } : {}),
