@@ -1051,6 +1051,11 @@ export const SOURCES = {
   },
 
   // ---------------------------------------------------------------- Render
+  renderPort: {
+    title: "Render Tutorials: Web service or static site? (Web services: Rule 1, bind 0.0.0.0 and listen on $PORT)",
+    url: "https://render.com/tutorials/web-service-vs-static-site/web-services",
+    says: "\"Listen on the port in the PORT environment variable. Render sets PORT for you, defaulting to 10000.\" \"Bind to 0.0.0.0 (all interfaces), not localhost or 127.0.0.1. The proxy isn't on the same loopback interface as your app\".",
+  },
   renderBlueprintDefaults: {
     title: "Render: Blueprint YAML Reference",
     url: "https://render.com/docs/blueprint-spec",

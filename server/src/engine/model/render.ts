@@ -44,6 +44,8 @@ function platformService(ctx: Context, path: string, service: RenderService): Pl
   const id = `render:${path}#${service.name}`;
   const dir = join(dirOf(path), service.rootDir?.value ?? "");
   const result: PlatformService = { id, name: `${service.name} (${path})`, files: [path], dir, links: [], env: new Map(service.env) };
+  // Render sets PORT in a web service's environment (SOURCES.renderPort): gunicorn's default bind is then 0.0.0.0:$PORT.
+  if (service.type === "web") result.portSetBy = "Render";
   for (const [key, { database, at }] of service.fromDatabase) {
     // The value is the database's, known only to Render; the name says which database the service uses.
     result.env.set(key, { value: `(${database}'s connection string)`, origin: "stated", at });

@@ -45,13 +45,13 @@ export default defineRule({
     summary: "A server in a container listening on 127.0.0.1, which nothing outside the container can reach",
     severity: "error",
     fix: "safe",
-    sources: [SOURCES.uvicornHostDefault, SOURCES.gunicornBind, SOURCES.asgiServersLocalhostDefault, SOURCES.uvicornEnvSettings, SOURCES.granianDefaults, SOURCES.fastapiCliOptions, SOURCES.herokuPort],
+    sources: [SOURCES.uvicornHostDefault, SOURCES.gunicornBind, SOURCES.asgiServersLocalhostDefault, SOURCES.uvicornEnvSettings, SOURCES.granianDefaults, SOURCES.fastapiCliOptions, SOURCES.herokuPort, SOURCES.renderPort],
     docs: {
       why:
         "127.0.0.1 (and localhost, ::1) inside a container is the container's own loopback: the compose network, the published " +
         "port, App Runner's router and an nginx container all connect from outside it, so the service is unreachable (connection " +
         "refused, or App Runner's health check fails and the deployment rolls back). uvicorn, hypercorn, daphne and granian listen " +
-        "on 127.0.0.1:8000 unless told otherwise, and gunicorn does too unless `PORT` is set (Heroku sets it in every dyno of a heroku.yml app, so gunicorn's default bind is quiet there), so a missing `--host`/`--bind` in a " +
+        "on 127.0.0.1:8000 unless told otherwise, and gunicorn does too unless `PORT` is set (Heroku sets it in every dyno of a heroku.yml app, Render in every web service, so gunicorn's default bind is quiet there), so a missing `--host`/`--bind` in a " +
         "container is the same bug (`fastapi run` listens on 0.0.0.0 by default: only an explicit `--host 127.0.0.1` is). Listen on 0.0.0.0. Headroom stays quiet when the start script also starts a proxy " +
         "(nginx, caddy, haproxy, supervisord), or a program beside the server in the container runs one (a supervisord program, an s6-overlay service), that can reach the loopback address, for processes that are not in a container, and " +
         "for a compose service whose loopback is shared: `network_mode: host` (the host's loopback, where an nginx on the host " +
