@@ -32,19 +32,25 @@ describe("listen address", () => {
   it("uses each server's documented default when nothing sets the address", () => {
     const listen = listenOf({ "docker-compose.yml": "services:\n  a:\n    image: a\n    command: uvicorn app:app\n" });
     assert.equal(listen?.host.value, "127.0.0.1");
-    assert.equal(listen?.port.value, 8000);
+    assert.equal(listen?.port?.value, 8000);
     assert.equal(listen?.host.origin, "default");
   });
   it("reads UVICORN_HOST/UVICORN_PORT from the environment, and the command line wins over them", () => {
     const env = "    environment:\n      UVICORN_HOST: 0.0.0.0\n      UVICORN_PORT: \"9000\"\n";
     const fromEnv = listenOf({ "docker-compose.yml": `services:\n  a:\n    image: a\n    command: uvicorn app:app\n${env}` });
-    assert.deepEqual([fromEnv?.host.value, fromEnv?.port.value], ["0.0.0.0", 9000]);
+    assert.deepEqual([fromEnv?.host.value, fromEnv?.port?.value], ["0.0.0.0", 9000]);
     const fromFlag = listenOf({ "docker-compose.yml": `services:\n  a:\n    image: a\n    command: uvicorn app:app --port 7000\n${env}` });
-    assert.equal(fromFlag?.port.value, 7000);
+    assert.equal(fromFlag?.port?.value, 7000);
+  });
+  it("a port taken from a variable the workspace does not set leaves the port unknown, not the host", () => {
+    const listen = listenOf({ "docker-compose.yml": "services:\n  a:\n    image: a\n    command: uvicorn app:app --port $$PORT\n" });
+    assert.deepEqual([listen?.host.value, listen?.host.origin, listen?.port], ["127.0.0.1", "default", undefined]);
+    const withHost = listenOf({ "docker-compose.yml": "services:\n  a:\n    image: a\n    command: uvicorn app:app --host 0.0.0.0 --port $$PORT\n" });
+    assert.equal(withHost?.host.value, "0.0.0.0");
   });
   it("gunicorn binds 0.0.0.0:$PORT by default when PORT is set", () => {
     const listen = listenOf({ "docker-compose.yml": "services:\n  a:\n    image: a\n    command: gunicorn app:app\n    environment:\n      PORT: \"5000\"\n" });
-    assert.deepEqual([listen?.host.value, listen?.port.value], ["0.0.0.0", 5000]);
+    assert.deepEqual([listen?.host.value, listen?.port?.value], ["0.0.0.0", 5000]);
   });
   it("prefers a reachable bind among several, and gives up on unix sockets", () => {
     const several = listenOf({ "docker-compose.yml": "services:\n  a:\n    image: a\n    command: gunicorn -b 127.0.0.1:8000 -b 0.0.0.0:8001 app:app\n" });

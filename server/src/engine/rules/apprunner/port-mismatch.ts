@@ -47,8 +47,8 @@ export default defineRule({
       const portWhere = service.port ? `${service.file} sets Port ${appPort}` : `${service.file} sets no Port, so App Runner uses its default ${DEFAULT_PORT}`;
       for (const process of deployment.processes) {
         const listen = listenAddress(deployment, process, text);
-        if (!listen || listen.port.value === appPort) continue;
-        const port = listen.port;
+        const port = listen?.port;
+        if (!listen || !port || port.value === appPort) continue;
         const server = process.invocation.server;
         const fixes: Fix[] = port.at ? [{ title: `Listen on port ${appPort}`, safe: true, edits: [{ ...port.at, newText: String(appPort) }] }] : [];
         report({

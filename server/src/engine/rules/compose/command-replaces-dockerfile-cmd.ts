@@ -65,7 +65,7 @@ const ASPECTS: Aspect[] = [
     name: "bind",
     value: (d, p, text) => {
       const listen = listenAddress(d, p, text);
-      return listen && `listening on ${listen.host.value}:${listen.port.value}`;
+      return listen && `listening on ${listen.host.value}${listen.port ? `:${listen.port.value}` : ""}`;
     },
   },
 ];

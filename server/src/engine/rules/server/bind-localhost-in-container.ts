@@ -52,7 +52,7 @@ export default defineRule({
         "port, App Runner's router and an nginx container all connect from outside it, so the service is unreachable (connection " +
         "refused, or App Runner's health check fails and the deployment rolls back). uvicorn, hypercorn, daphne and granian listen " +
         "on 127.0.0.1:8000 unless told otherwise, and gunicorn does too unless `PORT` is set (Heroku sets it in every dyno of a heroku.yml app, Render in every web service, so gunicorn's default bind is quiet there), so a missing `--host`/`--bind` in a " +
-        "container is the same bug (`fastapi run` listens on 0.0.0.0 by default: only an explicit `--host 127.0.0.1` is). Listen on 0.0.0.0. Headroom stays quiet when the start script also starts a proxy " +
+        "container is the same bug, also when the port comes from the platform (`uvicorn main:app --port $PORT`: the port is not known here, the host is) (`fastapi run` listens on 0.0.0.0 by default: only an explicit `--host 127.0.0.1` is). Listen on 0.0.0.0. Headroom stays quiet when the start script also starts a proxy " +
         "(nginx, caddy, haproxy, supervisord), or a program beside the server in the container runs one (a supervisord program, an s6-overlay service), that can reach the loopback address, for processes that are not in a container, and " +
         "for a compose service whose loopback is shared: `network_mode: host` (the host's loopback, where an nginx on the host " +
         "proxies to 127.0.0.1), `network_mode: service:X` or `container:X`, or a service that another one joins with `network_mode: service:<it>`.",
@@ -75,14 +75,15 @@ export default defineRule({
         if (!listen || !isLoopback(listen.host.value)) continue;
         if (deployment.proxyBeside !== undefined || startsProxy(process.commandAt, text)) continue;
         const server = process.invocation.server;
-        const address = `${listen.host.value}:${listen.port.value}`;
+        const address = listen.port ? `${listen.host.value}:${listen.port.value}` : `${listen.host.value} (on the port its command takes from the environment)`;
         const fixes: Fix[] = [];
         if (listen.host.origin === "stated" && listen.host.at && listen.host.value !== "::1") {
           fixes.push({ title: "Listen on 0.0.0.0", safe: true, edits: [{ ...listen.host.at, newText: "0.0.0.0" }] });
         } else if (listen.host.origin === "default") {
-          const args = server === "gunicorn" || server === "hypercorn" ? ["--bind", `0.0.0.0:${listen.port.value}`] : server === "daphne" ? ["--bind", "0.0.0.0"] : ["--host", "0.0.0.0"];
-          const edit = insertAfterEdit(listen.program, args, text);
-          if (edit) fixes.push({ title: `Add ${args.join(" ")}`, safe: true, edits: [edit] });
+          const port = listen.port;
+          const args = server === "gunicorn" || server === "hypercorn" ? (port ? ["--bind", `0.0.0.0:${port.value}`] : undefined) : server === "daphne" ? ["--bind", "0.0.0.0"] : ["--host", "0.0.0.0"];
+          const edit = args && insertAfterEdit(listen.program, args, text);
+          if (args && edit) fixes.push({ title: `Add ${args.join(" ")}`, safe: true, edits: [edit] });
         }
         report({
           at: listen.host.at ?? { file: process.commandAt.file, start: listen.program.start, end: listen.program.end },

@@ -20,7 +20,8 @@ export interface ListenPart<T> {
 
 export interface Listen {
   host: ListenPart<string>;
-  port: ListenPart<number>;
+  /** Undefined when the command names a port the workspace does not give (`--port $PORT` on a platform that sets PORT). */
+  port?: ListenPart<number>;
   /** The word after which a missing option can be inserted (the program), for fixes. */
   program: CommandWord;
 }
@@ -80,7 +81,9 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
       const host = hostOption ? (hostOption.value ? stated({ ...hostOption, value: hostOption.value }, text, inv) : undefined) : fromEnv(prefix && env(`${prefix}_HOST`), `${prefix}_HOST`, text) ?? fallback.host;
       const portPart = portOption ? (portOption.value ? stated({ ...portOption, value: portOption.value }, text, inv) : undefined) : fromEnv(prefix && env(`${prefix}_PORT`), `${prefix}_PORT`, text) ?? fallback.port;
       const port = portPart && toPort(portPart);
-      return host && port ? { host, port, program } : undefined;
+      if (host && port) return { host, port, program };
+      // `--port $PORT` with PORT set only by the platform at start: the port is unknown, the host is still the one it binds.
+      return host && portOption?.value && !port ? { host, program } : undefined;
     }
     default:
       return undefined;
