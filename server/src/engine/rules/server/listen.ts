@@ -78,8 +78,10 @@ export function listenAddress(deployment: Deployment, process: ServerProcess, te
       const fastapi = isFastapiRun(inv);
       const prefix = inv.server === "daphne" || inv.call || fastapi ? undefined : inv.server.toUpperCase();
       const fallback = fastapi ? defaults(program, "fastapi run", FASTAPI_RUN_HOST) : defaults(program, inv.server);
-      const host = hostOption ? (hostOption.value ? stated({ ...hostOption, value: hostOption.value }, text, inv) : undefined) : fromEnv(prefix && env(`${prefix}_HOST`), `${prefix}_HOST`, text) ?? fallback.host;
       const portPart = portOption ? (portOption.value ? stated({ ...portOption, value: portOption.value }, text, inv) : undefined) : fromEnv(prefix && env(`${prefix}_PORT`), `${prefix}_PORT`, text) ?? fallback.port;
+      // With the port set, only the host is the default: "uvicorn's default 127.0.0.1:8000" beside port 10000 read as a contradiction.
+      const defaultHost = portPart === fallback.port ? fallback.host : { ...fallback.host, from: `${fastapi ? "fastapi run" : inv.server}'s default host ${fallback.host.value}, as nothing sets the host` };
+      const host = hostOption ? (hostOption.value ? stated({ ...hostOption, value: hostOption.value }, text, inv) : undefined) : fromEnv(prefix && env(`${prefix}_HOST`), `${prefix}_HOST`, text) ?? defaultHost;
       const port = portPart && toPort(portPart);
       if (host && port) return { host, port, program };
       // `--port $PORT` with PORT set only by the platform at start: the port is unknown, the host is still the one it binds.
