@@ -102,8 +102,13 @@ export function audit(workspace: WorkspaceHost, options: AuditOptions = {}, pars
   findings.sort(byPosition);
   const filesRead = [...(readConfigText(host) !== undefined ? [CONFIG_FILE] : []), ...paths.filter((p) => host.read(p) !== undefined)];
   // nginx configs the listing does not hold by name, read where a Dockerfile's COPY or a compose mount puts them or an include names them.
+  const counted = new Set(filesRead);
   for (const proxy of model.proxies) {
-    for (const file of proxy.files) if ((!isDeploymentFile(file) || !included(file)) && !filesRead.includes(file)) filesRead.push(file);
+    for (const file of proxy.files) {
+      if ((isDeploymentFile(file) && included(file)) || counted.has(file)) continue;
+      counted.add(file);
+      filesRead.push(file);
+    }
   }
   return {
     findings,
