@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { s6SeesContainerEnv } from "../../server/src/engine/model/s6-overlay.ts";
 import { isExeclineScript, readExeclineRunScript } from "../../server/src/engine/parse/execline.ts";
 import type { EnvLookup } from "../../server/src/engine/parse/shell.ts";
 import type { Fact } from "../../server/src/engine/types.ts";
@@ -10,7 +11,7 @@ const envOf =
   (name) =>
     values[name] === undefined ? undefined : { value: values[name], origin: "stated", at: { file: "docker-compose.yml", start: 0, end: 1 } };
 const script = (...lines: string[]) => ["#!/command/execlineb -P", ...lines, ""].join("\n");
-const program = (text: string, env: EnvLookup = noEnv, keepEnv = false) => readExeclineRunScript(text, "run", env, keepEnv);
+const program = (text: string, env: EnvLookup = noEnv, keepEnv = false) => readExeclineRunScript(text, "run", env, s6SeesContainerEnv(text, keepEnv));
 const values = (text: string, env: EnvLookup = noEnv) => program(text, env)?.words.map((w) => w.value);
 const written = (text: string, fact: Fact<string> | undefined) => (fact?.at ? text.slice(fact.at.start, fact.at.end) : undefined);
 

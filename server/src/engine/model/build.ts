@@ -37,7 +37,7 @@ import { uwsgiEnvOption, uwsgiNumber } from "./uwsgi.ts";
 import { parseSidekiqYml, SIDEKIQ_CAPSULE, sidekiqCapsules, sidekiqConcurrency } from "../parse/sidekiq-yml.ts";
 import { recogniseDevServer } from "../parse/dev-servers.ts";
 import { isExeclineScript, readExeclineRunScript } from "../parse/execline.ts";
-import { appProgram, type CommandWord, flagName, isFastapiRun, isOneOffDatabaseTask, isSidekiqSwarm, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
+import { appProgram, basename, type CommandWord, flagName, isFastapiRun, isOneOffDatabaseTask, isSidekiqSwarm, optionValue, parsePumaThreads, recogniseCeleryBeat, recogniseServer, type ServerInvocation, wrappedProgramIndex } from "../parse/servers.ts";
 import { moveSpans } from "../parse/move-spans.ts";
 import { shellCpuFormula } from "../parse/shell-cpu-count.ts";
 import { envConditionHolds, resolveBranches, type SettingExpr, settingNumber } from "../parse/setting-expr.ts";
@@ -239,7 +239,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   // The files an AutoScalingConfigurationArn is looked up in, the same array while they are the same paths: a kept App
   // Runner deployment is built again when one is added or removed (model/reuse.ts compares it).
   const serviceFiles = ofKind("service.json");
-  const autoScalingFiles = parses.get(APPRUNNER_FILES, serviceFiles.join("\n"), () => serviceFiles);
+  const autoScalingFiles = samePaths(parses, APPRUNNER_FILES, serviceFiles);
   // service.json first: one that takes its run settings from the repository claims that apprunner.yaml.
   for (const kind of ["service.json", "apprunner.yaml"] as const) {
     for (const path of ofKind(kind).filter((p) => !claimed.has(p))) {
@@ -274,14 +274,14 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   }
   // The files supervisord configs may be, the same array while they are the same paths (model/reuse.ts compares it).
   const supervisorFiles = [...ofKind("supervisor"), ...ofKind("nginx").filter((p) => /(^|\/)conf\.d\/[^/]+\.conf$/.test(p))];
-  const supervisorCandidates = parses.get(SUPERVISOR_CANDIDATES, supervisorFiles.join("\n"), () => supervisorFiles);
+  const supervisorCandidates = samePaths(parses, SUPERVISOR_CANDIDATES, supervisorFiles);
   ctx.cache.set(SUPERVISOR_CANDIDATES, supervisorCandidates);
   // The files s6-overlay's run scripts may be when a folder of them is copied (model/s6-overlay.ts), the same array while they are the same paths.
   const runFiles = ofKind("shell").filter((p) => p === "run" || p.endsWith("/run"));
-  ctx.cache.set(S6_RUN_FILES, parses.get(S6_RUN_FILES, runFiles.join("\n"), () => runFiles));
+  ctx.cache.set(S6_RUN_FILES, samePaths(parses, S6_RUN_FILES, runFiles));
   const runners = { scripts, makefiles: ofKind("makefile"), ci: ofKind("ci") };
   for (const project of composeProjects(ctx, ofKind("compose"), ofKind("dotenv"), runners)) deployments.push(...composeDeployments(ctx, project));
-  const procfiles = ofKind("procfile").filter((path) => !(herokuYmlDirs.has(dirOf(path)) && path.slice(path.lastIndexOf("/") + 1) === "Procfile"));
+  const procfiles = ofKind("procfile").filter((path) => !(herokuYmlDirs.has(dirOf(path)) && basename(path) === "Procfile"));
   for (const path of procfiles) deployments.push(...procfileDeployments(ctx, path));
   for (const path of supervisorCandidates.filter((p) => !claimed.has(p))) {
     const deployment = supervisorDeployment(ctx, path);
@@ -302,7 +302,7 @@ export function buildModel(host: WorkspaceHost, paths: string[], problems: Parse
   }
   // Rails initializers, the same array while they are the same paths (a kept pool reading is read again when one is added).
   const initializerFiles = [...ofKind("rails-config"), ...ofKind("sidekiq-initializer")].filter((p) => INITIALIZER.test(p)).sort();
-  const initializers = parses.get(RAILS_INITIALIZERS, initializerFiles.join("\n"), () => initializerFiles);
+  const initializers = samePaths(parses, RAILS_INITIALIZERS, initializerFiles);
   for (const deployment of deployments) {
     // An nginx or redis service given the app's env_file reads DB_POOL_SIZE too, but opens no database connection.
     if (!isDatabaseClient(deployment) || isReleasePhase(deployment)) continue;
@@ -566,6 +566,14 @@ function appRunnerDeployment(ctx: Context, path: string, kind: "service.json" | 
     }
   }
   return deployment;
+}
+
+/**
+ * `paths`, as the same array as in the last audit while they are the same paths: a kept deployment or reading that took
+ * such a list as an input (model/reuse.ts compares inputs by identity) is built again only when a path is added or removed.
+ */
+function samePaths(parses: ParseMemo, key: string, paths: string[]): string[] {
+  return parses.get(key, paths.join("\n"), () => paths);
 }
 
 /** The Dockerfile of the closest folder above `dir` (its parent, then up to the workspace root). */
@@ -1507,6 +1515,7 @@ function addS6Services(ctx: Context, deployment: Deployment, dockerfile: string,
     }
   }
   for (const path of ctx.cache.get(S6_RUN_FILES) as string[]) if (path.startsWith(prefix)) sources.add(path.slice(prefix.length));
+  const keepEnv = s6KeepsEnv(env("S6_KEEP_ENV")?.value);
   for (const source of sources) {
     if (!source) continue;
     for (const imagePath of imagePathsOf(image.stage.copies, BASE_WORKDIR, source)) {
@@ -1514,13 +1523,12 @@ function addS6Services(ctx: Context, deployment: Deployment, dockerfile: string,
       const path = service && fileInImage(ctx, image, imagePath);
       if (!service || path !== join(image.contextDir, source) || (service.rc && !s6Longrun(ctx, image, service.name, dockerfileText))) continue;
       const text = ctx.host.read(path);
-      if (text !== undefined && PROXY_PROGRAM.test(text)) deployment.proxyBeside ??= path;
       if (text === undefined) continue;
-      const keepEnv = s6KeepsEnv(env("S6_KEEP_ENV")?.value);
+      if (PROXY_PROGRAM.test(text)) deployment.proxyBeside ??= path;
       // A run script that does not see the container's environment would read its variables unset, which the rules
       // comparing values with that environment do not know: it is not read.
       if (isExeclineScript(text)) {
-        const program = readExeclineRunScript(text, path, env, keepEnv);
+        const program = readExeclineRunScript(text, path, env, s6SeesContainerEnv(text, keepEnv));
         if (!program?.containerEnv) continue;
         deployment.links.push({ from: dockerfile, to: path, why: `s6-overlay's ${S6_INIT} starts ${imagePath}` });
         deployment.files.add(path);
@@ -2024,12 +2032,12 @@ function startsProgram(ctx: Context, words: CommandWord[], dir: string): boolean
   return findScript(ctx, program, dir) !== undefined || appProgram(words) !== undefined || appScript(ctx, program, dir) !== undefined;
 }
 
-/** The words with `"$@"` (or `$*`) after the program replaced by the arguments the script was given. */
 /** The arguments from the one `shift` has reached on; all of them, as written, where the shift is not known. */
 function shiftedArgs(args: CommandWord[], shifted: Shift | undefined): CommandWord[] {
   return typeof shifted === "number" ? args.slice(shifted) : args;
 }
 
+/** The words with `"$@"` (or `$*`) after the program replaced by the arguments the script was given. */
 function withPassedArgs(words: CommandWord[], args: CommandWord[]): CommandWord[] {
   const at = words.findIndex((w, i) => i > 0 && (w.value === "$@" || w.value === "$*"));
   return at < 0 ? words : [...words.slice(0, at), ...args, ...words.slice(at + 1)];
@@ -2052,7 +2060,7 @@ function branchTaken(guards: ShellGuard[], args: CommandWord[], env: EnvLookup, 
   if (guards.length === 0) return true;
   return guards.every((guard) => {
     const valueOf = (name: string): string | undefined => {
-      const value = POSITIONAL.test(name) ? positionalValue(args, Number(name), guard.shifted) : assigned.has(name) ? undefined : env(name)?.value;
+      const value = POSITIONAL.test(name) ? shiftedArgs(args, guard.shifted)[Number(name) - 1]?.value : assigned.has(name) ? undefined : env(name)?.value;
       return value === undefined || value.includes("$") ? undefined : value;
     };
     if (guard.earlier?.some((condition) => testHolds(condition, guard, valueOf) === true)) return false;
@@ -2063,10 +2071,6 @@ function branchTaken(guards: ShellGuard[], args: CommandWord[], env: EnvLookup, 
 
 const POSITIONAL = /^[1-9]$/;
 
-/** `$2` where `shift` has moved the arguments by `shifted` (not at all where the shift is not known). */
-function positionalValue(args: CommandWord[], position: number, shifted: Shift | undefined): string | undefined {
-  return args[position - 1 + (typeof shifted === "number" ? shifted : 0)]?.value;
-}
 
 /** `$MODE`, `"${MODE}"`, `${MODE:-api}` as a test's operand or a case subject: the variable, and the default its `:-`/`-` gives. */
 const EXPANSION = String.raw`("?)\$(?:\{(\w+)(?:(:?-)([^}"'$\s]*))?\}|(\w+))\1`;
@@ -2298,9 +2302,7 @@ const IMAGE_PATH_FOLDERS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/
  * WORKDIR), or for a bare name the first PATH folder one is copied to. Undefined when no COPY line puts a workspace file there.
  */
 function copiedToImage(ctx: Context, image: NonNullable<Context["image"]>, program: string): string | undefined {
-  const workdir = image.stage.workdir ?? "/";
-  const inWorkdir = program.startsWith("/") ? program : `${workdir.replace(/\/+$/, "")}/${program.replace(/^\.\//, "")}`;
-  const imagePaths = program.includes("/") ? [inWorkdir] : IMAGE_PATH_FOLDERS.map((folder) => `${folder}/${program}`);
+  const imagePaths = program.includes("/") ? [inWorkdir(program, image.stage.workdir ?? BASE_WORKDIR)] : IMAGE_PATH_FOLDERS.map((folder) => `${folder}/${program}`);
   for (const imagePath of imagePaths) {
     const found = fileInImage(ctx, image, imagePath);
     if (found) return found;

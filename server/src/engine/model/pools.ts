@@ -634,5 +634,5 @@ function processCount(
   const value = n * (copies?.value ?? 1);
   const processes: Fact<number> = counted ? { value, origin: "assumed", by: "Headroom", at: counted.at } : { ...process.workers, value };
   const why = counted && (counted.formula ? `${counted.formula} counts the host's CPUs, 1 or more` : "the workers count is a value set nowhere in the workspace, 1 or more");
-  return { processes, processLabel, ...(copies ? { copies } : {}), ...(why ? { processesAtLeast: why } : {}), ...(counted || perHostCpu ? { processesFloor: true as const } : {}) };
+  return { processes, processLabel, ...(copies ? { copies } : {}), ...(why ? { processesAtLeast: why } : {}), ...(floor ? { processesFloor: true as const } : {}) };
 }

@@ -81,14 +81,14 @@ const MAX_WORDS = 10_000;
 /**
  * The program the run script execs into, with its arguments, each with its place in `file`; undefined when the chain
  * cannot be followed to one. `env` is the container's environment, which `importas` reads only where the chain has
- * loaded it (or with S6_KEEP_ENV, `keepEnv`).
+ * loaded it, or from the start when `seesContainerEnv` (S6_KEEP_ENV, or a `#!/command/with-contenv execlineb` shebang:
+ * model/s6-overlay.ts s6SeesContainerEnv).
  */
-export function readExeclineRunScript(text: string, file: string, env: EnvLookup, keepEnv: boolean): ExeclineProgram | undefined {
+export function readExeclineRunScript(text: string, file: string, env: EnvLookup, seesContainerEnv: boolean): ExeclineProgram | undefined {
   const words = lex(text);
   if (!words) return undefined;
   const substitutions = new Map<string, Fact<string> | undefined>();
-  // `#!/command/with-contenv execlineb`: the interpreter itself runs under with-contenv.
-  let containerEnv = keepEnv || /^#!\s*\S*\/with-contenv\s/.test(text.replace(/^\uFEFF/, ""));
+  let containerEnv = seesContainerEnv;
   let exported: Map<string, Fact<string>> | undefined;
   let i = 0;
   const fact = (word: Word): Fact<string> => ({ value: word.value, origin: "stated", at: { file, start: word.start, end: word.end } });

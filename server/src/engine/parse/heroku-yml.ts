@@ -23,7 +23,6 @@ export interface HerokuImage {
 
 export interface HerokuProcess {
   name: string;
-  nameAt: SourceRef;
   /** The command its dynos run in place of the image's CMD; absent when it runs the CMD. */
   command?: HerokuValue;
   /** A command Headroom does not read (a list of several strings): nothing is modelled for the process type. */
@@ -33,7 +32,6 @@ export interface HerokuProcess {
 }
 
 export interface HerokuYml {
-  file: string;
   /** The images `build.docker` builds, by process type. */
   images: Map<string, HerokuImage>;
   /** `build.config`: the build arguments of every image's build. */
@@ -48,12 +46,12 @@ export interface HerokuYml {
 }
 
 export function parseHerokuYml(written: string, file: string): HerokuYml {
-  const result: HerokuYml = { file, images: new Map(), buildArgs: new Map(), processes: [], config: new Map(), addons: [], problems: [] };
+  const result: HerokuYml = { images: new Map(), buildArgs: new Map(), processes: [], config: new Map(), addons: [], problems: [] };
   const { doc, problems } = readYamlDocument(written, file);
   result.problems.push(...problems);
   if (!doc || problems.length > 0) return result;
   const build = mapGet(doc, doc.contents, "build");
-  for (const [name, , value] of entries(doc, file, mapGet(doc, build, "docker"))) {
+  for (const [name, value] of entries(doc, mapGet(doc, build, "docker"))) {
     const path = scalar(value) ?? scalar(mapGet(doc, value, "dockerfile"));
     if (!path) continue;
     const target = isMap(value) ? scalar(mapGet(doc, value, "target")) : undefined;
@@ -69,11 +67,11 @@ export function parseHerokuYml(written: string, file: string): HerokuYml {
   }
   const run = mapGet(doc, doc.contents, "run");
   if (run === undefined || !isMap(run)) {
-    for (const [name, nameAt] of entries(doc, file, mapGet(doc, build, "docker"))) if (result.images.has(name)) result.processes.push({ name, nameAt });
+    for (const name of result.images.keys()) result.processes.push({ name });
     return result;
   }
-  for (const [name, nameAt, value] of entries(doc, file, run)) {
-    const process: HerokuProcess = { name, nameAt };
+  for (const [name, value] of entries(doc, run)) {
+    const process: HerokuProcess = { name };
     const text = scalar(value);
     if (text) process.command = located(file, text);
     else if (isMap(value)) {
@@ -90,20 +88,20 @@ export function parseHerokuYml(written: string, file: string): HerokuYml {
   return result;
 }
 
-/** A map's entries with scalar keys (`<<` merges aside): the key, where it is written, and its value (aliases followed). */
-function entries(doc: Document.Parsed, file: string, node: Node | undefined): Array<[string, SourceRef, Node | undefined]> {
+/** A map's entries with scalar keys (`<<` merges aside): the key and its value (aliases followed). */
+function entries(doc: Document.Parsed, node: Node | undefined): Array<[string, Node | undefined]> {
   if (!isMap(node)) return [];
-  const found: Array<[string, SourceRef, Node | undefined]> = [];
+  const found: Array<[string, Node | undefined]> = [];
   for (const pair of node.items) {
     if (!isScalar(pair.key) || pair.key.value === null || typeof pair.key.value === "object" || pair.key.value === "<<") continue;
-    found.push([String(pair.key.value), rangeOf(file, pair.key), deref(doc, pair.value as Node | null)]);
+    found.push([String(pair.key.value), deref(doc, pair.value as Node | null)]);
   }
   return found;
 }
 
 /** The config vars of a `config:` map with a scalar value, located at the value. */
 function readVars(doc: Document.Parsed, file: string, node: Node | undefined, into: Map<string, Fact<string>>): void {
-  for (const [name, , value] of entries(doc, file, node)) {
+  for (const [name, value] of entries(doc, node)) {
     const found = scalar(value);
     if (found) into.set(name, { value: found.value, origin: "stated", at: located(file, found).at });
   }

@@ -243,7 +243,7 @@ export function summarizeAudit(result: AuditResult, read: (file: string) => stri
     const budget = budgets.find((b) => b.shares.some((s) => s.deployment === d));
     const pool = d.pool;
     const share = budget?.shares.find((s) => s.deployment === d) ?? (pool ? poolShare(d, pool) : undefined);
-    const cap = pool && pool.activeRecord ? sidekiqPoolCap(pool) : undefined;
+    const cap = pool ? sidekiqPoolCap(pool) : undefined;
     return {
       id: d.id,
       name: d.name,

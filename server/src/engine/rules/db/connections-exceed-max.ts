@@ -431,16 +431,16 @@ function fixes(s: PoolShare, shares: PoolShare[], total: number, allowed: number
   // GoodJob's LISTEN/NOTIFY and cron connections do not shrink with its threads: its sum is not the fix's arithmetic.
   // A pool its threads cannot fill: lowering it changes nothing until it is below the threads.
   // Several databases' pools per process: no one number to lower.
-  // A count that is a floor (processes from the host's CPUs, a celery worker without --concurrency, sidekiqswarm without
-  // SIDEKIQ_COUNT, Django's connections under ASGI): a pool sized to the floor overflows on a bigger host.
-  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap || s.pool.databases || countsFloor(s.pool)) return [];
+  if (s.pool.capsules || sidekiqPoolCap(s.pool) || s.pool.solidQueue || s.pool.goodJob || s.pool.threadCap || s.pool.databases) return [];
   // Deployments whose pool numbers are written at the same places (an extends base, an anchor, one env_file): an edit
   // there lowers all of them, so they share the budget. Sharing one number but not the other is not arithmetic a fix can state.
   const sameOverflow = (o: PoolShare) => (o.pool.overflow?.at === undefined && s.pool.overflow?.at === undefined) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at);
   // A Sidekiq process held to an Active Record pool read from the same place holds at most the lowered value too.
   const capped = (o: PoolShare) => !s.pool.overflow && samePlace(sidekiqPoolCap(o.pool)?.at, s.pool.size.at);
   const coupled = shares.filter((o) => o === s || (samePlace(o.pool.size.at, s.pool.size.at) && sameOverflow(o)) || capped(o));
-  // The lowered value is worked out for the processes counted: with a floor among them, it fits only the smallest host.
+  // A count that is a floor, in this share or one lowered with it (processes from the host's CPUs, a celery worker without
+  // --concurrency, sidekiqswarm without SIDEKIQ_COUNT, Django's connections under ASGI): the lowered value is worked out
+  // for the processes counted, and a pool sized to the floor overflows on a bigger host.
   if (coupled.some((o) => countsFloor(o.pool))) return [];
   if (shares.some((o) => !coupled.includes(o) && (samePlace(o.pool.size.at, s.pool.size.at) || samePlace(o.pool.overflow?.at, s.pool.overflow?.at)))) return [];
   const others = total - coupled.reduce((sum, o) => sum + o.total, 0);
